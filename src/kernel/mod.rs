@@ -1,0 +1,1 @@
+//! The interpreter: a cell becomes statements and magics, run against a ksqlDB server.

@@ -1,0 +1,12 @@
+//! ksqldb-kernel: a Jupyter kernel for ksqlDB.
+//!
+//! Layers (data flows down, never back up):
+//! - [`jupyter`]: the Jupyter messaging protocol over ZeroMQ; knows nothing about ksqlDB.
+//! - [`kernel`]: the interpreter: cells, statements, session state, magics.
+//! - [`ksql`]: the ksqlDB REST client; knows nothing about Jupyter.
+//! - [`render`]: pure functions from ksqlDB results to MIME bundles.
+
+pub mod jupyter;
+pub mod kernel;
+pub mod ksql;
+pub mod render;

@@ -1,0 +1,38 @@
+//! Rendering: pure functions from ksqlDB results to Jupyter MIME bundles
+//! (text/html with a text/plain twin, application/json for query results).
+//! No I/O and no Jupyter message types here.
+
+use serde_json::{Map, Value};
+
+/// A MIME bundle: the `data` and `metadata` of a display_data or execute_result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MimeBundle {
+    pub data: Map<String, Value>,
+    pub metadata: Map<String, Value>,
+}
+
+impl MimeBundle {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A bundle with only text/plain.
+    pub fn plain(text: impl Into<String>) -> Self {
+        let mut b = Self::default();
+        b.data.insert("text/plain".into(), Value::String(text.into()));
+        b
+    }
+
+    pub fn with(mut self, mime: &str, value: Value) -> Self {
+        self.data.insert(mime.to_string(), value);
+        self
+    }
+
+    pub fn text_plain(&self) -> Option<&str> {
+        self.data.get("text/plain").and_then(Value::as_str)
+    }
+
+    pub fn text_html(&self) -> Option<&str> {
+        self.data.get("text/html").and_then(Value::as_str)
+    }
+}
