@@ -1,1 +1,17 @@
-//! The Jupyter messaging protocol (5.4) over ZeroMQ. Knows nothing about ksqlDB.
+//! The Jupyter messaging protocol (5.4) over ZeroMQ. Knows nothing about ksqlDB: the
+//! language side implements [`LanguageKernel`].
+
+pub mod connection;
+pub mod iopub;
+pub mod language;
+pub mod server;
+pub mod session;
+pub mod stdin;
+pub mod wire;
+
+pub use connection::ConnectionInfo;
+pub use language::{
+    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo,
+    LanguageKernel,
+};
+pub use server::serve;

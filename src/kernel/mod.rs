@@ -1,1 +1,3 @@
 //! The interpreter: a cell becomes statements and magics, run against a ksqlDB server.
+
+pub mod splitter;

@@ -1,0 +1,468 @@
+//! Binds the five sockets and serves them: shell and control (ROUTER), stdin (ROUTER),
+//! IOPub (XPUB, via the [`Iopub`] owner task) and heartbeat (REP).
+//!
+//! Shell requests are read by one loop. `execute_request`s go, in order, to a single executor
+//! task; cheap requests (completion, inspection, history, ...) are answered without waiting
+//! for a running execution, so the editor stays responsive while a push query streams.
+
+use super::connection::ConnectionInfo;
+use super::iopub::Iopub;
+use super::language::{ExecuteContext, ExecuteOutcome, ExecuteRequest, IsComplete, LanguageKernel};
+use super::session::{Session, PROTOCOL_VERSION};
+use super::stdin::StdinChannel;
+use super::wire::{decode, IncomingMessage, Signer};
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use zeromq::{
+    RepSocket, RouterRecvHalf, RouterSendHalf, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket,
+    ZmqMessage,
+};
+
+/// How long shutdown waits for the language side to release its resources.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+struct HistoryEntry {
+    line: u32,
+    input: String,
+}
+
+/// State shared by the socket loops.
+struct Shared<K> {
+    kernel: Arc<K>,
+    session: Arc<Session>,
+    iopub: Iopub,
+    stdin: Arc<tokio::sync::Mutex<RouterSocket>>,
+    execution_count: AtomicU32,
+    /// Cancelled by interrupt_request; replaced for every execution.
+    current_cancel: Mutex<CancellationToken>,
+    history: Mutex<Vec<HistoryEntry>>,
+    /// Cancelled when the kernel must exit.
+    exit: CancellationToken,
+}
+
+/// Runs the kernel until a shutdown_request (or the parent's death). A bind failure is an
+/// error, so that the process exits non-zero and Jupyter restarts it on new ports.
+pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result<()> {
+    let signer = Signer::new(&info.key, &info.signature_scheme).map_err(anyhow::Error::msg)?;
+    let session = Arc::new(Session::new(signer));
+
+    let mut iopub_socket = XPubSocket::new();
+    bind(&mut iopub_socket, &info, info.iopub_port, "iopub").await?;
+    let mut shell = RouterSocket::new();
+    bind(&mut shell, &info, info.shell_port, "shell").await?;
+    let mut control = RouterSocket::new();
+    bind(&mut control, &info, info.control_port, "control").await?;
+    let mut stdin = RouterSocket::new();
+    bind(&mut stdin, &info, info.stdin_port, "stdin").await?;
+    let mut heartbeat = RepSocket::new();
+    bind(&mut heartbeat, &info, info.hb_port, "heartbeat").await?;
+
+    let iopub = Iopub::start(iopub_socket, session.clone());
+    iopub.status("starting", None).await;
+
+    let shared = Arc::new(Shared {
+        kernel: Arc::new(kernel),
+        session,
+        iopub,
+        stdin: Arc::new(tokio::sync::Mutex::new(stdin)),
+        execution_count: AtomicU32::new(0),
+        current_cancel: Mutex::new(CancellationToken::new()),
+        history: Mutex::new(Vec::new()),
+        exit: CancellationToken::new(),
+    });
+
+    tokio::spawn(heartbeat_loop(heartbeat));
+    watch_parent_process(shared.exit.clone());
+
+    let (shell_tx, shell_rx) = shell.split();
+    let (control_tx, control_rx) = control.split();
+    let (exec_tx, exec_rx) = mpsc::unbounded_channel();
+    tokio::spawn(executor_loop(shared.clone(), shell_tx.clone(), exec_rx));
+    tokio::spawn(shell_loop(shared.clone(), shell_rx, shell_tx, exec_tx));
+    tokio::spawn(control_loop(shared.clone(), control_rx, control_tx));
+
+    shared.exit.cancelled().await;
+    shared.iopub.flush().await;
+    Ok(())
+}
+
+async fn bind<S: Socket>(socket: &mut S, info: &ConnectionInfo, port: u16, name: &str) -> Result<()> {
+    let endpoint = info.endpoint(port);
+    socket
+        .bind(&endpoint)
+        .await
+        .with_context(|| format!("cannot bind the {name} socket on {endpoint}"))?;
+    Ok(())
+}
+
+async fn heartbeat_loop(mut socket: RepSocket) {
+    loop {
+        match socket.recv().await {
+            Ok(ping) => {
+                if let Err(e) = socket.send(ping).await {
+                    eprintln!("[ksqldb-kernel] heartbeat send failed: {e}");
+                }
+            }
+            Err(e) => {
+                eprintln!("[ksqldb-kernel] heartbeat read failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Exits when the process named by JPY_PARENT_PID (the Jupyter server) dies: we are then
+/// re-parented, so our parent id changes.
+fn watch_parent_process(exit: CancellationToken) {
+    let Some(parent) = std::env::var("JPY_PARENT_PID").ok().and_then(|p| p.parse::<u32>().ok()) else {
+        return;
+    };
+    if parent <= 1 {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let alive = std::path::Path::new(&format!("/proc/{parent}")).exists();
+            if std::os::unix::process::parent_id() != parent || !alive {
+                eprintln!("[ksqldb-kernel] parent process {parent} is gone; exiting");
+                exit.cancel();
+                return;
+            }
+        }
+    });
+}
+
+/// Reads and verifies one message; `None` (after logging) for anything unusable.
+async fn receive(socket: &mut RouterRecvHalf, session: &Session, channel: &str) -> Option<IncomingMessage> {
+    match socket.recv().await {
+        Ok(message) => match decode(message.into_vec(), session.signer()) {
+            Ok(msg) => Some(msg),
+            Err(e) => {
+                eprintln!("[ksqldb-kernel] dropped a message on {channel}: {e}");
+                None
+            }
+        },
+        Err(e) => {
+            eprintln!("[ksqldb-kernel] {channel} read error: {e}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            None
+        }
+    }
+}
+
+/// Sends a reply routed to the requester. A peer that went away is logged, never fatal.
+async fn reply(socket: &mut RouterSendHalf, session: &Session, request: &IncomingMessage, msg_type: &str, content: Value) {
+    let frames = session.message(&request.identities, msg_type, Some(&request.header), json!({}), content);
+    let Ok(message) = ZmqMessage::try_from(frames) else {
+        return;
+    };
+    if let Err(e) = socket.send(message).await {
+        eprintln!("[ksqldb-kernel] could not send {msg_type}: {e}");
+    }
+}
+
+async fn shell_loop<K: LanguageKernel>(
+    shared: Arc<Shared<K>>,
+    mut rx: RouterRecvHalf,
+    tx: RouterSendHalf,
+    exec_tx: mpsc::UnboundedSender<IncomingMessage>,
+) {
+    loop {
+        let Some(request) = receive(&mut rx, &shared.session, "shell").await else {
+            continue;
+        };
+        match request.msg_type() {
+            "execute_request" => {
+                if exec_tx.send(request).is_err() {
+                    return;
+                }
+            }
+            // Completion and inspection may ask the server: never hold up the loop for them.
+            "complete_request" | "inspect_request" => {
+                let shared = shared.clone();
+                let mut tx = tx.clone();
+                tokio::spawn(async move { handle_request(&shared, &mut tx, request).await });
+            }
+            _ => {
+                let mut tx = tx.clone();
+                handle_request(&shared, &mut tx, request).await;
+            }
+        }
+    }
+}
+
+async fn control_loop<K: LanguageKernel>(shared: Arc<Shared<K>>, mut rx: RouterRecvHalf, mut tx: RouterSendHalf) {
+    loop {
+        let Some(request) = receive(&mut rx, &shared.session, "control").await else {
+            continue;
+        };
+        handle_request(&shared, &mut tx, request).await;
+    }
+}
+
+/// Everything but execute_request, wrapped in busy/idle (jupyter_client's readiness check
+/// and jupyter_server's nudge need the IOPub status around kernel_info in particular).
+async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf, request: IncomingMessage) {
+    let parent = Some(&request.header);
+    shared.iopub.status("busy", parent).await;
+    let session = &shared.session;
+    match request.msg_type() {
+        "kernel_info_request" => {
+            reply(tx, session, &request, "kernel_info_reply", kernel_info_content(&*shared.kernel)).await;
+        }
+        "complete_request" => {
+            let code = request.content_str("code").to_string();
+            let cursor = request.content_usize("cursor_pos").unwrap_or_else(|| code.chars().count());
+            let r = shared.kernel.complete(code, cursor).await;
+            let content = json!({"status": "ok", "matches": r.matches, "cursor_start": r.cursor_start,
+                                 "cursor_end": r.cursor_end, "metadata": r.metadata});
+            reply(tx, session, &request, "complete_reply", content).await;
+        }
+        "inspect_request" => {
+            let code = request.content_str("code").to_string();
+            let cursor = request.content_usize("cursor_pos").unwrap_or_else(|| code.chars().count());
+            let detail = request.content_usize("detail_level").unwrap_or(0).min(1) as u8;
+            let r = shared.kernel.inspect(code, cursor, detail).await;
+            let content = json!({"status": "ok", "found": r.found, "data": r.data, "metadata": r.metadata});
+            reply(tx, session, &request, "inspect_reply", content).await;
+        }
+        "is_complete_request" => {
+            let content = match shared.kernel.is_complete(request.content_str("code")) {
+                IsComplete::Complete => json!({"status": "complete"}),
+                IsComplete::Incomplete { indent } => json!({"status": "incomplete", "indent": indent}),
+                IsComplete::Invalid => json!({"status": "invalid"}),
+                IsComplete::Unknown => json!({"status": "unknown"}),
+            };
+            reply(tx, session, &request, "is_complete_reply", content).await;
+        }
+        "history_request" => {
+            let content = history_content(shared, &request);
+            reply(tx, session, &request, "history_reply", content).await;
+        }
+        "comm_info_request" => {
+            reply(tx, session, &request, "comm_info_reply", json!({"status": "ok", "comms": {}})).await;
+        }
+        "comm_open" => {
+            // No comm targets here: tell the front end the comm is closed.
+            let comm_id = request.content_str("comm_id").to_string();
+            shared.iopub.publish("comm_close", parent, json!({"comm_id": comm_id, "data": {}})).await;
+        }
+        "interrupt_request" => {
+            shared.current_cancel.lock().map(|t| t.cancel()).ok();
+            reply(tx, session, &request, "interrupt_reply", json!({"status": "ok"})).await;
+        }
+        "shutdown_request" => {
+            let restart = request.content_bool("restart", false);
+            let content = json!({"status": "ok", "restart": restart});
+            reply(tx, session, &request, "shutdown_reply", content.clone()).await;
+            shared.iopub.publish("shutdown_reply", parent, content).await;
+            shared.current_cancel.lock().map(|t| t.cancel()).ok();
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, shared.kernel.shutdown(restart)).await;
+            shared.iopub.status("idle", parent).await;
+            shared.exit.cancel();
+            return;
+        }
+        other => {
+            // Kernels need not answer message types they don't handle (comm_msg, debug, ...).
+            if !other.starts_with("comm_") {
+                eprintln!("[ksqldb-kernel] no handler for {other}");
+            }
+        }
+    }
+    shared.iopub.status("idle", parent).await;
+}
+
+fn kernel_info_content<K: LanguageKernel>(kernel: &K) -> Value {
+    let info = kernel.kernel_info();
+    let links: Vec<Value> = info.help_links.iter().map(|(text, url)| json!({"text": text, "url": url})).collect();
+    json!({
+        "status": "ok",
+        "protocol_version": PROTOCOL_VERSION,
+        "implementation": info.implementation,
+        "implementation_version": info.implementation_version,
+        "language_info": info.language_info,
+        "banner": info.banner,
+        "help_links": links,
+        "debugger": false,
+        "supported_features": [],
+    })
+}
+
+async fn executor_loop<K: LanguageKernel>(
+    shared: Arc<Shared<K>>,
+    mut tx: RouterSendHalf,
+    mut queue: mpsc::UnboundedReceiver<IncomingMessage>,
+) {
+    while let Some(request) = queue.recv().await {
+        let failed_and_stop = execute(&shared, &mut tx, &request).await;
+        if failed_and_stop {
+            // stop_on_error: the requests already queued behind the failed one are aborted.
+            while let Ok(queued) = queue.try_recv() {
+                shared.iopub.status("busy", Some(&queued.header)).await;
+                reply(&mut tx, &shared.session, &queued, "execute_reply", json!({"status": "aborted"})).await;
+                shared.iopub.status("idle", Some(&queued.header)).await;
+            }
+        }
+    }
+}
+
+/// Runs one execute_request; returns true when it failed and asked to stop on error.
+async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf, request: &IncomingMessage) -> bool {
+    let parent = Arc::new(request.header.clone());
+    shared.iopub.status("busy", Some(&parent)).await;
+
+    let silent = request.content_bool("silent", false);
+    let store_history = !silent && request.content_bool("store_history", true);
+    let code = request.content_str("code").to_string();
+    let count = if store_history {
+        shared.execution_count.fetch_add(1, Ordering::SeqCst) + 1
+    } else {
+        shared.execution_count.load(Ordering::SeqCst)
+    };
+    if !silent {
+        shared.iopub.publish("execute_input", Some(&parent), json!({"code": code, "execution_count": count})).await;
+    }
+
+    let cancel = CancellationToken::new();
+    if let Ok(mut current) = shared.current_cancel.lock() {
+        *current = cancel.clone();
+    }
+    let allow_stdin = request.content_bool("allow_stdin", false);
+    let stdin = allow_stdin.then(|| StdinChannel::new(shared.stdin.clone(), shared.session.clone(), request.identities.clone()));
+    let ctx = ExecuteContext {
+        iopub: shared.iopub.clone(),
+        parent: parent.clone(),
+        execution_count: count,
+        silent,
+        cancel,
+        stdin,
+    };
+    let exec_request = ExecuteRequest {
+        code: code.clone(),
+        silent,
+        store_history,
+        allow_stdin,
+        stop_on_error: request.content_bool("stop_on_error", true),
+        cell_id: request.metadata.get("cellId").and_then(Value::as_str).map(str::to_string),
+    };
+    let stop_on_error = exec_request.stop_on_error;
+    let outcome = shared.kernel.execute(exec_request, ctx).await;
+
+    if store_history {
+        if let Ok(mut history) = shared.history.lock() {
+            history.push(HistoryEntry { line: count, input: code });
+        }
+    }
+    let failed = match outcome {
+        ExecuteOutcome::Ok => {
+            let content = json!({"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}});
+            reply(tx, &shared.session, request, "execute_reply", content).await;
+            false
+        }
+        ExecuteOutcome::Error { ename, evalue, traceback } => {
+            if !silent {
+                let error = json!({"ename": ename, "evalue": evalue, "traceback": traceback});
+                shared.iopub.publish("error", Some(&parent), error).await;
+            }
+            let content = json!({"status": "error", "execution_count": count, "ename": ename,
+                                 "evalue": evalue, "traceback": traceback});
+            reply(tx, &shared.session, request, "execute_reply", content).await;
+            true
+        }
+    };
+    shared.iopub.status("idle", Some(&parent)).await;
+    failed && stop_on_error && !silent
+}
+
+/// history_request: tail, range and search over this kernel's cells (session 0 = current).
+fn history_content<K>(shared: &Shared<K>, request: &IncomingMessage) -> Value {
+    let Ok(history) = shared.history.lock() else {
+        return json!({"status": "ok", "history": []});
+    };
+    let output = request.content_bool("output", false);
+    let entry = |e: &HistoryEntry| {
+        if output {
+            json!([0, e.line, [e.input, Value::Null]])
+        } else {
+            json!([0, e.line, e.input])
+        }
+    };
+    let n = request.content_usize("n").unwrap_or(10);
+    let items: Vec<Value> = match request.content_str("hist_access_type") {
+        "range" => {
+            let start = request.content.get("start").and_then(Value::as_i64).unwrap_or(0);
+            let stop = request.content.get("stop").and_then(Value::as_i64);
+            history
+                .iter()
+                .filter(|e| i64::from(e.line) >= start && stop.is_none_or(|s| i64::from(e.line) < s))
+                .map(entry)
+                .collect()
+        }
+        "search" => {
+            let pattern = request.content_str("pattern");
+            let unique = request.content_bool("unique", false);
+            let mut seen = std::collections::HashSet::new();
+            let mut found: Vec<&HistoryEntry> = history
+                .iter()
+                .rev()
+                .filter(|e| glob_match(pattern, &e.input))
+                .filter(|e| !unique || seen.insert(e.input.clone()))
+                .take(n)
+                .collect();
+            found.reverse();
+            found.into_iter().map(entry).collect()
+        }
+        _ => {
+            let skip = history.len().saturating_sub(n);
+            history.iter().skip(skip).map(entry).collect()
+        }
+    };
+    json!({"status": "ok", "history": items})
+}
+
+/// IPython-style history search pattern: `*` any run of characters, `?` one character.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn glob_patterns() {
+        assert!(glob_match("*", "anything"));
+        assert!(glob_match("SHOW*", "SHOW STREAMS;"));
+        assert!(glob_match("*STREAMS?", "SHOW STREAMS;"));
+        assert!(!glob_match("SELECT*", "SHOW STREAMS;"));
+        assert!(glob_match("", ""));
+    }
+}

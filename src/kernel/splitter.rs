@@ -1,0 +1,354 @@
+//! Splits a cell into magic lines and ksqlDB statements.
+//!
+//! A statement ends at a `;` outside single-quoted strings (with `''` escapes), backtick or
+//! double-quoted identifiers, `--` line comments and `/* */` block comments. A line starting
+//! with `%` between statements is a magic. The last statement of a cell may omit its `;`.
+
+/// One piece of a cell, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellItem {
+    Magic(MagicLine),
+    Statement(Statement),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MagicLine {
+    /// The magic's name without `%`, lower-cased (`connect`, `help`, ...).
+    pub name: String,
+    /// Everything after the name, trimmed.
+    pub args: String,
+    /// 1-based line number in the cell.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement as written (comments inside it kept), trimmed, ending with `;`.
+    pub text: String,
+    /// 1-based line number where the statement starts.
+    pub line: usize,
+    /// Whether the user wrote the final `;` (false for a last statement without one).
+    pub terminated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lexer {
+    Code,
+    SingleQuote,
+    Backtick,
+    DoubleQuote,
+    LineComment,
+    BlockComment,
+}
+
+/// The result of scanning a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitCell {
+    pub items: Vec<CellItem>,
+    /// True when the text ends inside a string, identifier or block comment.
+    pub unterminated_literal: bool,
+}
+
+pub fn split_cell(cell: &str) -> SplitCell {
+    let mut items = Vec::new();
+    let mut state = Lexer::Code;
+    let mut current = String::new();
+    let mut current_line = 1;
+    let mut line = 1;
+    // True while `current` holds only whitespace and comments.
+    let mut blank_so_far = true;
+    let mut at_line_start = true;
+    let chars: Vec<char> = cell.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if state == Lexer::Code && at_line_start && blank_so_far && c == '%' {
+            // A magic line: up to the end of the line.
+            let end = chars[i..].iter().position(|&ch| ch == '\n').map_or(chars.len(), |p| i + p);
+            let text: String = chars[i + 1..end].iter().collect();
+            let text = text.trim();
+            let (name, args) = match text.find(char::is_whitespace) {
+                Some(pos) => (&text[..pos], text[pos..].trim()),
+                None => (text, ""),
+            };
+            items.push(CellItem::Magic(MagicLine { name: name.to_lowercase(), args: args.to_string(), line }));
+            current.clear();
+            i = end;
+            continue;
+        }
+        if c == '\n' {
+            line += 1;
+            at_line_start = true;
+        } else if !c.is_whitespace() {
+            at_line_start = false;
+        }
+        match state {
+            Lexer::Code => match c {
+                ';' => {
+                    current.push(';');
+                    if !blank_so_far {
+                        items.push(CellItem::Statement(Statement {
+                            text: current.trim().to_string(),
+                            line: current_line,
+                            terminated: true,
+                        }));
+                    }
+                    current.clear();
+                    blank_so_far = true;
+                    i += 1;
+                    continue;
+                }
+                '\'' => state = Lexer::SingleQuote,
+                '`' => state = Lexer::Backtick,
+                '"' => state = Lexer::DoubleQuote,
+                '-' if next == Some('-') => state = Lexer::LineComment,
+                '/' if next == Some('*') => {
+                    state = Lexer::BlockComment;
+                    current.push_str("/*");
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            },
+            Lexer::SingleQuote => {
+                if c == '\'' {
+                    if next == Some('\'') {
+                        current.push_str("''");
+                        i += 2;
+                        continue;
+                    }
+                    state = Lexer::Code;
+                }
+            }
+            Lexer::Backtick => {
+                if c == '`' {
+                    state = Lexer::Code;
+                }
+            }
+            Lexer::DoubleQuote => {
+                if c == '"' {
+                    state = Lexer::Code;
+                }
+            }
+            Lexer::LineComment => {
+                if c == '\n' {
+                    state = Lexer::Code;
+                }
+            }
+            Lexer::BlockComment => {
+                if c == '*' && next == Some('/') {
+                    state = Lexer::Code;
+                    current.push_str("*/");
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        let is_code_content =
+            !c.is_whitespace() && matches!(state, Lexer::Code | Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote);
+        if blank_so_far && is_code_content {
+            blank_so_far = false;
+            current_line = line;
+        }
+        current.push(c);
+        i += 1;
+    }
+    let unterminated_literal =
+        matches!(state, Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote | Lexer::BlockComment);
+    if !blank_so_far {
+        let mut text = current.trim().to_string();
+        if !unterminated_literal && state != Lexer::LineComment {
+            text.push(';');
+        } else if state == Lexer::LineComment {
+            // `SELECT 1 -- note` without `;`: end the comment before adding the terminator.
+            text.push_str("\n;");
+        }
+        items.push(CellItem::Statement(Statement { text, line: current_line, terminated: false }));
+    }
+    SplitCell { items, unterminated_literal }
+}
+
+/// For is_complete_request: a cell is complete when every statement ends with `;` (magic
+/// lines are complete on their own).
+pub fn is_complete(cell: &str) -> bool {
+    let split = split_cell(cell);
+    !split.unterminated_literal
+        && split.items.iter().all(|item| match item {
+            CellItem::Magic(_) => true,
+            CellItem::Statement(s) => s.terminated,
+        })
+}
+
+/// The statement's leading keywords, upper-cased, skipping comments: `["CREATE", "STREAM"]`.
+pub fn leading_keywords(statement: &str, count: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = statement;
+    while words.len() < count {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.find('\n').map_or("", |p| &after[p..]);
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |p| &after[p + 2..]);
+            continue;
+        }
+        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        if end == 0 {
+            break;
+        }
+        words.push(rest[..end].to_uppercase());
+        rest = &rest[end..];
+    }
+    words
+}
+
+/// The statement with comments removed and runs of whitespace outside strings collapsed:
+/// what gets matched against keywords like `EMIT CHANGES`.
+pub fn normalized(statement: &str) -> String {
+    let mut out = String::with_capacity(statement.len());
+    let chars: Vec<char> = statement.chars().collect();
+    let mut i = 0;
+    let mut pending_space = false;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '-' && next == Some('-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            pending_space = true;
+            continue;
+        }
+        if c == '/' && next == Some('*') {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                i += 1;
+            }
+            i += 2;
+            pending_space = true;
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            i += 1;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        if c == '\'' || c == '`' || c == '"' {
+            // Copy quoted text verbatim.
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                if chars[i] == c {
+                    if c == '\'' && chars.get(i + 1) == Some(&'\'') {
+                        out.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statements(cell: &str) -> Vec<String> {
+        split_cell(cell)
+            .items
+            .into_iter()
+            .filter_map(|i| match i {
+                CellItem::Statement(s) => Some(s.text),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_semicolons_outside_strings_and_comments() {
+        let cell = "CREATE STREAM s (v STRING) WITH (kafka_topic='a;b', value_format='JSON');\n\
+                    -- a comment; with a semicolon\n\
+                    INSERT INTO s (v) VALUES ('it''s; fine');\n\
+                    /* block; comment */ SELECT `we;ird` FROM s EMIT CHANGES;";
+        let s = statements(cell);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[0].ends_with("value_format='JSON');"));
+        assert!(s[1].contains("'it''s; fine'"));
+        assert!(s[2].contains("`we;ird`"));
+    }
+
+    #[test]
+    fn last_statement_may_omit_semicolon() {
+        let split = split_cell("SHOW STREAMS;\nSHOW TABLES");
+        assert_eq!(statements("SHOW STREAMS;\nSHOW TABLES"), vec!["SHOW STREAMS;", "SHOW TABLES;"]);
+        match &split.items[1] {
+            CellItem::Statement(s) => {
+                assert!(!s.terminated);
+                assert_eq!(s.line, 2);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn magic_lines_between_statements() {
+        let split = split_cell("%connect http://localhost:8088\nSHOW STREAMS;\n  %rows 10\nSELECT 1;");
+        assert_eq!(split.items.len(), 4);
+        assert_eq!(
+            split.items[0],
+            CellItem::Magic(MagicLine { name: "connect".into(), args: "http://localhost:8088".into(), line: 1 })
+        );
+        assert!(matches!(&split.items[2], CellItem::Magic(m) if m.name == "rows" && m.args == "10" && m.line == 3));
+    }
+
+    #[test]
+    fn percent_inside_statement_is_not_magic() {
+        let s = statements("SELECT *\nFROM s WHERE name LIKE\n'%abc' EMIT CHANGES;");
+        assert_eq!(s.len(), 1);
+        assert!(s[0].contains("'%abc'"));
+    }
+
+    #[test]
+    fn comments_only_is_no_statement() {
+        assert!(statements("-- nothing here\n/* nor here */\n").is_empty());
+        assert!(is_complete("-- nothing here\n"));
+    }
+
+    #[test]
+    fn completeness() {
+        assert!(is_complete("SHOW STREAMS;"));
+        assert!(is_complete("%help"));
+        assert!(is_complete(""));
+        assert!(!is_complete("SELECT * FROM s"));
+        assert!(!is_complete("SELECT 'a;"));
+        assert!(!is_complete("SELECT 1; /* open"));
+        assert!(is_complete("SELECT ';' FROM s; -- trailing comment"));
+    }
+
+    #[test]
+    fn trailing_line_comment_without_semicolon() {
+        assert_eq!(statements("SHOW STREAMS -- list"), vec!["SHOW STREAMS -- list\n;"]);
+    }
+
+    #[test]
+    fn keywords_and_normalization() {
+        assert_eq!(leading_keywords("  -- c\n/* x */ create   stream s", 2), vec!["CREATE", "STREAM"]);
+        assert_eq!(normalized("SELECT  *\n FROM s -- x\n EMIT\tCHANGES;"), "SELECT * FROM s EMIT CHANGES;");
+        assert_eq!(normalized("SELECT 'a  b' FROM s;"), "SELECT 'a  b' FROM s;");
+    }
+}
