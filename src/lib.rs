@@ -9,4 +9,5 @@
 pub mod jupyter;
 pub mod kernel;
 pub mod ksql;
+pub mod kernelspec;
 pub mod render;

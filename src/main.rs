@@ -1,1 +1,107 @@
-fn main(){}
+//! The `ksqldb-kernel` command: run the kernel (what kernel.json starts), install its
+//! kernelspec, or test a connection from the shell.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use ksqldb_kernel::jupyter::{serve, ConnectionInfo};
+use ksqldb_kernel::kernel::KsqlKernel;
+use ksqldb_kernel::kernelspec::{self, Destination};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ksqldb-kernel", version, about = "A Jupyter kernel for ksqlDB")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kernel (Jupyter starts this through kernel.json).
+    Run {
+        #[arg(long, short = 'f')]
+        connection_file: PathBuf,
+    },
+    /// Install the kernelspec so Jupyter can start this kernel.
+    Install {
+        /// Install for the current user (the default).
+        #[arg(long, conflicts_with_all = ["sys_prefix", "prefix"])]
+        user: bool,
+        /// Install into the active virtualenv or conda environment.
+        #[arg(long, conflicts_with = "prefix")]
+        sys_prefix: bool,
+        /// Install into PREFIX/share/jupyter/kernels.
+        #[arg(long)]
+        prefix: Option<PathBuf>,
+        /// Kernel name (folder name).
+        #[arg(long, default_value = kernelspec::KERNEL_NAME)]
+        name: String,
+        /// Display name in the launcher.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Environment variables for the kernel, NAME=VALUE (e.g. KSQLDB_URL=...).
+        #[arg(long = "env", value_name = "NAME=VALUE")]
+        env: Vec<String>,
+    },
+    /// Test the connection the kernel would use (KSQLDB_URL, the config file, or --url).
+    Check {
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { connection_file } => run(connection_file),
+        Command::Install { user: _, sys_prefix, prefix, name, display_name, env } => {
+            install(sys_prefix, prefix, &name, display_name.as_deref(), &env)
+        }
+        Command::Check { url } => check(url),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ksqldb-kernel: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("cannot start tokio")
+}
+
+fn run(connection_file: PathBuf) -> Result<()> {
+    let info = ConnectionInfo::from_file(&connection_file)?;
+    let rt = runtime()?;
+    rt.block_on(serve(info, KsqlKernel::new()))?;
+    // Don't wait for stray tasks (a query stream, a stuck subscriber) on the way out.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(())
+}
+
+fn install(sys_prefix: bool, prefix: Option<PathBuf>, name: &str, display_name: Option<&str>, env: &[String]) -> Result<()> {
+    let destination = match (sys_prefix, prefix) {
+        (_, Some(p)) => Destination::Prefix(p),
+        (true, None) => Destination::SysPrefix,
+        (false, None) => Destination::User,
+    };
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .with_context(|| format!("--env takes NAME=VALUE, not {pair:?}"))
+        })
+        .collect::<Result<_>>()?;
+    let dir = kernelspec::install(&destination, name, display_name, &env)?;
+    println!("Installed the ksqlDB kernelspec '{name}' in {}", dir.display());
+    Ok(())
+}
+
+fn check(url: Option<String>) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(ksqldb_kernel::kernel::check::run(url))
+}

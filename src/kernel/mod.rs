@@ -1,3 +1,106 @@
-//! The interpreter: a cell becomes statements and magics, run against a ksqlDB server.
+//! The interpreter: a cell becomes magics and ksqlDB statements, run in order against a
+//! ksqlDB server. The only layer that knows both Jupyter ([`crate::jupyter`]) and ksqlDB
+//! ([`crate::ksql`], [`crate::render`]).
 
+pub mod check;
+pub mod connect;
+pub mod execute;
+pub mod magics;
+pub mod query;
+pub mod session;
+pub mod settings;
 pub mod splitter;
+pub mod statement;
+pub mod variables;
+
+use crate::jupyter::{
+    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo,
+    LanguageKernel,
+};
+use serde_json::json;
+use session::SessionState;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The ksqlDB kernel. Cheap to clone: the session state is shared.
+#[derive(Clone)]
+pub struct KsqlKernel {
+    state: Arc<Mutex<SessionState>>,
+}
+
+impl Default for KsqlKernel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KsqlKernel {
+    /// Reads the config file (if any); connects lazily, on the first statement.
+    pub fn new() -> Self {
+        let (config, config_error) = match settings::load_config() {
+            Ok(config) => (config, None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
+        Self { state: Arc::new(Mutex::new(SessionState::new(config, config_error))) }
+    }
+
+    /// The session state. Held only for short, non-async sections.
+    pub(crate) fn state(&self) -> MutexGuard<'_, SessionState> {
+        // A panic while holding the lock would poison it; the state is still usable.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl LanguageKernel for KsqlKernel {
+    fn kernel_info(&self) -> KernelInfo {
+        KernelInfo {
+            implementation: "ksqldb-kernel".into(),
+            implementation_version: VERSION.into(),
+            language_info: json!({
+                "name": "ksql",
+                "version": "ksqlDB",
+                "mimetype": "text/x-sql",
+                "file_extension": ".sql",
+                "pygments_lexer": "sql",
+                "codemirror_mode": "sql",
+                "nbconvert_exporter": "script",
+            }),
+            banner: format!(
+                "ksqlDB kernel {VERSION}: cells are ksqlDB statements; %help lists the magics, %connect picks a server."
+            ),
+            help_links: vec![
+                ("ksqlDB documentation".into(), "https://docs.ksqldb.io/".into()),
+                ("ksqlDB SQL reference".into(), "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/".into()),
+                ("ksqlDB functions".into(), "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/functions/".into()),
+                ("ksqlDB REST API".into(), "https://docs.ksqldb.io/en/latest/developer-guide/api/".into()),
+            ],
+        }
+    }
+
+    async fn execute(&self, request: ExecuteRequest, ctx: ExecuteContext) -> ExecuteOutcome {
+        execute::run_cell(self, &request, &ctx).await
+    }
+
+    async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
+        let _ = (code, cursor_pos);
+        CompleteReply::default()
+    }
+
+    async fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> InspectReply {
+        let _ = (code, cursor_pos, detail_level);
+        InspectReply::default()
+    }
+
+    fn is_complete(&self, code: &str) -> IsComplete {
+        if splitter::is_complete(code) {
+            IsComplete::Complete
+        } else {
+            IsComplete::Incomplete { indent: String::new() }
+        }
+    }
+
+    async fn shutdown(&self, _restart: bool) {
+        // Running queries are closed by their executions, which the server cancels first.
+    }
+}

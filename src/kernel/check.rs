@@ -1,0 +1,50 @@
+//! `ksqldb-kernel check`: the connectivity test from the shell, with the same target
+//! resolution as the kernel (KSQLDB_PROFILE, KSQLDB_URL, the config file's default).
+
+use super::connect::test_connection;
+use super::settings::{self, ConnectionTarget};
+use anyhow::{bail, Result};
+
+pub async fn run(url: Option<String>) -> Result<()> {
+    let target = match url {
+        Some(url) => ConnectionTarget::new(&url, "--url"),
+        None => {
+            let config = settings::load_config()?;
+            settings::default_target(config.as_ref())?
+                .unwrap_or_else(|| ConnectionTarget::new(settings::DEFAULT_URL, "default (nothing configured)"))
+        }
+    };
+    match test_connection(target).await {
+        Ok((_, rows)) => {
+            let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+            for (key, value) in rows {
+                println!("{key:width$}  {value}");
+            }
+            Ok(())
+        }
+        Err(report) => {
+            for line in &report.traceback {
+                eprintln!("{}", strip_ansi(line));
+            }
+            bail!("{}: {}", report.ename, report.evalue)
+        }
+    }
+}
+
+/// Traceback lines carry ANSI colours for Jupyter; a log or pipe wants plain text.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! Connecting: resolving the target, the connectivity test (server version, cluster id,
+//! status, health) and the connection banner.
+
+use super::execute::{report_ksql_error, with_interrupt};
+use super::session::{Connection, StatementScope};
+use super::settings::{self, ConnectionTarget, Credentials, Secret};
+use super::KsqlKernel;
+use crate::jupyter::ExecuteContext;
+use crate::ksql::{KsqlClient, KsqlError};
+use crate::render::error::ErrorReport;
+use crate::render::messages::render_key_values;
+use crate::render::MimeBundle;
+use std::sync::Arc;
+
+/// The connection and session values for one statement. Connects first if needed, showing
+/// the connection banner as an output of its own.
+pub async fn scope(kernel: &KsqlKernel, ctx: &ExecuteContext) -> Result<StatementScope, ErrorReport> {
+    let existing = {
+        let state = kernel.state();
+        state.connection.clone().map(|connection| {
+            let mut properties = connection.target.properties.clone();
+            properties.extend(state.properties.clone());
+            StatementScope { connection, properties, variables: state.variables.clone(), row_cap: state.row_cap }
+        })
+    };
+    if let Some(scope) = existing {
+        return Ok(scope);
+    }
+    let target = default_target_for(kernel)?;
+    let (connection, banner) = connect(target, ctx).await?;
+    ctx.display(banner.data, banner.metadata, None).await;
+    let state_connection = connection.clone();
+    let mut state = kernel.state();
+    state.connection = Some(state_connection);
+    let mut properties = connection.target.properties.clone();
+    properties.extend(state.properties.clone());
+    Ok(StatementScope { connection, properties, variables: state.variables.clone(), row_cap: state.row_cap })
+}
+
+/// Where to connect when the user has not said: profile, environment, else localhost.
+pub fn default_target_for(kernel: &KsqlKernel) -> Result<ConnectionTarget, ErrorReport> {
+    let state = kernel.state();
+    if let Some(error) = &state.config_error {
+        return Err(ErrorReport::usage("ConfigError", error));
+    }
+    match settings::default_target(state.config.as_ref()) {
+        Ok(Some(target)) => Ok(target),
+        Ok(None) => Ok(ConnectionTarget::new(settings::DEFAULT_URL, "default (nothing configured)")),
+        Err(e) => Err(ErrorReport::usage("ConfigError", &format!("{e:#}"))),
+    }
+}
+
+/// Connects to `target` and runs the connectivity test. Returns the connection and a
+/// banner describing the server. The user can interrupt a slow attempt.
+pub async fn connect(target: ConnectionTarget, ctx: &ExecuteContext) -> Result<(Connection, MimeBundle), ErrorReport> {
+    let (connection, rows) = with_interrupt(ctx, test_connection(target)).await??;
+    Ok((connection, render_key_values("Connected to ksqlDB", &rows)))
+}
+
+/// The connectivity test: GET /info (version, cluster id, status) and /healthcheck.
+pub async fn test_connection(target: ConnectionTarget) -> Result<(Connection, Vec<(String, String)>), ErrorReport> {
+    let client = KsqlClient::new(target.to_settings()).map_err(|e| report_ksql_error(&e, None))?;
+    let info = client.connect().await.map_err(|e| connect_error(&e, &target))?;
+    // /healthcheck skips authentication on real servers and may be missing on proxies:
+    // report it, never fail on it.
+    let health = match client.healthcheck().await {
+        Ok(value) => match value.get("isHealthy").and_then(|v| v.as_bool()) {
+            Some(true) => "healthy".to_string(),
+            Some(false) => format!("UNHEALTHY: {}", compact(&value)),
+            None => "unknown".to_string(),
+        },
+        Err(e) => format!("unknown ({})", first_line(&e.to_string())),
+    };
+    let caps = client.capabilities();
+    let mut rows = vec![
+        ("Server".to_string(), target.url.clone()),
+        ("Server version".to_string(), describe_version(&info.version)),
+        ("Kafka cluster id".to_string(), info.kafka_cluster_id.clone().unwrap_or_else(|| "—".into())),
+        ("ksqlDB service id".to_string(), info.ksql_service_id.clone().unwrap_or_else(|| "—".into())),
+        ("Server status".to_string(), info.server_status.clone().unwrap_or_else(|| "not reported (server before 0.12)".into())),
+        ("Health".to_string(), health),
+        ("Queries via".to_string(), caps.describe()),
+        ("Authentication".to_string(), target.describe_auth()),
+        ("TLS".to_string(), target.describe_tls()),
+        ("Configured by".to_string(), target.source.clone()),
+    ];
+    if target.url.contains(".confluent.cloud") && matches!(target.credentials, Credentials::None) {
+        rows.push(("Note".into(), "Confluent Cloud needs a ksqlDB API key and secret (%connect URL --api-key KEY --prompt)".into()));
+    }
+    Ok((Connection { client: Arc::new(client), target, info: Some(info) }, rows))
+}
+
+fn describe_version(version: &str) -> String {
+    let major: u32 = version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if major >= 4 {
+        format!("{version} (Confluent Platform)")
+    } else {
+        format!("{version} (ksqlDB)")
+    }
+}
+
+fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
+    match error {
+        KsqlError::Unauthorized { message } => ErrorReport::connection(
+            &target.url,
+            &format!("401 Unauthorized: {message}"),
+            Some(if matches!(target.credentials, Credentials::None) {
+                "the server requires credentials: %connect URL --user NAME --prompt (Confluent Cloud: --api-key KEY --prompt with a ksqlDB API key)"
+            } else {
+                "the user/API key or the password/secret is wrong, or the key is not active yet (new Confluent Cloud API keys take a few minutes)"
+            }),
+        ),
+        _ => {
+            let report = report_ksql_error(error, None);
+            if target.source.starts_with("default") {
+                report.with_context(
+                    "no server is configured: use %connect URL, set KSQLDB_URL, or add a profile to the config file".to_string(),
+                )
+            } else {
+                report
+            }
+        }
+    }
+}
+
+/// Runs `%connect`: parses the line, asks for the password when needed, connects, and on
+/// success makes it the session's connection.
+pub async fn connect_magic(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let request = {
+        let state = kernel.state();
+        settings::parse_connect(args, state.config.as_ref()).map_err(|e| ErrorReport::usage("UsageError", &format!("{e:#}")))?
+    };
+    let mut target = request.target;
+    if request.prompt_for_password {
+        if let Credentials::Basic { username, .. } = &target.credentials {
+            let username = username.clone();
+            let prompt = format!("Password (or API secret) for {username} at {}: ", target.url);
+            let Some(secret) = ctx.input(&prompt, true).await else {
+                return Err(ErrorReport::usage(
+                    "UsageError",
+                    "this front end cannot prompt for a password; use --password-env VAR or a config profile",
+                ));
+            };
+            target.credentials = Credentials::Basic { username, password: Secret::new(secret) };
+        }
+    }
+    let (connection, banner) = connect(target, ctx).await?;
+    kernel.state().connection = Some(connection);
+    Ok(vec![banner])
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").chars().take(200).collect()
+}
+
+fn compact(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_default().chars().take(300).collect()
+}

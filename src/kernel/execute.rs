@@ -1,0 +1,240 @@
+//! Runs a cell: its magics and statements in order, each with its own output. The first
+//! error stops the cell and names the statement that failed.
+
+use super::session::StatementScope;
+use super::splitter::{split_cell, CellItem};
+use super::statement::{classify, StatementKind};
+use super::variables::substitute;
+use super::{connect, magics, query, KsqlKernel};
+use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
+use crate::ksql::{KsqlError, RequestContext};
+use crate::render::entities::render_entities;
+use crate::render::error::ErrorReport;
+use crate::render::messages::{render_status, Kind};
+use crate::render::table::simple_table;
+use crate::render::MimeBundle;
+use std::collections::BTreeMap;
+
+/// RUN SCRIPT may include other scripts, up to this depth.
+const MAX_SCRIPT_DEPTH: usize = 8;
+
+pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &ExecuteContext) -> ExecuteOutcome {
+    let split = split_cell(&request.code);
+    if split.unterminated_literal {
+        return outcome(ErrorReport::usage(
+            "SyntaxError",
+            "the cell ends inside a string, a quoted identifier or a /* comment */",
+        ));
+    }
+    let count = split.items.len();
+    let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
+    let mut statement_number = 0;
+    for (index, item) in split.items.iter().enumerate() {
+        if ctx.is_cancelled() {
+            return outcome(ErrorReport::interrupted("interrupted before the next statement ran"));
+        }
+        let result = match item {
+            CellItem::Magic(magic) => magics::run(kernel, magic, ctx).await,
+            CellItem::Statement(statement) => {
+                statement_number += 1;
+                run_statement(kernel, &statement.text, ctx, 0).await.map_err(|report| {
+                    if statements > 1 {
+                        report.with_context(format!(
+                            "statement {statement_number} of {statements} (line {}) failed; the statements after it did not run",
+                            statement.line
+                        ))
+                    } else {
+                        report
+                    }
+                })
+            }
+        };
+        match result {
+            Ok(bundles) => emit(ctx, bundles, index + 1 == count).await,
+            Err(report) => return outcome(report),
+        }
+    }
+    ExecuteOutcome::Ok
+}
+
+fn outcome(report: ErrorReport) -> ExecuteOutcome {
+    ExecuteOutcome::Error { ename: report.ename, evalue: report.evalue, traceback: report.traceback }
+}
+
+/// Shows outputs: the last output of the cell is its execute_result (numbered like the
+/// cell), everything before it is display_data.
+async fn emit(ctx: &ExecuteContext, bundles: Vec<MimeBundle>, last_item: bool) {
+    let n = bundles.len();
+    for (i, bundle) in bundles.into_iter().enumerate() {
+        if last_item && i + 1 == n {
+            ctx.execute_result(bundle.data, bundle.metadata).await;
+        } else {
+            ctx.display(bundle.data, bundle.metadata, None).await;
+        }
+    }
+}
+
+/// Runs one statement and returns its outputs.
+pub fn run_statement<'a>(
+    kernel: &'a KsqlKernel,
+    text: &'a str,
+    ctx: &'a ExecuteContext,
+    depth: usize,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<MimeBundle>, ErrorReport>> + Send + 'a>> {
+    // Boxed because RUN SCRIPT recurses.
+    Box::pin(async move {
+        let kind = classify(text).map_err(|message| ErrorReport::usage("SyntaxError", &message).with_statement(text))?;
+        match kind {
+            StatementKind::Set { name, value } => {
+                kernel.state().properties.insert(name.clone(), value.clone());
+                Ok(vec![render_status(
+                    &format!("Successfully changed local property '{name}' to '{value}'. Use UNSET to revert it."),
+                    Kind::Success,
+                )])
+            }
+            StatementKind::Unset { name } => match kernel.state().properties.remove(&name) {
+                Some(old) => Ok(vec![render_status(
+                    &format!("Successfully unset local property '{name}' (it was '{old}')."),
+                    Kind::Success,
+                )]),
+                None => Ok(vec![render_status(&format!("Property '{name}' was not set locally."), Kind::Warning)]),
+            },
+            StatementKind::Define { name, value } => {
+                kernel.state().variables.insert(name.clone(), value.clone());
+                Ok(vec![render_status(&format!("Defined variable {name} = '{value}'."), Kind::Success)])
+            }
+            StatementKind::Undefine { name } => {
+                if kernel.state().variables.remove(&name).is_none() {
+                    ctx.stream("stderr", &format!("WARNING: Cannot undefine variable '{name}' which was never defined\n"))
+                        .await;
+                    return Ok(vec![]);
+                }
+                Ok(vec![render_status(&format!("Undefined variable {name}."), Kind::Success)])
+            }
+            StatementKind::ShowVariables => {
+                let variables = kernel.state().variables.clone();
+                Ok(vec![variables_table(&variables)])
+            }
+            StatementKind::RunScript { path } => run_script(kernel, &path, ctx, depth).await,
+            StatementKind::Select { push } => {
+                let scope = connect::scope(kernel, ctx).await?;
+                let sql = prepare(&scope, text);
+                query::run_select(&scope, &sql, push, ctx).await
+            }
+            StatementKind::Print => {
+                let scope = connect::scope(kernel, ctx).await?;
+                let sql = prepare(&scope, text);
+                query::run_print(&scope, &sql, ctx).await
+            }
+            StatementKind::ShowProperties | StatementKind::Server => {
+                let scope = connect::scope(kernel, ctx).await?;
+                let sql = prepare(&scope, text);
+                let entities = with_interrupt(ctx, async {
+                    scope.connection.client.ksql(&sql, &request_context(&scope)).await
+                })
+                .await?
+                .map_err(|e| report_ksql_error(&e, Some(&sql)))?;
+                for entity in &entities {
+                    for warning in entity.warnings() {
+                        ctx.stream("stderr", &format!("WARNING: {warning}\n")).await;
+                    }
+                }
+                let mut bundles = render_entities(&entities);
+                if matches!(kind, StatementKind::ShowProperties) && !scope.properties.is_empty() {
+                    bundles.push(local_properties_table(&scope.properties));
+                }
+                if bundles.is_empty() {
+                    bundles.push(render_status("Done.", Kind::Success));
+                }
+                Ok(bundles)
+            }
+        }
+    })
+}
+
+/// Substitutes `${var}` client-side when the server cannot take `sessionVariables`.
+fn prepare(scope: &StatementScope, text: &str) -> String {
+    if scope.connection.client.capabilities().session_variables {
+        text.to_string()
+    } else {
+        substitute(text, &scope.variables)
+    }
+}
+
+pub fn request_context(scope: &StatementScope) -> RequestContext<'_> {
+    RequestContext { properties: &scope.properties, session_variables: &scope.variables }
+}
+
+/// Awaits `work` unless the user interrupts first.
+pub async fn with_interrupt<T>(ctx: &ExecuteContext, work: impl std::future::Future<Output = T>) -> Result<T, ErrorReport> {
+    tokio::select! {
+        result = work => Ok(result),
+        _ = ctx.cancellation().cancelled() => Err(ErrorReport::interrupted("the statement was interrupted")),
+    }
+}
+
+pub fn report_ksql_error(error: &KsqlError, statement: Option<&str>) -> ErrorReport {
+    let hint = error.hint();
+    match error {
+        KsqlError::Connect { url, detail } => ErrorReport::connection(url, detail, hint.as_deref()),
+        KsqlError::Server { message, statement_text, .. } => ErrorReport::ksql(
+            error.error_code(),
+            message,
+            statement_text.as_deref().or(statement),
+            hint.as_deref(),
+        ),
+        other => ErrorReport::ksql(error.error_code(), &other.to_string(), statement, hint.as_deref()),
+    }
+}
+
+async fn run_script(kernel: &KsqlKernel, path: &str, ctx: &ExecuteContext, depth: usize) -> Result<Vec<MimeBundle>, ErrorReport> {
+    if depth >= MAX_SCRIPT_DEPTH {
+        return Err(ErrorReport::usage("ScriptError", &format!("RUN SCRIPT is nested more than {MAX_SCRIPT_DEPTH} deep")));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ErrorReport::usage("ScriptError", &format!("cannot read script '{path}': {e}")))?;
+    let split = split_cell(&text);
+    if split.unterminated_literal {
+        return Err(ErrorReport::usage("ScriptError", &format!("'{path}' ends inside a string or comment")));
+    }
+    let statements: Vec<_> = split
+        .items
+        .into_iter()
+        .filter_map(|i| match i {
+            CellItem::Statement(s) => Some(s),
+            CellItem::Magic(_) => None,
+        })
+        .collect();
+    let total = statements.len();
+    let mut bundles = vec![render_status(&format!("Running {total} statements from '{path}'."), Kind::Info)];
+    for (i, statement) in statements.iter().enumerate() {
+        if ctx.is_cancelled() {
+            return Err(ErrorReport::interrupted(&format!("RUN SCRIPT '{path}' stopped after {i} of {total} statements")));
+        }
+        match run_statement(kernel, &statement.text, ctx, depth + 1).await {
+            Ok(mut out) => bundles.append(&mut out),
+            Err(report) => {
+                // Show what ran before the failure, then the failure.
+                for bundle in bundles {
+                    ctx.display(bundle.data, bundle.metadata, None).await;
+                }
+                return Err(report.with_context(format!(
+                    "RUN SCRIPT '{path}': statement {} of {total} (line {}) failed",
+                    i + 1,
+                    statement.line
+                )));
+            }
+        }
+    }
+    Ok(bundles)
+}
+
+fn variables_table(variables: &BTreeMap<String, String>) -> MimeBundle {
+    let rows: Vec<Vec<String>> = variables.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    simple_table(&["Variable Name", "Value"], rows, Some("Variables defined in this session (DEFINE)"))
+}
+
+fn local_properties_table(properties: &BTreeMap<String, String>) -> MimeBundle {
+    let rows: Vec<Vec<String>> = properties.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    simple_table(&["Property", "Value"], rows, Some("Properties set in this session (SET), sent with every request"))
+}

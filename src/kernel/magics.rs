@@ -1,0 +1,114 @@
+//! `%` magic lines: connecting, the session, the row cap, help.
+
+use super::connect::connect_magic;
+use super::session::DEFAULT_ROW_CAP;
+use super::settings::{config_path, CONNECT_USAGE};
+use super::splitter::MagicLine;
+use super::KsqlKernel;
+use crate::jupyter::ExecuteContext;
+use crate::render::error::ErrorReport;
+use crate::render::messages::{render_key_values, render_status, Kind};
+use crate::render::table::simple_table;
+use crate::render::MimeBundle;
+
+/// Name, arguments, what it does: the source of `%help` and of magic completion.
+pub const MAGICS: &[(&str, &str, &str)] = &[
+    ("connect", "URL|PROFILE [options]", "Connect to a ksqlDB server (or a profile of the config file) and test the connection."),
+    ("session", "", "Show the server, its version, authentication (secrets masked), properties and variables."),
+    ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
+    ("echo", "TEXT", "Print TEXT (for notes in a notebook)."),
+    ("help", "", "List the magics and the session statements."),
+];
+
+pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    match magic.name.as_str() {
+        "help" => Ok(vec![help()]),
+        "connect" => {
+            if magic.args.is_empty() {
+                return Err(ErrorReport::usage("UsageError", &format!("usage: {CONNECT_USAGE}")));
+            }
+            connect_magic(kernel, &magic.args, ctx).await
+        }
+        "session" | "info" => Ok(session(kernel)),
+        "rows" => rows(kernel, &magic.args),
+        "echo" => {
+            ctx.stream("stdout", &format!("{}\n", magic.args)).await;
+            Ok(vec![])
+        }
+        other => Err(ErrorReport::usage(
+            "UsageError",
+            &format!("unknown magic %{other}; %help lists the magics"),
+        )),
+    }
+}
+
+fn help() -> MimeBundle {
+    let mut rows: Vec<Vec<String>> = MAGICS
+        .iter()
+        .map(|(name, args, what)| vec![format!("%{name} {args}").trim().to_string(), what.to_string()])
+        .collect();
+    for (statement, what) in [
+        ("SET 'property'='value';", "Set a property for the statements that follow (kept by the kernel, sent with every request)."),
+        ("UNSET 'property';", "Remove a property set with SET."),
+        ("DEFINE name = 'value';", "Define a variable, used as ${name} in later statements."),
+        ("UNDEFINE name;", "Remove a variable."),
+        ("SHOW VARIABLES; SHOW PROPERTIES;", "Show the variables; the server's properties with the ones set here."),
+        ("RUN SCRIPT 'file.sql';", "Run the statements of a file."),
+    ] {
+        rows.push(vec![statement.to_string(), what.to_string()]);
+    }
+    let config = config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "(no HOME)".into());
+    simple_table(
+        &["Command", "What it does"],
+        rows,
+        Some(&format!(
+            "Cells hold ksqlDB statements separated by ';' and magic lines. Connection profiles live in {config}; \
+             KSQLDB_URL and related environment variables work too."
+        )),
+    )
+}
+
+fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
+    let state = kernel.state();
+    let mut rows = Vec::new();
+    match &state.connection {
+        Some(connection) => {
+            rows.push(("Server".to_string(), connection.target.url.clone()));
+            if let Some(info) = &connection.info {
+                rows.push(("Server version".into(), info.version.clone()));
+                rows.push(("Kafka cluster id".into(), info.kafka_cluster_id.clone().unwrap_or_else(|| "—".into())));
+                rows.push(("Server status".into(), info.server_status.clone().unwrap_or_else(|| "—".into())));
+            }
+            rows.push(("Queries via".into(), connection.client.capabilities().describe()));
+            rows.push(("Authentication".into(), connection.target.describe_auth()));
+            rows.push(("TLS".into(), connection.target.describe_tls()));
+            rows.push(("Configured by".into(), connection.target.source.clone()));
+        }
+        None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
+    }
+    rows.push(("Row cap".into(), state.row_cap.to_string()));
+    let mut bundles = vec![render_key_values("Session", &rows)];
+    let properties: Vec<Vec<String>> = state.properties.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    bundles.push(simple_table(&["Property", "Value"], properties, Some("Properties (SET)")));
+    let variables: Vec<Vec<String>> = state.variables.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    bundles.push(simple_table(&["Variable Name", "Value"], variables, Some("Variables (DEFINE)")));
+    bundles
+}
+
+fn rows(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let args = args.trim();
+    if args.is_empty() {
+        let cap = kernel.state().row_cap;
+        return Ok(vec![render_status(&format!("Query results show at most {cap} rows."), Kind::Info)]);
+    }
+    let cap: usize = match args {
+        "default" | "reset" => DEFAULT_ROW_CAP,
+        n => n
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| ErrorReport::usage("UsageError", "usage: %rows N (1 to 1000000) or %rows default"))?,
+    };
+    kernel.state().row_cap = cap;
+    Ok(vec![render_status(&format!("Query results now show at most {cap} rows."), Kind::Success)])
+}

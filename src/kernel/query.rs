@@ -1,0 +1,162 @@
+//! SELECT and PRINT: read the row stream to its end (LIMIT, a pull query's last row), to the
+//! row cap, or until the user interrupts, then show the result as one table.
+
+use super::execute::{report_ksql_error, request_context, with_interrupt};
+use super::session::StatementScope;
+use crate::jupyter::ExecuteContext;
+use crate::ksql::QueryEvent;
+use crate::render::error::ErrorReport;
+use crate::render::results::{render_print, render_query_result, ResultSummary};
+use crate::render::MimeBundle;
+use std::time::{Duration, Instant};
+
+/// Why reading stopped.
+enum Ending {
+    Completed,
+    RowCap,
+    Interrupted,
+    Failed(ErrorReport),
+}
+
+pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let started = Instant::now();
+    let client = &scope.connection.client;
+    let mut stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
+        .await?
+        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let columns = stream.header().columns.clone();
+    let query_id = stream.query_id().map(str::to_string);
+    let notes: Vec<String> = stream.notes().to_vec();
+    // A pull query that stops sending is a stalled server; a push query may be idle for ever.
+    let stall_limit = (!push).then(|| scope.connection.target.request_timeout);
+
+    let mut rows = Vec::new();
+    let mut tombstones = Vec::new();
+    let mut total: u64 = 0;
+    let mut final_message = None;
+    let ending = loop {
+        let next = tokio::select! {
+            event = stream.next() => event,
+            _ = ctx.cancellation().cancelled() => break Ending::Interrupted,
+            _ = sleep_or_forever(stall_limit) => break Ending::Failed(ErrorReport::usage(
+                "TimeoutError",
+                &format!("the server sent nothing for {} s; stopped reading", stall_limit.unwrap_or_default().as_secs()),
+            )),
+        };
+        match next {
+            None => break Ending::Completed,
+            Some(Ok(QueryEvent::Row(row))) => {
+                total += 1;
+                if rows.len() < scope.row_cap {
+                    rows.push(row.values);
+                    tombstones.push(row.tombstone);
+                } else if push {
+                    break Ending::RowCap;
+                }
+            }
+            Some(Ok(QueryEvent::Final(message))) => final_message = Some(message),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => break Ending::Failed(report_ksql_error(&e, Some(sql))),
+        }
+    };
+    let mut summary = ResultSummary {
+        total_rows: total,
+        row_cap: scope.row_cap,
+        elapsed: started.elapsed(),
+        query_id,
+        final_message,
+        notes,
+        tombstones,
+    };
+    match &ending {
+        Ending::RowCap => summary.notes.push(format!(
+            "Stopped after {} rows (the row cap): add LIMIT to the query or raise the cap with %rows N.",
+            scope.row_cap
+        )),
+        Ending::Interrupted => summary.notes.push("Stopped by the user.".into()),
+        Ending::Failed(_) => summary.notes.push("The query failed; the rows received before the error are shown.".into()),
+        Ending::Completed => {}
+    }
+    if !matches!(ending, Ending::Completed) {
+        // Free the server-side query (push queries run until closed).
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
+    }
+    let table = render_query_result(&columns, &rows, &summary);
+    match ending {
+        Ending::Completed | Ending::RowCap => Ok(vec![table]),
+        Ending::Interrupted => {
+            ctx.display(table.data, table.metadata, None).await;
+            Err(ErrorReport::interrupted(&format!("query stopped after {total} rows")))
+        }
+        Ending::Failed(report) => {
+            if total > 0 {
+                ctx.display(table.data, table.metadata, None).await;
+            }
+            Err(report)
+        }
+    }
+}
+
+pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let started = Instant::now();
+    let client = &scope.connection.client;
+    let mut stream = with_interrupt(ctx, client.print(sql, &request_context(scope)))
+        .await?
+        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let mut lines = Vec::new();
+    let mut total: u64 = 0;
+    let ending = loop {
+        let next = tokio::select! {
+            line = stream.next_line() => line,
+            _ = ctx.cancellation().cancelled() => break Ending::Interrupted,
+        };
+        match next {
+            None => break Ending::Completed,
+            Some(Ok(line)) => {
+                total += 1;
+                if lines.len() < scope.row_cap {
+                    lines.push(line);
+                } else {
+                    break Ending::RowCap;
+                }
+            }
+            Some(Err(e)) => break Ending::Failed(report_ksql_error(&e, Some(sql))),
+        }
+    };
+    if !matches!(ending, Ending::Completed) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
+    }
+    let mut summary = ResultSummary {
+        total_rows: total,
+        row_cap: scope.row_cap,
+        elapsed: started.elapsed(),
+        query_id: None,
+        final_message: None,
+        notes: vec![],
+        tombstones: vec![],
+    };
+    if matches!(ending, Ending::RowCap) {
+        summary.notes.push(format!("Stopped after {} records (the row cap): add LIMIT or raise it with %rows N.", scope.row_cap));
+    }
+    let bundle = render_print(&lines, &summary);
+    match ending {
+        Ending::Completed | Ending::RowCap => Ok(vec![bundle]),
+        Ending::Interrupted => {
+            ctx.display(bundle.data, bundle.metadata, None).await;
+            Err(ErrorReport::interrupted(&format!("PRINT stopped after {total} records")))
+        }
+        Ending::Failed(report) => {
+            if total > 0 {
+                ctx.display(bundle.data, bundle.metadata, None).await;
+            }
+            Err(report)
+        }
+    }
+}
+
+async fn sleep_or_forever(limit: Option<Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}

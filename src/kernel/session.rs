@@ -1,0 +1,52 @@
+//! Session state kept by the kernel across cells, like the ksqlDB CLI does over REST:
+//! the connection, properties from SET, variables from DEFINE, and display settings.
+
+use super::settings::{ConfigFile, ConnectionTarget};
+use crate::ksql::{KsqlClient, ServerInfo};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const DEFAULT_ROW_CAP: usize = 1000;
+
+/// A live connection to a server.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Arc<KsqlClient>,
+    pub target: ConnectionTarget,
+    pub info: Option<ServerInfo>,
+}
+
+pub struct SessionState {
+    pub connection: Option<Connection>,
+    /// Properties from SET, sent with every request.
+    pub properties: BTreeMap<String, String>,
+    /// Variables from DEFINE, keyed by lower-cased name.
+    pub variables: BTreeMap<String, String>,
+    /// Most rows shown for a query result.
+    pub row_cap: usize,
+    pub config: Option<ConfigFile>,
+    /// Why the config file could not be read, shown when it matters.
+    pub config_error: Option<String>,
+}
+
+impl SessionState {
+    pub fn new(config: Option<ConfigFile>, config_error: Option<String>) -> Self {
+        Self {
+            connection: None,
+            properties: BTreeMap::new(),
+            variables: BTreeMap::new(),
+            row_cap: DEFAULT_ROW_CAP,
+            config,
+            config_error,
+        }
+    }
+}
+
+/// What one statement needs from the session, copied so that no lock is held while it runs.
+#[derive(Clone)]
+pub struct StatementScope {
+    pub connection: Connection,
+    pub properties: BTreeMap<String, String>,
+    pub variables: BTreeMap<String, String>,
+    pub row_cap: usize,
+}
