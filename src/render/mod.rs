@@ -4,6 +4,13 @@
 
 use serde_json::{Map, Value};
 
+pub mod html;
+pub mod table;
+pub mod value;
+
+pub use html::escape;
+pub use table::{Align, Cell, Table, TableColumn, TableLimits};
+
 /// A MIME bundle: the `data` and `metadata` of a display_data or execute_result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MimeBundle {
