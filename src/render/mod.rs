@@ -5,10 +5,14 @@
 use serde_json::{Map, Value};
 
 pub mod html;
+pub mod messages;
+pub mod results;
 pub mod table;
 pub mod value;
 
 pub use html::escape;
+pub use messages::{render_json_value, render_key_values, render_status, StatusKind};
+pub use results::{render_print, render_query_result, ResultSummary};
 pub use table::{Align, Cell, Table, TableColumn, TableLimits};
 
 /// A MIME bundle: the `data` and `metadata` of a display_data or execute_result.

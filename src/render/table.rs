@@ -133,7 +133,7 @@ impl Table {
             "<div style=\"max-height:{}px;overflow:auto;border:{BORDER};border-radius:3px;display:inline-block;max-width:100%\">",
             limits.max_height_px
         ));
-        head.push_str("<table style=\"border-collapse:collapse;margin:0;font-size:0.9em;color:inherit;background:transparent\"><thead><tr>");
+        head.push_str("<table style=\"border-collapse:collapse;margin:0;font-size:0.9em;color:inherit;background:transparent;font-variant-numeric:tabular-nums\"><thead><tr>");
         for col in &self.columns {
             let align = match col.align {
                 Align::Left => "left",
@@ -204,24 +204,26 @@ impl Table {
     }
 
     fn row_html(&self, index: usize, row: &[Cell]) -> String {
+        // Styles are repeated per cell (no <style> allowed), so keep them short: vertical-align
+        // is inherited from the row, tabular digits from the table.
         let mut r = String::new();
         if index % 2 == 1 {
-            r.push_str(&format!("<tr style=\"background:{ZEBRA}\">"));
+            r.push_str(&format!("<tr style=\"background:{ZEBRA};vertical-align:top\">"));
         } else {
-            r.push_str("<tr style=\"background:transparent\">");
+            r.push_str("<tr style=\"vertical-align:top\">");
         }
         for (c, col) in self.columns.iter().enumerate() {
             let empty = Cell::default();
             let cell = row.get(c).unwrap_or(&empty);
-            let mut style = String::from("padding:2px 8px;vertical-align:top;");
-            match col.align {
-                Align::Left => style.push_str("text-align:left;max-width:48em;overflow-wrap:anywhere"),
-                Align::Right => style.push_str("text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums"),
+            let mut style = String::from(match col.align {
+                Align::Left => "padding:2px 8px;text-align:left",
+                Align::Right => "padding:2px 8px;text-align:right",
+            });
+            if cell.text.len() > 48 {
+                style.push_str(";max-width:48em;overflow-wrap:anywhere");
             }
-            match cell.class {
-                Some(CHANGED_CLASS) => style.push_str(";background:rgba(255,193,7,0.3)"),
-                Some(TOMBSTONE_CLASS) => style.push_str(";text-decoration:line-through"),
-                _ => {}
+            if cell.class == Some(CHANGED_CLASS) {
+                style.push_str(";background:rgba(255,193,7,0.3)");
             }
             r.push_str("<td");
             if let Some(class) = cell.class {
@@ -387,7 +389,7 @@ fn pad(s: &str, w: usize, align: Align) -> String {
 
 /// `2 MB`, `512 KB`, `100 bytes`.
 pub fn human_bytes(n: usize) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MB", n / (1024 * 1024))
     } else if n >= 1024 * 1024 {
         format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))

@@ -49,7 +49,8 @@ pub fn align_for(ty: &SqlType) -> Align {
 
 /// The type line shown under a column name: `STRING`, `BYTES HEADER('k')`, `ARRAY<…> HEADERS`.
 pub fn type_label(column: &Column) -> String {
-    let t = column.sql_type.to_string();
+    // Backticks around STRUCT field names are parser syntax, noise in a header.
+    let t = column.sql_type.to_string().replace('`', "");
     match &column.kind {
         ColumnKind::Header(Some(k)) => format!("{t} HEADER('{}')", k.replace('\'', "''")),
         ColumnKind::Header(None) => format!("{t} HEADERS"),
