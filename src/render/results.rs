@@ -144,7 +144,7 @@ pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(ch);
@@ -382,6 +382,30 @@ mod tests {
         let b = render_query_result(&c, &r, &ResultSummary { query_id: Some("<q>".into()), ..ResultSummary::rows(1) });
         let html = b.text_html().unwrap();
         assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<q>"));
+    }
+
+    #[test]
+    fn hostile_values_of_every_type_stay_inert() {
+        let types = [
+            SqlType::Boolean, SqlType::Integer, SqlType::Bigint, SqlType::Double,
+            SqlType::Decimal { precision: None, scale: None }, SqlType::String, SqlType::Bytes,
+            SqlType::Timestamp, SqlType::Date, SqlType::Time,
+            SqlType::Array(Box::new(SqlType::String)),
+            SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::String)),
+            SqlType::Struct(vec![("A".into(), SqlType::String)]), SqlType::Other("X".into()),
+        ];
+        let evil = "<img src=x onerror=alert(1)>\"'&";
+        let values = vec![json!(evil), json!([evil, null]), json!({evil: evil}), json!({"A": [evil]}), json!(evil.repeat(50).split(' ').collect::<Vec<_>>())];
+        for (i, ty) in types.iter().enumerate() {
+            for name in ["ROWTIME", evil] {
+                let c = vec![Column { name: name.into(), sql_type: ty.clone(), kind: if i % 2 == 0 { ColumnKind::Key } else { ColumnKind::Header(Some(evil.into())) } }];
+                let r: Vec<Vec<Value>> = values.iter().map(|v| vec![v.clone()]).collect();
+                let b = render_query_result(&c, &r, &ResultSummary::rows(r.len()));
+                let html = b.text_html().unwrap();
+                assert!(!html.contains("<img"), "{ty:?}: {html}");
+                assert!(!html.contains("'&") && !html.contains("\"'"), "{ty:?}");
+            }
+        }
     }
 
     #[test]

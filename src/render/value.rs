@@ -501,6 +501,11 @@ mod tests {
         assert!(tc.key);
         assert_eq!(tc.type_label.as_deref(), Some("STRING"));
         assert_eq!(table_column(&col("N", SqlType::Bigint)).align, Align::Right);
+        let st = col("S", SqlType::Struct(vec![("a".into(), SqlType::Double)]));
+        assert_eq!(type_label(&st), "STRUCT<a DOUBLE>");
+        let mut all = col("HS", SqlType::Array(Box::new(SqlType::Bytes)));
+        all.kind = ColumnKind::Header(None);
+        assert_eq!(type_label(&all), "ARRAY<BYTES> HEADERS");
     }
 
     #[test]
