@@ -1,8 +1,32 @@
 //! Rendering: pure functions from ksqlDB results to Jupyter MIME bundles
 //! (text/html with a text/plain twin, application/json for query results).
 //! No I/O and no Jupyter message types here.
+//!
+//! - [`html`]: escaping (every value and name that reaches HTML goes through it).
+//! - [`value`]: one value of a given SQL type as a table [`Cell`] (NULL, exact numbers,
+//!   timestamps, nested values, bytes).
+//! - [`table`]: the one table renderer (pull results, SHOW lists, DESCRIBE fields, push frames).
+//! - [`results`]: query results and PRINT output as bundles with application/json.
+//! - [`messages`]: status lines, key/value blocks, pretty JSON.
+//! - [`error`]: [`ErrorReport`] (ename / evalue / traceback) for Jupyter error outputs.
 
 use serde_json::{Map, Value};
+
+pub mod error;
+pub mod html;
+pub mod messages;
+pub mod results;
+pub mod table;
+pub mod value;
+
+pub use error::ErrorReport;
+pub use html::escape;
+pub use messages::{render_json_value, render_key_values, render_status, Kind, StatusKind};
+pub use results::{
+    parse_print_line, render_print, render_query_result, PrintRecord, ResultSummary,
+};
+pub use table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS, TOMBSTONE_CLASS};
+pub use value::{format_cell, format_value, table_column};
 
 /// A MIME bundle: the `data` and `metadata` of a display_data or execute_result.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,7 +43,8 @@ impl MimeBundle {
     /// A bundle with only text/plain.
     pub fn plain(text: impl Into<String>) -> Self {
         let mut b = Self::default();
-        b.data.insert("text/plain".into(), Value::String(text.into()));
+        b.data
+            .insert("text/plain".into(), Value::String(text.into()));
         b
     }
 
@@ -34,5 +59,9 @@ impl MimeBundle {
 
     pub fn text_html(&self) -> Option<&str> {
         self.data.get("text/html").and_then(Value::as_str)
+    }
+
+    pub fn application_json(&self) -> Option<&Value> {
+        self.data.get("application/json")
     }
 }
