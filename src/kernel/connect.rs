@@ -54,7 +54,7 @@ pub fn default_target_for(kernel: &KsqlKernel) -> Result<ConnectionTarget, Error
 /// banner describing the server. The user can interrupt a slow attempt.
 pub async fn connect(target: ConnectionTarget, ctx: &ExecuteContext) -> Result<(Connection, MimeBundle), ErrorReport> {
     let (connection, rows) = with_interrupt(ctx, test_connection(target)).await??;
-    Ok((connection, render_key_values("Connected to ksqlDB", &rows)))
+    Ok((connection, render_key_values(Some("Connected to ksqlDB"), &rows)))
 }
 
 /// The connectivity test: GET /info (version, cluster id, status) and /healthcheck.

@@ -87,7 +87,7 @@ fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
         None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
     }
     rows.push(("Row cap".into(), state.row_cap.to_string()));
-    let mut bundles = vec![render_key_values("Session", &rows)];
+    let mut bundles = vec![render_key_values(Some("Session"), &rows)];
     let properties: Vec<Vec<String>> = state.properties.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
     bundles.push(simple_table(&["Property", "Value"], properties, Some("Properties (SET)")));
     let variables: Vec<Vec<String>> = state.variables.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();

@@ -62,11 +62,12 @@ pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &Exe
     let mut summary = ResultSummary {
         total_rows: total,
         row_cap: scope.row_cap,
-        elapsed: started.elapsed(),
+        elapsed: Some(started.elapsed()),
         query_id,
         final_message,
         notes,
         tombstones,
+        ..Default::default()
     };
     match &ending {
         Ending::RowCap => summary.notes.push(format!(
@@ -129,11 +130,8 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
     let mut summary = ResultSummary {
         total_rows: total,
         row_cap: scope.row_cap,
-        elapsed: started.elapsed(),
-        query_id: None,
-        final_message: None,
-        notes: vec![],
-        tombstones: vec![],
+        elapsed: Some(started.elapsed()),
+        ..Default::default()
     };
     if matches!(ending, Ending::RowCap) {
         summary.notes.push(format!("Stopped after {} records (the row cap): add LIMIT or raise it with %rows N.", scope.row_cap));

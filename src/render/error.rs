@@ -84,6 +84,33 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl ErrorReport {
+    /// A mistake in the cell itself (bad magic, bad client-side statement).
+    pub fn usage(ename: &str, message: &str) -> Self {
+        Self::new(ename, message, None)
+    }
+
+    /// The user interrupted the execution; Jupyter front ends know this name.
+    pub fn interrupted(message: &str) -> Self {
+        Self::new("KeyboardInterrupt", message, None)
+    }
+
+    /// Adds a dim line saying where the error happened (which statement of the cell).
+    pub fn with_context(mut self, context: String) -> Self {
+        self.traceback.push(format!("{DIM}{}{RESET}", clean(&context)));
+        self
+    }
+
+    /// Adds the statement that failed, when the report does not show it yet.
+    pub fn with_statement(mut self, statement: &str) -> Self {
+        let statement = clean(statement.trim());
+        if !self.traceback.iter().any(|l| l.contains(&statement)) {
+            for line in statement.lines() {
+                self.traceback.push(format!("{DIM}    {line}{RESET}"));
+            }
+        }
+        self
+    }
+
     /// A generic report: red title line, the message, an optional hint.
     pub fn new(ename: impl Into<String>, message: &str, hint: Option<&str>) -> Self {
         let ename = clean(&ename.into());
