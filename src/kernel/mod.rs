@@ -1,3 +1,4 @@
 //! The interpreter: a cell becomes statements and magics, run against a ksqlDB server.
 
+pub mod builtins;
 pub mod splitter;
