@@ -2,7 +2,9 @@
 //! ksqlDB server. The only layer that knows both Jupyter ([`crate::jupyter`]) and ksqlDB
 //! ([`crate::ksql`], [`crate::render`]).
 
+pub mod builtins;
 pub mod check;
+pub mod completion;
 pub mod connect;
 pub mod execute;
 pub mod magics;
