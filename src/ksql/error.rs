@@ -11,7 +11,7 @@ use crate::ksql::entity::Entity;
 pub(crate) const SNIPPET_LIMIT: usize = 2048;
 
 /// Everything that can go wrong talking to ksqlDB.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum KsqlError {
     /// The server answered with a ksqlDB error body (`generic_error` / `statement_error`),
     /// either as an HTTP error or in the middle of a stream (then `http_status` is 200).

@@ -9,3 +9,5 @@ pub mod version;
 pub use entity::Entity;
 pub use error::KsqlError;
 pub use version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo, ServerVersion};
+pub mod stream;
+pub use stream::{QueryEvent, QueryHeader, Row};
