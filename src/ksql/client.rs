@@ -422,7 +422,7 @@ impl KsqlClient {
 fn should_fall_back(route: Route, e: &KsqlError) -> bool {
     match e {
         KsqlError::Server { error_code: Some(40400 | 40004), .. } => true,
-        KsqlError::Http { status: 404 | 405 | 406, .. } => true,
+        KsqlError::Http { status: 404..=406, .. } => true,
         // An HTTP/2 prior-knowledge connection that a proxy or old server drops.
         KsqlError::Connect { .. } | KsqlError::Protocol { .. } => route == Route::QueryStreamHttp2,
         _ => false,

@@ -856,7 +856,7 @@ mod tests {
                 }
                 if let Entity::SourceDescription(d) = &e {
                     assert!(!d.source_description.fields.is_empty());
-                    let _ = d.source_description.fields.iter().map(|f| f.sql_type()).count();
+                    assert!(d.source_description.fields.iter().all(|f| !matches!(f.sql_type(), SqlType::Other(_))));
                 }
                 if let Entity::TypeList(t) = &e {
                     let types = t.sql_types();
