@@ -1,0 +1,376 @@
+//! The client against a tiny in-test HTTP/1.1 server writing raw bytes.
+
+use super::*;
+use std::sync::Mutex;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// What the fake server does with a request.
+enum Reply {
+    /// Write these bytes, then close the connection.
+    Raw(Vec<u8>),
+    /// Accept and never answer.
+    Stall,
+}
+
+fn json_reply(status: &str, body: &str) -> Reply {
+    Reply::Raw(format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes())
+}
+
+/// A chunked 200 response; `complete` adds the terminating zero chunk.
+fn chunked_reply(pieces: &[&str], complete: bool) -> Reply {
+    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ksql.v1+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    for p in pieces {
+        out.extend_from_slice(format!("{:x}\r\n{p}\r\n", p.len()).as_bytes());
+    }
+    if complete {
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
+    Reply::Raw(out)
+}
+
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
+struct FakeServer {
+    url: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl FakeServer {
+    async fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Handler = Arc::new(handler);
+        let log = Arc::clone(&requests);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let handler = Arc::clone(&handler);
+                let log = Arc::clone(&log);
+                tokio::spawn(async move {
+                    let Some(req) = read_request(&mut socket).await else { return };
+                    log.lock().unwrap().push(req.clone());
+                    match handler(&req) {
+                        Reply::Raw(bytes) => {
+                            let _ = socket.write_all(&bytes).await;
+                            let _ = socket.shutdown().await;
+                        }
+                        Reply::Stall => tokio::time::sleep(Duration::from_secs(30)).await,
+                    }
+                });
+            }
+        });
+        FakeServer { url, requests }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn client(&self) -> KsqlClient {
+        let mut settings = ConnectionSettings::new(self.url.clone());
+        settings.auth = Auth::Basic { username: "key".into(), password: "s3cret".into() };
+        settings.request_timeout = Duration::from_millis(1500);
+        KsqlClient::new(settings).unwrap()
+    }
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 4096];
+    let head_end = loop {
+        let n = socket.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_string();
+    let path = first.next()?.to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect();
+    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = socket.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&tmp[..n]);
+    }
+    Some(Request { method, path, headers, body: String::from_utf8_lossy(&body).to_string() })
+}
+
+fn info_reply(version: &str) -> Reply {
+    json_reply("200 OK", &format!(r#"{{"KsqlServerInfo":{{"version":"{version}","kafkaClusterId":"abc","ksqlServiceId":"default_","serverStatus":"RUNNING"}}}}"#))
+}
+
+fn empty() -> BTreeMap<String, String> {
+    BTreeMap::new()
+}
+
+#[tokio::test]
+async fn ksql_ok_echoes_command_sequence_number_and_sends_auth() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/ksql" => json_reply("200 OK", r#"[{"@type":"currentStatus","statementText":"CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');","commandId":"stream/`S`/create","commandStatus":{"status":"SUCCESS","message":"Stream created"},"commandSequenceNumber":264,"warnings":[]}]"#),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    let props = BTreeMap::from([("ksql.streams.auto.offset.reset".to_string(), "earliest".to_string())]);
+    let vars = BTreeMap::from([("x".to_string(), "1".to_string())]);
+    let ctx = RequestContext { properties: &props, session_variables: &vars };
+    let entities = client.ksql("CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');", &ctx).await.unwrap();
+    assert_eq!(entities.len(), 1);
+    assert_eq!(entities[0].command_sequence_number(), Some(264));
+    client.ksql("SHOW STREAMS;", &ctx).await.unwrap();
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    let first = &reqs[0];
+    assert_eq!(first.method, "POST");
+    assert_eq!(first.header("accept"), Some("application/vnd.ksql.v1+json"));
+    assert_eq!(first.header("content-type"), Some("application/vnd.ksql.v1+json"));
+    // base64("key:s3cret")
+    assert_eq!(first.header("authorization"), Some("Basic a2V5OnMzY3JldA=="));
+    let body = first.json();
+    assert_eq!(body["streamsProperties"]["ksql.streams.auto.offset.reset"], "earliest");
+    // Unknown server version: no sessionVariables (servers before 0.18 would ignore them anyway).
+    assert!(body.get("sessionVariables").is_none());
+    assert!(body.get("commandSequenceNumber").is_none());
+    assert_eq!(reqs[1].json()["commandSequenceNumber"], 264);
+}
+
+#[tokio::test]
+async fn ksql_statement_error() {
+    let server = FakeServer::start(|_| {
+        json_reply("400 Bad Request", r#"{"@type":"statement_error","error_code":40001,"message":"Could not find STREAM/TABLE 'FOO_TABLE' in the Metastore","statementText":"DESCRIBE EXTENDED foo_table;","entities":[]}"#)
+    })
+    .await;
+    let (p, v) = (empty(), empty());
+    let err = server.client().ksql("DESCRIBE EXTENDED foo_table;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    match err {
+        KsqlError::Server { http_status, error_code, statement_text, .. } => {
+            assert_eq!(http_status, 400);
+            assert_eq!(error_code, Some(40001));
+            assert_eq!(statement_text.as_deref(), Some("DESCRIBE EXTENDED foo_table;"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_never_shows_the_secret() {
+    let server = FakeServer::start(|_| json_reply("401 Unauthorized", r#"{"@type":"generic_error","error_code":40100,"message":"Unauthorized"}"#)).await;
+    let err = server.client().connect().await.unwrap_err();
+    assert!(matches!(err, KsqlError::Unauthorized { .. }), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("s3cret"));
+    assert!(!format!("{:?}", server.client()).contains("s3cret"));
+}
+
+#[tokio::test]
+async fn connection_refused_names_the_url() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = KsqlClient::new(ConnectionSettings::new(url.clone())).unwrap();
+    let err = client.connect().await.unwrap_err();
+    match &err {
+        KsqlError::Connect { url: u, .. } => assert_eq!(u, &url),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.hint().unwrap(), format!("Is ksqlDB running at {url}?"));
+}
+
+#[tokio::test]
+async fn stalled_server_times_out() {
+    let server = FakeServer::start(|_| Reply::Stall).await;
+    let mut settings = ConnectionSettings::new(server.url.clone());
+    settings.request_timeout = Duration::from_millis(300);
+    let client = KsqlClient::new(settings).unwrap();
+    let err = client.connect().await.unwrap_err();
+    assert!(matches!(err, KsqlError::Timeout { .. }), "{err:?}");
+    let (p, v) = (empty(), empty());
+    let err = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    assert!(matches!(err, KsqlError::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn query_cut_mid_row() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("0.23.1"),
+        "/query" => chunked_reply(
+            &[
+                "[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER, `B` DECIMAL(4, 2)\"}},\n{\"row\":{\"columns\":[1,4.50]}},\n",
+                "{\"row\":{\"columns\":[2,",
+            ],
+            false,
+        ),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    client.connect().await.unwrap();
+    let (p, v) = (empty(), empty());
+    let mut q = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    assert_eq!(q.endpoint(), "/query");
+    assert_eq!(q.query_id(), Some("transient_S_1"));
+    assert_eq!(q.header().columns.len(), 2);
+    match q.next().await {
+        Some(Ok(QueryEvent::Row(r))) => assert_eq!(r.values[1].to_string(), "4.50"),
+        other => panic!("{other:?}"),
+    }
+    match q.next().await {
+        Some(Err(KsqlError::Protocol { received, .. })) => assert!(received.contains("{\"row\":{\"columns\":[2,"), "{received}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(q.next().await.is_none());
+    let req = server.requests().into_iter().find(|r| r.path == "/query").unwrap();
+    assert_eq!(req.header("accept"), Some("application/vnd.ksql.v1+json"));
+    assert_eq!(req.json()["ksql"], "SELECT * FROM S EMIT CHANGES;");
+}
+
+#[tokio::test]
+async fn query_stream_http1_on_new_servers_with_session_variables() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("7.5.0"),
+        "/query-stream" => chunked_reply(
+            &[
+                "[{\"header\":{\"queryId\":\"transient_S_2\",\"schema\":\"`A` BIGINT\"}},\n{\"row\":{\"columns\":[9223372036854775807]}},\n",
+                "{\"finalMessage\":\"Limit Reached\"}]",
+            ],
+            true,
+        ),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    client.connect().await.unwrap();
+    assert!(client.capabilities().session_variables);
+    let p = BTreeMap::from([("auto.offset.reset".to_string(), "earliest".to_string())]);
+    let v = BTreeMap::from([("x".to_string(), "1".to_string())]);
+    let mut q = client.query("SELECT * FROM S EMIT CHANGES LIMIT 1;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    assert_eq!(q.endpoint(), "/query-stream");
+    assert!(q.notes().is_empty());
+    assert!(matches!(q.next().await, Some(Ok(QueryEvent::Row(r))) if r.values[0].as_i64() == Some(i64::MAX)));
+    assert_eq!(q.next().await.unwrap().unwrap(), QueryEvent::Final("Limit Reached".into()));
+    assert!(q.next().await.is_none());
+    q.close().await.unwrap();
+    let req = server.requests().into_iter().find(|r| r.path == "/query-stream").unwrap();
+    let body = req.json();
+    assert_eq!(body["sql"], "SELECT * FROM S EMIT CHANGES LIMIT 1;");
+    assert_eq!(body["properties"]["auto.offset.reset"], "earliest");
+    assert_eq!(body["sessionVariables"]["x"], "1");
+    assert_eq!(req.header("accept"), Some("application/vnd.ksql.v1+json"));
+    // The stream had ended, so no /close-query was needed.
+    assert!(!server.requests().iter().any(|r| r.path == "/close-query"));
+}
+
+#[tokio::test]
+async fn close_calls_close_query_for_a_running_push_query() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("0.29.0"),
+        "/query-stream" => chunked_reply(&["[{\"header\":{\"queryId\":\"transient_S_3\",\"schema\":\"`A` INTEGER\"}},\n"], false),
+        "/close-query" => json_reply("200 OK", ""),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    client.connect().await.unwrap();
+    let (p, v) = (empty(), empty());
+    let q = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    q.close().await.unwrap();
+    let close = server.requests().into_iter().find(|r| r.path == "/close-query").unwrap();
+    assert_eq!(close.json()["queryId"], "transient_S_3");
+}
+
+#[tokio::test]
+async fn falls_back_to_query_when_query_stream_is_missing() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("7.5.0"),
+        "/query-stream" => Reply::Raw(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found".to_vec()),
+        "/query" => chunked_reply(&["[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}}]"], true),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    client.connect().await.unwrap();
+    let (p, v) = (empty(), empty());
+    let ctx = RequestContext { properties: &p, session_variables: &v };
+    let mut q = client.query("SELECT * FROM T;", &ctx).await.unwrap();
+    assert_eq!(q.endpoint(), "/query");
+    assert_eq!(q.notes().len(), 1);
+    assert!(q.notes()[0].contains("/query"));
+    assert!(matches!(q.next().await, Some(Ok(QueryEvent::Row(_)))));
+    assert!(q.next().await.is_none());
+    // Remembered: the next query goes to /query directly.
+    let q2 = client.query("SELECT * FROM T;", &ctx).await.unwrap();
+    assert!(q2.notes().is_empty());
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, vec!["/info", "/query-stream", "/query", "/query"]);
+}
+
+#[tokio::test]
+async fn query_error_before_header() {
+    let server = FakeServer::start(|_| {
+        json_reply("400 Bad Request", r#"{"@type":"statement_error","error_code":40001,"message":"line 1:1: Syntax Error","statementText":"SELEC 1;","entities":[]}"#)
+    })
+    .await;
+    let (p, v) = (empty(), empty());
+    let err = server.client().query("SELEC 1;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    assert_eq!(err.error_code(), Some(40001));
+}
+
+#[tokio::test]
+async fn print_lines() {
+    let server = FakeServer::start(|_| {
+        chunked_reply(&["Key format: KAFKA_STRING\r\nValue format: JSON\r\n\r\n", "rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"a\":1}, partition: 0\n"], true)
+    })
+    .await;
+    let (p, v) = (empty(), empty());
+    let mut s = server.client().print("PRINT 'orders' FROM BEGINNING;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    let mut lines = Vec::new();
+    while let Some(line) = s.next_line().await {
+        lines.push(line.unwrap());
+    }
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1], "Value format: JSON");
+    s.close().await;
+}
+
+#[test]
+fn credentials_in_the_url_move_to_basic_auth() {
+    let client = KsqlClient::new(ConnectionSettings::new("https://key:secret@pksqlc-1.confluent.cloud:443/")).unwrap();
+    assert_eq!(client.url(), "https://pksqlc-1.confluent.cloud");
+    assert!(!format!("{client:?}").contains("secret"));
+    let settings = ConnectionSettings { auth: Auth::Bearer { token: "tok123".into() }, ..ConnectionSettings::new("http://h:1") };
+    assert!(!format!("{settings:?}").contains("tok123"));
+    assert!(matches!(KsqlClient::new(ConnectionSettings::new("ftp://x")), Err(KsqlError::InvalidSettings { .. })));
+    let mut bad = ConnectionSettings::new("https://x");
+    bad.tls.ca_file = Some("/nonexistent/ca.pem".into());
+    assert!(matches!(KsqlClient::new(bad), Err(KsqlError::InvalidSettings { .. })));
+}

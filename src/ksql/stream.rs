@@ -1,0 +1,703 @@
+//! Incremental parsers for query responses. They do no I/O: the client feeds them the bytes of
+//! each HTTP chunk, split anywhere, and they produce [`QueryEvent`]s.
+//!
+//! Every byte is looked at once (no re-scanning of a growing buffer) and every element is
+//! parsed once with serde_json, so throughput stays linear in the body size.
+//!
+//! Formats (reference §4, §5):
+//! - [`JsonArrayRowParser`]: the StreamedRow JSON array of `/query`, and of `/query-stream` with
+//!   `Accept: application/vnd.ksql.v1+json`, in every framing from KSQL 5.x to ksqlDB 0.29.
+//! - [`DelimitedRowParser`]: `/query-stream` `application/vnd.ksqlapi.delimited.v1`.
+//! - [`JsonQueryStreamParser`]: `/query-stream` with `Accept: application/json`.
+//! - [`PrintLineParser`]: the plain text lines of PRINT.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::ksql::error::KsqlError;
+use crate::ksql::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
+
+/// The start of a query result: its id (when the server gives a usable one) and columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryHeader {
+    /// `None` when absent or null. Servers up to 0.14 send `"none"` on `/query`; it is kept as
+    /// sent (see [`QueryHeader::closeable_id`]).
+    pub query_id: Option<String>,
+    pub columns: Vec<Column>,
+}
+
+impl QueryHeader {
+    /// The id, unless it is the placeholder `"none"` of old servers.
+    pub fn closeable_id(&self) -> Option<&str> {
+        self.query_id.as_deref().filter(|id| !id.is_empty() && *id != "none")
+    }
+}
+
+/// One result row. Values are kept exactly as the server wrote them (DECIMAL scale, BIGINT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub values: Vec<Value>,
+    /// A table deletion (0.15+): only key columns carry values.
+    pub tombstone: bool,
+}
+
+/// What a query response parser produces.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryEvent {
+    Header(QueryHeader),
+    Row(Row),
+    /// `finalMessage`: `Limit Reached`, `Query Completed`.
+    Final(String),
+    /// A mid-stream error or an unreadable response; nothing follows it.
+    Error(KsqlError),
+}
+
+/// A byte-fed parser of one query response body.
+pub trait RowParser: Send {
+    /// Feeds the next chunk of the body; events are appended to `out`.
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>);
+    /// Signals the end of the body; reports a cut or empty stream as an error event.
+    fn finish(&mut self, out: &mut Vec<QueryEvent>);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting a stream of JSON values
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrayState {
+    NotStarted,
+    Open,
+    Closed,
+}
+
+/// What [`ElementSplitter`] finds between and around top-level elements.
+enum Piece<'a> {
+    /// The outer array's `[`.
+    Open,
+    /// The outer array's `]`.
+    Close,
+    /// One complete top-level object or array (an element of the outer array, or a bare value).
+    Element(&'a [u8]),
+    /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
+    Stray(&'a [u8]),
+}
+
+/// Finds complete JSON elements in a byte stream by tracking string and nesting state, so
+/// element boundaries do not depend on newlines or on chunk boundaries. Validation is left
+/// to serde_json, which parses each element once.
+struct ElementSplitter {
+    /// Bytes of the element in progress that arrived in earlier chunks.
+    partial: Vec<u8>,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    array: ArrayState,
+    stopped: bool,
+}
+
+impl ElementSplitter {
+    fn new() -> Self {
+        ElementSplitter { partial: Vec::new(), depth: 0, in_string: false, escaped: false, array: ArrayState::NotStarted, stopped: false }
+    }
+
+    /// True when the stream stopped inside an element.
+    fn in_element(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Calls `f` for each piece; `f` returns false to stop (all later bytes are ignored).
+    fn feed(&mut self, chunk: &[u8], f: &mut dyn FnMut(Piece<'_>) -> bool) {
+        if self.stopped {
+            return;
+        }
+        let mut start = 0usize;
+        let mut i = 0usize;
+        let n = chunk.len();
+        while i < n {
+            let b = chunk[i];
+            if self.depth == 0 {
+                match b {
+                    b' ' | b'\n' | b'\r' | b'\t' | b',' => {}
+                    b'[' if self.array == ArrayState::NotStarted => {
+                        self.array = ArrayState::Open;
+                        if !f(Piece::Open) {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                    b']' if self.array == ArrayState::Open => {
+                        self.array = ArrayState::Closed;
+                        if !f(Piece::Close) {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                    b'{' | b'[' => {
+                        self.depth = 1;
+                        self.in_string = false;
+                        self.escaped = false;
+                        start = i;
+                    }
+                    _ => {
+                        self.stopped = true;
+                        f(Piece::Stray(&chunk[i..]));
+                        return;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        let element = &chunk[start..=i];
+                        let keep_going = if self.partial.is_empty() {
+                            f(Piece::Element(element))
+                        } else {
+                            self.partial.extend_from_slice(element);
+                            let buf = std::mem::take(&mut self.partial);
+                            let keep_going = f(Piece::Element(&buf));
+                            self.partial = buf;
+                            self.partial.clear();
+                            keep_going
+                        };
+                        if !keep_going {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if self.depth > 0 {
+            self.partial.extend_from_slice(&chunk[start..]);
+        }
+    }
+}
+
+/// Keeps the first bytes of a body, to show them when it turns out to be unusable.
+#[derive(Default)]
+struct Prefix(Vec<u8>);
+
+impl Prefix {
+    fn keep(&mut self, chunk: &[u8]) {
+        let room = crate::ksql::error::SNIPPET_LIMIT.saturating_sub(self.0.len());
+        self.0.extend_from_slice(&chunk[..room.min(chunk.len())]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// StreamedRow JSON array (/query)
+
+/// One element of the StreamedRow array. Deserialized directly (no intermediate map) so row
+/// values keep their exact number text.
+#[derive(Deserialize)]
+struct StreamedRowWire {
+    header: Option<HeaderWire>,
+    row: Option<RowWire>,
+    tombstone: Option<bool>,
+    #[serde(rename = "finalMessage")]
+    final_message: Option<String>,
+    #[serde(rename = "errorMessage")]
+    error_message: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct HeaderWire {
+    #[serde(rename = "queryId")]
+    query_id: Option<Value>,
+    schema: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RowWire {
+    columns: Option<Vec<Value>>,
+    /// 0.15+: `{"row":{"columns":[..],"tombstone":true}}`.
+    tombstone: Option<bool>,
+}
+
+fn id_text(v: Option<Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// Parser for the StreamedRow JSON array (`/query`; `/query-stream` with v1+json).
+///
+/// Handles: `[`, `,` and `]` framing with or without newlines; idle `\n` lines (before 0.24);
+/// the header, rows, tombstones, `finalMessage`, `errorMessage` (also the pre-0.24 mid-stream
+/// form with no closing `]`); token and `sourceHost` fields (ignored); and the KSQL ≤ 5.3 form
+/// of bare row objects without an array or header.
+pub struct JsonArrayRowParser {
+    splitter: ElementSplitter,
+    header_seen: bool,
+    /// A final message, an error or the closing `]` was seen: the result is complete.
+    done: bool,
+    prefix: Prefix,
+}
+
+impl Default for JsonArrayRowParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonArrayRowParser {
+    pub fn new() -> Self {
+        JsonArrayRowParser { splitter: ElementSplitter::new(), header_seen: false, done: false, prefix: Prefix::default() }
+    }
+
+    /// Handles one element; returns false when the stream is over.
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        let wire: StreamedRowWire = match serde_json::from_slice(bytes) {
+            Ok(w) => w,
+            Err(e) => {
+                out.push(QueryEvent::Error(KsqlError::protocol(format!("malformed JSON in the query response: {e}"), bytes)));
+                self.done = true;
+                return false;
+            }
+        };
+        if let Some(err) = wire.error_message.filter(|e| !e.is_null()) {
+            let error = match &err {
+                Value::String(s) => KsqlError::Server {
+                    http_status: 200,
+                    error_code: None,
+                    message: s.clone(),
+                    statement_text: None,
+                    entities: Vec::new(),
+                    stack_trace: Vec::new(),
+                },
+                other => KsqlError::from_error_json(200, other),
+            };
+            out.push(QueryEvent::Error(error));
+            self.done = true;
+            return false;
+        }
+        if let Some(header) = wire.header {
+            let columns = match header.schema.as_deref().map(parse_schema).transpose() {
+                Ok(columns) => columns.unwrap_or_default(),
+                Err(e) => {
+                    out.push(QueryEvent::Error(KsqlError::protocol(format!("cannot read the header schema: {e}"), bytes)));
+                    self.done = true;
+                    return false;
+                }
+            };
+            self.header_seen = true;
+            out.push(QueryEvent::Header(QueryHeader { query_id: id_text(header.query_id), columns }));
+        }
+        if let Some(row) = wire.row {
+            let Some(values) = row.columns else {
+                out.push(QueryEvent::Error(KsqlError::protocol("a row without columns (an unsupported row format)", bytes)));
+                self.done = true;
+                return false;
+            };
+            if !self.header_seen {
+                // KSQL ≤ 5.3 sends bare rows with no header; give callers an empty one.
+                self.header_seen = true;
+                out.push(QueryEvent::Header(QueryHeader::default()));
+            }
+            let tombstone = row.tombstone.or(wire.tombstone).unwrap_or(false);
+            out.push(QueryEvent::Row(Row { values, tombstone }));
+        }
+        if let Some(message) = wire.final_message {
+            out.push(QueryEvent::Final(message));
+            self.done = true;
+            return false;
+        }
+        true
+    }
+}
+
+impl RowParser for JsonArrayRowParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        if !self.header_seen {
+            self.prefix.keep(chunk);
+        }
+        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new());
+        splitter.feed(chunk, &mut |piece| match piece {
+            Piece::Open => true,
+            Piece::Close => {
+                if !self.header_seen {
+                    out.push(QueryEvent::Error(KsqlError::protocol("the query response has no header", &self.prefix.0)));
+                }
+                self.done = true;
+                false
+            }
+            Piece::Element(bytes) => self.element(bytes, out),
+            Piece::Stray(bytes) => {
+                out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
+                self.done = true;
+                false
+            }
+        });
+        self.splitter = splitter;
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        if self.splitter.in_element() {
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended in the middle of a row",
+                &self.splitter.partial,
+            )));
+        } else if !self.header_seen {
+            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its header", &self.prefix.0)));
+        } else if self.splitter.array == ArrayState::Open {
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its closing `]` (connection lost?)",
+                b"",
+            )));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/// Splits a byte stream into lines without re-scanning: each byte is checked once.
+#[derive(Default)]
+struct LineSplitter {
+    partial: Vec<u8>,
+    stopped: bool,
+}
+
+impl LineSplitter {
+    fn feed(&mut self, chunk: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) {
+        if self.stopped {
+            return;
+        }
+        let mut rest = chunk;
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..pos];
+            rest = &rest[pos + 1..];
+            let keep_going = if self.partial.is_empty() {
+                f(line)
+            } else {
+                self.partial.extend_from_slice(line);
+                let buf = std::mem::take(&mut self.partial);
+                let keep_going = f(&buf);
+                self.partial = buf;
+                self.partial.clear();
+                keep_going
+            };
+            if !keep_going {
+                self.stopped = true;
+                return;
+            }
+        }
+        self.partial.extend_from_slice(rest);
+    }
+
+    /// The unterminated last line, if any.
+    fn take_rest(&mut self) -> Vec<u8> {
+        if self.stopped {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.partial)
+    }
+}
+
+fn trim_ascii(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+/// Reads `/query-stream` metadata `{"queryId":..,"columnNames":[..],"columnTypes":[..]}`.
+fn metadata_header(v: &Value) -> QueryHeader {
+    let strings = |key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().map(|s| s.as_str().map(str::to_string).unwrap_or_else(|| s.to_string())).collect())
+            .unwrap_or_default()
+    };
+    let names = strings("columnNames");
+    let types = strings("columnTypes");
+    let columns = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let sql_type = match types.get(i) {
+                Some(t) => parse_type(t).unwrap_or_else(|_| SqlType::Other(t.clone())),
+                None => SqlType::Other(String::new()),
+            };
+            // The metadata does not mark key columns.
+            Column { name, sql_type, kind: ColumnKind::Value }
+        })
+        .collect();
+    QueryHeader { query_id: id_text(v.get("queryId").cloned()), columns }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delimited (/query-stream default)
+
+/// Parser for `application/vnd.ksqlapi.delimited.v1`: a metadata line, then one JSON array per
+/// row; an error object line ends the stream; token lines are ignored.
+pub struct DelimitedRowParser {
+    lines: LineSplitter,
+    header_seen: bool,
+    done: bool,
+    prefix: Prefix,
+}
+
+impl Default for DelimitedRowParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DelimitedRowParser {
+    pub fn new() -> Self {
+        DelimitedRowParser { lines: LineSplitter::default(), header_seen: false, done: false, prefix: Prefix::default() }
+    }
+
+    fn line(&mut self, raw: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        let line = trim_ascii(raw);
+        match line.first() {
+            None => true,
+            Some(b'[') => match serde_json::from_slice::<Vec<Value>>(line) {
+                Ok(values) if self.header_seen => {
+                    out.push(QueryEvent::Row(Row { values, tombstone: false }));
+                    true
+                }
+                Ok(_) => self.fail(out, "a row arrived before the query metadata", line),
+                Err(e) => self.fail(out, &format!("malformed JSON row in the query response: {e}"), line),
+            },
+            Some(b'{') => match serde_json::from_slice::<Value>(line) {
+                Ok(v) if v.get("columnNames").is_some() => {
+                    self.header_seen = true;
+                    out.push(QueryEvent::Header(metadata_header(&v)));
+                    true
+                }
+                Ok(v) if v.get("error_code").is_some() => {
+                    out.push(QueryEvent::Error(KsqlError::from_error_json(200, &v)));
+                    self.done = true;
+                    false
+                }
+                // consistencyToken / continuationToken lines.
+                Ok(_) => true,
+                Err(e) => self.fail(out, &format!("malformed JSON in the query response: {e}"), line),
+            },
+            Some(_) => self.fail(out, "unexpected text in the query response", line),
+        }
+    }
+
+    fn fail(&mut self, out: &mut Vec<QueryEvent>, message: &str, received: &[u8]) -> bool {
+        out.push(QueryEvent::Error(KsqlError::protocol(message, received)));
+        self.done = true;
+        false
+    }
+}
+
+impl RowParser for DelimitedRowParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        if !self.header_seen {
+            self.prefix.keep(chunk);
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.feed(chunk, &mut |line| self.line(line, out));
+        self.lines = lines;
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        if self.done {
+            return;
+        }
+        let rest = self.lines.take_rest();
+        if !trim_ascii(&rest).is_empty() {
+            // A last line without its newline is fine if it is complete; a cut one is not.
+            let complete = match trim_ascii(&rest).first() {
+                Some(b'[') => serde_json::from_slice::<Vec<Value>>(trim_ascii(&rest)).is_ok(),
+                Some(b'{') => serde_json::from_slice::<Value>(trim_ascii(&rest)).is_ok(),
+                _ => false,
+            };
+            if !complete {
+                self.done = true;
+                out.push(QueryEvent::Error(KsqlError::protocol("the query response ended in the middle of a row", &rest)));
+                return;
+            }
+            if !self.line(&rest, out) {
+                return;
+            }
+        }
+        self.done = true;
+        if !self.header_seen {
+            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its metadata", &self.prefix.0)));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON (/query-stream with Accept: application/json)
+
+/// Parser for `/query-stream` with `Accept: application/json`: one JSON array whose first
+/// element is the metadata object and the rest are row arrays (no newlines). Streams element
+/// by element; never buffers the whole body.
+pub struct JsonQueryStreamParser {
+    splitter: ElementSplitter,
+    header_seen: bool,
+    done: bool,
+    prefix: Prefix,
+}
+
+impl Default for JsonQueryStreamParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonQueryStreamParser {
+    pub fn new() -> Self {
+        JsonQueryStreamParser { splitter: ElementSplitter::new(), header_seen: false, done: false, prefix: Prefix::default() }
+    }
+
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        let fail = |out: &mut Vec<QueryEvent>, message: String| {
+            out.push(QueryEvent::Error(KsqlError::protocol(message, bytes)));
+            false
+        };
+        if bytes.first() == Some(&b'[') {
+            return match serde_json::from_slice::<Vec<Value>>(bytes) {
+                Ok(values) if self.header_seen => {
+                    out.push(QueryEvent::Row(Row { values, tombstone: false }));
+                    true
+                }
+                Ok(_) => fail(out, "a row arrived before the query metadata".into()),
+                Err(e) => fail(out, format!("malformed JSON row in the query response: {e}")),
+            };
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) if v.get("columnNames").is_some() => {
+                self.header_seen = true;
+                out.push(QueryEvent::Header(metadata_header(&v)));
+                true
+            }
+            Ok(v) if v.get("error_code").is_some() => {
+                out.push(QueryEvent::Error(KsqlError::from_error_json(200, &v)));
+                false
+            }
+            Ok(_) => true,
+            Err(e) => fail(out, format!("malformed JSON in the query response: {e}")),
+        }
+    }
+}
+
+impl RowParser for JsonQueryStreamParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        if !self.header_seen {
+            self.prefix.keep(chunk);
+        }
+        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new());
+        splitter.feed(chunk, &mut |piece| {
+            let keep_going = match piece {
+                Piece::Open => true,
+                Piece::Close => {
+                    if !self.header_seen {
+                        out.push(QueryEvent::Error(KsqlError::protocol("the query response has no metadata", &self.prefix.0)));
+                    }
+                    false
+                }
+                Piece::Element(bytes) => self.element(bytes, out),
+                Piece::Stray(bytes) => {
+                    out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
+                    false
+                }
+            };
+            if !keep_going {
+                self.done = true;
+            }
+            keep_going
+        });
+        self.splitter = splitter;
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        if self.splitter.in_element() {
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended in the middle of a row",
+                &self.splitter.partial,
+            )));
+        } else if !self.header_seen {
+            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its metadata", &self.prefix.0)));
+        } else {
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its closing `]` (connection lost?)",
+                b"",
+            )));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PRINT
+
+/// Splits PRINT output into text lines: strips `\r`, skips blank lines.
+#[derive(Default)]
+pub struct PrintLineParser {
+    lines: LineSplitter,
+}
+
+impl PrintLineParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) {
+        self.lines.feed(chunk, &mut |line| {
+            push_print_line(line, out);
+            true
+        });
+    }
+
+    pub fn finish(&mut self, out: &mut Vec<String>) {
+        let rest = self.lines.take_rest();
+        push_print_line(&rest, out);
+    }
+}
+
+fn push_print_line(line: &[u8], out: &mut Vec<String>) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !trim_ascii(line).is_empty() {
+        out.push(String::from_utf8_lossy(line).into_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests;

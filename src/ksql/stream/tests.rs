@@ -1,0 +1,325 @@
+//! Exact-byte tests of the response parsers, fed with every chunk split.
+
+use super::*;
+
+fn run(parser: &mut dyn RowParser, chunks: &[&[u8]]) -> Vec<QueryEvent> {
+    let mut out = Vec::new();
+    for c in chunks {
+        parser.feed(c, &mut out);
+    }
+    parser.finish(&mut out);
+    out
+}
+
+/// Parses `body` in one piece, split at every position, and in 1-byte chunks; all must agree
+/// (except the `received` snippet of stray text, which is what the chunk held).
+fn parse_all_ways(make: fn() -> Box<dyn RowParser>, body: &[u8]) -> Vec<QueryEvent> {
+    let whole = run(make().as_mut(), &[body]);
+    for i in 0..=body.len() {
+        let split = run(make().as_mut(), &[&body[..i], &body[i..]]);
+        assert_eq!(normalized(&split), normalized(&whole), "split at {i} of {:?}", String::from_utf8_lossy(body));
+    }
+    let bytes: Vec<&[u8]> = body.chunks(1).collect();
+    assert_eq!(normalized(&run(make().as_mut(), &bytes)), normalized(&whole), "1-byte chunks");
+    whole
+}
+
+fn normalized(events: &[QueryEvent]) -> Vec<QueryEvent> {
+    events
+        .iter()
+        .map(|e| match e {
+            QueryEvent::Error(KsqlError::Protocol { message, received }) if message.starts_with("unexpected text") => {
+                let _ = received;
+                QueryEvent::Error(KsqlError::Protocol { message: message.clone(), received: String::new() })
+            }
+            other => other.clone(),
+        })
+        .collect()
+}
+
+fn json_array() -> Box<dyn RowParser> {
+    Box::new(JsonArrayRowParser::new())
+}
+fn delimited() -> Box<dyn RowParser> {
+    Box::new(DelimitedRowParser::new())
+}
+fn json_query_stream() -> Box<dyn RowParser> {
+    Box::new(JsonQueryStreamParser::new())
+}
+
+fn header(ev: &QueryEvent) -> &QueryHeader {
+    match ev {
+        QueryEvent::Header(h) => h,
+        other => panic!("expected a header, got {other:?}"),
+    }
+}
+fn row(ev: &QueryEvent) -> &Row {
+    match ev {
+        QueryEvent::Row(r) => r,
+        other => panic!("expected a row, got {other:?}"),
+    }
+}
+fn error(ev: &QueryEvent) -> &KsqlError {
+    match ev {
+        QueryEvent::Error(e) => e,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn v024_push_with_limit_no_trailing_newline() {
+    let body = b"[{\"header\":{\"queryId\":\"transient_PAGEVIEW_KSTREAM_4923490520417423429\",\"schema\":\"`USERID` STRING, `PAGEID` STRING, `VIEWTIME` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",\"PAGE_1\",1]}},\n{\"row\":{\"columns\":[\"USER_2\",\"PAGE_2\",2]}},\n{\"finalMessage\":\"Limit Reached\"}]";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 4);
+    let h = header(&ev[0]);
+    assert_eq!(h.query_id.as_deref(), Some("transient_PAGEVIEW_KSTREAM_4923490520417423429"));
+    assert_eq!(h.columns.len(), 3);
+    assert_eq!(h.columns[2].sql_type, SqlType::Bigint);
+    assert_eq!(row(&ev[1]).values, vec![Value::from("USER_1"), Value::from("PAGE_1"), serde_json::from_str::<Value>("1").unwrap()]);
+    assert_eq!(ev[3], QueryEvent::Final("Limit Reached".into()));
+}
+
+#[test]
+fn pre_024_framing_with_idle_newlines_and_none_query_id() {
+    let body = b"[{\"header\":{\"queryId\":\"none\",\"schema\":\"`TS` STRING, `KSQL_COL_1` STRING, `WLAN_SSID` ARRAY<STRING>\"}},\n\n\n{\"row\":{\"columns\":[\"2020-03-09 15:46:40\",\"48:d3:43:43:cd:d1\",[\"VM9654567\"]]}},\n\n{\"finalMessage\":\"Limit Reached\"}]\n";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(header(&ev[0]).closeable_id(), None);
+    assert_eq!(header(&ev[0]).columns[2].sql_type, SqlType::Array(Box::new(SqlType::String)));
+    assert_eq!(ev[2], QueryEvent::Final("Limit Reached".into()));
+}
+
+#[test]
+fn tombstones_and_windowed_tables() {
+    let body = b"[{\"header\":{\"queryId\":\"transient_T_1\",\"schema\":\"`K` INTEGER, `WINDOWSTART` BIGINT, `WINDOWEND` BIGINT, `SUM` INTEGER\"}},\n{\"row\":{\"columns\":[11, 0, 1000, 10]}},\n{\"row\":{\"columns\":[11, 0, 1000, null],\"tombstone\":true}},\n{\"row\":{\"columns\":[11, 0, 1000, 11]}},\n{\"finalMessage\":\"Limit Reached\"}]";
+    let ev = parse_all_ways(json_array, body);
+    assert!(!row(&ev[1]).tombstone);
+    assert!(row(&ev[2]).tombstone);
+    assert_eq!(row(&ev[2]).values[3], Value::Null);
+    assert!(!row(&ev[3]).tombstone);
+}
+
+#[test]
+fn pull_query_without_final_message_and_empty_result() {
+    let body = b"[{\"header\":{\"queryId\":\"query_1655152127973\",\"schema\":\"`COUNT` BIGINT, `USERID` STRING KEY\"}},\n{\"row\":{\"columns\":[1,\"USER_1\"]}}]";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(header(&ev[0]).columns[1].kind, ColumnKind::Key);
+    let ev = parse_all_ways(json_array, b"[{\"header\":{\"queryId\":\"query_1\",\"schema\":\"`COUNT` BIGINT\"}}]");
+    assert_eq!(ev.len(), 1);
+}
+
+#[test]
+fn decimal_and_bigint_stay_exact() {
+    let body = b"[{\"header\":{\"queryId\":\"transient_PLAYER_SCORES_7047340794163641810\",\"schema\":\"`PLAYER_ID` INTEGER, `TOTAL_SCORE` DECIMAL(10, 2), `BIG` BIGINT\"}},\n{\"row\":{\"columns\":[1,4.50,9223372036854775807]}},\n{\"row\":{\"columns\":[2,5.04,-9007199254740993]}},\n";
+    let ev = parse_all_ways(json_array, body);
+    let r = row(&ev[1]);
+    assert_eq!(r.values[1].to_string(), "4.50");
+    assert_eq!(r.values[2].to_string(), "9223372036854775807");
+    assert_eq!(r.values[2].as_i64(), Some(i64::MAX));
+    assert_eq!(row(&ev[2]).values[2].to_string(), "-9007199254740993");
+    assert_eq!(header(&ev[0]).columns[1].sql_type, SqlType::Decimal { precision: Some(10), scale: Some(2) });
+    // The stream was cut after the second row (no closing bracket): reported, rows kept.
+    assert_eq!(ev.len(), 4);
+    assert!(matches!(error(&ev[3]), KsqlError::Protocol { .. }));
+}
+
+#[test]
+fn pre_024_mid_stream_error_without_closing_bracket() {
+    let body = b"[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\n{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"boom\\nsecond line\"}},\n";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 3);
+    let e = error(&ev[2]);
+    assert_eq!(e.error_code(), Some(50000));
+    assert_eq!(e.http_status(), Some(200));
+    assert_eq!(e.short_message(), "boom");
+}
+
+#[test]
+fn v024_pull_error_after_header() {
+    let body = b"[{\"header\":{\"queryId\":\"query_1\",\"schema\":\"`A` INTEGER KEY\"}},\n{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":42900,\"message\":\"Host is at rate limit for pull queries.\"}}]\n";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(error(&ev[1]).error_code(), Some(42900));
+}
+
+#[test]
+fn ksql_53_bare_rows() {
+    let body = b"{\"row\":{\"columns\":[\"231\",\"0.03118013\",\"0.03199900\"]},\"errorMessage\":null,\"finalMessage\":null,\"terminal\":false}\n\n{\"row\":{\"columns\":[\"232\",\"0.1\",\"0.2\"]},\"errorMessage\":null,\"finalMessage\":null,\"terminal\":false}\n";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(header(&ev[0]), &QueryHeader::default());
+    assert_eq!(row(&ev[2]).values[0], Value::from("232"));
+}
+
+#[test]
+fn tokens_and_source_host_are_ignored() {
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` STRING\"}},\n{\"row\":{\"columns\":[\"a]\\\"}{[\"]},\"sourceHost\":\"host:8088\"},\n{\"consistencyToken\":{\"consistencyToken\":\"abc\"}},\n{\"continuationToken\":{\"continuationToken\":\"x\"}},\n{\"finalMessage\":\"Query Completed\"}]";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(row(&ev[1]).values[0], Value::from("a]\"}{["));
+    assert_eq!(ev[2], QueryEvent::Final("Query Completed".into()));
+}
+
+#[test]
+fn cut_mid_row_shows_what_arrived() {
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER, `B` STRING\"}},\n{\"row\":{\"columns\":[1,\"US";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 2);
+    match error(&ev[1]) {
+        KsqlError::Protocol { message, received } => {
+            assert!(message.contains("middle of a row"));
+            assert_eq!(received, "{\"row\":{\"columns\":[1,\"US");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn empty_and_non_json_bodies() {
+    let ev = parse_all_ways(json_array, b"");
+    assert_eq!(ev.len(), 1);
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { message, .. } if message.contains("before its header")));
+    let ev = parse_all_ways(json_array, b"\n\n");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
+    let ev = run(json_array().as_mut(), &[b"<html><body>Bad gateway</body></html>"]);
+    assert_eq!(ev.len(), 1);
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { received, .. } if received.contains("Bad gateway")));
+}
+
+#[test]
+fn malformed_element_ends_the_stream() {
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1,}},\n{\"row\":{\"columns\":[2]}},\n";
+    let ev = parse_all_ways(json_array, body);
+    assert_eq!(ev.len(), 2);
+    assert!(matches!(error(&ev[1]), KsqlError::Protocol { received, .. } if received.contains("[1,}")));
+    // A bad header schema is reported, not panicked on.
+    let ev = parse_all_ways(json_array, b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` ARRAY<\"}}]");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
+    // Scalars and garbage after the array never loop or panic.
+    let ev = parse_all_ways(json_array, b"[{\"header\":{\"schema\":\"`A` INTEGER\"}},\n42]");
+    assert!(matches!(error(&ev[1]), KsqlError::Protocol { .. }));
+}
+
+#[test]
+fn protobuf_rows_are_reported() {
+    let body = b"[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`COUNT` BIGINT\",\"protoSchema\":\"syntax\"}},\n{\"row\":{\"protobufBytes\":\"CAESBlVTRVJfMQ==\"}}]";
+    let ev = parse_all_ways(json_array, body);
+    assert!(matches!(error(&ev[1]), KsqlError::Protocol { .. }));
+}
+
+#[test]
+fn delimited_pull_exact_body() {
+    let body = b"{\"queryId\":\"XYZ\",\"columnNames\":[\"COUNT\",\"USERID\"],\"columnTypes\":[\"BIGINT\",\"STRING\"]}\n[1,\"USER_0\"]\n[1,\"USER_1\"]\n[2,\"USER_2\"]\n[2,\"USER_3\"]\n[1,\"USER_4\"]\n";
+    let ev = parse_all_ways(delimited, body);
+    assert_eq!(ev.len(), 6);
+    let h = header(&ev[0]);
+    assert_eq!(h.query_id.as_deref(), Some("XYZ"));
+    assert_eq!(h.columns[0].name, "COUNT");
+    assert_eq!(h.columns[1].sql_type, SqlType::String);
+    assert_eq!(row(&ev[5]).values[1], Value::from("USER_4"));
+}
+
+#[test]
+fn delimited_types_tokens_and_null_query_id() {
+    let body = b"{\"queryId\":null,\"columnNames\":[\"ROWKEY\",\"D\",\"M\"],\"columnTypes\":[\"STRUCT<`OrderId` INTEGER, `UserId` INTEGER>\",\"DECIMAL(4, 2)\",\"MAP<STRING, STRING>\"]}\r\n[{\"OrderId\":0,\"UserId\":0},4.50,{\"a\":\"b\"}]\r\n{\"consistencyToken\":\"abc\"}\n{\"continuationToken\":\"x\"}\n[{\"OrderId\":1,\"UserId\":2},0.10,{}]\n";
+    let ev = parse_all_ways(delimited, body);
+    assert_eq!(ev.len(), 3);
+    let h = header(&ev[0]);
+    assert_eq!(h.query_id, None);
+    assert_eq!(h.columns[1].sql_type, SqlType::Decimal { precision: Some(4), scale: Some(2) });
+    assert!(matches!(h.columns[0].sql_type, SqlType::Struct(_)));
+    assert_eq!(row(&ev[1]).values[1].to_string(), "4.50");
+    assert_eq!(row(&ev[2]).values[1].to_string(), "0.10");
+}
+
+#[test]
+fn delimited_error_line_and_cut_streams() {
+    let body = b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"java.lang.RuntimeException: Failure in processing\"}\n";
+    let ev = parse_all_ways(delimited, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(error(&ev[2]).error_code(), Some(50000));
+
+    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n[2");
+    assert_eq!(ev.len(), 3);
+    assert!(matches!(error(&ev[2]), KsqlError::Protocol { received, .. } if received == "[2"));
+
+    // A complete last line without its newline is accepted.
+    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]");
+    assert_eq!(ev.len(), 2);
+
+    let ev = parse_all_ways(delimited, b"");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
+    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\nnot json\n[1]\n");
+    assert_eq!(ev.len(), 2);
+    assert!(matches!(error(&ev[1]), KsqlError::Protocol { .. }));
+    let ev = parse_all_ways(delimited, b"[1]\n");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { message, .. } if message.contains("before the query metadata")));
+}
+
+#[test]
+fn json_query_stream_format() {
+    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\",\"B\"],\"columnTypes\":[\"BIGINT\",\"DECIMAL(4, 2)\"]},[1,4.50],[2,0.01]]";
+    let ev = parse_all_ways(json_query_stream, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(header(&ev[0]).query_id.as_deref(), Some("xyz"));
+    assert_eq!(row(&ev[1]).values[1].to_string(), "4.50");
+
+    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"x\"}]";
+    let ev = parse_all_ways(json_query_stream, body);
+    assert_eq!(ev.len(), 3);
+    assert_eq!(error(&ev[2]).error_code(), Some(50000));
+
+    let ev = parse_all_ways(json_query_stream, b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],[2");
+    assert!(matches!(error(&ev[2]), KsqlError::Protocol { .. }));
+    let ev = parse_all_ways(json_query_stream, b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1]");
+    assert!(matches!(error(&ev[2]), KsqlError::Protocol { .. }));
+    let ev = parse_all_ways(json_query_stream, b"[]");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
+    let ev = parse_all_ways(json_array, b"[]");
+    assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
+}
+
+#[test]
+fn print_lines() {
+    let body = b"Key format: JSON or KAFKA_STRING\r\nValue format: JSON or KAFKA_STRING\r\n\r\nrowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"ordertime\":1497014222380}, partition: 0\n\n  \nlast";
+    let whole = {
+        let mut p = PrintLineParser::new();
+        let mut out = Vec::new();
+        p.feed(body, &mut out);
+        p.finish(&mut out);
+        out
+    };
+    assert_eq!(whole.len(), 4);
+    assert_eq!(whole[0], "Key format: JSON or KAFKA_STRING");
+    assert_eq!(whole[3], "last");
+    for i in 0..=body.len() {
+        let mut p = PrintLineParser::new();
+        let mut out = Vec::new();
+        p.feed(&body[..i], &mut out);
+        p.feed(&body[i..], &mut out);
+        p.finish(&mut out);
+        assert_eq!(out, whole, "split at {i}");
+    }
+}
+
+#[test]
+fn many_rows_in_large_chunks() {
+    let mut body = Vec::from(&b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`ID` BIGINT, `NAME` STRING, `AMOUNT` DECIMAL(10, 2)\"}},\n"[..]);
+    let n = 100_000;
+    for i in 0..n {
+        body.extend_from_slice(format!("{{\"row\":{{\"columns\":[{i},\"name-{i}\",{i}.50]}}}},\n").as_bytes());
+    }
+    body.extend_from_slice(b"{\"finalMessage\":\"Limit Reached\"}]");
+    let mut p = JsonArrayRowParser::new();
+    let mut out = Vec::new();
+    let mut rows = 0;
+    for chunk in body.chunks(8 * 1024 + 7) {
+        p.feed(chunk, &mut out);
+        rows += out.iter().filter(|e| matches!(e, QueryEvent::Row(_))).count();
+        out.clear();
+    }
+    p.finish(&mut out);
+    assert!(out.is_empty());
+    assert_eq!(rows, n);
+}
