@@ -192,6 +192,29 @@ impl ServerCapabilities {
         }
     }
 
+    /// One line for the user: the endpoint and HTTP version used for queries, and why.
+    pub fn describe(&self) -> String {
+        let endpoint = match self.query_endpoint {
+            QueryEndpointPolicy::QueryHttp1 => "/query over HTTP/1.1",
+            QueryEndpointPolicy::QueryStreamHttp2Delimited => "/query-stream over HTTP/2 (this server has it only on HTTP/2)",
+            QueryEndpointPolicy::QueryStreamHttp1Json => "/query-stream over HTTP/1.1",
+        };
+        let mut extras = Vec::new();
+        if self.session_variables {
+            extras.push("server-side variables");
+        } else if self.is_known() {
+            extras.push("variables substituted by the kernel");
+        }
+        if self.is_known() && !self.tombstones {
+            extras.push("no tombstones (server before 0.15)");
+        }
+        if extras.is_empty() {
+            endpoint.to_string()
+        } else {
+            format!("{endpoint}; {}", extras.join(", "))
+        }
+    }
+
     /// True once a version is known.
     pub fn is_known(&self) -> bool {
         self.version.ksql_level.is_some()

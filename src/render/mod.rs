@@ -12,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+pub mod entities;
 pub mod error;
 pub mod html;
 pub mod messages;
