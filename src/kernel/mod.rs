@@ -85,13 +85,26 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
-        let _ = (code, cursor_pos);
-        CompleteReply::default()
+        let magic_names: Vec<&str> = magics::MAGICS.iter().map(|(name, _, _)| *name).collect();
+        let completion = completion::complete_builtin(&code, cursor_pos, &magic_names);
+        CompleteReply {
+            metadata: completion::jupyter_types_metadata(&completion),
+            matches: completion.matches,
+            cursor_start: completion.cursor_start,
+            cursor_end: completion.cursor_end,
+        }
     }
 
     async fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> InspectReply {
-        let _ = (code, cursor_pos, detail_level);
-        InspectReply::default()
+        match completion::inspect_builtin(&code, cursor_pos, detail_level) {
+            Some(found) => {
+                let mut data = serde_json::Map::new();
+                data.insert("text/plain".into(), found.plain.into());
+                data.insert("text/html".into(), found.html.into());
+                InspectReply { found: true, data, metadata: serde_json::Map::new() }
+            }
+            None => InspectReply::default(),
+        }
     }
 
     fn is_complete(&self, code: &str) -> IsComplete {
