@@ -449,11 +449,11 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
         {"name":"LON","type":"DOUBLE"},
         {"name":"SPEED","type":"INTEGER"}
     ]);
-    let riders_rows = json!([
-        ["r1", 37.7877, -122.4205, 12],
-        ["r2", 37.3903, -122.0643, 0],
-        ["r3", 37.4049, -122.0822, 25]
-    ]);
+    // Parsed from text so that numbers keep their exact spelling (DECIMAL scale).
+    let raw = |t: &str| -> Value { serde_json::from_str(t).unwrap() };
+    let riders_rows = raw(r#"[["r1",37.7877,-122.4205,12],["r2",37.3903,-122.0643,0],["r3",37.4049,-122.0822,25]]"#);
+    let counts_rows = raw(r#"[["r1",3,12.50],["r2",1,0.00],["r3",2,25.10]]"#);
+    let counts_push_rows = raw(r#"[["r1",3,12.50],{"columns":["r2",null,null],"tombstone":true},["r3",2,25.10]]"#);
     let counts_cols = json!([
         {"name":"ID","type":"STRING","key":true},
         {"name":"TOTAL","type":"BIGINT"},
@@ -481,16 +481,15 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
         {"match":"SHOW SLOW","delay_ms":3000,"entities":[{"@type":"streams","streams":[]}]}
       ],
       "queries": [
-        {"match":"SELECT * FROM RIDERS EMIT CHANGES","columns":riders_cols,"rows":riders_rows},
-        {"match":"SELECT * FROM RIDERS EMIT CHANGES LIMIT 3","columns":riders_cols,"rows":riders_rows},
-        {"match":"SELECT * FROM RIDERS EMIT CHANGES LIMIT 2","columns":riders_cols,"rows":riders_rows},
-        {"match":"SELECT * FROM RIDERS","push":false,"columns":riders_cols,"rows":riders_rows},
-        {"match":"SELECT * FROM RIDER_COUNTS","push":false,"table":true,"columns":counts_cols,
-         "rows":[["r1",3,12.50],["r2",1,0.00],["r3",2,25.10]]},
-        {"match":"SELECT * FROM RIDER_COUNTS WHERE ID='r1'","push":false,"table":true,"columns":counts_cols,
-         "rows":[["r1",3,12.50]]},
-        {"match":"SELECT * FROM RIDER_COUNTS EMIT CHANGES","table":true,"columns":counts_cols,
-         "rows":[["r1",3,12.50],{"columns":["r2",null,null],"tombstone":true},["r3",2,25.10]]},
+        {"match":"SELECT \\* FROM RIDERS EMIT CHANGES( LIMIT \\d+)?","regex":true,"source":"RIDERS","push":true,
+         "columns":riders_cols,"rows":riders_rows},
+        {"match":"SELECT \\* FROM RIDERS( LIMIT \\d+)?","regex":true,"source":"RIDERS","push":false,
+         "columns":riders_cols,"rows":riders_rows},
+        {"match":"SELECT * FROM RIDER_COUNTS","push":false,"table":true,"columns":counts_cols,"rows":counts_rows},
+        {"match":"SELECT \\* FROM RIDER_COUNTS WHERE ID ?= ?'r1'","regex":true,"source":"RIDER_COUNTS","push":false,"table":true,
+         "columns":counts_cols,"rows":[counts_rows[0].clone()]},
+        {"match":"SELECT \\* FROM RIDER_COUNTS EMIT CHANGES( LIMIT \\d+)?","regex":true,"source":"RIDER_COUNTS","push":true,"table":true,
+         "columns":counts_cols,"rows":counts_push_rows},
         {"match":"PRINT 'riders'( FROM BEGINNING)?( LIMIT \\d+)?","regex":true,"source":"riders","push":true,
          "print_lines":[
             "Key format: KAFKA_STRING",

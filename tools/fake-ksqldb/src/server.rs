@@ -653,7 +653,7 @@ fn builtin(ctx: &Ctx, stmt: &str) -> Outcome {
 fn fill_entity(mut e: Value, stmt: &str) -> Value {
     if let Some(m) = e.as_object_mut() {
         let mut n = serde_json::Map::new();
-        let ty = m.remove("@type");
+        let ty = m.shift_remove("@type");
         if let Some(t) = ty {
             n.insert("@type".into(), t);
         }
