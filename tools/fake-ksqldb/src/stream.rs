@@ -390,6 +390,8 @@ impl Runner {
                             if !self.flush().await {
                                 return;
                             }
+                            // Let hyper write the half row before the connection is aborted.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
                             let _ = self
                                 .tx
                                 .send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "cut")))
