@@ -43,7 +43,7 @@ def test_reply_headers(kernel):
     assert header["username"] == "kernel"
     assert header["session"] != kernel.session.session  # the kernel's own session id
     uuid.UUID(header["msg_id"])
-    assert "T" in header["date"]
+    assert header["date"].tzinfo is not None  # jupyter_client parsed an ISO 8601 date
 
 
 def test_execution_count_rules(kernel):
