@@ -82,6 +82,8 @@ pub struct ExecuteContext {
     pub(crate) silent: bool,
     pub(crate) cancel: CancellationToken,
     pub(crate) stdin: Option<StdinChannel>,
+    /// Reply payloads (the pager), collected for the execute_reply.
+    pub(crate) payloads: Arc<std::sync::Mutex<Vec<Value>>>,
 }
 
 impl ExecuteContext {
@@ -144,6 +146,14 @@ impl ExecuteContext {
             return;
         }
         self.iopub.publish("clear_output", Some(&self.parent), json!({"wait": wait})).await;
+    }
+
+    /// Shows `data` in the front end's pager (JupyterLab shows it below the cell): an
+    /// execute_reply payload with `source: page`.
+    pub fn page(&self, data: Map<String, Value>) {
+        if let Ok(mut payloads) = self.payloads.lock() {
+            payloads.push(json!({"source": "page", "data": data, "start": 0}));
+        }
     }
 
     /// Asks the front end for a line of input (a password when `password`). `None` when the

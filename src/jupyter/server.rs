@@ -335,6 +335,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
     }
     let allow_stdin = request.content_bool("allow_stdin", false);
     let stdin = allow_stdin.then(|| StdinChannel::new(shared.stdin.clone(), shared.session.clone(), request.identities.clone()));
+    let payloads = Arc::new(Mutex::new(Vec::new()));
     let ctx = ExecuteContext {
         iopub: shared.iopub.clone(),
         parent: parent.clone(),
@@ -342,6 +343,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         silent,
         cancel,
         stdin,
+        payloads: payloads.clone(),
     };
     let exec_request = ExecuteRequest {
         code: code.clone(),
@@ -361,7 +363,8 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
     }
     let failed = match outcome {
         ExecuteOutcome::Ok => {
-            let content = json!({"status": "ok", "execution_count": count, "payload": [], "user_expressions": {}});
+            let payload: Vec<Value> = payloads.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+            let content = json!({"status": "ok", "execution_count": count, "payload": payload, "user_expressions": {}});
             reply(tx, &shared.session, request, "execute_reply", content).await;
             false
         }

@@ -16,6 +16,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
     ("connect", "URL|PROFILE [options]", "Connect to a ksqlDB server (or a profile of the config file) and test the connection."),
     ("session", "", "Show the server, its version, authentication (secrets masked), properties and variables."),
     ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
+    ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
+    ("clear", "", "Clear the outputs shown so far by this cell."),
     ("echo", "TEXT", "Print TEXT (for notes in a notebook)."),
     ("help", "", "List the magics and the session statements."),
 ];
@@ -31,6 +33,22 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
         }
         "session" | "info" => Ok(session(kernel)),
         "rows" => rows(kernel, &magic.args),
+        "doc" => {
+            let name = magic.args.trim();
+            let found = (!name.is_empty())
+                .then(|| super::completion::inspect_builtin(name, name.chars().count(), 1))
+                .flatten()
+                .ok_or_else(|| ErrorReport::usage("UsageError", &format!("no documentation for '{name}'; usage: %doc FUNCTION_OR_KEYWORD")))?;
+            let mut data = serde_json::Map::new();
+            data.insert("text/plain".into(), found.plain.into());
+            data.insert("text/html".into(), found.html.into());
+            ctx.page(data);
+            Ok(vec![])
+        }
+        "clear" => {
+            ctx.clear_output(false).await;
+            Ok(vec![])
+        }
         "echo" => {
             ctx.stream("stdout", &format!("{}\n", magic.args)).await;
             Ok(vec![])

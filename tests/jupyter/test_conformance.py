@@ -49,6 +49,8 @@ class KsqlKernelConformance(_WithFakeServer, jkt.KernelTests):
     code_history_pattern = "%rows*"
     supported_history_operations = ("tail", "range", "search")
     code_inspect_sample = "LATEST_BY_OFFSET"
+    code_page_something = "%doc ABS"
+    code_clear_output = "%clear"
 
 
 class KsqlKernelIopubWelcome(_WithFakeServer, jkt.IopubWelcomeTests):
