@@ -134,6 +134,15 @@ pub fn run_statement<'a>(
                 })
                 .await?
                 .map_err(|e| report_ksql_error(&e, Some(&sql)))?;
+                // Like the CLI: a command status of ERROR is a failure of the statement.
+                if let Some(failed) = entities.iter().find(|e| e.is_error_status()) {
+                    let bundles = render_entities(&entities);
+                    for bundle in bundles.into_iter().filter(|_| entities.len() > 1) {
+                        ctx.display(bundle.data, bundle.metadata, None).await;
+                    }
+                    let message = failed.raw_json()["commandStatus"]["message"].as_str().unwrap_or("the command failed");
+                    return Err(ErrorReport::ksql(None, message, Some(&sql), None));
+                }
                 for entity in &entities {
                     for warning in entity.warnings() {
                         ctx.stream("stderr", &format!("WARNING: {warning}\n")).await;
