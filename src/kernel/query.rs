@@ -114,7 +114,10 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
         match next {
             None => break Ending::Completed,
             Some(Ok(line)) => {
-                total += 1;
+                // The "Key format:" / "Value format:" preamble is not a record.
+                if !(line.starts_with("Key format:") || line.starts_with("Value format:")) {
+                    total += 1;
+                }
                 if lines.len() < scope.row_cap {
                     lines.push(line);
                 } else {

@@ -654,8 +654,5 @@ pub fn simple_table(headers: &[&str], rows: Vec<Vec<String>>, caption: Option<&s
     let mut table = Table::new(columns);
     table.caption = caption.map(str::to_string);
     table.rows = rows.into_iter().map(|row| row.into_iter().map(Cell::text).collect()).collect();
-    if table.rows.is_empty() {
-        table.footer.push("(none)".to_string());
-    }
     table.to_bundle(&TableLimits::default())
 }
