@@ -255,3 +255,29 @@ def test_exits_when_the_parent_process_dies():
         os.kill(pid, 9)
         pytest.fail("the kernel outlived its parent")
     os.unlink(path)
+
+
+def test_lenient_parsing_of_minimal_and_extended_requests(kernel):
+    """An execute_request with only `code` (no silent, store_history, allow_stdin,
+    stop_on_error), and one with unknown fields and a subshell_id, are both served."""
+    info = kernel.get_connection_info()
+    key = info["key"].encode() if isinstance(info["key"], str) else info["key"]
+    session = Session(key=key)
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+    try:
+        minimal = session.msg("execute_request", {"code": "%echo minimal"})
+        session.send(dealer, minimal)
+        assert dealer.poll(5000)
+        _, reply = session.recv(dealer)
+        assert reply["content"]["status"] == "ok"
+        extended = session.msg("execute_request", {"code": "%echo extended", "silent": False, "future_field": [1, 2]})
+        extended["header"]["subshell_id"] = None
+        extended["header"]["some_new_header_field"] = "x"
+        session.send(dealer, extended)
+        assert dealer.poll(5000)
+        _, reply = session.recv(dealer)
+        assert reply["content"]["status"] == "ok"
+        assert reply["parent_header"]["some_new_header_field"] == "x"  # parent copied verbatim
+    finally:
+        dealer.close(0)

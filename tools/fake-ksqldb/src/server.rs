@@ -681,6 +681,25 @@ fn parse_body(body: &Bytes) -> Result<Value, String> {
     })
 }
 
+/// Real servers from 0.18 on substitute `${name}` from the request's `sessionVariables`
+/// (names case-insensitive); older ones ignore the field.
+fn apply_session_variables(ctx: &Ctx, req: &Value, sql: &str) -> String {
+    if ksql_level(&ctx.app.version) < (0, 18, 0) {
+        return sql.to_string();
+    }
+    let Some(vars) = req.get("sessionVariables").and_then(Value::as_object) else {
+        return sql.to_string();
+    };
+    let mut out = sql.to_string();
+    for (name, value) in vars {
+        let value = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+        for variant in [name.clone(), name.to_uppercase(), name.to_lowercase()] {
+            out = out.replace(&format!("${{{variant}}}"), &value);
+        }
+    }
+    out
+}
+
 async fn ksql(ctx: &Ctx, body: &Bytes) -> Resp {
     let req = match parse_body(body) {
         Ok(v) => v,
@@ -689,6 +708,7 @@ async fn ksql(ctx: &Ctx, body: &Bytes) -> Resp {
     let Some(sql) = req.get("ksql").and_then(Value::as_str) else {
         return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'ksql'");
     };
+    let sql = &apply_session_variables(ctx, &req, sql);
     let stmts = split_statements(sql);
     // Validation first: SELECT/PRINT are refused before anything runs.
     for s in &stmts {
@@ -883,6 +903,7 @@ async fn query(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
     let Some(sql) = req.get("ksql").and_then(Value::as_str) else {
         return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'ksql'");
     };
+    let sql = &apply_session_variables(ctx, &req, sql);
     let stmt = match one_statement(ctx, sql) {
         Ok(s) => s,
         Err(r) => return r,
@@ -951,6 +972,7 @@ async fn query_stream(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
     let Some(sql) = req.get("sql").and_then(Value::as_str) else {
         return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'sql'");
     };
+    let sql = &apply_session_variables(ctx, &req, sql);
     let stmt = match one_statement(ctx, sql) {
         Ok(s) => s,
         Err(r) => return r,
