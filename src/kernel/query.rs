@@ -113,9 +113,10 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
         };
         match next {
             None => break Ending::Completed,
+            Some(Ok(line)) if is_print_format_line(&line) => lines.push(line),
             Some(Ok(line)) => {
                 total += 1;
-                if lines.len() < scope.row_cap {
+                if total as usize <= scope.row_cap {
                     lines.push(line);
                 } else {
                     break Ending::RowCap;
@@ -150,6 +151,11 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
             Err(report)
         }
     }
+}
+
+/// PRINT's "Key format: …" / "Value format: …" lines describe the topic; they are not records.
+fn is_print_format_line(line: &str) -> bool {
+    line.starts_with("Key format: ") || line.starts_with("Value format: ")
 }
 
 async fn sleep_or_forever(limit: Option<Duration>) {
