@@ -25,7 +25,8 @@ pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &Exe
         .await?
         .map_err(|e| report_ksql_error(&e, Some(sql)))?;
     let columns = stream.header().columns.clone();
-    let query_id = stream.query_id().map(str::to_string);
+    // Old servers send the placeholder "none": not an id to show.
+    let query_id = stream.header().closeable_id().map(str::to_string);
     let notes: Vec<String> = stream.notes().to_vec();
     // A pull query that stops sending is a stalled server; a push query may be idle for ever.
     let stall_limit = (!push).then(|| scope.connection.target.request_timeout);

@@ -82,6 +82,9 @@ def test_generation_routes_and_results(generation, version):
             assert result["rows"] == [["a<b>&", 4.5, None], ["k3", 100.0, "<i>x</i>"]]
             assert "tombstones" not in result
         assert result.get("final_message") == ("Limit Reached" if limit_message else None)
+        # Old servers' placeholder id "none" is not shown as a query id.
+        assert result.get("query_id") != "none"
+        assert "query id none" not in all_text(pull + push)
         assert server.active_queries() == []
 
 
