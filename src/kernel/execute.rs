@@ -192,6 +192,13 @@ pub fn report_ksql_error(error: &KsqlError, statement: Option<&str>) -> ErrorRep
             statement_text.as_deref().or(statement),
             hint.as_deref(),
         ),
+        // Show what arrived: the reason a stream could not be read is in those bytes.
+        KsqlError::Protocol { message, received } if !received.trim().is_empty() => ErrorReport::ksql(
+            None,
+            &format!("{message}\nReceived: {}", received.trim()),
+            statement,
+            hint.as_deref(),
+        ),
         other => ErrorReport::ksql(error.error_code(), &other.to_string(), statement, hint.as_deref()),
     }
 }

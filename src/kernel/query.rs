@@ -25,7 +25,8 @@ pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &Exe
         .await?
         .map_err(|e| report_ksql_error(&e, Some(sql)))?;
     let columns = stream.header().columns.clone();
-    let query_id = stream.query_id().map(str::to_string);
+    // Old servers send the placeholder "none": not an id to show.
+    let query_id = stream.header().closeable_id().map(str::to_string);
     let notes: Vec<String> = stream.notes().to_vec();
     // A pull query that stops sending is a stalled server; a push query may be idle for ever.
     let stall_limit = (!push).then(|| scope.connection.target.request_timeout);
@@ -113,12 +114,10 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
         };
         match next {
             None => break Ending::Completed,
+            Some(Ok(line)) if is_print_format_line(&line) => lines.push(line),
             Some(Ok(line)) => {
-                // The "Key format:" / "Value format:" preamble is not a record.
-                if !(line.starts_with("Key format:") || line.starts_with("Value format:")) {
-                    total += 1;
-                }
-                if lines.len() < scope.row_cap {
+                total += 1;
+                if total as usize <= scope.row_cap {
                     lines.push(line);
                 } else {
                     break Ending::RowCap;
@@ -153,6 +152,11 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
             Err(report)
         }
     }
+}
+
+/// PRINT's "Key format: …" / "Value format: …" lines describe the topic; they are not records.
+fn is_print_format_line(line: &str) -> bool {
+    line.starts_with("Key format: ") || line.starts_with("Value format: ")
 }
 
 async fn sleep_or_forever(limit: Option<Duration>) {

@@ -160,6 +160,22 @@ impl ElementSplitter {
             }
             match b {
                 b'"' => self.in_string = true,
+                b'\n' => {
+                    // ksqlDB writes each element on one line, so a line break inside an
+                    // unfinished element is rare: pretty-printed JSON (valid so far) or garbage.
+                    // Garbage is reported now; waiting for its closing bracket could hang for
+                    // ever on a push query.
+                    let mut so_far = self.partial.clone();
+                    so_far.extend_from_slice(&chunk[start..i]);
+                    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&so_far) {
+                        if !e.is_eof() {
+                            // The receiver's own parse reports it, with the bytes.
+                            f(Piece::Element(&so_far));
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                }
                 b'{' | b'[' => self.depth += 1,
                 b'}' | b']' => {
                     self.depth -= 1;

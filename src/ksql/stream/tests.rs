@@ -323,3 +323,28 @@ fn many_rows_in_large_chunks() {
     assert!(out.is_empty());
     assert_eq!(rows, n);
 }
+
+#[test]
+fn garbage_element_in_an_open_push_stream_is_reported_without_waiting_for_the_end() {
+    // The stream stays open after the garbage (a push query): no finish() call.
+    let body: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n{\"row\":{\"columns\":[\"garbage\" 1 2 !!! not json,\n{\"row\":{\"columns\":[2]}},\n";
+    for i in 0..=body.len() {
+        let mut parser = JsonArrayRowParser::new();
+        let mut out = Vec::new();
+        parser.feed(&body[..i], &mut out);
+        parser.feed(&body[i..], &mut out);
+        assert!(matches!(out[1], QueryEvent::Row(_)), "split at {i}: {out:?}");
+        match out.last() {
+            Some(QueryEvent::Error(KsqlError::Protocol { message, received })) => {
+                assert!(message.starts_with("malformed JSON"), "{message}");
+                assert!(received.contains("garbage"), "{received}");
+            }
+            other => panic!("split at {i}: {other:?}"),
+        }
+        assert_eq!(out.len(), 3, "split at {i}: {out:?}");
+    }
+    // A pretty-printed (valid) element still parses.
+    let pretty: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n{\n  \"row\": {\n    \"columns\": [1]\n  }\n}]";
+    let events = parse_all_ways(json_array, pretty);
+    assert!(matches!(events[1], QueryEvent::Row(_)), "{events:?}");
+}

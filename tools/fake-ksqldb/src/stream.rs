@@ -375,9 +375,15 @@ impl Runner {
         }
         let total = q.row_count();
         let interval = Duration::from_millis(q.row_interval_ms);
+        // PRINT's leading "Key format:"/"Value format:" lines are not records: like ksqlDB,
+        // LIMIT counts records only.
+        let format_lines = q.print_lines.as_ref().map_or(0, |lines| {
+            lines.iter().filter(|l| l.starts_with("Key format:") || l.starts_with("Value format:")).count() as u64
+        });
+        let limit = self.limit.map(|n| n + format_lines);
         let mut i: u64 = 0;
         loop {
-            if Some(i) == self.limit {
+            if Some(i) == limit {
                 return self.finish(Tail::Limit).await;
             }
             if let Some(f) = &fault {
