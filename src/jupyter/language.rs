@@ -67,6 +67,9 @@ pub trait LanguageKernel: Send + Sync + 'static {
     fn complete(&self, code: String, cursor_pos: usize) -> impl Future<Output = CompleteReply> + Send;
     fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> impl Future<Output = InspectReply> + Send;
     fn is_complete(&self, code: &str) -> IsComplete;
+    /// Called on interrupt_request, after the running execution (if any) was cancelled.
+    /// `execution_running` tells whether a cell was running.
+    fn interrupt(&self, execution_running: bool) -> impl Future<Output = ()> + Send;
     /// Called on shutdown_request (and before exiting for any other reason): release
     /// server-side resources such as running queries.
     fn shutdown(&self, restart: bool) -> impl Future<Output = ()> + Send;
@@ -82,6 +85,7 @@ pub struct ExecuteContext {
     pub(crate) silent: bool,
     pub(crate) cancel: CancellationToken,
     pub(crate) stdin: Option<StdinChannel>,
+    pub(crate) cell_id: Option<String>,
     /// Reply payloads (the pager), collected for the execute_reply.
     pub(crate) payloads: Arc<std::sync::Mutex<Vec<Value>>>,
 }
@@ -89,6 +93,17 @@ pub struct ExecuteContext {
 impl ExecuteContext {
     pub fn execution_count(&self) -> u32 {
         self.execution_count
+    }
+
+    /// The notebook cell being run (JupyterLab and Notebook 7 send it), if known.
+    pub fn cell_id(&self) -> Option<&str> {
+        self.cell_id.as_deref()
+    }
+
+    /// Whether the front end can answer input requests; headless runners (nbclient,
+    /// papermill) cannot, which also means nobody is there to press stop.
+    pub fn allows_input(&self) -> bool {
+        self.stdin.is_some()
     }
 
     /// Cancelled when the user interrupts the kernel (interrupt_request).

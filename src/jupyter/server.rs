@@ -41,6 +41,8 @@ struct Shared<K> {
     /// Cancelled by interrupt_request; replaced for every execution.
     current_cancel: Mutex<CancellationToken>,
     history: Mutex<Vec<HistoryEntry>>,
+    /// True while an execute_request is being run.
+    executing: std::sync::atomic::AtomicBool,
     /// Cancelled when the kernel must exit.
     exit: CancellationToken,
 }
@@ -73,6 +75,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
         execution_count: AtomicU32::new(0),
         current_cancel: Mutex::new(CancellationToken::new()),
         history: Mutex::new(Vec::new()),
+        executing: std::sync::atomic::AtomicBool::new(false),
         exit: CancellationToken::new(),
     });
 
@@ -254,7 +257,9 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
             shared.iopub.publish("comm_close", parent, json!({"comm_id": comm_id, "data": {}})).await;
         }
         "interrupt_request" => {
+            let running = shared.executing.load(Ordering::SeqCst);
             shared.current_cancel.lock().map(|t| t.cancel()).ok();
+            shared.kernel.interrupt(running).await;
             reply(tx, session, &request, "interrupt_reply", json!({"status": "ok"})).await;
         }
         "shutdown_request" => {
@@ -343,6 +348,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         silent,
         cancel,
         stdin,
+        cell_id: request.metadata.get("cellId").and_then(Value::as_str).map(str::to_string),
         payloads: payloads.clone(),
     };
     let exec_request = ExecuteRequest {
@@ -354,7 +360,9 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         cell_id: request.metadata.get("cellId").and_then(Value::as_str).map(str::to_string),
     };
     let stop_on_error = exec_request.stop_on_error;
+    shared.executing.store(true, Ordering::SeqCst);
     let outcome = shared.kernel.execute(exec_request, ctx).await;
+    shared.executing.store(false, Ordering::SeqCst);
 
     if store_history {
         if let Ok(mut history) = shared.history.lock() {

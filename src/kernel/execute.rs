@@ -5,7 +5,7 @@ use super::session::StatementScope;
 use super::splitter::{split_cell, CellItem};
 use super::statement::{classify, StatementKind};
 use super::variables::substitute;
-use super::{connect, magics, query, KsqlKernel};
+use super::{connect, live, magics, query, KsqlKernel};
 use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
 use crate::ksql::{KsqlError, RequestContext};
 use crate::render::entities::render_entities;
@@ -26,6 +26,7 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             "the cell ends inside a string, a quoted identifier or a /* comment */",
         ));
     }
+    kernel.state().cell_push_options = Default::default();
     let count = split.items.len();
     let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
     let mut statement_number = 0;
@@ -116,10 +117,17 @@ pub fn run_statement<'a>(
                 Ok(vec![variables_table(&variables)])
             }
             StatementKind::RunScript { path } => run_script(kernel, &path, ctx, depth).await,
-            StatementKind::Select { push } => {
+            StatementKind::Select { push: true } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                query::run_select(&scope, &sql, push, ctx).await
+                let options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                let cell_id = ctx.cell_id().map(str::to_string);
+                live::run_push(&kernel.live, &scope, &sql, options, ctx, cell_id).await
+            }
+            StatementKind::Select { push: false } => {
+                let scope = connect::scope(kernel, ctx).await?;
+                let sql = prepare(&scope, text);
+                query::run_select(&scope, &sql, false, ctx).await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;

@@ -4,6 +4,7 @@ use super::connect::connect_magic;
 use super::session::DEFAULT_ROW_CAP;
 use super::settings::{config_path, CONNECT_USAGE};
 use super::splitter::MagicLine;
+use super::live::options::PushOptions;
 use super::KsqlKernel;
 use crate::jupyter::ExecuteContext;
 use crate::render::error::ErrorReport;
@@ -16,6 +17,10 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
     ("connect", "URL|PROFILE [options]", "Connect to a ksqlDB server (or a profile of the config file) and test the connection."),
     ("session", "", "Show the server, its version, authentication (secrets masked), properties and variables."),
     ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
+    ("push", "[--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout S] [--idle S] [--background] [--newest-first]",
+     "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
+    ("queries", "", "List the push queries running in this kernel (foreground and background)."),
+    ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
     ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
     ("clear", "", "Clear the outputs shown so far by this cell."),
     ("echo", "TEXT", "Print TEXT (for notes in a notebook)."),
@@ -32,6 +37,13 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             connect_magic(kernel, &magic.args, ctx).await
         }
         "session" | "info" => Ok(session(kernel)),
+        "push" | "live" => {
+            let options = PushOptions::parse(&magic.args).map_err(|e| ErrorReport::usage("UsageError", &e))?;
+            kernel.state().cell_push_options = options;
+            Ok(vec![])
+        }
+        "queries" => Ok(vec![queries(kernel)]),
+        "stop" => stop(kernel, &magic.args).await,
         "rows" => rows(kernel, &magic.args),
         "doc" => {
             let name = magic.args.trim();
@@ -111,6 +123,42 @@ fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
     let variables: Vec<Vec<String>> = state.variables.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
     bundles.push(simple_table(&["Variable Name", "Value"], variables, Some("Variables (DEFINE)")));
     bundles
+}
+
+fn queries(kernel: &KsqlKernel) -> MimeBundle {
+    let rows: Vec<Vec<String>> = kernel
+        .live
+        .list()
+        .into_iter()
+        .map(|q| {
+            vec![
+                format!("#{}", q.number),
+                q.query_id.unwrap_or_else(|| "—".into()),
+                if q.background { "background".into() } else { "foreground".into() },
+                q.rows.to_string(),
+                crate::render::results::format_duration(q.elapsed),
+                q.sql,
+            ]
+        })
+        .collect();
+    simple_table(&["#", "Query ID", "Runs in", "Rows", "Running for", "Statement"], rows, Some("Push queries running in this kernel (%stop N stops one)"))
+}
+
+async fn stop(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let args = args.trim().trim_start_matches('#');
+    let stopped = match args {
+        "" | "all" => kernel.live.stop_all(std::time::Duration::from_secs(5)).await,
+        n => {
+            let number: u64 = n.parse().map_err(|_| ErrorReport::usage("UsageError", "usage: %stop N (see %queries) or %stop all"))?;
+            kernel.live.stop_number(number).await
+        }
+    };
+    let message = match stopped {
+        0 => "No push query was running.".to_string(),
+        1 => "Stopped 1 push query.".to_string(),
+        n => format!("Stopped {n} push queries."),
+    };
+    Ok(vec![render_status(&message, if stopped == 0 { Kind::Info } else { Kind::Success })])
 }
 
 fn rows(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {

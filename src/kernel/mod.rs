@@ -7,6 +7,7 @@ pub mod check;
 pub mod completion;
 pub mod connect;
 pub mod execute;
+pub mod live;
 pub mod magics;
 pub mod query;
 pub mod session;
@@ -29,6 +30,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Clone)]
 pub struct KsqlKernel {
     state: Arc<Mutex<SessionState>>,
+    /// The push queries this kernel runs, foreground and background.
+    pub(crate) live: live::registry::LiveQueries,
 }
 
 impl Default for KsqlKernel {
@@ -44,7 +47,10 @@ impl KsqlKernel {
             Ok(config) => (config, None),
             Err(e) => (None, Some(format!("{e:#}"))),
         };
-        Self { state: Arc::new(Mutex::new(SessionState::new(config, config_error))) }
+        Self {
+            state: Arc::new(Mutex::new(SessionState::new(config, config_error))),
+            live: live::registry::LiveQueries::default(),
+        }
     }
 
     /// The session state. Held only for short, non-async sections.
@@ -81,7 +87,18 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn execute(&self, request: ExecuteRequest, ctx: ExecuteContext) -> ExecuteOutcome {
+        // Re-running a cell replaces the push query its previous run left in the background.
+        if let Some(cell_id) = ctx.cell_id() {
+            self.live.stop_cell(cell_id).await;
+        }
         execute::run_cell(self, &request, &ctx).await
+    }
+
+    async fn interrupt(&self, execution_running: bool) {
+        // The stop button with no cell running stops the background push queries.
+        if !execution_running {
+            self.live.stop_background().await;
+        }
     }
 
     async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
@@ -116,6 +133,7 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn shutdown(&self, _restart: bool) {
-        // Running queries are closed by their executions, which the server cancels first.
+        // No push query outlives its kernel: close them all on the server.
+        self.live.stop_all(std::time::Duration::from_millis(1500)).await;
     }
 }

@@ -25,6 +25,8 @@ pub struct SessionState {
     /// Most rows shown for a query result.
     pub row_cap: usize,
     pub config: Option<ConfigFile>,
+    /// `%push` options for the rest of the running cell.
+    pub cell_push_options: super::live::options::PushOptions,
     /// Why the config file could not be read, shown when it matters.
     pub config_error: Option<String>,
 }
@@ -38,6 +40,7 @@ impl SessionState {
             row_cap: DEFAULT_ROW_CAP,
             config,
             config_error,
+            cell_push_options: Default::default(),
         }
     }
 }

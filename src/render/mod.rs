@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 pub mod entities;
 pub mod error;
 pub mod html;
+pub mod live;
 pub mod messages;
 pub mod results;
 pub mod table;

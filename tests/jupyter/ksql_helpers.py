@@ -121,9 +121,28 @@ def all_text(outputs):
     return "\n".join(parts)
 
 
+def settled(outputs):
+    """The outputs as a notebook keeps them: each display replaced by its last update
+    (what nbclient and JupyterLab do with update_display_data), updates themselves dropped."""
+    latest = {}
+    for m in outputs:
+        if m["msg_type"] == "update_display_data":
+            latest[m["content"]["transient"]["display_id"]] = m["content"]["data"]
+    result = []
+    for m in outputs:
+        if m["msg_type"] == "update_display_data":
+            continue
+        display_id = m["content"].get("transient", {}).get("display_id") if m["msg_type"] == "display_data" else None
+        if display_id in latest:
+            m = dict(m, content=dict(m["content"], data=latest[display_id]))
+        result.append(m)
+    return result
+
+
 def results(outputs):
-    """The application/json documents of the query results among the outputs."""
-    return [m["content"]["data"]["application/json"] for m in outputs
+    """The application/json documents of the query results among the outputs (live views
+    in their final state)."""
+    return [m["content"]["data"]["application/json"] for m in settled(outputs)
             if m["msg_type"] in ("display_data", "execute_result")
             and "application/json" in m["content"]["data"]
             and "rows" in m["content"]["data"]["application/json"]]
@@ -131,13 +150,13 @@ def results(outputs):
 
 def one_result(outputs):
     found = results(outputs)
-    assert len(found) == 1, texts(outputs)
+    assert len(found) == 1, texts(settled(outputs))
     return found[0]
 
 
 def result_bundle(outputs):
     """The data of the one output that carries a query result."""
-    found = [m["content"]["data"] for m in outputs
+    found = [m["content"]["data"] for m in settled(outputs)
              if m["msg_type"] in ("display_data", "execute_result")
              and "rows" in m["content"]["data"].get("application/json", {})]
     assert len(found) == 1, texts(outputs)

@@ -41,7 +41,8 @@ def test_generation_routes_and_results(generation, version):
     path, http, accept, tombstones, limit_message = GENERATIONS[(generation, version)]
     with fake(generation, version, with_defaults(QUERIES)) as server, kernel_env(server.url) as kc:
         pull = ok(kc, PULL)
-        push = ok(kc, PUSH)
+        # The tail view keeps every row in arrival order, tombstones included.
+        push = ok(kc, "%push --mode tail\n" + PUSH)
 
         # The connection test runs first: GET /info, then /healthcheck; the banner shows the version.
         log = server.requests()

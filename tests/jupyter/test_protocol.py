@@ -152,11 +152,12 @@ def test_interrupt_stops_a_hanging_push_query_and_closes_it(fake_server, kernel)
     assert kernel.get_control_msg(timeout=10)["msg_type"] == "interrupt_reply"
     reply = kernel.get_shell_msg(timeout=10)
     assert reply["parent_header"]["msg_id"] == msg_id
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    # Stopping a live push query is the normal way to end it: the view keeps its rows and
+    # says so, and the cell succeeds (no traceback).
+    assert reply["content"]["status"] == "ok"
     outputs = harness.collect(kernel, msg_id)
-    table = texts([m for m in outputs if m["msg_type"] == "display_data"])
-    assert "Stopped by the user" in table
+    final = [m for m in outputs if m["msg_type"] == "update_display_data"][-1]
+    assert "stopped by user" in final["content"]["data"]["text/plain"]
     deadline = time.time() + 5
     while fake_server.active_queries() and time.time() < deadline:
         time.sleep(0.1)

@@ -1,0 +1,482 @@
+//! Live push queries (`SELECT … EMIT CHANGES`): one display that is updated in place while
+//! rows arrive (at most one update per interval, none when nothing changed, a final one when
+//! the query ends for any reason), in the foreground or in the background.
+
+pub mod options;
+pub mod registry;
+pub mod view;
+
+use super::execute::{report_ksql_error, request_context, with_interrupt};
+use super::session::StatementScope;
+use super::splitter::normalized;
+use crate::jupyter::ExecuteContext;
+use crate::ksql::schema::{Column, ColumnKind};
+use crate::ksql::{Entity, QueryEvent, QueryStream};
+use crate::render::error::ErrorReport;
+use crate::render::live::{live_limits, render_live_frame, LiveFrame};
+use crate::render::results::{format_duration, group_thousands};
+use crate::render::MimeBundle;
+use options::PushOptions;
+use registry::{LiveQueries, Registration};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use view::{LiveView, ViewMode};
+
+/// Why a live query ended.
+#[derive(Debug)]
+pub enum LiveEnding {
+    /// The server ended the stream: LIMIT reached or query completed.
+    Completed(Option<String>),
+    StoppedByUser,
+    TimedOut(Duration),
+    Idle(Duration),
+    Failed(crate::ksql::KsqlError),
+}
+
+impl LiveEnding {
+    fn describe(&self) -> String {
+        match self {
+            LiveEnding::Completed(Some(m)) => format!("✓ {m}"),
+            LiveEnding::Completed(None) => "✓ completed".into(),
+            LiveEnding::StoppedByUser => "■ stopped by user".into(),
+            LiveEnding::TimedOut(d) => format!("■ timed out after {}", format_duration(*d)),
+            LiveEnding::Idle(d) => format!("■ stopped: no row for {}", format_duration(*d)),
+            LiveEnding::Failed(e) => format!("✗ failed: {}", e.short_message()),
+        }
+    }
+}
+
+/// Runs a push query as a live view. In the foreground the cell ends with the query; in the
+/// background the cell ends at once and the view keeps updating.
+pub async fn run_push(
+    live: &LiveQueries,
+    scope: &StatementScope,
+    sql: &str,
+    options: PushOptions,
+    ctx: &ExecuteContext,
+    cell_id: Option<String>,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let client = scope.connection.client.clone();
+    let stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
+        .await?
+        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let columns = stream.header().columns.clone();
+    let (mode, keys, source_is_table, mode_note) = decide_mode(scope, sql, &columns, options.mode).await;
+    let view = LiveView::new(mode, columns, keys, options.rows, options.newest_first, source_is_table);
+
+    let registration = live.register(cell_id, sql, options.background);
+    if let Ok(mut id) = registration.stats.query_id.lock() {
+        *id = stream.header().closeable_id().map(str::to_string);
+    }
+    let display_id = uuid::Uuid::new_v4().to_string();
+    let mut notes: Vec<String> = stream.notes().to_vec();
+    notes.extend(mode_note);
+    let mut runner = LiveRunner { stream: Some(stream), view, ctx: ctx.clone(), display_id, options, notes, registration, started: Instant::now() };
+
+    if runner.options.background {
+        let number = runner.registration.number;
+        runner.show_first_frame().await;
+        tokio::spawn(runner.drive(None));
+        ctx.stream(
+            "stdout",
+            &format!("Push query #{number} runs in the background: the table above updates in place. %queries lists the running queries; %stop {number} stops it.\n"),
+        )
+        .await;
+        return Ok(vec![]);
+    }
+    runner.show_first_frame().await;
+    let cancel = ctx.cancellation().clone();
+    match runner.drive(Some(cancel)).await {
+        LiveEnding::Failed(error) => Err(report_ksql_error(&error, Some(sql))),
+        _ => Ok(vec![]),
+    }
+}
+
+struct LiveRunner {
+    /// `None` once closed.
+    stream: Option<QueryStream>,
+    view: LiveView,
+    ctx: ExecuteContext,
+    display_id: String,
+    options: PushOptions,
+    notes: Vec<String>,
+    registration: Registration,
+    started: Instant,
+}
+
+impl LiveRunner {
+    // `&mut self`: a `&self` held across an await would need the stream to be Sync.
+    async fn show_first_frame(&mut self) {
+        let bundle = self.frame("● running", true, false);
+        self.ctx.display(bundle.data, bundle.metadata, Some(&self.display_id)).await;
+    }
+
+    /// Reads the stream until it ends, is stopped, times out or fails, updating the display
+    /// at most once per interval; then closes the query and shows the final frame.
+    async fn drive(mut self, foreground: Option<CancellationToken>) -> LiveEnding {
+        let foreground = foreground.unwrap_or_default();
+        let stop = self.registration.stop.clone();
+        let deadline = self.options.timeout.map(|t| tokio::time::Instant::now() + t);
+        let mut ticker = tokio::time::interval(self.options.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await; // the first tick is immediate
+        let mut last_row = Instant::now();
+        let ending = loop {
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => break LiveEnding::StoppedByUser,
+                _ = foreground.cancelled() => break LiveEnding::StoppedByUser,
+                _ = sleep_until(deadline) => break LiveEnding::TimedOut(self.options.timeout.unwrap_or_default()),
+                _ = ticker.tick() => {
+                    if let Some(idle) = self.options.idle {
+                        if last_row.elapsed() >= idle {
+                            break LiveEnding::Idle(idle);
+                        }
+                    }
+                    if self.view.is_dirty() {
+                        self.update("● running").await;
+                    }
+                }
+                event = next_event(&mut self.stream) => match event {
+                    Some(Ok(QueryEvent::Row(row))) => {
+                        self.view.apply(row);
+                        self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
+                        last_row = Instant::now();
+                    }
+                    Some(Ok(QueryEvent::Final(message))) => {
+                        // The stream ends right after its final message.
+                        let _ = next_event(&mut self.stream).await;
+                        break LiveEnding::Completed(Some(message));
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => break LiveEnding::Failed(e),
+                    None => break LiveEnding::Completed(None),
+                },
+            }
+        };
+        if let Ok(mut state) = self.registration.stats.state.lock() {
+            *state = ending.describe();
+        }
+        if let Some(stream) = self.stream.take() {
+            if !matches!(ending, LiveEnding::Completed(_)) {
+                // Frees the transient query on the server (/close-query or dropping the stream).
+                let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
+            }
+        }
+        let mut frame = self.frame_spec(&ending.describe(), true);
+        frame.final_message = match &ending {
+            LiveEnding::Completed(m) => m.clone(),
+            _ => None,
+        };
+        frame.state = Some(ending.describe());
+        let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
+        self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+        self.view.frame_rendered();
+        if let LiveEnding::Failed(error) = &ending {
+            if self.options.background {
+                let message = error.short_message();
+                self.ctx.stream("stderr", &format!("Push query #{} failed: {message}\n", self.registration.number)).await;
+            }
+        }
+        ending
+    }
+
+    async fn update(&mut self, state: &str) {
+        let bundle = self.frame(state, true, false);
+        self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+        self.view.frame_rendered();
+    }
+
+    fn frame(&self, state: &str, highlight: bool, include_json: bool) -> MimeBundle {
+        let mut frame = self.frame_spec(state, include_json);
+        frame.highlight_changes = highlight;
+        render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits())
+    }
+
+    fn frame_spec(&self, state: &str, include_json: bool) -> LiveFrame {
+        let elapsed = self.started.elapsed();
+        let rows = self.view.rows_received;
+        let rate = if elapsed.as_secs_f64() > 0.0 { rows as f64 / elapsed.as_secs_f64() } else { 0.0 };
+        let mut status = vec![state.to_string()];
+        status.push(format!("#{}", self.registration.number));
+        if let Some(id) = self.stream_id() {
+            status.push(id);
+        }
+        status.push(format!("{} rows", group_thousands(rows)));
+        if self.view.tombstones > 0 {
+            status.push(format!("{} deletes", group_thousands(self.view.tombstones)));
+        }
+        status.push(format!("{}/s", format_rate(rate)));
+        status.push(format_duration(elapsed));
+        status.push(format!("{} view", self.view.mode.name()));
+        let mut footer = self.view.footer();
+        footer.extend(self.notes.iter().cloned());
+        LiveFrame {
+            status: status.join(" · "),
+            footer,
+            op_column: self.view.mode == ViewMode::Changelog,
+            arrival_column: self.view.mode == ViewMode::Changelog,
+            include_json,
+            highlight_changes: false,
+            total_rows: rows,
+            query_id: self.stream_id(),
+            final_message: None,
+            state: None,
+        }
+    }
+
+    fn stream_id(&self) -> Option<String> {
+        self.registration.stats.query_id.lock().ok().and_then(|q| q.clone())
+    }
+}
+
+fn format_rate(rate: f64) -> String {
+    if rate >= 1000.0 {
+        group_thousands(rate.round() as u64)
+    } else if rate >= 10.0 {
+        format!("{rate:.0}")
+    } else {
+        format!("{rate:.1}")
+    }
+}
+
+async fn next_event(stream: &mut Option<QueryStream>) -> Option<Result<QueryEvent, crate::ksql::KsqlError>> {
+    match stream.as_mut() {
+        Some(s) => s.next().await,
+        None => None,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Chooses the view: the user's choice, else a keyed table when the result has a key
+/// (key columns in the header, a GROUP BY, or a TABLE source), else a tail of rows.
+async fn decide_mode(
+    scope: &StatementScope,
+    sql: &str,
+    columns: &[Column],
+    requested: Option<ViewMode>,
+) -> (ViewMode, Vec<usize>, bool, Option<String>) {
+    let index_of = |name: &str| columns.iter().position(|c| c.name.eq_ignore_ascii_case(name));
+    let mut keys: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Key).map(|(i, _)| i).collect();
+    let mut source_is_table = !keys.is_empty();
+    if keys.is_empty() {
+        if let Some(names) = group_by_key_names(sql) {
+            let found: Vec<Option<usize>> = names.iter().map(|n| index_of(n)).collect();
+            if !found.is_empty() && found.iter().all(Option::is_some) {
+                keys = found.into_iter().flatten().collect();
+                source_is_table = true;
+            }
+        }
+    }
+    if keys.is_empty() && requested != Some(ViewMode::Tail) {
+        if let Some(source) = from_source(sql) {
+            if let Some(key_names) = table_key_columns(scope, &source).await {
+                source_is_table = true;
+                let found: Vec<Option<usize>> = key_names.iter().map(|n| index_of(n)).collect();
+                if !found.is_empty() && found.iter().all(Option::is_some) {
+                    keys = found.into_iter().flatten().collect();
+                }
+            }
+        }
+    }
+    if !keys.is_empty() {
+        // Windowed results are keyed by key and window.
+        for bound in ["WINDOWSTART", "WINDOWEND"] {
+            if let Some(i) = index_of(bound) {
+                if !keys.contains(&i) {
+                    keys.push(i);
+                }
+            }
+        }
+    }
+    match requested {
+        Some(ViewMode::Table) if keys.is_empty() => (
+            ViewMode::Tail,
+            keys,
+            source_is_table,
+            Some("Table view needs the result's key columns, which are not among the selected columns: showing the last rows instead.".into()),
+        ),
+        Some(mode) => (mode, keys, source_is_table, None),
+        None if !keys.is_empty() => (ViewMode::Table, keys, source_is_table, None),
+        None => (ViewMode::Tail, keys, source_is_table, None),
+    }
+}
+
+/// The key column names of a GROUP BY: plain column names, or the alias of a select item
+/// whose expression is the grouping expression (ksqlDB names the key after it).
+fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
+    let text = normalized(sql);
+    let upper = text.to_uppercase();
+    let start = find_keyword(&upper, "GROUP BY")? + "GROUP BY".len();
+    let rest = &text[start..];
+    let rest_upper = &upper[start..];
+    let end = ["HAVING", "EMIT", "LIMIT", "WINDOW"]
+        .iter()
+        .filter_map(|k| find_keyword(rest_upper, k))
+        .min()
+        .unwrap_or(rest.len());
+    let group_exprs = split_top_level(rest[..end].trim().trim_end_matches(';'));
+    let select_items = select_items(&text);
+    let names = group_exprs
+        .iter()
+        .map(|expr| {
+            let bare = expr.trim().trim_matches('`').to_string();
+            let alias = select_items.iter().find_map(|(e, alias)| {
+                (e.eq_ignore_ascii_case(expr.trim())).then(|| alias.clone()).flatten()
+            });
+            let name = alias.unwrap_or(bare);
+            // `s.id` is named `ID` in the result.
+            name.rsplit('.').next().unwrap_or(&name).to_string()
+        })
+        .collect();
+    Some(names)
+}
+
+/// `(expression, alias)` for each item of the top-level SELECT list.
+fn select_items(text: &str) -> Vec<(String, Option<String>)> {
+    let upper = text.to_uppercase();
+    let Some(select) = find_keyword(&upper, "SELECT") else { return vec![] };
+    let Some(from) = find_keyword(&upper, "FROM") else { return vec![] };
+    if from <= select {
+        return vec![];
+    }
+    split_top_level(&text[select + 6..from])
+        .into_iter()
+        .map(|item| {
+            let item = item.trim().to_string();
+            let up = item.to_uppercase();
+            match up.rfind(" AS ") {
+                Some(pos) => (item[..pos].trim().to_string(), Some(item[pos + 4..].trim().trim_matches('`').to_string())),
+                None => (item, None),
+            }
+        })
+        .collect()
+}
+
+/// The first source after FROM.
+fn from_source(sql: &str) -> Option<String> {
+    let text = normalized(sql);
+    let upper = text.to_uppercase();
+    let start = find_keyword(&upper, "FROM")? + 4;
+    let name: String = text[start..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
+    let name = name.trim_matches('`').to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Position of a keyword at word boundaries, outside parentheses and strings.
+fn find_keyword(upper: &str, keyword: &str) -> Option<usize> {
+    let bytes = upper.as_bytes();
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' {
+            in_string = !in_string;
+        } else if !in_string {
+            if c == b'(' {
+                depth += 1;
+            } else if c == b')' {
+                depth -= 1;
+            } else if depth == 0 && upper[i..].starts_with(keyword) {
+                let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+                let after = bytes.get(i + keyword.len()).is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+                if before && after {
+                    return Some(i);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Splits on commas outside parentheses and strings.
+fn split_top_level(s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0i32;
+    let mut in_string = false;
+    for c in s.chars() {
+        match c {
+            '\'' => in_string = !in_string,
+            '(' if !in_string => depth += 1,
+            ')' if !in_string => depth -= 1,
+            ',' if !in_string && depth == 0 => {
+                parts.push(std::mem::take(&mut current).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_string());
+    }
+    parts
+}
+
+/// The primary key columns of `source` when it is a TABLE (from DESCRIBE), else `None`.
+async fn table_key_columns(scope: &StatementScope, source: &str) -> Option<Vec<String>> {
+    let client = &scope.connection.client;
+    let describe = format!("DESCRIBE {source};");
+    let entities = tokio::time::timeout(Duration::from_secs(3), client.ksql(&describe, &request_context(scope)))
+        .await
+        .ok()?
+        .ok()?;
+    let raw = match entities.first()? {
+        Entity::SourceDescription(_) => entities.first()?.raw_json().clone(),
+        _ => return None,
+    };
+    let description = raw.get("sourceDescription")?;
+    if !description.get("type")?.as_str()?.eq_ignore_ascii_case("TABLE") {
+        return None;
+    }
+    let keys = description
+        .get("fields")?
+        .as_array()?
+        .iter()
+        .filter(|f| f.get("type").and_then(|t| t.as_str()) == Some("KEY"))
+        .filter_map(|f| f.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        .collect();
+    Some(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_by_keys_use_names_and_aliases() {
+        assert_eq!(
+            group_by_key_names("SELECT profileId, LATEST_BY_OFFSET(la) AS la FROM r GROUP BY profileId EMIT CHANGES;").unwrap(),
+            vec!["profileId"]
+        );
+        assert_eq!(
+            group_by_key_names(
+                "SELECT ROUND(GEO_DISTANCE(la, lo, 37.4, -122.1), -1) AS distanceInMiles, COUNT(*) AS count FROM c \
+                 GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4, -122.1), -1) EMIT CHANGES;"
+            )
+            .unwrap(),
+            vec!["distanceInMiles"]
+        );
+        assert_eq!(
+            group_by_key_names("SELECT a, b, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY a, s.b HAVING COUNT(*) > 1 EMIT CHANGES;").unwrap(),
+            vec!["a", "b"]
+        );
+        assert!(group_by_key_names("SELECT * FROM s WHERE x = 'GROUP BY y' EMIT CHANGES;").is_none());
+    }
+
+    #[test]
+    fn from_source_names() {
+        assert_eq!(from_source("SELECT * FROM riders r EMIT CHANGES;").as_deref(), Some("riders"));
+        assert_eq!(from_source("SELECT * FROM `Riders` EMIT CHANGES;").as_deref(), Some("Riders"));
+    }
+}

@@ -1,0 +1,352 @@
+//! The state of a live push-query view, bounded whatever the number of rows received:
+//! `tail` keeps the last N rows, `changelog` the last N changes with their operation,
+//! `table` the current row per key (updates replace, tombstones delete), in key order.
+
+use crate::ksql::schema::Column;
+use crate::ksql::Row;
+use crate::render::live::LiveRow;
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewMode {
+    Tail,
+    Table,
+    Changelog,
+}
+
+impl ViewMode {
+    pub fn parse(s: &str) -> Option<ViewMode> {
+        match s.to_ascii_lowercase().as_str() {
+            "tail" | "stream" | "append" => Some(ViewMode::Tail),
+            "table" | "keyed" | "materialized" | "upsert" => Some(ViewMode::Table),
+            "changelog" | "changes" | "log" => Some(ViewMode::Changelog),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewMode::Tail => "tail",
+            ViewMode::Table => "table",
+            ViewMode::Changelog => "changelog",
+        }
+    }
+}
+
+/// A key's values in an order that sorts numbers as numbers and strings as strings.
+#[derive(Debug, Clone, PartialEq)]
+struct SortKey(Vec<Value>);
+
+impl Eq for SortKey {}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            let ord = compare_values(a, b);
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+fn rank(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    }
+}
+
+fn compare_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let fx: f64 = x.to_string().parse().unwrap_or(f64::NAN);
+            let fy: f64 = y.to_string().parse().unwrap_or(f64::NAN);
+            fx.total_cmp(&fy).then_with(|| x.to_string().cmp(&y.to_string()))
+        }
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ if rank(a) != rank(b) => rank(a).cmp(&rank(b)),
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+/// Upper bound on the keys a table view remembers; past it the least recently updated key
+/// is forgotten (and the footer says so), so memory stays bounded.
+pub const MAX_TABLE_KEYS: usize = 100_000;
+
+struct KeyedRow {
+    row: LiveRow,
+    seq: u64,
+}
+
+pub struct LiveView {
+    pub mode: ViewMode,
+    columns: Vec<Column>,
+    key_indexes: Vec<usize>,
+    /// Rows shown.
+    capacity: usize,
+    newest_first: bool,
+    source_is_table: bool,
+    ring: VecDeque<LiveRow>,
+    table: BTreeMap<SortKey, KeyedRow>,
+    /// seq -> key, oldest update first: the eviction order.
+    recency: BTreeMap<u64, SortKey>,
+    seq: u64,
+    max_keys: usize,
+    pub rows_received: u64,
+    pub tombstones: u64,
+    pub evicted_keys: u64,
+    dirty: bool,
+}
+
+impl LiveView {
+    pub fn new(mode: ViewMode, columns: Vec<Column>, key_indexes: Vec<usize>, capacity: usize, newest_first: bool, source_is_table: bool) -> Self {
+        Self {
+            mode,
+            columns,
+            key_indexes,
+            capacity: capacity.max(1),
+            newest_first,
+            source_is_table,
+            ring: VecDeque::new(),
+            table: BTreeMap::new(),
+            recency: BTreeMap::new(),
+            seq: 0,
+            max_keys: MAX_TABLE_KEYS.max(capacity),
+            rows_received: 0,
+            tombstones: 0,
+            evicted_keys: 0,
+            dirty: true,
+        }
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    #[cfg(test)]
+    fn with_max_keys(mut self, max: usize) -> Self {
+        self.max_keys = max;
+        self
+    }
+
+    pub fn apply(&mut self, row: Row) {
+        self.rows_received += 1;
+        if row.tombstone {
+            self.tombstones += 1;
+        }
+        self.dirty = true;
+        match self.mode {
+            ViewMode::Tail => self.push_ring(LiveRow { values: row.values, changed: Vec::new(), op: None, arrived: None, tombstone: row.tombstone }),
+            ViewMode::Changelog => {
+                let op = if row.tombstone {
+                    "DELETE"
+                } else if self.source_is_table {
+                    "UPSERT"
+                } else {
+                    "INSERT"
+                };
+                let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
+                self.push_ring(LiveRow { values: row.values, changed: Vec::new(), op: Some(op), arrived: Some(arrived), tombstone: row.tombstone })
+            }
+            ViewMode::Table => self.upsert(row),
+        }
+    }
+
+    fn push_ring(&mut self, row: LiveRow) {
+        if self.ring.len() == self.capacity {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(row);
+    }
+
+    fn upsert(&mut self, row: Row) {
+        let key = SortKey(self.key_indexes.iter().map(|&i| row.values.get(i).cloned().unwrap_or(Value::Null)).collect());
+        if row.tombstone {
+            if let Some(old) = self.table.remove(&key) {
+                self.recency.remove(&old.seq);
+            }
+            return;
+        }
+        self.seq += 1;
+        let seq = self.seq;
+        match self.table.get_mut(&key) {
+            Some(existing) => {
+                let changed: Vec<bool> = (0..row.values.len())
+                    .map(|i| existing.row.values.get(i) != row.values.get(i) || existing.row.changed.get(i).copied().unwrap_or(false))
+                    .collect();
+                self.recency.remove(&existing.seq);
+                existing.row.values = row.values;
+                existing.row.changed = changed;
+                existing.seq = seq;
+            }
+            None => {
+                let changed = vec![true; row.values.len()];
+                self.table.insert(key.clone(), KeyedRow { row: LiveRow { values: row.values, changed, op: None, arrived: None, tombstone: false }, seq });
+                if self.table.len() > self.max_keys {
+                    if let Some((_, oldest)) = self.recency.pop_first() {
+                        self.table.remove(&oldest);
+                        self.evicted_keys += 1;
+                    }
+                }
+            }
+        }
+        self.recency.insert(seq, key);
+    }
+
+    /// True when something changed since the last frame.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Call after rendering a frame: changes are highlighted in one frame only.
+    pub fn frame_rendered(&mut self) {
+        self.dirty = false;
+        if self.mode == ViewMode::Table {
+            for entry in self.table.values_mut() {
+                if !entry.row.changed.is_empty() {
+                    entry.row.changed.clear();
+                }
+            }
+        }
+    }
+
+    /// The rows to show now, in display order.
+    pub fn rows(&self) -> Vec<&LiveRow> {
+        match self.mode {
+            ViewMode::Table => self.table.values().take(self.capacity).map(|k| &k.row).collect(),
+            _ if self.newest_first => self.ring.iter().rev().collect(),
+            _ => self.ring.iter().collect(),
+        }
+    }
+
+    /// Rows currently held (keys in table mode).
+    pub fn len(&self) -> usize {
+        match self.mode {
+            ViewMode::Table => self.table.len(),
+            _ => self.ring.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Footer lines: what is shown out of what.
+    pub fn footer(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        match self.mode {
+            ViewMode::Table => {
+                if self.table.len() > self.capacity {
+                    lines.push(format!("showing the first {} of {} keys (in key order)", self.capacity, self.table.len()));
+                }
+                if self.evicted_keys > 0 {
+                    lines.push(format!("{} least recently updated keys were dropped to bound memory", self.evicted_keys));
+                }
+            }
+            _ => {
+                if self.rows_received > self.ring.len() as u64 {
+                    let which = if self.newest_first { "newest first" } else { "oldest first" };
+                    lines.push(format!("showing the last {} of {} rows ({which})", self.ring.len(), self.rows_received));
+                }
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ksql::schema::{ColumnKind, SqlType};
+    use serde_json::json;
+
+    fn columns() -> Vec<Column> {
+        ["K", "V"].iter().map(|n| Column { name: n.to_string(), sql_type: SqlType::Bigint, kind: ColumnKind::Value }).collect()
+    }
+
+    fn row(k: i64, v: Option<i64>, tombstone: bool) -> Row {
+        Row { values: vec![json!(k), v.map_or(Value::Null, |v| json!(v))], tombstone }
+    }
+
+    fn values(view: &LiveView) -> Vec<Vec<Value>> {
+        view.rows().iter().map(|r| r.values.clone()).collect()
+    }
+
+    #[test]
+    fn tail_keeps_the_last_n_rows() {
+        let mut view = LiveView::new(ViewMode::Tail, columns(), vec![], 3, false, false);
+        for i in 0..10 {
+            view.apply(row(i, Some(i), false));
+        }
+        assert_eq!(values(&view), vec![vec![json!(7), json!(7)], vec![json!(8), json!(8)], vec![json!(9), json!(9)]]);
+        assert_eq!(view.rows_received, 10);
+        assert!(view.footer()[0].contains("last 3 of 10"));
+        let mut newest = LiveView::new(ViewMode::Tail, columns(), vec![], 2, true, false);
+        newest.apply(row(1, Some(1), false));
+        newest.apply(row(2, Some(2), false));
+        assert_eq!(values(&newest)[0][0], json!(2));
+    }
+
+    #[test]
+    fn table_applies_upserts_and_tombstones_by_key_in_key_order() {
+        let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 100, false, true);
+        for (k, v, t) in [(10, Some(1), false), (2, Some(1), false), (10, Some(5), false), (2, None, true), (7, Some(3), false)] {
+            view.apply(row(k, v, t));
+        }
+        assert_eq!(values(&view), vec![vec![json!(7), json!(3)], vec![json!(10), json!(5)]]);
+        // The update of key 10 changed V only.
+        let r10 = view.rows()[1];
+        assert_eq!(r10.changed, vec![true, true]); // new since the last frame: all highlighted
+        view.frame_rendered();
+        view.apply(row(10, Some(6), false));
+        assert_eq!(view.rows()[1].changed, vec![false, true]);
+        view.frame_rendered();
+        assert!(view.rows()[1].changed.is_empty());
+    }
+
+    #[test]
+    fn table_memory_is_bounded() {
+        let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 5, false, true).with_max_keys(10);
+        for k in 0..1000 {
+            view.apply(row(k, Some(k), false));
+        }
+        assert_eq!(view.len(), 10);
+        assert_eq!(view.evicted_keys, 990);
+        assert_eq!(values(&view)[0][0], json!(990)); // the most recent keys survive
+    }
+
+    #[test]
+    fn changelog_records_operations() {
+        let mut view = LiveView::new(ViewMode::Changelog, columns(), vec![0], 10, false, true);
+        view.apply(row(1, Some(1), false));
+        view.apply(row(1, None, true));
+        let ops: Vec<_> = view.rows().iter().map(|r| r.op.unwrap()).collect();
+        assert_eq!(ops, vec!["UPSERT", "DELETE"]);
+        assert!(view.rows()[0].arrived.is_some());
+    }
+
+    #[test]
+    fn numbers_sort_numerically_and_strings_lexically() {
+        let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 10, false, true);
+        for k in [100, 9, 20] {
+            view.apply(row(k, Some(0), false));
+        }
+        let keys: Vec<_> = values(&view).iter().map(|r| r[0].clone()).collect();
+        assert_eq!(keys, vec![json!(9), json!(20), json!(100)]);
+    }
+}
