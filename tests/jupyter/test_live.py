@@ -234,3 +234,18 @@ def test_nbclient_saves_one_output_with_the_final_table(fake_server, monkeypatch
     assert "running" not in outputs[0]["data"]["text/plain"].splitlines()[0]
     assert "transient" not in outputs[0]  # nbformat keeps no display ids
     nbformat.validate(nb)
+
+
+def test_headless_runs_end_a_push_query_without_limit(fake_server, monkeypatch):
+    """nbclient cannot press stop: with no option at all, a push query that goes quiet ends
+    after the headless idle default (10 s) instead of hanging the run."""
+    fake_server.set_scenario({"statements": [{"match": "SHOW STREAMS", "entities": [{"@type": "streams", "streams": []}]}],
+                              "queries": [push_query("SELECT * FROM quiet EMIT CHANGES", [["a", 1]])]})
+    monkeypatch.setenv("KSQLDB_URL", fake_server.url)
+    nb = new_notebook(cells=[new_code_cell("SHOW STREAMS;"), new_code_cell("SELECT * FROM quiet EMIT CHANGES;")])
+    started = time.monotonic()
+    NotebookClient(nb, kernel_name=harness.KERNEL_NAME, timeout=60, startup_timeout=30).execute()
+    assert 9 < time.monotonic() - started < 40
+    text = nb.cells[1].outputs[0]["data"]["text/plain"]
+    assert "no row for 10 s" in text and ">a<" in nb.cells[1].outputs[0]["data"]["text/html"]
+    assert fake_server.active_queries() == []

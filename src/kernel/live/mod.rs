@@ -40,8 +40,8 @@ impl LiveEnding {
             LiveEnding::Completed(Some(m)) => format!("✓ {m}"),
             LiveEnding::Completed(None) => "✓ completed".into(),
             LiveEnding::StoppedByUser => "■ stopped by user".into(),
-            LiveEnding::TimedOut(d) => format!("■ timed out after {}", format_duration(*d)),
-            LiveEnding::Idle(d) => format!("■ stopped: no row for {}", format_duration(*d)),
+            LiveEnding::TimedOut(d) => format!("■ timed out after {}", setting(*d)),
+            LiveEnding::Idle(d) => format!("■ stopped: no row for {}", setting(*d)),
             LiveEnding::Failed(e) => format!("✗ failed: {}", e.short_message()),
         }
     }
@@ -228,6 +228,17 @@ impl LiveRunner {
 
     fn stream_id(&self) -> Option<String> {
         self.registration.stats.query_id.lock().ok().and_then(|q| q.clone())
+    }
+}
+
+/// A duration the user set, as they would write it: `10 s`, `1.5 s`, `500 ms`.
+fn setting(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} s", d.as_secs_f64())
     }
 }
 
