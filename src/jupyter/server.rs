@@ -304,16 +304,55 @@ async fn executor_loop<K: LanguageKernel>(
     mut tx: RouterSendHalf,
     mut queue: mpsc::UnboundedReceiver<IncomingMessage>,
 ) {
-    while let Some(request) = queue.recv().await {
-        let failed_and_stop = execute(&shared, &mut tx, &request).await;
-        if failed_and_stop {
-            // stop_on_error: the requests already queued behind the failed one are aborted.
-            while let Ok(queued) = queue.try_recv() {
-                shared.iopub.status("busy", Some(&queued.header)).await;
-                reply(&mut tx, &shared.session, &queued, "execute_reply", json!({"status": "aborted"})).await;
-                shared.iopub.status("idle", Some(&queued.header)).await;
-            }
+    // A request read while aborting that was sent after the failure: it runs normally.
+    let mut next: Option<IncomingMessage> = None;
+    loop {
+        let request = match next.take() {
+            Some(request) => request,
+            None => match queue.recv().await {
+                Some(request) => request,
+                None => return,
+            },
+        };
+        if execute(&shared, &mut tx, &request).await {
+            next = abort_queued(&shared, &mut tx, &mut queue).await;
         }
+    }
+}
+
+/// How long, after a failure, requests sent before it may still be arriving (a front end's
+/// "Run All" sends them in a burst; the shell loop may not have read them all yet).
+const ABORT_WINDOW: Duration = Duration::from_millis(100);
+
+/// stop_on_error: the execute requests sent before the failure are answered "aborted".
+/// Requests the client sent after it saw the failure (their header date is later, e.g.
+/// nbclient with allow_errors) are not: the first of them is returned to be run.
+async fn abort_queued<K: LanguageKernel>(
+    shared: &Shared<K>,
+    tx: &mut RouterSendHalf,
+    queue: &mut mpsc::UnboundedReceiver<IncomingMessage>,
+) -> Option<IncomingMessage> {
+    let failed_at = chrono::Utc::now();
+    let window_end = tokio::time::Instant::now() + ABORT_WINDOW;
+    loop {
+        let queued = match queue.try_recv() {
+            Ok(request) => request,
+            Err(_) => match tokio::time::timeout_at(window_end, queue.recv()).await {
+                Ok(Some(request)) => request,
+                _ => return None,
+            },
+        };
+        let sent_at = queued
+            .header
+            .get("date")
+            .and_then(Value::as_str)
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+        if sent_at.is_some_and(|sent| sent > failed_at) {
+            return Some(queued);
+        }
+        shared.iopub.status("busy", Some(&queued.header)).await;
+        reply(tx, &shared.session, &queued, "execute_reply", json!({"status": "aborted"})).await;
+        shared.iopub.status("idle", Some(&queued.header)).await;
     }
 }
 

@@ -282,3 +282,13 @@ def test_lenient_parsing_of_minimal_and_extended_requests(kernel):
         assert reply["parent_header"]["some_new_header_field"] == "x"  # parent copied verbatim
     finally:
         dealer.close(0)
+
+
+def test_request_sent_after_seeing_an_error_is_not_aborted(kernel):
+    """nbclient with allow_errors sends the next cell right after the error reply: it runs."""
+    first = kernel.execute("%no_such_magic")
+    reply = kernel.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == first and reply["content"]["status"] == "error"
+    reply, outputs = execute(kernel, "%echo next")
+    assert reply["content"]["status"] == "ok"
+    assert "next" in texts(outputs)

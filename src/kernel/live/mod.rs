@@ -18,10 +18,14 @@ use crate::render::results::{format_duration, group_thousands};
 use crate::render::MimeBundle;
 use options::PushOptions;
 use registry::{LiveQueries, Registration};
+use futures_util::FutureExt;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use view::{LiveView, ViewMode};
+
+/// Rows applied in one go before stop requests and display ticks are looked at again.
+const DRAIN_BUDGET: usize = 4096;
 
 /// Why a live query ended.
 #[derive(Debug)]
@@ -122,37 +126,59 @@ impl LiveRunner {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await; // the first tick is immediate
         let mut last_row = Instant::now();
+        // Created once: a new timer per row would cost more than the row itself.
+        let timeout = sleep_until(deadline);
+        tokio::pin!(timeout);
+        // An event read ahead while draining rows, handled on the next turn.
+        let mut pending: Option<Option<Result<QueryEvent, crate::ksql::KsqlError>>> = None;
         let ending = loop {
-            tokio::select! {
-                biased;
-                _ = stop.cancelled() => break LiveEnding::StoppedByUser,
-                _ = foreground.cancelled() => break LiveEnding::StoppedByUser,
-                _ = sleep_until(deadline) => break LiveEnding::TimedOut(self.options.timeout.unwrap_or_default()),
-                _ = ticker.tick() => {
-                    if let Some(idle) = self.options.idle {
-                        if last_row.elapsed() >= idle {
-                            break LiveEnding::Idle(idle);
+            let event = match pending.take() {
+                Some(event) => event,
+                None => tokio::select! {
+                    biased;
+                    _ = stop.cancelled() => break LiveEnding::StoppedByUser,
+                    _ = foreground.cancelled() => break LiveEnding::StoppedByUser,
+                    _ = &mut timeout => break LiveEnding::TimedOut(self.options.timeout.unwrap_or_default()),
+                    _ = ticker.tick() => {
+                        if let Some(idle) = self.options.idle {
+                            if last_row.elapsed() >= idle {
+                                break LiveEnding::Idle(idle);
+                            }
+                        }
+                        if self.view.is_dirty() {
+                            self.update("● running").await;
+                        }
+                        continue;
+                    }
+                    event = next_event(&mut self.stream) => event,
+                },
+            };
+            match event {
+                Some(Ok(QueryEvent::Row(row))) => {
+                    self.view.apply(row);
+                    // Rows already received are applied without a select! per row, which
+                    // would cost more than the row; the budget keeps stop and ticks prompt.
+                    for _ in 0..DRAIN_BUDGET {
+                        match next_event(&mut self.stream).now_or_never() {
+                            Some(Some(Ok(QueryEvent::Row(row)))) => self.view.apply(row),
+                            Some(other) => {
+                                pending = Some(other);
+                                break;
+                            }
+                            None => break,
                         }
                     }
-                    if self.view.is_dirty() {
-                        self.update("● running").await;
-                    }
+                    self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
+                    last_row = Instant::now();
                 }
-                event = next_event(&mut self.stream) => match event {
-                    Some(Ok(QueryEvent::Row(row))) => {
-                        self.view.apply(row);
-                        self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
-                        last_row = Instant::now();
-                    }
-                    Some(Ok(QueryEvent::Final(message))) => {
-                        // The stream ends right after its final message.
-                        let _ = next_event(&mut self.stream).await;
-                        break LiveEnding::Completed(Some(message));
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => break LiveEnding::Failed(e),
-                    None => break LiveEnding::Completed(None),
-                },
+                Some(Ok(QueryEvent::Final(message))) => {
+                    // The stream ends right after its final message.
+                    let _ = next_event(&mut self.stream).await;
+                    break LiveEnding::Completed(Some(message));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break LiveEnding::Failed(e),
+                None => break LiveEnding::Completed(None),
             }
         };
         if let Ok(mut state) = self.registration.stats.state.lock() {
