@@ -6,7 +6,7 @@
 use super::table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS};
 use super::value::{format_cell, table_column, tombstone_cell};
 use super::MimeBundle;
-use crate::ksql::schema::{Column, ColumnKind};
+use crate::ksql::schema::Column;
 use serde_json::{Map, Value};
 
 /// A row as the view holds it.
@@ -87,16 +87,7 @@ pub fn render_live_frame(columns: &[Column], rows: &[&LiveRow], frame: &LiveFram
 }
 
 fn json_rows(columns: &[Column], rows: &[&LiveRow], frame: &LiveFrame) -> Value {
-    let cols: Vec<Value> = columns
-        .iter()
-        .map(|c| {
-            let mut o = Map::new();
-            o.insert("name".into(), Value::String(c.name.clone()));
-            o.insert("type".into(), Value::String(c.sql_type.to_string()));
-            o.insert("key".into(), Value::Bool(c.kind == ColumnKind::Key));
-            Value::Object(o)
-        })
-        .collect();
+    let cols = super::results::columns_json(columns);
     let data: Vec<Value> = rows.iter().map(|r| Value::Array(r.values.clone())).collect();
     let mut doc = Map::new();
     doc.insert("columns".into(), Value::Array(cols));
@@ -125,7 +116,7 @@ mod tests {
     use serde_json::json;
 
     fn col(name: &str, t: SqlType) -> Column {
-        Column { name: name.into(), sql_type: t, kind: ColumnKind::Value }
+        Column { name: name.into(), sql_type: t, kind: crate::ksql::schema::ColumnKind::Value }
     }
 
     #[test]

@@ -60,6 +60,26 @@ impl ResultSummary {
     }
 }
 
+/// The `columns` part of a result's application/json: name, type, key (and header).
+pub fn columns_json(columns: &[Column]) -> Vec<Value> {
+    columns
+        .iter()
+        .map(|c| {
+            let mut o = Map::new();
+            o.insert("name".into(), Value::String(c.name.clone()));
+            o.insert("type".into(), Value::String(c.sql_type.to_string()));
+            o.insert("key".into(), Value::Bool(c.kind == ColumnKind::Key));
+            if let ColumnKind::Header(h) = &c.kind {
+                o.insert(
+                    "header".into(),
+                    h.clone().map(Value::String).unwrap_or(Value::Bool(true)),
+                );
+            }
+            Value::Object(o)
+        })
+        .collect()
+}
+
 /// Renders a query result: caption (`3 rows · 12 ms · query id …`), the typed table, a footer
 /// (`showing 1 000 of 25 000 rows`, final message, notes) and application/json.
 pub fn render_query_result(
@@ -88,22 +108,7 @@ pub fn render_query_result(
     table.caption = Some(caption(total, summary));
     table.footer = footer(shown.len(), total, summary);
 
-    let json_columns: Vec<Value> = columns
-        .iter()
-        .map(|c| {
-            let mut o = Map::new();
-            o.insert("name".into(), Value::String(c.name.clone()));
-            o.insert("type".into(), Value::String(c.sql_type.to_string()));
-            o.insert("key".into(), Value::Bool(c.kind == ColumnKind::Key));
-            if let ColumnKind::Header(h) = &c.kind {
-                o.insert(
-                    "header".into(),
-                    h.clone().map(Value::String).unwrap_or(Value::Bool(true)),
-                );
-            }
-            Value::Object(o)
-        })
-        .collect();
+    let json_columns = columns_json(columns);
     let mut doc = Map::new();
     doc.insert("columns".into(), Value::Array(json_columns));
     doc.insert(
