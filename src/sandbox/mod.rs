@@ -1,0 +1,16 @@
+//! The embedded ksqlDB sandbox: an in-memory, ksqlDB-compatible server (SQL engine + REST API)
+//! so that notebooks run on a machine with no Kafka and no ksqlDB.
+//!
+//! Layout (data flows top to bottom):
+//! - [`sql`]: lexer, AST and parser of ksqlDB statements and expressions.
+//! - [`types`]: SQL values, casts, comparisons, JSON forms.
+//! - [`expr`]: type checking and compilation of expressions into closures (once per query).
+//! - [`functions`]: scalar, aggregate and table functions, with signatures for DESCRIBE FUNCTION.
+//! - [`topics`]: in-memory partitioned logs and the record formats (JSON, KAFKA, DELIMITED).
+//! - [`catalog`]: streams, tables, types and queries metadata.
+//! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
+//! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
+//! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
+
+pub mod sql;
+pub mod types;
