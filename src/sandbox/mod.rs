@@ -14,3 +14,5 @@
 
 pub mod sql;
 pub mod types;
+pub mod expr;
+pub mod functions;
