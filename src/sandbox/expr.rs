@@ -51,6 +51,12 @@ impl Scope {
     }
 
     pub fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<usize, String> {
+        if qualifier.is_none() {
+            // An unqualified column of the scope itself (e.g. a join's ROWTIME) wins.
+            if let Some(i) = self.cols.iter().position(|c| c.qualifier.is_none() && c.name == name) {
+                return Ok(i);
+            }
+        }
         let matches: Vec<usize> = self
             .cols
             .iter()

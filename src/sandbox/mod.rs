@@ -16,3 +16,6 @@ pub mod sql;
 pub mod types;
 pub mod expr;
 pub mod functions;
+pub mod catalog;
+pub mod engine;
+pub mod topics;
