@@ -19,3 +19,17 @@ pub mod functions;
 pub mod catalog;
 pub mod engine;
 pub mod topics;
+pub mod server;
+
+pub use server::SandboxHandle;
+
+/// Starts the sandbox server on `listen` (`host:port`; port 0 picks a free port).
+pub async fn start(listen: &str) -> anyhow::Result<SandboxHandle> {
+    server::serve(listen).await
+}
+
+/// Starts the sandbox in this process on a free loopback port (what the kernel does when
+/// no server is configured). The server stops when the handle is dropped.
+pub async fn start_in_process() -> anyhow::Result<SandboxHandle> {
+    server::serve("127.0.0.1:0").await
+}

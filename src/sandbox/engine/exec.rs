@@ -52,7 +52,7 @@ pub struct Decoder {
 
 enum Slot {
     Value(usize),
-    Header(Option<String>, SqlType),
+    Header(Option<String>),
 }
 
 pub const PSEUDO: [&str; 3] = ["ROWTIME", "ROWPARTITION", "ROWOFFSET"];
@@ -69,7 +69,7 @@ impl Decoder {
                     layout.push(Slot::Value(vi));
                     vi += 1;
                 }
-                ColKind::Header(k) => layout.push(Slot::Header(k.clone(), c.ty.clone())),
+                ColKind::Header(k) => layout.push(Slot::Header(k.clone())),
                 ColKind::Key => {}
             }
         }
@@ -109,13 +109,13 @@ impl Decoder {
         for slot in &self.layout {
             match slot {
                 Slot::Value(i) => row.push(values[*i].clone()),
-                Slot::Header(None, _) => row.push(Value::Array(
+                Slot::Header(None) => row.push(Value::Array(
                     rec.headers
                         .iter()
                         .map(|(k, v)| Value::Struct(vec![("KEY".into(), Value::String(k.clone())), ("VALUE".into(), v.clone().map(Value::Bytes).unwrap_or(Value::Null))]))
                         .collect(),
                 )),
-                Slot::Header(Some(k), _) => {
+                Slot::Header(Some(k)) => {
                     row.push(rec.headers.iter().rev().find(|(hk, _)| hk == k).and_then(|(_, v)| v.clone()).map(Value::Bytes).unwrap_or(Value::Null))
                 }
             }

@@ -115,6 +115,9 @@ struct SinkSpec {
 struct Transient {
     id: String,
     executor: Executor,
+    /// Where key values go in a tombstone row, and the row width.
+    key_positions: Vec<usize>,
+    width: usize,
     tx: mpsc::UnboundedSender<PushMsg>,
     sql: String,
 }
@@ -787,7 +790,7 @@ impl Engine {
             for o in outputs {
                 let msg = match o.row {
                     Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(o.key),
+                    None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
                 };
                 if t.tx.send(msg).is_err() {
                     dead.push(n);
@@ -888,11 +891,11 @@ impl Engine {
             for o in outputs {
                 let _ = tx.send(match o.row {
                     Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(o.key),
+                    None => PushMsg::Tombstone(tombstone_row(&o.key, &plan.key_positions, plan.columns.len())),
                 });
             }
         }
-        self.transients.push(Transient { id, executor, tx, sql: q.text.clone() });
+        self.transients.push(Transient { id, executor, key_positions: plan.key_positions.clone(), width: plan.columns.len(), tx, sql: q.text.clone() });
         Ok(QueryResult::Push { header, rx, limit: q.limit })
     }
 
@@ -1127,6 +1130,17 @@ impl Engine {
     pub fn persistent_query_ids(&self) -> Vec<String> {
         self.queries.keys().cloned().collect()
     }
+}
+
+/// A tombstone as a push query shows it: key columns filled, everything else NULL.
+fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Value> {
+    let mut row = vec![Value::Null; width];
+    for (k, &p) in key.iter().zip(key_positions) {
+        if p < width {
+            row[p] = k.clone();
+        }
+    }
+    row
 }
 
 fn sink_spec(src: &Source, plan: &Plan) -> SinkSpec {
