@@ -33,3 +33,4 @@ pub async fn start(listen: &str) -> anyhow::Result<SandboxHandle> {
 pub async fn start_in_process() -> anyhow::Result<SandboxHandle> {
     server::serve("127.0.0.1:0").await
 }
+pub mod qtt;
