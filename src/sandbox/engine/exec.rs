@@ -422,7 +422,9 @@ impl Aggregator {
         for gk in &removed {
             let g = self.groups.remove(gk).unwrap();
             if g.window != Some((start, end)) {
-                out.push(self.tombstone(g.key.clone(), g.window, ts));
+                // The merged-away session's tombstone carries that session's own time.
+                let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
+                out.push(self.tombstone(g.key.clone(), g.window, old_ts));
             }
         }
         let list = self.sessions.get_mut(&kparts).unwrap();

@@ -215,6 +215,13 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 return err(format!("Invalid join condition: types don't match. Got {}{{{x}}} = {}{{{y}}}.", format_expr(&lexpr), format_expr(&rexpr)));
             }
         }
+        if lt && rt {
+            let lkeys = from.key_columns();
+            let l_is_pk = matches!(&lexpr, Expr::Column { name, .. } if lkeys.len() == 1 && lkeys[0].0 == *name);
+            if !l_is_pk {
+                return err("Foreign-key table-table joins are not supported in the ksqlDB sandbox yet");
+            }
+        }
         if rt {
             // A table side must be joined on its primary key.
             let rkeys = right.key_columns();
@@ -336,6 +343,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             if relation_is_table && !f.undo {
                 return err(format!("The aggregation functions {name} cannot be applied to a table source, only to a stream source."));
             }
+            // COUNT() is COUNT(*).
+            let star = &(*star || (name == "COUNT" && args.is_empty()));
             let ncols = if *star { 0 } else { f.col_args.min(args.len()) };
             let mut evals = Vec::new();
             let mut types = Vec::new();
@@ -478,6 +487,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 columns[p].key = true;
                 key_positions.push(p);
                 key_cols.push((columns[p].name.clone(), columns[p].ty.clone()));
+            }
+            // SELECT * with a new key (PARTITION BY / GROUP BY an expression): the key column
+            // is added implicitly.
+            None if opts.persistent && q.select.iter().any(|i| matches!(i, SelectItem::Star)) => {
+                key_cols.push((kname.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
             }
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
