@@ -5,9 +5,12 @@
 //! - [`kernel`]: the interpreter: cells, statements, session state, magics.
 //! - [`ksql`]: the ksqlDB REST client; knows nothing about Jupyter.
 //! - [`render`]: pure functions from ksqlDB results to MIME bundles.
+//! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
+//!   real server is configured.
 
 pub mod jupyter;
 pub mod kernel;
 pub mod ksql;
 pub mod kernelspec;
 pub mod render;
+pub mod sandbox;

@@ -49,6 +49,11 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Run the in-memory ksqlDB-compatible sandbox server (no Kafka needed; nothing persisted).
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        listen: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
             install(sys_prefix, prefix, &name, display_name.as_deref(), &env)
         }
         Command::Check { url } => check(url),
+        Command::Sandbox { listen } => sandbox(&listen),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,6 +104,20 @@ fn install(sys_prefix: bool, prefix: Option<PathBuf>, name: &str, display_name: 
         .collect::<Result<_>>()?;
     let dir = kernelspec::install(&destination, name, display_name, &env)?;
     println!("Installed the ksqlDB kernelspec '{name}' in {}", dir.display());
+    Ok(())
+}
+
+fn sandbox(listen: &str) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let handle = ksqldb_kernel::sandbox::start(listen).await?;
+        println!("ksqlDB sandbox listening on {}", handle.url());
+        println!("An in-memory ksqlDB-compatible server: no Kafka, nothing persisted. Stop it with Ctrl-C.");
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        handle.shutdown();
+        Ok::<(), anyhow::Error>(())
+    })?;
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(())
 }
 

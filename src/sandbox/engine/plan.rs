@@ -1,0 +1,575 @@
+//! The query planner: resolves sources, checks the query the way ksqlDB does, and builds
+//! an [`Executor`] plus the output schema (columns, key, windowing).
+
+use std::sync::Arc;
+
+use super::exec::*;
+use crate::sandbox::catalog::{Catalog, ColKind, Source, WindowType};
+use crate::sandbox::expr::{compile, format_expr, Compiled, EvalFn, Scope};
+use crate::sandbox::functions::{aggregate, table};
+use crate::sandbox::sql::ast::*;
+use crate::sandbox::types::*;
+
+#[derive(Debug, Clone)]
+pub struct OutCol {
+    pub name: String,
+    pub ty: SqlType,
+    pub key: bool,
+}
+
+pub struct Plan {
+    pub executor: Executor,
+    /// The projection, in SELECT order (`key` marks the columns that form the key).
+    pub columns: Vec<OutCol>,
+    /// The key columns of a sink, in key order.
+    pub key_cols: Vec<(String, SqlType)>,
+    /// Positions in `columns` of the key columns (same order as `key_cols`).
+    pub key_positions: Vec<usize>,
+    pub output_is_table: bool,
+    pub window: Option<(WindowType, Option<u64>)>,
+    pub sources: Vec<String>,
+    /// The source the query reads first (for transient ids and formats).
+    pub from: Source,
+    pub has_aggregation: bool,
+    pub has_join: bool,
+}
+
+pub struct PlanOptions {
+    /// Persistent queries must project their key columns.
+    pub persistent: bool,
+    pub sink_name: Option<String>,
+    /// Sink TIMESTAMP column (WITH on the CSAS).
+    pub sink_timestamp: Option<String>,
+}
+
+fn err<T>(m: impl Into<String>) -> Result<T, String> {
+    Err(m.into())
+}
+
+/// Adds a source's columns to a scope; returns (width, star columns as (scope index, name)).
+fn add_source(scope: &mut Scope, src: &Source, qual: &str) -> Vec<(usize, String)> {
+    let mut star = Vec::new();
+    for c in src.columns.iter().filter(|c| c.kind == ColKind::Key) {
+        star.push((scope.push(Some(qual), &c.name, c.ty.clone()), c.name.clone()));
+    }
+    if src.is_windowed() {
+        star.push((scope.push(Some(qual), "WINDOWSTART", SqlType::Bigint), "WINDOWSTART".into()));
+        star.push((scope.push(Some(qual), "WINDOWEND", SqlType::Bigint), "WINDOWEND".into()));
+    }
+    for c in src.columns.iter().filter(|c| c.kind != ColKind::Key) {
+        star.push((scope.push(Some(qual), &c.name, c.ty.clone()), c.name.clone()));
+    }
+    scope.push(Some(qual), "ROWTIME", SqlType::Bigint);
+    scope.push(Some(qual), "ROWPARTITION", SqlType::Integer);
+    scope.push(Some(qual), "ROWOFFSET", SqlType::Bigint);
+    star
+}
+
+fn lookup<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Source, String> {
+    catalog.get(name).ok_or_else(|| format!("{name} does not exist."))
+}
+
+/// Collects aggregate calls (outermost only) in evaluation order.
+fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Call { name, args, .. } => {
+            if aggregate::lookup(name).is_some() {
+                let f = format_expr(e);
+                if !out.iter().any(|x| format_expr(x) == f) {
+                    out.push(e.clone());
+                }
+                return;
+            }
+            for a in args {
+                collect_aggs(a, out);
+            }
+        }
+        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => collect_aggs(b, out),
+        Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+            collect_aggs(a, out);
+            collect_aggs(b, out);
+        }
+        Expr::Like { expr, pattern, .. } => {
+            collect_aggs(expr, out);
+            collect_aggs(pattern, out);
+        }
+        Expr::Between { expr, low, high, .. } => {
+            collect_aggs(expr, out);
+            collect_aggs(low, out);
+            collect_aggs(high, out);
+        }
+        Expr::InList { expr, list, .. } => {
+            collect_aggs(expr, out);
+            list.iter().for_each(|x| collect_aggs(x, out));
+        }
+        Expr::Case { operand, whens, else_ } => {
+            if let Some(o) = operand {
+                collect_aggs(o, out);
+            }
+            for (a, b) in whens {
+                collect_aggs(a, out);
+                collect_aggs(b, out);
+            }
+            if let Some(x) = else_ {
+                collect_aggs(x, out);
+            }
+        }
+        Expr::Array(items) => items.iter().for_each(|x| collect_aggs(x, out)),
+        Expr::Map(items) => items.iter().for_each(|(k, v)| {
+            collect_aggs(k, out);
+            collect_aggs(v, out);
+        }),
+        Expr::Struct(items) => items.iter().for_each(|(_, v)| collect_aggs(v, out)),
+        Expr::Lambda { body, .. } => collect_aggs(body, out),
+        Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
+    }
+}
+
+/// The default name of an unaliased select expression.
+fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
+    match e {
+        Expr::Column { name, .. } => name.clone(),
+        Expr::Deref(_, f) => f.clone(),
+        _ => loop {
+            let n = format!("KSQL_COL_{}", *gen);
+            *gen += 1;
+            if !taken.contains(&n) {
+                break n;
+            }
+        },
+    }
+}
+
+fn const_value(e: &Expr) -> Result<Value, String> {
+    let c = compile(e, &Scope::default()).map_err(|_| format!("Aggregate function parameters must be literals: {}", format_expr(e)))?;
+    Ok((c.eval)(&[]))
+}
+
+/// Compiles a [`Query`] into an executable plan.
+pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Plan, String> {
+    let from = lookup(catalog, &q.from.name)?.clone();
+    let left_alias = q.from.alias.clone().unwrap_or_else(|| from.name.clone());
+    let mut scope = Scope::default();
+    let left_star = add_source(&mut scope, &from, &left_alias);
+    let left_width = scope.cols.len();
+    let mut inputs = vec![Input { topic: from.topic.clone(), decoder: Decoder::new(&from), is_table: from.kind == SourceKind::Table, state: Default::default() }];
+    let mut sources = vec![from.name.clone()];
+    let mut star: Vec<(usize, String)> = left_star.clone();
+    let mut join_stage = None;
+    let mut join_key_exprs: Vec<Expr> = Vec::new();
+    let mut relation_is_table = from.kind == SourceKind::Table;
+
+    if q.joins.len() > 1 {
+        return err("Joins of more than two sources (n-way joins) are not supported in the ksqlDB sandbox yet");
+    }
+    if let Some(j) = q.joins.first() {
+        let right = lookup(catalog, &j.source.name)?.clone();
+        let right_alias = j.source.alias.clone().unwrap_or_else(|| right.name.clone());
+        if right_alias == left_alias {
+            return err(format!("Can not join '{}' to '{}': self joins are not yet supported.", from.name, right.name));
+        }
+        let mut rscope = Scope::default();
+        let right_star = add_source(&mut rscope, &right, &right_alias);
+        let right_width = rscope.cols.len();
+        for c in rscope.cols.clone() {
+            scope.cols.push(c);
+        }
+        scope.push(None, "ROWTIME", SqlType::Bigint);
+        scope.push(None, "ROWPARTITION", SqlType::Integer);
+        scope.push(None, "ROWOFFSET", SqlType::Bigint);
+        let lt = from.kind == SourceKind::Table;
+        let rt = right.kind == SourceKind::Table;
+        if lt && !rt {
+            return err(format!("Invalid join order: table-stream joins are not supported; only stream-table joins. Got {} {} JOIN {}.", from.name, join_word(j.kind), right.name));
+        }
+        if !lt && !rt && j.within.is_none() {
+            return err("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select");
+        }
+        if (lt || rt) && j.within.is_some() {
+            return err("A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your join again.");
+        }
+        if !lt && rt && matches!(j.kind, JoinKind::Full | JoinKind::Right) {
+            return err(format!("Invalid join type: full-outer join not supported for stream-table join. Got {} {} JOIN {}.", from.name, join_word(j.kind), right.name));
+        }
+        if from.is_windowed() || right.is_windowed() {
+            return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
+        }
+        // ON must be an equality between one side and the other.
+        let Expr::Binary(BinOp::Eq, a, b) = &j.on else {
+            return err(format!("Unsupported join expression: {}. Only equality joins (a = b) are supported.", format_expr(&j.on)));
+        };
+        let mut lscope = Scope::default();
+        add_source(&mut lscope, &from, &left_alias);
+        let mut rscope2 = Scope::default();
+        add_source(&mut rscope2, &right, &right_alias);
+        let (lk, rk, lexpr) = match (compile(a, &lscope), compile(b, &rscope2)) {
+            (Ok(l), Ok(r)) => (l, r, (**a).clone()),
+            _ => match (compile(b, &lscope), compile(a, &rscope2)) {
+                (Ok(l), Ok(r)) => (l, r, (**b).clone()),
+                _ => return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(&j.on), format_expr(&j.on))),
+            },
+        };
+        let rexpr = if format_expr(&lexpr) == format_expr(a) { (**b).clone() } else { (**a).clone() };
+        if let (Some(x), Some(y)) = (&lk.ty, &rk.ty) {
+            if common_type(x, y).is_none() {
+                return err(format!("Invalid join condition: types don't match. Got {}{{{x}}} = {}{{{y}}}.", format_expr(&lexpr), format_expr(&rexpr)));
+            }
+        }
+        if lt && rt {
+            let lkeys = from.key_columns();
+            let l_is_pk = matches!(&lexpr, Expr::Column { name, .. } if lkeys.len() == 1 && lkeys[0].0 == *name);
+            if !l_is_pk {
+                return err("Foreign-key table-table joins are not supported in the ksqlDB sandbox yet");
+            }
+        }
+        if rt {
+            // A table side must be joined on its primary key.
+            let rkeys = right.key_columns();
+            let is_pk = matches!(&rexpr, Expr::Column { name, .. } if rkeys.len() == 1 && rkeys[0].0 == *name);
+            if !is_pk {
+                return err(format!(
+                    "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column {} instead of {}",
+                    rkeys.first().map(|k| k.0.clone()).unwrap_or_default(),
+                    format_expr(&rexpr)
+                ));
+            }
+        }
+        let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
+        join_stage = Some(JoinStage::new(j.kind, lk.eval, rk.eval, left_width, right_width, lt, rt, within));
+        inputs.push(Input { topic: right.topic.clone(), decoder: Decoder::new(&right), is_table: rt, state: Default::default() });
+        sources.push(right.name.clone());
+        // Star columns of a join are prefixed with the source alias: A_ID, B_NAME.
+        star = left_star.iter().map(|(i, n)| (*i, format!("{left_alias}_{n}"))).collect();
+        star.extend(right_star.iter().map(|(i, n)| (*i + left_width, format!("{right_alias}_{n}"))));
+        join_key_exprs = vec![lexpr, rexpr];
+        relation_is_table = lt && rt;
+    }
+    let has_join = join_stage.is_some();
+
+    // WHERE
+    let filter = match &q.where_ {
+        Some(w) => {
+            let mut aggs = Vec::new();
+            collect_aggs(w, &mut aggs);
+            if !aggs.is_empty() {
+                return err(format!("Aggregate functions can not be used in WHERE: {}", format_expr(w)));
+            }
+            let c = compile(w, &scope).map_err(|m| format!("Error in WHERE expression: {m}"))?;
+            if !matches!(c.ty, Some(SqlType::Boolean) | None) {
+                return err(format!("Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.", format_expr(w), c.ty.unwrap()));
+            }
+            Some(c.eval)
+        }
+        None => None,
+    };
+
+    // Table functions in the select list: computed into extra columns.
+    let mut flat_funcs: Vec<(String, EvalFn)> = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr: e @ Expr::Call { name, args, .. }, .. } = item {
+            if table::is_table_function(name) {
+                if relation_is_table {
+                    return err("Table functions are not supported on tables");
+                }
+                if args.len() != 1 {
+                    return err(format!("Function '{name}' takes one argument"));
+                }
+                let c = compile(&args[0], &scope)?;
+                let ty = table::result_type(name, &c.ty_or_string())?;
+                let idx = scope.push(None, &format!("KSQL_SYNTH_{}", flat_funcs.len()), ty);
+                scope.subst.push((format_expr(e), idx));
+                flat_funcs.push((name.clone(), c.eval));
+            }
+        }
+    }
+    let flatmap = if flat_funcs.is_empty() { None } else { Some(FlatMap { funcs: flat_funcs }) };
+
+    // Aggregation?
+    let mut agg_exprs = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_aggs(expr, &mut agg_exprs);
+        }
+    }
+    if let Some(h) = &q.having {
+        collect_aggs(h, &mut agg_exprs);
+    }
+    let aggregating = !q.group_by.is_empty() || !agg_exprs.is_empty();
+    if q.window.is_some() && !aggregating {
+        return err("WINDOW clause requires a GROUP BY clause.");
+    }
+    if q.having.is_some() && !aggregating {
+        return err("HAVING requires GROUP BY clause.");
+    }
+    if aggregating && q.group_by.is_empty() {
+        return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a constant-free expression)");
+    }
+    if !q.partition_by.is_empty() && aggregating {
+        return err("PARTITION BY and GROUP BY in the same query is not supported.");
+    }
+    if q.window.is_some() && relation_is_table {
+        return err("Windowing not supported for table aggregations.");
+    }
+
+    let out_scope: Scope;
+    let key_exprs: Vec<Expr>;
+    let mut aggregator_parts = None;
+    let output_is_table;
+    if aggregating {
+        output_is_table = true;
+        let mut post = Scope::default();
+        let mut group_evals = Vec::new();
+        for (i, g) in q.group_by.iter().enumerate() {
+            let c = compile(g, &scope).map_err(|m| format!("Error in GROUP BY: {m}"))?;
+            let ty = c.ty.clone().ok_or("GROUP BY NULL is not supported")?;
+            let name = match g {
+                Expr::Column { name, .. } => name.clone(),
+                _ => format!("KSQL_COL_{i}"),
+            };
+            let idx = post.push(None, &name, ty);
+            post.subst.push((format_expr(g), idx));
+            if let Expr::Column { qualifier: Some(_), name } = g {
+                post.subst.push((name.clone(), idx));
+            }
+            group_evals.push(c.eval);
+        }
+        let mut calls = Vec::new();
+        for (i, a) in agg_exprs.iter().enumerate() {
+            let Expr::Call { name, args, star, distinct } = a else { unreachable!() };
+            let f = aggregate::lookup(name).unwrap();
+            if *distinct {
+                return err(format!("DISTINCT in aggregate {name} is not supported"));
+            }
+            if relation_is_table && !f.undo {
+                return err(format!("The aggregation functions {name} cannot be applied to a table source, only to a stream source."));
+            }
+            // COUNT() is COUNT(*).
+            let star = &(*star || (name == "COUNT" && args.is_empty()));
+            let ncols = if *star { 0 } else { f.col_args.min(args.len()) };
+            let mut evals = Vec::new();
+            let mut types = Vec::new();
+            for x in &args[..ncols] {
+                let c = compile(x, &scope)?;
+                types.push(c.ty.clone().unwrap_or(SqlType::String));
+                evals.push(c.eval);
+            }
+            let lits: Vec<Value> = args[ncols..].iter().map(const_value).collect::<Result<_, _>>()?;
+            if !*star && args.is_empty() {
+                return err(format!("Function '{name}' requires an argument"));
+            }
+            let ret = (f.typer)(&types, &lits).map_err(|m| {
+                if m.is_empty() {
+                    format!("Function '{}' does not accept parameters ({}).", name, types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "))
+                } else {
+                    m
+                }
+            })?;
+            let idx = post.push(None, &format!("KSQL_AGG_VARIABLE_{i}"), ret.clone());
+            post.subst.push((format_expr(a), idx));
+            calls.push(AggCall { func: f, args: evals, arg_types: types, literals: lits, ret });
+        }
+        for (n, t) in [("WINDOWSTART", SqlType::Bigint), ("WINDOWEND", SqlType::Bigint), ("ROWTIME", SqlType::Bigint)] {
+            let idx = post.push(None, n, t);
+            post.subst.push((n.to_string(), idx));
+        }
+        post.only_subst = Some("Non-aggregate SELECT expression(s) not part of GROUP BY: {}".into());
+        key_exprs = q.group_by.clone();
+        aggregator_parts = Some((group_evals, calls));
+        out_scope = post;
+    } else {
+        output_is_table = relation_is_table;
+        key_exprs = if !q.partition_by.is_empty() {
+            if relation_is_table {
+                return err("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column.");
+            }
+            if q.partition_by.len() == 1 && matches!(q.partition_by[0], Expr::Lit(Literal::Null)) {
+                vec![]
+            } else {
+                q.partition_by.clone()
+            }
+        } else if has_join {
+            vec![join_key_exprs[0].clone()]
+        } else {
+            from.key_columns().iter().map(|(n, _)| Expr::Column { qualifier: None, name: n.clone() }).collect()
+        };
+        out_scope = scope.clone();
+    }
+
+    // Projection
+    let mut columns: Vec<OutCol> = Vec::new();
+    let mut items: Vec<EvalFn> = Vec::new();
+    let mut item_exprs: Vec<Option<Expr>> = Vec::new();
+    let mut gen = 0usize;
+    let explicit_names: Vec<String> = q.select.iter().filter_map(|i| if let SelectItem::Expr { alias: Some(a), .. } = i { Some(a.clone()) } else { None }).collect();
+    for item in &q.select {
+        match item {
+            SelectItem::Star | SelectItem::QualifiedStar(_) => {
+                if aggregating {
+                    return err("SELECT * is not supported with GROUP BY in the sandbox: name the columns");
+                }
+                let list: Vec<(usize, String)> = match item {
+                    SelectItem::QualifiedStar(qual) => {
+                        let cols: Vec<(usize, String)> = scope
+                            .cols
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, c)| c.qualifier.as_deref() == Some(qual.as_str()) && star.iter().any(|(si, _)| si == i))
+                            .map(|(i, c)| (i, if has_join { format!("{qual}_{}", c.name) } else { c.name.clone() }))
+                            .collect();
+                        if cols.is_empty() {
+                            return err(format!("Source '{qual}' not found in the FROM clause."));
+                        }
+                        cols
+                    }
+                    _ => star.clone(),
+                };
+                for (idx, name) in list {
+                    let ty = scope.cols[idx].ty.clone();
+                    let c = &scope.cols[idx];
+                    items.push(Arc::new(move |r: &[Value]| r[idx].clone()));
+                    item_exprs.push(Some(Expr::Column { qualifier: c.qualifier.clone(), name: c.name.clone() }));
+                    columns.push(OutCol { name, ty, key: false });
+                }
+            }
+            SelectItem::Expr { expr, alias } => {
+                let c: Compiled = compile(expr, &out_scope)?;
+                let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
+                let name = alias.clone().unwrap_or_else(|| default_name(expr, &mut gen, &taken));
+                let Some(ty) = c.ty.clone() else {
+                    return err(format!("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})", format_expr(expr)));
+                };
+                items.push(c.eval);
+                item_exprs.push(Some(expr.clone()));
+                columns.push(OutCol { name, ty, key: false });
+            }
+        }
+    }
+    {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in &columns {
+            if seen.contains(&c.name.as_str()) {
+                return err(format!("Duplicate value columns found in schema: `{}`", c.name));
+            }
+            seen.push(&c.name);
+        }
+    }
+    for c in &columns {
+        if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") && opts.persistent {
+            let what = if c.name.starts_with("WINDOW") { "window bounds column" } else { "pseudocolumn" };
+            let _ = what;
+            return err(format!("Your SELECT query produces a column name '{}' which clashes with a reserved system column name. Please use an alias.", c.name));
+        }
+    }
+
+    // Which projected columns form the key?
+    let mut key_positions = Vec::new();
+    let mut key_cols = Vec::new();
+    let mut key_evals: Vec<EvalFn> = Vec::new();
+    for (ki, ke) in key_exprs.iter().enumerate() {
+        let kf = format_expr(ke);
+        let kname = match ke {
+            Expr::Column { name, .. } => Some(name.clone()),
+            _ => None,
+        };
+        let other_join_key = if has_join && ki == 0 { Some(format_expr(&join_key_exprs[1])) } else { None };
+        let pos = item_exprs.iter().position(|ie| {
+            ie.as_ref().is_some_and(|ie| {
+                let f = format_expr(ie);
+                f == kf
+                    || other_join_key.as_deref() == Some(f.as_str())
+                    || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
+            })
+        });
+        // The compiled key function evaluates over the stage's scope.
+        let key_eval = compile(ke, &out_scope)?;
+        match pos {
+            Some(p) => {
+                columns[p].key = true;
+                key_positions.push(p);
+                key_cols.push((columns[p].name.clone(), columns[p].ty.clone()));
+            }
+            // SELECT * with a new key (PARTITION BY / GROUP BY an expression): the key column
+            // is added implicitly.
+            None if opts.persistent && q.select.iter().any(|i| matches!(i, SelectItem::Star)) => {
+                key_cols.push((kname.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
+            }
+            None if opts.persistent => {
+                let sink = opts.sink_name.clone().unwrap_or_default();
+                let kdesc = kname.clone().unwrap_or_else(|| kf.clone());
+                return err(format!(
+                    "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {} {kdesc} in its projection (eg, SELECT {kdesc}...).",
+                    if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" }
+                ));
+            }
+            None => {
+                key_cols.push((kname.unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
+            }
+        }
+        key_evals.push(key_eval.eval);
+    }
+
+    // The sink's TIMESTAMP column.
+    let out_ts = match &opts.sink_timestamp {
+        Some(col) => {
+            let p = columns.iter().position(|c| c.name == *col).ok_or_else(|| format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{col}'"))?;
+            Some(items[p].clone())
+        }
+        None => None,
+    };
+
+    let projector = Projector { key: key_evals, items };
+    let (body, window) = match aggregator_parts {
+        Some((group_evals, calls)) => {
+            let having = match &q.having {
+                Some(h) => {
+                    let c = compile(h, &out_scope)?;
+                    Some(c.eval)
+                }
+                None => None,
+            };
+            let window = q.window.as_ref().map(|w| {
+                (
+                    match w.kind {
+                        WindowKind::Tumbling => WindowType::Tumbling,
+                        WindowKind::Hopping => WindowType::Hopping,
+                        WindowKind::Session => WindowType::Session,
+                    },
+                    if w.kind == WindowKind::Session { None } else { Some(w.size) },
+                )
+            });
+            if q.emit_final && q.window.is_none() {
+                return err("EMIT FINAL is only supported for windowed aggregations.");
+            }
+            (Body::Aggregate(Box::new(Aggregator::new(group_evals, calls, q.window.clone(), projector, having, q.emit_final))), window)
+        }
+        None => {
+            if q.emit_final {
+                return err("EMIT FINAL is only supported for windowed aggregations.");
+            }
+            (Body::Project(projector), if has_join { None } else { from.window })
+        }
+    };
+
+    let executor = Executor {
+        inputs,
+        join: join_stage,
+        filter,
+        flatmap,
+        body,
+        output_is_table,
+        relation_is_table,
+        out_ts,
+        stream_time: i64::MIN,
+        errors: vec![],
+    };
+    Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
+}
+
+fn join_word(k: JoinKind) -> &'static str {
+    match k {
+        JoinKind::Inner => "[INNER]",
+        JoinKind::Left => "LEFT [OUTER]",
+        JoinKind::Right => "RIGHT [OUTER]",
+        JoinKind::Full => "[FULL] OUTER",
+    }
+}

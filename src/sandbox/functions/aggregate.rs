@@ -1,0 +1,546 @@
+//! Aggregate functions. An [`AggFn`] types its call and makes an accumulator per group;
+//! accumulators that can `undo` serve table aggregations (a table row's old value is
+//! retracted before its new value is added).
+
+use std::collections::BTreeMap;
+
+use crate::sandbox::types::*;
+
+pub trait Acc: Send {
+    fn add(&mut self, args: &[Value]);
+    /// Retracts a previously added row. Only called when [`AggFn::undo`] is true.
+    fn undo(&mut self, _args: &[Value]) {}
+    fn result(&self) -> Value;
+    fn boxed_clone(&self) -> Box<dyn Acc>;
+}
+
+pub struct AggFn {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub description: &'static str,
+    pub signatures: &'static [&'static str],
+    /// How many leading arguments are per-row columns; the rest must be literals.
+    pub col_args: usize,
+    pub undo: bool,
+    /// (column argument types, literal arguments) -> result type.
+    pub typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
+    pub make: fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>,
+}
+
+pub fn lookup(name: &str) -> Option<&'static AggFn> {
+    registry().iter().find(|f| f.name == name)
+}
+
+fn num(t: &SqlType) -> Result<(), String> {
+    if t.is_numeric() {
+        Ok(())
+    } else {
+        Err(String::new())
+    }
+}
+
+#[derive(Clone)]
+struct Count(i64, bool);
+impl Acc for Count {
+    fn add(&mut self, a: &[Value]) {
+        if self.1 || !a[0].is_null() {
+            self.0 += 1;
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if self.1 || !a[0].is_null() {
+            self.0 -= 1;
+        }
+    }
+    fn result(&self) -> Value {
+        Value::Bigint(self.0)
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Sum {
+    ty: SqlType,
+    acc: Value,
+}
+impl Sum {
+    fn apply(&mut self, v: &Value, sign: i64) {
+        if v.is_null() {
+            return;
+        }
+        self.acc = match (&self.acc, v) {
+            (Value::Int(a), b) => Value::Int(a.wrapping_add((b.as_i64().unwrap_or(0) * sign) as i32)),
+            (Value::Bigint(a), b) => Value::Bigint(a.wrapping_add(b.as_i64().unwrap_or(0) * sign)),
+            (Value::Double(a), b) => Value::Double(a + b.as_f64().unwrap_or(0.0) * sign as f64),
+            (Value::Decimal(a), b) => {
+                let b = b.as_decimal().unwrap_or(Decimal::new(0, 0));
+                let b = Decimal::new(b.unscaled * sign as i128, b.scale);
+                let s = a.scale.max(b.scale);
+                match (a.rescale(s), b.rescale(s)) {
+                    (Some(x), Some(y)) => {
+                        let r = Decimal::new(x.unscaled + y.unscaled, s);
+                        let (p, sc) = decimal_params(&self.ty).unwrap_or((38, s));
+                        Value::Decimal(r.fit(p, sc).unwrap_or(r))
+                    }
+                    _ => self.acc.clone(),
+                }
+            }
+            (other, _) => other.clone(),
+        };
+    }
+}
+impl Acc for Sum {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(&a[0], 1)
+    }
+    fn undo(&mut self, a: &[Value]) {
+        self.apply(&a[0], -1)
+    }
+    fn result(&self) -> Value {
+        self.acc.clone()
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Avg {
+    sum: f64,
+    dsum: Option<Decimal>,
+    count: i64,
+    decimal: Option<(u32, u32)>,
+}
+impl Acc for Avg {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        self.count += 1;
+        self.sum += a[0].as_f64().unwrap_or(0.0);
+        if self.decimal.is_some() {
+            let d = a[0].as_decimal().unwrap_or(Decimal::new(0, 0));
+            self.dsum = Some(match self.dsum {
+                None => d,
+                Some(x) => {
+                    let s = x.scale.max(d.scale);
+                    Decimal::new(x.rescale(s).unwrap().unscaled + d.rescale(s).unwrap().unscaled, s)
+                }
+            });
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        self.count -= 1;
+        self.sum -= a[0].as_f64().unwrap_or(0.0);
+        if let (Some(x), Some(d)) = (self.dsum, a[0].as_decimal()) {
+            let s = x.scale.max(d.scale);
+            self.dsum = Some(Decimal::new(x.rescale(s).unwrap().unscaled - d.rescale(s).unwrap().unscaled, s));
+        }
+    }
+    fn result(&self) -> Value {
+        if self.count == 0 {
+            return Value::Null;
+        }
+        match (self.decimal, self.dsum) {
+            (Some((p, s)), Some(d)) => {
+                let q = crate::sandbox::expr::decimal_op(crate::sandbox::sql::ast::BinOp::Div, d, Decimal::from_i64(self.count), 38, s);
+                q.and_then(|q| q.fit(p, s)).map(Value::Decimal).unwrap_or(Value::Null)
+            }
+            _ => Value::Double(self.sum / self.count as f64),
+        }
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct MinMax {
+    best: Value,
+    max: bool,
+}
+impl Acc for MinMax {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        if self.best.is_null() {
+            self.best = a[0].clone();
+            return;
+        }
+        let c = compare(&a[0], &self.best);
+        if (self.max && c.is_gt()) || (!self.max && c.is_lt()) {
+            self.best = a[0].clone();
+        }
+    }
+    fn result(&self) -> Value {
+        self.best.clone()
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+/// LATEST_BY_OFFSET / EARLIEST_BY_OFFSET, with an optional count (returns an array) and
+/// ignoreNulls flag.
+#[derive(Clone)]
+struct ByOffset {
+    latest: bool,
+    n: Option<usize>,
+    ignore_nulls: bool,
+    vals: Vec<Value>,
+}
+impl Acc for ByOffset {
+    fn add(&mut self, a: &[Value]) {
+        if self.ignore_nulls && a[0].is_null() {
+            return;
+        }
+        let cap = self.n.unwrap_or(1);
+        if self.latest {
+            self.vals.push(a[0].clone());
+            if self.vals.len() > cap {
+                self.vals.remove(0);
+            }
+        } else if self.vals.len() < cap {
+            self.vals.push(a[0].clone());
+        }
+    }
+    fn result(&self) -> Value {
+        match self.n {
+            Some(_) => Value::Array(self.vals.clone()),
+            None => self.vals.last().cloned().unwrap_or(Value::Null),
+        }
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Collect {
+    set: bool,
+    limit: usize,
+    vals: Vec<Value>,
+}
+impl Acc for Collect {
+    fn add(&mut self, a: &[Value]) {
+        if self.set && self.vals.contains(&a[0]) {
+            return;
+        }
+        if self.vals.len() < self.limit {
+            self.vals.push(a[0].clone());
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Some(i) = self.vals.iter().position(|v| *v == a[0]) {
+            self.vals.remove(i);
+        }
+    }
+    fn result(&self) -> Value {
+        Value::Array(self.vals.clone())
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct CountDistinct(BTreeMap<KeyPart, ()>);
+impl Acc for CountDistinct {
+    fn add(&mut self, a: &[Value]) {
+        if !a[0].is_null() {
+            self.0.insert(key_part(&a[0]), ());
+        }
+    }
+    fn result(&self) -> Value {
+        Value::Bigint(self.0.len() as i64)
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct TopK {
+    k: usize,
+    distinct: bool,
+    vals: Vec<Value>,
+}
+impl Acc for TopK {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() || (self.distinct && self.vals.contains(&a[0])) {
+            return;
+        }
+        self.vals.push(a[0].clone());
+        self.vals.sort_by(|p, q| compare(q, p));
+        self.vals.truncate(self.k);
+    }
+    fn result(&self) -> Value {
+        Value::Array(self.vals.clone())
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Histogram(Vec<(String, i64)>);
+impl Acc for Histogram {
+    fn add(&mut self, a: &[Value]) {
+        let Value::String(s) = &a[0] else { return };
+        if let Some(e) = self.0.iter_mut().find(|(k, _)| k == s) {
+            e.1 += 1;
+        } else if self.0.len() < 1000 {
+            self.0.push((s.clone(), 1));
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        let Value::String(s) = &a[0] else { return };
+        if let Some(e) = self.0.iter_mut().find(|(k, _)| k == s) {
+            e.1 -= 1;
+        }
+        self.0.retain(|(_, c)| *c > 0);
+    }
+    fn result(&self) -> Value {
+        Value::Map(self.0.iter().map(|(k, c)| (Value::String(k.clone()), Value::Bigint(*c))).collect())
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Stddev {
+    n: f64,
+    sum: f64,
+    sumsq: f64,
+    sample: bool,
+}
+impl Acc for Stddev {
+    fn add(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.n += 1.0;
+            self.sum += x;
+            self.sumsq += x * x;
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.n -= 1.0;
+            self.sum -= x;
+            self.sumsq -= x * x;
+        }
+    }
+    fn result(&self) -> Value {
+        let d = if self.sample { self.n - 1.0 } else { self.n };
+        if d <= 0.0 {
+            return if self.n > 0.0 { Value::Double(0.0) } else { Value::Null };
+        }
+        let var = (self.sumsq - self.sum * self.sum / self.n) / d;
+        Value::Double(var.max(0.0).sqrt())
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+fn int_lit(v: Option<&Value>) -> Option<i64> {
+    v.and_then(|v| v.as_i64())
+}
+
+pub fn registry() -> &'static [AggFn] {
+    static REG: std::sync::OnceLock<Vec<AggFn>> = std::sync::OnceLock::new();
+    REG.get_or_init(|| {
+        vec![
+            AggFn {
+                name: "COUNT",
+                category: "AGGREGATE",
+                description: "Counts records (COUNT(*)) or non-NULL values.",
+                signatures: &["COUNT(*) => BIGINT", "COUNT(val T) => BIGINT"],
+                col_args: 1,
+                undo: true,
+                typer: |_, _| Ok(SqlType::Bigint),
+                make: |t, _, _| Box::new(Count(0, t.is_empty())),
+            },
+            AggFn {
+                name: "SUM",
+                category: "AGGREGATE",
+                description: "Sums values.",
+                signatures: &["SUM(val INT) => INT", "SUM(val BIGINT) => BIGINT", "SUM(val DOUBLE) => DOUBLE", "SUM(val DECIMAL) => DECIMAL"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| {
+                    num(&t[0])?;
+                    Ok(t[0].clone())
+                },
+                make: |t, _, ret| {
+                    let zero = match &t[0] {
+                        SqlType::Integer => Value::Int(0),
+                        SqlType::Bigint => Value::Bigint(0),
+                        SqlType::Double => Value::Double(0.0),
+                        _ => Value::Decimal(Decimal::new(0, decimal_params(ret).map(|p| p.1).unwrap_or(0))),
+                    };
+                    Box::new(Sum { ty: ret.clone(), acc: zero })
+                },
+            },
+            AggFn {
+                name: "AVG",
+                category: "AGGREGATE",
+                description: "Average of values.",
+                signatures: &["AVG(val INT) => DOUBLE", "AVG(val BIGINT) => DOUBLE", "AVG(val DOUBLE) => DOUBLE", "AVG(val DECIMAL) => DECIMAL"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| {
+                    num(&t[0])?;
+                    Ok(match &t[0] {
+                        SqlType::Decimal { .. } => t[0].clone(),
+                        _ => SqlType::Double,
+                    })
+                },
+                make: |t, _, _| Box::new(Avg { sum: 0.0, dsum: None, count: 0, decimal: match &t[0] { SqlType::Decimal { .. } => decimal_params(&t[0]), _ => None } }),
+            },
+            AggFn {
+                name: "MIN",
+                category: "AGGREGATE",
+                description: "Minimum of values.",
+                signatures: &["MIN(val T) => T"],
+                col_args: 1,
+                undo: false,
+                typer: |t, _| if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) { Err(String::new()) } else { Ok(t[0].clone()) },
+                make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
+            },
+            AggFn {
+                name: "MAX",
+                category: "AGGREGATE",
+                description: "Maximum of values.",
+                signatures: &["MAX(val T) => T"],
+                col_args: 1,
+                undo: false,
+                typer: |t, _| if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) { Err(String::new()) } else { Ok(t[0].clone()) },
+                make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
+            },
+            AggFn {
+                name: "LATEST_BY_OFFSET",
+                category: "AGGREGATE",
+                description: "The latest value by offset (NULLs ignored unless ignoreNulls is false).",
+                signatures: &["LATEST_BY_OFFSET(val T) => T", "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T", "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>", "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>"],
+                col_args: 1,
+                undo: false,
+                typer: by_offset_type,
+                make: |_, lits, _| by_offset(true, lits),
+            },
+            AggFn {
+                name: "EARLIEST_BY_OFFSET",
+                category: "AGGREGATE",
+                description: "The earliest value by offset (NULLs ignored unless ignoreNulls is false).",
+                signatures: &["EARLIEST_BY_OFFSET(val T) => T", "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T", "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>", "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>"],
+                col_args: 1,
+                undo: false,
+                typer: by_offset_type,
+                make: |_, lits, _| by_offset(false, lits),
+            },
+            AggFn {
+                name: "COLLECT_LIST",
+                category: "AGGREGATE",
+                description: "All values, as an array.",
+                signatures: &["COLLECT_LIST(val T) => ARRAY<T>"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+                make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
+            },
+            AggFn {
+                name: "COLLECT_SET",
+                category: "AGGREGATE",
+                description: "Distinct values, as an array.",
+                signatures: &["COLLECT_SET(val T) => ARRAY<T>"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+                make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
+            },
+            AggFn {
+                name: "COUNT_DISTINCT",
+                category: "AGGREGATE",
+                description: "Approximate number of distinct values (exact in the sandbox).",
+                signatures: &["COUNT_DISTINCT(val T) => BIGINT"],
+                col_args: 1,
+                undo: false,
+                typer: |_, _| Ok(SqlType::Bigint),
+                make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
+            },
+            AggFn {
+                name: "TOPK",
+                category: "AGGREGATE",
+                description: "The k greatest values.",
+                signatures: &["TOPK(val T, k INT) => ARRAY<T>"],
+                col_args: 1,
+                undo: false,
+                typer: |t, l| if int_lit(l.first()).is_some() { Ok(SqlType::Array(Box::new(t[0].clone()))) } else { Err(String::new()) },
+                make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] }),
+            },
+            AggFn {
+                name: "TOPKDISTINCT",
+                category: "AGGREGATE",
+                description: "The k greatest distinct values.",
+                signatures: &["TOPKDISTINCT(val T, k INT) => ARRAY<T>"],
+                col_args: 1,
+                undo: false,
+                typer: |t, l| if int_lit(l.first()).is_some() { Ok(SqlType::Array(Box::new(t[0].clone()))) } else { Err(String::new()) },
+                make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] }),
+            },
+            AggFn {
+                name: "HISTOGRAM",
+                category: "AGGREGATE",
+                description: "Counts of each distinct string value.",
+                signatures: &["HISTOGRAM(val STRING) => MAP<STRING, BIGINT>"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| if t[0] == SqlType::String { Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint))) } else { Err(String::new()) },
+                make: |_, _, _| Box::new(Histogram(vec![])),
+            },
+            AggFn {
+                name: "STDDEV_SAMP",
+                category: "AGGREGATE",
+                description: "Sample standard deviation.",
+                signatures: &["STDDEV_SAMP(val DOUBLE) => DOUBLE"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+                make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
+            },
+            AggFn {
+                name: "STDDEV_POP",
+                category: "AGGREGATE",
+                description: "Population standard deviation.",
+                signatures: &["STDDEV_POP(val DOUBLE) => DOUBLE"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+                make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
+            },
+        ]
+    })
+}
+
+fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
+    match l.first() {
+        None | Some(Value::Boolean(_)) => Ok(t[0].clone()),
+        Some(Value::Int(_)) | Some(Value::Bigint(_)) => Ok(SqlType::Array(Box::new(t[0].clone()))),
+        _ => Err(String::new()),
+    }
+}
+
+fn by_offset(latest: bool, l: &[Value]) -> Box<dyn Acc> {
+    let (n, ignore) = match (l.first(), l.get(1)) {
+        (Some(Value::Boolean(b)), _) => (None, *b),
+        (Some(n @ (Value::Int(_) | Value::Bigint(_))), b) => (n.as_i64().map(|x| x.max(1) as usize), b.and_then(|b| b.as_bool()).unwrap_or(true)),
+        _ => (None, true),
+    };
+    Box::new(ByOffset { latest, n, ignore_nulls: ignore, vals: vec![] })
+}

@@ -1,0 +1,36 @@
+//! The embedded ksqlDB sandbox: an in-memory, ksqlDB-compatible server (SQL engine + REST API)
+//! so that notebooks run on a machine with no Kafka and no ksqlDB.
+//!
+//! Layout (data flows top to bottom):
+//! - [`sql`]: lexer, AST and parser of ksqlDB statements and expressions.
+//! - [`types`]: SQL values, casts, comparisons, JSON forms.
+//! - [`expr`]: type checking and compilation of expressions into closures (once per query).
+//! - [`functions`]: scalar, aggregate and table functions, with signatures for DESCRIBE FUNCTION.
+//! - [`topics`]: in-memory partitioned logs and the record formats (JSON, KAFKA, DELIMITED).
+//! - [`catalog`]: streams, tables, types and queries metadata.
+//! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
+//! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
+//! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
+
+pub mod sql;
+pub mod types;
+pub mod expr;
+pub mod functions;
+pub mod catalog;
+pub mod engine;
+pub mod topics;
+pub mod server;
+
+pub use server::SandboxHandle;
+
+/// Starts the sandbox server on `listen` (`host:port`; port 0 picks a free port).
+pub async fn start(listen: &str) -> anyhow::Result<SandboxHandle> {
+    server::serve(listen).await
+}
+
+/// Starts the sandbox in this process on a free loopback port (what the kernel does when
+/// no server is configured). The server stops when the handle is dropped.
+pub async fn start_in_process() -> anyhow::Result<SandboxHandle> {
+    server::serve("127.0.0.1:0").await
+}
+pub mod qtt;

@@ -1,0 +1,313 @@
+//! The syntax tree of ksqlDB statements. Identifiers are already normalised: unquoted ones
+//! upper-cased, quoted ones kept as written.
+
+use crate::sandbox::types::SqlType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Stream,
+    Table,
+}
+
+impl SourceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Stream => "STREAM",
+            SourceKind::Table => "TABLE",
+        }
+    }
+    pub fn lower(self) -> &'static str {
+        match self {
+            SourceKind::Stream => "stream",
+            SourceKind::Table => "table",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnConstraint {
+    None,
+    Key,
+    PrimaryKey,
+    /// `HEADERS` (all headers) or `HEADER('k')`.
+    Headers(Option<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: SqlType,
+    pub constraint: ColumnConstraint,
+}
+
+/// A WITH-clause value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropValue {
+    Str(String),
+    Number(String),
+    Bool(bool),
+}
+
+impl PropValue {
+    pub fn as_string(&self) -> String {
+        match self {
+            PropValue::Str(s) | PropValue::Number(s) => s.clone(),
+            PropValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Props(pub Vec<(String, PropValue)>);
+
+impl Props {
+    /// Property by upper-case name.
+    pub fn get(&self, name: &str) -> Option<&PropValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    pub fn get_str(&self, name: &str) -> Option<String> {
+        self.get(name).map(|v| v.as_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Statement {
+    CreateSource {
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        source: bool,
+        name: String,
+        columns: Vec<ColumnDef>,
+        props: Props,
+    },
+    CreateAsSelect {
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        name: String,
+        props: Props,
+        query: Box<Query>,
+    },
+    InsertInto {
+        target: String,
+        props: Props,
+        query: Box<Query>,
+    },
+    InsertValues {
+        target: String,
+        columns: Option<Vec<String>>,
+        values: Vec<Expr>,
+    },
+    Drop {
+        kind: SourceKind,
+        if_exists: bool,
+        name: String,
+        delete_topic: bool,
+    },
+    DropType {
+        if_exists: bool,
+        name: String,
+    },
+    CreateType {
+        if_not_exists: bool,
+        name: String,
+        ty: SqlType,
+    },
+    Terminate {
+        /// None for TERMINATE ALL.
+        id: Option<String>,
+    },
+    Show(Show),
+    Describe {
+        name: String,
+        extended: bool,
+    },
+    DescribeSources {
+        kind: SourceKind,
+        extended: bool,
+    },
+    DescribeFunction(String),
+    ExplainQueryId(String),
+    Explain(Box<Query>),
+    Print {
+        topic: String,
+        from_beginning: bool,
+        interval: Option<u64>,
+        limit: Option<u64>,
+    },
+    Set(String, String),
+    Unset(String),
+    Define(String, String),
+    Undefine(String),
+    Query(Box<Query>),
+    /// Statements the sandbox recognises but does not run (connectors, ASSERT, ALTER, ...).
+    Unsupported(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Streams { extended: bool },
+    Tables { extended: bool },
+    Topics { extended: bool, all: bool },
+    Queries { extended: bool },
+    Properties,
+    Functions,
+    Types,
+    Variables,
+    Connectors,
+}
+
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub select: Vec<SelectItem>,
+    pub from: FromSource,
+    pub joins: Vec<Join>,
+    pub window: Option<WindowSpec>,
+    pub where_: Option<Expr>,
+    pub group_by: Vec<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub having: Option<Expr>,
+    /// EMIT CHANGES: a push query.
+    pub emit_changes: bool,
+    /// EMIT FINAL (suppression of intermediate window results).
+    pub emit_final: bool,
+    pub limit: Option<u64>,
+    /// The text of the whole statement (for SHOW QUERIES, DESCRIBE).
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FromSource {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub source: FromSource,
+    /// WITHIN (before, after) in ms, and the GRACE PERIOD if any.
+    pub within: Option<(u64, u64, Option<u64>)>,
+    pub on: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub enum SelectItem {
+    Star,
+    QualifiedStar(String),
+    Expr { expr: Expr, alias: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    Tumbling,
+    Hopping,
+    Session,
+}
+
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    pub kind: WindowKind,
+    /// SIZE (tumbling/hopping) or the inactivity gap (session), ms.
+    pub size: u64,
+    pub advance: Option<u64>,
+    pub retention: Option<u64>,
+    pub grace: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Int(i32),
+    Bigint(i64),
+    /// Written with a decimal point and no exponent: DECIMAL, as in ksqlDB.
+    Decimal(String),
+    Double(f64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Concat,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Concat => "||",
+            BinOp::Eq => "=",
+            BinOp::Ne => "<>",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "AND",
+            BinOp::Or => "OR",
+        }
+    }
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Lit(Literal),
+    Column { qualifier: Option<String>, name: String },
+    /// `expr->field`
+    Deref(Box<Expr>, String),
+    /// `expr[index]`
+    Subscript(Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    IsNull { expr: Box<Expr>, negated: bool },
+    IsDistinct { left: Box<Expr>, right: Box<Expr>, negated: bool },
+    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<char>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
+    Cast(Box<Expr>, SqlType),
+    /// Function call; `star` for COUNT(*).
+    Call { name: String, args: Vec<Expr>, star: bool, distinct: bool },
+    Lambda { params: Vec<String>, body: Box<Expr> },
+    Array(Vec<Expr>),
+    Map(Vec<(Expr, Expr)>),
+    Struct(Vec<(String, Expr)>),
+    /// `INTERVAL`-free time literals are not in ksqlDB; TIMESTAMP/DATE/TIME 'x' literals are.
+    TypedLit(SqlType, String),
+}
+
+impl Expr {
+    pub fn col(name: &str) -> Expr {
+        Expr::Column { qualifier: None, name: name.to_string() }
+    }
+}
