@@ -6,15 +6,25 @@ use super::settings::{self, ConnectionTarget};
 use anyhow::{bail, Result};
 
 pub async fn run(url: Option<String>) -> Result<()> {
+    // Kept alive until the test is done.
+    let mut sandbox = None;
     let target = match url {
         Some(url) => ConnectionTarget::new(&url, "--url"),
         None => {
             let config = settings::load_config()?;
-            settings::default_target(config.as_ref())?
-                .unwrap_or_else(|| ConnectionTarget::new(settings::DEFAULT_URL, "default (nothing configured)"))
+            match settings::default_target(config.as_ref())? {
+                Some(target) => target,
+                None => {
+                    println!("No server configured (KSQLDB_URL, KSQLDB_PROFILE or a default profile): the kernel would use its embedded sandbox.");
+                    let handle = sandbox.insert(crate::sandbox::start_in_process().await?);
+                    ConnectionTarget::new(handle.url(), super::connect::SANDBOX_SOURCE)
+                }
+            }
         }
     };
-    match test_connection(target).await {
+    let result = test_connection(target).await;
+    drop(sandbox);
+    match result {
         Ok((_, rows)) => {
             let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
             for (key, value) in rows {

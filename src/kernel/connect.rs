@@ -26,7 +26,10 @@ pub async fn scope(kernel: &KsqlKernel, ctx: &ExecuteContext) -> Result<Statemen
     if let Some(scope) = existing {
         return Ok(scope);
     }
-    let target = default_target_for(kernel)?;
+    let target = match default_target_for(kernel)? {
+        Some(target) => target,
+        None => sandbox_target(kernel).await?,
+    };
     let (connection, banner) = connect(target, ctx).await?;
     ctx.display(banner.data, banner.metadata, None).await;
     let state_connection = connection.clone();
@@ -37,17 +40,30 @@ pub async fn scope(kernel: &KsqlKernel, ctx: &ExecuteContext) -> Result<Statemen
     Ok(StatementScope { connection, properties, variables: state.variables.clone(), row_cap: state.row_cap })
 }
 
-/// Where to connect when the user has not said: profile, environment, else localhost.
-pub fn default_target_for(kernel: &KsqlKernel) -> Result<ConnectionTarget, ErrorReport> {
+/// Where to connect when the user has not said: profile or environment; `None` when
+/// nothing is configured (the kernel then uses its embedded sandbox).
+pub fn default_target_for(kernel: &KsqlKernel) -> Result<Option<ConnectionTarget>, ErrorReport> {
     let state = kernel.state();
     if let Some(error) = &state.config_error {
         return Err(ErrorReport::usage("ConfigError", error));
     }
-    match settings::default_target(state.config.as_ref()) {
-        Ok(Some(target)) => Ok(target),
-        Ok(None) => Ok(ConnectionTarget::new(settings::DEFAULT_URL, "default (nothing configured)")),
-        Err(e) => Err(ErrorReport::usage("ConfigError", &format!("{e:#}"))),
+    settings::default_target(state.config.as_ref()).map_err(|e| ErrorReport::usage("ConfigError", &format!("{e:#}")))
+}
+
+pub const SANDBOX_SOURCE: &str = "embedded sandbox (no server configured)";
+
+/// The embedded sandbox, started in this process on first use. The kernel reaches it over
+/// HTTP like any server.
+pub async fn sandbox_target(kernel: &KsqlKernel) -> Result<ConnectionTarget, ErrorReport> {
+    let mut sandbox = kernel.sandbox.lock().await;
+    if sandbox.is_none() {
+        let handle = crate::sandbox::start_in_process()
+            .await
+            .map_err(|e| ErrorReport::usage("SandboxError", &format!("cannot start the embedded sandbox: {e:#}")))?;
+        *sandbox = Some(handle);
     }
+    let url = sandbox.as_ref().map(|h| h.url().to_string()).unwrap_or_default();
+    Ok(ConnectionTarget::new(&url, SANDBOX_SOURCE))
 }
 
 /// Connects to `target` and runs the connectivity test. Returns the connection and a
@@ -84,6 +100,15 @@ pub async fn test_connection(target: ConnectionTarget) -> Result<(Connection, Ve
         ("TLS".to_string(), target.describe_tls()),
         ("Configured by".to_string(), target.source.clone()),
     ];
+    if target.source == SANDBOX_SOURCE {
+        rows.push((
+            "Note".into(),
+            "This is the kernel's embedded sandbox: an in-memory ksqlDB-compatible server, not a Kafka cluster. \
+             Nothing is persisted; it ends with the kernel. To use a real server: %connect URL, the KSQLDB_URL \
+             environment variable, or a profile in the config file."
+                .into(),
+        ));
+    }
     if target.url.contains(".confluent.cloud") && matches!(target.credentials, Credentials::None) {
         rows.push(("Note".into(), "Confluent Cloud needs a ksqlDB API key and secret (%connect URL --api-key KEY --prompt)".into()));
     }
@@ -126,6 +151,12 @@ fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
 /// Runs `%connect`: parses the line, asks for the password when needed, connects, and on
 /// success makes it the session's connection.
 pub async fn connect_magic(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    if args.trim().eq_ignore_ascii_case("sandbox") {
+        let target = sandbox_target(kernel).await?;
+        let (connection, banner) = connect(target, ctx).await?;
+        kernel.state().connection = Some(connection);
+        return Ok(vec![banner]);
+    }
     let request = {
         let state = kernel.state();
         settings::parse_connect(args, state.config.as_ref()).map_err(|e| ErrorReport::usage("UsageError", &format!("{e:#}")))?

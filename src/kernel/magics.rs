@@ -14,7 +14,7 @@ use crate::render::MimeBundle;
 
 /// Name, arguments, what it does: the source of `%help` and of magic completion.
 pub const MAGICS: &[(&str, &str, &str)] = &[
-    ("connect", "URL|PROFILE [options]", "Connect to a ksqlDB server (or a profile of the config file) and test the connection."),
+    ("connect", "URL|PROFILE|sandbox [options]", "Connect to a ksqlDB server (or a profile of the config file, or the embedded sandbox) and test the connection."),
     ("session", "", "Show the server, its version, authentication (secrets masked), properties and variables."),
     ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
     ("push", "[--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout S] [--idle S] [--background] [--newest-first]",

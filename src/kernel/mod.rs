@@ -32,6 +32,8 @@ pub struct KsqlKernel {
     state: Arc<Mutex<SessionState>>,
     /// The push queries this kernel runs, foreground and background.
     pub(crate) live: live::registry::LiveQueries,
+    /// The embedded sandbox, started on first use when no server is configured.
+    pub(crate) sandbox: Arc<tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>>,
 }
 
 impl Default for KsqlKernel {
@@ -50,6 +52,7 @@ impl KsqlKernel {
         Self {
             state: Arc::new(Mutex::new(SessionState::new(config, config_error))),
             live: live::registry::LiveQueries::default(),
+            sandbox: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 

@@ -1,0 +1,60 @@
+"""With no server configured the kernel uses its embedded sandbox: the ksqlDB quickstart
+runs in a fresh kernel, with the same client code as against real servers."""
+import os
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+import harness
+from harness import collect, execute, texts
+from ksql_helpers import settled
+
+
+@pytest.fixture
+def sandbox_kernel():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSQLDB_") or k == "KSQLDB_KERNEL_CONFIG"}
+    km, kc = start_new_kernel(kernel_name=harness.KERNEL_NAME, env=env, startup_timeout=30)
+    yield kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def ok(kc, code, timeout=30):
+    reply, outputs = execute(kc, code, timeout=timeout)
+    assert reply["content"]["status"] == "ok", texts(outputs)
+    return outputs
+
+
+def test_quickstart_runs_in_the_sandbox(sandbox_kernel):
+    kc = sandbox_kernel
+    banner = texts(ok(kc, "SHOW STREAMS;"))
+    assert "embedded sandbox" in banner and "not a Kafka cluster" in banner
+    ok(kc, """CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE)
+              WITH (kafka_topic='locations', value_format='json', partitions=1);""")
+    ok(kc, """CREATE TABLE currentLocation AS
+                SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, LATEST_BY_OFFSET(longitude) AS lo
+                FROM riderlocations GROUP BY profileId EMIT CHANGES;""")
+    # A background push query, then inserts below it: the live table fills in place.
+    push_id = kc.execute("%push --background --interval 100\n"
+                         "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 EMIT CHANGES;")
+    assert kc.get_shell_msg(timeout=30)["content"]["status"] == "ok"
+    first = collect(kc, push_id)
+    ok(kc, """INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('c2309eec', 37.7877, -122.4205);
+              INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('18f4ea86', 37.3903, -122.0643);
+              INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('4ab5cbad', 37.3952, -122.0813);
+              INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('8b6eae59', 37.3944, -122.0813);
+              INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('4a7c7b41', 37.4049, -122.0822);
+              INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('4ddad000', 37.7857, -122.4011);""")
+    deadline = time.monotonic() + 10
+    last = ""
+    while time.monotonic() < deadline and not all(p in last for p in ("4ab5cbad", "8b6eae59", "4a7c7b41")):
+        msg = kc.get_iopub_msg(timeout=10)
+        if msg["msg_type"] == "update_display_data" and msg["parent_header"]["msg_id"] == push_id:
+            last = msg["content"]["data"]["text/plain"]
+    assert all(p in last for p in ("4ab5cbad", "8b6eae59", "4a7c7b41")), last
+    assert "c2309eec" not in last  # more than 5 miles away
+    ok(kc, "%stop all")
+    pull = ok(kc, "SELECT * FROM currentLocation WHERE profileId = '4ab5cbad';")
+    doc = [m["content"]["data"]["application/json"] for m in settled(pull) if "application/json" in m["content"].get("data", {})][0]
+    assert doc["rows"] == [["4ab5cbad", 37.3952, -122.0813]]
