@@ -94,7 +94,12 @@ impl LanguageKernel for KsqlKernel {
         if let Some(cell_id) = ctx.cell_id() {
             self.live.stop_cell(cell_id).await;
         }
-        execute::run_cell(self, &request, &ctx).await
+        self.live.set_current(Some(ctx.clone()));
+        let outcome = execute::run_cell(self, &request, &ctx).await;
+        // Background views show their latest frame to this cell before it goes idle.
+        self.live.flush_background().await;
+        self.live.set_current(None);
+        outcome
     }
 
     async fn interrupt(&self, execution_running: bool) {

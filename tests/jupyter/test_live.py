@@ -249,3 +249,25 @@ def test_headless_runs_end_a_push_query_without_limit(fake_server, monkeypatch):
     text = nb.cells[1].outputs[0]["data"]["text/plain"]
     assert "no row for 10 s" in text and ">a<" in nb.cells[1].outputs[0]["data"]["text/html"]
     assert fake_server.active_queries() == []
+
+
+def test_headless_run_keeps_background_views_current(fake_server, monkeypatch):
+    """nbclient listens only to the running cell: background views also send their frames
+    to it (same display id), so the saved notebook holds the background view's last state."""
+    rows = [[f"k{i}", i] for i in range(5)]
+    fake_server.set_scenario({
+        "statements": [{"match": "SHOW STREAMS", "entities": [{"@type": "streams", "streams": []}], "delay_ms": 1200}],
+        "queries": [push_query("SELECT * FROM bgnb EMIT CHANGES", rows, interval_ms=100)]})
+    monkeypatch.setenv("KSQLDB_URL", fake_server.url)
+    nb = new_notebook(cells=[
+        new_code_cell("%push --background --interval 100\nSELECT * FROM bgnb EMIT CHANGES;"),
+        new_code_cell("SHOW STREAMS;"),  # takes 1.2 s: the rows arrive meanwhile
+        new_code_cell("%stop all"),
+    ])
+    NotebookClient(nb, kernel_name=harness.KERNEL_NAME, timeout=60, startup_timeout=30).execute()
+    view = [o for o in nb.cells[0].outputs if o["output_type"] == "display_data" and ">k0<" in o["data"].get("text/html", "") or "stopped by user" in o.get("data", {}).get("text/plain", "")]
+    assert view, nb.cells[0].outputs
+    final = view[-1]["data"]
+    assert "stopped by user" in final["text/plain"]
+    assert all(f">k{i}<" in final["text/html"] for i in range(5))
+    assert not any("stopped by user" in o.get("data", {}).get("text/plain", "") for o in nb.cells[2].outputs if o["output_type"] == "display_data")

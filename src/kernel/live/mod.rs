@@ -70,13 +70,14 @@ pub async fn run_push(
     let view = LiveView::new(mode, columns, keys, options.rows, options.newest_first, source_is_table);
 
     let registration = live.register(cell_id, sql, options.background);
+    let registry = live.clone();
     if let Ok(mut id) = registration.stats.query_id.lock() {
         *id = stream.header().closeable_id().map(str::to_string);
     }
     let display_id = uuid::Uuid::new_v4().to_string();
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let mut runner = LiveRunner { stream: Some(stream), view, ctx: ctx.clone(), display_id, options, notes, registration, started: Instant::now() };
+    let mut runner = LiveRunner { registry, stream: Some(stream), view, ctx: ctx.clone(), display_id, options, notes, registration, started: Instant::now() };
 
     if runner.options.background {
         let number = runner.registration.number;
@@ -98,6 +99,7 @@ pub async fn run_push(
 }
 
 struct LiveRunner {
+    registry: LiveQueries,
     /// `None` once closed.
     stream: Option<QueryStream>,
     view: LiveView,
@@ -150,6 +152,11 @@ impl LiveRunner {
                         }
                         continue;
                     }
+                    Some(done) = self.registration.flush.recv() => {
+                        self.update("● running").await;
+                        let _ = done.send(());
+                        continue;
+                    }
                     event = next_event(&mut self.stream) => event,
                 },
             };
@@ -197,6 +204,7 @@ impl LiveRunner {
         };
         frame.state = Some(ending.describe());
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
+        self.mirror(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
         if let LiveEnding::Failed(error) = &ending {
@@ -210,8 +218,18 @@ impl LiveRunner {
 
     async fn update(&mut self, state: &str) {
         let bundle = self.frame(state, true, false);
+        self.mirror(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
+    }
+
+    /// Also sends the frame parented to the cell running now (if another one), so clients
+    /// that only listen to the running cell (nbclient) keep this display current.
+    async fn mirror(&mut self, bundle: &MimeBundle) {
+        let Some(current) = self.registry.current() else { return };
+        if current.parent_msg_id() != self.ctx.parent_msg_id() {
+            current.update_display(bundle.data.clone(), bundle.metadata.clone(), &self.display_id).await;
+        }
     }
 
     fn frame(&self, state: &str, highlight: bool, include_json: bool) -> MimeBundle {

@@ -2,10 +2,15 @@
 //! stopped by `%stop`, by re-running their cell, by an interrupt while no cell runs, and all
 //! of them at shutdown, so that no query outlives its kernel.
 
+use crate::jupyter::ExecuteContext;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+
+/// Asks a running query to render its current frame now (answered when sent).
+pub type FlushRequest = oneshot::Sender<()>;
 
 /// Live counters shared between a running query and the registry.
 #[derive(Default)]
@@ -24,6 +29,7 @@ struct Entry {
     stats: Arc<QueryStats>,
     stop: CancellationToken,
     finished: CancellationToken,
+    flush: mpsc::Sender<FlushRequest>,
 }
 
 /// A handle for the running query to report progress and its end.
@@ -31,6 +37,8 @@ pub struct Registration {
     pub number: u64,
     pub stop: CancellationToken,
     pub stats: Arc<QueryStats>,
+    /// Flush requests from the registry (end of another cell): render the frame now.
+    pub flush: mpsc::Receiver<FlushRequest>,
     finished: CancellationToken,
     registry: LiveQueries,
 }
@@ -57,6 +65,10 @@ pub struct QuerySummary {
 pub struct LiveQueries {
     entries: Arc<Mutex<Vec<Entry>>>,
     next: Arc<AtomicU64>,
+    /// The cell executing right now, if any. Background views also send their frames to it:
+    /// headless clients (nbclient) only listen to the running cell, and update every output
+    /// with the display id, so the earlier cell's saved output stays current.
+    current: Arc<Mutex<Option<ExecuteContext>>>,
 }
 
 impl LiveQueries {
@@ -69,6 +81,7 @@ impl LiveQueries {
         let stats = Arc::new(QueryStats::default());
         let stop = CancellationToken::new();
         let finished = CancellationToken::new();
+        let (flush_tx, flush) = mpsc::channel(4);
         self.lock().push(Entry {
             number,
             cell_id,
@@ -78,12 +91,43 @@ impl LiveQueries {
             stats: stats.clone(),
             stop: stop.clone(),
             finished: finished.clone(),
+            flush: flush_tx,
         });
-        Registration { number, stop, stats, finished, registry: self.clone() }
+        Registration { number, stop, stats, flush, finished, registry: self.clone() }
     }
 
     fn remove(&self, number: u64) {
         self.lock().retain(|e| e.number != number);
+    }
+
+    pub fn set_current(&self, ctx: Option<ExecuteContext>) {
+        if let Ok(mut current) = self.current.lock() {
+            *current = ctx;
+        }
+    }
+
+    pub fn current(&self) -> Option<ExecuteContext> {
+        self.current.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// Has every background query render its current frame (to its own cell and to the
+    /// running one), and waits for that, briefly.
+    pub async fn flush_background(&self) {
+        let senders: Vec<mpsc::Sender<FlushRequest>> =
+            self.lock().iter().filter(|e| e.background).map(|e| e.flush.clone()).collect();
+        let mut acks = Vec::new();
+        for sender in senders {
+            let (tx, rx) = oneshot::channel();
+            if sender.try_send(tx).is_ok() {
+                acks.push(rx);
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            for ack in acks {
+                let _ = ack.await;
+            }
+        })
+        .await;
     }
 
     pub fn list(&self) -> Vec<QuerySummary> {
