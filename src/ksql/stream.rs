@@ -248,6 +248,22 @@ struct RowWire {
     tombstone: Option<bool>,
 }
 
+/// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
+/// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
+/// fields, other spacing) returns `None` and takes the general path.
+fn fast_row(bytes: &[u8]) -> Option<Row> {
+    let inner = bytes.strip_prefix(br#"{"row":{"columns":"#)?.strip_suffix(b"}}")?;
+    let (array, tombstone) = match inner.strip_suffix(br#","tombstone":true"#) {
+        Some(array) => (array, true),
+        None => (inner, false),
+    };
+    if array.first() != Some(&b'[') || array.last() != Some(&b']') {
+        return None;
+    }
+    let values = serde_json::from_slice::<Vec<Value>>(array).ok()?;
+    Some(Row { values, tombstone })
+}
+
 fn id_text(v: Option<Value>) -> Option<String> {
     match v {
         Some(Value::String(s)) => Some(s),
@@ -283,6 +299,12 @@ impl JsonArrayRowParser {
 
     /// Handles one element; returns false when the stream is over.
     fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        if self.header_seen {
+            if let Some(row) = fast_row(bytes) {
+                out.push(QueryEvent::Row(row));
+                return true;
+            }
+        }
         let wire: StreamedRowWire = match serde_json::from_slice(bytes) {
             Ok(w) => w,
             Err(e) => {

@@ -348,3 +348,26 @@ fn garbage_element_in_an_open_push_stream_is_reported_without_waiting_for_the_en
     let events = parse_all_ways(json_array, pretty);
     assert!(matches!(events[1], QueryEvent::Row(_)), "{events:?}");
 }
+
+#[test]
+fn fast_row_path_agrees_with_the_general_parser() {
+    // Shapes the fast path takes, and near misses it must leave to the general parser.
+    let elements: &[&[u8]] = &[
+        br#"{"row":{"columns":[1,"a",4.50,null]}}"#,
+        br#"{"row":{"columns":["k",null],"tombstone":true}}"#,
+        br#"{"row":{"columns":[[1,2],{"A":"]}"}]}}"#,
+        br#"{"row":{"columns":[1]},"sourceHost":"h:8088"}"#,
+        br#"{"row": {"columns": [1]}}"#,
+        br#"{"row":{"columns":[1],"tombstone":false}}"#,
+    ];
+    for element in elements {
+        let body = [&br#"[{"header":{"queryId":"q","schema":"`N` INTEGER"}},"#[..], element, b"]"].concat();
+        let events = parse_all_ways(json_array, &body);
+        let general: StreamedRowWire = serde_json::from_slice(element).unwrap();
+        let expected = general.row.unwrap();
+        let got = row(&events[1]);
+        assert_eq!(got.values, expected.columns.unwrap(), "{}", String::from_utf8_lossy(element));
+        assert_eq!(got.tombstone, expected.tombstone.unwrap_or(false), "{}", String::from_utf8_lossy(element));
+    }
+    assert_eq!(row(&parse_all_ways(json_array, br#"[{"header":{"queryId":"q","schema":"`N` DECIMAL(3, 2)"}},{"row":{"columns":[4.50]}}]"#)[1]).values[0].to_string(), "4.50");
+}
