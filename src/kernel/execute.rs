@@ -26,7 +26,11 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             "the cell ends inside a string, a quoted identifier or a /* comment */",
         ));
     }
-    kernel.state().cell_push_options = Default::default();
+    {
+        let mut state = kernel.state();
+        state.cell_push_options = Default::default();
+        state.cell_chart = None;
+    }
     let count = split.items.len();
     let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
     let mut statement_number = 0;
@@ -120,14 +124,16 @@ pub fn run_statement<'a>(
             StatementKind::Select { push: true } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                let options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                let mut options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                options.chart = kernel.state().cell_chart.clone();
                 let cell_id = ctx.cell_id().map(str::to_string);
                 live::run_push(&kernel.live, &scope, &sql, options, ctx, cell_id).await
             }
             StatementKind::Select { push: false } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                query::run_select(&scope, &sql, false, ctx).await
+                let chart = kernel.state().cell_chart.clone();
+                query::run_select(&scope, &sql, false, chart.as_ref(), ctx).await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;
