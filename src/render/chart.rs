@@ -6,7 +6,7 @@
 //! JupyterLab picks the richest MIME type by rank, and ranks `text/html` (50) above
 //! Vega-Lite (57): a bundle with both would show the table, never the chart. So a chart's
 //! bundle keeps `text/plain` (the aligned text table, with the status line of a live view)
-//! and `application/json` as its fallbacks and drops `text/html`.
+//! and `application/vnd.ksqldb+json` as its fallbacks and drops `text/html`.
 
 use super::MimeBundle;
 use crate::ksql::schema::{Column, SqlType};
@@ -210,7 +210,7 @@ pub fn vega_lite(spec: &ChartSpec, columns: &[Column], rows: &[&[Value]], subtit
 }
 
 /// Turns a result's bundle into a chart's: the Vega-Lite spec, with `text/plain` and
-/// `application/json` kept as fallbacks and `text/html` dropped (see the module docs).
+/// `application/vnd.ksqldb+json` kept as fallbacks and `text/html` dropped (see the module docs).
 pub fn with_chart(mut bundle: MimeBundle, chart: Value) -> MimeBundle {
     bundle.data.remove("text/html");
     bundle.data.insert(VEGA_LITE_MIME.to_string(), chart);
@@ -340,11 +340,11 @@ mod tests {
 
     #[test]
     fn chart_bundle_keeps_text_fallbacks() {
-        let b = MimeBundle::plain("table").with("text/html", json!("<table></table>")).with("application/json", json!({"rows": []}));
+        let b = MimeBundle::plain("table").with("text/html", json!("<table></table>")).with(crate::render::JSON_MIME, json!({"rows": []}));
         let b = with_chart(b, json!({"mark": "bar"}));
         assert!(b.data.contains_key(VEGA_LITE_MIME));
         assert!(b.data.contains_key("text/plain"));
-        assert!(b.data.contains_key("application/json"));
+        assert!(b.data.contains_key("application/vnd.ksqldb+json"));
         assert!(!b.data.contains_key("text/html"));
     }
 }

@@ -38,7 +38,7 @@ def test_pull_result_as_chart(live_kernel):
     # Fallbacks for front ends without Vega-Lite; JupyterLab ranks text/html above Vega-Lite,
     # so the HTML table is not in the chart's bundle.
     assert "TOTAL" in bundle["text/plain"] and "12.50" in bundle["text/plain"]
-    assert bundle["application/json"]["rows"][0][0] == "a"
+    assert bundle["application/vnd.ksqldb+json"]["rows"][0][0] == "a"
     assert "text/html" not in bundle
     # The next cell has no chart.
     reply, outputs = execute(kc, "SELECT * FROM totals;")
@@ -65,7 +65,7 @@ def test_push_chart_updates_in_place(live_kernel):
     final = ups[-1]["content"]["data"]
     assert "Query Completed" in final[VEGA]["title"]["subtitle"]
     assert final[VEGA]["data"]["values"][-1]["N"] == 11
-    assert final["application/json"]["total_rows"] == 12
+    assert final["application/vnd.ksqldb+json"]["total_rows"] == 12
 
 
 def test_chart_errors_are_clear(live_kernel):
