@@ -48,6 +48,10 @@ class JupyterServer:
             folder.mkdir(parents=True, exist_ok=True)
             full[name] = str(folder)
         full["JUPYTERLAB_SETTINGS_DIR"] = str(home / "lab-settings")
+        # No "Would you like to get notified about official Jupyter news?" toast over the cells.
+        notification = home / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
         full["JUPYTERLAB_WORKSPACES_DIR"] = str(home / "lab-workspaces")
         self.log = open(home / "jupyter-server.log", "w")
         jupyter = Path(sys.executable).with_name("jupyter")
@@ -92,12 +96,17 @@ def write_notebook(root: Path, name: str, cells) -> str:
     return name
 
 
-def wait_kernel_idle(page, timeout=60_000):
-    """The notebook's kernel is connected and idle (the status bar says `… | Idle`), plus a
-    moment: right after that, Shift+Enter can still be lost."""
+def wait_kernel_idle(page, timeout=60_000, notebook7=False):
+    """The notebook's kernel is connected and idle (JupyterLab's status bar says `… | Idle`;
+    Notebook 7 has no status bar: its toolbar's execution indicator), plus a moment: right
+    after that, Shift+Enter can still be lost."""
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=timeout)
-    page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=timeout)
-    page.wait_for_timeout(800)
+    if notebook7:
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+        page.wait_for_timeout(1500)
+    else:
+        page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=timeout)
+        page.wait_for_timeout(800)
 
 
 def cell(page, index):

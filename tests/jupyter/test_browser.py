@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import browser
@@ -38,7 +39,9 @@ def lab(fake_server):
     home = Path(tempfile.mkdtemp(prefix="ksqldb-lab-"))
     root = home / "notebooks"
     root.mkdir()
-    shutil.copy(harness.ROOT / "notebooks" / "01-getting-started.ipynb", root)
+    nb = nbformat.read(harness.ROOT / "notebooks" / "01-getting-started.ipynb", as_version=4)
+    nb.metadata.kernelspec.name = harness.KERNEL_NAME  # the kernelspec under test
+    nbformat.write(nb, root / "01-getting-started.ipynb")
     server = browser.JupyterServer(root, {"KSQLDB_URL": fake_server.url}, home)
     yield server
     server.stop()
@@ -54,10 +57,13 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium):
+def page(chromium, request):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     p = context.new_page()
     yield p
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        browser.screenshot(p, f"FAILED-{request.node.name}.png")
     context.close()
 
 
@@ -134,12 +140,12 @@ def test_chart_renders_vega_lite(lab, fake_server, page):
         "%chart bar x=ID y=N\n" + CLICKS_SQL,
     ])
     browser.run_cell(page, 1)
-    chart = browser.outputs(page, 1).locator(".jp-RenderedVegaLite")
+    chart = browser.cell(page, 1).locator(".jp-OutputArea-output.jp-RenderedVegaLite")
     expect(chart.locator("svg, canvas").first).to_be_visible(timeout=30_000)
     browser.screenshot(page, "lab-chart-pull.png", browser.cell(page, 1))
     browser.run_cell(page, 2)
     out = browser.outputs(page, 2)
-    expect(out.locator(".jp-RenderedVegaLite svg, .jp-RenderedVegaLite canvas").first).to_be_visible(timeout=30_000)
+    expect(browser.cell(page, 2).locator(".jp-RenderedVegaLite").locator("svg, canvas").first).to_be_visible(timeout=30_000)
     # The live chart updates in place: still one output once the query completed.
     expect(browser.cell(page, 2).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=30_000)
     assert out.count() == 1
@@ -200,7 +206,7 @@ def test_getting_started_runs_in_notebook7(lab, fake_server, page):
     notebook; every code cell gets an execution count and output, and none fails."""
     set_scenario(fake_server, default_scenario())
     page.goto(lab.notebook7_url("01-getting-started.ipynb"))
-    browser.wait_kernel_idle(page)
+    browser.wait_kernel_idle(page, notebook7=True)
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
     code_cells = page.locator(".jp-Notebook .jp-CodeCell")
