@@ -95,7 +95,7 @@ def test_live_push_query_updates_one_output_in_place(lab, fake_server, page):
                 continue
             if not states or states[-1] != rows:
                 states.append(rows)
-            if len(states) == 3:
+            if len(states) == 5:
                 browser.screenshot(page, "lab-live-push-running.png", browser.cell(page, 1))
             if "Query Completed" in status:
                 break
