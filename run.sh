@@ -17,7 +17,7 @@ venv() {
 case "${1:-}" in
 lab)
     cargo build --release --bin ksqldb-kernel
-    venv jupyterlab
+    venv jupyterlab==4.6.6   # the version the browser tests pin (tests/requirements.txt)
     VIRTUAL_ENV="$VENV" ./target/release/ksqldb-kernel install --sys-prefix
     exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" "${@:2}"
     ;;

@@ -80,8 +80,8 @@ def kernel_run(url, seconds):
             for mark in (1_000_000, 10_000_000):
                 if rows >= mark and mark not in rss_at:
                     rss_at[mark] = rss
-            if "application/json" in msg["content"]["data"]:
-                final = msg["content"]["data"]["application/json"]
+            if "application/vnd.ksqldb+json" in msg["content"]["data"]:
+                final = msg["content"]["data"]["application/vnd.ksqldb+json"]
         elif kind == "status" and msg["content"]["execution_state"] == "idle":
             break
     elapsed = samples[-1][0]

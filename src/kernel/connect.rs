@@ -1,16 +1,17 @@
 //! Connecting: resolving the target, the connectivity test (server version, cluster id,
 //! status, health) and the connection banner.
 
-use super::execute::{report_ksql_error, with_interrupt};
+use super::execute::report_ksql_error;
 use super::session::{Connection, StatementScope};
 use super::settings::{self, ConnectionTarget, Credentials, Secret};
 use super::KsqlKernel;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::{KsqlClient, KsqlError};
 use crate::render::error::ErrorReport;
-use crate::render::messages::render_key_values;
+use crate::render::messages::{render_key_values, render_status, Kind};
 use crate::render::MimeBundle;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The connection and session values for one statement. Connects first if needed, showing
 /// the connection banner as an output of its own.
@@ -69,8 +70,52 @@ pub async fn sandbox_target(kernel: &KsqlKernel) -> Result<ConnectionTarget, Err
 /// Connects to `target` and runs the connectivity test. Returns the connection and a
 /// banner describing the server. The user can interrupt a slow attempt.
 pub async fn connect(target: ConnectionTarget, ctx: &ExecuteContext) -> Result<(Connection, MimeBundle), ErrorReport> {
-    let (connection, rows) = with_interrupt(ctx, test_connection(target)).await??;
+    let url = target.url.clone();
+    let (connection, rows) = with_progress(ctx, &url, test_connection(target)).await??;
     Ok((connection, render_key_values(Some("Connected to ksqlDB"), &rows)))
+}
+
+/// A connection attempt that takes longer than this shows a status line.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+/// Awaits a connection attempt (unless the user interrupts). After [`PROGRESS_AFTER`] it
+/// shows "Connecting to URL… (n s)", updated in place every second, and at the end says how
+/// the attempt went.
+async fn with_progress<T>(
+    ctx: &ExecuteContext,
+    url: &str,
+    work: impl std::future::Future<Output = Result<T, ErrorReport>>,
+) -> Result<Result<T, ErrorReport>, ErrorReport> {
+    let started = tokio::time::Instant::now();
+    let mut ticker = tokio::time::interval_at(started + PROGRESS_AFTER, Duration::from_secs(1));
+    let display_id = uuid::Uuid::new_v4().to_string();
+    let mut shown = false;
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break Ok(result),
+            _ = ctx.cancellation().cancelled() => break Err(ErrorReport::interrupted("the statement was interrupted")),
+            _ = ticker.tick() => {
+                let bundle = render_status(&format!("Connecting to {url}… ({} s)", started.elapsed().as_secs()), Kind::Info);
+                if shown {
+                    ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
+                } else {
+                    ctx.display(bundle.data, bundle.metadata, Some(&display_id)).await;
+                    shown = true;
+                }
+            }
+        }
+    };
+    if shown {
+        let took = crate::render::results::format_duration(started.elapsed());
+        let bundle = match &result {
+            Ok(Ok(_)) => render_status(&format!("Connected to {url} after {took}."), Kind::Success),
+            Ok(Err(_)) => render_status(&format!("Could not connect to {url} (gave up after {took})."), Kind::Warning),
+            Err(_) => render_status(&format!("Connecting to {url}: stopped by the user after {took}."), Kind::Warning),
+        };
+        ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
+    }
+    result
 }
 
 /// The connectivity test: GET /info (version, cluster id, status) and /healthcheck.

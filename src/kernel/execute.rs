@@ -26,7 +26,11 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             "the cell ends inside a string, a quoted identifier or a /* comment */",
         ));
     }
-    kernel.state().cell_push_options = Default::default();
+    {
+        let mut state = kernel.state();
+        state.cell_push_options = Default::default();
+        state.cell_chart = None;
+    }
     let count = split.items.len();
     let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
     let mut statement_number = 0;
@@ -120,14 +124,16 @@ pub fn run_statement<'a>(
             StatementKind::Select { push: true } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                let options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                let mut options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                options.chart = kernel.state().cell_chart.clone();
                 let cell_id = ctx.cell_id().map(str::to_string);
                 live::run_push(&kernel.live, &scope, &sql, options, ctx, cell_id).await
             }
             StatementKind::Select { push: false } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                query::run_select(&scope, &sql, false, ctx).await
+                let chart = kernel.state().cell_chart.clone();
+                query::run_select(&scope, &sql, false, chart.as_ref(), ctx).await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;
@@ -230,14 +236,21 @@ async fn run_script(kernel: &KsqlKernel, path: &str, ctx: &ExecuteContext, depth
         })
         .collect();
     let total = statements.len();
-    let mut bundles = vec![render_status(&format!("Running {total} statements from '{path}'."), Kind::Info)];
+    // One status line that updates in place while the statements run.
+    let progress = ScriptProgress::start(ctx, path, total).await;
+    let mut bundles = Vec::new();
     for (i, statement) in statements.iter().enumerate() {
         if ctx.is_cancelled() {
+            progress.finish(ctx, &format!("RUN SCRIPT '{path}': stopped after {i} of {total} statements"), Kind::Warning).await;
             return Err(ErrorReport::interrupted(&format!("RUN SCRIPT '{path}' stopped after {i} of {total} statements")));
         }
+        progress.step(ctx, i, &statement.text).await;
         match run_statement(kernel, &statement.text, ctx, depth + 1).await {
             Ok(mut out) => bundles.append(&mut out),
             Err(report) => {
+                progress
+                    .finish(ctx, &format!("RUN SCRIPT '{path}': statement {} of {total} failed", i + 1), Kind::Warning)
+                    .await;
                 // Show what ran before the failure, then the failure.
                 for bundle in bundles {
                     ctx.display(bundle.data, bundle.metadata, None).await;
@@ -250,7 +263,62 @@ async fn run_script(kernel: &KsqlKernel, path: &str, ctx: &ExecuteContext, depth
             }
         }
     }
+    let elapsed = crate::render::results::format_duration(progress.started.elapsed());
+    progress.finish(ctx, &format!("RUN SCRIPT '{path}': ran {total} statements in {elapsed}."), Kind::Success).await;
     Ok(bundles)
+}
+
+/// The status line of a RUN SCRIPT: a display_data with a display_id, then
+/// update_display_data as statements start (at most one update per 200 ms) and at the end.
+struct ScriptProgress {
+    display_id: String,
+    path: String,
+    total: usize,
+    started: std::time::Instant,
+    last_update: std::sync::Mutex<std::time::Instant>,
+}
+
+impl ScriptProgress {
+    const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+    async fn start(ctx: &ExecuteContext, path: &str, total: usize) -> ScriptProgress {
+        let progress = ScriptProgress {
+            display_id: uuid::Uuid::new_v4().to_string(),
+            path: path.to_string(),
+            total,
+            started: std::time::Instant::now(),
+            last_update: std::sync::Mutex::new(std::time::Instant::now()),
+        };
+        let bundle = render_status(&format!("RUN SCRIPT '{path}': {total} statements to run…"), Kind::Info);
+        ctx.display(bundle.data, bundle.metadata, Some(&progress.display_id)).await;
+        progress
+    }
+
+    /// Statement `index` (0-based) is starting.
+    async fn step(&self, ctx: &ExecuteContext, index: usize, text: &str) {
+        {
+            let mut last = self.last_update.lock().unwrap_or_else(|p| p.into_inner());
+            if index > 0 && last.elapsed() < Self::MIN_INTERVAL {
+                return;
+            }
+            *last = std::time::Instant::now();
+        }
+        let first_line: String = text.lines().next().unwrap_or("").chars().take(80).collect();
+        let elapsed = crate::render::results::format_duration(self.started.elapsed());
+        let message = format!(
+            "RUN SCRIPT '{}': statement {} of {} ({elapsed}): {first_line}",
+            self.path,
+            index + 1,
+            self.total
+        );
+        let bundle = render_status(&message, Kind::Info);
+        ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+    }
+
+    async fn finish(&self, ctx: &ExecuteContext, message: &str, kind: Kind) {
+        let bundle = render_status(message, kind);
+        ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+    }
 }
 
 fn variables_table(variables: &BTreeMap<String, String>) -> MimeBundle {

@@ -2,11 +2,12 @@
 
 use super::connect::connect_magic;
 use super::session::DEFAULT_ROW_CAP;
-use super::settings::{config_path, CONNECT_USAGE};
+use super::settings::{config_path, shell_words, CONNECT_USAGE};
 use super::splitter::MagicLine;
 use super::live::options::PushOptions;
 use super::KsqlKernel;
 use crate::jupyter::ExecuteContext;
+use crate::render::chart::{ChartSpec, CHART_USAGE};
 use crate::render::error::ErrorReport;
 use crate::render::messages::{render_key_values, render_status, Kind};
 use crate::render::table::simple_table;
@@ -19,6 +20,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
     ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
     ("push", "[--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout S] [--idle S] [--background] [--newest-first]",
      "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
+    ("chart", "line|bar|area|point x=COLUMN y=COLUMN [color=COLUMN] [title=\"TEXT\"]",
+     "Draw the query results of the statements that follow in this cell as a Vega-Lite chart (push queries: updated in place)."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
     ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
     ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
@@ -40,6 +43,12 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
         "push" | "live" => {
             let options = PushOptions::parse(&magic.args).map_err(|e| ErrorReport::usage("UsageError", &e))?;
             kernel.state().cell_push_options = options;
+            Ok(vec![])
+        }
+        "chart" => {
+            let words = shell_words(&magic.args).map_err(|e| ErrorReport::usage("UsageError", &format!("{e}\nusage: {CHART_USAGE}")))?;
+            let chart = ChartSpec::from_words(words).map_err(|e| ErrorReport::usage("UsageError", &e))?;
+            kernel.state().cell_chart = Some(chart);
             Ok(vec![])
         }
         "queries" => Ok(vec![queries(kernel)]),

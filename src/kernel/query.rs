@@ -5,6 +5,7 @@ use super::execute::{report_ksql_error, request_context, with_interrupt};
 use super::session::StatementScope;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
+use crate::render::chart::{vega_lite, with_chart, ChartSpec};
 use crate::render::error::ErrorReport;
 use crate::render::results::{render_print, render_query_result, ResultSummary};
 use crate::render::MimeBundle;
@@ -18,7 +19,13 @@ enum Ending {
     Failed(ErrorReport),
 }
 
-pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+pub async fn run_select(
+    scope: &StatementScope,
+    sql: &str,
+    push: bool,
+    chart: Option<&ChartSpec>,
+    ctx: &ExecuteContext,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
     let started = Instant::now();
     let client = &scope.connection.client;
     let mut stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
@@ -83,7 +90,15 @@ pub async fn run_select(scope: &StatementScope, sql: &str, push: bool, ctx: &Exe
         // Free the server-side query (push queries run until closed).
         let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
     }
-    let table = render_query_result(&columns, &rows, &summary);
+    let mut table = render_query_result(&columns, &rows, &summary);
+    if let Some(chart) = chart {
+        let charted: Vec<&[serde_json::Value]> =
+            rows.iter().zip(summary.tombstones.iter().chain(std::iter::repeat(&false))).filter(|(_, t)| !**t).map(|(r, _)| r.as_slice()).collect();
+        match vega_lite(chart, &columns, &charted, None) {
+            Ok(spec) => table = with_chart(table, spec),
+            Err(message) => ctx.stream("stderr", &format!("%chart: {message}; showing the table\n")).await,
+        }
+    }
     match ending {
         Ending::Completed | Ending::RowCap => Ok(vec![table]),
         Ending::Interrupted => {

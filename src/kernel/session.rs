@@ -27,6 +27,8 @@ pub struct SessionState {
     pub config: Option<ConfigFile>,
     /// `%push` options for the rest of the running cell.
     pub cell_push_options: super::live::options::PushOptions,
+    /// `%chart` for the query results of the rest of the running cell.
+    pub cell_chart: Option<crate::render::chart::ChartSpec>,
     /// Why the config file could not be read, shown when it matters.
     pub config_error: Option<String>,
 }
@@ -41,6 +43,7 @@ impl SessionState {
             config,
             config_error,
             cell_push_options: Default::default(),
+            cell_chart: None,
         }
     }
 }

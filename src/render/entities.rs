@@ -1,7 +1,7 @@
 //! One renderer per `/ksql` entity type (SHOW lists, DESCRIBE, EXPLAIN, command status...).
 //!
 //! Every entity becomes one bundle: text/html, its text/plain twin (laid out like the ksqlDB
-//! CLI's tabular output) and application/json with the entity exactly as the server sent it.
+//! CLI's tabular output) and application/vnd.ksqldb+json with the entity exactly as the server sent it.
 //! Tables go through the one table renderer ([`Table`]), status lines through
 //! [`render_status`], label/value blocks through [`render_key_values`]; everything else
 //! written here (headings, notes, `<pre>` blocks) escapes every value with [`escape_into`].
@@ -30,7 +30,7 @@ pub fn render_entities(entities: &[Entity]) -> Vec<MimeBundle> {
         .collect()
 }
 
-/// One entity as one bundle (text/html, text/plain, application/json).
+/// One entity as one bundle (text/html, text/plain, application/vnd.ksqldb+json).
 pub fn render_entity(entity: &Entity, caption: Option<&str>) -> MimeBundle {
     let mut out = Out::default();
     if let Some(c) = caption.map(str::trim).filter(|c| !c.is_empty()) {
@@ -320,7 +320,7 @@ impl Out {
         let html = format!("<div class=\"ksql-entity\">{}</div>", self.html);
         MimeBundle::plain(self.text)
             .with("text/html", Value::String(html))
-            .with("application/json", raw.clone())
+            .with(super::JSON_MIME, raw.clone())
     }
 }
 
@@ -944,7 +944,7 @@ mod tests {
         let bundles = render_entities(std::slice::from_ref(e));
         assert_eq!(bundles.len(), 1);
         let b = &bundles[0];
-        assert_eq!(b.application_json(), Some(e.raw_json()), "application/json must hold the raw entity");
+        assert_eq!(b.application_json(), Some(e.raw_json()), "application/vnd.ksqldb+json must hold the raw entity");
         let text = b.text_plain().expect("text/plain").to_string();
         let html = b.text_html().expect("text/html").to_string();
         assert!(!html.contains("<script"), "{html}");

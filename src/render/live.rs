@@ -30,11 +30,11 @@ pub struct LiveFrame {
     pub footer: Vec<String>,
     pub op_column: bool,
     pub arrival_column: bool,
-    /// Whether to add application/json with the rows (final frames).
+    /// Whether to add application/vnd.ksqldb+json with the rows (final frames).
     pub include_json: bool,
     /// Whether to mark changed cells (not in the final snapshot).
     pub highlight_changes: bool,
-    /// For application/json: the rows received in all, the query id, how it ended.
+    /// For application/vnd.ksqldb+json: the rows received in all, the query id, how it ended.
     pub total_rows: u64,
     pub query_id: Option<String>,
     pub final_message: Option<String>,
@@ -81,7 +81,7 @@ pub fn render_live_frame(columns: &[Column], rows: &[&LiveRow], frame: &LiveFram
     table.footer = frame.footer.clone();
     let mut bundle = table.to_bundle(limits);
     if frame.include_json {
-        bundle = bundle.with("application/json", json_rows(columns, rows, frame));
+        bundle = bundle.with(super::JSON_MIME, json_rows(columns, rows, frame));
     }
     bundle
 }
@@ -144,10 +144,10 @@ mod tests {
         assert!(html.contains("rgba(255,193,7"), "changed cell highlighted");
         assert!(!html.contains("<script"));
         assert!(b.text_plain().unwrap().contains("UPSERT"));
-        assert!(b.data.get("application/json").is_none());
+        assert!(b.data.get("application/vnd.ksqldb+json").is_none());
         let final_frame = LiveFrame { include_json: true, highlight_changes: false, ..frame };
         let b = render_live_frame(&columns, &[&row], &final_frame, &live_limits());
         assert!(!b.text_html().unwrap().contains("rgba(255,193,7"));
-        assert_eq!(b.data["application/json"]["rows"][0][1], json!(3));
+        assert_eq!(b.data["application/vnd.ksqldb+json"]["rows"][0][1], json!(3));
     }
 }

@@ -102,7 +102,7 @@ pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(
 }
 
 /// Pretty JSON in a `<pre>` (escaped), for entities without a dedicated renderer. The value
-/// also goes out as application/json, exact (arbitrary precision is kept by serde_json).
+/// also goes out as application/vnd.ksqldb+json, exact (arbitrary precision is kept by serde_json).
 pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
     // Serializing a Value cannot fail; fall back to the compact form just in case.
     let pretty = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
@@ -121,7 +121,7 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
     text.push_str(&pretty);
     MimeBundle::plain(text)
         .with("text/html", Value::String(html))
-        .with("application/json", value.clone())
+        .with(super::JSON_MIME, value.clone())
 }
 
 #[cfg(test)]
@@ -168,7 +168,7 @@ mod tests {
         let html = b.text_html().unwrap();
         assert!(!html.contains("<script>") && html.contains("&lt;/pre&gt;"));
         assert!(b.text_plain().unwrap().contains("\"n\": 4.50"));
-        assert_eq!(b.data["application/json"], v);
+        assert_eq!(b.data["application/vnd.ksqldb+json"], v);
         let _ = render_json_value(None, &json!(null));
     }
 }

@@ -1,17 +1,18 @@
 //! Rendering: pure functions from ksqlDB results to Jupyter MIME bundles
-//! (text/html with a text/plain twin, application/json for query results).
+//! (text/html with a text/plain twin, application/vnd.ksqldb+json for query results).
 //! No I/O and no Jupyter message types here.
 //!
 //! - [`html`]: escaping (every value and name that reaches HTML goes through it).
 //! - [`value`]: one value of a given SQL type as a table [`Cell`] (NULL, exact numbers,
 //!   timestamps, nested values, bytes).
 //! - [`table`]: the one table renderer (pull results, SHOW lists, DESCRIBE fields, push frames).
-//! - [`results`]: query results and PRINT output as bundles with application/json.
+//! - [`results`]: query results and PRINT output as bundles with application/vnd.ksqldb+json.
 //! - [`messages`]: status lines, key/value blocks, pretty JSON.
 //! - [`error`]: [`ErrorReport`] (ename / evalue / traceback) for Jupyter error outputs.
 
 use serde_json::{Map, Value};
 
+pub mod chart;
 pub mod entities;
 pub mod error;
 pub mod html;
@@ -29,6 +30,14 @@ pub use results::{
 };
 pub use table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS, TOMBSTONE_CLASS};
 pub use value::{format_cell, format_value, table_column};
+
+/// The MIME type of the exact JSON twin of results and entities (rows with their exact
+/// numbers, the raw entity as the server sent it), for programs that read outputs.
+///
+/// Not `application/json`: JupyterLab and Notebook 7 render `application/json` with the JSON
+/// tree viewer at rank 0, ahead of `text/html` (50) and Vega-Lite (57), so every table would
+/// show as a JSON tree. A vendor type is kept in the notebook and ignored by renderers.
+pub const JSON_MIME: &str = "application/vnd.ksqldb+json";
 
 /// A MIME bundle: the `data` and `metadata` of a display_data or execute_result.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,6 +73,6 @@ impl MimeBundle {
     }
 
     pub fn application_json(&self) -> Option<&Value> {
-        self.data.get("application/json")
+        self.data.get(JSON_MIME)
     }
 }

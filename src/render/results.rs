@@ -1,5 +1,5 @@
 //! Query results (pull, push frames) and PRINT output as MIME bundles: text/html and
-//! text/plain through the one table renderer, plus application/json with exact values.
+//! text/plain through the one table renderer, plus application/vnd.ksqldb+json with exact values.
 
 use super::html::escape;
 use super::table::{Align, Cell, Table, TableColumn, TableLimits};
@@ -81,7 +81,7 @@ pub fn columns_json(columns: &[Column]) -> Vec<Value> {
 }
 
 /// Renders a query result: caption (`3 rows · 12 ms · query id …`), the typed table, a footer
-/// (`showing 1 000 of 25 000 rows`, final message, notes) and application/json.
+/// (`showing 1 000 of 25 000 rows`, final message, notes) and application/vnd.ksqldb+json.
 pub fn render_query_result(
     columns: &[Column],
     rows: &[Vec<Value>],
@@ -133,7 +133,7 @@ pub fn render_query_result(
 
     table
         .to_bundle(&summary.limits)
-        .with("application/json", Value::Object(doc))
+        .with(super::JSON_MIME, Value::Object(doc))
 }
 
 fn caption(total: u64, s: &ResultSummary) -> String {
@@ -349,7 +349,7 @@ pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
     });
     table
         .to_bundle(&summary.limits)
-        .with("application/json", doc)
+        .with(super::JSON_MIME, doc)
 }
 
 /// `<null>` is how PRINT writes a missing key or value.
@@ -415,7 +415,7 @@ mod tests {
             ..ResultSummary::rows(2)
         };
         let b = render_query_result(&cols(), &r, &s);
-        let j = serde_json::to_string(&b.data["application/json"]).unwrap();
+        let j = serde_json::to_string(&b.data["application/vnd.ksqldb+json"]).unwrap();
         assert!(j.contains("[\"a\",4.50,1704164645678]"), "{j}");
         assert!(j.contains(r#"{"name":"ID","type":"STRING","key":true}"#));
         assert!(j.contains(r#""total_rows":2,"truncated":false"#));
@@ -448,7 +448,7 @@ mod tests {
             "{text}"
         );
         assert!(text.starts_with("25 000 rows"));
-        let j = &b.data["application/json"];
+        let j = &b.data["application/vnd.ksqldb+json"];
         assert_eq!(j["rows"].as_array().unwrap().len(), 10);
         assert_eq!(j["truncated"], json!(true));
         assert_eq!(j["final_message"], json!("Limit Reached"));
@@ -467,7 +467,7 @@ mod tests {
             text.contains("| a          |   <TOMBSTONE> |             <TOMBSTONE> |"),
             "{text}"
         );
-        assert_eq!(b.data["application/json"]["tombstones"], json!([1]));
+        assert_eq!(b.data["application/vnd.ksqldb+json"]["tombstones"], json!([1]));
         assert!(!b.text_html().unwrap().contains("<TOMBSTONE>"));
     }
 
@@ -603,8 +603,8 @@ mod tests {
         let html = b.text_html().unwrap();
         assert!(!html.contains("<script>"));
         assert!(html.contains(">NULL</span>"));
-        assert_eq!(b.data["application/json"]["rows"][1][1], Value::Null);
-        assert_eq!(b.data["application/json"]["rows"][0][3], json!(0));
+        assert_eq!(b.data["application/vnd.ksqldb+json"]["rows"][1][1], Value::Null);
+        assert_eq!(b.data["application/vnd.ksqldb+json"]["rows"][0][3], json!(0));
 
         let raw = render_print(&["something else".to_string()], &ResultSummary::default());
         assert!(raw.text_plain().unwrap().contains("| something else |"));

@@ -209,7 +209,7 @@ impl Table {
         let mut footer = self.footer.clone();
         if shown < self.rows.len() {
             footer.push(format!(
-                "HTML output limited to {}: showing {} of {} rows (all rows are in text/plain and application/json)",
+                "HTML output limited to {}: showing {} of {} rows (all rows are in text/plain and application/vnd.ksqldb+json)",
                 human_bytes(limits.max_html_bytes),
                 shown,
                 self.rows.len()

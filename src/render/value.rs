@@ -8,7 +8,7 @@
 //!   epoch value stays available as a tooltip.
 //! - STRUCT / MAP / ARRAY read as compact literals: `{F1: 1, F2: 'x'}`, `{'k': 1}`, `[1, 2]`.
 //! - Text cells are never truncated here: [`super::table`] cuts them to the column width, and
-//!   application/json always carries the full value.
+//!   application/vnd.ksqldb+json always carries the full value.
 
 use super::html::{escape, escape_into, span, NULL_HTML};
 use super::table::{one_line, Align, Cell, TableColumn, TOMBSTONE_CLASS};
@@ -16,7 +16,7 @@ use crate::ksql::schema::{Column, ColumnKind, SqlType};
 use base64::Engine as _;
 use serde_json::Value;
 
-/// HTML cells longer than this many chars are cut (the full value stays in application/json):
+/// HTML cells longer than this many chars are cut (the full value stays in application/vnd.ksqldb+json):
 /// one huge value must not push every other row past the HTML size cap.
 pub const MAX_HTML_VALUE_CHARS: usize = 20_000;
 
@@ -185,7 +185,7 @@ fn html_string(s: &str) -> String {
         out = out.replace('\n', "<br>");
         out.push_str(&span(
             &format!(
-                "… (+{} chars; full value in application/json)",
+                "… (+{} chars; full value in application/vnd.ksqldb+json)",
                 n - MAX_HTML_VALUE_CHARS
             ),
             None,

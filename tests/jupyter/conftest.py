@@ -30,3 +30,11 @@ def kernel(fake_server):
     yield kc
     kc.stop_channels()
     km.shutdown_kernel(now=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item (the browser tests screenshot failures)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "rep_" + report.when, report)

@@ -9,6 +9,9 @@ import socket
 import subprocess
 import urllib.request
 
+# The machine-readable twin of query results (render::JSON_MIME).
+JSON_MIME = "application/vnd.ksqldb+json"
+
 from jupyter_client.manager import start_new_kernel
 
 import harness
@@ -113,11 +116,11 @@ def strip_ansi(s):
 
 
 def all_text(outputs):
-    """Every text/plain, text/html and application/json payload, stream and error text."""
+    """Every text/plain, text/html and application/vnd.ksqldb+json payload, stream and error text."""
     parts = [strip_ansi(texts(outputs)), texts(outputs, "text/html")]
     for m in outputs:
-        if m["msg_type"] in ("display_data", "execute_result") and "application/json" in m["content"]["data"]:
-            parts.append(json.dumps(m["content"]["data"]["application/json"]))
+        if m["msg_type"] in ("display_data", "execute_result") and "application/vnd.ksqldb+json" in m["content"]["data"]:
+            parts.append(json.dumps(m["content"]["data"]["application/vnd.ksqldb+json"]))
     return "\n".join(parts)
 
 
@@ -140,12 +143,12 @@ def settled(outputs):
 
 
 def results(outputs):
-    """The application/json documents of the query results among the outputs (live views
+    """The application/vnd.ksqldb+json documents of the query results among the outputs (live views
     in their final state)."""
-    return [m["content"]["data"]["application/json"] for m in settled(outputs)
+    return [m["content"]["data"]["application/vnd.ksqldb+json"] for m in settled(outputs)
             if m["msg_type"] in ("display_data", "execute_result")
-            and "application/json" in m["content"]["data"]
-            and "rows" in m["content"]["data"]["application/json"]]
+            and "application/vnd.ksqldb+json" in m["content"]["data"]
+            and "rows" in m["content"]["data"]["application/vnd.ksqldb+json"]]
 
 
 def one_result(outputs):
@@ -158,7 +161,7 @@ def result_bundle(outputs):
     """The data of the one output that carries a query result."""
     found = [m["content"]["data"] for m in settled(outputs)
              if m["msg_type"] in ("display_data", "execute_result")
-             and "rows" in m["content"]["data"].get("application/json", {})]
+             and "rows" in m["content"]["data"].get("application/vnd.ksqldb+json", {})]
     assert len(found) == 1, texts(outputs)
     return found[0]
 

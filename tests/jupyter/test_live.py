@@ -41,8 +41,8 @@ def updates(outputs):
 
 
 def final_json(outputs):
-    return [m["content"]["data"]["application/json"] for m in settled(outputs)
-            if "application/json" in m["content"].get("data", {})][-1]
+    return [m["content"]["data"]["application/vnd.ksqldb+json"] for m in settled(outputs)
+            if "application/vnd.ksqldb+json" in m["content"].get("data", {})][-1]
 
 
 def test_updates_are_coalesced_and_in_place(live_kernel):

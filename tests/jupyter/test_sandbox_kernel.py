@@ -8,7 +8,7 @@ from jupyter_client.manager import start_new_kernel
 
 import harness
 from harness import collect, execute, texts
-from ksql_helpers import settled
+from ksql_helpers import JSON_MIME, settled
 
 
 @pytest.fixture
@@ -56,5 +56,5 @@ def test_quickstart_runs_in_the_sandbox(sandbox_kernel):
     assert all(p in last for p in ("4ab5cbad", "8b6eae59", "4a7c7b41")), last
     assert "c2309eec" not in last  # more than 5 miles away
     pull = ok(kc, "SELECT * FROM currentLocation WHERE profileId = '4ab5cbad';")
-    doc = [m["content"]["data"]["application/json"] for m in settled(pull) if "application/json" in m["content"].get("data", {})][0]
+    doc = [m["content"]["data"][JSON_MIME] for m in settled(pull) if JSON_MIME in m["content"].get("data", {})][0]
     assert doc["rows"] == [["4ab5cbad", 37.3952, -122.0813]]

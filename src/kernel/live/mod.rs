@@ -12,6 +12,7 @@ use super::splitter::normalized;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, ColumnKind};
 use crate::ksql::{Entity, QueryEvent, QueryStream};
+use crate::render::chart::{vega_lite, with_chart};
 use crate::render::error::ErrorReport;
 use crate::render::live::{live_limits, render_live_frame, LiveFrame};
 use crate::render::results::{format_duration, group_thousands};
@@ -57,7 +58,7 @@ pub async fn run_push(
     live: &LiveQueries,
     scope: &StatementScope,
     sql: &str,
-    options: PushOptions,
+    mut options: PushOptions,
     ctx: &ExecuteContext,
     cell_id: Option<String>,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
@@ -66,6 +67,12 @@ pub async fn run_push(
         .await?
         .map_err(|e| report_ksql_error(&e, Some(sql)))?;
     let columns = stream.header().columns.clone();
+    if let Some(chart) = &options.chart {
+        if let Err(message) = vega_lite(chart, &columns, &[], None) {
+            ctx.stream("stderr", &format!("%chart: {message}; showing the table\n")).await;
+            options.chart = None;
+        }
+    }
     let (mode, keys, source_is_table, mode_note) = decide_mode(scope, sql, &columns, options.mode).await;
     let view = LiveView::new(mode, columns, keys, options.rows, options.newest_first, source_is_table);
 
@@ -204,6 +211,7 @@ impl LiveRunner {
         };
         frame.state = Some(ending.describe());
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
+        let bundle = self.charted(bundle, &frame.status);
         self.mirror(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
@@ -235,7 +243,19 @@ impl LiveRunner {
     fn frame(&self, state: &str, highlight: bool, include_json: bool) -> MimeBundle {
         let mut frame = self.frame_spec(state, include_json);
         frame.highlight_changes = highlight;
-        render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits())
+        let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
+        self.charted(bundle, &frame.status)
+    }
+
+    /// With `%chart`: the frame as a Vega-Lite chart (the status line as its subtitle).
+    fn charted(&self, bundle: MimeBundle, status: &str) -> MimeBundle {
+        let Some(chart) = &self.options.chart else { return bundle };
+        let rows = self.view.rows();
+        let values: Vec<&[serde_json::Value]> = rows.iter().filter(|r| !r.tombstone).map(|r| r.values.as_slice()).collect();
+        match vega_lite(chart, self.view.columns(), &values, Some(status)) {
+            Ok(spec) => with_chart(bundle, spec),
+            Err(_) => bundle,
+        }
     }
 
     fn frame_spec(&self, state: &str, include_json: bool) -> LiveFrame {

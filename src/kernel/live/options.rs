@@ -21,11 +21,13 @@ pub struct PushOptions {
     pub idle: Option<Duration>,
     pub background: bool,
     pub newest_first: bool,
+    /// `%chart`: the view is drawn as a Vega-Lite chart (updated in place like the table).
+    pub chart: Option<crate::render::chart::ChartSpec>,
 }
 
 impl Default for PushOptions {
     fn default() -> Self {
-        Self { mode: None, rows: DEFAULT_ROWS, interval: DEFAULT_INTERVAL, timeout: None, idle: None, background: false, newest_first: false }
+        Self { mode: None, rows: DEFAULT_ROWS, interval: DEFAULT_INTERVAL, timeout: None, idle: None, background: false, newest_first: false, chart: None }
     }
 }
 
