@@ -7,6 +7,23 @@ cd "$(dirname "$0")"
 ROOT="$PWD"
 VENV="$ROOT/.venv"
 
+say() { echo "== $*"; }
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing Debian's chromium for the browser tests"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get -qq update
+        apt-get -qq install -y chromium >/dev/null
+    else
+        say "no /usr/bin/chromium (and not root to apt-get it): the browser tests will be skipped"
+    fi
+}
+
 venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         python3 -m venv "$VENV"
@@ -16,17 +33,25 @@ venv() {
 
 case "${1:-}" in
 lab)
+    say "building the kernel (release)"
     cargo build --release --bin ksqldb-kernel
+    say "JupyterLab in $VENV"
     venv jupyterlab==4.6.6   # the version the browser tests pin (tests/requirements.txt)
+    say "registering the ksqlDB kernel in $VENV"
     VIRTUAL_ENV="$VENV" ./target/release/ksqldb-kernel install --sys-prefix
+    if [ -z "${KSQLDB_URL:-}${KSQLDB_PROFILE:-}" ]; then
+        say "no KSQLDB_URL or KSQLDB_PROFILE: notebooks use the kernel's embedded sandbox (unless a default profile is configured)"
+    fi
+    say "starting JupyterLab on notebooks/"
     exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" "${@:2}"
     ;;
 test)
+    chromium
     cargo build --workspace --all-targets
     venv -r tests/requirements.txt
-    echo "== cargo test"
+    say "cargo test"
     cargo test --workspace
-    echo "== pytest"
+    say "pytest"
     "$VENV/bin/python" -m pytest tests/jupyter -q -rs
     ;;
 *)
