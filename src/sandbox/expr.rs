@@ -278,8 +278,9 @@ impl<'a> Compiler<'a> {
                     ty: Some(SqlType::Boolean),
                     eval: Arc::new(move |r| {
                         let (v, l, h) = (cf(r), lf(r), hf(r));
+                        // ksqlDB: a comparison with a null operand is false, not null.
                         if v.is_null() || l.is_null() || h.is_null() {
-                            return Value::Null;
+                            return Value::Boolean(false);
                         }
                         let inside = compare_mixed(&v, &l).is_ge() && compare_mixed(&v, &h).is_le();
                         Value::Boolean(inside != neg)
@@ -772,8 +773,9 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
                 ty: Some(SqlType::Boolean),
                 eval: Arc::new(move |row| {
                     let (a, b) = (lf(row), rf(row));
+                    // ksqlDB: a comparison with a null operand is false, not null.
                     if a.is_null() || b.is_null() {
-                        return Value::Null;
+                        return Value::Boolean(false);
                     }
                     let res = match op {
                         BinOp::Eq => values_equal_mixed(&a, &b),

@@ -313,8 +313,16 @@ impl Engine {
         }
         let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value."))?;
         let (key_format, value_format) = self.formats(props, None, None)?;
-        if cols.is_empty() {
-            return Err(EngineError::statement(format!("The statement does not define any columns. (Schema inference needs Schema Registry, which the ksqlDB sandbox does not have.)")));
+        if cols.is_empty() && !value_format.supports_inference() {
+            return Err(EngineError::statement("The statement does not define any columns."));
+        }
+        let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
+        let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if (!declares_values && value_format.supports_inference()) || (!declares_keys && key_format.supports_inference() && kind == SourceKind::Table) {
+            return Err(EngineError::statement(format!(
+                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
+                if !declares_values { value_format.name() } else { key_format.name() }
+            )));
         }
         let mut columns = Vec::new();
         for c in cols {
@@ -867,7 +875,20 @@ impl Engine {
 
     fn push_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
-        let id = format!("transient_{}_{}", plan.from.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
+        // Scalable push queries (push v2): simple queries on a persistent query's output,
+        // reading from latest, get their own id prefix as in ksqlDB.
+        let scalable = session.property("ksql.query.push.v2.enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            && !session.earliest()
+            && !plan.has_aggregation
+            && !plan.has_join
+            && q.partition_by.is_empty()
+            && q.window.is_none()
+            && self.catalog.get(&plan.from.name).is_some_and(|s| s.writer_query.is_some());
+        let id = if scalable {
+            format!("SCALABLE_PUSH_QUERY_{}", uuid::Uuid::new_v4().as_u64_pair().0 >> 1)
+        } else {
+            format!("transient_{}_{}", plan.from.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1)
+        };
         let header = QueryHeader { query_id: id.clone(), columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect() };
         let (tx, rx) = mpsc::unbounded_channel();
         let mut executor = plan.executor;
