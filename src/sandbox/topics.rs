@@ -185,6 +185,11 @@ impl Format {
 pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], wrap: bool) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) if values.iter().any(has_null) => {
+            // Protobuf (proto3) has no nulls for primitives: they read back as defaults.
+            let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
+            serialize(&Format::Json, cols, &defaulted, wrap)
+        }
         Format::Json | Format::Schema(_) => {
             if !wrap && cols.len() == 1 {
                 if values[0].is_null() {
@@ -214,6 +219,31 @@ pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], 
             let parts: Vec<String> = values.iter().map(|v| delimited_field(v, *d)).collect::<Result<_, _>>()?;
             Ok(Some(parts.join(&d.to_string()).into_bytes()))
         }
+    }
+}
+
+fn has_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(has_null),
+        Value::Map(m) => m.iter().any(|(_, v)| has_null(v)),
+        Value::Struct(f) => f.iter().any(|(_, v)| has_null(v)),
+        _ => false,
+    }
+}
+
+fn proto_default(v: &Value, t: &SqlType) -> Value {
+    match (v, t) {
+        (Value::Null, SqlType::Boolean) => Value::Boolean(false),
+        (Value::Null, SqlType::Integer) => Value::Int(0),
+        (Value::Null, SqlType::Bigint) => Value::Bigint(0),
+        (Value::Null, SqlType::Double) => Value::Double(0.0),
+        (Value::Null, SqlType::String) => Value::String(String::new()),
+        (Value::Null, SqlType::Bytes) => Value::Bytes(Vec::new()),
+        (Value::Array(a), SqlType::Array(et)) => Value::Array(a.iter().map(|x| proto_default(x, et)).collect()),
+        (Value::Map(m), SqlType::Map(_, vt)) => Value::Map(m.iter().map(|(k, x)| (k.clone(), proto_default(x, vt))).collect()),
+        (Value::Struct(f), SqlType::Struct(ft)) => Value::Struct(f.iter().map(|(n, x)| (n.clone(), ft.iter().find(|(m, _)| m == n).map(|(_, t)| proto_default(x, t)).unwrap_or_else(|| x.clone()))).collect()),
+        (v, _) => v.clone(),
     }
 }
 
