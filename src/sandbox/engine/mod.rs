@@ -9,7 +9,7 @@
 pub mod exec;
 pub mod plan;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{json, Value as J};
@@ -138,6 +138,16 @@ pub struct Engine {
     /// Create topics named by KAFKA_TOPIC when they do not exist (the QTT runner's mode;
     /// ksqlDB itself wants PARTITIONS then).
     pub auto_create_topics: bool,
+    /// Maintained state of tables for pull queries (source name -> latest row per key),
+    /// built on a table's first pull query and kept up to date as records arrive.
+    materialized: HashMap<String, Materialized>,
+}
+
+/// One table's maintained state: the statement it was built for (a dropped and re-created
+/// table gets a fresh one) and the decoded latest row per key.
+struct Materialized {
+    statement: String,
+    input: exec::Input,
 }
 
 impl Default for Engine {
@@ -163,7 +173,7 @@ fn status_entity(stmt: &str, command_id: String, message: String, query_id: Opti
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false }
+        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new() }
     }
 
     /// Parses and runs one statement from /ksql. Returns the entity it produces, if any.
@@ -755,6 +765,11 @@ impl Engine {
             }
             self.deliver_transient(&topic, &rec);
             self.deliver_print(&topic, &rec);
+            for m in self.materialized.values_mut() {
+                if m.input.topic == topic {
+                    let _ = m.input.change(&rec);
+                }
+            }
             let ids: Vec<String> = self.queries.iter().filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic)).map(|(id, _)| id.clone()).collect();
             for id in ids {
                 let mut outputs = Vec::new();
@@ -833,7 +848,7 @@ impl Engine {
                 if q.emit_changes {
                     self.push_query(&q, session)
                 } else {
-                    self.pull_query(&q)
+                    self.pull_query(&q, session)
                 }
             }
             Statement::Print { topic, from_beginning, interval: _, limit } => {
@@ -931,7 +946,7 @@ impl Engine {
         }
     }
 
-    fn pull_query(&mut self, q: &Query) -> EResult<QueryResult> {
+    fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let src = self.catalog.get(&q.from.name).cloned().ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
         if !q.joins.is_empty() {
             return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
@@ -976,38 +991,57 @@ impl Engine {
             .collect();
         let columns = if columns.len() == plan.columns.len() { columns } else { plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect() };
         let header = QueryHeader { query_id: format!("query_{}", chrono::Utc::now().timestamp_millis()), columns };
-        let topic = self.topics.get(&src.topic).map(|t| t.log.clone()).unwrap_or_default();
-        let mut outputs = Vec::new();
-        for r in &topic {
-            plan.executor.process(0, r, &mut outputs);
-        }
         let mut rows = Vec::new();
         if is_table {
-            // The table's current state: the last output per key, in key order.
-            let mut state: BTreeMap<Vec<KeyPart>, Option<Vec<Value>>> = BTreeMap::new();
-            let input = &plan.executor.inputs[0];
-            for (k, row) in &input.state {
-                let _ = (k, row);
+            // The table's maintained state (no replay of its topic): a key lookup when the
+            // WHERE clause fixes every key column, otherwise a scan in key order.
+            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
+            if fresh {
+                let mut input = exec::Input { topic: src.topic.clone(), decoder: exec::Decoder::new(&src), is_table: true, state: Default::default() };
+                if let Some(t) = self.topics.get(&src.topic) {
+                    for r in &t.log {
+                        let _ = input.change(r);
+                    }
+                }
+                self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
             }
-            // Re-evaluate from the materialized input state: filter + project each live row.
+            let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
-            if let exec::Body::Project(p) = &plan.executor.body {
-                for (k, row) in &input.state {
-                    if let Some(f) = &filter {
-                        if f(row) != Value::Boolean(true) {
-                            continue;
+            let exec::Body::Project(p) = &plan.executor.body else {
+                return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
+            };
+            let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
+            let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
+            let table_scan_off = session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            match lookup {
+                Some(keys) => {
+                    for k in keys {
+                        if let Some(row) = m.input.state.get(&k) {
+                            if keep(row) {
+                                rows.push(p.project(row));
+                            }
                         }
                     }
-                    state.insert(k.clone(), Some(p.project(row)));
+                }
+                None if table_scan_off && !q.where_.as_ref().is_some_and(|w| mentions_key(w, &src)) => {
+                    return Err(EngineError::statement("Query requires table scan to be enabled. Table scans can be enabled by setting ksql.query.pull.table.scan.enabled=true"));
+                }
+                None => {
+                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> = m.input.state.iter().filter(|(_, r)| keep(r)).collect();
+                    live.sort_by(|a, b| a.0.cmp(b.0));
+                    rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
                 }
             }
-            let _ = outputs;
-            rows.extend(state.into_values().flatten());
             if let Some(l) = q.limit {
                 rows.truncate(l as usize);
             }
             let n = rows.len();
             return Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: None });
+        }
+        let topic = self.topics.get(&src.topic).map(|t| t.log.clone()).unwrap_or_default();
+        let mut outputs = Vec::new();
+        for r in &topic {
+            plan.executor.process(0, r, &mut outputs);
         }
         let mut completion = "Query Completed";
         for o in outputs {
@@ -1154,6 +1188,61 @@ impl Engine {
 }
 
 /// A tombstone as a push query shows it: key columns filled, everything else NULL.
+/// The state keys a WHERE clause pins down: a conjunction fixing every key column of a
+/// non-windowed table with `=` or `IN` literals (None: not a key lookup).
+fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
+    let keys = src.key_columns();
+    let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
+    fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::Binary(BinOp::And, a, b) => {
+                conjuncts(a, out);
+                conjuncts(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut cs = Vec::new();
+    conjuncts(w, &mut cs);
+    let lit = |e: &Expr| match e {
+        Expr::Lit(l) => crate::sandbox::expr::compile(e, &crate::sandbox::expr::Scope::default()).ok().map(|c| (c.eval)(&[])).filter(|_| !matches!(l, Literal::Null)),
+        _ => None,
+    };
+    for c in cs {
+        let (col, vals) = match c {
+            Expr::Binary(BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column { name, .. }, v) | (v, Expr::Column { name, .. }) => (name, vec![lit(v)?]),
+                _ => continue,
+            },
+            Expr::InList { expr, list, negated: false } => match expr.as_ref() {
+                Expr::Column { name, .. } => (name, list.iter().map(lit).collect::<Option<Vec<_>>>()?),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if let Some(i) = keys.iter().position(|(n, _)| n == col) {
+            let typed: Vec<Value> = vals.iter().map(|v| cast(v, &keys[i].1).ok()).collect::<Option<_>>()?;
+            per_col[i] = Some(typed);
+        }
+    }
+    let mut out: Vec<Vec<KeyPart>> = vec![vec![]];
+    for vals in per_col {
+        let vals = vals?;
+        out = out.into_iter().flat_map(|prefix| vals.iter().map(move |v| {
+            let mut k = prefix.clone();
+            k.push(key_part(v));
+            k
+        })).collect();
+    }
+    Some(out)
+}
+
+fn mentions_key(w: &Expr, src: &Source) -> bool {
+    let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
+    let text = crate::sandbox::expr::format_expr(w);
+    keys.iter().any(|k| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == k))
+}
+
 fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Value> {
     let mut row = vec![Value::Null; width];
     for (k, &p) in key.iter().zip(key_positions) {
