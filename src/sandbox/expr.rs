@@ -842,6 +842,11 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
                 }),
             })
         }
+        _ if l.ty.is_none() || r.ty.is_none() => {
+            // ksqlDB rejects arithmetic on an untyped null.
+            let tn = |t: &Option<SqlType>| t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "null".into());
+            Err(format!("Error processing expression: {}. Arithmetic on types {} and {} are not supported.", format_expr(whole), tn(&l.ty), tn(&r.ty)))
+        }
         _ => arithmetic(op, l, r),
     }
 }

@@ -691,44 +691,44 @@ impl Engine {
 
     /// INSERT INTO ... VALUES.
     pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
-        let src = self.catalog.get(target).cloned().ok_or_else(|| EngineError::generic(format!("Cannot insert values into an unknown stream/table: {target}")))?;
+        let src = self.catalog.get(target).cloned().ok_or_else(|| EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}")))?;
         if src.read_only {
-            return Err(EngineError::generic(format!("Cannot insert values into read-only {}: {target}", src.kind.lower())));
+            return Err(EngineError::statement(format!("Cannot insert values into read-only {}: {target}", src.kind.lower())));
         }
         if src.writer_query.is_some() && src.kind == SourceKind::Table {
-            return Err(EngineError::generic(format!("Cannot insert values into a table created by a query: {target}")));
+            return Err(EngineError::statement(format!("Cannot insert values into a table created by a query: {target}")));
         }
         let names: Vec<String> = match columns {
             Some(c) => c.to_vec(),
             None => src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect(),
         };
         if names.len() != values.len() {
-            return Err(EngineError::generic(format!("Expected number columns and values to match: {}, {}", names.len(), values.len())));
+            return Err(EngineError::statement(format!("Failed to prepare statement: Expected number columns and values to match: {}, {}", names.len(), values.len())));
         }
         let mut row_ts: Option<i64> = None;
         let mut by_name: Vec<(String, Value)> = Vec::new();
         for (n, e) in names.iter().zip(values) {
-            let c = compile(e, &Scope::default()).map_err(EngineError::generic)?;
+            let c = compile(e, &Scope::default()).map_err(EngineError::statement)?;
             let v = (c.eval)(&[]);
             if n == "ROWTIME" {
-                row_ts = Some(v.as_i64().ok_or_else(|| EngineError::generic("ROWTIME must be a BIGINT"))?);
+                row_ts = Some(v.as_i64().ok_or_else(|| EngineError::statement("ROWTIME must be a BIGINT"))?);
                 continue;
             }
             if n == "ROWPARTITION" || n == "ROWOFFSET" {
-                return Err(EngineError::generic(format!("Inserting into column `{n}` is not allowed.")));
+                return Err(EngineError::statement(format!("Inserting into column `{n}` is not allowed.")));
             }
-            let col = src.columns.iter().find(|c| c.name == *n).ok_or_else(|| EngineError::generic(format!("Column name `{n}` does not exist.")))?;
+            let col = src.columns.iter().find(|c| c.name == *n).ok_or_else(|| EngineError::statement(format!("Column name `{n}` does not exist.")))?;
             if matches!(col.kind, ColKind::Header(_)) {
-                return Err(EngineError::generic(format!("Cannot insert into HEADER columns: {n}")));
+                return Err(EngineError::statement(format!("Cannot insert into HEADER columns: {n}")));
             }
-            let v = insert_coerce(&v, &col.ty, c.ty.as_ref()).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
+            let v = insert_coerce(&v, &col.ty, c.ty.as_ref()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
             by_name.push((n.clone(), v));
         }
         let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
         let key_cols = src.key_columns();
         let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
         if src.kind == SourceKind::Table && keys.iter().any(|k| k.is_null()) {
-            return Err(EngineError::generic(format!("Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables", key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))));
+            return Err(EngineError::statement(format!("Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables", key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))));
         }
         let value_cols = src.value_columns();
         let vals: Vec<Value> = value_cols.iter().map(|(n, _)| get(n)).collect();
@@ -740,8 +740,8 @@ impl Engine {
                 }
             }
         }
-        let key = serialize(&src.key_format, &key_cols, &keys, false).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
-        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped()).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
+        let key = serialize(&src.key_format, &key_cols, &keys, false).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
         self.produce(&src.topic.clone(), Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None }, None);
         Ok(())
@@ -889,7 +889,7 @@ impl Engine {
     }
 
     fn push_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
-        let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
+        let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
         // Scalable push queries (push v2): simple queries on a persistent query's output,
         // reading from latest, get their own id prefix as in ksqlDB.
         let scalable = session.property("ksql.query.push.v2.enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -963,7 +963,7 @@ impl Engine {
         if q.having.is_some() {
             return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
         }
-        let mut plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
+        let mut plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
         if plan.has_aggregation {
             return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
         }
@@ -1241,6 +1241,16 @@ fn mentions_key(w: &Expr, src: &Source) -> bool {
     let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
     let text = crate::sandbox::expr::format_expr(w);
     keys.iter().any(|k| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == k))
+}
+
+/// Planning errors are statement errors, except expression-processing ones (generic, as
+/// ksqlDB reports them for queries).
+fn plan_error(m: String) -> EngineError {
+    if m.contains("Error processing expression:") {
+        EngineError::generic(m)
+    } else {
+        EngineError::statement(m)
+    }
 }
 
 fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Value> {
