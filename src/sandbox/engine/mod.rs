@@ -946,8 +946,39 @@ impl Engine {
         }
     }
 
+    /// Clauses pull queries reject (the caller appends ksqlDB's hint).
+    fn pull_checks(&self, q: &Query, _src: &Source) -> Result<(), String> {
+        let clause = if !q.joins.is_empty() {
+            "JOIN"
+        } else if q.window.is_some() {
+            "WINDOW"
+        } else if !q.group_by.is_empty() {
+            "GROUP BY"
+        } else if !q.partition_by.is_empty() {
+            "PARTITION BY"
+        } else if q.having.is_some() {
+            "HAVING"
+        } else {
+            return Ok(());
+        };
+        Err(format!("Pull queries don't support {clause} clauses."))
+    }
+
     fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let src = self.catalog.get(&q.from.name).cloned().ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
+        self.pull_checks(q, &src).map_err(|m| EngineError::statement(format!("{m} See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.")))?;
+        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
+            return Err(EngineError::statement(format!(
+                "The `{0}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for more info.",
+                src.name
+            )));
+        }
+        for (clause, texts) in [("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()), ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect())] {
+            let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"].into_iter().filter(|p| texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p))).collect();
+            if !bad.is_empty() {
+                return Err(EngineError::statement(format!("Pull queries don't support the following columns in {clause} clauses: {}", bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", "))));
+            }
+        }
         if !q.joins.is_empty() {
             return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
         }
@@ -1023,8 +1054,11 @@ impl Engine {
                         }
                     }
                 }
-                None if table_scan_off && !q.where_.as_ref().is_some_and(|w| mentions_key(w, &src)) => {
-                    return Err(EngineError::statement("Query requires table scan to be enabled. Table scans can be enabled by setting ksql.query.pull.table.scan.enabled=true"));
+                None if table_scan_off => {
+                    return Err(EngineError::statement(match &q.where_ {
+                        Some(w) if !mentions_key(w, &src) => format!("WHERE clause missing key column for disjunct: {}", crate::sandbox::expr::format_expr(w)),
+                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting ksql.query.pull.table.scan.enabled=true".into(),
+                    }));
                 }
                 None => {
                     let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> = m.input.state.iter().filter(|(_, r)| keep(r)).collect();
