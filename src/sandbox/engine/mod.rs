@@ -573,6 +573,9 @@ impl Engine {
                     }
                 }
             }
+            // Across topics, records go in timestamp order (as Kafka Streams chooses the
+            // next record); a stable sort keeps each topic's own order for ties.
+            replay.sort_by_key(|(_, r)| r.timestamp);
             for (idx, r) in replay {
                 for i in executor.inputs_for(&topics[idx]) {
                     executor.process(i, &r, &mut outputs);
@@ -911,17 +914,21 @@ impl Engine {
             let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
             let mut outputs = Vec::new();
             let mut seen = Vec::new();
+            let mut replay: Vec<(String, Arc<Record>)> = Vec::new();
             for t in &topics {
                 if seen.contains(t) {
                     continue;
                 }
                 seen.push(t.clone());
                 if let Some(topic) = self.topics.get(t) {
-                    for r in topic.log.clone() {
-                        for i in executor.inputs_for(t) {
-                            executor.process(i, &r, &mut outputs);
-                        }
-                    }
+                    replay.extend(topic.log.iter().map(|r| (t.clone(), r.clone())));
+                }
+            }
+            // Timestamp order across topics, as for persistent queries.
+            replay.sort_by_key(|(_, r)| r.timestamp);
+            for (t, r) in replay {
+                for i in executor.inputs_for(&t) {
+                    executor.process(i, &r, &mut outputs);
                 }
             }
             for o in outputs {
