@@ -158,7 +158,6 @@ pub fn run_qtt_case(test: &J) -> Outcome {
 }
 
 fn run_qtt_variant(test: &J, stmts: &[String]) -> Outcome {
-    let joined = stmts.join("\n");
     let _ = needs_schema_registry;
     if let Some(topics) = test.get("topics").and_then(|t| t.as_array()) {
         if topics.iter().any(|t| t.get("valueSchema").is_some() || t.get("keySchema").is_some()) {
@@ -543,7 +542,6 @@ pub fn run_rest_case(test: &J) -> Outcome {
 }
 
 fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
-    let joined = stmts.join("\n");
     let _ = needs_schema_registry;
     if test.get("queryProto").is_some() || test.get("testPullWithProtoFormat") == Some(&J::Bool(true)) && false {
         return Outcome::Unsupported("protobuf query responses".into());
@@ -785,6 +783,19 @@ pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) ->
         total.total(),
         100.0 * total.passed as f64 / total.total().max(1) as f64
     );
+    // Why cases are unsupported, most frequent first.
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, o) in &details {
+        if let Outcome::Unsupported(r) = o {
+            *reasons.entry(r.clone()).or_insert(0) += 1;
+        }
+    }
+    let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("UNSUPPORTED, by reason:");
+    for (r, n) in reasons {
+        println!("  {n:>4}  {r}");
+    }
     let _ = SourceKind::Stream;
     Some((total, details))
 }
