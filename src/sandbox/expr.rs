@@ -278,8 +278,9 @@ impl<'a> Compiler<'a> {
                     ty: Some(SqlType::Boolean),
                     eval: Arc::new(move |r| {
                         let (v, l, h) = (cf(r), lf(r), hf(r));
+                        // ksqlDB: a comparison with a null operand is false, not null.
                         if v.is_null() || l.is_null() || h.is_null() {
-                            return Value::Null;
+                            return Value::Boolean(false);
                         }
                         let inside = compare_mixed(&v, &l).is_ge() && compare_mixed(&v, &h).is_le();
                         Value::Boolean(inside != neg)
@@ -288,11 +289,21 @@ impl<'a> Compiler<'a> {
             }
             Expr::InList { expr, list, negated } => {
                 let c = self.compile(expr)?;
-                let items: Vec<Compiled> = list.iter().map(|x| self.compile(x)).collect::<Result<_, _>>()?;
-                for it in &items {
+                // ksqlDB coerces string literals in the list to the tested type and rejects
+                // other mismatches with "operator does not exist".
+                let mut items: Vec<Compiled> = Vec::new();
+                for x in list {
+                    if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
+                        if let Some(coerced) = coerce_in_literal(lit, t) {
+                            items.push(konst(coerced.map_err(|_| format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\"."))?, Some(t.clone())));
+                            continue;
+                        }
+                    }
+                    let it = self.compile(x)?;
                     check_comparable(&c.ty, &it.ty, BinOp::Eq).map_err(|_| {
-                        format!("invalid input syntax for type {}: \"{}\"", type_name(&c.ty), it.ty.as_ref().map(|t| t.to_string()).unwrap_or_default())
+                        format!("Invalid Predicate: operator does not exist: {} = {} ({})\nHint: You might need to add explicit type casts.", type_name(&c.ty), type_name(&it.ty), format_expr(x))
                     })?;
+                    items.push(it);
                 }
                 let cf = c.eval;
                 let fs: Vec<EvalFn> = items.into_iter().map(|c| c.eval).collect();
@@ -716,6 +727,27 @@ fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Resu
     }
 }
 
+/// A string literal in an IN list tested against a numeric or boolean value: Some(Ok) when
+/// it converts, Some(Err) when it cannot, None when no conversion applies.
+fn coerce_in_literal(lit: &str, t: &SqlType) -> Option<Result<Value, ()>> {
+    let s = lit.trim();
+    Some(match t {
+        SqlType::Integer | SqlType::Bigint | SqlType::Decimal { .. } => Decimal::parse(s).map(Value::Decimal).ok_or(()),
+        SqlType::Double => s.parse::<f64>().map(Value::Double).map_err(|_| ()),
+        SqlType::Boolean => {
+            let l = s.to_ascii_lowercase();
+            if !l.is_empty() && ("true".starts_with(&l) || "yes".starts_with(&l)) {
+                Ok(Value::Boolean(true))
+            } else if !l.is_empty() && ("false".starts_with(&l) || "no".starts_with(&l)) {
+                Ok(Value::Boolean(false))
+            } else {
+                Err(())
+            }
+        }
+        _ => return None,
+    })
+}
+
 /// Comparison that also handles TIMESTAMP/DATE/TIME against a string.
 fn compare_mixed(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
@@ -772,8 +804,9 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
                 ty: Some(SqlType::Boolean),
                 eval: Arc::new(move |row| {
                     let (a, b) = (lf(row), rf(row));
+                    // ksqlDB: a comparison with a null operand is false, not null.
                     if a.is_null() || b.is_null() {
-                        return Value::Null;
+                        return Value::Boolean(false);
                     }
                     let res = match op {
                         BinOp::Eq => values_equal_mixed(&a, &b),
@@ -808,6 +841,11 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
                     _ => Value::Null,
                 }),
             })
+        }
+        _ if l.ty.is_none() || r.ty.is_none() => {
+            // ksqlDB rejects arithmetic on an untyped null.
+            let tn = |t: &Option<SqlType>| t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "null".into());
+            Err(format!("Error processing expression: {}. Arithmetic on types {} and {} are not supported.", format_expr(whole), tn(&l.ty), tn(&r.ty)))
         }
         _ => arithmetic(op, l, r),
     }

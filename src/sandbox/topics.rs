@@ -118,6 +118,17 @@ pub enum Format {
     Kafka,
     Delimited(char),
     None,
+    /// AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR with the schema declared in the statement:
+    /// records are kept in the sandbox's JSON form (no Schema Registry, no wire format).
+    Schema(SchemaFormat),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaFormat {
+    Avro,
+    Protobuf,
+    ProtobufNoSr,
+    JsonSr,
 }
 
 impl Format {
@@ -137,9 +148,10 @@ impl Format {
                 };
                 Ok(Format::Delimited(d))
             }
-            f @ ("AVRO" | "PROTOBUF" | "JSON_SR" | "PROTOBUF_NOSR") => Err(format!(
-                "The {f} format is not supported in the ksqlDB sandbox (it needs Schema Registry or a schema compiler); use JSON, DELIMITED or KAFKA"
-            )),
+            "AVRO" => Ok(Format::Schema(SchemaFormat::Avro)),
+            "PROTOBUF" => Ok(Format::Schema(SchemaFormat::Protobuf)),
+            "PROTOBUF_NOSR" => Ok(Format::Schema(SchemaFormat::ProtobufNoSr)),
+            "JSON_SR" => Ok(Format::Schema(SchemaFormat::JsonSr)),
             other => Err(format!("Unknown format: {other}")),
         }
     }
@@ -150,7 +162,21 @@ impl Format {
             Format::Kafka => "KAFKA",
             Format::Delimited(_) => "DELIMITED",
             Format::None => "NONE",
+            Format::Schema(SchemaFormat::Avro) => "AVRO",
+            Format::Schema(SchemaFormat::Protobuf) => "PROTOBUF",
+            Format::Schema(SchemaFormat::ProtobufNoSr) => "PROTOBUF_NOSR",
+            Format::Schema(SchemaFormat::JsonSr) => "JSON_SR",
         }
+    }
+
+    /// JSON, or a schema format the sandbox stores as JSON.
+    pub fn json_like(&self) -> bool {
+        matches!(self, Format::Json | Format::Schema(_))
+    }
+
+    /// Formats whose schema normally lives in Schema Registry (schema inference).
+    pub fn supports_inference(&self) -> bool {
+        matches!(self, Format::Schema(_))
     }
 }
 
@@ -159,7 +185,12 @@ impl Format {
 pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], wrap: bool) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
-        Format::Json => {
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) if values.iter().any(has_null) => {
+            // Protobuf (proto3) has no nulls for primitives: they read back as defaults.
+            let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
+            serialize(&Format::Json, cols, &defaulted, wrap)
+        }
+        Format::Json | Format::Schema(_) => {
             if !wrap && cols.len() == 1 {
                 if values[0].is_null() {
                     return Ok(None);
@@ -188,6 +219,31 @@ pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], 
             let parts: Vec<String> = values.iter().map(|v| delimited_field(v, *d)).collect::<Result<_, _>>()?;
             Ok(Some(parts.join(&d.to_string()).into_bytes()))
         }
+    }
+}
+
+fn has_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(has_null),
+        Value::Map(m) => m.iter().any(|(_, v)| has_null(v)),
+        Value::Struct(f) => f.iter().any(|(_, v)| has_null(v)),
+        _ => false,
+    }
+}
+
+fn proto_default(v: &Value, t: &SqlType) -> Value {
+    match (v, t) {
+        (Value::Null, SqlType::Boolean) => Value::Boolean(false),
+        (Value::Null, SqlType::Integer) => Value::Int(0),
+        (Value::Null, SqlType::Bigint) => Value::Bigint(0),
+        (Value::Null, SqlType::Double) => Value::Double(0.0),
+        (Value::Null, SqlType::String) => Value::String(String::new()),
+        (Value::Null, SqlType::Bytes) => Value::Bytes(Vec::new()),
+        (Value::Array(a), SqlType::Array(et)) => Value::Array(a.iter().map(|x| proto_default(x, et)).collect()),
+        (Value::Map(m), SqlType::Map(_, vt)) => Value::Map(m.iter().map(|(k, x)| (k.clone(), proto_default(x, vt))).collect()),
+        (Value::Struct(f), SqlType::Struct(ft)) => Value::Struct(f.iter().map(|(n, x)| (n.clone(), ft.iter().find(|(m, _)| m == n).map(|(_, t)| proto_default(x, t)).unwrap_or_else(|| x.clone()))).collect()),
+        (v, _) => v.clone(),
     }
 }
 
@@ -256,7 +312,7 @@ pub fn deserialize(format: &Format, cols: &[(String, SqlType)], bytes: Option<&[
             }
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
-        Format::Json => {
+        Format::Json | Format::Schema(_) => {
             let j: serde_json::Value = serde_json::from_slice(b).map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
             if cols.is_empty() {
                 return Ok(vec![]);

@@ -9,7 +9,7 @@ from nbclient import NotebookClient
 
 import harness
 
-NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("01-*.ipynb"))  # 02+ run against the sandbox
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -385,11 +385,13 @@ impl Aggregator {
                         a.add(v);
                     }
                     g.last_ts = g.last_ts.max(ts);
+                    // A window's row carries the latest timestamp of its records.
+                    let latest = g.last_ts;
                     if self.emit_final {
                         if !self.pending_final.iter().any(|(k, _)| *k == gk) {
                             self.pending_final.push((gk, end + grace));
                         }
-                    } else if let Some(o) = self.output(&gk, ts) {
+                    } else if let Some(o) = self.output(&gk, latest) {
                         out.push(o);
                     }
                 }

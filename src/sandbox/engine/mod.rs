@@ -9,7 +9,7 @@
 pub mod exec;
 pub mod plan;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{json, Value as J};
@@ -138,6 +138,16 @@ pub struct Engine {
     /// Create topics named by KAFKA_TOPIC when they do not exist (the QTT runner's mode;
     /// ksqlDB itself wants PARTITIONS then).
     pub auto_create_topics: bool,
+    /// Maintained state of tables for pull queries (source name -> latest row per key),
+    /// built on a table's first pull query and kept up to date as records arrive.
+    materialized: HashMap<String, Materialized>,
+}
+
+/// One table's maintained state: the statement it was built for (a dropped and re-created
+/// table gets a fresh one) and the decoded latest row per key.
+struct Materialized {
+    statement: String,
+    input: exec::Input,
 }
 
 impl Default for Engine {
@@ -163,7 +173,7 @@ fn status_entity(stmt: &str, command_id: String, message: String, query_id: Opti
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false }
+        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new() }
     }
 
     /// Parses and runs one statement from /ksql. Returns the entity it produces, if any.
@@ -313,8 +323,16 @@ impl Engine {
         }
         let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value."))?;
         let (key_format, value_format) = self.formats(props, None, None)?;
-        if cols.is_empty() {
-            return Err(EngineError::statement(format!("The statement does not define any columns. (Schema inference needs Schema Registry, which the ksqlDB sandbox does not have.)")));
+        if cols.is_empty() && !value_format.supports_inference() {
+            return Err(EngineError::statement("The statement does not define any columns."));
+        }
+        let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
+        let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if (!declares_values && value_format.supports_inference()) || (!declares_keys && key_format.supports_inference() && kind == SourceKind::Table) {
+            return Err(EngineError::statement(format!(
+                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
+                if !declares_values { value_format.name() } else { key_format.name() }
+            )));
         }
         let mut columns = Vec::new();
         for c in cols {
@@ -555,6 +573,9 @@ impl Engine {
                     }
                 }
             }
+            // Across topics, records go in timestamp order (as Kafka Streams chooses the
+            // next record); a stable sort keeps each topic's own order for ties.
+            replay.sort_by_key(|(_, r)| r.timestamp);
             for (idx, r) in replay {
                 for i in executor.inputs_for(&topics[idx]) {
                     executor.process(i, &r, &mut outputs);
@@ -673,44 +694,44 @@ impl Engine {
 
     /// INSERT INTO ... VALUES.
     pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
-        let src = self.catalog.get(target).cloned().ok_or_else(|| EngineError::generic(format!("Cannot insert values into an unknown stream/table: {target}")))?;
+        let src = self.catalog.get(target).cloned().ok_or_else(|| EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}")))?;
         if src.read_only {
-            return Err(EngineError::generic(format!("Cannot insert values into read-only {}: {target}", src.kind.lower())));
+            return Err(EngineError::statement(format!("Cannot insert values into read-only {}: {target}", src.kind.lower())));
         }
         if src.writer_query.is_some() && src.kind == SourceKind::Table {
-            return Err(EngineError::generic(format!("Cannot insert values into a table created by a query: {target}")));
+            return Err(EngineError::statement(format!("Cannot insert values into a table created by a query: {target}")));
         }
         let names: Vec<String> = match columns {
             Some(c) => c.to_vec(),
             None => src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect(),
         };
         if names.len() != values.len() {
-            return Err(EngineError::generic(format!("Expected number columns and values to match: {}, {}", names.len(), values.len())));
+            return Err(EngineError::statement(format!("Failed to prepare statement: Expected number columns and values to match: {}, {}", names.len(), values.len())));
         }
         let mut row_ts: Option<i64> = None;
         let mut by_name: Vec<(String, Value)> = Vec::new();
         for (n, e) in names.iter().zip(values) {
-            let c = compile(e, &Scope::default()).map_err(EngineError::generic)?;
+            let c = compile(e, &Scope::default()).map_err(EngineError::statement)?;
             let v = (c.eval)(&[]);
             if n == "ROWTIME" {
-                row_ts = Some(v.as_i64().ok_or_else(|| EngineError::generic("ROWTIME must be a BIGINT"))?);
+                row_ts = Some(v.as_i64().ok_or_else(|| EngineError::statement("ROWTIME must be a BIGINT"))?);
                 continue;
             }
             if n == "ROWPARTITION" || n == "ROWOFFSET" {
-                return Err(EngineError::generic(format!("Inserting into column `{n}` is not allowed.")));
+                return Err(EngineError::statement(format!("Inserting into column `{n}` is not allowed.")));
             }
-            let col = src.columns.iter().find(|c| c.name == *n).ok_or_else(|| EngineError::generic(format!("Column name `{n}` does not exist.")))?;
+            let col = src.columns.iter().find(|c| c.name == *n).ok_or_else(|| EngineError::statement(format!("Column name `{n}` does not exist.")))?;
             if matches!(col.kind, ColKind::Header(_)) {
-                return Err(EngineError::generic(format!("Cannot insert into HEADER columns: {n}")));
+                return Err(EngineError::statement(format!("Cannot insert into HEADER columns: {n}")));
             }
-            let v = insert_coerce(&v, &col.ty, c.ty.as_ref()).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
+            let v = insert_coerce(&v, &col.ty, c.ty.as_ref()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
             by_name.push((n.clone(), v));
         }
         let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
         let key_cols = src.key_columns();
         let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
         if src.kind == SourceKind::Table && keys.iter().any(|k| k.is_null()) {
-            return Err(EngineError::generic(format!("Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables", key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))));
+            return Err(EngineError::statement(format!("Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables", key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))));
         }
         let value_cols = src.value_columns();
         let vals: Vec<Value> = value_cols.iter().map(|(n, _)| get(n)).collect();
@@ -722,8 +743,8 @@ impl Engine {
                 }
             }
         }
-        let key = serialize(&src.key_format, &key_cols, &keys, false).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
-        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped()).map_err(|m| EngineError::generic(format!("Failed to insert values into '{target}'. {m}")))?;
+        let key = serialize(&src.key_format, &key_cols, &keys, false).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
         self.produce(&src.topic.clone(), Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None }, None);
         Ok(())
@@ -747,6 +768,11 @@ impl Engine {
             }
             self.deliver_transient(&topic, &rec);
             self.deliver_print(&topic, &rec);
+            for m in self.materialized.values_mut() {
+                if m.input.topic == topic {
+                    let _ = m.input.change(&rec);
+                }
+            }
             let ids: Vec<String> = self.queries.iter().filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic)).map(|(id, _)| id.clone()).collect();
             for id in ids {
                 let mut outputs = Vec::new();
@@ -825,7 +851,7 @@ impl Engine {
                 if q.emit_changes {
                     self.push_query(&q, session)
                 } else {
-                    self.pull_query(&q)
+                    self.pull_query(&q, session)
                 }
             }
             Statement::Print { topic, from_beginning, interval: _, limit } => {
@@ -866,8 +892,21 @@ impl Engine {
     }
 
     fn push_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
-        let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
-        let id = format!("transient_{}_{}", plan.from.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
+        let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
+        // Scalable push queries (push v2): simple queries on a persistent query's output,
+        // reading from latest, get their own id prefix as in ksqlDB.
+        let scalable = session.property("ksql.query.push.v2.enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            && !session.earliest()
+            && !plan.has_aggregation
+            && !plan.has_join
+            && q.partition_by.is_empty()
+            && q.window.is_none()
+            && self.catalog.get(&plan.from.name).is_some_and(|s| s.writer_query.is_some());
+        let id = if scalable {
+            format!("SCALABLE_PUSH_QUERY_{}", uuid::Uuid::new_v4().as_u64_pair().0 >> 1)
+        } else {
+            format!("transient_{}_{}", plan.from.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1)
+        };
         let header = QueryHeader { query_id: id.clone(), columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect() };
         let (tx, rx) = mpsc::unbounded_channel();
         let mut executor = plan.executor;
@@ -875,17 +914,21 @@ impl Engine {
             let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
             let mut outputs = Vec::new();
             let mut seen = Vec::new();
+            let mut replay: Vec<(String, Arc<Record>)> = Vec::new();
             for t in &topics {
                 if seen.contains(t) {
                     continue;
                 }
                 seen.push(t.clone());
                 if let Some(topic) = self.topics.get(t) {
-                    for r in topic.log.clone() {
-                        for i in executor.inputs_for(t) {
-                            executor.process(i, &r, &mut outputs);
-                        }
-                    }
+                    replay.extend(topic.log.iter().map(|r| (t.clone(), r.clone())));
+                }
+            }
+            // Timestamp order across topics, as for persistent queries.
+            replay.sort_by_key(|(_, r)| r.timestamp);
+            for (t, r) in replay {
+                for i in executor.inputs_for(&t) {
+                    executor.process(i, &r, &mut outputs);
                 }
             }
             for o in outputs {
@@ -910,8 +953,39 @@ impl Engine {
         }
     }
 
-    fn pull_query(&mut self, q: &Query) -> EResult<QueryResult> {
+    /// Clauses pull queries reject (the caller appends ksqlDB's hint).
+    fn pull_checks(&self, q: &Query, _src: &Source) -> Result<(), String> {
+        let clause = if !q.joins.is_empty() {
+            "JOIN"
+        } else if q.window.is_some() {
+            "WINDOW"
+        } else if !q.group_by.is_empty() {
+            "GROUP BY"
+        } else if !q.partition_by.is_empty() {
+            "PARTITION BY"
+        } else if q.having.is_some() {
+            "HAVING"
+        } else {
+            return Ok(());
+        };
+        Err(format!("Pull queries don't support {clause} clauses."))
+    }
+
+    fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let src = self.catalog.get(&q.from.name).cloned().ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
+        self.pull_checks(q, &src).map_err(|m| EngineError::statement(format!("{m} See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.")))?;
+        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
+            return Err(EngineError::statement(format!(
+                "The `{0}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for more info.",
+                src.name
+            )));
+        }
+        for (clause, texts) in [("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()), ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect())] {
+            let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"].into_iter().filter(|p| texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p))).collect();
+            if !bad.is_empty() {
+                return Err(EngineError::statement(format!("Pull queries don't support the following columns in {clause} clauses: {}", bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", "))));
+            }
+        }
         if !q.joins.is_empty() {
             return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
         }
@@ -927,7 +1001,7 @@ impl Engine {
         if q.having.is_some() {
             return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
         }
-        let mut plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
+        let mut plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
         if plan.has_aggregation {
             return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
         }
@@ -955,38 +1029,60 @@ impl Engine {
             .collect();
         let columns = if columns.len() == plan.columns.len() { columns } else { plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect() };
         let header = QueryHeader { query_id: format!("query_{}", chrono::Utc::now().timestamp_millis()), columns };
-        let topic = self.topics.get(&src.topic).map(|t| t.log.clone()).unwrap_or_default();
-        let mut outputs = Vec::new();
-        for r in &topic {
-            plan.executor.process(0, r, &mut outputs);
-        }
         let mut rows = Vec::new();
         if is_table {
-            // The table's current state: the last output per key, in key order.
-            let mut state: BTreeMap<Vec<KeyPart>, Option<Vec<Value>>> = BTreeMap::new();
-            let input = &plan.executor.inputs[0];
-            for (k, row) in &input.state {
-                let _ = (k, row);
+            // The table's maintained state (no replay of its topic): a key lookup when the
+            // WHERE clause fixes every key column, otherwise a scan in key order.
+            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
+            if fresh {
+                let mut input = exec::Input { topic: src.topic.clone(), decoder: exec::Decoder::new(&src), is_table: true, state: Default::default() };
+                if let Some(t) = self.topics.get(&src.topic) {
+                    for r in &t.log {
+                        let _ = input.change(r);
+                    }
+                }
+                self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
             }
-            // Re-evaluate from the materialized input state: filter + project each live row.
+            let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
-            if let exec::Body::Project(p) = &plan.executor.body {
-                for (k, row) in &input.state {
-                    if let Some(f) = &filter {
-                        if f(row) != Value::Boolean(true) {
-                            continue;
+            let exec::Body::Project(p) = &plan.executor.body else {
+                return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
+            };
+            let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
+            let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
+            let table_scan_off = session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            match lookup {
+                Some(keys) => {
+                    for k in keys {
+                        if let Some(row) = m.input.state.get(&k) {
+                            if keep(row) {
+                                rows.push(p.project(row));
+                            }
                         }
                     }
-                    state.insert(k.clone(), Some(p.project(row)));
+                }
+                None if table_scan_off => {
+                    return Err(EngineError::statement(match &q.where_ {
+                        Some(w) if !mentions_key(w, &src) => format!("WHERE clause missing key column for disjunct: {}", crate::sandbox::expr::format_expr(w)),
+                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting ksql.query.pull.table.scan.enabled=true".into(),
+                    }));
+                }
+                None => {
+                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> = m.input.state.iter().filter(|(_, r)| keep(r)).collect();
+                    live.sort_by(|a, b| a.0.cmp(b.0));
+                    rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
                 }
             }
-            let _ = outputs;
-            rows.extend(state.into_values().flatten());
             if let Some(l) = q.limit {
                 rows.truncate(l as usize);
             }
             let n = rows.len();
             return Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: None });
+        }
+        let topic = self.topics.get(&src.topic).map(|t| t.log.clone()).unwrap_or_default();
+        let mut outputs = Vec::new();
+        for r in &topic {
+            plan.executor.process(0, r, &mut outputs);
         }
         let mut completion = "Query Completed";
         for o in outputs {
@@ -1133,6 +1229,71 @@ impl Engine {
 }
 
 /// A tombstone as a push query shows it: key columns filled, everything else NULL.
+/// The state keys a WHERE clause pins down: a conjunction fixing every key column of a
+/// non-windowed table with `=` or `IN` literals (None: not a key lookup).
+fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
+    let keys = src.key_columns();
+    let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
+    fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::Binary(BinOp::And, a, b) => {
+                conjuncts(a, out);
+                conjuncts(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut cs = Vec::new();
+    conjuncts(w, &mut cs);
+    let lit = |e: &Expr| match e {
+        Expr::Lit(l) => crate::sandbox::expr::compile(e, &crate::sandbox::expr::Scope::default()).ok().map(|c| (c.eval)(&[])).filter(|_| !matches!(l, Literal::Null)),
+        _ => None,
+    };
+    for c in cs {
+        let (col, vals) = match c {
+            Expr::Binary(BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column { name, .. }, v) | (v, Expr::Column { name, .. }) => (name, vec![lit(v)?]),
+                _ => continue,
+            },
+            Expr::InList { expr, list, negated: false } => match expr.as_ref() {
+                Expr::Column { name, .. } => (name, list.iter().map(lit).collect::<Option<Vec<_>>>()?),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if let Some(i) = keys.iter().position(|(n, _)| n == col) {
+            let typed: Vec<Value> = vals.iter().map(|v| cast(v, &keys[i].1).ok()).collect::<Option<_>>()?;
+            per_col[i] = Some(typed);
+        }
+    }
+    let mut out: Vec<Vec<KeyPart>> = vec![vec![]];
+    for vals in per_col {
+        let vals = vals?;
+        out = out.into_iter().flat_map(|prefix| vals.iter().map(move |v| {
+            let mut k = prefix.clone();
+            k.push(key_part(v));
+            k
+        })).collect();
+    }
+    Some(out)
+}
+
+fn mentions_key(w: &Expr, src: &Source) -> bool {
+    let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
+    let text = crate::sandbox::expr::format_expr(w);
+    keys.iter().any(|k| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == k))
+}
+
+/// Planning errors are statement errors, except expression-processing ones (generic, as
+/// ksqlDB reports them for queries).
+fn plan_error(m: String) -> EngineError {
+    if m.contains("Error processing expression:") {
+        EngineError::generic(m)
+    } else {
+        EngineError::statement(m)
+    }
+}
+
 fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Value> {
     let mut row = vec![Value::Null; width];
     for (k, &p) in key.iter().zip(key_positions) {

@@ -254,7 +254,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             if !aggs.is_empty() {
                 return err(format!("Aggregate functions can not be used in WHERE: {}", format_expr(w)));
             }
-            let c = compile(w, &scope).map_err(|m| format!("Error in WHERE expression: {m}"))?;
+            let c = compile(w, &scope).map_err(|m| if m.starts_with("Invalid Predicate:") { m } else { format!("Error in WHERE expression: {m}") })?;
             if !matches!(c.ty, Some(SqlType::Boolean) | None) {
                 return err(format!("Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.", format_expr(w), c.ty.unwrap()));
             }

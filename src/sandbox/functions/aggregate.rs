@@ -28,6 +28,7 @@ pub struct AggFn {
 }
 
 pub fn lookup(name: &str) -> Option<&'static AggFn> {
+    let name = if name == "STDDEV_SAMP" { "STDDEV_SAMPLE" } else { name };
     registry().iter().find(|f| f.name == name)
 }
 
@@ -100,6 +101,61 @@ impl Acc for Sum {
     }
     fn result(&self) -> Value {
         self.acc.clone()
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+/// Sample standard deviation (Youngs-Cramer update of count, sum and M2, as ksqlDB's
+/// StandardDeviationSampUdaf); fewer than two values give 0.0.
+#[derive(Clone)]
+struct StdDev {
+    count: i64,
+    sum: f64,
+    m2: f64,
+}
+impl StdDev {
+    fn step(&mut self, x: f64, sign: i64) {
+        if sign > 0 {
+            let n = self.count + 1;
+            let s = self.sum + x;
+            if self.count > 0 {
+                let d = x * n as f64 - s;
+                self.m2 += d * d / (n as f64 * self.count as f64);
+            }
+            self.count = n;
+            self.sum = s;
+        } else {
+            let n = self.count - 1;
+            if n <= 0 {
+                *self = StdDev { count: 0, sum: 0.0, m2: 0.0 };
+                return;
+            }
+            let s = self.sum - x;
+            let d = x * self.count as f64 - self.sum;
+            self.m2 -= d * d / (self.count as f64 * n as f64);
+            self.count = n;
+            self.sum = s;
+        }
+    }
+}
+impl Acc for StdDev {
+    fn add(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.step(x, 1);
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.step(x, -1);
+        }
+    }
+    fn result(&self) -> Value {
+        if self.count < 2 {
+            return Value::Double(0.0);
+        }
+        Value::Double((self.m2 / (self.count - 1) as f64).sqrt())
     }
     fn boxed_clone(&self) -> Box<dyn Acc> {
         Box::new(self.clone())
@@ -387,6 +443,16 @@ pub fn registry() -> &'static [AggFn] {
                     };
                     Box::new(Sum { ty: ret.clone(), acc: zero })
                 },
+            },
+            AggFn {
+                name: "STDDEV_SAMPLE",
+                category: "AGGREGATE",
+                description: "Sample standard deviation of values.",
+                signatures: &["STDDEV_SAMPLE(val INT) => DOUBLE", "STDDEV_SAMPLE(val BIGINT) => DOUBLE", "STDDEV_SAMPLE(val DOUBLE) => DOUBLE"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) { Ok(SqlType::Double) } else { Err(String::new()) },
+                make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
             },
             AggFn {
                 name: "AVG",

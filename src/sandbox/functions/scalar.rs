@@ -577,6 +577,47 @@ fn build() -> Vec<ScalarFn> {
                 (v, _) => v.clone(),
             }
         }),
+        f!("SIN", "MATHEMATICAL", "sin of a value.", ["SIN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.sin())).unwrap_or(Value::Null)),
+        f!("COS", "MATHEMATICAL", "cos of a value.", ["COS(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.cos())).unwrap_or(Value::Null)),
+        f!("TAN", "MATHEMATICAL", "tan of a value.", ["TAN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.tan())).unwrap_or(Value::Null)),
+        f!("ASIN", "MATHEMATICAL", "asin of a value.", ["ASIN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.asin())).unwrap_or(Value::Null)),
+        f!("ACOS", "MATHEMATICAL", "acos of a value.", ["ACOS(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.acos())).unwrap_or(Value::Null)),
+        f!("ATAN", "MATHEMATICAL", "atan of a value.", ["ATAN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.atan())).unwrap_or(Value::Null)),
+        f!("SINH", "MATHEMATICAL", "sinh of a value.", ["SINH(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.sinh())).unwrap_or(Value::Null)),
+        f!("COSH", "MATHEMATICAL", "cosh of a value.", ["COSH(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.cosh())).unwrap_or(Value::Null)),
+        f!("TANH", "MATHEMATICAL", "tanh of a value.", ["TANH(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.tanh())).unwrap_or(Value::Null)),
+        f!("RADIANS", "MATHEMATICAL", "radians of a value.", ["RADIANS(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.to_radians())).unwrap_or(Value::Null)),
+        f!("DEGREES", "MATHEMATICAL", "degrees of a value.", ["DEGREES(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.to_degrees())).unwrap_or(Value::Null)),
+        f!("COT", "MATHEMATICAL", "Cotangent of a value.", ["COT(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(1.0 / x.tan())).unwrap_or(Value::Null)),
+        f!("ATAN2", "MATHEMATICAL", "Arc tangent of y/x.", ["ATAN2(y DOUBLE, x DOUBLE) => DOUBLE"], |a| if a.len() == 2 && is_num(a, 0) && is_num(a, 1) { ok(SqlType::Double) } else { no() }, |a, _| match (a[0].as_f64(), a[1].as_f64()) {
+            (Some(y), Some(x)) => Value::Double(y.atan2(x)),
+            _ => Value::Null,
+        }),
+        f!("URL_ENCODE_PARAM", "URL", "Encodes a value as an application/x-www-form-urlencoded parameter.", ["URL_ENCODE_PARAM(input STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(url_encode(x)),
+            None => Value::Null,
+        }),
+        f!("URL_DECODE_PARAM", "URL", "Decodes an application/x-www-form-urlencoded parameter.", ["URL_DECODE_PARAM(input STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]).and_then(url_decode) {
+            Some(x) => string(x),
+            None => Value::Null,
+        }),
+        f!("URL_EXTRACT_FRAGMENT", "URL", "The fragment of a URL.", ["URL_EXTRACT_FRAGMENT(url STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).fragment).map(string).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_HOST", "URL", "The host of a URL.", ["URL_EXTRACT_HOST(url STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).host).map(string).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PATH", "URL", "The path of a URL.", ["URL_EXTRACT_PATH(url STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0]).map(|u| string(UrlParts::parse(u).path)).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PORT", "URL", "The port of a URL.", ["URL_EXTRACT_PORT(url STRING) => INT"], |a| strs(a, 1..=1, SqlType::Integer), |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).port).map(Value::Int).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PROTOCOL", "URL", "The protocol of a URL.", ["URL_EXTRACT_PROTOCOL(url STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).scheme).map(string).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_QUERY", "URL", "The query of a URL.", ["URL_EXTRACT_QUERY(url STRING) => STRING"], |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).query).map(string).unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PARAMETER", "URL", "The first value of a query parameter of a URL.", ["URL_EXTRACT_PARAMETER(url STRING, parameter STRING) => STRING"], |a| strs(a, 2..=2, SqlType::String), |a, _| {
+            let (Some(u), Some(name)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            let Some(q) = UrlParts::parse(u).query else { return Value::Null };
+            for kv in q.split('&') {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                if url_decode(k).as_deref() == Some(name) {
+                    return url_decode(v).map(string).unwrap_or(Value::Null);
+                }
+            }
+            Value::Null
+        }),
         f!("SQRT", "MATHEMATICAL", "Square root.", ["SQRT(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.sqrt())).unwrap_or(Value::Null)),
         f!("CBRT", "MATHEMATICAL", "Cube root.", ["CBRT(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.cbrt())).unwrap_or(Value::Null)),
         f!("EXP", "MATHEMATICAL", "e raised to a power.", ["EXP(exponent DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.exp())).unwrap_or(Value::Null)),
@@ -955,4 +996,77 @@ fn same_array(a: Types, n: usize) -> Result<Option<SqlType>, String> {
         });
     }
     Ok(ty)
+}
+
+
+// ------------------------------------------------------------------ URLs (java.net.URI-like)
+
+struct UrlParts {
+    scheme: Option<String>,
+    host: Option<String>,
+    port: Option<i32>,
+    path: String,
+    query: Option<String>,
+    fragment: Option<String>,
+}
+
+impl UrlParts {
+    fn parse(u: &str) -> UrlParts {
+        let (rest, fragment) = match u.split_once('#') {
+            Some((r, f)) => (r, Some(f.to_string())),
+            None => (u, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q.to_string())),
+            None => (rest, None),
+        };
+        let (scheme, rest) = match rest.split_once("://") {
+            Some((sch, r)) if !sch.is_empty() && sch.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => (Some(sch.to_string()), Some(r)),
+            _ => (None, None),
+        };
+        let Some(rest) = rest else {
+            return UrlParts { scheme, host: None, port: None, path: u.split(['?', '#']).next().unwrap_or("").to_string(), query, fragment };
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].to_string()),
+            None => (rest, String::new()),
+        };
+        let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => (h, p.parse().ok()),
+            _ => (hostport, None),
+        };
+        UrlParts { scheme, host: (!host.is_empty()).then(|| host.to_string()), port, path, query, fragment }
+    }
+}
+
+fn url_encode(x: &str) -> String {
+    let mut out = String::new();
+    for b in x.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn url_decode(x: &str) -> Option<String> {
+    let b = x.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let h = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(h, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }

@@ -459,3 +459,5 @@ fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String
 
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod error_tests;
