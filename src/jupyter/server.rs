@@ -322,7 +322,7 @@ async fn executor_loop<K: LanguageKernel>(
 
 /// How long, after a failure, requests sent before it may still be arriving (a front end's
 /// "Run All" sends them in a burst; the shell loop may not have read them all yet).
-const ABORT_WINDOW: Duration = Duration::from_millis(100);
+const ABORT_WINDOW: Duration = Duration::from_millis(500);
 
 /// stop_on_error: the execute requests sent before the failure are answered "aborted".
 /// Requests the client sent after it saw the failure (their header date is later, e.g.
