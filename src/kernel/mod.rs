@@ -3,10 +3,13 @@
 //! ([`crate::ksql`], [`crate::render`]).
 
 pub mod builtins;
+pub mod catalog;
 pub mod check;
 pub mod completion;
 pub mod connect;
+pub mod context;
 pub mod execute;
+pub mod inspect;
 pub mod live;
 pub mod magics;
 pub mod query;
