@@ -333,6 +333,16 @@ impl CatalogCache {
         text
     }
 
+    /// The client in use when it has this key (so that one is not built per request).
+    pub fn client_for(&self, key: &str) -> Option<Arc<KsqlClient>> {
+        let s = self.lock();
+        if s.key.as_deref() == Some(key) {
+            s.client.clone()
+        } else {
+            None
+        }
+    }
+
     /// Uses `client` from now on (a new key starts a new, empty cache).
     fn select(&self, client: &CatalogClient) {
         let mut s = self.lock();

@@ -21,6 +21,7 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
     ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
+    ("refresh", "", "Reload the server's catalog (streams, tables, columns, topics, queries, functions) that completion and Shift+Tab help use."),
     ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
     ("clear", "", "Clear the outputs shown so far by this cell."),
     ("echo", "TEXT", "Print TEXT (for notes in a notebook)."),
@@ -43,6 +44,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             Ok(vec![])
         }
         "queries" => Ok(vec![queries(kernel)]),
+        "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,
         "rows" => rows(kernel, &magic.args),
         "doc" => {
@@ -117,6 +119,7 @@ fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
         None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
     }
     rows.push(("Row cap".into(), state.row_cap.to_string()));
+    rows.push(("Catalog (editor help)".into(), kernel.catalog.status()));
     let mut bundles = vec![render_key_values(Some("Session"), &rows)];
     let properties: Vec<Vec<String>> = state.properties.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
     bundles.push(simple_table(&["Property", "Value"], properties, Some("Properties (SET)")));

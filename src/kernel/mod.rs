@@ -8,6 +8,7 @@ pub mod check;
 pub mod completion;
 pub mod connect;
 pub mod context;
+mod editor;
 pub mod execute;
 pub mod inspect;
 pub mod live;
@@ -35,6 +36,8 @@ pub struct KsqlKernel {
     state: Arc<Mutex<SessionState>>,
     /// The push queries this kernel runs, foreground and background.
     pub(crate) live: live::registry::LiveQueries,
+    /// The server's catalog, for completion and inspection.
+    pub(crate) catalog: catalog::CatalogCache,
 }
 
 impl Default for KsqlKernel {
@@ -53,6 +56,7 @@ impl KsqlKernel {
         Self {
             state: Arc::new(Mutex::new(SessionState::new(config, config_error))),
             live: live::registry::LiveQueries::default(),
+            catalog: catalog::CatalogCache::default(),
         }
     }
 
@@ -105,8 +109,7 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
-        let magic_names: Vec<&str> = magics::MAGICS.iter().map(|(name, _, _)| *name).collect();
-        let completion = completion::complete_builtin(&code, cursor_pos, &magic_names);
+        let completion = editor::complete(self, &code, cursor_pos).await;
         CompleteReply {
             metadata: completion::jupyter_types_metadata(&completion),
             matches: completion.matches,
@@ -116,7 +119,8 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> InspectReply {
-        match completion::inspect_builtin(&code, cursor_pos, detail_level) {
+        let client = editor::catalog_client(self);
+        match inspect::inspect(&self.catalog, client, &code, cursor_pos, detail_level).await {
             Some(found) => {
                 let mut data = serde_json::Map::new();
                 data.insert("text/plain".into(), found.plain.into());
@@ -128,11 +132,14 @@ impl LanguageKernel for KsqlKernel {
     }
 
     fn is_complete(&self, code: &str) -> IsComplete {
-        if splitter::is_complete(code) {
-            IsComplete::Complete
-        } else {
-            IsComplete::Incomplete { indent: String::new() }
+        match context::completeness(code) {
+            Ok(()) => IsComplete::Complete,
+            Err(indent) => IsComplete::Incomplete { indent },
         }
+    }
+
+    fn history_file(&self) -> Option<std::path::PathBuf> {
+        editor::history_file()
     }
 
     async fn shutdown(&self, _restart: bool) {
