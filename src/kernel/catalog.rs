@@ -248,10 +248,12 @@ fn empty_context() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
 /// Statements after which the catalog may have changed.
 pub fn changes_catalog(sql: &str) -> bool {
     let words = super::splitter::leading_keywords(sql, 2);
-    matches!(
-        words.first().map(String::as_str),
-        Some("CREATE" | "DROP" | "ALTER" | "TERMINATE" | "PAUSE" | "RESUME" | "INSERT" | "RUN")
-    )
+    match words.first().map(String::as_str) {
+        Some("CREATE" | "DROP" | "ALTER" | "TERMINATE" | "PAUSE" | "RESUME") => true,
+        // INSERT INTO ... SELECT starts a query; INSERT ... VALUES changes nothing listed.
+        Some("INSERT") => sql.to_uppercase().contains("SELECT"),
+        _ => false,
+    }
 }
 
 impl CatalogCache {
@@ -773,7 +775,7 @@ mod tests {
         for sql in ["CREATE STREAM s (a INT) WITH (KAFKA_TOPIC='s');", "drop table t;", "TERMINATE CSAS_1;", "ALTER STREAM s ADD COLUMN b INT;", "INSERT INTO s SELECT * FROM t;"] {
             assert!(changes_catalog(sql), "{sql}");
         }
-        for sql in ["SHOW STREAMS;", "DESCRIBE s;", "SET 'a'='b';", "SELECT * FROM s;", "EXPLAIN q;"] {
+        for sql in ["SHOW STREAMS;", "DESCRIBE s;", "SET 'a'='b';", "SELECT * FROM s;", "EXPLAIN q;", "INSERT INTO s VALUES (1);"] {
             assert!(!changes_catalog(sql), "{sql}");
         }
     }

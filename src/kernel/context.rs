@@ -408,7 +408,7 @@ fn analyze_magic(chars: &[char], t: &Token, cursor: usize) -> CursorContext {
             let name = typed[..pos].to_lowercase();
             let args = &typed[pos..];
             let (done, current) = match args.rfind(char::is_whitespace) {
-                Some(p) => (&args[..p], &args[p..].trim_start()[..]),
+                Some(p) => (&args[..p], args[p..].trim_start()),
                 None => ("", args),
             };
             let current = current.trim_start();
@@ -956,10 +956,8 @@ pub fn statement_sources(tokens: &[&Token]) -> Vec<SourceRef> {
                 from.push(SourceRef { name, alias });
             }
             "INTO" | "DESCRIBE" | "EXTENDED" => other.push(SourceRef { name, alias: None }),
-            "STREAM" | "TABLE" if i >= 1 && (tokens[0].is_word("ALTER") || tokens[0].is_word("DROP")) => {
-                if name != "IF" {
-                    other.push(SourceRef { name, alias: None });
-                }
+            "STREAM" | "TABLE" if (tokens[0].is_word("ALTER") || tokens[0].is_word("DROP")) && name != "IF" => {
+                other.push(SourceRef { name, alias: None });
             }
             "EXISTS" if tokens[0].is_word("DROP") => other.push(SourceRef { name, alias: None }),
             _ => {}
