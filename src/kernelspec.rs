@@ -29,7 +29,7 @@ pub fn kernels_dir(destination: &Destination) -> Result<PathBuf> {
     Ok(data_dir.join("kernels"))
 }
 
-fn user_data_dir() -> Result<PathBuf> {
+pub(crate) fn user_data_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }

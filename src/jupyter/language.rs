@@ -67,6 +67,11 @@ pub trait LanguageKernel: Send + Sync + 'static {
     fn complete(&self, code: String, cursor_pos: usize) -> impl Future<Output = CompleteReply> + Send;
     fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> impl Future<Output = InspectReply> + Send;
     fn is_complete(&self, code: &str) -> IsComplete;
+    /// Where to keep the executed cells across restarts (history_request); None keeps them
+    /// in memory only.
+    fn history_file(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Called on interrupt_request, after the running execution (if any) was cancelled.
     /// `execution_running` tells whether a cell was running.
     fn interrupt(&self, execution_running: bool) -> impl Future<Output = ()> + Send;

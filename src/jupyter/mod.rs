@@ -2,6 +2,7 @@
 //! language side implements [`LanguageKernel`].
 
 pub mod connection;
+pub mod history;
 pub mod iopub;
 pub mod language;
 pub mod server;

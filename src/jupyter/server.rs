@@ -6,6 +6,7 @@
 //! for a running execution, so the editor stays responsive while a push query streams.
 
 use super::connection::ConnectionInfo;
+use super::history::History;
 use super::iopub::Iopub;
 use super::language::{ExecuteContext, ExecuteOutcome, ExecuteRequest, IsComplete, LanguageKernel};
 use super::session::{Session, PROTOCOL_VERSION};
@@ -26,11 +27,6 @@ use zeromq::{
 /// How long shutdown waits for the language side to release its resources.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-struct HistoryEntry {
-    line: u32,
-    input: String,
-}
-
 /// State shared by the socket loops.
 struct Shared<K> {
     kernel: Arc<K>,
@@ -40,7 +36,7 @@ struct Shared<K> {
     execution_count: AtomicU32,
     /// Cancelled by interrupt_request; replaced for every execution.
     current_cancel: Mutex<CancellationToken>,
-    history: Mutex<Vec<HistoryEntry>>,
+    history: Mutex<History>,
     /// True while an execute_request is being run.
     executing: std::sync::atomic::AtomicBool,
     /// Cancelled when the kernel must exit.
@@ -67,6 +63,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
     let iopub = Iopub::start(iopub_socket, session.clone());
     iopub.status("starting", None).await;
 
+    let history = History::open(kernel.history_file());
     let shared = Arc::new(Shared {
         kernel: Arc::new(kernel),
         session,
@@ -74,7 +71,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
         stdin: Arc::new(tokio::sync::Mutex::new(stdin)),
         execution_count: AtomicU32::new(0),
         current_cancel: Mutex::new(CancellationToken::new()),
-        history: Mutex::new(Vec::new()),
+        history: Mutex::new(history),
         executing: std::sync::atomic::AtomicBool::new(false),
         exit: CancellationToken::new(),
     });
@@ -405,7 +402,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
 
     if store_history {
         if let Ok(mut history) = shared.history.lock() {
-            history.push(HistoryEntry { line: count, input: code });
+            history.record(count, &code);
         }
     }
     let failed = match outcome {
@@ -430,89 +427,10 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
     failed && stop_on_error && !silent
 }
 
-/// history_request: tail, range and search over this kernel's cells (session 0 = current).
+/// history_request: tail, range and search over the cells of this and earlier sessions.
 fn history_content<K>(shared: &Shared<K>, request: &IncomingMessage) -> Value {
-    let Ok(history) = shared.history.lock() else {
-        return json!({"status": "ok", "history": []});
-    };
-    let output = request.content_bool("output", false);
-    let entry = |e: &HistoryEntry| {
-        if output {
-            json!([0, e.line, [e.input, Value::Null]])
-        } else {
-            json!([0, e.line, e.input])
-        }
-    };
-    let n = request.content_usize("n").unwrap_or(10);
-    let items: Vec<Value> = match request.content_str("hist_access_type") {
-        "range" => {
-            let start = request.content.get("start").and_then(Value::as_i64).unwrap_or(0);
-            let stop = request.content.get("stop").and_then(Value::as_i64);
-            history
-                .iter()
-                .filter(|e| i64::from(e.line) >= start && stop.is_none_or(|s| i64::from(e.line) < s))
-                .map(entry)
-                .collect()
-        }
-        "search" => {
-            let pattern = request.content_str("pattern");
-            let unique = request.content_bool("unique", false);
-            let mut seen = std::collections::HashSet::new();
-            let mut found: Vec<&HistoryEntry> = history
-                .iter()
-                .rev()
-                .filter(|e| glob_match(pattern, &e.input))
-                .filter(|e| !unique || seen.insert(e.input.clone()))
-                .take(n)
-                .collect();
-            found.reverse();
-            found.into_iter().map(entry).collect()
-        }
-        _ => {
-            let skip = history.len().saturating_sub(n);
-            history.iter().skip(skip).map(entry).collect()
-        }
-    };
-    json!({"status": "ok", "history": items})
-}
-
-/// IPython-style history search pattern: `*` any run of characters, `?` one character.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_match;
-
-    #[test]
-    fn glob_patterns() {
-        assert!(glob_match("*", "anything"));
-        assert!(glob_match("SHOW*", "SHOW STREAMS;"));
-        assert!(glob_match("*STREAMS?", "SHOW STREAMS;"));
-        assert!(!glob_match("SELECT*", "SHOW STREAMS;"));
-        assert!(glob_match("", ""));
+    match shared.history.lock() {
+        Ok(history) => history.reply(&request.content),
+        Err(_) => json!({"status": "ok", "history": []}),
     }
 }

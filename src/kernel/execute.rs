@@ -162,6 +162,7 @@ pub fn run_statement<'a>(
                         ctx.stream("stderr", &format!("WARNING: {warning}\n")).await;
                     }
                 }
+                kernel.catalog.after_statement(&sql);
                 let mut bundles = render_entities(&entities);
                 if matches!(kind, StatementKind::ShowProperties) && !scope.properties.is_empty() {
                     bundles.push(local_properties_table(&scope.properties));

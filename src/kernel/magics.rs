@@ -24,6 +24,7 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Draw the query results of the statements that follow in this cell as a Vega-Lite chart (push queries: updated in place)."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
     ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
+    ("refresh", "", "Reload the server's catalog (streams, tables, columns, topics, queries, functions) that completion and Shift+Tab help use."),
     ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
     ("clear", "", "Clear the outputs shown so far by this cell."),
     ("echo", "TEXT", "Print TEXT (for notes in a notebook)."),
@@ -52,6 +53,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             Ok(vec![])
         }
         "queries" => Ok(vec![queries(kernel)]),
+        "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,
         "rows" => rows(kernel, &magic.args),
         "doc" => {
@@ -126,6 +128,7 @@ fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
         None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
     }
     rows.push(("Row cap".into(), state.row_cap.to_string()));
+    rows.push(("Catalog (editor help)".into(), kernel.catalog.status()));
     let mut bundles = vec![render_key_values(Some("Session"), &rows)];
     let properties: Vec<Vec<String>> = state.properties.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
     bundles.push(simple_table(&["Property", "Value"], properties, Some("Properties (SET)")));

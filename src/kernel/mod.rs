@@ -3,10 +3,14 @@
 //! ([`crate::ksql`], [`crate::render`]).
 
 pub mod builtins;
+pub mod catalog;
 pub mod check;
 pub mod completion;
 pub mod connect;
+pub mod context;
+mod editor;
 pub mod execute;
+pub mod inspect;
 pub mod live;
 pub mod magics;
 pub mod query;
@@ -34,6 +38,8 @@ pub struct KsqlKernel {
     pub(crate) live: live::registry::LiveQueries,
     /// The embedded sandbox, started on first use when no server is configured.
     pub(crate) sandbox: Arc<tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>>,
+    /// The server's catalog, for completion and inspection.
+    pub(crate) catalog: catalog::CatalogCache,
 }
 
 impl Default for KsqlKernel {
@@ -53,6 +59,7 @@ impl KsqlKernel {
             state: Arc::new(Mutex::new(SessionState::new(config, config_error))),
             live: live::registry::LiveQueries::default(),
             sandbox: Arc::new(tokio::sync::Mutex::new(None)),
+            catalog: catalog::CatalogCache::default(),
         }
     }
 
@@ -110,8 +117,7 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
-        let magic_names: Vec<&str> = magics::MAGICS.iter().map(|(name, _, _)| *name).collect();
-        let completion = completion::complete_builtin(&code, cursor_pos, &magic_names);
+        let completion = editor::complete(self, &code, cursor_pos).await;
         CompleteReply {
             metadata: completion::jupyter_types_metadata(&completion),
             matches: completion.matches,
@@ -121,7 +127,8 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn inspect(&self, code: String, cursor_pos: usize, detail_level: u8) -> InspectReply {
-        match completion::inspect_builtin(&code, cursor_pos, detail_level) {
+        let client = editor::catalog_client(self);
+        match inspect::inspect(&self.catalog, client, &code, cursor_pos, detail_level).await {
             Some(found) => {
                 let mut data = serde_json::Map::new();
                 data.insert("text/plain".into(), found.plain.into());
@@ -133,11 +140,14 @@ impl LanguageKernel for KsqlKernel {
     }
 
     fn is_complete(&self, code: &str) -> IsComplete {
-        if splitter::is_complete(code) {
-            IsComplete::Complete
-        } else {
-            IsComplete::Incomplete { indent: String::new() }
+        match context::completeness(code) {
+            Ok(()) => IsComplete::Complete,
+            Err(indent) => IsComplete::Incomplete { indent },
         }
+    }
+
+    fn history_file(&self) -> Option<std::path::PathBuf> {
+        editor::history_file()
     }
 
     async fn shutdown(&self, _restart: bool) {

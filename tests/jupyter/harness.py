@@ -33,6 +33,8 @@ def install_kernelspec() -> Path:
     os.environ.setdefault("JUPYTER_RUNTIME_DIR", str(prefix / "runtime"))
     # Keep the tests from reading the developer's own profiles.
     os.environ["KSQLDB_KERNEL_CONFIG"] = str(prefix / "no-config.toml")
+    # ... and from writing to the developer's input history.
+    os.environ["KSQLDB_KERNEL_HISTORY"] = str(prefix / "history.jsonl")
     return data
 
 
