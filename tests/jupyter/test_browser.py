@@ -270,3 +270,19 @@ def test_getting_started_runs_in_notebook7(lab, fake_server, page):
     assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.error']").count() == 0
     assert "RIDERS" in code_cells.nth(1).inner_text()
     browser.screenshot(page, "notebook7-getting-started.png")
+
+
+def test_slow_statement_status_line_is_cleared(lab, fake_server, page):
+    """A statement slower than 1 s shows "Waiting for the server… n s" in place; once the
+    answer arrived the line is gone and only the result is left."""
+    set_scenario(fake_server, with_defaults(statements=[
+        {"match": "LIST STREAMS", "delay_ms": 2200, "entities": [{"@type": "streams", "streams": []}]}]))
+    open_notebook(page, lab, "slow.ipynb", ["LIST STREAMS;"])
+    browser.run_cell(page, 1)
+    area = browser.cell(page, 1).locator(".jp-OutputArea")
+    expect(area).to_contain_text("Waiting for the server… 1 s", timeout=10_000)
+    browser.screenshot(page, "lab-waiting-for-server.png", browser.cell(page, 1))
+    expect(browser.cell(page, 1).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=15_000)
+    expect(area).not_to_contain_text("Waiting for the server")
+    assert "No renderer" not in area.inner_text()
+    assert browser.outputs(page, 1).filter(has_text=re.compile(r"\S")).count() == 1
