@@ -133,7 +133,7 @@ pub fn run_statement<'a>(
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
                 let chart = kernel.state().cell_chart.clone();
-                query::run_select(&scope, &sql, false, chart.as_ref(), ctx).await
+                with_wait_status(ctx, query::run_select(&scope, &sql, false, chart.as_ref(), ctx)).await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;
@@ -143,9 +143,10 @@ pub fn run_statement<'a>(
             StatementKind::ShowProperties | StatementKind::Server => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                let entities = with_interrupt(ctx, async {
-                    scope.connection.client.ksql(&sql, &request_context(&scope)).await
-                })
+                let entities = with_wait_status(
+                    ctx,
+                    with_interrupt(ctx, async { scope.connection.client.ksql(&sql, &request_context(&scope)).await }),
+                )
                 .await?
                 .map_err(|e| report_ksql_error(&e, Some(&sql)))?;
                 // Like the CLI: a command status of ERROR is a failure of the statement.
@@ -195,6 +196,41 @@ pub async fn with_interrupt<T>(ctx: &ExecuteContext, work: impl std::future::Fut
         result = work => Ok(result),
         _ = ctx.cancellation().cancelled() => Err(ErrorReport::interrupted("the statement was interrupted")),
     }
+}
+
+/// A statement that takes longer than this shows a status line while it waits.
+const WAIT_STATUS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Awaits a statement's request to the server (a /ksql request, a pull query). The kernel
+/// reaches servers (the embedded sandbox too) only over HTTP, so it cannot see their internal
+/// progress: after [`WAIT_STATUS_AFTER`] it shows "Waiting for the server… n s", updated in
+/// place every second, and clears that line when the answer has arrived (the result follows as
+/// the statement's own output). Interrupts are the caller's (see [`with_interrupt`]).
+pub async fn with_wait_status<T>(ctx: &ExecuteContext, work: impl std::future::Future<Output = T>) -> T {
+    let started = tokio::time::Instant::now();
+    let mut ticker = tokio::time::interval_at(started + WAIT_STATUS_AFTER, std::time::Duration::from_secs(1));
+    let display_id = uuid::Uuid::new_v4().to_string();
+    let mut shown = false;
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = ticker.tick() => {
+                let bundle = render_status(&format!("Waiting for the server… {} s", started.elapsed().as_secs()), Kind::Info);
+                if shown {
+                    ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
+                } else {
+                    ctx.display(bundle.data, bundle.metadata, Some(&display_id)).await;
+                    shown = true;
+                }
+            }
+        }
+    };
+    if shown {
+        // Cleared: an output with no data renders as nothing in JupyterLab and Notebook 7.
+        ctx.update_display(Default::default(), Default::default(), &display_id).await;
+    }
+    result
 }
 
 pub fn report_ksql_error(error: &KsqlError, statement: Option<&str>) -> ErrorReport {

@@ -35,11 +35,11 @@ def free_port():
 class JupyterServer:
     """`jupyter lab` on 127.0.0.1 serving `root`; kernels it starts see `env`."""
 
-    def __init__(self, root: Path, env: dict, home: Path):
+    def __init__(self, root: Path, env: dict, home: Path, base_env: dict = None):
         self.root = root
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        full = dict(os.environ)
+        full = dict(os.environ if base_env is None else base_env)
         full.update(env)
         # Isolated config, data and runtime folders; JUPYTER_PATH (set by harness) holds the
         # kernelspec under test.

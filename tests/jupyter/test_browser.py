@@ -1,7 +1,9 @@
 """What a user sees in JupyterLab (and Notebook 7), checked in the DOM of headless Chromium
 driven by Playwright: live push queries update one output in place, the stop button ends a
-blocking push query, %chart draws a Vega-Lite chart. Against the fake server (the embedded
-sandbox will replace it). Screenshots go to test-output/."""
+blocking push query, %chart draws a Vega-Lite chart, completion and Shift+Tab use the live
+catalog. The quickstart, completion and Shift+Tab run on the kernel's embedded sandbox (a
+JupyterLab started without KSQLDB_URL); the stop button, charts and Notebook 7 on the fake
+server (scripted timing). Screenshots go to test-output/."""
 import os
 import re
 import shutil
@@ -49,6 +51,19 @@ def lab(fake_server):
 
 
 @pytest.fixture(scope="module")
+def sandbox_lab():
+    """JupyterLab whose kernels see no KSQLDB_URL / KSQLDB_PROFILE: they use the embedded sandbox."""
+    home = Path(tempfile.mkdtemp(prefix="ksqldb-lab-sandbox-"))
+    root = home / "notebooks"
+    root.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSQLDB_") or k.startswith("KSQLDB_KERNEL_")}
+    server = browser.JupyterServer(root, {}, home, base_env=env)
+    yield server
+    server.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
 def chromium():
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS, headless=True)
@@ -77,38 +92,82 @@ def open_notebook(page, lab, name, cells):
     expect(browser.cell(page, 0).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=20_000)
 
 
-def test_live_push_query_updates_one_output_in_place(lab, fake_server, page):
-    set_scenario(fake_server, with_defaults(queries=[clicks_query()]))
-    open_notebook(page, lab, "live.ipynb", ["%push --interval 200\n" + CLICKS_SQL])
-    browser.run_cell(page, 1)
-    out = browser.outputs(page, 1)
-    seen_counts, states = set(), []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        n = out.count()
-        seen_counts.add(n)
-        if n == 1:
-            try:
-                rows = browser.table_rows(out.first)
-                status = browser.status_line(out.first)
-            except Exception:  # the node was being replaced; poll again
-                continue
-            if not states or states[-1] != rows:
-                states.append(rows)
-            if len(states) == 5:
-                browser.screenshot(page, "lab-live-push-running.png", browser.cell(page, 1))
-            if "Query Completed" in status:
-                break
-        page.wait_for_timeout(50)
-    browser.screenshot(page, "lab-live-push-final.png", browser.cell(page, 1))
-    assert seen_counts <= {0, 1}, f"one output node, never more: {seen_counts}"
+def quickstart_cells():
+    """The quickstart notebook, its code cells up to the INSERT cell below the background push
+    query, with that INSERT cell split one statement per cell (so the live table can be seen
+    between two INSERTs); plus the expected final rows of the push query."""
+    nb = nbformat.read(harness.ROOT / "notebooks" / "02-quickstart.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    push = next(i for i, c in enumerate(code) if c.startswith("%push --background"))
+    inserts = [line.strip() for line in code[push + 1].splitlines() if line.strip()]
+    assert inserts and all(i.startswith("INSERT INTO riderLocations") for i in inserts), inserts
+    # The query's condition: GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 (km).
+    lat0, lon0, limit = map(float, re.search(
+        r"GEO_DISTANCE\(latitude, longitude, ([-\d.]+), ([-\d.]+)\) <= ([\d.]+)", code[push]).groups())
+    expected = []
+    for insert in inserts:
+        pid, lat, lon = re.search(r"VALUES \('(\w+)', ([-\d.]+), ([-\d.]+)\)", insert).groups()
+        if geo_distance_km(float(lat), float(lon), lat0, lon0) <= limit:
+            expected.append([pid, lat, lon])
+    return code[:push + 1], inserts, expected
+
+
+def geo_distance_km(lat1, lon1, lat2, lon2):
+    """ksqlDB's GEO_DISTANCE (haversine, earth radius 6371 km)."""
+    import math
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(a))
+
+
+def run_and_wait(page, index, timeout=30_000):
+    """Shift+Enter on cell `index`, then waits until it is done ([n], not [*])."""
+    browser.run_cell(page, index)
+    expect(browser.cell(page, index).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout)
+
+
+def test_quickstart_live_push_query_updates_one_output_in_place(sandbox_lab, page):
+    """The quickstart in JupyterLab on the embedded sandbox: the CREATE cells, the background
+    push query, then the INSERTs below it one cell at a time; the push query's output stays one
+    node whose table grows in place to the riders near Mountain View."""
+    setup, inserts, expected = quickstart_cells()
+    assert 0 < len(expected) < len(inserts), expected  # some riders are near, some are not
+    browser.write_notebook(sandbox_lab.root, "quickstart-live.ipynb", setup + inserts)
+    page.goto(sandbox_lab.lab_url("quickstart-live.ipynb"))
+    browser.wait_kernel_idle(page)
+    push = len(setup) - 1
+    for i in range(len(setup)):
+        run_and_wait(page, i)
+    assert "embedded sandbox" in browser.cell(page, 0).inner_text()
+    out = browser.outputs(page, push)
+    expect(out.first.locator(".ksql-result")).to_be_visible(timeout=20_000)
+    seen_counts, states = {out.count()}, [browser.table_rows(out.first)]
+    near = 0
+    for k, insert in enumerate(inserts):
+        run_and_wait(page, push + 1 + k)
+        if any(insert.find(f"'{row[0]}'") >= 0 for row in expected):
+            near += 1
+        # The live table has caught up with this INSERT (rows arrive within the %push interval).
+        # "(no rows)" is a placeholder row with a colspan.
+        expect(out.first.locator(".ksql-result tbody tr:not(:has(td[colspan]))")).to_have_count(near, timeout=15_000)
+        seen_counts.add(out.count())
+        rows = browser.table_rows(out.first)
+        if rows != states[-1]:
+            states.append(rows)
+        if near == 2 and len(states) == 3:
+            browser.screenshot(page, "lab-quickstart-live-push-running.png", browser.cell(page, push))
+    page.wait_for_timeout(300)
+    browser.screenshot(page, "lab-quickstart-live-push.png", browser.cell(page, push))
+    assert seen_counts == {1}, f"one output node, never more: {seen_counts}"
     assert out.count() == 1
     final = browser.table_rows(out.first)
-    assert {r[0]: r[1] for r in final} == CLICKS_FINAL, final
-    assert len(final) == 4, "keyed: one row per ID"
-    assert len(states) >= 3, f"the table changed in place while rows arrived: {states}"
-    assert "Query Completed" in browser.status_line(out.first)
-    assert "8 rows" in browser.status_line(out.first)
+    assert [r[:3] for r in final] == expected, final
+    assert states[0] == [["(no rows)"]], states[0]
+    assert len(states) == len(expected) + 1, f"the table changed in place as riders arrived: {states}"
+    assert "running" in browser.status_line(out.first)
+    # The push query is still running in the background; the page shows nothing failed.
+    assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.error']").count() == 0
 
 
 def test_stop_button_ends_a_blocking_push_query(lab, fake_server, page):
@@ -153,51 +212,43 @@ def test_chart_renders_vega_lite(lab, fake_server, page):
     browser.screenshot(page, "lab-chart-live.png", browser.cell(page, 2))
 
 
-def kernel_completes_names(kc):
-    from ksql_helpers import ok
-    ok(kc, "SHOW STREAMS;")
-    msg_id = kc.complete("SELECT * FROM RID", 17)
-    reply = kc.get_shell_msg(timeout=10)
-    matches = reply["content"]["matches"] if reply["parent_header"]["msg_id"] == msg_id else []
-    return any(m.upper() == "RIDERS" for m in matches)
+CREATE_RIDERS = ("CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE)\n"
+                 "  WITH (kafka_topic='locations', value_format='json', partitions=1);")
 
 
-def kernel_inspects_sources(kc):
-    msg_id = kc.inspect("DESCRIBE RIDERS", 12, 0)
-    reply = kc.get_shell_msg(timeout=10)
-    if reply["parent_header"]["msg_id"] != msg_id or not reply["content"].get("found"):
-        return False
-    return "LAT" in reply["content"]["data"].get("text/plain", "")
+def open_sandbox_notebook(page, sandbox_lab, name, cells):
+    """A notebook on the sandbox whose first cell creates the quickstart's stream; runs it."""
+    browser.write_notebook(sandbox_lab.root, name, [CREATE_RIDERS] + cells)
+    page.goto(sandbox_lab.lab_url(name))
+    browser.wait_kernel_idle(page)
+    run_and_wait(page, 0)
 
 
-def test_completion_shows_stream_and_column_names(lab, fake_server, page, kernel):
-    set_scenario(fake_server, default_scenario())
-    if not kernel_completes_names(kernel):
-        pytest.skip("the kernel does not complete stream names yet (catalog work in progress: src/kernel/completion.rs)")
-    open_notebook(page, lab, "complete.ipynb", [""])
+def test_completion_shows_stream_and_column_names(sandbox_lab, page):
+    """Names from the sandbox's catalog, after the CREATE cell ran."""
+    open_sandbox_notebook(page, sandbox_lab, "complete.ipynb", [""])
     editor = browser.cell(page, 1).locator(".jp-InputArea-editor")
     editor.click()
-    page.keyboard.type("SELECT * FROM RID")
+    page.keyboard.type("SELECT * FROM RIDERL")
     page.keyboard.press("Tab")
     completer = page.locator(".jp-Completer")
-    expect(completer).to_contain_text("RIDERS", timeout=10_000)
+    expect(completer).to_contain_text("RIDERLOCATIONS", timeout=10_000)
     page.keyboard.press("Enter")
     page.keyboard.type(" WHERE L")
     page.keyboard.press("Tab")
-    expect(page.locator(".jp-Completer")).to_contain_text("LAT", timeout=10_000)
+    expect(page.locator(".jp-Completer")).to_contain_text("LATITUDE", timeout=10_000)
+    expect(page.locator(".jp-Completer")).to_contain_text("LONGITUDE")
     browser.screenshot(page, "lab-completion.png")
 
 
-def test_shift_tab_shows_describe(lab, fake_server, page, kernel):
-    set_scenario(fake_server, default_scenario())
-    if not kernel_inspects_sources(kernel):
-        pytest.skip("the kernel does not inspect streams (DESCRIBE) yet (catalog work in progress: src/kernel/completion.rs)")
-    open_notebook(page, lab, "inspect.ipynb", ["DESCRIBE RIDERS"])
+def test_shift_tab_shows_describe(sandbox_lab, page):
+    open_sandbox_notebook(page, sandbox_lab, "inspect.ipynb", ["DESCRIBE riderLocations"])
     browser.cell(page, 1).locator(".jp-InputArea-editor").click()
     page.keyboard.press("End")
     page.keyboard.press("Shift+Tab")
     tooltip = page.locator(".jp-Tooltip")
-    expect(tooltip).to_contain_text("LAT", timeout=10_000)
+    expect(tooltip).to_contain_text("LATITUDE", timeout=10_000)
+    expect(tooltip).to_contain_text("PROFILEID", timeout=10_000)
     browser.screenshot(page, "lab-inspect.png")
 
 
@@ -219,3 +270,19 @@ def test_getting_started_runs_in_notebook7(lab, fake_server, page):
     assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.error']").count() == 0
     assert "RIDERS" in code_cells.nth(1).inner_text()
     browser.screenshot(page, "notebook7-getting-started.png")
+
+
+def test_slow_statement_status_line_is_cleared(lab, fake_server, page):
+    """A statement slower than 1 s shows "Waiting for the server… n s" in place; once the
+    answer arrived the line is gone and only the result is left."""
+    set_scenario(fake_server, with_defaults(statements=[
+        {"match": "LIST STREAMS", "delay_ms": 2200, "entities": [{"@type": "streams", "streams": []}]}]))
+    open_notebook(page, lab, "slow.ipynb", ["LIST STREAMS;"])
+    browser.run_cell(page, 1)
+    area = browser.cell(page, 1).locator(".jp-OutputArea")
+    expect(area).to_contain_text("Waiting for the server… 1 s", timeout=10_000)
+    browser.screenshot(page, "lab-waiting-for-server.png", browser.cell(page, 1))
+    expect(browser.cell(page, 1).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=15_000)
+    expect(area).not_to_contain_text("Waiting for the server")
+    assert "No renderer" not in area.inner_text()
+    assert browser.outputs(page, 1).filter(has_text=re.compile(r"\S")).count() == 1

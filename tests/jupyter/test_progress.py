@@ -118,3 +118,42 @@ def test_failed_slow_connection_says_so(fake_server):
             assert lines[-1].startswith(f"WARNING: Could not connect to {url} (gave up after"), lines
     finally:
         silent.close()
+
+
+def wait_status_messages(outputs):
+    """The one display with a display_id and its updates: [(data of each message)]."""
+    shown = [m for m in outputs if m["msg_type"] == "display_data" and m["content"]["transient"].get("display_id")]
+    assert len(shown) == 1, [m["msg_type"] for m in outputs]
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    return [shown[0]["content"]["data"]] + [m["content"]["data"] for m in outputs if m["msg_type"] == "update_display_data"
+                                            and m["content"]["transient"]["display_id"] == display_id]
+
+
+def test_slow_statement_shows_waiting_status_then_clears_it(fake_server):
+    set_scenario(fake_server, with_defaults(
+        statements=[{"match": "LIST STREAMS", "delay_ms": 2400, "entities": [{"@type": "streams", "streams": []}]}],
+        queries=[{"match": "SELECT * FROM SLOW_TABLE", "delay_ms": 1600, "table": True,
+                  "columns": [{"name": "ID", "type": "STRING"}], "rows": [["a"]]}]))
+    with kernel_env(fake_server.url) as kc:
+        execute(kc, "SHOW TOPICS;")  # connect first: the banner is not part of this test
+        # A /ksql request.
+        reply, outputs = execute(kc, "LIST STREAMS;", timeout=30)
+        assert reply["content"]["status"] == "ok", texts(outputs)
+        frames = wait_status_messages(outputs)
+        lines = [strip_ansi(d.get("text/plain", "")) for d in frames]
+        assert lines[0] == "Waiting for the server… 1 s", lines
+        assert "Waiting for the server… 2 s" in lines, lines
+        assert frames[-1] == {}, "cleared once the answer arrived"
+        # The result follows as the statement's own output.
+        assert outputs[-1]["msg_type"] == "execute_result"
+        # A pull query.
+        reply, outputs = execute(kc, "SELECT * FROM SLOW_TABLE;", timeout=30)
+        assert reply["content"]["status"] == "ok", texts(outputs)
+        frames = wait_status_messages(outputs)
+        assert strip_ansi(frames[0]["text/plain"]) == "Waiting for the server… 1 s"
+        assert frames[-1] == {}
+        assert "a" in texts([outputs[-1]])
+        # A fast statement shows no status line.
+        reply, outputs = execute(kc, "SHOW TOPICS;")
+        assert not [m for m in outputs if m["msg_type"] in ("update_display_data",)
+                    or m["content"].get("transient", {}).get("display_id")]

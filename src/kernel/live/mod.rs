@@ -84,17 +84,27 @@ pub async fn run_push(
     let display_id = uuid::Uuid::new_v4().to_string();
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let mut runner = LiveRunner { registry, stream: Some(stream), view, ctx: ctx.clone(), display_id, options, notes, registration, started: Instant::now() };
+    let mut runner = LiveRunner {
+        registry,
+        stream: Some(stream),
+        view,
+        ctx: ctx.clone(),
+        display_id,
+        options,
+        notes,
+        background_note: None,
+        registration,
+        started: Instant::now(),
+    };
 
     if runner.options.background {
         let number = runner.registration.number;
+        // Said under the table while it runs: the cell keeps one output, updated in place.
+        runner.background_note = Some(format!(
+            "Push query #{number} runs in the background: this table updates in place. %queries lists the running queries; %stop {number} stops it."
+        ));
         runner.show_first_frame().await;
         tokio::spawn(runner.drive(None));
-        ctx.stream(
-            "stdout",
-            &format!("Push query #{number} runs in the background: the table above updates in place. %queries lists the running queries; %stop {number} stops it.\n"),
-        )
-        .await;
         return Ok(vec![]);
     }
     runner.show_first_frame().await;
@@ -114,6 +124,8 @@ struct LiveRunner {
     display_id: String,
     options: PushOptions,
     notes: Vec<String>,
+    /// With --background: how to list and stop it, under the table while it runs.
+    background_note: Option<String>,
     registration: Registration,
     started: Instant,
 }
@@ -205,6 +217,9 @@ impl LiveRunner {
             }
         }
         let mut frame = self.frame_spec(&ending.describe(), true);
+        if let Some(note) = &self.background_note {
+            frame.footer.retain(|n| n != note);
+        }
         frame.final_message = match &ending {
             LiveEnding::Completed(m) => m.clone(),
             _ => None,
@@ -276,6 +291,7 @@ impl LiveRunner {
         status.push(format!("{} view", self.view.mode.name()));
         let mut footer = self.view.footer();
         footer.extend(self.notes.iter().cloned());
+        footer.extend(self.background_note.iter().cloned());
         LiveFrame {
             status: status.join(" · "),
             footer,
