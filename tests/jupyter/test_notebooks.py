@@ -1,5 +1,6 @@
-"""The shipped notebooks run headless with nbclient (as papermill and CI would), against the
-fake server, and every cell succeeds."""
+"""The getting-started notebook also runs against a (fake) real server, where the stream and
+table it creates already exist with other data: every cell succeeds. All notebooks run against
+the sandbox in test_sandbox_notebooks.py."""
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from nbclient import NotebookClient
 
 import harness
 
-NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("01-*.ipynb"))  # 02+ run against the sandbox
+NOTEBOOKS = sorted((harness.ROOT / "notebooks").glob("01-*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
