@@ -133,7 +133,7 @@ pub fn run_statement<'a>(
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
                 let chart = kernel.state().cell_chart.clone();
-                with_wait_status(ctx, query::run_select(&scope, &sql, false, chart.as_ref(), ctx)).await
+                with_wait_status(ctx, query::run_select(&scope, &sql, chart.as_ref(), ctx)).await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;

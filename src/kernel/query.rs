@@ -19,10 +19,10 @@ enum Ending {
     Failed(ErrorReport),
 }
 
+/// A pull query (push queries are live views: see `live`).
 pub async fn run_select(
     scope: &StatementScope,
     sql: &str,
-    push: bool,
     chart: Option<&ChartSpec>,
     ctx: &ExecuteContext,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
@@ -35,8 +35,8 @@ pub async fn run_select(
     // Old servers send the placeholder "none": not an id to show.
     let query_id = stream.header().closeable_id().map(str::to_string);
     let notes: Vec<String> = stream.notes().to_vec();
-    // A pull query that stops sending is a stalled server; a push query may be idle for ever.
-    let stall_limit = (!push).then(|| scope.connection.target.request_timeout);
+    // A pull query that stops sending is a stalled server.
+    let stall_limit = scope.connection.target.request_timeout;
 
     let mut rows = Vec::new();
     let mut tombstones = Vec::new();
@@ -46,9 +46,9 @@ pub async fn run_select(
         let next = tokio::select! {
             event = stream.next() => event,
             _ = ctx.cancellation().cancelled() => break Ending::Interrupted,
-            _ = sleep_or_forever(stall_limit) => break Ending::Failed(ErrorReport::usage(
+            _ = tokio::time::sleep(stall_limit) => break Ending::Failed(ErrorReport::usage(
                 "TimeoutError",
-                &format!("the server sent nothing for {} s; stopped reading", stall_limit.unwrap_or_default().as_secs()),
+                &format!("the server sent nothing for {} s; stopped reading", stall_limit.as_secs()),
             )),
         };
         match next {
@@ -58,8 +58,6 @@ pub async fn run_select(
                 if rows.len() < scope.row_cap {
                     rows.push(row.values);
                     tombstones.push(row.tombstone);
-                } else if push {
-                    break Ending::RowCap;
                 }
             }
             Some(Ok(QueryEvent::Final(message))) => final_message = Some(message),
@@ -172,11 +170,4 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
 /// PRINT's "Key format: …" / "Value format: …" lines describe the topic; they are not records.
 fn is_print_format_line(line: &str) -> bool {
     line.starts_with("Key format: ") || line.starts_with("Value format: ")
-}
-
-async fn sleep_or_forever(limit: Option<Duration>) {
-    match limit {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending().await,
-    }
 }

@@ -359,10 +359,8 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
         target.credentials = Credentials::Basic { username: user, password: password.unwrap_or(Secret::new("")) };
     } else if let Some(var) = token_env {
         target.credentials = Credentials::Bearer { token: Secret::new(env_secret(&var)?) };
-    } else if password_env.is_some() || prompt {
-        if !matches!(target.credentials, Credentials::Basic { .. }) {
-            bail!("a password needs a user: add --user NAME (or --api-key KEY)");
-        }
+    } else if (password_env.is_some() || prompt) && !matches!(target.credentials, Credentials::Basic { .. }) {
+        bail!("a password needs a user: add --user NAME (or --api-key KEY)");
     }
     if ca.is_some() {
         target.ca_file = ca;
