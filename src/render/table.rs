@@ -438,6 +438,16 @@ pub fn human_bytes(n: usize) -> String {
     }
 }
 
+/// A table of plain strings (SHOW lists, session listings): the one table renderer with
+/// left-aligned text columns and an optional caption above.
+pub fn simple_table(headers: &[&str], rows: Vec<Vec<String>>, caption: Option<&str>) -> MimeBundle {
+    let columns = headers.iter().map(|h| TableColumn::new(*h)).collect();
+    let mut table = Table::new(columns);
+    table.caption = caption.map(str::to_string);
+    table.rows = rows.into_iter().map(|row| row.into_iter().map(Cell::text).collect()).collect();
+    table.to_bundle(&TableLimits::default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,14 +655,4 @@ mod tests {
         let b = sample().to_bundle(&TableLimits::default());
         assert!(b.text_html().is_some() && b.text_plain().is_some());
     }
-}
-
-/// A table of plain strings (SHOW lists, session listings): the one table renderer with
-/// left-aligned text columns and an optional caption above.
-pub fn simple_table(headers: &[&str], rows: Vec<Vec<String>>, caption: Option<&str>) -> MimeBundle {
-    let columns = headers.iter().map(|h| TableColumn::new(*h)).collect();
-    let mut table = Table::new(columns);
-    table.caption = caption.map(str::to_string);
-    table.rows = rows.into_iter().map(|row| row.into_iter().map(Cell::text).collect()).collect();
-    table.to_bundle(&TableLimits::default())
 }
