@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
+use crate::sandbox::registry::{self, RegisteredSchema};
 use super::catalog::*;
 use super::expr::{compile, Scope};
 use super::functions;
@@ -141,6 +142,9 @@ pub struct Engine {
     /// Maintained state of tables for pull queries (source name -> latest row per key),
     /// built on a table's first pull query and kept up to date as records arrive.
     materialized: HashMap<String, Materialized>,
+    /// Schemas registered for topics' keys (`true`) and values (`false`), as Schema Registry
+    /// would hold them; CREATE without columns in a schema format infers its columns from them.
+    pub schemas: HashMap<(String, bool), RegisteredSchema>,
 }
 
 /// One table's maintained state: the statement it was built for (a dropped and re-created
@@ -173,7 +177,7 @@ fn status_entity(stmt: &str, command_id: String, message: String, query_id: Opti
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new() }
+        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new(), schemas: HashMap::new() }
     }
 
     /// Parses and runs one statement from /ksql. Returns the entity it produces, if any.
@@ -324,15 +328,49 @@ impl Engine {
         let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value."))?;
         let (key_format, value_format) = self.formats(props, None, None)?;
         if cols.is_empty() && !value_format.supports_inference() {
-            return Err(EngineError::statement("The statement does not define any columns."));
+            return Err(EngineError::statement("No columns supplied."));
         }
         let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
         let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
-        if (!declares_values && value_format.supports_inference()) || (!declares_keys && key_format.supports_inference() && kind == SourceKind::Table) {
-            return Err(EngineError::statement(format!(
-                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
-                if !declares_values { value_format.name() } else { key_format.name() }
-            )));
+        // Columns inferred from the topic's registered schemas.
+        let mut inferred: Vec<ColumnDef> = Vec::new();
+        for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)] {
+            let Format::Schema(sf) = format else { continue };
+            if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true))) {
+                continue;
+            }
+            let Some(reg) = self.schemas.get(&(topic.clone(), is_key)) else {
+                if is_key {
+                    continue;
+                }
+                return Err(EngineError::statement(format!(
+                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
+                    format.name()
+                )));
+            };
+            let cols = registry::columns_from_schema(*sf, &reg.schema, is_key).map_err(|e| {
+                if e.contains("not supported in the ksqlDB sandbox") {
+                    EngineError::statement(e)
+                } else {
+                    EngineError::statement(format!("Schema inference failed: {e}"))
+                }
+            })?;
+            for (n, t) in cols {
+                let constraint = if !is_key {
+                    ColumnConstraint::None
+                } else if kind == SourceKind::Table {
+                    ColumnConstraint::PrimaryKey
+                } else {
+                    ColumnConstraint::Key
+                };
+                inferred.push(ColumnDef { name: n, ty: t, constraint });
+            }
+        }
+        let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
+        let cols = &all_cols[..];
+        let has_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
+            return Err(EngineError::statement(format!("Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)", key_format.name())));
         }
         let mut columns = Vec::new();
         for c in cols {
@@ -444,9 +482,6 @@ impl Engine {
         }
         if or_replace && self.catalog.get(name).is_some() {
             return Err(EngineError::statement("CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and TERMINATE its query) first"));
-        }
-        if query.emit_changes && false {
-            unreachable!();
         }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         let plan = plan_query(query, &self.catalog, &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() }).map_err(EngineError::statement)?;
