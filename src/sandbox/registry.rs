@@ -18,29 +18,45 @@ pub struct RegisteredSchema {
     pub schema: J,
 }
 
-/// The columns a schema gives a source's key (`is_key`) or value.
-pub fn columns_from_schema(format: SchemaFormat, schema: &J, is_key: bool) -> Result<Vec<(String, SqlType)>, String> {
-    let ty = schema_type(format, schema)?;
+/// The columns a schema gives a source's key (`is_key`: one column ROWKEY of the schema's
+/// type) or value (a column per field of a record, else one column ROWVAL, unwrapped).
+/// `full_name` picks a PROTOBUF message; field names are upper-cased unless `keep_names`
+/// (a schema named by *_SCHEMA_ID keeps them as they are).
+pub fn columns_from_schema(format: SchemaFormat, schema: &J, is_key: bool, full_name: Option<&str>, keep_names: bool) -> Result<(Vec<(String, SqlType)>, bool), String> {
+    let mut ty = schema_type(format, schema, full_name)?;
+    if !keep_names {
+        ty = upper_names(ty);
+    }
     Ok(match ty {
-        SqlType::Struct(fields) if !fields.is_empty() || !is_key => fields,
-        other => vec![(if is_key { "ROWKEY" } else { "ROWVAL" }.to_string(), other)],
+        other if is_key => (vec![("ROWKEY".to_string(), other)], false),
+        SqlType::Struct(fields) => (fields, true),
+        other => (vec![("ROWVAL".to_string(), other)], false),
     })
 }
 
 /// The SQL type of a whole schema.
-pub fn schema_type(format: SchemaFormat, schema: &J) -> Result<SqlType, String> {
+pub fn schema_type(format: SchemaFormat, schema: &J, full_name: Option<&str>) -> Result<SqlType, String> {
     match format {
         SchemaFormat::Avro => avro_type(schema),
         SchemaFormat::JsonSr => json_schema_type(schema),
         SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr => match schema {
-            J::String(s) => protobuf_type(s),
+            J::String(s) => protobuf_type(s, full_name),
             _ => Err("a PROTOBUF schema must be text".into()),
         },
     }
 }
 
+fn upper_names(t: SqlType) -> SqlType {
+    match t {
+        SqlType::Struct(f) => SqlType::Struct(f.into_iter().map(|(n, t)| (n.to_ascii_uppercase(), upper_names(t))).collect()),
+        SqlType::Array(e) => SqlType::Array(Box::new(upper_names(*e))),
+        SqlType::Map(k, v) => SqlType::Map(k, Box::new(upper_names(*v))),
+        other => other,
+    }
+}
+
 fn upper_fields(fields: Vec<(String, SqlType)>) -> Vec<(String, SqlType)> {
-    fields.into_iter().map(|(n, t)| (n.to_ascii_uppercase(), t)).collect()
+    fields
 }
 
 // ---------------------------------------------------------------------------------------
@@ -294,7 +310,7 @@ fn skip_block(toks: &[String], i: &mut usize) {
     }
 }
 
-fn protobuf_type(text: &str) -> Result<SqlType, String> {
+fn protobuf_type(text: &str, full_name: Option<&str>) -> Result<SqlType, String> {
     let toks = proto_tokens(text);
     let mut i = 0;
     let mut messages = Vec::new();
@@ -305,7 +321,13 @@ fn protobuf_type(text: &str) -> Result<SqlType, String> {
             _ => skip_statement(&toks, &mut i),
         }
     }
-    let first = messages.first().ok_or("PROTOBUF schema without a message")?;
+    let first = match full_name {
+        Some(n) => {
+            let short = n.rsplit('.').next().unwrap_or(n);
+            messages.iter().find(|m| m.name == short).ok_or_else(|| format!("Schema with name {n} not found in the PROTOBUF schema"))?
+        }
+        None => messages.first().ok_or("PROTOBUF schema without a message")?,
+    };
     proto_message_type(first, &[first], &messages)
 }
 
@@ -372,12 +394,12 @@ mod tests {
     #[test]
     fn converts_schemas() {
         let avro: J = serde_json::json!({"type":"record","name":"x","fields":[{"name":"c1","type":["null","int"]},{"name":"s","type":{"type":"record","name":"y","fields":[{"name":"f1","type":"long"}]}}]});
-        assert_eq!(columns_from_schema(SchemaFormat::Avro, &avro, false).unwrap(), vec![("C1".into(), SqlType::Integer), ("S".into(), SqlType::Struct(vec![("F1".into(), SqlType::Bigint)]))]);
+        assert_eq!(columns_from_schema(SchemaFormat::Avro, &avro, false, None, false).unwrap().0, vec![("C1".into(), SqlType::Integer), ("S".into(), SqlType::Struct(vec![("F1".into(), SqlType::Bigint)]))]);
         let js: J = serde_json::json!({"oneOf":[{"type":"null"},{"type":"integer","connect.type":"int32"}]});
-        assert_eq!(columns_from_schema(SchemaFormat::JsonSr, &js, true).unwrap(), vec![("ROWKEY".into(), SqlType::Integer)]);
+        assert_eq!(columns_from_schema(SchemaFormat::JsonSr, &js, true, None, false).unwrap().0, vec![("ROWKEY".into(), SqlType::Integer)]);
         let pb = J::String("syntax = \"proto3\"; message M {message S {int32 f1 = 1;} S c1 = 1; repeated string c2 = 2; uint32 c3 = 3;}".into());
         assert_eq!(
-            columns_from_schema(SchemaFormat::Protobuf, &pb, false).unwrap(),
+            columns_from_schema(SchemaFormat::Protobuf, &pb, false, None, false).unwrap().0,
             vec![("C1".into(), SqlType::Struct(vec![("F1".into(), SqlType::Integer)])), ("C2".into(), SqlType::Array(Box::new(SqlType::String))), ("C3".into(), SqlType::Bigint)]
         );
     }

@@ -169,6 +169,68 @@ pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.sink.partitions", "1"),
 ];
 
+fn contains_map(t: &SqlType) -> bool {
+    match t {
+        SqlType::Map(..) => true,
+        SqlType::Array(e) => contains_map(e),
+        SqlType::Struct(f) => f.iter().any(|(_, t)| contains_map(t)),
+        _ => false,
+    }
+}
+
+/// Checks that the key and value formats can hold the columns (ksqlDB's rules and messages):
+/// no maps in keys, KAFKA one field of a primitive type, DELIMITED no nested types, NONE no
+/// columns, WRAP_SINGLE_VALUE only where the format can wrap.
+fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column], wrap: Option<bool>) -> EResult<()> {
+    for c in columns.iter().filter(|c| c.kind == ColKind::Key) {
+        if contains_map(&c.ty) {
+            return Err(EngineError::statement(format!(
+                "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+                c.name, c.ty
+            )));
+        }
+    }
+    if let Some(w) = wrap {
+        match value_format {
+            Format::Kafka | Format::Delimited(_) | Format::None if w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", value_format.name()))),
+            Format::Schema(super::topics::SchemaFormat::Protobuf | super::topics::SchemaFormat::ProtobufNoSr) if !w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", value_format.name()))),
+            _ => {}
+        }
+    }
+    for (is_key, format) in [(true, key_format), (false, value_format)] {
+        let cols: Vec<&Column> = columns.iter().filter(|c| if is_key { c.kind == ColKind::Key } else { c.kind == ColKind::Value }).collect();
+        let listed = cols.iter().map(|c| format!("`{}` {}{}", c.name, c.ty, if is_key { " KEY" } else { "" })).collect::<Vec<_>>().join(", ");
+        let reason = match format {
+            Format::None if !cols.is_empty() => {
+                return Err(EngineError::statement(format!("The 'NONE' format can only be used when no columns are defined. Got: [{listed}]")));
+            }
+            Format::Kafka if cols.len() > 1 => Some(format!("The 'KAFKA' format only supports a single field. Got: [{listed}]")),
+            Format::Kafka => cols.iter().find(|c| matches!(c.ty, SqlType::Boolean | SqlType::Decimal { .. } | SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'KAFKA' format does not support type '{}'", type_kind(&c.ty))),
+            Format::Delimited(_) => cols.iter().find(|c| matches!(c.ty, SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'DELIMITED' format does not support type '{}', column: `{}`", type_kind(&c.ty), c.name)),
+            _ => None,
+        };
+        if let Some(r) = reason {
+            return Err(EngineError::statement(format!(
+                "{} format does not support schema.\nformat: {}\nschema: Persistence{{columns=[{listed}], features=[]}}\nreason: {r}",
+                if is_key { "Key" } else { "Value" },
+                format.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn type_kind(t: &SqlType) -> &'static str {
+    match t {
+        SqlType::Boolean => "BOOLEAN",
+        SqlType::Decimal { .. } => "DECIMAL",
+        SqlType::Array(_) => "ARRAY",
+        SqlType::Map(..) => "MAP",
+        SqlType::Struct(_) => "STRUCT",
+        _ => "OTHER",
+    }
+}
+
 fn status_entity(stmt: &str, command_id: String, message: String, query_id: Option<String>, seq: i64) -> J {
     json!({"@type":"currentStatus","statementText":stmt,"commandId":command_id,
         "commandStatus":{"status":"SUCCESS","message":message,"queryId":query_id},
@@ -334,7 +396,16 @@ impl Engine {
         let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
         // Columns inferred from the topic's registered schemas.
         let mut inferred: Vec<ColumnDef> = Vec::new();
+        let mut anonymous_value = false;
         for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)] {
+            let (part, upper) = if is_key { ("KEY", "KEY_SCHEMA_ID") } else { ("VALUE", "VALUE_SCHEMA_ID") };
+            let schema_id = props.get(upper).is_some();
+            if schema_id && !format.supports_inference() {
+                return Err(EngineError::statement(format!("{part}_FORMAT should support schema inference when {upper} is provided. Current format is {}.", format.name())));
+            }
+            if schema_id && declared {
+                return Err(EngineError::statement(format!("Table elements and {upper} cannot both exist for create statement.")));
+            }
             let Format::Schema(sf) = format else { continue };
             if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true))) {
                 continue;
@@ -348,13 +419,15 @@ impl Engine {
                     format.name()
                 )));
             };
-            let cols = registry::columns_from_schema(*sf, &reg.schema, is_key).map_err(|e| {
+            let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
+            let (cols, wrapped) = registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(|e| {
                 if e.contains("not supported in the ksqlDB sandbox") {
                     EngineError::statement(e)
                 } else {
                     EngineError::statement(format!("Schema inference failed: {e}"))
                 }
             })?;
+            anonymous_value |= !is_key && !wrapped;
             for (n, t) in cols {
                 let constraint = if !is_key {
                     ColumnConstraint::None
@@ -399,15 +472,9 @@ impl Engine {
         }
         // Keys first, keeping declaration order otherwise.
         columns.sort_by_key(|c| if c.kind == ColKind::Key { 0 } else { 1 });
-        let nkeys = columns.iter().filter(|c| c.kind == ColKind::Key).count();
-        let nvalues = columns.iter().filter(|c| c.kind == ColKind::Value).count();
-        if key_format == Format::Kafka && nkeys > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Key).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
-        if value_format == Format::Kafka && nvalues > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Value).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
         let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = if anonymous_value { Some(false) } else { wrap };
+        check_formats(&key_format, &value_format, &columns, wrap)?;
         let timestamp_column = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(tc) = &timestamp_column {
             let c = columns.iter().find(|c| c.name == *tc).ok_or_else(|| EngineError::statement(format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{tc}'")))?;
@@ -492,7 +559,11 @@ impl Engine {
             return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")));
         }
         let from = plan.from.clone();
-        let (key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        // A sink with key columns does not inherit the NONE key format: it gets the default.
+        if key_format == Format::None && !plan.key_cols.is_empty() && props.get("KEY_FORMAT").is_none() && props.get("FORMAT").is_none() {
+            key_format = Format::Kafka;
+        }
         let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
         let partitions = match props.get_str("PARTITIONS") {
             Some(p) => p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))?,
@@ -507,14 +578,8 @@ impl Engine {
                 columns.push(Column { name: c.name.clone(), ty: c.ty.clone(), kind: ColKind::Value });
             }
         }
-        let nvalues = columns.iter().filter(|c| c.kind == ColKind::Value).count();
-        if value_format == Format::Kafka && nvalues > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Value).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
-        if key_format == Format::Kafka && plan.key_cols.len() > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", plan.key_cols.iter().map(|(n, t)| format!("`{n}` {t}")).collect::<Vec<_>>().join(", "))));
-        }
         let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        check_formats(&key_format, &value_format, &columns, wrap)?;
         let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
         let src = Source {
             name: name.to_string(),
