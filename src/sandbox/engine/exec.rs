@@ -203,6 +203,8 @@ impl Input {
 pub struct Projector {
     pub key: Vec<EvalFn>,
     pub items: Vec<EvalFn>,
+    /// The key comes from PARTITION BY expressions (a null-value record's key is then null).
+    pub partitioned: bool,
 }
 
 impl Projector {
@@ -648,6 +650,9 @@ pub struct Executor {
     pub out_ts: Option<EvalFn>,
     pub stream_time: i64,
     pub errors: Vec<String>,
+    /// Persistent queries pass a stream's null-value records through a plain projection as
+    /// null-value records (ksqlDB does; WHERE, joins, table functions and aggregations drop them).
+    pub pass_null_values: bool,
 }
 
 impl Executor {
@@ -659,6 +664,22 @@ impl Executor {
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
     pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
+        if rec.value.is_none() && self.pass_null_values && !self.inputs[idx].is_table && self.join.is_none() && self.filter.is_none() && self.flatmap.is_none() && !self.relation_is_table {
+            if let Body::Project(p) = &self.body {
+                match self.inputs[idx].decoder.key_only_row(rec) {
+                    Ok(row) => {
+                        let key = if p.partitioned { vec![Value::Null; p.key.len()] } else { p.key(&row) };
+                        out.push(Output { key, row: None, ts: rec.timestamp, window: window_of(&self.inputs, &row), headers: rec.headers.clone() });
+                    }
+                    Err(e) => {
+                        if self.errors.len() < 100 {
+                            self.errors.push(e);
+                        }
+                    }
+                }
+                return;
+            }
+        }
         let ch = match self.inputs[idx].change(rec) {
             Ok(Some(c)) => c,
             Ok(None) => return,

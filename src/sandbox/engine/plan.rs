@@ -517,7 +517,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         None => None,
     };
 
-    let projector = Projector { key: key_evals, items };
+    let projector = Projector { key: key_evals, items, partitioned: !q.partition_by.is_empty() };
     let (body, window) = match aggregator_parts {
         Some((group_evals, calls)) => {
             let having = match &q.having {
@@ -561,6 +561,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         out_ts,
         stream_time: i64::MIN,
         errors: vec![],
+        pass_null_values: opts.persistent,
     };
     Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
 }
