@@ -169,6 +169,15 @@ pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.sink.partitions", "1"),
 ];
 
+fn non_string_map_key(t: &SqlType) -> bool {
+    match t {
+        SqlType::Map(k, v) => **k != SqlType::String || non_string_map_key(v),
+        SqlType::Array(e) => non_string_map_key(e),
+        SqlType::Struct(f) => f.iter().any(|(_, t)| non_string_map_key(t)),
+        _ => false,
+    }
+}
+
 fn contains_map(t: &SqlType) -> bool {
     match t {
         SqlType::Map(..) => true,
@@ -188,6 +197,17 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
                 "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
                 c.name, c.ty
             )));
+        }
+    }
+    for (is_key, format) in [(true, key_format), (false, value_format)] {
+        let msg = match format {
+            Format::Json | Format::Schema(super::topics::SchemaFormat::JsonSr) => "JSON only supports MAP types with STRING keys",
+            Format::Schema(super::topics::SchemaFormat::Avro) => "Avro only supports MAPs with STRING keys",
+            Format::Schema(_) => "PROTOBUF format only supports MAP types with STRING keys",
+            _ => continue,
+        };
+        if columns.iter().filter(|c| (c.kind == ColKind::Key) == is_key && !matches!(c.kind, ColKind::Header(_))).any(|c| non_string_map_key(&c.ty)) {
+            return Err(EngineError::statement(msg));
         }
     }
     if let Some(w) = wrap {

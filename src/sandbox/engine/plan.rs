@@ -372,7 +372,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let idx = post.push(None, n, t);
             post.subst.push((n.to_string(), idx));
         }
-        post.only_subst = Some("Non-aggregate SELECT expression(s) not part of GROUP BY: {}".into());
+        post.only_subst = Some(format!("{NON_AGG} {{}}"));
         key_exprs = q.group_by.clone();
         aggregator_parts = Some((group_evals, calls));
         out_scope = post;
@@ -400,13 +400,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut items: Vec<EvalFn> = Vec::new();
     let mut item_exprs: Vec<Option<Expr>> = Vec::new();
     let mut gen = 0usize;
+    let mut non_aggregate: Vec<String> = Vec::new();
     let explicit_names: Vec<String> = q.select.iter().filter_map(|i| if let SelectItem::Expr { alias: Some(a), .. } = i { Some(a.clone()) } else { None }).collect();
     for item in &q.select {
         match item {
             SelectItem::Star | SelectItem::QualifiedStar(_) => {
-                if aggregating {
-                    return err("SELECT * is not supported with GROUP BY in the sandbox: name the columns");
-                }
                 let list: Vec<(usize, String)> = match item {
                     SelectItem::QualifiedStar(qual) => {
                         let cols: Vec<(usize, String)> = scope
@@ -424,6 +422,21 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     _ => star.clone(),
                 };
                 for (idx, name) in list {
+                    if aggregating {
+                        // Under GROUP BY, each column of * must be a grouping expression.
+                        let c = &scope.cols[idx];
+                        let e = Expr::Column { qualifier: c.qualifier.clone(), name: c.name.clone() };
+                        match compile(&e, &out_scope) {
+                            Ok(k) => {
+                                items.push(k.eval);
+                                item_exprs.push(Some(e));
+                                columns.push(OutCol { name, ty: k.ty.unwrap_or(SqlType::String), key: false });
+                            }
+                            Err(m) if m.starts_with(NON_AGG) => non_aggregate.push(c.name.clone()),
+                            Err(m) => return Err(m),
+                        }
+                        continue;
+                    }
                     let ty = scope.cols[idx].ty.clone();
                     let c = &scope.cols[idx];
                     items.push(Arc::new(move |r: &[Value]| r[idx].clone()));
@@ -432,7 +445,14 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 }
             }
             SelectItem::Expr { expr, alias } => {
-                let c: Compiled = compile(expr, &out_scope)?;
+                let c: Compiled = match compile(expr, &out_scope) {
+                    Ok(c) => c,
+                    Err(e) if aggregating && e.starts_with(NON_AGG) => {
+                        non_aggregate.push(format_expr(expr));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
                 let name = alias.clone().unwrap_or_else(|| default_name(expr, &mut gen, &taken));
                 let Some(ty) = c.ty.clone() else {
@@ -443,6 +463,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 columns.push(OutCol { name, ty, key: false });
             }
         }
+    }
+    if !non_aggregate.is_empty() {
+        return err(format!("{NON_AGG} {}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", non_aggregate.join(", ")));
     }
     {
         let mut seen: Vec<&str> = Vec::new();
@@ -457,7 +480,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") && opts.persistent {
             let what = if c.name.starts_with("WINDOW") { "window bounds column" } else { "pseudocolumn" };
             let _ = what;
-            return err(format!("Your SELECT query produces a column name '{}' which clashes with a reserved system column name. Please use an alias.", c.name));
+            return err(format!("Reserved column name in select: `{}`. Please remove or alias the column.", c.name));
         }
     }
 
@@ -522,7 +545,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         Some((group_evals, calls)) => {
             let having = match &q.having {
                 Some(h) => {
-                    let c = compile(h, &out_scope)?;
+                    let mut hscope = out_scope.clone();
+                    hscope.only_subst = Some("Non-aggregate HAVING expression not part of GROUP BY: {}".into());
+                    let c = compile(h, &hscope)?;
                     Some(c.eval)
                 }
                 None => None,
@@ -565,6 +590,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     };
     Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
 }
+
+const NON_AGG: &str = "Non-aggregate SELECT expression(s) not part of GROUP BY:";
 
 fn join_word(k: JoinKind) -> &'static str {
     match k {
