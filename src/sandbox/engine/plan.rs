@@ -195,6 +195,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
         }
         // ON must be an equality between one side and the other.
+        if matches!(&j.on, Expr::Binary(BinOp::And, ..)) {
+            return err(format!("Invalid join condition: joins on multiple conditions are not yet supported. Got {}.", format_expr(&j.on)));
+        }
         let Expr::Binary(BinOp::Eq, a, b) = &j.on else {
             return err(format!("Unsupported join expression: {}. Only equality joins (a = b) are supported.", format_expr(&j.on)));
         };
@@ -504,9 +507,22 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             })
         });
         // The compiled key function evaluates over the stage's scope.
-        let key_eval = compile(ke, &out_scope)?;
+        let mut key_eval = compile(ke, &out_scope)?;
+        if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
+            // The join key: the left side's when present, else the right side's (RIGHT and
+            // FULL OUTER rows without a left side still carry the key they joined on).
+            let right_key = compile(&join_key_exprs[1], &out_scope)?;
+            let (l, r) = (key_eval.eval.clone(), right_key.eval);
+            key_eval.eval = Arc::new(move |row: &[Value]| match l(row) {
+                Value::Null => r(row),
+                v => v,
+            });
+        }
         match pos {
             Some(p) => {
+                if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
+                    items[p] = key_eval.eval.clone();
+                }
                 columns[p].key = true;
                 key_positions.push(p);
                 key_cols.push((columns[p].name.clone(), columns[p].ty.clone()));
