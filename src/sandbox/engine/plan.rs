@@ -457,7 +457,19 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     Err(e) => return Err(e),
                 };
                 let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
-                let name = alias.clone().unwrap_or_else(|| default_name(expr, &mut gen, &taken));
+                let name = alias.clone().unwrap_or_else(|| match expr {
+                    // In a join, a qualified column whose name more than one source has is
+                    // named after its source: T_ID.
+                    Expr::Column { qualifier: Some(q), name } if has_join && {
+                        let mut quals: Vec<&str> = scope.cols.iter().filter(|c| c.name == *name).filter_map(|c| c.qualifier.as_deref()).collect();
+                        quals.dedup();
+                        quals.len() > 1
+                    } =>
+                    {
+                        format!("{q}_{name}")
+                    }
+                    _ => default_name(expr, &mut gen, &taken),
+                });
                 let Some(ty) = c.ty.clone() else {
                     return err(format!("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})", format_expr(expr)));
                 };
