@@ -422,6 +422,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                         }
                         cols
                     }
+                    // PARTITION BY moves the source's key columns after its value columns.
+                    _ if !q.partition_by.is_empty() && !has_join && !aggregating => {
+                        let nk = from.key_columns().len();
+                        star.iter().filter(|(i, _)| *i >= nk).chain(star.iter().filter(|(i, _)| *i < nk)).cloned().collect()
+                    }
                     _ => star.clone(),
                 };
                 for (idx, name) in list {
@@ -568,7 +573,14 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         None => None,
     };
 
-    let projector = Projector { key: key_evals, items, partitioned: !q.partition_by.is_empty() };
+    // A null-value record's key: PARTITION BY expressions over value columns give null.
+    let partitioned = !q.partition_by.is_empty() && {
+        let key_only = Source { columns: from.columns.iter().filter(|c| c.kind == ColKind::Key).cloned().collect(), ..from.clone() };
+        let mut kscope = Scope::default();
+        add_source(&mut kscope, &key_only, &left_alias);
+        q.partition_by.iter().any(|e| compile(e, &kscope).is_err())
+    };
+    let projector = Projector { key: key_evals, items, partitioned };
     let (body, window) = match aggregator_parts {
         Some((group_evals, calls)) => {
             let having = match &q.having {
