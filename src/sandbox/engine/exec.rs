@@ -237,6 +237,9 @@ struct Group {
     /// Input rows of a session window (to rebuild accumulators when sessions merge).
     rows: Vec<(Vec<Value>, i64)>,
     last_ts: i64,
+    /// Whether the sink holds a row for this group (HAVING: a failing group is deleted with
+    /// a tombstone only when it was visible).
+    visible: std::cell::Cell<bool>,
 }
 
 pub struct Aggregator {
@@ -283,6 +286,12 @@ impl Aggregator {
             Some(h) => h(&post) == Value::Boolean(true),
             None => true,
         };
+        if self.having.is_some() {
+            if !keep && !g.visible.get() {
+                return None;
+            }
+            g.visible.set(keep);
+        }
         let key = self.post.key(&post);
         Some(Output { key, row: if keep { Some(self.post.project(&post)) } else { None }, ts, window: g.window, headers: vec![] })
     }
@@ -330,7 +339,7 @@ impl Aggregator {
                     let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
                     let args = self.args(new);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group { key, window: None, accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts });
+                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group { key, window: None, accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -382,7 +391,7 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group { key: key.clone(), window: Some((s, end)), accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts });
+                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group { key: key.clone(), window: Some((s, end)), accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -445,7 +454,7 @@ impl Aggregator {
             }
         }
         let gk = (kparts, start);
-        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: ts });
+        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: ts, visible: Default::default() });
         if let Some(o) = self.output(&gk, ts) {
             out.push(o);
         }

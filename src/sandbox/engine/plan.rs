@@ -323,7 +323,14 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         let mut post = Scope::default();
         let mut group_evals = Vec::new();
         for (i, g) in q.group_by.iter().enumerate() {
-            let c = compile(g, &scope).map_err(|m| format!("Error in GROUP BY: {m}"))?;
+            let c = compile(g, &scope).map_err(|m| {
+                let mut inner = Vec::new();
+                collect_aggs(g, &mut inner);
+                match inner.first() {
+                    Some(Expr::Call { name, .. }) => format!("GROUP BY does not support aggregate functions: {name} is an aggregate function."),
+                    _ => format!("Error in GROUP BY: {m}"),
+                }
+            })?;
             let ty = c.ty.clone().ok_or("GROUP BY NULL is not supported")?;
             let name = match g {
                 Expr::Column { name, .. } => name.clone(),
@@ -352,7 +359,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let mut evals = Vec::new();
             let mut types = Vec::new();
             for x in &args[..ncols] {
-                let c = compile(x, &scope)?;
+                let c = compile(x, &scope).map_err(|m| if m.starts_with("Aggregate functions can not be used here") { format!("Aggregate functions can not be nested: {}", format_expr(a)) } else { m })?;
                 types.push(c.ty.clone().unwrap_or(SqlType::String));
                 evals.push(c.eval);
             }
@@ -491,7 +498,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         let mut seen: Vec<&str> = Vec::new();
         for c in &columns {
             if seen.contains(&c.name.as_str()) {
-                return err(format!("Duplicate value columns found in schema: `{}`", c.name));
+                return err(format!("Duplicate value columns found in schema: `{}` {}", c.name, c.ty));
             }
             seen.push(&c.name);
         }
