@@ -495,7 +495,16 @@ impl<'a> Compiler<'a> {
         let Some(f) = functions::scalar::lookup(name) else {
             return Err(format!("Can't find any functions with the name '{name}'"));
         };
-        let cs: Vec<Compiled> = args.iter().map(|a| self.compile(a)).collect::<Result<_, _>>()?;
+        // An interval unit (DAYS, MILLISECONDS, ...) is a keyword, not a column.
+        let unit_arg: Option<Expr> = match (name, args.first()) {
+            ("TIMESTAMPADD" | "TIMESTAMPSUB" | "DATEADD" | "DATESUB" | "TIMEADD" | "TIMESUB", Some(Expr::Column { qualifier: None, name: u }))
+                if matches!(u.to_ascii_uppercase().trim_end_matches('S'), "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY") =>
+            {
+                Some(Expr::Lit(Literal::Str(u.to_ascii_uppercase())))
+            }
+            _ => None,
+        };
+        let cs: Vec<Compiled> = args.iter().enumerate().map(|(i, a)| if i == 0 && unit_arg.is_some() { self.compile(unit_arg.as_ref().unwrap()) } else { self.compile(a) }).collect::<Result<_, _>>()?;
         let types: Vec<Option<SqlType>> = cs.iter().map(|c| c.ty.clone()).collect();
         let ret = (f.typer)(&types).map_err(|m| {
             if m.is_empty() {
