@@ -504,7 +504,7 @@ impl<'a> Compiler<'a> {
             }
             _ => None,
         };
-        let cs: Vec<Compiled> = args.iter().enumerate().map(|(i, a)| if i == 0 && unit_arg.is_some() { self.compile(unit_arg.as_ref().unwrap()) } else { self.compile(a) }).collect::<Result<_, _>>()?;
+        let cs: Vec<Compiled> = args.iter().enumerate().map(|(i, a)| match (i, &unit_arg) { (0, Some(u)) => self.compile(u), _ => self.compile(a) }).collect::<Result<_, _>>()?;
         let types: Vec<Option<SqlType>> = cs.iter().map(|c| c.ty.clone()).collect();
         let ret = (f.typer)(&types).map_err(|m| {
             if m.is_empty() {

@@ -405,6 +405,38 @@ impl Acc for Stddev {
     }
 }
 
+/// ATTR: the distinct values seen (with counts, so table retractions can undo them).
+#[derive(Clone)]
+struct Attr(Vec<(Value, usize)>);
+
+impl Acc for Attr {
+    fn add(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        match self.0.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((v, 1)),
+        }
+    }
+    fn undo(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        if let Some(i) = self.0.iter().position(|(x, _)| *x == v) {
+            self.0[i].1 -= 1;
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+            }
+        }
+    }
+    fn result(&self) -> Value {
+        match self.0.as_slice() {
+            [(v, _)] => v.clone(),
+            _ => Value::Null,
+        }
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
 fn int_lit(v: Option<&Value>) -> Option<i64> {
     v.and_then(|v| v.as_i64())
 }
@@ -422,6 +454,16 @@ pub fn registry() -> &'static [AggFn] {
                 undo: true,
                 typer: |_, _| Ok(SqlType::Bigint),
                 make: |t, _, _| Box::new(Count(0, t.is_empty())),
+            },
+            AggFn {
+                name: "ATTR",
+                category: "AGGREGATE",
+                description: "The value of a column if every row of the group has the same value (NULL included), else NULL.",
+                signatures: &["ATTR(val T) => T"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| Ok(t[0].clone()),
+                make: |_, _, _| Box::new(Attr(Vec::new())),
             },
             AggFn {
                 name: "SUM",
