@@ -347,6 +347,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         for (i, a) in agg_exprs.iter().enumerate() {
             let Expr::Call { name, args, star, distinct } = a else { unreachable!() };
             let f = aggregate::lookup(name).unwrap();
+            // Aggregates whose intermediate state is a STRUCT or ARRAY cannot be kept in a
+            // DELIMITED state store.
+            if opts.persistent && matches!(from.value_format, crate::sandbox::topics::Format::Delimited(_)) && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK") {
+                return err("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.");
+            }
             if *distinct {
                 return err(format!("DISTINCT in aggregate {name} is not supported"));
             }

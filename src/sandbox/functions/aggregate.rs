@@ -405,6 +405,41 @@ impl Acc for Stddev {
     }
 }
 
+/// CORRELATION: count, sum x, sum y, sum x², sum y², sum xy.
+#[derive(Clone)]
+struct Correlation([f64; 6]);
+
+impl Correlation {
+    fn update(&mut self, args: &[Value], sign: f64) {
+        let (Some(x), Some(y)) = (args.first().and_then(|v| v.as_f64()), args.get(1).and_then(|v| v.as_f64())) else { return };
+        let s = &mut self.0;
+        s[0] += sign;
+        s[1] += sign * x;
+        s[2] += sign * y;
+        s[3] += sign * x * x;
+        s[4] += sign * y * y;
+        s[5] += sign * x * y;
+    }
+}
+
+impl Acc for Correlation {
+    fn add(&mut self, args: &[Value]) {
+        self.update(args, 1.0);
+    }
+    fn undo(&mut self, args: &[Value]) {
+        self.update(args, -1.0);
+    }
+    fn result(&self) -> Value {
+        let [n, sx, sy, sxx, syy, sxy] = self.0;
+        let num = n * sxy - sx * sy;
+        let den = (n * sxx - sx * sx).sqrt() * (n * syy - sy * sy).sqrt();
+        Value::Double(num / den)
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
 /// ATTR: the distinct values seen (with counts, so table retractions can undo them).
 #[derive(Clone)]
 struct Attr(Vec<(Value, usize)>);
@@ -464,6 +499,21 @@ pub fn registry() -> &'static [AggFn] {
                 undo: true,
                 typer: |t, _| Ok(t[0].clone()),
                 make: |_, _, _| Box::new(Attr(Vec::new())),
+            },
+            AggFn {
+                name: "CORRELATION",
+                category: "AGGREGATE",
+                description: "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
+                signatures: &["CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE", "CORRELATION(x INT, y INT) => DOUBLE", "CORRELATION(x BIGINT, y BIGINT) => DOUBLE"],
+                col_args: 2,
+                undo: true,
+                typer: |t, _| {
+                    if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double)) {
+                        return Err(String::new());
+                    }
+                    Ok(SqlType::Double)
+                },
+                make: |_, _, _| Box::new(Correlation([0.0; 6])),
             },
             AggFn {
                 name: "SUM",
