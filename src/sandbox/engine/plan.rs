@@ -360,7 +360,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             // COUNT() is COUNT(*).
             let star = &(*star || (name == "COUNT" && args.is_empty()));
-            let ncols = if *star { 0 } else { f.col_args.min(args.len()) };
+            // TOPK takes any number of columns before its literal k.
+            let col_args = if f.name == "TOPK" { args.len().saturating_sub(1).max(1) } else { f.col_args };
+            let ncols = if *star { 0 } else { col_args.min(args.len()) };
             let mut evals = Vec::new();
             let mut types = Vec::new();
             for x in &args[..ncols] {

@@ -332,8 +332,19 @@ impl Acc for TopK {
         if a[0].is_null() || (self.distinct && self.vals.contains(&a[0])) {
             return;
         }
-        self.vals.push(a[0].clone());
-        self.vals.sort_by(|p, q| compare(q, p));
+        if a.len() > 1 {
+            // TOPK with other columns: structs ordered by their sort_col (ties keep arrival order).
+            let mut fields = vec![("sort_col".to_string(), a[0].clone())];
+            fields.extend(a[1..].iter().enumerate().map(|(i, v)| (format!("col{i}"), v.clone())));
+            self.vals.push(Value::Struct(fields));
+        } else {
+            self.vals.push(a[0].clone());
+        }
+        let sort_key = |v: &Value| match v {
+            Value::Struct(f) if a.len() > 1 => f[0].1.clone(),
+            other => other.clone(),
+        };
+        self.vals.sort_by(|p, q| compare(&sort_key(q), &sort_key(p)));
         self.vals.truncate(self.k);
     }
     fn result(&self) -> Value {
@@ -636,10 +647,20 @@ pub fn registry() -> &'static [AggFn] {
                 name: "TOPK",
                 category: "AGGREGATE",
                 description: "The k greatest values.",
-                signatures: &["TOPK(val T, k INT) => ARRAY<T>"],
+                signatures: &["TOPK(val T, k INT) => ARRAY<T>", "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>"],
                 col_args: 1,
                 undo: false,
-                typer: |t, l| if int_lit(l.first()).is_some() { Ok(SqlType::Array(Box::new(t[0].clone()))) } else { Err(String::new()) },
+                typer: |t, l| {
+                    if int_lit(l.first()).is_none() {
+                        return Err(String::new());
+                    }
+                    if t.len() > 1 {
+                        let mut fields = vec![("sort_col".to_string(), t[0].clone())];
+                        fields.extend(t[1..].iter().enumerate().map(|(i, x)| (format!("col{i}"), x.clone())));
+                        return Ok(SqlType::Array(Box::new(SqlType::Struct(fields))));
+                    }
+                    Ok(SqlType::Array(Box::new(t[0].clone())))
+                },
                 make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] }),
             },
             AggFn {
