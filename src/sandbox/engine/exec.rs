@@ -454,8 +454,10 @@ impl Aggregator {
             }
         }
         let gk = (kparts, start);
-        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: ts, visible: Default::default() });
-        if let Some(o) = self.output(&gk, ts) {
+        // A session's row carries the latest timestamp of its records.
+        let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
+        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: latest, visible: Default::default() });
+        if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
     }
