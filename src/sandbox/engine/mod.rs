@@ -210,6 +210,9 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
             return Err(EngineError::statement(msg));
         }
     }
+    if wrap.is_some() && columns.iter().filter(|c| c.kind == ColKind::Value).count() > 1 {
+        return Err(EngineError::statement("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas"));
+    }
     if let Some(w) = wrap {
         match value_format {
             Format::Kafka | Format::Delimited(_) | Format::None if w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", value_format.name()))),
@@ -404,6 +407,10 @@ impl Engine {
 
     #[allow(clippy::too_many_arguments)]
     fn create_source(&mut self, text: &str, kind: SourceKind, or_replace: bool, if_not_exists: bool, read_only: bool, name: &str, cols: &[ColumnDef], props: &Props) -> EResult<Option<J>> {
+        if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
+            let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
+            return Err(EngineError::statement(format!("Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.", what.0, name, what.1)));
+        }
         if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
             return Ok(Some(w));
         }
@@ -597,6 +604,9 @@ impl Engine {
             if !plan.key_positions.contains(&i) {
                 columns.push(Column { name: c.name.clone(), ty: c.ty.clone(), kind: ColKind::Value });
             }
+        }
+        if !columns.iter().any(|c| c.kind == ColKind::Value) {
+            return Err(EngineError::statement("The projection contains no value columns."));
         }
         let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
         check_formats(&key_format, &value_format, &columns, wrap)?;

@@ -230,10 +230,19 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let rkeys = right.key_columns();
             let is_pk = matches!(&rexpr, Expr::Column { name, .. } if rkeys.len() == 1 && rkeys[0].0 == *name);
             if !is_pk {
+                // The ON sides as written, columns qualified by their source.
+                let side = |e: &Expr| {
+                    let alias = if format_expr(e) == format_expr(&lexpr) { &left_alias } else { &right_alias };
+                    match e {
+                        Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
+                        other => format_expr(other),
+                    }
+                };
                 return err(format!(
-                    "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column {} instead of {}",
-                    rkeys.first().map(|k| k.0.clone()).unwrap_or_default(),
-                    format_expr(&rexpr)
+                    "Invalid join condition: {}. Got {} = {}.",
+                    if lt { "table-table joins require to join on the primary key of the right input table" } else { "stream-table joins require to join on the table's primary key" },
+                    side(a),
+                    side(b)
                 ));
             }
         }
