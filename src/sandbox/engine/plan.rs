@@ -333,6 +333,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         let mut group_evals = Vec::new();
         for (i, g) in q.group_by.iter().enumerate() {
             let c = compile(g, &scope).map_err(|m| {
+                if let Some(b) = window_bound_misuse(&m, q) {
+                    return b;
+                }
                 let mut inner = Vec::new();
                 collect_aggs(g, &mut inner);
                 match inner.first() {
@@ -375,7 +378,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let mut evals = Vec::new();
             let mut types = Vec::new();
             for x in &args[..ncols] {
-                let c = compile(x, &scope).map_err(|m| if m.starts_with("Aggregate functions can not be used here") { format!("Aggregate functions can not be nested: {}", format_expr(a)) } else { m })?;
+                let c = compile(x, &scope).map_err(|m| if let Some(b) = window_bound_misuse(&m, q) { b } else if m.starts_with("Aggregate functions can not be used here") { format!("Aggregate functions can not be nested: {}", format_expr(a)) } else { m })?;
                 types.push(c.ty.clone().unwrap_or(SqlType::String));
                 evals.push(c.eval);
             }
@@ -531,6 +534,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut key_positions = Vec::new();
     let mut key_cols = Vec::new();
     let mut key_evals: Vec<EvalFn> = Vec::new();
+    let mut missing_keys: Vec<String> = Vec::new();
     for (ki, ke) in key_exprs.iter().enumerate() {
         let kf = format_expr(ke);
         let kname = match ke {
@@ -574,17 +578,36 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
-                let kdesc = kname.clone().unwrap_or_else(|| kf.clone());
-                return err(format!(
-                    "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {} {kdesc} in its projection (eg, SELECT {kdesc}...).",
-                    if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" }
-                ));
+                if has_join && !aggregating && q.partition_by.is_empty() {
+                    // The ON sides, columns qualified by their source.
+                    let qual = |e: &Expr, alias: &str| match e {
+                        Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
+                        other => format_expr(other),
+                    };
+                    let right_alias = q.joins.first().map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone())).unwrap_or_default();
+                    let (l, r) = (qual(&join_key_exprs[0], &left_alias), qual(&join_key_exprs[1], &right_alias));
+                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expressions {l} or {r} in its projection (eg, SELECT {l}...)."));
+                }
+                missing_keys.push(kname.clone().unwrap_or_else(|| kf.clone()));
+                key_evals.push(key_eval.eval);
+                continue;
             }
             None => {
                 key_cols.push((kname.unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
             }
         }
         key_evals.push(key_eval.eval);
+    }
+
+    if !missing_keys.is_empty() {
+        let sink = opts.sink_name.clone().unwrap_or_default();
+        let what = if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" };
+        let n = missing_keys.len();
+        let (what, listed) = if n == 1 { (what.to_string(), missing_keys[0].clone()) } else { (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1])) };
+        return err(format!(
+            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
+            missing_keys.join(", ")
+        ));
     }
 
     // The sink's TIMESTAMP column.
@@ -608,6 +631,12 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         Some((group_evals, calls)) => {
             let having = match &q.having {
                 Some(h) => {
+                    if q.window.is_some() {
+                        let text = format_expr(h);
+                        if let Some(b) = ["WINDOWSTART", "WINDOWEND"].iter().filter_map(|b| text.find(b).map(|p| (p, *b))).min().map(|(_, b)| b) {
+                            return err(format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"));
+                        }
+                    }
                     let mut hscope = out_scope.clone();
                     hscope.only_subst = Some("Non-aggregate HAVING expression not part of GROUP BY: {}".into());
                     let c = compile(h, &hscope)?;
@@ -652,6 +681,18 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         pass_null_values: opts.persistent,
     };
     Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
+}
+
+/// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate
+/// arguments): ksqlDB's message instead of "cannot be resolved".
+fn window_bound_misuse(msg: &str, q: &Query) -> Option<String> {
+    if q.window.is_none() {
+        return None;
+    }
+    ["WINDOWSTART", "WINDOWEND"]
+        .iter()
+        .find(|b| msg.contains(&format!("Column '{b}' cannot be resolved")))
+        .map(|b| format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"))
 }
 
 const NON_AGG: &str = "Non-aggregate SELECT expression(s) not part of GROUP BY:";
