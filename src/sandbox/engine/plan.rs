@@ -257,6 +257,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         relation_is_table = lt && rt;
     }
     let has_join = join_stage.is_some();
+    // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
+    // ROWKEY (the join key: the left side's, else the right side's).
+    let synthetic_key = has_join && (q.joins.first().is_some_and(|j| j.kind == JoinKind::Full) || !join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
+    let rowkey_ref = |e: &Expr| synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY");
 
     // WHERE
     let filter = match &q.where_ {
@@ -479,7 +483,17 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 }
             }
             SelectItem::Expr { expr, alias } => {
-                let c: Compiled = match compile(expr, &out_scope) {
+                let compiled = if rowkey_ref(expr) && !aggregating {
+                    let (l, r) = (compile(&join_key_exprs[0], &out_scope)?, compile(&join_key_exprs[1], &out_scope)?);
+                    let (lf, rf) = (l.eval, r.eval);
+                    Ok(Compiled { ty: l.ty.or(r.ty), eval: Arc::new(move |row: &[Value]| match lf(row) {
+                        Value::Null => rf(row),
+                        v => v,
+                    }) })
+                } else {
+                    compile(expr, &out_scope)
+                };
+                let c: Compiled = match compiled {
                     Ok(c) => c,
                     Err(e) if aggregating && e.starts_with(NON_AGG) => {
                         non_aggregate.push(format_expr(expr));
@@ -536,20 +550,26 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut key_evals: Vec<EvalFn> = Vec::new();
     let mut missing_keys: Vec<String> = Vec::new();
     for (ki, ke) in key_exprs.iter().enumerate() {
-        let kf = format_expr(ke);
+        let synthetic = synthetic_key && ki == 0 && !aggregating && q.partition_by.is_empty();
+        let kf = if synthetic { "ROWKEY".to_string() } else { format_expr(ke) };
         let kname = match ke {
+            _ if synthetic => Some("ROWKEY".to_string()),
             Expr::Column { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let other_join_key = if has_join && ki == 0 { Some(format_expr(&join_key_exprs[1])) } else { None };
-        let pos = item_exprs.iter().position(|ie| {
-            ie.as_ref().is_some_and(|ie| {
-                let f = format_expr(ie);
-                f == kf
-                    || other_join_key.as_deref() == Some(f.as_str())
-                    || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
-            })
-        });
+        let other_join_key = if has_join && ki == 0 && !synthetic { Some(format_expr(&join_key_exprs[1])) } else { None };
+        let is_key_item = |ie: &Expr, other: bool| {
+            let f = format_expr(ie);
+            if synthetic {
+                return rowkey_ref(ie);
+            }
+            f == kf || (other && other_join_key.as_deref() == Some(f.as_str())) || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
+        };
+        // The left join expression wins over the right one when both are projected.
+        let pos = item_exprs
+            .iter()
+            .position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, false)))
+            .or_else(|| item_exprs.iter().position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, true))));
         // The compiled key function evaluates over the stage's scope.
         let mut key_eval = compile(ke, &out_scope)?;
         if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
@@ -578,6 +598,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
+                if synthetic {
+                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."));
+                }
                 if has_join && !aggregating && q.partition_by.is_empty() {
                     // The ON sides, columns qualified by their source.
                     let qual = |e: &Expr, alias: &str| match e {
