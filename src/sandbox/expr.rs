@@ -465,6 +465,11 @@ impl<'a> Compiler<'a> {
                 })
             }
             Expr::Struct(items) => {
+                for (i, (n, _)) in items.iter().enumerate() {
+                    if items[..i].iter().any(|(m, _)| m == n) {
+                        return Err("Duplicate field names found in STRUCT".into());
+                    }
+                }
                 let mut fields = Vec::new();
                 let mut fs = Vec::new();
                 for (n, x) in items {

@@ -510,6 +510,7 @@ impl Engine {
             }
         }
         let window = match props.get_str("WINDOW_TYPE") {
+            Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => return Err(EngineError::statement("Windowed sources require a key column.")),
             Some(w) => {
                 let wt = match w.to_ascii_uppercase().as_str() {
                     "TUMBLING" => WindowType::Tumbling,

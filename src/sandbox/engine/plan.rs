@@ -177,6 +177,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         scope.push(None, "ROWTIME", SqlType::Bigint);
         scope.push(None, "ROWPARTITION", SqlType::Integer);
         scope.push(None, "ROWOFFSET", SqlType::Bigint);
+        let kafka: Vec<&str> = [&from, &right].iter().filter(|s| s.value_format == crate::sandbox::topics::Format::Kafka).map(|s| s.name.as_str()).collect();
+        if !kafka.is_empty() {
+            return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support JOIN.", kafka.join(", ")));
+        }
         let lt = from.kind == SourceKind::Table;
         let rt = right.kind == SourceKind::Table;
         if lt && !rt {
@@ -319,6 +323,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     }
     if aggregating && q.group_by.is_empty() {
         return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a constant-free expression)");
+    }
+    if !q.group_by.is_empty() && !has_join && from.value_format == crate::sandbox::topics::Format::Kafka && opts.persistent {
+        return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.", from.name));
     }
     if !q.partition_by.is_empty() && aggregating {
         return err("PARTITION BY and GROUP BY in the same query is not supported.");
