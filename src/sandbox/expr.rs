@@ -66,6 +66,11 @@ impl Scope {
             .collect();
         match matches.len() {
             0 => {
+                if let Some(q) = qualifier {
+                    if self.cols.iter().any(|c| c.qualifier.is_some()) && !self.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)) {
+                        return Err(format!("'{q}' is not a valid stream/table name or alias."));
+                    }
+                }
                 let full = match qualifier {
                     Some(q) => format!("{q}.{name}"),
                     None => name.to_string(),
@@ -77,7 +82,8 @@ impl Scope {
                 // Same column seen through two qualifiers (e.g. a join key): take the first.
                 let first = &self.cols[matches[0]];
                 if qualifier.is_none() && matches.iter().any(|&i| self.cols[i].qualifier != first.qualifier) {
-                    return Err(format!("Column '{name}' is ambiguous. Could be any of: {}", matches.iter().map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name)).collect::<Vec<_>>().join(", ")));
+                    let all: Vec<String> = matches.iter().map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name)).collect();
+                    return Err(format!("Column '{name}' is ambiguous. Could be {} or {}.", all[..all.len() - 1].join(", "), all[all.len() - 1]));
                 }
                 Ok(matches[0])
             }

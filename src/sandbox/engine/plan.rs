@@ -274,7 +274,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             if !aggs.is_empty() {
                 return err(format!("Aggregate functions can not be used in WHERE: {}", format_expr(w)));
             }
-            let c = compile(w, &scope).map_err(|m| if m.starts_with("Invalid Predicate:") { m } else { format!("Error in WHERE expression: {m}") })?;
+            let c = compile(w, &scope).map_err(|m| {
+                if m.starts_with("Invalid Predicate:") {
+                    m
+                } else if let Some(rest) = m.strip_prefix("Column '").filter(|r| r.ends_with("cannot be resolved.")) {
+                    format!("Error in WHERE expression: WHERE column '{rest}")
+                } else {
+                    format!("Error in WHERE expression: {m}")
+                }
+            })?;
             if !matches!(c.ty, Some(SqlType::Boolean) | None) {
                 return err(format!("Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.", format_expr(w), c.ty.unwrap()));
             }
@@ -455,7 +463,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                             .map(|(i, c)| (i, if has_join { format!("{qual}_{}", c.name) } else { c.name.clone() }))
                             .collect();
                         if cols.is_empty() {
-                            return err(format!("Source '{qual}' not found in the FROM clause."));
+                            return err(format!("'{qual}' is not a valid stream/table name or alias."));
                         }
                         cols
                     }
@@ -506,7 +514,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                         non_aggregate.push(format_expr(expr));
                         continue;
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(match e.strip_prefix("Column '") {
+                        Some(rest) if rest.ends_with("cannot be resolved.") => format!("SELECT column '{rest}"),
+                        _ => e,
+                    }),
                 };
                 let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
                 let name = alias.clone().unwrap_or_else(|| match expr {
