@@ -104,6 +104,7 @@ impl Catalog {
         Ok(match t {
             SqlType::Other(n) => match self.types.get(&n.to_ascii_uppercase()).or_else(|| self.types.get(n)) {
                 Some(t) => t.clone(),
+                None if n.eq_ignore_ascii_case("NULL") => return Err("Syntax Error: NULL is not a type".into()),
                 None => return Err(format!("Can't find type {n}")),
             },
             SqlType::Array(e) => SqlType::Array(Box::new(self.resolve_type(e)?)),

@@ -66,6 +66,11 @@ impl Scope {
             .collect();
         match matches.len() {
             0 => {
+                if let Some(q) = qualifier {
+                    if self.cols.iter().any(|c| c.qualifier.is_some()) && !self.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)) {
+                        return Err(format!("'{q}' is not a valid stream/table name or alias."));
+                    }
+                }
                 let full = match qualifier {
                     Some(q) => format!("{q}.{name}"),
                     None => name.to_string(),
@@ -77,7 +82,8 @@ impl Scope {
                 // Same column seen through two qualifiers (e.g. a join key): take the first.
                 let first = &self.cols[matches[0]];
                 if qualifier.is_none() && matches.iter().any(|&i| self.cols[i].qualifier != first.qualifier) {
-                    return Err(format!("Column '{name}' is ambiguous. Could be any of: {}", matches.iter().map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name)).collect::<Vec<_>>().join(", ")));
+                    let all: Vec<String> = matches.iter().map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name)).collect();
+                    return Err(format!("Column '{name}' is ambiguous. Could be {} or {}.", all[..all.len() - 1].join(", "), all[all.len() - 1]));
                 }
                 Ok(matches[0])
             }
@@ -465,6 +471,11 @@ impl<'a> Compiler<'a> {
                 })
             }
             Expr::Struct(items) => {
+                for (i, (n, _)) in items.iter().enumerate() {
+                    if items[..i].iter().any(|(m, _)| m == n) {
+                        return Err("Duplicate field names found in STRUCT".into());
+                    }
+                }
                 let mut fields = Vec::new();
                 let mut fs = Vec::new();
                 for (n, x) in items {
@@ -495,7 +506,16 @@ impl<'a> Compiler<'a> {
         let Some(f) = functions::scalar::lookup(name) else {
             return Err(format!("Can't find any functions with the name '{name}'"));
         };
-        let cs: Vec<Compiled> = args.iter().map(|a| self.compile(a)).collect::<Result<_, _>>()?;
+        // An interval unit (DAYS, MILLISECONDS, ...) is a keyword, not a column.
+        let unit_arg: Option<Expr> = match (name, args.first()) {
+            ("TIMESTAMPADD" | "TIMESTAMPSUB" | "DATEADD" | "DATESUB" | "TIMEADD" | "TIMESUB", Some(Expr::Column { qualifier: None, name: u }))
+                if matches!(u.to_ascii_uppercase().trim_end_matches('S'), "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY") =>
+            {
+                Some(Expr::Lit(Literal::Str(u.to_ascii_uppercase())))
+            }
+            _ => None,
+        };
+        let cs: Vec<Compiled> = args.iter().enumerate().map(|(i, a)| match (i, &unit_arg) { (0, Some(u)) => self.compile(u), _ => self.compile(a) }).collect::<Result<_, _>>()?;
         let types: Vec<Option<SqlType>> = cs.iter().map(|c| c.ty.clone()).collect();
         let ret = (f.typer)(&types).map_err(|m| {
             if m.is_empty() {

@@ -19,6 +19,7 @@ pub mod functions;
 pub mod catalog;
 pub mod engine;
 pub mod topics;
+pub mod registry;
 pub mod server;
 
 pub use server::SandboxHandle;

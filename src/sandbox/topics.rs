@@ -143,8 +143,9 @@ impl Format {
                     None => ',',
                     Some(d) if d == "TAB" => '\t',
                     Some(d) if d == "SPACE" => ' ',
+                    Some(d) if d.trim().is_empty() => return Err("Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'".to_string()),
                     Some(d) if d.chars().count() == 1 => d.chars().next().unwrap(),
-                    Some(d) => return Err(format!("Configuration VALUE_DELIMITER is invalid: Invalid delimiter value: '{d}'. Delimiter must be a single character or TAB,SPACE\nExample valid value: ';'")),
+                    Some(d) => return Err(format!("Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Invalid delimiter value: '{d}'. Delimiter must be a single character or TAB,SPACE\nExample valid value: ';'")),
                 };
                 Ok(Format::Delimited(d))
             }

@@ -203,6 +203,8 @@ impl Input {
 pub struct Projector {
     pub key: Vec<EvalFn>,
     pub items: Vec<EvalFn>,
+    /// The key comes from PARTITION BY expressions (a null-value record's key is then null).
+    pub partitioned: bool,
 }
 
 impl Projector {
@@ -235,6 +237,9 @@ struct Group {
     /// Input rows of a session window (to rebuild accumulators when sessions merge).
     rows: Vec<(Vec<Value>, i64)>,
     last_ts: i64,
+    /// Whether the sink holds a row for this group (HAVING: a failing group is deleted with
+    /// a tombstone only when it was visible).
+    visible: std::cell::Cell<bool>,
 }
 
 pub struct Aggregator {
@@ -281,6 +286,12 @@ impl Aggregator {
             Some(h) => h(&post) == Value::Boolean(true),
             None => true,
         };
+        if self.having.is_some() {
+            if !keep && !g.visible.get() {
+                return None;
+            }
+            g.visible.set(keep);
+        }
         let key = self.post.key(&post);
         Some(Output { key, row: if keep { Some(self.post.project(&post)) } else { None }, ts, window: g.window, headers: vec![] })
     }
@@ -328,7 +339,7 @@ impl Aggregator {
                     let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
                     let args = self.args(new);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group { key, window: None, accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts });
+                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group { key, window: None, accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -380,7 +391,7 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group { key: key.clone(), window: Some((s, end)), accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts });
+                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group { key: key.clone(), window: Some((s, end)), accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -443,8 +454,10 @@ impl Aggregator {
             }
         }
         let gk = (kparts, start);
-        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: ts });
-        if let Some(o) = self.output(&gk, ts) {
+        // A session's row carries the latest timestamp of its records.
+        let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
+        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: latest, visible: Default::default() });
+        if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
     }
@@ -648,6 +661,9 @@ pub struct Executor {
     pub out_ts: Option<EvalFn>,
     pub stream_time: i64,
     pub errors: Vec<String>,
+    /// Persistent queries pass a stream's null-value records through a plain projection as
+    /// null-value records (ksqlDB does; WHERE, joins, table functions and aggregations drop them).
+    pub pass_null_values: bool,
 }
 
 impl Executor {
@@ -659,6 +675,22 @@ impl Executor {
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
     pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
+        if rec.value.is_none() && self.pass_null_values && !self.inputs[idx].is_table && self.join.is_none() && self.filter.is_none() && self.flatmap.is_none() && !self.relation_is_table {
+            if let Body::Project(p) = &self.body {
+                match self.inputs[idx].decoder.key_only_row(rec) {
+                    Ok(row) => {
+                        let key = if p.partitioned { vec![Value::Null; p.key.len()] } else { p.key(&row) };
+                        out.push(Output { key, row: None, ts: rec.timestamp, window: window_of(&self.inputs, &row), headers: rec.headers.clone() });
+                    }
+                    Err(e) => {
+                        if self.errors.len() < 100 {
+                            self.errors.push(e);
+                        }
+                    }
+                }
+                return;
+            }
+        }
         let ch = match self.inputs[idx].change(rec) {
             Ok(Some(c)) => c,
             Ok(None) => return,

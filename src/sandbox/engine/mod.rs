@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
+use crate::sandbox::registry::{self, RegisteredSchema};
 use super::catalog::*;
 use super::expr::{compile, Scope};
 use super::functions;
@@ -141,6 +142,9 @@ pub struct Engine {
     /// Maintained state of tables for pull queries (source name -> latest row per key),
     /// built on a table's first pull query and kept up to date as records arrive.
     materialized: HashMap<String, Materialized>,
+    /// Schemas registered for topics' keys (`true`) and values (`false`), as Schema Registry
+    /// would hold them; CREATE without columns in a schema format infers its columns from them.
+    pub schemas: HashMap<(String, bool), RegisteredSchema>,
 }
 
 /// One table's maintained state: the statement it was built for (a dropped and re-created
@@ -165,6 +169,91 @@ pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.sink.partitions", "1"),
 ];
 
+fn non_string_map_key(t: &SqlType) -> bool {
+    match t {
+        SqlType::Map(k, v) => **k != SqlType::String || non_string_map_key(v),
+        SqlType::Array(e) => non_string_map_key(e),
+        SqlType::Struct(f) => f.iter().any(|(_, t)| non_string_map_key(t)),
+        _ => false,
+    }
+}
+
+fn contains_map(t: &SqlType) -> bool {
+    match t {
+        SqlType::Map(..) => true,
+        SqlType::Array(e) => contains_map(e),
+        SqlType::Struct(f) => f.iter().any(|(_, t)| contains_map(t)),
+        _ => false,
+    }
+}
+
+/// Checks that the key and value formats can hold the columns (ksqlDB's rules and messages):
+/// no maps in keys, KAFKA one field of a primitive type, DELIMITED no nested types, NONE no
+/// columns, WRAP_SINGLE_VALUE only where the format can wrap.
+fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column], wrap: Option<bool>) -> EResult<()> {
+    for c in columns.iter().filter(|c| c.kind == ColKind::Key) {
+        if contains_map(&c.ty) {
+            return Err(EngineError::statement(format!(
+                "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+                c.name, c.ty
+            )));
+        }
+    }
+    for (is_key, format) in [(true, key_format), (false, value_format)] {
+        let msg = match format {
+            Format::Json | Format::Schema(super::topics::SchemaFormat::JsonSr) => "JSON only supports MAP types with STRING keys",
+            Format::Schema(super::topics::SchemaFormat::Avro) => "Avro only supports MAPs with STRING keys",
+            Format::Schema(_) => "PROTOBUF format only supports MAP types with STRING keys",
+            _ => continue,
+        };
+        if columns.iter().filter(|c| (c.kind == ColKind::Key) == is_key && !matches!(c.kind, ColKind::Header(_))).any(|c| non_string_map_key(&c.ty)) {
+            return Err(EngineError::statement(msg));
+        }
+    }
+    if wrap.is_some() && columns.iter().filter(|c| c.kind == ColKind::Value).count() > 1 {
+        return Err(EngineError::statement("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas"));
+    }
+    if let Some(w) = wrap {
+        match value_format {
+            Format::Kafka | Format::Delimited(_) | Format::None if w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", value_format.name()))),
+            Format::Schema(super::topics::SchemaFormat::Protobuf | super::topics::SchemaFormat::ProtobufNoSr) if !w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", value_format.name()))),
+            _ => {}
+        }
+    }
+    for (is_key, format) in [(true, key_format), (false, value_format)] {
+        let cols: Vec<&Column> = columns.iter().filter(|c| if is_key { c.kind == ColKind::Key } else { c.kind == ColKind::Value }).collect();
+        let listed = cols.iter().map(|c| format!("`{}` {}{}", c.name, c.ty, if is_key { " KEY" } else { "" })).collect::<Vec<_>>().join(", ");
+        let reason = match format {
+            Format::None if !cols.is_empty() => {
+                return Err(EngineError::statement(format!("The 'NONE' format can only be used when no columns are defined. Got: [{listed}]")));
+            }
+            Format::Kafka if cols.len() > 1 => Some(format!("The 'KAFKA' format only supports a single field. Got: [{listed}]")),
+            Format::Kafka => cols.iter().find(|c| matches!(c.ty, SqlType::Boolean | SqlType::Decimal { .. } | SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'KAFKA' format does not support type '{}'", type_kind(&c.ty))),
+            Format::Delimited(_) => cols.iter().find(|c| matches!(c.ty, SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'DELIMITED' format does not support type '{}', column: `{}`", type_kind(&c.ty), c.name)),
+            _ => None,
+        };
+        if let Some(r) = reason {
+            return Err(EngineError::statement(format!(
+                "{} format does not support schema.\nformat: {}\nschema: Persistence{{columns=[{listed}], features=[]}}\nreason: {r}",
+                if is_key { "Key" } else { "Value" },
+                format.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn type_kind(t: &SqlType) -> &'static str {
+    match t {
+        SqlType::Boolean => "BOOLEAN",
+        SqlType::Decimal { .. } => "DECIMAL",
+        SqlType::Array(_) => "ARRAY",
+        SqlType::Map(..) => "MAP",
+        SqlType::Struct(_) => "STRUCT",
+        _ => "OTHER",
+    }
+}
+
 fn status_entity(stmt: &str, command_id: String, message: String, query_id: Option<String>, seq: i64) -> J {
     json!({"@type":"currentStatus","statementText":stmt,"commandId":command_id,
         "commandStatus":{"status":"SUCCESS","message":message,"queryId":query_id},
@@ -173,7 +262,7 @@ fn status_entity(stmt: &str, command_id: String, message: String, query_id: Opti
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new() }
+        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new(), schemas: HashMap::new() }
     }
 
     /// Parses and runs one statement from /ksql. Returns the entity it produces, if any.
@@ -318,21 +407,70 @@ impl Engine {
 
     #[allow(clippy::too_many_arguments)]
     fn create_source(&mut self, text: &str, kind: SourceKind, or_replace: bool, if_not_exists: bool, read_only: bool, name: &str, cols: &[ColumnDef], props: &Props) -> EResult<Option<J>> {
+        if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
+            let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
+            return Err(EngineError::statement(format!("Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.", what.0, name, what.1)));
+        }
         if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
             return Ok(Some(w));
         }
         let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value."))?;
         let (key_format, value_format) = self.formats(props, None, None)?;
         if cols.is_empty() && !value_format.supports_inference() {
-            return Err(EngineError::statement("The statement does not define any columns."));
+            return Err(EngineError::statement("No columns supplied."));
         }
         let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
         let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
-        if (!declares_values && value_format.supports_inference()) || (!declares_keys && key_format.supports_inference() && kind == SourceKind::Table) {
-            return Err(EngineError::statement(format!(
-                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
-                if !declares_values { value_format.name() } else { key_format.name() }
-            )));
+        // Columns inferred from the topic's registered schemas.
+        let mut inferred: Vec<ColumnDef> = Vec::new();
+        let mut anonymous_value = false;
+        for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)] {
+            let (part, upper) = if is_key { ("KEY", "KEY_SCHEMA_ID") } else { ("VALUE", "VALUE_SCHEMA_ID") };
+            let schema_id = props.get(upper).is_some();
+            if schema_id && !format.supports_inference() {
+                return Err(EngineError::statement(format!("{part}_FORMAT should support schema inference when {upper} is provided. Current format is {}.", format.name())));
+            }
+            if schema_id && declared {
+                return Err(EngineError::statement(format!("Table elements and {upper} cannot both exist for create statement.")));
+            }
+            let Format::Schema(sf) = format else { continue };
+            if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true))) {
+                continue;
+            }
+            let Some(reg) = self.schemas.get(&(topic.clone(), is_key)) else {
+                if is_key {
+                    continue;
+                }
+                return Err(EngineError::statement(format!(
+                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
+                    format.name()
+                )));
+            };
+            let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
+            let (cols, wrapped) = registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(|e| {
+                if e.contains("not supported in the ksqlDB sandbox") {
+                    EngineError::statement(e)
+                } else {
+                    EngineError::statement(format!("Schema inference failed: {e}"))
+                }
+            })?;
+            anonymous_value |= !is_key && !wrapped;
+            for (n, t) in cols {
+                let constraint = if !is_key {
+                    ColumnConstraint::None
+                } else if kind == SourceKind::Table {
+                    ColumnConstraint::PrimaryKey
+                } else {
+                    ColumnConstraint::Key
+                };
+                inferred.push(ColumnDef { name: n, ty: t, constraint });
+            }
+        }
+        let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
+        let cols = &all_cols[..];
+        let has_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
+            return Err(EngineError::statement(format!("Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)", key_format.name())));
         }
         let mut columns = Vec::new();
         for c in cols {
@@ -361,15 +499,9 @@ impl Engine {
         }
         // Keys first, keeping declaration order otherwise.
         columns.sort_by_key(|c| if c.kind == ColKind::Key { 0 } else { 1 });
-        let nkeys = columns.iter().filter(|c| c.kind == ColKind::Key).count();
-        let nvalues = columns.iter().filter(|c| c.kind == ColKind::Value).count();
-        if key_format == Format::Kafka && nkeys > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Key).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
-        if value_format == Format::Kafka && nvalues > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Value).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
         let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = if anonymous_value { Some(false) } else { wrap };
+        check_formats(&key_format, &value_format, &columns, wrap)?;
         let timestamp_column = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(tc) = &timestamp_column {
             let c = columns.iter().find(|c| c.name == *tc).ok_or_else(|| EngineError::statement(format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{tc}'")))?;
@@ -378,6 +510,7 @@ impl Engine {
             }
         }
         let window = match props.get_str("WINDOW_TYPE") {
+            Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => return Err(EngineError::statement("Windowed sources require a key column.")),
             Some(w) => {
                 let wt = match w.to_ascii_uppercase().as_str() {
                     "TUMBLING" => WindowType::Tumbling,
@@ -445,9 +578,6 @@ impl Engine {
         if or_replace && self.catalog.get(name).is_some() {
             return Err(EngineError::statement("CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and TERMINATE its query) first"));
         }
-        if query.emit_changes && false {
-            unreachable!();
-        }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         let plan = plan_query(query, &self.catalog, &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() }).map_err(EngineError::statement)?;
         if plan.output_is_table && kind == SourceKind::Stream {
@@ -457,7 +587,11 @@ impl Engine {
             return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")));
         }
         let from = plan.from.clone();
-        let (key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        // A sink with key columns does not inherit the NONE key format: it gets the default.
+        if key_format == Format::None && !plan.key_cols.is_empty() && props.get("KEY_FORMAT").is_none() && props.get("FORMAT").is_none() {
+            key_format = Format::Kafka;
+        }
         let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
         let partitions = match props.get_str("PARTITIONS") {
             Some(p) => p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))?,
@@ -472,14 +606,11 @@ impl Engine {
                 columns.push(Column { name: c.name.clone(), ty: c.ty.clone(), kind: ColKind::Value });
             }
         }
-        let nvalues = columns.iter().filter(|c| c.kind == ColKind::Value).count();
-        if value_format == Format::Kafka && nvalues > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", columns.iter().filter(|c| c.kind == ColKind::Value).map(|c| format!("`{}` {}", c.name, c.ty)).collect::<Vec<_>>().join(", "))));
-        }
-        if key_format == Format::Kafka && plan.key_cols.len() > 1 {
-            return Err(EngineError::statement(format!("The 'KAFKA' format only supports a single field. Got: {}", plan.key_cols.iter().map(|(n, t)| format!("`{n}` {t}")).collect::<Vec<_>>().join(", "))));
+        if !columns.iter().any(|c| c.kind == ColKind::Value) {
+            return Err(EngineError::statement("The projection contains no value columns."));
         }
         let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        check_formats(&key_format, &value_format, &columns, wrap)?;
         let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
         let src = Source {
             name: name.to_string(),

@@ -177,6 +177,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         scope.push(None, "ROWTIME", SqlType::Bigint);
         scope.push(None, "ROWPARTITION", SqlType::Integer);
         scope.push(None, "ROWOFFSET", SqlType::Bigint);
+        let kafka: Vec<&str> = [&from, &right].iter().filter(|s| s.value_format == crate::sandbox::topics::Format::Kafka).map(|s| s.name.as_str()).collect();
+        if !kafka.is_empty() {
+            return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support JOIN.", kafka.join(", ")));
+        }
         let lt = from.kind == SourceKind::Table;
         let rt = right.kind == SourceKind::Table;
         if lt && !rt {
@@ -195,6 +199,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
         }
         // ON must be an equality between one side and the other.
+        if matches!(&j.on, Expr::Binary(BinOp::And, ..)) {
+            return err(format!("Invalid join condition: joins on multiple conditions are not yet supported. Got {}.", format_expr(&j.on)));
+        }
         let Expr::Binary(BinOp::Eq, a, b) = &j.on else {
             return err(format!("Unsupported join expression: {}. Only equality joins (a = b) are supported.", format_expr(&j.on)));
         };
@@ -227,10 +234,19 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let rkeys = right.key_columns();
             let is_pk = matches!(&rexpr, Expr::Column { name, .. } if rkeys.len() == 1 && rkeys[0].0 == *name);
             if !is_pk {
+                // The ON sides as written, columns qualified by their source.
+                let side = |e: &Expr| {
+                    let alias = if format_expr(e) == format_expr(&lexpr) { &left_alias } else { &right_alias };
+                    match e {
+                        Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
+                        other => format_expr(other),
+                    }
+                };
                 return err(format!(
-                    "Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column {} instead of {}",
-                    rkeys.first().map(|k| k.0.clone()).unwrap_or_default(),
-                    format_expr(&rexpr)
+                    "Invalid join condition: {}. Got {} = {}.",
+                    if lt { "table-table joins require to join on the primary key of the right input table" } else { "stream-table joins require to join on the table's primary key" },
+                    side(a),
+                    side(b)
                 ));
             }
         }
@@ -245,6 +261,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         relation_is_table = lt && rt;
     }
     let has_join = join_stage.is_some();
+    // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
+    // ROWKEY (the join key: the left side's, else the right side's).
+    let synthetic_key = has_join && (q.joins.first().is_some_and(|j| j.kind == JoinKind::Full) || !join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
+    let rowkey_ref = |e: &Expr| synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY");
 
     // WHERE
     let filter = match &q.where_ {
@@ -254,7 +274,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             if !aggs.is_empty() {
                 return err(format!("Aggregate functions can not be used in WHERE: {}", format_expr(w)));
             }
-            let c = compile(w, &scope).map_err(|m| if m.starts_with("Invalid Predicate:") { m } else { format!("Error in WHERE expression: {m}") })?;
+            let c = compile(w, &scope).map_err(|m| {
+                if m.starts_with("Invalid Predicate:") {
+                    m
+                } else if let Some(rest) = m.strip_prefix("Column '").filter(|r| r.ends_with("cannot be resolved.")) {
+                    format!("Error in WHERE expression: WHERE column '{rest}")
+                } else {
+                    format!("Error in WHERE expression: {m}")
+                }
+            })?;
             if !matches!(c.ty, Some(SqlType::Boolean) | None) {
                 return err(format!("Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.", format_expr(w), c.ty.unwrap()));
             }
@@ -304,6 +332,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     if aggregating && q.group_by.is_empty() {
         return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a constant-free expression)");
     }
+    if !q.group_by.is_empty() && !has_join && from.value_format == crate::sandbox::topics::Format::Kafka && opts.persistent {
+        return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.", from.name));
+    }
     if !q.partition_by.is_empty() && aggregating {
         return err("PARTITION BY and GROUP BY in the same query is not supported.");
     }
@@ -320,7 +351,17 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         let mut post = Scope::default();
         let mut group_evals = Vec::new();
         for (i, g) in q.group_by.iter().enumerate() {
-            let c = compile(g, &scope).map_err(|m| format!("Error in GROUP BY: {m}"))?;
+            let c = compile(g, &scope).map_err(|m| {
+                if let Some(b) = window_bound_misuse(&m, q) {
+                    return b;
+                }
+                let mut inner = Vec::new();
+                collect_aggs(g, &mut inner);
+                match inner.first() {
+                    Some(Expr::Call { name, .. }) => format!("GROUP BY does not support aggregate functions: {name} is an aggregate function."),
+                    _ => format!("Error in GROUP BY: {m}"),
+                }
+            })?;
             let ty = c.ty.clone().ok_or("GROUP BY NULL is not supported")?;
             let name = match g {
                 Expr::Column { name, .. } => name.clone(),
@@ -337,6 +378,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         for (i, a) in agg_exprs.iter().enumerate() {
             let Expr::Call { name, args, star, distinct } = a else { unreachable!() };
             let f = aggregate::lookup(name).unwrap();
+            // Aggregates whose intermediate state is a STRUCT or ARRAY cannot be kept in a
+            // DELIMITED state store.
+            if opts.persistent && matches!(from.value_format, crate::sandbox::topics::Format::Delimited(_)) && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK") {
+                return err("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.");
+            }
             if *distinct {
                 return err(format!("DISTINCT in aggregate {name} is not supported"));
             }
@@ -345,11 +391,13 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             // COUNT() is COUNT(*).
             let star = &(*star || (name == "COUNT" && args.is_empty()));
-            let ncols = if *star { 0 } else { f.col_args.min(args.len()) };
+            // TOPK takes any number of columns before its literal k.
+            let col_args = if f.name == "TOPK" { args.len().saturating_sub(1).max(1) } else { f.col_args };
+            let ncols = if *star { 0 } else { col_args.min(args.len()) };
             let mut evals = Vec::new();
             let mut types = Vec::new();
             for x in &args[..ncols] {
-                let c = compile(x, &scope)?;
+                let c = compile(x, &scope).map_err(|m| if let Some(b) = window_bound_misuse(&m, q) { b } else if m.starts_with("Aggregate functions can not be used here") { format!("Aggregate functions can not be nested: {}", format_expr(a)) } else { m })?;
                 types.push(c.ty.clone().unwrap_or(SqlType::String));
                 evals.push(c.eval);
             }
@@ -372,7 +420,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let idx = post.push(None, n, t);
             post.subst.push((n.to_string(), idx));
         }
-        post.only_subst = Some("Non-aggregate SELECT expression(s) not part of GROUP BY: {}".into());
+        post.only_subst = Some(format!("{NON_AGG} {{}}"));
         key_exprs = q.group_by.clone();
         aggregator_parts = Some((group_evals, calls));
         out_scope = post;
@@ -400,13 +448,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut items: Vec<EvalFn> = Vec::new();
     let mut item_exprs: Vec<Option<Expr>> = Vec::new();
     let mut gen = 0usize;
+    let mut non_aggregate: Vec<String> = Vec::new();
     let explicit_names: Vec<String> = q.select.iter().filter_map(|i| if let SelectItem::Expr { alias: Some(a), .. } = i { Some(a.clone()) } else { None }).collect();
     for item in &q.select {
         match item {
             SelectItem::Star | SelectItem::QualifiedStar(_) => {
-                if aggregating {
-                    return err("SELECT * is not supported with GROUP BY in the sandbox: name the columns");
-                }
                 let list: Vec<(usize, String)> = match item {
                     SelectItem::QualifiedStar(qual) => {
                         let cols: Vec<(usize, String)> = scope
@@ -417,13 +463,33 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                             .map(|(i, c)| (i, if has_join { format!("{qual}_{}", c.name) } else { c.name.clone() }))
                             .collect();
                         if cols.is_empty() {
-                            return err(format!("Source '{qual}' not found in the FROM clause."));
+                            return err(format!("'{qual}' is not a valid stream/table name or alias."));
                         }
                         cols
+                    }
+                    // PARTITION BY moves the source's key columns after its value columns.
+                    _ if !q.partition_by.is_empty() && !has_join && !aggregating => {
+                        let nk = from.key_columns().len();
+                        star.iter().filter(|(i, _)| *i >= nk).chain(star.iter().filter(|(i, _)| *i < nk)).cloned().collect()
                     }
                     _ => star.clone(),
                 };
                 for (idx, name) in list {
+                    if aggregating {
+                        // Under GROUP BY, each column of * must be a grouping expression.
+                        let c = &scope.cols[idx];
+                        let e = Expr::Column { qualifier: c.qualifier.clone(), name: c.name.clone() };
+                        match compile(&e, &out_scope) {
+                            Ok(k) => {
+                                items.push(k.eval);
+                                item_exprs.push(Some(e));
+                                columns.push(OutCol { name, ty: k.ty.unwrap_or(SqlType::String), key: false });
+                            }
+                            Err(m) if m.starts_with(NON_AGG) => non_aggregate.push(c.name.clone()),
+                            Err(m) => return Err(m),
+                        }
+                        continue;
+                    }
                     let ty = scope.cols[idx].ty.clone();
                     let c = &scope.cols[idx];
                     items.push(Arc::new(move |r: &[Value]| r[idx].clone()));
@@ -432,9 +498,41 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 }
             }
             SelectItem::Expr { expr, alias } => {
-                let c: Compiled = compile(expr, &out_scope)?;
+                let compiled = if rowkey_ref(expr) && !aggregating {
+                    let (l, r) = (compile(&join_key_exprs[0], &out_scope)?, compile(&join_key_exprs[1], &out_scope)?);
+                    let (lf, rf) = (l.eval, r.eval);
+                    Ok(Compiled { ty: l.ty.or(r.ty), eval: Arc::new(move |row: &[Value]| match lf(row) {
+                        Value::Null => rf(row),
+                        v => v,
+                    }) })
+                } else {
+                    compile(expr, &out_scope)
+                };
+                let c: Compiled = match compiled {
+                    Ok(c) => c,
+                    Err(e) if aggregating && e.starts_with(NON_AGG) => {
+                        non_aggregate.push(format_expr(expr));
+                        continue;
+                    }
+                    Err(e) => return Err(match e.strip_prefix("Column '") {
+                        Some(rest) if rest.ends_with("cannot be resolved.") => format!("SELECT column '{rest}"),
+                        _ => e,
+                    }),
+                };
                 let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
-                let name = alias.clone().unwrap_or_else(|| default_name(expr, &mut gen, &taken));
+                let name = alias.clone().unwrap_or_else(|| match expr {
+                    // In a join, a qualified column whose name more than one source has is
+                    // named after its source: T_ID.
+                    Expr::Column { qualifier: Some(q), name } if has_join && {
+                        let mut quals: Vec<&str> = scope.cols.iter().filter(|c| c.name == *name).filter_map(|c| c.qualifier.as_deref()).collect();
+                        quals.dedup();
+                        quals.len() > 1
+                    } =>
+                    {
+                        format!("{q}_{name}")
+                    }
+                    _ => default_name(expr, &mut gen, &taken),
+                });
                 let Some(ty) = c.ty.clone() else {
                     return err(format!("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})", format_expr(expr)));
                 };
@@ -444,11 +542,14 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
         }
     }
+    if !non_aggregate.is_empty() {
+        return err(format!("{NON_AGG} {}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", non_aggregate.join(", ")));
+    }
     {
         let mut seen: Vec<&str> = Vec::new();
         for c in &columns {
             if seen.contains(&c.name.as_str()) {
-                return err(format!("Duplicate value columns found in schema: `{}`", c.name));
+                return err(format!("Duplicate value columns found in schema: `{}` {}", c.name, c.ty));
             }
             seen.push(&c.name);
         }
@@ -457,7 +558,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") && opts.persistent {
             let what = if c.name.starts_with("WINDOW") { "window bounds column" } else { "pseudocolumn" };
             let _ = what;
-            return err(format!("Your SELECT query produces a column name '{}' which clashes with a reserved system column name. Please use an alias.", c.name));
+            return err(format!("Reserved column name in select: `{}`. Please remove or alias the column.", c.name));
         }
     }
 
@@ -465,25 +566,45 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut key_positions = Vec::new();
     let mut key_cols = Vec::new();
     let mut key_evals: Vec<EvalFn> = Vec::new();
+    let mut missing_keys: Vec<String> = Vec::new();
     for (ki, ke) in key_exprs.iter().enumerate() {
-        let kf = format_expr(ke);
+        let synthetic = synthetic_key && ki == 0 && !aggregating && q.partition_by.is_empty();
+        let kf = if synthetic { "ROWKEY".to_string() } else { format_expr(ke) };
         let kname = match ke {
+            _ if synthetic => Some("ROWKEY".to_string()),
             Expr::Column { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let other_join_key = if has_join && ki == 0 { Some(format_expr(&join_key_exprs[1])) } else { None };
-        let pos = item_exprs.iter().position(|ie| {
-            ie.as_ref().is_some_and(|ie| {
-                let f = format_expr(ie);
-                f == kf
-                    || other_join_key.as_deref() == Some(f.as_str())
-                    || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
-            })
-        });
+        let other_join_key = if has_join && ki == 0 && !synthetic { Some(format_expr(&join_key_exprs[1])) } else { None };
+        let is_key_item = |ie: &Expr, other: bool| {
+            let f = format_expr(ie);
+            if synthetic {
+                return rowkey_ref(ie);
+            }
+            f == kf || (other && other_join_key.as_deref() == Some(f.as_str())) || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
+        };
+        // The left join expression wins over the right one when both are projected.
+        let pos = item_exprs
+            .iter()
+            .position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, false)))
+            .or_else(|| item_exprs.iter().position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, true))));
         // The compiled key function evaluates over the stage's scope.
-        let key_eval = compile(ke, &out_scope)?;
+        let mut key_eval = compile(ke, &out_scope)?;
+        if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
+            // The join key: the left side's when present, else the right side's (RIGHT and
+            // FULL OUTER rows without a left side still carry the key they joined on).
+            let right_key = compile(&join_key_exprs[1], &out_scope)?;
+            let (l, r) = (key_eval.eval.clone(), right_key.eval);
+            key_eval.eval = Arc::new(move |row: &[Value]| match l(row) {
+                Value::Null => r(row),
+                v => v,
+            });
+        }
         match pos {
             Some(p) => {
+                if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
+                    items[p] = key_eval.eval.clone();
+                }
                 columns[p].key = true;
                 key_positions.push(p);
                 key_cols.push((columns[p].name.clone(), columns[p].ty.clone()));
@@ -495,17 +616,39 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
-                let kdesc = kname.clone().unwrap_or_else(|| kf.clone());
-                return err(format!(
-                    "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {} {kdesc} in its projection (eg, SELECT {kdesc}...).",
-                    if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" }
-                ));
+                if synthetic {
+                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."));
+                }
+                if has_join && !aggregating && q.partition_by.is_empty() {
+                    // The ON sides, columns qualified by their source.
+                    let qual = |e: &Expr, alias: &str| match e {
+                        Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
+                        other => format_expr(other),
+                    };
+                    let right_alias = q.joins.first().map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone())).unwrap_or_default();
+                    let (l, r) = (qual(&join_key_exprs[0], &left_alias), qual(&join_key_exprs[1], &right_alias));
+                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expressions {l} or {r} in its projection (eg, SELECT {l}...)."));
+                }
+                missing_keys.push(kname.clone().unwrap_or_else(|| kf.clone()));
+                key_evals.push(key_eval.eval);
+                continue;
             }
             None => {
                 key_cols.push((kname.unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
             }
         }
         key_evals.push(key_eval.eval);
+    }
+
+    if !missing_keys.is_empty() {
+        let sink = opts.sink_name.clone().unwrap_or_default();
+        let what = if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" };
+        let n = missing_keys.len();
+        let (what, listed) = if n == 1 { (what.to_string(), missing_keys[0].clone()) } else { (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1])) };
+        return err(format!(
+            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
+            missing_keys.join(", ")
+        ));
     }
 
     // The sink's TIMESTAMP column.
@@ -517,12 +660,27 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         None => None,
     };
 
-    let projector = Projector { key: key_evals, items };
+    // A null-value record's key: PARTITION BY expressions over value columns give null.
+    let partitioned = !q.partition_by.is_empty() && {
+        let key_only = Source { columns: from.columns.iter().filter(|c| c.kind == ColKind::Key).cloned().collect(), ..from.clone() };
+        let mut kscope = Scope::default();
+        add_source(&mut kscope, &key_only, &left_alias);
+        q.partition_by.iter().any(|e| compile(e, &kscope).is_err())
+    };
+    let projector = Projector { key: key_evals, items, partitioned };
     let (body, window) = match aggregator_parts {
         Some((group_evals, calls)) => {
             let having = match &q.having {
                 Some(h) => {
-                    let c = compile(h, &out_scope)?;
+                    if q.window.is_some() {
+                        let text = format_expr(h);
+                        if let Some(b) = ["WINDOWSTART", "WINDOWEND"].iter().filter_map(|b| text.find(b).map(|p| (p, *b))).min().map(|(_, b)| b) {
+                            return err(format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"));
+                        }
+                    }
+                    let mut hscope = out_scope.clone();
+                    hscope.only_subst = Some("Non-aggregate HAVING expression not part of GROUP BY: {}".into());
+                    let c = compile(h, &hscope)?;
                     Some(c.eval)
                 }
                 None => None,
@@ -561,9 +719,24 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         out_ts,
         stream_time: i64::MIN,
         errors: vec![],
+        pass_null_values: opts.persistent,
     };
     Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
 }
+
+/// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate
+/// arguments): ksqlDB's message instead of "cannot be resolved".
+fn window_bound_misuse(msg: &str, q: &Query) -> Option<String> {
+    if q.window.is_none() {
+        return None;
+    }
+    ["WINDOWSTART", "WINDOWEND"]
+        .iter()
+        .find(|b| msg.contains(&format!("Column '{b}' cannot be resolved")))
+        .map(|b| format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"))
+}
+
+const NON_AGG: &str = "Non-aggregate SELECT expression(s) not part of GROUP BY:";
 
 fn join_word(k: JoinKind) -> &'static str {
     match k {

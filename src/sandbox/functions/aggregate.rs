@@ -332,8 +332,19 @@ impl Acc for TopK {
         if a[0].is_null() || (self.distinct && self.vals.contains(&a[0])) {
             return;
         }
-        self.vals.push(a[0].clone());
-        self.vals.sort_by(|p, q| compare(q, p));
+        if a.len() > 1 {
+            // TOPK with other columns: structs ordered by their sort_col (ties keep arrival order).
+            let mut fields = vec![("sort_col".to_string(), a[0].clone())];
+            fields.extend(a[1..].iter().enumerate().map(|(i, v)| (format!("col{i}"), v.clone())));
+            self.vals.push(Value::Struct(fields));
+        } else {
+            self.vals.push(a[0].clone());
+        }
+        let sort_key = |v: &Value| match v {
+            Value::Struct(f) if a.len() > 1 => f[0].1.clone(),
+            other => other.clone(),
+        };
+        self.vals.sort_by(|p, q| compare(&sort_key(q), &sort_key(p)));
         self.vals.truncate(self.k);
     }
     fn result(&self) -> Value {
@@ -405,6 +416,73 @@ impl Acc for Stddev {
     }
 }
 
+/// CORRELATION: count, sum x, sum y, sum x², sum y², sum xy.
+#[derive(Clone)]
+struct Correlation([f64; 6]);
+
+impl Correlation {
+    fn update(&mut self, args: &[Value], sign: f64) {
+        let (Some(x), Some(y)) = (args.first().and_then(|v| v.as_f64()), args.get(1).and_then(|v| v.as_f64())) else { return };
+        let s = &mut self.0;
+        s[0] += sign;
+        s[1] += sign * x;
+        s[2] += sign * y;
+        s[3] += sign * x * x;
+        s[4] += sign * y * y;
+        s[5] += sign * x * y;
+    }
+}
+
+impl Acc for Correlation {
+    fn add(&mut self, args: &[Value]) {
+        self.update(args, 1.0);
+    }
+    fn undo(&mut self, args: &[Value]) {
+        self.update(args, -1.0);
+    }
+    fn result(&self) -> Value {
+        let [n, sx, sy, sxx, syy, sxy] = self.0;
+        let num = n * sxy - sx * sy;
+        let den = (n * sxx - sx * sx).sqrt() * (n * syy - sy * sy).sqrt();
+        Value::Double(num / den)
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+/// ATTR: the distinct values seen (with counts, so table retractions can undo them).
+#[derive(Clone)]
+struct Attr(Vec<(Value, usize)>);
+
+impl Acc for Attr {
+    fn add(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        match self.0.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((v, 1)),
+        }
+    }
+    fn undo(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        if let Some(i) = self.0.iter().position(|(x, _)| *x == v) {
+            self.0[i].1 -= 1;
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+            }
+        }
+    }
+    fn result(&self) -> Value {
+        match self.0.as_slice() {
+            [(v, _)] => v.clone(),
+            _ => Value::Null,
+        }
+    }
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
 fn int_lit(v: Option<&Value>) -> Option<i64> {
     v.and_then(|v| v.as_i64())
 }
@@ -422,6 +500,31 @@ pub fn registry() -> &'static [AggFn] {
                 undo: true,
                 typer: |_, _| Ok(SqlType::Bigint),
                 make: |t, _, _| Box::new(Count(0, t.is_empty())),
+            },
+            AggFn {
+                name: "ATTR",
+                category: "AGGREGATE",
+                description: "The value of a column if every row of the group has the same value (NULL included), else NULL.",
+                signatures: &["ATTR(val T) => T"],
+                col_args: 1,
+                undo: true,
+                typer: |t, _| Ok(t[0].clone()),
+                make: |_, _, _| Box::new(Attr(Vec::new())),
+            },
+            AggFn {
+                name: "CORRELATION",
+                category: "AGGREGATE",
+                description: "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
+                signatures: &["CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE", "CORRELATION(x INT, y INT) => DOUBLE", "CORRELATION(x BIGINT, y BIGINT) => DOUBLE"],
+                col_args: 2,
+                undo: true,
+                typer: |t, _| {
+                    if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double)) {
+                        return Err(String::new());
+                    }
+                    Ok(SqlType::Double)
+                },
+                make: |_, _, _| Box::new(Correlation([0.0; 6])),
             },
             AggFn {
                 name: "SUM",
@@ -544,10 +647,20 @@ pub fn registry() -> &'static [AggFn] {
                 name: "TOPK",
                 category: "AGGREGATE",
                 description: "The k greatest values.",
-                signatures: &["TOPK(val T, k INT) => ARRAY<T>"],
+                signatures: &["TOPK(val T, k INT) => ARRAY<T>", "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>"],
                 col_args: 1,
                 undo: false,
-                typer: |t, l| if int_lit(l.first()).is_some() { Ok(SqlType::Array(Box::new(t[0].clone()))) } else { Err(String::new()) },
+                typer: |t, l| {
+                    if int_lit(l.first()).is_none() {
+                        return Err(String::new());
+                    }
+                    if t.len() > 1 {
+                        let mut fields = vec![("sort_col".to_string(), t[0].clone())];
+                        fields.extend(t[1..].iter().enumerate().map(|(i, x)| (format!("col{i}"), x.clone())));
+                        return Ok(SqlType::Array(Box::new(SqlType::Struct(fields))));
+                    }
+                    Ok(SqlType::Array(Box::new(t[0].clone())))
+                },
                 make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] }),
             },
             AggFn {

@@ -577,6 +577,44 @@ fn build() -> Vec<ScalarFn> {
                 (v, _) => v.clone(),
             }
         }),
+        f!("TRUNC", "MATHEMATICAL", "Truncates toward zero, optionally to a number of decimal places.", ["TRUNC(val DOUBLE) => BIGINT", "TRUNC(val DOUBLE, decimals INT) => DOUBLE", "TRUNC(val DECIMAL) => DECIMAL", "TRUNC(val DECIMAL, decimals INT) => DECIMAL", "TRUNC(val INT) => INT", "TRUNC(val BIGINT) => BIGINT"], |a| {
+            if !(a.len() == 1 || (a.len() == 2 && is_int(a, 1))) || !is_num(a, 0) {
+                return no();
+            }
+            Ok(Some(match (t(a, 0), a.len()) {
+                (Some(SqlType::Double), 1) => SqlType::Bigint,
+                (Some(SqlType::Double), _) => SqlType::Double,
+                (Some(SqlType::Decimal { precision, scale }), 1) => decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0),
+                (Some(SqlType::Decimal { precision, scale }), _) => decimal_type(precision.unwrap_or(38) + 1, scale.unwrap_or(0)),
+                (Some(x), _) => x.clone(),
+                (None, _) => SqlType::Bigint,
+            }))
+        }, |a, ret| {
+            if any_null(a) {
+                return Value::Null;
+            }
+            let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
+            match (&a[0], ret) {
+                (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint(d.trunc() as i64),
+                (Value::Double(d), _) => {
+                    let f = 10f64.powi(places);
+                    Value::Double((d * f).trunc() / f)
+                }
+                (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
+                    let cut = d.scale as i64 - places as i64;
+                    let truncated = if cut <= 0 {
+                        Some(*d)
+                    } else if places >= 0 {
+                        Some(Decimal::new(d.unscaled / pow10(cut as u32), places as u32))
+                    } else {
+                        let p = (-places) as u32;
+                        Some(Decimal::new(d.unscaled / pow10(cut as u32) * pow10(p), 0))
+                    };
+                    truncated.and_then(|x| x.rescale(scale.unwrap_or(0))).map(Value::Decimal).unwrap_or(Value::Null)
+                }
+                (v, _) => v.clone(),
+            }
+        }),
         f!("SIN", "MATHEMATICAL", "sin of a value.", ["SIN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.sin())).unwrap_or(Value::Null)),
         f!("COS", "MATHEMATICAL", "cos of a value.", ["COS(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.cos())).unwrap_or(Value::Null)),
         f!("TAN", "MATHEMATICAL", "tan of a value.", ["TAN(value DOUBLE) => DOUBLE"], |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0].as_f64().map(|x| Value::Double(x.tan())).unwrap_or(Value::Null)),
@@ -728,6 +766,10 @@ fn build() -> Vec<ScalarFn> {
         }),
         f!("TIMESTAMPADD", "DATE / TIME", "Adds a duration to a TIMESTAMP.", ["TIMESTAMPADD(unit INTERVALUNIT, interval INT, timestamp TIMESTAMP) => TIMESTAMP"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() }, |a, _| time_add(a, 1, |v| match v { Value::Timestamp(t) => Some(*t), _ => None }, Value::Timestamp)),
         f!("TIMESTAMPSUB", "DATE / TIME", "Subtracts a duration from a TIMESTAMP.", ["TIMESTAMPSUB(unit INTERVALUNIT, interval INT, timestamp TIMESTAMP) => TIMESTAMP"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() }, |a, _| time_add(a, -1, |v| match v { Value::Timestamp(t) => Some(*t), _ => None }, Value::Timestamp)),
+        f!("DATEADD", "DATE / TIME", "Adds a duration to a DATE.", ["DATEADD(unit INTERVALUNIT, interval INT, date DATE) => DATE"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) { ok(SqlType::Date) } else { no() }, |a, _| date_add(a, 1)),
+        f!("DATESUB", "DATE / TIME", "Subtracts a duration from a DATE.", ["DATESUB(unit INTERVALUNIT, interval INT, date DATE) => DATE"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) { ok(SqlType::Date) } else { no() }, |a, _| date_add(a, -1)),
+        f!("TIMEADD", "DATE / TIME", "Adds a duration to a TIME.", ["TIMEADD(unit INTERVALUNIT, interval INT, time TIME) => TIME"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) { ok(SqlType::Time) } else { no() }, |a, _| time_of_day_add(a, 1)),
+        f!("TIMESUB", "DATE / TIME", "Subtracts a duration from a TIME.", ["TIMESUB(unit INTERVALUNIT, interval INT, time TIME) => TIME"], |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) { ok(SqlType::Time) } else { no() }, |a, _| time_of_day_add(a, -1)),
         // ---------------------------------------------------------------- JSON
         f!("EXTRACTJSONFIELD", "JSON", "Extracts a value from a JSON string by a JSONPath.", ["EXTRACTJSONFIELD(input STRING, jsonPath STRING) => STRING"], |a| strs(a, 2..=2, SqlType::String), |a, _| {
             let (Some(x), Some(p)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
@@ -887,6 +929,32 @@ fn build() -> Vec<ScalarFn> {
                 _ => Value::Null,
             }
         }),
+        f!("ENCODE", "STRING", "Re-encodes a string from one encoding to another (hex, utf8, ascii, base64).", ["ENCODE(str STRING, inputEncoding STRING, outputEncoding STRING) => STRING"], |a| strs(a, 3..=3, SqlType::String), |a, _| {
+            let (Some(x), Some(from), Some(to)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
+            let bytes: Option<Vec<u8>> = match from.to_ascii_lowercase().as_str() {
+                "hex" => {
+                    let h = x.strip_prefix("0x").or_else(|| x.strip_prefix("0X")).map(str::to_string).or_else(|| {
+                        let t = x.strip_prefix("X'").or_else(|| x.strip_prefix("x'"))?;
+                        t.strip_suffix('\'').map(str::to_string)
+                    });
+                    let h = h.as_deref().unwrap_or(x);
+                    // An odd number of digits reads as if a leading 0 were there.
+                    if h.len() % 2 == 1 { hex::decode(format!("0{h}")).ok() } else { hex::decode(h).ok() }
+                }
+                "utf8" => Some(x.as_bytes().to_vec()),
+                "ascii" => Some(x.chars().map(|c| if (c as u32) < 128 { c as u8 } else { b'?' }).collect()),
+                "base64" => base64_decode(x),
+                _ => None,
+            };
+            let Some(b) = bytes else { return Value::Null };
+            match to.to_ascii_lowercase().as_str() {
+                "hex" => string(hex::encode(&b)),
+                "utf8" => string(String::from_utf8_lossy(&b).into_owned()),
+                "ascii" => string(b.iter().map(|&c| if c < 128 { c as char } else { '\u{fffd}' }).collect::<String>()),
+                "base64" => string(base64_encode(&b)),
+                _ => Value::Null,
+            }
+        }),
         f!("FROM_BYTES", "BYTES", "Decodes BYTES into a string (hex, utf8, ascii, base64).", ["FROM_BYTES(bytes BYTES, encoding STRING) => STRING"], |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Bytes)) && is_str(a, 1) { ok(SqlType::String) } else { no() }, |a, _| {
             let (Value::Bytes(b), Some(enc)) = (&a[0], s(&a[1])) else { return Value::Null };
             match enc.to_ascii_lowercase().as_str() {
@@ -906,6 +974,27 @@ fn time_add(a: &[Value], sign: i64, get: fn(&Value) -> Option<i64>, make: fn(i64
     let (Some(unit), Some(n), Some(t)) = (a[0].as_str(), a[1].as_i64(), get(&a[2])) else { return Value::Null };
     let Some(ms) = timeunit_ms(unit) else { return Value::Null };
     make(t + sign * n * ms)
+}
+
+/// DATEADD/DATESUB: the interval converted to whole days (truncated, as Java's TimeUnit does).
+fn date_add(a: &[Value], sign: i64) -> Value {
+    if any_null(a) {
+        return Value::Null;
+    }
+    let (Some(unit), Some(n), Value::Date(d)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
+    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
+    let days = (n as i128 * ms as i128 / 86_400_000) as i64;
+    Value::Date((*d as i64 + sign * days) as i32)
+}
+
+/// TIMEADD/TIMESUB: wraps around midnight.
+fn time_of_day_add(a: &[Value], sign: i64) -> Value {
+    if any_null(a) {
+        return Value::Null;
+    }
+    let (Some(unit), Some(n), Value::Time(t)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
+    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
+    Value::Time((t + sign * n * ms).rem_euclid(86_400_000))
 }
 
 fn pad(a: &[Value], left: bool) -> Value {
