@@ -2,9 +2,10 @@
 //! runner registers the schemas a test supplies, and CREATE STREAM/TABLE without columns in
 //! a schema format (AVRO, PROTOBUF, JSON_SR) infers its columns from them.
 //!
-//! Conversion follows ksqlDB's rules: a record/object/message schema gives one column per
-//! field (names upper-cased), any other schema a single column ROWKEY (key) or ROWVAL
-//! (value); nullable unions are the inner type; enums are STRING.
+//! Conversion follows ksqlDB's rules: a value record/object/message schema gives one column
+//! per field (names upper-cased unless the schema is named by *_SCHEMA_ID), any other value
+//! schema a single unwrapped column ROWVAL; a key schema gives one column ROWKEY of the whole
+//! schema's type; nullable unions are the inner type; enums are STRING.
 
 use serde_json::Value as J;
 
@@ -55,9 +56,6 @@ fn upper_names(t: SqlType) -> SqlType {
     }
 }
 
-fn upper_fields(fields: Vec<(String, SqlType)>) -> Vec<(String, SqlType)> {
-    fields
-}
 
 // ---------------------------------------------------------------------------------------
 // AVRO
@@ -96,7 +94,7 @@ fn avro_type(s: &J) -> Result<SqlType, String> {
                             let n = f.get("name").and_then(|n| n.as_str()).ok_or("AVRO field without a name")?;
                             out.push((n.to_string(), avro_type(f.get("type").ok_or("AVRO field without a type")?)?));
                         }
-                        Ok(SqlType::Struct(upper_fields(out)))
+                        Ok(SqlType::Struct(out))
                     }
                     "array" => Ok(SqlType::Array(Box::new(avro_type(o.get("items").ok_or("AVRO array without items")?)?))),
                     "map" => Ok(SqlType::Map(Box::new(SqlType::String), Box::new(avro_type(o.get("values").ok_or("AVRO map without values")?)?))),
@@ -179,7 +177,7 @@ fn json_schema_type(s: &J) -> Result<SqlType, String> {
                 for (n, p) in props {
                     out.push((n.clone(), json_schema_type(p)?));
                 }
-                SqlType::Struct(upper_fields(out))
+                SqlType::Struct(out)
             } else if let Some(ap @ J::Object(_)) = o.get("additionalProperties") {
                 SqlType::Map(Box::new(SqlType::String), Box::new(json_schema_type(ap)?))
             } else {
@@ -349,7 +347,7 @@ fn proto_message_type(m: &ProtoMessage, scope: &[&ProtoMessage], top: &[ProtoMes
         };
         out.push((name.clone(), t));
     }
-    Ok(SqlType::Struct(upper_fields(out)))
+    Ok(SqlType::Struct(out))
 }
 
 fn proto_scalar(t: &str, scope: &[&ProtoMessage], top: &[ProtoMessage]) -> Result<SqlType, String> {
