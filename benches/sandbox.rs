@@ -16,7 +16,15 @@ use ksqldb_kernel::sandbox::engine::{Engine, QueryResult, Session};
 use ksqldb_kernel::sandbox::topics::Record;
 
 fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
-    Record { key: Some(key.to_be_bytes().to_vec()), value: Some(value), timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None }
+    Record {
+        key: Some(key.to_be_bytes().to_vec()),
+        value: Some(value),
+        timestamp: ts,
+        headers: vec![],
+        partition: 0,
+        offset: 0,
+        window: None,
+    }
 }
 
 fn run(e: &mut Engine, s: &mut Session, sql: &str) {
@@ -27,7 +35,8 @@ fn run(e: &mut Engine, s: &mut Session, sql: &str) {
 
 /// Produces `n` records into topic `s` and returns events per second.
 fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
-    let values: Vec<Vec<u8>> = (0..n).map(|i| format!("{{\"NAME\":\"name{}\",\"V\":{}}}", i % 977, i % 100).into_bytes()).collect();
+    let values: Vec<Vec<u8>> =
+        (0..n).map(|i| format!("{{\"NAME\":\"name{}\",\"V\":{}}}", i % 977, i % 100).into_bytes()).collect();
     let start = Instant::now();
     for (i, v) in values.into_iter().enumerate() {
         e.produce("s", rec((i as i32) % keys, v, i as i64), None);
@@ -49,14 +58,22 @@ fn main() {
     // 2. Tumbling-window aggregation, 1 000 keys.
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(&mut e, &mut s, STREAM);
-    run(&mut e, &mut s, "CREATE TABLE A AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;");
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE A AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;",
+    );
     let agg = pump(&mut e, n, 1000);
     println!("tumbling-window aggregation:{agg:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("A").len());
 
     // 3. Stream-table join against a table of 10 000 keys.
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(&mut e, &mut s, STREAM);
-    run(&mut e, &mut s, "CREATE TABLE T (ID INT PRIMARY KEY, LABEL STRING) WITH (kafka_topic='t', value_format='json', partitions=1);");
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE T (ID INT PRIMARY KEY, LABEL STRING) WITH (kafka_topic='t', value_format='json', partitions=1);",
+    );
     for k in 0..10_000 {
         e.produce("t", rec(k, format!("{{\"LABEL\":\"label{k}\"}}").into_bytes(), 0), None);
     }
@@ -64,7 +81,11 @@ fn main() {
     s.properties.push(("auto.offset.reset".into(), "earliest".into()));
     run(&mut e, &mut s, "CREATE STREAM J AS SELECT S.ID AS ID, S.V, T.LABEL FROM S JOIN T ON S.ID = T.ID;");
     let join = pump(&mut e, n, 20_000);
-    println!("stream-table join:          {join:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("J").len());
+    println!(
+        "stream-table join:          {join:>10.0} events/s ({} events, {} outputs)",
+        n,
+        e.topic_records("J").len()
+    );
 
     // 4. Pull queries on a table of 1 M keys.
     let (mut e, mut s) = (Engine::new(), Session::default());

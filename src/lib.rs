@@ -10,7 +10,7 @@
 
 pub mod jupyter;
 pub mod kernel;
-pub mod ksql;
 pub mod kernelspec;
+pub mod ksql;
 pub mod render;
 pub mod sandbox;

@@ -88,7 +88,13 @@ fn run(connection_file: PathBuf) -> Result<()> {
     Ok(())
 }
 
-fn install(sys_prefix: bool, prefix: Option<PathBuf>, name: &str, display_name: Option<&str>, env: &[String]) -> Result<()> {
+fn install(
+    sys_prefix: bool,
+    prefix: Option<PathBuf>,
+    name: &str,
+    display_name: Option<&str>,
+    env: &[String],
+) -> Result<()> {
     let destination = match (sys_prefix, prefix) {
         (_, Some(p)) => Destination::Prefix(p),
         (true, None) => Destination::SysPrefix,

@@ -36,10 +36,9 @@ fn default_scheme() -> String {
 
 impl ConnectionInfo {
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read connection file {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("invalid connection file {}", path.display()))
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read connection file {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("invalid connection file {}", path.display()))
     }
 
     /// The ZeroMQ endpoint for a port, as jupyter_client builds it:

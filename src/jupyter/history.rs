@@ -50,7 +50,9 @@ impl History {
                     continue;
                 };
                 max_session = max_session.max(session);
-                if let (Some(n), Some(input)) = (v.get("line").and_then(Value::as_u64), v.get("input").and_then(Value::as_str)) {
+                if let (Some(n), Some(input)) =
+                    (v.get("line").and_then(Value::as_u64), v.get("input").and_then(Value::as_str))
+                {
                     entries.push(Entry { session, line: n as u32, input: input.to_string() });
                 }
             }
@@ -61,11 +63,8 @@ impl History {
         }
         let mut history = History { session, entries, file: Some(path.clone()) };
         let marker = json!({"session": session, "start": unix_time()}).to_string();
-        let result = if lines > MAX_ENTRIES + MAX_ENTRIES / 10 {
-            history.rewrite(&marker)
-        } else {
-            history.append(&marker)
-        };
+        let result =
+            if lines > MAX_ENTRIES + MAX_ENTRIES / 10 { history.rewrite(&marker) } else { history.append(&marker) };
         if let Err(e) = result {
             eprintln!("[ksqldb-kernel] history is kept in memory only: cannot write {}: {e}", path.display());
             history.file = None;
@@ -250,7 +249,8 @@ mod tests {
             vec![(1, 1, "SHOW STREAMS;".into()), (1, 2, "SELECT 1;\nSELECT 2;".into()), (2, 1, "SHOW TABLES;".into())]
         );
         // Range: this session (0), the one before (-1), or by number.
-        let r = |session: i64| inputs(&second.reply(&json!({"hist_access_type": "range", "session": session, "start": 1})));
+        let r =
+            |session: i64| inputs(&second.reply(&json!({"hist_access_type": "range", "session": session, "start": 1})));
         assert_eq!(r(0), vec![(2, 1, "SHOW TABLES;".into())]);
         assert_eq!(r(-1).len(), 2);
         assert_eq!(r(1).len(), 2);

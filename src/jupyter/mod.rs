@@ -12,7 +12,6 @@ pub mod wire;
 
 pub use connection::ConnectionInfo;
 pub use language::{
-    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo,
-    LanguageKernel,
+    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo, LanguageKernel,
 };
 pub use server::serve;

@@ -20,8 +20,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zeromq::{
-    RepSocket, RouterRecvHalf, RouterSendHalf, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket,
-    ZmqMessage,
+    RepSocket, RouterRecvHalf, RouterSendHalf, RouterSocket, Socket, SocketRecv, SocketSend, XPubSocket, ZmqMessage,
 };
 
 /// How long shutdown waits for the language side to release its resources.
@@ -93,10 +92,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
 
 async fn bind<S: Socket>(socket: &mut S, info: &ConnectionInfo, port: u16, name: &str) -> Result<()> {
     let endpoint = info.endpoint(port);
-    socket
-        .bind(&endpoint)
-        .await
-        .with_context(|| format!("cannot bind the {name} socket on {endpoint}"))?;
+    socket.bind(&endpoint).await.with_context(|| format!("cannot bind the {name} socket on {endpoint}"))?;
     Ok(())
 }
 
@@ -157,7 +153,13 @@ async fn receive(socket: &mut RouterRecvHalf, session: &Session, channel: &str) 
 }
 
 /// Sends a reply routed to the requester. A peer that went away is logged, never fatal.
-async fn reply(socket: &mut RouterSendHalf, session: &Session, request: &IncomingMessage, msg_type: &str, content: Value) {
+async fn reply(
+    socket: &mut RouterSendHalf,
+    session: &Session,
+    request: &IncomingMessage,
+    msg_type: &str,
+    content: Value,
+) {
     let frames = session.message(&request.identities, msg_type, Some(&request.header), json!({}), content);
     let Ok(message) = ZmqMessage::try_from(frames) else {
         return;
@@ -375,7 +377,8 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         *current = cancel.clone();
     }
     let allow_stdin = request.content_bool("allow_stdin", false);
-    let stdin = allow_stdin.then(|| StdinChannel::new(shared.stdin.clone(), shared.session.clone(), request.identities.clone()));
+    let stdin = allow_stdin
+        .then(|| StdinChannel::new(shared.stdin.clone(), shared.session.clone(), request.identities.clone()));
     let payloads = Arc::new(Mutex::new(Vec::new()));
     let ctx = ExecuteContext {
         iopub: shared.iopub.clone(),

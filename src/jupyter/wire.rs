@@ -35,8 +35,7 @@ impl Signer {
         if scheme != "hmac-sha256" {
             return Err(WireError(format!("unsupported signature scheme {scheme:?}")));
         }
-        let mac = HmacSha256::new_from_slice(key.as_bytes())
-            .map_err(|e| WireError(format!("bad key: {e}")))?;
+        let mac = HmacSha256::new_from_slice(key.as_bytes()).map_err(|e| WireError(format!("bad key: {e}")))?;
         Ok(Self { mac: Some(mac) })
     }
 
@@ -127,10 +126,7 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<IncomingMessage, Wi
         .position(|f| f.as_ref() == DELIMITER)
         .ok_or_else(|| WireError("no <IDS|MSG> delimiter".into()))?;
     if frames.len() < delim + 6 {
-        return Err(WireError(format!(
-            "expected 5 frames after the delimiter, got {}",
-            frames.len() - delim - 1
-        )));
+        return Err(WireError(format!("expected 5 frames after the delimiter, got {}", frames.len() - delim - 1)));
     }
     let signature = &frames[delim + 1];
     let parts = [
@@ -147,14 +143,9 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<IncomingMessage, Wi
     }
     let header = parse_object(parts[0], "header")?;
     let metadata = parse_object(parts[2], "metadata").unwrap_or_default();
-    let content: Value = serde_json::from_slice(parts[3])
-        .map_err(|e| WireError(format!("content is not JSON: {e}")))?;
-    Ok(IncomingMessage {
-        identities: frames[..delim].to_vec(),
-        header,
-        metadata,
-        content,
-    })
+    let content: Value =
+        serde_json::from_slice(parts[3]).map_err(|e| WireError(format!("content is not JSON: {e}")))?;
+    Ok(IncomingMessage { identities: frames[..delim].to_vec(), header, metadata, content })
 }
 
 fn parse_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, WireError> {
@@ -252,10 +243,8 @@ mod tests {
         let signer = Signer::new("", "").unwrap();
         assert!(decode(vec![], &signer).is_err());
         assert!(decode(vec![Bytes::from_static(DELIMITER)], &signer).is_err());
-        let junk: Vec<Bytes> = vec![DELIMITER, b"", b"not json", b"{}", b"{}", b"{}"]
-            .into_iter()
-            .map(Bytes::from_static)
-            .collect();
+        let junk: Vec<Bytes> =
+            vec![DELIMITER, b"", b"not json", b"{}", b"{}", b"{}"].into_iter().map(Bytes::from_static).collect();
         assert!(decode(junk, &signer).is_err());
     }
 }

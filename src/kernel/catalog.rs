@@ -71,14 +71,22 @@ impl SourceDetail {
         let columns = sd
             .fields
             .iter()
-            .map(|f| ColumnEntry { name: f.name.clone(), sql_type: f.sql_type(), role: f.field_type.clone().unwrap_or_default() })
+            .map(|f| ColumnEntry {
+                name: f.name.clone(),
+                sql_type: f.sql_type(),
+                role: f.field_type.clone().unwrap_or_default(),
+            })
             .collect();
-        let description = Entity::from_json(serde_json::json!({"@type": "sourceDescription", "sourceDescription": raw}));
+        let description =
+            Entity::from_json(serde_json::json!({"@type": "sourceDescription", "sourceDescription": raw}));
         SourceDetail { columns, description }
     }
 
     pub fn column(&self, name: &str) -> Option<&ColumnEntry> {
-        self.columns.iter().find(|c| c.name == name).or_else(|| self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .or_else(|| self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
     }
 }
 
@@ -121,7 +129,11 @@ impl FunctionDoc {
                     .map(|a| {
                         let t = a.arg_type.clone().unwrap_or_default();
                         let t = if a.is_variadic == Some(true) { format!("{t}...") } else { t };
-                        if a.name.is_empty() { t } else { format!("{} {t}", a.name) }
+                        if a.name.is_empty() {
+                            t
+                        } else {
+                            format!("{} {t}", a.name)
+                        }
                     })
                     .collect();
                 format!("{}({}) -> {}", d.name, args.join(", "), f.return_type.clone().unwrap_or_default())
@@ -367,8 +379,7 @@ impl CatalogCache {
             let start = {
                 let mut s = self.lock();
                 s.used = true;
-                let stale = s.dirty != s.refreshed_dirty
-                    || s.loaded_at.is_none_or(|t| t.elapsed() > MAX_AGE);
+                let stale = s.dirty != s.refreshed_dirty || s.loaded_at.is_none_or(|t| t.elapsed() > MAX_AGE);
                 let may_retry = s.failed_at.is_none_or(|t| t.elapsed() > RETRY_AFTER);
                 stale && !s.refreshing && may_retry
             };
@@ -703,7 +714,11 @@ fn description_entry(sd: &SourceDescription) -> SourceEntry {
     }
 }
 
-fn read_descriptions(entity: &Entity, sources: &mut Vec<SourceEntry>, details: &mut HashMap<String, Arc<SourceDetail>>) {
+fn read_descriptions(
+    entity: &Entity,
+    sources: &mut Vec<SourceEntry>,
+    details: &mut HashMap<String, Arc<SourceDetail>>,
+) {
     match entity {
         Entity::SourceDescriptions(p) => {
             let raws = p.raw.get("sourceDescriptions").and_then(|v| v.as_array());
@@ -758,7 +773,11 @@ pub fn field_type<'a>(mut t: &'a SqlType, path: &[String]) -> Option<&'a SqlType
             (SqlType::Array(e), "[]") => e,
             (SqlType::Map(_, v), "[]") => v,
             (SqlType::Struct(fields), name) => {
-                &fields.iter().find(|(n, _)| n == name).or_else(|| fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))?.1
+                &fields
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .or_else(|| fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))?
+                    .1
             }
             _ => return None,
         };
@@ -772,10 +791,23 @@ mod tests {
 
     #[test]
     fn catalog_changing_statements() {
-        for sql in ["CREATE STREAM s (a INT) WITH (KAFKA_TOPIC='s');", "drop table t;", "TERMINATE CSAS_1;", "ALTER STREAM s ADD COLUMN b INT;", "INSERT INTO s SELECT * FROM t;"] {
+        for sql in [
+            "CREATE STREAM s (a INT) WITH (KAFKA_TOPIC='s');",
+            "drop table t;",
+            "TERMINATE CSAS_1;",
+            "ALTER STREAM s ADD COLUMN b INT;",
+            "INSERT INTO s SELECT * FROM t;",
+        ] {
             assert!(changes_catalog(sql), "{sql}");
         }
-        for sql in ["SHOW STREAMS;", "DESCRIBE s;", "SET 'a'='b';", "SELECT * FROM s;", "EXPLAIN q;", "INSERT INTO s VALUES (1);"] {
+        for sql in [
+            "SHOW STREAMS;",
+            "DESCRIBE s;",
+            "SET 'a'='b';",
+            "SELECT * FROM s;",
+            "EXPLAIN q;",
+            "INSERT INTO s VALUES (1);",
+        ] {
             assert!(!changes_catalog(sql), "{sql}");
         }
     }
@@ -783,14 +815,14 @@ mod tests {
     #[test]
     fn reads_source_descriptions() {
         let raw = serde_json::json!({"@type": "source_descriptions", "sourceDescriptions": [{
-            "name": "ORDERS", "type": "TABLE", "topic": "orders", "keyFormat": "KAFKA", "valueFormat": "AVRO",
-            "fields": [
-                {"name": "ID", "schema": {"type": "STRING"}, "type": "KEY"},
-                {"name": "ADDR", "schema": {"type": "STRUCT", "fields": [
-                    {"name": "CITY", "schema": {"type": "STRING"}},
-                    {"name": "GEO", "schema": {"type": "STRUCT", "fields": [{"name": "LAT", "schema": {"type": "DOUBLE"}}]}}
-                ]}}
-            ]}]});
+        "name": "ORDERS", "type": "TABLE", "topic": "orders", "keyFormat": "KAFKA", "valueFormat": "AVRO",
+        "fields": [
+            {"name": "ID", "schema": {"type": "STRING"}, "type": "KEY"},
+            {"name": "ADDR", "schema": {"type": "STRUCT", "fields": [
+                {"name": "CITY", "schema": {"type": "STRING"}},
+                {"name": "GEO", "schema": {"type": "STRUCT", "fields": [{"name": "LAT", "schema": {"type": "DOUBLE"}}]}}
+            ]}}
+        ]}]});
         let entity = Entity::from_json(raw);
         let mut sources = Vec::new();
         let mut details = HashMap::new();
@@ -815,8 +847,10 @@ mod tests {
 
     #[test]
     fn function_doc_signatures() {
-        let e = Entity::from_json(serde_json::json!({"@type": "describe_function", "name": "MY_UDF", "description": "Does.",
-            "functions": [{"arguments": [{"name": "a", "type": "INT"}, {"name": "rest", "type": "STRING", "isVariadic": true}], "returnType": "BIGINT"}]}));
+        let e = Entity::from_json(
+            serde_json::json!({"@type": "describe_function", "name": "MY_UDF", "description": "Does.",
+            "functions": [{"arguments": [{"name": "a", "type": "INT"}, {"name": "rest", "type": "STRING", "isVariadic": true}], "returnType": "BIGINT"}]}),
+        );
         let doc = FunctionDoc::from_entity(e).unwrap();
         assert_eq!(doc.signatures, vec!["MY_UDF(a INT, rest STRING...) -> BIGINT"]);
         assert_eq!(doc.description, "Does.");

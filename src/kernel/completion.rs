@@ -58,9 +58,24 @@ const COMMON_PROPERTIES: &[&str] = &[
 ];
 
 const WITH_PROPERTIES: &[&str] = &[
-    "FORMAT", "KAFKA_TOPIC", "KEY_DELIMITER", "KEY_FORMAT", "KEY_SCHEMA_FULL_NAME", "KEY_SCHEMA_ID", "PARTITIONS",
-    "REPLICAS", "RETENTION_MS", "TIMESTAMP", "TIMESTAMP_FORMAT", "VALUE_DELIMITER", "VALUE_FORMAT",
-    "VALUE_SCHEMA_FULL_NAME", "VALUE_SCHEMA_ID", "WINDOW_SIZE", "WINDOW_TYPE", "WRAP_SINGLE_VALUE",
+    "FORMAT",
+    "KAFKA_TOPIC",
+    "KEY_DELIMITER",
+    "KEY_FORMAT",
+    "KEY_SCHEMA_FULL_NAME",
+    "KEY_SCHEMA_ID",
+    "PARTITIONS",
+    "REPLICAS",
+    "RETENTION_MS",
+    "TIMESTAMP",
+    "TIMESTAMP_FORMAT",
+    "VALUE_DELIMITER",
+    "VALUE_FORMAT",
+    "VALUE_SCHEMA_FULL_NAME",
+    "VALUE_SCHEMA_ID",
+    "WINDOW_SIZE",
+    "WINDOW_TYPE",
+    "WRAP_SINGLE_VALUE",
 ];
 
 const FORMATS: &[&str] = &["AVRO", "DELIMITED", "JSON", "JSON_SR", "KAFKA", "NONE", "PROTOBUF", "PROTOBUF_NOSR"];
@@ -257,7 +272,11 @@ fn add_want(b: &mut Builder<'_>, want: &Want, sources: &Sources<'_>) {
             names.sort_unstable();
             for n in names {
                 if n.starts_with(&typed) {
-                    let usage = sources.magics.iter().find(|(m, _)| *m == n).map(|(_, u)| format!("%{n} {u}").trim().to_string());
+                    let usage = sources
+                        .magics
+                        .iter()
+                        .find(|(m, _)| *m == n)
+                        .map(|(_, u)| format!("%{n} {u}").trim().to_string());
                     b.push(format!("%{n}"), "magic", usage);
                 }
             }
@@ -275,7 +294,10 @@ fn add_columns(b: &mut Builder<'_>, detail: &SourceDetail) {
 
 /// The source an alias or name stands for in the statement, with its DESCRIBE.
 fn resolve_qualifier(ctx: &CursorContext, view: &CatalogView, qualifier: &str) -> Option<Arc<SourceDetail>> {
-    let by_alias = ctx.sources.iter().find(|s| s.alias.as_deref().is_some_and(|a| a == qualifier || a.eq_ignore_ascii_case(qualifier)));
+    let by_alias = ctx
+        .sources
+        .iter()
+        .find(|s| s.alias.as_deref().is_some_and(|a| a == qualifier || a.eq_ignore_ascii_case(qualifier)));
     let name = by_alias.map(|s| s.name.as_str()).unwrap_or(qualifier);
     view.detail(name).cloned()
 }
@@ -329,7 +351,11 @@ fn add_magic_args(b: &mut Builder<'_>, magic: &str, previous: Option<&str>, sour
             let upper = prefix.to_uppercase();
             for f in FUNCTIONS {
                 if f.name.starts_with(&upper) {
-                    b.push(if lower { f.name.to_lowercase() } else { f.name.to_string() }, "function", f.signatures.first().map(|s| s.to_string()));
+                    b.push(
+                        if lower { f.name.to_lowercase() } else { f.name.to_string() },
+                        "function",
+                        f.signatures.first().map(|s| s.to_string()),
+                    );
                 }
             }
             return;
@@ -350,10 +376,8 @@ fn add_magic_args(b: &mut Builder<'_>, magic: &str, previous: Option<&str>, sour
 
 /// Completion from the built-in tables only (no server, no session).
 pub fn complete_builtin(code: &str, cursor_pos: usize, magics: &[&str]) -> Completion {
-    let sources = Sources {
-        magics: magics.iter().map(|m| (m.trim_start_matches('%'), "")).collect(),
-        ..Sources::default()
-    };
+    let sources =
+        Sources { magics: magics.iter().map(|m| (m.trim_start_matches('%'), "")).collect(), ..Sources::default() };
     complete(code, cursor_pos, &sources)
 }
 
@@ -396,7 +420,14 @@ mod tests {
     }
 
     fn source(name: &str, kind: SourceKind) -> SourceEntry {
-        SourceEntry { name: name.into(), kind, topic: Some(name.to_lowercase()), key_format: None, value_format: None, windowed: false }
+        SourceEntry {
+            name: name.into(),
+            kind,
+            topic: Some(name.to_lowercase()),
+            key_format: None,
+            value_format: None,
+            windowed: false,
+        }
     }
 
     fn col(name: &str, t: SqlType) -> ColumnEntry {
@@ -409,9 +440,19 @@ mod tests {
 
     fn catalog_sources() -> Sources<'static> {
         let catalog = Catalog::new(
-            vec![source("RIDERS", SourceKind::Stream), source("RIDER_COUNTS", SourceKind::Table), source("my-events", SourceKind::Stream)],
+            vec![
+                source("RIDERS", SourceKind::Stream),
+                source("RIDER_COUNTS", SourceKind::Table),
+                source("my-events", SourceKind::Stream),
+            ],
             vec!["riders".into(), "rider-counts".into()],
-            vec![QueryEntry { id: "CTAS_RIDER_COUNTS_1".into(), sql: "CREATE TABLE ...".into(), state: None, query_type: None, sinks: vec![] }],
+            vec![QueryEntry {
+                id: "CTAS_RIDER_COUNTS_1".into(),
+                sql: "CREATE TABLE ...".into(),
+                state: None,
+                query_type: None,
+                sinks: vec![],
+            }],
             vec![FunctionEntry { name: "MY_UDF".into(), kind: "SCALAR".into(), category: None }],
             vec![("ksql.streams.auto.offset.reset".into(), Some("latest".into()))],
         );
@@ -430,12 +471,17 @@ mod tests {
                 col("STOPS", SqlType::Array(Box::new(address))),
             ]),
         );
-        view.details.insert("RIDER_COUNTS".into(), detail(vec![col("ID", SqlType::String), col("TOTAL", SqlType::Bigint)]));
+        view.details
+            .insert("RIDER_COUNTS".into(), detail(vec![col("ID", SqlType::String), col("TOTAL", SqlType::Bigint)]));
         Sources {
             catalog: view,
             variables: vec!["home".into(), "limit_rows".into()],
             local_properties: vec![],
-            magics: vec![("push", "[--mode auto|tail|table|changelog] [--rows N] [--background]"), ("connect", ""), ("help", "")],
+            magics: vec![
+                ("push", "[--mode auto|tail|table|changelog] [--rows N] [--background]"),
+                ("connect", ""),
+                ("help", ""),
+            ],
             profiles: vec!["local".into(), "cloud".into()],
         }
     }
@@ -517,7 +563,14 @@ mod tests {
 
     #[test]
     fn no_matches_inside_strings_and_comments() {
-        for code in ["SELECT 'ab", "SELECT 'it''s ab", "SELECT \"ab", "SELECT 1 -- ab", "SELECT /* ab", "SELECT /* one\n two ab"] {
+        for code in [
+            "SELECT 'ab",
+            "SELECT 'it''s ab",
+            "SELECT \"ab",
+            "SELECT 1 -- ab",
+            "SELECT /* ab",
+            "SELECT /* one\n two ab",
+        ] {
             let c = complete(code);
             assert!(c.matches.is_empty(), "{code}: {:?}", c.matches);
             let n = code.chars().count();
@@ -555,7 +608,11 @@ mod tests {
     #[test]
     fn completes_magic_options_and_values() {
         let c = at("%push --|");
-        assert!(c.matches.contains(&"--mode".to_string()) && c.matches.contains(&"--background".to_string()), "{:?}", c.matches);
+        assert!(
+            c.matches.contains(&"--mode".to_string()) && c.matches.contains(&"--background".to_string()),
+            "{:?}",
+            c.matches
+        );
         assert_eq!(c.cursor_start, 6);
         assert_eq!(at("%push --mode t|").matches, vec!["table", "tail"]);
         assert_eq!(at("%push --b|").matches, vec!["--background"]);

@@ -138,7 +138,10 @@ pub async fn test_connection(target: ConnectionTarget) -> Result<(Connection, Ve
         ("Server version".to_string(), describe_version(&info.version)),
         ("Kafka cluster id".to_string(), info.kafka_cluster_id.clone().unwrap_or_else(|| "—".into())),
         ("ksqlDB service id".to_string(), info.ksql_service_id.clone().unwrap_or_else(|| "—".into())),
-        ("Server status".to_string(), info.server_status.clone().unwrap_or_else(|| "not reported (server before 0.12)".into())),
+        (
+            "Server status".to_string(),
+            info.server_status.clone().unwrap_or_else(|| "not reported (server before 0.12)".into()),
+        ),
         ("Health".to_string(), health),
         ("Queries via".to_string(), caps.describe()),
         ("Authentication".to_string(), target.describe_auth()),
@@ -155,7 +158,10 @@ pub async fn test_connection(target: ConnectionTarget) -> Result<(Connection, Ve
         ));
     }
     if target.url.contains(".confluent.cloud") && matches!(target.credentials, Credentials::None) {
-        rows.push(("Note".into(), "Confluent Cloud needs a ksqlDB API key and secret (%connect URL --api-key KEY --prompt)".into()));
+        rows.push((
+            "Note".into(),
+            "Confluent Cloud needs a ksqlDB API key and secret (%connect URL --api-key KEY --prompt)".into(),
+        ));
     }
     Ok((Connection { client: Arc::new(client), target, info: Some(info) }, rows))
 }
@@ -184,7 +190,8 @@ fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
             let report = report_ksql_error(error, None);
             if target.source.starts_with("default") {
                 report.with_context(
-                    "no server is configured: use %connect URL, set KSQLDB_URL, or add a profile to the config file".to_string(),
+                    "no server is configured: use %connect URL, set KSQLDB_URL, or add a profile to the config file"
+                        .to_string(),
                 )
             } else {
                 report
@@ -195,7 +202,11 @@ fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
 
 /// Runs `%connect`: parses the line, asks for the password when needed, connects, and on
 /// success makes it the session's connection.
-pub async fn connect_magic(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+pub async fn connect_magic(
+    kernel: &KsqlKernel,
+    args: &str,
+    ctx: &ExecuteContext,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
     if args.trim().eq_ignore_ascii_case("sandbox") {
         let target = sandbox_target(kernel).await?;
         let (connection, banner) = connect(target, ctx).await?;
@@ -204,7 +215,8 @@ pub async fn connect_magic(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext
     }
     let request = {
         let state = kernel.state();
-        settings::parse_connect(args, state.config.as_ref()).map_err(|e| ErrorReport::usage("UsageError", &format!("{e:#}")))?
+        settings::parse_connect(args, state.config.as_ref())
+            .map_err(|e| ErrorReport::usage("UsageError", &format!("{e:#}")))?
     };
     let mut target = request.target;
     if request.prompt_for_password {

@@ -183,14 +183,21 @@ pub fn tokenize(chars: &[char]) -> Vec<Token> {
 pub enum Want {
     Keywords(Vec<&'static str>),
     /// Streams and/or tables of the catalog.
-    Sources { streams: bool, tables: bool },
+    Sources {
+        streams: bool,
+        tables: bool,
+    },
     /// Columns of the sources the statement names.
     Columns,
     /// Columns of one source, named by its alias or name (`r.`).
     ColumnsOf(String),
     /// Fields of a STRUCT: the column (with its qualifier, if any), then the path below it;
     /// `[]` stands for an array element or map value.
-    Fields { qualifier: Option<String>, column: String, path: Vec<String> },
+    Fields {
+        qualifier: Option<String>,
+        column: String,
+        path: Vec<String>,
+    },
     Functions,
     Queries,
     Topics,
@@ -199,7 +206,9 @@ pub enum Want {
     /// `DEFINE`d variables, by name (UNDEFINE).
     Variables,
     /// A `${name` reference; `closed` when its `}` is there.
-    VariableRef { closed: bool },
+    VariableRef {
+        closed: bool,
+    },
     Types,
     /// Properties of `WITH (...)` in CREATE.
     WithProperties,
@@ -207,7 +216,10 @@ pub enum Want {
     Formats,
     Magics,
     /// Options and values of a magic's arguments: the magic and the previous argument.
-    MagicArgs { magic: String, previous: Option<String> },
+    MagicArgs {
+        magic: String,
+        previous: Option<String>,
+    },
 }
 
 /// How the text being completed is quoted.
@@ -215,9 +227,13 @@ pub enum Want {
 pub enum Quote {
     None,
     /// Inside `'...'`; `closed` when the closing quote is already there.
-    Single { closed: bool },
+    Single {
+        closed: bool,
+    },
     /// Inside `` `...` ``.
-    Backtick { closed: bool },
+    Backtick {
+        closed: bool,
+    },
 }
 
 /// A stream or table named in the statement, with its alias.
@@ -259,13 +275,40 @@ impl CursorContext {
 }
 
 pub const STATEMENT_START: &[&str] = &[
-    "ALTER", "ASSERT", "CREATE", "DEFINE", "DESCRIBE", "DROP", "EXPLAIN", "INSERT", "LIST", "PAUSE", "PRINT", "RESUME",
-    "RUN", "SELECT", "SET", "SHOW", "TERMINATE", "UNDEFINE", "UNSET",
+    "ALTER",
+    "ASSERT",
+    "CREATE",
+    "DEFINE",
+    "DESCRIBE",
+    "DROP",
+    "EXPLAIN",
+    "INSERT",
+    "LIST",
+    "PAUSE",
+    "PRINT",
+    "RESUME",
+    "RUN",
+    "SELECT",
+    "SET",
+    "SHOW",
+    "TERMINATE",
+    "UNDEFINE",
+    "UNSET",
 ];
 
 /// Keywords that may start an expression (besides columns and functions).
 const EXPRESSION_START: &[&str] = &[
-    "CASE", "CAST", "FALSE", "INTERVAL", "NOT", "NULL", "ROWOFFSET", "ROWPARTITION", "ROWTIME", "TRUE", "WINDOWEND",
+    "CASE",
+    "CAST",
+    "FALSE",
+    "INTERVAL",
+    "NOT",
+    "NULL",
+    "ROWOFFSET",
+    "ROWPARTITION",
+    "ROWTIME",
+    "TRUE",
+    "WINDOWEND",
     "WINDOWSTART",
 ];
 
@@ -277,19 +320,53 @@ const OPERAND_BEFORE: &[&str] = &[
 
 /// Words that end a FROM/JOIN item, so they are not an alias.
 const NOT_ALIAS: &[&str] = &[
-    "WHERE", "JOIN", "LEFT", "RIGHT", "FULL", "INNER", "OUTER", "CROSS", "ON", "WINDOW", "GROUP", "PARTITION",
-    "HAVING", "EMIT", "LIMIT", "WITHIN", "GRACE", "AS", "SELECT", "FROM", "INTO", "VALUES", "WITH", "EXTENDED",
+    "WHERE",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "INNER",
+    "OUTER",
+    "CROSS",
+    "ON",
+    "WINDOW",
+    "GROUP",
+    "PARTITION",
+    "HAVING",
+    "EMIT",
+    "LIMIT",
+    "WITHIN",
+    "GRACE",
+    "AS",
+    "SELECT",
+    "FROM",
+    "INTO",
+    "VALUES",
+    "WITH",
+    "EXTENDED",
     "DELETE",
 ];
 
 pub const SQL_TYPES: &[&str] = &[
-    "ARRAY", "BIGINT", "BOOLEAN", "BYTES", "DATE", "DECIMAL", "DOUBLE", "INT", "INTEGER", "MAP", "STRING", "STRUCT",
-    "TIME", "TIMESTAMP", "VARCHAR",
+    "ARRAY",
+    "BIGINT",
+    "BOOLEAN",
+    "BYTES",
+    "DATE",
+    "DECIMAL",
+    "DOUBLE",
+    "INT",
+    "INTEGER",
+    "MAP",
+    "STRING",
+    "STRUCT",
+    "TIME",
+    "TIMESTAMP",
+    "VARCHAR",
 ];
 
-pub const TIME_UNITS: &[&str] = &[
-    "DAY", "DAYS", "HOUR", "HOURS", "MILLISECOND", "MILLISECONDS", "MINUTE", "MINUTES", "SECOND", "SECONDS",
-];
+pub const TIME_UNITS: &[&str] =
+    &["DAY", "DAYS", "HOUR", "HOURS", "MILLISECOND", "MILLISECONDS", "MINUTE", "MINUTES", "SECOND", "SECONDS"];
 
 /// Reads the cursor position in `code` (`cursor` a code point offset, clamped).
 pub fn analyze(code: &str, cursor: usize) -> CursorContext {
@@ -310,8 +387,12 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
 
     // The statement around the cursor: between `;`s and magic lines.
     let boundary = |t: &Token| t.is_sym(";") || t.kind == TokKind::Magic;
-    let first = tokens.iter().rposition(|t| t.end <= cursor && boundary(t) && Some(t) != at.map(|a| &tokens[a])).map_or(0, |p| p + 1);
-    let last = tokens[first..].iter().position(|t| t.start >= cursor && boundary(t)).map_or(tokens.len(), |p| first + p);
+    let first = tokens
+        .iter()
+        .rposition(|t| t.end <= cursor && boundary(t) && Some(t) != at.map(|a| &tokens[a]))
+        .map_or(0, |p| p + 1);
+    let last =
+        tokens[first..].iter().position(|t| t.start >= cursor && boundary(t)).map_or(tokens.len(), |p| first + p);
     let statement: Vec<&Token> = tokens[first..last].iter().filter(|t| t.kind != TokKind::Comment).collect();
     let sources = statement_sources(&statement);
 
@@ -343,7 +424,9 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
                 if t.kind == TokKind::Str {
                     // `'${name` inside a string: ksqlDB substitutes variables there too.
                     let inner = &chars[t.start + 1..cursor];
-                    if let Some(p) = (0..inner.len().saturating_sub(1)).rev().find(|&p| inner[p] == '$' && inner[p + 1] == '{') {
+                    if let Some(p) =
+                        (0..inner.len().saturating_sub(1)).rev().find(|&p| inner[p] == '$' && inner[p + 1] == '{')
+                    {
                         if inner[p + 2..].iter().all(|&c| is_ident_char(c)) {
                             ctx.start = t.start + 1 + p + 2;
                             ctx.prefix = inner[p + 2..].iter().collect();
@@ -375,9 +458,8 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
     };
     if matches!(ctx.quote, Quote::Backtick { .. }) {
         // Only names can be quoted identifiers.
-        ctx.wants.retain(|w| {
-            matches!(w, Want::Sources { .. } | Want::Columns | Want::ColumnsOf(_) | Want::Fields { .. })
-        });
+        ctx.wants
+            .retain(|w| matches!(w, Want::Sources { .. } | Want::Columns | Want::ColumnsOf(_) | Want::Fields { .. }));
     }
     ctx
 }
@@ -391,7 +473,9 @@ fn wants_lower(prefix: &str, before: &[&Token]) -> bool {
     before
         .iter()
         .rev()
-        .find(|t| t.kind == TokKind::Word && t.text.chars().any(char::is_alphabetic) && super::builtins::is_keyword(&t.text))
+        .find(|t| {
+            t.kind == TokKind::Word && t.text.chars().any(char::is_alphabetic) && super::builtins::is_keyword(&t.text)
+        })
         .is_some_and(|t| !t.text.chars().any(char::is_uppercase))
 }
 
@@ -497,8 +581,17 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
         "SHOW" | "LIST" => {
             return match (n, w(n - 1)) {
                 (1, _) => vec![kw(&[
-                    "ALL", "CONNECTORS", "FUNCTIONS", "PROPERTIES", "QUERIES", "STREAMS", "TABLES", "TOPICS", "TYPES",
-                    "VARIABLES", "CONNECTOR",
+                    "ALL",
+                    "CONNECTORS",
+                    "FUNCTIONS",
+                    "PROPERTIES",
+                    "QUERIES",
+                    "STREAMS",
+                    "TABLES",
+                    "TOPICS",
+                    "TYPES",
+                    "VARIABLES",
+                    "CONNECTOR",
                 ])],
                 (2, Some("ALL")) => vec![kw(&["TOPICS"])],
                 (2, Some("CONNECTOR")) => vec![kw(&["PLUGINS"])],
@@ -582,7 +675,11 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
             if depth > 0 {
                 // `INSERT INTO s (a, b` lists columns of s; `VALUES (` takes literals.
                 if before.iter().any(|t| t.is_word("VALUES")) {
-                    return if last.is_sym("(") || last.is_sym(",") { vec![Want::Functions, kw(&["NULL", "TRUE", "FALSE"])] } else { Vec::new() };
+                    return if last.is_sym("(") || last.is_sym(",") {
+                        vec![Want::Functions, kw(&["NULL", "TRUE", "FALSE"])]
+                    } else {
+                        Vec::new()
+                    };
                 }
                 return if last.is_sym("(") || last.is_sym(",") { vec![Want::Columns] } else { Vec::new() };
             }
@@ -667,7 +764,13 @@ fn create_wants(before: &[&Token]) -> Vec<Want> {
         _ => {}
     }
     if object == "TYPE" {
-        return if rest.last().is_some_and(|t| t.is_word("AS")) { vec![Want::Types] } else if rest.len() == 1 { vec![kw(&["AS"])] } else { Vec::new() };
+        return if rest.last().is_some_and(|t| t.is_word("AS")) {
+            vec![Want::Types]
+        } else if rest.len() == 1 {
+            vec![kw(&["AS"])]
+        } else {
+            Vec::new()
+        };
     }
     let last = before[n - 1];
     // Inside WITH ( ... ).
@@ -714,7 +817,8 @@ fn create_wants(before: &[&Token]) -> Vec<Want> {
 }
 
 /// The clauses of a SELECT, in the order they come.
-const CLAUSES: &[&str] = &["SELECT", "FROM", "JOIN", "WINDOW", "WHERE", "GROUP", "HAVING", "PARTITION", "EMIT", "LIMIT"];
+const CLAUSES: &[&str] =
+    &["SELECT", "FROM", "JOIN", "WINDOW", "WHERE", "GROUP", "HAVING", "PARTITION", "EMIT", "LIMIT"];
 
 /// What may follow a complete term in the given clause.
 fn after_term(clause: &str, last: &Token, before: &[&Token]) -> Vec<&'static str> {
@@ -741,8 +845,11 @@ fn after_term(clause: &str, last: &Token, before: &[&Token]) -> Vec<&'static str
         }
         "FROM" | "JOIN" => {
             // After the source (or its alias).
-            let alias_typed = last.kind == TokKind::Word && before.len() >= 2 && before[before.len() - 2].kind != TokKind::Sym
-                && !before[before.len() - 2].is_word("FROM") && !before[before.len() - 2].is_word("JOIN");
+            let alias_typed = last.kind == TokKind::Word
+                && before.len() >= 2
+                && before[before.len() - 2].kind != TokKind::Sym
+                && !before[before.len() - 2].is_word("FROM")
+                && !before[before.len() - 2].is_word("JOIN");
             if !alias_typed {
                 out.push("AS");
             }
@@ -811,9 +918,8 @@ fn query_wants(q: &[&Token]) -> Vec<Want> {
     // Inside parentheses: window specs, CAST(x AS type), or a call's arguments.
     if let Some(&open) = opens.last() {
         let before_open = open.checked_sub(1).map(|i| q[i]);
-        let is_window = before_open.is_some_and(|t| {
-            t.is_word("TUMBLING") || t.is_word("HOPPING") || t.is_word("SESSION")
-        });
+        let is_window =
+            before_open.is_some_and(|t| t.is_word("TUMBLING") || t.is_word("HOPPING") || t.is_word("SESSION"));
         if is_window {
             return match word {
                 Some("ADVANCE") => vec![kw(&["BY"])],
@@ -827,7 +933,9 @@ fn query_wants(q: &[&Token]) -> Vec<Want> {
         if word == Some("AS") && before_open.is_some_and(|t| t.is_word("CAST")) {
             return vec![Want::Types];
         }
-        if last.is_sym("<") || (last.is_sym(",") && q[..n - 1].iter().rev().take_while(|t| !t.is_sym("(")).any(|t| t.is_sym("<"))) {
+        if last.is_sym("<")
+            || (last.is_sym(",") && q[..n - 1].iter().rev().take_while(|t| !t.is_sym("(")).any(|t| t.is_sym("<")))
+        {
             return vec![Want::Types];
         }
     }
@@ -1106,7 +1214,11 @@ mod tests {
                 vec![Fields { qualifier: Some("S".into()), column: "ADDR".into(), path: vec!["GEO".into()] }],
                 "la",
             ),
-            ("SELECT xs[1]->| FROM s", vec![Fields { qualifier: None, column: "XS".into(), path: vec!["[]".into()] }], ""),
+            (
+                "SELECT xs[1]->| FROM s",
+                vec![Fields { qualifier: None, column: "XS".into(), path: vec!["[]".into()] }],
+                "",
+            ),
             ("SELECT CAST(x AS |", vec![Types], ""),
             ("CREATE STREAM s (id |", vec![Types], ""),
             ("CREATE STREAM s (id INT, v |", vec![Types], ""),

@@ -21,7 +21,10 @@ const COMPLETION_BUDGET: Duration = Duration::from_millis(150);
 /// for the server the first statement would connect to.
 pub fn catalog_client(kernel: &KsqlKernel) -> Option<CatalogClient> {
     if let Some(c) = &kernel.state().connection {
-        return Some(CatalogClient { key: format!("connection:{:p}", Arc::as_ptr(&c.client)), client: c.client.clone() });
+        return Some(CatalogClient {
+            key: format!("connection:{:p}", Arc::as_ptr(&c.client)),
+            client: c.client.clone(),
+        });
     }
     // Nothing configured: the sandbox starts with the first statement; no catalog until then.
     let target = connect::default_target_for(kernel).ok()??;

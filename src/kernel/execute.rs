@@ -88,7 +88,8 @@ pub fn run_statement<'a>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<MimeBundle>, ErrorReport>> + Send + 'a>> {
     // Boxed because RUN SCRIPT recurses.
     Box::pin(async move {
-        let kind = classify(text).map_err(|message| ErrorReport::usage("SyntaxError", &message).with_statement(text))?;
+        let kind =
+            classify(text).map_err(|message| ErrorReport::usage("SyntaxError", &message).with_statement(text))?;
         match kind {
             StatementKind::Set { name, value } => {
                 kernel.state().properties.insert(name.clone(), value.clone());
@@ -110,8 +111,11 @@ pub fn run_statement<'a>(
             }
             StatementKind::Undefine { name } => {
                 if kernel.state().variables.remove(&name).is_none() {
-                    ctx.stream("stderr", &format!("WARNING: Cannot undefine variable '{name}' which was never defined\n"))
-                        .await;
+                    ctx.stream(
+                        "stderr",
+                        &format!("WARNING: Cannot undefine variable '{name}' which was never defined\n"),
+                    )
+                    .await;
                     return Ok(vec![]);
                 }
                 Ok(vec![render_status(&format!("Undefined variable {name}."), Kind::Success)])
@@ -155,7 +159,8 @@ pub fn run_statement<'a>(
                     for bundle in bundles.into_iter().filter(|_| entities.len() > 1) {
                         ctx.display(bundle.data, bundle.metadata, None).await;
                     }
-                    let message = failed.raw_json()["commandStatus"]["message"].as_str().unwrap_or("the command failed");
+                    let message =
+                        failed.raw_json()["commandStatus"]["message"].as_str().unwrap_or("the command failed");
                     return Err(ErrorReport::ksql(None, message, Some(&sql), None));
                 }
                 for entity in &entities {
@@ -191,7 +196,10 @@ pub fn request_context(scope: &StatementScope) -> RequestContext<'_> {
 }
 
 /// Awaits `work` unless the user interrupts first.
-pub async fn with_interrupt<T>(ctx: &ExecuteContext, work: impl std::future::Future<Output = T>) -> Result<T, ErrorReport> {
+pub async fn with_interrupt<T>(
+    ctx: &ExecuteContext,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, ErrorReport> {
     tokio::select! {
         result = work => Ok(result),
         _ = ctx.cancellation().cancelled() => Err(ErrorReport::interrupted("the statement was interrupted")),
@@ -237,26 +245,28 @@ pub fn report_ksql_error(error: &KsqlError, statement: Option<&str>) -> ErrorRep
     let hint = error.hint();
     match error {
         KsqlError::Connect { url, detail } => ErrorReport::connection(url, detail, hint.as_deref()),
-        KsqlError::Server { message, statement_text, .. } => ErrorReport::ksql(
-            error.error_code(),
-            message,
-            statement_text.as_deref().or(statement),
-            hint.as_deref(),
-        ),
+        KsqlError::Server { message, statement_text, .. } => {
+            ErrorReport::ksql(error.error_code(), message, statement_text.as_deref().or(statement), hint.as_deref())
+        }
         // Show what arrived: the reason a stream could not be read is in those bytes.
-        KsqlError::Protocol { message, received } if !received.trim().is_empty() => ErrorReport::ksql(
-            None,
-            &format!("{message}\nReceived: {}", received.trim()),
-            statement,
-            hint.as_deref(),
-        ),
+        KsqlError::Protocol { message, received } if !received.trim().is_empty() => {
+            ErrorReport::ksql(None, &format!("{message}\nReceived: {}", received.trim()), statement, hint.as_deref())
+        }
         other => ErrorReport::ksql(error.error_code(), &other.to_string(), statement, hint.as_deref()),
     }
 }
 
-async fn run_script(kernel: &KsqlKernel, path: &str, ctx: &ExecuteContext, depth: usize) -> Result<Vec<MimeBundle>, ErrorReport> {
+async fn run_script(
+    kernel: &KsqlKernel,
+    path: &str,
+    ctx: &ExecuteContext,
+    depth: usize,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
     if depth >= MAX_SCRIPT_DEPTH {
-        return Err(ErrorReport::usage("ScriptError", &format!("RUN SCRIPT is nested more than {MAX_SCRIPT_DEPTH} deep")));
+        return Err(ErrorReport::usage(
+            "ScriptError",
+            &format!("RUN SCRIPT is nested more than {MAX_SCRIPT_DEPTH} deep"),
+        ));
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| ErrorReport::usage("ScriptError", &format!("cannot read script '{path}': {e}")))?;
@@ -278,8 +288,12 @@ async fn run_script(kernel: &KsqlKernel, path: &str, ctx: &ExecuteContext, depth
     let mut bundles = Vec::new();
     for (i, statement) in statements.iter().enumerate() {
         if ctx.is_cancelled() {
-            progress.finish(ctx, &format!("RUN SCRIPT '{path}': stopped after {i} of {total} statements"), Kind::Warning).await;
-            return Err(ErrorReport::interrupted(&format!("RUN SCRIPT '{path}' stopped after {i} of {total} statements")));
+            progress
+                .finish(ctx, &format!("RUN SCRIPT '{path}': stopped after {i} of {total} statements"), Kind::Warning)
+                .await;
+            return Err(ErrorReport::interrupted(&format!(
+                "RUN SCRIPT '{path}' stopped after {i} of {total} statements"
+            )));
         }
         progress.step(ctx, i, &statement.text).await;
         match run_statement(kernel, &statement.text, ctx, depth + 1).await {
@@ -342,12 +356,8 @@ impl ScriptProgress {
         }
         let first_line: String = text.lines().next().unwrap_or("").chars().take(80).collect();
         let elapsed = crate::render::results::format_duration(self.started.elapsed());
-        let message = format!(
-            "RUN SCRIPT '{}': statement {} of {} ({elapsed}): {first_line}",
-            self.path,
-            index + 1,
-            self.total
-        );
+        let message =
+            format!("RUN SCRIPT '{}': statement {} of {} ({elapsed}): {first_line}", self.path, index + 1, self.total);
         let bundle = render_status(&message, Kind::Info);
         ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
     }

@@ -268,7 +268,10 @@ fn followed_by_call(chars: &[char], pos: usize) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuiltinTarget {
     /// A function name (upper-cased), called or named; known to the built-in table or not.
-    Function { name: String, called: bool },
+    Function {
+        name: String,
+        called: bool,
+    },
     Keyword(&'static str, &'static str),
 }
 
@@ -330,7 +333,9 @@ pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
 /// inside strings, comments and magic lines.
 pub fn inspect_builtin(code: &str, cursor_pos: usize, detail_level: u8) -> Option<Inspection> {
     match builtin_target(code, cursor_pos)? {
-        BuiltinTarget::Function { name, .. } => builtins::find_function(&name).map(|f| inspect_function(f, detail_level)),
+        BuiltinTarget::Function { name, .. } => {
+            builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
+        }
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
     }
 }
@@ -368,11 +373,7 @@ fn inspect_function(f: &BuiltinFunction, detail_level: u8) -> Inspection {
     html.push_str(&escape(f.description));
     html.push_str("</p>");
     if !related.is_empty() {
-        html.push_str(&format!(
-            "<p>Other {} functions: {}</p>",
-            escape(f.category),
-            escape(&related.join(", "))
-        ));
+        html.push_str(&format!("<p>Other {} functions: {}</p>", escape(f.category), escape(&related.join(", "))));
     }
     let url = function_page(f.kind.as_str());
     plain.push_str(&format!("\nReference: {url}\n"));
@@ -385,43 +386,42 @@ const REFERENCE: &str = "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb
 /// The page of the ksqlDB reference that documents a keyword.
 fn keyword_page(phrase: &str) -> String {
     let first = phrase.split(' ').next().unwrap_or("");
-    let page = match phrase {
-        "CREATE STREAM" => "create-stream/",
-        "CREATE TABLE" => "create-table/",
-        "CREATE TYPE" => "create-type/",
-        "INSERT INTO" | "INSERT" => "insert-into/",
-        "VALUES" => "insert-values/",
-        "SOURCE CONNECTOR" | "SINK CONNECTOR" | "CONNECTOR" => "create-connector/",
-        "RUN SCRIPT" => "run-script/",
-        "WINDOW" | "TUMBLING" | "HOPPING" | "SESSION" | "GRACE PERIOD" | "RETENTION" => {
-            return "https://docs.ksqldb.io/en/latest/concepts/time-and-windows-in-ksqldb-queries/".into()
-        }
-        "CAST" | "CASE" => "operators/",
-        "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND" | "KEY" | "PRIMARY KEY" | "HEADERS" => {
-            return "https://docs.ksqldb.io/en/latest/reference/sql/data-definition/".into()
-        }
-        _ => match first {
-            "SELECT" | "FROM" | "WHERE" | "GROUP" | "HAVING" | "EMIT" | "LIMIT" | "PARTITION" | "JOIN" | "WITHIN" => {
-                "select-push-query/"
+    let page =
+        match phrase {
+            "CREATE STREAM" => "create-stream/",
+            "CREATE TABLE" => "create-table/",
+            "CREATE TYPE" => "create-type/",
+            "INSERT INTO" | "INSERT" => "insert-into/",
+            "VALUES" => "insert-values/",
+            "SOURCE CONNECTOR" | "SINK CONNECTOR" | "CONNECTOR" => "create-connector/",
+            "RUN SCRIPT" => "run-script/",
+            "WINDOW" | "TUMBLING" | "HOPPING" | "SESSION" | "GRACE PERIOD" | "RETENTION" => {
+                return "https://docs.ksqldb.io/en/latest/concepts/time-and-windows-in-ksqldb-queries/".into()
             }
-            "CREATE" | "OR" | "WITH" => "create-stream/",
-            "DROP" => "drop-stream/",
-            "TERMINATE" => "terminate/",
-            "PAUSE" => "pause/",
-            "RESUME" => "resume/",
-            "ALTER" => "alter-stream/",
-            "SHOW" | "LIST" => "show-streams/",
-            "DESCRIBE" => "describe/",
-            "EXPLAIN" => "explain/",
-            "PRINT" => "print/",
-            "SET" => "set-property/",
-            "UNSET" => "unset-property/",
-            "DEFINE" => "define/",
-            "UNDEFINE" => "undefine/",
-            "ASSERT" => "assert-topic/",
-            _ => "",
-        },
-    };
+            "CAST" | "CASE" => "operators/",
+            "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND" | "KEY" | "PRIMARY KEY"
+            | "HEADERS" => return "https://docs.ksqldb.io/en/latest/reference/sql/data-definition/".into(),
+            _ => match first {
+                "SELECT" | "FROM" | "WHERE" | "GROUP" | "HAVING" | "EMIT" | "LIMIT" | "PARTITION" | "JOIN"
+                | "WITHIN" => "select-push-query/",
+                "CREATE" | "OR" | "WITH" => "create-stream/",
+                "DROP" => "drop-stream/",
+                "TERMINATE" => "terminate/",
+                "PAUSE" => "pause/",
+                "RESUME" => "resume/",
+                "ALTER" => "alter-stream/",
+                "SHOW" | "LIST" => "show-streams/",
+                "DESCRIBE" => "describe/",
+                "EXPLAIN" => "explain/",
+                "PRINT" => "print/",
+                "SET" => "set-property/",
+                "UNSET" => "unset-property/",
+                "DEFINE" => "define/",
+                "UNDEFINE" => "undefine/",
+                "ASSERT" => "assert-topic/",
+                _ => "",
+            },
+        };
     format!("{REFERENCE}{page}")
 }
 
@@ -490,10 +490,14 @@ pub async fn inspect(
     match builtin_target(code, cursor_pos)? {
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
         BuiltinTarget::Function { name, called } => {
-            let known = builtins::find_function(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
+            let known =
+                builtins::find_function(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
             if known || called {
                 if let Some(doc) = cache.function_doc(&name, INSPECT_BUDGET).await {
-                    return Some(from_bundle(&render_entity(&doc.entity, None), &function_page(&function_kind(&doc.entity))));
+                    return Some(from_bundle(
+                        &render_entity(&doc.entity, None),
+                        &function_page(&function_kind(&doc.entity)),
+                    ));
                 }
             }
             builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
@@ -509,7 +513,12 @@ fn function_kind(entity: &Entity) -> String {
 }
 
 /// A catalog name at the cursor: source, alias, column, STRUCT field or query.
-async fn inspect_name(cache: &CatalogCache, view: &CatalogView, code: &str, word: &context::WordAt) -> Option<Inspection> {
+async fn inspect_name(
+    cache: &CatalogCache,
+    view: &CatalogView,
+    code: &str,
+    word: &context::WordAt,
+) -> Option<Inspection> {
     let catalog = &view.catalog;
     // `x->field`: the field's type.
     if let Some(Want::Fields { qualifier, column, path }) = &word.member {
@@ -543,7 +552,12 @@ async fn inspect_name(cache: &CatalogCache, view: &CatalogView, code: &str, word
         }
         if let Some(s) = catalog.source(&name) {
             let plain = format!("{} - {}\n\nTopic: {}\n", s.name, s.kind.as_str(), s.topic.clone().unwrap_or_default());
-            let html = format!("<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>{}</i></p><p>Topic: {}</p></div>", escape(&s.name), s.kind.as_str(), escape(s.topic.as_deref().unwrap_or("")));
+            let html = format!(
+                "<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>{}</i></p><p>Topic: {}</p></div>",
+                escape(&s.name),
+                s.kind.as_str(),
+                escape(s.topic.as_deref().unwrap_or(""))
+            );
             return Some(Inspection { plain, html });
         }
     }
@@ -563,7 +577,11 @@ async fn inspect_name(cache: &CatalogCache, view: &CatalogView, code: &str, word
             escape(&q.id),
             q.state.as_deref().map(|s| format!(" ({})", escape(s))).unwrap_or_default(),
             escape(&q.sql),
-            if q.sinks.is_empty() { String::new() } else { format!("<p>Writes to: {}</p>", escape(&q.sinks.join(", "))) }
+            if q.sinks.is_empty() {
+                String::new()
+            } else {
+                format!("<p>Writes to: {}</p>", escape(&q.sinks.join(", ")))
+            }
         );
         return Some(Inspection { plain, html });
     }
@@ -595,7 +613,13 @@ fn find_column(
 fn describe_column(name: &str, sql_type: &str, role: &str, source: &str, view: &CatalogView) -> Inspection {
     let kind = view.catalog.source(source).map_or("source", |s| s.kind.as_str());
     let role_text = match role {
-        "KEY" => if kind == "table" { "primary key column" } else { "key column" },
+        "KEY" => {
+            if kind == "table" {
+                "primary key column"
+            } else {
+                "key column"
+            }
+        }
         "HEADER" => "header column",
         "field" => "STRUCT field",
         _ => "value column",

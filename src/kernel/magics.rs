@@ -1,10 +1,10 @@
 //! `%` magic lines: connecting, the session, the row cap, help.
 
 use super::connect::connect_magic;
+use super::live::options::PushOptions;
 use super::session::DEFAULT_ROW_CAP;
 use super::settings::{config_path, shell_words, CONNECT_USAGE};
 use super::splitter::MagicLine;
-use super::live::options::PushOptions;
 use super::KsqlKernel;
 use crate::jupyter::ExecuteContext;
 use crate::render::chart::{ChartSpec, CHART_USAGE};
@@ -47,7 +47,8 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             Ok(vec![])
         }
         "chart" => {
-            let words = shell_words(&magic.args).map_err(|e| ErrorReport::usage("UsageError", &format!("{e}\nusage: {CHART_USAGE}")))?;
+            let words = shell_words(&magic.args)
+                .map_err(|e| ErrorReport::usage("UsageError", &format!("{e}\nusage: {CHART_USAGE}")))?;
             let chart = ChartSpec::from_words(words).map_err(|e| ErrorReport::usage("UsageError", &e))?;
             kernel.state().cell_chart = Some(chart);
             Ok(vec![])
@@ -61,7 +62,12 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             let found = (!name.is_empty())
                 .then(|| super::completion::inspect_builtin(name, name.chars().count(), 1))
                 .flatten()
-                .ok_or_else(|| ErrorReport::usage("UsageError", &format!("no documentation for '{name}'; usage: %doc FUNCTION_OR_KEYWORD")))?;
+                .ok_or_else(|| {
+                    ErrorReport::usage(
+                        "UsageError",
+                        &format!("no documentation for '{name}'; usage: %doc FUNCTION_OR_KEYWORD"),
+                    )
+                })?;
             let mut data = serde_json::Map::new();
             data.insert("text/plain".into(), found.plain.into());
             data.insert("text/html".into(), found.html.into());
@@ -76,10 +82,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             ctx.stream("stdout", &format!("{}\n", magic.args)).await;
             Ok(vec![])
         }
-        other => Err(ErrorReport::usage(
-            "UsageError",
-            &format!("unknown magic %{other}; %help lists the magics"),
-        )),
+        other => Err(ErrorReport::usage("UsageError", &format!("unknown magic %{other}; %help lists the magics"))),
     }
 }
 
@@ -89,7 +92,10 @@ fn help() -> MimeBundle {
         .map(|(name, args, what)| vec![format!("%{name} {args}").trim().to_string(), what.to_string()])
         .collect();
     for (statement, what) in [
-        ("SET 'property'='value';", "Set a property for the statements that follow (kept by the kernel, sent with every request)."),
+        (
+            "SET 'property'='value';",
+            "Set a property for the statements that follow (kept by the kernel, sent with every request).",
+        ),
         ("UNSET 'property';", "Remove a property set with SET."),
         ("DEFINE name = 'value';", "Define a variable, used as ${name} in later statements."),
         ("UNDEFINE name;", "Remove a variable."),
@@ -153,7 +159,11 @@ fn queries(kernel: &KsqlKernel) -> MimeBundle {
             ]
         })
         .collect();
-    simple_table(&["#", "Query ID", "Runs in", "Rows", "Running for", "Statement"], rows, Some("Push queries running in this kernel (%stop N stops one)"))
+    simple_table(
+        &["#", "Query ID", "Runs in", "Rows", "Running for", "Statement"],
+        rows,
+        Some("Push queries running in this kernel (%stop N stops one)"),
+    )
 }
 
 async fn stop(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
@@ -161,7 +171,9 @@ async fn stop(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorR
     let stopped = match args {
         "" | "all" => kernel.live.stop_all(std::time::Duration::from_secs(5)).await,
         n => {
-            let number: u64 = n.parse().map_err(|_| ErrorReport::usage("UsageError", "usage: %stop N (see %queries) or %stop all"))?;
+            let number: u64 = n
+                .parse()
+                .map_err(|_| ErrorReport::usage("UsageError", "usage: %stop N (see %queries) or %stop all"))?;
             kernel.live.stop_number(number).await
         }
     };

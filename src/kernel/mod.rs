@@ -21,8 +21,7 @@ pub mod statement;
 pub mod variables;
 
 use crate::jupyter::{
-    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo,
-    LanguageKernel,
+    CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo, LanguageKernel,
 };
 use serde_json::json;
 use session::SessionState;
@@ -89,8 +88,14 @@ impl LanguageKernel for KsqlKernel {
             ),
             help_links: vec![
                 ("ksqlDB documentation".into(), "https://docs.ksqldb.io/".into()),
-                ("ksqlDB SQL reference".into(), "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/".into()),
-                ("ksqlDB functions".into(), "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/functions/".into()),
+                (
+                    "ksqlDB SQL reference".into(),
+                    "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/".into(),
+                ),
+                (
+                    "ksqlDB functions".into(),
+                    "https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/functions/".into(),
+                ),
                 ("ksqlDB REST API".into(), "https://docs.ksqldb.io/en/latest/developer-guide/api/".into()),
             ],
         }

@@ -81,7 +81,9 @@ pub async fn run_select(
             scope.row_cap
         )),
         Ending::Interrupted => summary.notes.push("Stopped by the user.".into()),
-        Ending::Failed(_) => summary.notes.push("The query failed; the rows received before the error are shown.".into()),
+        Ending::Failed(_) => {
+            summary.notes.push("The query failed; the rows received before the error are shown.".into())
+        }
         Ending::Completed => {}
     }
     if !matches!(ending, Ending::Completed) {
@@ -90,8 +92,12 @@ pub async fn run_select(
     }
     let mut table = render_query_result(&columns, &rows, &summary);
     if let Some(chart) = chart {
-        let charted: Vec<&[serde_json::Value]> =
-            rows.iter().zip(summary.tombstones.iter().chain(std::iter::repeat(&false))).filter(|(_, t)| !**t).map(|(r, _)| r.as_slice()).collect();
+        let charted: Vec<&[serde_json::Value]> = rows
+            .iter()
+            .zip(summary.tombstones.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, t)| !**t)
+            .map(|(r, _)| r.as_slice())
+            .collect();
         match vega_lite(chart, &columns, &charted, None) {
             Ok(spec) => table = with_chart(table, spec),
             Err(message) => ctx.stream("stderr", &format!("%chart: {message}; showing the table\n")).await,
@@ -112,7 +118,11 @@ pub async fn run_select(
     }
 }
 
-pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+pub async fn run_print(
+    scope: &StatementScope,
+    sql: &str,
+    ctx: &ExecuteContext,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
     let started = Instant::now();
     let client = &scope.connection.client;
     let mut stream = with_interrupt(ctx, client.print(sql, &request_context(scope)))
@@ -149,7 +159,10 @@ pub async fn run_print(scope: &StatementScope, sql: &str, ctx: &ExecuteContext) 
         ..Default::default()
     };
     if matches!(ending, Ending::RowCap) {
-        summary.notes.push(format!("Stopped after {} records (the row cap): add LIMIT or raise it with %rows N.", scope.row_cap));
+        summary.notes.push(format!(
+            "Stopped after {} records (the row cap): add LIMIT or raise it with %rows N.",
+            scope.row_cap
+        ));
     }
     let bundle = render_print(&lines, &summary);
     match ending {

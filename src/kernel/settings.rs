@@ -37,8 +37,13 @@ impl fmt::Debug for Secret {
 pub enum Credentials {
     None,
     /// Basic auth; for Confluent Cloud the ksqlDB API key and secret.
-    Basic { username: String, password: Secret },
-    Bearer { token: Secret },
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    Bearer {
+        token: Secret,
+    },
 }
 
 /// A resolved connection target.
@@ -184,7 +189,8 @@ pub fn load_config() -> Result<Option<ConfigFile>> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let config: ConfigFile = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+    let config: ConfigFile =
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
     Ok(Some(config))
 }
 
@@ -250,14 +256,17 @@ pub fn from_environment() -> Result<Option<ConnectionTarget>> {
     let password = env("KSQLDB_PASSWORD").or_else(|| env("KSQLDB_API_SECRET"));
     target.credentials = match (user, password, env("KSQLDB_TOKEN")) {
         (Some(username), Some(password), _) => Credentials::Basic { username, password: Secret::new(password) },
-        (Some(_), None, _) => bail!("KSQLDB_USERNAME (or KSQLDB_API_KEY) is set but KSQLDB_PASSWORD (or KSQLDB_API_SECRET) is not"),
+        (Some(_), None, _) => {
+            bail!("KSQLDB_USERNAME (or KSQLDB_API_KEY) is set but KSQLDB_PASSWORD (or KSQLDB_API_SECRET) is not")
+        }
         (None, _, Some(token)) => Credentials::Bearer { token: Secret::new(token) },
         _ => Credentials::None,
     };
     target.ca_file = env("KSQLDB_CA_FILE").map(PathBuf::from);
     target.client_cert = env("KSQLDB_CLIENT_CERT").map(PathBuf::from);
     target.client_key = env("KSQLDB_CLIENT_KEY").map(PathBuf::from);
-    target.insecure_skip_verify = env("KSQLDB_INSECURE_SKIP_VERIFY").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+    target.insecure_skip_verify =
+        env("KSQLDB_INSECURE_SKIP_VERIFY").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
     if let Some(s) = env("KSQLDB_CONNECT_TIMEOUT") {
         target.connect_timeout = seconds(s.parse().map_err(|_| anyhow!("KSQLDB_CONNECT_TIMEOUT is not a number"))?)?;
     }
@@ -280,7 +289,8 @@ pub fn default_target(config: Option<&ConfigFile>) -> Result<Option<ConnectionTa
     }
     if let Some(config) = config {
         if let Some(name) = &config.default {
-            let profile = config.profiles.get(name).ok_or_else(|| anyhow!("the default profile '{name}' is not defined"))?;
+            let profile =
+                config.profiles.get(name).ok_or_else(|| anyhow!("the default profile '{name}' is not defined"))?;
             return profile.to_target(name).map(Some);
         }
     }
@@ -295,7 +305,8 @@ pub struct ConnectRequest {
     pub prompt_for_password: bool,
 }
 
-pub const CONNECT_USAGE: &str = "%connect URL|PROFILE [--user NAME | --api-key KEY] [--password-env VAR | --api-secret-env VAR | --prompt] \
+pub const CONNECT_USAGE: &str =
+    "%connect URL|PROFILE [--user NAME | --api-key KEY] [--password-env VAR | --api-secret-env VAR | --prompt] \
 [--token-env VAR] [--ca FILE] [--cert FILE --key FILE] [--insecure] [--connect-timeout SECS] [--timeout SECS]";
 
 /// Parses the arguments of `%connect`.

@@ -145,8 +145,8 @@ pub fn split_cell(cell: &str) -> SplitCell {
                 }
             }
         }
-        let is_code_content =
-            !c.is_whitespace() && matches!(state, Lexer::Code | Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote);
+        let is_code_content = !c.is_whitespace()
+            && matches!(state, Lexer::Code | Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote);
         if blank_so_far && is_code_content {
             blank_so_far = false;
             current_line = line;

@@ -6,14 +6,28 @@ use super::splitter::{leading_keywords, normalized};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementKind {
-    Set { name: String, value: String },
-    Unset { name: String },
-    Define { name: String, value: String },
-    Undefine { name: String },
+    Set {
+        name: String,
+        value: String,
+    },
+    Unset {
+        name: String,
+    },
+    Define {
+        name: String,
+        value: String,
+    },
+    Undefine {
+        name: String,
+    },
     ShowVariables,
-    RunScript { path: String },
+    RunScript {
+        path: String,
+    },
     /// SELECT; `push` when it has EMIT CHANGES (or EMIT FINAL).
-    Select { push: bool },
+    Select {
+        push: bool,
+    },
     Print,
     /// SHOW PROPERTIES: sent to the server, then merged with the local SET properties.
     ShowProperties,
@@ -139,7 +153,10 @@ mod tests {
         assert_eq!(classify("UNDEFINE topic;").unwrap(), StatementKind::Undefine { name: "topic".into() });
         assert_eq!(classify("SHOW VARIABLES;").unwrap(), StatementKind::ShowVariables);
         assert_eq!(classify("list properties;").unwrap(), StatementKind::ShowProperties);
-        assert_eq!(classify("RUN SCRIPT '/tmp/a.sql';").unwrap(), StatementKind::RunScript { path: "/tmp/a.sql".into() });
+        assert_eq!(
+            classify("RUN SCRIPT '/tmp/a.sql';").unwrap(),
+            StatementKind::RunScript { path: "/tmp/a.sql".into() }
+        );
         assert!(classify("SET auto = 'x';").is_err());
         assert!(classify("DEFINE x 'y';").is_err());
     }
@@ -147,7 +164,10 @@ mod tests {
     #[test]
     fn queries() {
         assert_eq!(classify("SELECT * FROM s\nEMIT   CHANGES LIMIT 3;").unwrap(), StatementKind::Select { push: true });
-        assert_eq!(classify("select * from t where id = 'x EMIT CHANGES';").unwrap(), StatementKind::Select { push: false });
+        assert_eq!(
+            classify("select * from t where id = 'x EMIT CHANGES';").unwrap(),
+            StatementKind::Select { push: false }
+        );
         assert_eq!(classify("PRINT 'topic' FROM BEGINNING;").unwrap(), StatementKind::Print);
         assert_eq!(classify("CREATE STREAM s AS SELECT * FROM t EMIT CHANGES;").unwrap(), StatementKind::Server);
     }

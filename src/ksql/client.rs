@@ -33,8 +33,13 @@ pub enum Auth {
     #[default]
     None,
     /// Sent pre-emptively. For Confluent Cloud: the ksqlDB-cluster API key and secret.
-    Basic { username: String, password: String },
-    Bearer { token: String },
+    Basic {
+        username: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
 }
 
 impl fmt::Debug for Auth {
@@ -180,7 +185,9 @@ impl KsqlClient {
         let parsed = reqwest::Url::parse(&url)
             .map_err(|e| KsqlError::InvalidSettings { message: format!("bad server URL {url:?}: {e}") })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(KsqlError::InvalidSettings { message: format!("the server URL must start with http:// or https:// (got {url:?})") });
+            return Err(KsqlError::InvalidSettings {
+                message: format!("the server URL must start with http:// or https:// (got {url:?})"),
+            });
         }
         // Credentials written into the URL move to the Authorization header, out of messages.
         let auth = match (settings.auth, url_credentials) {
@@ -366,7 +373,9 @@ impl KsqlClient {
     ) -> Result<QueryStream, KsqlError> {
         let inner = &self.inner;
         let (client, accept, body, parser): (&reqwest::Client, &str, Value, Box<dyn RowParser>) = match route {
-            Route::QueryHttp1 => (&inner.http1, KSQL_V1_JSON, self.query_body(sql, ctx), Box::new(JsonArrayRowParser::new())),
+            Route::QueryHttp1 => {
+                (&inner.http1, KSQL_V1_JSON, self.query_body(sql, ctx), Box::new(JsonArrayRowParser::new()))
+            }
             Route::QueryStreamHttp1 | Route::QueryStreamHttp2 => {
                 let mut body = Map::new();
                 body.insert("sql".into(), Value::from(sql));
@@ -438,7 +447,10 @@ fn fallback_note(route: Route, e: &KsqlError) -> String {
             "this server accepts /query-stream only over HTTP/2 (ksqlDB 0.10 to 0.23, CP 6.0 to 7.0)".to_string()
         }
         KsqlError::Http { status, .. } => format!("/query-stream answered HTTP {status}"),
-        other => format!("/query-stream over {} failed ({other})", if route == Route::QueryStreamHttp2 { "HTTP/2" } else { "HTTP/1.1" }),
+        other => format!(
+            "/query-stream over {} failed ({other})",
+            if route == Route::QueryStreamHttp2 { "HTTP/2" } else { "HTTP/1.1" }
+        ),
     };
     format!("{what}; used /query over HTTP/1.1 instead, and will from now on")
 }
@@ -460,12 +472,14 @@ fn builder(tls: &TlsSettings, connect_timeout: Duration) -> Result<reqwest::Clie
         .tcp_keepalive(Duration::from_secs(30))
         .user_agent(concat!("ksqldb-kernel/", env!("CARGO_PKG_VERSION")));
     let read = |p: &PathBuf, what: &str| {
-        std::fs::read(p).map_err(|e| KsqlError::InvalidSettings { message: format!("cannot read {what} {}: {e}", p.display()) })
+        std::fs::read(p)
+            .map_err(|e| KsqlError::InvalidSettings { message: format!("cannot read {what} {}: {e}", p.display()) })
     };
     if let Some(ca) = &tls.ca_file {
         let pem = read(ca, "CA file")?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| KsqlError::InvalidSettings { message: format!("bad CA file {}: {}", ca.display(), error_chain(&e)) })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| KsqlError::InvalidSettings {
+            message: format!("bad CA file {}: {}", ca.display(), error_chain(&e)),
+        })?;
         for cert in certs {
             b = b.add_root_certificate(cert);
         }
@@ -475,8 +489,9 @@ fn builder(tls: &TlsSettings, connect_timeout: Duration) -> Result<reqwest::Clie
             let mut pem = read(cert, "client certificate")?;
             pem.push(b'\n');
             pem.extend_from_slice(&read(key, "client key")?);
-            let identity = reqwest::Identity::from_pem(&pem)
-                .map_err(|e| KsqlError::InvalidSettings { message: format!("bad client certificate or key: {}", error_chain(&e)) })?;
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| KsqlError::InvalidSettings {
+                message: format!("bad client certificate or key: {}", error_chain(&e)),
+            })?;
             b = b.identity(identity);
         }
         (None, None) => {}
@@ -540,7 +555,8 @@ impl Inner {
         if !(200..300).contains(&status) {
             return Err(KsqlError::from_response(status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|e| KsqlError::protocol(format!("{what} returned malformed JSON: {e}"), &bytes))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| KsqlError::protocol(format!("{what} returned malformed JSON: {e}"), &bytes))
     }
 
     async fn close_query(&self, client: &reqwest::Client, query_id: &str) -> Result<(), KsqlError> {
@@ -560,7 +576,9 @@ impl Inner {
         }
         let e = error_from_response(response, self, what).await;
         match &e {
-            KsqlError::Server { error_code: Some(40000), message, .. } if message.starts_with("No query with id") => Ok(()),
+            KsqlError::Server { error_code: Some(40000), message, .. } if message.starts_with("No query with id") => {
+                Ok(())
+            }
             _ => Err(e),
         }
     }
@@ -579,7 +597,10 @@ impl Inner {
         if e.is_connect() {
             KsqlError::Connect { url: self.url.clone(), detail }
         } else if e.is_body() || e.is_decode() {
-            KsqlError::Protocol { message: format!("{what}: the response body was cut: {detail}"), received: String::new() }
+            KsqlError::Protocol {
+                message: format!("{what}: the response body was cut: {detail}"),
+                received: String::new(),
+            }
         } else {
             KsqlError::Connect { url: self.url.clone(), detail: format!("{what}: {detail}") }
         }
@@ -700,7 +721,9 @@ impl QueryStream {
 
     async fn read_header(&mut self) -> Result<(), KsqlError> {
         loop {
-            if let Some(pos) = self.pending.iter().position(|e| matches!(e, QueryEvent::Header(_) | QueryEvent::Error(_))) {
+            if let Some(pos) =
+                self.pending.iter().position(|e| matches!(e, QueryEvent::Header(_) | QueryEvent::Error(_)))
+            {
                 // Only a header or an error can come first; both parsers guarantee it.
                 match self.pending.remove(pos) {
                     Some(QueryEvent::Header(h)) => {
@@ -764,7 +787,10 @@ impl PrintStream {
                         return Some(Ok(line));
                     }
                     let detail = error_chain(&e.without_url());
-                    return Some(Err(KsqlError::Protocol { message: format!("the PRINT output was cut: {detail}"), received: String::new() }));
+                    return Some(Err(KsqlError::Protocol {
+                        message: format!("the PRINT output was cut: {detail}"),
+                        received: String::new(),
+                    }));
                 }
                 None => {
                     self.finished = true;

@@ -262,14 +262,12 @@ impl Property {
 
 fn properties_any_form<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Property>, D::Error> {
     match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| Property::deserialize(v).map_err(serde::de::Error::custom))
-            .collect(),
-        Value::Object(map) => Ok(map
-            .into_iter()
-            .map(|(name, value)| Property { name, value, ..Property::default() })
-            .collect()),
+        Value::Array(items) => {
+            items.into_iter().map(|v| Property::deserialize(v).map_err(serde::de::Error::custom)).collect()
+        }
+        Value::Object(map) => {
+            Ok(map.into_iter().map(|(name, value)| Property { name, value, ..Property::default() }).collect())
+        }
         _ => Ok(Vec::new()),
     }
 }
@@ -655,7 +653,10 @@ pub enum Entity {
     AssertTopic(Parsed<AssertTopicEntity>),
     AssertSchema(Parsed<AssertSchemaEntity>),
     /// An `@type` this client does not know, or a body that did not match its type.
-    Unknown { type_name: String, raw: Value },
+    Unknown {
+        type_name: String,
+        raw: Value,
+    },
 }
 
 fn typed<T: for<'de> Deserialize<'de>>(raw: Value, wrap: fn(Parsed<T>) -> Entity, type_name: &str) -> Entity {
@@ -715,7 +716,9 @@ impl Entity {
     pub fn type_name(&self) -> &str {
         match self {
             Entity::Unknown { type_name, .. } => type_name,
-            other => other.raw_json().get("@type").and_then(|t| t.as_str()).unwrap_or_else(|| infer_type(other.raw_json())),
+            other => {
+                other.raw_json().get("@type").and_then(|t| t.as_str()).unwrap_or_else(|| infer_type(other.raw_json()))
+            }
         }
     }
 
@@ -960,7 +963,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let map_form: Value = serde_json::from_str(r#"{"@type":"properties","statementText":"list properties;","properties":{"ksql.a":"1","ksql.b":"x"}}"#).unwrap();
+        let map_form: Value = serde_json::from_str(
+            r#"{"@type":"properties","statementText":"list properties;","properties":{"ksql.a":"1","ksql.b":"x"}}"#,
+        )
+        .unwrap();
         match Entity::from_json(map_form) {
             Entity::Properties(p) => {
                 assert_eq!(p.properties.len(), 2);
@@ -982,16 +988,46 @@ mod tests {
     #[test]
     fn small_entities_from_the_reference() {
         let cases = [
-            (r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"orders","replicaInfo":[1]}],"warnings":[]}"#, "kafka_topics"),
-            (r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#, "kafka_topics_extended"),
-            (r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"}],"warnings":[]}"#, "function_names"),
-            (r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"}],"warnings":[]}"#, "variables"),
-            (r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#, "warning_entity"),
-            (r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_123;","queryId":"transient_S_123","wasTerminated":true,"warnings":[]}"#, "terminate_query"),
-            (r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"c","config":{"a":"b"},"tasks":[],"type":"source"},"warnings":[]}"#, "connector_info"),
-            (r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#, "connector_plugins_list"),
-            (r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"}],"warnings":[]}"#, "query_descriptions"),
-            (r#"{"@type":"source_descriptions","statementText":"DESCRIBE STREAMS;","sourceDescriptions":[{"name":"S","fields":[],"readQueries":[],"writeQueries":[],"type":"STREAM","partitions":1}],"warnings":[]}"#, "source_descriptions"),
+            (
+                r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"orders","replicaInfo":[1]}],"warnings":[]}"#,
+                "kafka_topics",
+            ),
+            (
+                r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#,
+                "kafka_topics_extended",
+            ),
+            (
+                r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"}],"warnings":[]}"#,
+                "function_names",
+            ),
+            (
+                r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"}],"warnings":[]}"#,
+                "variables",
+            ),
+            (
+                r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
+                "warning_entity",
+            ),
+            (
+                r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_123;","queryId":"transient_S_123","wasTerminated":true,"warnings":[]}"#,
+                "terminate_query",
+            ),
+            (
+                r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"c","config":{"a":"b"},"tasks":[],"type":"source"},"warnings":[]}"#,
+                "connector_info",
+            ),
+            (
+                r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#,
+                "connector_plugins_list",
+            ),
+            (
+                r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"}],"warnings":[]}"#,
+                "query_descriptions",
+            ),
+            (
+                r#"{"@type":"source_descriptions","statementText":"DESCRIBE STREAMS;","sourceDescriptions":[{"name":"S","fields":[],"readQueries":[],"writeQueries":[],"type":"STREAM","partitions":1}],"warnings":[]}"#,
+                "source_descriptions",
+            ),
         ];
         for (json, t) in cases {
             let e = Entity::from_json(serde_json::from_str(json).unwrap());
@@ -1005,7 +1041,10 @@ mod tests {
 
     #[test]
     fn unknown_and_mistyped_entities_are_kept() {
-        let e = Entity::from_json(serde_json::from_str(r#"{"@type":"future_thing","statementText":"X;","warnings":[{"message":"w"}]}"#).unwrap());
+        let e = Entity::from_json(
+            serde_json::from_str(r#"{"@type":"future_thing","statementText":"X;","warnings":[{"message":"w"}]}"#)
+                .unwrap(),
+        );
         assert_eq!(e.type_name(), "future_thing");
         assert_eq!(e.statement_text(), Some("X;"));
         assert_eq!(e.warnings(), vec!["w".to_string()]);

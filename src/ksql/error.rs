@@ -77,7 +77,9 @@ impl KsqlError {
                     .and_then(|m| m.as_str())
                     .map(str::to_string)
                     // Jetty-era servers may answer 401 with no JSON at all.
-                    .unwrap_or_else(|| "Could not authenticate successfully with the supplied credentials.".to_string()),
+                    .unwrap_or_else(|| {
+                        "Could not authenticate successfully with the supplied credentials.".to_string()
+                    }),
             },
             (403, Some(v)) => KsqlError::Forbidden {
                 error_code: v.get("error_code").and_then(|c| c.as_i64()),
@@ -222,7 +224,11 @@ impl KsqlError {
 }
 
 fn non_empty_or(s: String, default: &str) -> String {
-    if s.is_empty() { default.to_string() } else { s }
+    if s.is_empty() {
+        default.to_string()
+    } else {
+        s
+    }
 }
 
 /// A trimmed, printable copy of a server body.
@@ -278,7 +284,9 @@ mod tests {
     #[test]
     fn non_json_bodies() {
         let e = KsqlError::from_response(404, b"<html><body><h1>Resource not found</h1></body></html>");
-        assert!(matches!(&e, KsqlError::Http { status: 404, body_snippet } if body_snippet.contains("Resource not found")));
+        assert!(
+            matches!(&e, KsqlError::Http { status: 404, body_snippet } if body_snippet.contains("Resource not found"))
+        );
         let e = KsqlError::from_response(404, b"Not Found");
         assert_eq!(e.to_string(), "HTTP 404: Not Found");
         let e = KsqlError::from_response(502, b"");
@@ -292,7 +300,8 @@ mod tests {
 
     #[test]
     fn auth_errors() {
-        let e = KsqlError::from_response(401, br#"{"@type":"generic_error","error_code":40100,"message":"Unauthorized"}"#);
+        let e =
+            KsqlError::from_response(401, br#"{"@type":"generic_error","error_code":40100,"message":"Unauthorized"}"#);
         assert!(matches!(&e, KsqlError::Unauthorized { message } if message == "Unauthorized"));
         assert!(e.hint().unwrap().contains("few minutes"));
         let e = KsqlError::from_response(401, b"<html>401</html>");

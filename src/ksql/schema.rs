@@ -11,7 +11,10 @@ pub enum SqlType {
     Bigint,
     Double,
     /// Precision and scale are absent on servers before 0.17 in DESCRIBE output.
-    Decimal { precision: Option<u32>, scale: Option<u32> },
+    Decimal {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
     String,
     Bytes,
     Timestamp,
@@ -136,7 +139,10 @@ impl SqlType {
                             .iter()
                             .map(|f| {
                                 let name = f.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
-                                let t = f.get("schema").map(SqlType::from_schema_info).unwrap_or(SqlType::Other(String::new()));
+                                let t = f
+                                    .get("schema")
+                                    .map(SqlType::from_schema_info)
+                                    .unwrap_or(SqlType::Other(String::new()));
                                 (name, t)
                             })
                             .collect()
@@ -440,7 +446,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_schemas_without_panicking() {
-        for bad in ["`A", "`A` ARRAY<", "`A` STRUCT<`B`", "`A` INTEGER FOO", "`A` DECIMAL(1", "`A` BIGINT,", "`A` BYTES HEADER('x"] {
+        for bad in [
+            "`A",
+            "`A` ARRAY<",
+            "`A` STRUCT<`B`",
+            "`A` INTEGER FOO",
+            "`A` DECIMAL(1",
+            "`A` BIGINT,",
+            "`A` BYTES HEADER('x",
+        ] {
             assert!(parse_schema(bad).is_err(), "{bad}");
         }
     }

@@ -97,7 +97,14 @@ struct ElementSplitter {
 
 impl ElementSplitter {
     fn new() -> Self {
-        ElementSplitter { partial: Vec::new(), depth: 0, in_string: false, escaped: false, array: ArrayState::NotStarted, stopped: false }
+        ElementSplitter {
+            partial: Vec::new(),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            array: ArrayState::NotStarted,
+            stopped: false,
+        }
     }
 
     /// True when the stream stopped inside an element.
@@ -294,7 +301,12 @@ impl Default for JsonArrayRowParser {
 
 impl JsonArrayRowParser {
     pub fn new() -> Self {
-        JsonArrayRowParser { splitter: ElementSplitter::new(), header_seen: false, done: false, prefix: Prefix::default() }
+        JsonArrayRowParser {
+            splitter: ElementSplitter::new(),
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
     }
 
     /// Handles one element; returns false when the stream is over.
@@ -308,7 +320,10 @@ impl JsonArrayRowParser {
         let wire: StreamedRowWire = match serde_json::from_slice(bytes) {
             Ok(w) => w,
             Err(e) => {
-                out.push(QueryEvent::Error(KsqlError::protocol(format!("malformed JSON in the query response: {e}"), bytes)));
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    format!("malformed JSON in the query response: {e}"),
+                    bytes,
+                )));
                 self.done = true;
                 return false;
             }
@@ -333,7 +348,10 @@ impl JsonArrayRowParser {
             let columns = match header.schema.as_deref().map(parse_schema).transpose() {
                 Ok(columns) => columns.unwrap_or_default(),
                 Err(e) => {
-                    out.push(QueryEvent::Error(KsqlError::protocol(format!("cannot read the header schema: {e}"), bytes)));
+                    out.push(QueryEvent::Error(KsqlError::protocol(
+                        format!("cannot read the header schema: {e}"),
+                        bytes,
+                    )));
                     self.done = true;
                     return false;
                 }
@@ -343,7 +361,10 @@ impl JsonArrayRowParser {
         }
         if let Some(row) = wire.row {
             let Some(values) = row.columns else {
-                out.push(QueryEvent::Error(KsqlError::protocol("a row without columns (an unsupported row format)", bytes)));
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    "a row without columns (an unsupported row format)",
+                    bytes,
+                )));
                 self.done = true;
                 return false;
             };
@@ -374,7 +395,10 @@ impl RowParser for JsonArrayRowParser {
             Piece::Open => true,
             Piece::Close => {
                 if !self.header_seen {
-                    out.push(QueryEvent::Error(KsqlError::protocol("the query response has no header", &self.prefix.0)));
+                    out.push(QueryEvent::Error(KsqlError::protocol(
+                        "the query response has no header",
+                        &self.prefix.0,
+                    )));
                 }
                 self.done = true;
                 false
@@ -400,7 +424,10 @@ impl RowParser for JsonArrayRowParser {
                 &self.splitter.partial,
             )));
         } else if !self.header_seen {
-            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its header", &self.prefix.0)));
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its header",
+                &self.prefix.0,
+            )));
         } else if self.splitter.array == ArrayState::Open {
             out.push(QueryEvent::Error(KsqlError::protocol(
                 "the query response ended before its closing `]` (connection lost?)",
@@ -519,7 +546,12 @@ impl Default for DelimitedRowParser {
 
 impl DelimitedRowParser {
     pub fn new() -> Self {
-        DelimitedRowParser { lines: LineSplitter::default(), header_seen: false, done: false, prefix: Prefix::default() }
+        DelimitedRowParser {
+            lines: LineSplitter::default(),
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
     }
 
     fn line(&mut self, raw: &[u8], out: &mut Vec<QueryEvent>) -> bool {
@@ -584,7 +616,10 @@ impl RowParser for DelimitedRowParser {
             };
             if !complete {
                 self.done = true;
-                out.push(QueryEvent::Error(KsqlError::protocol("the query response ended in the middle of a row", &rest)));
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    "the query response ended in the middle of a row",
+                    &rest,
+                )));
                 return;
             }
             if !self.line(&rest, out) {
@@ -593,7 +628,10 @@ impl RowParser for DelimitedRowParser {
         }
         self.done = true;
         if !self.header_seen {
-            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its metadata", &self.prefix.0)));
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its metadata",
+                &self.prefix.0,
+            )));
         }
     }
 }
@@ -619,7 +657,12 @@ impl Default for JsonQueryStreamParser {
 
 impl JsonQueryStreamParser {
     pub fn new() -> Self {
-        JsonQueryStreamParser { splitter: ElementSplitter::new(), header_seen: false, done: false, prefix: Prefix::default() }
+        JsonQueryStreamParser {
+            splitter: ElementSplitter::new(),
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
     }
 
     fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
@@ -664,7 +707,10 @@ impl RowParser for JsonQueryStreamParser {
                 Piece::Open => true,
                 Piece::Close => {
                     if !self.header_seen {
-                        out.push(QueryEvent::Error(KsqlError::protocol("the query response has no metadata", &self.prefix.0)));
+                        out.push(QueryEvent::Error(KsqlError::protocol(
+                            "the query response has no metadata",
+                            &self.prefix.0,
+                        )));
                     }
                     false
                 }
@@ -693,7 +739,10 @@ impl RowParser for JsonQueryStreamParser {
                 &self.splitter.partial,
             )));
         } else if !self.header_seen {
-            out.push(QueryEvent::Error(KsqlError::protocol("the query response ended before its metadata", &self.prefix.0)));
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its metadata",
+                &self.prefix.0,
+            )));
         } else {
             out.push(QueryEvent::Error(KsqlError::protocol(
                 "the query response ended before its closing `]` (connection lost?)",

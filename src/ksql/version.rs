@@ -196,7 +196,9 @@ impl ServerCapabilities {
     pub fn describe(&self) -> String {
         let endpoint = match self.query_endpoint {
             QueryEndpointPolicy::QueryHttp1 => "/query over HTTP/1.1",
-            QueryEndpointPolicy::QueryStreamHttp2Delimited => "/query-stream over HTTP/2 (this server has it only on HTTP/2)",
+            QueryEndpointPolicy::QueryStreamHttp2Delimited => {
+                "/query-stream over HTTP/2 (this server has it only on HTTP/2)"
+            }
             QueryEndpointPolicy::QueryStreamHttp1Json => "/query-stream over HTTP/1.1",
         };
         let mut extras = Vec::new();

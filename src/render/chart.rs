@@ -153,7 +153,12 @@ fn has_offset(s: &str) -> bool {
 
 /// The Vega-Lite spec for `rows` (each row's values in column order). `subtitle` is shown
 /// under the title (a live view's status line). Errors name a missing column.
-pub fn vega_lite(spec: &ChartSpec, columns: &[Column], rows: &[&[Value]], subtitle: Option<&str>) -> Result<Value, String> {
+pub fn vega_lite(
+    spec: &ChartSpec,
+    columns: &[Column],
+    rows: &[&[Value]],
+    subtitle: Option<&str>,
+) -> Result<Value, String> {
     let mut channels: Vec<(&str, usize, &Column)> = Vec::new();
     let (xi, xc) = find_column(columns, &spec.x)?;
     channels.push(("x", xi, xc));
@@ -286,7 +291,10 @@ mod tests {
         let v = vega_lite(&spec, &columns, &rows, Some("● running · 3 rows")).unwrap();
         assert_eq!(v["$schema"], VEGA_LITE_SCHEMA);
         assert_eq!(v["mark"]["type"], "line");
-        assert_eq!(v["encoding"]["x"], json!({"field": "WINDOWSTART", "type": "temporal", "title": "WINDOWSTART", "scale": {"type": "utc"}}));
+        assert_eq!(
+            v["encoding"]["x"],
+            json!({"field": "WINDOWSTART", "type": "temporal", "title": "WINDOWSTART", "scale": {"type": "utc"}})
+        );
         assert_eq!(v["encoding"]["y"]["type"], "quantitative");
         assert_eq!(v["encoding"]["color"]["type"], "nominal");
         assert_eq!(v["title"]["text"], "TOTAL by WINDOWSTART");
@@ -340,7 +348,9 @@ mod tests {
 
     #[test]
     fn chart_bundle_keeps_text_fallbacks() {
-        let b = MimeBundle::plain("table").with("text/html", json!("<table></table>")).with(crate::render::JSON_MIME, json!({"rows": []}));
+        let b = MimeBundle::plain("table")
+            .with("text/html", json!("<table></table>"))
+            .with(crate::render::JSON_MIME, json!({"rows": []}));
         let b = with_chart(b, json!({"mark": "bar"}));
         assert!(b.data.contains_key(VEGA_LITE_MIME));
         assert!(b.data.contains_key("text/plain"));

@@ -24,10 +24,7 @@ use crate::ksql::Entity;
 /// holds several entities, each starts with its statement as a small caption.
 pub fn render_entities(entities: &[Entity]) -> Vec<MimeBundle> {
     let captions = entities.len() > 1;
-    entities
-        .iter()
-        .map(|e| render_entity(e, if captions { e.statement_text() } else { None }))
-        .collect()
+    entities.iter().map(|e| render_entity(e, if captions { e.statement_text() } else { None })).collect()
 }
 
 /// One entity as one bundle (text/html, text/plain, application/vnd.ksqldb+json).
@@ -250,11 +247,7 @@ impl Out {
     }
 
     fn caption(&mut self, statement: &str) {
-        let shown: String = if statement.chars().count() > 500 {
-            fit(statement, 500)
-        } else {
-            statement.to_string()
-        };
+        let shown: String = if statement.chars().count() > 500 { fit(statement, 500) } else { statement.to_string() };
         self.html.push_str("<div style=\"opacity:0.7;font-size:0.85em;font-family:var(--jp-code-font-family,monospace);white-space:pre-wrap;margin:0 0 4px 0\">");
         escape_into(&mut self.html, &shown);
         self.html.push_str("</div>");
@@ -293,9 +286,8 @@ impl Out {
         if long {
             self.html.push_str("<details style=\"margin:8px 0\"><summary style=\"cursor:pointer;font-weight:bold\">");
             escape_into(&mut self.html, title);
-            self.html.push_str(&format!(
-                " <span style=\"font-weight:normal;opacity:0.6\">({lines} lines)</span></summary>"
-            ));
+            self.html
+                .push_str(&format!(" <span style=\"font-weight:normal;opacity:0.6\">({lines} lines)</span></summary>"));
         } else {
             self.html.push_str("<div style=\"margin:8px 0\"><div style=\"font-weight:bold;margin-bottom:4px\">");
             escape_into(&mut self.html, title);
@@ -318,9 +310,7 @@ impl Out {
 
     fn finish(self, raw: &Value) -> MimeBundle {
         let html = format!("<div class=\"ksql-entity\">{}</div>", self.html);
-        MimeBundle::plain(self.text)
-            .with("text/html", Value::String(html))
-            .with(super::JSON_MIME, raw.clone())
+        MimeBundle::plain(self.text).with("text/html", Value::String(html)).with(super::JSON_MIME, raw.clone())
     }
 }
 
@@ -452,7 +442,9 @@ fn source_list(out: &mut Out, name_header: &str, items: &[SourceInfo]) {
 fn query_status(q: &RunningQuery) -> String {
     match &q.status_count {
         Some(counts) if !counts.is_empty() => {
-            let rank = |s: &str| ["RUNNING", "PAUSED", "ERROR", "UNRESPONSIVE"].iter().position(|k| *k == s).unwrap_or(usize::MAX);
+            let rank = |s: &str| {
+                ["RUNNING", "PAUSED", "ERROR", "UNRESPONSIVE"].iter().position(|k| *k == s).unwrap_or(usize::MAX)
+            };
             let mut entries: Vec<_> = counts.iter().collect();
             entries.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
             entries.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",")
@@ -739,7 +731,12 @@ fn cluster_stats_table(s: &SourceDescription) -> Table {
             Some(ms) => epoch_millis_to_utc(ms).unwrap_or_else(|| ms.to_string()),
             None => key(st, "timestamp"),
         };
-        t.rows.push(vec![Cell::text(key(st, "host")), Cell::text(key(st, "name")), Cell::text(value), Cell::text(last)]);
+        t.rows.push(vec![
+            Cell::text(key(st, "host")),
+            Cell::text(key(st, "name")),
+            Cell::text(value),
+            Cell::text(last),
+        ]);
     }
     t
 }
@@ -750,7 +747,10 @@ fn offset_summaries(out: &mut Out, summaries: &[Value]) {
     for group in summaries {
         let id = group.get("groupId").map(json_text).unwrap_or_default();
         let topics = group.get("topicSummaries").and_then(Value::as_array).cloned().unwrap_or_default();
-        let mut t = table(&["Kafka Topic", "Partition", "Start Offset", "End Offset", "Committed Offset", "Lag"], &[1, 2, 3, 4, 5]);
+        let mut t = table(
+            &["Kafka Topic", "Partition", "Start Offset", "End Offset", "Committed Offset", "Lag"],
+            &[1, 2, 3, 4, 5],
+        );
         let mut max_lag: Option<i64> = None;
         for topic in &topics {
             let name = topic.get("kafkaTopic").map(json_text).unwrap_or_default();
@@ -972,16 +972,24 @@ mod tests {
             assert_eq!(text, "Success Message (query ID CSAS_0)");
             assert!(html.contains("Success Message") && html.contains("rgb(46,160,67)"));
         }
-        let (text, _) = render_json(r#"{"@type":"currentStatus","statementText":"CREATE STREAM X AS SELECT * FROM Y;","commandId":"stream/`X`/create","commandStatus":{"status":"SUCCESS","message":"Created query with ID CSAS_X_0","queryId":"CSAS_X_0"},"commandSequenceNumber":2,"warnings":[]}"#);
+        let (text, _) = render_json(
+            r#"{"@type":"currentStatus","statementText":"CREATE STREAM X AS SELECT * FROM Y;","commandId":"stream/`X`/create","commandStatus":{"status":"SUCCESS","message":"Created query with ID CSAS_X_0","queryId":"CSAS_X_0"},"commandSequenceNumber":2,"warnings":[]}"#,
+        );
         assert_eq!(text, "Created query with ID CSAS_X_0");
-        let (text, html) = render_json(r#"{"@type":"currentStatus","statementText":"CREATE STREAM s;","commandStatus":{"status":"SUCCESS","message":"Stream created","queryId":null}}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"currentStatus","statementText":"CREATE STREAM s;","commandStatus":{"status":"SUCCESS","message":"Stream created","queryId":null}}"#,
+        );
         assert_eq!(text, "Stream created");
         assert!(html.contains("✔"));
-        let (text, html) = render_json(r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"ERROR","message":"<script>alert(1)</script> failed"}}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"ERROR","message":"<script>alert(1)</script> failed"}}"#,
+        );
         assert!(text.starts_with("WARNING: Statement failed: <script>"), "{text}");
         assert_escaped(&html);
         assert!(html.contains("rgb(210,153,34)"));
-        let (text, _) = render_json(r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"QUEUED","message":"Statement written to command topic"}}"#);
+        let (text, _) = render_json(
+            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"QUEUED","message":"Statement written to command topic"}}"#,
+        );
         assert!(text.contains("QUEUED"));
     }
 
@@ -999,7 +1007,9 @@ mod tests {
             assert!(text.contains("| B          | t2          | JSON       | JSON         | true     |"), "{text}");
         }
         // Before 0.14: `format` is the value format, no key format or windowed flag.
-        let (text, html) = render_json(r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","name":"<script>alert(1)</script>","topic":"exist_topic","format":"DELIMITED"}]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","name":"<script>alert(1)</script>","topic":"exist_topic","format":"DELIMITED"}]}"#,
+        );
         assert!(text.contains("DELIMITED") && !text.contains("Key Format") && text.contains("Value Format"));
         assert!(text.contains(HOSTILE));
         assert_escaped(&html);
@@ -1018,7 +1028,9 @@ mod tests {
             assert!(text.contains("EXPLAIN <Query ID>"));
         }
         // 5.4 / 0.6 shape: object id, statementText.
-        let (text, html) = render_json(r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"id":{"id":"CSAS_X_0"},"statementText":"CREATE STREAM X AS SELECT '<script>alert(1)</script>' FROM Y;"}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"id":{"id":"CSAS_X_0"},"statementText":"CREATE STREAM X AS SELECT '<script>alert(1)</script>' FROM Y;"}],"warnings":[]}"#,
+        );
         assert!(text.contains("CSAS_X_0") && text.contains("CREATE STREAM X AS"));
         assert_escaped(&html);
     }
@@ -1032,13 +1044,18 @@ mod tests {
             assert!(text.contains("| name  | STRING |"), "{text}");
             assert!(text.contains("Overridden Properties") && text.contains("| overridden.prop | 42    |"), "{text}");
             assert!(text.contains("foo:123") && text.contains("Host Query Status"));
-            assert!(text.contains("2020-08-05 16:28:56.314") && text.contains("SYSTEM") && text.contains("Error Details"));
+            assert!(
+                text.contains("2020-08-05 16:28:56.314") && text.contains("SYSTEM") && text.contains("Error Details")
+            );
             assert!(text.contains("Execution plan\n--------------\nexecutionPlan"), "{text}");
             assert!(text.contains("Processing topology\n-------------------\ntopology"));
             assert!(html.contains("<pre") && html.contains(">topology</pre>"));
             assert!(!html.contains("<details"), "short blocks are shown open");
         }
-        let topology = (0..40).map(|i| format!("   Processor: <script>alert(1)</script> KSTREAM-{i}")).collect::<Vec<_>>().join("\n");
+        let topology = (0..40)
+            .map(|i| format!("   Processor: <script>alert(1)</script> KSTREAM-{i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let json = serde_json::json!({
             "@type": "queryDescription", "statementText": "EXPLAIN CSAS_1;",
             "queryDescription": {
@@ -1057,7 +1074,9 @@ mod tests {
 
     #[test]
     fn show_queries_extended() {
-        let (text, html) = render_json(r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"},{"id":"CTAS_2","sources":["C"],"sinks":["D"],"queryType":"PERSISTENT"}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"},{"id":"CTAS_2","sources":["C"],"sinks":["D"],"queryType":"PERSISTENT"}],"warnings":[]}"#,
+        );
         assert!(text.contains("Query CSAS_1") && text.contains("Query CTAS_2"));
         assert!(html.contains("Query CSAS_1") && html.contains("<hr"));
         assert!(text.contains("1.50"), "exact numbers kept: {text}");
@@ -1072,12 +1091,16 @@ mod tests {
             }
             assert!(!text.contains("Origin"), "no markers when the server lists none");
         }
-        let (text, html) = render_json(r#"{"@type":"properties","statementText":"show properties;","properties":[{"name":"ksql.extension.dir","scope":"KSQL","value":"ext"},{"name":"ksql.security.extension.class","scope":"KSQL","value":null},{"name":"config.storage.topic","scope":"EMBEDDED CONNECT WORKER","value":"<script>alert(1)</script>"}],"overwrittenProperties":["config.storage.topic"],"defaultProperties":["ksql.extension.dir","ksql.security.extension.class"],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"properties","statementText":"show properties;","properties":[{"name":"ksql.extension.dir","scope":"KSQL","value":"ext"},{"name":"ksql.security.extension.class","scope":"KSQL","value":null},{"name":"config.storage.topic","scope":"EMBEDDED CONNECT WORKER","value":"<script>alert(1)</script>"}],"overwrittenProperties":["config.storage.topic"],"defaultProperties":["ksql.extension.dir","ksql.security.extension.class"],"warnings":[]}"#,
+        );
         assert!(text.contains("Origin") && text.contains("overwritten") && text.contains("default"));
         assert!(text.contains("NULL") && !text.contains("Level"));
         assert_escaped(&html);
         // The 0.6 map form.
-        let (text, _) = render_json(r#"{"@type":"properties","statementText":"list properties;","properties":{"ksql.a":"1","ksql.b":"x"}}"#);
+        let (text, _) = render_json(
+            r#"{"@type":"properties","statementText":"list properties;","properties":{"ksql.a":"1","ksql.b":"x"}}"#,
+        );
         assert!(text.contains("ksql.a") && text.contains("| x ") && !text.contains("Scope"), "{text}");
     }
 
@@ -1130,7 +1153,16 @@ mod tests {
     fn describe_extended_with_cluster_stats_and_offsets() {
         if let Some((text, html, _)) = render_fixture("testPrintSourceDescriptionWithClusterStats") {
             assert!(text.contains("Runtime statistics by host"));
-            for s in ["Host", "Metric", "Value", "Last Message (UTC)", "host1:8001", "ERROR", "TEST", "2020-08-05 16:28:56.314"] {
+            for s in [
+                "Host",
+                "Metric",
+                "Value",
+                "Last Message (UTC)",
+                "host1:8001",
+                "ERROR",
+                "TEST",
+                "2020-08-05 16:28:56.314",
+            ] {
                 assert!(text.contains(s) && html.contains(s), "{s}");
             }
             let h1 = text.find("| host1:8001 | ERROR").unwrap();
@@ -1146,8 +1178,14 @@ mod tests {
                 assert!(text.contains(h) && html.contains(h), "{h}");
             }
             assert!(text.contains("Consumer group consumer1 · max lag 100"), "{text}");
-            assert!(text.contains("| kafka-topic   |         0 |          100 |        900 |              800 | 100 |"), "{text}");
-            assert!(text.contains("| kafka-topic-2 |         1 |           10 |         90 |               90 |   0 |"), "{text}");
+            assert!(
+                text.contains("| kafka-topic   |         0 |          100 |        900 |              800 | 100 |"),
+                "{text}"
+            );
+            assert!(
+                text.contains("| kafka-topic-2 |         1 |           10 |         90 |               90 |   0 |"),
+                "{text}"
+            );
             assert!(text.contains("Consumer group consumer2: no offsets committed by this group yet"));
         }
     }
@@ -1175,28 +1213,44 @@ mod tests {
 
     #[test]
     fn topics_lists() {
-        let (text, html) = render_json(r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"dead.letter.queue","replicaInfo":[1]},{"name":"orders","replicaInfo":[3,3,3]},{"name":"<script>alert(1)</script>","replicaInfo":[1,2]}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"dead.letter.queue","replicaInfo":[1]},{"name":"orders","replicaInfo":[3,3,3]},{"name":"<script>alert(1)</script>","replicaInfo":[1,2]}],"warnings":[]}"#,
+        );
         for h in ["Kafka Topic", "Partitions", "Partition Replicas"] {
             assert!(text.contains(h) && html.contains(h));
         }
         assert!(text.contains("| orders                    |          3 | 3                  |"), "{text}");
         assert!(text.contains("1, 2") && !text.contains("Consumers"));
         assert_escaped(&html);
-        let (text, html) = render_json(r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#,
+        );
         assert!(text.contains("Consumers") && text.contains("Consumer Groups") && html.contains("Consumer Groups"));
-        assert!(text.contains("| orders      |          2 | 1                  |         2 |               1 |"), "{text}");
+        assert!(
+            text.contains("| orders      |          2 | 1                  |         2 |               1 |"),
+            "{text}"
+        );
     }
 
     #[test]
     fn functions() {
-        let (text, html) = render_json(r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"},{"name":"<script>alert(1)</script>","type":"AGGREGATE"}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"},{"name":"<script>alert(1)</script>","type":"AGGREGATE"}],"warnings":[]}"#,
+        );
         for h in ["Function Name", "Category", "Type", "ABS", "MATHEMATICAL", "SCALAR", "AGGREGATE"] {
             assert!(text.contains(h) && html.contains(h), "{h}");
         }
         assert!(text.find("ABS").unwrap() < text.find("<script>").unwrap(), "kept in server order");
         assert_escaped(&html);
         if let Some((text, html, _)) = render_fixture("shouldPrintFunctionDescription") {
-            for s in ["Name                 : FOO", "Author               : Andy", "Version              : v1.1.0", "Jar                  : some.jar", "Type                 : SCALAR", "and containing new lines"] {
+            for s in [
+                "Name                 : FOO",
+                "Author               : Andy",
+                "Version              : v1.1.0",
+                "Jar                  : some.jar",
+                "Type                 : SCALAR",
+                "and containing new lines",
+            ] {
                 assert!(text.contains(s), "{s}\n{text}");
             }
             for s in ["Variation", "Returns", "FOO(arg1 INT...)", "LONG", "arg1 (variadic): Another really"] {
@@ -1214,7 +1268,9 @@ mod tests {
             assert!(text.find("typeA").unwrap() < text.find("typeB").unwrap());
             assert!(html.contains("STRUCT&lt;f1 STRING&gt;"));
         }
-        let (text, html) = render_json(r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"},{"name":"x","value":"<script>alert(1)</script>"}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"},{"name":"x","value":"<script>alert(1)</script>"}],"warnings":[]}"#,
+        );
         assert!(text.contains("Variable Name") && text.contains("| name          | value "), "{text}");
         assert_escaped(&html);
     }
@@ -1227,10 +1283,24 @@ mod tests {
             }
         }
         if let Some((text, html, _)) = render_fixture("testPrintConnectorDescription") {
-            for s in ["Class                : io.confluent.Connector", "State                : state", "WorkerId             : worker", "Trace                : msg"] {
+            for s in [
+                "Class                : io.confluent.Connector",
+                "State                : state",
+                "WorkerId             : worker",
+                "Trace                : msg",
+            ] {
                 assert!(text.contains(s), "{s}\n{text}");
             }
-            for s in ["Task ID", "task_msg", "KSQL Source Name", "TestSource", "kafka-topic", "TABLE", "Related Topics", "a-jdbc-topic"] {
+            for s in [
+                "Task ID",
+                "task_msg",
+                "KSQL Source Name",
+                "TestSource",
+                "kafka-topic",
+                "TABLE",
+                "Related Topics",
+                "a-jdbc-topic",
+            ] {
                 assert!(text.contains(s) && html.contains(s), "{s}");
             }
         }
@@ -1238,22 +1308,34 @@ mod tests {
             assert_eq!(text, "Dropped connector \"connectorName\"");
             assert!(html.contains("Dropped connector &quot;connectorName&quot;"));
         }
-        let (text, html) = render_json(r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#,
+        );
         assert!(text.contains("io.x.Y") && text.contains("SOURCE") && text.contains("1.0") && html.contains("Version"));
-        let (text, html) = render_json(r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"<script>alert(1)</script>","config":{"password":"*****","tasks.max":"1"},"tasks":[],"type":"source"},"warnings":[]}"#);
-        assert!(text.starts_with("Created source connector <script>") && text.contains("tasks.max") && text.contains("*****"));
+        let (text, html) = render_json(
+            r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"<script>alert(1)</script>","config":{"password":"*****","tasks.max":"1"},"tasks":[],"type":"source"},"warnings":[]}"#,
+        );
+        assert!(
+            text.starts_with("Created source connector <script>")
+                && text.contains("tasks.max")
+                && text.contains("*****")
+        );
         assert_escaped(&html);
     }
 
     #[test]
     fn small_status_entities() {
-        let (text, html) = render_json(r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#);
+        let (text, html) = render_json(
+            r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
+        );
         assert_eq!(text, "WARNING: Cannot undefine variable 'x' which was never defined");
         assert!(html.contains("Warning:"));
         if let Some((text, _, _)) = render_fixture("shouldPrintTerminateQuery") {
             assert_eq!(text, "Query queryId terminated.");
         }
-        let (text, _) = render_json(r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_1;","queryId":"transient_S_1","wasTerminated":false}"#);
+        let (text, _) = render_json(
+            r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_1;","queryId":"transient_S_1","wasTerminated":false}"#,
+        );
         assert_eq!(text, "Query transient_S_1 was not running.");
         for (name, expected) in [
             ("shouldPrintAssertTopicResult", "Topic name exists."),
@@ -1266,7 +1348,9 @@ mod tests {
                 assert!(html.contains(expected));
             }
         }
-        let (text, _) = render_json(r#"{"@type":"assert_schema","statementText":"ASSERT SCHEMA SUBJECT 'Kafka-key';","subject":"Kafka-key","id":null,"exists":true}"#);
+        let (text, _) = render_json(
+            r#"{"@type":"assert_schema","statementText":"ASSERT SCHEMA SUBJECT 'Kafka-key';","subject":"Kafka-key","id":null,"exists":true}"#,
+        );
         assert_eq!(text, "Schema with subject Kafka-key exists.");
     }
 
@@ -1277,18 +1361,23 @@ mod tests {
             assert!(html.contains("<pre") && html.contains("Test Execution Plan"));
         }
         if let Some((text, html, _)) = render_fixture("testPrintTopicDescription") {
-            for s in ["Name", "Kafka Topic", "Format", "Schema", "TestTopic", "TestKafkaTopic", "AVRO", "schemaString"] {
+            for s in ["Name", "Kafka Topic", "Format", "Schema", "TestTopic", "TestKafkaTopic", "AVRO", "schemaString"]
+            {
                 assert!(text.contains(s) && html.contains(s), "{s}");
             }
         }
-        let (_, html) = render_json(r#"{"@type":"executionPlan","statementText":"x","executionPlan":"</pre><script>alert(1)</script>"}"#);
+        let (_, html) = render_json(
+            r#"{"@type":"executionPlan","statementText":"x","executionPlan":"</pre><script>alert(1)</script>"}"#,
+        );
         assert_escaped(&html);
         assert!(html.contains("&lt;/pre&gt;"));
     }
 
     #[test]
     fn unknown_entities_render_as_json() {
-        let e = parse(r#"{"@type":"future_thing","statementText":"X;","payload":{"v":"<script>alert(1)</script>","n":4.50}}"#);
+        let e = parse(
+            r#"{"@type":"future_thing","statementText":"X;","payload":{"v":"<script>alert(1)</script>","n":4.50}}"#,
+        );
         assert!(matches!(e, Entity::Unknown { .. }));
         let (text, html) = render_one(&e);
         assert!(text.starts_with("future_thing\n") && text.contains("4.50"));

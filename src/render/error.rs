@@ -48,17 +48,11 @@ pub fn error_code_meaning(code: i64) -> Option<&'static str> {
 /// Server text is untrusted: drop escape and other control characters so it cannot inject
 /// its own ANSI sequences (keep line breaks and tabs).
 fn clean(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
+    s.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
-        .to_string()
+    s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
 }
 
 /// `http://user:secret@host:8088/path?token=x` → `http://host:8088/path`: no secret may reach
@@ -70,16 +64,10 @@ pub fn redact_url(url: &str) -> String {
             let (scheme, rest) = url.split_at(i + 3);
             let host_end = rest.find('/').unwrap_or(rest.len());
             let (authority, path) = rest.split_at(host_end);
-            let host = authority
-                .rsplit_once('@')
-                .map(|(_, h)| h)
-                .unwrap_or(authority);
+            let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
             format!("{scheme}{host}{path}")
         }
-        None => url
-            .rsplit_once('@')
-            .map(|(_, h)| h.to_string())
-            .unwrap_or_else(|| url.to_string()),
+        None => url.rsplit_once('@').map(|(_, h)| h.to_string()).unwrap_or_else(|| url.to_string()),
     }
 }
 
@@ -119,31 +107,19 @@ impl ErrorReport {
         let mut tb = vec![format!("{RED_BOLD}{ename}{RESET}: {evalue}")];
         push_rest_of_message(&mut tb, &message);
         push_hint(&mut tb, hint);
-        Self {
-            ename,
-            evalue,
-            traceback: tb,
-        }
+        Self { ename, evalue, traceback: tb }
     }
 
     /// A ksqlDB error response: ename `KsqlError 40001`, evalue the message's first line,
     /// traceback with the full message, the failing statement (indented, dim) and a hint.
-    pub fn ksql(
-        error_code: Option<i64>,
-        message: &str,
-        statement: Option<&str>,
-        hint: Option<&str>,
-    ) -> Self {
+    pub fn ksql(error_code: Option<i64>, message: &str, statement: Option<&str>, hint: Option<&str>) -> Self {
         let ename = match error_code {
             Some(c) => format!("KsqlError {c}"),
             None => "KsqlError".to_string(),
         };
         let message = clean(message);
         let evalue = first_line(&message);
-        let meaning = error_code
-            .and_then(error_code_meaning)
-            .map(|m| format!(" ({m})"))
-            .unwrap_or_default();
+        let meaning = error_code.and_then(error_code_meaning).map(|m| format!(" ({m})")).unwrap_or_default();
         let mut tb = vec![format!("{RED_BOLD}{ename}{meaning}{RESET}: {evalue}")];
         push_rest_of_message(&mut tb, &message);
         if let Some(st) = statement.map(clean).filter(|s| !s.trim().is_empty()) {
@@ -154,11 +130,7 @@ impl ErrorReport {
             }
         }
         push_hint(&mut tb, hint);
-        Self {
-            ename,
-            evalue,
-            traceback: tb,
-        }
+        Self { ename, evalue, traceback: tb }
     }
 
     /// The server could not be reached (or answered something that is not ksqlDB).
@@ -174,20 +146,12 @@ impl ErrorReport {
         let mut tb = vec![format!("{RED_BOLD}ConnectionError{RESET}: {evalue}")];
         push_rest_of_message(&mut tb, &detail);
         push_hint(&mut tb, hint);
-        Self {
-            ename: "ConnectionError".into(),
-            evalue,
-            traceback: tb,
-        }
+        Self { ename: "ConnectionError".into(), evalue, traceback: tb }
     }
 
     /// The traceback without ANSI codes, for logs and text/plain.
     pub fn plain_text(&self) -> String {
-        self.traceback
-            .iter()
-            .map(|l| strip_ansi(l))
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.traceback.iter().map(|l| strip_ansi(l)).collect::<Vec<_>>().join("\n")
     }
 
     /// The error as a display bundle (e.g. an error inside a live push-query view, which must
@@ -208,11 +172,7 @@ fn push_rest_of_message(tb: &mut Vec<String>, message: &str) {
     let mut lines = message.lines().skip_while(|l| l.trim().is_empty());
     lines.next();
     let rest: Vec<&str> = lines.collect();
-    let end = rest
-        .iter()
-        .rposition(|l| !l.trim().is_empty())
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    let end = rest.iter().rposition(|l| !l.trim().is_empty()).map(|i| i + 1).unwrap_or(0);
     tb.extend(rest[..end].iter().map(|l| l.to_string()));
 }
 
@@ -263,10 +223,7 @@ mod tests {
             "KsqlError 40001 (bad statement): line 1:1: Syntax Error\nUnknown statement 'SLECTT'\nDid you mean 'SELECT'?\n\nStatement:\n    SLECTT * FROM x;\n\nHint: Check the spelling."
         );
         assert!(e.traceback[0].starts_with(RED_BOLD));
-        assert!(e
-            .traceback
-            .iter()
-            .any(|l| l.starts_with(DIM) && l.contains("SLECTT *")));
+        assert!(e.traceback.iter().any(|l| l.starts_with(DIM) && l.contains("SLECTT *")));
     }
 
     #[test]
@@ -282,17 +239,9 @@ mod tests {
 
     #[test]
     fn server_text_cannot_inject_ansi() {
-        let e = ErrorReport::ksql(
-            Some(40000),
-            "bad \x1b[8mhidden\x1b[0m",
-            Some("x\x1b[2J"),
-            None,
-        );
+        let e = ErrorReport::ksql(Some(40000), "bad \x1b[8mhidden\x1b[0m", Some("x\x1b[2J"), None);
         assert!(!e.evalue.contains('\x1b'));
-        assert!(e
-            .traceback
-            .iter()
-            .all(|l| !l.contains("\x1b[8m") && !l.contains("\x1b[2J")));
+        assert!(e.traceback.iter().all(|l| !l.contains("\x1b[8m") && !l.contains("\x1b[2J")));
     }
 
     #[test]
@@ -303,10 +252,7 @@ mod tests {
             Some("Is the server running?"),
         );
         assert_eq!(e.ename, "ConnectionError");
-        assert_eq!(
-            e.evalue,
-            "cannot reach ksqlDB at https://pksqlc.example:443/: connection refused (os error 111)"
-        );
+        assert_eq!(e.evalue, "cannot reach ksqlDB at https://pksqlc.example:443/: connection refused (os error 111)");
         let all = e.traceback.join("\n");
         assert!(!all.contains("secret") && !all.contains("abc"));
         assert_eq!(redact_url("localhost:8088"), "localhost:8088");

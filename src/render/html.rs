@@ -89,9 +89,6 @@ mod tests {
     #[test]
     fn span_escapes_title_and_style() {
         let s = span("x", Some("\"><script>"), Some("color:red\""));
-        assert_eq!(
-            s,
-            "<span title=\"&quot;&gt;&lt;script&gt;\" style=\"color:red&quot;\">x</span>"
-        );
+        assert_eq!(s, "<span title=\"&quot;&gt;&lt;script&gt;\" style=\"color:red&quot;\">x</span>");
     }
 }

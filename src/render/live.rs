@@ -49,7 +49,12 @@ pub fn live_limits() -> TableLimits {
 pub fn render_live_frame(columns: &[Column], rows: &[&LiveRow], frame: &LiveFrame, limits: &TableLimits) -> MimeBundle {
     let mut table_columns: Vec<TableColumn> = Vec::with_capacity(columns.len() + 2);
     if frame.arrival_column {
-        table_columns.push(TableColumn { name: "arrived".into(), type_label: Some("UTC".into()), align: Align::Left, key: false });
+        table_columns.push(TableColumn {
+            name: "arrived".into(),
+            type_label: Some("UTC".into()),
+            align: Align::Left,
+            key: false,
+        });
     }
     if frame.op_column {
         table_columns.push(TableColumn { name: "op".into(), type_label: None, align: Align::Left, key: false });
@@ -92,7 +97,8 @@ fn json_rows(columns: &[Column], rows: &[&LiveRow], frame: &LiveFrame) -> Value 
     let mut doc = Map::new();
     doc.insert("columns".into(), Value::Array(cols));
     doc.insert("rows".into(), Value::Array(data));
-    let tombstones: Vec<Value> = rows.iter().enumerate().filter(|(_, r)| r.tombstone).map(|(i, _)| Value::from(i)).collect();
+    let tombstones: Vec<Value> =
+        rows.iter().enumerate().filter(|(_, r)| r.tombstone).map(|(i, _)| Value::from(i)).collect();
     if !tombstones.is_empty() {
         doc.insert("tombstones".into(), Value::Array(tombstones));
     }

@@ -58,10 +58,7 @@ pub fn render_status(message: &str, kind: StatusKind) -> MimeBundle {
 
 /// A titled block of `label: value` lines, like the CLI's DESCRIBE header
 /// (`Name                 : TestSource`). Values may span lines (statements).
-pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(
-    title: Option<&str>,
-    items: &[(L, V)],
-) -> MimeBundle {
+pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(title: Option<&str>, items: &[(L, V)]) -> MimeBundle {
     let mut html = String::from("<div style=\"margin:2px 0\">");
     let mut text = String::new();
     if let Some(t) = title {
@@ -75,12 +72,7 @@ pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(
     }
     html.push_str("<table style=\"border-collapse:collapse;margin:0;color:inherit;background:transparent\"><tbody>");
     // Same minimum label width as the CLI (20), wider when a label needs it.
-    let width = items
-        .iter()
-        .map(|(l, _)| l.as_ref().chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(20);
+    let width = items.iter().map(|(l, _)| l.as_ref().chars().count()).max().unwrap_or(0).max(20);
     for (label, value) in items {
         let (label, value) = (label.as_ref(), value.as_ref());
         html.push_str("<tr style=\"vertical-align:top;background:transparent\"><th style=\"text-align:left;padding:1px 12px 1px 0;font-weight:normal;opacity:0.7;white-space:nowrap\">");
@@ -119,9 +111,7 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
     escape_into(&mut html, &pretty);
     html.push_str("</pre></div>");
     text.push_str(&pretty);
-    MimeBundle::plain(text)
-        .with("text/html", Value::String(html))
-        .with(super::JSON_MIME, value.clone())
+    MimeBundle::plain(text).with("text/html", Value::String(html)).with(super::JSON_MIME, value.clone())
 }
 
 #[cfg(test)]
@@ -145,10 +135,7 @@ mod tests {
     fn key_values_align_like_the_cli() {
         let items = vec![
             ("Name".to_string(), "TestSource".to_string()),
-            (
-                "Statement".to_string(),
-                "CREATE STREAM s\n  AS SELECT 1;".to_string(),
-            ),
+            ("Statement".to_string(), "CREATE STREAM s\n  AS SELECT 1;".to_string()),
         ];
         let b = render_key_values(None, &items);
         assert_eq!(

@@ -25,9 +25,7 @@ pub mod value;
 pub use error::ErrorReport;
 pub use html::escape;
 pub use messages::{render_json_value, render_key_values, render_status, Kind, StatusKind};
-pub use results::{
-    parse_print_line, render_print, render_query_result, PrintRecord, ResultSummary,
-};
+pub use results::{parse_print_line, render_print, render_query_result, PrintRecord, ResultSummary};
 pub use table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS, TOMBSTONE_CLASS};
 pub use value::{format_cell, format_value, table_column};
 
@@ -54,8 +52,7 @@ impl MimeBundle {
     /// A bundle with only text/plain.
     pub fn plain(text: impl Into<String>) -> Self {
         let mut b = Self::default();
-        b.data
-            .insert("text/plain".into(), Value::String(text.into()));
+        b.data.insert("text/plain".into(), Value::String(text.into()));
         b
     }
 

@@ -49,10 +49,7 @@ impl Default for ResultSummary {
 impl ResultSummary {
     /// A summary for `n` rows, everything else default.
     pub fn rows(n: usize) -> Self {
-        Self {
-            total_rows: n as u64,
-            ..Self::default()
-        }
+        Self { total_rows: n as u64, ..Self::default() }
     }
 
     fn is_tombstone(&self, row: usize) -> bool {
@@ -70,10 +67,7 @@ pub fn columns_json(columns: &[Column]) -> Vec<Value> {
             o.insert("type".into(), Value::String(c.sql_type.to_string()));
             o.insert("key".into(), Value::Bool(c.kind == ColumnKind::Key));
             if let ColumnKind::Header(h) = &c.kind {
-                o.insert(
-                    "header".into(),
-                    h.clone().map(Value::String).unwrap_or(Value::Bool(true)),
-                );
+                o.insert("header".into(), h.clone().map(Value::String).unwrap_or(Value::Bool(true)));
             }
             Value::Object(o)
         })
@@ -82,11 +76,7 @@ pub fn columns_json(columns: &[Column]) -> Vec<Value> {
 
 /// Renders a query result: caption (`3 rows · 12 ms · query id …`), the typed table, a footer
 /// (`showing 1 000 of 25 000 rows`, final message, notes) and application/vnd.ksqldb+json.
-pub fn render_query_result(
-    columns: &[Column],
-    rows: &[Vec<Value>],
-    summary: &ResultSummary,
-) -> MimeBundle {
+pub fn render_query_result(columns: &[Column], rows: &[Vec<Value>], summary: &ResultSummary) -> MimeBundle {
     let shown = &rows[..rows.len().min(summary.row_cap)];
     let total = summary.total_rows.max(shown.len() as u64);
     let truncated = total > shown.len() as u64;
@@ -111,16 +101,10 @@ pub fn render_query_result(
     let json_columns = columns_json(columns);
     let mut doc = Map::new();
     doc.insert("columns".into(), Value::Array(json_columns));
-    doc.insert(
-        "rows".into(),
-        Value::Array(shown.iter().map(|r| Value::Array(r.clone())).collect()),
-    );
+    doc.insert("rows".into(), Value::Array(shown.iter().map(|r| Value::Array(r.clone())).collect()));
     doc.insert("total_rows".into(), json!(total));
     doc.insert("truncated".into(), Value::Bool(truncated));
-    let tomb_idx: Vec<Value> = (0..shown.len())
-        .filter(|i| summary.is_tombstone(*i))
-        .map(|i| json!(i))
-        .collect();
+    let tomb_idx: Vec<Value> = (0..shown.len()).filter(|i| summary.is_tombstone(*i)).map(|i| json!(i)).collect();
     if !tomb_idx.is_empty() {
         doc.insert("tombstones".into(), Value::Array(tomb_idx));
     }
@@ -131,17 +115,11 @@ pub fn render_query_result(
         doc.insert("final_message".into(), Value::String(m.clone()));
     }
 
-    table
-        .to_bundle(&summary.limits)
-        .with(super::JSON_MIME, Value::Object(doc))
+    table.to_bundle(&summary.limits).with(super::JSON_MIME, Value::Object(doc))
 }
 
 fn caption(total: u64, s: &ResultSummary) -> String {
-    let mut parts = vec![format!(
-        "{} {}",
-        group_thousands(total),
-        if total == 1 { "row" } else { "rows" }
-    )];
+    let mut parts = vec![format!("{} {}", group_thousands(total), if total == 1 { "row" } else { "rows" })];
     if let Some(st) = &s.status {
         parts.push(st.clone());
     }
@@ -157,11 +135,7 @@ fn caption(total: u64, s: &ResultSummary) -> String {
 fn footer(shown: usize, total: u64, s: &ResultSummary) -> Vec<String> {
     let mut out = Vec::new();
     if total > shown as u64 {
-        out.push(format!(
-            "showing {} of {} rows",
-            group_thousands(shown as u64),
-            group_thousands(total)
-        ));
+        out.push(format!("showing {} of {} rows", group_thousands(shown as u64), group_thousands(total)));
     }
     if let Some(m) = &s.final_message {
         out.push(m.clone());
@@ -209,17 +183,13 @@ pub struct PrintRecord {
 /// Parses `rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {...}, partition: 0`
 /// (optionally with `, headers: [...]`). `None` for any other shape.
 pub fn parse_print_line(line: &str) -> Option<PrintRecord> {
-    let rest = line
-        .trim_end_matches(['\r', '\n'])
-        .strip_prefix("rowtime: ")?;
+    let rest = line.trim_end_matches(['\r', '\n']).strip_prefix("rowtime: ")?;
     let (rowtime, rest) = rest.split_once(", key: ")?;
     let (key, rest) = rest.split_once(", value: ")?;
     // The value may contain ", " itself, so the partition is found from the end.
     let p = rest.rfind(", partition: ")?;
     let (mut value, tail) = (&rest[..p], &rest[p + ", partition: ".len()..]);
-    let digits_end = tail
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(tail.len());
+    let digits_end = tail.find(|c: char| !c.is_ascii_digit()).unwrap_or(tail.len());
     if digits_end == 0 {
         return None;
     }
@@ -275,10 +245,7 @@ pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
                 TableColumn::new("ROWTIME"),
                 TableColumn::new("KEY"),
                 TableColumn::new("VALUE"),
-                TableColumn {
-                    align: Align::Right,
-                    ..TableColumn::new("PARTITION")
-                },
+                TableColumn { align: Align::Right, ..TableColumn::new("PARTITION") },
             ];
             if with_headers {
                 cols.push(TableColumn::new("HEADERS"));
@@ -300,12 +267,7 @@ pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
                     ];
                     if with_headers {
                         row.push(r.headers.as_deref().map(print_cell).unwrap_or_default());
-                        j.push(
-                            r.headers
-                                .as_deref()
-                                .map(|h| json!(h))
-                                .unwrap_or(Value::Null),
-                        );
+                        j.push(r.headers.as_deref().map(|h| json!(h)).unwrap_or(Value::Null));
                     }
                     json_rows.push(Value::Array(j));
                     row
@@ -327,18 +289,14 @@ pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
 
     let mut table = Table::new(columns.clone());
     table.rows = rows;
-    let mut cap = caption(total, summary)
-        .replacen(" rows", " records", 1)
-        .replacen(" row", " record", 1);
+    let mut cap = caption(total, summary).replacen(" rows", " records", 1).replacen(" row", " record", 1);
     for f in &formats {
         cap.push_str(" · ");
         cap.push_str(f);
     }
     table.caption = Some(cap);
-    table.footer = footer(shown.len(), total, summary)
-        .into_iter()
-        .map(|l| l.replacen(" rows", " records", 1))
-        .collect();
+    table.footer =
+        footer(shown.len(), total, summary).into_iter().map(|l| l.replacen(" rows", " records", 1)).collect();
 
     let doc = json!({
         "columns": columns.iter().map(|c| json!({"name": c.name})).collect::<Vec<_>>(),
@@ -347,9 +305,7 @@ pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
         "truncated": total > shown.len() as u64,
         "formats": formats,
     });
-    table
-        .to_bundle(&summary.limits)
-        .with(super::JSON_MIME, doc)
+    table.to_bundle(&summary.limits).with(super::JSON_MIME, doc)
 }
 
 /// `<null>` is how PRINT writes a missing key or value.
@@ -359,10 +315,7 @@ fn print_cell(s: &str) -> Cell {
     }
     let mut c = Cell::text(s);
     if s.starts_with('{') || s.starts_with('[') {
-        c.html = format!(
-            "<span style=\"font-family:var(--jp-code-font-family,monospace)\">{}</span>",
-            escape(s)
-        );
+        c.html = format!("<span style=\"font-family:var(--jp-code-font-family,monospace)\">{}</span>", escape(s));
     }
     c
 }
@@ -382,24 +335,13 @@ mod tests {
 
     fn cols() -> Vec<Column> {
         vec![
-            Column {
-                name: "ID".into(),
-                sql_type: SqlType::String,
-                kind: ColumnKind::Key,
-            },
+            Column { name: "ID".into(), sql_type: SqlType::String, kind: ColumnKind::Key },
             Column {
                 name: "AMOUNT".into(),
-                sql_type: SqlType::Decimal {
-                    precision: Some(4),
-                    scale: Some(2),
-                },
+                sql_type: SqlType::Decimal { precision: Some(4), scale: Some(2) },
                 kind: ColumnKind::Value,
             },
-            Column {
-                name: "ROWTIME".into(),
-                sql_type: SqlType::Bigint,
-                kind: ColumnKind::Value,
-            },
+            Column { name: "ROWTIME".into(), sql_type: SqlType::Bigint, kind: ColumnKind::Value },
         ]
     }
     fn rows(json: &str) -> Vec<Vec<Value>> {
@@ -431,9 +373,7 @@ mod tests {
 
     #[test]
     fn row_cap_truncates_and_footer_says_so() {
-        let r: Vec<Vec<Value>> = (0..30)
-            .map(|i| vec![json!(i.to_string()), json!(1), json!(0)])
-            .collect();
+        let r: Vec<Vec<Value>> = (0..30).map(|i| vec![json!(i.to_string()), json!(1), json!(0)]).collect();
         let s = ResultSummary {
             row_cap: 10,
             total_rows: 25_000,
@@ -443,10 +383,7 @@ mod tests {
         };
         let b = render_query_result(&cols(), &r, &s);
         let text = b.text_plain().unwrap();
-        assert!(
-            text.ends_with("showing 10 of 25 000 rows\nLimit Reached\nnote"),
-            "{text}"
-        );
+        assert!(text.ends_with("showing 10 of 25 000 rows\nLimit Reached\nnote"), "{text}");
         assert!(text.starts_with("25 000 rows"));
         let j = &b.data["application/vnd.ksqldb+json"];
         assert_eq!(j["rows"].as_array().unwrap().len(), 10);
@@ -457,36 +394,19 @@ mod tests {
     #[test]
     fn tombstones_mark_null_cells_but_keep_keys() {
         let r = rows(r#"[["a", 1.00, 0], ["a", null, null]]"#);
-        let s = ResultSummary {
-            tombstones: vec![false, true],
-            ..ResultSummary::rows(2)
-        };
+        let s = ResultSummary { tombstones: vec![false, true], ..ResultSummary::rows(2) };
         let b = render_query_result(&cols(), &r, &s);
         let text = b.text_plain().unwrap();
-        assert!(
-            text.contains("| a          |   <TOMBSTONE> |             <TOMBSTONE> |"),
-            "{text}"
-        );
+        assert!(text.contains("| a          |   <TOMBSTONE> |             <TOMBSTONE> |"), "{text}");
         assert_eq!(b.data["application/vnd.ksqldb+json"]["tombstones"], json!([1]));
         assert!(!b.text_html().unwrap().contains("<TOMBSTONE>"));
     }
 
     #[test]
     fn hostile_values_and_names_are_escaped() {
-        let c = vec![Column {
-            name: "<script>".into(),
-            sql_type: SqlType::String,
-            kind: ColumnKind::Value,
-        }];
+        let c = vec![Column { name: "<script>".into(), sql_type: SqlType::String, kind: ColumnKind::Value }];
         let r = rows(r#"[["\"><img src=x onerror=alert(1)>"]]"#);
-        let b = render_query_result(
-            &c,
-            &r,
-            &ResultSummary {
-                query_id: Some("<q>".into()),
-                ..ResultSummary::rows(1)
-            },
-        );
+        let b = render_query_result(&c, &r, &ResultSummary { query_id: Some("<q>".into()), ..ResultSummary::rows(1) });
         let html = b.text_html().unwrap();
         assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<q>"));
     }
@@ -498,10 +418,7 @@ mod tests {
             SqlType::Integer,
             SqlType::Bigint,
             SqlType::Double,
-            SqlType::Decimal {
-                precision: None,
-                scale: None,
-            },
+            SqlType::Decimal { precision: None, scale: None },
             SqlType::String,
             SqlType::Bytes,
             SqlType::Timestamp,
@@ -525,11 +442,7 @@ mod tests {
                 let c = vec![Column {
                     name: name.into(),
                     sql_type: ty.clone(),
-                    kind: if i % 2 == 0 {
-                        ColumnKind::Key
-                    } else {
-                        ColumnKind::Header(Some(evil.into()))
-                    },
+                    kind: if i % 2 == 0 { ColumnKind::Key } else { ColumnKind::Header(Some(evil.into())) },
                 }];
                 let r: Vec<Vec<Value>> = values.iter().map(|v| vec![v.clone()]).collect();
                 let b = render_query_result(&c, &r, &ResultSummary::rows(r.len()));
@@ -543,14 +456,7 @@ mod tests {
     #[test]
     fn short_and_long_rows_do_not_panic() {
         let r = rows(r#"[[], ["a", 1, 2, 3, 4]]"#);
-        let b = render_query_result(
-            &cols(),
-            &r,
-            &ResultSummary {
-                tombstones: vec![true],
-                ..ResultSummary::rows(2)
-            },
-        );
+        let b = render_query_result(&cols(), &r, &ResultSummary { tombstones: vec![true], ..ResultSummary::rows(2) });
         assert!(b.text_plain().is_some());
         let b = render_query_result(&[], &[], &ResultSummary::default());
         assert!(b.text_plain().unwrap().starts_with("0 rows"));
@@ -569,15 +475,15 @@ mod tests {
 
     #[test]
     fn print_lines_parse_into_columns() {
-        let r = parse_print_line(r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"a":1, "b":"x, partition: 9"}, partition: 0"#).unwrap();
+        let r = parse_print_line(
+            r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"a":1, "b":"x, partition: 9"}, partition: 0"#,
+        )
+        .unwrap();
         assert_eq!(r.rowtime, "2022/12/02 17:22:02.556 Z");
         assert_eq!(r.key, "18");
         assert_eq!(r.value, r#"{"a":1, "b":"x, partition: 9"}"#);
         assert_eq!(r.partition, "0");
-        let h = parse_print_line(
-            r#"rowtime: N/A, key: <null>, value: v, partition: 3, headers: [a=b]"#,
-        )
-        .unwrap();
+        let h = parse_print_line(r#"rowtime: N/A, key: <null>, value: v, partition: 3, headers: [a=b]"#).unwrap();
         assert_eq!(h.headers.as_deref(), Some("[a=b]"));
         assert!(parse_print_line("hello").is_none());
         assert!(parse_print_line("rowtime: x, key: y, value: z, partition: q").is_none());
@@ -589,16 +495,12 @@ mod tests {
             "Key format: KAFKA_INT".into(),
             "Value format: JSON".into(),
             "".into(),
-            r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"ordertime":1}, partition: 0"#
-                .into(),
+            r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"ordertime":1}, partition: 0"#.into(),
             "rowtime: 2022/12/02 17:22:03.000 Z, key: <null>, value: <script>, partition: 1".into(),
         ];
         let b = render_print(&lines, &ResultSummary::default());
         let text = b.text_plain().unwrap();
-        assert!(
-            text.starts_with("2 records · Key format: KAFKA_INT · Value format: JSON"),
-            "{text}"
-        );
+        assert!(text.starts_with("2 records · Key format: KAFKA_INT · Value format: JSON"), "{text}");
         assert!(text.contains("| ROWTIME") && text.contains("PARTITION |"));
         let html = b.text_html().unwrap();
         assert!(!html.contains("<script>"));
@@ -608,9 +510,6 @@ mod tests {
 
         let raw = render_print(&["something else".to_string()], &ResultSummary::default());
         assert!(raw.text_plain().unwrap().contains("| something else |"));
-        assert!(render_print(&[], &ResultSummary::default())
-            .text_plain()
-            .unwrap()
-            .contains("(no rows)"));
+        assert!(render_print(&[], &ResultSummary::default()).text_plain().unwrap().contains("(no rows)"));
     }
 }

@@ -31,10 +31,7 @@ pub struct TableColumn {
 impl TableColumn {
     /// A plain left-aligned column without a type line (SHOW lists, key/value blocks).
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            ..Self::default()
-        }
+        Self { name: name.into(), ..Self::default() }
     }
 }
 
@@ -62,21 +59,12 @@ impl Cell {
     pub fn text(s: impl Into<String>) -> Self {
         let text = s.into();
         let html = escape(&text).replace('\n', "<br>");
-        Self {
-            text,
-            html,
-            ..Self::default()
-        }
+        Self { text, html, ..Self::default() }
     }
 
     /// The visible NULL marker.
     pub fn null() -> Self {
-        Self {
-            text: "NULL".into(),
-            html: super::html::NULL_HTML.into(),
-            is_null: true,
-            ..Self::default()
-        }
+        Self { text: "NULL".into(), html: super::html::NULL_HTML.into(), is_null: true, ..Self::default() }
     }
 }
 
@@ -122,10 +110,7 @@ const ZEBRA: &str = "rgba(128,128,128,0.08)";
 
 impl Table {
     pub fn new(columns: Vec<TableColumn>) -> Self {
-        Self {
-            columns,
-            ..Self::default()
-        }
+        Self { columns, ..Self::default() }
     }
 
     /// Renders text/html and text/plain with the given limits.
@@ -160,9 +145,7 @@ impl Table {
             ));
             escape_into(&mut head, &col.name);
             if col.type_label.is_some() || col.key {
-                head.push_str(
-                    "<br><span style=\"font-weight:normal;font-size:0.8em;opacity:0.6\">",
-                );
+                head.push_str("<br><span style=\"font-weight:normal;font-size:0.8em;opacity:0.6\">");
                 if let Some(t) = &col.type_label {
                     escape_into(&mut head, t);
                 }
@@ -170,9 +153,7 @@ impl Table {
                     if col.type_label.is_some() {
                         head.push(' ');
                     }
-                    head.push_str(
-                        "<span title=\"key column\" style=\"font-weight:bold\">KEY</span>",
-                    );
+                    head.push_str("<span title=\"key column\" style=\"font-weight:bold\">KEY</span>");
                 }
                 head.push_str("</span>");
             }
@@ -185,9 +166,7 @@ impl Table {
         let mut shown = 0usize;
         // Room for the fixed parts and the footer text we may add.
         let footer_len: usize = self.footer.iter().map(|f| f.len() * 2 + 64).sum::<usize>() + 256;
-        let budget = limits
-            .max_html_bytes
-            .saturating_sub(head.len() + tail_base.len() + footer_len);
+        let budget = limits.max_html_bytes.saturating_sub(head.len() + tail_base.len() + footer_len);
         for (i, row) in self.rows.iter().enumerate() {
             let r = self.row_html(i, row);
             if body.len() + r.len() > budget {
@@ -229,9 +208,7 @@ impl Table {
         // is inherited from the row, tabular digits from the table.
         let mut r = String::new();
         if index % 2 == 1 {
-            r.push_str(&format!(
-                "<tr style=\"background:{ZEBRA};vertical-align:top\">"
-            ));
+            r.push_str(&format!("<tr style=\"background:{ZEBRA};vertical-align:top\">"));
         } else {
             r.push_str("<tr style=\"vertical-align:top\">");
         }
@@ -284,33 +261,18 @@ impl Table {
             })
             .collect();
         let has_types = header_types.iter().any(|t| !t.is_empty());
-        let names: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| fit(&one_line(&c.name), maxw))
-            .collect();
-        let types: Vec<String> = header_types
-            .iter()
-            .map(|t| fit(&one_line(t), maxw))
-            .collect();
+        let names: Vec<String> = self.columns.iter().map(|c| fit(&one_line(&c.name), maxw)).collect();
+        let types: Vec<String> = header_types.iter().map(|t| fit(&one_line(t), maxw)).collect();
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
             .map(|row| {
                 (0..self.columns.len())
-                    .map(|c| {
-                        row.get(c)
-                            .map(|cell| fit(&one_line(&cell.text), maxw))
-                            .unwrap_or_default()
-                    })
+                    .map(|c| row.get(c).map(|cell| fit(&one_line(&cell.text), maxw)).unwrap_or_default())
                     .collect()
             })
             .collect();
-        let mut widths: Vec<usize> = names
-            .iter()
-            .zip(&types)
-            .map(|(n, t)| width(n).max(width(t)))
-            .collect();
+        let mut widths: Vec<usize> = names.iter().zip(&types).map(|(n, t)| width(n).max(width(t))).collect();
         for row in &cells {
             for (w, s) in widths.iter_mut().zip(row) {
                 *w = (*w).max(width(s));
@@ -454,12 +416,7 @@ mod tests {
 
     fn sample() -> Table {
         let mut t = Table::new(vec![
-            TableColumn {
-                name: "ID".into(),
-                type_label: Some("STRING".into()),
-                align: Align::Left,
-                key: true,
-            },
+            TableColumn { name: "ID".into(), type_label: Some("STRING".into()), align: Align::Left, key: true },
             TableColumn {
                 name: "AMOUNT".into(),
                 type_label: Some("DECIMAL(4, 2)".into()),
@@ -468,8 +425,7 @@ mod tests {
             },
         ]);
         t.rows.push(vec![Cell::text("a"), Cell::text("4.50")]);
-        t.rows
-            .push(vec![Cell::text("longer id"), Cell::text("10.00")]);
+        t.rows.push(vec![Cell::text("longer id"), Cell::text("10.00")]);
         t.rows.push(vec![Cell::text("c"), Cell::null()]);
         t
     }
@@ -488,10 +444,7 @@ mod tests {
 +------------+---------------+";
         assert_eq!(txt, expected);
         let lens: Vec<usize> = txt.lines().map(width).collect();
-        assert!(
-            lens.iter().all(|l| *l == lens[0]),
-            "all lines equally wide: {txt}"
-        );
+        assert!(lens.iter().all(|l| *l == lens[0]), "all lines equally wide: {txt}");
     }
 
     #[test]
@@ -508,10 +461,7 @@ mod tests {
     fn text_truncates_long_cells_with_ellipsis() {
         let mut t = Table::new(vec![TableColumn::new("S")]);
         t.rows.push(vec![Cell::text("x".repeat(100))]);
-        let limits = TableLimits {
-            max_text_col_width: 10,
-            ..TableLimits::default()
-        };
+        let limits = TableLimits { max_text_col_width: 10, ..TableLimits::default() };
         let txt = t.to_text(&limits);
         assert!(txt.contains("| xxxxxxxxx… |"), "{txt}");
     }
@@ -550,11 +500,7 @@ mod tests {
         assert!(html.contains(ZEBRA));
         assert!(!html.contains("<script"));
         assert!(!html.contains("<style"));
-        assert!(
-            !html.contains("color:#")
-                && !html.contains("background:#")
-                && !html.contains("background:white")
-        );
+        assert!(!html.contains("color:#") && !html.contains("background:#") && !html.contains("background:white"));
     }
 
     #[test]
@@ -586,10 +532,7 @@ mod tests {
         for _ in 0..1000 {
             t.rows.push(vec![Cell::text("y".repeat(1000))]);
         }
-        let limits = TableLimits {
-            max_html_bytes: 100_000,
-            ..TableLimits::default()
-        };
+        let limits = TableLimits { max_html_bytes: 100_000, ..TableLimits::default() };
         let html = t.to_html(&limits);
         assert!(html.len() <= 100_000, "{}", html.len());
         assert!(html.contains("HTML output limited to 97 KB: showing"));
@@ -603,10 +546,7 @@ mod tests {
         for _ in 0..1000 {
             t.rows.push(vec![Cell::text("z".repeat(50))]);
         }
-        let limits = TableLimits {
-            max_text_bytes: 10_000,
-            ..TableLimits::default()
-        };
+        let limits = TableLimits { max_text_bytes: 10_000, ..TableLimits::default() };
         let txt = t.to_text(&limits);
         assert!(txt.len() < 10_200);
         assert!(txt.contains("of 1000 rows"));
@@ -616,8 +556,7 @@ mod tests {
     fn ragged_rows_and_empty_tables_do_not_panic() {
         let mut t = sample();
         t.rows.push(vec![]);
-        t.rows
-            .push(vec![Cell::text("a"), Cell::text("b"), Cell::text("extra")]);
+        t.rows.push(vec![Cell::text("a"), Cell::text("b"), Cell::text("extra")]);
         let _ = t.to_html(&TableLimits::default());
         let _ = t.to_text(&TableLimits::default());
         let empty = Table::new(vec![TableColumn::new("A")]);
@@ -625,15 +564,8 @@ mod tests {
         assert!(empty.to_html(&TableLimits::default()).contains("(no rows)"));
         let none = Table::default();
         let _ = none.to_html(&TableLimits::default());
-        assert!(none
-            .to_text(&TableLimits::default())
-            .contains("(no columns)"));
-        let tiny = TableLimits {
-            max_html_bytes: 0,
-            max_text_bytes: 0,
-            max_text_col_width: 0,
-            max_height_px: 0,
-        };
+        assert!(none.to_text(&TableLimits::default()).contains("(no columns)"));
+        let tiny = TableLimits { max_html_bytes: 0, max_text_bytes: 0, max_text_col_width: 0, max_height_px: 0 };
         let _ = sample().to_html(&tiny);
         let _ = sample().to_text(&tiny);
     }
@@ -641,10 +573,7 @@ mod tests {
     #[test]
     fn changed_cells_get_highlight() {
         let mut t = Table::new(vec![TableColumn::new("S")]);
-        t.rows.push(vec![Cell {
-            class: Some(CHANGED_CLASS),
-            ..Cell::text("v")
-        }]);
+        t.rows.push(vec![Cell { class: Some(CHANGED_CLASS), ..Cell::text("v") }]);
         let html = t.to_html(&TableLimits::default());
         assert!(html.contains("class=\"ksql-changed\""));
         assert!(html.contains("rgba(255,193,7,0.3)"));

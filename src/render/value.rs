@@ -30,24 +30,19 @@ const MONO: &str = "font-family:var(--jp-code-font-family,monospace)";
 
 /// Whether a column holds epoch milliseconds that should read as a UTC timestamp.
 pub fn is_epoch_millis_column(name: &str, ty: &SqlType) -> bool {
-    let by_name = ["ROWTIME", "WINDOWSTART", "WINDOWEND"]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name));
+    let by_name = ["ROWTIME", "WINDOWSTART", "WINDOWEND"].iter().any(|n| n.eq_ignore_ascii_case(name));
     by_name && matches!(ty, SqlType::Bigint | SqlType::Integer | SqlType::Other(_))
 }
 
 /// `2024-01-02 03:04:05.678` (UTC), or `None` for an out-of-range epoch.
 pub fn epoch_millis_to_utc(ms: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
 }
 
 /// Numbers right, everything else left.
 pub fn align_for(ty: &SqlType) -> Align {
     match ty {
-        SqlType::Integer | SqlType::Bigint | SqlType::Double | SqlType::Decimal { .. } => {
-            Align::Right
-        }
+        SqlType::Integer | SqlType::Bigint | SqlType::Double | SqlType::Decimal { .. } => Align::Right,
         _ => Align::Left,
     }
 }
@@ -112,11 +107,7 @@ pub fn format_value(value: &Value, ty: &SqlType, column_name: &str) -> Cell {
         Value::String(s) => string_cell(s),
         Value::Number(n) => {
             let t = n.to_string();
-            Cell {
-                html: escape(&t),
-                text: t,
-                ..Cell::default()
-            }
+            Cell { html: escape(&t), text: t, ..Cell::default() }
         }
         Value::Bool(b) => Cell::text(b.to_string()),
         Value::Array(_) | Value::Object(_) => nested_cell(value, ty),
@@ -128,11 +119,7 @@ pub fn format_value(value: &Value, ty: &SqlType, column_name: &str) -> Cell {
 pub fn tombstone_cell() -> Cell {
     Cell {
         text: "<TOMBSTONE>".into(),
-        html: span(
-            "&lt;tombstone&gt;",
-            None,
-            Some("font-style:italic;opacity:0.55"),
-        ),
+        html: span("&lt;tombstone&gt;", None, Some("font-style:italic;opacity:0.55")),
         is_null: true,
         class: Some(TOMBSTONE_CLASS),
         title: Some("row deleted (tombstone)".into()),
@@ -152,27 +139,15 @@ fn epoch_cell(value: &Value, what: &str) -> Option<Cell> {
     let ms: i64 = raw.parse().ok()?;
     let readable = epoch_millis_to_utc(ms)?;
     let title = format!("{raw} ({what}, UTC)");
-    Some(Cell {
-        html: escape(&readable),
-        text: readable,
-        title: Some(title),
-        ..Cell::default()
-    })
+    Some(Cell { html: escape(&readable), text: readable, title: Some(title), ..Cell::default() })
 }
 
 fn titled(s: &str, title: &str) -> Cell {
-    Cell {
-        title: Some(title.to_string()),
-        ..string_cell(s)
-    }
+    Cell { title: Some(title.to_string()), ..string_cell(s) }
 }
 
 fn string_cell(s: &str) -> Cell {
-    Cell {
-        text: one_line(s),
-        html: html_string(s),
-        ..Cell::default()
-    }
+    Cell { text: one_line(s), html: html_string(s), ..Cell::default() }
 }
 
 /// Escaped, line breaks kept, cut at [`MAX_HTML_VALUE_CHARS`].
@@ -184,10 +159,7 @@ fn html_string(s: &str) -> String {
         escape_into(&mut out, &head);
         out = out.replace('\n', "<br>");
         out.push_str(&span(
-            &format!(
-                "… (+{} chars; full value in application/vnd.ksqldb+json)",
-                n - MAX_HTML_VALUE_CHARS
-            ),
+            &format!("… (+{} chars; full value in application/vnd.ksqldb+json)", n - MAX_HTML_VALUE_CHARS),
             None,
             Some("opacity:0.6;font-style:italic"),
         ));
@@ -213,22 +185,13 @@ fn bytes_cell(b64: &str) -> Cell {
     };
     let mut html = span(&html_string(b64), None, Some(MONO));
     html.push_str("<span style=\"opacity:0.5;font-size:0.75em;margin-left:0.3em\">b64</span>");
-    Cell {
-        text: one_line(b64),
-        html,
-        title: Some(hint),
-        ..Cell::default()
-    }
+    Cell { text: one_line(b64), html, title: Some(hint), ..Cell::default() }
 }
 
 fn nested_cell(value: &Value, ty: &SqlType) -> Cell {
     let text = nested_text(value, ty, 0);
     let html = nested_html(value, ty, 0);
-    Cell {
-        text,
-        html,
-        ..Cell::default()
-    }
+    Cell { text, html, ..Cell::default() }
 }
 
 /// The type of a struct field / map value / array element, `Other` when unknown.
@@ -263,10 +226,7 @@ pub fn nested_text(value: &Value, ty: &SqlType, depth: usize) -> String {
         Value::Number(n) => n.to_string(),
         Value::String(s) => quote(s),
         Value::Array(items) => {
-            let parts: Vec<String> = items
-                .iter()
-                .map(|v| nested_text(v, child_type(ty, None), depth + 1))
-                .collect();
+            let parts: Vec<String> = items.iter().map(|v| nested_text(v, child_type(ty, None), depth + 1)).collect();
             format!("[{}]", parts.join(", "))
         }
         Value::Object(map) => {
@@ -275,10 +235,7 @@ pub fn nested_text(value: &Value, ty: &SqlType, depth: usize) -> String {
                 .iter()
                 .map(|(k, v)| {
                     let key = if is_map { quote(k) } else { one_line(k) };
-                    format!(
-                        "{key}: {}",
-                        nested_text(v, child_type(ty, Some(k)), depth + 1)
-                    )
+                    format!("{key}: {}", nested_text(v, child_type(ty, Some(k)), depth + 1))
                 })
                 .collect();
             format!("{{{}}}", parts.join(", "))
@@ -324,14 +281,12 @@ fn nested_html_inner(value: &Value, ty: &SqlType, depth: usize) -> String {
                 _ => (0, ""),
             };
             let preview = super::table::fit(&text, 60);
-            let mut out = String::from("<details style=\"display:inline-block;vertical-align:top\"><summary style=\"cursor:pointer\">");
-            escape_into(&mut out, &preview);
-            out.push_str(&format!(
-                " <span style=\"opacity:0.6\">({count} {noun})</span></summary>"
-            ));
-            out.push_str(
-                "<div style=\"padding-left:1.2em;border-left:1px solid rgba(128,128,128,0.35)\">",
+            let mut out = String::from(
+                "<details style=\"display:inline-block;vertical-align:top\"><summary style=\"cursor:pointer\">",
             );
+            escape_into(&mut out, &preview);
+            out.push_str(&format!(" <span style=\"opacity:0.6\">({count} {noun})</span></summary>"));
+            out.push_str("<div style=\"padding-left:1.2em;border-left:1px solid rgba(128,128,128,0.35)\">");
             match value {
                 Value::Array(items) => {
                     for (i, v) in items.iter().enumerate() {
@@ -396,11 +351,7 @@ mod tests {
     use serde_json::json;
 
     fn col(name: &str, ty: SqlType) -> Column {
-        Column {
-            name: name.into(),
-            sql_type: ty,
-            kind: ColumnKind::Value,
-        }
+        Column { name: name.into(), sql_type: ty, kind: ColumnKind::Value }
     }
     fn parse(s: &str) -> Value {
         serde_json::from_str(s).unwrap()
@@ -420,14 +371,7 @@ mod tests {
 
     #[test]
     fn decimal_keeps_scale_and_bigint_is_exact() {
-        let d = format_value(
-            &parse("4.50"),
-            &SqlType::Decimal {
-                precision: Some(4),
-                scale: Some(2),
-            },
-            "D",
-        );
+        let d = format_value(&parse("4.50"), &SqlType::Decimal { precision: Some(4), scale: Some(2) }, "D");
         assert_eq!(d.text, "4.50");
         assert_eq!(d.html, "4.50");
         let big = format_value(&parse("9223372036854775807"), &SqlType::Bigint, "B");
@@ -436,17 +380,11 @@ mod tests {
         assert_eq!(odd.text, "9007199254740993");
         let long_dec = format_value(
             &parse("12345678901234567890.123456789"),
-            &SqlType::Decimal {
-                precision: None,
-                scale: None,
-            },
+            &SqlType::Decimal { precision: None, scale: None },
             "D",
         );
         assert_eq!(long_dec.text, "12345678901234567890.123456789");
-        assert_eq!(
-            format_value(&parse("0.0"), &SqlType::Double, "X").text,
-            "0.0"
-        );
+        assert_eq!(format_value(&parse("0.0"), &SqlType::Double, "X").text, "0.0");
     }
 
     #[test]
@@ -461,10 +399,7 @@ mod tests {
 
     #[test]
     fn rowtime_and_window_bounds_read_as_utc() {
-        assert_eq!(
-            epoch_millis_to_utc(1704164645678).unwrap(),
-            "2024-01-02 03:04:05.678"
-        );
+        assert_eq!(epoch_millis_to_utc(1704164645678).unwrap(), "2024-01-02 03:04:05.678");
         assert_eq!(epoch_millis_to_utc(0).unwrap(), "1970-01-01 00:00:00.000");
         for name in ["ROWTIME", "WINDOWSTART", "windowend"] {
             let c = format_value(&parse("1704164645678"), &SqlType::Bigint, name);
@@ -472,19 +407,13 @@ mod tests {
             assert!(c.title.as_deref().unwrap().starts_with("1704164645678"));
         }
         // Other BIGINT columns stay numbers.
-        assert_eq!(
-            format_value(&parse("1704164645678"), &SqlType::Bigint, "TS").text,
-            "1704164645678"
-        );
+        assert_eq!(format_value(&parse("1704164645678"), &SqlType::Bigint, "TS").text, "1704164645678");
         // Out of range: the raw number, no panic.
         assert_eq!(
             format_value(&parse("9223372036854775807"), &SqlType::Bigint, "ROWTIME").text,
             "9223372036854775807"
         );
-        assert_eq!(
-            format_value(&parse("1.5"), &SqlType::Bigint, "ROWTIME").text,
-            "1.5"
-        );
+        assert_eq!(format_value(&parse("1.5"), &SqlType::Bigint, "ROWTIME").text, "1.5");
     }
 
     #[test]
@@ -492,14 +421,8 @@ mod tests {
         let c = format_value(&json!("1970-01-01T00:00:00.001"), &SqlType::Timestamp, "TS");
         assert_eq!(c.text, "1970-01-01T00:00:00.001");
         assert!(c.title.is_some());
-        assert_eq!(
-            format_value(&json!("00:00"), &SqlType::Time, "T").text,
-            "00:00"
-        );
-        assert_eq!(
-            format_value(&json!("1970-01-01"), &SqlType::Date, "D").text,
-            "1970-01-01"
-        );
+        assert_eq!(format_value(&json!("00:00"), &SqlType::Time, "T").text, "00:00");
+        assert_eq!(format_value(&json!("1970-01-01"), &SqlType::Date, "D").text, "1970-01-01");
         let n = format_value(&parse("1"), &SqlType::Timestamp, "TS");
         assert_eq!(n.text, "1970-01-01 00:00:00.001");
     }
@@ -510,10 +433,7 @@ mod tests {
         assert_eq!(c.text, "IQ==");
         assert!(c.html.contains("IQ==") && c.html.contains("b64"));
         let t = c.title.unwrap();
-        assert!(
-            t.contains("base64") && t.contains("1 bytes") && t.contains("as UTF-8: !"),
-            "{t}"
-        );
+        assert!(t.contains("base64") && t.contains("1 bytes") && t.contains("as UTF-8: !"), "{t}");
         let bad = format_value(&json!("<not base64>"), &SqlType::Bytes, "B");
         assert!(!bad.html.contains("<not"));
         assert!(bad.title.unwrap().contains("not valid"));
@@ -521,32 +441,15 @@ mod tests {
 
     #[test]
     fn nested_values_are_compact_literals() {
-        let st = SqlType::Struct(vec![
-            ("F1".into(), SqlType::Integer),
-            ("F2".into(), SqlType::String),
-        ]);
-        assert_eq!(
-            format_value(&json!({"F1": 1, "F2": "x"}), &st, "S").text,
-            "{F1: 1, F2: 'x'}"
-        );
+        let st = SqlType::Struct(vec![("F1".into(), SqlType::Integer), ("F2".into(), SqlType::String)]);
+        assert_eq!(format_value(&json!({"F1": 1, "F2": "x"}), &st, "S").text, "{F1: 1, F2: 'x'}");
         let arr = SqlType::Array(Box::new(SqlType::Integer));
         assert_eq!(format_value(&json!([1, 2]), &arr, "A").text, "[1, 2]");
-        let map = SqlType::Map(
-            Box::new(SqlType::String),
-            Box::new(SqlType::Decimal {
-                precision: Some(4),
-                scale: Some(2),
-            }),
-        );
-        assert_eq!(
-            format_value(&parse(r#"{"k":4.50,"it's":null}"#), &map, "M").text,
-            "{'k': 4.50, 'it''s': NULL}"
-        );
+        let map =
+            SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Decimal { precision: Some(4), scale: Some(2) }));
+        assert_eq!(format_value(&parse(r#"{"k":4.50,"it's":null}"#), &map, "M").text, "{'k': 4.50, 'it''s': NULL}");
         let deep = parse(r#"{"A":[{"B":"null","C":null}],"D":{}}"#);
-        assert_eq!(
-            format_value(&deep, &SqlType::Other("X".into()), "N").text,
-            "{A: [{B: 'null', C: NULL}], D: {}}"
-        );
+        assert_eq!(format_value(&deep, &SqlType::Other("X".into()), "N").text, "{A: [{B: 'null', C: NULL}], D: {}}");
     }
 
     #[test]
@@ -557,11 +460,7 @@ mod tests {
         assert!(c.html.contains(NULL_HTML));
         assert!(!c.html.contains("<details"));
         let long: Vec<i64> = (0..100).collect();
-        let c = format_value(
-            &json!(long),
-            &SqlType::Array(Box::new(SqlType::Integer)),
-            "A",
-        );
+        let c = format_value(&json!(long), &SqlType::Array(Box::new(SqlType::Integer)), "A");
         assert!(c.html.contains("<details") && c.html.contains("(100 items)"));
         assert!(c.text.starts_with("[0, 1, 2"));
     }
@@ -590,13 +489,7 @@ mod tests {
             SqlType::Array(Box::new(SqlType::Integer)),
             SqlType::Struct(vec![]),
         ] {
-            for v in [
-                json!(1),
-                json!("x"),
-                json!([1]),
-                json!({"a": 1}),
-                json!(true),
-            ] {
+            for v in [json!(1), json!("x"), json!([1]), json!({"a": 1}), json!(true)] {
                 let _ = format_value(&v, &ty, "ROWTIME");
                 let _ = format_value(&v, &ty, "X");
             }

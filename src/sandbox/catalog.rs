@@ -109,7 +109,9 @@ impl Catalog {
             },
             SqlType::Array(e) => SqlType::Array(Box::new(self.resolve_type(e)?)),
             SqlType::Map(k, v) => SqlType::Map(Box::new(self.resolve_type(k)?), Box::new(self.resolve_type(v)?)),
-            SqlType::Struct(f) => SqlType::Struct(f.iter().map(|(n, t)| Ok((n.clone(), self.resolve_type(t)?))).collect::<Result<_, String>>()?),
+            SqlType::Struct(f) => SqlType::Struct(
+                f.iter().map(|(n, t)| Ok((n.clone(), self.resolve_type(t)?))).collect::<Result<_, String>>()?,
+            ),
             other => other.clone(),
         })
     }

@@ -67,7 +67,9 @@ impl Scope {
         match matches.len() {
             0 => {
                 if let Some(q) = qualifier {
-                    if self.cols.iter().any(|c| c.qualifier.is_some()) && !self.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)) {
+                    if self.cols.iter().any(|c| c.qualifier.is_some())
+                        && !self.cols.iter().any(|c| c.qualifier.as_deref() == Some(q))
+                    {
                         return Err(format!("'{q}' is not a valid stream/table name or alias."));
                     }
                 }
@@ -82,8 +84,15 @@ impl Scope {
                 // Same column seen through two qualifiers (e.g. a join key): take the first.
                 let first = &self.cols[matches[0]];
                 if qualifier.is_none() && matches.iter().any(|&i| self.cols[i].qualifier != first.qualifier) {
-                    let all: Vec<String> = matches.iter().map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name)).collect();
-                    return Err(format!("Column '{name}' is ambiguous. Could be {} or {}.", all[..all.len() - 1].join(", "), all[all.len() - 1]));
+                    let all: Vec<String> = matches
+                        .iter()
+                        .map(|&i| format!("{}.{}", self.cols[i].qualifier.clone().unwrap_or_default(), name))
+                        .collect();
+                    return Err(format!(
+                        "Column '{name}' is ambiguous. Could be {} or {}.",
+                        all[..all.len() - 1].join(", "),
+                        all[all.len() - 1]
+                    ));
                 }
                 Ok(matches[0])
             }
@@ -111,7 +120,10 @@ impl<'a> Compiler<'a> {
             let key = format_expr(e);
             if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
                 let idx = *idx;
-                return Ok(Compiled { ty: Some(self.scope.cols[idx].ty.clone()), eval: Arc::new(move |r| r[idx].clone()) });
+                return Ok(Compiled {
+                    ty: Some(self.scope.cols[idx].ty.clone()),
+                    eval: Arc::new(move |r| r[idx].clone()),
+                });
             }
         }
         match e {
@@ -134,7 +146,10 @@ impl<'a> Compiler<'a> {
                         let key = name.to_string();
                         if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
                             let idx = *idx;
-                            return Ok(Compiled { ty: Some(self.scope.cols[idx].ty.clone()), eval: Arc::new(move |r| r[idx].clone()) });
+                            return Ok(Compiled {
+                                ty: Some(self.scope.cols[idx].ty.clone()),
+                                eval: Arc::new(move |r| r[idx].clone()),
+                            });
                         }
                     }
                     return Err(msg.replace("{}", &format_expr(e)));
@@ -146,9 +161,17 @@ impl<'a> Compiler<'a> {
             Expr::Deref(inner, field) => {
                 let c = self.compile(inner)?;
                 let Some(SqlType::Struct(fields)) = &c.ty else {
-                    return Err(format!("Expected STRUCT type for dereference of {}, got {}", format_expr(inner), type_name(&c.ty)));
+                    return Err(format!(
+                        "Expected STRUCT type for dereference of {}, got {}",
+                        format_expr(inner),
+                        type_name(&c.ty)
+                    ));
                 };
-                let Some(pos) = fields.iter().position(|(n, _)| n == field).or_else(|| fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(field))) else {
+                let Some(pos) = fields
+                    .iter()
+                    .position(|(n, _)| n == field)
+                    .or_else(|| fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(field)))
+                else {
                     return Err(format!("Could not find field '{field}' in '{}'.", format_expr(inner)));
                 };
                 let ty = fields[pos].1.clone();
@@ -173,10 +196,18 @@ impl<'a> Compiler<'a> {
                         Ok(Compiled {
                             ty: Some((**et).clone()),
                             eval: Arc::new(move |r| {
-                                let (Value::Array(mut a), Some(i)) = (bf(r), ifn(r).as_i64()) else { return Value::Null };
+                                let (Value::Array(mut a), Some(i)) = (bf(r), ifn(r).as_i64()) else {
+                                    return Value::Null;
+                                };
                                 // ksqlDB arrays are 1-based; negative indexes count from the end.
                                 let len = a.len() as i64;
-                                let pos = if i > 0 { i - 1 } else if i < 0 { len + i } else { return Value::Null };
+                                let pos = if i > 0 {
+                                    i - 1
+                                } else if i < 0 {
+                                    len + i
+                                } else {
+                                    return Value::Null;
+                                };
                                 if pos < 0 || pos >= len {
                                     Value::Null
                                 } else {
@@ -197,7 +228,11 @@ impl<'a> Compiler<'a> {
                             }),
                         })
                     }
-                    other => Err(format!("Subscript expression ({}) not supported on type {}", format_expr(e), type_name(other))),
+                    other => Err(format!(
+                        "Subscript expression ({}) not supported on type {}",
+                        format_expr(e),
+                        type_name(other)
+                    )),
                 }
             }
             Expr::Neg(inner) => {
@@ -238,7 +273,10 @@ impl<'a> Compiler<'a> {
             Expr::IsNull { expr, negated } => {
                 let c = self.compile(expr)?;
                 let (f, neg) = (c.eval, *negated);
-                Ok(Compiled { ty: Some(SqlType::Boolean), eval: Arc::new(move |r| Value::Boolean(f(r).is_null() != neg)) })
+                Ok(Compiled {
+                    ty: Some(SqlType::Boolean),
+                    eval: Arc::new(move |r| Value::Boolean(f(r).is_null() != neg)),
+                })
             }
             Expr::IsDistinct { left, right, negated } => {
                 let (l, r) = (self.compile(left)?, self.compile(right)?);
@@ -301,7 +339,12 @@ impl<'a> Compiler<'a> {
                 for x in list {
                     if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
                         if let Some(coerced) = coerce_in_literal(lit, t) {
-                            items.push(konst(coerced.map_err(|_| format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\"."))?, Some(t.clone())));
+                            items.push(konst(
+                                coerced.map_err(|_| {
+                                    format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\".")
+                                })?,
+                                Some(t.clone()),
+                            ));
                             continue;
                         }
                     }
@@ -410,7 +453,8 @@ impl<'a> Compiler<'a> {
                     if let Some(t) = &c.ty {
                         ty = Some(match &ty {
                             None => t.clone(),
-                            Some(a) => common_type(a, t).ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
+                            Some(a) => common_type(a, t)
+                                .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
                         });
                     }
                 }
@@ -440,7 +484,9 @@ impl<'a> Compiler<'a> {
                         if let Some(t) = &c.ty {
                             ty = Some(match &ty {
                                 None => t.clone(),
-                                Some(a) => common_type(a, t).ok_or_else(|| format!("Cannot construct a map with mismatched value types ({a}, {t})"))?,
+                                Some(a) => common_type(a, t).ok_or_else(|| {
+                                    format!("Cannot construct a map with mismatched value types ({a}, {t})")
+                                })?,
                             });
                         }
                     }
@@ -483,19 +529,35 @@ impl<'a> Compiler<'a> {
                     fields.push((n.clone(), c.ty.clone().unwrap_or(SqlType::String)));
                     fs.push((n.clone(), c.eval));
                 }
-                Ok(Compiled { ty: Some(SqlType::Struct(fields)), eval: Arc::new(move |r| Value::Struct(fs.iter().map(|(n, f)| (n.clone(), f(r))).collect())) })
+                Ok(Compiled {
+                    ty: Some(SqlType::Struct(fields)),
+                    eval: Arc::new(move |r| Value::Struct(fs.iter().map(|(n, f)| (n.clone(), f(r))).collect())),
+                })
             }
-            Expr::Lambda { .. } => Err("Lambda expressions are only allowed as arguments of lambda functions (TRANSFORM, FILTER, REDUCE)".into()),
+            Expr::Lambda { .. } => {
+                Err("Lambda expressions are only allowed as arguments of lambda functions (TRANSFORM, FILTER, REDUCE)"
+                    .into())
+            }
             Expr::Call { name, args, star, distinct } => self.call(name, args, *star, *distinct, e),
         }
     }
 
-    fn call(&mut self, name: &str, args: &[Expr], star: bool, distinct: bool, whole: &Expr) -> Result<Compiled, String> {
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        star: bool,
+        distinct: bool,
+        whole: &Expr,
+    ) -> Result<Compiled, String> {
         if functions::aggregate::lookup(name).is_some() {
             return Err(format!("Aggregate functions can not be used here: {}", format_expr(whole)));
         }
         if functions::table::is_table_function(name) {
-            return Err(format!("Table functions can only be used in the SELECT list of a stream query: {}", format_expr(whole)));
+            return Err(format!(
+                "Table functions can only be used in the SELECT list of a stream query: {}",
+                format_expr(whole)
+            ));
         }
         if star || distinct {
             return Err(format!("Function {name} does not take * or DISTINCT"));
@@ -508,14 +570,26 @@ impl<'a> Compiler<'a> {
         };
         // An interval unit (DAYS, MILLISECONDS, ...) is a keyword, not a column.
         let unit_arg: Option<Expr> = match (name, args.first()) {
-            ("TIMESTAMPADD" | "TIMESTAMPSUB" | "DATEADD" | "DATESUB" | "TIMEADD" | "TIMESUB", Some(Expr::Column { qualifier: None, name: u }))
-                if matches!(u.to_ascii_uppercase().trim_end_matches('S'), "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY") =>
+            (
+                "TIMESTAMPADD" | "TIMESTAMPSUB" | "DATEADD" | "DATESUB" | "TIMEADD" | "TIMESUB",
+                Some(Expr::Column { qualifier: None, name: u }),
+            ) if matches!(
+                u.to_ascii_uppercase().trim_end_matches('S'),
+                "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY"
+            ) =>
             {
                 Some(Expr::Lit(Literal::Str(u.to_ascii_uppercase())))
             }
             _ => None,
         };
-        let cs: Vec<Compiled> = args.iter().enumerate().map(|(i, a)| match (i, &unit_arg) { (0, Some(u)) => self.compile(u), _ => self.compile(a) }).collect::<Result<_, _>>()?;
+        let cs: Vec<Compiled> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match (i, &unit_arg) {
+                (0, Some(u)) => self.compile(u),
+                _ => self.compile(a),
+            })
+            .collect::<Result<_, _>>()?;
         let types: Vec<Option<SqlType>> = cs.iter().map(|c| c.ty.clone()).collect();
         let ret = (f.typer)(&types).map_err(|m| {
             if m.is_empty() {
@@ -558,7 +632,11 @@ impl<'a> Compiler<'a> {
             return Err("Expected a lambda expression".into());
         };
         if params.len() != param_types.len() {
-            return Err(format!("Was expecting {} arguments to lambda function, got {}", param_types.len(), params.len()));
+            return Err(format!(
+                "Was expecting {} arguments to lambda function, got {}",
+                param_types.len(),
+                params.len()
+            ));
         }
         let saved = self.lambda.len();
         for (i, (p, t)) in params.iter().zip(param_types).enumerate() {
@@ -570,7 +648,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn lambda_call(&mut self, name: &str, args: &[Expr]) -> Result<Compiled, String> {
-        let base = self.scope.cols.len() + self.lambda.iter().map(|(_, i, _)| i + 1).max().unwrap_or(0).saturating_sub(self.scope.cols.len());
+        let base = self.scope.cols.len()
+            + self.lambda.iter().map(|(_, i, _)| i + 1).max().unwrap_or(0).saturating_sub(self.scope.cols.len());
         let coll = self.compile(args.first().ok_or("missing argument")?)?;
         match (name, &coll.ty, args.len()) {
             ("TRANSFORM", Some(SqlType::Array(et)), 2) => {
@@ -581,7 +660,14 @@ impl<'a> Compiler<'a> {
                     eval: Arc::new(move |r| match cf(r) {
                         Value::Array(a) => {
                             let mut row = extend_row(r, base, 1);
-                            Value::Array(a.into_iter().map(|x| { row[base] = x; bf(&row) }).collect())
+                            Value::Array(
+                                a.into_iter()
+                                    .map(|x| {
+                                        row[base] = x;
+                                        bf(&row)
+                                    })
+                                    .collect(),
+                            )
                         }
                         _ => Value::Null,
                     }),
@@ -593,11 +679,22 @@ impl<'a> Compiler<'a> {
                 let (vb, _) = self.compile_lambda(&args[2], &pts, base)?;
                 let (cf, kf, vf) = (coll.eval, kb.eval, vb.eval);
                 Ok(Compiled {
-                    ty: Some(SqlType::Map(Box::new(kb.ty.unwrap_or(SqlType::String)), Box::new(vb.ty.unwrap_or(SqlType::String)))),
+                    ty: Some(SqlType::Map(
+                        Box::new(kb.ty.unwrap_or(SqlType::String)),
+                        Box::new(vb.ty.unwrap_or(SqlType::String)),
+                    )),
                     eval: Arc::new(move |r| match cf(r) {
                         Value::Map(m) => {
                             let mut row = extend_row(r, base, 2);
-                            Value::Map(m.into_iter().map(|(k, v)| { row[base] = k; row[base + 1] = v; (kf(&row), vf(&row)) }).collect())
+                            Value::Map(
+                                m.into_iter()
+                                    .map(|(k, v)| {
+                                        row[base] = k;
+                                        row[base + 1] = v;
+                                        (kf(&row), vf(&row))
+                                    })
+                                    .collect(),
+                            )
                         }
                         _ => Value::Null,
                     }),
@@ -611,7 +708,14 @@ impl<'a> Compiler<'a> {
                     eval: Arc::new(move |r| match cf(r) {
                         Value::Array(a) => {
                             let mut row = extend_row(r, base, 1);
-                            Value::Array(a.into_iter().filter(|x| { row[base] = x.clone(); bf(&row) == Value::Boolean(true) }).collect())
+                            Value::Array(
+                                a.into_iter()
+                                    .filter(|x| {
+                                        row[base] = x.clone();
+                                        bf(&row) == Value::Boolean(true)
+                                    })
+                                    .collect(),
+                            )
                         }
                         _ => Value::Null,
                     }),
@@ -625,7 +729,15 @@ impl<'a> Compiler<'a> {
                     eval: Arc::new(move |r| match cf(r) {
                         Value::Map(m) => {
                             let mut row = extend_row(r, base, 2);
-                            Value::Map(m.into_iter().filter(|(k, v)| { row[base] = k.clone(); row[base + 1] = v.clone(); bf(&row) == Value::Boolean(true) }).collect())
+                            Value::Map(
+                                m.into_iter()
+                                    .filter(|(k, v)| {
+                                        row[base] = k.clone();
+                                        row[base + 1] = v.clone();
+                                        bf(&row) == Value::Boolean(true)
+                                    })
+                                    .collect(),
+                            )
                         }
                         _ => Value::Null,
                     }),
@@ -737,7 +849,9 @@ fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Resu
         (String, String) | (Boolean, Boolean) | (Bytes, Bytes) => true,
         (Timestamp | Date | Time, String) | (String, Timestamp | Date | Time) => true,
         (Timestamp | Date, Timestamp | Date) | (Time, Time) => true,
-        (Array(_), Array(_)) | (Map(..), Map(..)) | (Struct(_), Struct(_)) => matches!(op, BinOp::Eq | BinOp::Ne) && a == b,
+        (Array(_), Array(_)) | (Map(..), Map(..)) | (Struct(_), Struct(_)) => {
+            matches!(op, BinOp::Eq | BinOp::Ne) && a == b
+        }
         _ => false,
     };
     if ok {
@@ -771,8 +885,12 @@ fn coerce_in_literal(lit: &str, t: &SqlType) -> Option<Result<Value, ()>> {
 /// Comparison that also handles TIMESTAMP/DATE/TIME against a string.
 fn compare_mixed(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
-        (Value::Timestamp(_), Value::String(s)) => compare(a, &parse_timestamp(s).map(Value::Timestamp).unwrap_or(Value::Null)),
-        (Value::String(s), Value::Timestamp(_)) => compare(&parse_timestamp(s).map(Value::Timestamp).unwrap_or(Value::Null), b),
+        (Value::Timestamp(_), Value::String(s)) => {
+            compare(a, &parse_timestamp(s).map(Value::Timestamp).unwrap_or(Value::Null))
+        }
+        (Value::String(s), Value::Timestamp(_)) => {
+            compare(&parse_timestamp(s).map(Value::Timestamp).unwrap_or(Value::Null), b)
+        }
         (Value::Date(_), Value::String(s)) => compare(a, &parse_date(s).map(Value::Date).unwrap_or(Value::Null)),
         (Value::String(s), Value::Date(_)) => compare(&parse_date(s).map(Value::Date).unwrap_or(Value::Null), b),
         (Value::Time(_), Value::String(s)) => compare(a, &parse_time(s).map(Value::Time).unwrap_or(Value::Null)),
@@ -784,9 +902,8 @@ fn compare_mixed(a: &Value, b: &Value) -> std::cmp::Ordering {
 fn values_equal_mixed(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(_), Value::String(_)) => a == b,
-        (Value::Timestamp(_) | Value::Date(_) | Value::Time(_), Value::String(_)) | (Value::String(_), Value::Timestamp(_) | Value::Date(_) | Value::Time(_)) => {
-            compare_mixed(a, b).is_eq()
-        }
+        (Value::Timestamp(_) | Value::Date(_) | Value::Time(_), Value::String(_))
+        | (Value::String(_), Value::Timestamp(_) | Value::Date(_) | Value::Time(_)) => compare_mixed(a, b).is_eq(),
         _ => sql_equals(a, b),
     }
 }
@@ -816,9 +933,8 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
             })
         }
         op if op.is_comparison() => {
-            check_comparable(&l.ty, &r.ty, op).map_err(|m| {
-                format!("Error in WHERE expression: {m}").replace("Error in WHERE expression: ", "")
-            })?;
+            check_comparable(&l.ty, &r.ty, op)
+                .map_err(|m| format!("Error in WHERE expression: {m}").replace("Error in WHERE expression: ", ""))?;
             let _ = whole;
             Ok(Compiled {
                 ty: Some(SqlType::Boolean),
@@ -865,7 +981,12 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
         _ if l.ty.is_none() || r.ty.is_none() => {
             // ksqlDB rejects arithmetic on an untyped null.
             let tn = |t: &Option<SqlType>| t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "null".into());
-            Err(format!("Error processing expression: {}. Arithmetic on types {} and {} are not supported.", format_expr(whole), tn(&l.ty), tn(&r.ty)))
+            Err(format!(
+                "Error processing expression: {}. Arithmetic on types {} and {} are not supported.",
+                format_expr(whole),
+                tn(&l.ty),
+                tn(&r.ty)
+            ))
         }
         _ => arithmetic(op, l, r),
     }
@@ -873,7 +994,8 @@ fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled,
 
 fn arithmetic(op: BinOp, l: Compiled, r: Compiled) -> Result<Compiled, String> {
     let (lf, rf) = (l.eval, r.eval);
-    let err = || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(&l.ty), op.symbol(), type_name(&r.ty)));
+    let err =
+        || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(&l.ty), op.symbol(), type_name(&r.ty)));
     let (lt, rt) = match (&l.ty, &r.ty) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
         (Some(a), None) | (None, Some(a)) if a.is_numeric() || *a == SqlType::String => (a.clone(), a.clone()),
@@ -981,7 +1103,11 @@ pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<D
         BinOp::Add | BinOp::Sub => {
             let sc = a.scale.max(b.scale);
             let (x, y) = (a.rescale(sc)?, b.rescale(sc)?);
-            let u = if op == BinOp::Add { x.unscaled.checked_add(y.unscaled)? } else { x.unscaled.checked_sub(y.unscaled)? };
+            let u = if op == BinOp::Add {
+                x.unscaled.checked_add(y.unscaled)?
+            } else {
+                x.unscaled.checked_sub(y.unscaled)?
+            };
             Decimal::new(u, sc)
         }
         BinOp::Mul => Decimal::new(a.unscaled.checked_mul(b.unscaled)?, a.scale + b.scale),
@@ -991,7 +1117,11 @@ pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<D
             }
             // a / b at scale s (+1 digit for HALF_UP rounding).
             let shift = (s + 1 + b.scale) as i64 - a.scale as i64;
-            let num = if shift >= 0 { a.unscaled.checked_mul(pow10(shift as u32))? } else { a.unscaled / pow10((-shift) as u32) };
+            let num = if shift >= 0 {
+                a.unscaled.checked_mul(pow10(shift as u32))?
+            } else {
+                a.unscaled / pow10((-shift) as u32)
+            };
             let q = num / b.unscaled;
             Decimal::new(q, s + 1).rescale(s)?
         }
@@ -1085,11 +1215,20 @@ pub fn format_expr(e: &Expr) -> String {
         Expr::Neg(x) => format!("-{}", format_expr(x)),
         Expr::Not(x) => format!("(NOT {})", format_expr(x)),
         Expr::Binary(op, a, b) => format!("({} {} {})", format_expr(a), op.symbol(), format_expr(b)),
-        Expr::IsNull { expr, negated } => format!("({} IS {}NULL)", format_expr(expr), if *negated { "NOT " } else { "" }),
-        Expr::IsDistinct { left, right, negated } => {
-            format!("({} IS {}DISTINCT FROM {})", format_expr(left), if *negated { "NOT " } else { "" }, format_expr(right))
+        Expr::IsNull { expr, negated } => {
+            format!("({} IS {}NULL)", format_expr(expr), if *negated { "NOT " } else { "" })
         }
-        Expr::Like { expr, pattern, negated, .. } => format!("({} {}LIKE {})", format_expr(expr), if *negated { "NOT " } else { "" }, format_expr(pattern)),
+        Expr::IsDistinct { left, right, negated } => {
+            format!(
+                "({} IS {}DISTINCT FROM {})",
+                format_expr(left),
+                if *negated { "NOT " } else { "" },
+                format_expr(right)
+            )
+        }
+        Expr::Like { expr, pattern, negated, .. } => {
+            format!("({} {}LIKE {})", format_expr(expr), if *negated { "NOT " } else { "" }, format_expr(pattern))
+        }
         Expr::Between { expr, low, high, negated } => format!(
             "({} {}BETWEEN {} AND {})",
             format_expr(expr),
@@ -1123,7 +1262,11 @@ pub fn format_expr(e: &Expr) -> String {
             if *star {
                 format!("{name}(*)")
             } else {
-                format!("{name}({}{})", if *distinct { "DISTINCT " } else { "" }, args.iter().map(format_expr).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{name}({}{})",
+                    if *distinct { "DISTINCT " } else { "" },
+                    args.iter().map(format_expr).collect::<Vec<_>>().join(", ")
+                )
             }
         }
         Expr::Lambda { params, body } => {
@@ -1134,8 +1277,14 @@ pub fn format_expr(e: &Expr) -> String {
             }
         }
         Expr::Array(items) => format!("ARRAY[{}]", items.iter().map(format_expr).collect::<Vec<_>>().join(", ")),
-        Expr::Map(items) => format!("MAP({})", items.iter().map(|(k, v)| format!("{}:={}", format_expr(k), format_expr(v))).collect::<Vec<_>>().join(", ")),
-        Expr::Struct(items) => format!("STRUCT({})", items.iter().map(|(k, v)| format!("{k}:={}", format_expr(v))).collect::<Vec<_>>().join(", ")),
+        Expr::Map(items) => format!(
+            "MAP({})",
+            items.iter().map(|(k, v)| format!("{}:={}", format_expr(k), format_expr(v))).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Struct(items) => format!(
+            "STRUCT({})",
+            items.iter().map(|(k, v)| format!("{k}:={}", format_expr(v))).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -12,15 +12,15 @@
 //! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
 //! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
 
-pub mod sql;
-pub mod types;
-pub mod expr;
-pub mod functions;
 pub mod catalog;
 pub mod engine;
-pub mod topics;
+pub mod expr;
+pub mod functions;
 pub mod registry;
 pub mod server;
+pub mod sql;
+pub mod topics;
+pub mod types;
 
 pub use server::SandboxHandle;
 

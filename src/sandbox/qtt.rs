@@ -101,12 +101,28 @@ fn strip_comments(text: &str) -> String {
 /// Functions the suites declare as test-only UDFs (ksqldb-functional-tests' own UDF
 /// classes): a missing one is "unsupported", a missing built-in is a failure.
 const TEST_UDFS: [&str; 15] = [
-    "TEST_UDF", "TEST_UDTF", "TEST_UDAF", "BAD_UDF", "GENERIC_VAR_ARG", "VAR_ARG", "MID_VAR_ARG", "OBJ_COL_ARG", "MULTI_ARG", "WHENCONDITION", "WHENRESULT", "TOSTRUCT", "THROWING_UDTF", "FOUR_ARG", "FIVE_ARG",
+    "TEST_UDF",
+    "TEST_UDTF",
+    "TEST_UDAF",
+    "BAD_UDF",
+    "GENERIC_VAR_ARG",
+    "VAR_ARG",
+    "MID_VAR_ARG",
+    "OBJ_COL_ARG",
+    "MULTI_ARG",
+    "WHENCONDITION",
+    "WHENRESULT",
+    "TOSTRUCT",
+    "THROWING_UDTF",
+    "FOUR_ARG",
+    "FIVE_ARG",
 ];
 
 fn missing_test_udf(msg: &str) -> Option<String> {
     let name = msg.split("Can't find any functions with the name '").nth(1)?.split('\'').next()?;
-    TEST_UDFS.contains(&name).then(|| format!("test-only UDF {name} (declared by the ksqlDB test suite, not a built-in)"))
+    TEST_UDFS
+        .contains(&name)
+        .then(|| format!("test-only UDF {name} (declared by the ksqlDB test suite, not a built-in)"))
 }
 
 const SR_FORMATS: [&str; 4] = ["AVRO", "PROTOBUF", "JSON_SR", "PROTOBUF_NOSR"];
@@ -125,7 +141,10 @@ fn needs_schema_registry(statements: &str) -> Option<String> {
 
 /// Expands `{FORMAT}` in a test's statements, one variant per listed format.
 fn variants(test: &J) -> Vec<(Option<String>, Vec<String>)> {
-    let stmts: Vec<String> = test["statements"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let stmts: Vec<String> = test["statements"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
     match test.get("format").and_then(|f| f.as_array()) {
         Some(fs) if !fs.is_empty() => fs
             .iter()
@@ -163,7 +182,11 @@ fn run_qtt_variant(test: &J, stmts: &[String]) -> Outcome {
     match result {
         Ok(o) => o,
         Err(p) => {
-            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             Outcome::Fail(format!("PANIC: {msg}"))
         }
     }
@@ -225,12 +248,25 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         let headers = input
             .get("headers")
             .and_then(|h| h.as_array())
-            .map(|hs| hs.iter().map(|h| (h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(), h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode))).collect())
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| {
+                        (
+                            h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
+                            h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
         let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
         let partition = input.get("partition").and_then(|p| p.as_u64()).map(|p| p as u32);
-        engine.produce(topic, Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window }, partition);
+        engine.produce(
+            topic,
+            Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window },
+            partition,
+        );
     }
     if let Some(ex) = expected_ex {
         let errs = engine.query_errors();
@@ -246,13 +282,17 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
     for o in expected {
         by_topic.entry(o["topic"].as_str().unwrap_or("").to_string()).or_default().push(o);
     }
-    let input_count: BTreeMap<String, usize> = test.get("inputs").and_then(|i| i.as_array()).map(|a| {
-        let mut m = BTreeMap::new();
-        for i in a {
-            *m.entry(i["topic"].as_str().unwrap_or("").to_string()).or_insert(0) += 1;
-        }
-        m
-    }).unwrap_or_default();
+    let input_count: BTreeMap<String, usize> = test
+        .get("inputs")
+        .and_then(|i| i.as_array())
+        .map(|a| {
+            let mut m = BTreeMap::new();
+            for i in a {
+                *m.entry(i["topic"].as_str().unwrap_or("").to_string()).or_insert(0) += 1;
+            }
+            m
+        })
+        .unwrap_or_default();
     for (topic, exp) in &by_topic {
         let src = find_sink(&engine, topic);
         let mut actual = engine.topic_records(topic);
@@ -263,7 +303,13 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         }
         if actual.len() != exp.len() {
             let shown: Vec<String> = actual.iter().take(6).map(|r| describe_record(src.as_ref(), r)).collect();
-            return Outcome::Fail(format!("topic {topic}: expected {} records, got {}: {}{}", exp.len(), actual.len(), shown.join(" | "), query_error_note(&engine)));
+            return Outcome::Fail(format!(
+                "topic {topic}: expected {} records, got {}: {}{}",
+                exp.len(),
+                actual.len(),
+                shown.join(" | "),
+                query_error_note(&engine)
+            ));
         }
         for (i, (e, a)) in exp.iter().zip(&actual).enumerate() {
             let (ak, av) = decode_output(src.as_ref(), a);
@@ -279,14 +325,21 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
             }
             if let Some(ts) = e.get("timestamp").and_then(|t| t.as_i64()) {
                 if ts != a.timestamp {
-                    return Outcome::Fail(format!("topic {topic} record {i}: timestamp {} != expected {ts}", a.timestamp));
+                    return Outcome::Fail(format!(
+                        "topic {topic} record {i}: timestamp {} != expected {ts}",
+                        a.timestamp
+                    ));
                 }
             }
             if let Some(w) = e.get("window") {
                 let want = (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0));
                 match a.window {
                     Some((s, en)) if s == want.0 && en == want.1 => {}
-                    other => return Outcome::Fail(format!("topic {topic} record {i}: window {other:?} != expected {want:?}")),
+                    other => {
+                        return Outcome::Fail(format!(
+                            "topic {topic} record {i}: window {other:?} != expected {want:?}"
+                        ))
+                    }
                 }
             }
         }
@@ -305,7 +358,12 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
             }
             if let Some(schema) = s["schema"].as_str() {
                 if let Some(want) = parse_post_schema(schema) {
-                    let got: Vec<(String, SqlType, bool)> = src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key)).collect();
+                    let got: Vec<(String, SqlType, bool)> = src
+                        .columns
+                        .iter()
+                        .filter(|c| !matches!(c.kind, ColKind::Header(_)))
+                        .map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key))
+                        .collect();
                     if got != want {
                         return Outcome::Fail(format!("post: schema of {name} is {got:?}, expected {schema}"));
                     }
@@ -379,11 +437,23 @@ fn parse_post_schema(s: &str) -> Option<Vec<(String, SqlType, bool)>> {
 }
 
 fn find_source(engine: &Engine, topic: &str) -> Option<Source> {
-    engine.catalog.sources.values().find(|s| s.topic == topic && s.writer_query.is_none()).or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic)).cloned()
+    engine
+        .catalog
+        .sources
+        .values()
+        .find(|s| s.topic == topic && s.writer_query.is_none())
+        .or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic))
+        .cloned()
 }
 
 fn find_sink(engine: &Engine, topic: &str) -> Option<Source> {
-    engine.catalog.sources.values().find(|s| s.topic == topic && s.writer_query.is_some()).or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic)).cloned()
+    engine
+        .catalog
+        .sources
+        .values()
+        .find(|s| s.topic == topic && s.writer_query.is_some())
+        .or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic))
+        .cloned()
 }
 
 fn raw_bytes(v: &J) -> Option<Vec<u8>> {
@@ -402,7 +472,9 @@ fn encode_input(src: Option<&Source>, input: &J) -> Result<(Option<Vec<u8>>, Opt
     let key_cols = src.key_columns();
     let k = match (&src.key_format, &key) {
         (_, J::Null) => None,
-        (Format::Kafka, k) if key_cols.len() == 1 => serialize(&Format::Kafka, &key_cols, &[from_json(k, &key_cols[0].1)?], false)?,
+        (Format::Kafka, k) if key_cols.len() == 1 => {
+            serialize(&Format::Kafka, &key_cols, &[from_json(k, &key_cols[0].1)?], false)?
+        }
         (Format::Kafka, k) => raw_bytes(k),
         (f, k) if f.json_like() => Some(k.to_string().into_bytes()),
         (_, k) => raw_bytes(k),
@@ -410,7 +482,9 @@ fn encode_input(src: Option<&Source>, input: &J) -> Result<(Option<Vec<u8>>, Opt
     let value_cols = src.value_columns();
     let v = match (&src.value_format, &value) {
         (_, J::Null) => None,
-        (Format::Kafka, v) if value_cols.len() == 1 => serialize(&Format::Kafka, &value_cols, &[from_json(v, &value_cols[0].1)?], false)?,
+        (Format::Kafka, v) if value_cols.len() == 1 => {
+            serialize(&Format::Kafka, &value_cols, &[from_json(v, &value_cols[0].1)?], false)?
+        }
         (f, v) if f.json_like() => Some(v.to_string().into_bytes()),
         (_, v) => raw_bytes(v),
     };
@@ -431,8 +505,13 @@ fn decode_part(format: &Format, cols: &[(String, SqlType)], b: Option<&[u8]>) ->
 
 fn decode_output(src: Option<&Source>, r: &Record) -> (J, J) {
     match src {
-        Some(s) => (decode_part(&s.key_format, &s.key_columns(), r.key.as_deref()), decode_part(&s.value_format, &s.value_columns(), r.value.as_deref())),
-        None => (decode_part(&Format::Json, &[], r.key.as_deref()), decode_part(&Format::Json, &[], r.value.as_deref())),
+        Some(s) => (
+            decode_part(&s.key_format, &s.key_columns(), r.key.as_deref()),
+            decode_part(&s.value_format, &s.value_columns(), r.value.as_deref()),
+        ),
+        None => {
+            (decode_part(&Format::Json, &[], r.key.as_deref()), decode_part(&Format::Json, &[], r.value.as_deref()))
+        }
     }
 }
 
@@ -469,7 +548,9 @@ pub fn typed_eq(e: &J, a: &J, ty: Option<&SqlType>) -> bool {
     let Some(ty) = ty else { return json_eq(e, a) };
     match (ty, e, a) {
         (_, J::Null, _) | (_, _, J::Null) => e == a,
-        (SqlType::Integer | SqlType::Bigint, J::Number(x), J::Number(y)) => is_integral(x) && is_integral(y) && x.to_string() == y.to_string(),
+        (SqlType::Integer | SqlType::Bigint, J::Number(x), J::Number(y)) => {
+            is_integral(x) && is_integral(y) && x.to_string() == y.to_string()
+        }
         (SqlType::Double, J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
         (SqlType::Double, J::String(x), J::String(y)) => x == y, // NaN, Infinity
         (SqlType::Decimal { .. }, J::Number(_) | J::String(_), J::Number(_) | J::String(_)) => {
@@ -482,10 +563,16 @@ pub fn typed_eq(e: &J, a: &J, ty: Option<&SqlType>) -> bool {
                 _ => false,
             }
         }
-        (SqlType::Array(t), J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| typed_eq(p, q, Some(t))),
-        (SqlType::Map(_, v), J::Object(x), J::Object(y)) => x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| typed_eq(p, q, Some(v)))),
+        (SqlType::Array(t), J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| typed_eq(p, q, Some(t)))
+        }
+        (SqlType::Map(_, v), J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| typed_eq(p, q, Some(v))))
+        }
         (SqlType::Struct(fields), J::Object(x), J::Object(y)) => {
-            let find = |o: &serde_json::Map<String, J>, k: &str| o.get(k).cloned().or_else(|| o.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone()));
+            let find = |o: &serde_json::Map<String, J>, k: &str| {
+                o.get(k).cloned().or_else(|| o.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone()))
+            };
             // Every expected field must match; actual fields the expectation lacks must be null
             // (ksqlDB omits nothing, but the suites write absent fields for nulls).
             x.iter().all(|(k, p)| {
@@ -507,13 +594,16 @@ pub fn json_eq(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => {
             let (xs, ys) = (x.to_string(), y.to_string());
-            xs == ys || match (Decimal::parse(&xs), Decimal::parse(&ys)) {
-                (Some(p), Some(q)) => p.cmp_value(&q).is_eq(),
-                _ => xs.parse::<f64>().ok() == ys.parse::<f64>().ok(),
-            }
+            xs == ys
+                || match (Decimal::parse(&xs), Decimal::parse(&ys)) {
+                    (Some(p), Some(q)) => p.cmp_value(&q).is_eq(),
+                    _ => xs.parse::<f64>().ok() == ys.parse::<f64>().ok(),
+                }
         }
         (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
-        (J::Object(x), J::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -530,7 +620,8 @@ pub fn run_rest_case(test: &J) -> Outcome {
     let mut any = false;
     let mut last = String::new();
     for (_, stmts) in variants(test) {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_rest_variant(test, &stmts))).unwrap_or_else(|_| Outcome::Fail("PANIC".into()));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_rest_variant(test, &stmts)))
+            .unwrap_or_else(|_| Outcome::Fail("PANIC".into()));
         match r {
             Outcome::Pass => any = true,
             Outcome::Unsupported(u) => last = u,
@@ -569,7 +660,8 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
     let expected_error = test.get("expectedError");
     let responses: Vec<J> = test.get("responses").and_then(|r| r.as_array()).cloned().unwrap_or_default();
     let mut actual: Vec<J> = Vec::new();
-    let (admin, queries): (Vec<&String>, Vec<&String>) = stmts.iter().partition(|s| !s.trim_start().to_ascii_uppercase().starts_with("SELECT "));
+    let (admin, queries): (Vec<&String>, Vec<&String>) =
+        stmts.iter().partition(|s| !s.trim_start().to_ascii_uppercase().starts_with("SELECT "));
     let error_check = |msg: &str, status: u16, statement: bool| -> Outcome {
         let Some(ee) = expected_error else {
             if msg.contains("not supported in the ksqlDB sandbox") {
@@ -611,9 +703,19 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
             let headers = input
                 .get("headers")
                 .and_then(|h| h.as_array())
-                .map(|hs| hs.iter().map(|h| (h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(), h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode))).collect())
+                .map(|hs| {
+                    hs.iter()
+                        .map(|h| {
+                            (
+                                h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
+                                h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
-            let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
+            let window =
+                input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
             let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
             engine.produce(topic, Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window }, None);
         }
@@ -629,7 +731,8 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
         match engine.query(q, &mut qsession) {
             Err(e) => return error_check(&e.message, e.status, e.statement),
             Ok(QueryResult::Pull { header, rows, tombstones, completion }) => {
-                let mut out = vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
+                let mut out =
+                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
                 for (r, t) in rows.iter().zip(tombstones) {
                     let mut o = serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}});
                     if t {
@@ -648,13 +751,18 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                         return Outcome::Fail(e);
                     }
                 }
-                let mut out = vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
+                let mut out =
+                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
                 let mut n = 0u64;
                 let mut limited = false;
                 while let Ok(m) = rx.try_recv() {
                     let o = match m {
-                        PushMsg::Row(r) => serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}}),
-                        PushMsg::Tombstone(r) => serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()},"tombstone":true}),
+                        PushMsg::Row(r) => {
+                            serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
+                        }
+                        PushMsg::Tombstone(r) => {
+                            serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()},"tombstone":true})
+                        }
                         PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
                     };
                     out.push(o);
@@ -694,7 +802,12 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
             return Outcome::Fail(format!("response {i}: expected {e}, got {a}"));
         };
         if eq.len() != aq.len() {
-            return Outcome::Fail(format!("response {i}: expected {} elements, got {}: {}", eq.len(), aq.len(), J::Array(aq.clone())));
+            return Outcome::Fail(format!(
+                "response {i}: expected {} elements, got {}: {}",
+                eq.len(),
+                aq.len(),
+                J::Array(aq.clone())
+            ));
         }
         // Header and final message in place; rows as a multiset unless verifyOrder.
         let is_row = |x: &J| x.get("row").is_some();
@@ -716,7 +829,12 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
             for x in &e_rows {
                 match a_rows.iter().enumerate().find(|(j, y)| !used[*j] && partial_match(x, y)) {
                     Some((j, _)) => used[j] = true,
-                    None => return Outcome::Fail(format!("response {i}: expected row {x} not found in {}", J::Array(aq.clone()))),
+                    None => {
+                        return Outcome::Fail(format!(
+                            "response {i}: expected row {x} not found in {}",
+                            J::Array(aq.clone())
+                        ))
+                    }
                 }
             }
         }
@@ -741,8 +859,17 @@ fn partial_match(e: &J, a: &J) -> bool {
 
 /// Runs every file of a suite; prints per-file and total counts (and, with
 /// `SANDBOX_QTT_VERBOSE=1`, each failure). Returns None when the fixtures are absent.
-pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) -> Option<(Tally, Vec<(String, String, Outcome)>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+pub fn run_suite(
+    dir: &Path,
+    runner: fn(&J) -> Outcome,
+    filter: Option<&str>,
+) -> Option<(Tally, Vec<(String, String, Outcome)>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     files.sort();
     let verbose = std::env::var("SANDBOX_QTT_VERBOSE").is_ok();
     let mut total = Tally::default();
@@ -765,7 +892,9 @@ pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) ->
             if verbose {
                 match &o {
                     Outcome::Fail(m) => println!("  FAIL {name} / {tname}: {m}"),
-                    Outcome::Unsupported(m) if std::env::var("SANDBOX_QTT_VERBOSE").as_deref() == Ok("2") => println!("  UNSUPPORTED {name} / {tname}: {m}"),
+                    Outcome::Unsupported(m) if std::env::var("SANDBOX_QTT_VERBOSE").as_deref() == Ok("2") => {
+                        println!("  UNSUPPORTED {name} / {tname}: {m}")
+                    }
                     _ => {}
                 }
             }

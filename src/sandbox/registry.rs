@@ -23,7 +23,13 @@ pub struct RegisteredSchema {
 /// type) or value (a column per field of a record, else one column ROWVAL, unwrapped).
 /// `full_name` picks a PROTOBUF message; field names are upper-cased unless `keep_names`
 /// (a schema named by *_SCHEMA_ID keeps them as they are).
-pub fn columns_from_schema(format: SchemaFormat, schema: &J, is_key: bool, full_name: Option<&str>, keep_names: bool) -> Result<(Vec<(String, SqlType)>, bool), String> {
+pub fn columns_from_schema(
+    format: SchemaFormat,
+    schema: &J,
+    is_key: bool,
+    full_name: Option<&str>,
+    keep_names: bool,
+) -> Result<(Vec<(String, SqlType)>, bool), String> {
     let mut ty = schema_type(format, schema, full_name)?;
     if !keep_names {
         ty = upper_names(ty);
@@ -49,13 +55,14 @@ pub fn schema_type(format: SchemaFormat, schema: &J, full_name: Option<&str>) ->
 
 fn upper_names(t: SqlType) -> SqlType {
     match t {
-        SqlType::Struct(f) => SqlType::Struct(f.into_iter().map(|(n, t)| (n.to_ascii_uppercase(), upper_names(t))).collect()),
+        SqlType::Struct(f) => {
+            SqlType::Struct(f.into_iter().map(|(n, t)| (n.to_ascii_uppercase(), upper_names(t))).collect())
+        }
         SqlType::Array(e) => SqlType::Array(Box::new(upper_names(*e))),
         SqlType::Map(k, v) => SqlType::Map(k, Box::new(upper_names(*v))),
         other => other,
     }
 }
-
 
 // ---------------------------------------------------------------------------------------
 // AVRO
@@ -96,8 +103,13 @@ fn avro_type(s: &J) -> Result<SqlType, String> {
                         }
                         Ok(SqlType::Struct(out))
                     }
-                    "array" => Ok(SqlType::Array(Box::new(avro_type(o.get("items").ok_or("AVRO array without items")?)?))),
-                    "map" => Ok(SqlType::Map(Box::new(SqlType::String), Box::new(avro_type(o.get("values").ok_or("AVRO map without values")?)?))),
+                    "array" => {
+                        Ok(SqlType::Array(Box::new(avro_type(o.get("items").ok_or("AVRO array without items")?)?)))
+                    }
+                    "map" => Ok(SqlType::Map(
+                        Box::new(SqlType::String),
+                        Box::new(avro_type(o.get("values").ok_or("AVRO map without values")?)?),
+                    )),
                     "enum" => Ok(SqlType::String),
                     "fixed" => Ok(SqlType::Bytes),
                     other => avro_primitive(other, Some(o)),
@@ -128,7 +140,8 @@ fn json_schema_type(s: &J) -> Result<SqlType, String> {
     let J::Object(o) = s else { return Err(format!("unrecognized JSON schema {s}")) };
     for alt in ["oneOf", "anyOf"] {
         if let Some(J::Array(opts)) = o.get(alt) {
-            let non_null: Vec<&J> = opts.iter().filter(|t| t.get("type").and_then(|t| t.as_str()) != Some("null")).collect();
+            let non_null: Vec<&J> =
+                opts.iter().filter(|t| t.get("type").and_then(|t| t.as_str()) != Some("null")).collect();
             return match non_null.as_slice() {
                 [one] => json_schema_type(one),
                 _ => Err("JSON schema unions of several non-null types are not supported in the ksqlDB sandbox".into()),
@@ -161,8 +174,16 @@ fn json_schema_type(s: &J) -> Result<SqlType, String> {
         "number" => match (connect, title) {
             (Some("bytes"), _) | (_, "org.apache.kafka.connect.data.Decimal") => {
                 let params = o.get("connect.parameters");
-                let num = |k: &str| params.and_then(|p| p.get(k)).and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string()))).and_then(|v| v.parse::<u32>().ok());
-                SqlType::Decimal { precision: Some(num("connect.decimal.precision").unwrap_or(64)), scale: Some(num("scale").unwrap_or(0)) }
+                let num = |k: &str| {
+                    params
+                        .and_then(|p| p.get(k))
+                        .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
+                        .and_then(|v| v.parse::<u32>().ok())
+                };
+                SqlType::Decimal {
+                    precision: Some(num("connect.decimal.precision").unwrap_or(64)),
+                    scale: Some(num("scale").unwrap_or(0)),
+                }
             }
             _ => SqlType::Double,
         },
@@ -170,7 +191,9 @@ fn json_schema_type(s: &J) -> Result<SqlType, String> {
             Some("bytes") => SqlType::Bytes,
             _ => SqlType::String,
         },
-        "array" => SqlType::Array(Box::new(json_schema_type(o.get("items").ok_or("JSON schema array without items")?)?)),
+        "array" => {
+            SqlType::Array(Box::new(json_schema_type(o.get("items").ok_or("JSON schema array without items")?)?))
+        }
         "object" => {
             if let Some(J::Object(props)) = o.get("properties") {
                 let mut out = Vec::new();
@@ -322,7 +345,10 @@ fn protobuf_type(text: &str, full_name: Option<&str>) -> Result<SqlType, String>
     let first = match full_name {
         Some(n) => {
             let short = n.rsplit('.').next().unwrap_or(n);
-            messages.iter().find(|m| m.name == short).ok_or_else(|| format!("Schema with name {n} not found in the PROTOBUF schema"))?
+            messages
+                .iter()
+                .find(|m| m.name == short)
+                .ok_or_else(|| format!("Schema with name {n} not found in the PROTOBUF schema"))?
         }
         None => messages.first().ok_or("PROTOBUF schema without a message")?,
     };
@@ -335,7 +361,9 @@ fn proto_message_type(m: &ProtoMessage, scope: &[&ProtoMessage], top: &[ProtoMes
     let mut out = Vec::new();
     for (name, ft) in &m.fields {
         let t = match ft {
-            ProtoFieldType::Map(k, v) => SqlType::Map(Box::new(proto_scalar(k, &inner, top)?), Box::new(proto_scalar(v, &inner, top)?)),
+            ProtoFieldType::Map(k, v) => {
+                SqlType::Map(Box::new(proto_scalar(k, &inner, top)?), Box::new(proto_scalar(v, &inner, top)?))
+            }
             ProtoFieldType::Named(t, repeated) => {
                 let t = proto_scalar(t, &inner, top)?;
                 if *repeated {
@@ -392,13 +420,23 @@ mod tests {
     #[test]
     fn converts_schemas() {
         let avro: J = serde_json::json!({"type":"record","name":"x","fields":[{"name":"c1","type":["null","int"]},{"name":"s","type":{"type":"record","name":"y","fields":[{"name":"f1","type":"long"}]}}]});
-        assert_eq!(columns_from_schema(SchemaFormat::Avro, &avro, false, None, false).unwrap().0, vec![("C1".into(), SqlType::Integer), ("S".into(), SqlType::Struct(vec![("F1".into(), SqlType::Bigint)]))]);
+        assert_eq!(
+            columns_from_schema(SchemaFormat::Avro, &avro, false, None, false).unwrap().0,
+            vec![("C1".into(), SqlType::Integer), ("S".into(), SqlType::Struct(vec![("F1".into(), SqlType::Bigint)]))]
+        );
         let js: J = serde_json::json!({"oneOf":[{"type":"null"},{"type":"integer","connect.type":"int32"}]});
-        assert_eq!(columns_from_schema(SchemaFormat::JsonSr, &js, true, None, false).unwrap().0, vec![("ROWKEY".into(), SqlType::Integer)]);
+        assert_eq!(
+            columns_from_schema(SchemaFormat::JsonSr, &js, true, None, false).unwrap().0,
+            vec![("ROWKEY".into(), SqlType::Integer)]
+        );
         let pb = J::String("syntax = \"proto3\"; message M {message S {int32 f1 = 1;} S c1 = 1; repeated string c2 = 2; uint32 c3 = 3;}".into());
         assert_eq!(
             columns_from_schema(SchemaFormat::Protobuf, &pb, false, None, false).unwrap().0,
-            vec![("C1".into(), SqlType::Struct(vec![("F1".into(), SqlType::Integer)])), ("C2".into(), SqlType::Array(Box::new(SqlType::String))), ("C3".into(), SqlType::Bigint)]
+            vec![
+                ("C1".into(), SqlType::Struct(vec![("F1".into(), SqlType::Integer)])),
+                ("C2".into(), SqlType::Array(Box::new(SqlType::String))),
+                ("C3".into(), SqlType::Bigint)
+            ]
         );
     }
 }

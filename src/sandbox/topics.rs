@@ -32,7 +32,11 @@ pub struct Topic {
 
 impl Topic {
     pub fn new(name: &str, partitions: u32) -> Topic {
-        Topic { name: name.to_string(), partitions: (0..partitions.max(1)).map(|_| Vec::new()).collect(), log: Vec::new() }
+        Topic {
+            name: name.to_string(),
+            partitions: (0..partitions.max(1)).map(|_| Vec::new()).collect(),
+            log: Vec::new(),
+        }
     }
 }
 
@@ -183,7 +187,12 @@ impl Format {
 
 /// Serializes the columns of a key or value. `wrap` is false for an unwrapped single value
 /// (KAFKA always, JSON keys, WRAP_SINGLE_VALUE=false). None means a null record part.
-pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], wrap: bool) -> Result<Option<Vec<u8>>, String> {
+pub fn serialize(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    values: &[Value],
+    wrap: bool,
+) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
         Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) if values.iter().any(has_null) => {
@@ -198,7 +207,8 @@ pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], 
                 }
                 return Ok(Some(to_record_json(&values[0]).to_string().into_bytes()));
             }
-            let obj: serde_json::Map<String, serde_json::Value> = cols.iter().zip(values).map(|((n, _), v)| (n.clone(), to_record_json(v))).collect();
+            let obj: serde_json::Map<String, serde_json::Value> =
+                cols.iter().zip(values).map(|((n, _), v)| (n.clone(), to_record_json(v))).collect();
             Ok(Some(serde_json::Value::Object(obj).to_string().into_bytes()))
         }
         Format::Kafka => {
@@ -206,7 +216,10 @@ pub fn serialize(format: &Format, cols: &[(String, SqlType)], values: &[Value], 
                 return Ok(None);
             }
             if cols.len() > 1 {
-                return Err(format!("The 'KAFKA' format only supports a single field. Got: {}", cols.iter().map(|(n, t)| format!("`{n}` {t}")).collect::<Vec<_>>().join(", ")));
+                return Err(format!(
+                    "The 'KAFKA' format only supports a single field. Got: {}",
+                    cols.iter().map(|(n, t)| format!("`{n}` {t}")).collect::<Vec<_>>().join(", ")
+                ));
             }
             kafka_serialize(&cols[0].1, &values[0])
         }
@@ -242,8 +255,19 @@ fn proto_default(v: &Value, t: &SqlType) -> Value {
         (Value::Null, SqlType::String) => Value::String(String::new()),
         (Value::Null, SqlType::Bytes) => Value::Bytes(Vec::new()),
         (Value::Array(a), SqlType::Array(et)) => Value::Array(a.iter().map(|x| proto_default(x, et)).collect()),
-        (Value::Map(m), SqlType::Map(_, vt)) => Value::Map(m.iter().map(|(k, x)| (k.clone(), proto_default(x, vt))).collect()),
-        (Value::Struct(f), SqlType::Struct(ft)) => Value::Struct(f.iter().map(|(n, x)| (n.clone(), ft.iter().find(|(m, _)| m == n).map(|(_, t)| proto_default(x, t)).unwrap_or_else(|| x.clone()))).collect()),
+        (Value::Map(m), SqlType::Map(_, vt)) => {
+            Value::Map(m.iter().map(|(k, x)| (k.clone(), proto_default(x, vt))).collect())
+        }
+        (Value::Struct(f), SqlType::Struct(ft)) => Value::Struct(
+            f.iter()
+                .map(|(n, x)| {
+                    (
+                        n.clone(),
+                        ft.iter().find(|(m, _)| m == n).map(|(_, t)| proto_default(x, t)).unwrap_or_else(|| x.clone()),
+                    )
+                })
+                .collect(),
+        ),
         (v, _) => v.clone(),
     }
 }
@@ -258,7 +282,9 @@ fn delimited_field(v: &Value, d: char) -> Result<String, String> {
                 s.clone()
             }
         }
-        Value::Array(_) | Value::Map(_) | Value::Struct(_) => return Err("The 'DELIMITED' format does not support complex types (ARRAY, MAP, STRUCT)".into()),
+        Value::Array(_) | Value::Map(_) | Value::Struct(_) => {
+            return Err("The 'DELIMITED' format does not support complex types (ARRAY, MAP, STRUCT)".into())
+        }
         Value::Timestamp(t) => t.to_string(),
         Value::Date(x) => x.to_string(),
         Value::Time(x) => x.to_string(),
@@ -283,7 +309,8 @@ fn kafka_serialize(t: &SqlType, v: &Value) -> Result<Option<Vec<u8>>, String> {
 fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
     Ok(match t {
         SqlType::Integer => {
-            let a: [u8; 4] = b.try_into().map_err(|_| format!("Size of data received by IntegerDeserializer is not 4"))?;
+            let a: [u8; 4] =
+                b.try_into().map_err(|_| format!("Size of data received by IntegerDeserializer is not 4"))?;
             Value::Int(i32::from_be_bytes(a))
         }
         SqlType::Bigint => {
@@ -291,7 +318,8 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
             Value::Bigint(i64::from_be_bytes(a))
         }
         SqlType::Double => {
-            let a: [u8; 8] = b.try_into().map_err(|_| format!("Size of data received by DoubleDeserializer is not 8"))?;
+            let a: [u8; 8] =
+                b.try_into().map_err(|_| format!("Size of data received by DoubleDeserializer is not 8"))?;
             Value::Double(f64::from_be_bytes(a))
         }
         SqlType::String => Value::String(String::from_utf8_lossy(b).into_owned()),
@@ -301,7 +329,12 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
 }
 
 /// Deserializes a key or value into the given columns.
-pub fn deserialize(format: &Format, cols: &[(String, SqlType)], bytes: Option<&[u8]>, wrap: bool) -> Result<Vec<Value>, String> {
+pub fn deserialize(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    bytes: Option<&[u8]>,
+    wrap: bool,
+) -> Result<Vec<Value>, String> {
     let Some(b) = bytes else {
         return Ok(vec![Value::Null; cols.len()]);
     };
@@ -314,7 +347,8 @@ pub fn deserialize(format: &Format, cols: &[(String, SqlType)], bytes: Option<&[
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
         Format::Json | Format::Schema(_) => {
-            let j: serde_json::Value = serde_json::from_slice(b).map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
+            let j: serde_json::Value = serde_json::from_slice(b)
+                .map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
             if cols.is_empty() {
                 return Ok(vec![]);
             }
@@ -342,7 +376,11 @@ pub fn deserialize(format: &Format, cols: &[(String, SqlType)], bytes: Option<&[
             let s = std::str::from_utf8(b).map_err(|_| "Failed to deserialize delimited: not UTF-8".to_string())?;
             let fields = split_delimited(s, *d);
             if fields.len() != cols.len() {
-                return Err(format!("Failed to deserialize delimited: Unexpected field count, csvFields:{} schemaFields:{}", fields.len(), cols.len()));
+                return Err(format!(
+                    "Failed to deserialize delimited: Unexpected field count, csvFields:{} schemaFields:{}",
+                    fields.len(),
+                    cols.len()
+                ));
             }
             cols.iter()
                 .zip(fields)
@@ -358,11 +396,27 @@ pub fn deserialize(format: &Format, cols: &[(String, SqlType)], bytes: Option<&[
 
 fn delimited_value(f: &str, t: &SqlType) -> Result<Value, String> {
     match t {
-        SqlType::Timestamp => f.trim().parse::<i64>().map(Value::Timestamp).map_err(|_| format!("Failed to deserialize delimited: invalid TIMESTAMP '{f}'")),
-        SqlType::Date => f.trim().parse::<i32>().map(Value::Date).map_err(|_| format!("Failed to deserialize delimited: invalid DATE '{f}'")),
-        SqlType::Time => f.trim().parse::<i64>().map(Value::Time).map_err(|_| format!("Failed to deserialize delimited: invalid TIME '{f}'")),
-        SqlType::Bytes => base64_decode(f).map(Value::Bytes).ok_or_else(|| "Failed to deserialize delimited: invalid base64".to_string()),
-        SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) => Err("The 'DELIMITED' format does not support complex types".into()),
+        SqlType::Timestamp => f
+            .trim()
+            .parse::<i64>()
+            .map(Value::Timestamp)
+            .map_err(|_| format!("Failed to deserialize delimited: invalid TIMESTAMP '{f}'")),
+        SqlType::Date => f
+            .trim()
+            .parse::<i32>()
+            .map(Value::Date)
+            .map_err(|_| format!("Failed to deserialize delimited: invalid DATE '{f}'")),
+        SqlType::Time => f
+            .trim()
+            .parse::<i64>()
+            .map(Value::Time)
+            .map_err(|_| format!("Failed to deserialize delimited: invalid TIME '{f}'")),
+        SqlType::Bytes => base64_decode(f)
+            .map(Value::Bytes)
+            .ok_or_else(|| "Failed to deserialize delimited: invalid base64".to_string()),
+        SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) => {
+            Err("The 'DELIMITED' format does not support complex types".into())
+        }
         _ => cast(&Value::String(f.to_string()), t).map_err(|e| format!("Failed to deserialize delimited: {e}")),
     }
 }

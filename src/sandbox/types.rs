@@ -455,7 +455,9 @@ pub fn type_of(v: &Value) -> Option<SqlType> {
             let k = m.iter().find_map(|(k, _)| type_of(k)).unwrap_or(SqlType::String);
             SqlType::Map(Box::new(k), Box::new(m.iter().find_map(|(_, v)| type_of(v))?))
         }
-        Value::Struct(f) => SqlType::Struct(f.iter().map(|(n, v)| Some((n.clone(), type_of(v)?))).collect::<Option<_>>()?),
+        Value::Struct(f) => {
+            SqlType::Struct(f.iter().map(|(n, v)| Some((n.clone(), type_of(v)?))).collect::<Option<_>>()?)
+        }
     })
 }
 
@@ -491,7 +493,8 @@ pub fn format_time(ms: i64) -> String {
 
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
-    let fmts = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"];
+    let fmts =
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"];
     let (body, offset_ms) = split_zone(s);
     for f in fmts {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(body, f) {
@@ -501,7 +504,12 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(body, "%Y-%m-%d") {
         return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - offset_ms);
     }
-    if let Some(hour) = body.len().checked_sub(3).and_then(|i| body.get(..i)).filter(|_| body.as_bytes().get(body.len() - 3) == Some(&b'T')) {
+    if let Some(hour) = body
+        .len()
+        .checked_sub(3)
+        .and_then(|i| body.get(..i))
+        .filter(|_| body.as_bytes().get(body.len() - 3) == Some(&b'T'))
+    {
         let _ = hour;
     }
     None
@@ -591,7 +599,9 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             let d = match v {
                 V::String(st) => Decimal::parse(st).ok_or_else(|| format!("Cannot cast '{st}' to DECIMAL"))?,
                 V::Double(f) => Decimal::from_f64(*f).ok_or_else(|| format!("Cannot cast {f} to DECIMAL"))?,
-                other => other.as_decimal().ok_or_else(|| format!("Cannot cast {} to {}", value_type_name(other), to))?,
+                other => {
+                    other.as_decimal().ok_or_else(|| format!("Cannot cast {} to {}", value_type_name(other), to))?
+                }
             };
             match d.fit(p, s) {
                 Some(d) => V::Decimal(d),
@@ -626,14 +636,24 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             _ => return fail(),
         },
         SqlType::Map(kt, vt) => match v {
-            V::Map(m) => V::Map(m.iter().map(|(k, x)| Ok((cast(k, kt)?, cast(x, vt)?))).collect::<Result<_, String>>()?),
+            V::Map(m) => {
+                V::Map(m.iter().map(|(k, x)| Ok((cast(k, kt)?, cast(x, vt)?))).collect::<Result<_, String>>()?)
+            }
             _ => return fail(),
         },
         SqlType::Struct(fields) => match v {
             V::Struct(_) => V::Struct(
                 fields
                     .iter()
-                    .map(|(n, t)| Ok((n.clone(), match v.field(n) { Some(x) => cast(x, t)?, None => V::Null })))
+                    .map(|(n, t)| {
+                        Ok((
+                            n.clone(),
+                            match v.field(n) {
+                                Some(x) => cast(x, t)?,
+                                None => V::Null,
+                            },
+                        ))
+                    })
                     .collect::<Result<_, String>>()?,
             ),
             _ => {
@@ -680,10 +700,17 @@ pub fn to_sql_string(v: &Value) -> String {
         Value::Date(d) => format_date(*d),
         Value::Time(t) => format_time(*t),
         Value::Array(a) => format!("[{}]", a.iter().map(to_sql_string).collect::<Vec<_>>().join(", ")),
-        Value::Map(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{}={}", to_sql_string(k), to_sql_string(v))).collect::<Vec<_>>().join(", ")),
+        Value::Map(m) => format!(
+            "{{{}}}",
+            m.iter().map(|(k, v)| format!("{}={}", to_sql_string(k), to_sql_string(v))).collect::<Vec<_>>().join(", ")
+        ),
         Value::Struct(f) => format!(
             "Struct{{{}}}",
-            f.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k}={}", to_sql_string(v))).collect::<Vec<_>>().join(",")
+            f.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={}", to_sql_string(v)))
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }
@@ -801,7 +828,9 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
                     },
                 }
             }
-            J::String(s) => Value::Int(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: INTEGER"))?),
+            J::String(s) => {
+                Value::Int(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: INTEGER"))?)
+            }
             _ => return mismatch(),
         },
         SqlType::Bigint => match j {
@@ -815,12 +844,16 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
                     },
                 }
             }
-            J::String(s) => Value::Bigint(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: BIGINT"))?),
+            J::String(s) => {
+                Value::Bigint(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: BIGINT"))?)
+            }
             _ => return mismatch(),
         },
         SqlType::Double => match j {
             J::Number(n) => Value::Double(n.to_string().parse().map_err(|_| "bad number".to_string())?),
-            J::String(s) => Value::Double(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: DOUBLE"))?),
+            J::String(s) => {
+                Value::Double(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: DOUBLE"))?)
+            }
             _ => return mismatch(),
         },
         SqlType::Decimal { precision, scale } => {
@@ -831,7 +864,10 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
             };
             let Some(d) = d else { return mismatch() };
             let (p, s) = (precision.unwrap_or(38), scale.unwrap_or(0));
-            Value::Decimal(d.fit(p, s).ok_or_else(|| format!("Cannot fit decimal '{d}' into DECIMAL({p}, {s}) without rounding."))?)
+            Value::Decimal(
+                d.fit(p, s)
+                    .ok_or_else(|| format!("Cannot fit decimal '{d}' into DECIMAL({p}, {s}) without rounding."))?,
+            )
         }
         SqlType::String => match j {
             J::String(s) => Value::String(s.clone()),
@@ -845,7 +881,9 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
         },
         SqlType::Timestamp => match j {
             J::Number(n) => Value::Timestamp(n.to_string().parse::<i64>().map_err(|_| "bad timestamp".to_string())?),
-            J::String(s) => Value::Timestamp(s.parse::<i64>().ok().or_else(|| parse_timestamp(s)).ok_or("bad timestamp")?),
+            J::String(s) => {
+                Value::Timestamp(s.parse::<i64>().ok().or_else(|| parse_timestamp(s)).ok_or("bad timestamp")?)
+            }
             _ => return mismatch(),
         },
         SqlType::Date => match j {
@@ -876,10 +914,13 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
                     .iter()
                     .map(|(n, ft)| {
                         let v = o.get(n).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v));
-                        Ok((n.clone(), match v {
-                            Some(v) => from_json(v, ft)?,
-                            None => Value::Null,
-                        }))
+                        Ok((
+                            n.clone(),
+                            match v {
+                                Some(v) => from_json(v, ft)?,
+                                None => Value::Null,
+                            },
+                        ))
                     })
                     .collect::<Result<_, String>>()?,
             ),
@@ -906,7 +947,9 @@ pub fn schema_info(t: &SqlType) -> serde_json::Value {
     match t {
         SqlType::Array(e) => json!({"type":"ARRAY","fields":null,"memberSchema":schema_info(e)}),
         SqlType::Map(_, v) => json!({"type":"MAP","fields":null,"memberSchema":schema_info(v)}),
-        SqlType::Struct(f) => json!({"type":"STRUCT","fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),"memberSchema":null}),
+        SqlType::Struct(f) => {
+            json!({"type":"STRUCT","fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),"memberSchema":null})
+        }
         SqlType::Decimal { precision, scale } => {
             json!({"type":"DECIMAL","fields":null,"memberSchema":null,"parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}})
         }

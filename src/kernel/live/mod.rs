@@ -17,9 +17,9 @@ use crate::render::error::ErrorReport;
 use crate::render::live::{live_limits, render_live_frame, LiveFrame};
 use crate::render::results::{format_duration, group_thousands};
 use crate::render::MimeBundle;
+use futures_util::FutureExt;
 use options::PushOptions;
 use registry::{LiveQueries, Registration};
-use futures_util::FutureExt;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -233,7 +233,9 @@ impl LiveRunner {
         if let LiveEnding::Failed(error) = &ending {
             if self.options.background {
                 let message = error.short_message();
-                self.ctx.stream("stderr", &format!("Push query #{} failed: {message}\n", self.registration.number)).await;
+                self.ctx
+                    .stream("stderr", &format!("Push query #{} failed: {message}\n", self.registration.number))
+                    .await;
             }
         }
         ending
@@ -266,7 +268,8 @@ impl LiveRunner {
     fn charted(&self, bundle: MimeBundle, status: &str) -> MimeBundle {
         let Some(chart) = &self.options.chart else { return bundle };
         let rows = self.view.rows();
-        let values: Vec<&[serde_json::Value]> = rows.iter().filter(|r| !r.tombstone).map(|r| r.values.as_slice()).collect();
+        let values: Vec<&[serde_json::Value]> =
+            rows.iter().filter(|r| !r.tombstone).map(|r| r.values.as_slice()).collect();
         match vega_lite(chart, self.view.columns(), &values, Some(status)) {
             Ok(spec) => with_chart(bundle, spec),
             Err(_) => bundle,
@@ -355,7 +358,8 @@ async fn decide_mode(
     requested: Option<ViewMode>,
 ) -> (ViewMode, Vec<usize>, bool, Option<String>) {
     let index_of = |name: &str| columns.iter().position(|c| c.name.eq_ignore_ascii_case(name));
-    let mut keys: Vec<usize> = columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Key).map(|(i, _)| i).collect();
+    let mut keys: Vec<usize> =
+        columns.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Key).map(|(i, _)| i).collect();
     let mut source_is_table = !keys.is_empty();
     if keys.is_empty() {
         if let Some(names) = group_by_key_names(sql) {
@@ -419,9 +423,9 @@ fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
         .iter()
         .map(|expr| {
             let bare = expr.trim().trim_matches('`').to_string();
-            let alias = select_items.iter().find_map(|(e, alias)| {
-                (e.eq_ignore_ascii_case(expr.trim())).then(|| alias.clone()).flatten()
-            });
+            let alias = select_items
+                .iter()
+                .find_map(|(e, alias)| (e.eq_ignore_ascii_case(expr.trim())).then(|| alias.clone()).flatten());
             let name = alias.unwrap_or(bare);
             // `s.id` is named `ID` in the result.
             name.rsplit('.').next().unwrap_or(&name).to_string()
@@ -444,7 +448,9 @@ fn select_items(text: &str) -> Vec<(String, Option<String>)> {
             let item = item.trim().to_string();
             let up = item.to_uppercase();
             match up.rfind(" AS ") {
-                Some(pos) => (item[..pos].trim().to_string(), Some(item[pos + 4..].trim().trim_matches('`').to_string())),
+                Some(pos) => {
+                    (item[..pos].trim().to_string(), Some(item[pos + 4..].trim().trim_matches('`').to_string()))
+                }
                 None => (item, None),
             }
         })
@@ -456,7 +462,8 @@ fn from_source(sql: &str) -> Option<String> {
     let text = normalized(sql);
     let upper = text.to_uppercase();
     let start = find_keyword(&upper, "FROM")? + 4;
-    let name: String = text[start..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
+    let name: String =
+        text[start..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
     let name = name.trim_matches('`').to_string();
     (!name.is_empty()).then_some(name)
 }
@@ -547,7 +554,8 @@ mod tests {
     #[test]
     fn group_by_keys_use_names_and_aliases() {
         assert_eq!(
-            group_by_key_names("SELECT profileId, LATEST_BY_OFFSET(la) AS la FROM r GROUP BY profileId EMIT CHANGES;").unwrap(),
+            group_by_key_names("SELECT profileId, LATEST_BY_OFFSET(la) AS la FROM r GROUP BY profileId EMIT CHANGES;")
+                .unwrap(),
             vec!["profileId"]
         );
         assert_eq!(

@@ -27,7 +27,16 @@ pub struct PushOptions {
 
 impl Default for PushOptions {
     fn default() -> Self {
-        Self { mode: None, rows: DEFAULT_ROWS, interval: DEFAULT_INTERVAL, timeout: None, idle: None, background: false, newest_first: false, chart: None }
+        Self {
+            mode: None,
+            rows: DEFAULT_ROWS,
+            interval: DEFAULT_INTERVAL,
+            timeout: None,
+            idle: None,
+            background: false,
+            newest_first: false,
+            chart: None,
+        }
     }
 }
 
@@ -43,22 +52,38 @@ impl PushOptions {
                 Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
                 _ => (word.clone(), None),
             };
-            let mut value = || inline.clone().or_else(|| iter.next()).ok_or_else(|| format!("{flag} needs a value\nusage: {PUSH_USAGE}"));
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| iter.next())
+                    .ok_or_else(|| format!("{flag} needs a value\nusage: {PUSH_USAGE}"))
+            };
             match flag.as_str() {
                 "--mode" | "-m" => {
                     let v = value()?;
                     options.mode = if v == "auto" {
                         None
                     } else {
-                        Some(ViewMode::parse(&v).ok_or_else(|| format!("unknown mode {v:?}: auto, tail, table or changelog"))?)
+                        Some(
+                            ViewMode::parse(&v)
+                                .ok_or_else(|| format!("unknown mode {v:?}: auto, tail, table or changelog"))?,
+                        )
                     };
                 }
                 "tail" | "table" | "changelog" => options.mode = ViewMode::parse(&flag),
                 "--rows" | "-n" => {
-                    options.rows = value()?.parse().ok().filter(|n| (1..=100_000).contains(n)).ok_or("--rows takes 1 to 100000")?;
+                    options.rows = value()?
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=100_000).contains(n))
+                        .ok_or("--rows takes 1 to 100000")?;
                 }
                 "--interval" => {
-                    let ms: u64 = value()?.parse().ok().filter(|n| (50..=60_000).contains(n)).ok_or("--interval takes 50 to 60000 milliseconds")?;
+                    let ms: u64 = value()?
+                        .parse()
+                        .ok()
+                        .filter(|n| (50..=60_000).contains(n))
+                        .ok_or("--interval takes 50 to 60000 milliseconds")?;
                     options.interval = Duration::from_millis(ms);
                 }
                 "--timeout" => options.timeout = Some(seconds(&value()?, "--timeout")?),
@@ -108,7 +133,8 @@ mod tests {
 
     #[test]
     fn parses_options() {
-        let o = PushOptions::parse("--mode table --rows 20 --interval 500 --timeout 30s --idle 500ms --background").unwrap();
+        let o = PushOptions::parse("--mode table --rows 20 --interval 500 --timeout 30s --idle 500ms --background")
+            .unwrap();
         assert_eq!(o.mode, Some(ViewMode::Table));
         assert_eq!(o.rows, 20);
         assert_eq!(o.interval, Duration::from_millis(500));

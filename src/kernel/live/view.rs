@@ -114,7 +114,14 @@ pub struct LiveView {
 }
 
 impl LiveView {
-    pub fn new(mode: ViewMode, columns: Vec<Column>, key_indexes: Vec<usize>, capacity: usize, newest_first: bool, source_is_table: bool) -> Self {
+    pub fn new(
+        mode: ViewMode,
+        columns: Vec<Column>,
+        key_indexes: Vec<usize>,
+        capacity: usize,
+        newest_first: bool,
+        source_is_table: bool,
+    ) -> Self {
         Self {
             mode,
             columns,
@@ -151,7 +158,13 @@ impl LiveView {
         }
         self.dirty = true;
         match self.mode {
-            ViewMode::Tail => self.push_ring(LiveRow { values: row.values, changed: Vec::new(), op: None, arrived: None, tombstone: row.tombstone }),
+            ViewMode::Tail => self.push_ring(LiveRow {
+                values: row.values,
+                changed: Vec::new(),
+                op: None,
+                arrived: None,
+                tombstone: row.tombstone,
+            }),
             ViewMode::Changelog => {
                 let op = if row.tombstone {
                     "DELETE"
@@ -161,7 +174,13 @@ impl LiveView {
                     "INSERT"
                 };
                 let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
-                self.push_ring(LiveRow { values: row.values, changed: Vec::new(), op: Some(op), arrived: Some(arrived), tombstone: row.tombstone })
+                self.push_ring(LiveRow {
+                    values: row.values,
+                    changed: Vec::new(),
+                    op: Some(op),
+                    arrived: Some(arrived),
+                    tombstone: row.tombstone,
+                })
             }
             ViewMode::Table => self.upsert(row),
         }
@@ -175,7 +194,8 @@ impl LiveView {
     }
 
     fn upsert(&mut self, row: Row) {
-        let key = SortKey(self.key_indexes.iter().map(|&i| row.values.get(i).cloned().unwrap_or(Value::Null)).collect());
+        let key =
+            SortKey(self.key_indexes.iter().map(|&i| row.values.get(i).cloned().unwrap_or(Value::Null)).collect());
         if row.tombstone {
             if let Some(old) = self.table.remove(&key) {
                 self.recency.remove(&old.seq);
@@ -187,7 +207,10 @@ impl LiveView {
         match self.table.get_mut(&key) {
             Some(existing) => {
                 let changed: Vec<bool> = (0..row.values.len())
-                    .map(|i| existing.row.values.get(i) != row.values.get(i) || existing.row.changed.get(i).copied().unwrap_or(false))
+                    .map(|i| {
+                        existing.row.values.get(i) != row.values.get(i)
+                            || existing.row.changed.get(i).copied().unwrap_or(false)
+                    })
                     .collect();
                 self.recency.remove(&existing.seq);
                 existing.row.values = row.values;
@@ -196,7 +219,13 @@ impl LiveView {
             }
             None => {
                 let changed = vec![true; row.values.len()];
-                self.table.insert(key.clone(), KeyedRow { row: LiveRow { values: row.values, changed, op: None, arrived: None, tombstone: false }, seq });
+                self.table.insert(
+                    key.clone(),
+                    KeyedRow {
+                        row: LiveRow { values: row.values, changed, op: None, arrived: None, tombstone: false },
+                        seq,
+                    },
+                );
                 if self.table.len() > self.max_keys {
                     if let Some((_, oldest)) = self.recency.pop_first() {
                         self.table.remove(&oldest);
@@ -252,16 +281,27 @@ impl LiveView {
         match self.mode {
             ViewMode::Table => {
                 if self.table.len() > self.capacity {
-                    lines.push(format!("showing the first {} of {} keys (in key order)", self.capacity, self.table.len()));
+                    lines.push(format!(
+                        "showing the first {} of {} keys (in key order)",
+                        self.capacity,
+                        self.table.len()
+                    ));
                 }
                 if self.evicted_keys > 0 {
-                    lines.push(format!("{} least recently updated keys were dropped to bound memory", self.evicted_keys));
+                    lines.push(format!(
+                        "{} least recently updated keys were dropped to bound memory",
+                        self.evicted_keys
+                    ));
                 }
             }
             _ => {
                 if self.rows_received > self.ring.len() as u64 {
                     let which = if self.newest_first { "newest first" } else { "oldest first" };
-                    lines.push(format!("showing the last {} of {} rows ({which})", self.ring.len(), self.rows_received));
+                    lines.push(format!(
+                        "showing the last {} of {} rows ({which})",
+                        self.ring.len(),
+                        self.rows_received
+                    ));
                 }
             }
         }
@@ -276,7 +316,10 @@ mod tests {
     use serde_json::json;
 
     fn columns() -> Vec<Column> {
-        ["K", "V"].iter().map(|n| Column { name: n.to_string(), sql_type: SqlType::Bigint, kind: ColumnKind::Value }).collect()
+        ["K", "V"]
+            .iter()
+            .map(|n| Column { name: n.to_string(), sql_type: SqlType::Bigint, kind: ColumnKind::Value })
+            .collect()
     }
 
     fn row(k: i64, v: Option<i64>, tombstone: bool) -> Row {
@@ -305,7 +348,9 @@ mod tests {
     #[test]
     fn table_applies_upserts_and_tombstones_by_key_in_key_order() {
         let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 100, false, true);
-        for (k, v, t) in [(10, Some(1), false), (2, Some(1), false), (10, Some(5), false), (2, None, true), (7, Some(3), false)] {
+        for (k, v, t) in
+            [(10, Some(1), false), (2, Some(1), false), (10, Some(5), false), (2, None, true), (7, Some(3), false)]
+        {
             view.apply(row(k, v, t));
         }
         assert_eq!(values(&view), vec![vec![json!(7), json!(3)], vec![json!(10), json!(5)]]);

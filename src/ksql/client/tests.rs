@@ -110,10 +110,13 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Request> {
     let mut first = lines.next()?.split(' ');
     let method = first.next()?.to_string();
     let path = first.next()?.to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-        .collect();
-    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < len {
         let n = socket.read(&mut tmp).await.ok()?;
@@ -126,7 +129,12 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Request> {
 }
 
 fn info_reply(version: &str) -> Reply {
-    json_reply("200 OK", &format!(r#"{{"KsqlServerInfo":{{"version":"{version}","kafkaClusterId":"abc","ksqlServiceId":"default_","serverStatus":"RUNNING"}}}}"#))
+    json_reply(
+        "200 OK",
+        &format!(
+            r#"{{"KsqlServerInfo":{{"version":"{version}","kafkaClusterId":"abc","ksqlServiceId":"default_","serverStatus":"RUNNING"}}}}"#
+        ),
+    )
 }
 
 fn empty() -> BTreeMap<String, String> {
@@ -144,7 +152,8 @@ async fn ksql_ok_echoes_command_sequence_number_and_sends_auth() {
     let props = BTreeMap::from([("ksql.streams.auto.offset.reset".to_string(), "earliest".to_string())]);
     let vars = BTreeMap::from([("x".to_string(), "1".to_string())]);
     let ctx = RequestContext { properties: &props, session_variables: &vars };
-    let entities = client.ksql("CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');", &ctx).await.unwrap();
+    let entities =
+        client.ksql("CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');", &ctx).await.unwrap();
     assert_eq!(entities.len(), 1);
     assert_eq!(entities[0].command_sequence_number(), Some(264));
     client.ksql("SHOW STREAMS;", &ctx).await.unwrap();
@@ -172,7 +181,11 @@ async fn ksql_statement_error() {
     })
     .await;
     let (p, v) = (empty(), empty());
-    let err = server.client().ksql("DESCRIBE EXTENDED foo_table;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    let err = server
+        .client()
+        .ksql("DESCRIBE EXTENDED foo_table;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap_err();
     match err {
         KsqlError::Server { http_status, error_code, statement_text, .. } => {
             assert_eq!(http_status, 400);
@@ -185,7 +198,10 @@ async fn ksql_statement_error() {
 
 #[tokio::test]
 async fn unauthorized_never_shows_the_secret() {
-    let server = FakeServer::start(|_| json_reply("401 Unauthorized", r#"{"@type":"generic_error","error_code":40100,"message":"Unauthorized"}"#)).await;
+    let server = FakeServer::start(|_| {
+        json_reply("401 Unauthorized", r#"{"@type":"generic_error","error_code":40100,"message":"Unauthorized"}"#)
+    })
+    .await;
     let err = server.client().connect().await.unwrap_err();
     assert!(matches!(err, KsqlError::Unauthorized { .. }), "{err:?}");
     assert!(!format!("{err:?} {err}").contains("s3cret"));
@@ -215,7 +231,10 @@ async fn stalled_server_times_out() {
     let err = client.connect().await.unwrap_err();
     assert!(matches!(err, KsqlError::Timeout { .. }), "{err:?}");
     let (p, v) = (empty(), empty());
-    let err = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    let err = client
+        .query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap_err();
     assert!(matches!(err, KsqlError::Timeout { .. }), "{err:?}");
 }
 
@@ -236,7 +255,10 @@ async fn query_cut_mid_row() {
     let client = server.client();
     client.connect().await.unwrap();
     let (p, v) = (empty(), empty());
-    let mut q = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    let mut q = client
+        .query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap();
     assert_eq!(q.endpoint(), "/query");
     assert_eq!(q.query_id(), Some("transient_S_1"));
     assert_eq!(q.header().columns.len(), 2);
@@ -245,7 +267,9 @@ async fn query_cut_mid_row() {
         other => panic!("{other:?}"),
     }
     match q.next().await {
-        Some(Err(KsqlError::Protocol { received, .. })) => assert!(received.contains("{\"row\":{\"columns\":[2,"), "{received}"),
+        Some(Err(KsqlError::Protocol { received, .. })) => {
+            assert!(received.contains("{\"row\":{\"columns\":[2,"), "{received}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(q.next().await.is_none());
@@ -273,7 +297,10 @@ async fn query_stream_http1_on_new_servers_with_session_variables() {
     assert!(client.capabilities().session_variables);
     let p = BTreeMap::from([("auto.offset.reset".to_string(), "earliest".to_string())]);
     let v = BTreeMap::from([("x".to_string(), "1".to_string())]);
-    let mut q = client.query("SELECT * FROM S EMIT CHANGES LIMIT 1;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    let mut q = client
+        .query("SELECT * FROM S EMIT CHANGES LIMIT 1;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap();
     assert_eq!(q.endpoint(), "/query-stream");
     assert!(q.notes().is_empty());
     assert!(matches!(q.next().await, Some(Ok(QueryEvent::Row(r))) if r.values[0].as_i64() == Some(i64::MAX)));
@@ -294,7 +321,9 @@ async fn query_stream_http1_on_new_servers_with_session_variables() {
 async fn close_calls_close_query_for_a_running_push_query() {
     let server = FakeServer::start(|req| match req.path.as_str() {
         "/info" => info_reply("0.29.0"),
-        "/query-stream" => chunked_reply(&["[{\"header\":{\"queryId\":\"transient_S_3\",\"schema\":\"`A` INTEGER\"}},\n"], false),
+        "/query-stream" => {
+            chunked_reply(&["[{\"header\":{\"queryId\":\"transient_S_3\",\"schema\":\"`A` INTEGER\"}},\n"], false)
+        }
         "/close-query" => json_reply("200 OK", ""),
         _ => json_reply("404 Not Found", "Not Found"),
     })
@@ -302,7 +331,10 @@ async fn close_calls_close_query_for_a_running_push_query() {
     let client = server.client();
     client.connect().await.unwrap();
     let (p, v) = (empty(), empty());
-    let q = client.query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    let q = client
+        .query("SELECT * FROM S EMIT CHANGES;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap();
     q.close().await.unwrap();
     let close = server.requests().into_iter().find(|r| r.path == "/close-query").unwrap();
     assert_eq!(close.json()["queryId"], "transient_S_3");
@@ -312,8 +344,13 @@ async fn close_calls_close_query_for_a_running_push_query() {
 async fn falls_back_to_query_when_query_stream_is_missing() {
     let server = FakeServer::start(|req| match req.path.as_str() {
         "/info" => info_reply("7.5.0"),
-        "/query-stream" => Reply::Raw(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found".to_vec()),
-        "/query" => chunked_reply(&["[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}}]"], true),
+        "/query-stream" => {
+            Reply::Raw(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found".to_vec())
+        }
+        "/query" => chunked_reply(
+            &["[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}}]"],
+            true,
+        ),
         _ => json_reply("404 Not Found", "Not Found"),
     })
     .await;
@@ -341,18 +378,29 @@ async fn query_error_before_header() {
     })
     .await;
     let (p, v) = (empty(), empty());
-    let err = server.client().query("SELEC 1;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
+    let err =
+        server.client().query("SELEC 1;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap_err();
     assert_eq!(err.error_code(), Some(40001));
 }
 
 #[tokio::test]
 async fn print_lines() {
     let server = FakeServer::start(|_| {
-        chunked_reply(&["Key format: KAFKA_STRING\r\nValue format: JSON\r\n\r\n", "rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"a\":1}, partition: 0\n"], true)
+        chunked_reply(
+            &[
+                "Key format: KAFKA_STRING\r\nValue format: JSON\r\n\r\n",
+                "rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"a\":1}, partition: 0\n",
+            ],
+            true,
+        )
     })
     .await;
     let (p, v) = (empty(), empty());
-    let mut s = server.client().print("PRINT 'orders' FROM BEGINNING;", &RequestContext { properties: &p, session_variables: &v }).await.unwrap();
+    let mut s = server
+        .client()
+        .print("PRINT 'orders' FROM BEGINNING;", &RequestContext { properties: &p, session_variables: &v })
+        .await
+        .unwrap();
     let mut lines = Vec::new();
     while let Some(line) = s.next_line().await {
         lines.push(line.unwrap());
@@ -367,7 +415,8 @@ fn credentials_in_the_url_move_to_basic_auth() {
     let client = KsqlClient::new(ConnectionSettings::new("https://key:secret@pksqlc-1.confluent.cloud:443/")).unwrap();
     assert_eq!(client.url(), "https://pksqlc-1.confluent.cloud");
     assert!(!format!("{client:?}").contains("secret"));
-    let settings = ConnectionSettings { auth: Auth::Bearer { token: "tok123".into() }, ..ConnectionSettings::new("http://h:1") };
+    let settings =
+        ConnectionSettings { auth: Auth::Bearer { token: "tok123".into() }, ..ConnectionSettings::new("http://h:1") };
     assert!(!format!("{settings:?}").contains("tok123"));
     assert!(matches!(KsqlClient::new(ConnectionSettings::new("ftp://x")), Err(KsqlError::InvalidSettings { .. })));
     let mut bad = ConnectionSettings::new("https://x");

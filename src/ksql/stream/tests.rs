@@ -75,7 +75,10 @@ fn v024_push_with_limit_no_trailing_newline() {
     assert_eq!(h.query_id.as_deref(), Some("transient_PAGEVIEW_KSTREAM_4923490520417423429"));
     assert_eq!(h.columns.len(), 3);
     assert_eq!(h.columns[2].sql_type, SqlType::Bigint);
-    assert_eq!(row(&ev[1]).values, vec![Value::from("USER_1"), Value::from("PAGE_1"), serde_json::from_str::<Value>("1").unwrap()]);
+    assert_eq!(
+        row(&ev[1]).values,
+        vec![Value::from("USER_1"), Value::from("PAGE_1"), serde_json::from_str::<Value>("1").unwrap()]
+    );
     assert_eq!(ev[3], QueryEvent::Final("Limit Reached".into()));
 }
 
@@ -163,7 +166,8 @@ fn tokens_and_source_host_are_ignored() {
 
 #[test]
 fn cut_mid_row_shows_what_arrived() {
-    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER, `B` STRING\"}},\n{\"row\":{\"columns\":[1,\"US";
+    let body =
+        b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER, `B` STRING\"}},\n{\"row\":{\"columns\":[1,\"US";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 2);
     match error(&ev[1]) {
@@ -240,21 +244,30 @@ fn delimited_error_line_and_cut_streams() {
     assert_eq!(ev.len(), 3);
     assert_eq!(error(&ev[2]).error_code(), Some(50000));
 
-    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n[2");
+    let ev = parse_all_ways(
+        delimited,
+        b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n[2",
+    );
     assert_eq!(ev.len(), 3);
     assert!(matches!(error(&ev[2]), KsqlError::Protocol { received, .. } if received == "[2"));
 
     // A complete last line without its newline is accepted.
-    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]");
+    let ev =
+        parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]");
     assert_eq!(ev.len(), 2);
 
     let ev = parse_all_ways(delimited, b"");
     assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
-    let ev = parse_all_ways(delimited, b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\nnot json\n[1]\n");
+    let ev = parse_all_ways(
+        delimited,
+        b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\nnot json\n[1]\n",
+    );
     assert_eq!(ev.len(), 2);
     assert!(matches!(error(&ev[1]), KsqlError::Protocol { .. }));
     let ev = parse_all_ways(delimited, b"[1]\n");
-    assert!(matches!(error(&ev[0]), KsqlError::Protocol { message, .. } if message.contains("before the query metadata")));
+    assert!(
+        matches!(error(&ev[0]), KsqlError::Protocol { message, .. } if message.contains("before the query metadata"))
+    );
 }
 
 #[test]
@@ -270,9 +283,15 @@ fn json_query_stream_format() {
     assert_eq!(ev.len(), 3);
     assert_eq!(error(&ev[2]).error_code(), Some(50000));
 
-    let ev = parse_all_ways(json_query_stream, b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],[2");
+    let ev = parse_all_ways(
+        json_query_stream,
+        b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],[2",
+    );
     assert!(matches!(error(&ev[2]), KsqlError::Protocol { .. }));
-    let ev = parse_all_ways(json_query_stream, b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1]");
+    let ev = parse_all_ways(
+        json_query_stream,
+        b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1]",
+    );
     assert!(matches!(error(&ev[2]), KsqlError::Protocol { .. }));
     let ev = parse_all_ways(json_query_stream, b"[]");
     assert!(matches!(error(&ev[0]), KsqlError::Protocol { .. }));
@@ -305,7 +324,9 @@ fn print_lines() {
 
 #[test]
 fn many_rows_in_large_chunks() {
-    let mut body = Vec::from(&b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`ID` BIGINT, `NAME` STRING, `AMOUNT` DECIMAL(10, 2)\"}},\n"[..]);
+    let mut body = Vec::from(
+        &b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`ID` BIGINT, `NAME` STRING, `AMOUNT` DECIMAL(10, 2)\"}},\n"[..],
+    );
     let n = 100_000;
     for i in 0..n {
         body.extend_from_slice(format!("{{\"row\":{{\"columns\":[{i},\"name-{i}\",{i}.50]}}}},\n").as_bytes());
@@ -369,5 +390,13 @@ fn fast_row_path_agrees_with_the_general_parser() {
         assert_eq!(got.values, expected.columns.unwrap(), "{}", String::from_utf8_lossy(element));
         assert_eq!(got.tombstone, expected.tombstone.unwrap_or(false), "{}", String::from_utf8_lossy(element));
     }
-    assert_eq!(row(&parse_all_ways(json_array, br#"[{"header":{"queryId":"q","schema":"`N` DECIMAL(3, 2)"}},{"row":{"columns":[4.50]}}]"#)[1]).values[0].to_string(), "4.50");
+    assert_eq!(
+        row(&parse_all_ways(
+            json_array,
+            br#"[{"header":{"queryId":"q","schema":"`N` DECIMAL(3, 2)"}},{"row":{"columns":[4.50]}}]"#
+        )[1])
+        .values[0]
+            .to_string(),
+        "4.50"
+    );
 }

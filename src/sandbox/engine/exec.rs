@@ -74,16 +74,19 @@ impl Decoder {
             }
         }
         let win = if source.is_windowed() { 2 } else { 0 };
-        let ts_col = source.timestamp_column.as_ref().and_then(|t| source.columns.iter().position(|c| &c.name == t)).map(|pos| {
-            // Position in the row layout.
-            let nkeys = key_cols.len();
-            let col = &source.columns[pos];
-            if col.kind == ColKind::Key {
-                source.columns.iter().take(pos).filter(|c| c.kind == ColKind::Key).count()
-            } else {
-                nkeys + win + source.columns.iter().take(pos).filter(|c| c.kind != ColKind::Key).count()
-            }
-        });
+        let ts_col =
+            source.timestamp_column.as_ref().and_then(|t| source.columns.iter().position(|c| &c.name == t)).map(
+                |pos| {
+                    // Position in the row layout.
+                    let nkeys = key_cols.len();
+                    let col = &source.columns[pos];
+                    if col.kind == ColKind::Key {
+                        source.columns.iter().take(pos).filter(|c| c.kind == ColKind::Key).count()
+                    } else {
+                        nkeys + win + source.columns.iter().take(pos).filter(|c| c.kind != ColKind::Key).count()
+                    }
+                },
+            );
         let width = key_cols.len() + win + layout.len() + 3;
         Decoder { source: source.clone(), key_cols, value_cols, layout, ts_col, width }
     }
@@ -112,19 +115,31 @@ impl Decoder {
                 Slot::Header(None) => row.push(Value::Array(
                     rec.headers
                         .iter()
-                        .map(|(k, v)| Value::Struct(vec![("KEY".into(), Value::String(k.clone())), ("VALUE".into(), v.clone().map(Value::Bytes).unwrap_or(Value::Null))]))
+                        .map(|(k, v)| {
+                            Value::Struct(vec![
+                                ("KEY".into(), Value::String(k.clone())),
+                                ("VALUE".into(), v.clone().map(Value::Bytes).unwrap_or(Value::Null)),
+                            ])
+                        })
                         .collect(),
                 )),
-                Slot::Header(Some(k)) => {
-                    row.push(rec.headers.iter().rev().find(|(hk, _)| hk == k).and_then(|(_, v)| v.clone()).map(Value::Bytes).unwrap_or(Value::Null))
-                }
+                Slot::Header(Some(k)) => row.push(
+                    rec.headers
+                        .iter()
+                        .rev()
+                        .find(|(hk, _)| hk == k)
+                        .and_then(|(_, v)| v.clone())
+                        .map(Value::Bytes)
+                        .unwrap_or(Value::Null),
+                ),
             }
         }
         let ts = match self.ts_col {
             Some(i) => match &row[i] {
                 Value::Timestamp(t) | Value::Bigint(t) => *t,
                 Value::String(st) => match &s.timestamp_format {
-                    Some(f) => crate::sandbox::functions::scalar::parse_ts(st, f, None).ok_or_else(|| format!("Failed to parse timestamp '{st}' with formatter '{f}'"))?,
+                    Some(f) => crate::sandbox::functions::scalar::parse_ts(st, f, None)
+                        .ok_or_else(|| format!("Failed to parse timestamp '{st}' with formatter '{f}'"))?,
                     None => parse_timestamp(st).ok_or_else(|| format!("Failed to parse timestamp '{st}'"))?,
                 },
                 Value::Null => return Err("Timestamp column is null".into()),
@@ -260,8 +275,25 @@ pub struct Aggregator {
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
 
 impl Aggregator {
-    pub fn new(group_by: Vec<EvalFn>, aggs: Vec<AggCall>, window: Option<WindowSpec>, post: Projector, having: Option<EvalFn>, emit_final: bool) -> Self {
-        Aggregator { group_by, aggs, window, post, having, emit_final, groups: HashMap::new(), sessions: HashMap::new(), pending_final: Vec::new() }
+    pub fn new(
+        group_by: Vec<EvalFn>,
+        aggs: Vec<AggCall>,
+        window: Option<WindowSpec>,
+        post: Projector,
+        having: Option<EvalFn>,
+        emit_final: bool,
+    ) -> Self {
+        Aggregator {
+            group_by,
+            aggs,
+            window,
+            post,
+            having,
+            emit_final,
+            groups: HashMap::new(),
+            sessions: HashMap::new(),
+            pending_final: Vec::new(),
+        }
     }
 
     fn grace(&self) -> i64 {
@@ -293,7 +325,13 @@ impl Aggregator {
             g.visible.set(keep);
         }
         let key = self.post.key(&post);
-        Some(Output { key, row: if keep { Some(self.post.project(&post)) } else { None }, ts, window: g.window, headers: vec![] })
+        Some(Output {
+            key,
+            row: if keep { Some(self.post.project(&post)) } else { None },
+            ts,
+            window: g.window,
+            headers: vec![],
+        })
     }
 
     fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
@@ -339,7 +377,14 @@ impl Aggregator {
                     let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
                     let args = self.args(new);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group { key, window: None, accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
+                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group {
+                        key,
+                        window: None,
+                        accs: aggs.iter().map(|a| a.make()).collect(),
+                        rows: vec![],
+                        last_ts: ts,
+                        visible: Default::default(),
+                    });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -391,7 +436,14 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group { key: key.clone(), window: Some((s, end)), accs: aggs.iter().map(|a| a.make()).collect(), rows: vec![], last_ts: ts, visible: Default::default() });
+                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group {
+                        key: key.clone(),
+                        window: Some((s, end)),
+                        accs: aggs.iter().map(|a| a.make()).collect(),
+                        rows: vec![],
+                        last_ts: ts,
+                        visible: Default::default(),
+                    });
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -411,7 +463,17 @@ impl Aggregator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn session(&mut self, kparts: Vec<KeyPart>, key: Vec<Value>, args: Vec<Vec<Value>>, ts: i64, gap: i64, grace: i64, stream_time: i64, out: &mut Vec<Output>) {
+    fn session(
+        &mut self,
+        kparts: Vec<KeyPart>,
+        key: Vec<Value>,
+        args: Vec<Vec<Value>>,
+        ts: i64,
+        gap: i64,
+        grace: i64,
+        stream_time: i64,
+        out: &mut Vec<Output>,
+    ) {
         if ts + grace < stream_time {
             return;
         }
@@ -456,7 +518,17 @@ impl Aggregator {
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
-        self.groups.insert(gk.clone(), Group { key, window: Some((start, end)), accs, rows: merged_rows, last_ts: latest, visible: Default::default() });
+        self.groups.insert(
+            gk.clone(),
+            Group {
+                key,
+                window: Some((start, end)),
+                accs,
+                rows: merged_rows,
+                last_ts: latest,
+                visible: Default::default(),
+            },
+        );
         if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
@@ -514,8 +586,28 @@ pub struct JoinStage {
 
 impl JoinStage {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: JoinKind, left_key: EvalFn, right_key: EvalFn, left_width: usize, right_width: usize, left_table: bool, right_table: bool, within: Option<(i64, i64, i64)>) -> Self {
-        JoinStage { kind, left_key, right_key, left_width, right_width, left_table, right_table, within, left_state: HashMap::new(), right_state: HashMap::new() }
+    pub fn new(
+        kind: JoinKind,
+        left_key: EvalFn,
+        right_key: EvalFn,
+        left_width: usize,
+        right_width: usize,
+        left_table: bool,
+        right_table: bool,
+        within: Option<(i64, i64, i64)>,
+    ) -> Self {
+        JoinStage {
+            kind,
+            left_key,
+            right_key,
+            left_width,
+            right_width,
+            left_table,
+            right_table,
+            within,
+            left_state: HashMap::new(),
+            right_state: HashMap::new(),
+        }
     }
 
     fn combine(&self, l: Option<&Row>, r: Option<&Row>) -> Row {
@@ -540,7 +632,8 @@ impl JoinStage {
     /// Processes a change from one side (0 = left, 1 = right).
     pub fn process(&mut self, side: usize, ch: Change, out: &mut Vec<Change>) {
         let ts = ch.ts;
-        let (key_fn, is_table) = if side == 0 { (&self.left_key, self.left_table) } else { (&self.right_key, self.right_table) };
+        let (key_fn, is_table) =
+            if side == 0 { (&self.left_key, self.left_table) } else { (&self.right_key, self.right_table) };
         let new_key = ch.new.as_ref().map(|r| key_fn(r));
         let old_key = ch.old.as_ref().map(|r| key_fn(r));
         match (self.left_table, self.right_table) {
@@ -559,10 +652,16 @@ impl JoinStage {
                 }
                 let Some(l) = ch.new else { return };
                 let k = new_key.unwrap_or(Value::Null);
-                let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()).cloned() };
+                let m = if k.is_null() {
+                    None
+                } else {
+                    self.right_state.get(&key_part(&k)).and_then(|v| v.first()).cloned()
+                };
                 match (m, self.kind) {
                     (Some(r), _) => out.push(Change { old: None, new: Some(self.combine(Some(&l), Some(&r))), ts }),
-                    (None, JoinKind::Left) | (None, JoinKind::Full) => out.push(Change { old: None, new: Some(self.combine(Some(&l), None)), ts }),
+                    (None, JoinKind::Left) | (None, JoinKind::Full) => {
+                        out.push(Change { old: None, new: Some(self.combine(Some(&l), None)), ts })
+                    }
                     _ => {}
                 }
             }
@@ -608,10 +707,18 @@ impl JoinStage {
                     for o in rows {
                         let ot = o[o.len() - 3].as_i64().unwrap_or(0);
                         // Left record at lt matches right records in [lt - before, lt + after].
-                        let ok = if side == 0 { ot >= ts - before && ot <= ts + after } else { ts >= ot - before && ts <= ot + after };
+                        let ok = if side == 0 {
+                            ot >= ts - before && ot <= ts + after
+                        } else {
+                            ts >= ot - before && ts <= ot + after
+                        };
                         if ok {
                             matched = true;
-                            let r = if side == 0 { self.combine(Some(&row), Some(o)) } else { self.combine(Some(o), Some(&row)) };
+                            let r = if side == 0 {
+                                self.combine(Some(&row), Some(o))
+                            } else {
+                                self.combine(Some(o), Some(&row))
+                            };
                             out.push(Change { old: None, new: Some(r), ts });
                         }
                     }
@@ -675,12 +782,25 @@ impl Executor {
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
     pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
-        if rec.value.is_none() && self.pass_null_values && !self.inputs[idx].is_table && self.join.is_none() && self.filter.is_none() && self.flatmap.is_none() && !self.relation_is_table {
+        if rec.value.is_none()
+            && self.pass_null_values
+            && !self.inputs[idx].is_table
+            && self.join.is_none()
+            && self.filter.is_none()
+            && self.flatmap.is_none()
+            && !self.relation_is_table
+        {
             if let Body::Project(p) = &self.body {
                 match self.inputs[idx].decoder.key_only_row(rec) {
                     Ok(row) => {
                         let key = if p.partitioned { vec![Value::Null; p.key.len()] } else { p.key(&row) };
-                        out.push(Output { key, row: None, ts: rec.timestamp, window: window_of(&self.inputs, &row), headers: rec.headers.clone() });
+                        out.push(Output {
+                            key,
+                            row: None,
+                            ts: rec.timestamp,
+                            window: window_of(&self.inputs, &row),
+                            headers: rec.headers.clone(),
+                        });
                     }
                     Err(e) => {
                         if self.errors.len() < 100 {
@@ -729,7 +849,8 @@ impl Executor {
         }
         if let Some(fm) = &self.flatmap {
             let Some(row) = ch.new.take() else { return };
-            let lists: Vec<Vec<Value>> = fm.funcs.iter().map(|(name, f)| crate::sandbox::functions::table::apply(name, &f(&row))).collect();
+            let lists: Vec<Vec<Value>> =
+                fm.funcs.iter().map(|(name, f)| crate::sandbox::functions::table::apply(name, &f(&row))).collect();
             let n = lists.iter().map(|l| l.len()).max().unwrap_or(0);
             for i in 0..n {
                 let mut r = row.clone();
@@ -749,7 +870,13 @@ impl Executor {
                 let ts = ch.ts;
                 match (&ch.new, &ch.old) {
                     (Some(new), _) => {
-                        let mut o = Output { key: p.key(new), row: Some(p.project(new)), ts, window: window_of(&self.inputs, new), headers: rec.headers.clone() };
+                        let mut o = Output {
+                            key: p.key(new),
+                            row: Some(p.project(new)),
+                            ts,
+                            window: window_of(&self.inputs, new),
+                            headers: rec.headers.clone(),
+                        };
                         if let Some(f) = &self.out_ts {
                             if let Some(t) = f(new).as_i64() {
                                 o.ts = t;
@@ -758,7 +885,13 @@ impl Executor {
                         out.push(o);
                     }
                     (None, Some(old)) if self.output_is_table => {
-                        out.push(Output { key: p.key(old), row: None, ts, window: window_of(&self.inputs, old), headers: vec![] });
+                        out.push(Output {
+                            key: p.key(old),
+                            row: None,
+                            ts,
+                            window: window_of(&self.inputs, old),
+                            headers: vec![],
+                        });
                     }
                     _ => {}
                 }

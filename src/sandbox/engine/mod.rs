@@ -17,7 +17,6 @@ use tokio::sync::mpsc;
 
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
-use crate::sandbox::registry::{self, RegisteredSchema};
 use super::catalog::*;
 use super::expr::{compile, Scope};
 use super::functions;
@@ -25,6 +24,7 @@ use super::sql::ast::*;
 use super::sql::parser::parse_statement;
 use super::topics::{serialize, Format, Record, Topics};
 use super::types::*;
+use crate::sandbox::registry::{self, RegisteredSchema};
 
 /// An error with ksqlDB's REST shape: HTTP status, error code, and whether it is a
 /// `statement_error` (with the statement text) or a `generic_error`.
@@ -62,7 +62,11 @@ pub struct Session {
 
 impl Session {
     pub fn property(&self, name: &str) -> Option<&str> {
-        self.properties.iter().rev().find(|(k, _)| k == name || k.strip_prefix("ksql.streams.") == Some(name)).map(|(_, v)| v.as_str())
+        self.properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name || k.strip_prefix("ksql.streams.") == Some(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn earliest(&self) -> bool {
         self.property("auto.offset.reset").is_some_and(|v| v.eq_ignore_ascii_case("earliest"))
@@ -201,12 +205,18 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
     }
     for (is_key, format) in [(true, key_format), (false, value_format)] {
         let msg = match format {
-            Format::Json | Format::Schema(super::topics::SchemaFormat::JsonSr) => "JSON only supports MAP types with STRING keys",
+            Format::Json | Format::Schema(super::topics::SchemaFormat::JsonSr) => {
+                "JSON only supports MAP types with STRING keys"
+            }
             Format::Schema(super::topics::SchemaFormat::Avro) => "Avro only supports MAPs with STRING keys",
             Format::Schema(_) => "PROTOBUF format only supports MAP types with STRING keys",
             _ => continue,
         };
-        if columns.iter().filter(|c| (c.kind == ColKind::Key) == is_key && !matches!(c.kind, ColKind::Header(_))).any(|c| non_string_map_key(&c.ty)) {
+        if columns
+            .iter()
+            .filter(|c| (c.kind == ColKind::Key) == is_key && !matches!(c.kind, ColKind::Header(_)))
+            .any(|c| non_string_map_key(&c.ty))
+        {
             return Err(EngineError::statement(msg));
         }
     }
@@ -215,21 +225,57 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
     }
     if let Some(w) = wrap {
         match value_format {
-            Format::Kafka | Format::Delimited(_) | Format::None if w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", value_format.name()))),
-            Format::Schema(super::topics::SchemaFormat::Protobuf | super::topics::SchemaFormat::ProtobufNoSr) if !w => return Err(EngineError::statement(format!("Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", value_format.name()))),
+            Format::Kafka | Format::Delimited(_) | Format::None if w => {
+                return Err(EngineError::statement(format!(
+                    "Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.",
+                    value_format.name()
+                )))
+            }
+            Format::Schema(super::topics::SchemaFormat::Protobuf | super::topics::SchemaFormat::ProtobufNoSr) if !w => {
+                return Err(EngineError::statement(format!(
+                    "Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'false'.",
+                    value_format.name()
+                )))
+            }
             _ => {}
         }
     }
     for (is_key, format) in [(true, key_format), (false, value_format)] {
-        let cols: Vec<&Column> = columns.iter().filter(|c| if is_key { c.kind == ColKind::Key } else { c.kind == ColKind::Value }).collect();
-        let listed = cols.iter().map(|c| format!("`{}` {}{}", c.name, c.ty, if is_key { " KEY" } else { "" })).collect::<Vec<_>>().join(", ");
+        let cols: Vec<&Column> =
+            columns.iter().filter(|c| if is_key { c.kind == ColKind::Key } else { c.kind == ColKind::Value }).collect();
+        let listed = cols
+            .iter()
+            .map(|c| format!("`{}` {}{}", c.name, c.ty, if is_key { " KEY" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(", ");
         let reason = match format {
             Format::None if !cols.is_empty() => {
-                return Err(EngineError::statement(format!("The 'NONE' format can only be used when no columns are defined. Got: [{listed}]")));
+                return Err(EngineError::statement(format!(
+                    "The 'NONE' format can only be used when no columns are defined. Got: [{listed}]"
+                )));
             }
-            Format::Kafka if cols.len() > 1 => Some(format!("The 'KAFKA' format only supports a single field. Got: [{listed}]")),
-            Format::Kafka => cols.iter().find(|c| matches!(c.ty, SqlType::Boolean | SqlType::Decimal { .. } | SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'KAFKA' format does not support type '{}'", type_kind(&c.ty))),
-            Format::Delimited(_) => cols.iter().find(|c| matches!(c.ty, SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_))).map(|c| format!("The 'DELIMITED' format does not support type '{}', column: `{}`", type_kind(&c.ty), c.name)),
+            Format::Kafka if cols.len() > 1 => {
+                Some(format!("The 'KAFKA' format only supports a single field. Got: [{listed}]"))
+            }
+            Format::Kafka => cols
+                .iter()
+                .find(|c| {
+                    matches!(
+                        c.ty,
+                        SqlType::Boolean
+                            | SqlType::Decimal { .. }
+                            | SqlType::Array(_)
+                            | SqlType::Map(..)
+                            | SqlType::Struct(_)
+                    )
+                })
+                .map(|c| format!("The 'KAFKA' format does not support type '{}'", type_kind(&c.ty))),
+            Format::Delimited(_) => cols
+                .iter()
+                .find(|c| matches!(c.ty, SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_)))
+                .map(|c| {
+                    format!("The 'DELIMITED' format does not support type '{}', column: `{}`", type_kind(&c.ty), c.name)
+                }),
             _ => None,
         };
         if let Some(r) = reason {
@@ -262,7 +308,18 @@ fn status_entity(stmt: &str, command_id: String, message: String, query_id: Opti
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { topics: Topics::default(), catalog: Catalog::default(), queries: BTreeMap::new(), transients: Vec::new(), prints: Vec::new(), next_query: 0, command_seq: 0, auto_create_topics: false, materialized: HashMap::new(), schemas: HashMap::new() }
+        Engine {
+            topics: Topics::default(),
+            catalog: Catalog::default(),
+            queries: BTreeMap::new(),
+            transients: Vec::new(),
+            prints: Vec::new(),
+            next_query: 0,
+            command_seq: 0,
+            auto_create_topics: false,
+            materialized: HashMap::new(),
+            schemas: HashMap::new(),
+        }
     }
 
     /// Parses and runs one statement from /ksql. Returns the entity it produces, if any.
@@ -363,7 +420,14 @@ impl Engine {
 
     // ------------------------------------------------------------------ DDL
 
-    fn check_name_free(&self, name: &str, kind: SourceKind, or_replace: bool, if_not_exists: bool, text: &str) -> EResult<Option<J>> {
+    fn check_name_free(
+        &self,
+        name: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        text: &str,
+    ) -> EResult<Option<J>> {
         if let Some(existing) = self.catalog.get(name) {
             if if_not_exists {
                 return Ok(Some(json!({"@type":"warning_entity","statementText":text,
@@ -373,14 +437,29 @@ impl Engine {
                 return Ok(None);
             }
             if or_replace {
-                return Err(EngineError::statement(format!("Cannot add {} '{}': A {} with the same name already exists", kind.lower(), name, existing.kind.lower())));
+                return Err(EngineError::statement(format!(
+                    "Cannot add {} '{}': A {} with the same name already exists",
+                    kind.lower(),
+                    name,
+                    existing.kind.lower()
+                )));
             }
-            return Err(EngineError::statement(format!("Cannot add {} '{}': A {} with the same name already exists", kind.lower(), name, existing.kind.lower())));
+            return Err(EngineError::statement(format!(
+                "Cannot add {} '{}': A {} with the same name already exists",
+                kind.lower(),
+                name,
+                existing.kind.lower()
+            )));
         }
         Ok(None)
     }
 
-    fn formats(&self, props: &Props, default_key: Option<&Format>, default_value: Option<&Format>) -> EResult<(Format, Format)> {
+    fn formats(
+        &self,
+        props: &Props,
+        default_key: Option<&Format>,
+        default_value: Option<&Format>,
+    ) -> EResult<(Format, Format)> {
         let delim = props.get_str("VALUE_DELIMITER");
         let kdelim = props.get_str("KEY_DELIMITER");
         if let Some(f) = props.get_str("FORMAT") {
@@ -395,7 +474,11 @@ impl Engine {
             Some(f) => Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?,
             None => match default_value {
                 Some(f) => f.clone(),
-                None => return Err(EngineError::statement("Missing required property \"VALUE_FORMAT\" which has no default value.")),
+                None => {
+                    return Err(EngineError::statement(
+                        "Missing required property \"VALUE_FORMAT\" which has no default value.",
+                    ))
+                }
             },
         };
         let key = match props.get_str("KEY_FORMAT") {
@@ -406,35 +489,58 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn create_source(&mut self, text: &str, kind: SourceKind, or_replace: bool, if_not_exists: bool, read_only: bool, name: &str, cols: &[ColumnDef], props: &Props) -> EResult<Option<J>> {
+    fn create_source(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        read_only: bool,
+        name: &str,
+        cols: &[ColumnDef],
+        props: &Props,
+    ) -> EResult<Option<J>> {
         if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
             let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
-            return Err(EngineError::statement(format!("Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.", what.0, name, what.1)));
+            return Err(EngineError::statement(format!(
+                "Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.",
+                what.0, name, what.1
+            )));
         }
         if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
             return Ok(Some(w));
         }
-        let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value."))?;
+        let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| {
+            EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value.")
+        })?;
         let (key_format, value_format) = self.formats(props, None, None)?;
         if cols.is_empty() && !value_format.supports_inference() {
             return Err(EngineError::statement("No columns supplied."));
         }
         let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
-        let declares_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        let declares_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
         // Columns inferred from the topic's registered schemas.
         let mut inferred: Vec<ColumnDef> = Vec::new();
         let mut anonymous_value = false;
-        for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)] {
+        for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)]
+        {
             let (part, upper) = if is_key { ("KEY", "KEY_SCHEMA_ID") } else { ("VALUE", "VALUE_SCHEMA_ID") };
             let schema_id = props.get(upper).is_some();
             if schema_id && !format.supports_inference() {
-                return Err(EngineError::statement(format!("{part}_FORMAT should support schema inference when {upper} is provided. Current format is {}.", format.name())));
+                return Err(EngineError::statement(format!(
+                    "{part}_FORMAT should support schema inference when {upper} is provided. Current format is {}.",
+                    format.name()
+                )));
             }
             if schema_id && declared {
-                return Err(EngineError::statement(format!("Table elements and {upper} cannot both exist for create statement.")));
+                return Err(EngineError::statement(format!(
+                    "Table elements and {upper} cannot both exist for create statement."
+                )));
             }
             let Format::Schema(sf) = format else { continue };
-            if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true))) {
+            if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true)))
+            {
                 continue;
             }
             let Some(reg) = self.schemas.get(&(topic.clone(), is_key)) else {
@@ -447,13 +553,16 @@ impl Engine {
                 )));
             };
             let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
-            let (cols, wrapped) = registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(|e| {
-                if e.contains("not supported in the ksqlDB sandbox") {
-                    EngineError::statement(e)
-                } else {
-                    EngineError::statement(format!("Schema inference failed: {e}"))
-                }
-            })?;
+            let (cols, wrapped) =
+                registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(
+                    |e| {
+                        if e.contains("not supported in the ksqlDB sandbox") {
+                            EngineError::statement(e)
+                        } else {
+                            EngineError::statement(format!("Schema inference failed: {e}"))
+                        }
+                    },
+                )?;
             anonymous_value |= !is_key && !wrapped;
             for (n, t) in cols {
                 let constraint = if !is_key {
@@ -468,7 +577,8 @@ impl Engine {
         }
         let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
         let cols = &all_cols[..];
-        let has_keys = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        let has_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
         if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
             return Err(EngineError::statement(format!("Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)", key_format.name())));
         }
@@ -487,7 +597,10 @@ impl Engine {
                 (ColumnConstraint::None, _) => ColKind::Value,
             };
             if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") {
-                return Err(EngineError::statement(format!("'{}' is a reserved column name. You cannot use it as a name for a column.", c.name)));
+                return Err(EngineError::statement(format!(
+                    "'{}' is a reserved column name. You cannot use it as a name for a column.",
+                    c.name
+                )));
             }
             if columns.iter().any(|x: &Column| x.name == c.name) {
                 return Err(EngineError::statement(format!("Duplicate column names: {}", c.name)));
@@ -499,18 +612,26 @@ impl Engine {
         }
         // Keys first, keeping declaration order otherwise.
         columns.sort_by_key(|c| if c.kind == ColKind::Key { 0 } else { 1 });
-        let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = props
+            .get("WRAP_SINGLE_VALUE")
+            .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
         let wrap = if anonymous_value { Some(false) } else { wrap };
         check_formats(&key_format, &value_format, &columns, wrap)?;
         let timestamp_column = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(tc) = &timestamp_column {
-            let c = columns.iter().find(|c| c.name == *tc).ok_or_else(|| EngineError::statement(format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{tc}'")))?;
+            let c = columns.iter().find(|c| c.name == *tc).ok_or_else(|| {
+                EngineError::statement(format!(
+                    "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{tc}'"
+                ))
+            })?;
             if !matches!(c.ty, SqlType::Bigint | SqlType::Timestamp | SqlType::String) {
                 return Err(EngineError::statement(format!("Timestamp column, `{tc}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.")));
             }
         }
         let window = match props.get_str("WINDOW_TYPE") {
-            Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => return Err(EngineError::statement("Windowed sources require a key column.")),
+            Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => {
+                return Err(EngineError::statement("Windowed sources require a key column."))
+            }
             Some(w) => {
                 let wt = match w.to_ascii_uppercase().as_str() {
                     "TUMBLING" => WindowType::Tumbling,
@@ -526,13 +647,19 @@ impl Engine {
                     return Err(EngineError::statement("'WINDOW_SIZE' should not be set for SESSION windows."));
                 }
                 if wt != WindowType::Session && size.is_none() {
-                    return Err(EngineError::statement(format!("'WINDOW_SIZE' must be set for {} windows.", wt.name())));
+                    return Err(EngineError::statement(format!(
+                        "'WINDOW_SIZE' must be set for {} windows.",
+                        wt.name()
+                    )));
                 }
                 Some((wt, size))
             }
             None => None,
         };
-        let partitions = props.get_str("PARTITIONS").map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))).transpose()?;
+        let partitions = props
+            .get_str("PARTITIONS")
+            .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
+            .transpose()?;
         if self.topics.get(&topic).is_none() {
             match partitions {
                 Some(p) => {
@@ -567,11 +694,27 @@ impl Engine {
         };
         self.catalog.sources.insert(name.to_string(), src);
         self.command_seq += 1;
-        Ok(Some(status_entity(text, format!("{}/`{}`/create", kind.lower(), name), format!("{} created", if kind == SourceKind::Stream { "Stream" } else { "Table" }), None, self.command_seq)))
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/create", kind.lower(), name),
+            format!("{} created", if kind == SourceKind::Stream { "Stream" } else { "Table" }),
+            None,
+            self.command_seq,
+        )))
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn create_as_select(&mut self, text: &str, kind: SourceKind, or_replace: bool, if_not_exists: bool, name: &str, props: &Props, query: &Query, session: &Session) -> EResult<Option<J>> {
+    fn create_as_select(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        name: &str,
+        props: &Props,
+        query: &Query,
+        session: &Session,
+    ) -> EResult<Option<J>> {
         if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
             return Ok(Some(w));
         }
@@ -579,7 +722,12 @@ impl Engine {
             return Err(EngineError::statement("CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and TERMINATE its query) first"));
         }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
-        let plan = plan_query(query, &self.catalog, &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() }).map_err(EngineError::statement)?;
+        let plan = plan_query(
+            query,
+            &self.catalog,
+            &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() },
+        )
+        .map_err(EngineError::statement)?;
         if plan.output_is_table && kind == SourceKind::Stream {
             return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")));
         }
@@ -589,7 +737,11 @@ impl Engine {
         let from = plan.from.clone();
         let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
         // A sink with key columns does not inherit the NONE key format: it gets the default.
-        if key_format == Format::None && !plan.key_cols.is_empty() && props.get("KEY_FORMAT").is_none() && props.get("FORMAT").is_none() {
+        if key_format == Format::None
+            && !plan.key_cols.is_empty()
+            && props.get("KEY_FORMAT").is_none()
+            && props.get("FORMAT").is_none()
+        {
             key_format = Format::Kafka;
         }
         let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
@@ -609,7 +761,9 @@ impl Engine {
         if !columns.iter().any(|c| c.kind == ColKind::Value) {
             return Err(EngineError::statement("The projection contains no value columns."));
         }
-        let wrap = props.get("WRAP_SINGLE_VALUE").map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = props
+            .get("WRAP_SINGLE_VALUE")
+            .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
         check_formats(&key_format, &value_format, &columns, wrap)?;
         let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
         let src = Source {
@@ -634,38 +788,78 @@ impl Engine {
         self.catalog.sources.insert(name.to_string(), src);
         self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);
         self.command_seq += 1;
-        Ok(Some(status_entity(text, format!("{}/`{}`/create", kind.lower(), name), format!("Created query with ID {id}"), Some(id), self.command_seq)))
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/create", kind.lower(), name),
+            format!("Created query with ID {id}"),
+            Some(id),
+            self.command_seq,
+        )))
     }
 
     fn insert_into(&mut self, text: &str, target: &str, query: &Query, session: &Session) -> EResult<Option<J>> {
-        let sink = self.catalog.get(target).cloned().ok_or_else(|| EngineError::statement(format!("{target} does not exist.")))?;
+        let sink = self
+            .catalog
+            .get(target)
+            .cloned()
+            .ok_or_else(|| EngineError::statement(format!("{target} does not exist.")))?;
         if sink.read_only {
-            return Err(EngineError::statement(format!("Cannot insert into read-only {}: {}", sink.kind.lower(), target)));
+            return Err(EngineError::statement(format!(
+                "Cannot insert into read-only {}: {}",
+                sink.kind.lower(),
+                target
+            )));
         }
         if sink.kind == SourceKind::Table {
-            return Err(EngineError::statement(format!("INSERT INTO can only be used to insert into a stream. {target} is a table.")));
+            return Err(EngineError::statement(format!(
+                "INSERT INTO can only be used to insert into a stream. {target} is a table."
+            )));
         }
-        let plan = plan_query(query, &self.catalog, &PlanOptions { persistent: true, sink_name: Some(target.to_string()), sink_timestamp: None }).map_err(EngineError::statement)?;
+        let plan = plan_query(
+            query,
+            &self.catalog,
+            &PlanOptions { persistent: true, sink_name: Some(target.to_string()), sink_timestamp: None },
+        )
+        .map_err(EngineError::statement)?;
         if plan.output_is_table {
-            return Err(EngineError::statement(format!("INSERT INTO can only be used to insert into a stream. Your query produces a table.")));
+            return Err(EngineError::statement(format!(
+                "INSERT INTO can only be used to insert into a stream. Your query produces a table."
+            )));
         }
         // The result schema must match the sink's.
-        let mut result_cols: Vec<(String, SqlType, bool)> = plan.key_cols.iter().map(|(n, t)| (n.clone(), t.clone(), true)).collect();
+        let mut result_cols: Vec<(String, SqlType, bool)> =
+            plan.key_cols.iter().map(|(n, t)| (n.clone(), t.clone(), true)).collect();
         for (i, c) in plan.columns.iter().enumerate() {
             if !plan.key_positions.contains(&i) {
                 result_cols.push((c.name.clone(), c.ty.clone(), false));
             }
         }
-        let sink_cols: Vec<(String, SqlType, bool)> = sink.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key)).collect();
+        let sink_cols: Vec<(String, SqlType, bool)> =
+            sink.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key)).collect();
         if result_cols != sink_cols {
-            let fmt = |cols: &[(String, SqlType, bool)]| cols.iter().map(|(n, t, k)| format!("`{n}` {t}{}", if *k { " KEY" } else { "" })).collect::<Vec<_>>().join(", ");
-            return Err(EngineError::statement(format!("Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}", fmt(&result_cols), fmt(&sink_cols))));
+            let fmt = |cols: &[(String, SqlType, bool)]| {
+                cols.iter()
+                    .map(|(n, t, k)| format!("`{n}` {t}{}", if *k { " KEY" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(EngineError::statement(format!(
+                "Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}",
+                fmt(&result_cols),
+                fmt(&sink_cols)
+            )));
         }
         let id = self.next_id("INSERTQUERY", "");
         let spec = sink_spec(&sink, &plan);
         self.start_persistent(id.clone(), text, Some(target.to_string()), plan, spec, session);
         self.command_seq += 1;
-        Ok(Some(status_entity(text, format!("stream/`{target}`/create"), format!("Created query with ID {id}"), Some(id), self.command_seq)))
+        Ok(Some(status_entity(
+            text,
+            format!("stream/`{target}`/create"),
+            format!("Created query with ID {id}"),
+            Some(id),
+            self.command_seq,
+        )))
     }
 
     fn next_id(&mut self, prefix: &str, name: &str) -> String {
@@ -678,7 +872,15 @@ impl Engine {
         }
     }
 
-    fn start_persistent(&mut self, id: String, text: &str, sink_name: Option<String>, plan: Plan, sink: SinkSpec, session: &Session) {
+    fn start_persistent(
+        &mut self,
+        id: String,
+        text: &str,
+        sink_name: Option<String>,
+        plan: Plan,
+        sink: SinkSpec,
+        session: &Session,
+    ) {
         let info = QueryInfo {
             id: id.clone(),
             sql: text.to_string(),
@@ -745,7 +947,15 @@ impl Engine {
             }
             None => None,
         };
-        Some(Record { key, value, timestamp: o.ts, headers: o.headers.clone(), partition: 0, offset: 0, window: o.window })
+        Some(Record {
+            key,
+            value,
+            timestamp: o.ts,
+            headers: o.headers.clone(),
+            partition: 0,
+            offset: 0,
+            window: o.window,
+        })
     }
 
     fn query_error(&mut self, qid: &str, e: String) {
@@ -756,11 +966,24 @@ impl Engine {
         }
     }
 
-    fn drop_source(&mut self, text: &str, kind: SourceKind, if_exists: bool, name: &str, delete_topic: bool) -> EResult<Option<J>> {
+    fn drop_source(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        if_exists: bool,
+        name: &str,
+        delete_topic: bool,
+    ) -> EResult<Option<J>> {
         let Some(src) = self.catalog.get(name) else {
             if if_exists {
                 self.command_seq += 1;
-                return Ok(Some(status_entity(text, format!("{}/`{}`/drop", kind.lower(), name), format!("Source `{name}` does not exist."), None, self.command_seq)));
+                return Ok(Some(status_entity(
+                    text,
+                    format!("{}/`{}`/drop", kind.lower(), name),
+                    format!("Source `{name}` does not exist."),
+                    None,
+                    self.command_seq,
+                )));
             }
             return Err(EngineError::statement(format!("Source {name} does not exist.")));
         };
@@ -771,10 +994,17 @@ impl Engine {
                 kind.name()
             )));
         }
-        let readers: Vec<String> = self.queries.values().filter(|q| q.info.sources.iter().any(|s| s == name)).map(|q| q.info.id.clone()).collect();
-        let writers: Vec<String> = self.queries.values().filter(|q| q.info.sink.as_deref() == Some(name)).map(|q| q.info.id.clone()).collect();
+        let readers: Vec<String> = self
+            .queries
+            .values()
+            .filter(|q| q.info.sources.iter().any(|s| s == name))
+            .map(|q| q.info.id.clone())
+            .collect();
+        let writers: Vec<String> =
+            self.queries.values().filter(|q| q.info.sink.as_deref() == Some(name)).map(|q| q.info.id.clone()).collect();
         // Like ksqlDB 0.29: dropping a CSAS/CTAS sink terminates its own query.
-        let own: Vec<String> = writers.iter().filter(|id| src.writer_query.as_deref() == Some(id.as_str())).cloned().collect();
+        let own: Vec<String> =
+            writers.iter().filter(|id| src.writer_query.as_deref() == Some(id.as_str())).cloned().collect();
         let other_writers: Vec<String> = writers.iter().filter(|w| !own.contains(w)).cloned().collect();
         if !readers.is_empty() || !other_writers.is_empty() {
             return Err(EngineError::statement(format!(
@@ -792,7 +1022,13 @@ impl Engine {
             self.topics.delete(&topic);
         }
         self.command_seq += 1;
-        Ok(Some(status_entity(text, format!("{}/`{}`/drop", kind.lower(), name), format!("Source `{name}` (topic: {topic}) was dropped."), None, self.command_seq)))
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/drop", kind.lower(), name),
+            format!("Source `{name}` (topic: {topic}) was dropped."),
+            None,
+            self.command_seq,
+        )))
     }
 
     fn terminate(&mut self, text: &str, id: Option<String>) -> EResult<Option<J>> {
@@ -806,7 +1042,9 @@ impl Engine {
                 if self.queries.remove(&upper).is_none() && self.queries.remove(&id).is_none() {
                     if let Some(pos) = self.transients.iter().position(|t| t.id == id) {
                         self.transients.remove(pos);
-                        return Ok(Some(json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]})));
+                        return Ok(Some(
+                            json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]}),
+                        ));
                     }
                     return Err(EngineError::statement(format!("Unknown queryId: {id}")));
                 }
@@ -818,26 +1056,45 @@ impl Engine {
             }
         }
         self.command_seq += 1;
-        Ok(Some(status_entity(text, "terminate/query/execute".into(), "Query terminated.".into(), None, self.command_seq)))
+        Ok(Some(status_entity(
+            text,
+            "terminate/query/execute".into(),
+            "Query terminated.".into(),
+            None,
+            self.command_seq,
+        )))
     }
 
     // ------------------------------------------------------------------ data in
 
     /// INSERT INTO ... VALUES.
     pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
-        let src = self.catalog.get(target).cloned().ok_or_else(|| EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}")))?;
+        let src = self.catalog.get(target).cloned().ok_or_else(|| {
+            EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}"))
+        })?;
         if src.read_only {
-            return Err(EngineError::statement(format!("Cannot insert values into read-only {}: {target}", src.kind.lower())));
+            return Err(EngineError::statement(format!(
+                "Cannot insert values into read-only {}: {target}",
+                src.kind.lower()
+            )));
         }
         if src.writer_query.is_some() && src.kind == SourceKind::Table {
-            return Err(EngineError::statement(format!("Cannot insert values into a table created by a query: {target}")));
+            return Err(EngineError::statement(format!(
+                "Cannot insert values into a table created by a query: {target}"
+            )));
         }
         let names: Vec<String> = match columns {
             Some(c) => c.to_vec(),
-            None => src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect(),
+            None => {
+                src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect()
+            }
         };
         if names.len() != values.len() {
-            return Err(EngineError::statement(format!("Failed to prepare statement: Expected number columns and values to match: {}, {}", names.len(), values.len())));
+            return Err(EngineError::statement(format!(
+                "Failed to prepare statement: Expected number columns and values to match: {}, {}",
+                names.len(),
+                values.len()
+            )));
         }
         let mut row_ts: Option<i64> = None;
         let mut by_name: Vec<(String, Value)> = Vec::new();
@@ -851,18 +1108,26 @@ impl Engine {
             if n == "ROWPARTITION" || n == "ROWOFFSET" {
                 return Err(EngineError::statement(format!("Inserting into column `{n}` is not allowed.")));
             }
-            let col = src.columns.iter().find(|c| c.name == *n).ok_or_else(|| EngineError::statement(format!("Column name `{n}` does not exist.")))?;
+            let col = src
+                .columns
+                .iter()
+                .find(|c| c.name == *n)
+                .ok_or_else(|| EngineError::statement(format!("Column name `{n}` does not exist.")))?;
             if matches!(col.kind, ColKind::Header(_)) {
                 return Err(EngineError::statement(format!("Cannot insert into HEADER columns: {n}")));
             }
-            let v = insert_coerce(&v, &col.ty, c.ty.as_ref()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+            let v = insert_coerce(&v, &col.ty, c.ty.as_ref())
+                .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
             by_name.push((n.clone(), v));
         }
         let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
         let key_cols = src.key_columns();
         let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
         if src.kind == SourceKind::Table && keys.iter().any(|k| k.is_null()) {
-            return Err(EngineError::statement(format!("Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables", key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", "))));
+            return Err(EngineError::statement(format!(
+                "Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables",
+                key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )));
         }
         let value_cols = src.value_columns();
         let vals: Vec<Value> = value_cols.iter().map(|(n, _)| get(n)).collect();
@@ -874,10 +1139,16 @@ impl Engine {
                 }
             }
         }
-        let key = serialize(&src.key_format, &key_cols, &keys, false).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
-        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped()).map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let key = serialize(&src.key_format, &key_cols, &keys, false)
+            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped())
+            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
-        self.produce(&src.topic.clone(), Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None }, None);
+        self.produce(
+            &src.topic.clone(),
+            Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None },
+            None,
+        );
         Ok(())
     }
 
@@ -904,7 +1175,12 @@ impl Engine {
                     let _ = m.input.change(&rec);
                 }
             }
-            let ids: Vec<String> = self.queries.iter().filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic)).map(|(id, _)| id.clone()).collect();
+            let ids: Vec<String> = self
+                .queries
+                .iter()
+                .filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic))
+                .map(|(id, _)| id.clone())
+                .collect();
             for id in ids {
                 let mut outputs = Vec::new();
                 let sink = {
@@ -1023,7 +1299,9 @@ impl Engine {
     }
 
     fn push_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
-        let plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
+        let plan =
+            plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
+                .map_err(plan_error)?;
         // Scalable push queries (push v2): simple queries on a persistent query's output,
         // reading from latest, get their own id prefix as in ksqlDB.
         let scalable = session.property("ksql.query.push.v2.enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -1038,7 +1316,10 @@ impl Engine {
         } else {
             format!("transient_{}_{}", plan.from.name, uuid::Uuid::new_v4().as_u64_pair().0 >> 1)
         };
-        let header = QueryHeader { query_id: id.clone(), columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect() };
+        let header = QueryHeader {
+            query_id: id.clone(),
+            columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect(),
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let mut executor = plan.executor;
         if session.earliest() {
@@ -1069,7 +1350,14 @@ impl Engine {
                 });
             }
         }
-        self.transients.push(Transient { id, executor, key_positions: plan.key_positions.clone(), width: plan.columns.len(), tx, sql: q.text.clone() });
+        self.transients.push(Transient {
+            id,
+            executor,
+            key_positions: plan.key_positions.clone(),
+            width: plan.columns.len(),
+            tx,
+            sql: q.text.clone(),
+        });
         Ok(QueryResult::Push { header, rx, limit: q.limit })
     }
 
@@ -1103,7 +1391,11 @@ impl Engine {
     }
 
     fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
-        let src = self.catalog.get(&q.from.name).cloned().ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
+        let src = self
+            .catalog
+            .get(&q.from.name)
+            .cloned()
+            .ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
         self.pull_checks(q, &src).map_err(|m| EngineError::statement(format!("{m} See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.")))?;
         if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
             return Err(EngineError::statement(format!(
@@ -1111,10 +1403,21 @@ impl Engine {
                 src.name
             )));
         }
-        for (clause, texts) in [("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()), ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect())] {
-            let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"].into_iter().filter(|p| texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p))).collect();
+        for (clause, texts) in [
+            ("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()),
+            ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect()),
+        ] {
+            let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
+                .into_iter()
+                .filter(|p| {
+                    texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p))
+                })
+                .collect();
             if !bad.is_empty() {
-                return Err(EngineError::statement(format!("Pull queries don't support the following columns in {clause} clauses: {}", bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", "))));
+                return Err(EngineError::statement(format!(
+                    "Pull queries don't support the following columns in {clause} clauses: {}",
+                    bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+                )));
             }
         }
         if !q.joins.is_empty() {
@@ -1132,7 +1435,9 @@ impl Engine {
         if q.having.is_some() {
             return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
         }
-        let mut plan = plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(plan_error)?;
+        let mut plan =
+            plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
+                .map_err(plan_error)?;
         if plan.has_aggregation {
             return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
         }
@@ -1158,7 +1463,11 @@ impl Engine {
             .chain(plan.columns.iter().skip(q.select.len()).cloned())
             .map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c })
             .collect();
-        let columns = if columns.len() == plan.columns.len() { columns } else { plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect() };
+        let columns = if columns.len() == plan.columns.len() {
+            columns
+        } else {
+            plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect()
+        };
         let header = QueryHeader { query_id: format!("query_{}", chrono::Utc::now().timestamp_millis()), columns };
         let mut rows = Vec::new();
         if is_table {
@@ -1166,7 +1475,12 @@ impl Engine {
             // WHERE clause fixes every key column, otherwise a scan in key order.
             let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
             if fresh {
-                let mut input = exec::Input { topic: src.topic.clone(), decoder: exec::Decoder::new(&src), is_table: true, state: Default::default() };
+                let mut input = exec::Input {
+                    topic: src.topic.clone(),
+                    decoder: exec::Decoder::new(&src),
+                    is_table: true,
+                    state: Default::default(),
+                };
                 if let Some(t) = self.topics.get(&src.topic) {
                     for r in &t.log {
                         let _ = input.change(r);
@@ -1177,11 +1491,14 @@ impl Engine {
             let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
             let exec::Body::Project(p) = &plan.executor.body else {
-                return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
+                return Err(EngineError::statement(
+                    "Pull queries don't support aggregate functions in the SELECT clause.",
+                ));
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
             let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
-            let table_scan_off = session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            let table_scan_off =
+                session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
             match lookup {
                 Some(keys) => {
                     for k in keys {
@@ -1199,7 +1516,8 @@ impl Engine {
                     }));
                 }
                 None => {
-                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> = m.input.state.iter().filter(|(_, r)| keep(r)).collect();
+                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
+                        m.input.state.iter().filter(|(_, r)| keep(r)).collect();
                     live.sort_by(|a, b| a.0.cmp(b.0));
                     rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
                 }
@@ -1239,7 +1557,13 @@ impl Engine {
             Show::Streams { extended } | Show::Tables { extended } => {
                 let kind = if matches!(what, Show::Streams { .. }) { SourceKind::Stream } else { SourceKind::Table };
                 if extended {
-                    let list: Vec<J> = self.catalog.sources.values().filter(|s| s.kind == kind).map(|s| self.describe_source(s, true)).collect();
+                    let list: Vec<J> = self
+                        .catalog
+                        .sources
+                        .values()
+                        .filter(|s| s.kind == kind)
+                        .map(|s| self.describe_source(s, true))
+                        .collect();
                     return json!({"@type":"source_descriptions","statementText":text,"sourceDescriptions":list,"warnings":[]});
                 }
                 let list: Vec<J> = self
@@ -1263,7 +1587,11 @@ impl Engine {
                     .map(|t| {
                         let mut o = json!({"name":t.name,"replicaInfo":vec![1; t.partitions.len()]});
                         if extended {
-                            let consumers = self.queries.values().filter(|q| q.executor.inputs.iter().any(|i| i.topic == t.name)).count();
+                            let consumers = self
+                                .queries
+                                .values()
+                                .filter(|q| q.executor.inputs.iter().any(|i| i.topic == t.name))
+                                .count();
                             o["consumerCount"] = json!(consumers);
                             o["consumerGroupCount"] = json!(consumers);
                         }
@@ -1284,29 +1612,39 @@ impl Engine {
                 json!({"@type":"queries","statementText":text,"queries":list,"warnings":[]})
             }
             Show::Properties => {
-                let mut props: Vec<J> = SERVER_PROPERTIES.iter().map(|(k, v)| json!({"name":k,"scope":"KSQL","value":v,"editable":true,"level":"SERVER"})).collect();
+                let mut props: Vec<J> = SERVER_PROPERTIES
+                    .iter()
+                    .map(|(k, v)| json!({"name":k,"scope":"KSQL","value":v,"editable":true,"level":"SERVER"}))
+                    .collect();
                 let mut overwritten = Vec::new();
                 for (k, v) in &session.properties {
                     props.retain(|p| p["name"] != json!(k));
                     props.push(json!({"name":k,"scope":"KSQL","value":v,"editable":true,"level":"QUERY"}));
                     overwritten.push(k.clone());
                 }
-                let defaults: Vec<&str> = SERVER_PROPERTIES.iter().map(|(k, _)| *k).filter(|k| !overwritten.iter().any(|o| o == k)).collect();
+                let defaults: Vec<&str> =
+                    SERVER_PROPERTIES.iter().map(|(k, _)| *k).filter(|k| !overwritten.iter().any(|o| o == k)).collect();
                 json!({"@type":"properties","statementText":text,"properties":props,"overwrittenProperties":overwritten,"defaultProperties":defaults,"warnings":[]})
             }
             Show::Functions => {
-                let list: Vec<J> = functions::list_all().into_iter().map(|(n, t, c)| json!({"name":n,"type":t,"category":c})).collect();
+                let list: Vec<J> = functions::list_all()
+                    .into_iter()
+                    .map(|(n, t, c)| json!({"name":n,"type":t,"category":c}))
+                    .collect();
                 json!({"@type":"function_names","statementText":text,"functions":list,"warnings":[]})
             }
             Show::Types => {
-                let map: serde_json::Map<String, J> = self.catalog.types.iter().map(|(k, t)| (k.clone(), schema_info(t))).collect();
+                let map: serde_json::Map<String, J> =
+                    self.catalog.types.iter().map(|(k, t)| (k.clone(), schema_info(t))).collect();
                 json!({"@type":"type_list","statementText":text,"types":map,"warnings":[]})
             }
             Show::Variables => {
                 let list: Vec<J> = session.variables.iter().map(|(k, v)| json!({"name":k,"value":v})).collect();
                 json!({"@type":"variables","statementText":text,"variables":list,"warnings":[]})
             }
-            Show::Connectors => json!({"@type":"connector_list","statementText":text,"warnings":[{"message":"The ksqlDB sandbox has no Kafka Connect: there are no connectors."}],"connectors":[]}),
+            Show::Connectors => {
+                json!({"@type":"connector_list","statementText":text,"warnings":[{"message":"The ksqlDB sandbox has no Kafka Connect: there are no connectors."}],"connectors":[]})
+            }
         }
     }
 
@@ -1317,7 +1655,12 @@ impl Engine {
     }
 
     fn query_description(&self, q: &QueryInfo) -> J {
-        let fields: Vec<J> = q.sink.as_ref().and_then(|s| self.catalog.get(s)).map(|s| s.columns.iter().map(column_json).collect()).unwrap_or_default();
+        let fields: Vec<J> = q
+            .sink
+            .as_ref()
+            .and_then(|s| self.catalog.get(s))
+            .map(|s| s.columns.iter().map(column_json).collect())
+            .unwrap_or_default();
         let errors: Vec<J> = q.errors.iter().map(|e| json!({"timestamp":0,"errorMessage":e,"type":"USER"})).collect();
         json!({"id":q.id,"statementText":q.sql,"windowType":q.sink.as_ref().and_then(|s| self.catalog.get(s)).and_then(|s| s.window).map(|w| w.0.name()),
             "fields":fields,"sources":q.sources,"sinks":q.sink.iter().collect::<Vec<_>>(),
@@ -1327,8 +1670,18 @@ impl Engine {
     }
 
     fn describe_source(&self, s: &Source, extended: bool) -> J {
-        let reads: Vec<J> = self.queries.values().filter(|q| q.info.sources.contains(&s.name)).map(|q| self.query_summary(&q.info)).collect();
-        let writes: Vec<J> = self.queries.values().filter(|q| q.info.sink.as_deref() == Some(&s.name)).map(|q| self.query_summary(&q.info)).collect();
+        let reads: Vec<J> = self
+            .queries
+            .values()
+            .filter(|q| q.info.sources.contains(&s.name))
+            .map(|q| self.query_summary(&q.info))
+            .collect();
+        let writes: Vec<J> = self
+            .queries
+            .values()
+            .filter(|q| q.info.sink.as_deref() == Some(&s.name))
+            .map(|q| self.query_summary(&q.info))
+            .collect();
         let mut fields: Vec<J> = Vec::new();
         for c in s.columns.iter().filter(|c| c.kind == ColKind::Key) {
             fields.push(column_json(c));
@@ -1338,7 +1691,11 @@ impl Engine {
         }
         let partitions = self.topics.get(&s.topic).map(|t| t.partitions.len()).unwrap_or(0);
         let count = self.topics.get(&s.topic).map(|t| t.log.len()).unwrap_or(0);
-        let stats = if extended { format!("{:<20}:{:>10}     total-messages:{:>10}", "messages-per-sec", 0, count) } else { String::new() };
+        let stats = if extended {
+            format!("{:<20}:{:>10}     total-messages:{:>10}", "messages-per-sec", 0, count)
+        } else {
+            String::new()
+        };
         json!({"name":s.name,"windowType":s.window.map(|w| w.0.name()),"readQueries":reads,"writeQueries":writes,"fields":fields,
             "type":s.kind.name(),"timestamp":s.timestamp_column.clone().unwrap_or_default(),"statistics":stats,"errorStats":"","extended":extended,
             "keyFormat":s.key_format.name(),"valueFormat":s.value_format.name(),"topic":s.topic,"partitions":partitions,"replication":1,
@@ -1351,7 +1708,11 @@ impl Engine {
     }
 
     pub fn query_errors(&self) -> Vec<(String, Vec<String>)> {
-        self.queries.values().filter(|q| !q.info.errors.is_empty()).map(|q| (q.info.id.clone(), q.info.errors.clone())).collect()
+        self.queries
+            .values()
+            .filter(|q| !q.info.errors.is_empty())
+            .map(|q| (q.info.id.clone(), q.info.errors.clone()))
+            .collect()
     }
 
     pub fn persistent_query_ids(&self) -> Vec<String> {
@@ -1377,7 +1738,10 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let mut cs = Vec::new();
     conjuncts(w, &mut cs);
     let lit = |e: &Expr| match e {
-        Expr::Lit(l) => crate::sandbox::expr::compile(e, &crate::sandbox::expr::Scope::default()).ok().map(|c| (c.eval)(&[])).filter(|_| !matches!(l, Literal::Null)),
+        Expr::Lit(l) => crate::sandbox::expr::compile(e, &crate::sandbox::expr::Scope::default())
+            .ok()
+            .map(|c| (c.eval)(&[]))
+            .filter(|_| !matches!(l, Literal::Null)),
         _ => None,
     };
     for c in cs {
@@ -1400,11 +1764,16 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let mut out: Vec<Vec<KeyPart>> = vec![vec![]];
     for vals in per_col {
         let vals = vals?;
-        out = out.into_iter().flat_map(|prefix| vals.iter().map(move |v| {
-            let mut k = prefix.clone();
-            k.push(key_part(v));
-            k
-        })).collect();
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                vals.iter().map(move |v| {
+                    let mut k = prefix.clone();
+                    k.push(key_part(v));
+                    k
+                })
+            })
+            .collect();
     }
     Some(out)
 }
@@ -1512,8 +1881,10 @@ fn describe_function(text: &str, name: &str) -> EResult<J> {
     } else {
         return Err(EngineError::statement(format!("Can't find any functions with the name '{upper}'")));
     };
-    Ok(json!({"@type":"describe_function","statementText":text,"name":fname,"description":desc,"author":"Confluent (sandbox re-implementation)",
-        "version":"","path":"internal","functions":sigs,"type":kind,"warnings":[]}))
+    Ok(
+        json!({"@type":"describe_function","statementText":text,"name":fname,"description":desc,"author":"Confluent (sandbox re-implementation)",
+        "version":"","path":"internal","functions":sigs,"type":kind,"warnings":[]}),
+    )
 }
 
 /// Coerces an INSERT VALUES literal to its column type (ksqlDB's rules: numbers widen,
@@ -1534,7 +1905,10 @@ fn insert_coerce(v: &Value, to: &SqlType, from: Option<&SqlType>) -> Result<Valu
 
 fn parse_duration(s: &str) -> Result<u64, String> {
     let mut parts = s.split_whitespace();
-    let n: u64 = parts.next().and_then(|n| n.parse().ok()).ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
+    let n: u64 = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
     let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
     let ms = match unit.trim_end_matches('S') {
         "MILLISECOND" => 1,
@@ -1542,21 +1916,37 @@ fn parse_duration(s: &str) -> Result<u64, String> {
         "MINUTE" => 60_000,
         "HOUR" => 3_600_000,
         "DAY" => 86_400_000,
-        _ => return Err(format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'")),
+        _ => {
+            return Err(format!(
+                "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
+            ))
+        }
     };
     Ok(n * ms)
 }
 
 /// One PRINT line, as ksqlDB's RecordFormatter writes it.
 pub fn print_line(r: &Record) -> String {
-    let ts = chrono::DateTime::from_timestamp_millis(r.timestamp).map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string()).unwrap_or_default();
+    let ts = chrono::DateTime::from_timestamp_millis(r.timestamp)
+        .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
+        .unwrap_or_default();
     let key = match r.window {
         Some((s, e)) => format!("[{}@{}/{}]", super::topics::print_bytes(r.key.as_deref()), s, e),
         None => super::topics::print_bytes(r.key.as_deref()),
     };
-    let mut line = format!("rowtime: {ts}, key: {key}, value: {}, partition: {}", super::topics::print_bytes(r.value.as_deref()), r.partition);
+    let mut line = format!(
+        "rowtime: {ts}, key: {key}, value: {}, partition: {}",
+        super::topics::print_bytes(r.value.as_deref()),
+        r.partition
+    );
     if !r.headers.is_empty() {
-        let hs: Vec<String> = r.headers.iter().map(|(k, v)| format!("{k}={}", v.as_deref().map(|b| super::topics::print_bytes(Some(b))).unwrap_or_default())).collect();
+        let hs: Vec<String> = r
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                format!("{k}={}", v.as_deref().map(|b| super::topics::print_bytes(Some(b))).unwrap_or_default())
+            })
+            .collect();
         line.push_str(&format!(", headers: [{}]", hs.join(", ")));
     }
     line.push('\n');
@@ -1579,8 +1969,19 @@ mod tests {
         run(&mut e, &mut s, "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;");
         run(&mut e, &mut s, "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);");
         let push = e.query("SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 EMIT CHANGES;", &mut s).unwrap();
-        for (id, la, lo) in [("c2309eec", 37.7877, -122.4205), ("18f4ea86", 37.3903, -122.0643), ("4ab5cbad", 37.3952, -122.0813), ("8b6eae59", 37.3944, -122.0813), ("4a7c7b41", 37.4049, -122.0822), ("4ddad000", 37.7857, -122.4011)] {
-            run(&mut e, &mut s, &format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});"));
+        for (id, la, lo) in [
+            ("c2309eec", 37.7877, -122.4205),
+            ("18f4ea86", 37.3903, -122.0643),
+            ("4ab5cbad", 37.3952, -122.0813),
+            ("8b6eae59", 37.3944, -122.0813),
+            ("4a7c7b41", 37.4049, -122.0822),
+            ("4ddad000", 37.7857, -122.4011),
+        ] {
+            run(
+                &mut e,
+                &mut s,
+                &format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});"),
+            );
         }
         let QueryResult::Push { mut rx, .. } = push else { panic!() };
         let mut n = 0;
@@ -1588,8 +1989,15 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 3);
-        let QueryResult::Pull { rows, header, .. } = e.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &mut s).unwrap() else { panic!() };
-        assert_eq!(header.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["DISTANCEINMILES", "RIDERS", "COUNT"]);
+        let QueryResult::Pull { rows, header, .. } =
+            e.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &mut s).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            header.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            vec!["DISTANCEINMILES", "RIDERS", "COUNT"]
+        );
         assert!(header.columns[0].key);
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0][0], Value::Double(0.0));
@@ -1611,10 +2019,23 @@ mod bench {
         e.execute("CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', value_format='json', partitions=1);", &mut s).unwrap();
         e.execute("CREATE STREAM F AS SELECT ID, UCASE(NAME) AS N, V * 2 AS V2 FROM S WHERE V > 10;", &mut s).unwrap();
         let n = 200_000;
-        let values: Vec<Vec<u8>> = (0..n).map(|i| format!("{{\"NAME\":\"name{i}\",\"V\":{}}}", i % 100).into_bytes()).collect();
+        let values: Vec<Vec<u8>> =
+            (0..n).map(|i| format!("{{\"NAME\":\"name{i}\",\"V\":{}}}", i % 100).into_bytes()).collect();
         let start = std::time::Instant::now();
         for (i, v) in values.into_iter().enumerate() {
-            e.produce("s", Record { key: Some((i as i32).to_be_bytes().to_vec()), value: Some(v), timestamp: i as i64, headers: vec![], partition: 0, offset: 0, window: None }, None);
+            e.produce(
+                "s",
+                Record {
+                    key: Some((i as i32).to_be_bytes().to_vec()),
+                    value: Some(v),
+                    timestamp: i as i64,
+                    headers: vec![],
+                    partition: 0,
+                    offset: 0,
+                    window: None,
+                },
+                None,
+            );
         }
         let secs = start.elapsed().as_secs_f64();
         println!("filter/projection: {:.0} events/s ({} outputs)", n as f64 / secs, e.topic_records("F").len());

@@ -84,7 +84,9 @@ fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
                 collect_aggs(a, out);
             }
         }
-        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => collect_aggs(b, out),
+        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => {
+            collect_aggs(b, out)
+        }
         Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
             collect_aggs(a, out);
             collect_aggs(b, out);
@@ -141,7 +143,8 @@ fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
 }
 
 fn const_value(e: &Expr) -> Result<Value, String> {
-    let c = compile(e, &Scope::default()).map_err(|_| format!("Aggregate function parameters must be literals: {}", format_expr(e)))?;
+    let c = compile(e, &Scope::default())
+        .map_err(|_| format!("Aggregate function parameters must be literals: {}", format_expr(e)))?;
     Ok((c.eval)(&[]))
 }
 
@@ -152,7 +155,12 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut scope = Scope::default();
     let left_star = add_source(&mut scope, &from, &left_alias);
     let left_width = scope.cols.len();
-    let mut inputs = vec![Input { topic: from.topic.clone(), decoder: Decoder::new(&from), is_table: from.kind == SourceKind::Table, state: Default::default() }];
+    let mut inputs = vec![Input {
+        topic: from.topic.clone(),
+        decoder: Decoder::new(&from),
+        is_table: from.kind == SourceKind::Table,
+        state: Default::default(),
+    }];
     let mut sources = vec![from.name.clone()];
     let mut star: Vec<(usize, String)> = left_star.clone();
     let mut join_stage = None;
@@ -177,14 +185,26 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         scope.push(None, "ROWTIME", SqlType::Bigint);
         scope.push(None, "ROWPARTITION", SqlType::Integer);
         scope.push(None, "ROWOFFSET", SqlType::Bigint);
-        let kafka: Vec<&str> = [&from, &right].iter().filter(|s| s.value_format == crate::sandbox::topics::Format::Kafka).map(|s| s.name.as_str()).collect();
+        let kafka: Vec<&str> = [&from, &right]
+            .iter()
+            .filter(|s| s.value_format == crate::sandbox::topics::Format::Kafka)
+            .map(|s| s.name.as_str())
+            .collect();
         if !kafka.is_empty() {
-            return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support JOIN.", kafka.join(", ")));
+            return err(format!(
+                "Source(s) {} are using the 'KAFKA' value format. This format does not yet support JOIN.",
+                kafka.join(", ")
+            ));
         }
         let lt = from.kind == SourceKind::Table;
         let rt = right.kind == SourceKind::Table;
         if lt && !rt {
-            return err(format!("Invalid join order: table-stream joins are not supported; only stream-table joins. Got {} {} JOIN {}.", from.name, join_word(j.kind), right.name));
+            return err(format!(
+                "Invalid join order: table-stream joins are not supported; only stream-table joins. Got {} {} JOIN {}.",
+                from.name,
+                join_word(j.kind),
+                right.name
+            ));
         }
         if !lt && !rt && j.within.is_none() {
             return err("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select");
@@ -193,17 +213,28 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             return err("A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your join again.");
         }
         if !lt && rt && matches!(j.kind, JoinKind::Full | JoinKind::Right) {
-            return err(format!("Invalid join type: full-outer join not supported for stream-table join. Got {} {} JOIN {}.", from.name, join_word(j.kind), right.name));
+            return err(format!(
+                "Invalid join type: full-outer join not supported for stream-table join. Got {} {} JOIN {}.",
+                from.name,
+                join_word(j.kind),
+                right.name
+            ));
         }
         if from.is_windowed() || right.is_windowed() {
             return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
         }
         // ON must be an equality between one side and the other.
         if matches!(&j.on, Expr::Binary(BinOp::And, ..)) {
-            return err(format!("Invalid join condition: joins on multiple conditions are not yet supported. Got {}.", format_expr(&j.on)));
+            return err(format!(
+                "Invalid join condition: joins on multiple conditions are not yet supported. Got {}.",
+                format_expr(&j.on)
+            ));
         }
         let Expr::Binary(BinOp::Eq, a, b) = &j.on else {
-            return err(format!("Unsupported join expression: {}. Only equality joins (a = b) are supported.", format_expr(&j.on)));
+            return err(format!(
+                "Unsupported join expression: {}. Only equality joins (a = b) are supported.",
+                format_expr(&j.on)
+            ));
         };
         let mut lscope = Scope::default();
         add_source(&mut lscope, &from, &left_alias);
@@ -219,7 +250,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         let rexpr = if format_expr(&lexpr) == format_expr(a) { (**b).clone() } else { (**a).clone() };
         if let (Some(x), Some(y)) = (&lk.ty, &rk.ty) {
             if common_type(x, y).is_none() {
-                return err(format!("Invalid join condition: types don't match. Got {}{{{x}}} = {}{{{y}}}.", format_expr(&lexpr), format_expr(&rexpr)));
+                return err(format!(
+                    "Invalid join condition: types don't match. Got {}{{{x}}} = {}{{{y}}}.",
+                    format_expr(&lexpr),
+                    format_expr(&rexpr)
+                ));
             }
         }
         if lt && rt {
@@ -244,7 +279,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 };
                 return err(format!(
                     "Invalid join condition: {}. Got {} = {}.",
-                    if lt { "table-table joins require to join on the primary key of the right input table" } else { "stream-table joins require to join on the table's primary key" },
+                    if lt {
+                        "table-table joins require to join on the primary key of the right input table"
+                    } else {
+                        "stream-table joins require to join on the table's primary key"
+                    },
                     side(a),
                     side(b)
                 ));
@@ -252,7 +291,12 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         }
         let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
         join_stage = Some(JoinStage::new(j.kind, lk.eval, rk.eval, left_width, right_width, lt, rt, within));
-        inputs.push(Input { topic: right.topic.clone(), decoder: Decoder::new(&right), is_table: rt, state: Default::default() });
+        inputs.push(Input {
+            topic: right.topic.clone(),
+            decoder: Decoder::new(&right),
+            is_table: rt,
+            state: Default::default(),
+        });
         sources.push(right.name.clone());
         // Star columns of a join are prefixed with the source alias: A_ID, B_NAME.
         star = left_star.iter().map(|(i, n)| (*i, format!("{left_alias}_{n}"))).collect();
@@ -263,8 +307,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let has_join = join_stage.is_some();
     // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
     // ROWKEY (the join key: the left side's, else the right side's).
-    let synthetic_key = has_join && (q.joins.first().is_some_and(|j| j.kind == JoinKind::Full) || !join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
-    let rowkey_ref = |e: &Expr| synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY");
+    let synthetic_key = has_join
+        && (q.joins.first().is_some_and(|j| j.kind == JoinKind::Full)
+            || !join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
+    let rowkey_ref =
+        |e: &Expr| synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY");
 
     // WHERE
     let filter = match &q.where_ {
@@ -284,7 +331,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 }
             })?;
             if !matches!(c.ty, Some(SqlType::Boolean) | None) {
-                return err(format!("Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.", format_expr(w), c.ty.unwrap()));
+                return err(format!(
+                    "Type error in WHERE expression: Should evaluate to boolean but is {} ({}) instead.",
+                    format_expr(w),
+                    c.ty.unwrap()
+                ));
             }
             Some(c.eval)
         }
@@ -332,8 +383,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     if aggregating && q.group_by.is_empty() {
         return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a constant-free expression)");
     }
-    if !q.group_by.is_empty() && !has_join && from.value_format == crate::sandbox::topics::Format::Kafka && opts.persistent {
-        return err(format!("Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.", from.name));
+    if !q.group_by.is_empty()
+        && !has_join
+        && from.value_format == crate::sandbox::topics::Format::Kafka
+        && opts.persistent
+    {
+        return err(format!(
+            "Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.",
+            from.name
+        ));
     }
     if !q.partition_by.is_empty() && aggregating {
         return err("PARTITION BY and GROUP BY in the same query is not supported.");
@@ -358,7 +416,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 let mut inner = Vec::new();
                 collect_aggs(g, &mut inner);
                 match inner.first() {
-                    Some(Expr::Call { name, .. }) => format!("GROUP BY does not support aggregate functions: {name} is an aggregate function."),
+                    Some(Expr::Call { name, .. }) => {
+                        format!("GROUP BY does not support aggregate functions: {name} is an aggregate function.")
+                    }
                     _ => format!("Error in GROUP BY: {m}"),
                 }
             })?;
@@ -380,14 +440,19 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let f = aggregate::lookup(name).unwrap();
             // Aggregates whose intermediate state is a STRUCT or ARRAY cannot be kept in a
             // DELIMITED state store.
-            if opts.persistent && matches!(from.value_format, crate::sandbox::topics::Format::Delimited(_)) && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK") {
+            if opts.persistent
+                && matches!(from.value_format, crate::sandbox::topics::Format::Delimited(_))
+                && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK")
+            {
                 return err("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.");
             }
             if *distinct {
                 return err(format!("DISTINCT in aggregate {name} is not supported"));
             }
             if relation_is_table && !f.undo {
-                return err(format!("The aggregation functions {name} cannot be applied to a table source, only to a stream source."));
+                return err(format!(
+                    "The aggregation functions {name} cannot be applied to a table source, only to a stream source."
+                ));
             }
             // COUNT() is COUNT(*).
             let star = &(*star || (name == "COUNT" && args.is_empty()));
@@ -397,7 +462,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let mut evals = Vec::new();
             let mut types = Vec::new();
             for x in &args[..ncols] {
-                let c = compile(x, &scope).map_err(|m| if let Some(b) = window_bound_misuse(&m, q) { b } else if m.starts_with("Aggregate functions can not be used here") { format!("Aggregate functions can not be nested: {}", format_expr(a)) } else { m })?;
+                let c = compile(x, &scope).map_err(|m| {
+                    if let Some(b) = window_bound_misuse(&m, q) {
+                        b
+                    } else if m.starts_with("Aggregate functions can not be used here") {
+                        format!("Aggregate functions can not be nested: {}", format_expr(a))
+                    } else {
+                        m
+                    }
+                })?;
                 types.push(c.ty.clone().unwrap_or(SqlType::String));
                 evals.push(c.eval);
             }
@@ -407,7 +480,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             let ret = (f.typer)(&types, &lits).map_err(|m| {
                 if m.is_empty() {
-                    format!("Function '{}' does not accept parameters ({}).", name, types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "Function '{}' does not accept parameters ({}).",
+                        name,
+                        types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                    )
                 } else {
                     m
                 }
@@ -449,7 +526,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut item_exprs: Vec<Option<Expr>> = Vec::new();
     let mut gen = 0usize;
     let mut non_aggregate: Vec<String> = Vec::new();
-    let explicit_names: Vec<String> = q.select.iter().filter_map(|i| if let SelectItem::Expr { alias: Some(a), .. } = i { Some(a.clone()) } else { None }).collect();
+    let explicit_names: Vec<String> = q
+        .select
+        .iter()
+        .filter_map(|i| if let SelectItem::Expr { alias: Some(a), .. } = i { Some(a.clone()) } else { None })
+        .collect();
     for item in &q.select {
         match item {
             SelectItem::Star | SelectItem::QualifiedStar(_) => {
@@ -459,7 +540,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                             .cols
                             .iter()
                             .enumerate()
-                            .filter(|(i, c)| c.qualifier.as_deref() == Some(qual.as_str()) && star.iter().any(|(si, _)| si == i))
+                            .filter(|(i, c)| {
+                                c.qualifier.as_deref() == Some(qual.as_str()) && star.iter().any(|(si, _)| si == i)
+                            })
                             .map(|(i, c)| (i, if has_join { format!("{qual}_{}", c.name) } else { c.name.clone() }))
                             .collect();
                         if cols.is_empty() {
@@ -470,7 +553,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     // PARTITION BY moves the source's key columns after its value columns.
                     _ if !q.partition_by.is_empty() && !has_join && !aggregating => {
                         let nk = from.key_columns().len();
-                        star.iter().filter(|(i, _)| *i >= nk).chain(star.iter().filter(|(i, _)| *i < nk)).cloned().collect()
+                        star.iter()
+                            .filter(|(i, _)| *i >= nk)
+                            .chain(star.iter().filter(|(i, _)| *i < nk))
+                            .cloned()
+                            .collect()
                     }
                     _ => star.clone(),
                 };
@@ -501,10 +588,13 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 let compiled = if rowkey_ref(expr) && !aggregating {
                     let (l, r) = (compile(&join_key_exprs[0], &out_scope)?, compile(&join_key_exprs[1], &out_scope)?);
                     let (lf, rf) = (l.eval, r.eval);
-                    Ok(Compiled { ty: l.ty.or(r.ty), eval: Arc::new(move |row: &[Value]| match lf(row) {
-                        Value::Null => rf(row),
-                        v => v,
-                    }) })
+                    Ok(Compiled {
+                        ty: l.ty.or(r.ty),
+                        eval: Arc::new(move |row: &[Value]| match lf(row) {
+                            Value::Null => rf(row),
+                            v => v,
+                        }),
+                    })
                 } else {
                     compile(expr, &out_scope)
                 };
@@ -514,20 +604,29 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                         non_aggregate.push(format_expr(expr));
                         continue;
                     }
-                    Err(e) => return Err(match e.strip_prefix("Column '") {
-                        Some(rest) if rest.ends_with("cannot be resolved.") => format!("SELECT column '{rest}"),
-                        _ => e,
-                    }),
+                    Err(e) => {
+                        return Err(match e.strip_prefix("Column '") {
+                            Some(rest) if rest.ends_with("cannot be resolved.") => format!("SELECT column '{rest}"),
+                            _ => e,
+                        })
+                    }
                 };
-                let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
+                let taken: Vec<String> =
+                    columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
                 let name = alias.clone().unwrap_or_else(|| match expr {
                     // In a join, a qualified column whose name more than one source has is
                     // named after its source: T_ID.
-                    Expr::Column { qualifier: Some(q), name } if has_join && {
-                        let mut quals: Vec<&str> = scope.cols.iter().filter(|c| c.name == *name).filter_map(|c| c.qualifier.as_deref()).collect();
-                        quals.dedup();
-                        quals.len() > 1
-                    } =>
+                    Expr::Column { qualifier: Some(q), name }
+                        if has_join && {
+                            let mut quals: Vec<&str> = scope
+                                .cols
+                                .iter()
+                                .filter(|c| c.name == *name)
+                                .filter_map(|c| c.qualifier.as_deref())
+                                .collect();
+                            quals.dedup();
+                            quals.len() > 1
+                        } =>
                     {
                         format!("{q}_{name}")
                     }
@@ -543,7 +642,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         }
     }
     if !non_aggregate.is_empty() {
-        return err(format!("{NON_AGG} {}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", non_aggregate.join(", ")));
+        return err(format!(
+            "{NON_AGG} {}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.",
+            non_aggregate.join(", ")
+        ));
     }
     {
         let mut seen: Vec<&str> = Vec::new();
@@ -555,7 +657,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         }
     }
     for c in &columns {
-        if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") && opts.persistent {
+        if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND")
+            && opts.persistent
+        {
             let what = if c.name.starts_with("WINDOW") { "window bounds column" } else { "pseudocolumn" };
             let _ = what;
             return err(format!("Reserved column name in select: `{}`. Please remove or alias the column.", c.name));
@@ -575,13 +679,16 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             Expr::Column { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let other_join_key = if has_join && ki == 0 && !synthetic { Some(format_expr(&join_key_exprs[1])) } else { None };
+        let other_join_key =
+            if has_join && ki == 0 && !synthetic { Some(format_expr(&join_key_exprs[1])) } else { None };
         let is_key_item = |ie: &Expr, other: bool| {
             let f = format_expr(ie);
             if synthetic {
                 return rowkey_ref(ie);
             }
-            f == kf || (other && other_join_key.as_deref() == Some(f.as_str())) || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
+            f == kf
+                || (other && other_join_key.as_deref() == Some(f.as_str()))
+                || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
         };
         // The left join expression wins over the right one when both are projected.
         let pos = item_exprs
@@ -612,7 +719,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             // SELECT * with a new key (PARTITION BY / GROUP BY an expression): the key column
             // is added implicitly.
             None if opts.persistent && q.select.iter().any(|i| matches!(i, SelectItem::Star)) => {
-                key_cols.push((kname.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
+                key_cols.push((
+                    kname.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}")),
+                    key_eval.ty.clone().unwrap_or(SqlType::String),
+                ));
             }
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
@@ -625,7 +735,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                         Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
                         other => format_expr(other),
                     };
-                    let right_alias = q.joins.first().map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone())).unwrap_or_default();
+                    let right_alias = q
+                        .joins
+                        .first()
+                        .map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone()))
+                        .unwrap_or_default();
                     let (l, r) = (qual(&join_key_exprs[0], &left_alias), qual(&join_key_exprs[1], &right_alias));
                     return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expressions {l} or {r} in its projection (eg, SELECT {l}...)."));
                 }
@@ -634,7 +748,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 continue;
             }
             None => {
-                key_cols.push((kname.unwrap_or_else(|| format!("KSQL_COL_{ki}")), key_eval.ty.clone().unwrap_or(SqlType::String)));
+                key_cols.push((
+                    kname.unwrap_or_else(|| format!("KSQL_COL_{ki}")),
+                    key_eval.ty.clone().unwrap_or(SqlType::String),
+                ));
             }
         }
         key_evals.push(key_eval.eval);
@@ -642,9 +759,19 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
 
     if !missing_keys.is_empty() {
         let sink = opts.sink_name.clone().unwrap_or_default();
-        let what = if aggregating { "grouping expression" } else if q.partition_by.is_empty() { "key column" } else { "partitioning expression" };
+        let what = if aggregating {
+            "grouping expression"
+        } else if q.partition_by.is_empty() {
+            "key column"
+        } else {
+            "partitioning expression"
+        };
         let n = missing_keys.len();
-        let (what, listed) = if n == 1 { (what.to_string(), missing_keys[0].clone()) } else { (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1])) };
+        let (what, listed) = if n == 1 {
+            (what.to_string(), missing_keys[0].clone())
+        } else {
+            (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1]))
+        };
         return err(format!(
             "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
             missing_keys.join(", ")
@@ -654,7 +781,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     // The sink's TIMESTAMP column.
     let out_ts = match &opts.sink_timestamp {
         Some(col) => {
-            let p = columns.iter().position(|c| c.name == *col).ok_or_else(|| format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{col}'"))?;
+            let p = columns.iter().position(|c| c.name == *col).ok_or_else(|| {
+                format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{col}'")
+            })?;
             Some(items[p].clone())
         }
         None => None,
@@ -662,7 +791,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
 
     // A null-value record's key: PARTITION BY expressions over value columns give null.
     let partitioned = !q.partition_by.is_empty() && {
-        let key_only = Source { columns: from.columns.iter().filter(|c| c.kind == ColKind::Key).cloned().collect(), ..from.clone() };
+        let key_only = Source {
+            columns: from.columns.iter().filter(|c| c.kind == ColKind::Key).cloned().collect(),
+            ..from.clone()
+        };
         let mut kscope = Scope::default();
         add_source(&mut kscope, &key_only, &left_alias);
         q.partition_by.iter().any(|e| compile(e, &kscope).is_err())
@@ -674,7 +806,12 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 Some(h) => {
                     if q.window.is_some() {
                         let text = format_expr(h);
-                        if let Some(b) = ["WINDOWSTART", "WINDOWEND"].iter().filter_map(|b| text.find(b).map(|p| (p, *b))).min().map(|(_, b)| b) {
+                        if let Some(b) = ["WINDOWSTART", "WINDOWEND"]
+                            .iter()
+                            .filter_map(|b| text.find(b).map(|p| (p, *b)))
+                            .min()
+                            .map(|(_, b)| b)
+                        {
                             return err(format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"));
                         }
                     }
@@ -698,7 +835,17 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             if q.emit_final && q.window.is_none() {
                 return err("EMIT FINAL is only supported for windowed aggregations.");
             }
-            (Body::Aggregate(Box::new(Aggregator::new(group_evals, calls, q.window.clone(), projector, having, q.emit_final))), window)
+            (
+                Body::Aggregate(Box::new(Aggregator::new(
+                    group_evals,
+                    calls,
+                    q.window.clone(),
+                    projector,
+                    having,
+                    q.emit_final,
+                ))),
+                window,
+            )
         }
         None => {
             if q.emit_final {
@@ -721,7 +868,18 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         errors: vec![],
         pass_null_values: opts.persistent,
     };
-    Ok(Plan { executor, columns, key_cols, key_positions, output_is_table, window, sources, from, has_aggregation: aggregating, has_join })
+    Ok(Plan {
+        executor,
+        columns,
+        key_cols,
+        key_positions,
+        output_is_table,
+        window,
+        sources,
+        from,
+        has_aggregation: aggregating,
+        has_join,
+    })
 }
 
 /// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate

@@ -204,7 +204,13 @@ impl Acc for Avg {
         }
         match (self.decimal, self.dsum) {
             (Some((p, s)), Some(d)) => {
-                let q = crate::sandbox::expr::decimal_op(crate::sandbox::sql::ast::BinOp::Div, d, Decimal::from_i64(self.count), 38, s);
+                let q = crate::sandbox::expr::decimal_op(
+                    crate::sandbox::sql::ast::BinOp::Div,
+                    d,
+                    Decimal::from_i64(self.count),
+                    38,
+                    s,
+                );
                 q.and_then(|q| q.fit(p, s)).map(Value::Decimal).unwrap_or(Value::Null)
             }
             _ => Value::Double(self.sum / self.count as f64),
@@ -422,7 +428,9 @@ struct Correlation([f64; 6]);
 
 impl Correlation {
     fn update(&mut self, args: &[Value], sign: f64) {
-        let (Some(x), Some(y)) = (args.first().and_then(|v| v.as_f64()), args.get(1).and_then(|v| v.as_f64())) else { return };
+        let (Some(x), Some(y)) = (args.first().and_then(|v| v.as_f64()), args.get(1).and_then(|v| v.as_f64())) else {
+            return;
+        };
         let s = &mut self.0;
         s[0] += sign;
         s[1] += sign * x;
@@ -504,7 +512,8 @@ pub fn registry() -> &'static [AggFn] {
             AggFn {
                 name: "ATTR",
                 category: "AGGREGATE",
-                description: "The value of a column if every row of the group has the same value (NULL included), else NULL.",
+                description:
+                    "The value of a column if every row of the group has the same value (NULL included), else NULL.",
                 signatures: &["ATTR(val T) => T"],
                 col_args: 1,
                 undo: true,
@@ -514,12 +523,19 @@ pub fn registry() -> &'static [AggFn] {
             AggFn {
                 name: "CORRELATION",
                 category: "AGGREGATE",
-                description: "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
-                signatures: &["CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE", "CORRELATION(x INT, y INT) => DOUBLE", "CORRELATION(x BIGINT, y BIGINT) => DOUBLE"],
+                description:
+                    "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
+                signatures: &[
+                    "CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE",
+                    "CORRELATION(x INT, y INT) => DOUBLE",
+                    "CORRELATION(x BIGINT, y BIGINT) => DOUBLE",
+                ],
                 col_args: 2,
                 undo: true,
                 typer: |t, _| {
-                    if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double)) {
+                    if t.len() != 2
+                        || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double))
+                    {
                         return Err(String::new());
                     }
                     Ok(SqlType::Double)
@@ -530,7 +546,12 @@ pub fn registry() -> &'static [AggFn] {
                 name: "SUM",
                 category: "AGGREGATE",
                 description: "Sums values.",
-                signatures: &["SUM(val INT) => INT", "SUM(val BIGINT) => BIGINT", "SUM(val DOUBLE) => DOUBLE", "SUM(val DECIMAL) => DECIMAL"],
+                signatures: &[
+                    "SUM(val INT) => INT",
+                    "SUM(val BIGINT) => BIGINT",
+                    "SUM(val DOUBLE) => DOUBLE",
+                    "SUM(val DECIMAL) => DECIMAL",
+                ],
                 col_args: 1,
                 undo: true,
                 typer: |t, _| {
@@ -551,17 +572,32 @@ pub fn registry() -> &'static [AggFn] {
                 name: "STDDEV_SAMPLE",
                 category: "AGGREGATE",
                 description: "Sample standard deviation of values.",
-                signatures: &["STDDEV_SAMPLE(val INT) => DOUBLE", "STDDEV_SAMPLE(val BIGINT) => DOUBLE", "STDDEV_SAMPLE(val DOUBLE) => DOUBLE"],
+                signatures: &[
+                    "STDDEV_SAMPLE(val INT) => DOUBLE",
+                    "STDDEV_SAMPLE(val BIGINT) => DOUBLE",
+                    "STDDEV_SAMPLE(val DOUBLE) => DOUBLE",
+                ],
                 col_args: 1,
                 undo: true,
-                typer: |t, _| if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) { Ok(SqlType::Double) } else { Err(String::new()) },
+                typer: |t, _| {
+                    if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) {
+                        Ok(SqlType::Double)
+                    } else {
+                        Err(String::new())
+                    }
+                },
                 make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
             },
             AggFn {
                 name: "AVG",
                 category: "AGGREGATE",
                 description: "Average of values.",
-                signatures: &["AVG(val INT) => DOUBLE", "AVG(val BIGINT) => DOUBLE", "AVG(val DOUBLE) => DOUBLE", "AVG(val DECIMAL) => DECIMAL"],
+                signatures: &[
+                    "AVG(val INT) => DOUBLE",
+                    "AVG(val BIGINT) => DOUBLE",
+                    "AVG(val DOUBLE) => DOUBLE",
+                    "AVG(val DECIMAL) => DECIMAL",
+                ],
                 col_args: 1,
                 undo: true,
                 typer: |t, _| {
@@ -571,7 +607,17 @@ pub fn registry() -> &'static [AggFn] {
                         _ => SqlType::Double,
                     })
                 },
-                make: |t, _, _| Box::new(Avg { sum: 0.0, dsum: None, count: 0, decimal: match &t[0] { SqlType::Decimal { .. } => decimal_params(&t[0]), _ => None } }),
+                make: |t, _, _| {
+                    Box::new(Avg {
+                        sum: 0.0,
+                        dsum: None,
+                        count: 0,
+                        decimal: match &t[0] {
+                            SqlType::Decimal { .. } => decimal_params(&t[0]),
+                            _ => None,
+                        },
+                    })
+                },
             },
             AggFn {
                 name: "MIN",
@@ -580,7 +626,13 @@ pub fn registry() -> &'static [AggFn] {
                 signatures: &["MIN(val T) => T"],
                 col_args: 1,
                 undo: false,
-                typer: |t, _| if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) { Err(String::new()) } else { Ok(t[0].clone()) },
+                typer: |t, _| {
+                    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+                        Err(String::new())
+                    } else {
+                        Ok(t[0].clone())
+                    }
+                },
                 make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
             },
             AggFn {
@@ -590,14 +642,25 @@ pub fn registry() -> &'static [AggFn] {
                 signatures: &["MAX(val T) => T"],
                 col_args: 1,
                 undo: false,
-                typer: |t, _| if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) { Err(String::new()) } else { Ok(t[0].clone()) },
+                typer: |t, _| {
+                    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+                        Err(String::new())
+                    } else {
+                        Ok(t[0].clone())
+                    }
+                },
                 make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
             },
             AggFn {
                 name: "LATEST_BY_OFFSET",
                 category: "AGGREGATE",
                 description: "The latest value by offset (NULLs ignored unless ignoreNulls is false).",
-                signatures: &["LATEST_BY_OFFSET(val T) => T", "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T", "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>", "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>"],
+                signatures: &[
+                    "LATEST_BY_OFFSET(val T) => T",
+                    "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
+                    "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
+                    "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
+                ],
                 col_args: 1,
                 undo: false,
                 typer: by_offset_type,
@@ -607,7 +670,12 @@ pub fn registry() -> &'static [AggFn] {
                 name: "EARLIEST_BY_OFFSET",
                 category: "AGGREGATE",
                 description: "The earliest value by offset (NULLs ignored unless ignoreNulls is false).",
-                signatures: &["EARLIEST_BY_OFFSET(val T) => T", "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T", "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>", "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>"],
+                signatures: &[
+                    "EARLIEST_BY_OFFSET(val T) => T",
+                    "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
+                    "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
+                    "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
+                ],
                 col_args: 1,
                 undo: false,
                 typer: by_offset_type,
@@ -647,7 +715,10 @@ pub fn registry() -> &'static [AggFn] {
                 name: "TOPK",
                 category: "AGGREGATE",
                 description: "The k greatest values.",
-                signatures: &["TOPK(val T, k INT) => ARRAY<T>", "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>"],
+                signatures: &[
+                    "TOPK(val T, k INT) => ARRAY<T>",
+                    "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>",
+                ],
                 col_args: 1,
                 undo: false,
                 typer: |t, l| {
@@ -661,7 +732,9 @@ pub fn registry() -> &'static [AggFn] {
                     }
                     Ok(SqlType::Array(Box::new(t[0].clone())))
                 },
-                make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] }),
+                make: |_, l, _| {
+                    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] })
+                },
             },
             AggFn {
                 name: "TOPKDISTINCT",
@@ -670,8 +743,16 @@ pub fn registry() -> &'static [AggFn] {
                 signatures: &["TOPKDISTINCT(val T, k INT) => ARRAY<T>"],
                 col_args: 1,
                 undo: false,
-                typer: |t, l| if int_lit(l.first()).is_some() { Ok(SqlType::Array(Box::new(t[0].clone()))) } else { Err(String::new()) },
-                make: |_, l, _| Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] }),
+                typer: |t, l| {
+                    if int_lit(l.first()).is_some() {
+                        Ok(SqlType::Array(Box::new(t[0].clone())))
+                    } else {
+                        Err(String::new())
+                    }
+                },
+                make: |_, l, _| {
+                    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] })
+                },
             },
             AggFn {
                 name: "HISTOGRAM",
@@ -680,7 +761,13 @@ pub fn registry() -> &'static [AggFn] {
                 signatures: &["HISTOGRAM(val STRING) => MAP<STRING, BIGINT>"],
                 col_args: 1,
                 undo: true,
-                typer: |t, _| if t[0] == SqlType::String { Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint))) } else { Err(String::new()) },
+                typer: |t, _| {
+                    if t[0] == SqlType::String {
+                        Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint)))
+                    } else {
+                        Err(String::new())
+                    }
+                },
                 make: |_, _, _| Box::new(Histogram(vec![])),
             },
             AggFn {
@@ -718,7 +805,9 @@ fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
 fn by_offset(latest: bool, l: &[Value]) -> Box<dyn Acc> {
     let (n, ignore) = match (l.first(), l.get(1)) {
         (Some(Value::Boolean(b)), _) => (None, *b),
-        (Some(n @ (Value::Int(_) | Value::Bigint(_))), b) => (n.as_i64().map(|x| x.max(1) as usize), b.and_then(|b| b.as_bool()).unwrap_or(true)),
+        (Some(n @ (Value::Int(_) | Value::Bigint(_))), b) => {
+            (n.as_i64().map(|x| x.max(1) as usize), b.and_then(|b| b.as_bool()).unwrap_or(true))
+        }
         _ => (None, true),
     };
     Box::new(ByOffset { latest, n, ignore_nulls: ignore, vals: vec![] })

@@ -48,7 +48,10 @@ pub fn apply(name: &str, v: &Value) -> Vec<Value> {
             let mut out = Vec::new();
             for mask in (0..(1u32 << n)).rev() {
                 out.push(Value::Array(
-                    a.iter().enumerate().map(|(i, x)| if i < n && mask & (1 << (n - 1 - i)) != 0 { x.clone() } else { Value::Null }).collect(),
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| if i < n && mask & (1 << (n - 1 - i)) != 0 { x.clone() } else { Value::Null })
+                        .collect(),
                 ));
             }
             // Duplicate combinations (when an element is already NULL) appear once.

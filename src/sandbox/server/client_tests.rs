@@ -54,7 +54,9 @@ async fn quickstart_end_to_end() {
     ];
     let mut sql = String::new();
     for (id, la, lo) in inserts {
-        sql.push_str(&format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});\n"));
+        sql.push_str(&format!(
+            "INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});\n"
+        ));
     }
     assert!(client.ksql(&sql, &ctx).await.unwrap().is_empty());
     let mut near = Vec::new();
@@ -68,7 +70,8 @@ async fn quickstart_end_to_end() {
     push.close().await.unwrap();
 
     // Pull query on the materialized view.
-    let mut pull = client.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &ctx).await.unwrap();
+    let mut pull =
+        client.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &ctx).await.unwrap();
     let mut rows = Vec::new();
     while let Some(ev) = next_row(&mut pull).await {
         match ev {
@@ -82,7 +85,13 @@ async fn quickstart_end_to_end() {
     assert_eq!(rows[1][1], serde_json::json!(["18f4ea86"]));
 
     // SHOW / DESCRIBE entities parse with the kernel's typed entities.
-    let entities = client.ksql("SHOW STREAMS; SHOW TABLES; SHOW QUERIES; DESCRIBE currentLocation EXTENDED; SHOW TOPICS; SHOW PROPERTIES;", &ctx).await.unwrap();
+    let entities = client
+        .ksql(
+            "SHOW STREAMS; SHOW TABLES; SHOW QUERIES; DESCRIBE currentLocation EXTENDED; SHOW TOPICS; SHOW PROPERTIES;",
+            &ctx,
+        )
+        .await
+        .unwrap();
     for e in &entities {
         assert!(!matches!(e, Entity::Unknown { .. }), "{e:?}");
     }
@@ -102,20 +111,31 @@ async fn errors_have_ksqldb_shapes() {
     assert!(err.to_string().contains("NOPE does not exist"), "{err}");
     // Raw HTTP: the exact body of a /ksql SELECT.
     let http = reqwest::Client::new();
-    let r = http.post(format!("{}/ksql", handle.url())).header("accept", "application/vnd.ksql.v1+json").body(r#"{"ksql":"SELECT 1 FROM x;"}"#).send().await.unwrap();
+    let r = http
+        .post(format!("{}/ksql", handle.url()))
+        .header("accept", "application/vnd.ksql.v1+json")
+        .body(r#"{"ksql":"SELECT 1 FROM x;"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error_code"], 40002);
     let r = http.post(format!("{}/close-query", handle.url())).body(r#"{"queryId":"xyz"}"#).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
-    assert_eq!(r.text().await.unwrap(), r#"{"@type":"generic_error","error_code":40000,"message":"No query with id xyz"}"#);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"@type":"generic_error","error_code":40000,"message":"No query with id xyz"}"#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_framings() {
     let (handle, _client) = client().await;
     let http = reqwest::Client::new();
-    let ksql = |s: &str| serde_json::json!({"ksql": s, "streamsProperties": {"ksql.streams.auto.offset.reset": "earliest"}}).to_string();
+    let ksql = |s: &str| {
+        serde_json::json!({"ksql": s, "streamsProperties": {"ksql.streams.auto.offset.reset": "earliest"}}).to_string()
+    };
     let r = http
         .post(format!("{}/ksql", handle.url()))
         .body(ksql("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', value_format='json', partitions=1); INSERT INTO S (K, V) VALUES ('a', 1); INSERT INTO S (K, V) VALUES ('b', 2); CREATE TABLE T AS SELECT K, SUM(V) AS TOTAL FROM S GROUP BY K;"))
@@ -136,10 +156,27 @@ async fn query_framings() {
     let lines: Vec<&str> = body.split('\n').collect();
     assert!(lines[0].starts_with(r#"[{"header":{"queryId":"transient_S_"#), "{body}");
     assert!(lines[0].ends_with(r#""schema":"`K` STRING, `V` INTEGER"}},"#), "{body}");
-    assert_eq!(&lines[1..], &[r#"{"row":{"columns":["a",1]}},"#, r#"{"row":{"columns":["b",2]}},"#, r#"{"finalMessage":"Limit Reached"}]"#]);
-    let body = http.post(format!("{}/query", handle.url())).header("accept", "application/json").body(ksql("SELECT * FROM T WHERE K = 'a';")).send().await.unwrap().text().await.unwrap();
-    assert!(body.ends_with(r#""schema":"`K` STRING KEY, `TOTAL` INTEGER"}},
-{"row":{"columns":["a",1]}}]"#), "{body}");
+    assert_eq!(
+        &lines[1..],
+        &[r#"{"row":{"columns":["a",1]}},"#, r#"{"row":{"columns":["b",2]}},"#, r#"{"finalMessage":"Limit Reached"}]"#]
+    );
+    let body = http
+        .post(format!("{}/query", handle.url()))
+        .header("accept", "application/json")
+        .body(ksql("SELECT * FROM T WHERE K = 'a';"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.ends_with(
+            r#""schema":"`K` STRING KEY, `TOTAL` INTEGER"}},
+{"row":{"columns":["a",1]}}]"#
+        ),
+        "{body}"
+    );
     let body = http
         .post(format!("{}/query-stream", handle.url()))
         .body(serde_json::json!({"sql":"SELECT * FROM S EMIT CHANGES LIMIT 1;","properties":{"auto.offset.reset":"earliest"}}).to_string())

@@ -64,11 +64,25 @@ async fn bad_input_gets_ksqldb_error_shapes() {
     assert_statement_error(status, &body, sql, "RIDERS does not exist");
 
     // Odd bodies never panic the server: it still answers afterwards.
-    for body in [json!({}), json!({"ksql": 42}), json!({"ksql": ""}), json!({"ksql": ";;;"}), json!({"ksql": "SELECT"}), json!({"ksql": "CREATE STREAM x (a ARRAY<) WITH (kafka_topic='x');"})] {
+    for body in [
+        json!({}),
+        json!({"ksql": 42}),
+        json!({"ksql": ""}),
+        json!({"ksql": ";;;"}),
+        json!({"ksql": "SELECT"}),
+        json!({"ksql": "CREATE STREAM x (a ARRAY<) WITH (kafka_topic='x');"}),
+    ] {
         let (status, _) = post(&url, "/ksql", body).await;
         assert!((200..500).contains(&status), "status {status}");
     }
-    for sql in ["SELECT 1/0 FROM nowhere;", "SELECT * FROM", "PRINT", "INSERT INTO", "DROP TABLE", "SELECT CAST('x' AS DECIMAL(2,1)) FROM nowhere;"] {
+    for sql in [
+        "SELECT 1/0 FROM nowhere;",
+        "SELECT * FROM",
+        "PRINT",
+        "INSERT INTO",
+        "DROP TABLE",
+        "SELECT CAST('x' AS DECIMAL(2,1)) FROM nowhere;",
+    ] {
         let (status, _) = post(&url, "/query", json!({"ksql": sql})).await;
         assert!((200..500).contains(&status), "{sql}: status {status}");
     }
@@ -82,11 +96,24 @@ fn a_failing_persistent_query_does_not_stop_the_others() {
     let mut s = Session::default();
     // Two sources over one topic: JSON and DELIMITED. A JSON record cannot be read as
     // DELIMITED INTs, so the second query fails on it; the first one keeps going.
-    e.execute("CREATE STREAM J (ID INT KEY, A INT, B INT) WITH (kafka_topic='t', value_format='json', partitions=1);", &mut s).unwrap();
-    e.execute("CREATE STREAM D (ID INT KEY, A INT, B INT) WITH (kafka_topic='t', value_format='delimited');", &mut s).unwrap();
+    e.execute(
+        "CREATE STREAM J (ID INT KEY, A INT, B INT) WITH (kafka_topic='t', value_format='json', partitions=1);",
+        &mut s,
+    )
+    .unwrap();
+    e.execute("CREATE STREAM D (ID INT KEY, A INT, B INT) WITH (kafka_topic='t', value_format='delimited');", &mut s)
+        .unwrap();
     e.execute("CREATE STREAM JOUT AS SELECT ID, A + B AS S FROM J;", &mut s).unwrap();
     e.execute("CREATE STREAM DOUT AS SELECT ID, A * B AS P FROM D;", &mut s).unwrap();
-    let rec = |v: &str| Record { key: Some(1i32.to_be_bytes().to_vec()), value: Some(v.as_bytes().to_vec()), timestamp: 1, headers: vec![], partition: 0, offset: 0, window: None };
+    let rec = |v: &str| Record {
+        key: Some(1i32.to_be_bytes().to_vec()),
+        value: Some(v.as_bytes().to_vec()),
+        timestamp: 1,
+        headers: vec![],
+        partition: 0,
+        offset: 0,
+        window: None,
+    };
     e.produce("t", rec("{\"A\":1,\"B\":2}"), None);
     e.produce("t", rec("{\"A\":3,\"B\":4}"), None);
     let errors = e.query_errors();

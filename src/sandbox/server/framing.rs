@@ -18,7 +18,11 @@ pub enum Framing {
 
 /// The `schema` string of a `/query` header: `` `ID` STRING KEY, `V` BIGINT ``.
 pub fn schema_string(h: &QueryHeader) -> String {
-    h.columns.iter().map(|c| format!("`{}` {}{}", c.name, c.ty, if c.key { " KEY" } else { "" })).collect::<Vec<_>>().join(", ")
+    h.columns
+        .iter()
+        .map(|c| format!("`{}` {}{}", c.name, c.ty, if c.key { " KEY" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn row_json(row: &[Value]) -> J {

@@ -96,7 +96,11 @@ pub async fn serve(listen: &str) -> anyhow::Result<SandboxHandle> {
 }
 
 fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    Response::builder().status(status).header("content-type", content_type).body(Full::new(body.into()).boxed()).unwrap()
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()).boxed())
+        .unwrap()
 }
 
 fn json_response(status: StatusCode, v: &J) -> Response<Body> {
@@ -104,20 +108,28 @@ fn json_response(status: StatusCode, v: &J) -> Response<Body> {
 }
 
 fn generic_error(status: u16, code: u32, message: &str) -> Response<Body> {
-    json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), &json!({"@type":"generic_error","error_code":code,"message":message}))
+    json_response(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        &json!({"@type":"generic_error","error_code":code,"message":message}),
+    )
 }
 
 fn engine_error(e: &EngineError, statement: &str, entities: Vec<J>) -> Response<Body> {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     if e.statement {
-        json_response(status, &json!({"@type":"statement_error","error_code":e.code,"message":e.message,"statementText":statement,"entities":entities}))
+        json_response(
+            status,
+            &json!({"@type":"statement_error","error_code":e.code,"message":e.message,"statementText":statement,"entities":entities}),
+        )
     } else {
         json_response(status, &json!({"@type":"generic_error","error_code":e.code,"message":e.message}))
     }
 }
 
 fn channel_body(rx: mpsc::UnboundedReceiver<Bytes>) -> Body {
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx)) });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
     StreamBody::new(stream).boxed()
 }
 
@@ -127,7 +139,11 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let http2 = req.version() == hyper::Version::HTTP_2;
     match (method.as_str(), path.as_str()) {
-        ("GET", "/") => Response::builder().status(StatusCode::TEMPORARY_REDIRECT).header("location", "/info").body(Full::new(Bytes::new()).boxed()).unwrap(),
+        ("GET", "/") => Response::builder()
+            .status(StatusCode::TEMPORARY_REDIRECT)
+            .header("location", "/info")
+            .body(Full::new(Bytes::new()).boxed())
+            .unwrap(),
         ("GET", "/info") => json_response(
             StatusCode::OK,
             &json!({"KsqlServerInfo":{"version":VERSION,"kafkaClusterId":"ksqldb-sandbox","ksqlServiceId":"ksqlDB sandbox (in-memory, no Kafka)","serverStatus":"RUNNING"}}),
@@ -150,7 +166,11 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            let framing = if accept.contains("application/vnd.ksqlapi.delimited.v1") || accept.trim() == "*/*" { Framing::Delimited } else { Framing::StreamedRows };
+            let framing = if accept.contains("application/vnd.ksqlapi.delimited.v1") || accept.trim() == "*/*" {
+                Framing::Delimited
+            } else {
+                Framing::StreamedRows
+            };
             let Some(sql) = body.get("ksql").and_then(|v| v.as_str()) else {
                 return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'ksql'");
             };
@@ -159,7 +179,11 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
         }
         ("POST", "/query-stream") => {
             if accept.contains("protobuf") {
-                return full(StatusCode::NOT_ACCEPTABLE, "text/plain", "Not Acceptable: the ksqlDB sandbox does not produce protobuf rows");
+                return full(
+                    StatusCode::NOT_ACCEPTABLE,
+                    "text/plain",
+                    "Not Acceptable: the ksqlDB sandbox does not produce protobuf rows",
+                );
             }
             let body = match read_json(req).await {
                 Ok(b) => b,
@@ -184,7 +208,11 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
                 Err(r) => return r,
             };
             let Some(id) = body.get("queryId").and_then(|v| v.as_str()) else {
-                return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'queryId'");
+                return generic_error(
+                    400,
+                    40000,
+                    "Invalid JSON in request: Missing required creator property 'queryId'",
+                );
             };
             let closed = engine.lock().map(|mut e| e.close_transient(id)).unwrap_or(false);
             if closed {
@@ -208,7 +236,8 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
 }
 
 async fn read_json(req: Request<Incoming>) -> Result<J, Response<Body>> {
-    let bytes = req.into_body().collect().await.map_err(|_| generic_error(400, 40000, "Cannot read request body"))?.to_bytes();
+    let bytes =
+        req.into_body().collect().await.map_err(|_| generic_error(400, 40000, "Cannot read request body"))?.to_bytes();
     serde_json::from_slice(&bytes).map_err(|e| generic_error(400, 40000, &format!("Invalid JSON in request: {e}")))
 }
 
@@ -256,7 +285,12 @@ fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
             Ok(Err(e)) => return engine_error(&e, &stmt, entities),
             Err(_) => {
                 return engine_error(
-                    &EngineError { status: 500, code: 50000, message: "Internal error in the ksqlDB sandbox while running this statement".into(), statement: true },
+                    &EngineError {
+                        status: 500,
+                        code: 50000,
+                        message: "Internal error in the ksqlDB sandbox while running this statement".into(),
+                        statement: true,
+                    },
                     &stmt,
                     entities,
                 )
@@ -269,7 +303,11 @@ fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
 fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing: Framing) -> Response<Body> {
     let stmts = split_statements(&sql);
     if stmts.len() != 1 {
-        return generic_error(400, 40000, &format!("Expected exactly one KSQL statement; found {} instead", stmts.len()));
+        return generic_error(
+            400,
+            40000,
+            &format!("Expected exactly one KSQL statement; found {} instead", stmts.len()),
+        );
     }
     let stmt = match substitute_variables(&stmts[0], &session.variables) {
         Ok(s) => s,
@@ -281,7 +319,12 @@ fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing
         };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eng.query(&stmt, &mut session))) {
             Ok(r) => r,
-            Err(_) => Err(EngineError { status: 500, code: 50000, message: "Internal error in the ksqlDB sandbox while running this query".into(), statement: true }),
+            Err(_) => Err(EngineError {
+                status: 500,
+                code: 50000,
+                message: "Internal error in the ksqlDB sandbox while running this query".into(),
+                statement: true,
+            }),
         }
     };
     let result = match result {
@@ -389,7 +432,11 @@ fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing
                     }
                 }
             });
-            return Response::builder().status(200).header("content-type", "text/plain").body(channel_body(rx)).unwrap();
+            return Response::builder()
+                .status(200)
+                .header("content-type", "text/plain")
+                .body(channel_body(rx))
+                .unwrap();
         }
     }
     Response::builder().status(200).header("content-type", content_type).body(channel_body(rx)).unwrap()
@@ -438,19 +485,27 @@ fn handle_inserts(engine: SharedEngine, body: &[u8], json_array: bool) -> Respon
 
 fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String> {
     use crate::sandbox::sql::ast::{Expr, Literal};
-    let src = eng.catalog.get(target).cloned().ok_or_else(|| format!("Cannot insert values into an unknown stream/table: {target}"))?;
+    let src = eng
+        .catalog
+        .get(target)
+        .cloned()
+        .ok_or_else(|| format!("Cannot insert values into an unknown stream/table: {target}"))?;
     let J::Object(o) = row else { return Err("Invalid JSON in inserts stream".into()) };
     let mut cols = Vec::new();
     let mut vals = Vec::new();
     for c in &src.columns {
-        let v = o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
+        let v =
+            o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
         if let Some(v) = v {
             let value = crate::sandbox::types::from_json(v, &c.ty)?;
             cols.push(c.name.clone());
             // Values are already typed: pass them as literals via CAST of their string form.
             vals.push(match value {
                 crate::sandbox::types::Value::Null => Expr::Lit(Literal::Null),
-                other => Expr::Cast(Box::new(Expr::Lit(Literal::Str(crate::sandbox::types::to_sql_string(&other)))), c.ty.clone()),
+                other => Expr::Cast(
+                    Box::new(Expr::Lit(Literal::Str(crate::sandbox::types::to_sql_string(&other)))),
+                    c.ty.clone(),
+                ),
             });
         }
     }

@@ -281,7 +281,10 @@ impl BinOp {
 #[derive(Debug, Clone)]
 pub enum Expr {
     Lit(Literal),
-    Column { qualifier: Option<String>, name: String },
+    Column {
+        qualifier: Option<String>,
+        name: String,
+    },
     /// `expr->field`
     Deref(Box<Expr>, String),
     /// `expr[index]`
@@ -289,16 +292,49 @@ pub enum Expr {
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    IsNull { expr: Box<Expr>, negated: bool },
-    IsDistinct { left: Box<Expr>, right: Box<Expr>, negated: bool },
-    Like { expr: Box<Expr>, pattern: Box<Expr>, escape: Option<char>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Case { operand: Option<Box<Expr>>, whens: Vec<(Expr, Expr)>, else_: Option<Box<Expr>> },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    IsDistinct {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        escape: Option<char>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Case {
+        operand: Option<Box<Expr>>,
+        whens: Vec<(Expr, Expr)>,
+        else_: Option<Box<Expr>>,
+    },
     Cast(Box<Expr>, SqlType),
     /// Function call; `star` for COUNT(*).
-    Call { name: String, args: Vec<Expr>, star: bool, distinct: bool },
-    Lambda { params: Vec<String>, body: Box<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        star: bool,
+        distinct: bool,
+    },
+    Lambda {
+        params: Vec<String>,
+        body: Box<Expr>,
+    },
     Array(Vec<Expr>),
     Map(Vec<(Expr, Expr)>),
     Struct(Vec<(String, Expr)>),

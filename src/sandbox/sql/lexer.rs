@@ -45,8 +45,8 @@ pub struct LexError {
 }
 
 const SYMBOLS: [&str; 26] = [
-    "=>", "->", "<=", ">=", "<>", "!=", "||", ":=", "(", ")", ",", ";", ".", "*", "+", "-", "/", "%", "=", "<", ">", "[", "]", ":",
-    "{", "}",
+    "=>", "->", "<=", ">=", "<>", "!=", "||", ":=", "(", ")", ",", ";", ".", "*", "+", "-", "/", "%", "=", "<", ">",
+    "[", "]", ":", "{", "}",
 ];
 
 pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
@@ -158,7 +158,9 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                 Tok::Number(src[start..i].to_string())
             }
         } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] == b'@' || b[i] >= 0x80) {
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] == b'@' || b[i] >= 0x80)
+            {
                 i += 1;
             }
             Tok::Word(src[start..i].to_string())

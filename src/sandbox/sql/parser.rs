@@ -23,7 +23,11 @@ type PResult<T> = Result<T, ParseError>;
 
 /// Parses one statement (with or without its trailing `;`).
 pub fn parse_statement(text: &str) -> PResult<Statement> {
-    let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: format!("Syntax Error\n{}", e.message) })?;
+    let tokens = tokenize(text).map_err(|e| ParseError {
+        line: e.line,
+        col: e.col,
+        message: format!("Syntax Error\n{}", e.message),
+    })?;
     let mut p = Parser { toks: tokens, i: 0, text };
     let stmt = p.statement()?;
     p.eat_sym(";");
@@ -62,9 +66,50 @@ struct Parser<'a> {
 }
 
 const RESERVED: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "EMIT", "LIMIT", "WINDOW", "PARTITION", "JOIN", "LEFT", "RIGHT", "FULL",
-    "INNER", "OUTER", "ON", "WITHIN", "AND", "OR", "NOT", "AS", "CASE", "WHEN", "THEN", "ELSE", "END", "IS", "NULL", "LIKE",
-    "BETWEEN", "IN", "WITH", "VALUES", "CAST", "TRUE", "FALSE", "CREATE", "INSERT", "INTO", "DROP", "EXISTS", "IF", "GRACE",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "BY",
+    "HAVING",
+    "EMIT",
+    "LIMIT",
+    "WINDOW",
+    "PARTITION",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "INNER",
+    "OUTER",
+    "ON",
+    "WITHIN",
+    "AND",
+    "OR",
+    "NOT",
+    "AS",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "IS",
+    "NULL",
+    "LIKE",
+    "BETWEEN",
+    "IN",
+    "WITH",
+    "VALUES",
+    "CAST",
+    "TRUE",
+    "FALSE",
+    "CREATE",
+    "INSERT",
+    "INTO",
+    "DROP",
+    "EXISTS",
+    "IF",
+    "GRACE",
 ];
 
 impl<'a> Parser<'a> {
@@ -297,7 +342,14 @@ impl<'a> Parser<'a> {
         let props = if self.is_kw("WITH") { self.with_props()? } else { Props::default() };
         if self.eat_kw("AS") {
             let query = self.query()?;
-            return Ok(Statement::CreateAsSelect { kind, or_replace, if_not_exists, name, props, query: Box::new(query) });
+            return Ok(Statement::CreateAsSelect {
+                kind,
+                or_replace,
+                if_not_exists,
+                name,
+                props,
+                query: Box::new(query),
+            });
         }
         Ok(Statement::CreateSource { kind, or_replace, if_not_exists, source, name, columns, props })
     }
@@ -481,7 +533,9 @@ impl<'a> Parser<'a> {
             self.i = self.toks.len() - 1;
             return Ok(Statement::Unsupported("DESCRIBE CONNECTOR (there is no Kafka Connect in the sandbox)".into()));
         }
-        if (self.is_kw("STREAMS") || self.is_kw("TABLES")) && matches!(self.peek_at(1), Tok::Eof | Tok::Sym(";") | Tok::Word(_)) {
+        if (self.is_kw("STREAMS") || self.is_kw("TABLES"))
+            && matches!(self.peek_at(1), Tok::Eof | Tok::Sym(";") | Tok::Word(_))
+        {
             let kind = if self.is_kw("STREAMS") { SourceKind::Stream } else { SourceKind::Table };
             if !matches!(self.peek_at(1), Tok::Word(w) if !w.eq_ignore_ascii_case("EXTENDED")) {
                 self.advance();
@@ -631,7 +685,20 @@ impl<'a> Parser<'a> {
         }
         let limit = if self.eat_kw("LIMIT") { Some(self.unsigned()?) } else { None };
         let text = self.statement_text_from(start);
-        Ok(Query { select, from, joins, window, where_, group_by, partition_by, having, emit_changes, emit_final, limit, text })
+        Ok(Query {
+            select,
+            from,
+            joins,
+            window,
+            where_,
+            group_by,
+            partition_by,
+            having,
+            emit_changes,
+            emit_final,
+            limit,
+            text,
+        })
     }
 
     fn expr_list_maybe_paren(&mut self) -> PResult<Vec<Expr>> {
@@ -660,7 +727,20 @@ impl<'a> Parser<'a> {
 
     fn is_clause_keyword(&self) -> bool {
         [
-            "WHERE", "GROUP", "PARTITION", "HAVING", "EMIT", "LIMIT", "WINDOW", "JOIN", "LEFT", "RIGHT", "FULL", "INNER", "OUTER", "ON",
+            "WHERE",
+            "GROUP",
+            "PARTITION",
+            "HAVING",
+            "EMIT",
+            "LIMIT",
+            "WINDOW",
+            "JOIN",
+            "LEFT",
+            "RIGHT",
+            "FULL",
+            "INNER",
+            "OUTER",
+            "ON",
             "WITHIN",
         ]
         .iter()
@@ -671,7 +751,10 @@ impl<'a> Parser<'a> {
         if self.eat_sym("*") {
             return Ok(SelectItem::Star);
         }
-        if matches!(self.peek().tok, Tok::Word(_) | Tok::Quoted(_)) && matches!(self.peek_at(1), Tok::Sym(".")) && matches!(self.peek_at(2), Tok::Sym("*")) {
+        if matches!(self.peek().tok, Tok::Word(_) | Tok::Quoted(_))
+            && matches!(self.peek_at(1), Tok::Sym("."))
+            && matches!(self.peek_at(2), Tok::Sym("*"))
+        {
             let q = self.ident()?;
             self.advance();
             self.advance();
@@ -879,7 +962,9 @@ impl<'a> Parser<'a> {
             }
             return Err(self.mismatch("{'NULL', 'DISTINCT'}"));
         }
-        let negated = if self.is_kw("NOT") && (self.is_kw_at(1, "LIKE") || self.is_kw_at(1, "BETWEEN") || self.is_kw_at(1, "IN")) {
+        let negated = if self.is_kw("NOT")
+            && (self.is_kw_at(1, "LIKE") || self.is_kw_at(1, "BETWEEN") || self.is_kw_at(1, "IN"))
+        {
             self.advance();
             true
         } else {

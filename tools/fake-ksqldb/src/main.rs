@@ -157,9 +157,8 @@ fn main() -> Result<()> {
         (None, None) => None,
         _ => bail!("use either --basic or --bearer"),
     };
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
-        ^ (std::process::id() as u64) << 32
-        | 1;
+    let seed =
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 ^ (std::process::id() as u64) << 32 | 1;
     let app = Arc::new(App {
         generation: args.generation,
         version,
@@ -181,9 +180,7 @@ async fn run(app: Arc<App>, args: Args) -> Result<()> {
     let addr = listener.local_addr()?;
     let tls = args.tls_cert.is_some() || args.tls_key.is_some();
     let acceptor = if tls {
-        let (Some(c), Some(k)) = (&args.tls_cert, &args.tls_key) else {
-            bail!("--tls-cert and --tls-key go together")
-        };
+        let (Some(c), Some(k)) = (&args.tls_cert, &args.tls_key) else { bail!("--tls-cert and --tls-key go together") };
         Some(tls::acceptor(c, k, args.client_ca.as_deref(), app.generation == Generation::Jetty)?)
     } else {
         None

@@ -34,8 +34,8 @@ pub enum Matcher {
 impl Matcher {
     fn new(pattern: &str, regex: bool) -> Result<Matcher> {
         if regex {
-            let re = Regex::new(&format!("(?is)^(?:{})$", pattern))
-                .with_context(|| format!("bad regex {pattern:?}"))?;
+            let re =
+                Regex::new(&format!("(?is)^(?:{})$", pattern)).with_context(|| format!("bad regex {pattern:?}"))?;
             Ok(Matcher::Regex(re))
         } else {
             Ok(Matcher::Exact(normalize(pattern)))
@@ -332,9 +332,7 @@ pub fn parse(text: &str) -> Result<Scenario> {
                     "bad_header" => FaultKind::BadHeader,
                     o => bail!("unknown fault kind {o:?}"),
                 },
-                message: f.message.unwrap_or_else(|| {
-                    "java.lang.RuntimeException: Failure in processing".to_string()
-                }),
+                message: f.message.unwrap_or_else(|| "java.lang.RuntimeException: Failure in processing".to_string()),
                 error_code: f.error_code.unwrap_or(50000),
             }),
         };

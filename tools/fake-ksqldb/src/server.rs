@@ -191,7 +191,9 @@ impl Ctx {
         json_resp((code / 100) as u16, self.json_ct, &v)
     }
     fn statement(&self, code: u64, msg: &str, text: &str) -> Resp {
-        let v = self.error_body(json!({"@type":"statement_error","error_code":code,"message":msg,"statementText":text,"entities":[]}));
+        let v = self.error_body(
+            json!({"@type":"statement_error","error_code":code,"message":msg,"statementText":text,"entities":[]}),
+        );
         json_resp((code / 100) as u16, self.json_ct, &v)
     }
     fn not_found(&self) -> Resp {
@@ -255,8 +257,7 @@ fn authorized(app: &App, headers: &hyper::HeaderMap) -> bool {
     let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
     match auth {
         Auth::Basic(up) => {
-            scheme.eq_ignore_ascii_case("basic")
-                && b64decode(rest).map(|d| d == up.as_bytes()).unwrap_or(false)
+            scheme.eq_ignore_ascii_case("basic") && b64decode(rest).map(|d| d == up.as_bytes()).unwrap_or(false)
         }
         Auth::Bearer(t) => scheme.eq_ignore_ascii_case("bearer") && rest.trim() == t,
     }
@@ -306,15 +307,9 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Resp, Infal
     }
     let skip_auth = path == "/healthcheck" || path.starts_with("/v1/metadata");
     if !skip_auth && !authorized(&app, &parts.headers) {
-        let mut r = json_resp(
-            401,
-            JSON,
-            &json!({"@type":"generic_error","error_code":40100,"message":"Unauthorized"}),
-        );
-        r.headers_mut().insert(
-            hyper::header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"KsqlServer-Props\""),
-        );
+        let mut r = json_resp(401, JSON, &json!({"@type":"generic_error","error_code":40100,"message":"Unauthorized"}));
+        r.headers_mut()
+            .insert(hyper::header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"KsqlServer-Props\""));
         return Ok(r);
     }
     let m = &parts.method;
@@ -332,9 +327,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Resp, Infal
         }
         (&Method::POST, "/ksql") => ksql(&ctx, &body).await,
         (&Method::POST, "/query") => query(&ctx, &body, &accept).await,
-        (&Method::POST, "/query-stream") if gen != Generation::Jetty => {
-            query_stream(&ctx, &body, &accept).await
-        }
+        (&Method::POST, "/query-stream") if gen != Generation::Jetty => query_stream(&ctx, &body, &accept).await,
         (&Method::POST, "/close-query") if gen != Generation::Jetty => close_query(&ctx, &body),
         (&Method::POST, "/inserts-stream") if gen != Generation::Jetty => inserts(&ctx, &body),
         _ => ctx.not_found(),
@@ -369,9 +362,7 @@ fn control(ctx: &Ctx, m: &Method, rest: &str, body: &Bytes) -> Resp {
                 .lock()
                 .unwrap()
                 .values()
-                .map(|a| {
-                    json!({"id":a.wire_id,"endpoint":a.endpoint,"sql":a.sql,"push":a.push,"closable":a.closable})
-                })
+                .map(|a| json!({"id":a.wire_id,"endpoint":a.endpoint,"sql":a.sql,"push":a.push,"closable":a.closable}))
                 .collect();
             json_resp(200, JSON, &Value::Array(v))
         }
@@ -419,7 +410,8 @@ fn is_valid_property(ctx: &Ctx, p: &str) -> Resp {
         || p.starts_with("consumer.")
         || p.starts_with("producer.");
     if !known {
-        return ctx.generic(40000, &format!("Not recognizable as ksql, streams, consumer, or producer property: '{p}'"));
+        return ctx
+            .generic(40000, &format!("Not recognizable as ksql, streams, consumer, or producer property: '{p}'"));
     }
     respond(200, Some(ctx.json_ct), full("true"))
 }
@@ -485,9 +477,28 @@ pub fn split_statements(sql: &str) -> Vec<String> {
 }
 
 const KEYWORDS: [&str; 22] = [
-    "SELECT", "CREATE", "INSERT", "DESCRIBE", "PRINT", "EXPLAIN", "SHOW", "LIST", "TERMINATE",
-    "DROP", "SET", "UNSET", "DEFINE", "UNDEFINE", "ALTER", "PAUSE", "RESUME", "ASSERT", "RUN",
-    "DELETE", "WITH", "REGISTER",
+    "SELECT",
+    "CREATE",
+    "INSERT",
+    "DESCRIBE",
+    "PRINT",
+    "EXPLAIN",
+    "SHOW",
+    "LIST",
+    "TERMINATE",
+    "DROP",
+    "SET",
+    "UNSET",
+    "DEFINE",
+    "UNDEFINE",
+    "ALTER",
+    "PAUSE",
+    "RESUME",
+    "ASSERT",
+    "RUN",
+    "DELETE",
+    "WITH",
+    "REGISTER",
 ];
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -526,10 +537,7 @@ fn syntax_error(ctx: &Ctx, stmt: &str) -> Resp {
 }
 
 fn first_word(stmt: &str) -> String {
-    stmt.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
-        .find(|s| !s.is_empty())
-        .unwrap_or("")
-        .to_uppercase()
+    stmt.split(|c: char| c.is_whitespace() || c == ';' || c == '(').find(|s| !s.is_empty()).unwrap_or("").to_uppercase()
 }
 
 enum Outcome {
@@ -642,7 +650,11 @@ fn builtin(ctx: &Ctx, stmt: &str) -> Outcome {
                     &format!("Could not find STREAM/TABLE '{name}' in the Metastore"),
                     stmt,
                 )),
-                Some(name) => Outcome::Fail(ctx.statement(40001, &format!("Query with id:{name} does not exist, use SHOW QUERIES to view the full set of queries."), stmt)),
+                Some(name) => Outcome::Fail(ctx.statement(
+                    40001,
+                    &format!("Query with id:{name} does not exist, use SHOW QUERIES to view the full set of queries."),
+                    stmt,
+                )),
                 None => Outcome::Fail(syntax_error(ctx, stmt)),
             }
         }
@@ -773,14 +785,7 @@ enum Endpoint {
     QueryStream,
 }
 
-fn start_stream(
-    ctx: &Ctx,
-    q: Arc<Query>,
-    sql: &str,
-    endpoint: Endpoint,
-    fmt: Fmt,
-    ctype: &str,
-) -> Resp {
+fn start_stream(ctx: &Ctx, q: Arc<Query>, sql: &str, endpoint: Endpoint, fmt: Fmt, ctype: &str) -> Resp {
     let app = &ctx.app;
     let lvl = app.level;
     let gen = app.generation;
@@ -811,11 +816,7 @@ fn start_stream(
         stack_trace: gen == Generation::Jetty,
         table_pull: q.table && !q.push,
     };
-    let meta = Meta {
-        query_id: query_id.clone(),
-        columns: q.columns.clone(),
-        mark_keys: q.table && !q.push,
-    };
+    let meta = Meta { query_id: query_id.clone(), columns: q.columns.clone(), mark_keys: q.table && !q.push };
     let closable = q.push
         && !is_print
         && match gen {
@@ -883,10 +884,7 @@ fn lookup(ctx: &Ctx, sql: &str) -> Result<Arc<Query>, Resp> {
 fn one_statement(ctx: &Ctx, sql: &str) -> Result<String, Resp> {
     let stmts = split_statements(sql);
     if stmts.len() != 1 {
-        return Err(ctx.generic(
-            40000,
-            &format!("Expected exactly one KSQL statement; found {} instead", stmts.len()),
-        ));
+        return Err(ctx.generic(40000, &format!("Expected exactly one KSQL statement; found {} instead", stmts.len())));
     }
     Ok(stmts.into_iter().next().unwrap())
 }

@@ -23,10 +23,7 @@ pub struct ChanBody {
 impl Body for ChanBody {
     type Data = Bytes;
     type Error = io::Error;
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
@@ -106,11 +103,8 @@ impl Meta {
     }
     fn metadata_json(&self, bad: bool) -> String {
         let names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
-        let types: Vec<&str> = if bad {
-            vec!["NOT A TYPE<<"]
-        } else {
-            self.columns.iter().map(|c| c.ty.as_str()).collect()
-        };
+        let types: Vec<&str> =
+            if bad { vec!["NOT A TYPE<<"] } else { self.columns.iter().map(|c| c.ty.as_str()).collect() };
         let v = serde_json::json!({"queryId":qid_json(&self.query_id),"columnNames":names,"columnTypes":types});
         serde_json::to_string(&v).unwrap()
     }
@@ -398,10 +392,7 @@ impl Runner {
                             }
                             // Let hyper write the half row before the connection is aborted.
                             tokio::time::sleep(Duration::from_millis(100)).await;
-                            let _ = self
-                                .tx
-                                .send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "cut")))
-                                .await;
+                            let _ = self.tx.send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, "cut"))).await;
                             return;
                         }
                         FaultKind::Error => {

@@ -41,10 +41,7 @@ pub fn acceptor(cert: &str, key: &str, client_ca: Option<&str>, http1_only: bool
         }
         None => builder.with_no_client_auth().with_single_cert(chain, key)?,
     };
-    cfg.alpn_protocols = if http1_only {
-        vec![b"http/1.1".to_vec()]
-    } else {
-        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-    };
+    cfg.alpn_protocols =
+        if http1_only { vec![b"http/1.1".to_vec()] } else { vec![b"h2".to_vec(), b"http/1.1".to_vec()] };
     Ok(TlsAcceptor::from(Arc::new(cfg)))
 }

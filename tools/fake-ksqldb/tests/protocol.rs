@@ -156,7 +156,13 @@ const SCENARIO: &str = r#"{
 #[test]
 fn current_query_push_limit_exact_bytes() {
     let s = start(&["--generation", "current"], Some(SCENARIO));
-    let r = call(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES LIMIT 2;","streamsProperties":{}}"#);
+    let r = call(
+        s.port,
+        "POST",
+        "/query",
+        &[V1, CT],
+        r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES LIMIT 2;","streamsProperties":{}}"#,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.header("transfer-encoding").as_deref(), Some("chunked"));
     assert_eq!(r.header("content-type").as_deref(), Some("application/vnd.ksql.v1+json"));
@@ -169,7 +175,13 @@ fn current_query_push_limit_exact_bytes() {
          {\"finalMessage\":\"Limit Reached\"}]"
     );
     // */* gets the delimited format on the migrated /query.
-    let r = call(s.port, "POST", "/query", &[("Accept", "*/*"), CT], r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES LIMIT 2;"}"#);
+    let r = call(
+        s.port,
+        "POST",
+        "/query",
+        &[("Accept", "*/*"), CT],
+        r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES LIMIT 2;"}"#,
+    );
     assert_eq!(r.header("content-type").as_deref(), Some("application/vnd.ksqlapi.delimited.v1"));
     assert_eq!(
         r.text(),
@@ -179,7 +191,12 @@ fn current_query_push_limit_exact_bytes() {
     let st = send(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES;"}"#);
     let r = read_reply(st, Duration::from_millis(400));
     assert!(r.text().starts_with("[{\"header\":{\"queryId\":\"transient_PAGEVIEWS_"), "{}", r.text());
-    assert!(r.text().ends_with("\"schema\":\"`USERID` STRING, `VIEWTIME` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",1]}}"), "{}", r.text());
+    assert!(
+        r.text()
+            .ends_with("\"schema\":\"`USERID` STRING, `VIEWTIME` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",1]}}"),
+        "{}",
+        r.text()
+    );
     assert!(!r.complete);
 }
 
@@ -196,8 +213,17 @@ fn current_pull_table_and_tombstones_and_json() {
         r.text(),
         "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n{\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n{\"finalMessage\":\"Limit Reached\"}]"
     );
-    let r = call(s.port, "POST", "/query-stream", &[("Accept", "application/json"), CT], r#"{"sql":"SELECT * FROM T EMIT CHANGES LIMIT 3;"}"#);
-    assert_eq!(r.text(), "[{\"queryId\":\"XYZ\",\"columnNames\":[\"VAL\"],\"columnTypes\":[\"STRING\"]},[\"a\"],[\"b\"]]");
+    let r = call(
+        s.port,
+        "POST",
+        "/query-stream",
+        &[("Accept", "application/json"), CT],
+        r#"{"sql":"SELECT * FROM T EMIT CHANGES LIMIT 3;"}"#,
+    );
+    assert_eq!(
+        r.text(),
+        "[{\"queryId\":\"XYZ\",\"columnNames\":[\"VAL\"],\"columnTypes\":[\"STRING\"]},[\"a\"],[\"b\"]]"
+    );
     let r = call(s.port, "GET", "/nope", &[], "");
     assert_eq!((r.status, r.text().as_str()), (404, "Not Found"));
 }
@@ -231,7 +257,9 @@ fn jetty_framing_idle_newlines_and_404() {
     // Unknown paths, /query-stream included: Jersey's JSON 404.
     let r = call(s.port, "POST", "/query-stream", &[CT], r#"{"sql":"SELECT 1;"}"#);
     assert_eq!(r.status, 404);
-    assert!(r.text().starts_with("{\"@type\":\"generic_error\",\"error_code\":40400,\"message\":\"HTTP 404 Not Found\",\"stackTrace\":["));
+    assert!(r.text().starts_with(
+        "{\"@type\":\"generic_error\",\"error_code\":40400,\"message\":\"HTTP 404 Not Found\",\"stackTrace\":["
+    ));
     // /info without serverStatus.
     let r = call(s.port, "GET", "/info", &[V1], "");
     assert_eq!(r.text(), "{\"KsqlServerInfo\":{\"version\":\"0.7.1\",\"kafkaClusterId\":\"Fk4k3sQLRp2uDAr6Nu8lSA\",\"ksqlServiceId\":\"default_\"}}");
@@ -256,7 +284,10 @@ fn http2_generation_rules() {
         "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n{\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n{\"finalMessage\":\"Limit Reached\"}]\n"
     );
     let r = call(s.port, "POST", "/close-query", &[CT], r#"{"queryId":"nope"}"#);
-    assert_eq!((r.status, r.text().as_str()), (400, "{\"@type\":\"generic_error\",\"error_code\":40000,\"message\":\"No query with id nope\"}"));
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (400, "{\"@type\":\"generic_error\",\"error_code\":40000,\"message\":\"No query with id nope\"}")
+    );
 }
 
 #[test]
@@ -275,7 +306,10 @@ fn auth_basic_and_bearer() {
     drop(s);
     let s = start(&["--bearer", "tok"], None);
     assert_eq!(call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"SHOW STREAMS;"}"#).status, 401);
-    assert_eq!(call(s.port, "POST", "/ksql", &[V1, CT, ("Authorization", "Bearer tok")], r#"{"ksql":"SHOW STREAMS;"}"#).status, 200);
+    assert_eq!(
+        call(s.port, "POST", "/ksql", &[V1, CT, ("Authorization", "Bearer tok")], r#"{"ksql":"SHOW STREAMS;"}"#).status,
+        200
+    );
 }
 
 #[test]
@@ -284,9 +318,16 @@ fn ksql_endpoint_default_scenario() {
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"select * from riders emit changes;"}"#);
     assert_eq!(r.status, 400);
     assert_eq!(r.text(), "{\"@type\":\"statement_error\",\"error_code\":40002,\"message\":\"The following statement types should be issued to the websocket endpoint '/query':\\n\\t* PRINT\\n\\t* SELECT\",\"statementText\":\"select * from riders emit changes;\",\"entities\":[]}");
-    let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"DEFINE x = 'y'; SET 'auto.offset.reset'='earliest';"}"#);
+    let r =
+        call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"DEFINE x = 'y'; SET 'auto.offset.reset'='earliest';"}"#);
     assert_eq!((r.status, r.text().as_str()), (200, "[]"));
-    let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"CREATE STREAM s (id INT KEY) WITH (kafka_topic='t', value_format='JSON', partitions=1); CREATE TABLE u (id INT PRIMARY KEY) WITH (kafka_topic='u', value_format='JSON');"}"#);
+    let r = call(
+        s.port,
+        "POST",
+        "/ksql",
+        &[V1, CT],
+        r#"{"ksql":"CREATE STREAM s (id INT KEY) WITH (kafka_topic='t', value_format='JSON', partitions=1); CREATE TABLE u (id INT PRIMARY KEY) WITH (kafka_topic='u', value_format='JSON');"}"#,
+    );
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     let a = v[0]["commandSequenceNumber"].as_i64().unwrap();
     let b = v[1]["commandSequenceNumber"].as_i64().unwrap();
@@ -296,7 +337,11 @@ fn ksql_endpoint_default_scenario() {
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"describe nothere;"}"#);
     assert_eq!(r.text(), "{\"@type\":\"statement_error\",\"error_code\":40001,\"message\":\"Could not find STREAM/TABLE 'NOTHERE' in the Metastore\",\"statementText\":\"describe nothere;\",\"entities\":[]}");
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"SHOW TABLES;"}"#);
-    assert!(r.text().starts_with("[{\"@type\":\"tables\",\"statementText\":\"SHOW TABLES;\",\"tables\":[{"), "{}", r.text());
+    assert!(
+        r.text().starts_with("[{\"@type\":\"tables\",\"statementText\":\"SHOW TABLES;\",\"tables\":[{"),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
@@ -317,7 +362,8 @@ fn fake_control_endpoints_and_close() {
     // A hanging push query is listed, then gone after the client disconnects.
     let st = send(s.port, "POST", "/query-stream", &[CT], r#"{"sql":"SELECT * FROM PAGEVIEWS EMIT CHANGES;"}"#);
     std::thread::sleep(Duration::from_millis(200));
-    let act: serde_json::Value = serde_json::from_slice(&call(s.port, "GET", "/__fake/active-queries", &[], "").body).unwrap();
+    let act: serde_json::Value =
+        serde_json::from_slice(&call(s.port, "GET", "/__fake/active-queries", &[], "").body).unwrap();
     assert_eq!(act.as_array().unwrap().len(), 1);
     let id = act[0]["id"].as_str().unwrap().to_string();
     drop(st);
@@ -327,7 +373,8 @@ fn fake_control_endpoints_and_close() {
     // /close-query ends a /query push stream (current generation) with `]`.
     let st = send(s.port, "POST", "/query", &[V1, CT], r#"{"sql":"x","ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES;"}"#);
     std::thread::sleep(Duration::from_millis(200));
-    let act: serde_json::Value = serde_json::from_slice(&call(s.port, "GET", "/__fake/active-queries", &[], "").body).unwrap();
+    let act: serde_json::Value =
+        serde_json::from_slice(&call(s.port, "GET", "/__fake/active-queries", &[], "").body).unwrap();
     let id2 = act[0]["id"].as_str().unwrap().to_string();
     assert_ne!(id, id2);
     let r = call(s.port, "POST", "/close-query", &[CT], &format!("{{\"queryId\":\"{id2}\"}}"));
@@ -337,10 +384,19 @@ fn fake_control_endpoints_and_close() {
     assert!(r.text().ends_with("{\"row\":{\"columns\":[\"USER_1\",1]}}]"), "{}", r.text());
 
     // Replace the scenario at runtime.
-    let r = call(s.port, "POST", "/__fake/scenario", &[], r#"{"statements":[{"match":"show streams","entities":[{"@type":"streams","streams":[]}]}]}"#);
+    let r = call(
+        s.port,
+        "POST",
+        "/__fake/scenario",
+        &[],
+        r#"{"statements":[{"match":"show streams","entities":[{"@type":"streams","streams":[]}]}]}"#,
+    );
     assert_eq!(r.status, 200);
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"SHOW   STREAMS"}"#);
-    assert_eq!(r.text(), "[{\"@type\":\"streams\",\"statementText\":\"SHOW   STREAMS;\",\"streams\":[],\"warnings\":[]}]");
+    assert_eq!(
+        r.text(),
+        "[{\"@type\":\"streams\",\"statementText\":\"SHOW   STREAMS;\",\"streams\":[],\"warnings\":[]}]"
+    );
 }
 
 #[test]
