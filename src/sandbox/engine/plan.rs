@@ -127,6 +127,55 @@ fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
+/// Collects the column references (qualifier, name) of an expression.
+fn column_refs(e: &Expr, out: &mut Vec<(Option<String>, String)>) {
+    match e {
+        Expr::Column { qualifier, name } => out.push((qualifier.clone(), name.clone())),
+        Expr::Call { args, .. } => args.iter().for_each(|a| column_refs(a, out)),
+        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => {
+            column_refs(b, out)
+        }
+        Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+            column_refs(a, out);
+            column_refs(b, out);
+        }
+        Expr::Like { expr, pattern, .. } => {
+            column_refs(expr, out);
+            column_refs(pattern, out);
+        }
+        Expr::Between { expr, low, high, .. } => {
+            column_refs(expr, out);
+            column_refs(low, out);
+            column_refs(high, out);
+        }
+        Expr::InList { expr, list, .. } => {
+            column_refs(expr, out);
+            list.iter().for_each(|x| column_refs(x, out));
+        }
+        Expr::Case { operand, whens, else_ } => {
+            if let Some(o) = operand {
+                column_refs(o, out);
+            }
+            for (a, b) in whens {
+                column_refs(a, out);
+                column_refs(b, out);
+            }
+            if let Some(x) = else_ {
+                column_refs(x, out);
+            }
+        }
+        Expr::Array(items) => items.iter().for_each(|x| column_refs(x, out)),
+        Expr::Map(items) => items.iter().for_each(|(k, v)| {
+            column_refs(k, out);
+            column_refs(v, out);
+        }),
+        Expr::Struct(items) => items.iter().for_each(|(_, v)| column_refs(v, out)),
+        // Lambda parameters are not columns; a rough approximation is fine for join criteria.
+        Expr::Lambda { body, .. } => column_refs(body, out),
+        Expr::Lit(_) | Expr::TypedLit(..) => {}
+    }
+}
+
 /// The default name of an unaliased select expression.
 fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
     match e {
@@ -166,6 +215,56 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut join_key_exprs: Vec<Expr> = Vec::new();
     let mut relation_is_table = from.kind == SourceKind::Table;
 
+    // The join criteria are checked (as ksqlDB's analyzer does) before any join is planned.
+    if q.joins.len() > 1 {
+        let mut seen = vec![from.name.clone()];
+        let mut cols: Vec<(String, Vec<String>)> =
+            vec![(left_alias.clone(), from.columns.iter().map(|c| c.name.clone()).collect())];
+        for j in &q.joins {
+            let src = lookup(catalog, &j.source.name)?;
+            if seen.contains(&src.name) {
+                return err(format!(
+                    "N-way joins do not support multiple occurrences of the same source. Source: '{}'",
+                    src.name
+                ));
+            }
+            seen.push(src.name.clone());
+            let alias = j.source.alias.clone().unwrap_or_else(|| src.name.clone());
+            cols.push((alias.clone(), src.columns.iter().map(|c| c.name.clone()).collect()));
+            let Expr::Binary(BinOp::Eq, a, b) = &j.on else { continue };
+            let refs = |e: &Expr| {
+                let mut names = Vec::new();
+                column_refs(e, &mut names);
+                let mut out: Vec<String> = Vec::new();
+                for (qual, name) in names {
+                    let found: Vec<String> = match qual {
+                        Some(q) => vec![q],
+                        None => cols.iter().filter(|(_, cs)| cs.contains(&name)).map(|(a, _)| a.clone()).collect(),
+                    };
+                    for f in found {
+                        if !out.contains(&f) {
+                            out.push(f);
+                        }
+                    }
+                }
+                out
+            };
+            let (ra, rb) = (refs(a), refs(b));
+            for (side, r) in [(a, &ra), (b, &rb)] {
+                if r.is_empty() {
+                    return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(side), format_expr(&j.on)));
+                }
+            }
+            if ra.len() == 1 && rb.len() == 1 {
+                if ra[0] == rb[0] {
+                    return err(format!("Each side of the join must reference exactly one source and not the same source. Left side references `{}` and right references `{}`", ra[0], rb[0]));
+                }
+                if ra[0] != alias && rb[0] != alias {
+                    return err(format!("A join criteria is expected to reference the source (`{alias}`) in the FROM clause, instead the right source references `{}` and the left source references `{}`", rb[0], ra[0]));
+                }
+            }
+        }
+    }
     // An n-way join is a left-deep chain of binary joins: join `ji` joins the result of the
     // previous ones (its scope: every source so far) with the next source.
     let mut aliases = vec![left_alias.clone()];
