@@ -216,13 +216,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let mut relation_is_table = from.kind == SourceKind::Table;
 
     // The join criteria are checked (as ksqlDB's analyzer does) before any join is planned.
-    if q.joins.len() > 1 {
+    // (Binary joins only get the literal-side check; the others are n-way checks.)
+    let nway = q.joins.len() > 1;
+    if !q.joins.is_empty() {
         let mut seen = vec![from.name.clone()];
         let mut cols: Vec<(String, Vec<String>)> =
             vec![(left_alias.clone(), from.columns.iter().map(|c| c.name.clone()).collect())];
         for j in &q.joins {
             let src = lookup(catalog, &j.source.name)?;
-            if seen.contains(&src.name) {
+            if nway && seen.contains(&src.name) {
                 return err(format!(
                     "N-way joins do not support multiple occurrences of the same source. Source: '{}'",
                     src.name
@@ -239,7 +241,16 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 for (qual, name) in names {
                     let found: Vec<String> = match qual {
                         Some(q) => vec![q],
-                        None => cols.iter().filter(|(_, cs)| cs.contains(&name)).map(|(a, _)| a.clone()).collect(),
+                        None => {
+                            let f: Vec<String> =
+                                cols.iter().filter(|(_, cs)| cs.contains(&name)).map(|(a, _)| a.clone()).collect();
+                            // Pseudocolumns and unknown names: some reference, of no known source.
+                            if f.is_empty() {
+                                vec!["?".to_string()]
+                            } else {
+                                f
+                            }
+                        }
                     };
                     for f in found {
                         if !out.contains(&f) {
@@ -255,7 +266,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(side), format_expr(&j.on)));
                 }
             }
-            if ra.len() == 1 && rb.len() == 1 {
+            if nway && ra.len() == 1 && rb.len() == 1 && ra[0] != "?" && rb[0] != "?" {
                 if ra[0] == rb[0] {
                     return err(format!("Each side of the join must reference exactly one source and not the same source. Left side references `{}` and right references `{}`", ra[0], rb[0]));
                 }
