@@ -239,6 +239,13 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 column_refs(e, &mut names);
                 let mut out: Vec<String> = Vec::new();
                 for (qual, name) in names {
+                    if let Some(q) = &qual {
+                        let pseudo = ["ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND"];
+                        if cols.iter().any(|(a, cs)| a == q && !cs.contains(&name)) && !pseudo.contains(&name.as_str())
+                        {
+                            return Err(format!("JOIN ON column '{q}.{name}' cannot be resolved."));
+                        }
+                    }
                     let found: Vec<String> = match qual {
                         Some(q) => vec![q],
                         None => {
@@ -258,9 +265,9 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                         }
                     }
                 }
-                out
+                Ok(out)
             };
-            let (ra, rb) = (refs(a), refs(b));
+            let (ra, rb) = (refs(a)?, refs(b)?);
             for (side, r) in [(a, &ra), (b, &rb)] {
                 if r.is_empty() {
                     return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(side), format_expr(&j.on)));
