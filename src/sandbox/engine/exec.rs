@@ -756,7 +756,9 @@ impl JoinStage {
 /// A compiled query, ready to process records.
 pub struct Executor {
     pub inputs: Vec<Input>,
-    pub join: Option<JoinStage>,
+    /// The joins, a left-deep chain: stage 0 joins inputs 0 and 1, stage i joins the output
+    /// of stage i - 1 with input i + 1.
+    pub joins: Vec<JoinStage>,
     pub filter: Option<EvalFn>,
     pub flatmap: Option<FlatMap>,
     pub body: Body,
@@ -785,7 +787,7 @@ impl Executor {
         if rec.value.is_none()
             && self.pass_null_values
             && !self.inputs[idx].is_table
-            && self.join.is_none()
+            && self.joins.is_empty()
             && self.filter.is_none()
             && self.flatmap.is_none()
             && !self.relation_is_table
@@ -823,9 +825,18 @@ impl Executor {
         };
         self.stream_time = self.stream_time.max(ch.ts);
         let mut changes = Vec::with_capacity(1);
-        match &mut self.join {
-            Some(j) => j.process(idx, ch, &mut changes),
-            None => changes.push(ch),
+        if self.joins.is_empty() {
+            changes.push(ch);
+        } else {
+            let (first, side) = if idx == 0 { (0, 0) } else { (idx - 1, 1) };
+            self.joins[first].process(side, ch, &mut changes);
+            for j in self.joins.iter_mut().skip(first + 1) {
+                let mut next = Vec::with_capacity(changes.len());
+                for c in changes.drain(..) {
+                    j.process(0, c, &mut next);
+                }
+                changes = next;
+            }
         }
         for ch in changes {
             self.after_join(ch, rec, out);

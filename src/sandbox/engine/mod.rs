@@ -728,6 +728,19 @@ impl Engine {
             &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() },
         )
         .map_err(EngineError::statement)?;
+        if plan.has_join && plan.sources.len() > 2 {
+            // The sources of an n-way join must be co-partitioned.
+            let parts = |n: &str| {
+                self.catalog.get(n).and_then(|s| self.topics.get(&s.topic)).map(|t| t.partitions.len()).unwrap_or(0)
+            };
+            let first = &plan.sources[0];
+            for other in &plan.sources[1..] {
+                let (a, b) = (parts(first), parts(other));
+                if a != b && a > 0 && b > 0 {
+                    return Err(EngineError::statement(format!("Can't join `{first}` with `{other}` since the number of partitions don't match. `{first}` partitions = {a}; `{other}` partitions = {b}. Please repartition either one so that the number of partitions match.")));
+                }
+            }
+        }
         if plan.output_is_table && kind == SourceKind::Stream {
             return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")));
         }

@@ -127,6 +127,55 @@ fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
+/// Collects the column references (qualifier, name) of an expression.
+fn column_refs(e: &Expr, out: &mut Vec<(Option<String>, String)>) {
+    match e {
+        Expr::Column { qualifier, name } => out.push((qualifier.clone(), name.clone())),
+        Expr::Call { args, .. } => args.iter().for_each(|a| column_refs(a, out)),
+        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => {
+            column_refs(b, out)
+        }
+        Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+            column_refs(a, out);
+            column_refs(b, out);
+        }
+        Expr::Like { expr, pattern, .. } => {
+            column_refs(expr, out);
+            column_refs(pattern, out);
+        }
+        Expr::Between { expr, low, high, .. } => {
+            column_refs(expr, out);
+            column_refs(low, out);
+            column_refs(high, out);
+        }
+        Expr::InList { expr, list, .. } => {
+            column_refs(expr, out);
+            list.iter().for_each(|x| column_refs(x, out));
+        }
+        Expr::Case { operand, whens, else_ } => {
+            if let Some(o) = operand {
+                column_refs(o, out);
+            }
+            for (a, b) in whens {
+                column_refs(a, out);
+                column_refs(b, out);
+            }
+            if let Some(x) = else_ {
+                column_refs(x, out);
+            }
+        }
+        Expr::Array(items) => items.iter().for_each(|x| column_refs(x, out)),
+        Expr::Map(items) => items.iter().for_each(|(k, v)| {
+            column_refs(k, out);
+            column_refs(v, out);
+        }),
+        Expr::Struct(items) => items.iter().for_each(|(_, v)| column_refs(v, out)),
+        // Lambda parameters are not columns; a rough approximation is fine for join criteria.
+        Expr::Lambda { body, .. } => column_refs(body, out),
+        Expr::Lit(_) | Expr::TypedLit(..) => {}
+    }
+}
+
 /// The default name of an unaliased select expression.
 fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
     match e {
@@ -154,7 +203,6 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     let left_alias = q.from.alias.clone().unwrap_or_else(|| from.name.clone());
     let mut scope = Scope::default();
     let left_star = add_source(&mut scope, &from, &left_alias);
-    let left_width = scope.cols.len();
     let mut inputs = vec![Input {
         topic: from.topic.clone(),
         decoder: Decoder::new(&from),
@@ -163,19 +211,99 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
     }];
     let mut sources = vec![from.name.clone()];
     let mut star: Vec<(usize, String)> = left_star.clone();
-    let mut join_stage = None;
+    let mut join_stages: Vec<JoinStage> = Vec::new();
     let mut join_key_exprs: Vec<Expr> = Vec::new();
     let mut relation_is_table = from.kind == SourceKind::Table;
 
-    if q.joins.len() > 1 {
-        return err("Joins of more than two sources (n-way joins) are not supported in the ksqlDB sandbox yet");
+    // The join criteria are checked (as ksqlDB's analyzer does) before any join is planned.
+    // (Binary joins only get the literal-side check; the others are n-way checks.)
+    let nway = q.joins.len() > 1;
+    if !q.joins.is_empty() {
+        let mut seen = vec![from.name.clone()];
+        let mut cols: Vec<(String, Vec<String>)> =
+            vec![(left_alias.clone(), from.columns.iter().map(|c| c.name.clone()).collect())];
+        for j in &q.joins {
+            let src = lookup(catalog, &j.source.name)?;
+            if nway && seen.contains(&src.name) {
+                return err(format!(
+                    "N-way joins do not support multiple occurrences of the same source. Source: '{}'",
+                    src.name
+                ));
+            }
+            seen.push(src.name.clone());
+            let alias = j.source.alias.clone().unwrap_or_else(|| src.name.clone());
+            cols.push((alias.clone(), src.columns.iter().map(|c| c.name.clone()).collect()));
+            let Expr::Binary(BinOp::Eq, a, b) = &j.on else { continue };
+            let refs = |e: &Expr| {
+                let mut names = Vec::new();
+                column_refs(e, &mut names);
+                let mut out: Vec<String> = Vec::new();
+                for (qual, name) in names {
+                    if let Some(q) = &qual {
+                        let pseudo = ["ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND"];
+                        if cols.iter().any(|(a, cs)| a == q && !cs.contains(&name)) && !pseudo.contains(&name.as_str())
+                        {
+                            return Err(format!("JOIN ON column '{q}.{name}' cannot be resolved."));
+                        }
+                    }
+                    let found: Vec<String> = match qual {
+                        Some(q) => vec![q],
+                        None => {
+                            let f: Vec<String> =
+                                cols.iter().filter(|(_, cs)| cs.contains(&name)).map(|(a, _)| a.clone()).collect();
+                            // Pseudocolumns and unknown names: some reference, of no known source.
+                            if f.is_empty() {
+                                vec!["?".to_string()]
+                            } else {
+                                f
+                            }
+                        }
+                    };
+                    for f in found {
+                        if !out.contains(&f) {
+                            out.push(f);
+                        }
+                    }
+                }
+                Ok(out)
+            };
+            let (ra, rb) = (refs(a)?, refs(b)?);
+            for (side, r) in [(a, &ra), (b, &rb)] {
+                if r.is_empty() {
+                    return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(side), format_expr(&j.on)));
+                }
+            }
+            if nway && ra.len() == 1 && rb.len() == 1 && ra[0] != "?" && rb[0] != "?" {
+                if ra[0] == rb[0] {
+                    return err(format!("Each side of the join must reference exactly one source and not the same source. Left side references `{}` and right references `{}`", ra[0], rb[0]));
+                }
+                if ra[0] != alias && rb[0] != alias {
+                    return err(format!("A join criteria is expected to reference the source (`{alias}`) in the FROM clause, instead the right source references `{}` and the left source references `{}`", rb[0], ra[0]));
+                }
+            }
+        }
     }
-    if let Some(j) = q.joins.first() {
+    // An n-way join is a left-deep chain of binary joins: join `ji` joins the result of the
+    // previous ones (its scope: every source so far) with the next source.
+    let mut aliases = vec![left_alias.clone()];
+    let mut prev_keys: Vec<Expr> = Vec::new();
+    // The expressions the join result is keyed by (any of them may be projected as the key),
+    // as written and in canonical (qualified) form.
+    let mut viable: Vec<(Expr, String)> = Vec::new();
+    for (ji, j) in q.joins.iter().enumerate() {
         let right = lookup(catalog, &j.source.name)?.clone();
         let right_alias = j.source.alias.clone().unwrap_or_else(|| right.name.clone());
-        if right_alias == left_alias {
+        if aliases.contains(&right_alias) {
             return err(format!("Can not join '{}' to '{}': self joins are not yet supported.", from.name, right.name));
         }
+        if ji > 0 {
+            // The previous join's own pseudocolumns are no longer addressable.
+            for c in scope.cols.iter_mut().filter(|c| c.qualifier.is_none()) {
+                c.qualifier = Some(format!("$JOIN{ji}"));
+            }
+        }
+        let lscope = scope.clone();
+        let left_width = scope.cols.len();
         let mut rscope = Scope::default();
         let right_star = add_source(&mut rscope, &right, &right_alias);
         let right_width = rscope.cols.len();
@@ -187,6 +315,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         scope.push(None, "ROWOFFSET", SqlType::Bigint);
         let kafka: Vec<&str> = [&from, &right]
             .iter()
+            .skip(if ji == 0 { 0 } else { 1 })
             .filter(|s| s.value_format == crate::sandbox::topics::Format::Kafka)
             .map(|s| s.name.as_str())
             .collect();
@@ -196,7 +325,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 kafka.join(", ")
             ));
         }
-        let lt = from.kind == SourceKind::Table;
+        let lt = relation_is_table;
         let rt = right.kind == SourceKind::Table;
         if lt && !rt {
             return err(format!(
@@ -220,7 +349,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 right.name
             ));
         }
-        if from.is_windowed() || right.is_windowed() {
+        if (ji == 0 && from.is_windowed()) || right.is_windowed() {
             return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
         }
         // ON must be an equality between one side and the other.
@@ -236,8 +365,6 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 format_expr(&j.on)
             ));
         };
-        let mut lscope = Scope::default();
-        add_source(&mut lscope, &from, &left_alias);
         let mut rscope2 = Scope::default();
         add_source(&mut rscope2, &right, &right_alias);
         let (lk, rk, lexpr) = match (compile(a, &lscope), compile(b, &rscope2)) {
@@ -259,7 +386,16 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         }
         if lt && rt {
             let lkeys = from.key_columns();
-            let l_is_pk = matches!(&lexpr, Expr::Column { name, .. } if lkeys.len() == 1 && lkeys[0].0 == *name);
+            let l_is_pk = if ji == 0 {
+                matches!(&lexpr, Expr::Column { name, .. } if lkeys.len() == 1 && lkeys[0].0 == *name)
+            } else {
+                // The previous join's result is keyed by its join expressions.
+                let idx = |e: &Expr| match e {
+                    Expr::Column { qualifier, name } => lscope.resolve(qualifier.as_deref(), name).ok(),
+                    _ => None,
+                };
+                idx(&lexpr).is_some() && prev_keys.iter().any(|k| idx(k) == idx(&lexpr))
+            };
             if !l_is_pk {
                 return err("Foreign-key table-table joins are not supported in the ksqlDB sandbox yet");
             }
@@ -290,7 +426,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
         }
         let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
-        join_stage = Some(JoinStage::new(j.kind, lk.eval, rk.eval, left_width, right_width, lt, rt, within));
+        join_stages.push(JoinStage::new(j.kind, lk.eval, rk.eval, left_width, right_width, lt, rt, within));
         inputs.push(Input {
             topic: right.topic.clone(),
             decoder: Decoder::new(&right),
@@ -299,16 +435,38 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         });
         sources.push(right.name.clone());
         // Star columns of a join are prefixed with the source alias: A_ID, B_NAME.
-        star = left_star.iter().map(|(i, n)| (*i, format!("{left_alias}_{n}"))).collect();
+        if ji == 0 {
+            star = left_star.iter().map(|(i, n)| (*i, format!("{left_alias}_{n}"))).collect();
+        }
         star.extend(right_star.iter().map(|(i, n)| (*i + left_width, format!("{right_alias}_{n}"))));
-        join_key_exprs = vec![lexpr, rexpr];
+        let canon = |e: &Expr, sc: &Scope| match e {
+            Expr::Column { qualifier: None, name } => match sc.resolve(None, name) {
+                Ok(i) => format!("{}.{name}", sc.cols[i].qualifier.clone().unwrap_or_default()),
+                Err(_) => format_expr(e),
+            },
+            _ => format_expr(e),
+        };
+        let mut rs = Scope::default();
+        add_source(&mut rs, &right, &right_alias);
+        let (lc, rc) = (canon(&lexpr, &lscope), canon(&rexpr, &rs));
+        // The previous key carries over when this join is on it (and is not FULL OUTER).
+        let carries = ji > 0
+            && viable.iter().any(|(_, c)| *c == lc)
+            && !q.joins[ji - 1..].iter().any(|j| j.kind == JoinKind::Full);
+        if !carries {
+            viable = vec![(lexpr.clone(), lc)];
+        }
+        viable.push((rexpr.clone(), rc));
+        prev_keys = viable.iter().map(|(e, _)| e.clone()).collect();
+        join_key_exprs = prev_keys.clone();
+        aliases.push(right_alias);
         relation_is_table = lt && rt;
     }
-    let has_join = join_stage.is_some();
+    let has_join = !join_stages.is_empty();
     // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
     // ROWKEY (the join key: the left side's, else the right side's).
     let synthetic_key = has_join
-        && (q.joins.first().is_some_and(|j| j.kind == JoinKind::Full)
+        && (q.joins.last().is_some_and(|j| j.kind == JoinKind::Full)
             || !join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
     let rowkey_ref =
         |e: &Expr| synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY");
@@ -679,15 +837,18 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             Expr::Column { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let other_join_key =
-            if has_join && ki == 0 && !synthetic { Some(format_expr(&join_key_exprs[1])) } else { None };
+        let other_join_keys: Vec<String> = if has_join && ki == 0 && !synthetic {
+            join_key_exprs[1..].iter().map(format_expr).collect()
+        } else {
+            vec![]
+        };
         let is_key_item = |ie: &Expr, other: bool| {
             let f = format_expr(ie);
             if synthetic {
                 return rowkey_ref(ie);
             }
             f == kf
-                || (other && other_join_key.as_deref() == Some(f.as_str()))
+                || (other && other_join_keys.contains(&f))
                 || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
         };
         // The left join expression wins over the right one when both are projected.
@@ -700,11 +861,12 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         if has_join && ki == 0 && !aggregating && q.partition_by.is_empty() {
             // The join key: the left side's when present, else the right side's (RIGHT and
             // FULL OUTER rows without a left side still carry the key they joined on).
-            let right_key = compile(&join_key_exprs[1], &out_scope)?;
-            let (l, r) = (key_eval.eval.clone(), right_key.eval);
-            key_eval.eval = Arc::new(move |row: &[Value]| match l(row) {
-                Value::Null => r(row),
-                v => v,
+            let mut evals = vec![key_eval.eval.clone()];
+            for e in &join_key_exprs[1..] {
+                evals.push(compile(e, &out_scope)?.eval);
+            }
+            key_eval.eval = Arc::new(move |row: &[Value]| {
+                evals.iter().map(|f| f(row)).find(|v| !v.is_null()).unwrap_or(Value::Null)
             });
         }
         match pos {
@@ -737,9 +899,23 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     };
                     let right_alias = q
                         .joins
-                        .first()
+                        .last()
                         .map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone()))
                         .unwrap_or_default();
+                    if q.joins.len() > 1 {
+                        // n-way: the viable key columns, in join order.
+                        let cols: Vec<String> = join_key_exprs
+                            .iter()
+                            .filter(|e| matches!(e, Expr::Column { .. }))
+                            .map(|e| qual(e, &left_alias))
+                            .collect();
+                        let list = match cols.len() {
+                            0 | 1 => format!("expression {}", cols.first().cloned().unwrap_or_default()),
+                            n => format!("expressions {} or {}", cols[..n - 1].join(", "), cols[n - 1]),
+                        };
+                        let first = cols.first().cloned().unwrap_or_default();
+                        return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join {list} in its projection (eg, SELECT {first}...)."));
+                    }
                     let (l, r) = (qual(&join_key_exprs[0], &left_alias), qual(&join_key_exprs[1], &right_alias));
                     return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expressions {l} or {r} in its projection (eg, SELECT {l}...)."));
                 }
@@ -857,7 +1033,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
 
     let executor = Executor {
         inputs,
-        join: join_stage,
+        joins: join_stages,
         filter,
         flatmap,
         body,
