@@ -33,28 +33,9 @@ pub async fn run(url: Option<String>) -> Result<()> {
             Ok(())
         }
         Err(report) => {
-            for line in &report.traceback {
-                eprintln!("{}", strip_ansi(line));
-            }
+            // Traceback lines carry ANSI colours for Jupyter; a log or pipe wants plain text.
+            eprintln!("{}", report.plain_text());
             bail!("{}: {}", report.ename, report.evalue)
         }
     }
-}
-
-/// Traceback lines carry ANSI colours for Jupyter; a log or pipe wants plain text.
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

@@ -4,6 +4,7 @@
 use super::execute::report_ksql_error;
 use super::session::{Connection, StatementScope};
 use super::settings::{self, ConnectionTarget, Credentials, Secret};
+use super::status_line::StatusLine;
 use super::KsqlKernel;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::{KsqlClient, KsqlError};
@@ -88,32 +89,26 @@ async fn with_progress<T>(
 ) -> Result<Result<T, ErrorReport>, ErrorReport> {
     let started = tokio::time::Instant::now();
     let mut ticker = tokio::time::interval_at(started + PROGRESS_AFTER, Duration::from_secs(1));
-    let display_id = uuid::Uuid::new_v4().to_string();
-    let mut shown = false;
+    let mut status = StatusLine::new();
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
             result = &mut work => break Ok(result),
             _ = ctx.cancellation().cancelled() => break Err(ErrorReport::interrupted("the statement was interrupted")),
             _ = ticker.tick() => {
-                let bundle = render_status(&format!("Connecting to {url}… ({} s)", started.elapsed().as_secs()), Kind::Info);
-                if shown {
-                    ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
-                } else {
-                    ctx.display(bundle.data, bundle.metadata, Some(&display_id)).await;
-                    shown = true;
-                }
+                let message = format!("Connecting to {url}… ({} s)", started.elapsed().as_secs());
+                status.show(ctx, render_status(&message, Kind::Info)).await;
             }
         }
     };
-    if shown {
+    if status.is_shown() {
         let took = crate::render::results::format_duration(started.elapsed());
         let bundle = match &result {
             Ok(Ok(_)) => render_status(&format!("Connected to {url} after {took}."), Kind::Success),
             Ok(Err(_)) => render_status(&format!("Could not connect to {url} (gave up after {took})."), Kind::Warning),
             Err(_) => render_status(&format!("Connecting to {url}: stopped by the user after {took}."), Kind::Warning),
         };
-        ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
+        status.show(ctx, bundle).await;
     }
     result
 }

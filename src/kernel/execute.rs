@@ -4,6 +4,7 @@
 use super::session::StatementScope;
 use super::splitter::{split_cell, CellItem};
 use super::statement::{classify, StatementKind};
+use super::status_line::StatusLine;
 use super::variables::substitute;
 use super::{connect, live, magics, query, KsqlKernel};
 use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
@@ -217,27 +218,18 @@ const WAIT_STATUS_AFTER: std::time::Duration = std::time::Duration::from_secs(1)
 pub async fn with_wait_status<T>(ctx: &ExecuteContext, work: impl std::future::Future<Output = T>) -> T {
     let started = tokio::time::Instant::now();
     let mut ticker = tokio::time::interval_at(started + WAIT_STATUS_AFTER, std::time::Duration::from_secs(1));
-    let display_id = uuid::Uuid::new_v4().to_string();
-    let mut shown = false;
+    let mut status = StatusLine::new();
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
             result = &mut work => break result,
             _ = ticker.tick() => {
-                let bundle = render_status(&format!("Waiting for the server… {} s", started.elapsed().as_secs()), Kind::Info);
-                if shown {
-                    ctx.update_display(bundle.data, bundle.metadata, &display_id).await;
-                } else {
-                    ctx.display(bundle.data, bundle.metadata, Some(&display_id)).await;
-                    shown = true;
-                }
+                let message = format!("Waiting for the server… {} s", started.elapsed().as_secs());
+                status.show(ctx, render_status(&message, Kind::Info)).await;
             }
         }
     };
-    if shown {
-        // Cleared: an output with no data renders as nothing in JupyterLab and Notebook 7.
-        ctx.update_display(Default::default(), Default::default(), &display_id).await;
-    }
+    status.clear(ctx).await;
     result
 }
 
@@ -284,7 +276,7 @@ async fn run_script(
         .collect();
     let total = statements.len();
     // One status line that updates in place while the statements run.
-    let progress = ScriptProgress::start(ctx, path, total).await;
+    let mut progress = ScriptProgress::start(ctx, path, total).await;
     let mut bundles = Vec::new();
     for (i, statement) in statements.iter().enumerate() {
         if ctx.is_cancelled() {
@@ -319,52 +311,47 @@ async fn run_script(
     Ok(bundles)
 }
 
-/// The status line of a RUN SCRIPT: a display_data with a display_id, then
-/// update_display_data as statements start (at most one update per 200 ms) and at the end.
+/// The status line of a RUN SCRIPT: shown at the start, updated as statements start (at
+/// most one update per 200 ms) and at the end.
 struct ScriptProgress {
-    display_id: String,
+    status: StatusLine,
     path: String,
     total: usize,
     started: std::time::Instant,
-    last_update: std::sync::Mutex<std::time::Instant>,
+    last_update: std::time::Instant,
 }
 
 impl ScriptProgress {
     const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
     async fn start(ctx: &ExecuteContext, path: &str, total: usize) -> ScriptProgress {
-        let progress = ScriptProgress {
-            display_id: uuid::Uuid::new_v4().to_string(),
+        let mut progress = ScriptProgress {
+            status: StatusLine::new(),
             path: path.to_string(),
             total,
             started: std::time::Instant::now(),
-            last_update: std::sync::Mutex::new(std::time::Instant::now()),
+            last_update: std::time::Instant::now(),
         };
         let bundle = render_status(&format!("RUN SCRIPT '{path}': {total} statements to run…"), Kind::Info);
-        ctx.display(bundle.data, bundle.metadata, Some(&progress.display_id)).await;
+        progress.status.show(ctx, bundle).await;
         progress
     }
 
     /// Statement `index` (0-based) is starting.
-    async fn step(&self, ctx: &ExecuteContext, index: usize, text: &str) {
-        {
-            let mut last = self.last_update.lock().unwrap_or_else(|p| p.into_inner());
-            if index > 0 && last.elapsed() < Self::MIN_INTERVAL {
-                return;
-            }
-            *last = std::time::Instant::now();
+    async fn step(&mut self, ctx: &ExecuteContext, index: usize, text: &str) {
+        if index > 0 && self.last_update.elapsed() < Self::MIN_INTERVAL {
+            return;
         }
+        self.last_update = std::time::Instant::now();
         let first_line: String = text.lines().next().unwrap_or("").chars().take(80).collect();
         let elapsed = crate::render::results::format_duration(self.started.elapsed());
         let message =
             format!("RUN SCRIPT '{}': statement {} of {} ({elapsed}): {first_line}", self.path, index + 1, self.total);
-        let bundle = render_status(&message, Kind::Info);
-        ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+        self.status.show(ctx, render_status(&message, Kind::Info)).await;
     }
 
-    async fn finish(&self, ctx: &ExecuteContext, message: &str, kind: Kind) {
-        let bundle = render_status(message, kind);
-        ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+    async fn finish(&mut self, ctx: &ExecuteContext, message: &str, kind: Kind) {
+        self.status.show(ctx, render_status(message, kind)).await;
     }
 }
 

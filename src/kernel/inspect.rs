@@ -11,6 +11,7 @@ use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, Colum
 use super::context::{self, SourceRef, Want};
 use crate::ksql::Entity;
 use crate::render::entities::render_entity;
+use crate::render::html::escape;
 use crate::render::MimeBundle;
 use std::time::Duration;
 
@@ -446,22 +447,6 @@ fn inspect_keyword(phrase: &str, text: &str) -> Inspection {
             escape(&url)
         ),
     }
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// How long an inspection waits for the server (DESCRIBE, DESCRIBE FUNCTION).

@@ -18,6 +18,7 @@ pub mod session;
 pub mod settings;
 pub mod splitter;
 pub mod statement;
+pub mod status_line;
 pub mod variables;
 
 use crate::jupyter::{

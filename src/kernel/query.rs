@@ -75,19 +75,16 @@ pub async fn run_select(
         tombstones,
         ..Default::default()
     };
+    // A pull query reads to its end (rows past the cap are counted, not kept): no RowCap here.
     match &ending {
-        Ending::RowCap => summary.notes.push(format!(
-            "Stopped after {} rows (the row cap): add LIMIT to the query or raise the cap with %rows N.",
-            scope.row_cap
-        )),
         Ending::Interrupted => summary.notes.push("Stopped by the user.".into()),
         Ending::Failed(_) => {
             summary.notes.push("The query failed; the rows received before the error are shown.".into())
         }
-        Ending::Completed => {}
+        Ending::Completed | Ending::RowCap => {}
     }
     if !matches!(ending, Ending::Completed) {
-        // Free the server-side query (push queries run until closed).
+        // Free the server-side query (an interrupted or failed read).
         let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
     }
     let mut table = render_query_result(&columns, &rows, &summary);
