@@ -21,6 +21,9 @@ pub mod statement;
 pub mod status_line;
 pub mod variables;
 
+#[cfg(test)]
+mod scanner_props;
+
 use crate::jupyter::{
     CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo, LanguageKernel,
 };

@@ -406,9 +406,10 @@ async fn decide_mode(
 
 /// The key column names of a GROUP BY: plain column names, or the alias of a select item
 /// whose expression is the grouping expression (ksqlDB names the key after it).
-fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
+pub(crate) fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
     let text = normalized(sql);
-    let upper = text.to_uppercase();
+    // ASCII-only upper case keeps byte offsets valid in `text` (`ß`.to_uppercase() is "SS").
+    let upper = text.to_ascii_uppercase();
     let start = find_keyword(&upper, "GROUP BY")? + "GROUP BY".len();
     let rest = &text[start..];
     let rest_upper = &upper[start..];
@@ -435,8 +436,8 @@ fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
 }
 
 /// `(expression, alias)` for each item of the top-level SELECT list.
-fn select_items(text: &str) -> Vec<(String, Option<String>)> {
-    let upper = text.to_uppercase();
+pub(crate) fn select_items(text: &str) -> Vec<(String, Option<String>)> {
+    let upper = text.to_ascii_uppercase();
     let Some(select) = find_keyword(&upper, "SELECT") else { return vec![] };
     let Some(from) = find_keyword(&upper, "FROM") else { return vec![] };
     if from <= select {
@@ -446,7 +447,7 @@ fn select_items(text: &str) -> Vec<(String, Option<String>)> {
         .into_iter()
         .map(|item| {
             let item = item.trim().to_string();
-            let up = item.to_uppercase();
+            let up = item.to_ascii_uppercase();
             match up.rfind(" AS ") {
                 Some(pos) => {
                     (item[..pos].trim().to_string(), Some(item[pos + 4..].trim().trim_matches('`').to_string()))
@@ -458,9 +459,9 @@ fn select_items(text: &str) -> Vec<(String, Option<String>)> {
 }
 
 /// The first source after FROM.
-fn from_source(sql: &str) -> Option<String> {
+pub(crate) fn from_source(sql: &str) -> Option<String> {
     let text = normalized(sql);
-    let upper = text.to_uppercase();
+    let upper = text.to_ascii_uppercase();
     let start = find_keyword(&upper, "FROM")? + 4;
     let name: String =
         text[start..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
@@ -468,30 +469,34 @@ fn from_source(sql: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Position of a keyword at word boundaries, outside parentheses and strings.
+/// Byte position of an ASCII keyword at word boundaries, outside parentheses, strings and
+/// backtick identifiers. Works on bytes: a match of the ASCII keyword always starts on a char
+/// boundary, and UTF-8 continuation bytes never look like ASCII.
 fn find_keyword(upper: &str, keyword: &str) -> Option<usize> {
     let bytes = upper.as_bytes();
+    let word = keyword.as_bytes();
+    let is_word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     let mut depth = 0i32;
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
+    let mut quote: Option<u8> = None;
+    for i in 0..bytes.len() {
         let c = bytes[i];
-        if c == b'\'' {
-            in_string = !in_string;
-        } else if !in_string {
-            if c == b'(' {
-                depth += 1;
-            } else if c == b')' {
-                depth -= 1;
-            } else if depth == 0 && upper[i..].starts_with(keyword) {
-                let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
-                let after = bytes.get(i + keyword.len()).is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
-                if before && after {
-                    return Some(i);
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'`' => quote = Some(c),
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                _ if depth == 0 && bytes[i..].starts_with(word) => {
+                    let before = i == 0 || !is_word_byte(bytes[i - 1]);
+                    let after = bytes.get(i + word.len()).is_none_or(|b| !is_word_byte(*b));
+                    if before && after {
+                        return Some(i);
+                    }
                 }
-            }
+                _ => {}
+            },
         }
-        i += 1;
     }
     None
 }
@@ -501,13 +506,14 @@ fn split_top_level(s: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut depth = 0i32;
-    let mut in_string = false;
+    let mut quote: Option<char> = None;
     for c in s.chars() {
         match c {
-            '\'' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => depth -= 1,
-            ',' if !in_string && depth == 0 => {
+            '\'' | '`' if quote.is_none() => quote = Some(c),
+            _ if quote == Some(c) => quote = None,
+            '(' if quote.is_none() => depth += 1,
+            ')' if quote.is_none() => depth -= 1,
+            ',' if quote.is_none() && depth == 0 => {
                 parts.push(std::mem::take(&mut current).trim().to_string());
                 continue;
             }
