@@ -13,7 +13,9 @@ use super::session::{Session, PROTOCOL_VERSION};
 use super::stdin::StdinChannel;
 use super::wire::{decode, IncomingMessage, Signer};
 use anyhow::{Context, Result};
+use futures_util::FutureExt;
 use serde_json::{json, Value};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -213,10 +215,56 @@ async fn control_loop<K: LanguageKernel>(shared: Arc<Shared<K>>, mut rx: RouterR
 async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf, request: IncomingMessage) {
     let parent = Some(&request.header);
     shared.iopub.status("busy", parent).await;
+    // A panic while answering one request answers it with an error and leaves every socket
+    // serving (AssertUnwindSafe: the shared state is behind locks that tolerate poisoning).
+    let answered = AssertUnwindSafe(dispatch(shared, tx, &request)).catch_unwind().await;
+    match answered {
+        Ok(Dispatched::Exit) => return,
+        Ok(Dispatched::Done) => {}
+        Err(panic) => {
+            let msg_type = request.msg_type();
+            eprintln!("[ksqldb-kernel] internal error while handling {msg_type}: {}", panic_text(&*panic));
+            if let Some(reply_type) = msg_type.strip_suffix("_request") {
+                let content = internal_error_content();
+                reply(tx, &shared.session, &request, &format!("{reply_type}_reply"), content).await;
+            }
+        }
+    }
+    shared.iopub.status("idle", parent).await;
+}
+
+/// Whether the kernel goes on after a request.
+enum Dispatched {
+    Done,
+    Exit,
+}
+
+/// The text of a panic payload (a `&str` or `String` message, else a placeholder).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// The reply content for a request whose handler panicked.
+fn internal_error_content() -> Value {
+    let evalue = "the kernel hit an internal error while handling this request; it keeps running. \
+Please report it (the kernel's log has the details).";
+    json!({"status": "error", "ename": "InternalError", "evalue": evalue, "traceback": [format!("InternalError: {evalue}")]})
+}
+
+async fn dispatch<K: LanguageKernel>(
+    shared: &Shared<K>,
+    tx: &mut RouterSendHalf,
+    request: &IncomingMessage,
+) -> Dispatched {
+    let parent = Some(&request.header);
     let session = &shared.session;
     match request.msg_type() {
         "kernel_info_request" => {
-            reply(tx, session, &request, "kernel_info_reply", kernel_info_content(&*shared.kernel)).await;
+            reply(tx, session, request, "kernel_info_reply", kernel_info_content(&*shared.kernel)).await;
         }
         "complete_request" => {
             let code = request.content_str("code").to_string();
@@ -224,7 +272,7 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
             let r = shared.kernel.complete(code, cursor).await;
             let content = json!({"status": "ok", "matches": r.matches, "cursor_start": r.cursor_start,
                                  "cursor_end": r.cursor_end, "metadata": r.metadata});
-            reply(tx, session, &request, "complete_reply", content).await;
+            reply(tx, session, request, "complete_reply", content).await;
         }
         "inspect_request" => {
             let code = request.content_str("code").to_string();
@@ -232,7 +280,7 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
             let detail = request.content_usize("detail_level").unwrap_or(0).min(1) as u8;
             let r = shared.kernel.inspect(code, cursor, detail).await;
             let content = json!({"status": "ok", "found": r.found, "data": r.data, "metadata": r.metadata});
-            reply(tx, session, &request, "inspect_reply", content).await;
+            reply(tx, session, request, "inspect_reply", content).await;
         }
         "is_complete_request" => {
             let content = match shared.kernel.is_complete(request.content_str("code")) {
@@ -241,14 +289,14 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
                 IsComplete::Invalid => json!({"status": "invalid"}),
                 IsComplete::Unknown => json!({"status": "unknown"}),
             };
-            reply(tx, session, &request, "is_complete_reply", content).await;
+            reply(tx, session, request, "is_complete_reply", content).await;
         }
         "history_request" => {
-            let content = history_content(shared, &request);
-            reply(tx, session, &request, "history_reply", content).await;
+            let content = history_content(shared, request);
+            reply(tx, session, request, "history_reply", content).await;
         }
         "comm_info_request" => {
-            reply(tx, session, &request, "comm_info_reply", json!({"status": "ok", "comms": {}})).await;
+            reply(tx, session, request, "comm_info_reply", json!({"status": "ok", "comms": {}})).await;
         }
         "comm_open" => {
             // No comm targets here: tell the front end the comm is closed.
@@ -259,18 +307,18 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
             let running = shared.executing.load(Ordering::SeqCst);
             shared.current_cancel.lock().map(|t| t.cancel()).ok();
             shared.kernel.interrupt(running).await;
-            reply(tx, session, &request, "interrupt_reply", json!({"status": "ok"})).await;
+            reply(tx, session, request, "interrupt_reply", json!({"status": "ok"})).await;
         }
         "shutdown_request" => {
             let restart = request.content_bool("restart", false);
             let content = json!({"status": "ok", "restart": restart});
-            reply(tx, session, &request, "shutdown_reply", content.clone()).await;
+            reply(tx, session, request, "shutdown_reply", content.clone()).await;
             shared.iopub.publish("shutdown_reply", parent, content).await;
             shared.current_cancel.lock().map(|t| t.cancel()).ok();
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, shared.kernel.shutdown(restart)).await;
             shared.iopub.status("idle", parent).await;
             shared.exit.cancel();
-            return;
+            return Dispatched::Exit;
         }
         other => {
             // Kernels need not answer message types they don't handle (comm_msg, debug, ...).
@@ -279,7 +327,7 @@ async fn handle_request<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSe
             }
         }
     }
-    shared.iopub.status("idle", parent).await;
+    Dispatched::Done
 }
 
 fn kernel_info_content<K: LanguageKernel>(kernel: &K) -> Value {
@@ -400,7 +448,18 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
     };
     let stop_on_error = exec_request.stop_on_error;
     shared.executing.store(true, Ordering::SeqCst);
-    let outcome = shared.kernel.execute(exec_request, ctx).await;
+    let outcome = match AssertUnwindSafe(shared.kernel.execute(exec_request, ctx)).catch_unwind().await {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            eprintln!("[ksqldb-kernel] internal error while executing a cell: {}", panic_text(&*panic));
+            let content = internal_error_content();
+            ExecuteOutcome::Error {
+                ename: "InternalError".into(),
+                evalue: content["evalue"].as_str().unwrap_or_default().to_string(),
+                traceback: vec![content["traceback"][0].as_str().unwrap_or_default().to_string()],
+            }
+        }
+    };
     shared.executing.store(false, Ordering::SeqCst);
 
     if store_history {

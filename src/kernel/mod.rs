@@ -73,6 +73,15 @@ impl KsqlKernel {
     }
 }
 
+/// A test-only way to make a request's handler panic: the cell text `%__panic` when the
+/// environment has KSQLDB_KERNEL_TEST_PANIC=1 (tests check that a panic answers that request
+/// with an InternalError and the kernel keeps serving).
+fn panic_if_test_trigger(code: &str) {
+    if code.trim() == "%__panic" && std::env::var("KSQLDB_KERNEL_TEST_PANIC").is_ok_and(|v| v == "1") {
+        panic!("test-only panic trigger");
+    }
+}
+
 impl LanguageKernel for KsqlKernel {
     fn kernel_info(&self) -> KernelInfo {
         KernelInfo {
@@ -106,6 +115,7 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn execute(&self, request: ExecuteRequest, ctx: ExecuteContext) -> ExecuteOutcome {
+        panic_if_test_trigger(&request.code);
         // Re-running a cell replaces the push query its previous run left in the background.
         if let Some(cell_id) = ctx.cell_id() {
             self.live.stop_cell(cell_id).await;
@@ -126,6 +136,7 @@ impl LanguageKernel for KsqlKernel {
     }
 
     async fn complete(&self, code: String, cursor_pos: usize) -> CompleteReply {
+        panic_if_test_trigger(&code);
         let completion = editor::complete(self, &code, cursor_pos).await;
         CompleteReply {
             metadata: completion::jupyter_types_metadata(&completion),
