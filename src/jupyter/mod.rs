@@ -5,6 +5,7 @@ pub mod connection;
 pub mod history;
 pub mod iopub;
 pub mod language;
+pub mod replay;
 pub mod server;
 pub mod session;
 pub mod stdin;

@@ -11,7 +11,7 @@ use super::iopub::Iopub;
 use super::language::{ExecuteContext, ExecuteOutcome, ExecuteRequest, IsComplete, LanguageKernel};
 use super::session::{Session, PROTOCOL_VERSION};
 use super::stdin::StdinChannel;
-use super::wire::{decode, IncomingMessage, Signer};
+use super::wire::{IncomingMessage, Signer};
 use anyhow::{Context, Result};
 use futures_util::FutureExt;
 use serde_json::{json, Value};
@@ -139,7 +139,7 @@ fn watch_parent_process(exit: CancellationToken) {
 /// Reads and verifies one message; `None` (after logging) for anything unusable.
 async fn receive(socket: &mut RouterRecvHalf, session: &Session, channel: &str) -> Option<IncomingMessage> {
     match socket.recv().await {
-        Ok(message) => match decode(message.into_vec(), session.signer()) {
+        Ok(message) => match session.receive(message.into_vec()) {
             Ok(msg) => Some(msg),
             Err(e) => {
                 eprintln!("[ksqldb-kernel] dropped a message on {channel}: {e}");

@@ -3,7 +3,6 @@
 //! requires to equal the client's stdin identity.
 
 use super::session::Session;
-use super::wire::decode;
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -39,7 +38,7 @@ impl StdinChannel {
         }
         loop {
             let received = socket.recv().await.ok()?;
-            match decode(received.into_vec(), self.session.signer()) {
+            match self.session.receive(received.into_vec()) {
                 Ok(msg) if msg.msg_type() == "input_reply" => {
                     return Some(msg.content_str("value").to_string());
                 }

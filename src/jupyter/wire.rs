@@ -89,6 +89,8 @@ impl std::error::Error for WireError {}
 #[derive(Debug, Clone)]
 pub struct IncomingMessage {
     pub identities: Vec<Bytes>,
+    /// The signature as received (hex), for replay detection.
+    pub signature: Bytes,
     pub header: Map<String, Value>,
     pub metadata: Map<String, Value>,
     pub content: Value,
@@ -145,7 +147,13 @@ pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<IncomingMessage, Wi
     let metadata = parse_object(parts[2], "metadata").unwrap_or_default();
     let content: Value =
         serde_json::from_slice(parts[3]).map_err(|e| WireError(format!("content is not JSON: {e}")))?;
-    Ok(IncomingMessage { identities: frames[..delim].to_vec(), header, metadata, content })
+    Ok(IncomingMessage {
+        identities: frames[..delim].to_vec(),
+        signature: signature.clone(),
+        header,
+        metadata,
+        content,
+    })
 }
 
 fn parse_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, WireError> {

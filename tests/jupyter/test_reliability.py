@@ -71,3 +71,32 @@ def test_push_queries_with_non_ascii_text_outside_strings():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_a_replayed_signed_request_runs_once():
+    """The exact frames of a signed execute_request, sent twice: the second is dropped."""
+    import zmq
+    from jupyter_client.session import Session
+
+    with kernel_env() as kc:
+        info = kc.get_connection_info()
+        key = info["key"].encode() if isinstance(info["key"], str) else info["key"]
+        session = Session(key=key)
+        msg = session.msg("execute_request", {"code": "%echo once", "silent": False, "store_history": True,
+                                              "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        frames = session.serialize(msg)
+        dealer = zmq.Context.instance().socket(zmq.DEALER)
+        dealer.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+        try:
+            dealer.send_multipart(frames)
+            assert dealer.poll(10000), "no reply to the first request"
+            _, reply = session.recv(dealer)
+            assert reply["msg_type"] == "execute_reply" and reply["content"]["status"] == "ok"
+            first_count = reply["content"]["execution_count"]
+            dealer.send_multipart(frames)
+            assert dealer.poll(1500) == 0, "the kernel answered a replayed message"
+            # The kernel still serves, and ran the cell once: the next count follows the first.
+            reply, _ = harness.execute(kc, "%echo after")
+            assert reply["content"]["execution_count"] == first_count + 1
+        finally:
+            dealer.close(0)
