@@ -470,6 +470,7 @@ fn builder(tls: &TlsSettings, connect_timeout: Duration) -> Result<reqwest::Clie
         .tcp_nodelay(true)
         // A push query can stay idle for a long time; keep its connection alive.
         .tcp_keepalive(Duration::from_secs(30))
+        .redirect(same_origin_redirects())
         .user_agent(concat!("ksqldb-kernel/", env!("CARGO_PKG_VERSION")));
     let read = |p: &PathBuf, what: &str| {
         std::fs::read(p)
@@ -505,6 +506,25 @@ fn builder(tls: &TlsSettings, connect_timeout: Duration) -> Result<reqwest::Clie
         b = b.danger_accept_invalid_certs(true);
     }
     Ok(b)
+}
+
+/// Redirects are followed only to the same scheme, host and port (at most 5 hops): reqwest
+/// strips credentials on a cross-host hop, but a chain that comes back to another path of the
+/// other host would carry them again. ksqlDB's API needs no redirects; a refused one reaches
+/// the caller as the 3xx response, explained by [`KsqlError::hint`].
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let origin =
+            |u: &reqwest::Url| (u.scheme().to_string(), u.host_str().map(str::to_string), u.port_or_known_default());
+        let same = attempt.previous().first().is_some_and(|first| origin(first) == origin(attempt.url()));
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if same {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// The message of an error and its causes, without the URL.

@@ -212,6 +212,10 @@ impl KsqlError {
             KsqlError::Http { status: 404, .. } => {
                 Some("The server does not know this endpoint; is the URL that of a ksqlDB server (and its version recent enough)?".into())
             }
+            KsqlError::Http { status: 300..=399, .. } => Some(
+                "The server redirected the request to another address. The kernel follows redirects only to the same scheme, host and port, so that your credentials never go elsewhere: if you trust the new address, %connect to it directly."
+                    .into(),
+            ),
             KsqlError::Http { status: 405, .. } => {
                 Some("The server refused the HTTP method or protocol version for this endpoint.".into())
             }

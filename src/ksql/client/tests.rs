@@ -423,3 +423,52 @@ fn credentials_in_the_url_move_to_basic_auth() {
     bad.tls.ca_file = Some("/nonexistent/ca.pem".into());
     assert!(matches!(KsqlClient::new(bad), Err(KsqlError::InvalidSettings { .. })));
 }
+
+fn redirect_reply(location: &str) -> Reply {
+    Reply::Raw(
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes(),
+    )
+}
+
+/// A (the configured server) → B (another origin) → B: no request reaches B, so B never sees
+/// the credentials, and the caller gets the 3xx explained.
+#[tokio::test]
+async fn redirects_to_another_origin_are_not_followed() {
+    let b = FakeServer::start(|req| match req.path.as_str() {
+        "/first" => redirect_reply("/ksql"),
+        _ => json_reply("200 OK", "[]"),
+    })
+    .await;
+    let b_url = b.url.clone();
+    let a = FakeServer::start(move |_| redirect_reply(&format!("{b_url}/first"))).await;
+    let client = a.client();
+    let e = client.ksql("SHOW STREAMS;", &RequestContext { properties: &empty(), session_variables: &empty() }).await;
+    let e = e.unwrap_err();
+    assert_eq!(e.http_status(), Some(307), "{e:?}");
+    assert!(e.hint().unwrap_or_default().contains("same scheme, host and port"), "{e:?}");
+    assert!(b.requests().is_empty(), "B was reached: {:?}", b.requests());
+    assert!(!format!("{e} {e:?}").contains("s3cret"));
+}
+
+/// Same-origin redirects (another path on the configured server) are followed.
+#[tokio::test]
+async fn redirects_within_the_same_origin_are_followed() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/ksql" => redirect_reply("/v2/ksql"),
+        "/v2/ksql" => json_reply("200 OK", "[]"),
+        _ => json_reply("404 Not Found", "Not Found"),
+    })
+    .await;
+    let client = server.client();
+    let entities = client
+        .ksql("SHOW STREAMS;", &RequestContext { properties: &empty(), session_variables: &empty() })
+        .await
+        .unwrap();
+    assert!(entities.is_empty());
+    let reqs = server.requests();
+    assert_eq!(reqs.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["/ksql", "/v2/ksql"]);
+    assert!(reqs.iter().all(|r| r.header("authorization") == Some("Basic a2V5OnMzY3JldA==")));
+}
