@@ -59,6 +59,26 @@ fn sys_prefix() -> Result<PathBuf> {
 }
 
 /// The kernel.json content for a binary at `binary`.
+/// The names of the variables that carry a secret: a secret-like name (password, secret,
+/// token, credentials) or a URL with a password in it.
+pub fn secret_names(env: &[(String, String)]) -> Vec<String> {
+    const SECRET_WORDS: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL"];
+    env.iter()
+        .filter(|(name, value)| {
+            let upper = name.to_ascii_uppercase();
+            SECRET_WORDS.iter().any(|w| upper.contains(w)) || url_has_password(value)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// `scheme://user:password@host…`
+fn url_has_password(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
 pub fn kernel_json(binary: &Path, display_name: Option<&str>, env: &[(String, String)]) -> Result<Value> {
     let mut spec: Value = serde_json::from_str(KERNEL_JSON).context("built-in kernel.json")?;
     spec["argv"][0] = Value::String(binary.to_string_lossy().into_owned());

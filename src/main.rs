@@ -43,6 +43,11 @@ enum Command {
         /// Environment variables for the kernel, NAME=VALUE (e.g. KSQLDB_URL=...).
         #[arg(long = "env", value_name = "NAME=VALUE")]
         env: Vec<String>,
+        /// Write secret-named variables (passwords, secrets, tokens) into kernel.json anyway.
+        /// kernel.json is a plain, usually world-readable file: prefer a profile in the config
+        /// file or the environment Jupyter starts with.
+        #[arg(long)]
+        allow_secrets_in_kernelspec: bool,
     },
     /// Test the connection the kernel would use (KSQLDB_URL, the config file, or --url).
     Check {
@@ -60,8 +65,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { connection_file } => run(connection_file),
-        Command::Install { user: _, sys_prefix, prefix, name, display_name, env } => {
-            install(sys_prefix, prefix, &name, display_name.as_deref(), &env)
+        Command::Install { user: _, sys_prefix, prefix, name, display_name, env, allow_secrets_in_kernelspec } => {
+            install(sys_prefix, prefix, &name, display_name.as_deref(), &env, allow_secrets_in_kernelspec)
         }
         Command::Check { url } => check(url),
         Command::Sandbox { listen } => sandbox(&listen),
@@ -94,6 +99,7 @@ fn install(
     name: &str,
     display_name: Option<&str>,
     env: &[String],
+    allow_secrets: bool,
 ) -> Result<()> {
     let destination = match (sys_prefix, prefix) {
         (_, Some(p)) => Destination::Prefix(p),
@@ -105,9 +111,23 @@ fn install(
         .map(|pair| {
             pair.split_once('=')
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .with_context(|| format!("--env takes NAME=VALUE, not {pair:?}"))
+                // Not the argument itself: it may be a secret.
+                .context("--env takes NAME=VALUE (an argument had no '=')")
         })
         .collect::<Result<_>>()?;
+    let secrets = kernelspec::secret_names(&env);
+    if !secrets.is_empty() {
+        let names = secrets.join(", ");
+        if !allow_secrets {
+            anyhow::bail!(
+                "refusing to write {names} into kernel.json, a plain file that other users may read. \
+Put the secret in a profile of ~/.config/ksqldb-kernel/config.toml (password_env / api_secret_env / token_env \
+name an environment variable), or export it in the environment Jupyter starts with. \
+--allow-secrets-in-kernelspec writes it anyway."
+            );
+        }
+        eprintln!("ksqldb-kernel: warning: writing {names} into kernel.json as asked (--allow-secrets-in-kernelspec)");
+    }
     let dir = kernelspec::install(&destination, name, display_name, &env)?;
     println!("Installed the ksqlDB kernelspec '{name}' in {}", dir.display());
     Ok(())

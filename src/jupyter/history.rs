@@ -81,7 +81,7 @@ impl History {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = private_file(std::fs::OpenOptions::new().create(true).append(true)).open(path)?;
         // One write per line, so that concurrent kernels never interleave inside a line.
         f.write_all(format!("{line}\n").as_bytes())
     }
@@ -100,7 +100,9 @@ impl History {
         }
         text.push_str(marker);
         text.push('\n');
-        std::fs::write(&tmp, text)?;
+        private_file(std::fs::OpenOptions::new().create(true).write(true).truncate(true))
+            .open(&tmp)?
+            .write_all(text.as_bytes())?;
         std::fs::rename(&tmp, path)
     }
 
@@ -287,4 +289,15 @@ mod tests {
         h.record(1, "SHOW STREAMS;");
         assert_eq!(inputs(&h.reply(&json!({"hist_access_type": "tail", "n": 5}))).len(), 1);
     }
+}
+
+/// History holds what users typed: readable by its owner only (0600), like shell histories.
+fn private_file(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600)
+    }
+    #[cfg(not(unix))]
+    options
 }

@@ -72,6 +72,11 @@ pub trait LanguageKernel: Send + Sync + 'static {
     fn history_file(&self) -> Option<std::path::PathBuf> {
         None
     }
+    /// The text of a cell as it goes into the persisted history: a language masks what must
+    /// not be stored (secrets typed by mistake).
+    fn history_input(&self, code: &str) -> String {
+        code.to_string()
+    }
     /// Called on interrupt_request, after the running execution (if any) was cancelled.
     /// `execution_running` tells whether a cell was running.
     fn interrupt(&self, execution_running: bool) -> impl Future<Output = ()> + Send;

@@ -464,7 +464,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
 
     if store_history {
         if let Ok(mut history) = shared.history.lock() {
-            history.record(count, &code);
+            history.record(count, &shared.kernel.history_input(&code));
         }
     }
     let failed = match outcome {

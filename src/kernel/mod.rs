@@ -166,6 +166,10 @@ impl LanguageKernel for KsqlKernel {
         }
     }
 
+    fn history_input(&self, code: &str) -> String {
+        settings::mask_secrets(code)
+    }
+
     fn history_file(&self) -> Option<std::path::PathBuf> {
         editor::history_file()
     }

@@ -325,7 +325,14 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
     let mut connect_timeout = None;
     let mut request_timeout = None;
     while let Some(word) = iter.next() {
-        let mut value = |name: &str| iter.next().ok_or_else(|| anyhow!("{name} needs a value"));
+        // `--option=value` is `--option value`.
+        let (word, inline) = match word.split_once('=') {
+            Some((name, v)) if name.starts_with("--") => (name.to_string(), Some(v.to_string())),
+            _ => (word, None),
+        };
+        let mut inline = inline;
+        let mut value =
+            |name: &str| inline.take().or_else(|| iter.next()).ok_or_else(|| anyhow!("{name} needs a value"));
         match word.as_str() {
             "--user" | "-u" | "--username" | "--api-key" => user = Some(value(&word)?),
             "--password-env" | "--api-secret-env" => password_env = Some(value(&word)?),
@@ -337,9 +344,11 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
             "--insecure" | "--insecure-skip-verify" => insecure = true,
             "--connect-timeout" => connect_timeout = Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--connect-timeout takes seconds"))?)?),
             "--timeout" | "--request-timeout" => request_timeout = Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--timeout takes seconds"))?)?),
-            "--password" | "--api-secret" | "--token" => bail!(
+            // Never echo the value: it is a secret.
+            w if SECRET_OPTIONS.contains(&w) => bail!(
                 "secrets never go in cell text (they would be saved in the notebook): use {word}-env VAR, --prompt, or a profile in the config file"
             ),
+            // The name only: a mistyped option's value may be a secret.
             w if w.starts_with('-') => bail!("unknown option {w}\nusage: {CONNECT_USAGE}"),
             _ => {
                 if positional.is_some() {
@@ -350,6 +359,9 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
         }
     }
     let positional = positional.ok_or_else(|| anyhow!("usage: {CONNECT_USAGE}"))?;
+    if url_password(&positional).is_some() {
+        bail!("secrets never go in cell text (they would be saved in the notebook): remove the password from the URL and use --user NAME with --password-env VAR, --prompt, or a profile in the config file");
+    }
     let mut target = if positional.contains("://") {
         ConnectionTarget::new(&positional, "%connect")
     } else if let Some(profile) = config.and_then(|c| c.profiles.get(&positional)) {
@@ -391,6 +403,59 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
         target.request_timeout = t;
     }
     Ok(ConnectRequest { target, prompt_for_password: prompt })
+}
+
+/// `%connect` options whose value is a secret: refused, never echoed, masked in the history.
+const SECRET_OPTIONS: &[&str] = &["--password", "--api-secret", "--token"];
+
+/// The byte range of the password in a URL's `user:password@` part, if any.
+fn url_password(word: &str) -> Option<std::ops::Range<usize>> {
+    let scheme_end = word.find("://")? + 3;
+    let authority_end = word[scheme_end..].find(['/', '?', '#']).map_or(word.len(), |i| scheme_end + i);
+    let at = word[scheme_end..authority_end].rfind('@')? + scheme_end;
+    let colon = word[scheme_end..at].find(':')? + scheme_end;
+    Some(colon + 1..at)
+}
+
+/// The cell with the values of secret `%connect` options and URL passwords replaced by
+/// `***`, for the persisted input history.
+pub fn mask_secrets(code: &str) -> String {
+    code.split_inclusive('\n').map(mask_line).collect()
+}
+
+fn mask_line(line: &str) -> String {
+    if !line.trim_start().to_ascii_lowercase().starts_with("%connect") {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut mask_next = false;
+    // Whitespace-separated words, kept with their separators so the line keeps its shape.
+    for piece in line.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end();
+        let space = &piece[word.len()..];
+        if word.is_empty() {
+            out.push_str(piece);
+            continue;
+        }
+        if mask_next {
+            mask_next = false;
+            out.push_str("***");
+        } else if let Some((name, _)) = word.split_once('=').filter(|(n, _)| SECRET_OPTIONS.contains(n)) {
+            out.push_str(name);
+            out.push_str("=***");
+        } else if SECRET_OPTIONS.contains(&word) {
+            mask_next = true;
+            out.push_str(word);
+        } else if let Some(range) = url_password(word) {
+            out.push_str(&word[..range.start]);
+            out.push_str("***");
+            out.push_str(&word[range.end..]);
+        } else {
+            out.push_str(word);
+        }
+        out.push_str(space);
+    }
+    out
 }
 
 /// Splits magic arguments like a shell: whitespace-separated, with '…' and "…" quoting.
@@ -474,5 +539,38 @@ mod tests {
     fn shell_words_quotes() {
         assert_eq!(shell_words("a 'b c' \"d\"").unwrap(), vec!["a", "b c", "d"]);
         assert!(shell_words("'open").is_err());
+    }
+
+    #[test]
+    fn secret_options_are_refused_without_echoing_the_value() {
+        for args in [
+            "http://h:8088 --password=S3CRET-VALUE",
+            "http://h:8088 --password S3CRET-VALUE",
+            "http://h:8088 --api-secret=S3CRET-VALUE",
+            "http://h:8088 --token S3CRET-VALUE",
+            "http://h:8088 --pasword=S3CRET-VALUE",
+            "http://user:S3CRET-VALUE@h:8088",
+        ] {
+            let e = format!("{:#}", parse_connect(args, None).unwrap_err());
+            assert!(!e.contains("S3CRET"), "{args}: {e}");
+            assert!(e.contains("secret") || e.contains("unknown option --pasword"), "{args}: {e}");
+        }
+        let ok = parse_connect("http://h:8088 --user=bob --timeout=5", None).unwrap();
+        assert!(matches!(ok.target.credentials, Credentials::Basic { ref username, .. } if username == "bob"));
+        assert_eq!(ok.target.request_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn secrets_are_masked_for_the_history() {
+        let cell = "%connect http://u:pw1@h:8088/x --password=pw2 --token  pw3\t--api-secret pw4 --user bob\nSELECT '--password x' FROM t;\n";
+        let masked = mask_secrets(cell);
+        for secret in ["pw1", "pw2", "pw3", "pw4"] {
+            assert!(!masked.contains(secret), "{masked}");
+        }
+        assert_eq!(
+            masked,
+            "%connect http://u:***@h:8088/x --password=*** --token  ***\t--api-secret *** --user bob\nSELECT '--password x' FROM t;\n"
+        );
+        assert_eq!(mask_secrets("SHOW STREAMS; -- größe"), "SHOW STREAMS; -- größe");
     }
 }

@@ -77,3 +77,23 @@ def test_check_fails_clearly_when_nothing_listens():
     assert proc.returncode != 0
     assert f"127.0.0.1:{port}" in proc.stderr
     assert "\x1b[" not in proc.stderr  # no terminal colour codes in a plain log
+
+
+def test_install_refuses_secrets_in_kernel_json_unless_forced():
+    prefix = tempfile.mkdtemp()
+    spec = os.path.join(prefix, "share", "jupyter", "kernels", "sec", "kernel.json")
+    for env in ("KSQLDB_PASSWORD=hunter2-secret", "KSQLDB_API_SECRET=hunter2-secret", "KSQLDB_TOKEN=hunter2-secret",
+                "KSQLDB_URL=https://key:hunter2-secret@h:443", "BROKEN-hunter2-secret"):
+        proc = subprocess.run([str(harness.KERNEL_BIN), "install", "--prefix", prefix, "--name", "sec", "--env", env],
+                              capture_output=True, text=True)
+        assert proc.returncode != 0, env
+        assert "hunter2" not in proc.stdout + proc.stderr, proc.stderr
+        assert not os.path.exists(spec), env
+    assert "config.toml" in proc.stderr or "NAME=VALUE" in proc.stderr
+    proc = subprocess.run([str(harness.KERNEL_BIN), "install", "--prefix", prefix, "--name", "sec",
+                           "--env", "KSQLDB_PASSWORD=hunter2-secret", "--allow-secrets-in-kernelspec"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" in proc.stderr and "KSQLDB_PASSWORD" in proc.stderr and "hunter2" not in proc.stderr
+    with open(spec) as f:
+        assert json.load(f)["env"]["KSQLDB_PASSWORD"] == "hunter2-secret"

@@ -100,3 +100,20 @@ def test_a_replayed_signed_request_runs_once():
             assert reply["content"]["execution_count"] == first_count + 1
         finally:
             dealer.close(0)
+
+
+def test_a_refused_secret_is_neither_echoed_nor_stored(tmp_path):
+    history = tmp_path / "history.jsonl"
+    with kernel_env(KSQLDB_KERNEL_HISTORY=str(history)) as kc:
+        for cell in ("%connect http://127.0.0.1:9 --password=SECRET-VALUE-1",
+                     "%connect http://127.0.0.1:9 --user u --api-secret SECRET-VALUE-2",
+                     "%connect http://127.0.0.1:9 --token=SECRET-VALUE-3",
+                     "%connect http://u:SECRET-VALUE-4@127.0.0.1:9"):
+            reply, outputs, err = fail(kc, cell)
+            shown = texts(outputs) + err["evalue"] + "".join(err["traceback"])
+            assert "SECRET-VALUE" not in shown, shown
+            assert "secrets never go in cell text" in shown
+        ok(kc, "%rows 5")
+    stored = history.read_text()
+    assert "SECRET-VALUE" not in stored and "--password=***" in stored and "%rows 5" in stored, stored
+    assert (history.stat().st_mode & 0o777) == 0o600
