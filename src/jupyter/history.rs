@@ -206,6 +206,17 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// History holds what users typed: readable by its owner only (0600), like shell histories.
+fn private_file(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600)
+    }
+    #[cfg(not(unix))]
+    options
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,15 +300,4 @@ mod tests {
         h.record(1, "SHOW STREAMS;");
         assert_eq!(inputs(&h.reply(&json!({"hist_access_type": "tail", "n": 5}))).len(), 1);
     }
-}
-
-/// History holds what users typed: readable by its owner only (0600), like shell histories.
-fn private_file(options: &mut std::fs::OpenOptions) -> &mut std::fs::OpenOptions {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600)
-    }
-    #[cfg(not(unix))]
-    options
 }

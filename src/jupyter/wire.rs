@@ -255,4 +255,42 @@ mod tests {
             vec![DELIMITER, b"", b"not json", b"{}", b"{}", b"{}"].into_iter().map(Bytes::from_static).collect();
         assert!(decode(junk, &signer).is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any frames (random bytes, a delimiter anywhere, a valid message with one byte
+            /// changed) are decoded or rejected, never a panic; a changed signed message is rejected.
+            #[test]
+            fn any_frames_are_decoded_or_rejected(
+                frames in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..9),
+                delimiter_at in 0usize..9,
+                flip in 0usize..2000,
+            ) {
+                let signer = Signer::new("key", "hmac-sha256").unwrap();
+                let mut frames: Vec<Bytes> = frames.into_iter().map(Bytes::from).collect();
+                let at = delimiter_at.min(frames.len());
+                frames.insert(at, Bytes::from_static(DELIMITER));
+                let _ = decode(frames.clone(), &signer);
+                let _ = decode(frames, &Signer::new("", "").unwrap());
+
+                let good = frames_for(&signer, &json!({"code": "SELECT 'größe';"}));
+                let total: usize = good.iter().skip(2).map(|f| f.len()).sum();
+                let mut offset = flip % total;
+                let mut tampered = good.clone();
+                for frame in tampered.iter_mut().skip(2) {
+                    if offset < frame.len() {
+                        let mut bytes = frame.to_vec();
+                        bytes[offset] ^= 0x01;
+                        *frame = Bytes::from(bytes);
+                        break;
+                    }
+                    offset -= frame.len();
+                }
+                prop_assert!(decode(tampered, &signer).is_err());
+            }
+        }
+    }
 }

@@ -35,8 +35,9 @@ pub async fn run_select(
     // Old servers send the placeholder "none": not an id to show.
     let query_id = stream.header().closeable_id().map(str::to_string);
     let notes: Vec<String> = stream.notes().to_vec();
-    // A pull query that stops sending is a stalled server.
-    let stall_limit = scope.connection.target.request_timeout;
+    // A pull query whose server sends no byte for the request timeout is a stalled server
+    // (bytes, not rows: a slow, huge row is not a stall).
+    stream.set_stall_timeout(scope.connection.target.request_timeout);
 
     let mut rows = Vec::new();
     let mut tombstones = Vec::new();
@@ -46,10 +47,6 @@ pub async fn run_select(
         let next = tokio::select! {
             event = stream.next() => event,
             _ = ctx.cancellation().cancelled() => break Ending::Interrupted,
-            _ = tokio::time::sleep(stall_limit) => break Ending::Failed(ErrorReport::usage(
-                "TimeoutError",
-                &format!("the server sent nothing for {} s; stopped reading", stall_limit.as_secs()),
-            )),
         };
         match next {
             None => break Ending::Completed,

@@ -59,6 +59,8 @@ pub struct ConnectionTarget {
     pub insecure_skip_verify: bool,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
+    /// The largest row a query response may have (KSQLDB_MAX_ROW_BYTES, default 16 MB).
+    pub max_row_bytes: usize,
     /// Properties a profile sets for every request (like SET).
     pub properties: BTreeMap<String, String>,
 }
@@ -75,6 +77,7 @@ impl ConnectionTarget {
             insecure_skip_verify: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_row_bytes: max_row_bytes_from_env(),
             properties: BTreeMap::new(),
         }
     }
@@ -98,6 +101,7 @@ impl ConnectionTarget {
             },
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
+            max_row_bytes: self.max_row_bytes,
         }
     }
 
@@ -403,6 +407,14 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
         target.request_timeout = t;
     }
     Ok(ConnectRequest { target, prompt_for_password: prompt })
+}
+
+/// KSQLDB_MAX_ROW_BYTES when it is a number (at least 1 KB), else the client's default.
+fn max_row_bytes_from_env() -> usize {
+    std::env::var("KSQLDB_MAX_ROW_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(crate::ksql::stream::DEFAULT_MAX_ROW_BYTES, |n| n.max(1024))
 }
 
 /// `%connect` options whose value is a secret: refused, never echoed, masked in the history.

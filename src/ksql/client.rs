@@ -19,9 +19,8 @@ use serde_json::{json, Map, Value};
 
 use crate::ksql::entity::Entity;
 use crate::ksql::error::KsqlError;
-use crate::ksql::stream::{
-    DelimitedRowParser, JsonArrayRowParser, PrintLineParser, QueryEvent, QueryHeader, RowParser,
-};
+use crate::ksql::stream::sniff::{RowFormat, SniffingRowParser};
+use crate::ksql::stream::{human_size, PrintLineParser, QueryEvent, QueryHeader, RowParser, DEFAULT_MAX_ROW_BYTES};
 use crate::ksql::version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo};
 
 const KSQL_V1_JSON: &str = "application/vnd.ksql.v1+json";
@@ -74,7 +73,14 @@ pub struct ConnectionSettings {
     pub connect_timeout: Duration,
     /// For non-streaming requests, and for a query until its header arrives.
     pub request_timeout: Duration,
+    /// The largest row (or PRINT line) read; a longer one fails its query.
+    pub max_row_bytes: usize,
 }
+
+/// The largest `/ksql` response read (a SHOW of 300 000 streams is about 40 MB).
+pub const MAX_KSQL_BODY_BYTES: usize = 128 * 1024 * 1024;
+/// The largest `/info`, `/healthcheck` or error body read.
+const MAX_SMALL_BODY_BYTES: usize = 1024 * 1024;
 
 impl ConnectionSettings {
     pub fn new(url: impl Into<String>) -> Self {
@@ -84,6 +90,7 @@ impl ConnectionSettings {
             tls: TlsSettings::default(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            max_row_bytes: DEFAULT_MAX_ROW_BYTES,
         }
     }
 }
@@ -143,6 +150,7 @@ struct Inner {
     url: String,
     auth: Auth,
     request_timeout: Duration,
+    max_row_bytes: usize,
     http1: reqwest::Client,
     http2: reqwest::Client,
     state: RwLock<ClientState>,
@@ -206,6 +214,7 @@ impl KsqlClient {
                 url,
                 auth,
                 request_timeout: settings.request_timeout,
+                max_row_bytes: settings.max_row_bytes.max(1024),
                 http1,
                 http2,
                 state: RwLock::new(ClientState::default()),
@@ -266,10 +275,10 @@ impl KsqlClient {
             .body(Value::Object(body).to_string());
         let response = request.send().await.map_err(|e| inner.transport_error(e, what))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| inner.transport_error(e, what))?;
         if !(200..300).contains(&status) {
-            return Err(KsqlError::from_response(status, &bytes));
+            return Err(error_from_response(response, inner, what).await);
         }
+        let bytes = inner.read_body(response, MAX_KSQL_BODY_BYTES, what).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| KsqlError::protocol(format!("POST /ksql returned malformed JSON: {e}"), &bytes))?;
         let entities = Entity::list_from_json(value);
@@ -331,8 +340,9 @@ impl KsqlClient {
         }
         Ok(PrintStream {
             body: Some(Box::pin(response.bytes_stream())),
-            parser: PrintLineParser::new(),
+            parser: PrintLineParser::with_max_line(inner.max_row_bytes),
             pending: VecDeque::new(),
+            error: None,
             finished: false,
             url: inner.url.clone(),
         })
@@ -372,19 +382,18 @@ impl KsqlClient {
         caps: &ServerCapabilities,
     ) -> Result<QueryStream, KsqlError> {
         let inner = &self.inner;
-        let (client, accept, body, parser): (&reqwest::Client, &str, Value, Box<dyn RowParser>) = match route {
-            Route::QueryHttp1 => {
-                (&inner.http1, KSQL_V1_JSON, self.query_body(sql, ctx), Box::new(JsonArrayRowParser::new()))
-            }
+        // `format` is what the route normally answers; the response's first bytes decide.
+        let (client, accept, body, format): (&reqwest::Client, &str, Value, RowFormat) = match route {
+            Route::QueryHttp1 => (&inner.http1, KSQL_V1_JSON, self.query_body(sql, ctx), RowFormat::StreamedRows),
             Route::QueryStreamHttp1 | Route::QueryStreamHttp2 => {
                 let mut body = Map::new();
                 body.insert("sql".into(), Value::from(sql));
                 body.insert("properties".into(), string_map(ctx.properties));
                 self.add_session_fields(&mut body, ctx, false);
                 if route == Route::QueryStreamHttp1 {
-                    (&inner.http1, KSQL_V1_JSON, Value::Object(body), Box::new(JsonArrayRowParser::new()))
+                    (&inner.http1, KSQL_V1_JSON, Value::Object(body), RowFormat::StreamedRows)
                 } else {
-                    (&inner.http2, DELIMITED, Value::Object(body), Box::new(DelimitedRowParser::new()))
+                    (&inner.http2, DELIMITED, Value::Object(body), RowFormat::Delimited)
                 }
             }
         };
@@ -399,8 +408,10 @@ impl KsqlClient {
             route,
             header: QueryHeader::default(),
             body: None,
-            parser,
+            parser: Box::new(SniffingRowParser::new("", format, inner.max_row_bytes)),
             pending: VecDeque::new(),
+            bytes_received: 0,
+            stall_timeout: None,
             finished: false,
             notes: Vec::new(),
             closeable: false,
@@ -411,6 +422,8 @@ impl KsqlClient {
             if !(200..300).contains(&status) {
                 return Err(error_from_response(response, inner, &what).await);
             }
+            let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            stream.parser = Box::new(SniffingRowParser::new(content_type, format, inner.max_row_bytes));
             stream.body = Some(Box::pin(response.bytes_stream()));
             stream.read_header().await
         };
@@ -527,6 +540,10 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+fn body_too_large(what: &str, limit: usize) -> KsqlError {
+    KsqlError::protocol(format!("the answer to {what} is larger than {}; stopped reading it", human_size(limit)), b"")
+}
+
 /// The message of an error and its causes, without the URL.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
@@ -543,15 +560,42 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 async fn error_from_response(response: reqwest::Response, inner: &Inner, what: &str) -> KsqlError {
     let status = response.status().as_u16();
-    // Error bodies are small; cap the wait so a stalled error body cannot hang the caller.
-    match tokio::time::timeout(inner.request_timeout, response.bytes()).await {
-        Ok(Ok(bytes)) => KsqlError::from_response(status, &bytes),
-        Ok(Err(e)) => inner.transport_error(e, what),
-        Err(_) => KsqlError::from_response(status, b""),
+    // Error bodies are small: cap the wait and the size, so a stalled or endless error body
+    // cannot hang the caller; what arrived (up to the cap) still explains the error.
+    let mut body = Vec::new();
+    let mut response = response;
+    let read = async {
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk[..chunk.len().min(MAX_SMALL_BODY_BYTES.saturating_sub(body.len()))]);
+            if body.len() >= MAX_SMALL_BODY_BYTES {
+                break;
+            }
+        }
+        Ok::<(), reqwest::Error>(())
+    };
+    match tokio::time::timeout(inner.request_timeout, read).await {
+        Ok(Ok(())) | Err(_) => KsqlError::from_response(status, &body),
+        Ok(Err(e)) if body.is_empty() => inner.transport_error(e, what),
+        Ok(Err(_)) => KsqlError::from_response(status, &body),
     }
 }
 
 impl Inner {
+    /// Reads a whole (non-streaming) body of at most `limit` bytes.
+    async fn read_body(&self, mut response: reqwest::Response, limit: usize, what: &str) -> Result<Vec<u8>, KsqlError> {
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(body_too_large(what, limit));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e, what))? {
+            if body.len() + chunk.len() > limit {
+                return Err(body_too_large(what, limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     fn request(&self, client: &reqwest::Client, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let b = client.request(method, format!("{}{}", self.url, path));
         match &self.auth {
@@ -571,10 +615,10 @@ impl Inner {
             .await
             .map_err(|e| self.transport_error(e, &what))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e, &what))?;
         if !(200..300).contains(&status) {
-            return Err(KsqlError::from_response(status, &bytes));
+            return Err(error_from_response(response, self, &what).await);
         }
+        let bytes = self.read_body(response, MAX_SMALL_BODY_BYTES, &what).await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| KsqlError::protocol(format!("{what} returned malformed JSON: {e}"), &bytes))
     }
@@ -635,6 +679,10 @@ pub struct QueryStream {
     body: Option<BodyStream>,
     parser: Box<dyn RowParser>,
     pending: VecDeque<QueryEvent>,
+    /// Bytes of the body so far (the stall timer counts bytes, not rows).
+    bytes_received: u64,
+    /// Fail when no byte arrives for this long (pull queries; push queries may idle).
+    stall_timeout: Option<Duration>,
     finished: bool,
     notes: Vec<String>,
     closeable: bool,
@@ -668,6 +716,11 @@ impl QueryStream {
     /// What the client had to do differently for this server (fallbacks), for the user.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// From now on, fail when no byte of the response arrives for `after`.
+    pub fn set_stall_timeout(&mut self, after: Duration) {
+        self.stall_timeout = Some(after);
     }
 
     /// The next row or final message. A mid-stream error comes as `Err`, then `None`.
@@ -715,12 +768,32 @@ impl QueryStream {
     /// Reads one more chunk into the parser.
     async fn read_more(&mut self) {
         let mut out = Vec::new();
-        let chunk = match self.body.as_mut() {
-            Some(body) => body.next().await,
-            None => None,
+        let chunk = match (self.body.as_mut(), self.stall_timeout) {
+            (Some(body), None) => body.next().await,
+            (Some(body), Some(after)) => match tokio::time::timeout(after, body.next()).await {
+                Ok(chunk) => chunk,
+                Err(_) => {
+                    self.finish_stream();
+                    self.pending.push_back(QueryEvent::Error(KsqlError::Timeout {
+                        url: self.inner.url.clone(),
+                        after,
+                        what: format!(
+                            "reading the query response (the server sent nothing more after {})",
+                            human_size(self.bytes_received as usize)
+                        ),
+                    }));
+                    // `finish_stream` cleared `pending`; the error stays as the last event.
+                    self.finished = true;
+                    return;
+                }
+            },
+            (None, _) => None,
         };
         match chunk {
-            Some(Ok(bytes)) => self.parser.feed(&bytes, &mut out),
+            Some(Ok(bytes)) => {
+                self.bytes_received += bytes.len() as u64;
+                self.parser.feed(&bytes, &mut out)
+            }
             Some(Err(e)) => {
                 // A cut connection: let the parser say what arrived; fall back to the transport error.
                 self.parser.finish(&mut out);
@@ -770,6 +843,8 @@ pub struct PrintStream {
     body: Option<BodyStream>,
     parser: PrintLineParser,
     pending: VecDeque<String>,
+    /// An over-long line: reported after the lines before it.
+    error: Option<KsqlError>,
     finished: bool,
     url: String,
 }
@@ -787,6 +862,9 @@ impl PrintStream {
             if let Some(line) = self.pending.pop_front() {
                 return Some(Ok(line));
             }
+            if let Some(e) = self.error.take() {
+                return Some(Err(e));
+            }
             if self.finished {
                 return None;
             }
@@ -796,7 +874,14 @@ impl PrintStream {
                 None => None,
             };
             match chunk {
-                Some(Ok(bytes)) => self.parser.feed(&bytes, &mut out),
+                Some(Ok(bytes)) => {
+                    self.parser.feed(&bytes, &mut out);
+                    if let Some(e) = self.parser.overflow() {
+                        self.error = Some(e);
+                        self.finished = true;
+                        self.body = None;
+                    }
+                }
                 Some(Err(e)) => {
                     self.finished = true;
                     self.body = None;

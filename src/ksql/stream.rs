@@ -52,6 +52,40 @@ pub enum QueryEvent {
     Error(KsqlError),
 }
 
+/// The default bound on one row (or PRINT line): a server that never ends a row cannot make
+/// the kernel buffer without limit.
+pub const DEFAULT_MAX_ROW_BYTES: usize = 16 * 1024 * 1024;
+
+/// The error for a row that outgrew the bound: says how much arrived and how to raise it.
+fn row_too_large(limit: usize, arrived: usize, partial: &[u8]) -> KsqlError {
+    KsqlError::protocol(
+        format!(
+            "a row of the query response is larger than the limit of {}: {} arrived without its end; stopped reading \
+(KSQLDB_MAX_ROW_BYTES raises the limit)",
+            human_size(limit),
+            human_size(arrived)
+        ),
+        &partial[..partial.len().min(crate::ksql::error::SNIPPET_LIMIT)],
+    )
+}
+
+/// `16 MB`, `1.5 MB`, `900 bytes`.
+pub fn human_size(bytes: usize) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes >= 1024 * 1024 {
+        let mb = bytes as f64 / MB;
+        if mb.fract() < 0.05 {
+            format!("{mb:.0} MB")
+        } else {
+            format!("{mb:.1} MB")
+        }
+    } else if bytes >= 1024 {
+        format!("{:.0} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// A byte-fed parser of one query response body.
 pub trait RowParser: Send {
     /// Feeds the next chunk of the body; events are appended to `out`.
@@ -80,6 +114,8 @@ enum Piece<'a> {
     Element(&'a [u8]),
     /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
     Stray(&'a [u8]),
+    /// The element in progress outgrew the row limit: its size so far and its first bytes.
+    TooLarge(usize, &'a [u8]),
 }
 
 /// Finds complete JSON elements in a byte stream by tracking string and nesting state, so
@@ -93,10 +129,12 @@ struct ElementSplitter {
     escaped: bool,
     array: ArrayState,
     stopped: bool,
+    /// The largest element kept in `partial`.
+    max_element: usize,
 }
 
 impl ElementSplitter {
-    fn new() -> Self {
+    fn new(max_element: usize) -> Self {
         ElementSplitter {
             partial: Vec::new(),
             depth: 0,
@@ -104,6 +142,7 @@ impl ElementSplitter {
             escaped: false,
             array: ArrayState::NotStarted,
             stopped: false,
+            max_element,
         }
     }
 
@@ -210,6 +249,11 @@ impl ElementSplitter {
         }
         if self.depth > 0 {
             self.partial.extend_from_slice(&chunk[start..]);
+            if self.partial.len() > self.max_element {
+                self.stopped = true;
+                let partial = std::mem::take(&mut self.partial);
+                f(Piece::TooLarge(partial.len(), &partial));
+            }
         }
     }
 }
@@ -287,6 +331,7 @@ fn id_text(v: Option<Value>) -> Option<String> {
 /// of bare row objects without an array or header.
 pub struct JsonArrayRowParser {
     splitter: ElementSplitter,
+    max_row: usize,
     header_seen: bool,
     /// A final message, an error or the closing `]` was seen: the result is complete.
     done: bool,
@@ -301,8 +346,14 @@ impl Default for JsonArrayRowParser {
 
 impl JsonArrayRowParser {
     pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
         JsonArrayRowParser {
-            splitter: ElementSplitter::new(),
+            splitter: ElementSplitter::new(max_row),
+            max_row,
             header_seen: false,
             done: false,
             prefix: Prefix::default(),
@@ -390,9 +441,14 @@ impl RowParser for JsonArrayRowParser {
         if !self.header_seen {
             self.prefix.keep(chunk);
         }
-        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new());
+        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new(0));
         splitter.feed(chunk, &mut |piece| match piece {
             Piece::Open => true,
+            Piece::TooLarge(size, bytes) => {
+                out.push(QueryEvent::Error(row_too_large(self.max_row, size, bytes)));
+                self.done = true;
+                false
+            }
             Piece::Close => {
                 if !self.header_seen {
                     out.push(QueryEvent::Error(KsqlError::protocol(
@@ -441,13 +497,32 @@ impl RowParser for JsonArrayRowParser {
 // Lines
 
 /// Splits a byte stream into lines without re-scanning: each byte is checked once.
-#[derive(Default)]
 struct LineSplitter {
     partial: Vec<u8>,
     stopped: bool,
+    max_line: usize,
+    /// Set when a line outgrew `max_line`: its size so far (the splitter then stops).
+    overflow: Option<usize>,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ROW_BYTES)
+    }
 }
 
 impl LineSplitter {
+    fn new(max_line: usize) -> Self {
+        LineSplitter { partial: Vec::new(), stopped: false, max_line, overflow: None }
+    }
+
+    /// The size and first bytes of a line that outgrew the limit (once).
+    fn take_overflow(&mut self) -> Option<(usize, Vec<u8>)> {
+        let size = self.overflow.take()?;
+        let partial = std::mem::take(&mut self.partial);
+        Some((size, partial))
+    }
+
     fn feed(&mut self, chunk: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) {
         if self.stopped {
             return;
@@ -472,6 +547,11 @@ impl LineSplitter {
             }
         }
         self.partial.extend_from_slice(rest);
+        if self.partial.len() > self.max_line {
+            self.stopped = true;
+            self.overflow = Some(self.partial.len());
+            self.partial.truncate(crate::ksql::error::SNIPPET_LIMIT);
+        }
     }
 
     /// The unterminated last line, if any.
@@ -533,6 +613,7 @@ fn metadata_header(v: &Value) -> QueryHeader {
 /// row; an error object line ends the stream; token lines are ignored.
 pub struct DelimitedRowParser {
     lines: LineSplitter,
+    max_row: usize,
     header_seen: bool,
     done: bool,
     prefix: Prefix,
@@ -546,8 +627,14 @@ impl Default for DelimitedRowParser {
 
 impl DelimitedRowParser {
     pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
         DelimitedRowParser {
-            lines: LineSplitter::default(),
+            lines: LineSplitter::new(max_row),
+            max_row,
             header_seen: false,
             done: false,
             prefix: Prefix::default(),
@@ -599,6 +686,10 @@ impl RowParser for DelimitedRowParser {
         }
         let mut lines = std::mem::take(&mut self.lines);
         lines.feed(chunk, &mut |line| self.line(line, out));
+        if let Some((size, partial)) = lines.take_overflow() {
+            out.push(QueryEvent::Error(row_too_large(self.max_row, size, &partial)));
+            self.done = true;
+        }
         self.lines = lines;
     }
 
@@ -644,6 +735,7 @@ impl RowParser for DelimitedRowParser {
 /// by element; never buffers the whole body.
 pub struct JsonQueryStreamParser {
     splitter: ElementSplitter,
+    max_row: usize,
     header_seen: bool,
     done: bool,
     prefix: Prefix,
@@ -657,8 +749,14 @@ impl Default for JsonQueryStreamParser {
 
 impl JsonQueryStreamParser {
     pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
         JsonQueryStreamParser {
-            splitter: ElementSplitter::new(),
+            splitter: ElementSplitter::new(max_row),
+            max_row,
             header_seen: false,
             done: false,
             prefix: Prefix::default(),
@@ -701,10 +799,14 @@ impl RowParser for JsonQueryStreamParser {
         if !self.header_seen {
             self.prefix.keep(chunk);
         }
-        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new());
+        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new(0));
         splitter.feed(chunk, &mut |piece| {
             let keep_going = match piece {
                 Piece::Open => true,
+                Piece::TooLarge(size, bytes) => {
+                    out.push(QueryEvent::Error(row_too_large(self.max_row, size, bytes)));
+                    false
+                }
                 Piece::Close => {
                     if !self.header_seen {
                         out.push(QueryEvent::Error(KsqlError::protocol(
@@ -766,6 +868,17 @@ impl PrintLineParser {
         Self::default()
     }
 
+    /// A parser that fails a line larger than `max_line` bytes instead of buffering it.
+    pub fn with_max_line(max_line: usize) -> Self {
+        PrintLineParser { lines: LineSplitter::new(max_line) }
+    }
+
+    /// The error for a line that outgrew the limit, once it has happened.
+    pub fn overflow(&mut self) -> Option<KsqlError> {
+        let limit = self.lines.max_line;
+        self.lines.take_overflow().map(|(size, partial)| row_too_large(limit, size, &partial))
+    }
+
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) {
         self.lines.feed(chunk, &mut |line| {
             push_print_line(line, out);
@@ -785,6 +898,8 @@ fn push_print_line(line: &[u8], out: &mut Vec<String>) {
         out.push(String::from_utf8_lossy(line).into_owned());
     }
 }
+
+pub mod sniff;
 
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,8 @@ enum Reply {
     Raw(Vec<u8>),
     /// Accept and never answer.
     Stall,
+    /// Write the pieces with a pause between them, then close.
+    Slow(Vec<Vec<u8>>, Duration),
 }
 
 fn json_reply(status: &str, body: &str) -> Reply {
@@ -73,6 +75,17 @@ impl FakeServer {
                             let _ = socket.shutdown().await;
                         }
                         Reply::Stall => tokio::time::sleep(Duration::from_secs(30)).await,
+                        Reply::Slow(pieces, pause) => {
+                            for (i, piece) in pieces.into_iter().enumerate() {
+                                if i > 0 {
+                                    tokio::time::sleep(pause).await;
+                                }
+                                if socket.write_all(&piece).await.is_err() {
+                                    return;
+                                }
+                            }
+                            let _ = socket.shutdown().await;
+                        }
                     }
                 });
             }
@@ -471,4 +484,138 @@ async fn redirects_within_the_same_origin_are_followed() {
     let reqs = server.requests();
     assert_eq!(reqs.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["/ksql", "/v2/ksql"]);
     assert!(reqs.iter().all(|r| r.header("authorization") == Some("Basic a2V5OnMzY3JldA==")));
+}
+
+const QUERY_STREAM_HEAD: &str =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ksqlapi.delimited.v1\r\nConnection: close\r\n\r\n";
+
+async fn pull(client: &KsqlClient) -> Result<QueryStream, KsqlError> {
+    let (p, v) = (empty(), empty());
+    client.query("SELECT * FROM T;", &RequestContext { properties: &p, session_variables: &v }).await
+}
+
+/// A row that never ends is cut at the limit with an error that says how much arrived.
+#[tokio::test]
+async fn an_endless_row_is_cut_at_the_row_limit() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("0.29.0"),
+        _ => {
+            let mut body = QUERY_STREAM_HEAD.as_bytes().to_vec();
+            body.extend_from_slice(b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]}\n[\"");
+            body.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024));
+            Reply::Raw(body)
+        }
+    })
+    .await;
+    let mut settings = ConnectionSettings::new(server.url.clone());
+    settings.max_row_bytes = 1024 * 1024;
+    let client = KsqlClient::new(settings).unwrap();
+    client.connect().await.unwrap();
+    let mut q = pull(&client).await.unwrap();
+    let e = match q.next().await {
+        Some(Err(e)) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(e.contains("larger than the limit of 1 MB"), "{e}");
+    assert!(e.contains("arrived without its end") && e.contains("KSQLDB_MAX_ROW_BYTES"), "{e}");
+    assert!(q.next().await.is_none());
+}
+
+/// The stall timer counts bytes: a big row that arrives slowly is not a stall; silence is.
+#[tokio::test]
+async fn the_stall_timer_counts_bytes_not_rows() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("0.29.0"),
+        "/query-stream" if req.body.contains("SLOW") => {
+            let mut pieces = vec![format!(
+                "{QUERY_STREAM_HEAD}{{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]}}\n[\""
+            )
+            .into_bytes()];
+            pieces.extend((0..10).map(|_| vec![b'y'; 1000]));
+            pieces.push(b"\"]\n".to_vec());
+            Reply::Slow(pieces, Duration::from_millis(100))
+        }
+        _ => Reply::Slow(
+            vec![
+                format!(
+                    "{QUERY_STREAM_HEAD}{{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]}}\n"
+                )
+                .into_bytes(),
+                vec![],
+            ],
+            Duration::from_secs(5),
+        ),
+    })
+    .await;
+    let mut settings = ConnectionSettings::new(server.url.clone());
+    settings.request_timeout = Duration::from_millis(400);
+    let client = KsqlClient::new(settings).unwrap();
+    client.connect().await.unwrap();
+    let (p, v) = (empty(), empty());
+    let ctx = RequestContext { properties: &p, session_variables: &v };
+    let mut q = client.query("SELECT * FROM SLOW;", &ctx).await.unwrap();
+    q.set_stall_timeout(Duration::from_millis(400));
+    match q.next().await {
+        Some(Ok(QueryEvent::Row(r))) => assert_eq!(r.values[0].as_str().map(str::len), Some(10_000)),
+        other => panic!("a slow row (1.1 s in all, a byte every 100 ms) is not a stall: {other:?}"),
+    }
+    let mut q = client.query("SELECT * FROM SILENT;", &ctx).await.unwrap();
+    q.set_stall_timeout(Duration::from_millis(400));
+    let started = std::time::Instant::now();
+    match q.next().await {
+        Some(Err(e @ KsqlError::Timeout { .. })) => assert!(e.to_string().contains("sent nothing more after"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// Non-streaming bodies are capped too: a huge announced /ksql body, an endless /info.
+#[tokio::test]
+async fn non_streaming_bodies_are_capped() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => {
+            let mut body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"KsqlServerInfo\":{\"version\":\"".to_vec();
+            body.extend(std::iter::repeat_n(b'9', 2 * 1024 * 1024));
+            Reply::Raw(body)
+        }
+        _ => Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900000000\r\n\r\n[".to_vec()),
+    })
+    .await;
+    let client = server.client();
+    let e = client.info().await.unwrap_err().to_string();
+    assert!(e.contains("larger than 1 MB"), "{e}");
+    let e = client
+        .ksql("SHOW STREAMS;", &RequestContext { properties: &empty(), session_variables: &empty() })
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("larger than 128 MB"), "{e}");
+}
+
+/// The format comes from the response: a server that answers the delimited format where the
+/// StreamedRow array was asked for is read correctly.
+#[tokio::test]
+async fn the_row_format_follows_the_response_not_the_request() {
+    let server = FakeServer::start(|req| match req.path.as_str() {
+        "/info" => info_reply("0.23.1"),
+        _ => Reply::Raw(
+            format!("{QUERY_STREAM_HEAD}{{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}}\n[7]\n[8]\n")
+                .into_bytes(),
+        ),
+    })
+    .await;
+    let client = server.client();
+    client.connect().await.unwrap();
+    let mut q = pull(&client).await.unwrap();
+    assert_eq!(q.endpoint(), "/query");
+    let mut values = Vec::new();
+    while let Some(event) = q.next().await {
+        match event.unwrap() {
+            QueryEvent::Row(r) => values.push(r.values[0].to_string()),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(values, ["7", "8"]);
+    let req = server.requests().into_iter().find(|r| r.path == "/query").unwrap();
+    assert_eq!(req.header("accept"), Some("application/vnd.ksql.v1+json"));
 }

@@ -400,3 +400,88 @@ fn fast_row_path_agrees_with_the_general_parser() {
         "4.50"
     );
 }
+
+fn sniffing() -> Box<dyn RowParser> {
+    Box::new(sniff::SniffingRowParser::new("", sniff::RowFormat::StreamedRows, DEFAULT_MAX_ROW_BYTES))
+}
+
+/// Bodies of every format (with multi-byte text split anywhere), for the properties below.
+const BODIES: &[&str] = &[
+    "[{\"header\":{\"queryId\":\"q\",\"schema\":\"`GRÖßE` STRING, `N` INTEGER\"}},\n{\"row\":{\"columns\":[\"数据😀\",1]}},\n{\"row\":{\"columns\":[\"é\",2],\"tombstone\":true}},\n{\"finalMessage\":\"Limit Reached\"}]\n",
+    "{\"queryId\":\"q\",\"columnNames\":[\"GRÖßE\"],\"columnTypes\":[\"STRING\"]}\n[\"数据😀\"]\n[\"\\u00e9\"]\n",
+    "[{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]},[\"ü\"],[\"列\"]]",
+];
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any split of a body gives the events of the whole body, for every parser.
+        #[test]
+        fn any_split_gives_the_same_events(body in prop::sample::select(BODIES), cuts in prop::collection::vec(0usize..400, 0..6)) {
+            let bytes = body.as_bytes();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut start = 0;
+            for c in cuts {
+                chunks.push(&bytes[start..c]);
+                start = c;
+            }
+            chunks.push(&bytes[start..]);
+            for make in [json_array, delimited, json_query_stream, sniffing] {
+                let whole = run(make().as_mut(), &[bytes]);
+                prop_assert_eq!(normalized(&run(make().as_mut(), &chunks)), normalized(&whole));
+            }
+        }
+
+        /// Random bytes never panic, and an error, if any, is the last event.
+        #[test]
+        fn random_bytes_end_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..300), split in 0usize..300) {
+            let split = split.min(bytes.len());
+            for make in [json_array, delimited, json_query_stream, sniffing] {
+                let events = run(make().as_mut(), &[&bytes[..split], &bytes[split..]]);
+                if let Some(i) = events.iter().position(|e| matches!(e, QueryEvent::Error(_))) {
+                    prop_assert_eq!(i, events.len() - 1);
+                }
+            }
+            let mut print = PrintLineParser::with_max_line(64);
+            let mut lines = Vec::new();
+            print.feed(&bytes, &mut lines);
+            print.finish(&mut lines);
+        }
+    }
+}
+
+#[test]
+fn every_parser_bounds_a_row() {
+    let mut endless = b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]}\n[\"".to_vec();
+    endless.extend(std::iter::repeat_n(b'z', 5000));
+    let array_endless =
+        [b"[{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]},[\"".as_slice(), &[b'z'; 5000]]
+            .concat();
+    let streamed_endless = [
+        b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` STRING\"}},\n{\"row\":{\"columns\":[\"".as_slice(),
+        &[b'z'; 5000],
+    ]
+    .concat();
+    let cases: [(Box<dyn RowParser>, &[u8]); 3] = [
+        (Box::new(DelimitedRowParser::with_max_row(1024)), &endless),
+        (Box::new(JsonQueryStreamParser::with_max_row(1024)), &array_endless),
+        (Box::new(JsonArrayRowParser::with_max_row(1024)), &streamed_endless),
+    ];
+    for (mut parser, body) in cases {
+        let chunks: Vec<&[u8]> = body.chunks(100).collect();
+        let events = run(parser.as_mut(), &chunks);
+        let last = error(events.last().unwrap()).to_string();
+        assert!(last.contains("larger than the limit of 1 KB"), "{last}");
+        assert!(events.iter().filter(|e| matches!(e, QueryEvent::Error(_))).count() == 1, "{events:?}");
+    }
+    let mut print = PrintLineParser::with_max_line(1024);
+    let mut lines = Vec::new();
+    print.feed(b"Key format: KAFKA\n", &mut lines);
+    print.feed(&[b'p'; 3000], &mut lines);
+    assert!(print.overflow().unwrap().to_string().contains("larger than the limit of 1 KB"));
+    assert_eq!(lines, ["Key format: KAFKA"]);
+}
