@@ -77,6 +77,9 @@ pub trait LanguageKernel: Send + Sync + 'static {
     fn history_input(&self, code: &str) -> String {
         code.to_string()
     }
+    /// Shapes every display or result of a cell before it is sent: a language bounds the
+    /// size of its outputs here.
+    fn shape_output(&self, _data: &mut Map<String, Value>) {}
     /// Called on interrupt_request, after the running execution (if any) was cancelled.
     /// `execution_running` tells whether a cell was running.
     fn interrupt(&self, execution_running: bool) -> impl Future<Output = ()> + Send;
@@ -98,7 +101,12 @@ pub struct ExecuteContext {
     pub(crate) cell_id: Option<String>,
     /// Reply payloads (the pager), collected for the execute_reply.
     pub(crate) payloads: Arc<std::sync::Mutex<Vec<Value>>>,
+    /// The language's [`LanguageKernel::shape_output`].
+    pub(crate) shape: OutputShaper,
 }
+
+/// A language's output shaping, callable from any task that holds the context.
+pub type OutputShaper = Arc<dyn Fn(&mut Map<String, Value>) + Send + Sync>;
 
 impl ExecuteContext {
     pub fn execution_count(&self) -> u32 {
@@ -134,6 +142,8 @@ impl ExecuteContext {
         if self.silent {
             return;
         }
+        let mut data = data;
+        (self.shape)(&mut data);
         let mut content = json!({"data": data, "metadata": metadata, "transient": {}});
         if let Some(id) = display_id {
             content["transient"] = json!({"display_id": id});
@@ -146,6 +156,8 @@ impl ExecuteContext {
         if self.silent {
             return;
         }
+        let mut data = data;
+        (self.shape)(&mut data);
         let content = json!({"data": data, "metadata": metadata, "transient": {"display_id": display_id}});
         self.iopub.publish("update_display_data", Some(&self.parent), content).await;
     }
@@ -154,6 +166,8 @@ impl ExecuteContext {
         if self.silent {
             return;
         }
+        let mut data = data;
+        (self.shape)(&mut data);
         let content = json!({"execution_count": self.execution_count, "data": data, "metadata": metadata});
         self.iopub.publish("execute_result", Some(&self.parent), content).await;
     }

@@ -437,6 +437,10 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         stdin,
         cell_id: request.metadata.get("cellId").and_then(Value::as_str).map(str::to_string),
         payloads: payloads.clone(),
+        shape: {
+            let kernel = shared.kernel.clone();
+            Arc::new(move |data: &mut serde_json::Map<String, Value>| kernel.shape_output(data))
+        },
     };
     let exec_request = ExecuteRequest {
         code: code.clone(),

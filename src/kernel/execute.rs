@@ -156,7 +156,7 @@ pub fn run_statement<'a>(
                 .map_err(|e| report_ksql_error(&e, Some(&sql)))?;
                 // Like the CLI: a command status of ERROR is a failure of the statement.
                 if let Some(failed) = entities.iter().find(|e| e.is_error_status()) {
-                    let bundles = render_entities(&entities);
+                    let bundles = render_entities(&entities, scope.row_cap);
                     for bundle in bundles.into_iter().filter(|_| entities.len() > 1) {
                         ctx.display(bundle.data, bundle.metadata, None).await;
                     }
@@ -170,7 +170,7 @@ pub fn run_statement<'a>(
                     }
                 }
                 kernel.catalog.after_statement(&sql);
-                let mut bundles = render_entities(&entities);
+                let mut bundles = render_entities(&entities, scope.row_cap);
                 if matches!(kind, StatementKind::ShowProperties) && !scope.properties.is_empty() {
                     bundles.push(local_properties_table(&scope.properties));
                 }

@@ -17,7 +17,8 @@ use crate::render::MimeBundle;
 pub const MAGICS: &[(&str, &str, &str)] = &[
     ("connect", "URL|PROFILE|sandbox [options]", "Connect to a ksqlDB server (or a profile of the config file, or the embedded sandbox) and test the connection."),
     ("session", "", "Show the server, its version, authentication (secrets masked), properties and variables."),
-    ("rows", "[N]", "Show or set the most rows shown for a query result (default 1000)."),
+    ("rows", "[N]", "Show or set the most rows shown for a query result or a SHOW list (default 1000)."),
+    ("output", "[SIZE]", "Show or set the size limit of one output, e.g. 8MB (default 4MB): longer values and tables are cut, with a note."),
     ("push", "[--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout S] [--idle S] [--background] [--newest-first]",
      "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
     ("chart", "line|bar|area|point x=COLUMN y=COLUMN [color=COLUMN] [title=\"TEXT\"]",
@@ -57,6 +58,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
         "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,
         "rows" => rows(kernel, &magic.args),
+        "output" => output_limit(kernel, &magic.args),
         "doc" => {
             let name = magic.args.trim();
             let found = (!name.is_empty())
@@ -183,6 +185,41 @@ async fn stop(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorR
         n => format!("Stopped {n} push queries."),
     };
     Ok(vec![render_status(&message, if stopped == 0 { Kind::Info } else { Kind::Success })])
+}
+
+fn output_limit(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
+    use crate::render::budget::{DEFAULT_OUTPUT_BYTES, MIN_OUTPUT_BYTES};
+    use crate::render::table::human_bytes;
+    let args = args.trim();
+    if args.is_empty() {
+        let limit = human_bytes(kernel.state().output_budget);
+        return Ok(vec![render_status(&format!("One output holds at most {limit}."), Kind::Info)]);
+    }
+    const MAX: usize = 256 * 1024 * 1024;
+    let bytes = match args.to_ascii_lowercase().as_str() {
+        "default" | "reset" => Some(DEFAULT_OUTPUT_BYTES),
+        size => parse_size(size).filter(|n| (MIN_OUTPUT_BYTES..=MAX).contains(n)),
+    }
+    .ok_or_else(|| {
+        ErrorReport::usage("UsageError", "usage: %output SIZE (64KB to 256MB, e.g. 8MB) or %output default")
+    })?;
+    kernel.state().output_budget = bytes;
+    Ok(vec![render_status(&format!("One output now holds at most {}.", human_bytes(bytes)), Kind::Success)])
+}
+
+/// `8MB`, `512KB`, `1048576`, `2 mb`.
+fn parse_size(text: &str) -> Option<usize> {
+    let text = text.replace(' ', "");
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len()));
+    let scale = match unit {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1024.0,
+        "m" | "mb" => 1024.0 * 1024.0,
+        "g" | "gb" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let n: f64 = number.parse().ok()?;
+    (n.is_finite() && n >= 0.0).then(|| (n * scale) as usize)
 }
 
 fn rows(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {

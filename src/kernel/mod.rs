@@ -13,6 +13,7 @@ pub mod execute;
 pub mod inspect;
 pub mod live;
 pub mod magics;
+mod memory;
 pub mod query;
 pub mod session;
 pub mod settings;
@@ -125,6 +126,7 @@ impl LanguageKernel for KsqlKernel {
         // Background views show their latest frame to this cell before it goes idle.
         self.live.flush_background().await;
         self.live.set_current(None);
+        memory::release_free_memory();
         outcome
     }
 
@@ -164,6 +166,11 @@ impl LanguageKernel for KsqlKernel {
             Ok(()) => IsComplete::Complete,
             Err(indent) => IsComplete::Incomplete { indent },
         }
+    }
+
+    fn shape_output(&self, data: &mut serde_json::Map<String, serde_json::Value>) {
+        let budget = self.state().output_budget;
+        crate::render::budget::fit_output(data, budget);
     }
 
     fn history_input(&self, code: &str) -> String {

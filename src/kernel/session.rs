@@ -24,6 +24,8 @@ pub struct SessionState {
     pub variables: BTreeMap<String, String>,
     /// Most rows shown for a query result.
     pub row_cap: usize,
+    /// Most bytes of one output (`%output`).
+    pub output_budget: usize,
     pub config: Option<ConfigFile>,
     /// `%push` options for the rest of the running cell.
     pub cell_push_options: super::live::options::PushOptions,
@@ -40,6 +42,7 @@ impl SessionState {
             properties: BTreeMap::new(),
             variables: BTreeMap::new(),
             row_cap: DEFAULT_ROW_CAP,
+            output_budget: crate::render::budget::DEFAULT_OUTPUT_BYTES,
             config,
             config_error,
             cell_push_options: Default::default(),

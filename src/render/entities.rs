@@ -21,15 +21,16 @@ use crate::ksql::schema::SqlType;
 use crate::ksql::Entity;
 
 /// The outputs for a `/ksql` response, in order: one bundle per entity. When the response
-/// holds several entities, each starts with its statement as a small caption.
-pub fn render_entities(entities: &[Entity]) -> Vec<MimeBundle> {
+/// holds several entities, each starts with its statement as a small caption. Tables (SHOW
+/// lists, DESCRIBE fields) show at most `row_cap` rows, with a note saying so.
+pub fn render_entities(entities: &[Entity], row_cap: usize) -> Vec<MimeBundle> {
     let captions = entities.len() > 1;
-    entities.iter().map(|e| render_entity(e, if captions { e.statement_text() } else { None })).collect()
+    entities.iter().map(|e| render_entity(e, if captions { e.statement_text() } else { None }, row_cap)).collect()
 }
 
 /// One entity as one bundle (text/html, text/plain, application/vnd.ksqldb+json).
-pub fn render_entity(entity: &Entity, caption: Option<&str>) -> MimeBundle {
-    let mut out = Out::default();
+pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> MimeBundle {
+    let mut out = Out { row_cap, ..Out::default() };
     if let Some(c) = caption.map(str::trim).filter(|c| !c.is_empty()) {
         out.caption(c);
     }
@@ -225,6 +226,8 @@ struct Out {
     text: String,
     /// The next text piece follows without a blank line (after a heading).
     tight: bool,
+    /// Most rows of a table (0: no cap).
+    row_cap: usize,
 }
 
 impl Out {
@@ -242,7 +245,16 @@ impl Out {
         self.push_text(b.text_plain().unwrap_or(""));
     }
 
-    fn table(&mut self, t: Table) {
+    fn table(&mut self, mut t: Table) {
+        if self.row_cap > 0 && t.rows.len() > self.row_cap {
+            let total = t.rows.len();
+            t.rows.truncate(self.row_cap);
+            t.footer.push(format!(
+                "Showing {} of {} rows (the row cap; %rows N raises it).",
+                self.row_cap,
+                crate::render::results::group_thousands(total as u64)
+            ));
+        }
         self.bundle(t.to_bundle(&TableLimits::default()));
     }
 
@@ -941,7 +953,7 @@ mod tests {
     }
 
     fn render_one(e: &Entity) -> (String, String) {
-        let bundles = render_entities(std::slice::from_ref(e));
+        let bundles = render_entities(std::slice::from_ref(e), 0);
         assert_eq!(bundles.len(), 1);
         let b = &bundles[0];
         assert_eq!(b.application_json(), Some(e.raw_json()), "application/vnd.ksqldb+json must hold the raw entity");
@@ -1399,7 +1411,7 @@ mod tests {
             {"@type":"mystery","statementText":"MYSTERY;"}
         ]"#).unwrap();
         let entities = Entity::list_from_json(v);
-        let bundles = render_entities(&entities);
+        let bundles = render_entities(&entities, 0);
         assert_eq!(bundles.len(), 3);
         let t0 = bundles[0].text_plain().unwrap();
         assert!(t0.starts_with("CREATE STREAM <script>") && t0.ends_with("\nStream created"), "{t0}");
@@ -1412,9 +1424,9 @@ mod tests {
             assert_eq!(b.application_json(), Some(e.raw_json()));
         }
         // A single entity gets no caption.
-        let one = render_entities(&entities[..1]);
+        let one = render_entities(&entities[..1], 0);
         assert_eq!(one[0].text_plain(), Some("Stream created"));
-        assert!(render_entities(&[]).is_empty());
+        assert!(render_entities(&[], 0).is_empty());
     }
 
     #[test]

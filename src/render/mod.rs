@@ -12,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+pub mod budget;
 pub mod chart;
 pub mod entities;
 pub mod error;

@@ -16,7 +16,7 @@ use crate::ksql::schema::{Column, ColumnKind, SqlType};
 use base64::Engine as _;
 use serde_json::Value;
 
-/// HTML cells longer than this many chars are cut (the full value stays in application/vnd.ksqldb+json):
+/// HTML cells longer than this many chars are cut, with a note of how much (the JSON twin keeps more):
 /// one huge value must not push every other row past the HTML size cap.
 pub const MAX_HTML_VALUE_CHARS: usize = 20_000;
 
@@ -159,7 +159,7 @@ fn html_string(s: &str) -> String {
         escape_into(&mut out, &head);
         out = out.replace('\n', "<br>");
         out.push_str(&span(
-            &format!("… (+{} chars; full value in application/vnd.ksqldb+json)", n - MAX_HTML_VALUE_CHARS),
+            &format!("… ({} more characters)", n - MAX_HTML_VALUE_CHARS),
             None,
             Some("opacity:0.6;font-style:italic"),
         ));

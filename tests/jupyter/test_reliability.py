@@ -117,3 +117,57 @@ def test_a_refused_secret_is_neither_echoed_nor_stored(tmp_path):
     stored = history.read_text()
     assert "SECRET-VALUE" not in stored and "--password=***" in stored and "%rows 5" in stored, stored
     assert (history.stat().st_mode & 0o777) == 0o600
+
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def output_bytes(outputs):
+    import json as _json
+    return max(len(_json.dumps(m["content"].get("data", {}))) for m in outputs if "data" in m["content"])
+
+
+def test_outputs_are_bounded_and_memory_returns(tmp_path):
+    """A 50 MB value (rows up to 64 MB allowed) and a SHOW STREAMS of 100 000 entries give outputs within the budget,
+    with visible markers, and the kernel's memory comes back down afterwards."""
+    from ksql_helpers import fake, with_defaults
+    from jupyter_client.manager import start_new_kernel as start
+
+    huge = "v" * (50 * 1024 * 1024)
+    streams = [{"type": "STREAM", "name": f"S{i}", "topic": f"t{i}", "keyFormat": "KAFKA", "valueFormat": "JSON",
+                "isWindowed": False} for i in range(100_000)]
+    queries = [{"match": "SELECT * FROM HUGE", "source": "HUGE", "columns": [{"name": "V", "type": "STRING"}],
+                "rows": [[huge]], "end": "complete"}]
+    statements = [{"match": "SHOW STREAMS", "entities": [
+        {"@type": "streams", "statementText": "SHOW STREAMS;", "streams": streams, "warnings": []}]}]
+    with fake("current", scenario=with_defaults(queries, statements)) as server:
+        env = dict(os.environ, KSQLDB_URL=server.url, KSQLDB_MAX_ROW_BYTES=str(64 * 1024 * 1024))
+        km, kc = start(kernel_name=harness.KERNEL_NAME, env=env, startup_timeout=30)
+        try:
+            ok(kc, "SHOW TABLES;")
+            pid = km.provisioner.pid
+            baseline = rss_mb(pid)
+            out = ok(kc, "SELECT * FROM HUGE;", timeout=60)
+            assert output_bytes(out) <= 4 * 1024 * 1024 + 64 * 1024, output_bytes(out)
+            text = texts(out) + texts(out, "text/html")
+            assert "more characters" in text, text[:300]
+            out = ok(kc, "SHOW STREAMS;", timeout=60)
+            assert output_bytes(out) <= 4 * 1024 * 1024 + 64 * 1024, output_bytes(out)
+            assert "Showing 1000 of 100 000 rows" in texts(out)
+            ok(kc, "%output 64KB")
+            out = ok(kc, "SHOW STREAMS;", timeout=60)
+            assert output_bytes(out) <= 64 * 1024 + 4096, output_bytes(out)
+            ok(kc, "%output default")
+            ok(kc, "SELECT * FROM HUGE;", timeout=60)
+            after = rss_mb(pid)
+            print(f"kernel RSS: baseline {baseline:.1f} MB, after 5 huge outputs {after:.1f} MB")
+            assert after < baseline + 120, (baseline, after)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
