@@ -219,7 +219,7 @@ fn parse_size(text: &str) -> Option<usize> {
         _ => return None,
     };
     let n: f64 = number.parse().ok()?;
-    (n.is_finite() && n >= 0.0).then(|| (n * scale) as usize)
+    (n.is_finite() && n >= 0.0).then_some((n * scale) as usize)
 }
 
 fn rows(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
