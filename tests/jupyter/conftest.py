@@ -38,3 +38,14 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, "rep_" + report.when, report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Summaries that test modules register (the fault matrix's one line per case), shown
+    with -q too."""
+    for title, lines in harness.TERMINAL_SUMMARIES:
+        got = lines()
+        if got:
+            terminalreporter.section(title)
+            for line in got:
+                terminalreporter.write_line(line)

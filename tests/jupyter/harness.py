@@ -20,6 +20,8 @@ KERNEL_BIN = Path(os.environ.get("KSQLDB_KERNEL_BIN", TARGET / PROFILE / "ksqldb
 FAKE_BIN = Path(os.environ.get("FAKE_KSQLDB_BIN", TARGET / PROFILE / "fake-ksqldb"))
 SHARED = ROOT.parent / "shared"
 KERNEL_NAME = "ksqldb-test"
+# (title, callable returning lines) printed at the end of the session by conftest.py.
+TERMINAL_SUMMARIES = []
 
 
 def install_kernelspec() -> Path:
