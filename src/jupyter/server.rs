@@ -361,8 +361,8 @@ async fn executor_loop<K: LanguageKernel>(
                 None => return,
             },
         };
-        if execute(&shared, &mut tx, &request).await {
-            next = abort_queued(&shared, &mut tx, &mut queue).await;
+        if let Some(failed_at) = execute(&shared, &mut tx, &request).await {
+            next = abort_queued(&shared, &mut tx, &mut queue, failed_at).await;
         }
     }
 }
@@ -378,8 +378,8 @@ async fn abort_queued<K: LanguageKernel>(
     shared: &Shared<K>,
     tx: &mut RouterSendHalf,
     queue: &mut mpsc::UnboundedReceiver<IncomingMessage>,
+    failed_at: chrono::DateTime<chrono::Utc>,
 ) -> Option<IncomingMessage> {
-    let failed_at = chrono::Utc::now();
     let window_end = tokio::time::Instant::now() + ABORT_WINDOW;
     loop {
         let queued = match queue.try_recv() {
@@ -403,8 +403,14 @@ async fn abort_queued<K: LanguageKernel>(
     }
 }
 
-/// Runs one execute_request; returns true when it failed and asked to stop on error.
-async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf, request: &IncomingMessage) -> bool {
+/// Runs one execute_request; when it failed and asked to stop on error, returns when it
+/// failed (taken before the reply is sent: a client may send its next request as soon as it
+/// reads the reply, and that request must count as sent after the failure).
+async fn execute<K: LanguageKernel>(
+    shared: &Shared<K>,
+    tx: &mut RouterSendHalf,
+    request: &IncomingMessage,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     let parent = Arc::new(request.header.clone());
     shared.iopub.status("busy", Some(&parent)).await;
 
@@ -471,6 +477,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
             history.record(count, &shared.kernel.history_input(&code));
         }
     }
+    let failed_at = chrono::Utc::now();
     let failed = match outcome {
         ExecuteOutcome::Ok => {
             let payload: Vec<Value> = payloads.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
@@ -490,7 +497,7 @@ async fn execute<K: LanguageKernel>(shared: &Shared<K>, tx: &mut RouterSendHalf,
         }
     };
     shared.iopub.status("idle", Some(&parent)).await;
-    failed && stop_on_error && !silent
+    (failed && stop_on_error && !silent).then_some(failed_at)
 }
 
 /// history_request: tail, range and search over the cells of this and earlier sessions.

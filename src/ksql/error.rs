@@ -153,8 +153,10 @@ impl KsqlError {
     /// Advice for the user, for the errors people commonly hit.
     pub fn hint(&self) -> Option<String> {
         match self {
+            // Said for whatever endpoint answered: a /query-stream 404 is handled by falling back
+            // to /query (with its own note), so this one reaches the user only for other paths.
             KsqlError::Server { error_code: Some(40400), message, .. } if message.contains("HTTP 404") => Some(
-                "This server is older than ksqlDB 0.10 (CP 5.x) and has no /query-stream; used /query instead.".into(),
+                "The server does not know this endpoint: is the URL that of a ksqlDB server, and is its version recent enough for this statement?".into(),
             ),
             KsqlError::Server { error_code: Some(40004), .. } => Some(
                 "This server (ksqlDB 0.10 to 0.23, CP 6.0 to 7.0) serves /query-stream only over HTTP/2; \
@@ -282,7 +284,8 @@ mod tests {
             KsqlError::Server { stack_trace, .. } => assert_eq!(stack_trace.len(), 2),
             other => panic!("{other:?}"),
         }
-        assert!(e.hint().unwrap().contains("older than ksqlDB 0.10"));
+        let hint = e.hint().unwrap();
+        assert!(hint.contains("does not know this endpoint") && !hint.contains("/query"), "{hint}");
     }
 
     #[test]

@@ -60,13 +60,26 @@ pub const DEFAULT_MAX_ROW_BYTES: usize = 16 * 1024 * 1024;
 fn row_too_large(limit: usize, arrived: usize, partial: &[u8]) -> KsqlError {
     KsqlError::protocol(
         format!(
-            "a row of the query response is larger than the limit of {}: {} arrived without its end; stopped reading \
-(KSQLDB_MAX_ROW_BYTES raises the limit)",
+            "a row of the query response is larger than the limit of {}: {} bytes arrived without its end; stopped \
+reading (KSQLDB_MAX_ROW_BYTES raises the limit)",
             human_size(limit),
-            human_size(arrived)
+            thousands(arrived)
         ),
         &partial[..partial.len().min(crate::ksql::error::SNIPPET_LIMIT)],
     )
+}
+
+/// `16 777 300`: a byte count as people read it (ksql/ cannot use render/'s helper).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `16 MB`, `1.5 MB`, `900 bytes`.

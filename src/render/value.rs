@@ -476,7 +476,7 @@ mod tests {
     fn huge_html_value_is_cut_but_text_is_not() {
         let s = "q".repeat(MAX_HTML_VALUE_CHARS + 10);
         let c = format_value(&json!(s), &SqlType::String, "S");
-        assert!(c.html.contains("+10 chars"));
+        assert!(c.html.contains("… (10 more characters)"));
         assert_eq!(c.text.len(), MAX_HTML_VALUE_CHARS + 10);
     }
 
