@@ -1741,9 +1741,9 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
     fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         match e {
-            Expr::Binary(BinOp::And, a, b) => {
-                conjuncts(a, out);
-                conjuncts(b, out);
+            Expr::Chain { first, rest } if e.is_and_chain() => {
+                conjuncts(first, out);
+                rest.iter().for_each(|(_, x)| conjuncts(x, out));
             }
             other => out.push(other),
         }

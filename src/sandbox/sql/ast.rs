@@ -291,7 +291,16 @@ pub enum Expr {
     Subscript(Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
     Not(Box<Expr>),
+    /// A comparison (`=`, `<>`, `<`, ...). The other operators form [`Expr::Chain`]s.
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `first op1 x1 op2 x2 ...`, left-associative: `((first op1 x1) op2 x2)`. The operators
+    /// are of one precedence level (OR; AND; `||`; `+ -`; `* / %`). Kept flat, not as nested
+    /// binary nodes, so that a 10,000-term `a OR b OR ...` takes no stack frame per term in
+    /// the parser, the planner, the compiler or at evaluation. `rest` is never empty.
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinOp, Expr)>,
+    },
     IsNull {
         expr: Box<Expr>,
         negated: bool,
@@ -345,5 +354,58 @@ pub enum Expr {
 impl Expr {
     pub fn col(name: &str) -> Expr {
         Expr::Column { qualifier: None, name: name.to_string() }
+    }
+
+    /// True for `a AND b AND ...`.
+    pub fn is_and_chain(&self) -> bool {
+        matches!(self, Expr::Chain { rest, .. } if rest.iter().all(|(op, _)| *op == BinOp::And))
+    }
+
+    /// Calls `f` on each direct sub-expression, in evaluation (left-to-right) order.
+    pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        match self {
+            Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
+            Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => f(b),
+            Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+                f(a);
+                f(b);
+            }
+            Expr::Chain { first, rest } => {
+                f(first);
+                rest.iter().for_each(|(_, x)| f(x));
+            }
+            Expr::Like { expr, pattern, .. } => {
+                f(expr);
+                f(pattern);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                f(expr);
+                f(low);
+                f(high);
+            }
+            Expr::InList { expr, list, .. } => {
+                f(expr);
+                list.iter().for_each(|x| f(x));
+            }
+            Expr::Case { operand, whens, else_ } => {
+                if let Some(o) = operand {
+                    f(o);
+                }
+                for (c, v) in whens {
+                    f(c);
+                    f(v);
+                }
+                if let Some(x) = else_ {
+                    f(x);
+                }
+            }
+            Expr::Call { args, .. } | Expr::Array(args) => args.iter().for_each(|x| f(x)),
+            Expr::Map(items) => items.iter().for_each(|(k, v)| {
+                f(k);
+                f(v);
+            }),
+            Expr::Struct(items) => items.iter().for_each(|(_, v)| f(v)),
+            Expr::Lambda { body, .. } => f(body),
+        }
     }
 }
