@@ -113,14 +113,20 @@ impl Scope {
 }
 
 pub fn compile(e: &Expr, scope: &Scope) -> Result<Compiled, String> {
-    Compiler { scope, lambda: Vec::new() }.compile(e)
+    Compiler { scope, lambda: Vec::new(), depth: 0 }.compile(e)
 }
 
 struct Compiler<'a> {
     scope: &'a Scope,
     /// Lambda variables in scope: name, row index, type.
     lambda: Vec<(String, usize, SqlType)>,
+    /// Depth of the node being compiled in the expression tree.
+    depth: usize,
 }
+
+/// Every this many levels of an expression tree, evaluation checks it has stack enough
+/// (see [`crate::sandbox::with_stack`]); shallower expressions never pay for the check.
+const EVAL_STACK_CHECK_EVERY: usize = 16;
 
 fn konst(v: Value, ty: Option<SqlType>) -> Compiled {
     Compiled { ty, eval: Arc::new(move |_| v.clone()) }
@@ -133,6 +139,18 @@ impl<'a> Compiler<'a> {
     }
 
     fn compile(&mut self, e: &Expr) -> Result<Compiled, String> {
+        self.depth += 1;
+        let compiled = crate::sandbox::with_stack(|| self.compile_node(e));
+        self.depth -= 1;
+        let mut compiled = compiled?;
+        if self.depth % EVAL_STACK_CHECK_EVERY == EVAL_STACK_CHECK_EVERY - 1 {
+            let f = compiled.eval;
+            compiled.eval = Arc::new(move |r| crate::sandbox::with_stack(|| f(r)));
+        }
+        Ok(compiled)
+    }
+
+    fn compile_node(&mut self, e: &Expr) -> Result<Compiled, String> {
         if !self.scope.subst.is_empty() {
             let key = format_expr(e);
             if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
@@ -1239,6 +1257,10 @@ pub fn like(s: &str, pattern: &str, escape: Option<char>) -> bool {
 /// Canonical text of an expression, as ksqlDB's formatter writes it (used for generated
 /// column names, matching GROUP BY expressions, EXPLAIN).
 pub fn format_expr(e: &Expr) -> String {
+    crate::sandbox::with_stack(|| format_node(e))
+}
+
+fn format_node(e: &Expr) -> String {
     match e {
         Expr::Lit(l) => match l {
             Literal::Null => "null".into(),

@@ -1417,7 +1417,7 @@ impl Engine {
             )));
         }
         for (clause, texts) in [
-            ("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()),
+            ("SELECT", q.select.iter().map(select_item_text).collect::<Vec<_>>()),
             ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect()),
         ] {
             let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
@@ -1789,6 +1789,17 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
             .collect();
     }
     Some(out)
+}
+
+/// A SELECT item's expression and alias, as words to look for.
+fn select_item_text(item: &SelectItem) -> String {
+    match item {
+        SelectItem::Star => String::new(),
+        SelectItem::QualifiedStar(q) => q.clone(),
+        SelectItem::Expr { expr, alias } => {
+            format!("{} {}", crate::sandbox::expr::format_expr(expr), alias.as_deref().unwrap_or(""))
+        }
+    }
 }
 
 fn mentions_key(w: &Expr, src: &Source) -> bool {

@@ -80,7 +80,7 @@ fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
             return;
         }
     }
-    e.for_each_child(&mut |c| collect_aggs(c, out));
+    crate::sandbox::with_stack(|| e.for_each_child(&mut |c| collect_aggs(c, out)));
 }
 
 /// Collects the column references (qualifier, name) of an expression. Lambda parameters
@@ -88,7 +88,7 @@ fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
 fn column_refs(e: &Expr, out: &mut Vec<(Option<String>, String)>) {
     match e {
         Expr::Column { qualifier, name } => out.push((qualifier.clone(), name.clone())),
-        _ => e.for_each_child(&mut |c| column_refs(c, out)),
+        _ => crate::sandbox::with_stack(|| e.for_each_child(&mut |c| column_refs(c, out))),
     }
 }
 

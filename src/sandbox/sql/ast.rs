@@ -278,7 +278,7 @@ impl BinOp {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Expr {
     Lit(Literal),
     Column {
@@ -351,6 +351,48 @@ pub enum Expr {
     TypedLit(SqlType, String),
 }
 
+/// Clone as derived, but with stack enough for deep trees: the derived clone takes ~1 KiB
+/// of stack per level in a debug build (see [`crate::sandbox::with_stack`]).
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        crate::sandbox::with_stack(|| match self {
+            Expr::Lit(l) => Expr::Lit(l.clone()),
+            Expr::Column { qualifier, name } => Expr::Column { qualifier: qualifier.clone(), name: name.clone() },
+            Expr::Deref(e, f) => Expr::Deref(e.clone(), f.clone()),
+            Expr::Subscript(a, b) => Expr::Subscript(a.clone(), b.clone()),
+            Expr::Neg(e) => Expr::Neg(e.clone()),
+            Expr::Not(e) => Expr::Not(e.clone()),
+            Expr::Binary(op, a, b) => Expr::Binary(*op, a.clone(), b.clone()),
+            Expr::Chain { first, rest } => Expr::Chain { first: first.clone(), rest: rest.clone() },
+            Expr::IsNull { expr, negated } => Expr::IsNull { expr: expr.clone(), negated: *negated },
+            Expr::IsDistinct { left, right, negated } => {
+                Expr::IsDistinct { left: left.clone(), right: right.clone(), negated: *negated }
+            }
+            Expr::Like { expr, pattern, escape, negated } => {
+                Expr::Like { expr: expr.clone(), pattern: pattern.clone(), escape: *escape, negated: *negated }
+            }
+            Expr::Between { expr, low, high, negated } => {
+                Expr::Between { expr: expr.clone(), low: low.clone(), high: high.clone(), negated: *negated }
+            }
+            Expr::InList { expr, list, negated } => {
+                Expr::InList { expr: expr.clone(), list: list.clone(), negated: *negated }
+            }
+            Expr::Case { operand, whens, else_ } => {
+                Expr::Case { operand: operand.clone(), whens: whens.clone(), else_: else_.clone() }
+            }
+            Expr::Cast(e, t) => Expr::Cast(e.clone(), t.clone()),
+            Expr::Call { name, args, star, distinct } => {
+                Expr::Call { name: name.clone(), args: args.clone(), star: *star, distinct: *distinct }
+            }
+            Expr::Lambda { params, body } => Expr::Lambda { params: params.clone(), body: body.clone() },
+            Expr::Array(items) => Expr::Array(items.clone()),
+            Expr::Map(items) => Expr::Map(items.clone()),
+            Expr::Struct(items) => Expr::Struct(items.clone()),
+            Expr::TypedLit(t, s) => Expr::TypedLit(t.clone(), s.clone()),
+        })
+    }
+}
+
 impl Expr {
     pub fn col(name: &str) -> Expr {
         Expr::Column { qualifier: None, name: name.to_string() }
@@ -385,7 +427,7 @@ impl Expr {
             }
             Expr::InList { expr, list, .. } => {
                 f(expr);
-                list.iter().for_each(|x| f(x));
+                list.iter().for_each(&mut *f);
             }
             Expr::Case { operand, whens, else_ } => {
                 if let Some(o) = operand {
@@ -399,7 +441,7 @@ impl Expr {
                     f(x);
                 }
             }
-            Expr::Call { args, .. } | Expr::Array(args) => args.iter().for_each(|x| f(x)),
+            Expr::Call { args, .. } | Expr::Array(args) => args.iter().for_each(&mut *f),
             Expr::Map(items) => items.iter().for_each(|(k, v)| {
                 f(k);
                 f(v);

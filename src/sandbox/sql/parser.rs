@@ -38,7 +38,7 @@ pub fn parse_statement(text: &str) -> PResult<Statement> {
         col: e.col,
         message: format!("Syntax Error\n{}", e.message),
     })?;
-    let mut p = Parser { toks: tokens, i: 0, text, depth: 0 };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let stmt = p.statement()?;
     p.eat_sym(";");
     if !p.at_eof() {
@@ -50,7 +50,7 @@ pub fn parse_statement(text: &str) -> PResult<Statement> {
 /// Parses a standalone expression (used by tests and by the runner).
 pub fn parse_expression(text: &str) -> PResult<Expr> {
     let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
-    let mut p = Parser { toks: tokens, i: 0, text, depth: 0 };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let e = p.expr()?;
     if !p.at_eof() {
         return Err(p.err_here("Syntax Error\nextraneous input after expression"));
@@ -61,7 +61,7 @@ pub fn parse_expression(text: &str) -> PResult<Expr> {
 /// Parses a type as written in DDL (`ARRAY<STRUCT<a INT>>`, `DECIMAL(4,2)`, a custom type name).
 pub fn parse_type_text(text: &str) -> PResult<SqlType> {
     let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
-    let mut p = Parser { toks: tokens, i: 0, text, depth: 0 };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let t = p.sql_type()?;
     if !p.at_eof() {
         return Err(p.err_here("Syntax Error\nextraneous input after type"));
@@ -75,6 +75,8 @@ struct Parser<'a> {
     text: &'a str,
     /// Current nesting level (see [`MAX_NESTING`]).
     depth: usize,
+    /// The deepest level reached by the operand being parsed (see `deepest_within`).
+    deepest: usize,
 }
 
 const RESERVED: &[&str] = &[
@@ -145,17 +147,47 @@ impl<'a> Parser<'a> {
         let t = self.peek();
         ParseError { line: t.line, col: t.col, message: msg.to_string() }
     }
+    fn too_deep(&self) -> ParseError {
+        self.err_here(&format!(
+            "Syntax Error\nExpression nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"
+        ))
+    }
     /// Runs `f` one nesting level deeper; fails past [`MAX_NESTING`] instead of recursing on.
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
         if self.depth >= MAX_NESTING {
-            return Err(self.err_here(&format!(
-                "Syntax Error\nExpression nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"
-            )));
+            return Err(self.too_deep());
         }
         self.depth += 1;
-        let result = f(self);
+        self.deepest = self.deepest.max(self.depth);
+        let result = crate::sandbox::with_stack(|| f(self));
         self.depth -= 1;
         result
+    }
+    /// A type within a type (`ARRAY<...>`, `MAP<..., ...>`, a STRUCT field): a level deeper.
+    fn inner_type(&mut self) -> PResult<SqlType> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.err_here(&format!(
+                "Syntax Error\nType nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"
+            )));
+        }
+        self.nested(Self::sql_type)
+    }
+    /// Runs `f`, tracking in `self.deepest` the deepest level reached by what it parses, so
+    /// that nodes wrapping it afterwards (`x[1]`, `x->f`, `x = y = z`) can count their levels
+    /// on top of it. Without this, `((x[1][1]...)[1]...)` would nest far past the limit.
+    fn deepest_within<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let outer = std::mem::replace(&mut self.deepest, self.depth);
+        let result = f(self);
+        self.deepest = self.deepest.max(outer);
+        result
+    }
+    /// A new node wraps everything parsed within `deepest_within`: all of it is a level deeper.
+    fn wrap_level(&mut self) -> PResult<()> {
+        self.deepest += 1;
+        if self.deepest > MAX_NESTING {
+            return Err(self.too_deep());
+        }
+        Ok(())
     }
     fn mismatch(&self, expecting: &str) -> ParseError {
         let t = &self.peek().tok;
@@ -890,15 +922,15 @@ impl<'a> Parser<'a> {
             }
             "ARRAY" => {
                 self.expect_sym("<")?;
-                let t = self.nested(Self::sql_type)?;
+                let t = self.inner_type()?;
                 self.expect_sym(">")?;
                 SqlType::Array(Box::new(t))
             }
             "MAP" => {
                 self.expect_sym("<")?;
-                let k = self.nested(Self::sql_type)?;
+                let k = self.inner_type()?;
                 self.expect_sym(",")?;
-                let v = self.nested(Self::sql_type)?;
+                let v = self.inner_type()?;
                 self.expect_sym(">")?;
                 SqlType::Map(Box::new(k), Box::new(v))
             }
@@ -908,7 +940,7 @@ impl<'a> Parser<'a> {
                 if !self.is_sym(">") {
                     loop {
                         let n = self.any_ident()?;
-                        let t = self.nested(Self::sql_type)?;
+                        let t = self.inner_type()?;
                         fields.push((n, t));
                         if !self.eat_sym(",") {
                             break;
@@ -960,26 +992,28 @@ impl<'a> Parser<'a> {
     }
 
     fn predicate(&mut self) -> PResult<Expr> {
-        let l = self.concat_expr()?;
-        self.predicate_tail(l)
+        self.deepest_within(|p| {
+            let l = p.concat_expr()?;
+            p.predicate_tail(l)
+        })
     }
 
-    fn predicate_tail(&mut self, l: Expr) -> PResult<Expr> {
-        let op = match &self.peek().tok {
-            Tok::Sym("=") => Some(BinOp::Eq),
-            Tok::Sym("<>") | Tok::Sym("!=") => Some(BinOp::Ne),
-            Tok::Sym("<") => Some(BinOp::Lt),
-            Tok::Sym("<=") => Some(BinOp::Le),
-            Tok::Sym(">") => Some(BinOp::Gt),
-            Tok::Sym(">=") => Some(BinOp::Ge),
-            _ => None,
-        };
-        if let Some(op) = op {
+    fn predicate_tail(&mut self, mut l: Expr) -> PResult<Expr> {
+        // `a = b = c` is `(a = b) = c`: each comparison wraps all that is left of it.
+        loop {
+            let op = match &self.peek().tok {
+                Tok::Sym("=") => BinOp::Eq,
+                Tok::Sym("<>") | Tok::Sym("!=") => BinOp::Ne,
+                Tok::Sym("<") => BinOp::Lt,
+                Tok::Sym("<=") => BinOp::Le,
+                Tok::Sym(">") => BinOp::Gt,
+                Tok::Sym(">=") => BinOp::Ge,
+                _ => break,
+            };
             self.advance();
             let r = self.concat_expr()?;
-            let e = Expr::Binary(op, Box::new(l), Box::new(r));
-            // `a = b = c` nests: each further comparison is a level.
-            return self.nested(|p| p.predicate_tail(e));
+            l = Expr::Binary(op, Box::new(l), Box::new(r));
+            self.wrap_level()?;
         }
         if self.eat_kw("IS") {
             let negated = self.eat_kw("NOT");
@@ -1066,29 +1100,33 @@ impl<'a> Parser<'a> {
             if let Tok::Number(n) = self.peek().tok.clone() {
                 self.advance();
                 let lit = self.number_literal(&format!("-{n}"), &tok)?;
-                return self.postfix(Expr::Lit(lit));
+                return self.with_postfix(|_| Ok(Expr::Lit(lit)));
             }
             return Ok(Expr::Neg(Box::new(self.nested(Self::unary)?)));
         }
         if self.eat_sym("+") {
             return self.nested(Self::unary);
         }
-        let p = self.primary()?;
-        self.postfix(p)
+        self.with_postfix(Self::primary)
     }
 
-    /// Subscripts and `->` after a primary; each wraps the expression once more, a level.
-    fn postfix(&mut self, e: Expr) -> PResult<Expr> {
-        let e = if self.eat_sym("[") {
-            let idx = self.expr()?;
-            self.expect_sym("]")?;
-            Expr::Subscript(Box::new(e), Box::new(idx))
-        } else if self.eat_sym("->") {
-            Expr::Deref(Box::new(e), self.any_ident()?)
-        } else {
-            return Ok(e);
-        };
-        self.nested(|p| p.postfix(e))
+    /// An operand parsed by `base`, then the subscripts and `->` after it.
+    fn with_postfix(&mut self, base: impl FnOnce(&mut Self) -> PResult<Expr>) -> PResult<Expr> {
+        self.deepest_within(|p| {
+            let mut e = base(p)?;
+            loop {
+                e = if p.eat_sym("[") {
+                    let idx = p.expr()?;
+                    p.expect_sym("]")?;
+                    Expr::Subscript(Box::new(e), Box::new(idx))
+                } else if p.eat_sym("->") {
+                    Expr::Deref(Box::new(e), p.any_ident()?)
+                } else {
+                    return Ok(e);
+                };
+                p.wrap_level()?;
+            }
+        })
     }
 
     fn number_literal(&self, n: &str, tok: &Token) -> PResult<Literal> {
