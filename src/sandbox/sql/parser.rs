@@ -22,13 +22,16 @@ impl std::fmt::Display for ParseError {
 type PResult<T> = Result<T, ParseError>;
 
 /// How deeply expressions and types may nest: parentheses, function calls, NOT, unary
-/// minus, CASE, CAST, constructors, subscripts, `->`, lambdas, `ARRAY<ARRAY<...>>`. The
-/// parser and every later pass over the tree (planning, type checking, compiling,
-/// evaluation, formatting) recurse once per level, so without a limit a deep expression
-/// overflows the stack and aborts the process (a kernel with the sandbox inside it).
-/// 200 levels of the deepest shapes use under a quarter of a 2 MiB tokio worker stack in
-/// a debug build (see `depth_tests`); ksqlDB's own suites nest at most a dozen levels.
-/// Long flat chains (`a OR b OR ...`, `x + y + ...`, IN lists) are not nesting.
+/// minus, CASE, CAST, constructors, subscripts, `->`, comparisons, lambdas,
+/// `ARRAY<ARRAY<...>>`. The parser and every later pass over the tree (planning, type
+/// checking, compiling, evaluation, formatting, serialising) recurse once per level; a
+/// stack overflow aborts the process (the kernel, with the sandbox inside it).
+/// The heavy passes (~20 KiB of stack per level in a debug build) go on in heap segments
+/// when the stack runs low ([`crate::sandbox::with_stack`]); the rest (drop, JSON, walks
+/// over types) takes under 300 KiB at 200 levels in a debug build (measured with
+/// `depth_tests::measure_stack`), and `depth_tests` runs every shape at the limit on a
+/// 1 MiB thread, half a tokio worker's stack. Flat chains (`a OR b OR ...`, `x + y + ...`,
+/// IN lists) are not nesting.
 pub const MAX_NESTING: usize = 200;
 
 /// Parses one statement (with or without its trailing `;`).
