@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::sql::ast::SourceKind;
+use super::sql::parser::MAX_NESTING;
 use super::topics::Format;
 use super::types::SqlType;
 
@@ -99,20 +100,40 @@ impl Catalog {
         self.sources.get(name)
     }
 
-    /// Resolves custom type names (CREATE TYPE) inside a type.
+    /// Resolves custom type names (CREATE TYPE) inside a type. Types that nest deeper than
+    /// expressions may (custom types within custom types) are refused: later passes recurse
+    /// once per level.
     pub fn resolve_type(&self, t: &SqlType) -> Result<SqlType, String> {
+        let resolved = self.resolve_names(t)?;
+        if type_depth(&resolved) > MAX_NESTING {
+            return Err(format!("Type nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"));
+        }
+        Ok(resolved)
+    }
+
+    fn resolve_names(&self, t: &SqlType) -> Result<SqlType, String> {
         Ok(match t {
             SqlType::Other(n) => match self.types.get(&n.to_ascii_uppercase()).or_else(|| self.types.get(n)) {
                 Some(t) => t.clone(),
                 None if n.eq_ignore_ascii_case("NULL") => return Err("Syntax Error: NULL is not a type".into()),
                 None => return Err(format!("Can't find type {n}")),
             },
-            SqlType::Array(e) => SqlType::Array(Box::new(self.resolve_type(e)?)),
-            SqlType::Map(k, v) => SqlType::Map(Box::new(self.resolve_type(k)?), Box::new(self.resolve_type(v)?)),
+            SqlType::Array(e) => SqlType::Array(Box::new(self.resolve_names(e)?)),
+            SqlType::Map(k, v) => SqlType::Map(Box::new(self.resolve_names(k)?), Box::new(self.resolve_names(v)?)),
             SqlType::Struct(f) => SqlType::Struct(
-                f.iter().map(|(n, t)| Ok((n.clone(), self.resolve_type(t)?))).collect::<Result<_, String>>()?,
+                f.iter().map(|(n, t)| Ok((n.clone(), self.resolve_names(t)?))).collect::<Result<_, String>>()?,
             ),
             other => other.clone(),
         })
+    }
+}
+
+/// Levels of a type: 1 for a primitive, 2 for ARRAY<INT>, ...
+fn type_depth(t: &SqlType) -> usize {
+    1 + match t {
+        SqlType::Array(e) => type_depth(e),
+        SqlType::Map(k, v) => type_depth(k).max(type_depth(v)),
+        SqlType::Struct(fields) => fields.iter().map(|(_, t)| type_depth(t)).max().unwrap_or(0),
+        _ => 0,
     }
 }

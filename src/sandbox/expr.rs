@@ -13,6 +13,18 @@ use super::types::*;
 
 pub type EvalFn = Arc<dyn Fn(&[Value]) -> Value + Send + Sync>;
 
+/// A binary operator on two evaluated operands (left, right).
+type CombineFn = Arc<dyn Fn(Value, Value) -> Value + Send + Sync>;
+
+/// How one operator of a chain folds its right operand into the value so far.
+enum Step {
+    /// AND / OR: three-valued, and the right operand is not evaluated when the left decides.
+    Logic {
+        is_and: bool,
+    },
+    Combine(CombineFn),
+}
+
 /// A compiled expression: its SQL type (None for a bare NULL) and its evaluator.
 #[derive(Clone)]
 pub struct Compiled {
@@ -101,29 +113,48 @@ impl Scope {
 }
 
 pub fn compile(e: &Expr, scope: &Scope) -> Result<Compiled, String> {
-    Compiler { scope, lambda: Vec::new() }.compile(e)
+    Compiler { scope, lambda: Vec::new(), depth: 0 }.compile(e)
 }
 
 struct Compiler<'a> {
     scope: &'a Scope,
     /// Lambda variables in scope: name, row index, type.
     lambda: Vec<(String, usize, SqlType)>,
+    /// Depth of the node being compiled in the expression tree.
+    depth: usize,
 }
+
+/// Every this many levels of an expression tree, evaluation checks it has stack enough
+/// (see [`crate::sandbox::with_stack`]); shallower expressions never pay for the check.
+const EVAL_STACK_CHECK_EVERY: usize = 16;
 
 fn konst(v: Value, ty: Option<SqlType>) -> Compiled {
     Compiled { ty, eval: Arc::new(move |_| v.clone()) }
 }
 
 impl<'a> Compiler<'a> {
+    /// The column that already holds a computed expression (see [`Scope::subst`]).
+    fn subst_col(&self, idx: usize) -> Compiled {
+        Compiled { ty: Some(self.scope.cols[idx].ty.clone()), eval: Arc::new(move |r| r[idx].clone()) }
+    }
+
     fn compile(&mut self, e: &Expr) -> Result<Compiled, String> {
+        self.depth += 1;
+        let compiled = crate::sandbox::with_stack(|| self.compile_node(e));
+        self.depth -= 1;
+        let mut compiled = compiled?;
+        if self.depth % EVAL_STACK_CHECK_EVERY == EVAL_STACK_CHECK_EVERY - 1 {
+            let f = compiled.eval;
+            compiled.eval = Arc::new(move |r| crate::sandbox::with_stack(|| f(r)));
+        }
+        Ok(compiled)
+    }
+
+    fn compile_node(&mut self, e: &Expr) -> Result<Compiled, String> {
         if !self.scope.subst.is_empty() {
             let key = format_expr(e);
             if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
-                let idx = *idx;
-                return Ok(Compiled {
-                    ty: Some(self.scope.cols[idx].ty.clone()),
-                    eval: Arc::new(move |r| r[idx].clone()),
-                });
+                return Ok(self.subst_col(*idx));
             }
         }
         match e {
@@ -145,11 +176,7 @@ impl<'a> Compiler<'a> {
                         let _ = q;
                         let key = name.to_string();
                         if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
-                            let idx = *idx;
-                            return Ok(Compiled {
-                                ty: Some(self.scope.cols[idx].ty.clone()),
-                                eval: Arc::new(move |r| r[idx].clone()),
-                            });
+                            return Ok(self.subst_col(*idx));
                         }
                     }
                     return Err(msg.replace("{}", &format_expr(e)));
@@ -255,7 +282,7 @@ impl<'a> Compiler<'a> {
             }
             Expr::Not(inner) => {
                 let c = self.compile(inner)?;
-                expect_bool(&c, "NOT")?;
+                expect_bool(&c.ty, "NOT")?;
                 let f = c.eval;
                 Ok(Compiled {
                     ty: Some(SqlType::Boolean),
@@ -268,8 +295,10 @@ impl<'a> Compiler<'a> {
             Expr::Binary(op, l, r) => {
                 let lc = self.compile(l)?;
                 let rc = self.compile(r)?;
-                binary(*op, lc, rc, e)
+                let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
+                Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
             }
+            Expr::Chain { first, rest } => self.chain(first, rest),
             Expr::IsNull { expr, negated } => {
                 let c = self.compile(expr)?;
                 let (f, neg) = (c.eval, *negated);
@@ -387,7 +416,7 @@ impl<'a> Compiler<'a> {
                 for (c, v) in whens {
                     let cc = self.compile(c)?;
                     if op.is_none() {
-                        expect_bool(&cc, "WHEN")?;
+                        expect_bool(&cc.ty, "WHEN")?;
                     }
                     conds.push(cc);
                     results.push(self.compile(v)?);
@@ -540,6 +569,46 @@ impl<'a> Compiler<'a> {
             }
             Expr::Call { name, args, star, distinct } => self.call(name, args, *star, *distinct, e),
         }
+    }
+
+    /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),
+    /// with the types and semantics of the nested binary operations `((first op1 x1) op2 x2)`.
+    fn chain(&mut self, first: &Expr, rest: &[(BinOp, Expr)]) -> Result<Compiled, String> {
+        let (head, done) = match self.subst_prefix(first, rest) {
+            Some((idx, k)) => (self.subst_col(idx), k),
+            None => (self.compile(first)?, 0),
+        };
+        let mut ty = head.ty;
+        let mut steps = Vec::with_capacity(rest.len() - done);
+        for (k, (op, x)) in rest.iter().enumerate().skip(done) {
+            let c = self.compile(x)?;
+            let (t, step) = binary(*op, &ty, &c.ty, || chain_text(first, &rest[..=k]))?;
+            ty = t;
+            steps.push((step, c.eval));
+        }
+        Ok(Compiled { ty, eval: fold(head.eval, steps) })
+    }
+
+    /// The longest proper prefix `first op1 x1 ... op_k x_k` (k >= 1) of a chain that is an
+    /// already computed expression (a GROUP BY `a + b` inside `a + b + c`), as (column, k).
+    /// Only prefixes of the right length are formatted, so a long chain stays linear.
+    fn subst_prefix(&self, first: &Expr, rest: &[(BinOp, Expr)]) -> Option<(usize, usize)> {
+        if self.scope.subst.is_empty() || rest.len() < 2 {
+            return None;
+        }
+        // Length of the text of each prefix: "(" + prefix + " op " + operand + ")".
+        let mut lens = Vec::with_capacity(rest.len());
+        let mut len = format_expr(first).len();
+        for (op, x) in rest {
+            len += op.symbol().len() + format_expr(x).len() + 4;
+            lens.push(len);
+        }
+        (1..rest.len()).rev().find_map(|k| {
+            let mut keys = self.scope.subst.iter().filter(|(key, _)| key.len() == lens[k - 1]).peekable();
+            keys.peek()?;
+            let text = chain_text(first, &rest[..k]);
+            keys.find(|(key, _)| *key == text).map(|(_, idx)| (*idx, k))
+        })
     }
 
     fn call(
@@ -797,8 +866,8 @@ pub fn type_name(t: &Option<SqlType>) -> String {
     t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())
 }
 
-fn expect_bool(c: &Compiled, what: &str) -> Result<(), String> {
-    match &c.ty {
+fn expect_bool(ty: &Option<SqlType>, what: &str) -> Result<(), String> {
+    match ty {
         Some(SqlType::Boolean) | None => Ok(()),
         Some(t) => Err(format!("{what} expects a BOOLEAN operand, got {t}")),
     }
@@ -908,160 +977,152 @@ fn values_equal_mixed(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn binary(op: BinOp, l: Compiled, r: Compiled, whole: &Expr) -> Result<Compiled, String> {
-    let (lf, rf) = (l.eval.clone(), r.eval.clone());
+/// Evaluates `first`, then folds in each step's operand, left to right, in one loop.
+fn fold(first: EvalFn, steps: Vec<(Step, EvalFn)>) -> EvalFn {
+    Arc::new(move |row| {
+        let mut acc = first(row);
+        for (step, operand) in &steps {
+            acc = match step {
+                // Short-circuit like Java: FALSE AND x, TRUE OR x.
+                Step::Logic { is_and } if acc == Value::Boolean(!is_and) => acc,
+                Step::Logic { is_and } => match (acc.as_bool(), operand(row).as_bool()) {
+                    (Some(x), Some(y)) => Value::Boolean(if *is_and { x && y } else { x || y }),
+                    (_, Some(y)) if y != *is_and => Value::Boolean(y),
+                    _ => Value::Null,
+                },
+                Step::Combine(f) => f(acc, operand(row)),
+            };
+        }
+        acc
+    })
+}
+
+/// Type-checks `l op r`: its result type and how it computes. `whole` gives the text of
+/// the expression for error messages.
+fn binary(
+    op: BinOp,
+    l: &Option<SqlType>,
+    r: &Option<SqlType>,
+    whole: impl Fn() -> String,
+) -> Result<(Option<SqlType>, Step), String> {
     match op {
         BinOp::And | BinOp::Or => {
-            expect_bool(&l, op.symbol())?;
-            expect_bool(&r, op.symbol())?;
-            let is_and = op == BinOp::And;
-            Ok(Compiled {
-                ty: Some(SqlType::Boolean),
-                eval: Arc::new(move |row| {
-                    let a = lf(row);
-                    // Short-circuit like Java: FALSE AND x, TRUE OR x.
-                    if a == Value::Boolean(!is_and) {
-                        return a;
-                    }
-                    let b = rf(row);
-                    match (a.as_bool(), b.as_bool()) {
-                        (Some(x), Some(y)) => Value::Boolean(if is_and { x && y } else { x || y }),
-                        (_, Some(y)) if y != is_and => Value::Boolean(y),
-                        _ => Value::Null,
-                    }
-                }),
-            })
+            expect_bool(l, op.symbol())?;
+            expect_bool(r, op.symbol())?;
+            Ok((Some(SqlType::Boolean), Step::Logic { is_and: op == BinOp::And }))
         }
         op if op.is_comparison() => {
-            check_comparable(&l.ty, &r.ty, op)
-                .map_err(|m| format!("Error in WHERE expression: {m}").replace("Error in WHERE expression: ", ""))?;
-            let _ = whole;
-            Ok(Compiled {
-                ty: Some(SqlType::Boolean),
-                eval: Arc::new(move |row| {
-                    let (a, b) = (lf(row), rf(row));
-                    // ksqlDB: a comparison with a null operand is false, not null.
-                    if a.is_null() || b.is_null() {
-                        return Value::Boolean(false);
-                    }
-                    let res = match op {
-                        BinOp::Eq => values_equal_mixed(&a, &b),
-                        BinOp::Ne => !values_equal_mixed(&a, &b),
-                        _ => {
-                            let c = compare_mixed(&a, &b);
-                            match op {
-                                BinOp::Lt => c.is_lt(),
-                                BinOp::Le => c.is_le(),
-                                BinOp::Gt => c.is_gt(),
-                                _ => c.is_ge(),
-                            }
+            check_comparable(l, r, op)?;
+            let f: CombineFn = Arc::new(move |a, b| {
+                // ksqlDB: a comparison with a null operand is false, not null.
+                if a.is_null() || b.is_null() {
+                    return Value::Boolean(false);
+                }
+                let res = match op {
+                    BinOp::Eq => values_equal_mixed(&a, &b),
+                    BinOp::Ne => !values_equal_mixed(&a, &b),
+                    _ => {
+                        let c = compare_mixed(&a, &b);
+                        match op {
+                            BinOp::Lt => c.is_lt(),
+                            BinOp::Le => c.is_le(),
+                            BinOp::Gt => c.is_gt(),
+                            _ => c.is_ge(),
                         }
-                    };
-                    Value::Boolean(res)
-                }),
-            })
+                    }
+                };
+                Value::Boolean(res)
+            });
+            Ok((Some(SqlType::Boolean), Step::Combine(f)))
         }
         BinOp::Concat => {
-            for c in [&l, &r] {
-                if !matches!(c.ty, Some(SqlType::String) | None) {
-                    return Err(format!("Unsupported arithmetic types. {} || {}", type_name(&l.ty), type_name(&r.ty)));
+            for t in [l, r] {
+                if !matches!(t, Some(SqlType::String) | None) {
+                    return Err(format!("Unsupported arithmetic types. {} || {}", type_name(l), type_name(r)));
                 }
             }
-            Ok(Compiled {
-                ty: Some(SqlType::String),
-                eval: Arc::new(move |row| match (lf(row), rf(row)) {
-                    (Value::String(mut a), Value::String(b)) => {
-                        a.push_str(&b);
-                        Value::String(a)
-                    }
-                    _ => Value::Null,
-                }),
-            })
+            Ok((Some(SqlType::String), Step::Combine(Arc::new(concat))))
         }
-        _ if l.ty.is_none() || r.ty.is_none() => {
+        _ if l.is_none() || r.is_none() => {
             // ksqlDB rejects arithmetic on an untyped null.
             let tn = |t: &Option<SqlType>| t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "null".into());
             Err(format!(
                 "Error processing expression: {}. Arithmetic on types {} and {} are not supported.",
-                format_expr(whole),
-                tn(&l.ty),
-                tn(&r.ty)
+                whole(),
+                tn(l),
+                tn(r)
             ))
         }
-        _ => arithmetic(op, l, r),
+        _ => arithmetic(op, l, r).map(|(ty, f)| (Some(ty), Step::Combine(f))),
     }
 }
 
-fn arithmetic(op: BinOp, l: Compiled, r: Compiled) -> Result<Compiled, String> {
-    let (lf, rf) = (l.eval, r.eval);
-    let err =
-        || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(&l.ty), op.symbol(), type_name(&r.ty)));
-    let (lt, rt) = match (&l.ty, &r.ty) {
+fn concat(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::String(mut a), Value::String(b)) => {
+            a.push_str(&b);
+            Value::String(a)
+        }
+        _ => Value::Null,
+    }
+}
+
+fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(SqlType, CombineFn), String> {
+    let err = || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(l), op.symbol(), type_name(r)));
+    let (lt, rt) = match (l, r) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
         (Some(a), None) | (None, Some(a)) if a.is_numeric() || *a == SqlType::String => (a.clone(), a.clone()),
-        (None, None) => return Ok(konst(Value::Null, Some(SqlType::Integer))),
+        (None, None) => return Ok((SqlType::Integer, Arc::new(|_, _| Value::Null))),
         _ => return err(),
     };
     if lt == SqlType::String && rt == SqlType::String && op == BinOp::Add {
-        return Ok(Compiled {
-            ty: Some(SqlType::String),
-            eval: Arc::new(move |row| match (lf(row), rf(row)) {
-                (Value::String(mut a), Value::String(b)) => {
-                    a.push_str(&b);
-                    Value::String(a)
-                }
-                _ => Value::Null,
-            }),
-        });
+        return Ok((SqlType::String, Arc::new(concat)));
     }
     let (Some(ra), Some(rb)) = (numeric_rank(&lt), numeric_rank(&rt)) else { return err() };
     let rank = ra.max(rb);
     match rank {
         1 | 2 => {
             let big = rank == 2;
-            Ok(Compiled {
-                ty: Some(if big { SqlType::Bigint } else { SqlType::Integer }),
-                eval: Arc::new(move |row| {
-                    let (Some(a), Some(b)) = (lf(row).as_i64(), rf(row).as_i64()) else { return Value::Null };
-                    if big {
-                        let v = match op {
-                            BinOp::Add => a.wrapping_add(b),
-                            BinOp::Sub => a.wrapping_sub(b),
-                            BinOp::Mul => a.wrapping_mul(b),
-                            BinOp::Div => match a.checked_div(b) {
-                                Some(v) => v,
-                                None => return Value::Null,
-                            },
-                            _ => match a.checked_rem(b) {
-                                Some(v) => v,
-                                None => return Value::Null,
-                            },
-                        };
-                        Value::Bigint(v)
-                    } else {
-                        let (a, b) = (a as i32, b as i32);
-                        let v = match op {
-                            BinOp::Add => a.wrapping_add(b),
-                            BinOp::Sub => a.wrapping_sub(b),
-                            BinOp::Mul => a.wrapping_mul(b),
-                            BinOp::Div => match a.checked_div(b) {
-                                Some(v) => v,
-                                None => return Value::Null,
-                            },
-                            _ => match a.checked_rem(b) {
-                                Some(v) => v,
-                                None => return Value::Null,
-                            },
-                        };
-                        Value::Int(v)
-                    }
-                }),
-            })
+            let f: CombineFn = Arc::new(move |a, b| {
+                let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) else { return Value::Null };
+                if big {
+                    let v = match op {
+                        BinOp::Add => a.wrapping_add(b),
+                        BinOp::Sub => a.wrapping_sub(b),
+                        BinOp::Mul => a.wrapping_mul(b),
+                        BinOp::Div => match a.checked_div(b) {
+                            Some(v) => v,
+                            None => return Value::Null,
+                        },
+                        _ => match a.checked_rem(b) {
+                            Some(v) => v,
+                            None => return Value::Null,
+                        },
+                    };
+                    Value::Bigint(v)
+                } else {
+                    let (a, b) = (a as i32, b as i32);
+                    let v = match op {
+                        BinOp::Add => a.wrapping_add(b),
+                        BinOp::Sub => a.wrapping_sub(b),
+                        BinOp::Mul => a.wrapping_mul(b),
+                        BinOp::Div => match a.checked_div(b) {
+                            Some(v) => v,
+                            None => return Value::Null,
+                        },
+                        _ => match a.checked_rem(b) {
+                            Some(v) => v,
+                            None => return Value::Null,
+                        },
+                    };
+                    Value::Int(v)
+                }
+            });
+            Ok((if big { SqlType::Bigint } else { SqlType::Integer }, f))
         }
-        4 => Ok(Compiled {
-            ty: Some(SqlType::Double),
-            eval: Arc::new(move |row| {
-                let (Some(a), Some(b)) = (lf(row).as_f64(), rf(row).as_f64()) else { return Value::Null };
+        4 => {
+            let f: CombineFn = Arc::new(move |a, b| {
+                let (Some(a), Some(b)) = (a.as_f64(), b.as_f64()) else { return Value::Null };
                 Value::Double(match op {
                     BinOp::Add => a + b,
                     BinOp::Sub => a - b,
@@ -1069,8 +1130,9 @@ fn arithmetic(op: BinOp, l: Compiled, r: Compiled) -> Result<Compiled, String> {
                     BinOp::Div => a / b,
                     _ => a % b,
                 })
-            }),
-        }),
+            });
+            Ok((SqlType::Double, f))
+        }
         _ => {
             let (p1, s1) = decimal_params(&lt).unwrap();
             let (p2, s2) = decimal_params(&rt).unwrap();
@@ -1087,13 +1149,11 @@ fn arithmetic(op: BinOp, l: Compiled, r: Compiled) -> Result<Compiled, String> {
                 _ => ((p1 - s1).min(p2 - s2) + s1.max(s2), s1.max(s2)),
             };
             let (p, s) = (p.min(38), s.min(38));
-            Ok(Compiled {
-                ty: Some(decimal_type(p, s)),
-                eval: Arc::new(move |row| {
-                    let (Some(a), Some(b)) = (lf(row).as_decimal(), rf(row).as_decimal()) else { return Value::Null };
-                    decimal_op(op, a, b, p, s).map(Value::Decimal).unwrap_or(Value::Null)
-                }),
-            })
+            let f: CombineFn = Arc::new(move |a, b| {
+                let (Some(a), Some(b)) = (a.as_decimal(), b.as_decimal()) else { return Value::Null };
+                decimal_op(op, a, b, p, s).map(Value::Decimal).unwrap_or(Value::Null)
+            });
+            Ok((decimal_type(p, s), f))
         }
     }
 }
@@ -1197,6 +1257,10 @@ pub fn like(s: &str, pattern: &str, escape: Option<char>) -> bool {
 /// Canonical text of an expression, as ksqlDB's formatter writes it (used for generated
 /// column names, matching GROUP BY expressions, EXPLAIN).
 pub fn format_expr(e: &Expr) -> String {
+    crate::sandbox::with_stack(|| format_node(e))
+}
+
+fn format_node(e: &Expr) -> String {
     match e {
         Expr::Lit(l) => match l {
             Literal::Null => "null".into(),
@@ -1215,6 +1279,7 @@ pub fn format_expr(e: &Expr) -> String {
         Expr::Neg(x) => format!("-{}", format_expr(x)),
         Expr::Not(x) => format!("(NOT {})", format_expr(x)),
         Expr::Binary(op, a, b) => format!("({} {} {})", format_expr(a), op.symbol(), format_expr(b)),
+        Expr::Chain { first, rest } => chain_text(first, rest),
         Expr::IsNull { expr, negated } => {
             format!("({} IS {}NULL)", format_expr(expr), if *negated { "NOT " } else { "" })
         }
@@ -1286,6 +1351,20 @@ pub fn format_expr(e: &Expr) -> String {
             items.iter().map(|(k, v)| format!("{k}:={}", format_expr(v))).collect::<Vec<_>>().join(", ")
         ),
     }
+}
+
+/// The text of a chain as ksqlDB prints the nested binary operations: `((a + b) + c)`.
+fn chain_text(first: &Expr, rest: &[(BinOp, Expr)]) -> String {
+    let mut s = "(".repeat(rest.len());
+    s.push_str(&format_expr(first));
+    for (op, x) in rest {
+        s.push(' ');
+        s.push_str(op.symbol());
+        s.push(' ');
+        s.push_str(&format_expr(x));
+        s.push(')');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
 
 pub mod catalog;
+#[cfg(test)]
+mod depth_tests;
 pub mod engine;
 pub mod expr;
 pub mod functions;
@@ -23,6 +25,15 @@ pub mod topics;
 pub mod types;
 
 pub use server::SandboxHandle;
+
+/// Runs one level of a recursion over an expression or a type (parsing, compiling,
+/// formatting, evaluating) with enough stack: when less than 256 KiB is left, it goes on
+/// in a fresh 2 MiB segment on the heap. Debug builds take up to ~20 KiB of stack per
+/// level; with the parser's nesting limit this keeps the sandbox within any thread's
+/// stack (a tokio worker has 2 MiB), where a stack overflow would abort the process.
+pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(256 << 10, 2 << 20, f)
+}
 
 /// Starts the sandbox server on `listen` (`host:port`; port 0 picks a free port).
 pub async fn start(listen: &str) -> anyhow::Result<SandboxHandle> {

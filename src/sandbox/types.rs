@@ -552,6 +552,11 @@ pub fn parse_time(s: &str) -> Option<i64> {
 // ---------------------------------------------------------------------------------------
 // Casts
 
+/// `cast` of an element of a nested value (types nest up to the parser's limit).
+fn cast_nested(v: &Value, to: &SqlType) -> Result<Value, String> {
+    crate::sandbox::with_stack(|| cast(v, to))
+}
+
 /// `CAST(v AS t)` with ksqlDB's rules. Errors are messages for the caller to wrap.
 pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
     use Value as V;
@@ -632,13 +637,13 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             _ => return fail(),
         },
         SqlType::Array(et) => match v {
-            V::Array(a) => V::Array(a.iter().map(|x| cast(x, et)).collect::<Result<_, _>>()?),
+            V::Array(a) => V::Array(a.iter().map(|x| cast_nested(x, et)).collect::<Result<_, _>>()?),
             _ => return fail(),
         },
         SqlType::Map(kt, vt) => match v {
-            V::Map(m) => {
-                V::Map(m.iter().map(|(k, x)| Ok((cast(k, kt)?, cast(x, vt)?))).collect::<Result<_, String>>()?)
-            }
+            V::Map(m) => V::Map(
+                m.iter().map(|(k, x)| Ok((cast_nested(k, kt)?, cast_nested(x, vt)?))).collect::<Result<_, String>>()?,
+            ),
             _ => return fail(),
         },
         SqlType::Struct(fields) => match v {
@@ -649,7 +654,7 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
                         Ok((
                             n.clone(),
                             match v.field(n) {
-                                Some(x) => cast(x, t)?,
+                                Some(x) => cast_nested(x, t)?,
                                 None => V::Null,
                             },
                         ))

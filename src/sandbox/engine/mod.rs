@@ -1417,7 +1417,7 @@ impl Engine {
             )));
         }
         for (clause, texts) in [
-            ("SELECT", q.select.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>()),
+            ("SELECT", q.select.iter().map(select_item_text).collect::<Vec<_>>()),
             ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect()),
         ] {
             let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
@@ -1741,9 +1741,9 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
     fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         match e {
-            Expr::Binary(BinOp::And, a, b) => {
-                conjuncts(a, out);
-                conjuncts(b, out);
+            Expr::Chain { first, rest } if e.is_and_chain() => {
+                conjuncts(first, out);
+                rest.iter().for_each(|(_, x)| conjuncts(x, out));
             }
             other => out.push(other),
         }
@@ -1789,6 +1789,17 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
             .collect();
     }
     Some(out)
+}
+
+/// A SELECT item's expression and alias, as words to look for.
+fn select_item_text(item: &SelectItem) -> String {
+    match item {
+        SelectItem::Star => String::new(),
+        SelectItem::QualifiedStar(q) => q.clone(),
+        SelectItem::Expr { expr, alias } => {
+            format!("{} {}", crate::sandbox::expr::format_expr(expr), alias.as_deref().unwrap_or(""))
+        }
+    }
 }
 
 fn mentions_key(w: &Expr, src: &Source) -> bool {

@@ -71,108 +71,24 @@ fn lookup<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a Source, String> {
 
 /// Collects aggregate calls (outermost only) in evaluation order.
 fn collect_aggs(e: &Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::Call { name, args, .. } => {
-            if aggregate::lookup(name).is_some() {
-                let f = format_expr(e);
-                if !out.iter().any(|x| format_expr(x) == f) {
-                    out.push(e.clone());
-                }
-                return;
+    if let Expr::Call { name, .. } = e {
+        if aggregate::lookup(name).is_some() {
+            let f = format_expr(e);
+            if !out.iter().any(|x| format_expr(x) == f) {
+                out.push(e.clone());
             }
-            for a in args {
-                collect_aggs(a, out);
-            }
+            return;
         }
-        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => {
-            collect_aggs(b, out)
-        }
-        Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
-            collect_aggs(a, out);
-            collect_aggs(b, out);
-        }
-        Expr::Like { expr, pattern, .. } => {
-            collect_aggs(expr, out);
-            collect_aggs(pattern, out);
-        }
-        Expr::Between { expr, low, high, .. } => {
-            collect_aggs(expr, out);
-            collect_aggs(low, out);
-            collect_aggs(high, out);
-        }
-        Expr::InList { expr, list, .. } => {
-            collect_aggs(expr, out);
-            list.iter().for_each(|x| collect_aggs(x, out));
-        }
-        Expr::Case { operand, whens, else_ } => {
-            if let Some(o) = operand {
-                collect_aggs(o, out);
-            }
-            for (a, b) in whens {
-                collect_aggs(a, out);
-                collect_aggs(b, out);
-            }
-            if let Some(x) = else_ {
-                collect_aggs(x, out);
-            }
-        }
-        Expr::Array(items) => items.iter().for_each(|x| collect_aggs(x, out)),
-        Expr::Map(items) => items.iter().for_each(|(k, v)| {
-            collect_aggs(k, out);
-            collect_aggs(v, out);
-        }),
-        Expr::Struct(items) => items.iter().for_each(|(_, v)| collect_aggs(v, out)),
-        Expr::Lambda { body, .. } => collect_aggs(body, out),
-        Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
     }
+    crate::sandbox::with_stack(|| e.for_each_child(&mut |c| collect_aggs(c, out)));
 }
 
-/// Collects the column references (qualifier, name) of an expression.
+/// Collects the column references (qualifier, name) of an expression. Lambda parameters
+/// count as columns: a rough approximation that is fine for join criteria.
 fn column_refs(e: &Expr, out: &mut Vec<(Option<String>, String)>) {
     match e {
         Expr::Column { qualifier, name } => out.push((qualifier.clone(), name.clone())),
-        Expr::Call { args, .. } => args.iter().for_each(|a| column_refs(a, out)),
-        Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => {
-            column_refs(b, out)
-        }
-        Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
-            column_refs(a, out);
-            column_refs(b, out);
-        }
-        Expr::Like { expr, pattern, .. } => {
-            column_refs(expr, out);
-            column_refs(pattern, out);
-        }
-        Expr::Between { expr, low, high, .. } => {
-            column_refs(expr, out);
-            column_refs(low, out);
-            column_refs(high, out);
-        }
-        Expr::InList { expr, list, .. } => {
-            column_refs(expr, out);
-            list.iter().for_each(|x| column_refs(x, out));
-        }
-        Expr::Case { operand, whens, else_ } => {
-            if let Some(o) = operand {
-                column_refs(o, out);
-            }
-            for (a, b) in whens {
-                column_refs(a, out);
-                column_refs(b, out);
-            }
-            if let Some(x) = else_ {
-                column_refs(x, out);
-            }
-        }
-        Expr::Array(items) => items.iter().for_each(|x| column_refs(x, out)),
-        Expr::Map(items) => items.iter().for_each(|(k, v)| {
-            column_refs(k, out);
-            column_refs(v, out);
-        }),
-        Expr::Struct(items) => items.iter().for_each(|(_, v)| column_refs(v, out)),
-        // Lambda parameters are not columns; a rough approximation is fine for join criteria.
-        Expr::Lambda { body, .. } => column_refs(body, out),
-        Expr::Lit(_) | Expr::TypedLit(..) => {}
+        _ => crate::sandbox::with_stack(|| e.for_each_child(&mut |c| column_refs(c, out))),
     }
 }
 
@@ -353,7 +269,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
         }
         // ON must be an equality between one side and the other.
-        if matches!(&j.on, Expr::Binary(BinOp::And, ..)) {
+        if j.on.is_and_chain() {
             return err(format!(
                 "Invalid join condition: joins on multiple conditions are not yet supported. Got {}.",
                 format_expr(&j.on)

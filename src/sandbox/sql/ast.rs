@@ -278,7 +278,7 @@ impl BinOp {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Expr {
     Lit(Literal),
     Column {
@@ -291,7 +291,16 @@ pub enum Expr {
     Subscript(Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
     Not(Box<Expr>),
+    /// A comparison (`=`, `<>`, `<`, ...). The other operators form [`Expr::Chain`]s.
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `first op1 x1 op2 x2 ...`, left-associative: `((first op1 x1) op2 x2)`. The operators
+    /// are of one precedence level (OR; AND; `||`; `+ -`; `* / %`). Kept flat, not as nested
+    /// binary nodes, so that a 10,000-term `a OR b OR ...` takes no stack frame per term in
+    /// the parser, the planner, the compiler or at evaluation. `rest` is never empty.
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinOp, Expr)>,
+    },
     IsNull {
         expr: Box<Expr>,
         negated: bool,
@@ -342,8 +351,103 @@ pub enum Expr {
     TypedLit(SqlType, String),
 }
 
+/// Clone as derived, but with stack enough for deep trees: the derived clone takes ~1 KiB
+/// of stack per level in a debug build (see [`crate::sandbox::with_stack`]).
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        crate::sandbox::with_stack(|| match self {
+            Expr::Lit(l) => Expr::Lit(l.clone()),
+            Expr::Column { qualifier, name } => Expr::Column { qualifier: qualifier.clone(), name: name.clone() },
+            Expr::Deref(e, f) => Expr::Deref(e.clone(), f.clone()),
+            Expr::Subscript(a, b) => Expr::Subscript(a.clone(), b.clone()),
+            Expr::Neg(e) => Expr::Neg(e.clone()),
+            Expr::Not(e) => Expr::Not(e.clone()),
+            Expr::Binary(op, a, b) => Expr::Binary(*op, a.clone(), b.clone()),
+            Expr::Chain { first, rest } => Expr::Chain { first: first.clone(), rest: rest.clone() },
+            Expr::IsNull { expr, negated } => Expr::IsNull { expr: expr.clone(), negated: *negated },
+            Expr::IsDistinct { left, right, negated } => {
+                Expr::IsDistinct { left: left.clone(), right: right.clone(), negated: *negated }
+            }
+            Expr::Like { expr, pattern, escape, negated } => {
+                Expr::Like { expr: expr.clone(), pattern: pattern.clone(), escape: *escape, negated: *negated }
+            }
+            Expr::Between { expr, low, high, negated } => {
+                Expr::Between { expr: expr.clone(), low: low.clone(), high: high.clone(), negated: *negated }
+            }
+            Expr::InList { expr, list, negated } => {
+                Expr::InList { expr: expr.clone(), list: list.clone(), negated: *negated }
+            }
+            Expr::Case { operand, whens, else_ } => {
+                Expr::Case { operand: operand.clone(), whens: whens.clone(), else_: else_.clone() }
+            }
+            Expr::Cast(e, t) => Expr::Cast(e.clone(), t.clone()),
+            Expr::Call { name, args, star, distinct } => {
+                Expr::Call { name: name.clone(), args: args.clone(), star: *star, distinct: *distinct }
+            }
+            Expr::Lambda { params, body } => Expr::Lambda { params: params.clone(), body: body.clone() },
+            Expr::Array(items) => Expr::Array(items.clone()),
+            Expr::Map(items) => Expr::Map(items.clone()),
+            Expr::Struct(items) => Expr::Struct(items.clone()),
+            Expr::TypedLit(t, s) => Expr::TypedLit(t.clone(), s.clone()),
+        })
+    }
+}
+
 impl Expr {
     pub fn col(name: &str) -> Expr {
         Expr::Column { qualifier: None, name: name.to_string() }
+    }
+
+    /// True for `a AND b AND ...`.
+    pub fn is_and_chain(&self) -> bool {
+        matches!(self, Expr::Chain { rest, .. } if rest.iter().all(|(op, _)| *op == BinOp::And))
+    }
+
+    /// Calls `f` on each direct sub-expression, in evaluation (left-to-right) order.
+    pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        match self {
+            Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
+            Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => f(b),
+            Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+                f(a);
+                f(b);
+            }
+            Expr::Chain { first, rest } => {
+                f(first);
+                rest.iter().for_each(|(_, x)| f(x));
+            }
+            Expr::Like { expr, pattern, .. } => {
+                f(expr);
+                f(pattern);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                f(expr);
+                f(low);
+                f(high);
+            }
+            Expr::InList { expr, list, .. } => {
+                f(expr);
+                list.iter().for_each(&mut *f);
+            }
+            Expr::Case { operand, whens, else_ } => {
+                if let Some(o) = operand {
+                    f(o);
+                }
+                for (c, v) in whens {
+                    f(c);
+                    f(v);
+                }
+                if let Some(x) = else_ {
+                    f(x);
+                }
+            }
+            Expr::Call { args, .. } | Expr::Array(args) => args.iter().for_each(&mut *f),
+            Expr::Map(items) => items.iter().for_each(|(k, v)| {
+                f(k);
+                f(v);
+            }),
+            Expr::Struct(items) => items.iter().for_each(|(_, v)| f(v)),
+            Expr::Lambda { body, .. } => f(body),
+        }
     }
 }

@@ -21,6 +21,19 @@ impl std::fmt::Display for ParseError {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// How deeply expressions and types may nest: parentheses, function calls, NOT, unary
+/// minus, CASE, CAST, constructors, subscripts, `->`, comparisons, lambdas,
+/// `ARRAY<ARRAY<...>>`. The parser and every later pass over the tree (planning, type
+/// checking, compiling, evaluation, formatting, serialising) recurse once per level; a
+/// stack overflow aborts the process (the kernel, with the sandbox inside it).
+/// The heavy passes (~20 KiB of stack per level in a debug build) go on in heap segments
+/// when the stack runs low ([`crate::sandbox::with_stack`]); the rest (drop, JSON, walks
+/// over types) takes under 300 KiB at 200 levels in a debug build (measured with
+/// `depth_tests::measure_stack`), and `depth_tests` runs every shape at the limit on a
+/// 1 MiB thread, half a tokio worker's stack. Flat chains (`a OR b OR ...`, `x + y + ...`,
+/// IN lists) are not nesting.
+pub const MAX_NESTING: usize = 200;
+
 /// Parses one statement (with or without its trailing `;`).
 pub fn parse_statement(text: &str) -> PResult<Statement> {
     let tokens = tokenize(text).map_err(|e| ParseError {
@@ -28,7 +41,7 @@ pub fn parse_statement(text: &str) -> PResult<Statement> {
         col: e.col,
         message: format!("Syntax Error\n{}", e.message),
     })?;
-    let mut p = Parser { toks: tokens, i: 0, text };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let stmt = p.statement()?;
     p.eat_sym(";");
     if !p.at_eof() {
@@ -40,7 +53,7 @@ pub fn parse_statement(text: &str) -> PResult<Statement> {
 /// Parses a standalone expression (used by tests and by the runner).
 pub fn parse_expression(text: &str) -> PResult<Expr> {
     let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
-    let mut p = Parser { toks: tokens, i: 0, text };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let e = p.expr()?;
     if !p.at_eof() {
         return Err(p.err_here("Syntax Error\nextraneous input after expression"));
@@ -51,7 +64,7 @@ pub fn parse_expression(text: &str) -> PResult<Expr> {
 /// Parses a type as written in DDL (`ARRAY<STRUCT<a INT>>`, `DECIMAL(4,2)`, a custom type name).
 pub fn parse_type_text(text: &str) -> PResult<SqlType> {
     let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
-    let mut p = Parser { toks: tokens, i: 0, text };
+    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
     let t = p.sql_type()?;
     if !p.at_eof() {
         return Err(p.err_here("Syntax Error\nextraneous input after type"));
@@ -63,6 +76,10 @@ struct Parser<'a> {
     toks: Vec<Token>,
     i: usize,
     text: &'a str,
+    /// Current nesting level (see [`MAX_NESTING`]).
+    depth: usize,
+    /// The deepest level reached by the operand being parsed (see `deepest_within`).
+    deepest: usize,
 }
 
 const RESERVED: &[&str] = &[
@@ -132,6 +149,48 @@ impl<'a> Parser<'a> {
     fn err_here(&self, msg: &str) -> ParseError {
         let t = self.peek();
         ParseError { line: t.line, col: t.col, message: msg.to_string() }
+    }
+    fn too_deep(&self) -> ParseError {
+        self.err_here(&format!(
+            "Syntax Error\nExpression nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"
+        ))
+    }
+    /// Runs `f` one nesting level deeper; fails past [`MAX_NESTING`] instead of recursing on.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.too_deep());
+        }
+        self.depth += 1;
+        self.deepest = self.deepest.max(self.depth);
+        let result = crate::sandbox::with_stack(|| f(self));
+        self.depth -= 1;
+        result
+    }
+    /// A type within a type (`ARRAY<...>`, `MAP<..., ...>`, a STRUCT field): a level deeper.
+    fn inner_type(&mut self) -> PResult<SqlType> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.err_here(&format!(
+                "Syntax Error\nType nesting is deeper than the sandbox's limit of {MAX_NESTING} levels"
+            )));
+        }
+        self.nested(Self::sql_type)
+    }
+    /// Runs `f`, tracking in `self.deepest` the deepest level reached by what it parses, so
+    /// that nodes wrapping it afterwards (`x[1]`, `x->f`, `x = y = z`) can count their levels
+    /// on top of it. Without this, `((x[1][1]...)[1]...)` would nest far past the limit.
+    fn deepest_within<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let outer = std::mem::replace(&mut self.deepest, self.depth);
+        let result = f(self);
+        self.deepest = self.deepest.max(outer);
+        result
+    }
+    /// A new node wraps everything parsed within `deepest_within`: all of it is a level deeper.
+    fn wrap_level(&mut self) -> PResult<()> {
+        self.deepest += 1;
+        if self.deepest > MAX_NESTING {
+            return Err(self.too_deep());
+        }
+        Ok(())
     }
     fn mismatch(&self, expecting: &str) -> ParseError {
         let t = &self.peek().tok;
@@ -866,15 +925,15 @@ impl<'a> Parser<'a> {
             }
             "ARRAY" => {
                 self.expect_sym("<")?;
-                let t = self.sql_type()?;
+                let t = self.inner_type()?;
                 self.expect_sym(">")?;
                 SqlType::Array(Box::new(t))
             }
             "MAP" => {
                 self.expect_sym("<")?;
-                let k = self.sql_type()?;
+                let k = self.inner_type()?;
                 self.expect_sym(",")?;
-                let v = self.sql_type()?;
+                let v = self.inner_type()?;
                 self.expect_sym(">")?;
                 SqlType::Map(Box::new(k), Box::new(v))
             }
@@ -884,7 +943,7 @@ impl<'a> Parser<'a> {
                 if !self.is_sym(">") {
                     loop {
                         let n = self.any_ident()?;
-                        let t = self.sql_type()?;
+                        let t = self.inner_type()?;
                         fields.push((n, t));
                         if !self.eat_sym(",") {
                             break;
@@ -901,54 +960,63 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------ expressions
 
     pub fn expr(&mut self) -> PResult<Expr> {
-        self.or_expr()
+        self.nested(Self::or_expr)
+    }
+
+    /// `operand (op operand)*` as one flat [`Expr::Chain`] (or the operand alone): a long
+    /// chain is a loop here, not one stack frame per term.
+    fn chain(
+        &mut self,
+        operand: fn(&mut Self) -> PResult<Expr>,
+        operator: fn(&Self) -> Option<BinOp>,
+    ) -> PResult<Expr> {
+        let first = operand(self)?;
+        let mut rest = Vec::new();
+        while let Some(op) = operator(self) {
+            self.advance();
+            rest.push((op, operand(self)?));
+        }
+        Ok(if rest.is_empty() { first } else { Expr::Chain { first: Box::new(first), rest } })
     }
 
     fn or_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.and_expr()?;
-        while self.eat_kw("OR") {
-            let r = self.and_expr()?;
-            l = Expr::Binary(BinOp::Or, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::and_expr, |p| p.is_kw("OR").then_some(BinOp::Or))
     }
 
     fn and_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.not_expr()?;
-        while self.eat_kw("AND") {
-            let r = self.not_expr()?;
-            l = Expr::Binary(BinOp::And, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::not_expr, |p| p.is_kw("AND").then_some(BinOp::And))
     }
 
     fn not_expr(&mut self) -> PResult<Expr> {
         if self.eat_kw("NOT") {
-            return Ok(Expr::Not(Box::new(self.not_expr()?)));
+            return Ok(Expr::Not(Box::new(self.nested(Self::not_expr)?)));
         }
         self.predicate()
     }
 
     fn predicate(&mut self) -> PResult<Expr> {
-        let l = self.concat_expr()?;
-        self.predicate_tail(l)
+        self.deepest_within(|p| {
+            let l = p.concat_expr()?;
+            p.predicate_tail(l)
+        })
     }
 
-    fn predicate_tail(&mut self, l: Expr) -> PResult<Expr> {
-        let op = match &self.peek().tok {
-            Tok::Sym("=") => Some(BinOp::Eq),
-            Tok::Sym("<>") | Tok::Sym("!=") => Some(BinOp::Ne),
-            Tok::Sym("<") => Some(BinOp::Lt),
-            Tok::Sym("<=") => Some(BinOp::Le),
-            Tok::Sym(">") => Some(BinOp::Gt),
-            Tok::Sym(">=") => Some(BinOp::Ge),
-            _ => None,
-        };
-        if let Some(op) = op {
+    fn predicate_tail(&mut self, mut l: Expr) -> PResult<Expr> {
+        // `a = b = c` is `(a = b) = c`: each comparison wraps all that is left of it.
+        loop {
+            let op = match &self.peek().tok {
+                Tok::Sym("=") => BinOp::Eq,
+                Tok::Sym("<>") | Tok::Sym("!=") => BinOp::Ne,
+                Tok::Sym("<") => BinOp::Lt,
+                Tok::Sym("<=") => BinOp::Le,
+                Tok::Sym(">") => BinOp::Gt,
+                Tok::Sym(">=") => BinOp::Ge,
+                _ => break,
+            };
             self.advance();
             let r = self.concat_expr()?;
-            let e = Expr::Binary(op, Box::new(l), Box::new(r));
-            return self.predicate_tail(e);
+            l = Expr::Binary(op, Box::new(l), Box::new(r));
+            self.wrap_level()?;
         }
         if self.eat_kw("IS") {
             let negated = self.eat_kw("NOT");
@@ -1008,46 +1076,24 @@ impl<'a> Parser<'a> {
     }
 
     fn concat_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.additive()?;
-        while self.eat_sym("||") {
-            let r = self.additive()?;
-            l = Expr::Binary(BinOp::Concat, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::additive, |p| p.is_sym("||").then_some(BinOp::Concat))
     }
 
     fn additive(&mut self) -> PResult<Expr> {
-        let mut l = self.multiplicative()?;
-        loop {
-            let op = if self.eat_sym("+") {
-                BinOp::Add
-            } else if self.eat_sym("-") {
-                BinOp::Sub
-            } else {
-                break;
-            };
-            let r = self.multiplicative()?;
-            l = Expr::Binary(op, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::multiplicative, |p| match &p.peek().tok {
+            Tok::Sym("+") => Some(BinOp::Add),
+            Tok::Sym("-") => Some(BinOp::Sub),
+            _ => None,
+        })
     }
 
     fn multiplicative(&mut self) -> PResult<Expr> {
-        let mut l = self.unary()?;
-        loop {
-            let op = if self.eat_sym("*") {
-                BinOp::Mul
-            } else if self.eat_sym("/") {
-                BinOp::Div
-            } else if self.eat_sym("%") {
-                BinOp::Mod
-            } else {
-                break;
-            };
-            let r = self.unary()?;
-            l = Expr::Binary(op, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.chain(Self::unary, |p| match &p.peek().tok {
+            Tok::Sym("*") => Some(BinOp::Mul),
+            Tok::Sym("/") => Some(BinOp::Div),
+            Tok::Sym("%") => Some(BinOp::Mod),
+            _ => None,
+        })
     }
 
     fn unary(&mut self) -> PResult<Expr> {
@@ -1057,30 +1103,33 @@ impl<'a> Parser<'a> {
             if let Tok::Number(n) = self.peek().tok.clone() {
                 self.advance();
                 let lit = self.number_literal(&format!("-{n}"), &tok)?;
-                return self.postfix(Expr::Lit(lit));
+                return self.with_postfix(|_| Ok(Expr::Lit(lit)));
             }
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            return Ok(Expr::Neg(Box::new(self.nested(Self::unary)?)));
         }
         if self.eat_sym("+") {
-            return self.unary();
+            return self.nested(Self::unary);
         }
-        let p = self.primary()?;
-        self.postfix(p)
+        self.with_postfix(Self::primary)
     }
 
-    fn postfix(&mut self, mut e: Expr) -> PResult<Expr> {
-        loop {
-            if self.eat_sym("[") {
-                let idx = self.expr()?;
-                self.expect_sym("]")?;
-                e = Expr::Subscript(Box::new(e), Box::new(idx));
-            } else if self.eat_sym("->") {
-                let f = self.any_ident()?;
-                e = Expr::Deref(Box::new(e), f);
-            } else {
-                return Ok(e);
+    /// An operand parsed by `base`, then the subscripts and `->` after it.
+    fn with_postfix(&mut self, base: impl FnOnce(&mut Self) -> PResult<Expr>) -> PResult<Expr> {
+        self.deepest_within(|p| {
+            let mut e = base(p)?;
+            loop {
+                e = if p.eat_sym("[") {
+                    let idx = p.expr()?;
+                    p.expect_sym("]")?;
+                    Expr::Subscript(Box::new(e), Box::new(idx))
+                } else if p.eat_sym("->") {
+                    Expr::Deref(Box::new(e), p.any_ident()?)
+                } else {
+                    return Ok(e);
+                };
+                p.wrap_level()?;
             }
-        }
+        })
     }
 
     fn number_literal(&self, n: &str, tok: &Token) -> PResult<Literal> {
