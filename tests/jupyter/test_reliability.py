@@ -171,3 +171,23 @@ def test_outputs_are_bounded_and_memory_returns(tmp_path):
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+
+
+def test_deep_expressions_get_an_error_and_long_chains_work_in_the_embedded_sandbox():
+    """The sandbox runs inside the kernel: a stack overflow there would kill the kernel."""
+    km, kc = start_new_kernel(kernel_name=harness.KERNEL_NAME, env=sandbox_env(), startup_timeout=30)
+    try:
+        ok(kc, "CREATE STREAM deep (id INT, s VARCHAR) WITH (kafka_topic='deep', value_format='json', partitions=1);",
+           timeout=30)
+        ok(kc, "INSERT INTO deep (id, s) VALUES (7, 'x');")
+        for expr in ("(" * 10_000 + "id" + ")" * 10_000, "NOT " * 10_000 + "true", "ABS(" * 1_000 + "id" + ")" * 1_000):
+            reply, outputs, err = fail(kc, f"SELECT {expr} AS v FROM deep EMIT CHANGES LIMIT 1;", timeout=30)
+            assert "limit of 200 levels" in err["evalue"] + "".join(err["traceback"]), err["evalue"]
+        chain = " OR ".join(f"id = {i}" for i in range(10_000))
+        text = texts(ok(kc, "SET 'auto.offset.reset'='earliest';\n"
+                            f"SELECT id FROM deep WHERE {chain} EMIT CHANGES LIMIT 1;", timeout=60))
+        assert "✓ Limit Reached" in text and "7" in text, text
+        assert kc.is_alive()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
