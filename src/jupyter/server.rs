@@ -175,7 +175,7 @@ async fn shell_loop<K: LanguageKernel>(
     shared: Arc<Shared<K>>,
     mut rx: RouterRecvHalf,
     tx: RouterSendHalf,
-    exec_tx: mpsc::UnboundedSender<IncomingMessage>,
+    exec_tx: mpsc::UnboundedSender<Queued>,
 ) {
     loop {
         let Some(request) = receive(&mut rx, &shared.session, "shell").await else {
@@ -183,7 +183,7 @@ async fn shell_loop<K: LanguageKernel>(
         };
         match request.msg_type() {
             "execute_request" => {
-                if exec_tx.send(request).is_err() {
+                if exec_tx.send(Queued { request, received: tokio::time::Instant::now() }).is_err() {
                     return;
                 }
             }
@@ -346,10 +346,24 @@ fn kernel_info_content<K: LanguageKernel>(kernel: &K) -> Value {
     })
 }
 
+/// An execute_request waiting for the executor, with when the shell loop read it.
+struct Queued {
+    request: IncomingMessage,
+    received: tokio::time::Instant,
+}
+
+/// When a cell failed: taken as its reply went out. A request the client sent in reaction to
+/// the reply is read, and dated, after it; one sent before is dated before it.
+#[derive(Clone, Copy)]
+struct Failure {
+    at: chrono::DateTime<chrono::Utc>,
+    read_before: tokio::time::Instant,
+}
+
 async fn executor_loop<K: LanguageKernel>(
     shared: Arc<Shared<K>>,
     mut tx: RouterSendHalf,
-    mut queue: mpsc::UnboundedReceiver<IncomingMessage>,
+    mut queue: mpsc::UnboundedReceiver<Queued>,
 ) {
     // A request read while aborting that was sent after the failure: it runs normally.
     let mut next: Option<IncomingMessage> = None;
@@ -357,12 +371,12 @@ async fn executor_loop<K: LanguageKernel>(
         let request = match next.take() {
             Some(request) => request,
             None => match queue.recv().await {
-                Some(request) => request,
+                Some(queued) => queued.request,
                 None => return,
             },
         };
-        if let Some(failed_at) = execute(&shared, &mut tx, &request).await {
-            next = abort_queued(&shared, &mut tx, &mut queue, failed_at).await;
+        if let Some(failure) = execute(&shared, &mut tx, &request).await {
+            next = abort_queued(&shared, &mut tx, &mut queue, failure).await;
         }
     }
 }
@@ -371,46 +385,48 @@ async fn executor_loop<K: LanguageKernel>(
 /// "Run All" sends them in a burst; the shell loop may not have read them all yet).
 const ABORT_WINDOW: Duration = Duration::from_millis(500);
 
-/// stop_on_error: the execute requests sent before the failure are answered "aborted".
-/// Requests the client sent after it saw the failure (their header date is later, e.g.
-/// nbclient with allow_errors) are not: the first of them is returned to be run.
+/// stop_on_error: the execute requests sent before the failure are answered "aborted": those
+/// read before the reply went out (a "Run All" burst), and later ones dated before it (still
+/// in flight). A request read after the reply and dated after it was sent in reaction to the
+/// reply (nbclient with allow_errors): the first of them is returned to be run.
 async fn abort_queued<K: LanguageKernel>(
     shared: &Shared<K>,
     tx: &mut RouterSendHalf,
-    queue: &mut mpsc::UnboundedReceiver<IncomingMessage>,
-    failed_at: chrono::DateTime<chrono::Utc>,
+    queue: &mut mpsc::UnboundedReceiver<Queued>,
+    failure: Failure,
 ) -> Option<IncomingMessage> {
     let window_end = tokio::time::Instant::now() + ABORT_WINDOW;
     loop {
         let queued = match queue.try_recv() {
-            Ok(request) => request,
+            Ok(queued) => queued,
             Err(_) => match tokio::time::timeout_at(window_end, queue.recv()).await {
-                Ok(Some(request)) => request,
+                Ok(Some(queued)) => queued,
                 _ => return None,
             },
         };
         let sent_at = queued
+            .request
             .header
             .get("date")
             .and_then(Value::as_str)
             .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
-        if sent_at.is_some_and(|sent| sent > failed_at) {
-            return Some(queued);
+        let after_failure = queued.received >= failure.read_before && sent_at.is_some_and(|sent| sent > failure.at);
+        if after_failure {
+            return Some(queued.request);
         }
+        let queued = queued.request;
         shared.iopub.status("busy", Some(&queued.header)).await;
         reply(tx, &shared.session, &queued, "execute_reply", json!({"status": "aborted"})).await;
         shared.iopub.status("idle", Some(&queued.header)).await;
     }
 }
 
-/// Runs one execute_request; when it failed and asked to stop on error, returns when it
-/// failed (taken before the reply is sent: a client may send its next request as soon as it
-/// reads the reply, and that request must count as sent after the failure).
+/// Runs one execute_request; when it failed and asked to stop on error, returns when.
 async fn execute<K: LanguageKernel>(
     shared: &Shared<K>,
     tx: &mut RouterSendHalf,
     request: &IncomingMessage,
-) -> Option<chrono::DateTime<chrono::Utc>> {
+) -> Option<Failure> {
     let parent = Arc::new(request.header.clone());
     shared.iopub.status("busy", Some(&parent)).await;
 
@@ -477,13 +493,12 @@ async fn execute<K: LanguageKernel>(
             history.record(count, &shared.kernel.history_input(&code));
         }
     }
-    let failed_at = chrono::Utc::now();
-    let failed = match outcome {
+    let mut failure = None;
+    match outcome {
         ExecuteOutcome::Ok => {
             let payload: Vec<Value> = payloads.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
             let content = json!({"status": "ok", "execution_count": count, "payload": payload, "user_expressions": {}});
             reply(tx, &shared.session, request, "execute_reply", content).await;
-            false
         }
         ExecuteOutcome::Error { ename, evalue, traceback } => {
             if !silent {
@@ -493,11 +508,12 @@ async fn execute<K: LanguageKernel>(
             let content = json!({"status": "error", "execution_count": count, "ename": ename,
                                  "evalue": evalue, "traceback": traceback});
             reply(tx, &shared.session, request, "execute_reply", content).await;
-            true
+            // Right after the reply went out: a client reacting to it needs longer than this.
+            failure = Some(Failure { at: chrono::Utc::now(), read_before: tokio::time::Instant::now() });
         }
-    };
+    }
     shared.iopub.status("idle", Some(&parent)).await;
-    (failed && stop_on_error && !silent).then_some(failed_at)
+    failure.filter(|_| stop_on_error && !silent)
 }
 
 /// history_request: tail, range and search over the cells of this and earlier sessions.
