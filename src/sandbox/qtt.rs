@@ -745,7 +745,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                 }
                 actual.push(serde_json::json!({"query": out}));
             }
-            Ok(QueryResult::Push { header, mut rx, limit }) => {
+            Ok(QueryResult::Push { header, signal: _signal, limit }) => {
                 if wait {
                     if let Err(e) = produce_inputs(&mut engine) {
                         return Outcome::Fail(e);
@@ -755,7 +755,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                     vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
                 let mut n = 0u64;
                 let mut limited = false;
-                while let Ok(m) = rx.try_recv() {
+                for m in engine.pump(&header.query_id, usize::MAX) {
                     let o = match m {
                         PushMsg::Row(r) => {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
@@ -764,6 +764,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()},"tombstone":true})
                         }
                         PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
+                        PushMsg::Line(_) => continue,
                     };
                     out.push(o);
                     n += 1;

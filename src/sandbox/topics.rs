@@ -5,7 +5,7 @@
 //! different schemas, and PRINT shows what a real topic would hold. Window bounds of
 //! windowed keys are kept beside the key bytes rather than encoded into them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::types::*;
@@ -22,45 +22,194 @@ pub struct Record {
     pub window: Option<(i64, i64)>,
 }
 
+/// How much of a topic is kept. The sandbox holds every topic in memory, so unlike Kafka's
+/// default (7 days, unbounded size) it bounds each topic by records and bytes; the oldest
+/// records go first, as when Kafka deletes old segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Most records kept per topic.
+    pub records: u64,
+    /// Most bytes kept per topic ([`record_size`]: approximate memory, not wire size).
+    pub bytes: u64,
+    /// Records older than this (by timestamp, against the wall clock) are dropped: the
+    /// topic's `retention.ms` (ksqlDB's `RETENTION_MS`). None: no time limit.
+    pub ms: Option<u64>,
+}
+
+impl Retention {
+    pub const DEFAULT_RECORDS: u64 = 1_000_000;
+    pub const DEFAULT_BYTES: u64 = 64 << 20;
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { records: Self::DEFAULT_RECORDS, bytes: Self::DEFAULT_BYTES, ms: None }
+    }
+}
+
+/// The memory a retained record costs, as retention counts it: key, value and headers plus
+/// a fixed overhead for the record, its `Arc` and its slot in the log.
+pub fn record_size(r: &Record) -> u64 {
+    const OVERHEAD: usize = 192;
+    let part = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, |b| b.len());
+    let headers: usize = r.headers.iter().map(|(k, v)| k.len() + part(v)).sum();
+    (OVERHEAD + part(&r.key) + part(&r.value) + headers) as u64
+}
+
+/// Kafka's per-partition offsets: the first retained (log start) and the next to write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartitionOffsets {
+    pub start: u64,
+    pub end: u64,
+}
+
 #[derive(Debug)]
 pub struct Topic {
     pub name: String,
-    pub partitions: Vec<Vec<Arc<Record>>>,
-    /// Records in append order across partitions (what consumers replay).
-    pub log: Vec<Arc<Record>>,
+    pub partitions: Vec<PartitionOffsets>,
+    /// Retained records in append order across partitions (what consumers replay).
+    /// A record's position is its index here plus `log_start`; positions never change.
+    pub log: VecDeque<Arc<Record>>,
+    /// Position of `log[0]`: how many records retention has dropped.
+    pub log_start: u64,
+    /// [`record_size`] of the retained records.
+    pub bytes: u64,
+    pub retention: Retention,
+    /// Whether the retained records' timestamps never decrease (replays can then stream
+    /// them in place instead of sorting a copy).
+    pub timestamps_ordered: bool,
 }
 
 impl Topic {
-    pub fn new(name: &str, partitions: u32) -> Topic {
+    pub fn new(name: &str, partitions: u32, retention: Retention) -> Topic {
         Topic {
             name: name.to_string(),
-            partitions: (0..partitions.max(1)).map(|_| Vec::new()).collect(),
-            log: Vec::new(),
+            partitions: vec![PartitionOffsets::default(); partitions.max(1) as usize],
+            log: VecDeque::new(),
+            log_start: 0,
+            bytes: 0,
+            retention,
+            timestamps_ordered: true,
+        }
+    }
+
+    /// Position after the newest record.
+    pub fn log_end(&self) -> u64 {
+        self.log_start + self.log.len() as u64
+    }
+
+    /// The record at a position, if still retained.
+    pub fn at(&self, position: u64) -> Option<&Arc<Record>> {
+        position.checked_sub(self.log_start).and_then(|i| self.log.get(i as usize))
+    }
+
+    /// Drops the oldest record; false when empty.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(r) = self.log.pop_front() else { return false };
+        self.log_start += 1;
+        self.bytes -= record_size(&r);
+        if let Some(p) = self.partitions.get_mut(r.partition as usize) {
+            p.start = r.offset + 1;
+        }
+        if self.log.is_empty() {
+            self.timestamps_ordered = true;
+        }
+        true
+    }
+
+    /// Applies the retention limits, always keeping the newest record. Returns the bytes freed.
+    fn enforce_retention(&mut self, now_ms: i64) -> u64 {
+        let before = self.bytes;
+        let expired = |r: &Record, ms: u64| r.timestamp < now_ms.saturating_sub(ms.min(i64::MAX as u64) as i64);
+        while self.log.len() > 1
+            && (self.log.len() as u64 > self.retention.records
+                || self.bytes > self.retention.bytes
+                || self.retention.ms.is_some_and(|ms| expired(&self.log[0], ms)))
+        {
+            self.drop_oldest();
+        }
+        before - self.bytes
+    }
+
+    /// Human-readable retention and log state (DESCRIBE EXTENDED, SHOW TOPICS EXTENDED).
+    pub fn retention_summary(&self) -> String {
+        let ms = match self.retention.ms {
+            Some(ms) => format!(", retention.ms {ms}"),
+            None => String::new(),
+        };
+        let starts: Vec<String> = self.partitions.iter().map(|p| p.start.to_string()).collect();
+        format!(
+            "retained {} records ({} KiB) of at most {} records / {} KiB{ms}; {} oldest dropped; log start offsets [{}]",
+            self.log.len(),
+            self.bytes / 1024,
+            self.retention.records,
+            self.retention.bytes / 1024,
+            self.log_start,
+            starts.join(", ")
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct Topics {
+    pub map: BTreeMap<String, Topic>,
+    /// Retention of topics created from now on.
+    pub default_retention: Retention,
+    /// Bytes all topics together may keep; past it the largest topic drops its oldest.
+    pub total_bytes_limit: u64,
+    total_bytes: u64,
+    /// Records dropped by retention so far, over all topics.
+    evictions: u64,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            map: BTreeMap::new(),
+            default_retention: Retention::default(),
+            total_bytes_limit: Self::DEFAULT_TOTAL_BYTES,
+            total_bytes: 0,
+            evictions: 0,
         }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Topics {
-    pub map: BTreeMap<String, Topic>,
-}
-
 impl Topics {
+    pub const DEFAULT_TOTAL_BYTES: u64 = 256 << 20;
+
     pub fn get(&self, name: &str) -> Option<&Topic> {
         self.map.get(name)
     }
 
     pub fn create(&mut self, name: &str, partitions: u32) -> &mut Topic {
-        self.map.entry(name.to_string()).or_insert_with(|| Topic::new(name, partitions))
+        let retention = self.default_retention;
+        self.map.entry(name.to_string()).or_insert_with(|| Topic::new(name, partitions, retention))
     }
 
     pub fn delete(&mut self, name: &str) {
-        self.map.remove(name);
+        if let Some(t) = self.map.remove(name) {
+            self.total_bytes -= t.bytes;
+        }
+    }
+
+    /// Bytes retained by all topics.
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// Records dropped by retention so far, over all topics.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
     }
 
     /// Appends a record (partition chosen from the key like Kafka's default partitioner,
     /// unless given) and returns it with its partition and offset filled in.
-    pub fn append(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> Arc<Record> {
+    pub fn append(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
+        self.append_at(topic, rec, partition).1
+    }
+
+    /// [`Topics::append`], also returning the record's log position.
+    pub fn append_at(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> (u64, Arc<Record>) {
         let t = self.create(topic, 1);
         let n = t.partitions.len() as u32;
         let p = match partition {
@@ -70,12 +219,39 @@ impl Topics {
                 _ => 0,
             },
         };
+        let offsets = &mut t.partitions[p as usize];
         rec.partition = p;
-        rec.offset = t.partitions[p as usize].len() as u64;
+        rec.offset = offsets.end;
+        offsets.end += 1;
+        let size = record_size(&rec);
+        if t.log.back().is_some_and(|last| last.timestamp > rec.timestamp) {
+            t.timestamps_ordered = false;
+        }
         let rec = Arc::new(rec);
-        t.partitions[p as usize].push(rec.clone());
-        t.log.push(rec.clone());
-        rec
+        let position = t.log_end();
+        t.log.push_back(rec.clone());
+        t.bytes += size;
+        let now_ms = if t.retention.ms.is_some() { chrono::Utc::now().timestamp_millis() } else { 0 };
+        let first = t.log_start;
+        let freed = t.enforce_retention(now_ms);
+        self.evictions += t.log_start - first;
+        self.total_bytes = self.total_bytes + size - freed;
+        self.enforce_total_limit();
+        (position, rec)
+    }
+
+    /// Keeps all topics together under `total_bytes_limit` by dropping the oldest records
+    /// of the largest topic.
+    fn enforce_total_limit(&mut self) {
+        while self.total_bytes > self.total_bytes_limit {
+            let Some(largest) = self.map.values_mut().filter(|t| t.log.len() > 1).max_by_key(|t| t.bytes) else {
+                return;
+            };
+            let before = largest.bytes;
+            largest.drop_oldest();
+            self.total_bytes -= before - largest.bytes;
+            self.evictions += 1;
+        }
     }
 }
 

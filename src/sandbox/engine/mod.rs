@@ -4,19 +4,19 @@
 //! Everything is synchronous and single-threaded behind one lock: appending a record runs
 //! every persistent query that reads its topic at once (breadth-first through sink topics),
 //! so results are deterministic and immediately visible to pull queries. Transient push
-//! queries get their rows through channels.
+//! queries and PRINT read their topics lazily, as their clients take rows ([`push`]).
 
 pub mod exec;
 pub mod plan;
+pub mod push;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{json, Value as J};
-use tokio::sync::mpsc;
-
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
+use self::push::{End, Feed, Next, Signal};
 use super::catalog::*;
 use super::expr::{compile, Scope};
 use super::functions;
@@ -79,6 +79,8 @@ pub enum PushMsg {
     Row(Vec<Value>),
     Tombstone(Vec<Value>),
     Error(String),
+    /// A line of PRINT output.
+    Line(String),
 }
 
 /// The header of a query result.
@@ -92,10 +94,11 @@ pub enum QueryResult {
     /// Pull query (or stream pull query): all rows at once. `completion` is the final
     /// message of stream pull queries ("Query Completed" / "Limit Reached").
     Pull { header: QueryHeader, rows: Vec<Vec<Value>>, tombstones: Vec<bool>, completion: Option<&'static str> },
-    /// Push query: rows arrive on `rx` until LIMIT or until the client goes away.
-    Push { header: QueryHeader, rx: mpsc::UnboundedReceiver<PushMsg>, limit: Option<u64> },
-    /// PRINT: text lines.
-    Print { rx: mpsc::UnboundedReceiver<String>, limit: Option<u64> },
+    /// Push query: take its rows with [`Engine::pump`] when `signal` says there are new
+    /// records, until LIMIT, until it ends, or until the client goes away.
+    Push { header: QueryHeader, signal: Arc<Signal>, limit: Option<u64> },
+    /// PRINT: the format lines, then [`PushMsg::Line`]s from [`Engine::pump`] under `id`.
+    Print { id: String, formats: Vec<String>, signal: Arc<Signal>, limit: Option<u64> },
 }
 
 struct Persistent {
@@ -123,13 +126,15 @@ struct Transient {
     /// Where key values go in a tombstone row, and the row width.
     key_positions: Vec<usize>,
     width: usize,
-    tx: mpsc::UnboundedSender<PushMsg>,
+    feed: Feed,
+    signal: Arc<Signal>,
     sql: String,
 }
 
 struct PrintSub {
-    topic: String,
-    tx: mpsc::UnboundedSender<String>,
+    id: String,
+    feed: Feed,
+    signal: Arc<Signal>,
 }
 
 pub struct Engine {
@@ -138,6 +143,8 @@ pub struct Engine {
     queries: BTreeMap<String, Persistent>,
     transients: Vec<Transient>,
     prints: Vec<PrintSub>,
+    /// The topics' eviction count when subscribers were last checked for lost records.
+    evictions_seen: u64,
     next_query: u64,
     pub command_seq: i64,
     /// Create topics named by KAFKA_TOPIC when they do not exist (the QTT runner's mode;
@@ -314,6 +321,7 @@ impl Engine {
             queries: BTreeMap::new(),
             transients: Vec::new(),
             prints: Vec::new(),
+            evictions_seen: 0,
             next_query: 0,
             command_seq: 0,
             auto_create_topics: false,
@@ -932,8 +940,8 @@ impl Engine {
         let mut work = VecDeque::new();
         for o in outputs {
             if let Some(rec) = self.encode(&sink, &o, &id) {
-                let r = self.topics.append(&sink.topic, rec, None);
-                work.push_back((sink.topic.clone(), r));
+                let (position, r) = self.topics.append_at(&sink.topic, rec, None);
+                work.push_back((sink.topic.clone(), position, r));
             }
         }
         self.run(work);
@@ -1048,13 +1056,15 @@ impl Engine {
         match id {
             None => {
                 self.queries.clear();
-                self.transients.clear();
+                for t in self.transients.drain(..) {
+                    t.signal.end(End::Closed);
+                }
             }
             Some(id) => {
                 let upper = id.to_ascii_uppercase();
                 if self.queries.remove(&upper).is_none() && self.queries.remove(&id).is_none() {
                     if let Some(pos) = self.transients.iter().position(|t| t.id == id) {
-                        self.transients.remove(pos);
+                        self.transients.remove(pos).signal.end(End::Closed);
                         return Ok(Some(
                             json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]}),
                         ));
@@ -1167,22 +1177,23 @@ impl Engine {
 
     /// Appends a record to a topic and runs everything downstream of it.
     pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
-        let r = self.topics.append(topic, rec, partition);
+        let (position, r) = self.topics.append_at(topic, rec, partition);
         let mut work = VecDeque::new();
-        work.push_back((topic.to_string(), r.clone()));
+        work.push_back((topic.to_string(), position, r.clone()));
         self.run(work);
         r
     }
 
-    fn run(&mut self, mut work: VecDeque<(String, Arc<Record>)>) {
+    /// Runs everything downstream of the appended records in `work` (topic, log position,
+    /// record), breadth-first through sink topics.
+    fn run(&mut self, mut work: VecDeque<(String, u64, Arc<Record>)>) {
         let mut guard = 0usize;
-        while let Some((topic, rec)) = work.pop_front() {
+        while let Some((topic, position, rec)) = work.pop_front() {
             guard += 1;
             if guard > 10_000_000 {
                 break; // a query feeding itself (INSERT INTO its own source)
             }
-            self.deliver_transient(&topic, &rec);
-            self.deliver_print(&topic, &rec);
+            self.deliver_to_subscribers(&topic, position);
             for m in self.materialized.values_mut() {
                 if m.input.topic == topic {
                     let _ = m.input.change(&rec);
@@ -1214,51 +1225,120 @@ impl Engine {
                 let Some(sink) = sink else { continue };
                 for o in outputs {
                     if let Some(r) = self.encode(&sink, &o, &id) {
-                        let r = self.topics.append(&sink.topic, r, None);
-                        work.push_back((sink.topic.clone(), r));
+                        let (position, r) = self.topics.append_at(&sink.topic, r, None);
+                        work.push_back((sink.topic.clone(), position, r));
                     }
                 }
             }
         }
+        self.close_lost_subscribers();
     }
 
-    fn deliver_transient(&mut self, topic: &str, rec: &Arc<Record>) {
-        let mut dead = Vec::new();
-        for (n, t) in self.transients.iter_mut().enumerate() {
-            let idxs = t.executor.inputs_for(topic);
-            if idxs.is_empty() {
-                continue;
+    /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
+    /// those whose server task has gone.
+    fn deliver_to_subscribers(&mut self, topic: &str, position: u64) {
+        let feeds = self
+            .transients
+            .iter_mut()
+            .map(|t| (&t.id, &mut t.feed, &t.signal))
+            .chain(self.prints.iter_mut().map(|p| (&p.id, &mut p.feed, &p.signal)));
+        for (id, feed, signal) in feeds {
+            let Some(i) = feed.topic_index(topic) else { continue };
+            if !feed.push_live(i, position) {
+                let why = format!("it fell behind on too many interleaved records ({} runs)", push::MAX_LIVE_RUNS);
+                signal.end(End::Error(too_slow(id, &why)));
             }
+            signal.notify.notify_one();
+        }
+        // Ended ones, and those nobody serves any more (only the engine holds the signal).
+        let live = |s: &Arc<Signal>| s.ended().is_none() && Arc::strong_count(s) > 1;
+        self.transients.retain(|t| live(&t.signal));
+        self.prints.retain(|p| live(&p.signal));
+    }
+
+    /// After retention dropped records: closes the subscribers that had not read them yet.
+    fn close_lost_subscribers(&mut self) {
+        if self.topics.evictions() == self.evictions_seen {
+            return;
+        }
+        self.evictions_seen = self.topics.evictions();
+        let topics = &self.topics;
+        self.transients.retain(|t| match t.feed.lost(topics) {
+            Some(why) => {
+                t.signal.end(End::Error(too_slow(&t.id, &why)));
+                false
+            }
+            None => true,
+        });
+        self.prints.retain(|p| match p.feed.lost(topics) {
+            Some(why) => {
+                p.signal.end(End::Error(too_slow(&p.id, &why)));
+                false
+            }
+            None => true,
+        });
+    }
+
+    /// Up to about `max` messages of push query or PRINT `id`, read from its topics now.
+    /// Empty when there is nothing new, or when it has ended (see its [`Signal`]).
+    pub fn pump(&mut self, id: &str, max: usize) -> Vec<PushMsg> {
+        let mut msgs = Vec::new();
+        if let Some(n) = self.transients.iter().position(|t| t.id == id) {
+            let t = &mut self.transients[n];
             let mut outputs = Vec::new();
-            for i in idxs {
-                t.executor.process(i, rec, &mut outputs);
-            }
-            for o in outputs {
-                let msg = match o.row {
-                    Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
-                };
-                if t.tx.send(msg).is_err() {
-                    dead.push(n);
-                    break;
+            while msgs.len() < max {
+                match t.feed.next(&self.topics) {
+                    Next::Record(i, rec) => {
+                        for idx in t.executor.inputs_for(&t.feed.topics[i]) {
+                            t.executor.process(idx, &rec, &mut outputs);
+                        }
+                        msgs.extend(outputs.drain(..).map(|o| match o.row {
+                            Some(r) => PushMsg::Row(r),
+                            None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
+                        }));
+                    }
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        t.signal.end(End::Error(too_slow(id, &why)));
+                        self.transients.remove(n);
+                        break;
+                    }
                 }
             }
-            if t.tx.is_closed() && !dead.contains(&n) {
-                dead.push(n);
+        } else if let Some(n) = self.prints.iter().position(|p| p.id == id) {
+            let p = &mut self.prints[n];
+            while msgs.len() < max {
+                match p.feed.next(&self.topics) {
+                    Next::Record(_, rec) => msgs.push(PushMsg::Line(print_line(&rec))),
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        p.signal.end(End::Error(too_slow(id, &why)));
+                        self.prints.remove(n);
+                        break;
+                    }
+                }
             }
         }
-        for n in dead.into_iter().rev() {
-            self.transients.remove(n);
-        }
+        msgs
     }
 
-    fn deliver_print(&mut self, topic: &str, rec: &Arc<Record>) {
-        self.prints.retain(|p| {
-            if p.topic != topic {
-                return !p.tx.is_closed();
-            }
-            p.tx.send(print_line(rec)).is_ok()
-        });
+    /// Records push query or PRINT `id` has read from its topics (tests).
+    pub fn records_read(&self, id: &str) -> Option<u64> {
+        let feeds = self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
+        feeds.into_iter().find(|(i, _)| *i == id).map(|(_, f)| f.records_read)
+    }
+
+    /// Ends push query or PRINT `id` with an error (its client stopped reading).
+    pub fn close_with_error(&mut self, id: &str, why: &str) {
+        let message = too_slow(id, why);
+        for t in self.transients.iter().filter(|t| t.id == id) {
+            t.signal.end(End::Error(message.clone()));
+        }
+        for p in self.prints.iter().filter(|p| p.id == id) {
+            p.signal.end(End::Error(message.clone()));
+        }
+        self.transients.retain(|t| t.id != id);
+        self.prints.retain(|p| p.id != id);
     }
 
     // ------------------------------------------------------------------ queries
@@ -1279,17 +1359,13 @@ impl Engine {
                     let hint = self.topics.map.keys().find(|k| k.eq_ignore_ascii_case(&topic)).map(|k| format!("\nDid you mean:\n\tprint {k};")).unwrap_or_default();
                     EngineError::statement(format!("Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.{hint}"))
                 })?;
-                let (tx, rx) = mpsc::unbounded_channel();
+                let feed = Feed::new(vec![t.name.clone()], from_beginning, &self.topics);
                 let (kf, vf) = self.formats_of_topic(&topic);
-                let _ = tx.send(format!("Key format: {kf}\n"));
-                let _ = tx.send(format!("Value format: {vf}\n"));
-                if from_beginning {
-                    for r in &t.log {
-                        let _ = tx.send(print_line(r));
-                    }
-                }
-                self.prints.push(PrintSub { topic, tx });
-                Ok(QueryResult::Print { rx, limit })
+                let formats = vec![format!("Key format: {kf}\n"), format!("Value format: {vf}\n")];
+                let id = format!("print_{topic}_{}", uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
+                let signal = Arc::new(Signal::default());
+                self.prints.push(PrintSub { id: id.clone(), feed, signal: signal.clone() });
+                Ok(QueryResult::Print { id, formats, signal, limit })
             }
             _ => Err(EngineError::statement("Neither a query nor a print statement")),
         }
@@ -1333,55 +1409,37 @@ impl Engine {
             query_id: id.clone(),
             columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect(),
         };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut executor = plan.executor;
-        if session.earliest() {
-            let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
-            let mut outputs = Vec::new();
-            let mut seen = Vec::new();
-            let mut replay: Vec<(String, Arc<Record>)> = Vec::new();
-            for t in &topics {
-                if seen.contains(t) {
-                    continue;
-                }
-                seen.push(t.clone());
-                if let Some(topic) = self.topics.get(t) {
-                    replay.extend(topic.log.iter().map(|r| (t.clone(), r.clone())));
-                }
-            }
-            // Timestamp order across topics, as for persistent queries.
-            replay.sort_by_key(|(_, r)| r.timestamp);
-            for (t, r) in replay {
-                for i in executor.inputs_for(&t) {
-                    executor.process(i, &r, &mut outputs);
-                }
-            }
-            for o in outputs {
-                let _ = tx.send(match o.row {
-                    Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(tombstone_row(&o.key, &plan.key_positions, plan.columns.len())),
-                });
+        let mut topics: Vec<String> = Vec::new();
+        for i in &plan.executor.inputs {
+            if !topics.contains(&i.topic) {
+                topics.push(i.topic.clone());
             }
         }
+        // Replays go in timestamp order across topics (as Kafka Streams picks the next record).
+        let feed = Feed::new(topics, session.earliest(), &self.topics);
+        let signal = Arc::new(Signal::default());
         self.transients.push(Transient {
             id,
-            executor,
+            executor: plan.executor,
             key_positions: plan.key_positions.clone(),
             width: plan.columns.len(),
-            tx,
+            feed,
+            signal: signal.clone(),
             sql: q.text.clone(),
         });
-        Ok(QueryResult::Push { header, rx, limit: q.limit })
+        Ok(QueryResult::Push { header, signal, limit: q.limit })
     }
 
     /// Stops a transient push query (POST /close-query).
     pub fn close_transient(&mut self, id: &str) -> bool {
+        let prints = self.prints.len();
+        self.prints.retain(|p| p.id != id);
         match self.transients.iter().position(|t| t.id == id) {
             Some(p) => {
-                self.transients.remove(p);
+                self.transients.remove(p).signal.end(End::Closed);
                 true
             }
-            None => false,
+            None => prints != self.prints.len(),
         }
     }
 
@@ -1717,7 +1775,7 @@ impl Engine {
 
     /// Records of a topic (for the QTT runner and tests).
     pub fn topic_records(&self, topic: &str) -> Vec<Arc<Record>> {
-        self.topics.get(topic).map(|t| t.log.clone()).unwrap_or_default()
+        self.topics.get(topic).map(|t| t.log.iter().cloned().collect()).unwrap_or_default()
     }
 
     pub fn query_errors(&self) -> Vec<(String, Vec<String>)> {
@@ -1799,6 +1857,11 @@ fn mentions_key(w: &Expr, src: &Source) -> bool {
 
 /// Planning errors are statement errors, except expression-processing ones (generic, as
 /// ksqlDB reports them for queries).
+/// The error a push query gets when the sandbox closes it because its client is too slow.
+fn too_slow(id: &str, why: &str) -> String {
+    format!("Query {id} was closed because its client is too slow: {why}")
+}
+
 fn plan_error(m: String) -> EngineError {
     if m.contains("Error processing expression:") {
         EngineError::generic(m)
@@ -1996,12 +2059,10 @@ mod tests {
                 &format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});"),
             );
         }
-        let QueryResult::Push { mut rx, .. } = push else { panic!() };
-        let mut n = 0;
-        while let Ok(PushMsg::Row(_)) = rx.try_recv() {
-            n += 1;
-        }
-        assert_eq!(n, 3);
+        let QueryResult::Push { header, .. } = push else { panic!() };
+        let rows = e.pump(&header.query_id, usize::MAX);
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|m| matches!(m, PushMsg::Row(_))), "{rows:?}");
         let QueryResult::Pull { rows, header, .. } =
             e.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &mut s).unwrap()
         else {
