@@ -662,6 +662,80 @@ mod tests {
         assert_eq!(split_delimited("a,,\"b,c\"", ','), vec![Some("a".into()), None, Some("b,c".into())]);
     }
 
+    fn rec(key: &str, value_len: usize, ts: i64) -> Record {
+        Record {
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(vec![b'x'; value_len]),
+            timestamp: ts,
+            headers: vec![],
+            partition: 0,
+            offset: 0,
+            window: None,
+        }
+    }
+
+    #[test]
+    fn retention_drops_the_oldest_and_offsets_continue() {
+        let mut topics = Topics::default();
+        topics.default_retention = Retention { records: 1_000, bytes: 1 << 30, ms: None };
+        topics.create("t", 2);
+        let mut peak = 0;
+        for i in 0..10_000 {
+            let r = topics.append("t", rec(&format!("k{i}"), 100, i), None);
+            assert_eq!(r.offset + 1, topics.get("t").unwrap().partitions[r.partition as usize].end);
+            peak = peak.max(topics.total_bytes());
+        }
+        let t = topics.get("t").unwrap();
+        assert_eq!(t.log.len(), 1_000, "plateau at the record limit");
+        assert_eq!((t.log_start, t.log_end()), (9_000, 10_000));
+        assert_eq!(t.log.front().unwrap().timestamp, 9_000, "the oldest went first");
+        // Per-partition offsets keep counting; each log start is the first retained offset.
+        assert_eq!(t.partitions.iter().map(|p| p.end).sum::<u64>(), 10_000);
+        for (n, p) in t.partitions.iter().enumerate() {
+            let first = t.log.iter().find(|r| r.partition as usize == n).unwrap();
+            assert_eq!(first.offset, p.start);
+        }
+        assert_eq!(topics.total_bytes(), t.bytes);
+        assert!(peak <= 1_000 * record_size(&rec("k9999", 100, 0)), "memory plateaus: peak {peak}");
+        assert!(t.retention_summary().contains("9000 oldest dropped"), "{}", t.retention_summary());
+    }
+
+    #[test]
+    fn retention_by_bytes_per_topic_and_in_total() {
+        let mut topics = Topics::default();
+        topics.default_retention = Retention { records: u64::MAX, bytes: 100 << 10, ms: None };
+        topics.total_bytes_limit = 150 << 10;
+        for i in 0..5_000 {
+            topics.append("a", rec("k", 1000, i), None);
+            assert!(topics.get("a").unwrap().bytes <= 100 << 10);
+        }
+        let a = topics.get("a").unwrap();
+        assert!(a.bytes > 90 << 10 && a.log.len() < 100, "{}", a.retention_summary());
+        for i in 0..5_000 {
+            topics.append("b", rec("k", 1000, i), None);
+            assert!(topics.total_bytes() <= 150 << 10, "{} bytes in all", topics.total_bytes());
+        }
+        // Past the total, the largest topic gave way.
+        let (a, b) = (topics.get("a").unwrap().bytes, topics.get("b").unwrap().bytes);
+        assert_eq!(a + b, topics.total_bytes());
+        assert!(a < 100 << 10 && b > 50 << 10, "a {a}, b {b}");
+        topics.delete("a");
+        assert_eq!(topics.total_bytes(), b);
+    }
+
+    #[test]
+    fn retention_ms_drops_old_records_but_keeps_the_newest() {
+        let mut topics = Topics::default();
+        topics.create("t", 1).retention.ms = Some(60_000);
+        let now = chrono::Utc::now().timestamp_millis();
+        topics.append("t", rec("k", 1, now - 120_000), None);
+        assert_eq!(topics.get("t").unwrap().log.len(), 1, "the newest record stays");
+        topics.append("t", rec("k", 1, now - 1_000), None);
+        topics.append("t", rec("k", 1, now), None);
+        let t = topics.get("t").unwrap();
+        assert_eq!(t.log.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
     #[test]
     fn partitions_like_kafka() {
         // Kafka's murmur2 of "a" is known: 0x0b4a0d48-ish; just check determinism and spread.

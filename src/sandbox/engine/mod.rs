@@ -668,13 +668,14 @@ impl Engine {
             .get_str("PARTITIONS")
             .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
             .transpose()?;
+        let retention_ms = retention_ms(props)?;
         if self.topics.get(&topic).is_none() {
             match partitions {
                 Some(p) => {
-                    self.topics.create(&topic, p);
+                    self.topics.create(&topic, p).retention.ms = retention_ms;
                 }
                 None if self.auto_create_topics => {
-                    self.topics.create(&topic, 1);
+                    self.topics.create(&topic, 1).retention.ms = retention_ms;
                 }
                 None => {
                     return Err(EngineError::generic(format!(
@@ -802,8 +803,9 @@ impl Engine {
             statement: text.to_string(),
             writer_query: Some(id.clone()),
         };
+        let retention_ms = retention_ms(props)?;
         if self.topics.get(&topic).is_none() {
-            self.topics.create(&topic, partitions);
+            self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
         let sink = sink_spec(&src, &plan);
         self.catalog.sources.insert(name.to_string(), src);
@@ -1322,6 +1324,11 @@ impl Engine {
         msgs
     }
 
+    /// Transient push queries running.
+    pub fn push_query_count(&self) -> usize {
+        self.transients.len()
+    }
+
     /// Records push query or PRINT `id` has read from its topics (tests).
     pub fn records_read(&self, id: &str) -> Option<u64> {
         let feeds = self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
@@ -1665,6 +1672,13 @@ impl Engine {
                                 .count();
                             o["consumerCount"] = json!(consumers);
                             o["consumerGroupCount"] = json!(consumers);
+                            // Sandbox extras (ksqlDB has no such fields): what retention keeps.
+                            o["retention"] = json!({
+                                "records": t.retention.records, "bytes": t.retention.bytes, "ms": t.retention.ms,
+                                "retainedRecords": t.log.len(), "retainedBytes": t.bytes,
+                                "logStartOffsets": t.partitions.iter().map(|p| p.start).collect::<Vec<_>>(),
+                                "summary": t.retention_summary(),
+                            });
                         }
                         o
                     })
@@ -1761,11 +1775,17 @@ impl Engine {
             fields.push(column_json(c));
         }
         let partitions = self.topics.get(&s.topic).map(|t| t.partitions.len()).unwrap_or(0);
-        let count = self.topics.get(&s.topic).map(|t| t.log.len()).unwrap_or(0);
-        let stats = if extended {
-            format!("{:<20}:{:>10}     total-messages:{:>10}", "messages-per-sec", 0, count)
-        } else {
-            String::new()
+        let topic = self.topics.get(&s.topic);
+        let count = topic.map(|t| t.log.len()).unwrap_or(0);
+        let stats = match topic {
+            Some(t) if extended => format!(
+                "{:<20}:{:>10}     total-messages:{:>10}\nretention: {}",
+                "messages-per-sec",
+                0,
+                count,
+                t.retention_summary()
+            ),
+            _ => String::new(),
         };
         json!({"name":s.name,"windowType":s.window.map(|w| w.0.name()),"readQueries":reads,"writeQueries":writes,"fields":fields,
             "type":s.kind.name(),"timestamp":s.timestamp_column.clone().unwrap_or_default(),"statistics":stats,"errorStats":"","extended":extended,
@@ -1857,6 +1877,19 @@ fn mentions_key(w: &Expr, src: &Source) -> bool {
 
 /// Planning errors are statement errors, except expression-processing ones (generic, as
 /// ksqlDB reports them for queries).
+/// `RETENTION_MS` of a WITH clause (ksqlDB 0.28+): the `retention.ms` of a topic the
+/// statement creates.
+fn retention_ms(props: &Props) -> EResult<Option<u64>> {
+    props
+        .get_str("RETENTION_MS")
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .map_err(|_| EngineError::statement(format!("Invalid value for RETENTION_MS: '{v}'. It must be a number of milliseconds.")))
+        })
+        .transpose()
+}
+
 /// The error a push query gets when the sandbox closes it because its client is too slow.
 fn too_slow(id: &str, why: &str) -> String {
     format!("Query {id} was closed because its client is too slow: {why}")
@@ -2076,6 +2109,51 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0][0], Value::Double(0.0));
         assert_eq!(rows[0][2], Value::Bigint(3));
+    }
+
+    #[test]
+    fn limit_1_from_earliest_reads_one_record_of_a_big_topic() {
+        let mut e = Engine::new();
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        for i in 0..100_000 {
+            let value = Some(format!("{{\"V\":{i}}}").into_bytes());
+            e.produce("s", Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None }, None);
+        }
+        let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+        let QueryResult::Push { header, limit, .. } = e.query("SELECT V FROM S EMIT CHANGES LIMIT 1;", &mut s).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(limit, Some(1));
+        let rows = e.pump(&header.query_id, 1);
+        assert!(matches!(&rows[..], [PushMsg::Row(r)] if r[0] == Value::Int(0)), "{rows:?}");
+        assert_eq!(e.records_read(&header.query_id), Some(1));
+    }
+
+    #[test]
+    fn a_push_query_behind_retention_is_closed_with_an_error() {
+        let mut e = Engine::new();
+        e.topics.default_retention = crate::sandbox::topics::Retention { records: 100, ..Default::default() };
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+            panic!()
+        };
+        for i in 0..150 {
+            run(&mut e, &mut s, &format!("INSERT INTO S (V) VALUES ({i});"));
+        }
+        // Nobody pumped: the first 50 rows are gone from the topic, so the query is closed.
+        assert_eq!(e.push_query_count(), 0);
+        match signal.ended() {
+            Some(push::End::Error(m)) => {
+                assert!(m.contains(&header.query_id) && m.contains("too slow"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.pump(&header.query_id, 10).is_empty());
+        let t = e.topics.get("s").unwrap();
+        assert_eq!((t.log.len(), t.log_start, t.partitions[0].start, t.partitions[0].end), (100, 50, 50, 150));
     }
 }
 

@@ -280,7 +280,8 @@ mod tests {
 
     #[test]
     fn a_feed_behind_retention_is_lost() {
-        let mut all = Topics { default_retention: Retention { records: 3, ..Retention::default() }, ..Topics::default() };
+        let mut all = Topics::default();
+        all.default_retention = Retention { records: 3, ..Retention::default() };
         let mut f = Feed::new(vec!["a".into()], false, &all);
         for ts in 0..10 {
             let (p, _) = all.append_at("a", rec(ts), None);

@@ -41,7 +41,8 @@ pub const VERSION: &str = "0.29.0";
 
 /// The largest request body of /ksql, /query, /query-stream and /close-query.
 pub const MAX_BODY_BYTES: usize = 16 << 20;
-/// Time to send a request's headers; also how long an idle HTTP/1.1 connection is kept.
+/// Time to send a request's headers; also how long an idle HTTP/1.1 connection is kept
+/// (hyper times the wait for the next request's headers from when the last one ended).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// HTTP/2 pings at this interval find peers that went away without closing.
 const H2_KEEP_ALIVE: Duration = Duration::from_secs(60);
@@ -61,6 +62,8 @@ pub struct Options {
     pub total_retention_bytes: u64,
     /// How long a push query's client may leave its queue full before the query is closed.
     pub stall_limit: Duration,
+    /// Time to send request headers; also the idle time after which HTTP/1.1 connections close.
+    pub header_timeout: Duration,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             retention: Retention::default(),
             total_retention_bytes: super::topics::Topics::DEFAULT_TOTAL_BYTES,
             stall_limit: stream::STALL_LIMIT,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -84,6 +88,7 @@ struct State {
     /// Bytes queued in push, PRINT and insert-ack responses.
     queued: Arc<AtomicU64>,
     stall_limit: Duration,
+    header_timeout: Duration,
 }
 
 /// A running sandbox server.
@@ -156,6 +161,7 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
         guard: Arc::new(Guard { loopback_only: addr.ip().is_loopback(), allowed_origins: options.allowed_origins }),
         queued: Arc::new(AtomicU64::new(0)),
         stall_limit: options.stall_limit,
+        header_timeout: options.header_timeout,
     };
     let queued = state.queued.clone();
     let (tx, mut rx) = oneshot::channel::<()>();
@@ -181,17 +187,18 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
 
 async fn serve_connection(stream: tokio::net::TcpStream, state: State) {
     let io = hyper_util::rt::TokioIo::new(stream);
+    let header_timeout = state.header_timeout;
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(route(state, req).await) }
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
     builder
         .http2()
         .timer(hyper_util::rt::TokioTimer::new())
         .keep_alive_interval(H2_KEEP_ALIVE)
-        .keep_alive_timeout(HEADER_TIMEOUT);
+        .keep_alive_timeout(header_timeout);
     let _ = builder.serve_connection(io, svc).await;
 }
 
@@ -523,3 +530,5 @@ fn stream_response(
 mod client_tests;
 #[cfg(test)]
 mod error_tests;
+#[cfg(test)]
+mod limits_tests;
