@@ -464,8 +464,11 @@ fn raw_bytes(v: &J) -> Option<Vec<u8>> {
     }
 }
 
+/// A record's key and value bytes (None: null).
+type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Serializes a test record's key and value the way the source on that topic reads them.
-fn encode_input(src: Option<&Source>, input: &J) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), String> {
+fn encode_input(src: Option<&Source>, input: &J) -> Result<KeyValue, String> {
     let key = input.get("key").cloned().unwrap_or(J::Null);
     let value = input.get("value").cloned().unwrap_or(J::Null);
     let Some(src) = src else { return Ok((raw_bytes(&key), raw_bytes(&value))) };
@@ -858,13 +861,12 @@ fn partial_match(e: &J, a: &J) -> bool {
     }
 }
 
+/// A test's file, name and outcome.
+type FileOutcome = (String, String, Outcome);
+
 /// Runs every file of a suite; prints per-file and total counts (and, with
 /// `SANDBOX_QTT_VERBOSE=1`, each failure). Returns None when the fixtures are absent.
-pub fn run_suite(
-    dir: &Path,
-    runner: fn(&J) -> Outcome,
-    filter: Option<&str>,
-) -> Option<(Tally, Vec<(String, String, Outcome)>)> {
+pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) -> Option<(Tally, Vec<FileOutcome>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -919,7 +921,7 @@ pub fn run_suite(
         }
     }
     let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
     println!("UNSUPPORTED, by reason:");
     for (r, n) in reasons {
         println!("  {n:>4}  {r}");

@@ -486,16 +486,17 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
     Ok(match t {
         SqlType::Integer => {
             let a: [u8; 4] =
-                b.try_into().map_err(|_| format!("Size of data received by IntegerDeserializer is not 4"))?;
+                b.try_into().map_err(|_| "Size of data received by IntegerDeserializer is not 4".to_string())?;
             Value::Int(i32::from_be_bytes(a))
         }
         SqlType::Bigint => {
-            let a: [u8; 8] = b.try_into().map_err(|_| format!("Size of data received by LongDeserializer is not 8"))?;
+            let a: [u8; 8] =
+                b.try_into().map_err(|_| "Size of data received by LongDeserializer is not 8".to_string())?;
             Value::Bigint(i64::from_be_bytes(a))
         }
         SqlType::Double => {
             let a: [u8; 8] =
-                b.try_into().map_err(|_| format!("Size of data received by DoubleDeserializer is not 8"))?;
+                b.try_into().map_err(|_| "Size of data received by DoubleDeserializer is not 8".to_string())?;
             Value::Double(f64::from_be_bytes(a))
         }
         SqlType::String => Value::String(String::from_utf8_lossy(b).into_owned()),
@@ -676,8 +677,8 @@ mod tests {
 
     #[test]
     fn retention_drops_the_oldest_and_offsets_continue() {
-        let mut topics = Topics::default();
-        topics.default_retention = Retention { records: 1_000, bytes: 1 << 30, ms: None };
+        let mut topics =
+            Topics { default_retention: Retention { records: 1_000, bytes: 1 << 30, ms: None }, ..Default::default() };
         topics.create("t", 2);
         let mut peak = 0;
         for i in 0..10_000 {
@@ -702,9 +703,11 @@ mod tests {
 
     #[test]
     fn retention_by_bytes_per_topic_and_in_total() {
-        let mut topics = Topics::default();
-        topics.default_retention = Retention { records: u64::MAX, bytes: 100 << 10, ms: None };
-        topics.total_bytes_limit = 150 << 10;
+        let mut topics = Topics {
+            default_retention: Retention { records: u64::MAX, bytes: 100 << 10, ms: None },
+            total_bytes_limit: 150 << 10,
+            ..Default::default()
+        };
         for i in 0..5_000 {
             topics.append("a", rec("k", 1000, i), None);
             assert!(topics.get("a").unwrap().bytes <= 100 << 10);

@@ -13,7 +13,6 @@ pub mod push;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use serde_json::{json, Value as J};
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
 use self::push::{End, Feed, Next, Signal};
@@ -25,6 +24,7 @@ use super::sql::parser::parse_statement;
 use super::topics::{serialize, Format, Record, Topics};
 use super::types::*;
 use crate::sandbox::registry::{self, RegisteredSchema};
+use serde_json::{json, Value as J};
 
 /// An error with ksqlDB's REST shape: HTTP status, error code, and whether it is a
 /// `statement_error` (with the statement text) or a `generic_error`.
@@ -751,10 +751,10 @@ impl Engine {
             }
         }
         if plan.output_is_table && kind == SourceKind::Stream {
-            return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")));
+            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.".to_string()));
         }
         if !plan.output_is_table && kind == SourceKind::Table {
-            return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")));
+            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.".to_string()));
         }
         let from = plan.from.clone();
         let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
@@ -845,9 +845,9 @@ impl Engine {
         )
         .map_err(EngineError::statement)?;
         if plan.output_is_table {
-            return Err(EngineError::statement(format!(
-                "INSERT INTO can only be used to insert into a stream. Your query produces a table."
-            )));
+            return Err(EngineError::statement(
+                "INSERT INTO can only be used to insert into a stream. Your query produces a table.".to_string(),
+            ));
         }
         // The result schema must match the sink's.
         let mut result_cols: Vec<(String, SqlType, bool)> =
@@ -1331,7 +1331,8 @@ impl Engine {
 
     /// Records push query or PRINT `id` has read from its topics (tests).
     pub fn records_read(&self, id: &str) -> Option<u64> {
-        let feeds = self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
+        let feeds =
+            self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
         feeds.into_iter().find(|(i, _)| *i == id).map(|(_, f)| f.records_read)
     }
 
@@ -1734,7 +1735,8 @@ impl Engine {
     }
 
     fn query_summary(&self, q: &QueryInfo) -> J {
-        let state = if q.errors.is_empty() { "RUNNING" } else { "RUNNING" };
+        // ksqlDB reports a query that logged processing errors as RUNNING too.
+        let state = "RUNNING";
         json!({"queryString":q.sql,"sinks":q.sink.iter().collect::<Vec<_>>(),"sinkKafkaTopics":q.sink_topic.iter().collect::<Vec<_>>(),
             "id":q.id,"statusCount":{state:1},"queryType":"PERSISTENT","state":state})
     }
@@ -1883,9 +1885,11 @@ fn retention_ms(props: &Props) -> EResult<Option<u64>> {
     props
         .get_str("RETENTION_MS")
         .map(|v| {
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| EngineError::statement(format!("Invalid value for RETENTION_MS: '{v}'. It must be a number of milliseconds.")))
+            v.trim().parse::<u64>().map_err(|_| {
+                EngineError::statement(format!(
+                    "Invalid value for RETENTION_MS: '{v}'. It must be a number of milliseconds."
+                ))
+            })
         })
         .transpose()
 }
@@ -2118,7 +2122,11 @@ mod tests {
         run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
         for i in 0..100_000 {
             let value = Some(format!("{{\"V\":{i}}}").into_bytes());
-            e.produce("s", Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None }, None);
+            e.produce(
+                "s",
+                Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None },
+                None,
+            );
         }
         let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
         let QueryResult::Push { header, limit, .. } = e.query("SELECT V FROM S EMIT CHANGES LIMIT 1;", &mut s).unwrap()

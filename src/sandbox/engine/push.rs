@@ -67,7 +67,10 @@ enum Replay {
     Done,
     /// Each topic's retained records are in timestamp order: merge them lazily by
     /// timestamp (ties to the earlier topic), as a stable sort of all of them would.
-    Merge { next: Vec<u64>, end: Vec<u64> },
+    Merge {
+        next: Vec<u64>,
+        end: Vec<u64>,
+    },
     /// Some topic is out of timestamp order: positions sorted up front.
     Sorted(VecDeque<(usize, u64)>),
 }
@@ -229,7 +232,9 @@ impl Feed {
 }
 
 fn lost_at(topic: &str, position: u64) -> Next {
-    Next::Lost(format!("the client fell behind topic '{topic}': record {position} was dropped by retention before it was read"))
+    Next::Lost(format!(
+        "the client fell behind topic '{topic}': record {position} was dropped by retention before it was read"
+    ))
 }
 
 #[cfg(test)]
@@ -238,7 +243,15 @@ mod tests {
     use crate::sandbox::topics::Retention;
 
     fn rec(ts: i64) -> Record {
-        Record { key: None, value: Some(b"{}".to_vec()), timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None }
+        Record {
+            key: None,
+            value: Some(b"{}".to_vec()),
+            timestamp: ts,
+            headers: vec![],
+            partition: 0,
+            offset: 0,
+            window: None,
+        }
     }
 
     fn drain(f: &mut Feed, all: &Topics) -> Vec<(usize, i64)> {

@@ -68,9 +68,7 @@ impl Guard {
         }
         Err(Refusal {
             status: 415,
-            message: format!(
-                "Unsupported Content-Type '{ct}': send application/json or application/vnd.ksql.v1+json"
-            ),
+            message: format!("Unsupported Content-Type '{ct}': send application/json or application/vnd.ksql.v1+json"),
         })
     }
 }
@@ -125,7 +123,8 @@ mod tests {
         for ok in ["localhost", "localhost:8088", "127.0.0.1", "127.0.0.1:1", "127.8.9.10:80", "[::1]", "[::1]:8088"] {
             assert!(is_loopback_host(ok), "{ok}");
         }
-        for bad in ["evil.com", "evil.com:8088", "localhost.evil.com", "10.0.0.1:8088", "[::2]:80", "127.0.0.1:x", "[::1]x"]
+        for bad in
+            ["evil.com", "evil.com:8088", "localhost.evil.com", "10.0.0.1:8088", "[::2]:80", "127.0.0.1:x", "[::1]x"]
         {
             assert!(!is_loopback_host(bad), "{bad}");
         }
@@ -158,7 +157,9 @@ mod tests {
     #[test]
     fn only_json_bodies() {
         let g = Guard::default();
-        for ok in ["application/json", "application/json; charset=utf-8", "application/vnd.ksql.v1+json", "Application/JSON"] {
+        for ok in
+            ["application/json", "application/json; charset=utf-8", "application/vnd.ksql.v1+json", "Application/JSON"]
+        {
             assert!(g.check_content_type(&headers(&[("content-type", ok)])).is_ok(), "{ok}");
         }
         assert!(g.check_content_type(&headers(&[("content-type", "application/vnd.ksqlapi.delimited.v1")])).is_ok());

@@ -34,13 +34,15 @@ fn status_and_json(response: &str) -> (u16, J) {
     (status, serde_json::from_str(body).unwrap_or(J::String(body.to_string())))
 }
 
-const CREATE: &str = r#"{"ksql":"CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);"}"#;
+const CREATE: &str =
+    r#"{"ksql":"CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);"}"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_pages_cannot_drive_the_sandbox() {
-    let handle = crate::sandbox::start(Options { allowed_origins: vec!["http://localhost:8888".into()], ..Options::default() })
-        .await
-        .unwrap();
+    let handle =
+        crate::sandbox::start(Options { allowed_origins: vec!["http://localhost:8888".into()], ..Options::default() })
+            .await
+            .unwrap();
     let addr = handle.addr();
     let host = format!("127.0.0.1:{}", addr.port());
     let wait = Duration::from_secs(5);
@@ -68,18 +70,19 @@ async fn web_pages_cannot_drive_the_sandbox() {
     let (status, body) = status_and_json(&raw(addr, &rebound, wait).await);
     assert_eq!(status, 403, "{body}");
     assert!(body["message"].as_str().unwrap().contains("Host 'attacker.example:8088'"), "{body}");
-    let rebound_get = format!("GET /info HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n");
+    let rebound_get = "GET /info HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n";
     assert_eq!(status_and_json(&raw(addr, rebound_get.as_bytes(), wait).await).0, 403);
 
     // None of those created anything.
     assert!(handle.engine().lock().unwrap().catalog.get("S").is_none());
 
     // The allowed origin, loopback host names, and a POST without Content-Type are served.
-    let allowed =
-        post(&host, "/ksql", "Content-Type: application/json\r\nOrigin: http://localhost:8888\r\n", CREATE);
+    let allowed = post(&host, "/ksql", "Content-Type: application/json\r\nOrigin: http://localhost:8888\r\n", CREATE);
     assert_eq!(status_and_json(&raw(addr, &allowed, wait).await).0, 200);
-    for (h, ct) in [(format!("localhost:{}", addr.port()), ""), ("[::1]".to_string(), "Content-Type: application/vnd.ksql.v1+json; charset=utf-8\r\n")]
-    {
+    for (h, ct) in [
+        (format!("localhost:{}", addr.port()), ""),
+        ("[::1]".to_string(), "Content-Type: application/vnd.ksql.v1+json; charset=utf-8\r\n"),
+    ] {
         let list = post(&h, "/ksql", ct, r#"{"ksql":"LIST STREAMS;"}"#);
         let (status, body) = status_and_json(&raw(addr, &list, wait).await);
         assert_eq!(status, 200, "{h}: {body}");
@@ -138,7 +141,15 @@ async fn bodies_and_headers_are_bounded() {
 
 fn kilobyte_row(i: usize) -> Record {
     let value = format!(r#"{{"V":"{i:06}{}"}}"#, "x".repeat(1000)).into_bytes();
-    Record { key: None, value: Some(value), timestamp: i as i64, headers: vec![], partition: 0, offset: 0, window: None }
+    Record {
+        key: None,
+        value: Some(value),
+        timestamp: i as i64,
+        headers: vec![],
+        partition: 0,
+        offset: 0,
+        window: None,
+    }
 }
 
 /// 20 clients that stop reading and 200,000 rows of 1 KB: what waits for them stays bounded,
@@ -160,7 +171,10 @@ async fn clients_that_stop_reading_are_bounded_and_closed() {
     engine
         .lock()
         .unwrap()
-        .execute("CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);", &mut Session::default())
+        .execute(
+            "CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+            &mut Session::default(),
+        )
         .unwrap();
 
     // Clients that send a push query, then never read.
@@ -245,7 +259,10 @@ async fn a_slow_reader_is_not_closed() {
     engine
         .lock()
         .unwrap()
-        .execute("CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);", &mut Session::default())
+        .execute(
+            "CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+            &mut Session::default(),
+        )
         .unwrap();
     let client = crate::ksql::KsqlClient::new(crate::ksql::ConnectionSettings::new(handle.url())).unwrap();
     let props = Default::default();
@@ -278,13 +295,17 @@ async fn limit_1_from_earliest_reads_one_record() {
     let engine = handle.engine();
     {
         let mut e = engine.lock().unwrap();
-        e.execute("CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);", &mut Session::default())
-            .unwrap();
+        e.execute(
+            "CREATE STREAM S (V STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+            &mut Session::default(),
+        )
+        .unwrap();
         for i in 0..50_000 {
             e.produce("s", kilobyte_row(i), None);
         }
     }
-    let body = json!({"ksql":"SELECT V FROM S EMIT CHANGES LIMIT 1;","streamsProperties":{"auto.offset.reset":"earliest"}});
+    let body =
+        json!({"ksql":"SELECT V FROM S EMIT CHANGES LIMIT 1;","streamsProperties":{"auto.offset.reset":"earliest"}});
     let started = Instant::now();
     let r = reqwest::Client::new()
         .post(format!("{}/query", handle.url()))
@@ -297,4 +318,68 @@ async fn limit_1_from_earliest_reads_one_record() {
     assert!(text.contains("000000x") && text.contains("Limit Reached"), "{text}");
     assert!(!text.contains("000001x"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
+/// /inserts-stream acknowledges each row while the request is still open, and refuses a
+/// line over the limit instead of buffering it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserts_stream_is_streamed_with_a_line_limit() {
+    let handle = crate::sandbox::start_in_process().await.unwrap();
+    let engine = handle.engine();
+    engine
+        .lock()
+        .unwrap()
+        .execute(
+            "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);",
+            &mut Session::default(),
+        )
+        .unwrap();
+    let client = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let url = format!("{}/inserts-stream", handle.url());
+    let streamed = |rx: tokio::sync::mpsc::Receiver<Vec<u8>>| {
+        reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+        }))
+    };
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    tx.send(b"{\"target\":\"S\"}\n{\"V\":1}\n".to_vec()).await.unwrap();
+    let mut r = client
+        .post(&url)
+        .header("content-type", "application/vnd.ksqlapi.delimited.v1")
+        .body(streamed(rx))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let ack = tokio::time::timeout(Duration::from_secs(5), r.chunk()).await.unwrap().unwrap().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ack), "{\"status\":\"ok\",\"seq\":0}\n");
+    assert_eq!(engine.lock().unwrap().topic_records("s").len(), 1, "inserted before the request ended");
+    tx.send(b"{\"V\":2}\n".to_vec()).await.unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(5), r.chunk()).await.unwrap().unwrap().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ack), "{\"status\":\"ok\",\"seq\":1}\n");
+    drop(tx);
+    // The response ends with the request (h2 may close it with an empty DATA frame).
+    let rest = tokio::time::timeout(Duration::from_secs(5), r.bytes()).await.unwrap().unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+
+    // A line over the limit: an error ack, and the stream stops.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    tx.send(b"{\"target\":\"S\"}\n".to_vec()).await.unwrap();
+    let r = client.post(&url).body(streamed(rx)).send().await.unwrap();
+    let feeder = tokio::spawn(async move {
+        for _ in 0..=super::inserts::MAX_LINE_BYTES / (1 << 20) + 1 {
+            if tx.send(vec![b' '; 1 << 20]).await.is_err() {
+                break;
+            }
+        }
+        // Keep the request open: the server must answer without waiting for its end.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let text = tokio::time::timeout(Duration::from_secs(10), r.text()).await.unwrap().unwrap_or_default();
+    feeder.abort();
+    let ack: J = serde_json::from_str(text.trim()).unwrap_or(J::String(text.clone()));
+    assert_eq!(ack["status"], "error", "{text}");
+    assert!(ack["message"].as_str().unwrap_or("").contains("larger than"), "{text}");
+    assert_eq!(engine.lock().unwrap().topic_records("s").len(), 2);
 }

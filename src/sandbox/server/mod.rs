@@ -150,7 +150,8 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
             );
         }
     }
-    let listener = TcpListener::bind(listen.as_str()).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener =
+        TcpListener::bind(listen.as_str()).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
     let mut engine = Engine::new();
     engine.topics.default_retention = options.retention;
