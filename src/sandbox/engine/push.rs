@@ -5,8 +5,9 @@
 //! that stops reading costs a few positions, not a growing queue, and `LIMIT 1` from the
 //! beginning reads one record, not the whole topic.
 //!
-//! A subscriber whose unread positions are dropped by retention has fallen too far behind:
-//! it is closed with an error (ksqlDB closes push queries whose clients are too slow).
+//! A subscriber that has not read records that arrived while it ran before retention drops
+//! them has fallen a whole topic behind: it is closed with an error (ksqlDB closes push
+//! queries whose clients are too slow). A replay skips records dropped before it got to them.
 //!
 //! [`Engine::pump`]: super::Engine::pump
 
@@ -139,23 +140,14 @@ impl Feed {
         true
     }
 
-    /// The oldest position this feed still needs from topic `topic`.
-    fn oldest_needed(&self, topic: usize) -> Option<u64> {
-        let replayed = match &self.replay {
-            Replay::Done => None,
-            Replay::Merge { next, end } => (next[topic] < end[topic]).then_some(next[topic]),
-            // Finding the minimum would scan the whole replay: a loss there shows when it is
-            // read, or when the (newer) live positions are dropped too.
-            Replay::Sorted(_) => None,
-        };
-        replayed.or_else(|| self.live.iter().find(|r| r.topic == topic).map(|r| r.start))
-    }
-
-    /// Why the feed can no longer be served, if retention dropped records it still needs.
+    /// Why the feed can no longer be served: retention dropped records that arrived while
+    /// it was running and that it has not read. (Replayed records dropped before they
+    /// were read are skipped instead, as a Kafka consumer resets to the log start: a replay
+    /// from the beginning of a full topic always races its oldest records.)
     pub fn lost(&self, all: &Topics) -> Option<String> {
         for (i, name) in self.topics.iter().enumerate() {
             let Some(t) = all.get(name) else { continue };
-            if let Some(p) = self.oldest_needed(i) {
+            if let Some(p) = self.live.iter().find(|r| r.topic == i).map(|r| r.start) {
                 if p < t.log_start {
                     return Some(format!(
                         "the client fell {} records behind topic '{name}', whose oldest records were dropped by \
@@ -171,62 +163,62 @@ impl Feed {
 
     /// The next record to process, in order.
     pub fn next(&mut self, all: &Topics) -> Next {
-        let (topic, position) = match &mut self.replay {
-            Replay::Merge { next, end } => {
-                let mut best: Option<(usize, i64)> = None;
-                for i in 0..next.len() {
-                    if next[i] >= end[i] {
-                        continue;
+        loop {
+            let (topic, position, replayed) = match &mut self.replay {
+                Replay::Merge { next, end } => {
+                    let mut best: Option<(usize, i64)> = None;
+                    for i in 0..next.len() {
+                        let Some(t) = all.get(&self.topics[i]) else {
+                            next[i] = end[i]; // the topic was deleted
+                            continue;
+                        };
+                        // Records dropped before the replay reached them are skipped, as a
+                        // Kafka consumer resets to the log start.
+                        next[i] = next[i].max(t.log_start);
+                        if next[i] >= end[i] {
+                            continue;
+                        }
+                        if let Some(r) = t.at(next[i]) {
+                            if best.is_none_or(|(_, ts)| r.timestamp < ts) {
+                                best = Some((i, r.timestamp));
+                            }
+                        }
                     }
-                    let Some(t) = all.get(&self.topics[i]) else {
-                        next[i] = end[i]; // the topic was deleted
+                    let Some((i, _)) = best else {
+                        self.replay = Replay::Done;
                         continue;
                     };
-                    match t.at(next[i]) {
-                        Some(r) if best.is_none_or(|(_, ts)| r.timestamp < ts) => best = Some((i, r.timestamp)),
-                        Some(_) => {}
-                        None => return lost_at(&self.topics[i], next[i]),
-                    }
+                    next[i] += 1;
+                    (i, next[i] - 1, true)
                 }
-                match best {
-                    Some((i, _)) => {
-                        next[i] += 1;
-                        (i, next[i] - 1)
-                    }
+                Replay::Sorted(q) => match q.pop_front() {
+                    Some((topic, position)) => (topic, position, true),
                     None => {
                         self.replay = Replay::Done;
-                        return self.next(all);
+                        continue;
                     }
+                },
+                Replay::Done => {
+                    let Some(run) = self.live.front_mut() else { return Next::Empty };
+                    let p = (run.topic, run.start, false);
+                    run.start += 1;
+                    if run.start == run.end {
+                        self.live.pop_front();
+                    }
+                    p
                 }
-            }
-            Replay::Sorted(q) => match q.pop_front() {
-                Some(p) => p,
-                None => {
-                    self.replay = Replay::Done;
-                    return self.next(all);
-                }
-            },
-            Replay::Done => {
-                let Some(run) = self.live.front_mut() else { return Next::Empty };
-                let p = (run.topic, run.start);
-                run.start += 1;
-                if run.start == run.end {
-                    self.live.pop_front();
-                }
-                p
-            }
-        };
-        match all.get(&self.topics[topic]) {
-            Some(t) => match t.at(position) {
+            };
+            // A deleted topic (DROP ... DELETE TOPIC) has nothing more to give.
+            let Some(t) = all.get(&self.topics[topic]) else { continue };
+            match t.at(position) {
                 Some(r) => {
                     self.records_read += 1;
-                    Next::Record(topic, r.clone())
+                    return Next::Record(topic, r.clone());
                 }
-                None if position < t.log_start => lost_at(&self.topics[topic], position),
-                None => Next::Empty,
-            },
-            // The topic was deleted (DROP ... DELETE TOPIC): nothing more from it.
-            None => Next::Empty,
+                // Skipped like the merge's (Sorted replays).
+                None if replayed => continue,
+                None => return lost_at(&self.topics[topic], position),
+            }
         }
     }
 }
@@ -289,6 +281,23 @@ mod tests {
         }
         let mut f = Feed::new(vec!["a".into()], true, &all);
         assert_eq!(drain(&mut f, &all), vec![(0, 1), (0, 2), (0, 3)]);
+    }
+
+    #[test]
+    fn a_replay_skips_records_dropped_before_it_reads_them() {
+        let mut all = Topics::default();
+        all.default_retention = Retention { records: 3, ..Retention::default() };
+        for ts in 0..3 {
+            all.append("a", rec(ts), None);
+        }
+        let mut f = Feed::new(vec!["a".into()], true, &all);
+        // Two more arrive (and two of the replay's records go) before the client reads.
+        for ts in 3..5 {
+            let (p, _) = all.append_at("a", rec(ts), None);
+            assert!(f.push_live(0, p));
+        }
+        assert!(f.lost(&all).is_none());
+        assert_eq!(drain(&mut f, &all), vec![(0, 2), (0, 3), (0, 4)]);
     }
 
     #[test]

@@ -209,6 +209,14 @@ async fn clients_that_stop_reading_are_bounded_and_closed() {
         most_queued = most_queued.max(handle.queued_bytes());
         tokio::task::yield_now().await;
     }
+    eprintln!(
+        "20 stuck clients, 200,000 rows of 1 KB: at most {most_queued} bytes queued; {}; RSS {} MiB",
+        engine.lock().unwrap().topics.get("s").unwrap().retention_summary(),
+        std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map_or(0, |pages| pages * 4096 >> 20)
+    );
     // Each stuck client holds at most its queue (the rest waits in the socket buffers).
     assert!(most_queued <= 20 * super::stream::QUEUE_BYTES as u64, "{most_queued} bytes queued");
     {
