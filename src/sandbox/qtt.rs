@@ -758,7 +758,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                     vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
                 let mut n = 0u64;
                 let mut limited = false;
-                for m in engine.pump(&header.query_id, usize::MAX) {
+                for m in engine.drain(&header.query_id) {
                     let o = match m {
                         PushMsg::Row(r) => {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})

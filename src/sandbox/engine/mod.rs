@@ -171,6 +171,9 @@ impl Default for Engine {
     }
 }
 
+/// Records [`Engine::pump`] reads at most per call.
+pub const PUMP_RECORDS: u64 = 4096;
+
 pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.streams.auto.offset.reset", "latest"),
     ("ksql.service.id", "ksqldb_sandbox_"),
@@ -1282,13 +1285,33 @@ impl Engine {
     }
 
     /// Up to about `max` messages of push query or PRINT `id`, read from its topics now.
-    /// Empty when there is nothing new, or when it has ended (see its [`Signal`]).
+    /// Empty when there is nothing new, or when it has ended (see its [`Signal`]). Reads at
+    /// most [`PUMP_RECORDS`] records, so a selective query does not hold the engine for a
+    /// whole topic; when it stops there it leaves a wake-up on the signal to come back.
     pub fn pump(&mut self, id: &str, max: usize) -> Vec<PushMsg> {
+        self.pump_records(id, max, PUMP_RECORDS)
+    }
+
+    /// Everything push query or PRINT `id` can read now (the QTT runner and tests).
+    pub fn drain(&mut self, id: &str) -> Vec<PushMsg> {
+        self.pump_records(id, usize::MAX, u64::MAX)
+    }
+
+    fn pump_records(&mut self, id: &str, max: usize, max_records: u64) -> Vec<PushMsg> {
         let mut msgs = Vec::new();
+        let mut records = 0u64;
+        let mut budget_left = || {
+            records += 1;
+            records <= max_records
+        };
         if let Some(n) = self.transients.iter().position(|t| t.id == id) {
             let t = &mut self.transients[n];
             let mut outputs = Vec::new();
             while msgs.len() < max {
+                if !budget_left() {
+                    t.signal.notify.notify_one();
+                    break;
+                }
                 match t.feed.next(&self.topics) {
                     Next::Record(i, rec) => {
                         for idx in t.executor.inputs_for(&t.feed.topics[i]) {
@@ -1310,6 +1333,10 @@ impl Engine {
         } else if let Some(n) = self.prints.iter().position(|p| p.id == id) {
             let p = &mut self.prints[n];
             while msgs.len() < max {
+                if !budget_left() {
+                    p.signal.notify.notify_one();
+                    break;
+                }
                 match p.feed.next(&self.topics) {
                     Next::Record(_, rec) => msgs.push(PushMsg::Line(print_line(&rec))),
                     Next::Empty => break,
@@ -2097,7 +2124,7 @@ mod tests {
             );
         }
         let QueryResult::Push { header, .. } = push else { panic!() };
-        let rows = e.pump(&header.query_id, usize::MAX);
+        let rows = e.drain(&header.query_id);
         assert_eq!(rows.len(), 3);
         assert!(rows.iter().all(|m| matches!(m, PushMsg::Row(_))), "{rows:?}");
         let QueryResult::Pull { rows, header, .. } =
@@ -2137,6 +2164,18 @@ mod tests {
         let rows = e.pump(&header.query_id, 1);
         assert!(matches!(&rows[..], [PushMsg::Row(r)] if r[0] == Value::Int(0)), "{rows:?}");
         assert_eq!(e.records_read(&header.query_id), Some(1));
+
+        // A query that matches nothing reads a bounded number of records per pump.
+        let QueryResult::Push { header, signal, .. } =
+            e.query("SELECT V FROM S WHERE V < 0 EMIT CHANGES;", &mut s).unwrap()
+        else {
+            panic!()
+        };
+        assert!(e.pump(&header.query_id, 1).is_empty());
+        assert_eq!(e.records_read(&header.query_id), Some(PUMP_RECORDS));
+        assert!(signal.ended().is_none(), "more to read, not ended");
+        assert!(e.drain(&header.query_id).is_empty());
+        assert_eq!(e.records_read(&header.query_id), Some(100_000));
     }
 
     #[test]
@@ -2159,7 +2198,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(e.pump(&header.query_id, 10).is_empty());
+        assert!(e.drain(&header.query_id).is_empty());
         let t = e.topics.get("s").unwrap();
         assert_eq!((t.log.len(), t.log_start, t.partitions[0].start, t.partitions[0].end), (100, 50, 50, 150));
     }
