@@ -215,7 +215,7 @@ async fn clients_that_stop_reading_are_bounded_and_closed() {
         std::fs::read_to_string("/proc/self/statm")
             .ok()
             .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .map_or(0, |pages| pages * 4096 >> 20)
+            .map_or(0, |pages| (pages * 4096) >> 20)
     );
     // Each stuck client holds at most its queue (the rest waits in the socket buffers).
     assert!(most_queued <= 20 * super::stream::QUEUE_BYTES as u64, "{most_queued} bytes queued");
