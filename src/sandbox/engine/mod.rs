@@ -129,6 +129,9 @@ struct Transient {
     feed: Feed,
     signal: Arc<Signal>,
     sql: String,
+    /// Stopped (/close-query, TERMINATE): takes no new records, and ends once its client
+    /// has the rows of records that arrived before (as when they were queued at once).
+    closing: bool,
 }
 
 struct PrintSub {
@@ -1061,15 +1064,15 @@ impl Engine {
         match id {
             None => {
                 self.queries.clear();
-                for t in self.transients.drain(..) {
-                    t.signal.end(End::Closed);
+                let ids: Vec<String> = self.transients.iter().map(|t| t.id.clone()).collect();
+                for id in ids {
+                    self.close_transient(&id);
                 }
             }
             Some(id) => {
                 let upper = id.to_ascii_uppercase();
                 if self.queries.remove(&upper).is_none() && self.queries.remove(&id).is_none() {
-                    if let Some(pos) = self.transients.iter().position(|t| t.id == id) {
-                        self.transients.remove(pos).signal.end(End::Closed);
+                    if self.close_transient(&id) {
                         return Ok(Some(
                             json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]}),
                         ));
@@ -1245,6 +1248,7 @@ impl Engine {
         let feeds = self
             .transients
             .iter_mut()
+            .filter(|t| !t.closing)
             .map(|t| (&t.id, &mut t.feed, &t.signal))
             .chain(self.prints.iter_mut().map(|p| (&p.id, &mut p.feed, &p.signal)));
         for (id, feed, signal) in feeds {
@@ -1321,6 +1325,11 @@ impl Engine {
                             Some(r) => PushMsg::Row(r),
                             None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
                         }));
+                    }
+                    Next::Empty if t.closing => {
+                        t.signal.end(End::Closed);
+                        self.transients.remove(n);
+                        break;
                     }
                     Next::Empty => break,
                     Next::Lost(why) => {
@@ -1461,21 +1470,35 @@ impl Engine {
             feed,
             signal: signal.clone(),
             sql: q.text.clone(),
+            closing: false,
         });
         Ok(QueryResult::Push { header, signal, limit: q.limit })
     }
 
-    /// Stops a transient push query (POST /close-query).
+    /// Stops a transient push query (POST /close-query, TERMINATE). Its client still gets
+    /// the rows of records that arrived before; then the response ends.
     pub fn close_transient(&mut self, id: &str) -> bool {
-        let prints = self.prints.len();
-        self.prints.retain(|p| p.id != id);
-        match self.transients.iter().position(|t| t.id == id) {
-            Some(p) => {
-                self.transients.remove(p).signal.end(End::Closed);
-                true
-            }
-            None => prints != self.prints.len(),
+        let Some(n) = self.transients.iter().position(|t| t.id == id) else { return false };
+        let t = &mut self.transients[n];
+        t.closing = true;
+        t.signal.notify.notify_one();
+        if Arc::strong_count(&t.signal) == 1 {
+            // Nobody serves it: nothing to finish.
+            self.release(id);
         }
+        true
+    }
+
+    /// Drops push query or PRINT `id` now (its server task is done with it).
+    pub fn release(&mut self, id: &str) {
+        for t in self.transients.iter().filter(|t| t.id == id) {
+            t.signal.end(End::Closed);
+        }
+        for p in self.prints.iter().filter(|p| p.id == id) {
+            p.signal.end(End::Closed);
+        }
+        self.transients.retain(|t| t.id != id);
+        self.prints.retain(|p| p.id != id);
     }
 
     /// Clauses pull queries reject (the caller appends ksqlDB's hint).
@@ -1715,7 +1738,7 @@ impl Engine {
             }
             Show::Queries { extended } => {
                 let mut list: Vec<J> = self.queries.values().map(|q| self.query_summary(&q.info)).collect();
-                for t in &self.transients {
+                for t in self.transients.iter().filter(|t| !t.closing) {
                     list.push(json!({"queryString":t.sql,"sinks":[],"sinkKafkaTopics":[],"id":t.id,"statusCount":{"RUNNING":1},"queryType":"PUSH","state":"RUNNING"}));
                 }
                 if extended {
@@ -2176,6 +2199,30 @@ mod tests {
         assert!(signal.ended().is_none(), "more to read, not ended");
         assert!(e.drain(&header.query_id).is_empty());
         assert_eq!(e.records_read(&header.query_id), Some(100_000));
+    }
+
+    #[test]
+    fn a_closed_push_query_still_delivers_rows_inserted_before() {
+        let mut e = Engine::new();
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+            panic!()
+        };
+        let id = header.query_id;
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (1);");
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (2);");
+        // /close-query before the server task took the rows.
+        assert!(e.close_transient(&id));
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (3);");
+        assert!(signal.ended().is_none(), "not ended while rows wait");
+        let show = run(&mut e, &mut s, "SHOW QUERIES;").unwrap();
+        assert!(!show.to_string().contains(&id), "a closing query is not listed: {show}");
+        let rows = e.pump(&id, 10);
+        assert_eq!(rows.len(), 2, "the rows of records before the close, not after: {rows:?}");
+        assert!(e.pump(&id, 10).is_empty());
+        assert_eq!(signal.ended(), Some(push::End::Closed));
+        assert_eq!(e.push_query_count(), 0);
     }
 
     #[test]

@@ -521,7 +521,7 @@ fn stream_response(
         if queue.send(first, stall).await.is_ok() {
             stream::pump_to_client(engine.clone(), id.clone(), signal, limit, out, queue, stall).await;
         } else if let Ok(mut e) = engine.lock() {
-            e.close_transient(&id);
+            e.release(&id);
         }
     });
     Response::builder().status(200).header("content-type", content_type).body(body).unwrap()

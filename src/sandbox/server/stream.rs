@@ -195,6 +195,6 @@ pub async fn pump_to_client(
         }
     }
     if let Ok(mut e) = engine.lock() {
-        e.close_transient(&id);
+        e.release(&id);
     }
 }
