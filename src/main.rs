@@ -55,10 +55,29 @@ enum Command {
         url: Option<String>,
     },
     /// Run the in-memory ksqlDB-compatible sandbox server (no Kafka needed; nothing persisted).
-    Sandbox {
-        #[arg(long, default_value = "127.0.0.1:8088")]
-        listen: String,
-    },
+    Sandbox(SandboxArgs),
+}
+
+#[derive(clap::Args)]
+struct SandboxArgs {
+    /// Address to listen on. Only loopback addresses unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:8088")]
+    listen: String,
+    /// Accept a non-loopback --listen address. The sandbox has no authentication.
+    #[arg(long)]
+    allow_remote: bool,
+    /// A browser origin allowed to call the API, e.g. http://localhost:8888 (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Most bytes each topic keeps; the oldest records are dropped past it.
+    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Retention::DEFAULT_BYTES)]
+    retention_bytes: u64,
+    /// Most records each topic keeps; the oldest records are dropped past it.
+    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Retention::DEFAULT_RECORDS)]
+    retention_records: u64,
+    /// Most bytes all topics together keep (the largest topic drops its oldest first).
+    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Topics::DEFAULT_TOTAL_BYTES)]
+    retention_total_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -69,7 +88,7 @@ fn main() -> ExitCode {
             install(sys_prefix, prefix, &name, display_name.as_deref(), &env, allow_secrets_in_kernelspec)
         }
         Command::Check { url } => check(url),
-        Command::Sandbox { listen } => sandbox(&listen),
+        Command::Sandbox(args) => sandbox(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,11 +152,30 @@ name an environment variable), or export it in the environment Jupyter starts wi
     Ok(())
 }
 
-fn sandbox(listen: &str) -> Result<()> {
+fn sandbox(args: SandboxArgs) -> Result<()> {
+    use ksqldb_kernel::sandbox::{topics::Retention, Options};
+    let options = Options {
+        listen: args.listen,
+        allow_remote: args.allow_remote,
+        allowed_origins: args.allow_origin,
+        retention: Retention { records: args.retention_records, bytes: args.retention_bytes, ms: None },
+        total_retention_bytes: args.retention_total_bytes,
+        ..Options::default()
+    };
     let rt = runtime()?;
     rt.block_on(async {
-        let handle = ksqldb_kernel::sandbox::start(listen).await?;
-        println!("ksqlDB sandbox listening on {}", handle.url());
+        let handle = ksqldb_kernel::sandbox::start(options).await?;
+        let addr = handle.addr();
+        if addr.ip().is_unspecified() {
+            println!("ksqlDB sandbox listening on http://{addr} (every network interface; locally {})", handle.url());
+        } else {
+            println!("ksqlDB sandbox listening on http://{addr}");
+        }
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "WARNING: the sandbox has no authentication: anyone who can reach {addr} can run any statement on it."
+            );
+        }
         println!("An in-memory ksqlDB-compatible server: no Kafka, nothing persisted. Stop it with Ctrl-C.");
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         handle.shutdown();

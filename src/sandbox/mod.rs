@@ -24,7 +24,7 @@ pub mod sql;
 pub mod topics;
 pub mod types;
 
-pub use server::SandboxHandle;
+pub use server::{Options, SandboxHandle};
 
 /// Runs one level of a recursion over an expression or a type (parsing, compiling,
 /// formatting, evaluating) with enough stack: when less than 256 KiB is left, it goes on
@@ -35,14 +35,14 @@ pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(256 << 10, 2 << 20, f)
 }
 
-/// Starts the sandbox server on `listen` (`host:port`; port 0 picks a free port).
-pub async fn start(listen: &str) -> anyhow::Result<SandboxHandle> {
-    server::serve(listen).await
+/// Starts the sandbox server (`ksqldb-kernel sandbox`).
+pub async fn start(options: Options) -> anyhow::Result<SandboxHandle> {
+    server::serve(options).await
 }
 
-/// Starts the sandbox in this process on a free loopback port (what the kernel does when
-/// no server is configured). The server stops when the handle is dropped.
+/// Starts the sandbox in this process on a free loopback port with default limits (what
+/// the kernel does when no server is configured). The server stops when the handle is dropped.
 pub async fn start_in_process() -> anyhow::Result<SandboxHandle> {
-    server::serve("127.0.0.1:0").await
+    server::serve(Options::default()).await
 }
 pub mod qtt;

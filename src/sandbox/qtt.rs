@@ -464,8 +464,11 @@ fn raw_bytes(v: &J) -> Option<Vec<u8>> {
     }
 }
 
+/// A record's key and value bytes (None: null).
+type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// Serializes a test record's key and value the way the source on that topic reads them.
-fn encode_input(src: Option<&Source>, input: &J) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), String> {
+fn encode_input(src: Option<&Source>, input: &J) -> Result<KeyValue, String> {
     let key = input.get("key").cloned().unwrap_or(J::Null);
     let value = input.get("value").cloned().unwrap_or(J::Null);
     let Some(src) = src else { return Ok((raw_bytes(&key), raw_bytes(&value))) };
@@ -745,7 +748,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                 }
                 actual.push(serde_json::json!({"query": out}));
             }
-            Ok(QueryResult::Push { header, mut rx, limit }) => {
+            Ok(QueryResult::Push { header, signal: _signal, limit }) => {
                 if wait {
                     if let Err(e) = produce_inputs(&mut engine) {
                         return Outcome::Fail(e);
@@ -755,7 +758,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                     vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
                 let mut n = 0u64;
                 let mut limited = false;
-                while let Ok(m) = rx.try_recv() {
+                for m in engine.drain(&header.query_id) {
                     let o = match m {
                         PushMsg::Row(r) => {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
@@ -764,6 +767,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()},"tombstone":true})
                         }
                         PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
+                        PushMsg::Line(_) => continue,
                     };
                     out.push(o);
                     n += 1;
@@ -857,13 +861,12 @@ fn partial_match(e: &J, a: &J) -> bool {
     }
 }
 
+/// A test's file, name and outcome.
+type FileOutcome = (String, String, Outcome);
+
 /// Runs every file of a suite; prints per-file and total counts (and, with
 /// `SANDBOX_QTT_VERBOSE=1`, each failure). Returns None when the fixtures are absent.
-pub fn run_suite(
-    dir: &Path,
-    runner: fn(&J) -> Outcome,
-    filter: Option<&str>,
-) -> Option<(Tally, Vec<(String, String, Outcome)>)> {
+pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) -> Option<(Tally, Vec<FileOutcome>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -918,7 +921,7 @@ pub fn run_suite(
         }
     }
     let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
     println!("UNSUPPORTED, by reason:");
     for (r, n) in reasons {
         println!("  {n:>4}  {r}");

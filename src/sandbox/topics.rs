@@ -5,7 +5,7 @@
 //! different schemas, and PRINT shows what a real topic would hold. Window bounds of
 //! windowed keys are kept beside the key bytes rather than encoded into them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::types::*;
@@ -22,45 +22,194 @@ pub struct Record {
     pub window: Option<(i64, i64)>,
 }
 
+/// How much of a topic is kept. The sandbox holds every topic in memory, so unlike Kafka's
+/// default (7 days, unbounded size) it bounds each topic by records and bytes; the oldest
+/// records go first, as when Kafka deletes old segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Most records kept per topic.
+    pub records: u64,
+    /// Most bytes kept per topic ([`record_size`]: approximate memory, not wire size).
+    pub bytes: u64,
+    /// Records older than this (by timestamp, against the wall clock) are dropped: the
+    /// topic's `retention.ms` (ksqlDB's `RETENTION_MS`). None: no time limit.
+    pub ms: Option<u64>,
+}
+
+impl Retention {
+    pub const DEFAULT_RECORDS: u64 = 1_000_000;
+    pub const DEFAULT_BYTES: u64 = 64 << 20;
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { records: Self::DEFAULT_RECORDS, bytes: Self::DEFAULT_BYTES, ms: None }
+    }
+}
+
+/// The memory a retained record costs, as retention counts it: key, value and headers plus
+/// a fixed overhead for the record, its `Arc` and its slot in the log.
+pub fn record_size(r: &Record) -> u64 {
+    const OVERHEAD: usize = 192;
+    let part = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, |b| b.len());
+    let headers: usize = r.headers.iter().map(|(k, v)| k.len() + part(v)).sum();
+    (OVERHEAD + part(&r.key) + part(&r.value) + headers) as u64
+}
+
+/// Kafka's per-partition offsets: the first retained (log start) and the next to write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartitionOffsets {
+    pub start: u64,
+    pub end: u64,
+}
+
 #[derive(Debug)]
 pub struct Topic {
     pub name: String,
-    pub partitions: Vec<Vec<Arc<Record>>>,
-    /// Records in append order across partitions (what consumers replay).
-    pub log: Vec<Arc<Record>>,
+    pub partitions: Vec<PartitionOffsets>,
+    /// Retained records in append order across partitions (what consumers replay).
+    /// A record's position is its index here plus `log_start`; positions never change.
+    pub log: VecDeque<Arc<Record>>,
+    /// Position of `log[0]`: how many records retention has dropped.
+    pub log_start: u64,
+    /// [`record_size`] of the retained records.
+    pub bytes: u64,
+    pub retention: Retention,
+    /// Whether the retained records' timestamps never decrease (replays can then stream
+    /// them in place instead of sorting a copy).
+    pub timestamps_ordered: bool,
 }
 
 impl Topic {
-    pub fn new(name: &str, partitions: u32) -> Topic {
+    pub fn new(name: &str, partitions: u32, retention: Retention) -> Topic {
         Topic {
             name: name.to_string(),
-            partitions: (0..partitions.max(1)).map(|_| Vec::new()).collect(),
-            log: Vec::new(),
+            partitions: vec![PartitionOffsets::default(); partitions.max(1) as usize],
+            log: VecDeque::new(),
+            log_start: 0,
+            bytes: 0,
+            retention,
+            timestamps_ordered: true,
+        }
+    }
+
+    /// Position after the newest record.
+    pub fn log_end(&self) -> u64 {
+        self.log_start + self.log.len() as u64
+    }
+
+    /// The record at a position, if still retained.
+    pub fn at(&self, position: u64) -> Option<&Arc<Record>> {
+        position.checked_sub(self.log_start).and_then(|i| self.log.get(i as usize))
+    }
+
+    /// Drops the oldest record; false when empty.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(r) = self.log.pop_front() else { return false };
+        self.log_start += 1;
+        self.bytes -= record_size(&r);
+        if let Some(p) = self.partitions.get_mut(r.partition as usize) {
+            p.start = r.offset + 1;
+        }
+        if self.log.is_empty() {
+            self.timestamps_ordered = true;
+        }
+        true
+    }
+
+    /// Applies the retention limits, always keeping the newest record. Returns the bytes freed.
+    fn enforce_retention(&mut self, now_ms: i64) -> u64 {
+        let before = self.bytes;
+        let expired = |r: &Record, ms: u64| r.timestamp < now_ms.saturating_sub(ms.min(i64::MAX as u64) as i64);
+        while self.log.len() > 1
+            && (self.log.len() as u64 > self.retention.records
+                || self.bytes > self.retention.bytes
+                || self.retention.ms.is_some_and(|ms| expired(&self.log[0], ms)))
+        {
+            self.drop_oldest();
+        }
+        before - self.bytes
+    }
+
+    /// Human-readable retention and log state (DESCRIBE EXTENDED, SHOW TOPICS EXTENDED).
+    pub fn retention_summary(&self) -> String {
+        let ms = match self.retention.ms {
+            Some(ms) => format!(", retention.ms {ms}"),
+            None => String::new(),
+        };
+        let starts: Vec<String> = self.partitions.iter().map(|p| p.start.to_string()).collect();
+        format!(
+            "retained {} records ({} KiB) of at most {} records / {} KiB{ms}; {} oldest dropped; log start offsets [{}]",
+            self.log.len(),
+            self.bytes / 1024,
+            self.retention.records,
+            self.retention.bytes / 1024,
+            self.log_start,
+            starts.join(", ")
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct Topics {
+    pub map: BTreeMap<String, Topic>,
+    /// Retention of topics created from now on.
+    pub default_retention: Retention,
+    /// Bytes all topics together may keep; past it the largest topic drops its oldest.
+    pub total_bytes_limit: u64,
+    total_bytes: u64,
+    /// Records dropped by retention so far, over all topics.
+    evictions: u64,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Topics {
+            map: BTreeMap::new(),
+            default_retention: Retention::default(),
+            total_bytes_limit: Self::DEFAULT_TOTAL_BYTES,
+            total_bytes: 0,
+            evictions: 0,
         }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Topics {
-    pub map: BTreeMap<String, Topic>,
-}
-
 impl Topics {
+    pub const DEFAULT_TOTAL_BYTES: u64 = 256 << 20;
+
     pub fn get(&self, name: &str) -> Option<&Topic> {
         self.map.get(name)
     }
 
     pub fn create(&mut self, name: &str, partitions: u32) -> &mut Topic {
-        self.map.entry(name.to_string()).or_insert_with(|| Topic::new(name, partitions))
+        let retention = self.default_retention;
+        self.map.entry(name.to_string()).or_insert_with(|| Topic::new(name, partitions, retention))
     }
 
     pub fn delete(&mut self, name: &str) {
-        self.map.remove(name);
+        if let Some(t) = self.map.remove(name) {
+            self.total_bytes -= t.bytes;
+        }
+    }
+
+    /// Bytes retained by all topics.
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// Records dropped by retention so far, over all topics.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
     }
 
     /// Appends a record (partition chosen from the key like Kafka's default partitioner,
     /// unless given) and returns it with its partition and offset filled in.
-    pub fn append(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> Arc<Record> {
+    pub fn append(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
+        self.append_at(topic, rec, partition).1
+    }
+
+    /// [`Topics::append`], also returning the record's log position.
+    pub fn append_at(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> (u64, Arc<Record>) {
         let t = self.create(topic, 1);
         let n = t.partitions.len() as u32;
         let p = match partition {
@@ -70,12 +219,39 @@ impl Topics {
                 _ => 0,
             },
         };
+        let offsets = &mut t.partitions[p as usize];
         rec.partition = p;
-        rec.offset = t.partitions[p as usize].len() as u64;
+        rec.offset = offsets.end;
+        offsets.end += 1;
+        let size = record_size(&rec);
+        if t.log.back().is_some_and(|last| last.timestamp > rec.timestamp) {
+            t.timestamps_ordered = false;
+        }
         let rec = Arc::new(rec);
-        t.partitions[p as usize].push(rec.clone());
-        t.log.push(rec.clone());
-        rec
+        let position = t.log_end();
+        t.log.push_back(rec.clone());
+        t.bytes += size;
+        let now_ms = if t.retention.ms.is_some() { chrono::Utc::now().timestamp_millis() } else { 0 };
+        let first = t.log_start;
+        let freed = t.enforce_retention(now_ms);
+        self.evictions += t.log_start - first;
+        self.total_bytes = self.total_bytes + size - freed;
+        self.enforce_total_limit();
+        (position, rec)
+    }
+
+    /// Keeps all topics together under `total_bytes_limit` by dropping the oldest records
+    /// of the largest topic.
+    fn enforce_total_limit(&mut self) {
+        while self.total_bytes > self.total_bytes_limit {
+            let Some(largest) = self.map.values_mut().filter(|t| t.log.len() > 1).max_by_key(|t| t.bytes) else {
+                return;
+            };
+            let before = largest.bytes;
+            largest.drop_oldest();
+            self.total_bytes -= before - largest.bytes;
+            self.evictions += 1;
+        }
     }
 }
 
@@ -310,16 +486,17 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
     Ok(match t {
         SqlType::Integer => {
             let a: [u8; 4] =
-                b.try_into().map_err(|_| format!("Size of data received by IntegerDeserializer is not 4"))?;
+                b.try_into().map_err(|_| "Size of data received by IntegerDeserializer is not 4".to_string())?;
             Value::Int(i32::from_be_bytes(a))
         }
         SqlType::Bigint => {
-            let a: [u8; 8] = b.try_into().map_err(|_| format!("Size of data received by LongDeserializer is not 8"))?;
+            let a: [u8; 8] =
+                b.try_into().map_err(|_| "Size of data received by LongDeserializer is not 8".to_string())?;
             Value::Bigint(i64::from_be_bytes(a))
         }
         SqlType::Double => {
             let a: [u8; 8] =
-                b.try_into().map_err(|_| format!("Size of data received by DoubleDeserializer is not 8"))?;
+                b.try_into().map_err(|_| "Size of data received by DoubleDeserializer is not 8".to_string())?;
             Value::Double(f64::from_be_bytes(a))
         }
         SqlType::String => Value::String(String::from_utf8_lossy(b).into_owned()),
@@ -484,6 +661,82 @@ mod tests {
         let k = serialize(&Format::Kafka, &cols[..1], &vals[..1], false).unwrap().unwrap();
         assert_eq!(k, vec![0, 0, 0, 1]);
         assert_eq!(split_delimited("a,,\"b,c\"", ','), vec![Some("a".into()), None, Some("b,c".into())]);
+    }
+
+    fn rec(key: &str, value_len: usize, ts: i64) -> Record {
+        Record {
+            key: Some(key.as_bytes().to_vec()),
+            value: Some(vec![b'x'; value_len]),
+            timestamp: ts,
+            headers: vec![],
+            partition: 0,
+            offset: 0,
+            window: None,
+        }
+    }
+
+    #[test]
+    fn retention_drops_the_oldest_and_offsets_continue() {
+        let mut topics =
+            Topics { default_retention: Retention { records: 1_000, bytes: 1 << 30, ms: None }, ..Default::default() };
+        topics.create("t", 2);
+        let mut peak = 0;
+        for i in 0..10_000 {
+            let r = topics.append("t", rec(&format!("k{i}"), 100, i), None);
+            assert_eq!(r.offset + 1, topics.get("t").unwrap().partitions[r.partition as usize].end);
+            peak = peak.max(topics.total_bytes());
+        }
+        let t = topics.get("t").unwrap();
+        assert_eq!(t.log.len(), 1_000, "plateau at the record limit");
+        assert_eq!((t.log_start, t.log_end()), (9_000, 10_000));
+        assert_eq!(t.log.front().unwrap().timestamp, 9_000, "the oldest went first");
+        // Per-partition offsets keep counting; each log start is the first retained offset.
+        assert_eq!(t.partitions.iter().map(|p| p.end).sum::<u64>(), 10_000);
+        for (n, p) in t.partitions.iter().enumerate() {
+            let first = t.log.iter().find(|r| r.partition as usize == n).unwrap();
+            assert_eq!(first.offset, p.start);
+        }
+        assert_eq!(topics.total_bytes(), t.bytes);
+        assert!(peak <= 1_000 * record_size(&rec("k9999", 100, 0)), "memory plateaus: peak {peak}");
+        assert!(t.retention_summary().contains("9000 oldest dropped"), "{}", t.retention_summary());
+    }
+
+    #[test]
+    fn retention_by_bytes_per_topic_and_in_total() {
+        let mut topics = Topics {
+            default_retention: Retention { records: u64::MAX, bytes: 100 << 10, ms: None },
+            total_bytes_limit: 150 << 10,
+            ..Default::default()
+        };
+        for i in 0..5_000 {
+            topics.append("a", rec("k", 1000, i), None);
+            assert!(topics.get("a").unwrap().bytes <= 100 << 10);
+        }
+        let a = topics.get("a").unwrap();
+        assert!(a.bytes > 90 << 10 && a.log.len() < 100, "{}", a.retention_summary());
+        for i in 0..5_000 {
+            topics.append("b", rec("k", 1000, i), None);
+            assert!(topics.total_bytes() <= 150 << 10, "{} bytes in all", topics.total_bytes());
+        }
+        // Past the total, the largest topic gave way.
+        let (a, b) = (topics.get("a").unwrap().bytes, topics.get("b").unwrap().bytes);
+        assert_eq!(a + b, topics.total_bytes());
+        assert!(a < 100 << 10 && b > 50 << 10, "a {a}, b {b}");
+        topics.delete("a");
+        assert_eq!(topics.total_bytes(), b);
+    }
+
+    #[test]
+    fn retention_ms_drops_old_records_but_keeps_the_newest() {
+        let mut topics = Topics::default();
+        topics.create("t", 1).retention.ms = Some(60_000);
+        let now = chrono::Utc::now().timestamp_millis();
+        topics.append("t", rec("k", 1, now - 120_000), None);
+        assert_eq!(topics.get("t").unwrap().log.len(), 1, "the newest record stays");
+        topics.append("t", rec("k", 1, now - 1_000), None);
+        topics.append("t", rec("k", 1, now), None);
+        let t = topics.get("t").unwrap();
+        assert_eq!(t.log.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
     }
 
     #[test]

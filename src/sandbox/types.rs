@@ -580,7 +580,7 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             V::Double(d) => V::Int(*d as i32),
             V::Decimal(d) => V::Int(d.rescale(0).map(|x| x.unscaled as i32).unwrap_or(0)),
             V::String(s) => V::Int(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to INTEGER"))?),
-            V::Boolean(_) | _ => return fail(),
+            _ => return fail(),
         },
         SqlType::Bigint => match v {
             V::Int(i) => V::Bigint(*i as i64),
@@ -833,9 +833,9 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
                     },
                 }
             }
-            J::String(s) => {
-                Value::Int(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: INTEGER"))?)
-            }
+            J::String(s) => Value::Int(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: INTEGER".to_string())?,
+            ),
             _ => return mismatch(),
         },
         SqlType::Bigint => match j {
@@ -849,16 +849,16 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
                     },
                 }
             }
-            J::String(s) => {
-                Value::Bigint(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: BIGINT"))?)
-            }
+            J::String(s) => Value::Bigint(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: BIGINT".to_string())?,
+            ),
             _ => return mismatch(),
         },
         SqlType::Double => match j {
             J::Number(n) => Value::Double(n.to_string().parse().map_err(|_| "bad number".to_string())?),
-            J::String(s) => {
-                Value::Double(s.trim().parse().map_err(|_| format!("Can't coerce string to type. targetType: DOUBLE"))?)
-            }
+            J::String(s) => Value::Double(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: DOUBLE".to_string())?,
+            ),
             _ => return mismatch(),
         },
         SqlType::Decimal { precision, scale } => {

@@ -4,19 +4,18 @@
 //! Everything is synchronous and single-threaded behind one lock: appending a record runs
 //! every persistent query that reads its topic at once (breadth-first through sink topics),
 //! so results are deterministic and immediately visible to pull queries. Transient push
-//! queries get their rows through channels.
+//! queries and PRINT read their topics lazily, as their clients take rows ([`push`]).
 
 pub mod exec;
 pub mod plan;
+pub mod push;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use serde_json::{json, Value as J};
-use tokio::sync::mpsc;
-
 use self::exec::{Executor, Output};
 use self::plan::{plan_query, OutCol, Plan, PlanOptions};
+use self::push::{End, Feed, Next, Signal};
 use super::catalog::*;
 use super::expr::{compile, Scope};
 use super::functions;
@@ -25,6 +24,7 @@ use super::sql::parser::parse_statement;
 use super::topics::{serialize, Format, Record, Topics};
 use super::types::*;
 use crate::sandbox::registry::{self, RegisteredSchema};
+use serde_json::{json, Value as J};
 
 /// An error with ksqlDB's REST shape: HTTP status, error code, and whether it is a
 /// `statement_error` (with the statement text) or a `generic_error`.
@@ -79,6 +79,8 @@ pub enum PushMsg {
     Row(Vec<Value>),
     Tombstone(Vec<Value>),
     Error(String),
+    /// A line of PRINT output.
+    Line(String),
 }
 
 /// The header of a query result.
@@ -92,10 +94,11 @@ pub enum QueryResult {
     /// Pull query (or stream pull query): all rows at once. `completion` is the final
     /// message of stream pull queries ("Query Completed" / "Limit Reached").
     Pull { header: QueryHeader, rows: Vec<Vec<Value>>, tombstones: Vec<bool>, completion: Option<&'static str> },
-    /// Push query: rows arrive on `rx` until LIMIT or until the client goes away.
-    Push { header: QueryHeader, rx: mpsc::UnboundedReceiver<PushMsg>, limit: Option<u64> },
-    /// PRINT: text lines.
-    Print { rx: mpsc::UnboundedReceiver<String>, limit: Option<u64> },
+    /// Push query: take its rows with [`Engine::pump`] when `signal` says there are new
+    /// records, until LIMIT, until it ends, or until the client goes away.
+    Push { header: QueryHeader, signal: Arc<Signal>, limit: Option<u64> },
+    /// PRINT: the format lines, then [`PushMsg::Line`]s from [`Engine::pump`] under `id`.
+    Print { id: String, formats: Vec<String>, signal: Arc<Signal>, limit: Option<u64> },
 }
 
 struct Persistent {
@@ -123,13 +126,18 @@ struct Transient {
     /// Where key values go in a tombstone row, and the row width.
     key_positions: Vec<usize>,
     width: usize,
-    tx: mpsc::UnboundedSender<PushMsg>,
+    feed: Feed,
+    signal: Arc<Signal>,
     sql: String,
+    /// Stopped (/close-query, TERMINATE): takes no new records, and ends once its client
+    /// has the rows of records that arrived before (as when they were queued at once).
+    closing: bool,
 }
 
 struct PrintSub {
-    topic: String,
-    tx: mpsc::UnboundedSender<String>,
+    id: String,
+    feed: Feed,
+    signal: Arc<Signal>,
 }
 
 pub struct Engine {
@@ -138,6 +146,8 @@ pub struct Engine {
     queries: BTreeMap<String, Persistent>,
     transients: Vec<Transient>,
     prints: Vec<PrintSub>,
+    /// The topics' eviction count when subscribers were last checked for lost records.
+    evictions_seen: u64,
     next_query: u64,
     pub command_seq: i64,
     /// Create topics named by KAFKA_TOPIC when they do not exist (the QTT runner's mode;
@@ -163,6 +173,9 @@ impl Default for Engine {
         Self::new()
     }
 }
+
+/// Records [`Engine::pump`] reads at most per call.
+pub const PUMP_RECORDS: u64 = 4096;
 
 pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.streams.auto.offset.reset", "latest"),
@@ -314,6 +327,7 @@ impl Engine {
             queries: BTreeMap::new(),
             transients: Vec::new(),
             prints: Vec::new(),
+            evictions_seen: 0,
             next_query: 0,
             command_seq: 0,
             auto_create_topics: false,
@@ -660,13 +674,14 @@ impl Engine {
             .get_str("PARTITIONS")
             .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
             .transpose()?;
+        let retention_ms = retention_ms(props)?;
         if self.topics.get(&topic).is_none() {
             match partitions {
                 Some(p) => {
-                    self.topics.create(&topic, p);
+                    self.topics.create(&topic, p).retention.ms = retention_ms;
                 }
                 None if self.auto_create_topics => {
-                    self.topics.create(&topic, 1);
+                    self.topics.create(&topic, 1).retention.ms = retention_ms;
                 }
                 None => {
                     return Err(EngineError::generic(format!(
@@ -742,10 +757,10 @@ impl Engine {
             }
         }
         if plan.output_is_table && kind == SourceKind::Stream {
-            return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")));
+            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.".to_string()));
         }
         if !plan.output_is_table && kind == SourceKind::Table {
-            return Err(EngineError::statement(format!("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")));
+            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.".to_string()));
         }
         let from = plan.from.clone();
         let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
@@ -794,8 +809,9 @@ impl Engine {
             statement: text.to_string(),
             writer_query: Some(id.clone()),
         };
+        let retention_ms = retention_ms(props)?;
         if self.topics.get(&topic).is_none() {
-            self.topics.create(&topic, partitions);
+            self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
         let sink = sink_spec(&src, &plan);
         self.catalog.sources.insert(name.to_string(), src);
@@ -835,9 +851,9 @@ impl Engine {
         )
         .map_err(EngineError::statement)?;
         if plan.output_is_table {
-            return Err(EngineError::statement(format!(
-                "INSERT INTO can only be used to insert into a stream. Your query produces a table."
-            )));
+            return Err(EngineError::statement(
+                "INSERT INTO can only be used to insert into a stream. Your query produces a table.".to_string(),
+            ));
         }
         // The result schema must match the sink's.
         let mut result_cols: Vec<(String, SqlType, bool)> =
@@ -932,8 +948,8 @@ impl Engine {
         let mut work = VecDeque::new();
         for o in outputs {
             if let Some(rec) = self.encode(&sink, &o, &id) {
-                let r = self.topics.append(&sink.topic, rec, None);
-                work.push_back((sink.topic.clone(), r));
+                let (position, r) = self.topics.append_at(&sink.topic, rec, None);
+                work.push_back((sink.topic.clone(), position, r));
             }
         }
         self.run(work);
@@ -1048,13 +1064,15 @@ impl Engine {
         match id {
             None => {
                 self.queries.clear();
-                self.transients.clear();
+                let ids: Vec<String> = self.transients.iter().map(|t| t.id.clone()).collect();
+                for id in ids {
+                    self.close_transient(&id);
+                }
             }
             Some(id) => {
                 let upper = id.to_ascii_uppercase();
                 if self.queries.remove(&upper).is_none() && self.queries.remove(&id).is_none() {
-                    if let Some(pos) = self.transients.iter().position(|t| t.id == id) {
-                        self.transients.remove(pos);
+                    if self.close_transient(&id) {
                         return Ok(Some(
                             json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]}),
                         ));
@@ -1167,22 +1185,23 @@ impl Engine {
 
     /// Appends a record to a topic and runs everything downstream of it.
     pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
-        let r = self.topics.append(topic, rec, partition);
+        let (position, r) = self.topics.append_at(topic, rec, partition);
         let mut work = VecDeque::new();
-        work.push_back((topic.to_string(), r.clone()));
+        work.push_back((topic.to_string(), position, r.clone()));
         self.run(work);
         r
     }
 
-    fn run(&mut self, mut work: VecDeque<(String, Arc<Record>)>) {
+    /// Runs everything downstream of the appended records in `work` (topic, log position,
+    /// record), breadth-first through sink topics.
+    fn run(&mut self, mut work: VecDeque<(String, u64, Arc<Record>)>) {
         let mut guard = 0usize;
-        while let Some((topic, rec)) = work.pop_front() {
+        while let Some((topic, position, rec)) = work.pop_front() {
             guard += 1;
             if guard > 10_000_000 {
                 break; // a query feeding itself (INSERT INTO its own source)
             }
-            self.deliver_transient(&topic, &rec);
-            self.deliver_print(&topic, &rec);
+            self.deliver_to_subscribers(&topic, position);
             for m in self.materialized.values_mut() {
                 if m.input.topic == topic {
                     let _ = m.input.change(&rec);
@@ -1214,51 +1233,156 @@ impl Engine {
                 let Some(sink) = sink else { continue };
                 for o in outputs {
                     if let Some(r) = self.encode(&sink, &o, &id) {
-                        let r = self.topics.append(&sink.topic, r, None);
-                        work.push_back((sink.topic.clone(), r));
+                        let (position, r) = self.topics.append_at(&sink.topic, r, None);
+                        work.push_back((sink.topic.clone(), position, r));
                     }
                 }
             }
         }
+        self.close_lost_subscribers();
     }
 
-    fn deliver_transient(&mut self, topic: &str, rec: &Arc<Record>) {
-        let mut dead = Vec::new();
-        for (n, t) in self.transients.iter_mut().enumerate() {
-            let idxs = t.executor.inputs_for(topic);
-            if idxs.is_empty() {
-                continue;
+    /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
+    /// those whose server task has gone.
+    fn deliver_to_subscribers(&mut self, topic: &str, position: u64) {
+        let feeds = self
+            .transients
+            .iter_mut()
+            .filter(|t| !t.closing)
+            .map(|t| (&t.id, &mut t.feed, &t.signal))
+            .chain(self.prints.iter_mut().map(|p| (&p.id, &mut p.feed, &p.signal)));
+        for (id, feed, signal) in feeds {
+            let Some(i) = feed.topic_index(topic) else { continue };
+            if !feed.push_live(i, position) {
+                let why = format!("it fell behind on too many interleaved records ({} runs)", push::MAX_LIVE_RUNS);
+                signal.end(End::Error(too_slow(id, &why)));
             }
+            signal.notify.notify_one();
+        }
+        // Ended ones, and those nobody serves any more (only the engine holds the signal).
+        let live = |s: &Arc<Signal>| s.ended().is_none() && Arc::strong_count(s) > 1;
+        self.transients.retain(|t| live(&t.signal));
+        self.prints.retain(|p| live(&p.signal));
+    }
+
+    /// After retention dropped records: closes the subscribers that had not read them yet.
+    fn close_lost_subscribers(&mut self) {
+        if self.topics.evictions() == self.evictions_seen {
+            return;
+        }
+        self.evictions_seen = self.topics.evictions();
+        let topics = &self.topics;
+        self.transients.retain(|t| match t.feed.lost(topics) {
+            Some(why) => {
+                t.signal.end(End::Error(too_slow(&t.id, &why)));
+                false
+            }
+            None => true,
+        });
+        self.prints.retain(|p| match p.feed.lost(topics) {
+            Some(why) => {
+                p.signal.end(End::Error(too_slow(&p.id, &why)));
+                false
+            }
+            None => true,
+        });
+    }
+
+    /// Up to about `max` messages of push query or PRINT `id`, read from its topics now.
+    /// Empty when there is nothing new, or when it has ended (see its [`Signal`]). Reads at
+    /// most [`PUMP_RECORDS`] records, so a selective query does not hold the engine for a
+    /// whole topic; when it stops there it leaves a wake-up on the signal to come back.
+    pub fn pump(&mut self, id: &str, max: usize) -> Vec<PushMsg> {
+        self.pump_records(id, max, PUMP_RECORDS)
+    }
+
+    /// Everything push query or PRINT `id` can read now (the QTT runner and tests).
+    pub fn drain(&mut self, id: &str) -> Vec<PushMsg> {
+        self.pump_records(id, usize::MAX, u64::MAX)
+    }
+
+    fn pump_records(&mut self, id: &str, max: usize, max_records: u64) -> Vec<PushMsg> {
+        let mut msgs = Vec::new();
+        let mut records = 0u64;
+        let mut budget_left = || {
+            records += 1;
+            records <= max_records
+        };
+        if let Some(n) = self.transients.iter().position(|t| t.id == id) {
+            let t = &mut self.transients[n];
             let mut outputs = Vec::new();
-            for i in idxs {
-                t.executor.process(i, rec, &mut outputs);
-            }
-            for o in outputs {
-                let msg = match o.row {
-                    Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
-                };
-                if t.tx.send(msg).is_err() {
-                    dead.push(n);
+            while msgs.len() < max {
+                if !budget_left() {
+                    t.signal.notify.notify_one();
                     break;
                 }
+                match t.feed.next(&self.topics) {
+                    Next::Record(i, rec) => {
+                        for idx in t.executor.inputs_for(&t.feed.topics[i]) {
+                            t.executor.process(idx, &rec, &mut outputs);
+                        }
+                        msgs.extend(outputs.drain(..).map(|o| match o.row {
+                            Some(r) => PushMsg::Row(r),
+                            None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
+                        }));
+                    }
+                    Next::Empty if t.closing => {
+                        t.signal.end(End::Closed);
+                        self.transients.remove(n);
+                        break;
+                    }
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        t.signal.end(End::Error(too_slow(id, &why)));
+                        self.transients.remove(n);
+                        break;
+                    }
+                }
             }
-            if t.tx.is_closed() && !dead.contains(&n) {
-                dead.push(n);
+        } else if let Some(n) = self.prints.iter().position(|p| p.id == id) {
+            let p = &mut self.prints[n];
+            while msgs.len() < max {
+                if !budget_left() {
+                    p.signal.notify.notify_one();
+                    break;
+                }
+                match p.feed.next(&self.topics) {
+                    Next::Record(_, rec) => msgs.push(PushMsg::Line(print_line(&rec))),
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        p.signal.end(End::Error(too_slow(id, &why)));
+                        self.prints.remove(n);
+                        break;
+                    }
+                }
             }
         }
-        for n in dead.into_iter().rev() {
-            self.transients.remove(n);
-        }
+        msgs
     }
 
-    fn deliver_print(&mut self, topic: &str, rec: &Arc<Record>) {
-        self.prints.retain(|p| {
-            if p.topic != topic {
-                return !p.tx.is_closed();
-            }
-            p.tx.send(print_line(rec)).is_ok()
-        });
+    /// Transient push queries running.
+    pub fn push_query_count(&self) -> usize {
+        self.transients.len()
+    }
+
+    /// Records push query or PRINT `id` has read from its topics (tests).
+    pub fn records_read(&self, id: &str) -> Option<u64> {
+        let feeds =
+            self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
+        feeds.into_iter().find(|(i, _)| *i == id).map(|(_, f)| f.records_read)
+    }
+
+    /// Ends push query or PRINT `id` with an error (its client stopped reading).
+    pub fn close_with_error(&mut self, id: &str, why: &str) {
+        let message = too_slow(id, why);
+        for t in self.transients.iter().filter(|t| t.id == id) {
+            t.signal.end(End::Error(message.clone()));
+        }
+        for p in self.prints.iter().filter(|p| p.id == id) {
+            p.signal.end(End::Error(message.clone()));
+        }
+        self.transients.retain(|t| t.id != id);
+        self.prints.retain(|p| p.id != id);
     }
 
     // ------------------------------------------------------------------ queries
@@ -1279,17 +1403,13 @@ impl Engine {
                     let hint = self.topics.map.keys().find(|k| k.eq_ignore_ascii_case(&topic)).map(|k| format!("\nDid you mean:\n\tprint {k};")).unwrap_or_default();
                     EngineError::statement(format!("Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.{hint}"))
                 })?;
-                let (tx, rx) = mpsc::unbounded_channel();
+                let feed = Feed::new(vec![t.name.clone()], from_beginning, &self.topics);
                 let (kf, vf) = self.formats_of_topic(&topic);
-                let _ = tx.send(format!("Key format: {kf}\n"));
-                let _ = tx.send(format!("Value format: {vf}\n"));
-                if from_beginning {
-                    for r in &t.log {
-                        let _ = tx.send(print_line(r));
-                    }
-                }
-                self.prints.push(PrintSub { topic, tx });
-                Ok(QueryResult::Print { rx, limit })
+                let formats = vec![format!("Key format: {kf}\n"), format!("Value format: {vf}\n")];
+                let id = format!("print_{topic}_{}", uuid::Uuid::new_v4().as_u64_pair().0 >> 1);
+                let signal = Arc::new(Signal::default());
+                self.prints.push(PrintSub { id: id.clone(), feed, signal: signal.clone() });
+                Ok(QueryResult::Print { id, formats, signal, limit })
             }
             _ => Err(EngineError::statement("Neither a query nor a print statement")),
         }
@@ -1333,56 +1453,52 @@ impl Engine {
             query_id: id.clone(),
             columns: plan.columns.iter().map(|c| OutCol { key: false, ..c.clone() }).collect(),
         };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut executor = plan.executor;
-        if session.earliest() {
-            let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
-            let mut outputs = Vec::new();
-            let mut seen = Vec::new();
-            let mut replay: Vec<(String, Arc<Record>)> = Vec::new();
-            for t in &topics {
-                if seen.contains(t) {
-                    continue;
-                }
-                seen.push(t.clone());
-                if let Some(topic) = self.topics.get(t) {
-                    replay.extend(topic.log.iter().map(|r| (t.clone(), r.clone())));
-                }
-            }
-            // Timestamp order across topics, as for persistent queries.
-            replay.sort_by_key(|(_, r)| r.timestamp);
-            for (t, r) in replay {
-                for i in executor.inputs_for(&t) {
-                    executor.process(i, &r, &mut outputs);
-                }
-            }
-            for o in outputs {
-                let _ = tx.send(match o.row {
-                    Some(r) => PushMsg::Row(r),
-                    None => PushMsg::Tombstone(tombstone_row(&o.key, &plan.key_positions, plan.columns.len())),
-                });
+        let mut topics: Vec<String> = Vec::new();
+        for i in &plan.executor.inputs {
+            if !topics.contains(&i.topic) {
+                topics.push(i.topic.clone());
             }
         }
+        // Replays go in timestamp order across topics (as Kafka Streams picks the next record).
+        let feed = Feed::new(topics, session.earliest(), &self.topics);
+        let signal = Arc::new(Signal::default());
         self.transients.push(Transient {
             id,
-            executor,
+            executor: plan.executor,
             key_positions: plan.key_positions.clone(),
             width: plan.columns.len(),
-            tx,
+            feed,
+            signal: signal.clone(),
             sql: q.text.clone(),
+            closing: false,
         });
-        Ok(QueryResult::Push { header, rx, limit: q.limit })
+        Ok(QueryResult::Push { header, signal, limit: q.limit })
     }
 
-    /// Stops a transient push query (POST /close-query).
+    /// Stops a transient push query (POST /close-query, TERMINATE). Its client still gets
+    /// the rows of records that arrived before; then the response ends.
     pub fn close_transient(&mut self, id: &str) -> bool {
-        match self.transients.iter().position(|t| t.id == id) {
-            Some(p) => {
-                self.transients.remove(p);
-                true
-            }
-            None => false,
+        let Some(n) = self.transients.iter().position(|t| t.id == id) else { return false };
+        let t = &mut self.transients[n];
+        t.closing = true;
+        t.signal.notify.notify_one();
+        if Arc::strong_count(&t.signal) == 1 {
+            // Nobody serves it: nothing to finish.
+            self.release(id);
         }
+        true
+    }
+
+    /// Drops push query or PRINT `id` now (its server task is done with it).
+    pub fn release(&mut self, id: &str) {
+        for t in self.transients.iter().filter(|t| t.id == id) {
+            t.signal.end(End::Closed);
+        }
+        for p in self.prints.iter().filter(|p| p.id == id) {
+            p.signal.end(End::Closed);
+        }
+        self.transients.retain(|t| t.id != id);
+        self.prints.retain(|p| p.id != id);
     }
 
     /// Clauses pull queries reject (the caller appends ksqlDB's hint).
@@ -1607,6 +1723,13 @@ impl Engine {
                                 .count();
                             o["consumerCount"] = json!(consumers);
                             o["consumerGroupCount"] = json!(consumers);
+                            // Sandbox extras (ksqlDB has no such fields): what retention keeps.
+                            o["retention"] = json!({
+                                "records": t.retention.records, "bytes": t.retention.bytes, "ms": t.retention.ms,
+                                "retainedRecords": t.log.len(), "retainedBytes": t.bytes,
+                                "logStartOffsets": t.partitions.iter().map(|p| p.start).collect::<Vec<_>>(),
+                                "summary": t.retention_summary(),
+                            });
                         }
                         o
                     })
@@ -1615,7 +1738,7 @@ impl Engine {
             }
             Show::Queries { extended } => {
                 let mut list: Vec<J> = self.queries.values().map(|q| self.query_summary(&q.info)).collect();
-                for t in &self.transients {
+                for t in self.transients.iter().filter(|t| !t.closing) {
                     list.push(json!({"queryString":t.sql,"sinks":[],"sinkKafkaTopics":[],"id":t.id,"statusCount":{"RUNNING":1},"queryType":"PUSH","state":"RUNNING"}));
                 }
                 if extended {
@@ -1662,7 +1785,8 @@ impl Engine {
     }
 
     fn query_summary(&self, q: &QueryInfo) -> J {
-        let state = if q.errors.is_empty() { "RUNNING" } else { "RUNNING" };
+        // ksqlDB reports a query that logged processing errors as RUNNING too.
+        let state = "RUNNING";
         json!({"queryString":q.sql,"sinks":q.sink.iter().collect::<Vec<_>>(),"sinkKafkaTopics":q.sink_topic.iter().collect::<Vec<_>>(),
             "id":q.id,"statusCount":{state:1},"queryType":"PERSISTENT","state":state})
     }
@@ -1703,11 +1827,17 @@ impl Engine {
             fields.push(column_json(c));
         }
         let partitions = self.topics.get(&s.topic).map(|t| t.partitions.len()).unwrap_or(0);
-        let count = self.topics.get(&s.topic).map(|t| t.log.len()).unwrap_or(0);
-        let stats = if extended {
-            format!("{:<20}:{:>10}     total-messages:{:>10}", "messages-per-sec", 0, count)
-        } else {
-            String::new()
+        let topic = self.topics.get(&s.topic);
+        let count = topic.map(|t| t.log.len()).unwrap_or(0);
+        let stats = match topic {
+            Some(t) if extended => format!(
+                "{:<20}:{:>10}     total-messages:{:>10}\nretention: {}",
+                "messages-per-sec",
+                0,
+                count,
+                t.retention_summary()
+            ),
+            _ => String::new(),
         };
         json!({"name":s.name,"windowType":s.window.map(|w| w.0.name()),"readQueries":reads,"writeQueries":writes,"fields":fields,
             "type":s.kind.name(),"timestamp":s.timestamp_column.clone().unwrap_or_default(),"statistics":stats,"errorStats":"","extended":extended,
@@ -1717,7 +1847,7 @@ impl Engine {
 
     /// Records of a topic (for the QTT runner and tests).
     pub fn topic_records(&self, topic: &str) -> Vec<Arc<Record>> {
-        self.topics.get(topic).map(|t| t.log.clone()).unwrap_or_default()
+        self.topics.get(topic).map(|t| t.log.iter().cloned().collect()).unwrap_or_default()
     }
 
     pub fn query_errors(&self) -> Vec<(String, Vec<String>)> {
@@ -1810,6 +1940,26 @@ fn mentions_key(w: &Expr, src: &Source) -> bool {
 
 /// Planning errors are statement errors, except expression-processing ones (generic, as
 /// ksqlDB reports them for queries).
+/// `RETENTION_MS` of a WITH clause (ksqlDB 0.28+): the `retention.ms` of a topic the
+/// statement creates.
+fn retention_ms(props: &Props) -> EResult<Option<u64>> {
+    props
+        .get_str("RETENTION_MS")
+        .map(|v| {
+            v.trim().parse::<u64>().map_err(|_| {
+                EngineError::statement(format!(
+                    "Invalid value for RETENTION_MS: '{v}'. It must be a number of milliseconds."
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// The error a push query gets when the sandbox closes it because its client is too slow.
+fn too_slow(id: &str, why: &str) -> String {
+    format!("Query {id} was closed because its client is too slow: {why}")
+}
+
 fn plan_error(m: String) -> EngineError {
     if m.contains("Error processing expression:") {
         EngineError::generic(m)
@@ -2007,12 +2157,10 @@ mod tests {
                 &format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});"),
             );
         }
-        let QueryResult::Push { mut rx, .. } = push else { panic!() };
-        let mut n = 0;
-        while let Ok(PushMsg::Row(_)) = rx.try_recv() {
-            n += 1;
-        }
-        assert_eq!(n, 3);
+        let QueryResult::Push { header, .. } = push else { panic!() };
+        let rows = e.drain(&header.query_id);
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|m| matches!(m, PushMsg::Row(_))), "{rows:?}");
         let QueryResult::Pull { rows, header, .. } =
             e.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &mut s).unwrap()
         else {
@@ -2026,6 +2174,91 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0][0], Value::Double(0.0));
         assert_eq!(rows[0][2], Value::Bigint(3));
+    }
+
+    #[test]
+    fn limit_1_from_earliest_reads_one_record_of_a_big_topic() {
+        let mut e = Engine::new();
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        for i in 0..100_000 {
+            let value = Some(format!("{{\"V\":{i}}}").into_bytes());
+            e.produce(
+                "s",
+                Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None },
+                None,
+            );
+        }
+        let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+        let QueryResult::Push { header, limit, .. } = e.query("SELECT V FROM S EMIT CHANGES LIMIT 1;", &mut s).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(limit, Some(1));
+        let rows = e.pump(&header.query_id, 1);
+        assert!(matches!(&rows[..], [PushMsg::Row(r)] if r[0] == Value::Int(0)), "{rows:?}");
+        assert_eq!(e.records_read(&header.query_id), Some(1));
+
+        // A query that matches nothing reads a bounded number of records per pump.
+        let QueryResult::Push { header, signal, .. } =
+            e.query("SELECT V FROM S WHERE V < 0 EMIT CHANGES;", &mut s).unwrap()
+        else {
+            panic!()
+        };
+        assert!(e.pump(&header.query_id, 1).is_empty());
+        assert_eq!(e.records_read(&header.query_id), Some(PUMP_RECORDS));
+        assert!(signal.ended().is_none(), "more to read, not ended");
+        assert!(e.drain(&header.query_id).is_empty());
+        assert_eq!(e.records_read(&header.query_id), Some(100_000));
+    }
+
+    #[test]
+    fn a_closed_push_query_still_delivers_rows_inserted_before() {
+        let mut e = Engine::new();
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+            panic!()
+        };
+        let id = header.query_id;
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (1);");
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (2);");
+        // /close-query before the server task took the rows.
+        assert!(e.close_transient(&id));
+        run(&mut e, &mut s, "INSERT INTO S (V) VALUES (3);");
+        assert!(signal.ended().is_none(), "not ended while rows wait");
+        let show = run(&mut e, &mut s, "SHOW QUERIES;").unwrap();
+        assert!(!show.to_string().contains(&id), "a closing query is not listed: {show}");
+        let rows = e.pump(&id, 10);
+        assert_eq!(rows.len(), 2, "the rows of records before the close, not after: {rows:?}");
+        assert!(e.pump(&id, 10).is_empty());
+        assert_eq!(signal.ended(), Some(push::End::Closed));
+        assert_eq!(e.push_query_count(), 0);
+    }
+
+    #[test]
+    fn a_push_query_behind_retention_is_closed_with_an_error() {
+        let mut e = Engine::new();
+        e.topics.default_retention = crate::sandbox::topics::Retention { records: 100, ..Default::default() };
+        let mut s = Session::default();
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+            panic!()
+        };
+        for i in 0..150 {
+            run(&mut e, &mut s, &format!("INSERT INTO S (V) VALUES ({i});"));
+        }
+        // Nobody pumped: the first 50 rows are gone from the topic, so the query is closed.
+        assert_eq!(e.push_query_count(), 0);
+        match signal.ended() {
+            Some(push::End::Error(m)) => {
+                assert!(m.contains(&header.query_id) && m.contains("too slow"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(e.drain(&header.query_id).is_empty());
+        let t = e.topics.get("s").unwrap();
+        assert_eq!((t.log.len(), t.log_start, t.partitions[0].start, t.partitions[0].end), (100, 50, 50, 150));
     }
 }
 

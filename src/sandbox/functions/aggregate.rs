@@ -24,8 +24,11 @@ pub struct AggFn {
     pub undo: bool,
     /// (column argument types, literal arguments) -> result type.
     pub typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
-    pub make: fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>,
+    pub make: MakeAcc,
 }
+
+/// (column argument types, literal arguments, result type) -> a fresh accumulator.
+pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>;
 
 pub fn lookup(name: &str) -> Option<&'static AggFn> {
     let name = if name == "STDDEV_SAMP" { "STDDEV_SAMPLE" } else { name };

@@ -2023,7 +2023,7 @@ fn build() -> Vec<ScalarFn> {
             "STRING",
             "The n-th of its string arguments (1-based).",
             ["ELT(n INTEGER, args VARCHAR...) => STRING"],
-            |a| if a.len() >= 1 && is_int(a, 0) && (1..a.len()).all(|i| is_str(a, i)) {
+            |a| if !a.is_empty() && is_int(a, 0) && (1..a.len()).all(|i| is_str(a, i)) {
                 ok(SqlType::String)
             } else {
                 no()
@@ -2057,7 +2057,7 @@ fn build() -> Vec<ScalarFn> {
                 "GENERATE_SERIES(start INT, end INT, step INT) => ARRAY<INT>"
             ],
             |a| if (a.len() == 2 || a.len() == 3) && (0..a.len()).all(|i| is_int(a, i)) {
-                ok(SqlType::Array(Box::new(if a.iter().any(|x| *x == Some(SqlType::Bigint)) {
+                ok(SqlType::Array(Box::new(if a.contains(&Some(SqlType::Bigint)) {
                     SqlType::Bigint
                 } else {
                     SqlType::Integer

@@ -2,50 +2,121 @@
 //! via hyper-util's auto builder. Routes and bodies follow `ksqldb-rest-api.md` for a 0.29
 //! server: /info, /healthcheck, /ksql, /query, /query-stream, /close-query,
 //! /inserts-stream; errors as `generic_error` / `statement_error` JSON.
+//!
+//! Limits: request headers must arrive within [`HEADER_TIMEOUT`] (which hyper also applies
+//! to idle keep-alive connections), bodies are at most [`MAX_BODY_BYTES`] (413), and callers
+//! are checked by [`guard`] (403 / 415).
 
 pub mod framing;
+pub mod guard;
+mod inserts;
+mod stream;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value as J};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use self::framing::{Framing, Writer};
-use super::engine::{Engine, EngineError, PushMsg, QueryResult, Session};
+use self::guard::Guard;
+use self::stream::Output;
+use super::engine::{Engine, EngineError, QueryResult, Session};
 use super::sql::lexer::split_statements;
 use super::sql::parser::substitute_variables;
+use super::topics::Retention;
 
 pub type Body = BoxBody<Bytes, Infallible>;
 pub type SharedEngine = Arc<Mutex<Engine>>;
 
 pub const VERSION: &str = "0.29.0";
 
+/// The largest request body of /ksql, /query, /query-stream and /close-query.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+/// Time to send a request's headers; also how long an idle HTTP/1.1 connection is kept
+/// (hyper times the wait for the next request's headers from when the last one ended).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// HTTP/2 pings at this interval find peers that went away without closing.
+const H2_KEEP_ALIVE: Duration = Duration::from_secs(60);
+
+/// How to run the sandbox server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `host:port`; port 0 picks a free port.
+    pub listen: String,
+    /// Allow a non-loopback listen address (the API has no authentication).
+    pub allow_remote: bool,
+    /// Browser origins allowed to call the API (`--allow-origin`).
+    pub allowed_origins: Vec<String>,
+    /// Retention of each topic.
+    pub retention: Retention,
+    /// Bytes all topics together may keep.
+    pub total_retention_bytes: u64,
+    /// How long a push query's client may leave its queue full before the query is closed.
+    pub stall_limit: Duration,
+    /// Time to send request headers; also the idle time after which HTTP/1.1 connections close.
+    pub header_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: "127.0.0.1:0".into(),
+            allow_remote: false,
+            allowed_origins: Vec::new(),
+            retention: Retention::default(),
+            total_retention_bytes: super::topics::Topics::DEFAULT_TOTAL_BYTES,
+            stall_limit: stream::STALL_LIMIT,
+            header_timeout: HEADER_TIMEOUT,
+        }
+    }
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+struct State {
+    engine: SharedEngine,
+    guard: Arc<Guard>,
+    /// Bytes queued in push, PRINT and insert-ack responses.
+    queued: Arc<AtomicU64>,
+    stall_limit: Duration,
+    header_timeout: Duration,
+}
+
 /// A running sandbox server.
 pub struct SandboxHandle {
     url: String,
     addr: SocketAddr,
     engine: SharedEngine,
+    queued: Arc<AtomicU64>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl SandboxHandle {
-    /// `http://127.0.0.1:PORT`
+    /// A URL a client on this machine can use: `http://127.0.0.1:PORT` (also when the
+    /// server listens on every interface; [`SandboxHandle::addr`] is the bound address).
     pub fn url(&self) -> &str {
         &self.url
     }
+    /// The address the server is bound to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
     /// The engine, for in-process inspection (tests, benchmarks).
     pub fn engine(&self) -> SharedEngine {
         self.engine.clone()
+    }
+    /// Bytes currently queued for push query, PRINT and insert clients.
+    pub fn queued_bytes(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
     }
     pub fn shutdown(mut self) {
         if let Some(s) = self.shutdown.take() {
@@ -62,14 +133,39 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// Binds `listen` (e.g. `127.0.0.1:8088`, port 0 for any) and serves until the handle is
-/// dropped or shut down.
-pub async fn serve(listen: &str) -> anyhow::Result<SandboxHandle> {
-    let listener = TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+/// Binds `options.listen` and serves until the handle is dropped or shut down. A
+/// non-loopback address is refused unless `allow_remote` is set.
+pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
+    let listen = &options.listen;
+    let resolved: Vec<SocketAddr> = tokio::net::lookup_host(listen.as_str())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?
+        .collect();
+    if !options.allow_remote {
+        if let Some(remote) = resolved.iter().find(|a| !a.ip().is_loopback()) {
+            anyhow::bail!(
+                "cannot listen on {listen}: {} is not a loopback address and the sandbox has no authentication; \
+                 pass --allow-remote to accept connections from other machines",
+                remote.ip()
+            );
+        }
+    }
+    let listener =
+        TcpListener::bind(listen.as_str()).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
-    let engine: SharedEngine = Arc::new(Mutex::new(Engine::new()));
+    let mut engine = Engine::new();
+    engine.topics.default_retention = options.retention;
+    engine.topics.total_bytes_limit = options.total_retention_bytes;
+    let engine: SharedEngine = Arc::new(Mutex::new(engine));
+    let state = State {
+        engine: engine.clone(),
+        guard: Arc::new(Guard { loopback_only: addr.ip().is_loopback(), allowed_origins: options.allowed_origins }),
+        queued: Arc::new(AtomicU64::new(0)),
+        stall_limit: options.stall_limit,
+        header_timeout: options.header_timeout,
+    };
+    let queued = state.queued.clone();
     let (tx, mut rx) = oneshot::channel::<()>();
-    let eng = engine.clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -77,22 +173,34 @@ pub async fn serve(listen: &str) -> anyhow::Result<SandboxHandle> {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    let eng = eng.clone();
-                    tokio::spawn(async move {
-                        let io = hyper_util::rt::TokioIo::new(stream);
-                        let svc = hyper::service::service_fn(move |req| {
-                            let eng = eng.clone();
-                            async move { Ok::<_, Infallible>(route(eng, req).await) }
-                        });
-                        let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-                        let _ = builder.serve_connection(io, svc).await;
-                    });
+                    tokio::spawn(serve_connection(stream, state.clone()));
                 }
             }
         }
     });
     let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-    Ok(SandboxHandle { url: format!("http://{host}:{}", addr.port()), addr, engine, shutdown: Some(tx) })
+    let url = match addr {
+        SocketAddr::V6(_) if !addr.ip().is_unspecified() => format!("http://[{host}]:{}", addr.port()),
+        _ => format!("http://{host}:{}", addr.port()),
+    };
+    Ok(SandboxHandle { url, addr, engine, queued, shutdown: Some(tx) })
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, state: State) {
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let header_timeout = state.header_timeout;
+    let svc = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(route(state, req).await) }
+    });
+    let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(H2_KEEP_ALIVE)
+        .keep_alive_timeout(header_timeout);
+    let _ = builder.serve_connection(io, svc).await;
 }
 
 fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -105,6 +213,11 @@ fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Respo
 
 fn json_response(status: StatusCode, v: &J) -> Response<Body> {
     full(status, "application/json", v.to_string())
+}
+
+/// 413 for a body (or a line of one) over `limit` bytes.
+fn too_large(what: &str, limit: usize) -> Response<Body> {
+    generic_error(413, 41300, &format!("{what} is larger than the sandbox's limit of {limit} bytes"))
 }
 
 fn generic_error(status: u16, code: u32, message: &str) -> Response<Body> {
@@ -126,14 +239,18 @@ fn engine_error(e: &EngineError, statement: &str, entities: Vec<J>) -> Response<
     }
 }
 
-fn channel_body(rx: mpsc::UnboundedReceiver<Bytes>) -> Body {
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+async fn route(state: State, req: Request<Incoming>) -> Response<Body> {
+    let refused = state.guard.check_caller(req.headers(), req.uri()).and_then(|()| {
+        if req.method() == hyper::Method::POST {
+            state.guard.check_content_type(req.headers())
+        } else {
+            Ok(())
+        }
     });
-    StreamBody::new(stream).boxed()
-}
-
-async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
+    if let Err(r) = refused {
+        return generic_error(r.status, r.status as u32 * 100, &r.message);
+    }
+    let engine = state.engine.clone();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -175,7 +292,7 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
                 return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'ksql'");
             };
             let session = session_from(&body, "streamsProperties");
-            handle_query(engine, sql.to_string(), session, framing)
+            handle_query(&state, sql.to_string(), session, framing)
         }
         ("POST", "/query-stream") => {
             if accept.contains("protobuf") {
@@ -200,7 +317,7 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
                 return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'sql'");
             };
             let session = session_from(&body, "properties");
-            handle_query(engine, sql.to_string(), session, framing)
+            handle_query(&state, sql.to_string(), session, framing)
         }
         ("POST", "/close-query") => {
             let body = match read_json(req).await {
@@ -225,19 +342,25 @@ async fn route(engine: SharedEngine, req: Request<Incoming>) -> Response<Body> {
             if !http2 {
                 return generic_error(400, 40004, "This endpoint is only available when using HTTP2");
             }
-            let bytes = match req.into_body().collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return generic_error(400, 40000, "Cannot read request body"),
-            };
-            handle_inserts(engine, &bytes, accept.contains("application/json"))
+            let json_array = accept.contains("application/json");
+            inserts::handle(engine, req.into_body(), json_array, state.queued.clone(), state.stall_limit).await
         }
         _ => full(StatusCode::NOT_FOUND, "text/plain", "Not Found"),
     }
 }
 
 async fn read_json(req: Request<Incoming>) -> Result<J, Response<Body>> {
-    let bytes =
-        req.into_body().collect().await.map_err(|_| generic_error(400, 40000, "Cannot read request body"))?.to_bytes();
+    let declared = req.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large("The request body", MAX_BODY_BYTES));
+    }
+    let bytes = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(too_large("The request body", MAX_BODY_BYTES))
+        }
+        Err(_) => return Err(generic_error(400, 40000, "Cannot read request body")),
+    };
     serde_json::from_slice(&bytes).map_err(|e| generic_error(400, 40000, &format!("Invalid JSON in request: {e}")))
 }
 
@@ -300,7 +423,8 @@ fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
     json_response(StatusCode::OK, &J::Array(entities))
 }
 
-fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing: Framing) -> Response<Body> {
+fn handle_query(state: &State, sql: String, mut session: Session, framing: Framing) -> Response<Body> {
+    let engine = state.engine.clone();
     let stmts = split_statements(&sql);
     if stmts.len() != 1 {
         return generic_error(
@@ -331,7 +455,6 @@ fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing
         Ok(r) => r,
         Err(e) => return engine_error(&e, &stmt, vec![]),
     };
-    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
     let content_type = match framing {
         Framing::StreamedRows => "application/vnd.ksql.v1+json",
         Framing::Delimited => "application/vnd.ksqlapi.delimited.v1",
@@ -368,151 +491,45 @@ fn handle_query(engine: SharedEngine, sql: String, mut session: Session, framing
                     out.push_str(&w.end(Some(m)));
                 }
             }
-            let _ = tx.send(Bytes::from(out));
+            full(StatusCode::OK, content_type, out)
         }
-        QueryResult::Push { header, mut rx, limit } => {
-            let _ = tx.send(Bytes::from(w.header(&header, false)));
-            let query_id = header.query_id.clone();
-            let eng = engine.clone();
-            tokio::spawn(async move {
-                let mut sent = 0u64;
-                if limit == Some(0) {
-                    let _ = tx.send(Bytes::from(w.end(Some("Limit Reached"))));
-                    return;
-                }
-                loop {
-                    tokio::select! {
-                        msg = rx.recv() => {
-                            let Some(msg) = msg else {
-                                // Closed by /close-query or TERMINATE.
-                                let _ = tx.send(Bytes::from(w.end(None)));
-                                break;
-                            };
-                            let chunk = match msg {
-                                PushMsg::Row(r) => w.row(&r, false),
-                                PushMsg::Tombstone(r) => w.row(&r, true),
-                                PushMsg::Error(e) => Some(w.error(&e)),
-                            };
-                            if let Some(c) = chunk {
-                                if tx.send(Bytes::from(c)).is_err() {
-                                    break;
-                                }
-                            }
-                            sent += 1;
-                            if limit.is_some_and(|l| sent >= l) {
-                                let _ = tx.send(Bytes::from(w.end(Some("Limit Reached"))));
-                                break;
-                            }
-                        }
-                        _ = tx.closed() => break,
-                    }
-                }
-                if let Ok(mut e) = eng.lock() {
-                    e.close_transient(&query_id);
-                }
-            });
+        QueryResult::Push { header, signal, limit } => {
+            let first = w.header(&header, false);
+            let out = Output::Query(w);
+            stream_response(state, content_type, first, header.query_id, signal, limit, out)
         }
-        QueryResult::Print { rx: mut lines, limit } => {
-            tokio::spawn(async move {
-                let mut sent = 0u64;
-                let mut headers = 0;
-                loop {
-                    tokio::select! {
-                        line = lines.recv() => {
-                            let Some(line) = line else { break };
-                            let is_header = headers < 2 && (line.starts_with("Key format:") || line.starts_with("Value format:"));
-                            if is_header { headers += 1; }
-                            if tx.send(Bytes::from(line)).is_err() { break; }
-                            if !is_header {
-                                sent += 1;
-                                if limit.is_some_and(|l| sent >= l) { break; }
-                            }
-                        }
-                        _ = tx.closed() => break,
-                    }
-                }
-            });
-            return Response::builder()
-                .status(200)
-                .header("content-type", "text/plain")
-                .body(channel_body(rx))
-                .unwrap();
+        QueryResult::Print { id, formats, signal, limit } => {
+            stream_response(state, "text/plain", formats.concat(), id, signal, limit, Output::Print)
         }
-    }
-    Response::builder().status(200).header("content-type", content_type).body(channel_body(rx)).unwrap()
-}
-
-fn handle_inserts(engine: SharedEngine, body: &[u8], json_array: bool) -> Response<Body> {
-    let text = String::from_utf8_lossy(body);
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let Some(first) = lines.next() else {
-        return generic_error(400, 40000, "Invalid JSON in request: empty body");
-    };
-    let Ok(args) = serde_json::from_str::<J>(first) else {
-        return generic_error(400, 40000, "Invalid JSON in request");
-    };
-    let Some(target) = args.get("target").and_then(|t| t.as_str()) else {
-        return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'target'");
-    };
-    let target = target.to_ascii_uppercase();
-    let mut acks = Vec::new();
-    let Ok(mut eng) = engine.lock() else {
-        return generic_error(500, 50000, "The sandbox engine is unavailable");
-    };
-    for (seq, line) in lines.enumerate() {
-        let row: J = match serde_json::from_str(line) {
-            Ok(r) => r,
-            Err(_) => {
-                acks.push(json!({"@type":"generic_error","error_code":40000,"message":"Invalid JSON in inserts stream","status":"error","seq":seq}));
-                break;
-            }
-        };
-        match insert_json_row(&mut eng, &target, &row) {
-            Ok(()) => acks.push(json!({"status":"ok","seq":seq})),
-            Err(m) => {
-                acks.push(json!({"@type":"generic_error","error_code":40000,"message":m,"status":"error","seq":seq}));
-                break;
-            }
-        }
-    }
-    if json_array {
-        json_response(StatusCode::OK, &J::Array(acks))
-    } else {
-        let body: String = acks.iter().map(|a| format!("{a}\n")).collect();
-        full(StatusCode::OK, "application/vnd.ksqlapi.delimited.v1", body)
     }
 }
 
-fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String> {
-    use crate::sandbox::sql::ast::{Expr, Literal};
-    let src = eng
-        .catalog
-        .get(target)
-        .cloned()
-        .ok_or_else(|| format!("Cannot insert values into an unknown stream/table: {target}"))?;
-    let J::Object(o) = row else { return Err("Invalid JSON in inserts stream".into()) };
-    let mut cols = Vec::new();
-    let mut vals = Vec::new();
-    for c in &src.columns {
-        let v =
-            o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
-        if let Some(v) = v {
-            let value = crate::sandbox::types::from_json(v, &c.ty)?;
-            cols.push(c.name.clone());
-            // Values are already typed: pass them as literals via CAST of their string form.
-            vals.push(match value {
-                crate::sandbox::types::Value::Null => Expr::Lit(Literal::Null),
-                other => Expr::Cast(
-                    Box::new(Expr::Lit(Literal::Str(crate::sandbox::types::to_sql_string(&other)))),
-                    c.ty.clone(),
-                ),
-            });
+/// A push query or PRINT response: `first`, then what [`stream::pump_to_client`] sends.
+fn stream_response(
+    state: &State,
+    content_type: &str,
+    first: String,
+    id: String,
+    signal: Arc<super::engine::push::Signal>,
+    limit: Option<u64>,
+    out: Output,
+) -> Response<Body> {
+    let (queue, body) = stream::queue(state.queued.clone());
+    let (engine, stall) = (state.engine.clone(), state.stall_limit);
+    tokio::spawn(async move {
+        // The queue is empty: the first message goes in at once.
+        if queue.send(first, stall).await.is_ok() {
+            stream::pump_to_client(engine.clone(), id.clone(), signal, limit, out, queue, stall).await;
+        } else if let Ok(mut e) = engine.lock() {
+            e.release(&id);
         }
-    }
-    eng.insert_values(target, Some(&cols), &vals).map_err(|e| e.message)
+    });
+    Response::builder().status(200).header("content-type", content_type).body(body).unwrap()
 }
 
 #[cfg(test)]
 mod client_tests;
 #[cfg(test)]
 mod error_tests;
+#[cfg(test)]
+mod limits_tests;
