@@ -665,7 +665,7 @@ impl<'a> Compiler<'a> {
                 format!(
                     "Function '{}' does not accept parameters ({}).\nValid alternatives are:\n{}",
                     f.name,
-                    types.iter().map(|t| type_name(t)).collect::<Vec<_>>().join(", "),
+                    types.iter().map(type_name).collect::<Vec<_>>().join(", "),
                     f.signatures.join("\n")
                 )
             } else {

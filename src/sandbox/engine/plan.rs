@@ -977,9 +977,7 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
 /// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate
 /// arguments): ksqlDB's message instead of "cannot be resolved".
 fn window_bound_misuse(msg: &str, q: &Query) -> Option<String> {
-    if q.window.is_none() {
-        return None;
-    }
+    q.window.as_ref()?;
     ["WINDOWSTART", "WINDOWEND"]
         .iter()
         .find(|b| msg.contains(&format!("Column '{b}' cannot be resolved")))

@@ -670,7 +670,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect_kw("FROM")?;
-        let from = self.from_source()?;
+        let from = self.source_ref()?;
         let mut joins = Vec::new();
         loop {
             let kind = if self.is_kw("JOIN") || self.is_kw("INNER") {
@@ -692,7 +692,7 @@ impl<'a> Parser<'a> {
                 break;
             };
             self.expect_kw("JOIN")?;
-            let source = self.from_source()?;
+            let source = self.source_ref()?;
             let within = if self.eat_kw("WITHIN") {
                 let (before, after) = if self.eat_sym("(") {
                     let b = self.duration()?;
@@ -772,15 +772,12 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn from_source(&mut self) -> PResult<FromSource> {
+    fn source_ref(&mut self) -> PResult<FromSource> {
         let name = self.ident()?;
-        let alias = if self.eat_kw("AS") {
-            Some(self.ident()?)
-        } else if matches!(self.peek().tok, Tok::Word(_) | Tok::Quoted(_)) && !self.is_clause_keyword() {
-            Some(self.ident()?)
-        } else {
-            None
-        };
+        // `AS alias`, or a bare alias that is not the next clause's keyword.
+        let has_alias = self.eat_kw("AS")
+            || (matches!(self.peek().tok, Tok::Word(_) | Tok::Quoted(_)) && !self.is_clause_keyword());
+        let alias = if has_alias { Some(self.ident()?) } else { None };
         Ok(FromSource { name, alias })
     }
 

@@ -69,7 +69,7 @@ impl Drop for ActiveGuard {
 
 /// ksqlDB level of a version string; CP versions (major ≥ 4) are mapped to ksqlDB versions.
 pub fn ksql_level(v: &str) -> (u32, u32, u32) {
-    let mut it = v.split(|c: char| c == '.' || c == '-').map(|p| p.parse::<u32>().unwrap_or(0));
+    let mut it = v.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
     let (a, b, c) = (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0));
     if a < 4 {
         return (a, b, c);
@@ -865,6 +865,8 @@ fn start_stream(ctx: &Ctx, q: Arc<Query>, sql: &str, endpoint: Endpoint, fmt: Fm
 }
 
 /// Looks the query up; `Err` is the error response for an unknown one.
+// A scripted test server: an error answer is the response itself, its size is of no concern.
+#[allow(clippy::result_large_err)]
 fn lookup(ctx: &Ctx, sql: &str) -> Result<Arc<Query>, Resp> {
     let sc = ctx.app.scenario();
     if let Some(q) = sc.queries.iter().find(|q| q.matcher.matches(sql)) {
@@ -881,6 +883,7 @@ fn lookup(ctx: &Ctx, sql: &str) -> Result<Arc<Query>, Resp> {
     }
 }
 
+#[allow(clippy::result_large_err)]
 fn one_statement(ctx: &Ctx, sql: &str) -> Result<String, Resp> {
     let stmts = split_statements(sql);
     if stmts.len() != 1 {

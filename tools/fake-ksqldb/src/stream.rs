@@ -282,7 +282,7 @@ fn gen_row(out: &mut Vec<u8>, cols: &[Column], i: u64) {
             "INTEGER" | "INT" => write!(out, "{}", i % 2_000_000_000),
             "BIGINT" => write!(out, "{}", i),
             "DOUBLE" => write!(out, "{}.5", i),
-            "BOOLEAN" => write!(out, "{}", i % 2 == 0),
+            "BOOLEAN" => write!(out, "{}", i.is_multiple_of(2)),
             t if t.starts_with("DECIMAL") => write!(out, "{}.25", i % 100000),
             _ => write!(out, "\"{}{}\"", c.name.to_lowercase(), i),
         };
@@ -439,9 +439,8 @@ impl Runner {
             return;
         }
         if q.hang {
-            match self.wait(None, true).await {
-                Wake::Closed => self.finish(Tail::Close).await,
-                _ => {}
+            if let Wake::Closed = self.wait(None, true).await {
+                self.finish(Tail::Close).await
             }
         } else {
             self.finish(Tail::Complete).await;
