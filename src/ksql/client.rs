@@ -483,6 +483,9 @@ fn builder(tls: &TlsSettings, connect_timeout: Duration) -> Result<reqwest::Clie
         .tcp_nodelay(true)
         // A push query can stay idle for a long time; keep its connection alive.
         .tcp_keepalive(Duration::from_secs(30))
+        // Below the sandbox's 30 s idle close (and common proxies'), so a pooled connection
+        // is never reused just as the server closes it.
+        .pool_idle_timeout(Duration::from_secs(20))
         .redirect(same_origin_redirects())
         .user_agent(concat!("ksqldb-kernel/", env!("CARGO_PKG_VERSION")));
     let read = |p: &PathBuf, what: &str| {

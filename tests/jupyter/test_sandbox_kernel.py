@@ -1,6 +1,7 @@
 """With no server configured the kernel uses its embedded sandbox: the ksqlDB quickstart
 runs in a fresh kernel, with the same client code as against real servers."""
 import os
+import re
 import time
 
 import pytest
@@ -46,6 +47,15 @@ def test_quickstart_runs_in_the_sandbox(sandbox_kernel):
               INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('8b6eae59', 37.3944, -122.0813);
               INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('4a7c7b41', 37.4049, -122.0822);
               INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('4ddad000', 37.7857, -122.4011);""")
+    # Rows reach the push query a moment after INSERT returns (as on a real server): wait for
+    # the three riders within 5 miles before stopping.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        listing = texts(ok(kc, "%queries"))
+        received = re.search(r"\|\s*#1\s*\|[^|\n]*\|[^|\n]*\|\s*(\d+)\s*\|", listing)
+        if received and int(received.group(1)) >= 3:
+            break
+        time.sleep(0.1)
     # Stopping shows the view's final frame; it also reaches the running cell (same display id).
     stop_outputs = ok(kc, "%stop all")
     display_id = [m for m in first if m["msg_type"] == "display_data"][-1]["content"]["transient"]["display_id"]
