@@ -16,6 +16,8 @@ pub mod catalog;
 #[cfg(test)]
 mod depth_tests;
 pub mod engine;
+#[cfg(test)]
+mod engine_props;
 pub mod expr;
 pub mod functions;
 pub mod registry;
