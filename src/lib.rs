@@ -7,6 +7,7 @@
 //! - [`render`]: pure functions from ksqlDB results to MIME bundles.
 //! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
 //!   real server is configured.
+//! - [`units`]: numbers and sizes as people read them (used by every layer).
 
 pub mod jupyter;
 pub mod kernel;
@@ -14,3 +15,4 @@ pub mod kernelspec;
 pub mod ksql;
 pub mod render;
 pub mod sandbox;
+pub mod units;

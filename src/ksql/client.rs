@@ -20,8 +20,9 @@ use serde_json::{json, Map, Value};
 use crate::ksql::entity::Entity;
 use crate::ksql::error::KsqlError;
 use crate::ksql::stream::sniff::{RowFormat, SniffingRowParser};
-use crate::ksql::stream::{human_size, PrintLineParser, QueryEvent, QueryHeader, RowParser, DEFAULT_MAX_ROW_BYTES};
+use crate::ksql::stream::{PrintLineParser, QueryEvent, QueryHeader, RowParser, DEFAULT_MAX_ROW_BYTES};
 use crate::ksql::version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo};
+use crate::units::human_bytes;
 
 const KSQL_V1_JSON: &str = "application/vnd.ksql.v1+json";
 const DELIMITED: &str = "application/vnd.ksqlapi.delimited.v1";
@@ -544,7 +545,7 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 }
 
 fn body_too_large(what: &str, limit: usize) -> KsqlError {
-    KsqlError::protocol(format!("the answer to {what} is larger than {}; stopped reading it", human_size(limit)), b"")
+    KsqlError::protocol(format!("the answer to {what} is larger than {}; stopped reading it", human_bytes(limit)), b"")
 }
 
 /// The message of an error and its causes, without the URL.
@@ -782,7 +783,7 @@ impl QueryStream {
                         after,
                         what: format!(
                             "reading the query response (the server sent nothing more after {})",
-                            human_size(self.bytes_received as usize)
+                            human_bytes(self.bytes_received as usize)
                         ),
                     }));
                     // `finish_stream` cleared `pending`; the error stays as the last event.

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::ksql::error::KsqlError;
 use crate::ksql::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
+use crate::units::{group_thousands, human_bytes};
 
 /// The start of a query result: its id (when the server gives a usable one) and columns.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,41 +63,11 @@ fn row_too_large(limit: usize, arrived: usize, partial: &[u8]) -> KsqlError {
         format!(
             "a row of the query response is larger than the limit of {}: {} bytes arrived without its end; stopped \
 reading (KSQLDB_MAX_ROW_BYTES raises the limit)",
-            human_size(limit),
-            thousands(arrived)
+            human_bytes(limit),
+            group_thousands(arrived as u64)
         ),
         &partial[..partial.len().min(crate::ksql::error::SNIPPET_LIMIT)],
     )
-}
-
-/// `16 777 300`: a byte count as people read it (ksql/ cannot use render/'s helper).
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `16 MB`, `1.5 MB`, `900 bytes`.
-pub fn human_size(bytes: usize) -> String {
-    const MB: f64 = 1024.0 * 1024.0;
-    if bytes >= 1024 * 1024 {
-        let mb = bytes as f64 / MB;
-        if mb.fract() < 0.05 {
-            format!("{mb:.0} MB")
-        } else {
-            format!("{mb:.1} MB")
-        }
-    } else if bytes >= 1024 {
-        format!("{:.0} KB", bytes as f64 / 1024.0)
-    } else {
-        format!("{bytes} bytes")
-    }
 }
 
 /// A byte-fed parser of one query response body.

@@ -144,18 +144,7 @@ fn footer(shown: usize, total: u64, s: &ResultSummary) -> Vec<String> {
     out
 }
 
-/// `25 000`: groups of three digits, separated by spaces, as the brief's footers read.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::units::group_thousands;
 
 /// `12 ms`, `1.25 s`, `3 min 05 s`.
 pub fn format_duration(d: Duration) -> String {

@@ -387,18 +387,7 @@ fn pad(s: &str, w: usize, align: Align) -> String {
     }
 }
 
-/// `2 MB`, `512 KB`, `100 bytes`.
-pub fn human_bytes(n: usize) -> String {
-    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
-        format!("{} MB", n / (1024 * 1024))
-    } else if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
-    } else if n >= 1024 {
-        format!("{} KB", n / 1024)
-    } else {
-        format!("{n} bytes")
-    }
-}
+pub use crate::units::human_bytes;
 
 /// A table of plain strings (SHOW lists, session listings): the one table renderer with
 /// left-aligned text columns and an optional caption above.
