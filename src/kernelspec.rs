@@ -58,7 +58,6 @@ fn sys_prefix() -> Result<PathBuf> {
     Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
 }
 
-/// The kernel.json content for a binary at `binary`.
 /// The names of the variables that carry a secret: a secret-like name (password, secret,
 /// token, credentials) or a URL with a password in it.
 pub fn secret_names(env: &[(String, String)]) -> Vec<String> {
@@ -66,19 +65,13 @@ pub fn secret_names(env: &[(String, String)]) -> Vec<String> {
     env.iter()
         .filter(|(name, value)| {
             let upper = name.to_ascii_uppercase();
-            SECRET_WORDS.iter().any(|w| upper.contains(w)) || url_has_password(value)
+            SECRET_WORDS.iter().any(|w| upper.contains(w)) || crate::ksql::client::url_password(value).is_some()
         })
         .map(|(name, _)| name.clone())
         .collect()
 }
 
-/// `scheme://user:password@host…`
-fn url_has_password(value: &str) -> bool {
-    let Some((_, rest)) = value.split_once("://") else { return false };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
-}
-
+/// The kernel.json content for a binary at `binary`.
 pub fn kernel_json(binary: &Path, display_name: Option<&str>, env: &[(String, String)]) -> Result<Value> {
     let mut spec: Value = serde_json::from_str(KERNEL_JSON).context("built-in kernel.json")?;
     spec["argv"][0] = Value::String(binary.to_string_lossy().into_owned());

@@ -352,8 +352,8 @@ struct Queued {
     received: tokio::time::Instant,
 }
 
-/// When a cell failed: taken as its reply went out. A request the client sent in reaction to
-/// the reply is read, and dated, after it; one sent before is dated before it.
+/// When a cell failed: taken just before its reply went out. A request the client sent in
+/// reaction to the reply is read, and dated, after it.
 #[derive(Clone, Copy)]
 struct Failure {
     at: chrono::DateTime<chrono::Utc>,
@@ -507,9 +507,10 @@ async fn execute<K: LanguageKernel>(
             }
             let content = json!({"status": "error", "execution_count": count, "ename": ename,
                                  "evalue": evalue, "traceback": traceback});
-            reply(tx, &shared.session, request, "execute_reply", content).await;
-            // Right after the reply went out: a client reacting to it needs longer than this.
+            // Just before the reply goes out: a client reacting to it sends (and dates) its next
+            // request after this, and the kernel reads it after this.
             failure = Some(Failure { at: chrono::Utc::now(), read_before: tokio::time::Instant::now() });
+            reply(tx, &shared.session, request, "execute_reply", content).await;
         }
     }
     shared.iopub.status("idle", Some(&parent)).await;

@@ -62,6 +62,11 @@ impl Signer {
         let Some(template) = &self.mac else {
             return true;
         };
+        // Only the lowercase hex that signers write (jupyter_client compares the hex text):
+        // another spelling of the same MAC would slip past the replay check.
+        if !signature.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)) {
+            return false;
+        }
         let Ok(expected) = hex::decode(signature) else {
             return false;
         };
@@ -230,6 +235,10 @@ mod tests {
         let other = Signer::new("other", "hmac-sha256").unwrap();
         let frames = frames_for(&other, &json!({}));
         assert_eq!(decode(frames, &signer).unwrap_err().0, "invalid signature");
+        let mut upper = frames_for(&signer, &json!({"code": "x"}));
+        let at = upper.iter().position(|f| f.as_ref() == DELIMITER).unwrap() + 1;
+        upper[at] = Bytes::from(String::from_utf8_lossy(&upper[at]).to_uppercase());
+        assert_eq!(decode(upper, &signer).unwrap_err().0, "invalid signature", "uppercase hex of a valid MAC");
         let unsigned = frames_for(&Signer::new("", "").unwrap(), &json!({}));
         assert_eq!(decode(unsigned, &signer).unwrap_err().0, "unsigned message");
         let mut tampered = frames_for(&signer, &json!({"code": "a"}));

@@ -10,7 +10,7 @@ use super::builtins::{self, BuiltinFunction, FUNCTIONS};
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
 use crate::ksql::Entity;
-use crate::render::entities::render_entity;
+use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::html::escape;
 use crate::render::MimeBundle;
 use std::time::Duration;
@@ -480,7 +480,7 @@ pub async fn inspect(
             if known || called {
                 if let Some(doc) = cache.function_doc(&name, INSPECT_BUDGET).await {
                     return Some(from_bundle(
-                        &render_entity(&doc.entity, None, 0),
+                        &render_entity(&doc.entity, None, NO_ROW_CAP),
                         &function_page(&function_kind(&doc.entity)),
                     ));
                 }
@@ -533,7 +533,10 @@ async fn inspect_name(
     if catalog.source(&name).is_some() || (source_slot && !catalog.loaded) {
         let _ = code;
         if let Some(detail) = cache.source_detail(&name, INSPECT_BUDGET).await {
-            return Some(from_bundle(&render_entity(&detail.description, None, 0), &format!("{REFERENCE}describe/")));
+            return Some(from_bundle(
+                &render_entity(&detail.description, None, NO_ROW_CAP),
+                &format!("{REFERENCE}describe/"),
+            ));
         }
         if let Some(s) = catalog.source(&name) {
             let plain = format!("{} - {}\n\nTopic: {}\n", s.name, s.kind.as_str(), s.topic.clone().unwrap_or_default());

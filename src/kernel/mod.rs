@@ -28,8 +28,10 @@ mod scanner_props;
 use crate::jupyter::{
     CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo, LanguageKernel,
 };
+use futures_util::FutureExt;
 use serde_json::json;
 use session::SessionState;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -122,12 +124,18 @@ impl LanguageKernel for KsqlKernel {
             self.live.stop_cell(cell_id).await;
         }
         self.live.set_current(Some(ctx.clone()));
-        let outcome = execute::run_cell(self, &request, &ctx).await;
+        // A panic still gets the cleanup below; the protocol side then answers InternalError.
+        let outcome = AssertUnwindSafe(execute::run_cell(self, &request, &ctx)).catch_unwind().await;
         // Background views show their latest frame to this cell before it goes idle.
         self.live.flush_background().await;
         self.live.set_current(None);
+        {
+            let mut state = self.state();
+            state.cell_push_options = Default::default();
+            state.cell_chart = None;
+        }
         memory::release_free_memory();
-        outcome
+        outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
     async fn interrupt(&self, execution_running: bool) {

@@ -2,6 +2,7 @@
 //! file of named profiles (kept outside the notebook), or a `%connect` line. Secrets never
 //! come from cell text and are never printed.
 
+use crate::ksql::client::url_password;
 use crate::ksql::{Auth, ConnectionSettings, TlsSettings};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
@@ -66,11 +67,18 @@ pub struct ConnectionTarget {
 }
 
 impl ConnectionTarget {
+    /// A `user:password@` in the URL (from the environment or a profile) moves to the
+    /// credentials, so that the URL shown in banners, prompts and errors carries no secret.
     pub fn new(url: &str, source: &str) -> Self {
+        let (url, user_info) = crate::ksql::client::strip_user_info(url.trim());
+        let credentials = match user_info {
+            Some((username, password)) => Credentials::Basic { username, password: Secret::new(password) },
+            None => Credentials::None,
+        };
         Self {
             url: url.trim_end_matches('/').to_string(),
             source: source.to_string(),
-            credentials: Credentials::None,
+            credentials,
             ca_file: None,
             client_cert: None,
             client_key: None,
@@ -420,15 +428,6 @@ fn max_row_bytes_from_env() -> usize {
 /// `%connect` options whose value is a secret: refused, never echoed, masked in the history.
 const SECRET_OPTIONS: &[&str] = &["--password", "--api-secret", "--token"];
 
-/// The byte range of the password in a URL's `user:password@` part, if any.
-fn url_password(word: &str) -> Option<std::ops::Range<usize>> {
-    let scheme_end = word.find("://")? + 3;
-    let authority_end = word[scheme_end..].find(['/', '?', '#']).map_or(word.len(), |i| scheme_end + i);
-    let at = word[scheme_end..authority_end].rfind('@')? + scheme_end;
-    let colon = word[scheme_end..at].find(':')? + scheme_end;
-    Some(colon + 1..at)
-}
-
 /// The cell with the values of secret `%connect` options and URL passwords replaced by
 /// `***`, for the persisted input history.
 pub fn mask_secrets(code: &str) -> String {
@@ -440,34 +439,59 @@ fn mask_line(line: &str) -> String {
         return line.to_string();
     }
     let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
     let mut mask_next = false;
-    // Whitespace-separated words, kept with their separators so the line keeps its shape.
-    for piece in line.split_inclusive(char::is_whitespace) {
-        let word = piece.trim_end();
-        let space = &piece[word.len()..];
-        if word.is_empty() {
-            out.push_str(piece);
-            continue;
-        }
-        if mask_next {
+    // Words as `shell_words` reads them (quotes included), so a quoted secret is one word.
+    for span in word_spans(line) {
+        let word = &line[span.clone()];
+        let secret = if mask_next {
             mask_next = false;
-            out.push_str("***");
+            Some(span.clone())
         } else if let Some((name, _)) = word.split_once('=').filter(|(n, _)| SECRET_OPTIONS.contains(n)) {
-            out.push_str(name);
-            out.push_str("=***");
+            Some(span.start + name.len() + 1..span.end)
         } else if SECRET_OPTIONS.contains(&word) {
             mask_next = true;
-            out.push_str(word);
-        } else if let Some(range) = url_password(word) {
-            out.push_str(&word[..range.start]);
-            out.push_str("***");
-            out.push_str(&word[range.end..]);
+            None
         } else {
-            out.push_str(word);
+            url_password(word).map(|r| span.start + r.start..span.start + r.end)
+        };
+        if let Some(secret) = secret.filter(|r| !r.is_empty()) {
+            out.push_str(&line[copied..secret.start]);
+            out.push_str("***");
+            copied = secret.end;
         }
-        out.push_str(space);
     }
+    out.push_str(&line[copied..]);
     out
+}
+
+/// The byte ranges of the words of a line split like [`shell_words`] splits them: on
+/// whitespace outside '…' and "…" quotes (an unclosed quote runs to the end).
+fn word_spans(line: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    spans.push(s..i);
+                }
+            }
+            None => {
+                start.get_or_insert(i);
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        spans.push(s..line.len());
+    }
+    spans
 }
 
 /// Splits magic arguments like a shell: whitespace-separated, with '…' and "…" quoting.
@@ -562,11 +586,18 @@ mod tests {
             "http://h:8088 --token S3CRET-VALUE",
             "http://h:8088 --pasword=S3CRET-VALUE",
             "http://user:S3CRET-VALUE@h:8088",
+            "user:S3CRET-VALUE@h:8088",
         ] {
             let e = format!("{:#}", parse_connect(args, None).unwrap_err());
             assert!(!e.contains("S3CRET"), "{args}: {e}");
             assert!(e.contains("secret") || e.contains("unknown option --pasword"), "{args}: {e}");
         }
+        // From the environment or a profile, a password in the URL moves to the credentials.
+        let target = ConnectionTarget::new("https://key:S3CRET-VALUE@h:443/", "environment");
+        assert_eq!(target.url, "https://h");
+        assert!(
+            matches!(&target.credentials, Credentials::Basic { username, password } if username == "key" && password.expose() == "S3CRET-VALUE")
+        );
         let ok = parse_connect("http://h:8088 --user=bob --timeout=5", None).unwrap();
         assert!(matches!(ok.target.credentials, Credentials::Basic { ref username, .. } if username == "bob"));
         assert_eq!(ok.target.request_timeout, Duration::from_secs(5));
@@ -584,5 +615,8 @@ mod tests {
             "%connect http://u:***@h:8088/x --password=*** --token  ***\t--api-secret *** --user bob\nSELECT '--password x' FROM t;\n"
         );
         assert_eq!(mask_secrets("SHOW STREAMS; -- größe"), "SHOW STREAMS; -- größe");
+        // Quoted secrets are one word, as %connect reads them; scheme-less URLs too.
+        let quoted = mask_secrets("%connect h:1 --password 'two words' --token=\"a b\" --user bob bob:pw5@h:2");
+        assert_eq!(quoted, "%connect h:1 --password *** --token=*** --user bob bob:***@h:2");
     }
 }

@@ -124,7 +124,18 @@ pub struct RequestContext<'a> {
 }
 
 /// Removes `user:password@` from a URL; returns the clean URL and the credentials found.
-fn strip_user_info(url: &str) -> (String, Option<(String, String)>) {
+/// The byte range of the password in `[scheme://]user:password@host…`, if there is one:
+/// for refusing, masking or moving a password typed into a URL.
+pub fn url_password(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let at = url[start..authority_end].rfind('@')? + start;
+    let colon = url[start..at].find(':')? + start;
+    Some(colon + 1..at)
+}
+
+/// The URL without its `user:password@` part, and that part.
+pub fn strip_user_info(url: &str) -> (String, Option<(String, String)>) {
     match reqwest::Url::parse(url) {
         Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
             let user = u.username().to_string();

@@ -33,8 +33,12 @@ pub fn fit_output(data: &mut Map<String, Value>, budget: usize) {
         match value {
             Value::String(text) if mime == "text/html" => {
                 // Cutting HTML could break its markup: its escaped head as text stands in.
+                // Escaping (HTML, then JSON) can grow text up to 12 times: cut to what fits.
                 let total_chars = text.chars().count();
-                let head = cut_chars(text, room / 3);
+                let mut head = cut_chars(text, room.saturating_sub(400) / 2);
+                while json_len(&Value::String(escape(&head))) > room.saturating_sub(400) {
+                    head = cut_chars(&head, head.len() / 2);
+                }
                 *text = format!(
                     "<pre style=\"white-space:pre-wrap\">{}</pre><div style=\"opacity:0.75\">HTML output over the output limit of {}: its first {} of {} characters as text (%output SIZE raises the limit)</div>",
                     escape(&head),
@@ -45,7 +49,11 @@ pub fn fit_output(data: &mut Map<String, Value>, budget: usize) {
             }
             Value::String(text) => {
                 let total_chars = text.chars().count();
-                let head = cut_chars(text, room.saturating_sub(200));
+                let mut head = cut_chars(text, room.saturating_sub(200));
+                // JSON escaping can grow text up to 6 times (control characters as \u00XX).
+                while json_len(&Value::String(head.clone())) > room.saturating_sub(200) {
+                    head = cut_chars(&head, head.len() / 2);
+                }
                 let more = total_chars - head.chars().count();
                 *text = format!(
                     "{head}\n… {more} more characters (output limit {}; %output SIZE raises it)",
@@ -73,12 +81,22 @@ fn fair_shares(sizes: &[(String, usize)], budget: usize) -> Vec<(String, usize)>
     shares
 }
 
-/// The serialized size of a JSON value (strings count their characters' UTF-8 bytes).
+/// The serialized size of a JSON value, escapes included.
 fn json_len(v: &Value) -> usize {
-    match v {
-        Value::String(s) => s.len() + 2,
-        other => serde_json::to_vec(other).map_or(0, |b| b.len()),
+    /// Counts bytes without building the text.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, v);
+    counter.0
 }
 
 /// The first `max_bytes` bytes of `s`, cut at a char boundary.
@@ -176,6 +194,16 @@ mod tests {
         assert!(kept > 1000 && kept < 200_000, "{kept}");
         assert_eq!(data[JSON_MIME]["rows_dropped_by_output_limit"], json!(200_000 - kept));
         assert_eq!(data["text/plain"], "table", "text untouched when the twin gave way");
+    }
+
+    #[test]
+    fn escaping_counts_against_the_budget() {
+        let mut data = Map::new();
+        data.insert("text/plain".into(), Value::String("\"\u{1}".repeat(500_000)));
+        data.insert("text/html".into(), Value::String("<\"&".repeat(400_000)));
+        fit_output(&mut data, MIN_OUTPUT_BYTES);
+        assert!(size(&data) <= MIN_OUTPUT_BYTES, "{}", size(&data));
+        assert!(data["text/html"].as_str().unwrap().contains("&lt;&quot;&amp;"));
     }
 
     #[test]

@@ -20,6 +20,9 @@ use crate::ksql::entity::{
 use crate::ksql::schema::SqlType;
 use crate::ksql::Entity;
 
+/// No row cap for [`render_entities`] (help pages show whole tables).
+pub const NO_ROW_CAP: usize = usize::MAX;
+
 /// The outputs for a `/ksql` response, in order: one bundle per entity. When the response
 /// holds several entities, each starts with its statement as a small caption. Tables (SHOW
 /// lists, DESCRIBE fields) show at most `row_cap` rows, with a note saying so.
@@ -226,7 +229,7 @@ struct Out {
     text: String,
     /// The next text piece follows without a blank line (after a heading).
     tight: bool,
-    /// Most rows of a table (0: no cap).
+    /// Most rows of a table ([`NO_ROW_CAP`]: all).
     row_cap: usize,
 }
 
@@ -246,7 +249,7 @@ impl Out {
     }
 
     fn table(&mut self, mut t: Table) {
-        if self.row_cap > 0 && t.rows.len() > self.row_cap {
+        if t.rows.len() > self.row_cap {
             let total = t.rows.len();
             t.rows.truncate(self.row_cap);
             t.footer.push(format!(
@@ -953,7 +956,7 @@ mod tests {
     }
 
     fn render_one(e: &Entity) -> (String, String) {
-        let bundles = render_entities(std::slice::from_ref(e), 0);
+        let bundles = render_entities(std::slice::from_ref(e), NO_ROW_CAP);
         assert_eq!(bundles.len(), 1);
         let b = &bundles[0];
         assert_eq!(b.application_json(), Some(e.raw_json()), "application/vnd.ksqldb+json must hold the raw entity");
@@ -1411,7 +1414,7 @@ mod tests {
             {"@type":"mystery","statementText":"MYSTERY;"}
         ]"#).unwrap();
         let entities = Entity::list_from_json(v);
-        let bundles = render_entities(&entities, 0);
+        let bundles = render_entities(&entities, NO_ROW_CAP);
         assert_eq!(bundles.len(), 3);
         let t0 = bundles[0].text_plain().unwrap();
         assert!(t0.starts_with("CREATE STREAM <script>") && t0.ends_with("\nStream created"), "{t0}");
@@ -1424,9 +1427,9 @@ mod tests {
             assert_eq!(b.application_json(), Some(e.raw_json()));
         }
         // A single entity gets no caption.
-        let one = render_entities(&entities[..1], 0);
+        let one = render_entities(&entities[..1], NO_ROW_CAP);
         assert_eq!(one[0].text_plain(), Some("Stream created"));
-        assert!(render_entities(&[], 0).is_empty());
+        assert!(render_entities(&[], NO_ROW_CAP).is_empty());
     }
 
     #[test]

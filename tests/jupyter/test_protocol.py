@@ -67,7 +67,9 @@ def test_error_reply_and_single_error_output(kernel):
 
 
 def test_stop_on_error_aborts_queued_requests(kernel):
-    ids = [kernel.execute("%no_such_magic"), kernel.execute("%echo second"), kernel.execute("%echo third")]
+    # Like "Run All": the requests go out together. The first fails at the server (a real cell
+    # takes a round trip), so the others are queued at the kernel when it fails.
+    ids = [kernel.execute("DESCRIBE NO_SUCH_STREAM;"), kernel.execute("%echo second"), kernel.execute("%echo third")]
     replies = {}
     while len(replies) < 3:
         r = kernel.get_shell_msg(timeout=10)

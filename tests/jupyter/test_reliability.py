@@ -42,9 +42,10 @@ def test_a_panic_answers_its_request_and_the_kernel_keeps_serving():
 
 
 def test_the_trigger_is_off_without_the_test_variable():
-    with kernel_env(KSQLDB_KERNEL_TEST_PANIC="0") as kc:
-        reply, outputs = run(kc, "%__panic")
-        assert reply.get("ename") != "InternalError", texts(outputs)
+    os.environ.pop("KSQLDB_KERNEL_TEST_PANIC", None)
+    with kernel_env() as kc:
+        reply, outputs, err = fail(kc, "%__panic")
+        assert err["ename"] != "InternalError" and "__panic" in err["evalue"], err
 
 
 def test_push_queries_with_non_ascii_text_outside_strings():
@@ -108,7 +109,9 @@ def test_a_refused_secret_is_neither_echoed_nor_stored(tmp_path):
         for cell in ("%connect http://127.0.0.1:9 --password=SECRET-VALUE-1",
                      "%connect http://127.0.0.1:9 --user u --api-secret SECRET-VALUE-2",
                      "%connect http://127.0.0.1:9 --token=SECRET-VALUE-3",
-                     "%connect http://u:SECRET-VALUE-4@127.0.0.1:9"):
+                     "%connect http://u:SECRET-VALUE-4@127.0.0.1:9",
+                     "%connect u:SECRET-VALUE-5@127.0.0.1:9",
+                     "%connect 127.0.0.1:9 --user u --password 'SECRET-VALUE-6 and more'"):
             reply, outputs, err = fail(kc, cell)
             shown = texts(outputs) + err["evalue"] + "".join(err["traceback"])
             assert "SECRET-VALUE" not in shown, shown

@@ -34,8 +34,14 @@ impl Guard {
     /// Host and Origin checks, for every request.
     pub fn check_caller(&self, headers: &HeaderMap, uri: &Uri) -> Result<(), Refusal> {
         if self.loopback_only {
-            // HTTP/2 carries the host in `:authority` (the URI); HTTP/1.1 in `Host`.
-            let host = headers.get(HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
+            // HTTP/2 carries the host in `:authority` (the URI); HTTP/1.1 in `Host`. A Host
+            // header that is not text is refused, not skipped.
+            let host = match headers.get(HOST) {
+                Some(h) => {
+                    Some(h.to_str().map_err(|_| forbidden("a Host header that is not text is not allowed".into()))?)
+                }
+                None => uri.authority().map(|a| a.as_str()),
+            };
             if let Some(host) = host {
                 if !is_loopback_host(host) {
                     return Err(forbidden(format!(
@@ -140,6 +146,10 @@ mod tests {
         assert!(r.message.contains("attacker.example"), "{r:?}");
         let remote = Guard { loopback_only: false, allowed_origins: vec![] };
         assert!(remote.check_caller(&headers(&[("host", "sandbox.lan:8088")]), &uri).is_ok());
+        // A Host that is not text is refused, not skipped.
+        let mut binary = HeaderMap::new();
+        binary.insert(HOST, HeaderValue::from_bytes(b"evil\xff.example").unwrap());
+        assert_eq!(g.check_caller(&binary, &uri).unwrap_err().status, 403);
     }
 
     #[test]
