@@ -130,8 +130,9 @@ struct Transient {
     signal: Arc<Signal>,
     sql: String,
     /// Stopped (/close-query, TERMINATE): takes no new records, and ends once its client
-    /// has the rows of records that arrived before (as when they were queued at once).
-    closing: bool,
+    /// has the rows of records that arrived before, or after this many more records (a close
+    /// during a long replay must not stream the rest of the topic).
+    closing: Option<u64>,
 }
 
 struct PrintSub {
@@ -176,6 +177,8 @@ impl Default for Engine {
 
 /// Records [`Engine::pump`] reads at most per call.
 pub const PUMP_RECORDS: u64 = 4096;
+/// Records a closed push query still reads before it ends (see `Transient::closing`).
+const CLOSE_DRAIN_RECORDS: u64 = 10_000;
 
 pub const SERVER_PROPERTIES: &[(&str, &str)] = &[
     ("ksql.streams.auto.offset.reset", "latest"),
@@ -1248,7 +1251,7 @@ impl Engine {
         let feeds = self
             .transients
             .iter_mut()
-            .filter(|t| !t.closing)
+            .filter(|t| t.closing.is_none())
             .map(|t| (&t.id, &mut t.feed, &t.signal))
             .chain(self.prints.iter_mut().map(|p| (&p.id, &mut p.feed, &p.signal)));
         for (id, feed, signal) in feeds {
@@ -1316,8 +1319,16 @@ impl Engine {
                     t.signal.notify.notify_one();
                     break;
                 }
+                if t.closing == Some(0) {
+                    t.signal.end(End::Closed);
+                    self.transients.remove(n);
+                    break;
+                }
                 match t.feed.next(&self.topics) {
                     Next::Record(i, rec) => {
+                        if let Some(left) = t.closing.as_mut() {
+                            *left -= 1;
+                        }
                         for idx in t.executor.inputs_for(&t.feed.topics[i]) {
                             t.executor.process(idx, &rec, &mut outputs);
                         }
@@ -1326,7 +1337,7 @@ impl Engine {
                             None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
                         }));
                     }
-                    Next::Empty if t.closing => {
+                    Next::Empty if t.closing.is_some() => {
                         t.signal.end(End::Closed);
                         self.transients.remove(n);
                         break;
@@ -1470,7 +1481,7 @@ impl Engine {
             feed,
             signal: signal.clone(),
             sql: q.text.clone(),
-            closing: false,
+            closing: None,
         });
         Ok(QueryResult::Push { header, signal, limit: q.limit })
     }
@@ -1480,7 +1491,7 @@ impl Engine {
     pub fn close_transient(&mut self, id: &str) -> bool {
         let Some(n) = self.transients.iter().position(|t| t.id == id) else { return false };
         let t = &mut self.transients[n];
-        t.closing = true;
+        t.closing = Some(CLOSE_DRAIN_RECORDS);
         t.signal.notify.notify_one();
         if Arc::strong_count(&t.signal) == 1 {
             // Nobody serves it: nothing to finish.
@@ -1738,7 +1749,7 @@ impl Engine {
             }
             Show::Queries { extended } => {
                 let mut list: Vec<J> = self.queries.values().map(|q| self.query_summary(&q.info)).collect();
-                for t in self.transients.iter().filter(|t| !t.closing) {
+                for t in self.transients.iter().filter(|t| t.closing.is_none()) {
                     list.push(json!({"queryString":t.sql,"sinks":[],"sinkKafkaTopics":[],"id":t.id,"statusCount":{"RUNNING":1},"queryType":"PUSH","state":"RUNNING"}));
                 }
                 if extended {
@@ -2232,6 +2243,31 @@ mod tests {
         let rows = e.pump(&id, 10);
         assert_eq!(rows.len(), 2, "the rows of records before the close, not after: {rows:?}");
         assert!(e.pump(&id, 10).is_empty());
+        assert_eq!(signal.ended(), Some(push::End::Closed));
+        assert_eq!(e.push_query_count(), 0);
+    }
+
+    #[test]
+    fn a_push_query_closed_during_a_long_replay_ends_soon() {
+        let mut e = Engine::new();
+        let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+        run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+        for i in 0..50_000 {
+            let value = Some(format!("{{\"V\":{i}}}").into_bytes());
+            e.produce(
+                "s",
+                Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None },
+                None,
+            );
+        }
+        let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+            panic!()
+        };
+        let id = header.query_id;
+        assert_eq!(e.pump(&id, 10).len(), 10);
+        assert!(e.close_transient(&id));
+        let after_close = e.drain(&id).len() as u64;
+        assert_eq!(after_close, CLOSE_DRAIN_RECORDS, "a close ends the replay after a bounded number of records");
         assert_eq!(signal.ended(), Some(push::End::Closed));
         assert_eq!(e.push_query_count(), 0);
     }
