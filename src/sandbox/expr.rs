@@ -1067,6 +1067,20 @@ fn concat(a: Value, b: Value) -> Value {
     }
 }
 
+/// Java's integer arithmetic on INT (i32) or BIGINT (i64): +, -, * wrap around; / and % by
+/// zero give NULL (`None`). A macro because std has no trait for the wrapping/checked ops.
+macro_rules! integer_arithmetic {
+    ($op:expr, $a:expr, $b:expr) => {{
+        let (a, b) = ($a, $b);
+        match $op {
+            BinOp::Add => Some(a.wrapping_add(b)),
+            BinOp::Sub => Some(a.wrapping_sub(b)),
+            BinOp::Mul => Some(a.wrapping_mul(b)),
+            BinOp::Div => a.checked_div(b),
+            _ => a.checked_rem(b),
+        }
+    }};
+}
 fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(SqlType, CombineFn), String> {
     let err = || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(l), op.symbol(), type_name(r)));
     let (lt, rt) = match (l, r) {
@@ -1086,36 +1100,9 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
             let f: CombineFn = Arc::new(move |a, b| {
                 let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) else { return Value::Null };
                 if big {
-                    let v = match op {
-                        BinOp::Add => a.wrapping_add(b),
-                        BinOp::Sub => a.wrapping_sub(b),
-                        BinOp::Mul => a.wrapping_mul(b),
-                        BinOp::Div => match a.checked_div(b) {
-                            Some(v) => v,
-                            None => return Value::Null,
-                        },
-                        _ => match a.checked_rem(b) {
-                            Some(v) => v,
-                            None => return Value::Null,
-                        },
-                    };
-                    Value::Bigint(v)
+                    integer_arithmetic!(op, a, b).map_or(Value::Null, Value::Bigint)
                 } else {
-                    let (a, b) = (a as i32, b as i32);
-                    let v = match op {
-                        BinOp::Add => a.wrapping_add(b),
-                        BinOp::Sub => a.wrapping_sub(b),
-                        BinOp::Mul => a.wrapping_mul(b),
-                        BinOp::Div => match a.checked_div(b) {
-                            Some(v) => v,
-                            None => return Value::Null,
-                        },
-                        _ => match a.checked_rem(b) {
-                            Some(v) => v,
-                            None => return Value::Null,
-                        },
-                    };
-                    Value::Int(v)
+                    integer_arithmetic!(op, a as i32, b as i32).map_or(Value::Null, Value::Int)
                 }
             });
             Ok((if big { SqlType::Bigint } else { SqlType::Integer }, f))
