@@ -31,6 +31,7 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
         let mut state = kernel.state();
         state.cell_push_options = Default::default();
         state.cell_chart = None;
+        state.cell_expect = None;
     }
     let count = split.items.len();
     let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
@@ -126,6 +127,18 @@ pub fn run_statement<'a>(
                 Ok(vec![variables_table(&variables)])
             }
             StatementKind::RunScript { path } => run_script(kernel, &path, ctx, depth).await,
+            StatementKind::Select { push } if kernel.state().cell_expect.is_some() => {
+                // `%expect` applies to the next query only.
+                let expectation = kernel.state().cell_expect.take();
+                let scope = connect::scope(kernel, ctx).await?;
+                let sql = prepare(&scope, text);
+                match expectation {
+                    Some(expectation) => {
+                        with_wait_status(ctx, super::expect::run_expect(&scope, &sql, push, &expectation, ctx)).await
+                    }
+                    None => Ok(vec![]),
+                }
+            }
             StatementKind::Select { push: true } => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);

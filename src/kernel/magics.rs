@@ -23,6 +23,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
     ("chart", "line|bar|area|point x=COLUMN y=COLUMN [color=COLUMN] [title=\"TEXT\"]",
      "Draw the query results of the statements that follow in this cell as a Vega-Lite chart (push queries: updated in place)."),
+    ("expect", "[--csv] [--ordered] [--subset] [--within S]",
+     "Check the next query's rows against the expected rows written under this line (a Markdown table, or CSV lines): a mismatch is an error with a diff."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
     ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
     ("refresh", "", "Reload the server's catalog (streams, tables, columns, topics, queries, functions) that completion and Shift+Tab help use."),
@@ -52,6 +54,12 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
                 .map_err(|e| ErrorReport::usage("UsageError", &format!("{e}\nusage: {CHART_USAGE}")))?;
             let chart = ChartSpec::from_words(words).map_err(|e| ErrorReport::usage("UsageError", &e))?;
             kernel.state().cell_chart = Some(chart);
+            Ok(vec![])
+        }
+        "expect" => {
+            let expectation = super::expect::Expectation::parse(&magic.args, &magic.body)
+                .map_err(|e| ErrorReport::usage("UsageError", &e))?;
+            kernel.state().cell_expect = Some(expectation);
             Ok(vec![])
         }
         "queries" => Ok(vec![queries(kernel)]),

@@ -10,6 +10,7 @@ pub mod connect;
 pub mod context;
 mod editor;
 pub mod execute;
+pub mod expect;
 pub mod inspect;
 pub mod live;
 pub mod magics;
@@ -133,6 +134,7 @@ impl LanguageKernel for KsqlKernel {
             let mut state = self.state();
             state.cell_push_options = Default::default();
             state.cell_chart = None;
+            state.cell_expect = None;
         }
         memory::release_free_memory();
         outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))

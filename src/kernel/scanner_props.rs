@@ -82,10 +82,15 @@ proptest! {
     fn splitter_and_classifier_take_any_text(text in cell_text()) {
         let split = split_cell(&text);
         for item in &split.items {
-            if let super::splitter::CellItem::Statement(s) = item {
-                let _ = classify(&s.text);
-                let _ = leading_keywords(&s.text, 3);
-                let _ = normalized(&s.text);
+            match item {
+                super::splitter::CellItem::Statement(s) => {
+                    let _ = classify(&s.text);
+                    let _ = leading_keywords(&s.text, 3);
+                    let _ = normalized(&s.text);
+                }
+                super::splitter::CellItem::Magic(m) => {
+                    let _ = super::expect::Expectation::parse(&m.args, &m.body);
+                }
             }
         }
         let _ = is_complete(&text);

@@ -19,6 +19,8 @@ pub struct MagicLine {
     pub args: String,
     /// 1-based line number in the cell.
     pub line: usize,
+    /// Lines that belong to the magic after its own line: `%expect`'s table of expected rows.
+    pub body: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,9 +74,12 @@ pub fn split_cell(cell: &str) -> SplitCell {
                 Some(pos) => (&text[..pos], text[pos..].trim()),
                 None => (text, ""),
             };
-            items.push(CellItem::Magic(MagicLine { name: name.to_lowercase(), args: args.to_string(), line }));
+            let name = name.to_lowercase();
+            let (body, body_end) = magic_body(&name, args, &chars, end);
+            line += body.len();
+            items.push(CellItem::Magic(MagicLine { name, args: args.to_string(), line: line - body.len(), body }));
             current.clear();
-            i = end;
+            i = body_end;
             continue;
         }
         if c == '\n' {
@@ -167,6 +172,36 @@ pub fn split_cell(cell: &str) -> SplitCell {
         items.push(CellItem::Statement(Statement { text, line: current_line, terminated: false }));
     }
     SplitCell { items, unterminated_literal }
+}
+
+/// The lines after a magic's own line that belong to it, and where they end. Only `%expect`
+/// has a body: its expected rows, as Markdown table lines (starting with `|`), or with `--csv`
+/// the non-blank lines up to the query (a line starting with SELECT).
+fn magic_body(name: &str, args: &str, chars: &[char], line_end: usize) -> (Vec<String>, usize) {
+    if name != "expect" {
+        return (Vec::new(), line_end);
+    }
+    let csv = args.split_whitespace().any(|a| a == "--csv");
+    let mut body = Vec::new();
+    let mut end = line_end;
+    while end < chars.len() {
+        let next_end = chars[end + 1..].iter().position(|&ch| ch == '\n').map_or(chars.len(), |p| end + 1 + p);
+        let text: String = chars[end + 1..next_end].iter().collect();
+        let trimmed = text.trim();
+        let belongs = if csv {
+            !trimmed.is_empty()
+                && !trimmed.starts_with('%')
+                && !trimmed.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("SELECT"))
+        } else {
+            trimmed.starts_with('|')
+        };
+        if !belongs {
+            break;
+        }
+        body.push(trimmed.to_string());
+        end = next_end;
+    }
+    (body, end)
 }
 
 /// For is_complete_request: a cell is complete when every statement ends with `;` (magic
@@ -311,7 +346,12 @@ mod tests {
         assert_eq!(split.items.len(), 4);
         assert_eq!(
             split.items[0],
-            CellItem::Magic(MagicLine { name: "connect".into(), args: "http://localhost:8088".into(), line: 1 })
+            CellItem::Magic(MagicLine {
+                name: "connect".into(),
+                args: "http://localhost:8088".into(),
+                line: 1,
+                body: vec![]
+            })
         );
         assert!(matches!(&split.items[2], CellItem::Magic(m) if m.name == "rows" && m.args == "10" && m.line == 3));
     }
@@ -350,5 +390,21 @@ mod tests {
         assert_eq!(leading_keywords("  -- c\n/* x */ create   stream s", 2), vec!["CREATE", "STREAM"]);
         assert_eq!(normalized("SELECT  *\n FROM s -- x\n EMIT\tCHANGES;"), "SELECT * FROM s EMIT CHANGES;");
         assert_eq!(normalized("SELECT 'a  b' FROM s;"), "SELECT 'a  b' FROM s;");
+    }
+
+    #[test]
+    fn expect_takes_its_table_or_csv_lines() {
+        let split = split_cell(
+            "%expect\n| A | B |\n|---|---|\n| 1 | x |\nSELECT a, b\nFROM t;\n%expect --csv\nA\n1\nselect a from t;",
+        );
+        let CellItem::Magic(m) = &split.items[0] else { panic!("{:?}", split.items) };
+        assert_eq!(m.body, ["| A | B |", "|---|---|", "| 1 | x |"]);
+        assert_eq!(m.line, 1);
+        let CellItem::Statement(s) = &split.items[1] else { panic!() };
+        assert_eq!((s.text.as_str(), s.line), ("SELECT a, b\nFROM t;", 5));
+        let CellItem::Magic(m) = &split.items[2] else { panic!() };
+        assert_eq!((m.body.clone(), m.line), (vec!["A".to_string(), "1".to_string()], 7));
+        let CellItem::Statement(s) = &split.items[3] else { panic!() };
+        assert_eq!(s.line, 10);
     }
 }

@@ -16,6 +16,7 @@ pub mod budget;
 pub mod chart;
 pub mod entities;
 pub mod error;
+pub mod expect;
 pub mod html;
 pub mod live;
 pub mod messages;

@@ -351,7 +351,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 
 /// Chooses the view: the user's choice, else a keyed table when the result has a key
 /// (key columns in the header, a GROUP BY, or a TABLE source), else a tail of rows.
-async fn decide_mode(
+pub(crate) async fn decide_mode(
     scope: &StatementScope,
     sql: &str,
     columns: &[Column],

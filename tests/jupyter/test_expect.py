@@ -1,0 +1,113 @@
+"""%expect against the embedded sandbox, through a real Jupyter client: matches, mismatches
+(error output with a diff), order, subsets, comparison by type, push queries with --within."""
+import os
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+import harness
+from ksql_helpers import JSON_MIME, fail, ok, texts
+
+
+@pytest.fixture(scope="module")
+def kc():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSQLDB_") or k.startswith("KSQLDB_KERNEL_")}
+    km, kc = start_new_kernel(kernel_name=harness.KERNEL_NAME, env=env, startup_timeout=30)
+    ok(kc, "CREATE STREAM riders (id VARCHAR KEY, la DOUBLE, fare DECIMAL(5, 2), note VARCHAR, at TIMESTAMP) "
+           "WITH (kafka_topic='riders', value_format='json', partitions=1);", timeout=30)
+    ok(kc, "CREATE TABLE rides AS SELECT id, COUNT(*) AS n, LATEST_BY_OFFSET(fare) AS fare FROM riders "
+           "GROUP BY id EMIT CHANGES;", timeout=30)
+    ok(kc, "INSERT INTO riders (id, la, fare, note, at) VALUES ('c2309eec', 37.7877, 12.50, 'null', '2024-01-02T03:04:05');\n"
+           "INSERT INTO riders (id, la, fare, note, at) VALUES ('18f4ea86', 37.3903, 7.05, NULL, '2024-01-02T03:04:06');\n"
+           "INSERT INTO riders (id, la, fare, note, at) VALUES ('c2309eec', 37.7800, 3.00, 'x', '2024-01-02T03:04:07');")
+    ok(kc, "SET 'auto.offset.reset'='earliest';")
+    yield kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def wait_for_table(kc):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if "2 rows" in texts(ok(kc, "SELECT * FROM rides;")):
+            return
+        time.sleep(0.2)
+
+
+def test_a_matching_pull_query_says_so_with_its_rows(kc):
+    wait_for_table(kc)
+    out = ok(kc, """%expect
+| ID       | N | FARE |
+|----------|---|------|
+| 18f4ea86 | 1 | 7.05 |
+| c2309eec | 2 | 3.0  |
+SELECT * FROM rides;""")
+    text = texts(out)
+    assert "✔ matches (2 rows)" in text and "18f4ea86" in text, text
+    doc = [m["content"]["data"][JSON_MIME] for m in out if JSON_MIME in m["content"].get("data", {})][-1]
+    assert doc["matches"] is True
+
+
+def test_a_mismatch_is_an_error_with_a_diff(kc):
+    reply, outputs, err = fail(kc, """%expect
+| ID       | N |
+| c2309eec | 1 |
+| ffffffff | 1 |
+SELECT id, n FROM rides;""")
+    assert err["ename"] == "ExpectationError"
+    assert "1 missing, 1 differing, 1 unexpected" in err["evalue"], err["evalue"]
+    diff = texts(outputs)
+    for needle in ("expected", "got", "*1", "*2", "missing", "ffffffff", "unexpected", "18f4ea86"):
+        assert needle in diff, (needle, diff)
+    html = texts(outputs, "text/html")
+    assert "ksql-changed" in html
+    # The next cell works.
+    assert "✔ matches" in texts(ok(kc, "%expect --subset\n| ID |\n| 18f4ea86 |\nSELECT id FROM rides;"))
+
+
+def test_order_matters_only_when_asked(kc):
+    wait_for_table(kc)
+    cell = "%expect {}\n| ID |\n| c2309eec |\n| 18f4ea86 |\nSELECT id FROM riders WHERE la > 37.5 OR la < 37.5;"
+    # riders in offset order: c2309eec, 18f4ea86, c2309eec.
+    fail(kc, cell.format("--ordered"))
+    ok(kc, cell.format("--ordered --subset"))
+    ok(kc, cell.format("--subset"))
+    reply, outputs, err = fail(kc, cell.format(""))
+    assert "1 unexpected" in err["evalue"], err["evalue"]
+
+
+def test_values_compare_by_type_and_csv(kc):
+    out = ok(kc, """%expect --csv
+ID,LA,FARE,NOTE,AT
+c2309eec,37.7877,12.5,'null',2024-01-02T03:04:05.000Z
+18f4ea86,37.3903,7.050,NULL,2024-01-02 03:04:06
+c2309eec,37.78,3,x,2024-01-02 03:04:07
+SELECT * FROM riders;""")
+    assert "✔ matches (3 rows)" in texts(out)
+    # DECIMAL is exact and the string 'null' is not NULL.
+    reply, outputs, err = fail(kc, "%expect\n| ID | FARE | NOTE |\n| 18f4ea86 | 7.06 | 'null' |\nSELECT id, fare, note FROM riders WHERE id = '18f4ea86';")
+    assert "1 differing" in err["evalue"] and "*7.06" in texts(outputs)
+
+
+def test_unknown_columns_and_bad_tables_are_clear_errors(kc):
+    reply, outputs, err = fail(kc, "%expect\n| NOPE |\n| 1 |\nSELECT id FROM riders;")
+    assert "column NOPE is not in the result" in err["evalue"] and "ID" in err["evalue"]
+    reply, outputs, err = fail(kc, "%expect\n| ID | N |\n| 1 |\nSELECT id FROM riders;")
+    assert "row 1 has 1 values for 2 columns" in err["evalue"]
+
+
+def test_push_queries_stop_when_the_rows_arrived_or_within_runs_out(kc):
+    started = time.monotonic()
+    out = ok(kc, "%expect --within 20\n| ID | N |\n| c2309eec | 2 |\n| 18f4ea86 | 1 |\n"
+                 "SELECT id, COUNT(*) AS n FROM riders GROUP BY id EMIT CHANGES;", timeout=40)
+    assert "✔ matches (2 rows)" in texts(out)
+    assert time.monotonic() - started < 10, "stopped as soon as the rows arrived"
+    started = time.monotonic()
+    reply, outputs, err = fail(kc, "%expect --within 2\n| ID |\n| nobody |\nSELECT id FROM riders EMIT CHANGES;",
+                               timeout=30)
+    assert 1.5 < time.monotonic() - started < 10
+    assert "ran for 2 s (--within)" in err["evalue"] and "1 missing" in err["evalue"], err["evalue"]
+    # Both push queries were closed on the server.
+    listing = texts(ok(kc, "SHOW QUERIES;"))
+    assert "transient" not in listing.lower(), listing
