@@ -156,7 +156,9 @@ pub fn run_statement<'a>(
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
-                query::run_print(&scope, &sql, ctx).await
+                let options = kernel.state().cell_push_options.clone().for_front_end(ctx.allows_input());
+                let cell_id = ctx.cell_id().map(str::to_string);
+                live::run_print(&kernel.live, &scope, &sql, options, ctx, cell_id).await
             }
             StatementKind::ShowProperties | StatementKind::Server => {
                 let scope = connect::scope(kernel, ctx).await?;

@@ -1,5 +1,6 @@
-//! SELECT and PRINT: read the row stream to its end (LIMIT, a pull query's last row), to the
-//! row cap, or until the user interrupts, then show the result as one table.
+//! Pull queries (SELECT without EMIT CHANGES): read the row stream to its end, counting rows
+//! past the row cap, or until the user interrupts, then show the result as one table. (Push
+//! queries and PRINT are live views: see `live`.)
 
 use super::execute::{report_ksql_error, request_context, with_interrupt};
 use super::session::StatementScope;
@@ -7,14 +8,13 @@ use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
 use crate::render::chart::{vega_lite, with_chart, ChartSpec};
 use crate::render::error::ErrorReport;
-use crate::render::results::{render_print, render_query_result, ResultSummary};
+use crate::render::results::{render_query_result, ResultSummary};
 use crate::render::MimeBundle;
 use std::time::{Duration, Instant};
 
 /// Why reading stopped.
 enum Ending {
     Completed,
-    RowCap,
     Interrupted,
     Failed(ErrorReport),
 }
@@ -72,13 +72,13 @@ pub async fn run_select(
         tombstones,
         ..Default::default()
     };
-    // A pull query reads to its end (rows past the cap are counted, not kept): no RowCap here.
+    // A pull query reads to its end: rows past the cap are counted, not kept.
     match &ending {
         Ending::Interrupted => summary.notes.push("Stopped by the user.".into()),
         Ending::Failed(_) => {
             summary.notes.push("The query failed; the rows received before the error are shown.".into())
         }
-        Ending::Completed | Ending::RowCap => {}
+        Ending::Completed => {}
     }
     if !matches!(ending, Ending::Completed) {
         // Free the server-side query (an interrupted or failed read).
@@ -98,7 +98,7 @@ pub async fn run_select(
         }
     }
     match ending {
-        Ending::Completed | Ending::RowCap => Ok(vec![table]),
+        Ending::Completed => Ok(vec![table]),
         Ending::Interrupted => {
             ctx.display(table.data, table.metadata, None).await;
             Err(ErrorReport::interrupted(&format!("query stopped after {total} rows")))
@@ -110,71 +110,4 @@ pub async fn run_select(
             Err(report)
         }
     }
-}
-
-pub async fn run_print(
-    scope: &StatementScope,
-    sql: &str,
-    ctx: &ExecuteContext,
-) -> Result<Vec<MimeBundle>, ErrorReport> {
-    let started = Instant::now();
-    let client = &scope.connection.client;
-    let mut stream = with_interrupt(ctx, client.print(sql, &request_context(scope)))
-        .await?
-        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
-    let mut lines = Vec::new();
-    let mut total: u64 = 0;
-    let ending = loop {
-        let next = tokio::select! {
-            line = stream.next_line() => line,
-            _ = ctx.cancellation().cancelled() => break Ending::Interrupted,
-        };
-        match next {
-            None => break Ending::Completed,
-            Some(Ok(line)) if is_print_format_line(&line) => lines.push(line),
-            Some(Ok(line)) => {
-                total += 1;
-                if total as usize <= scope.row_cap {
-                    lines.push(line);
-                } else {
-                    break Ending::RowCap;
-                }
-            }
-            Some(Err(e)) => break Ending::Failed(report_ksql_error(&e, Some(sql))),
-        }
-    };
-    if !matches!(ending, Ending::Completed) {
-        let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
-    }
-    let mut summary = ResultSummary {
-        total_rows: total,
-        row_cap: scope.row_cap,
-        elapsed: Some(started.elapsed()),
-        ..Default::default()
-    };
-    if matches!(ending, Ending::RowCap) {
-        summary.notes.push(format!(
-            "Stopped after {} records (the row cap): add LIMIT or raise it with %rows N.",
-            scope.row_cap
-        ));
-    }
-    let bundle = render_print(&lines, &summary);
-    match ending {
-        Ending::Completed | Ending::RowCap => Ok(vec![bundle]),
-        Ending::Interrupted => {
-            ctx.display(bundle.data, bundle.metadata, None).await;
-            Err(ErrorReport::interrupted(&format!("PRINT stopped after {total} records")))
-        }
-        Ending::Failed(report) => {
-            if total > 0 {
-                ctx.display(bundle.data, bundle.metadata, None).await;
-            }
-            Err(report)
-        }
-    }
-}
-
-/// PRINT's "Key format: …" / "Value format: …" lines describe the topic; they are not records.
-fn is_print_format_line(line: &str) -> bool {
-    line.starts_with("Key format: ") || line.starts_with("Value format: ")
 }

@@ -27,7 +27,7 @@ pub mod value;
 pub use error::ErrorReport;
 pub use html::escape;
 pub use messages::{render_json_value, render_key_values, render_status, Kind, StatusKind};
-pub use results::{parse_print_line, render_print, render_query_result, PrintRecord, ResultSummary};
+pub use results::{parse_print_line, render_query_result, PrintRecord, ResultSummary};
 pub use table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS, TOMBSTONE_CLASS};
 pub use value::{format_cell, format_value, table_column};
 

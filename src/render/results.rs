@@ -1,8 +1,8 @@
-//! Query results (pull, push frames) and PRINT output as MIME bundles: text/html and
-//! text/plain through the one table renderer, plus application/vnd.ksqldb+json with exact values.
+//! Query results (pull, push frames) as MIME bundles: text/html and
+//! text/plain through the one table renderer, plus application/vnd.ksqldb+json with exact values;
+//! and the parser of PRINT lines (PRINT is a live view: see kernel/live/source.rs).
 
-use super::html::escape;
-use super::table::{Align, Cell, Table, TableColumn, TableLimits};
+use super::table::{Cell, Table, TableLimits};
 use super::value::{format_cell, table_column, tombstone_cell};
 use super::MimeBundle;
 use crate::ksql::schema::{Column, ColumnKind};
@@ -205,118 +205,6 @@ pub fn parse_print_line(line: &str) -> Option<PrintRecord> {
     })
 }
 
-/// Renders PRINT output. `Key format:` / `Value format:` lines go to the caption; records that
-/// all match the usual shape become ROWTIME/KEY/VALUE/PARTITION columns, otherwise raw lines.
-/// `summary.total_rows` counts records (use 0 to count the given lines).
-pub fn render_print(lines: &[String], summary: &ResultSummary) -> MimeBundle {
-    let mut formats = Vec::new();
-    let mut records: Vec<&str> = Vec::new();
-    for line in lines {
-        let l = line.trim_end_matches(['\r', '\n']);
-        if l.trim().is_empty() {
-            continue;
-        }
-        if l.starts_with("Key format: ") || l.starts_with("Value format: ") {
-            formats.push(l.to_string());
-        } else {
-            records.push(l);
-        }
-    }
-    let shown = &records[..records.len().min(summary.row_cap)];
-    let total = summary.total_rows.max(records.len() as u64);
-    let parsed: Option<Vec<PrintRecord>> = shown.iter().map(|l| parse_print_line(l)).collect();
-
-    let mut json_rows = Vec::new();
-    let (columns, rows) = match parsed {
-        Some(recs) if !recs.is_empty() => {
-            let with_headers = recs.iter().any(|r| r.headers.is_some());
-            let mut cols = vec![
-                TableColumn::new("ROWTIME"),
-                TableColumn::new("KEY"),
-                TableColumn::new("VALUE"),
-                TableColumn { align: Align::Right, ..TableColumn::new("PARTITION") },
-            ];
-            if with_headers {
-                cols.push(TableColumn::new("HEADERS"));
-            }
-            let rows = recs
-                .iter()
-                .map(|r| {
-                    let mut row = vec![
-                        Cell::text(&r.rowtime),
-                        print_cell(&r.key),
-                        print_cell(&r.value),
-                        Cell::text(&r.partition),
-                    ];
-                    let mut j = vec![
-                        json!(r.rowtime),
-                        print_json(&r.key),
-                        print_json(&r.value),
-                        json!(r.partition.parse::<i64>().ok()),
-                    ];
-                    if with_headers {
-                        row.push(r.headers.as_deref().map(print_cell).unwrap_or_default());
-                        j.push(r.headers.as_deref().map(|h| json!(h)).unwrap_or(Value::Null));
-                    }
-                    json_rows.push(Value::Array(j));
-                    row
-                })
-                .collect();
-            (cols, rows)
-        }
-        _ => {
-            let rows = shown
-                .iter()
-                .map(|l| {
-                    json_rows.push(json!([l]));
-                    vec![Cell::text(*l)]
-                })
-                .collect();
-            (vec![TableColumn::new("RECORD")], rows)
-        }
-    };
-
-    let mut table = Table::new(columns.clone());
-    table.rows = rows;
-    let mut cap = caption(total, summary).replacen(" rows", " records", 1).replacen(" row", " record", 1);
-    for f in &formats {
-        cap.push_str(" · ");
-        cap.push_str(f);
-    }
-    table.caption = Some(cap);
-    table.footer =
-        footer(shown.len(), total, summary).into_iter().map(|l| l.replacen(" rows", " records", 1)).collect();
-
-    let doc = json!({
-        "columns": columns.iter().map(|c| json!({"name": c.name})).collect::<Vec<_>>(),
-        "rows": json_rows,
-        "total_rows": total,
-        "truncated": total > shown.len() as u64,
-        "formats": formats,
-    });
-    table.to_bundle(&summary.limits).with(super::JSON_MIME, doc)
-}
-
-/// `<null>` is how PRINT writes a missing key or value.
-fn print_cell(s: &str) -> Cell {
-    if s == "<null>" {
-        return Cell::null();
-    }
-    let mut c = Cell::text(s);
-    if s.starts_with('{') || s.starts_with('[') {
-        c.html = format!("<span style=\"font-family:var(--jp-code-font-family,monospace)\">{}</span>", escape(s));
-    }
-    c
-}
-
-fn print_json(s: &str) -> Value {
-    if s == "<null>" {
-        Value::Null
-    } else {
-        Value::String(s.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,29 +364,5 @@ mod tests {
         assert_eq!(h.headers.as_deref(), Some("[a=b]"));
         assert!(parse_print_line("hello").is_none());
         assert!(parse_print_line("rowtime: x, key: y, value: z, partition: q").is_none());
-    }
-
-    #[test]
-    fn print_renders_table_or_raw_lines() {
-        let lines: Vec<String> = vec![
-            "Key format: KAFKA_INT".into(),
-            "Value format: JSON".into(),
-            "".into(),
-            r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"ordertime":1}, partition: 0"#.into(),
-            "rowtime: 2022/12/02 17:22:03.000 Z, key: <null>, value: <script>, partition: 1".into(),
-        ];
-        let b = render_print(&lines, &ResultSummary::default());
-        let text = b.text_plain().unwrap();
-        assert!(text.starts_with("2 records · Key format: KAFKA_INT · Value format: JSON"), "{text}");
-        assert!(text.contains("| ROWTIME") && text.contains("PARTITION |"));
-        let html = b.text_html().unwrap();
-        assert!(!html.contains("<script>"));
-        assert!(html.contains(">NULL</span>"));
-        assert_eq!(b.data["application/vnd.ksqldb+json"]["rows"][1][1], Value::Null);
-        assert_eq!(b.data["application/vnd.ksqldb+json"]["rows"][0][3], json!(0));
-
-        let raw = render_print(&["something else".to_string()], &ResultSummary::default());
-        assert!(raw.text_plain().unwrap().contains("| something else |"));
-        assert!(render_print(&[], &ResultSummary::default()).text_plain().unwrap().contains("(no rows)"));
     }
 }

@@ -111,3 +111,19 @@ def test_push_queries_stop_when_the_rows_arrived_or_within_runs_out(kc):
     # Both push queries were closed on the server.
     listing = texts(ok(kc, "SHOW QUERIES;"))
     assert "transient" not in listing.lower(), listing
+
+
+def test_print_is_a_live_table_on_the_sandbox(kc):
+    ok(kc, "CREATE STREAM notes (id INT KEY, msg VARCHAR) WITH (kafka_topic='notes', value_format='json', partitions=1);")
+    ok(kc, "INSERT INTO notes (id, msg) VALUES (1, '<b>größe</b>');\nINSERT INTO notes (id, msg) VALUES (2, 'x');")
+    out = ok(kc, "PRINT notes FROM BEGINNING LIMIT 2;", timeout=30)
+    frames = [m for m in out if m["msg_type"] in ("display_data", "update_display_data")]
+    assert len({m["content"]["transient"]["display_id"] for m in frames}) == 1, "one display, updated in place"
+    final = frames[-1]["content"]["data"]
+    assert "2 rows" in final["text/plain"] and "größe" in final["text/plain"], final["text/plain"]
+    assert "<b>größe</b>" not in final["text/html"] and "&lt;b&gt;größe&lt;/b&gt;" in final["text/html"]
+    assert '"MSG": "x"' in final["text/plain"] or '"MSG": "x"' in final["text/html"], "JSON values pretty-printed"
+    # Without LIMIT: in the background, stopped by %stop like a push query.
+    ok(kc, "%push --background\nPRINT notes FROM BEGINNING;")
+    stopped = texts(ok(kc, "%stop all"))
+    assert "Stopped 1 push query." in stopped, stopped

@@ -4,6 +4,7 @@
 
 pub mod options;
 pub mod registry;
+pub mod source;
 pub mod view;
 
 use super::execute::{report_ksql_error, request_context, with_interrupt};
@@ -11,7 +12,7 @@ use super::session::StatementScope;
 use super::splitter::normalized;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, ColumnKind};
-use crate::ksql::{Entity, QueryEvent, QueryStream};
+use crate::ksql::{Entity, QueryEvent};
 use crate::render::chart::{vega_lite, with_chart};
 use crate::render::error::ErrorReport;
 use crate::render::live::{live_limits, render_live_frame, LiveFrame};
@@ -20,6 +21,7 @@ use crate::render::MimeBundle;
 use futures_util::FutureExt;
 use options::PushOptions;
 use registry::{LiveQueries, Registration};
+use source::LiveSource;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -81,33 +83,74 @@ pub async fn run_push(
     if let Ok(mut id) = registration.stats.query_id.lock() {
         *id = stream.header().closeable_id().map(str::to_string);
     }
-    let display_id = uuid::Uuid::new_v4().to_string();
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let mut runner = LiveRunner {
+    let runner = LiveRunner {
         registry,
-        stream: Some(stream),
+        stream: Some(LiveSource::Query(stream)),
         view,
         ctx: ctx.clone(),
-        display_id,
+        display_id: uuid::Uuid::new_v4().to_string(),
         options,
         notes,
         background_note: None,
         registration,
         started: Instant::now(),
     };
+    run_live(runner, sql, "Push query").await
+}
 
+/// Runs a PRINT as a live table of its records (tail view), like a push query.
+pub async fn run_print(
+    live: &LiveQueries,
+    scope: &StatementScope,
+    sql: &str,
+    mut options: PushOptions,
+    ctx: &ExecuteContext,
+    cell_id: Option<String>,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let client = scope.connection.client.clone();
+    let stream = with_interrupt(ctx, client.print(sql, &request_context(scope)))
+        .await?
+        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    // A table of PRINT records has no key: tail (or changelog) only, and no chart.
+    let mode = match options.mode {
+        Some(ViewMode::Changelog) => ViewMode::Changelog,
+        _ => ViewMode::Tail,
+    };
+    options.chart = None;
+    let view = LiveView::new(mode, source::print_columns(), vec![], options.rows, options.newest_first, false);
+    let registration = live.register(cell_id, sql, options.background);
+    let runner = LiveRunner {
+        registry: live.clone(),
+        stream: Some(LiveSource::Print { stream, new_notes: Vec::new() }),
+        view,
+        ctx: ctx.clone(),
+        display_id: uuid::Uuid::new_v4().to_string(),
+        options,
+        notes: Vec::new(),
+        background_note: None,
+        registration,
+        started: Instant::now(),
+    };
+    run_live(runner, sql, "PRINT").await
+}
+
+/// Shows the first frame, then drives the view: in the background (the cell ends now) or in
+/// the foreground (the cell ends with it).
+async fn run_live(mut runner: LiveRunner, sql: &str, what: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
     if runner.options.background {
         let number = runner.registration.number;
         // Said under the table while it runs: the cell keeps one output, updated in place.
         runner.background_note = Some(format!(
-            "Push query #{number} runs in the background: this table updates in place. %queries lists the running queries; %stop {number} stops it."
+            "{what} #{number} runs in the background: this table updates in place. %queries lists the running queries; %stop {number} stops it."
         ));
         runner.show_first_frame().await;
         tokio::spawn(runner.drive(None));
         return Ok(vec![]);
     }
     runner.show_first_frame().await;
+    let ctx = runner.ctx.clone();
     let cancel = ctx.cancellation().clone();
     match runner.drive(Some(cancel)).await {
         LiveEnding::Failed(error) => Err(report_ksql_error(&error, Some(sql))),
@@ -118,7 +161,7 @@ pub async fn run_push(
 struct LiveRunner {
     registry: LiveQueries,
     /// `None` once closed.
-    stream: Option<QueryStream>,
+    stream: Option<LiveSource>,
     view: LiveView,
     ctx: ExecuteContext,
     display_id: String,
@@ -196,6 +239,9 @@ impl LiveRunner {
                     }
                     self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
                     last_row = Instant::now();
+                    if let Some(source) = self.stream.as_mut() {
+                        self.notes.extend(source.take_notes());
+                    }
                 }
                 Some(Ok(QueryEvent::Final(message))) => {
                     // The stream ends right after its final message.
@@ -210,7 +256,8 @@ impl LiveRunner {
         if let Ok(mut state) = self.registration.stats.state.lock() {
             *state = ending.describe();
         }
-        if let Some(stream) = self.stream.take() {
+        if let Some(mut stream) = self.stream.take() {
+            self.notes.extend(stream.take_notes());
             if !matches!(ending, LiveEnding::Completed(_)) {
                 // Frees the transient query on the server (/close-query or dropping the stream).
                 let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
@@ -335,7 +382,7 @@ fn format_rate(rate: f64) -> String {
     }
 }
 
-async fn next_event(stream: &mut Option<QueryStream>) -> Option<Result<QueryEvent, crate::ksql::KsqlError>> {
+async fn next_event(stream: &mut Option<LiveSource>) -> Option<Result<QueryEvent, crate::ksql::KsqlError>> {
     match stream.as_mut() {
         Some(s) => s.next().await,
         None => None,

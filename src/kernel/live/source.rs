@@ -1,0 +1,104 @@
+//! What a live view reads: the rows of a push query, or the records of a PRINT as rows of
+//! ROWTIME, KEY, VALUE (pretty-printed when it is JSON) and PARTITION, so that PRINT gets the
+//! same live table, stop button, endings and final snapshot as a push query.
+
+use crate::ksql::schema::{Column, ColumnKind, SqlType};
+use crate::ksql::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
+use crate::render::results::parse_print_line;
+use serde_json::Value;
+
+pub enum LiveSource {
+    Query(QueryStream),
+    Print {
+        stream: PrintStream,
+        /// `Key format: …` / `Value format: …` lines not yet shown.
+        new_notes: Vec<String>,
+    },
+}
+
+impl LiveSource {
+    /// The next row or final message; `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<QueryEvent, KsqlError>> {
+        match self {
+            LiveSource::Query(stream) => stream.next().await,
+            LiveSource::Print { stream, new_notes } => loop {
+                match stream.next_line().await? {
+                    Ok(line) if line.starts_with("Key format: ") || line.starts_with("Value format: ") => {
+                        new_notes.push(line);
+                    }
+                    Ok(line) => return Some(Ok(QueryEvent::Row(print_row(&line)))),
+                    Err(e) => return Some(Err(e)),
+                }
+            },
+        }
+    }
+
+    /// Notes that arrived with the data (PRINT's key and value formats), once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        match self {
+            LiveSource::Query(_) => Vec::new(),
+            LiveSource::Print { new_notes, .. } => std::mem::take(new_notes),
+        }
+    }
+
+    /// Stops reading: closes the query on the server, or the PRINT's connection.
+    pub async fn close(self) {
+        match self {
+            LiveSource::Query(stream) => {
+                let _ = stream.close().await;
+            }
+            LiveSource::Print { stream, .. } => stream.close().await,
+        }
+    }
+}
+
+/// The columns of a PRINT as a live table.
+pub fn print_columns() -> Vec<Column> {
+    let column = |name: &str, sql_type: SqlType| Column { name: name.into(), sql_type, kind: ColumnKind::Value };
+    vec![
+        column("ROWTIME", SqlType::String),
+        column("KEY", SqlType::String),
+        column("VALUE", SqlType::String),
+        column("PARTITION", SqlType::Integer),
+    ]
+}
+
+/// One PRINT record as a row; a line of another shape goes whole into VALUE.
+fn print_row(line: &str) -> Row {
+    let values = match parse_print_line(line) {
+        Some(record) => {
+            let value = match serde_json::from_str::<Value>(&record.value) {
+                Ok(json @ (Value::Object(_) | Value::Array(_))) => {
+                    serde_json::to_string_pretty(&json).unwrap_or(record.value)
+                }
+                _ => record.value,
+            };
+            let partition = record.partition.parse::<u64>().map_or(Value::Null, Value::from);
+            // PRINT writes `<null>` for a missing key or value.
+            let text = |s: String| if s == "<null>" { Value::Null } else { Value::String(s) };
+            vec![Value::String(record.rowtime), text(record.key), text(value), partition]
+        }
+        None => vec![Value::Null, Value::Null, Value::String(line.to_string()), Value::Null],
+    };
+    Row { values, tombstone: false }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn print_lines_become_rows() {
+        let row = print_row(r#"rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {"a":1,"b":"größe"}, partition: 3"#);
+        assert_eq!(row.values[0], "2022/12/02 17:22:02.556 Z");
+        assert_eq!(row.values[1], "18");
+        assert_eq!(row.values[2], "{\n  \"a\": 1,\n  \"b\": \"größe\"\n}");
+        assert_eq!(row.values[3], 3);
+        let row = print_row("rowtime: x, key: k, value: plain, text, partition: 0");
+        assert_eq!(row.values[2], "plain, text");
+        let row = print_row("rowtime: x, key: <null>, value: <null>, partition: 1");
+        assert_eq!((row.values[1].clone(), row.values[2].clone()), (Value::Null, Value::Null));
+        let row = print_row("something else");
+        assert_eq!((row.values[0].clone(), row.values[2].clone()), (Value::Null, Value::from("something else")));
+    }
+}
