@@ -185,6 +185,7 @@ pub fn run_statement<'a>(
                     }
                 }
                 kernel.catalog.after_statement(&sql);
+                super::cleanup::record(kernel, scope.connection.client.url(), &sql, &entities);
                 let mut bundles = render_entities(&entities, scope.row_cap);
                 if matches!(kind, StatementKind::ShowProperties) && !scope.properties.is_empty() {
                     bundles.push(local_properties_table(&scope.properties));

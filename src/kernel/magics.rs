@@ -23,6 +23,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Options for the push queries (EMIT CHANGES) that follow in this cell: the live view, its size, update interval, when it stops, and whether it runs in the background."),
     ("chart", "line|bar|area|point x=COLUMN y=COLUMN [color=COLUMN] [title=\"TEXT\"]",
      "Draw the query results of the statements that follow in this cell as a Vega-Lite chart (push queries: updated in place)."),
+    ("cleanup", "[--yes] [--delete-topics]",
+     "Show (with --yes: run) the plan that removes what this notebook created on the server: TERMINATE its queries, DROP its streams, tables, types and connectors, newest first; nothing else is touched."),
     ("expect", "[--csv] [--ordered] [--subset] [--within S]",
      "Check the next query's rows against the expected rows written under this line (a Markdown table, or CSV lines): a mismatch is an error with a diff."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
@@ -55,6 +57,10 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             let chart = ChartSpec::from_words(words).map_err(|e| ErrorReport::usage("UsageError", &e))?;
             kernel.state().cell_chart = Some(chart);
             Ok(vec![])
+        }
+        "cleanup" => {
+            let scope = super::connect::scope(kernel, ctx).await?;
+            super::cleanup::run_cleanup(kernel, &scope, &magic.args, ctx).await
         }
         "expect" => {
             let expectation = super::expect::Expectation::parse(&magic.args, &magic.body)

@@ -5,6 +5,7 @@
 pub mod builtins;
 pub mod catalog;
 pub mod check;
+pub mod cleanup;
 pub mod completion;
 pub mod connect;
 pub mod context;

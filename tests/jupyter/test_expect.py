@@ -127,3 +127,45 @@ def test_print_is_a_live_table_on_the_sandbox(kc):
     ok(kc, "%push --background\nPRINT notes FROM BEGINNING;")
     stopped = texts(ok(kc, "%stop all"))
     assert "Stopped 1 push query." in stopped, stopped
+
+
+def test_cleanup_removes_only_what_the_notebook_made_in_order():
+    """On a standalone sandbox shared with another client: %cleanup plans and runs the drops of
+    what this notebook created, newest first, and leaves the other client's stream."""
+    import json
+    import subprocess
+    import urllib.request
+    from ksql_helpers import free_port, kernel_env
+
+    port = free_port()
+    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "listening" in sandbox.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+
+        def other_client(sql):
+            req = urllib.request.Request(url + "/ksql", data=json.dumps({"ksql": sql}).encode(),
+                                         headers={"Content-Type": "application/vnd.ksql.v1+json"})
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.loads(resp.read())
+
+        with kernel_env(url) as kc:
+            ok(kc, "CREATE TYPE addr AS STRUCT<city VARCHAR>;")
+            ok(kc, "CREATE STREAM a (id INT KEY, home addr) WITH (kafka_topic='a', value_format='json', partitions=1);")
+            ok(kc, "CREATE STREAM b AS SELECT * FROM a WHERE id > 1 EMIT CHANGES;")
+            other_client("CREATE STREAM c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
+            plan = texts(ok(kc, "%cleanup"))
+            lines = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
+            assert len(lines) == 4, plan
+            assert "TERMINATE CSAS_B" in lines[0] and "DROP STREAM `B`" in lines[1], plan
+            assert "DROP STREAM `A`" in lines[2] and "DROP TYPE `ADDR`" in lines[3], plan
+            assert "`C`" not in plan
+            done = texts(ok(kc, "%cleanup --yes --delete-topics"))
+            assert done.count("✔ done") == 4, done
+            streams = texts(ok(kc, "SHOW STREAMS;"))
+            assert "| C " in streams and "| A " not in streams and "| B " not in streams, streams
+            assert "created nothing" in texts(ok(kc, "%cleanup"))
+    finally:
+        sandbox.terminate()
+        sandbox.wait(5)

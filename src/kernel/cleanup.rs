@@ -1,0 +1,409 @@
+//! `%cleanup`: removes what this notebook created on its server, and nothing else. Every
+//! successful CREATE (stream, table, type, connector) and every persistent query it started
+//! is recorded per connection; `%cleanup` shows the plan in dependency order (TERMINATE the
+//! queries, DROP what was made last first, then types and connectors) and `--yes` runs it.
+
+use super::execute::request_context;
+use super::session::StatementScope;
+use super::splitter::normalized;
+use super::KsqlKernel;
+use crate::ksql::Entity;
+use crate::render::error::ErrorReport;
+use crate::render::messages::{render_status, Kind};
+use crate::render::table::simple_table;
+use crate::render::MimeBundle;
+use serde_json::Value;
+use std::collections::HashSet;
+
+pub const CLEANUP_USAGE: &str = "%cleanup [--yes] [--delete-topics]";
+
+/// What kind of object a statement made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Stream,
+    Table,
+    Type,
+    Connector,
+    Query,
+}
+
+impl ObjectKind {
+    fn word(self) -> &'static str {
+        match self {
+            ObjectKind::Stream => "STREAM",
+            ObjectKind::Table => "TABLE",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::Connector => "CONNECTOR",
+            ObjectKind::Query => "QUERY",
+        }
+    }
+}
+
+/// One object this notebook created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub kind: ObjectKind,
+    /// As the server names it: upper case unless it was quoted.
+    pub name: String,
+}
+
+/// The objects a successful statement created: its stream, table, type or connector, and the
+/// persistent query the server reports (CREATE … AS SELECT, INSERT INTO … SELECT).
+pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
+    let words = words(&normalized(statement));
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let mut created = Vec::new();
+    if upper.first().map(String::as_str) == Some("CREATE") {
+        let mut at = 1;
+        if upper.get(at).map(String::as_str) == Some("OR") && upper.get(at + 1).map(String::as_str) == Some("REPLACE") {
+            at += 2;
+        }
+        if matches!(upper.get(at).map(String::as_str), Some("SOURCE" | "SINK")) {
+            at += 1;
+        }
+        let kind = match upper.get(at).map(String::as_str) {
+            Some("STREAM") => Some(ObjectKind::Stream),
+            Some("TABLE") => Some(ObjectKind::Table),
+            Some("TYPE") => Some(ObjectKind::Type),
+            Some("CONNECTOR") => Some(ObjectKind::Connector),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            at += 1;
+            if upper.get(at).map(String::as_str) == Some("IF") {
+                at += 3; // IF NOT EXISTS
+            }
+            if let Some(name) = words.get(at) {
+                created.push(Created { kind, name: server_name(name) });
+            }
+        }
+    }
+    for entity in entities {
+        if let Some(id) = query_id(entity.raw_json()) {
+            created.push(Created { kind: ObjectKind::Query, name: id });
+        }
+    }
+    created
+}
+
+/// The id of the persistent query a command started: `commandStatus.queryId` (0.15+), else
+/// the message "Created query with ID X".
+fn query_id(raw: &Value) -> Option<String> {
+    let status = raw.get("commandStatus")?;
+    if let Some(id) = status.get("queryId").and_then(Value::as_str) {
+        return Some(id.to_string());
+    }
+    let message = status.get("message").and_then(Value::as_str)?;
+    let id = message.split("Created query with ID ").nth(1)?;
+    let id: String = id.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Words of a normalized statement; a backtick identifier is one word.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            c if !quoted && (c.is_whitespace() || c == '(' || c == ';') => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// `` `MixedCase` `` keeps its case; an unquoted name is upper-cased, as ksqlDB does.
+fn server_name(word: &str) -> String {
+    match word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
+        Some(quoted) => quoted.to_string(),
+        None => word.to_uppercase(),
+    }
+}
+
+fn quoted(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// What exists on the server now, by kind.
+#[derive(Default)]
+struct Existing {
+    names: HashSet<(&'static str, String)>,
+}
+
+impl Existing {
+    /// The server's name of a recorded object: the same, or the same but for how a name was
+    /// upper-cased (`ß` stays `ß` on some servers and becomes `SS` on others).
+    fn find(&self, kind: ObjectKind, name: &str) -> Option<String> {
+        if self.names.contains(&(kind.word(), name.to_string())) {
+            return Some(name.to_string());
+        }
+        let wanted = name.to_uppercase();
+        self.names.iter().find(|(k, n)| *k == kind.word() && n.to_uppercase() == wanted).map(|(_, n)| n.clone())
+    }
+}
+
+/// Reads what exists (queries, streams, tables, types, connectors) from the server.
+async fn existing(scope: &StatementScope) -> Result<Existing, ErrorReport> {
+    let mut found = Existing::default();
+    let client = &scope.connection.client;
+    for (statement, kind, list, field) in [
+        ("SHOW QUERIES;", ObjectKind::Query, "queries", "id"),
+        ("SHOW STREAMS;", ObjectKind::Stream, "streams", "name"),
+        ("SHOW TABLES;", ObjectKind::Table, "tables", "name"),
+    ] {
+        let entities = client
+            .ksql(statement, &request_context(scope))
+            .await
+            .map_err(|e| super::execute::report_ksql_error(&e, Some(statement)))?;
+        for entity in &entities {
+            for item in entity.raw_json().get(list).and_then(Value::as_array).into_iter().flatten() {
+                if let Some(name) = item.get(field).and_then(Value::as_str) {
+                    found.names.insert((kind.word(), name.to_string()));
+                }
+            }
+        }
+    }
+    // Types and connectors: servers without them (or a Connect cluster) just have none.
+    if let Ok(entities) = client.ksql("SHOW TYPES;", &request_context(scope)).await {
+        for entity in &entities {
+            if let Some(types) = entity.raw_json().get("types").and_then(Value::as_object) {
+                found.names.extend(types.keys().map(|k| (ObjectKind::Type.word(), k.clone())));
+            }
+        }
+    }
+    if let Ok(entities) = client.ksql("SHOW CONNECTORS;", &request_context(scope)).await {
+        for entity in &entities {
+            for item in entity.raw_json().get("connectors").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(name) = item.get("name").and_then(Value::as_str) {
+                    found.names.insert((ObjectKind::Connector.word(), name.to_string()));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// One step of the plan: the statement, and the record it clears.
+struct Step {
+    statement: String,
+    object: Created,
+}
+
+/// The plan: queries first, then streams and tables in reverse order of creation (what was
+/// made from another goes first), then types, then connectors; and what was skipped.
+fn plan(created: &[Created], existing: &Existing, delete_topics: bool) -> (Vec<Step>, Vec<String>) {
+    let mut steps = Vec::new();
+    let mut skipped = Vec::new();
+    let order = [ObjectKind::Query, ObjectKind::Stream, ObjectKind::Type, ObjectKind::Connector];
+    for phase in order {
+        for object in created.iter().rev() {
+            let in_phase = match phase {
+                ObjectKind::Stream => matches!(object.kind, ObjectKind::Stream | ObjectKind::Table),
+                other => object.kind == other,
+            };
+            if !in_phase {
+                continue;
+            }
+            let Some(name) = existing.find(object.kind, &object.name) else {
+                skipped.push(format!("{} {} no longer exists", object.kind.word(), object.name));
+                continue;
+            };
+            let statement = match object.kind {
+                ObjectKind::Query => format!("TERMINATE {name};"),
+                ObjectKind::Stream | ObjectKind::Table => format!(
+                    "DROP {} {}{};",
+                    object.kind.word(),
+                    quoted(&name),
+                    if delete_topics { " DELETE TOPIC" } else { "" }
+                ),
+                ObjectKind::Type => format!("DROP TYPE {};", quoted(&name)),
+                ObjectKind::Connector => format!("DROP CONNECTOR {};", quoted(&name)),
+            };
+            steps.push(Step { statement, object: object.clone() });
+        }
+    }
+    (steps, skipped)
+}
+
+/// `%cleanup [--yes] [--delete-topics]`.
+pub async fn run_cleanup(
+    kernel: &KsqlKernel,
+    scope: &StatementScope,
+    args: &str,
+    ctx: &crate::jupyter::ExecuteContext,
+) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let mut execute = false;
+    let mut delete_topics = false;
+    for word in args.split_whitespace() {
+        match word {
+            "--yes" | "-y" => execute = true,
+            "--delete-topics" => delete_topics = true,
+            other => {
+                return Err(ErrorReport::usage(
+                    "UsageError",
+                    &format!("unknown option {other}\nusage: {CLEANUP_USAGE}"),
+                ))
+            }
+        }
+    }
+    let url = scope.connection.client.url().to_string();
+    let created: Vec<Created> = kernel.state().created.get(&url).cloned().unwrap_or_default();
+    if created.is_empty() {
+        return Ok(vec![render_status(
+            &format!("This notebook created nothing on {url} (through this kernel)."),
+            Kind::Info,
+        )]);
+    }
+    let existing = existing(scope).await?;
+    let (steps, skipped) = plan(&created, &existing, delete_topics);
+    let mut out = Vec::new();
+    if !execute {
+        let rows = steps.iter().map(|s| vec![s.statement.clone()]).collect();
+        out.push(simple_table(
+            &["Statement"],
+            rows,
+            Some(&format!("The cleanup plan for {url}; %cleanup --yes runs it")),
+        ));
+    } else {
+        let mut rows = Vec::new();
+        let mut failed = 0;
+        for step in &steps {
+            let result = scope.connection.client.ksql(&step.statement, &request_context(scope)).await;
+            let outcome = match result {
+                Ok(entities) if !entities.iter().any(Entity::is_error_status) => {
+                    forget(kernel, &url, &step.object);
+                    "✔ done".to_string()
+                }
+                Ok(_) => {
+                    failed += 1;
+                    "✘ the server reported an error".to_string()
+                }
+                Err(e) => {
+                    failed += 1;
+                    format!("✘ {}", e.short_message())
+                }
+            };
+            rows.push(vec![step.statement.clone(), outcome]);
+        }
+        kernel.catalog.after_statement("DROP");
+        out.push(simple_table(&["Statement", "Outcome"], rows, Some(&format!("Cleanup of {url}"))));
+        for object in created.iter().filter(|o| existing.find(o.kind, &o.name).is_none()) {
+            forget(kernel, &url, object);
+        }
+        if failed > 0 {
+            out.extend(skipped_note(&skipped));
+            // Shown before the error, which makes the cell fail (and papermill notice).
+            for bundle in out {
+                ctx.display(bundle.data, bundle.metadata, None).await;
+            }
+            return Err(ErrorReport::usage(
+                "CleanupError",
+                &format!("{failed} of {} cleanup steps failed", steps.len()),
+            ));
+        }
+    }
+    out.extend(skipped_note(&skipped));
+    Ok(out)
+}
+
+fn skipped_note(skipped: &[String]) -> Option<MimeBundle> {
+    (!skipped.is_empty()).then(|| render_status(&format!("Skipped: {}.", skipped.join("; ")), Kind::Info))
+}
+
+/// Takes an object off this connection's record.
+fn forget(kernel: &KsqlKernel, url: &str, object: &Created) {
+    if let Some(list) = kernel.state().created.get_mut(url) {
+        list.retain(|o| o != object);
+    }
+}
+
+/// Records what a successful statement created on the connection at `url`.
+pub fn record(kernel: &KsqlKernel, url: &str, statement: &str, entities: &[Entity]) {
+    let made = created_by(statement, entities);
+    if made.is_empty() {
+        return;
+    }
+    let mut state = kernel.state();
+    let list = state.created.entry(url.to_string()).or_default();
+    for object in made {
+        // CREATE OR REPLACE: the object keeps its first place in the order.
+        if !list.contains(&object) {
+            list.push(object);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(statement: &str) -> Vec<(ObjectKind, String)> {
+        created_by(statement, &[]).into_iter().map(|c| (c.kind, c.name)).collect()
+    }
+
+    #[test]
+    fn what_statements_create() {
+        assert_eq!(
+            names("CREATE STREAM riders (id INT) WITH (kafka_topic='r');"),
+            [(ObjectKind::Stream, "RIDERS".into())]
+        );
+        assert_eq!(
+            names("create or replace table `MixedCase` as select 1;"),
+            [(ObjectKind::Table, "MixedCase".into())]
+        );
+        assert_eq!(names("CREATE TABLE IF NOT EXISTS t2(id INT PRIMARY KEY);"), [(ObjectKind::Table, "T2".into())]);
+        assert_eq!(names("CREATE TYPE address AS STRUCT<a INT>;"), [(ObjectKind::Type, "ADDRESS".into())]);
+        assert_eq!(names("CREATE SOURCE CONNECTOR `gen` WITH ('a'='b');"), [(ObjectKind::Connector, "gen".into())]);
+        assert_eq!(names("-- note\nCREATE /* c */ STREAM größe (a INT);"), [(ObjectKind::Stream, "GRÖSSE".into())]);
+        assert!(names("SELECT * FROM t;").is_empty());
+        assert!(names("INSERT INTO s VALUES (1);").is_empty());
+    }
+
+    #[test]
+    fn the_query_a_command_started() {
+        let new = serde_json::json!({"commandStatus": {"status": "SUCCESS", "queryId": "CSAS_B_3"}});
+        let old = serde_json::json!({"commandStatus": {"status": "SUCCESS", "message": "Stream created and running. Created query with ID CSAS_B_0"}});
+        assert_eq!(query_id(&new).as_deref(), Some("CSAS_B_3"));
+        assert_eq!(query_id(&old).as_deref(), Some("CSAS_B_0"));
+        assert_eq!(query_id(&serde_json::json!({"commandStatus": {"message": "Stream created"}})), None);
+    }
+
+    #[test]
+    fn the_plan_goes_in_dependency_order_and_skips_what_is_gone() {
+        let created = vec![
+            Created { kind: ObjectKind::Type, name: "ADDR".into() },
+            Created { kind: ObjectKind::Stream, name: "A".into() },
+            Created { kind: ObjectKind::Stream, name: "B".into() },
+            Created { kind: ObjectKind::Query, name: "CSAS_B_1".into() },
+            Created { kind: ObjectKind::Table, name: "Gone".into() },
+        ];
+        let mut existing = Existing::default();
+        for (k, n) in [("TYPE", "ADDR"), ("STREAM", "A"), ("STREAM", "b"), ("QUERY", "CSAS_B_1"), ("STREAM", "OTHER")] {
+            existing.names.insert((k, n.to_string()));
+        }
+        let (steps, skipped) = plan(&created, &existing, true);
+        let statements: Vec<&str> = steps.iter().map(|s| s.statement.as_str()).collect();
+        assert_eq!(
+            statements,
+            [
+                "TERMINATE CSAS_B_1;",
+                "DROP STREAM `b` DELETE TOPIC;",
+                "DROP STREAM `A` DELETE TOPIC;",
+                "DROP TYPE `ADDR`;"
+            ]
+        );
+        assert_eq!(skipped, ["TABLE Gone no longer exists"]);
+    }
+}
