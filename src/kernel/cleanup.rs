@@ -18,7 +18,7 @@ use std::collections::HashSet;
 pub const CLEANUP_USAGE: &str = "%cleanup [--yes] [--delete-topics]";
 
 /// What kind of object a statement made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ObjectKind {
     Stream,
     Table,
@@ -40,7 +40,7 @@ impl ObjectKind {
 }
 
 /// One object this notebook created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Created {
     pub kind: ObjectKind,
     /// As the server names it: upper case unless it was quoted.
@@ -324,8 +324,51 @@ fn skipped_note(skipped: &[String]) -> Option<MimeBundle> {
 
 /// Takes an object off this connection's record.
 fn forget(kernel: &KsqlKernel, url: &str, object: &Created) {
-    if let Some(list) = kernel.state().created.get_mut(url) {
+    let mut state = kernel.state();
+    if let Some(list) = state.created.get_mut(url) {
         list.retain(|o| o != object);
+    }
+    save(&state.created);
+}
+
+/// Where the record of a notebook is kept across kernel restarts: one file per notebook path,
+/// when the front end tells it (JPY_SESSION_NAME), in the Jupyter data directory.
+fn ledger_file() -> Option<std::path::PathBuf> {
+    use sha2::Digest;
+    let notebook = std::env::var("JPY_SESSION_NAME").ok().filter(|n| !n.is_empty())?;
+    let digest = hex::encode(sha2::Sha256::digest(notebook.as_bytes()));
+    let dir = crate::kernelspec::user_data_dir().ok()?.join("ksqldb-kernel").join("cleanup");
+    Some(dir.join(format!("{}.json", &digest[..32])))
+}
+
+/// The record kept for this notebook by an earlier kernel, if any.
+pub fn load() -> Ledger {
+    ledger_file()
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<LedgerFile>(&bytes).ok())
+        .map(|file| file.servers)
+        .unwrap_or_default()
+}
+
+/// What this notebook created, per server URL.
+pub type Ledger = std::collections::HashMap<String, Vec<Created>>;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LedgerFile {
+    notebook: String,
+    servers: Ledger,
+}
+
+/// Keeps the record for the next kernel of this notebook (problems are logged, not fatal).
+fn save(ledger: &Ledger) {
+    let Some(path) = ledger_file() else { return };
+    let file = LedgerFile { notebook: std::env::var("JPY_SESSION_NAME").unwrap_or_default(), servers: ledger.clone() };
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&path, serde_json::to_vec_pretty(&file).unwrap_or_default()));
+    if let Err(e) = written {
+        eprintln!("[ksqldb-kernel] cannot keep the %cleanup record in {}: {e}", path.display());
     }
 }
 
@@ -343,6 +386,7 @@ pub fn record(kernel: &KsqlKernel, url: &str, statement: &str, entities: &[Entit
             list.push(object);
         }
     }
+    save(&state.created);
 }
 
 #[cfg(test)]

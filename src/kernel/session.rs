@@ -32,7 +32,7 @@ pub struct SessionState {
     /// `%chart` for the query results of the rest of the running cell.
     pub cell_chart: Option<crate::render::chart::ChartSpec>,
     /// What this notebook created, per server URL (for `%cleanup`).
-    pub created: std::collections::HashMap<String, Vec<super::cleanup::Created>>,
+    pub created: super::cleanup::Ledger,
     /// `%expect`: the expected rows of the next query of the running cell.
     pub cell_expect: Option<super::expect::Expectation>,
     /// Why the config file could not be read, shown when it matters.
@@ -52,7 +52,7 @@ impl SessionState {
             cell_push_options: Default::default(),
             cell_chart: None,
             cell_expect: None,
-            created: Default::default(),
+            created: super::cleanup::load(),
         }
     }
 }

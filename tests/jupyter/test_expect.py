@@ -169,3 +169,26 @@ def test_cleanup_removes_only_what_the_notebook_made_in_order():
     finally:
         sandbox.terminate()
         sandbox.wait(5)
+
+
+def test_the_cleanup_record_survives_a_restart_of_the_notebooks_kernel(tmp_path):
+    import subprocess
+    from ksql_helpers import free_port, kernel_env
+
+    port = free_port()
+    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    env = dict(JPY_SESSION_NAME=str(tmp_path / "course.ipynb"), JUPYTER_DATA_DIR=str(tmp_path / "data"))
+    try:
+        assert "listening" in sandbox.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        with kernel_env(url, **env) as kc:
+            ok(kc, "CREATE STREAM kept (id INT) WITH (kafka_topic='kept', value_format='json', partitions=1);")
+        with kernel_env(url, **env) as kc:
+            assert "DROP STREAM `KEPT`" in texts(ok(kc, "%cleanup"))
+        # Another notebook's kernel has its own record.
+        with kernel_env(url, JPY_SESSION_NAME=str(tmp_path / "other.ipynb"), JUPYTER_DATA_DIR=str(tmp_path / "data")) as kc:
+            assert "created nothing" in texts(ok(kc, "%cleanup"))
+    finally:
+        sandbox.terminate()
+        sandbox.wait(5)
