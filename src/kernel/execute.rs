@@ -61,6 +61,13 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             Err(report) => return outcome(report),
         }
     }
+    if kernel.state().cell_expect.take().is_some() {
+        // An exercise whose check never ran must not pass silently.
+        return outcome(ErrorReport::usage(
+            "UsageError",
+            "%expect needs a query (SELECT …) after its rows in the same cell",
+        ));
+    }
     ExecuteOutcome::Ok
 }
 

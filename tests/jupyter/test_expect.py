@@ -192,3 +192,9 @@ def test_the_cleanup_record_survives_a_restart_of_the_notebooks_kernel(tmp_path)
     finally:
         sandbox.terminate()
         sandbox.wait(5)
+
+
+def test_an_expectation_without_a_query_is_an_error(kc):
+    reply, outputs, err = fail(kc, "%expect\n| ID |\n| 1 |\nSHOW STREAMS;")
+    assert "needs a query" in err["evalue"]
+    assert "✔" not in texts(ok(kc, "SHOW STREAMS;"))
