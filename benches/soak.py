@@ -108,6 +108,9 @@ class Load:
         self.pending = {}  # msg_id -> (kind, sent at)
         self.done = {"pull": 0, "complete": 0}
         self.failed = {"pull": [], "complete": []}
+        # Set after the warm-up: before it, a completion may come before the catalog has
+        # loaded (the kernel waits 150 ms for it), which is not what the soak measures.
+        self.measuring = False
         self.latency = {"pull": [], "complete": []}
         self.push_id = None
 
@@ -161,6 +164,8 @@ class Load:
         else:
             good = c.get("status") == "ok" and any(m.upper().startswith("RIDERS") for m in c.get("matches", []))
             why = f"matches {c.get('matches', [])[:5]}"
+        if not self.measuring:
+            return
         self.latency[kind].append(time.monotonic() - sent)
         if good:
             self.done[kind] += 1
@@ -209,6 +214,7 @@ def main():
             now = time.monotonic()
             if start is None and now - started >= args.warmup:
                 start, rows_at_start = sample(pid), load.push_rows
+                load.measuring = True
             if now - started >= args.warmup + args.seconds:
                 break
             if now >= next_tick:

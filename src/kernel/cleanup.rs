@@ -45,45 +45,78 @@ pub struct Created {
     pub kind: ObjectKind,
     /// As the server names it: upper case unless it was quoted.
     pub name: String,
+    /// Written in backticks: matched exactly, never case-insensitively.
+    #[serde(default)]
+    pub quoted: bool,
+    /// Its topic was made for it (CREATE … AS SELECT without KAFKA_TOPIC): `--delete-topics`
+    /// may delete it. Topics named in a CREATE may be shared and are never deleted.
+    #[serde(default)]
+    pub owns_topic: bool,
 }
 
 /// The objects a successful statement created: its stream, table, type or connector, and the
-/// persistent query the server reports (CREATE … AS SELECT, INSERT INTO … SELECT).
+/// persistent query the server reports (CREATE … AS SELECT, INSERT INTO … SELECT). A CREATE
+/// with IF NOT EXISTS or OR REPLACE may have met someone else's object, so it records nothing.
 pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
-    let words = words(&normalized(statement));
+    let text = normalized(statement);
+    let words = words(&text);
     let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let word = |i: usize| upper.get(i).map(String::as_str).unwrap_or("");
+    if word(0) != "CREATE" && word(0) != "INSERT" {
+        return Vec::new();
+    }
     let mut created = Vec::new();
-    if upper.first().map(String::as_str) == Some("CREATE") {
-        let mut at = 1;
-        if upper.get(at).map(String::as_str) == Some("OR") && upper.get(at + 1).map(String::as_str) == Some("REPLACE") {
-            at += 2;
+    if word(0) == "CREATE" {
+        let at = if matches!(word(1), "SOURCE" | "SINK") { 2 } else { 1 };
+        if word(1) == "OR" || word(at + 1) == "IF" {
+            return Vec::new();
         }
-        if matches!(upper.get(at).map(String::as_str), Some("SOURCE" | "SINK")) {
-            at += 1;
-        }
-        let kind = match upper.get(at).map(String::as_str) {
-            Some("STREAM") => Some(ObjectKind::Stream),
-            Some("TABLE") => Some(ObjectKind::Table),
-            Some("TYPE") => Some(ObjectKind::Type),
-            Some("CONNECTOR") => Some(ObjectKind::Connector),
+        let kind = match word(at) {
+            "STREAM" => Some(ObjectKind::Stream),
+            "TABLE" => Some(ObjectKind::Table),
+            "TYPE" => Some(ObjectKind::Type),
+            "CONNECTOR" => Some(ObjectKind::Connector),
             _ => None,
         };
-        if let Some(kind) = kind {
-            at += 1;
-            if upper.get(at).map(String::as_str) == Some("IF") {
-                at += 3; // IF NOT EXISTS
-            }
-            if let Some(name) = words.get(at) {
-                created.push(Created { kind, name: server_name(name) });
-            }
+        if let (Some(kind), Some(name)) = (kind, words.get(at + 1)) {
+            let as_select = upper.windows(2).any(|w| w[0] == "AS" && w[1] == "SELECT");
+            let names_topic = text.to_ascii_uppercase().contains("KAFKA_TOPIC");
+            created.push(Created {
+                kind,
+                name: server_name(name),
+                quoted: name.starts_with('`'),
+                owns_topic: as_select && !names_topic,
+            });
         }
     }
     for entity in entities {
         if let Some(id) = query_id(entity.raw_json()) {
-            created.push(Created { kind: ObjectKind::Query, name: id });
+            created.push(Created { kind: ObjectKind::Query, name: id, quoted: true, owns_topic: false });
         }
     }
     created
+}
+
+/// What a successful DROP or TERMINATE of the notebook's own removed: (kind, name as written).
+fn removed_by(statement: &str) -> Option<(Option<ObjectKind>, String)> {
+    // (kind, name): the name as the server has it.
+    let words = words(&normalized(statement));
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    match upper.first().map(String::as_str)? {
+        "TERMINATE" => Some((Some(ObjectKind::Query), words.get(1)?.trim_matches('`').to_string())),
+        "DROP" => {
+            let kind = match upper.get(1).map(String::as_str)? {
+                "STREAM" => ObjectKind::Stream,
+                "TABLE" => ObjectKind::Table,
+                "TYPE" => ObjectKind::Type,
+                "CONNECTOR" => ObjectKind::Connector,
+                _ => return None,
+            };
+            let at = if upper.get(2).map(String::as_str) == Some("IF") { 4 } else { 2 };
+            Some((Some(kind), server_name(words.get(at)?)))
+        }
+        _ => None,
+    }
 }
 
 /// The id of the persistent query a command started: `commandStatus.queryId` (0.15+), else
@@ -95,7 +128,8 @@ fn query_id(raw: &Value) -> Option<String> {
     }
     let message = status.get("message").and_then(Value::as_str)?;
     let id = message.split("Created query with ID ").nth(1)?;
-    let id: String = id.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let id: String = id.chars().take_while(|c| !c.is_whitespace() && *c != ',').collect();
+    let id = id.trim_end_matches('.').to_string();
     (!id.is_empty()).then_some(id)
 }
 
@@ -127,7 +161,7 @@ fn words(text: &str) -> Vec<String> {
 /// `` `MixedCase` `` keeps its case; an unquoted name is upper-cased, as ksqlDB does.
 fn server_name(word: &str) -> String {
     match word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
-        Some(quoted) => quoted.to_string(),
+        Some(quoted) => quoted.replace("``", "`"),
         None => word.to_uppercase(),
     }
 }
@@ -145,9 +179,13 @@ struct Existing {
 impl Existing {
     /// The server's name of a recorded object: the same, or the same but for how a name was
     /// upper-cased (`ß` stays `ß` on some servers and becomes `SS` on others).
-    fn find(&self, kind: ObjectKind, name: &str) -> Option<String> {
+    fn find(&self, object: &Created) -> Option<String> {
+        let (kind, name) = (object.kind, object.name.as_str());
         if self.names.contains(&(kind.word(), name.to_string())) {
             return Some(name.to_string());
+        }
+        if object.quoted {
+            return None;
         }
         let wanted = name.to_uppercase();
         self.names.iter().find(|(k, n)| *k == kind.word() && n.to_uppercase() == wanted).map(|(_, n)| n.clone())
@@ -201,12 +239,13 @@ struct Step {
     object: Created,
 }
 
-/// The plan: queries first, then streams and tables in reverse order of creation (what was
-/// made from another goes first), then types, then connectors; and what was skipped.
+/// The plan: queries first, then connectors (which write into topics), then streams and
+/// tables in reverse order of creation (what was made from another goes first), then types;
+/// and what was skipped.
 fn plan(created: &[Created], existing: &Existing, delete_topics: bool) -> (Vec<Step>, Vec<String>) {
     let mut steps = Vec::new();
     let mut skipped = Vec::new();
-    let order = [ObjectKind::Query, ObjectKind::Stream, ObjectKind::Type, ObjectKind::Connector];
+    let order = [ObjectKind::Query, ObjectKind::Connector, ObjectKind::Stream, ObjectKind::Type];
     for phase in order {
         for object in created.iter().rev() {
             let in_phase = match phase {
@@ -216,17 +255,18 @@ fn plan(created: &[Created], existing: &Existing, delete_topics: bool) -> (Vec<S
             if !in_phase {
                 continue;
             }
-            let Some(name) = existing.find(object.kind, &object.name) else {
+            let Some(name) = existing.find(object) else {
                 skipped.push(format!("{} {} no longer exists", object.kind.word(), object.name));
                 continue;
             };
             let statement = match object.kind {
-                ObjectKind::Query => format!("TERMINATE {name};"),
+                // Query ids are the server's (`CSAS_B_3`); quoted, as a sink's name may be.
+                ObjectKind::Query => format!("TERMINATE {};", quoted(&name)),
                 ObjectKind::Stream | ObjectKind::Table => format!(
                     "DROP {} {}{};",
                     object.kind.word(),
                     quoted(&name),
-                    if delete_topics { " DELETE TOPIC" } else { "" }
+                    if delete_topics && object.owns_topic { " DELETE TOPIC" } else { "" }
                 ),
                 ObjectKind::Type => format!("DROP TYPE {};", quoted(&name)),
                 ObjectKind::Connector => format!("DROP CONNECTOR {};", quoted(&name)),
@@ -299,7 +339,7 @@ pub async fn run_cleanup(
         }
         kernel.catalog.after_statement("DROP");
         out.push(simple_table(&["Statement", "Outcome"], rows, Some(&format!("Cleanup of {url}"))));
-        for object in created.iter().filter(|o| existing.find(o.kind, &o.name).is_none()) {
+        for object in created.iter().filter(|o| existing.find(o).is_none()) {
             forget(kernel, &url, object);
         }
         if failed > 0 {
@@ -374,6 +414,15 @@ fn save(ledger: &Ledger) {
 
 /// Records what a successful statement created on the connection at `url`.
 pub fn record(kernel: &KsqlKernel, url: &str, statement: &str, entities: &[Entity]) {
+    if let Some((kind, name)) = removed_by(statement) {
+        // The notebook dropped it itself: a later object of that name is not its own.
+        let mut state = kernel.state();
+        if let Some(list) = state.created.get_mut(url) {
+            list.retain(|o| !(Some(o.kind) == kind && o.name.eq_ignore_ascii_case(&name)));
+        }
+        save(&state.created);
+        return;
+    }
     let made = created_by(statement, entities);
     if made.is_empty() {
         return;
@@ -403,11 +452,17 @@ mod tests {
             names("CREATE STREAM riders (id INT) WITH (kafka_topic='r');"),
             [(ObjectKind::Stream, "RIDERS".into())]
         );
-        assert_eq!(
-            names("create or replace table `MixedCase` as select 1;"),
-            [(ObjectKind::Table, "MixedCase".into())]
-        );
-        assert_eq!(names("CREATE TABLE IF NOT EXISTS t2(id INT PRIMARY KEY);"), [(ObjectKind::Table, "T2".into())]);
+        assert_eq!(names("create table `Mixed``Case` as select 1;"), [(ObjectKind::Table, "Mixed`Case".into())]);
+        // They may meet someone else's object: not recorded.
+        assert!(names("CREATE TABLE IF NOT EXISTS t2(id INT PRIMARY KEY);").is_empty());
+        assert!(names("create or replace table t as select 1;").is_empty());
+        assert!(names("CREATE SOURCE CONNECTOR IF NOT EXISTS g WITH ('a'='b');").is_empty());
+        let csas = created_by("CREATE STREAM b AS SELECT * FROM a;", &[]);
+        assert!(csas[0].owns_topic && !csas[0].quoted);
+        assert!(!created_by("CREATE STREAM b WITH (KAFKA_TOPIC='shared') AS SELECT * FROM a;", &[])[0].owns_topic);
+        assert!(!created_by("CREATE STREAM s (a INT) WITH (kafka_topic='t', partitions=1);", &[])[0].owns_topic);
+        assert_eq!(removed_by("DROP STREAM IF EXISTS s DELETE TOPIC;"), Some((Some(ObjectKind::Stream), "S".into())));
+        assert_eq!(removed_by("TERMINATE CSAS_B_1;"), Some((Some(ObjectKind::Query), "CSAS_B_1".into())));
         assert_eq!(names("CREATE TYPE address AS STRUCT<a INT>;"), [(ObjectKind::Type, "ADDRESS".into())]);
         assert_eq!(names("CREATE SOURCE CONNECTOR `gen` WITH ('a'='b');"), [(ObjectKind::Connector, "gen".into())]);
         assert_eq!(names("-- note\nCREATE /* c */ STREAM größe (a INT);"), [(ObjectKind::Stream, "GRÖSSE".into())]);
@@ -426,15 +481,25 @@ mod tests {
 
     #[test]
     fn the_plan_goes_in_dependency_order_and_skips_what_is_gone() {
+        let made = |kind, name: &str, quoted, owns_topic| Created { kind, name: name.into(), quoted, owns_topic };
         let created = vec![
-            Created { kind: ObjectKind::Type, name: "ADDR".into() },
-            Created { kind: ObjectKind::Stream, name: "A".into() },
-            Created { kind: ObjectKind::Stream, name: "B".into() },
-            Created { kind: ObjectKind::Query, name: "CSAS_B_1".into() },
-            Created { kind: ObjectKind::Table, name: "Gone".into() },
+            made(ObjectKind::Type, "ADDR", false, false),
+            made(ObjectKind::Stream, "A", false, false),
+            made(ObjectKind::Stream, "B", false, true),
+            made(ObjectKind::Query, "CSAS_B_1", true, false),
+            made(ObjectKind::Table, "Gone", true, false),
+            made(ObjectKind::Connector, "gen", true, false),
         ];
         let mut existing = Existing::default();
-        for (k, n) in [("TYPE", "ADDR"), ("STREAM", "A"), ("STREAM", "b"), ("QUERY", "CSAS_B_1"), ("STREAM", "OTHER")] {
+        for (k, n) in [
+            ("TYPE", "ADDR"),
+            ("STREAM", "A"),
+            ("STREAM", "b"),
+            ("QUERY", "CSAS_B_1"),
+            ("STREAM", "OTHER"),
+            ("TABLE", "GONE"),
+            ("CONNECTOR", "gen"),
+        ] {
             existing.names.insert((k, n.to_string()));
         }
         let (steps, skipped) = plan(&created, &existing, true);
@@ -442,12 +507,14 @@ mod tests {
         assert_eq!(
             statements,
             [
-                "TERMINATE CSAS_B_1;",
+                "TERMINATE `CSAS_B_1`;",
+                "DROP CONNECTOR `gen`;",
                 "DROP STREAM `b` DELETE TOPIC;",
-                "DROP STREAM `A` DELETE TOPIC;",
+                "DROP STREAM `A`;",
                 "DROP TYPE `ADDR`;"
             ]
         );
+        // A quoted name matches exactly: another client's GONE is not the notebook's `Gone`.
         assert_eq!(skipped, ["TABLE Gone no longer exists"]);
     }
 }

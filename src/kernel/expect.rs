@@ -21,6 +21,8 @@ pub const EXPECT_USAGE: &str =
 
 /// Rows a checked query may read at most (a push query's rows are kept to compare them).
 const MAX_ROWS_READ: usize = 100_000;
+/// How often a push query's rows are checked once many have come.
+const CHECK_EVERY: Duration = Duration::from_millis(50);
 
 /// What `%expect` asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,10 +62,14 @@ impl Expectation {
             }
         }
         let mut lines: Vec<Vec<String>> = Vec::new();
-        for line in body {
+        for (i, line) in body.iter().enumerate() {
             let cells = if csv { csv_cells(line)? } else { markdown_cells(line) };
-            // The `|---|---|` separator of a Markdown table.
-            if !csv && cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
+            // The `|---|:--:|` separator of a Markdown table: only right under the header.
+            let separator = |c: &String| {
+                let dashes = c.trim_start_matches(':').trim_end_matches(':');
+                !dashes.is_empty() && dashes.chars().all(|ch| ch == '-')
+            };
+            if !csv && i == 1 && cells.iter().all(separator) {
                 continue;
             }
             lines.push(cells);
@@ -117,9 +123,19 @@ fn markdown_cells(line: &str) -> Vec<String> {
 /// One CSV line: commas, `"…"` quoting with `""` escapes. A quoted value keeps its quotes
 /// off (`"a,b"` → `a,b`), so strings with commas can be written.
 fn csv_cells(line: &str) -> Result<Vec<String>, String> {
+    // A quoted "null" is the string: written as 'null', which the comparison reads as one.
+    let finish = |cell: String, was_quoted: bool| {
+        let cell = cell.trim().to_string();
+        if was_quoted && cell.eq_ignore_ascii_case("null") {
+            format!("'{cell}'")
+        } else {
+            cell
+        }
+    };
     let mut cells = Vec::new();
     let mut cell = String::new();
     let mut quoted = false;
+    let mut was_quoted = false;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -127,15 +143,18 @@ fn csv_cells(line: &str) -> Result<Vec<String>, String> {
                 chars.next();
                 cell.push('"');
             }
-            '"' => quoted = !quoted,
-            ',' if !quoted => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            ',' if !quoted => cells.push(finish(std::mem::take(&mut cell), std::mem::take(&mut was_quoted))),
             c => cell.push(c),
         }
     }
     if quoted {
         return Err(format!("%expect --csv: unclosed quote in {line:?}"));
     }
-    cells.push(cell.trim().to_string());
+    cells.push(finish(cell, was_quoted));
     Ok(cells)
 }
 
@@ -149,14 +168,23 @@ enum Canon {
 }
 
 /// An expected cell as the column's type reads it.
-fn canon_expected(text: &str, ty: &SqlType) -> Canon {
+fn canon_expected(text: &str, column: &Column) -> Canon {
     if text.eq_ignore_ascii_case("null") {
         return Canon::Null;
     }
     let unquoted = unquote(text);
-    match ty {
+    if is_epoch_column(column) {
+        // ROWTIME, WINDOWSTART, WINDOWEND: epoch milliseconds or a time, as the kernel shows it.
+        let as_time = unquoted
+            .parse::<i64>()
+            .ok()
+            .and_then(crate::render::value::epoch_millis_to_utc)
+            .unwrap_or_else(|| unquoted.to_string());
+        return Canon::Text(normalize_time(&as_time));
+    }
+    match &column.sql_type {
         SqlType::Integer | SqlType::Bigint | SqlType::Decimal { .. } | SqlType::Double => {
-            match normalize_number(unquoted, matches!(ty, SqlType::Double)) {
+            match normalize_number(unquoted, matches!(column.sql_type, SqlType::Double)) {
                 Some(n) => Canon::Number(n),
                 None => Canon::Text(unquoted.to_string()),
             }
@@ -228,7 +256,9 @@ fn normalize_time(text: &str) -> String {
 fn normalize_number(text: &str, double: bool) -> Option<String> {
     let text = text.trim();
     if double || text.contains(['e', 'E']) {
+        // 15 significant digits: 0.1 + 0.2 (0.30000000000000004) reads as 0.3.
         let x: f64 = text.parse().ok()?;
+        let x: f64 = format!("{x:.14e}").parse().ok()?;
         return Some(if x == 0.0 { "0".into() } else { format!("{x}") });
     }
     let (negative, digits) = match text.strip_prefix('-') {
@@ -273,7 +303,7 @@ fn compare(expect: &Expectation, columns: &[Column], picked: &[usize], actual: &
     let expected: Vec<Vec<Canon>> = expect
         .rows
         .iter()
-        .map(|row| row.iter().zip(picked).map(|(text, &i)| canon_expected(text, &columns[i].sql_type)).collect())
+        .map(|row| row.iter().zip(picked).map(|(text, &i)| canon_expected(text, &columns[i])).collect())
         .collect();
     let got: Vec<Vec<Canon>> = actual
         .iter()
@@ -362,8 +392,7 @@ fn all_arrived(expect: &Expectation, columns: &[Column], picked: &[usize], actua
         *pool.entry(key).or_default() += 1;
     }
     expect.rows.iter().all(|row| {
-        let key: Vec<Canon> =
-            row.iter().zip(picked).map(|(text, &i)| canon_expected(text, &columns[i].sql_type)).collect();
+        let key: Vec<Canon> = row.iter().zip(picked).map(|(text, &i)| canon_expected(text, &columns[i])).collect();
         match pool.get_mut(&key) {
             Some(n) if *n > 0 => {
                 *n -= 1;
@@ -410,6 +439,7 @@ pub async fn run_expect(
     let mut by_key: HashMap<Vec<String>, usize> = HashMap::new();
     let mut timed_out = false;
     let mut failure = None;
+    let mut last_check = std::time::Instant::now();
     loop {
         let next = tokio::select! {
             event = stream.next() => event,
@@ -445,14 +475,24 @@ pub async fn run_expect(
                 } else if !row.tombstone {
                     rows.push(row.values);
                 }
+                // Checked at most every 50 ms (each check reads every row so far), and right
+                // away while few rows have come.
+                if push && (rows.len() <= 100 || last_check.elapsed() >= CHECK_EVERY) {
+                    last_check = std::time::Instant::now();
+                    let done = if expect.ordered {
+                        compare(expect, &columns, &picked, &rows).matches()
+                    } else {
+                        all_arrived(expect, &columns, &picked, &rows)
+                    };
+                    if done {
+                        break;
+                    }
+                }
                 if rows.len() >= MAX_ROWS_READ {
                     failure = Some(ErrorReport::usage(
                         "ExpectationError",
                         &format!("%expect read {MAX_ROWS_READ} rows without a match; add a WHERE or LIMIT"),
                     ));
-                    break;
-                }
-                if push && all_arrived(expect, &columns, &picked, &rows) {
                     break;
                 }
             }
@@ -577,6 +617,24 @@ mod tests {
         let e = Expectation::parse("", &body(&["| NOPE |"])).unwrap();
         let err = resolve_columns(&e, &[col("ID", SqlType::Integer)]).unwrap_err();
         assert!(err.contains("NOPE") && err.contains("ID"), "{err}");
+    }
+
+    #[test]
+    fn rowtime_doubles_quoted_csv_null_and_dash_values() {
+        let columns = vec![col("ROWTIME", SqlType::Bigint), col("X", SqlType::Double), col("S", SqlType::String)];
+        let row: Vec<Value> = serde_json::from_str(r#"[1704164645000, 0.30000000000000004, "null"]"#).unwrap();
+        for (args, lines) in [
+            ("", vec!["| ROWTIME | X | S |", "| 2024-01-02T03:04:05Z | 0.3 | 'null' |"]),
+            ("", vec!["| ROWTIME | X | S |", "| 1704164645000 | 0.3 | 'null' |"]),
+            ("--csv", vec!["ROWTIME,X,S", "2024-01-02 03:04:05.000,0.30,\"null\""]),
+        ] {
+            let e = Expectation::parse(args, &body(&lines)).unwrap();
+            let picked = resolve_columns(&e, &columns).unwrap();
+            assert!(compare(&e, &columns, &picked, std::slice::from_ref(&row)).matches(), "{lines:?}");
+        }
+        // A data row of dashes is a value, not a separator (only the line under the header is).
+        let e = Expectation::parse("", &body(&["| S |", "|---|", "| - |"])).unwrap();
+        assert_eq!(e.rows, [vec!["-"]]);
     }
 
     #[test]

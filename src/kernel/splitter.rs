@@ -174,6 +174,22 @@ pub fn split_cell(cell: &str) -> SplitCell {
     SplitCell { items, unterminated_literal }
 }
 
+/// Words that start a statement, so a CSV body of `%expect` ends before them.
+const STATEMENT_STARTS: &[&str] = &[
+    "SELECT",
+    "PRINT",
+    "INSERT",
+    "CREATE",
+    "DROP",
+    "SHOW",
+    "LIST",
+    "DESCRIBE",
+    "EXPLAIN",
+    "SET",
+    "DEFINE",
+    "TERMINATE",
+];
+
 /// The lines after a magic's own line that belong to it, and where they end. Only `%expect`
 /// has a body: its expected rows, as Markdown table lines (starting with `|`), or with `--csv`
 /// the non-blank lines up to the query (a line starting with SELECT).
@@ -189,9 +205,13 @@ fn magic_body(name: &str, args: &str, chars: &[char], line_end: usize) -> (Vec<S
         let text: String = chars[end + 1..next_end].iter().collect();
         let trimmed = text.trim();
         let belongs = if csv {
+            // Up to the query: a blank line, a magic, a comment or a line starting a statement.
+            let first_word: String = trimmed.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
             !trimmed.is_empty()
                 && !trimmed.starts_with('%')
-                && !trimmed.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("SELECT"))
+                && !trimmed.starts_with("--")
+                && !trimmed.starts_with("/*")
+                && !STATEMENT_STARTS.iter().any(|k| first_word.eq_ignore_ascii_case(k))
         } else {
             trimmed.starts_with('|')
         };
@@ -406,5 +426,9 @@ mod tests {
         assert_eq!((m.body.clone(), m.line), (vec!["A".to_string(), "1".to_string()], 7));
         let CellItem::Statement(s) = &split.items[3] else { panic!() };
         assert_eq!(s.line, 10);
+        // A CSV body ends at a comment too.
+        let split = split_cell("%expect --csv\nA\n-1\n-- the answer\nSELECT a FROM t;");
+        let CellItem::Magic(m) = &split.items[0] else { panic!() };
+        assert_eq!(m.body, ["A", "-1"]);
     }
 }

@@ -155,16 +155,21 @@ def test_cleanup_removes_only_what_the_notebook_made_in_order():
             ok(kc, "CREATE STREAM a (id INT KEY, home addr) WITH (kafka_topic='a', value_format='json', partitions=1);")
             ok(kc, "CREATE STREAM b AS SELECT * FROM a WHERE id > 1 EMIT CHANGES;")
             other_client("CREATE STREAM c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
-            plan = texts(ok(kc, "%cleanup"))
+            # IF NOT EXISTS over the other client's stream: not the notebook's to drop.
+            ok(kc, "CREATE STREAM IF NOT EXISTS c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
+            plan = texts(ok(kc, "%cleanup --delete-topics"))
             lines = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
             assert len(lines) == 4, plan
-            assert "TERMINATE CSAS_B" in lines[0] and "DROP STREAM `B`" in lines[1], plan
-            assert "DROP STREAM `A`" in lines[2] and "DROP TYPE `ADDR`" in lines[3], plan
+            assert "TERMINATE `CSAS_B" in lines[0] and "DROP STREAM `B` DELETE TOPIC" in lines[1], plan
+            # A's topic was named in its CREATE (it may be shared): it is not deleted.
+            assert "DROP STREAM `A`;" in lines[2] and "DROP TYPE `ADDR`" in lines[3], plan
             assert "`C`" not in plan
             done = texts(ok(kc, "%cleanup --yes --delete-topics"))
             assert done.count("✔ done") == 4, done
             streams = texts(ok(kc, "SHOW STREAMS;"))
             assert "| C " in streams and "| A " not in streams and "| B " not in streams, streams
+            topics = texts(ok(kc, "SHOW TOPICS;"))
+            assert "| a " in topics and "| c " in topics and "| B " not in topics, topics
             assert "created nothing" in texts(ok(kc, "%cleanup"))
     finally:
         sandbox.terminate()

@@ -96,8 +96,9 @@ pub async fn run_push(
         background_note: None,
         registration,
         started: Instant::now(),
+        what: "Push query",
     };
-    run_live(runner, sql, "Push query").await
+    run_live(runner, sql).await
 }
 
 /// Runs a PRINT as a live table of its records (tail view), like a push query.
@@ -132,15 +133,16 @@ pub async fn run_print(
         background_note: None,
         registration,
         started: Instant::now(),
+        what: "PRINT",
     };
-    run_live(runner, sql, "PRINT").await
+    run_live(runner, sql).await
 }
 
 /// Shows the first frame, then drives the view: in the background (the cell ends now) or in
 /// the foreground (the cell ends with it).
-async fn run_live(mut runner: LiveRunner, sql: &str, what: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
+async fn run_live(mut runner: LiveRunner, sql: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
     if runner.options.background {
-        let number = runner.registration.number;
+        let (number, what) = (runner.registration.number, runner.what);
         // Said under the table while it runs: the cell keeps one output, updated in place.
         runner.background_note = Some(format!(
             "{what} #{number} runs in the background: this table updates in place. %queries lists the running queries; %stop {number} stops it."
@@ -171,6 +173,8 @@ struct LiveRunner {
     background_note: Option<String>,
     registration: Registration,
     started: Instant,
+    /// "Push query" or "PRINT", for messages.
+    what: &'static str,
 }
 
 impl LiveRunner {
@@ -240,7 +244,11 @@ impl LiveRunner {
                     self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
                     last_row = Instant::now();
                     if let Some(source) = self.stream.as_mut() {
-                        self.notes.extend(source.take_notes());
+                        for note in source.take_notes() {
+                            if !self.notes.contains(&note) {
+                                self.notes.push(note);
+                            }
+                        }
                     }
                 }
                 Some(Ok(QueryEvent::Final(message))) => {
@@ -257,7 +265,11 @@ impl LiveRunner {
             *state = ending.describe();
         }
         if let Some(mut stream) = self.stream.take() {
-            self.notes.extend(stream.take_notes());
+            for note in stream.take_notes() {
+                if !self.notes.contains(&note) {
+                    self.notes.push(note);
+                }
+            }
             if !matches!(ending, LiveEnding::Completed(_)) {
                 // Frees the transient query on the server (/close-query or dropping the stream).
                 let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
@@ -281,7 +293,7 @@ impl LiveRunner {
             if self.options.background {
                 let message = error.short_message();
                 self.ctx
-                    .stream("stderr", &format!("Push query #{} failed: {message}\n", self.registration.number))
+                    .stream("stderr", &format!("{} #{} failed: {message}\n", self.what, self.registration.number))
                     .await;
             }
         }
