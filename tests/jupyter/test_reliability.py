@@ -7,6 +7,7 @@ import os
 from jupyter_client.manager import start_new_kernel
 
 import harness
+from faultkit import rss_mb
 from ksql_helpers import fail, kernel_env, ok, run, texts
 
 
@@ -121,14 +122,6 @@ def test_a_refused_secret_is_neither_echoed_nor_stored(tmp_path):
     assert "SECRET-VALUE" not in stored and "--password=***" in stored and "%rows 5" in stored, stored
     assert (history.stat().st_mode & 0o777) == 0o600
 
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def output_bytes(outputs):

@@ -78,26 +78,14 @@ pub async fn run_push(
     let (mode, keys, source_is_table, mode_note) = decide_mode(scope, sql, &columns, options.mode).await;
     let view = LiveView::new(mode, columns, keys, options.rows, options.newest_first, source_is_table);
 
-    let registration = live.register(cell_id, sql, options.background);
-    let registry = live.clone();
-    if let Ok(mut id) = registration.stats.query_id.lock() {
-        *id = stream.header().closeable_id().map(str::to_string);
-    }
+    let query_id = stream.header().closeable_id().map(str::to_string);
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let runner = LiveRunner {
-        registry,
-        stream: Some(LiveSource::Query(stream)),
-        view,
-        ctx: ctx.clone(),
-        display_id: uuid::Uuid::new_v4().to_string(),
-        options,
-        notes,
-        background_note: None,
-        registration,
-        started: Instant::now(),
-        what: "Push query",
-    };
+    let runner =
+        LiveRunner::new(live, LiveSource::Query(stream), view, options, notes, ctx, cell_id, sql, "Push query");
+    if let Ok(mut id) = runner.registration.stats.query_id.lock() {
+        *id = query_id;
+    }
     run_live(runner, sql).await
 }
 
@@ -121,20 +109,8 @@ pub async fn run_print(
     };
     options.chart = None;
     let view = LiveView::new(mode, source::print_columns(), vec![], options.rows, options.newest_first, false);
-    let registration = live.register(cell_id, sql, options.background);
-    let runner = LiveRunner {
-        registry: live.clone(),
-        stream: Some(LiveSource::Print { stream, new_notes: Vec::new() }),
-        view,
-        ctx: ctx.clone(),
-        display_id: uuid::Uuid::new_v4().to_string(),
-        options,
-        notes: Vec::new(),
-        background_note: None,
-        registration,
-        started: Instant::now(),
-        what: "PRINT",
-    };
+    let source = LiveSource::Print { stream, new_notes: Vec::new() };
+    let runner = LiveRunner::new(live, source, view, options, Vec::new(), ctx, cell_id, sql, "PRINT");
     run_live(runner, sql).await
 }
 
@@ -178,6 +154,44 @@ struct LiveRunner {
 }
 
 impl LiveRunner {
+    /// A live view of `source`, registered (for %queries, %stop and re-runs of the cell).
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        live: &LiveQueries,
+        source: LiveSource,
+        view: LiveView,
+        options: PushOptions,
+        notes: Vec<String>,
+        ctx: &ExecuteContext,
+        cell_id: Option<String>,
+        sql: &str,
+        what: &'static str,
+    ) -> LiveRunner {
+        LiveRunner {
+            registration: live.register(cell_id, sql, options.background),
+            registry: live.clone(),
+            stream: Some(source),
+            view,
+            ctx: ctx.clone(),
+            display_id: uuid::Uuid::new_v4().to_string(),
+            options,
+            notes,
+            background_note: None,
+            started: Instant::now(),
+            what,
+        }
+    }
+
+    /// Adds the notes the source brought since last time (PRINT's formats), each once.
+    fn take_source_notes(&mut self) {
+        let Some(source) = self.stream.as_mut() else { return };
+        for note in source.take_notes() {
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+    }
+
     // `&mut self`: a `&self` held across an await would need the stream to be Sync.
     async fn show_first_frame(&mut self) {
         let bundle = self.frame("● running", true, false);
@@ -243,13 +257,7 @@ impl LiveRunner {
                     }
                     self.registration.stats.rows.store(self.view.rows_received, Ordering::Relaxed);
                     last_row = Instant::now();
-                    if let Some(source) = self.stream.as_mut() {
-                        for note in source.take_notes() {
-                            if !self.notes.contains(&note) {
-                                self.notes.push(note);
-                            }
-                        }
-                    }
+                    self.take_source_notes();
                 }
                 Some(Ok(QueryEvent::Final(message))) => {
                     // The stream ends right after its final message.
@@ -264,12 +272,8 @@ impl LiveRunner {
         if let Ok(mut state) = self.registration.stats.state.lock() {
             *state = ending.describe();
         }
-        if let Some(mut stream) = self.stream.take() {
-            for note in stream.take_notes() {
-                if !self.notes.contains(&note) {
-                    self.notes.push(note);
-                }
-            }
+        self.take_source_notes();
+        if let Some(stream) = self.stream.take() {
             if !matches!(ending, LiveEnding::Completed(_)) {
                 // Frees the transient query on the server (/close-query or dropping the stream).
                 let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
