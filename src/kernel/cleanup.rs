@@ -13,7 +13,7 @@ use crate::render::messages::{render_status, Kind};
 use crate::render::table::simple_table;
 use crate::render::MimeBundle;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub const CLEANUP_USAGE: &str = "%cleanup [--yes] [--delete-topics]";
 
@@ -52,6 +52,10 @@ pub struct Created {
     /// may delete it. Topics named in a CREATE may be shared and are never deleted.
     #[serde(default)]
     pub owns_topic: bool,
+    /// What identifies it beyond its name, to tell when someone else dropped and re-created
+    /// it: the topic a stream or table was declared over (KAFKA_TOPIC), a connector's class.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 /// The objects a successful statement created: its stream, table, type or connector, and the
@@ -81,20 +85,72 @@ pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
         if let (Some(kind), Some(name)) = (kind, words.get(at + 1)) {
             let as_select = upper.windows(2).any(|w| w[0] == "AS" && w[1] == "SELECT");
             let names_topic = text.to_ascii_uppercase().contains("KAFKA_TOPIC");
+            let fingerprint = match kind {
+                ObjectKind::Stream | ObjectKind::Table => property(&text, "KAFKA_TOPIC"),
+                ObjectKind::Connector => property(&text, "connector.class"),
+                _ => None,
+            };
             created.push(Created {
                 kind,
                 name: server_name(name),
                 quoted: name.starts_with('`'),
                 owns_topic: as_select && !names_topic,
+                fingerprint,
             });
         }
     }
     for entity in entities {
         if let Some(id) = query_id(entity.raw_json()) {
-            created.push(Created { kind: ObjectKind::Query, name: id, quoted: true, owns_topic: false });
+            created.push(Created {
+                kind: ObjectKind::Query,
+                name: id,
+                quoted: true,
+                owns_topic: false,
+                fingerprint: None,
+            });
         }
     }
     created
+}
+
+/// The string value of a WITH property (`KAFKA_TOPIC='t'`, `'connector.class'='C'`): the key
+/// is matched case-insensitively, bare or quoted, and must be followed by `=` and a string.
+fn property(text: &str, key: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let wanted = key.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(found) = upper[from..].find(&wanted) {
+        let start = from + found;
+        let end = start + wanted.len();
+        from = end;
+        let before = upper[..start].chars().next_back();
+        let after_key = upper[end..].chars().next();
+        let quoted_key = matches!(before, Some('\'' | '"' | '`')) && after_key == before;
+        let bare_key = !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && !after_key.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+        if !quoted_key && !bare_key {
+            continue;
+        }
+        let rest = text[end + usize::from(quoted_key)..].trim_start();
+        let Some(value) = rest.strip_prefix('=').map(str::trim_start).and_then(|v| v.strip_prefix('\'')) else {
+            continue;
+        };
+        // A SQL string: '' is a quote inside it.
+        let mut out = String::new();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                } else {
+                    return Some(out);
+                }
+            }
+            out.push(c);
+        }
+        return None;
+    }
+    None
 }
 
 /// What a successful DROP or TERMINATE of the notebook's own removed: (kind, name as written).
@@ -174,6 +230,8 @@ fn quoted(name: &str) -> String {
 #[derive(Default)]
 struct Existing {
     names: HashSet<(&'static str, String)>,
+    /// The fingerprint of what exists now (see [`Created::fingerprint`]), by kind and name.
+    fingerprints: HashMap<(&'static str, String), String>,
 }
 
 impl Existing {
@@ -190,16 +248,27 @@ impl Existing {
         let wanted = name.to_uppercase();
         self.names.iter().find(|(k, n)| *k == kind.word() && n.to_uppercase() == wanted).map(|(_, n)| n.clone())
     }
+
+    /// Why the object of this name is no longer the one the notebook made, if it is not.
+    fn changed(&self, object: &Created, name: &str) -> Option<String> {
+        let recorded = object.fingerprint.as_deref()?;
+        let now = self.fingerprints.get(&(object.kind.word(), name.to_string()))?;
+        if now == recorded {
+            return None;
+        }
+        let what = if object.kind == ObjectKind::Connector { "its class is" } else { "it reads topic" };
+        Some(format!("{} {name} was changed by someone else ({what} '{now}', not '{recorded}')", object.kind.word()))
+    }
 }
 
 /// Reads what exists (queries, streams, tables, types, connectors) from the server.
 async fn existing(scope: &StatementScope) -> Result<Existing, ErrorReport> {
     let mut found = Existing::default();
     let client = &scope.connection.client;
-    for (statement, kind, list, field) in [
-        ("SHOW QUERIES;", ObjectKind::Query, "queries", "id"),
-        ("SHOW STREAMS;", ObjectKind::Stream, "streams", "name"),
-        ("SHOW TABLES;", ObjectKind::Table, "tables", "name"),
+    for (statement, kind, list, field, fingerprint) in [
+        ("SHOW QUERIES;", ObjectKind::Query, "queries", "id", None),
+        ("SHOW STREAMS;", ObjectKind::Stream, "streams", "name", Some("topic")),
+        ("SHOW TABLES;", ObjectKind::Table, "tables", "name", Some("topic")),
     ] {
         let entities = client
             .ksql(statement, &request_context(scope))
@@ -209,6 +278,9 @@ async fn existing(scope: &StatementScope) -> Result<Existing, ErrorReport> {
             for item in entity.raw_json().get(list).and_then(Value::as_array).into_iter().flatten() {
                 if let Some(name) = item.get(field).and_then(Value::as_str) {
                     found.names.insert((kind.word(), name.to_string()));
+                    if let Some(now) = fingerprint.and_then(|f| item.get(f)).and_then(Value::as_str) {
+                        found.fingerprints.insert((kind.word(), name.to_string()), now.to_string());
+                    }
                 }
             }
         }
@@ -226,6 +298,9 @@ async fn existing(scope: &StatementScope) -> Result<Existing, ErrorReport> {
             for item in entity.raw_json().get("connectors").and_then(Value::as_array).into_iter().flatten() {
                 if let Some(name) = item.get("name").and_then(Value::as_str) {
                     found.names.insert((ObjectKind::Connector.word(), name.to_string()));
+                    if let Some(class) = item.get("className").and_then(Value::as_str) {
+                        found.fingerprints.insert((ObjectKind::Connector.word(), name.to_string()), class.to_string());
+                    }
                 }
             }
         }
@@ -259,6 +334,10 @@ fn plan(created: &[Created], existing: &Existing, delete_topics: bool) -> (Vec<S
                 skipped.push(format!("{} {} no longer exists", object.kind.word(), object.name));
                 continue;
             };
+            if let Some(why) = existing.changed(object, &name) {
+                skipped.push(why);
+                continue;
+            }
             let statement = match object.kind {
                 // Query ids are the server's (`CSAS_B_3`); quoted, as a sink's name may be.
                 ObjectKind::Query => format!("TERMINATE {};", quoted(&name)),
@@ -339,7 +418,9 @@ pub async fn run_cleanup(
         }
         kernel.catalog.after_statement("DROP");
         out.push(simple_table(&["Statement", "Outcome"], rows, Some(&format!("Cleanup of {url}"))));
-        for object in created.iter().filter(|o| existing.find(o).is_none()) {
+        // Gone, or someone else's now: not the notebook's to clean up any more.
+        let not_ours = |o: &Created| existing.find(o).is_none_or(|name| existing.changed(o, &name).is_some());
+        for object in created.iter().filter(|o| not_ours(o)) {
             forget(kernel, &url, object);
         }
         if failed > 0 {
@@ -481,7 +562,13 @@ mod tests {
 
     #[test]
     fn the_plan_goes_in_dependency_order_and_skips_what_is_gone() {
-        let made = |kind, name: &str, quoted, owns_topic| Created { kind, name: name.into(), quoted, owns_topic };
+        let made = |kind, name: &str, quoted, owns_topic| Created {
+            kind,
+            name: name.into(),
+            quoted,
+            owns_topic,
+            fingerprint: None,
+        };
         let created = vec![
             made(ObjectKind::Type, "ADDR", false, false),
             made(ObjectKind::Stream, "A", false, false),
@@ -516,5 +603,31 @@ mod tests {
         );
         // A quoted name matches exactly: another client's GONE is not the notebook's `Gone`.
         assert_eq!(skipped, ["TABLE Gone no longer exists"]);
+    }
+
+    #[test]
+    fn what_someone_else_re_created_is_skipped() {
+        let created =
+            created_by("CREATE STREAM riders (id INT) WITH (kafka_topic = 'rides''s', value_format='json');", &[]);
+        assert_eq!(created[0].fingerprint.as_deref(), Some("rides's"));
+        let connector =
+            created_by("CREATE SOURCE CONNECTOR g WITH (\"connector.class\"='DatagenSource', 'kafka.topic'='t');", &[]);
+        assert_eq!(connector[0].fingerprint.as_deref(), Some("DatagenSource"));
+        // Not fooled by a longer key that ends the same way, or by a key in a string value.
+        assert_eq!(
+            property("CREATE STREAM s WITH (MY_KAFKA_TOPIC='x', kafka_topic='y')", "KAFKA_TOPIC").as_deref(),
+            Some("y")
+        );
+        assert_eq!(property("CREATE STREAM s WITH (a='kafka_topic', b=1)", "KAFKA_TOPIC"), None);
+        let mut existing = Existing::default();
+        existing.names.insert(("STREAM", "RIDERS".into()));
+        existing.fingerprints.insert(("STREAM", "RIDERS".into()), "other".into());
+        existing.names.insert(("CONNECTOR", "G".into()));
+        existing.fingerprints.insert(("CONNECTOR", "G".into()), "DatagenSource".into());
+        let all: Vec<Created> = created.into_iter().chain(connector).collect();
+        let (steps, skipped) = plan(&all, &existing, false);
+        let statements: Vec<&str> = steps.iter().map(|s| s.statement.as_str()).collect();
+        assert_eq!(statements, ["DROP CONNECTOR `G`;"]);
+        assert_eq!(skipped, ["STREAM RIDERS was changed by someone else (it reads topic 'other', not 'rides's')"]);
     }
 }

@@ -542,6 +542,19 @@ pub struct ConnectorDescription {
     pub sources: Vec<SourceDescription>,
     #[serde(deserialize_with = "nullable")]
     pub topics: Vec<String>,
+    /// What the sandbox adds for its Datagen connectors (absent from real servers).
+    pub sandbox_generator: Option<SandboxGenerator>,
+}
+
+/// A sandbox Datagen connector's progress.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SandboxGenerator {
+    pub quickstart: Option<String>,
+    pub records_produced: Option<u64>,
+    pub iterations: Option<u64>,
+    pub max_interval_ms: Option<u64>,
+    pub seed: Option<u64>,
 }
 
 /// Kafka Connect's status object (snake_case `worker_id`, as Connect writes it).

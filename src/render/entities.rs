@@ -889,6 +889,14 @@ fn connector_description(out: &mut Out, c: &ConnectorDescription) {
     add("State", status.connector.state.as_deref());
     add("WorkerId", status.connector.worker_id.as_deref());
     add("Trace", status.connector.trace.as_deref());
+    if let Some(g) = &c.sandbox_generator {
+        let count = |n: Option<u64>| n.map(crate::units::group_thousands);
+        add("Quickstart", g.quickstart.as_deref());
+        add("Records produced", count(g.records_produced).as_deref());
+        add("Iterations", Some(count(g.iterations).as_deref().unwrap_or("unbounded")));
+        add("Max interval", g.max_interval_ms.map(|ms| format!("{ms} ms")).as_deref());
+        add("Seed", Some(g.seed.map(|s| s.to_string()).as_deref().unwrap_or("random")));
+    }
     out.key_values(&kv);
     if !status.tasks.is_empty() {
         out.heading("Tasks");

@@ -8,11 +8,13 @@
 //! - [`functions`]: scalar, aggregate and table functions, with signatures for DESCRIBE FUNCTION.
 //! - [`topics`]: in-memory partitioned logs and the record formats (JSON, KAFKA, DELIMITED).
 //! - [`catalog`]: streams, tables, types and queries metadata.
+//! - [`datagen`]: records like Confluent's Datagen connector makes (its quickstarts).
 //! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
 //! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
 //! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
 
 pub mod catalog;
+pub mod datagen;
 #[cfg(test)]
 mod depth_tests;
 pub mod engine;

@@ -1,6 +1,7 @@
 //! What a live view reads: the rows of a push query, or the records of a PRINT as rows of
-//! ROWTIME, KEY, VALUE (pretty-printed when it is JSON) and PARTITION, so that PRINT gets the
-//! same live table, stop button, endings and final snapshot as a push query.
+//! ROWTIME, KEY, VALUE (pretty-printed when it is JSON), PARTITION and HEADERS, so that PRINT
+//! gets the same live table, stop button, endings and final snapshot as a push query.
+//! (ksqlDB's PRINT lines carry no offset, so there is no OFFSET column.)
 
 use crate::ksql::schema::{Column, ColumnKind, SqlType};
 use crate::ksql::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
@@ -60,6 +61,7 @@ pub fn print_columns() -> Vec<Column> {
         column("KEY", SqlType::String),
         column("VALUE", SqlType::String),
         column("PARTITION", SqlType::Integer),
+        column("HEADERS", SqlType::String),
     ]
 }
 
@@ -76,9 +78,10 @@ fn print_row(line: &str) -> Row {
             let partition = record.partition.parse::<u64>().map_or(Value::Null, Value::from);
             // PRINT writes `<null>` for a missing key or value.
             let text = |s: String| if s == "<null>" { Value::Null } else { Value::String(s) };
-            vec![Value::String(record.rowtime), text(record.key), text(value), partition]
+            let headers = record.headers.map_or(Value::Null, Value::String);
+            vec![Value::String(record.rowtime), text(record.key), text(value), partition, headers]
         }
-        None => vec![Value::Null, Value::Null, Value::String(line.to_string()), Value::Null],
+        None => vec![Value::Null, Value::Null, Value::String(line.to_string()), Value::Null, Value::Null],
     };
     Row { values, tombstone: false }
 }
@@ -94,6 +97,11 @@ mod tests {
         assert_eq!(row.values[1], "18");
         assert_eq!(row.values[2], "{\n  \"a\": 1,\n  \"b\": \"größe\"\n}");
         assert_eq!(row.values[3], 3);
+        assert_eq!(row.values[4], Value::Null);
+        let row =
+            print_row(r#"rowtime: x, key: k, value: {"a":1}, partition: 0, headers: [task.id=0, current.iteration=7]"#);
+        assert_eq!(row.values[4], "[task.id=0, current.iteration=7]");
+        assert_eq!(row.values[2], "{\n  \"a\": 1\n}");
         let row = print_row("rowtime: x, key: k, value: plain, text, partition: 0");
         assert_eq!(row.values[2], "plain, text");
         let row = print_row("rowtime: x, key: <null>, value: <null>, partition: 1");

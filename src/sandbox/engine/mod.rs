@@ -6,6 +6,7 @@
 //! so results are deterministic and immediately visible to pull queries. Transient push
 //! queries and PRINT read their topics lazily, as their clients take rows ([`push`]).
 
+pub mod connectors;
 pub mod exec;
 pub mod plan;
 pub mod push;
@@ -160,6 +161,8 @@ pub struct Engine {
     /// Schemas registered for topics' keys (`true`) and values (`false`), as Schema Registry
     /// would hold them; CREATE without columns in a schema format infers its columns from them.
     pub schemas: HashMap<(String, bool), RegisteredSchema>,
+    /// Connectors (the sandbox runs Datagen ones).
+    connectors: connectors::Connectors,
 }
 
 /// One table's maintained state: the statement it was built for (a dropped and re-created
@@ -336,6 +339,7 @@ impl Engine {
             auto_create_topics: false,
             materialized: HashMap::new(),
             schemas: HashMap::new(),
+            connectors: connectors::Connectors::default(),
         }
     }
 
@@ -431,6 +435,12 @@ impl Engine {
                 }
                 Ok(None)
             }
+            Statement::CreateConnector { source, if_not_exists, name, config } => {
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                self.create_connector(text, source, if_not_exists, &name, &config, now_ms)
+            }
+            Statement::DropConnector { if_exists, name } => self.drop_connector(text, if_exists, &name),
+            Statement::DescribeConnector(name) => self.describe_connector(text, &name),
             Statement::Unsupported(what) => Err(EngineError::statement(format!("{what} is not supported in the ksqlDB sandbox"))),
         }
     }
@@ -1789,9 +1799,7 @@ impl Engine {
                 let list: Vec<J> = session.variables.iter().map(|(k, v)| json!({"name":k,"value":v})).collect();
                 json!({"@type":"variables","statementText":text,"variables":list,"warnings":[]})
             }
-            Show::Connectors => {
-                json!({"@type":"connector_list","statementText":text,"warnings":[{"message":"The ksqlDB sandbox has no Kafka Connect: there are no connectors."}],"connectors":[]})
-            }
+            Show::Connectors { source } => self.list_connectors(text, source),
         }
     }
 
@@ -2330,3 +2338,6 @@ mod bench {
         println!("filter/projection: {:.0} events/s ({} outputs)", n as f64 / secs, e.topic_records("F").len());
     }
 }
+
+#[cfg(test)]
+mod connectors_tests;

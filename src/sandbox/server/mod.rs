@@ -24,7 +24,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value as J};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 use self::framing::{Framing, Writer};
 use self::guard::Guard;
@@ -97,7 +97,7 @@ pub struct SandboxHandle {
     addr: SocketAddr,
     engine: SharedEngine,
     queued: Arc<AtomicU64>,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Option<watch::Sender<bool>>,
 }
 
 impl SandboxHandle {
@@ -120,7 +120,7 @@ impl SandboxHandle {
     }
     pub fn shutdown(mut self) {
         if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
+            let _ = s.send(true);
         }
     }
 }
@@ -128,7 +128,7 @@ impl SandboxHandle {
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         if let Some(s) = self.shutdown.take() {
-            let _ = s.send(());
+            let _ = s.send(true);
         }
     }
 }
@@ -165,11 +165,12 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
         header_timeout: options.header_timeout,
     };
     let queued = state.queued.clone();
-    let (tx, mut rx) = oneshot::channel::<()>();
+    let (tx, mut rx) = watch::channel(false);
+    tokio::spawn(drive_connectors(engine.clone(), rx.clone()));
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                _ = &mut rx => break,
+                _ = rx.changed() => break,
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
@@ -184,6 +185,27 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
         _ => format!("http://{host}:{}", addr.port()),
     };
     Ok(SandboxHandle { url, addr, engine, queued, shutdown: Some(tx) })
+}
+
+/// Runs the connectors' generators (the engine says what is due and when the next record
+/// is) until the server shuts down.
+async fn drive_connectors(engine: SharedEngine, mut shutdown: watch::Receiver<bool>) {
+    let wake = engine.lock().unwrap_or_else(|e| e.into_inner()).connector_wake();
+    loop {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let next_due = engine.lock().unwrap_or_else(|e| e.into_inner()).run_connectors(now_ms);
+        // Never sleep less than a millisecond: a generator with max.interval 0 still leaves
+        // the engine to the requests between its batches.
+        let sleep = match next_due {
+            Some(due) => Duration::from_millis((due - now_ms).clamp(1, 60_000) as u64),
+            None => Duration::from_secs(60),
+        };
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, state: State) {

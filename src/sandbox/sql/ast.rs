@@ -109,6 +109,18 @@ pub enum Statement {
         if_exists: bool,
         name: String,
     },
+    /// CREATE SOURCE|SINK CONNECTOR: `config` keeps keys and values as written.
+    CreateConnector {
+        source: bool,
+        if_not_exists: bool,
+        name: String,
+        config: Vec<(String, String)>,
+    },
+    DropConnector {
+        if_exists: bool,
+        name: String,
+    },
+    DescribeConnector(String),
     CreateType {
         if_not_exists: bool,
         name: String,
@@ -147,15 +159,27 @@ pub enum Statement {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Show {
-    Streams { extended: bool },
-    Tables { extended: bool },
-    Topics { extended: bool, all: bool },
-    Queries { extended: bool },
+    Streams {
+        extended: bool,
+    },
+    Tables {
+        extended: bool,
+    },
+    Topics {
+        extended: bool,
+        all: bool,
+    },
+    Queries {
+        extended: bool,
+    },
     Properties,
     Functions,
     Types,
     Variables,
-    Connectors,
+    /// SHOW [SOURCE | SINK] CONNECTORS: `source` picks one kind.
+    Connectors {
+        source: Option<bool>,
+    },
 }
 
 #[derive(Debug, Clone)]

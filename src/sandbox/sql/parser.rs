@@ -374,9 +374,19 @@ impl<'a> Parser<'a> {
             let ty = self.sql_type()?;
             return Ok(Statement::CreateType { if_not_exists, name, ty });
         }
-        if self.is_kw("CONNECTOR") || self.is_kw("SINK") || (source && self.is_kw("CONNECTOR")) {
-            self.i = self.toks.len() - 1;
-            return Ok(Statement::Unsupported("CREATE CONNECTOR (there is no Kafka Connect in the sandbox)".into()));
+        let sink = !source && self.eat_kw("SINK");
+        if self.is_kw("CONNECTOR") {
+            if !source && !sink {
+                return Err(self.mismatch("{'SOURCE', 'SINK'}"));
+            }
+            self.advance();
+            let if_not_exists = self.if_not_exists()?;
+            let name = self.ident()?;
+            let config = self.connector_config()?;
+            return Ok(Statement::CreateConnector { source, if_not_exists, name, config });
+        }
+        if sink {
+            return Err(self.mismatch("'CONNECTOR'"));
         }
         let kind = if self.eat_kw("STREAM") {
             SourceKind::Stream
@@ -477,6 +487,38 @@ impl<'a> Parser<'a> {
         Ok(Props(props))
     }
 
+    /// A connector's WITH list: keys are quoted strings ('connector.class') or identifiers,
+    /// kept as written because Kafka Connect's config keys are case-sensitive.
+    fn connector_config(&mut self) -> PResult<Vec<(String, String)>> {
+        self.expect_kw("WITH")?;
+        self.expect_sym("(")?;
+        let mut config = Vec::new();
+        loop {
+            let key = match self.peek().tok.clone() {
+                Tok::Str(s) | Tok::Quoted(s) | Tok::Word(s) => s,
+                _ => return Err(self.mismatch("a property name")),
+            };
+            self.advance();
+            self.expect_sym("=")?;
+            let negative = self.eat_sym("-");
+            let value = match self.peek().tok.clone() {
+                Tok::Str(s) | Tok::Number(s) if !negative => s,
+                Tok::Number(n) => format!("-{n}"),
+                Tok::Word(w) if !negative && (w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")) => {
+                    w.to_ascii_lowercase()
+                }
+                _ => return Err(self.mismatch("a literal")),
+            };
+            self.advance();
+            config.push((key, value));
+            if self.eat_sym(",") {
+                continue;
+            }
+            self.expect_sym(")")?;
+            return Ok(config);
+        }
+    }
+
     fn insert(&mut self) -> PResult<Statement> {
         self.expect_kw("INSERT")?;
         self.expect_kw("INTO")?;
@@ -523,9 +565,9 @@ impl<'a> Parser<'a> {
             let if_exists = self.if_exists()?;
             return Ok(Statement::DropType { if_exists, name: self.ident()? });
         }
-        if self.is_kw("CONNECTOR") {
-            self.i = self.toks.len() - 1;
-            return Ok(Statement::Unsupported("DROP CONNECTOR (there is no Kafka Connect in the sandbox)".into()));
+        if self.eat_kw("CONNECTOR") {
+            let if_exists = self.if_exists()?;
+            return Ok(Statement::DropConnector { if_exists, name: self.ident()? });
         }
         let kind = if self.eat_kw("STREAM") {
             SourceKind::Stream
@@ -573,10 +615,8 @@ impl<'a> Parser<'a> {
             "FUNCTIONS" => Show::Functions,
             "TYPES" => Show::Types,
             "VARIABLES" => Show::Variables,
-            "CONNECTORS" | "CONNECTOR" => {
-                self.i = self.toks.len() - 1;
-                Show::Connectors
-            }
+            "CONNECTORS" => Show::Connectors { source: None },
+            "SOURCE" | "SINK" if self.eat_kw("CONNECTORS") => Show::Connectors { source: Some(what == "SOURCE") },
             other => return Err(self.err_here(&format!("Syntax Error\nmismatched input '{other}' expecting {{'STREAMS', 'TABLES', 'TOPICS', 'QUERIES', 'PROPERTIES', 'FUNCTIONS', 'TYPES', 'VARIABLES'}}"))),
         };
         Ok(Statement::Show(show))
@@ -589,8 +629,8 @@ impl<'a> Parser<'a> {
             return Ok(Statement::DescribeFunction(self.any_ident()?));
         }
         if self.is_kw("CONNECTOR") && !matches!(self.peek_at(1), Tok::Eof | Tok::Sym(";")) {
-            self.i = self.toks.len() - 1;
-            return Ok(Statement::Unsupported("DESCRIBE CONNECTOR (there is no Kafka Connect in the sandbox)".into()));
+            self.advance();
+            return Ok(Statement::DescribeConnector(self.ident()?));
         }
         if (self.is_kw("STREAMS") || self.is_kw("TABLES"))
             && matches!(self.peek_at(1), Tok::Eof | Tok::Sym(";") | Tok::Word(_))

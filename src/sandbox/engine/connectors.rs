@@ -1,0 +1,370 @@
+//! Connectors in the sandbox: CREATE/DROP/DESCRIBE/SHOW CONNECTOR(S), and the Datagen source
+//! connector, which is the one connector the sandbox runs (there is no Kafka Connect).
+//!
+//! The engine keeps each connector's schedule (when its next record is due); the server's
+//! driver task calls [`Engine::run_connectors`] and sleeps until the next due time, or
+//! until [`Engine::connector_wake`] says a connector was created.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Value as J};
+use tokio::sync::Notify;
+
+use super::{EResult, Engine, EngineError};
+use crate::sandbox::datagen::{self, DecimalFormat, Generator};
+use crate::sandbox::registry::RegisteredSchema;
+use crate::sandbox::topics::Record;
+
+/// The Datagen connector's class names: self-managed, and Confluent Cloud's fully managed one.
+pub const DATAGEN_CLASSES: &[&str] = &["io.confluent.kafka.connect.datagen.DatagenConnector", "DatagenSource"];
+/// Connect's worker id in statuses.
+const WORKER_ID: &str = "ksqldb-sandbox:8083";
+/// Records one connector produces at most per [`Engine::run_connectors`] call, so a
+/// generator with `max.interval` 0 shares the engine with the queries reading it.
+const BATCH: usize = 500;
+/// Datagen's defaults.
+const DEFAULT_MAX_INTERVAL_MS: u64 = 500;
+const DEFAULT_ITERATIONS: i64 = 1_000_000;
+
+#[derive(Default)]
+pub struct Connectors {
+    by_name: BTreeMap<String, Connector>,
+    /// Notified when a connector is created, so the driver recomputes its next wake-up.
+    pub wake: Arc<Notify>,
+}
+
+struct Connector {
+    name: String,
+    class: String,
+    /// The config as shown back (secrets masked), with `name` added as Connect does.
+    config: serde_json::Map<String, J>,
+    topic: String,
+    generator: Generator,
+    /// How the key is written: raw UTF-8 (StringConverter) or a JSON string (JsonConverter).
+    json_key: bool,
+    value_format: ValueFormat,
+    max_interval_ms: u64,
+    /// Records to produce; None: unbounded.
+    iterations: Option<u64>,
+    seed: Option<u64>,
+    produced: u64,
+    next_due_ms: i64,
+    /// Set when the task stopped (Datagen fails its task after `iterations` records).
+    failure: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValueFormat {
+    Json,
+    Avro,
+}
+
+impl Engine {
+    /// Wakes the connector driver (see module docs).
+    pub fn connector_wake(&self) -> Arc<Notify> {
+        self.connectors.wake.clone()
+    }
+
+    /// Produces every record due by `now_ms` (at most [`BATCH`] per connector); returns when
+    /// the next one is due, or None when no connector is producing.
+    pub fn run_connectors(&mut self, now_ms: i64) -> Option<i64> {
+        let mut batches: Vec<(String, Vec<Record>)> = Vec::new();
+        let mut next_due: Option<i64> = None;
+        for c in self.connectors.by_name.values_mut() {
+            let mut records = Vec::new();
+            while c.failure.is_none() && c.next_due_ms <= now_ms && records.len() < BATCH {
+                if c.iterations.is_some_and(|n| c.produced >= n) {
+                    c.failure = Some(format!(
+                        "org.apache.kafka.connect.errors.ConnectException: Stopping connector: generated the configured {} number of messages",
+                        c.produced
+                    ));
+                    break;
+                }
+                records.push(c.next_record(now_ms));
+                let gap = c.generator.below(c.max_interval_ms) as i64;
+                // A driver that woke late catches up, but not by more than one batch.
+                c.next_due_ms = (c.next_due_ms + gap).max(now_ms - c.max_interval_ms as i64 * BATCH as i64);
+            }
+            if c.failure.is_none() {
+                next_due = Some(next_due.map_or(c.next_due_ms, |d| d.min(c.next_due_ms)));
+            }
+            if !records.is_empty() {
+                batches.push((c.topic.clone(), records));
+            }
+        }
+        for (topic, records) in batches {
+            for r in records {
+                self.produce(&topic, r, None);
+            }
+        }
+        next_due
+    }
+
+    pub(super) fn create_connector(
+        &mut self,
+        text: &str,
+        source: bool,
+        if_not_exists: bool,
+        name: &str,
+        config: &[(String, String)],
+        now_ms: i64,
+    ) -> EResult<Option<J>> {
+        if self.connectors.by_name.contains_key(name) {
+            if if_not_exists {
+                return Ok(Some(warning(text, &format!("Connector {name} already exists"))));
+            }
+            return Err(EngineError::statement(format!(
+                "Failed to create connector: {{\"error_code\":409,\"message\":\"Connector {name} already exists\"}}"
+            )));
+        }
+        let get = |key: &str| config.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let class = get("connector.class").ok_or_else(|| {
+            EngineError::statement("Validation error: Connector config {} contains no connector type".to_string())
+        })?;
+        if !DATAGEN_CLASSES.contains(&class) || !source {
+            return Err(EngineError::statement(format!(
+                "The ksqlDB sandbox runs only the Datagen source connector ('connector.class'='{}', or Confluent Cloud's '{}'); \
+                 {} connector '{class}' needs Kafka Connect on a real ksqlDB server.",
+                DATAGEN_CLASSES[0],
+                DATAGEN_CLASSES[1],
+                if source { "the source" } else { "the sink" },
+            )));
+        }
+        let c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
+        let text = &mask_secrets(text, config);
+        if c.value_format == ValueFormat::Avro {
+            let schema = datagen::avro_schema(c.generator.quickstart);
+            self.schemas.insert((c.topic.clone(), false), RegisteredSchema { schema });
+        }
+        self.topics.create(&c.topic, 1);
+        let info = json!({"name": name, "config": c.config, "tasks": [], "type": "source"});
+        self.connectors.by_name.insert(name.to_string(), c);
+        self.connectors.wake.notify_one();
+        Ok(Some(json!({"@type":"connector_info","statementText":text,"info":info,"warnings":[]})))
+    }
+
+    pub(super) fn drop_connector(&mut self, text: &str, if_exists: bool, name: &str) -> EResult<Option<J>> {
+        if self.connectors.by_name.remove(name).is_none() {
+            if if_exists {
+                return Ok(Some(warning(text, &format!("Connector '{name}' does not exist."))));
+            }
+            return Err(EngineError::statement(format!(
+                "Failed to drop connector: {{\"error_code\":404,\"message\":\"Connector {name} not found\"}}"
+            )));
+        }
+        Ok(Some(json!({"@type":"drop_connector","statementText":text,"connectorName":name,"warnings":[]})))
+    }
+
+    pub(super) fn describe_connector(&self, text: &str, name: &str) -> EResult<Option<J>> {
+        let c = self.connectors.by_name.get(name).ok_or_else(|| {
+            EngineError::statement(format!(
+                "Failed to describe connector: {{\"error_code\":404,\"message\":\"No status found for connector {name}\"}}"
+            ))
+        })?;
+        let sources: Vec<J> = self
+            .catalog
+            .sources
+            .values()
+            .filter(|s| s.topic == c.topic)
+            .map(|s| self.describe_source(s, false))
+            .collect();
+        let generator = json!({
+            "quickstart": c.generator.quickstart.name,
+            "recordsProduced": c.produced,
+            "iterations": c.iterations,
+            "maxIntervalMs": c.max_interval_ms,
+            "seed": c.seed,
+        });
+        Ok(Some(json!({"@type":"connector_description","statementText":text,"connectorClass":c.class,
+            "status": c.status(),"sources":sources,"topics":[c.topic],
+            "sandboxGenerator": generator,"warnings":[]})))
+    }
+
+    pub(super) fn list_connectors(&self, text: &str, source: Option<bool>) -> J {
+        let list: Vec<J> = if source == Some(false) {
+            Vec::new()
+        } else {
+            self.connectors
+                .by_name
+                .values()
+                .map(|c| {
+                    let running = if c.failure.is_none() { 1 } else { 0 };
+                    json!({"name": c.name, "type": "source", "className": c.class,
+                        "state": format!("RUNNING ({running}/1 tasks RUNNING)")})
+                })
+                .collect()
+        };
+        json!({"@type":"connector_list","statementText":text,"warnings":[],"connectors":list})
+    }
+
+    /// Names of the connectors (completion, tests).
+    pub fn connector_names(&self) -> Vec<String> {
+        self.connectors.by_name.keys().cloned().collect()
+    }
+}
+
+impl Connector {
+    fn new(name: &str, class: &str, config: &[(String, String)], now_ms: i64) -> Result<Connector, String> {
+        let get = |key: &str| config.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.trim());
+        let topic = get("kafka.topic")
+            .filter(|t| !t.is_empty())
+            .ok_or("Missing required configuration \"kafka.topic\" which has no default value.")?;
+        let quickstart_name = get("quickstart").unwrap_or("");
+        if quickstart_name.is_empty() {
+            let custom = get("schema.string").or(get("schema.filename")).is_some();
+            return Err(format!(
+                "{}set 'quickstart' to one of: {}",
+                if custom {
+                    "The sandbox's Datagen has no custom schemas (schema.string, schema.filename); "
+                } else {
+                    ""
+                },
+                datagen::quickstart_names().join(", ")
+            ));
+        }
+        let quickstart = datagen::find(quickstart_name).ok_or_else(|| {
+            format!("Unknown quickstart '{quickstart_name}': use one of {}", datagen::quickstart_names().join(", "))
+        })?;
+        let number = |key: &str| -> Result<Option<i64>, String> {
+            match get(key) {
+                None | Some("") => Ok(None),
+                Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                    format!(
+                        "Invalid value {v} for configuration {key}: Not a number of type {}",
+                        if key == "iterations" { "INT" } else { "LONG" }
+                    )
+                }),
+            }
+        };
+        let max_interval_ms = match number("max.interval")? {
+            Some(v) if v < 0 => {
+                return Err(format!("Invalid value {v} for configuration max.interval: must not be negative"))
+            }
+            Some(v) => v as u64,
+            None => DEFAULT_MAX_INTERVAL_MS,
+        };
+        let iterations = match number("iterations")?.unwrap_or(DEFAULT_ITERATIONS) {
+            n if n < 1 => None,
+            n => Some(n as u64),
+        };
+        let seed = number("random.seed")?.map(|s| s as u64);
+        let json_key = match get("key.converter") {
+            None | Some("org.apache.kafka.connect.storage.StringConverter") => false,
+            Some("org.apache.kafka.connect.json.JsonConverter") => true,
+            Some(other) => {
+                return Err(format!(
+                    "key.converter '{other}' is not available in the sandbox: its Datagen writes keys with \
+                     org.apache.kafka.connect.storage.StringConverter (the default) or org.apache.kafka.connect.json.JsonConverter"
+                ))
+            }
+        };
+        let value_format =
+            value_format(get("value.converter"), get("output.data.format"), get("value.converter.schemas.enable"))?;
+        let seed_value = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
+        // JsonConverter writes DECIMAL as base64 unless `decimal.format` says NUMERIC; the
+        // sandbox keeps Avro values as JSON, so there the number itself.
+        let decimals = match (value_format, get("value.converter.decimal.format")) {
+            (ValueFormat::Avro, _) => DecimalFormat::Numeric,
+            (ValueFormat::Json, None) => DecimalFormat::Base64,
+            (ValueFormat::Json, Some(f)) if f.eq_ignore_ascii_case("BASE64") => DecimalFormat::Base64,
+            (ValueFormat::Json, Some(f)) if f.eq_ignore_ascii_case("NUMERIC") => DecimalFormat::Numeric,
+            (ValueFormat::Json, Some(f)) => {
+                return Err(format!(
+                    "Invalid value {f} for configuration value.converter.decimal.format: must be BASE64 or NUMERIC"
+                ))
+            }
+        };
+        let generator = Generator::new(quickstart, get("schema.keyfield").filter(|k| !k.is_empty()), seed_value)?
+            .with_decimals(decimals);
+        let mut shown = serde_json::Map::new();
+        for (k, v) in config {
+            shown.insert(k.clone(), J::String(if is_secret(k) { "*****".into() } else { v.clone() }));
+        }
+        shown.insert("name".into(), J::String(name.to_string()));
+        Ok(Connector {
+            name: name.to_string(),
+            class: class.to_string(),
+            config: shown,
+            topic: topic.to_string(),
+            generator,
+            json_key,
+            value_format,
+            max_interval_ms,
+            iterations,
+            seed,
+            produced: 0,
+            next_due_ms: now_ms,
+            failure: None,
+        })
+    }
+
+    fn next_record(&mut self, now_ms: i64) -> Record {
+        let (key, value) = self.generator.next_record();
+        let key = if self.json_key { J::String(key).to_string() } else { key };
+        // Datagen's headers, written as Connect's SimpleHeaderConverter writes longs.
+        let header = |name: &str, v: u64| (name.to_string(), Some(v.to_string().into_bytes()));
+        let headers =
+            vec![header("task.generation", 0), header("task.id", 0), header("current.iteration", self.produced)];
+        self.produced += 1;
+        Record {
+            key: Some(key.into_bytes()),
+            value: Some(value.to_string().into_bytes()),
+            timestamp: now_ms,
+            headers,
+            partition: 0,
+            offset: 0,
+            window: None,
+        }
+    }
+
+    /// Kafka Connect's status object.
+    fn status(&self) -> J {
+        let task = match &self.failure {
+            None => json!({"id": 0, "state": "RUNNING", "worker_id": WORKER_ID, "trace": null}),
+            Some(trace) => json!({"id": 0, "state": "FAILED", "worker_id": WORKER_ID, "trace": trace}),
+        };
+        json!({"name": self.name, "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "trace": null},
+            "tasks": [task], "type": "source"})
+    }
+}
+
+/// The value format from the self-managed `value.converter` or Cloud's `output.data.format`.
+/// Whether a config key holds a credential, which the answer shows as `*****`.
+fn is_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "secret", "api.key", "token", "credentials"].iter().any(|s| key.contains(s))
+}
+
+/// The statement with every credential's quoted value replaced by `'*****'`, for the answer's
+/// `statementText` (the answer is shown and saved in the notebook).
+fn mask_secrets(text: &str, config: &[(String, String)]) -> String {
+    let mut masked = text.to_string();
+    for (_, v) in config.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()) {
+        masked = masked.replace(&format!("'{}'", v.replace('\'', "''")), "'*****'");
+    }
+    masked
+}
+
+fn value_format(converter: Option<&str>, cloud: Option<&str>, schemas: Option<&str>) -> Result<ValueFormat, String> {
+    if schemas.is_some_and(|s| s.eq_ignore_ascii_case("true")) {
+        return Err("value.converter.schemas.enable=true is not available in the sandbox: its Datagen writes JSON \
+                    without the schema envelope, which is what ksqlDB's JSON format reads"
+            .to_string());
+    }
+    match (converter, cloud.map(|c| c.to_ascii_uppercase())) {
+        (None, None) | (Some("org.apache.kafka.connect.json.JsonConverter"), _) => Ok(ValueFormat::Json),
+        (None, Some(f)) if f == "JSON" => Ok(ValueFormat::Json),
+        (Some("io.confluent.connect.avro.AvroConverter"), _) => Ok(ValueFormat::Avro),
+        (None, Some(f)) if f == "AVRO" => Ok(ValueFormat::Avro),
+        (Some(other), _) => Err(format!(
+            "value.converter '{other}' is not available in the sandbox: use org.apache.kafka.connect.json.JsonConverter \
+             (JSON) or io.confluent.connect.avro.AvroConverter (AVRO, its schema registered for the topic)"
+        )),
+        (None, Some(other)) => Err(format!("output.data.format '{other}' is not available in the sandbox: use JSON or AVRO")),
+    }
+}
+
+fn warning(text: &str, message: &str) -> J {
+    json!({"@type":"warning_entity","statementText":text,"message":message,"warnings":[]})
+}
