@@ -23,9 +23,9 @@ const WORKER_ID: &str = "ksqldb-sandbox:8083";
 /// Records one connector produces at most per [`Engine::run_connectors`] call, so a
 /// generator with `max.interval` 0 shares the engine with the queries reading it.
 const BATCH: usize = 500;
-/// Datagen's defaults.
+/// Datagen's defaults: a record every 0 to 500 ms, without end (`iterations` -1).
 const DEFAULT_MAX_INTERVAL_MS: u64 = 500;
-const DEFAULT_ITERATIONS: i64 = 1_000_000;
+const DEFAULT_ITERATIONS: i64 = -1;
 
 #[derive(Default)]
 pub struct Connectors {

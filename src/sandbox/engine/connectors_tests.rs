@@ -120,6 +120,14 @@ fn records_arrive_at_most_max_interval_apart_and_carry_datagen_headers() {
     let r = e.topic_records("users").last().unwrap().clone();
     let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, ["task.generation", "task.id", "current.iteration"]);
+    // Without `iterations` it never ends (Datagen's default -1): 100 s on, it still produces.
+    for _ in 0..100 {
+        now += 1_000;
+        e.run_connectors(now);
+    }
+    assert!(e.topic_records("users").len() > 2_000, "still producing after {}", e.topic_records("users").len());
+    let d = run(&mut e, &mut Session::default(), "DESCRIBE CONNECTOR g;").unwrap();
+    assert_eq!(d["sandboxGenerator"]["iterations"], J::Null);
 }
 
 #[test]
