@@ -186,3 +186,26 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@contextlib.contextmanager
+def standalone_sandbox():
+    """A standalone sandbox (`ksqldb-kernel sandbox --listen`) that several clients share:
+    yields (its URL, a function that runs a statement on it as another client would)."""
+    port = free_port()
+    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "listening" in sandbox.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+
+        def other_client(sql):
+            req = urllib.request.Request(url + "/ksql", data=json.dumps({"ksql": sql}).encode(),
+                                         headers={"Content-Type": "application/vnd.ksql.v1+json"})
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.loads(resp.read())
+
+        yield url, other_client
+    finally:
+        sandbox.terminate()
+        sandbox.wait(5)

@@ -5,15 +5,13 @@ drops it; against a real server the statement goes out unchanged."""
 import json
 import os
 import re
-import subprocess
 import time
-import urllib.request
 
 import pytest
 from jupyter_client.manager import start_new_kernel
 
 import harness
-from ksql_helpers import JSON_MIME, fake, free_port, kernel_env, ok, results, run, texts
+from ksql_helpers import fake, kernel_env, ok, results, run, standalone_sandbox, texts
 
 DATAGEN = "io.confluent.kafka.connect.datagen.DatagenConnector"
 
@@ -168,42 +166,26 @@ def test_against_a_real_server_the_statement_goes_out_unchanged():
 
 
 def test_cleanup_drops_the_connector_and_skips_what_someone_else_re_created():
-    port = free_port()
-    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert "listening" in sandbox.stdout.readline()
-        url = f"http://127.0.0.1:{port}"
-
-        def other_client(sql):
-            req = urllib.request.Request(url + "/ksql", data=json.dumps({"ksql": sql}).encode(),
-                                         headers={"Content-Type": "application/vnd.ksql.v1+json"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return json.loads(resp.read())
-
-        with kernel_env(url) as kc:
-            ok(kc, connector("gen", "pageviews", "pv", **{"max.interval": 50}))
-            ok(kc, "CREATE STREAM pv (viewtime BIGINT, userid VARCHAR, pageid VARCHAR) "
-                   "WITH (kafka_topic='pv', value_format='JSON');")
-            ok(kc, "CREATE STREAM pv_user1 AS SELECT * FROM pv WHERE userid = 'User_1' EMIT CHANGES;")
-            ok(kc, "CREATE STREAM scratch (id INT) WITH (kafka_topic='scratch', value_format='JSON', partitions=1);")
-            # Another client replaces SCRATCH with a stream over another topic.
-            other_client("DROP STREAM scratch;")
-            other_client("CREATE STREAM scratch (id INT) WITH (kafka_topic='theirs', value_format='JSON', "
-                         "partitions=1);")
-            plan = texts(ok(kc, "%cleanup"))
-            steps = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
-            assert len(steps) == 4, plan
-            # The queries end first, then the data stops flowing, then the streams go, newest first.
-            assert "TERMINATE `CSAS_PV_USER1" in steps[0] and "DROP CONNECTOR `GEN`" in steps[1], plan
-            assert "DROP STREAM `PV_USER1`" in steps[2] and "DROP STREAM `PV`" in steps[3], plan
-            assert "STREAM SCRATCH was changed by someone else" in plan and "'theirs'" in plan, plan
-            done = texts(ok(kc, "%cleanup --yes"))
-            assert done.count("✔ done") == 4, done
-            assert "| GEN " not in texts(ok(kc, "SHOW CONNECTORS;"))
-            streams = texts(ok(kc, "SHOW STREAMS;"))
-            assert "| SCRATCH " in streams and "| PV" not in streams, streams
-            assert "created nothing" in texts(ok(kc, "%cleanup"))
-    finally:
-        sandbox.terminate()
-        sandbox.wait(5)
+    with standalone_sandbox() as (url, other_client), kernel_env(url) as kc:
+        ok(kc, connector("gen", "pageviews", "pv", **{"max.interval": 50}))
+        ok(kc, "CREATE STREAM pv (viewtime BIGINT, userid VARCHAR, pageid VARCHAR) "
+               "WITH (kafka_topic='pv', value_format='JSON');")
+        ok(kc, "CREATE STREAM pv_user1 AS SELECT * FROM pv WHERE userid = 'User_1' EMIT CHANGES;")
+        ok(kc, "CREATE STREAM scratch (id INT) WITH (kafka_topic='scratch', value_format='JSON', partitions=1);")
+        # Another client replaces SCRATCH with a stream over another topic.
+        other_client("DROP STREAM scratch;")
+        other_client("CREATE STREAM scratch (id INT) WITH (kafka_topic='theirs', value_format='JSON', "
+                     "partitions=1);")
+        plan = texts(ok(kc, "%cleanup"))
+        steps = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
+        assert len(steps) == 4, plan
+        # The queries end first, then the data stops flowing, then the streams go, newest first.
+        assert "TERMINATE `CSAS_PV_USER1" in steps[0] and "DROP CONNECTOR `GEN`" in steps[1], plan
+        assert "DROP STREAM `PV_USER1`" in steps[2] and "DROP STREAM `PV`" in steps[3], plan
+        assert "STREAM SCRATCH was changed by someone else" in plan and "'theirs'" in plan, plan
+        done = texts(ok(kc, "%cleanup --yes"))
+        assert done.count("✔ done") == 4, done
+        assert "| GEN " not in texts(ok(kc, "SHOW CONNECTORS;"))
+        streams = texts(ok(kc, "SHOW STREAMS;"))
+        assert "| SCRATCH " in streams and "| PV" not in streams, streams
+        assert "created nothing" in texts(ok(kc, "%cleanup"))

@@ -7,7 +7,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 import harness
-from ksql_helpers import JSON_MIME, fail, ok, texts
+from ksql_helpers import JSON_MIME, fail, kernel_env, ok, standalone_sandbox, texts
 
 
 @pytest.fixture(scope="module")
@@ -132,61 +132,32 @@ def test_print_is_a_live_table_on_the_sandbox(kc):
 def test_cleanup_removes_only_what_the_notebook_made_in_order():
     """On a standalone sandbox shared with another client: %cleanup plans and runs the drops of
     what this notebook created, newest first, and leaves the other client's stream."""
-    import json
-    import subprocess
-    import urllib.request
-    from ksql_helpers import free_port, kernel_env
-
-    port = free_port()
-    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert "listening" in sandbox.stdout.readline()
-        url = f"http://127.0.0.1:{port}"
-
-        def other_client(sql):
-            req = urllib.request.Request(url + "/ksql", data=json.dumps({"ksql": sql}).encode(),
-                                         headers={"Content-Type": "application/vnd.ksql.v1+json"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return json.loads(resp.read())
-
-        with kernel_env(url) as kc:
-            ok(kc, "CREATE TYPE addr AS STRUCT<city VARCHAR>;")
-            ok(kc, "CREATE STREAM a (id INT KEY, home addr) WITH (kafka_topic='a', value_format='json', partitions=1);")
-            ok(kc, "CREATE STREAM b AS SELECT * FROM a WHERE id > 1 EMIT CHANGES;")
-            other_client("CREATE STREAM c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
-            # IF NOT EXISTS over the other client's stream: not the notebook's to drop.
-            ok(kc, "CREATE STREAM IF NOT EXISTS c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
-            plan = texts(ok(kc, "%cleanup --delete-topics"))
-            lines = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
-            assert len(lines) == 4, plan
-            assert "TERMINATE `CSAS_B" in lines[0] and "DROP STREAM `B` DELETE TOPIC" in lines[1], plan
-            # A's topic was named in its CREATE (it may be shared): it is not deleted.
-            assert "DROP STREAM `A`;" in lines[2] and "DROP TYPE `ADDR`" in lines[3], plan
-            assert "`C`" not in plan
-            done = texts(ok(kc, "%cleanup --yes --delete-topics"))
-            assert done.count("✔ done") == 4, done
-            streams = texts(ok(kc, "SHOW STREAMS;"))
-            assert "| C " in streams and "| A " not in streams and "| B " not in streams, streams
-            topics = texts(ok(kc, "SHOW TOPICS;"))
-            assert "| a " in topics and "| c " in topics and "| B " not in topics, topics
-            assert "created nothing" in texts(ok(kc, "%cleanup"))
-    finally:
-        sandbox.terminate()
-        sandbox.wait(5)
+    with standalone_sandbox() as (url, other_client), kernel_env(url) as kc:
+        ok(kc, "CREATE TYPE addr AS STRUCT<city VARCHAR>;")
+        ok(kc, "CREATE STREAM a (id INT KEY, home addr) WITH (kafka_topic='a', value_format='json', partitions=1);")
+        ok(kc, "CREATE STREAM b AS SELECT * FROM a WHERE id > 1 EMIT CHANGES;")
+        other_client("CREATE STREAM c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
+        # IF NOT EXISTS over the other client's stream: not the notebook's to drop.
+        ok(kc, "CREATE STREAM IF NOT EXISTS c (id INT) WITH (kafka_topic='c', value_format='json', partitions=1);")
+        plan = texts(ok(kc, "%cleanup --delete-topics"))
+        lines = [line for line in plan.splitlines() if "TERMINATE" in line or "DROP" in line]
+        assert len(lines) == 4, plan
+        assert "TERMINATE `CSAS_B" in lines[0] and "DROP STREAM `B` DELETE TOPIC" in lines[1], plan
+        # A's topic was named in its CREATE (it may be shared): it is not deleted.
+        assert "DROP STREAM `A`;" in lines[2] and "DROP TYPE `ADDR`" in lines[3], plan
+        assert "`C`" not in plan
+        done = texts(ok(kc, "%cleanup --yes --delete-topics"))
+        assert done.count("✔ done") == 4, done
+        streams = texts(ok(kc, "SHOW STREAMS;"))
+        assert "| C " in streams and "| A " not in streams and "| B " not in streams, streams
+        topics = texts(ok(kc, "SHOW TOPICS;"))
+        assert "| a " in topics and "| c " in topics and "| B " not in topics, topics
+        assert "created nothing" in texts(ok(kc, "%cleanup"))
 
 
 def test_the_cleanup_record_survives_a_restart_of_the_notebooks_kernel(tmp_path):
-    import subprocess
-    from ksql_helpers import free_port, kernel_env
-
-    port = free_port()
-    sandbox = subprocess.Popen([str(harness.KERNEL_BIN), "sandbox", "--listen", f"127.0.0.1:{port}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     env = dict(JPY_SESSION_NAME=str(tmp_path / "course.ipynb"), JUPYTER_DATA_DIR=str(tmp_path / "data"))
-    try:
-        assert "listening" in sandbox.stdout.readline()
-        url = f"http://127.0.0.1:{port}"
+    with standalone_sandbox() as (url, _):
         with kernel_env(url, **env) as kc:
             ok(kc, "CREATE STREAM kept (id INT) WITH (kafka_topic='kept', value_format='json', partitions=1);")
         with kernel_env(url, **env) as kc:
@@ -194,9 +165,6 @@ def test_the_cleanup_record_survives_a_restart_of_the_notebooks_kernel(tmp_path)
         # Another notebook's kernel has its own record.
         with kernel_env(url, JPY_SESSION_NAME=str(tmp_path / "other.ipynb"), JUPYTER_DATA_DIR=str(tmp_path / "data")) as kc:
             assert "created nothing" in texts(ok(kc, "%cleanup"))
-    finally:
-        sandbox.terminate()
-        sandbox.wait(5)
 
 
 def test_an_expectation_without_a_query_is_an_error(kc):
