@@ -89,7 +89,9 @@ pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
                 ObjectKind::Stream | ObjectKind::Table => property(&text, "KAFKA_TOPIC"),
                 ObjectKind::Connector => property(&text, "connector.class"),
                 _ => None,
-            };
+            }
+            // The text may hold `${var}`s the server substitutes: then it cannot be compared.
+            .filter(|value| !value.contains("${"));
             created.push(Created {
                 kind,
                 name: server_name(name),
@@ -613,6 +615,9 @@ mod tests {
         let connector =
             created_by("CREATE SOURCE CONNECTOR g WITH (\"connector.class\"='DatagenSource', 'kafka.topic'='t');", &[]);
         assert_eq!(connector[0].fingerprint.as_deref(), Some("DatagenSource"));
+        let with_variable =
+            created_by("CREATE STREAM s (id INT) WITH (kafka_topic='${topic}', value_format='json');", &[]);
+        assert_eq!(with_variable[0].fingerprint, None, "a variable's value is the server's to know");
         // Not fooled by a longer key that ends the same way, or by a key in a string value.
         assert_eq!(
             property("CREATE STREAM s WITH (MY_KAFKA_TOPIC='x', kafka_topic='y')", "KAFKA_TOPIC").as_deref(),

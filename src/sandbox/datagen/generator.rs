@@ -20,7 +20,8 @@ pub struct Generator {
     pub quickstart: &'static Quickstart,
     key_field: String,
     rng: Pcg64Mcg,
-    /// Next value of each `iteration` field, by the address of its (static) kind.
+    /// Next value of each `iteration` field, by the address of its (static) field: nested
+    /// kinds are promoted constants the compiler may merge, fields are distinct.
     iterations: HashMap<usize, i64>,
     regexes: HashMap<&'static str, rand_regex::Regex>,
     /// The records a catalog quickstart picks from (parsed once).
@@ -79,8 +80,8 @@ impl Generator {
         self
     }
 
-    /// The next record's key (the key field as a string, as Datagen writes it) and value.
-    pub fn next_record(&mut self) -> (String, J) {
+    /// The next record's key (the key field's value; null when the record has none) and value.
+    pub fn next_record(&mut self) -> (J, J) {
         let value = if self.catalog.is_empty() {
             self.record(self.quickstart.fields)
         } else {
@@ -93,11 +94,7 @@ impl Generator {
                 .map(|f| (f.name.to_string(), entry.get(f.name).cloned().unwrap_or(J::Null)));
             J::Object(fields.collect())
         };
-        let key = match value.get(&self.key_field) {
-            Some(J::String(s)) => s.clone(),
-            Some(J::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
+        let key = value.get(&self.key_field).cloned().unwrap_or(J::Null);
         (key, value)
     }
 
@@ -113,16 +110,16 @@ impl Generator {
     fn record(&mut self, fields: &'static [Field]) -> J {
         let mut obj = Map::new();
         for f in fields {
-            let v = self.value(&f.kind);
+            let v = self.value(&f.kind, f as *const Field as usize);
             obj.insert(f.name.to_string(), v);
         }
         J::Object(obj)
     }
 
-    fn value(&mut self, kind: &'static Kind) -> J {
+    /// A value of `kind`; `slot` names the field it is for (the key of its iteration counter).
+    fn value(&mut self, kind: &'static Kind, slot: usize) -> J {
         match kind {
             Kind::Iteration { num, start, step, restart } => {
-                let slot = kind as *const Kind as usize;
                 let current = *self.iterations.get(&slot).unwrap_or(start);
                 let mut next = current.saturating_add(*step);
                 if let Some(r) = restart {
@@ -134,7 +131,6 @@ impl Generator {
                 number(*num, current as f64, current)
             }
             Kind::StrIteration { start, step } => {
-                let slot = kind as *const Kind as usize;
                 let current = *self.iterations.get(&slot).unwrap_or(start);
                 self.iterations.insert(slot, current.saturating_add(*step));
                 J::String(current.to_string())
@@ -174,7 +170,7 @@ impl Generator {
                 Some(b) => J::Bool(*b),
                 None => J::Bool(self.rng.random_bool(0.5)),
             },
-            Kind::TimestampMillis(inner) | Kind::Date(inner) => self.value(inner),
+            Kind::TimestampMillis(inner) | Kind::Date(inner) => self.value(inner, slot),
             Kind::Decimal { scale, min, max, .. } => {
                 let x = if max > min { self.rng.random_range(*min..*max) } else { *min };
                 decimal(x, *scale, self.decimals)
@@ -191,13 +187,13 @@ impl Generator {
             Kind::Record { fields, .. } => self.record(fields),
             Kind::Array { items, min, max } => {
                 let len = self.rng.random_range(*min..=(*max).max(*min));
-                J::Array((0..len).map(|_| self.value(items)).collect())
+                J::Array((0..len).map(|_| self.value(items, slot)).collect())
             }
             Kind::Nullable { inner, null_percent } => {
                 if self.rng.random_range(0..100u8) < *null_percent {
                     J::Null
                 } else {
-                    self.value(inner)
+                    self.value(inner, slot)
                 }
             }
         }

@@ -20,9 +20,12 @@ use crate::sandbox::topics::Record;
 pub const DATAGEN_CLASSES: &[&str] = &["io.confluent.kafka.connect.datagen.DatagenConnector", "DatagenSource"];
 /// Connect's worker id in statuses.
 const WORKER_ID: &str = "ksqldb-sandbox:8083";
-/// Records one connector produces at most per [`Engine::run_connectors`] call, so a
-/// generator with `max.interval` 0 shares the engine with the queries reading it.
-const BATCH: usize = 500;
+/// Records produced at most per [`Engine::run_connectors`] call (all connectors together),
+/// so a generator with `max.interval` 0 shares the engine with the requests and queries.
+const BATCH: usize = 200;
+/// How far a connector may fall behind its schedule (the sandbox was busy) before it skips
+/// ahead: like Datagen's task, it does not make up for the time it could not run.
+const MAX_LAG_MS: i64 = 1_000;
 /// Datagen's defaults: a record every 0 to 500 ms, without end (`iterations` -1).
 const DEFAULT_MAX_INTERVAL_MS: u64 = 500;
 const DEFAULT_ITERATIONS: i64 = -1;
@@ -66,14 +69,17 @@ impl Engine {
         self.connectors.wake.clone()
     }
 
-    /// Produces every record due by `now_ms` (at most [`BATCH`] per connector); returns when
-    /// the next one is due, or None when no connector is producing.
+    /// Produces the records due by `now_ms`, at most [`BATCH`] in all (shared by the
+    /// connectors, so many fast ones do not hold the engine longer); returns when the next one
+    /// is due (now, when some were left for the next call), or None when none is producing.
     pub fn run_connectors(&mut self, now_ms: i64) -> Option<i64> {
         let mut batches: Vec<(String, Vec<Record>)> = Vec::new();
         let mut next_due: Option<i64> = None;
+        let share = (BATCH / self.connectors.by_name.len().max(1)).max(1);
         for c in self.connectors.by_name.values_mut() {
             let mut records = Vec::new();
-            while c.failure.is_none() && c.next_due_ms <= now_ms && records.len() < BATCH {
+            c.next_due_ms = c.next_due_ms.max(now_ms.saturating_sub(MAX_LAG_MS));
+            while c.failure.is_none() && c.next_due_ms <= now_ms && records.len() < share {
                 if c.iterations.is_some_and(|n| c.produced >= n) {
                     c.failure = Some(format!(
                         "org.apache.kafka.connect.errors.ConnectException: Stopping connector: generated the configured {} number of messages",
@@ -81,10 +87,9 @@ impl Engine {
                     ));
                     break;
                 }
-                records.push(c.next_record(now_ms));
+                records.push(c.next_record(c.next_due_ms));
                 let gap = c.generator.below(c.max_interval_ms) as i64;
-                // A driver that woke late catches up, but not by more than one batch.
-                c.next_due_ms = (c.next_due_ms + gap).max(now_ms - c.max_interval_ms as i64 * BATCH as i64);
+                c.next_due_ms = c.next_due_ms.saturating_add(gap);
             }
             if c.failure.is_none() {
                 next_due = Some(next_due.map_or(c.next_due_ms, |d| d.min(c.next_due_ms)));
@@ -131,8 +136,8 @@ impl Engine {
                 if source { "the source" } else { "the sink" },
             )));
         }
-        let c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
         let text = &mask_secrets(text, config);
+        let c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
         if c.value_format == ValueFormat::Avro {
             let schema = datagen::avro_schema(c.generator.quickstart);
             self.schemas.insert((c.topic.clone(), false), RegisteredSchema { schema });
@@ -198,7 +203,7 @@ impl Engine {
         json!({"@type":"connector_list","statementText":text,"warnings":[],"connectors":list})
     }
 
-    /// Names of the connectors (completion, tests).
+    /// Names of the connectors (tests).
     pub fn connector_names(&self) -> Vec<String> {
         self.connectors.by_name.keys().cloned().collect()
     }
@@ -245,13 +250,19 @@ impl Connector {
             None => DEFAULT_MAX_INTERVAL_MS,
         };
         let iterations = match number("iterations")?.unwrap_or(DEFAULT_ITERATIONS) {
+            n if n > i64::from(i32::MAX) => {
+                return Err(format!("Invalid value {n} for configuration iterations: Not a number of type INT"))
+            }
             n if n < 1 => None,
             n => Some(n as u64),
         };
         let seed = number("random.seed")?.map(|s| s as u64);
         let json_key = match get("key.converter") {
             None | Some("org.apache.kafka.connect.storage.StringConverter") => false,
-            Some("org.apache.kafka.connect.json.JsonConverter") => true,
+            Some(JSON_CONVERTER) => {
+                plain_json("key", get("key.converter.schemas.enable"))?;
+                true
+            }
             Some(other) => {
                 return Err(format!(
                     "key.converter '{other}' is not available in the sandbox: its Datagen writes keys with \
@@ -259,8 +270,10 @@ impl Connector {
                 ))
             }
         };
-        let value_format =
-            value_format(get("value.converter"), get("output.data.format"), get("value.converter.schemas.enable"))?;
+        let value_format = value_format(get("value.converter"), get("output.data.format"))?;
+        if get("value.converter") == Some(JSON_CONVERTER) {
+            plain_json("value", get("value.converter.schemas.enable"))?;
+        }
         let seed_value = seed.unwrap_or_else(|| uuid::Uuid::new_v4().as_u64_pair().0);
         // JsonConverter writes DECIMAL as base64 unless `decimal.format` says NUMERIC; the
         // sandbox keeps Avro values as JSON, so there the number itself.
@@ -275,8 +288,10 @@ impl Connector {
                 ))
             }
         };
-        let generator = Generator::new(quickstart, get("schema.keyfield").filter(|k| !k.is_empty()), seed_value)?
+        let mut generator = Generator::new(quickstart, get("schema.keyfield").filter(|k| !k.is_empty()), seed_value)?
             .with_decimals(decimals);
+        // Datagen's task waits its interval before the first record too.
+        let first_due_ms = now_ms.saturating_add(generator.below(max_interval_ms) as i64);
         let mut shown = serde_json::Map::new();
         for (k, v) in config {
             shown.insert(k.clone(), J::String(if is_secret(k) { "*****".into() } else { v.clone() }));
@@ -294,23 +309,29 @@ impl Connector {
             iterations,
             seed,
             produced: 0,
-            next_due_ms: now_ms,
+            next_due_ms: first_due_ms,
             failure: None,
         })
     }
 
-    fn next_record(&mut self, now_ms: i64) -> Record {
+    fn next_record(&mut self, timestamp_ms: i64) -> Record {
         let (key, value) = self.generator.next_record();
-        let key = if self.json_key { J::String(key).to_string() } else { key };
+        // StringConverter writes a string as it is and other values as text; JsonConverter
+        // writes JSON (`5`, `"User_1"`); a null key stays null.
+        let key = match (key, self.json_key) {
+            (J::Null, _) => None,
+            (J::String(s), false) => Some(s),
+            (other, _) => Some(other.to_string()),
+        };
         // Datagen's headers, written as Connect's SimpleHeaderConverter writes longs.
         let header = |name: &str, v: u64| (name.to_string(), Some(v.to_string().into_bytes()));
         let headers =
             vec![header("task.generation", 0), header("task.id", 0), header("current.iteration", self.produced)];
         self.produced += 1;
         Record {
-            key: Some(key.into_bytes()),
+            key: key.map(String::into_bytes),
             value: Some(value.to_string().into_bytes()),
-            timestamp: now_ms,
+            timestamp: timestamp_ms,
             headers,
             partition: 0,
             offset: 0,
@@ -329,31 +350,75 @@ impl Connector {
     }
 }
 
-/// The value format from the self-managed `value.converter` or Cloud's `output.data.format`.
-/// Whether a config key holds a credential, which the answer shows as `*****`.
-fn is_secret(key: &str) -> bool {
+/// Whether a config key holds a credential, which the answers show as `*****`.
+pub(super) fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "api.key", "token", "credentials"].iter().any(|s| key.contains(s))
+    ["password", "secret", "api.key", "token", "credentials", "user.info", "jaas.config"]
+        .iter()
+        .any(|s| key.contains(s))
 }
 
-/// The statement with every credential's quoted value replaced by `'*****'`, for the answer's
-/// `statementText` (the answer is shown and saved in the notebook).
-fn mask_secrets(text: &str, config: &[(String, String)]) -> String {
-    let mut masked = text.to_string();
-    for (_, v) in config.iter().filter(|(k, v)| is_secret(k) && !v.is_empty()) {
-        masked = masked.replace(&format!("'{}'", v.replace('\'', "''")), "'*****'");
+/// The statement with the value of every credential in its WITH list replaced by `'*****'`,
+/// found by the tokens (quoted or bare, wherever it is written), for an answer's
+/// `statementText`: answers are shown and saved in notebooks.
+pub(super) fn mask_secrets(text: &str, config: &[(String, String)]) -> String {
+    use crate::sandbox::sql::lexer::{tokenize, Tok};
+    if !config.iter().any(|(k, _)| is_secret(k)) {
+        return text.to_string();
     }
+    let Ok(tokens) = tokenize(text) else {
+        return "CREATE CONNECTOR … (not shown: it holds credentials)".to_string();
+    };
+    let mut spans = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let key = match &t.tok {
+            Tok::Str(k) | Tok::Quoted(k) | Tok::Word(k) => k,
+            _ => continue,
+        };
+        if !is_secret(key) || tokens.get(i + 1).map(|t| &t.tok) != Some(&Tok::Sym("=")) {
+            continue;
+        }
+        // The value: a literal, perhaps after a minus sign, up to the next token.
+        let mut v = i + 2;
+        if tokens.get(v).map(|t| &t.tok) == Some(&Tok::Sym("-")) {
+            v += 1;
+        }
+        if let (Some(start), Some(end)) = (tokens.get(i + 2), tokens.get(v + 1)) {
+            let value = text[start.pos..end.pos.min(text.len())].trim_end();
+            spans.push((start.pos, start.pos + value.len()));
+        }
+    }
+    let mut masked = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        masked.push_str(&text[at..start]);
+        masked.push_str("'*****'");
+        at = end;
+    }
+    masked.push_str(&text[at..]);
     masked
 }
 
-fn value_format(converter: Option<&str>, cloud: Option<&str>, schemas: Option<&str>) -> Result<ValueFormat, String> {
-    if schemas.is_some_and(|s| s.eq_ignore_ascii_case("true")) {
-        return Err("value.converter.schemas.enable=true is not available in the sandbox: its Datagen writes JSON \
-                    without the schema envelope, which is what ksqlDB's JSON format reads"
-            .to_string());
+const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+/// JsonConverter wraps each key or value in a `{"schema": …, "payload": …}` envelope unless
+/// its `schemas.enable` is false; ksqlDB's JSON format reads plain JSON, and the sandbox
+/// writes only that, so it asks for the setting rather than differ from a real worker.
+fn plain_json(side: &str, schemas_enable: Option<&str>) -> Result<(), String> {
+    if schemas_enable.is_some_and(|s| s.trim().eq_ignore_ascii_case("false")) {
+        return Ok(());
     }
+    Err(format!(
+        "{side}.converter JsonConverter writes a schema envelope ({{\"schema\": …, \"payload\": …}}) unless \
+         '{side}.converter.schemas.enable'='false', and the sandbox's Datagen writes plain JSON only: \
+         add '{side}.converter.schemas.enable'='false' (what ksqlDB's JSON format reads)"
+    ))
+}
+
+/// The value format from the self-managed `value.converter` or Cloud's `output.data.format`.
+fn value_format(converter: Option<&str>, cloud: Option<&str>) -> Result<ValueFormat, String> {
     match (converter, cloud.map(|c| c.to_ascii_uppercase())) {
-        (None, None) | (Some("org.apache.kafka.connect.json.JsonConverter"), _) => Ok(ValueFormat::Json),
+        (None, None) | (Some(JSON_CONVERTER), _) => Ok(ValueFormat::Json),
         (None, Some(f)) if f == "JSON" => Ok(ValueFormat::Json),
         (Some("io.confluent.connect.avro.AvroConverter"), _) => Ok(ValueFormat::Avro),
         (None, Some(f)) if f == "AVRO" => Ok(ValueFormat::Avro),

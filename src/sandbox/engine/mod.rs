@@ -35,14 +35,16 @@ pub struct EngineError {
     pub code: u32,
     pub message: String,
     pub statement: bool,
+    /// The statement as the error answer shows it, when not as sent (credentials masked).
+    pub statement_text: Option<String>,
 }
 
 impl EngineError {
     pub fn statement(message: impl Into<String>) -> Self {
-        EngineError { status: 400, code: 40001, message: message.into(), statement: true }
+        EngineError { status: 400, code: 40001, message: message.into(), statement: true, statement_text: None }
     }
     pub fn generic(message: impl Into<String>) -> Self {
-        EngineError { status: 400, code: 40000, message: message.into(), statement: false }
+        EngineError { status: 400, code: 40000, message: message.into(), statement: false, statement_text: None }
     }
 }
 
@@ -356,6 +358,7 @@ impl Engine {
                 code: 40002,
                 message: "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT".into(),
                 statement: true,
+                statement_text: None,
             }),
             Statement::CreateSource { kind, or_replace, if_not_exists, source, name, columns, props } => {
                 self.create_source(text, kind, or_replace, if_not_exists, source, &name, &columns, &props)
@@ -437,7 +440,10 @@ impl Engine {
             }
             Statement::CreateConnector { source, if_not_exists, name, config } => {
                 let now_ms = chrono::Utc::now().timestamp_millis();
-                self.create_connector(text, source, if_not_exists, &name, &config, now_ms)
+                self.create_connector(text, source, if_not_exists, &name, &config, now_ms).map_err(|mut e| {
+                    e.statement_text = Some(connectors::mask_secrets(text, &config));
+                    e
+                })
             }
             Statement::DropConnector { if_exists, name } => self.drop_connector(text, if_exists, &name),
             Statement::DescribeConnector(name) => self.describe_connector(text, &name),

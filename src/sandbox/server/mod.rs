@@ -193,7 +193,13 @@ async fn drive_connectors(engine: SharedEngine, mut shutdown: watch::Receiver<bo
     let wake = engine.lock().unwrap_or_else(|e| e.into_inner()).connector_wake();
     loop {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let next_due = engine.lock().unwrap_or_else(|e| e.into_inner()).run_connectors(now_ms);
+        // Producing runs every persistent query over the new records: off the async workers.
+        let producer = engine.clone();
+        let next_due = tokio::task::spawn_blocking(move || {
+            producer.lock().unwrap_or_else(|e| e.into_inner()).run_connectors(now_ms)
+        })
+        .await
+        .unwrap_or(None);
         // Never sleep less than a millisecond: a generator with max.interval 0 still leaves
         // the engine to the requests between its batches.
         let sleep = match next_due {
@@ -254,7 +260,8 @@ fn engine_error(e: &EngineError, statement: &str, entities: Vec<J>) -> Response<
     if e.statement {
         json_response(
             status,
-            &json!({"@type":"statement_error","error_code":e.code,"message":e.message,"statementText":statement,"entities":entities}),
+            &json!({"@type":"statement_error","error_code":e.code,"message":e.message,
+                "statementText":e.statement_text.as_deref().unwrap_or(statement),"entities":entities}),
         )
     } else {
         json_response(status, &json!({"@type":"generic_error","error_code":e.code,"message":e.message}))
@@ -435,6 +442,7 @@ fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
                         code: 50000,
                         message: "Internal error in the ksqlDB sandbox while running this statement".into(),
                         statement: true,
+                        statement_text: None,
                     },
                     &stmt,
                     entities,
@@ -470,6 +478,7 @@ fn handle_query(state: &State, sql: String, mut session: Session, framing: Frami
                 code: 50000,
                 message: "Internal error in the ksqlDB sandbox while running this query".into(),
                 statement: true,
+                statement_text: None,
             }),
         }
     };
