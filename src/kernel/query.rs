@@ -7,6 +7,7 @@ use super::session::StatementScope;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
 use crate::render::chart::{vega_lite, with_chart, ChartSpec};
+use crate::render::chart_svg::chart_svg;
 use crate::render::error::ErrorReport;
 use crate::render::results::{render_query_result, ResultSummary};
 use crate::render::MimeBundle;
@@ -93,7 +94,7 @@ pub async fn run_select(
             .map(|(r, _)| r.as_slice())
             .collect();
         match vega_lite(chart, &columns, &charted, None) {
-            Ok(spec) => table = with_chart(table, spec),
+            Ok(spec) => table = with_chart(table, spec, picture(chart, &columns, &charted, None, ctx).await),
             Err(message) => ctx.stream("stderr", &format!("%chart: {message}; showing the table\n")).await,
         }
     }
@@ -108,6 +109,24 @@ pub async fn run_select(
                 ctx.display(table.data, table.metadata, None).await;
             }
             Err(report)
+        }
+    }
+}
+
+/// The chart's static picture, or None with a note on stderr saying why (the interactive
+/// chart is shown either way).
+pub(super) async fn picture(
+    chart: &ChartSpec,
+    columns: &[crate::ksql::schema::Column],
+    rows: &[&[serde_json::Value]],
+    subtitle: Option<&str>,
+    ctx: &ExecuteContext,
+) -> Option<String> {
+    match chart_svg(chart, columns, rows, subtitle) {
+        Ok(svg) => Some(svg),
+        Err(message) => {
+            ctx.stream("stderr", &format!("%chart: no static picture for saved copies: {message}\n")).await;
+            None
         }
     }
 }

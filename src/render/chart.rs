@@ -123,7 +123,7 @@ fn field_name(name: &str) -> String {
     out
 }
 
-fn find_column<'a>(columns: &'a [Column], name: &str) -> Result<(usize, &'a Column), String> {
+pub(super) fn find_column<'a>(columns: &'a [Column], name: &str) -> Result<(usize, &'a Column), String> {
     let wanted = name.trim_matches('`');
     columns
         .iter()
@@ -184,8 +184,16 @@ pub fn vega_lite(
         let ty = field_type(column);
         let mut enc = json!({"field": field_name(&column.name), "type": ty, "title": column.name});
         if ty == "temporal" {
-            // Like the tables: timestamps read as UTC.
+            // Like the tables: timestamps read as UTC, hours on a 24-hour clock (Vega's
+            // default labels say "03 PM"), as precise as each tick needs.
             enc["scale"] = json!({"type": "utc"});
+            if *channel != "color" {
+                enc["title"] = Value::String(format!("{} (UTC)", column.name));
+                enc["axis"] = json!({"format": {
+                    "year": "%Y", "quarter": "%Y-%m", "month": "%Y-%m", "week": "%Y-%m-%d", "date": "%Y-%m-%d",
+                    "hours": "%H:%M", "minutes": "%H:%M", "seconds": "%H:%M:%S", "milliseconds": "%H:%M:%S.%L"
+                }});
+            }
         }
         if *channel == "x" && ty == "nominal" {
             // Categories in the order the rows have them, not sorted by name.
@@ -215,12 +223,20 @@ pub fn vega_lite(
 }
 
 /// Turns a result's bundle into a chart's: the Vega-Lite spec, with `text/plain` and
-/// `application/vnd.ksqldb+json` kept as fallbacks and `text/html` dropped (see the module docs).
-pub fn with_chart(mut bundle: MimeBundle, chart: Value) -> MimeBundle {
+/// `application/vnd.ksqldb+json` kept as fallbacks and `text/html` dropped (see the module
+/// docs); a final state also carries the static picture (`image/svg+xml`), which front ends
+/// without Vega-Lite show (GitHub, nbviewer, nbconvert). JupyterLab ranks Vega-Lite (57)
+/// above SVG (80), so it keeps drawing the interactive chart.
+pub fn with_chart(mut bundle: MimeBundle, chart: Value, picture: Option<String>) -> MimeBundle {
     bundle.data.remove("text/html");
     bundle.data.insert(VEGA_LITE_MIME.to_string(), chart);
+    if let Some(svg) = picture {
+        bundle.data.insert(SVG_MIME.to_string(), Value::String(svg));
+    }
     bundle
 }
+
+pub const SVG_MIME: &str = "image/svg+xml";
 
 #[cfg(test)]
 mod tests {
@@ -293,7 +309,10 @@ mod tests {
         assert_eq!(v["mark"]["type"], "line");
         assert_eq!(
             v["encoding"]["x"],
-            json!({"field": "WINDOWSTART", "type": "temporal", "title": "WINDOWSTART", "scale": {"type": "utc"}})
+            json!({"field": "WINDOWSTART", "type": "temporal", "title": "WINDOWSTART (UTC)", "scale": {"type": "utc"},
+                "axis": {"format": {"year": "%Y", "quarter": "%Y-%m", "month": "%Y-%m", "week": "%Y-%m-%d",
+                    "date": "%Y-%m-%d", "hours": "%H:%M", "minutes": "%H:%M", "seconds": "%H:%M:%S",
+                    "milliseconds": "%H:%M:%S.%L"}}})
         );
         assert_eq!(v["encoding"]["y"]["type"], "quantitative");
         assert_eq!(v["encoding"]["color"]["type"], "nominal");
@@ -351,7 +370,8 @@ mod tests {
         let b = MimeBundle::plain("table")
             .with("text/html", json!("<table></table>"))
             .with(crate::render::JSON_MIME, json!({"rows": []}));
-        let b = with_chart(b, json!({"mark": "bar"}));
+        let b = with_chart(b, json!({"mark": "bar"}), Some("<svg/>".into()));
+        assert_eq!(b.data[SVG_MIME], "<svg/>");
         assert!(b.data.contains_key(VEGA_LITE_MIME));
         assert!(b.data.contains_key("text/plain"));
         assert!(b.data.contains_key("application/vnd.ksqldb+json"));

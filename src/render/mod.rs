@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 pub mod budget;
 pub mod chart;
+pub mod chart_svg;
 pub mod entities;
 pub mod error;
 pub mod expect;

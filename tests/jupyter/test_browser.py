@@ -193,10 +193,14 @@ def test_stop_button_ends_a_blocking_push_query(lab, fake_server, page):
 
 
 def test_chart_renders_vega_lite(lab, fake_server, page):
-    set_scenario(fake_server, with_defaults(queries=[clicks_query(interval_ms=150)]))
+    per_minute = {"match": "SELECT * FROM per_minute", "push": False, "table": True,
+                  "columns": [{"name": "WINDOWSTART", "type": "BIGINT"}, {"name": "N", "type": "BIGINT"}],
+                  "rows": [[1700000000000 + i * 60000, i * 3] for i in range(6)]}
+    set_scenario(fake_server, with_defaults(queries=[clicks_query(interval_ms=150), per_minute]))
     open_notebook(page, lab, "chart.ipynb", [
         '%chart bar x=ID y=TOTAL title="Riders by total"\nSELECT * FROM RIDER_COUNTS;',
         "%chart bar x=ID y=N\n" + CLICKS_SQL,
+        "%chart line x=WINDOWSTART y=N\nSELECT * FROM per_minute;",
     ])
     browser.run_cell(page, 1)
     chart = browser.cell(page, 1).locator(".jp-OutputArea-output.jp-RenderedVegaLite")
@@ -210,6 +214,12 @@ def test_chart_renders_vega_lite(lab, fake_server, page):
     assert out.count() == 1
     page.wait_for_timeout(500)
     browser.screenshot(page, "lab-chart-live.png", browser.cell(page, 2))
+    # A time axis: Vega-Lite accepts the 24-hour UTC tick formats (22:13 ... 22:18, not "10 PM").
+    browser.run_cell(page, 3)
+    timed = browser.cell(page, 3).locator(".jp-RenderedVegaLite")
+    expect(timed.locator("svg, canvas").first).to_be_visible(timeout=30_000)
+    assert "error" not in browser.outputs(page, 3).first.inner_text().lower()
+    browser.screenshot(page, "lab-chart-time.png", browser.cell(page, 3))
 
 
 CREATE_RIDERS = ("CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE)\n"
@@ -286,3 +296,48 @@ def test_slow_statement_status_line_is_cleared(lab, fake_server, page):
     expect(area).not_to_contain_text("Waiting for the server")
     assert "No renderer" not in area.inner_text()
     assert browser.outputs(page, 1).filter(has_text=re.compile(r"\S")).count() == 1
+
+
+def saved_and_converted(tmp_path, cells, monkeypatch):
+    """Runs `cells` headless on the embedded sandbox (nbclient), saves the notebook and
+    converts it with `jupyter nbconvert --to html`: what a reader gets with no kernel."""
+    import subprocess
+    import sys
+
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    for k in list(os.environ):
+        if k.startswith("KSQLDB_") and k not in ("KSQLDB_KERNEL_CONFIG", "KSQLDB_KERNEL_HISTORY"):
+            monkeypatch.delenv(k)
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": harness.KERNEL_NAME, "display_name": "ksqlDB", "language": "ksql"}
+    NotebookClient(nb, kernel_name=harness.KERNEL_NAME, timeout=60, startup_timeout=30).execute()
+    path = tmp_path / "shared.ipynb"
+    nbformat.write(nb, path)
+    jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
+    subprocess.run([jupyter, "nbconvert", "--to", "html", str(path)], check=True, capture_output=True)
+    return nbformat.read(path, as_version=4), tmp_path / "shared.html"
+
+
+def test_saved_chart_shows_as_a_picture_in_nbconvert_html(tmp_path, page, monkeypatch):
+    nb, html = saved_and_converted(tmp_path, [
+        "SET 'auto.offset.reset' = 'earliest';",
+        "CREATE STREAM sales (region VARCHAR, amount INT) WITH (kafka_topic='sales', value_format='JSON', partitions=1);",
+        "\n".join(f"INSERT INTO sales (region, amount) VALUES ('{r}', {a});"
+                  for r, a in [("north", 5), ("south", 9), ("north", 7), ("east", 3)]),
+        "CREATE TABLE totals AS SELECT region, SUM(amount) AS total FROM sales GROUP BY region;",
+        '%chart bar x=region y=total title="Sales by region"\nSELECT * FROM totals;',
+    ], monkeypatch)
+    chart = nb.cells[-1].outputs[-1]
+    assert "image/svg+xml" in chart.data and "application/vnd.vegalite.v5+json" in chart.data
+    page.goto(html.as_uri())
+    # nbconvert embeds the picture as an image (a data: URL of the SVG); it must load and
+    # have the chart's size.
+    picture = page.locator(".jp-OutputArea-output img").last
+    expect(picture).to_be_visible()
+    size = picture.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
+    assert size == [True, 640, 360], size
+    source = picture.get_attribute("src")
+    assert source.startswith("data:image/svg+xml"), source[:60]
+    browser.screenshot(page, "nbconvert-chart.png", picture)

@@ -1,11 +1,23 @@
-"""%chart: query results as Vega-Lite charts (the MIME bundle), pull and live push."""
+"""%chart: query results as Vega-Lite charts (the MIME bundle), pull and live push, and the
+static SVG picture their final state carries for saved notebooks."""
 import json
+import re
+import xml.etree.ElementTree as ET
 
 from harness import execute, texts
 from ksql_helpers import default_scenario, num, set_scenario, settled
 from test_live import displays, live_kernel, push_query, updates  # noqa: F401  (fixture)
 
 VEGA = "application/vnd.vegalite.v5+json"
+SVG = "image/svg+xml"
+
+
+def svg_texts(svg):
+    """The text of a well-formed SVG picture that holds no script or outside reference."""
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert not re.search(r"<script|href=|url\(|@import|on[a-z]+=", svg, re.I), svg[:500]
+    return [t.text.strip() for t in root.iter() if t.tag.endswith("text") and t.text]
 
 COLUMNS = [{"name": "ID", "type": "STRING", "key": True}, {"name": "WINDOWSTART", "type": "BIGINT"},
            {"name": "TOTAL", "type": "DECIMAL(20, 2)"}, {"name": "N", "type": "BIGINT"}]
@@ -40,6 +52,12 @@ def test_pull_result_as_chart(live_kernel):
     assert "TOTAL" in bundle["text/plain"] and "12.50" in bundle["text/plain"]
     assert bundle["application/vnd.ksqldb+json"]["rows"][0][0] == "a"
     assert "text/html" not in bundle
+    # The picture for saved copies: same title, axes named, times as 24-hour UTC.
+    labels = svg_texts(bundle[SVG])
+    assert "Totals <per> minute" in labels and "TOTAL" in labels and "WINDOWSTART (UTC)" in labels, labels
+    # 1700000000000 is 22:13:20 UTC: the axis reads 22:13:00, 22:13:30, ... (not 10:13 PM).
+    assert any(re.fullmatch(r"22:1[3-5]:[0-5]0", label) for label in labels), labels
+    assert "a" in labels and "b" in labels, "the legend names each ID"
     # The next cell has no chart.
     reply, outputs = execute(kc, "SELECT * FROM totals;")
     assert not chart_bundles(outputs)
@@ -60,6 +78,9 @@ def test_push_chart_updates_in_place(live_kernel):
     ups = updates(outputs)
     assert len(ups) >= 2
     assert all(u["content"]["transient"]["display_id"] == display_id and VEGA in u["content"]["data"] for u in ups)
+    # Live frames stay light; only the final one carries the picture.
+    assert SVG not in shown[0]["content"]["data"] and all(SVG not in u["content"]["data"] for u in ups[:-1])
+    assert "Query Completed" in " ".join(svg_texts(ups[-1]["content"]["data"][SVG]))
     counts = [len(u["content"]["data"][VEGA]["data"]["values"]) for u in ups]
     assert counts == sorted(counts) and counts[-1] == 12, counts
     final = ups[-1]["content"]["data"]

@@ -14,6 +14,7 @@ use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, ColumnKind};
 use crate::ksql::{Entity, QueryEvent};
 use crate::render::chart::{vega_lite, with_chart};
+use crate::render::chart_svg::chart_svg;
 use crate::render::error::ErrorReport;
 use crate::render::live::{live_limits, render_live_frame, LiveFrame};
 use crate::render::results::{format_duration, group_thousands};
@@ -289,7 +290,7 @@ impl LiveRunner {
         };
         frame.state = Some(ending.describe());
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
-        let bundle = self.charted(bundle, &frame.status);
+        let bundle = self.charted(bundle, &frame.status, true);
         self.mirror(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
@@ -324,17 +325,21 @@ impl LiveRunner {
         let mut frame = self.frame_spec(state, include_json);
         frame.highlight_changes = highlight;
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
-        self.charted(bundle, &frame.status)
+        self.charted(bundle, &frame.status, false)
     }
 
-    /// With `%chart`: the frame as a Vega-Lite chart (the status line as its subtitle).
-    fn charted(&self, bundle: MimeBundle, status: &str) -> MimeBundle {
+    /// With `%chart`: the frame as a Vega-Lite chart (the status line as its subtitle); the
+    /// final frame also carries the static picture (updates stay light).
+    fn charted(&self, bundle: MimeBundle, status: &str, last: bool) -> MimeBundle {
         let Some(chart) = &self.options.chart else { return bundle };
         let rows = self.view.rows();
         let values: Vec<&[serde_json::Value]> =
             rows.iter().filter(|r| !r.tombstone).map(|r| r.values.as_slice()).collect();
         match vega_lite(chart, self.view.columns(), &values, Some(status)) {
-            Ok(spec) => with_chart(bundle, spec),
+            Ok(spec) => {
+                let picture = if last { chart_svg(chart, self.view.columns(), &values, Some(status)).ok() } else { None };
+                with_chart(bundle, spec, picture)
+            }
             Err(_) => bundle,
         }
     }
