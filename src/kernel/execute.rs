@@ -158,7 +158,8 @@ pub fn run_statement<'a>(
                 let scope = connect::scope(kernel, ctx).await?;
                 let sql = prepare(&scope, text);
                 let chart = kernel.state().cell_chart.clone();
-                with_wait_status(ctx, query::run_select(&scope, &sql, chart.as_ref(), ctx)).await
+                with_wait_status(ctx, query::run_select(&scope, &sql, chart.as_ref(), &kernel.live.last_result, ctx))
+                    .await
             }
             StatementKind::Print => {
                 let scope = connect::scope(kernel, ctx).await?;

@@ -27,6 +27,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Show (with --yes: run) the plan that removes what this notebook created on the server: TERMINATE its queries, DROP its streams, tables, types and connectors, newest first; nothing else is touched."),
     ("expect", "[--csv] [--ordered] [--subset] [--within S]",
      "Check the next query's rows against the expected rows written under this line (a Markdown table, or CSV lines): a mismatch is an error with a diff."),
+    ("save", "FILE.csv|FILE.jsonl [--force]",
+     "Write the last query result (a pull query's rows, or the rows a live view held when it ended) to a CSV or JSON Lines file: NULL apart from empty text, numbers exact, times ISO-8601 UTC."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
     ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
     ("refresh", "", "Reload the server's catalog (streams, tables, columns, topics, queries, functions) that completion and Shift+Tab help use."),
@@ -68,6 +70,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             kernel.state().cell_expect = Some(expectation);
             Ok(vec![])
         }
+        "save" => super::save::run_save(&kernel.live.last_result, &magic.args),
         "queries" => Ok(vec![queries(kernel)]),
         "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,

@@ -17,6 +17,7 @@ pub mod live;
 pub mod magics;
 mod memory;
 pub mod query;
+pub mod save;
 pub mod session;
 pub mod settings;
 pub mod splitter;

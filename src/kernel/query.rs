@@ -3,6 +3,7 @@
 //! queries and PRINT are live views: see `live`.)
 
 use super::execute::{report_ksql_error, request_context, with_interrupt};
+use super::save::{LastResult, SavedRows};
 use super::session::StatementScope;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
@@ -25,6 +26,7 @@ pub async fn run_select(
     scope: &StatementScope,
     sql: &str,
     chart: Option<&ChartSpec>,
+    last_result: &LastResult,
     ctx: &ExecuteContext,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let started = Instant::now();
@@ -86,6 +88,13 @@ pub async fn run_select(
         let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
     }
     let mut table = render_query_result(&columns, &rows, &summary);
+    let kept: Vec<Vec<serde_json::Value>> = rows
+        .iter()
+        .zip(summary.tombstones.iter().chain(std::iter::repeat(&false)))
+        .filter(|(_, t)| !**t)
+        .map(|(r, _)| r.clone())
+        .collect();
+    last_result.set(SavedRows { columns: columns.clone(), rows: kept, query: sql.to_string() });
     if let Some(chart) = chart {
         let charted: Vec<&[serde_json::Value]> = rows
             .iter()

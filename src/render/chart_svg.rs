@@ -49,7 +49,12 @@ struct Series {
 
 /// The picture of `rows` (each row's values in column order) as SVG text; `subtitle` goes
 /// under the title. Errors say why there is no picture (the Vega-Lite chart stays).
-pub fn chart_svg(spec: &ChartSpec, columns: &[Column], rows: &[&[Value]], subtitle: Option<&str>) -> Result<String, String> {
+pub fn chart_svg(
+    spec: &ChartSpec,
+    columns: &[Column],
+    rows: &[&[Value]],
+    subtitle: Option<&str>,
+) -> Result<String, String> {
     let (xi, xc) = find_column(columns, &spec.x)?;
     let (yi, yc) = find_column(columns, &spec.y)?;
     if field_type(yc) != "quantitative" {
@@ -67,7 +72,8 @@ pub fn chart_svg(spec: &ChartSpec, columns: &[Column], rows: &[&[Value]], subtit
     let mut series: Vec<Series> = Vec::new();
     let mut left_out = 0usize;
     for row in rows {
-        let (Some(x), Some(y)) = (row.get(xi).and_then(|v| x_position(v, &mut axis)), row.get(yi).and_then(number)) else {
+        let (Some(x), Some(y)) = (row.get(xi).and_then(|v| x_position(v, &mut axis)), row.get(yi).and_then(number))
+        else {
             continue;
         };
         let name = color.and_then(|c| row.get(c)).map(label).unwrap_or_default();
@@ -83,8 +89,16 @@ pub fn chart_svg(spec: &ChartSpec, columns: &[Column], rows: &[&[Value]], subtit
         _ => xc.name.clone(),
     };
     let mut svg = String::new();
-    draw(&mut svg, spec, &axis, &series, Titles { title: &title, subtitle, x: &x_title, y: &yc.name }, color.is_some(), left_out)
-        .map_err(|e| format!("the picture could not be drawn: {e}"))?;
+    draw(
+        &mut svg,
+        spec,
+        &axis,
+        &series,
+        Titles { title: &title, subtitle, x: &x_title, y: &yc.name },
+        color.is_some(),
+        left_out,
+    )
+    .map_err(|e| format!("the picture could not be drawn: {e}"))?;
     Ok(svg)
 }
 
@@ -112,10 +126,15 @@ fn draw(
     let (header, body) = root.split_vertically(if titles.subtitle.is_some() { 44 } else { 28 });
     header.draw(&Text::new(titles.title.to_string(), (0, 0), (FONT, 17).into_font().color(&BLACK)))?;
     if let Some(subtitle) = titles.subtitle {
-        header.draw(&Text::new(subtitle.to_string(), (0, 22), (FONT, 12).into_font().color(&RGBColor(110, 110, 110))))?;
+        header.draw(&Text::new(
+            subtitle.to_string(),
+            (0, 22),
+            (FONT, 12).into_font().color(&RGBColor(110, 110, 110)),
+        ))?;
     }
     let stacked = spec.mark == ChartMark::Bar;
-    let (x_range, y_range) = ranges(axis, series, stacked, spec.mark != ChartMark::Line && spec.mark != ChartMark::Point);
+    let (x_range, y_range) =
+        ranges(axis, series, stacked, spec.mark != ChartMark::Line && spec.mark != ChartMark::Point);
     let mut chart = ChartBuilder::on(&body)
         .margin_right(16)
         .x_label_area_size(44)
@@ -196,7 +215,9 @@ fn draw(
             }))?,
         };
         if legend {
-            drawn.label(shorten(&s.name, 24)).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            drawn
+                .label(shorten(&s.name, 24))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
         }
     }
     if legend && !series.is_empty() {
@@ -221,7 +242,12 @@ fn draw(
 
 /// The x and y ranges: the data's, padded; bars and areas start at zero; stacked bars
 /// reach their highest total.
-fn ranges(axis: &XAxis, series: &[Series], stacked: bool, from_zero: bool) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+fn ranges(
+    axis: &XAxis,
+    series: &[Series],
+    stacked: bool,
+    from_zero: bool,
+) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
     let points = || series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let (mut y0, mut y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
@@ -364,9 +390,30 @@ fn time_ticks(start: f64, end: f64) -> Vec<f64> {
     const HOUR: f64 = 60.0 * MINUTE;
     const DAY: f64 = 24.0 * HOUR;
     const STEPS: [f64; 24] = [
-        1.0, 10.0, 100.0, 250.0, 500.0, SECOND, 2.0 * SECOND, 5.0 * SECOND, 10.0 * SECOND, 15.0 * SECOND,
-        30.0 * SECOND, MINUTE, 5.0 * MINUTE, 10.0 * MINUTE, 15.0 * MINUTE, 30.0 * MINUTE, HOUR, 3.0 * HOUR,
-        6.0 * HOUR, 12.0 * HOUR, DAY, 7.0 * DAY, 30.0 * DAY, 365.0 * DAY,
+        1.0,
+        10.0,
+        100.0,
+        250.0,
+        500.0,
+        SECOND,
+        2.0 * SECOND,
+        5.0 * SECOND,
+        10.0 * SECOND,
+        15.0 * SECOND,
+        30.0 * SECOND,
+        MINUTE,
+        5.0 * MINUTE,
+        10.0 * MINUTE,
+        15.0 * MINUTE,
+        30.0 * MINUTE,
+        HOUR,
+        3.0 * HOUR,
+        6.0 * HOUR,
+        12.0 * HOUR,
+        DAY,
+        7.0 * DAY,
+        30.0 * DAY,
+        365.0 * DAY,
     ];
     let span = end - start;
     if !(span.is_finite() && span > 0.0) {
@@ -430,10 +477,16 @@ mod tests {
         let hour = 3_600_000i64;
         let base = 1_700_000_000_000i64; // 2023-11-14 22:13:20 UTC
         let rows: Vec<Vec<Value>> = (0..6)
-            .flat_map(|i| [vec![json!(base + i * hour), json!(i * 10), json!("a")], vec![json!(base + i * hour), json!(i), json!("b")]])
+            .flat_map(|i| {
+                [
+                    vec![json!(base + i * hour), json!(i * 10), json!("a")],
+                    vec![json!(base + i * hour), json!(i), json!("b")],
+                ]
+            })
             .collect();
         let refs: Vec<&[Value]> = rows.iter().map(|r| r.as_slice()).collect();
-        let svg = chart_svg(&spec("line x=windowstart y=n color=id"), &columns, &refs, Some("✓ completed · 12 rows")).unwrap();
+        let svg = chart_svg(&spec("line x=windowstart y=n color=id"), &columns, &refs, Some("✓ completed · 12 rows"))
+            .unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
         assert!(!svg.to_ascii_lowercase().contains("<script") && !svg.contains("href"));
         let labels = texts(&svg);
@@ -444,7 +497,8 @@ mod tests {
         assert!(labels.iter().any(|l| l == "23:00" || l == "00:00"), "{labels:?}");
         assert!(labels.contains(&"a".to_string()) && labels.contains(&"b".to_string()), "legend: {labels:?}");
         // Two series: two polylines in two colours.
-        let lines: Vec<&str> = svg.lines().filter(|l| l.starts_with("<polyline") && l.contains("stroke-width=\"2\"")).collect();
+        let lines: Vec<&str> =
+            svg.lines().filter(|l| l.starts_with("<polyline") && l.contains("stroke-width=\"2\"")).collect();
         assert_eq!(lines.len(), 2, "{svg}");
         assert!(lines[0].contains("#4C78A8") && lines[1].contains("#F58518"), "{lines:?}");
     }
@@ -452,7 +506,8 @@ mod tests {
     #[test]
     fn bars_over_categories_stack_and_label_every_category() {
         let columns = vec![col("REGION", SqlType::String), col("VIEWS", SqlType::Bigint)];
-        let rows = [vec![json!("Region_2"), json!(123)], vec![json!("Region_9"), json!(137)], vec![json!("<b>&"), json!(5)]];
+        let rows =
+            [vec![json!("Region_2"), json!(123)], vec![json!("Region_9"), json!(137)], vec![json!("<b>&"), json!(5)]];
         let refs: Vec<&[Value]> = rows.iter().map(|r| r.as_slice()).collect();
         let svg = chart_svg(&spec("bar x=region y=views title=Views"), &columns, &refs, None).unwrap();
         let labels = texts(&svg);
@@ -467,7 +522,8 @@ mod tests {
     #[test]
     fn timestamps_and_empty_results_and_non_numbers() {
         let columns = vec![col("TS", SqlType::Timestamp), col("N", SqlType::Double), col("S", SqlType::String)];
-        let rows = [vec![json!("2024-01-02T03:04:05.678"), json!(1.5), json!("x")], vec![json!(null), json!(2), json!("y")]];
+        let rows =
+            [vec![json!("2024-01-02T03:04:05.678"), json!(1.5), json!("x")], vec![json!(null), json!(2), json!("y")]];
         let refs: Vec<&[Value]> = rows.iter().map(|r| r.as_slice()).collect();
         assert!(chart_svg(&spec("point x=ts y=n"), &columns, &refs, None).is_ok());
         assert!(chart_svg(&spec("area x=ts y=n"), &columns, &[], None).is_ok(), "an empty result draws empty axes");

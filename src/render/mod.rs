@@ -22,6 +22,7 @@ pub mod html;
 pub mod live;
 pub mod messages;
 pub mod results;
+pub mod row_files;
 pub mod table;
 pub mod value;
 

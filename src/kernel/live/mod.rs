@@ -152,6 +152,8 @@ struct LiveRunner {
     started: Instant,
     /// "Push query" or "PRINT", for messages.
     what: &'static str,
+    /// The statement, for `%save`'s message.
+    sql: String,
 }
 
 impl LiveRunner {
@@ -180,6 +182,7 @@ impl LiveRunner {
             background_note: None,
             started: Instant::now(),
             what,
+            sql: sql.to_string(),
         }
     }
 
@@ -291,6 +294,11 @@ impl LiveRunner {
         frame.state = Some(ending.describe());
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
         let bundle = self.charted(bundle, &frame.status, true);
+        if self.what != "PRINT" {
+            let rows = self.view.rows().iter().filter(|r| !r.tombstone).map(|r| r.values.clone()).collect();
+            let columns = self.view.columns().to_vec();
+            self.registry.last_result.set(crate::kernel::save::SavedRows { columns, rows, query: self.sql.clone() });
+        }
         self.mirror(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
@@ -337,7 +345,8 @@ impl LiveRunner {
             rows.iter().filter(|r| !r.tombstone).map(|r| r.values.as_slice()).collect();
         match vega_lite(chart, self.view.columns(), &values, Some(status)) {
             Ok(spec) => {
-                let picture = if last { chart_svg(chart, self.view.columns(), &values, Some(status)).ok() } else { None };
+                let picture =
+                    if last { chart_svg(chart, self.view.columns(), &values, Some(status)).ok() } else { None };
                 with_chart(bundle, spec, picture)
             }
             Err(_) => bundle,

@@ -69,6 +69,8 @@ pub struct LiveQueries {
     /// headless clients (nbclient) only listen to the running cell, and update every output
     /// with the display id, so the earlier cell's saved output stays current.
     current: Arc<Mutex<Option<ExecuteContext>>>,
+    /// The last result a query of this kernel showed, pull or live (for `%save`).
+    pub last_result: crate::kernel::save::LastResult,
 }
 
 impl LiveQueries {
