@@ -4,6 +4,9 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ksqldb_kernel::jupyter::{serve, ConnectionInfo};
+use ksqldb_kernel::kernel::export::Provenance;
+use ksqldb_kernel::kernel::export_files::{self, ExportRequest, Exported};
+use ksqldb_kernel::kernel::notebook_file::executed_statements;
 use ksqldb_kernel::kernel::KsqlKernel;
 use ksqldb_kernel::kernelspec::{self, Destination};
 use std::path::PathBuf;
@@ -56,6 +59,24 @@ enum Command {
     },
     /// Run the in-memory ksqlDB-compatible sandbox server (no Kafka needed; nothing persisted).
     Sandbox(SandboxArgs),
+    /// Write the persistent statements a saved notebook ran (its executed cells, in execution
+    /// order, failed statements left out) as deployable SQL: to stdout, a file, or
+    /// ksql-migrations version files.
+    Export {
+        notebook: PathBuf,
+        /// The .sql file to write (stdout when absent).
+        #[arg(short = 'o', long = "output", conflicts_with = "migrations")]
+        output: Option<PathBuf>,
+        /// Write ksql-migrations files (V000001__name.sql, ...) into this folder instead.
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+        /// Keep INSERT ... VALUES statements (left out by default).
+        #[arg(long)]
+        with_inserts: bool,
+        /// Replace an existing file (or migration files of the same names).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -89,6 +110,9 @@ fn main() -> ExitCode {
         }
         Command::Check { url } => check(url),
         Command::Sandbox(args) => sandbox(args),
+        Command::Export { notebook, output, migrations, with_inserts, force } => {
+            export(&notebook, ExportRequest { file: output, migrations, with_inserts, force })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,6 +121,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn export(notebook: &std::path::Path, request: ExportRequest) -> Result<()> {
+    let text = std::fs::read_to_string(notebook).with_context(|| format!("cannot read {}", notebook.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a notebook (not JSON)", notebook.display()))?;
+    let (statements, server) =
+        executed_statements(&json).map_err(|e| anyhow::anyhow!("{}: {e}", notebook.display()))?;
+    let provenance = Provenance { source: notebook.display().to_string(), server };
+    match export_files::export(&statements, &provenance, &request).map_err(anyhow::Error::msg)? {
+        Exported::Shown(script) => print!("{script}"),
+        Exported::Written(message) => eprintln!("{message}"),
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

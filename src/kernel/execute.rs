@@ -44,7 +44,9 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             CellItem::Magic(magic) => magics::run(kernel, magic, ctx).await,
             CellItem::Statement(statement) => {
                 statement_number += 1;
-                run_statement(kernel, &statement.text, ctx, 0).await.map_err(|report| {
+                let result = run_statement(kernel, &statement.text, ctx, 0).await;
+                kernel.state().record_executed(&statement.text, result.is_ok());
+                result.map_err(|report| {
                     if statements > 1 {
                         report.with_context(format!(
                             "statement {statement_number} of {statements} (line {}) failed; the statements after it did not run",

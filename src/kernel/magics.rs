@@ -27,6 +27,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Show (with --yes: run) the plan that removes what this notebook created on the server: TERMINATE its queries, DROP its streams, tables, types and connectors, newest first; nothing else is touched."),
     ("expect", "[--csv] [--ordered] [--subset] [--within S]",
      "Check the next query's rows against the expected rows written under this line (a Markdown table, or CSV lines): a mismatch is an error with a diff."),
+    ("export", "[FILE.sql] [--migrations DIR] [--with-inserts] [--force]",
+     "Show (or write to a file, or as ksql-migrations files) the persistent statements this session ran, in order, under their SET/DEFINE context: deployable SQL for RUN SCRIPT or the ksqlDB CLI."),
     ("save", "FILE.csv|FILE.jsonl [--force]",
      "Write the last query result (a pull query's rows, or the rows a live view held when it ended) to a CSV or JSON Lines file: NULL apart from empty text, numbers exact, times ISO-8601 UTC."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
@@ -71,6 +73,7 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             Ok(vec![])
         }
         "save" => super::save::run_save(&kernel.live.last_result, &magic.args),
+        "export" => export(kernel, &magic.args),
         "queries" => Ok(vec![queries(kernel)]),
         "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,
@@ -103,6 +106,42 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
         }
         other => Err(ErrorReport::usage("UsageError", &format!("unknown magic %{other}; %help lists the magics"))),
     }
+}
+
+/// `%export`: what this session ran, as deployable SQL (shown, or written).
+fn export(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
+    use super::export_files::{export, ExportRequest, Exported, EXPORT_USAGE};
+    let usage = |why: &str| ErrorReport::usage("UsageError", &format!("{why}\nusage: {EXPORT_USAGE}"));
+    let words = shell_words(args).map_err(|e| usage(&e.to_string()))?;
+    let request = ExportRequest::parse(&words).map_err(|e| usage(&e))?;
+    let (statements, provenance, dropped) = {
+        let state = kernel.state();
+        let server = state.connection.as_ref().map(|c| match &c.info {
+            Some(info) => format!("ksqlDB {} at {}", info.version, c.target.url),
+            None => c.target.url.clone(),
+        });
+        let source = match std::env::var("JPY_SESSION_NAME") {
+            Ok(path) if !path.is_empty() => path,
+            _ => "a kernel session".to_string(),
+        };
+        let statements: Vec<_> = state.executed.iter().cloned().collect();
+        (statements, super::export::Provenance { source, server }, state.executed_dropped)
+    };
+    let mut bundles = Vec::new();
+    if dropped > 0 {
+        bundles.push(render_status(
+            &format!(
+                "The first {dropped} statements of this session are not kept (only the last {}).",
+                super::session::EXECUTED_KEPT
+            ),
+            Kind::Warning,
+        ));
+    }
+    match export(&statements, &provenance, &request).map_err(|e| ErrorReport::usage("ExportError", &e))? {
+        Exported::Shown(script) => bundles.push(crate::render::messages::render_code(&script, "sql")),
+        Exported::Written(message) => bundles.push(render_status(&message, Kind::Success)),
+    }
+    Ok(bundles)
 }
 
 fn help() -> MimeBundle {

@@ -72,7 +72,7 @@ pub fn run_save(last: &LastResult, args: &str) -> Result<Vec<MimeBundle>, ErrorR
 
 /// Writes `bytes` to a hidden file in the target's folder, flushes it to disk, then renames
 /// it over the target: a failure leaves no partial file under the target's name.
-fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let folder = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

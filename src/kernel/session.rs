@@ -37,6 +37,24 @@ pub struct SessionState {
     pub cell_expect: Option<super::expect::Expectation>,
     /// Why the config file could not be read, shown when it matters.
     pub config_error: Option<String>,
+    /// The statements this session ran, in order, for `%export` (the newest
+    /// [`EXECUTED_KEPT`]; `executed_dropped` counts the older ones let go).
+    pub executed: std::collections::VecDeque<super::export::Executed>,
+    pub executed_dropped: usize,
+}
+
+/// Statements kept for `%export`.
+pub const EXECUTED_KEPT: usize = 10_000;
+
+impl SessionState {
+    /// Remembers a statement that ran (and whether it succeeded) for `%export`.
+    pub fn record_executed(&mut self, text: &str, ok: bool) {
+        if self.executed.len() == EXECUTED_KEPT {
+            self.executed.pop_front();
+            self.executed_dropped += 1;
+        }
+        self.executed.push_back(super::export::Executed { text: text.to_string(), ok });
+    }
 }
 
 impl SessionState {
@@ -53,6 +71,8 @@ impl SessionState {
             cell_chart: None,
             cell_expect: None,
             created: super::cleanup::load(),
+            executed: Default::default(),
+            executed_dropped: 0,
         }
     }
 }

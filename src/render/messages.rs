@@ -114,10 +114,27 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
     MimeBundle::plain(text).with("text/html", Value::String(html)).with(super::JSON_MIME, value.clone())
 }
 
+/// Source code (an exported script) in a `<pre>` (escaped), and as text.
+pub fn render_code(code: &str, language: &str) -> MimeBundle {
+    let mut html = format!(
+        "<pre class=\"language-{language}\" style=\"margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:640px;overflow:auto\"><code>"
+    );
+    escape_into(&mut html, code);
+    html.push_str("</code></pre>");
+    MimeBundle::plain(code.trim_end().to_string()).with("text/html", Value::String(html))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn code_is_escaped() {
+        let b = render_code("SELECT '<b>' FROM x;", "sql");
+        assert_eq!(b.text_plain(), Some("SELECT '<b>' FROM x;"));
+        assert!(b.data["text/html"].as_str().unwrap().contains("&lt;b&gt;"));
+    }
 
     #[test]
     fn status_lines() {

@@ -7,7 +7,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 import harness
-from ksql_helpers import fail, ok, texts
+from ksql_helpers import JSON_MIME, fail, ok, texts
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,110 @@ def test_save_refuses_to_overwrite_and_saves_a_push_views_rows(kc):
     reply, outputs, err = fail(kc, "%save no/such/folder/x.csv")
     assert "nothing was written" in err["evalue"]
     assert not [p for p in os.listdir(kc.folder) if p.startswith(".")], "no partial file left behind"
+
+
+PIPELINE = [
+    "SET 'auto.offset.reset' = 'earliest';",
+    "DEFINE src = 'orders_topic';",
+    "CREATE STREAM orders (id VARCHAR KEY, amount INT) WITH (kafka_topic='${src}', value_format='JSON', partitions=1);",
+    "INSERT INTO orders (id, amount) VALUES ('a', 5);\nINSERT INTO orders (id, amount) VALUES ('b', 7);",
+    "CREATE STREAM big AS SELECT * FROM orders WHERE amount > 6 EMIT CHANGES;",
+    "CREATE STREAM broken AS SELEC nothing;",
+    "SELECT * FROM big EMIT CHANGES LIMIT 1;",
+    "CREATE TABLE totals AS SELECT id, SUM(amount) AS total FROM orders GROUP BY id;\nSHOW STREAMS;",
+    "CREATE STREAM scratch (id INT) WITH (kafka_topic='scratch', value_format='JSON', partitions=1);",
+    "DROP STREAM scratch;",
+]
+
+
+def catalog(kc):
+    """Streams and tables (name, topic) and persistent queries (their sinks and SQL)."""
+    def entity(sql):
+        docs = [m["content"]["data"][JSON_MIME] for m in ok(kc, sql)
+                if m["msg_type"] in ("display_data", "execute_result") and JSON_MIME in m["content"]["data"]]
+        return docs[-1]
+    streams = {(s["name"], s["topic"]) for s in entity("SHOW STREAMS;")["streams"]}
+    tables = {(t["name"], t["topic"]) for t in entity("SHOW TABLES;")["tables"]}
+    queries = {(tuple(q["sinks"]), q["queryString"]) for q in entity("SHOW QUERIES;")["queries"]}
+    return streams, tables, queries
+
+
+def fresh_kernel(folder):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSQLDB_") or k.startswith("KSQLDB_KERNEL_")}
+    return start_new_kernel(kernel_name=harness.KERNEL_NAME, env=env, startup_timeout=30, cwd=str(folder))
+
+
+def test_export_from_the_kernel_reruns_on_a_fresh_sandbox(tmp_path):
+    km, kc = fresh_kernel(tmp_path)
+    try:
+        for cell in PIPELINE:
+            harness.execute(kc, cell, timeout=30)
+        shown = texts(ok(kc, "%export"))
+        assert "CREATE STREAM orders" in shown and "DEFINE src = 'orders_topic';" in shown
+        assert "SET 'auto.offset.reset' = 'earliest';" in shown
+        assert "SELEC nothing" not in shown and "VALUES (" not in shown and "SHOW STREAMS" not in shown
+        assert shown.index("CREATE STREAM scratch") < shown.index("DROP STREAM scratch")
+        ok(kc, "%export pipeline.sql")
+        before = catalog(kc)
+        assert {n for n, _ in before[0]} == {"ORDERS", "BIG"} and {n for n, _ in before[1]} == {"TOTALS"}, before
+        assert ("ORDERS", "orders_topic") in before[0] and len(before[2]) == 2, before
+        reply, outputs, err = fail(kc, "%export pipeline.sql")
+        assert "--force" in err["evalue"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    km, kc = fresh_kernel(tmp_path)
+    try:
+        ok(kc, "RUN SCRIPT 'pipeline.sql';", timeout=60)
+        assert catalog(kc) == before, (catalog(kc), before)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_export_from_a_saved_notebook_from_the_shell(tmp_path):
+    import subprocess
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(c) for c in PIPELINE])
+    nb.metadata["kernelspec"] = {"name": harness.KERNEL_NAME, "display_name": "ksqlDB", "language": "ksql"}
+    env_before = dict(os.environ)
+    for k in list(os.environ):
+        if k.startswith("KSQLDB_") and not k.startswith("KSQLDB_KERNEL_"):
+            del os.environ[k]
+    try:
+        NotebookClient(nb, kernel_name=harness.KERNEL_NAME, timeout=60, allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    path = tmp_path / "pipeline.ipynb"
+    nbformat.write(nb, path)
+    out = subprocess.run([str(harness.KERNEL_BIN), "export", str(path)], capture_output=True, text=True, check=True).stdout
+    lines = [line for line in out.splitlines() if line and not line.startswith("--")]
+    assert lines == [
+        "SET 'auto.offset.reset' = 'earliest';",
+        "DEFINE src = 'orders_topic';",
+        PIPELINE[2],
+        PIPELINE[4],
+        "CREATE TABLE totals AS SELECT id, SUM(amount) AS total FROM orders GROUP BY id;",
+        PIPELINE[8],
+        PIPELINE[9],
+    ], out
+    assert f"from {path}" in out and "-- Server: 0." in out and "at http://127.0.0.1:" in out, out
+    with_inserts = subprocess.run([str(harness.KERNEL_BIN), "export", str(path), "--with-inserts"],
+                                  capture_output=True, text=True, check=True).stdout
+    assert "INSERT INTO orders (id, amount) VALUES ('b', 7);" in with_inserts
+    subprocess.run([str(harness.KERNEL_BIN), "export", str(path), "--migrations", str(tmp_path / "migrations")],
+                   capture_output=True, text=True, check=True)
+    names = sorted(os.listdir(tmp_path / "migrations"))
+    assert names == ["V000001__create_stream_orders.sql", "V000002__create_stream_big.sql",
+                     "V000003__create_table_totals.sql", "V000004__create_stream_scratch.sql",
+                     "V000005__drop_stream_scratch.sql"], names
+    second = (tmp_path / "migrations" / names[1]).read_text()
+    assert "SET 'auto.offset.reset' = 'earliest';\nDEFINE src = 'orders_topic';\nCREATE STREAM big" in second
+    bad = subprocess.run([str(harness.KERNEL_BIN), "export", str(tmp_path / "nope.ipynb")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "cannot read" in bad.stderr
