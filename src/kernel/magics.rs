@@ -29,6 +29,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Check the next query's rows against the expected rows written under this line (a Markdown table, or CSV lines): a mismatch is an error with a diff."),
     ("export", "[FILE.sql] [--migrations DIR] [--with-inserts] [--force]",
      "Show (or write to a file, or as ksql-migrations files) the persistent statements this session ran, in order, under their SET/DEFINE context: deployable SQL for RUN SCRIPT or the ksqlDB CLI."),
+    ("lineage", "[NAME]",
+     "Draw the server's topology (connectors, topics, streams, tables, persistent queries; this notebook's objects highlighted) as a static picture with a text list of its edges; NAME keeps that object's upstream and downstream."),
     ("save", "FILE.csv|FILE.jsonl [--force]",
      "Write the last query result (a pull query's rows, or the rows a live view held when it ended) to a CSV or JSON Lines file: NULL apart from empty text, numbers exact, times ISO-8601 UTC."),
     ("queries", "", "List the push queries running in this kernel (foreground and background)."),
@@ -74,6 +76,10 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
         }
         "save" => super::save::run_save(&kernel.live.last_result, &magic.args),
         "export" => export(kernel, &magic.args),
+        "lineage" => {
+            let scope = super::connect::scope(kernel, ctx).await?;
+            super::lineage::run_lineage(kernel, &scope, &magic.args).await
+        }
         "queries" => Ok(vec![queries(kernel)]),
         "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
         "stop" => stop(kernel, &magic.args).await,

@@ -15,6 +15,7 @@ pub mod expect;
 pub mod export;
 pub mod export_files;
 pub mod inspect;
+pub mod lineage;
 pub mod live;
 pub mod magics;
 mod memory;

@@ -19,6 +19,7 @@ pub mod entities;
 pub mod error;
 pub mod expect;
 pub mod html;
+pub mod lineage;
 pub mod live;
 pub mod messages;
 pub mod results;

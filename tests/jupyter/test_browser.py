@@ -320,7 +320,7 @@ def saved_and_converted(tmp_path, cells, monkeypatch):
     return nbformat.read(path, as_version=4), tmp_path / "shared.html"
 
 
-def test_saved_chart_shows_as_a_picture_in_nbconvert_html(tmp_path, page, monkeypatch):
+def test_saved_chart_and_lineage_show_as_pictures_in_nbconvert_html(tmp_path, page, monkeypatch):
     nb, html = saved_and_converted(tmp_path, [
         "SET 'auto.offset.reset' = 'earliest';",
         "CREATE STREAM sales (region VARCHAR, amount INT) WITH (kafka_topic='sales', value_format='JSON', partitions=1);",
@@ -328,16 +328,26 @@ def test_saved_chart_shows_as_a_picture_in_nbconvert_html(tmp_path, page, monkey
                   for r, a in [("north", 5), ("south", 9), ("north", 7), ("east", 3)]),
         "CREATE TABLE totals AS SELECT region, SUM(amount) AS total FROM sales GROUP BY region;",
         '%chart bar x=region y=total title="Sales by region"\nSELECT * FROM totals;',
+        "%lineage",
     ], monkeypatch)
-    chart = nb.cells[-1].outputs[-1]
+    chart = nb.cells[-2].outputs[-1]
     assert "image/svg+xml" in chart.data and "application/vnd.vegalite.v5+json" in chart.data
     page.goto(html.as_uri())
     # nbconvert embeds the picture as an image (a data: URL of the SVG); it must load and
     # have the chart's size.
-    picture = page.locator(".jp-OutputArea-output img").last
+    picture = page.locator(".jp-OutputArea-output img").nth(0)
     expect(picture).to_be_visible()
     size = picture.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
     assert size == [True, 640, 360], size
     source = picture.get_attribute("src")
     assert source.startswith("data:image/svg+xml"), source[:60]
     browser.screenshot(page, "nbconvert-chart.png", picture)
+    # The lineage picture: loads, and is the one with the pipeline's nodes (the text twin
+    # is not shown: the picture outranks it).
+    lineage = page.locator(".jp-OutputArea-output img").nth(1)
+    expect(lineage).to_be_visible()
+    loaded = lineage.evaluate("img => img.complete && img.naturalWidth > 100 && img.naturalHeight > 100")
+    assert loaded
+    assert "image/svg+xml" in nb.cells[-1].outputs[-1].data
+    assert "TABLE TOTALS" in nb.cells[-1].outputs[-1].data["text/plain"]
+    browser.screenshot(page, "nbconvert-lineage.png", lineage)

@@ -164,3 +164,35 @@ def test_export_from_a_saved_notebook_from_the_shell(tmp_path):
     assert "SET 'auto.offset.reset' = 'earliest';\nDEFINE src = 'orders_topic';\nCREATE STREAM big" in second
     bad = subprocess.run([str(harness.KERNEL_BIN), "export", str(tmp_path / "nope.ipynb")], capture_output=True, text=True)
     assert bad.returncode != 0 and "cannot read" in bad.stderr
+
+
+def test_lineage_draws_every_object_and_edge_of_a_pipeline(tmp_path):
+    import re
+    import xml.etree.ElementTree as ET
+
+    km, kc = fresh_kernel(tmp_path)
+    try:
+        ok(kc, "CREATE SOURCE CONNECTOR gen WITH ('connector.class'='DatagenSource', 'kafka.topic'='pv', "
+               "'quickstart'='pageviews', 'iterations'='10', 'max.interval'='0');")
+        ok(kc, "CREATE STREAM pv (viewtime BIGINT, userid VARCHAR, pageid VARCHAR) WITH (kafka_topic='pv', value_format='JSON');")
+        ok(kc, "CREATE TABLE views AS SELECT userid, COUNT(*) AS n FROM pv GROUP BY userid;")
+        ok(kc, "CREATE STREAM lonely (id INT) WITH (kafka_topic='lonely', value_format='JSON', partitions=1);")
+        out = ok(kc, "%lineage")
+        (bundle,) = [m["content"]["data"] for m in out if "image/svg+xml" in m["content"].get("data", {})]
+        text = bundle["text/plain"]
+        for edge in ("CONNECTOR GEN * --writes--> TOPIC pv", "TOPIC pv --feeds--> STREAM PV *",
+                     "STREAM PV * --feeds--> QUERY CTAS_VIEWS_", "--writes--> TABLE VIEWS *",
+                     "TOPIC lonely --feeds--> STREAM LONELY *"):
+            assert edge in text, (edge, text)
+        svg = bundle["image/svg+xml"]
+        ET.fromstring(svg.split("?>", 1)[-1])  # well-formed
+        assert not re.search(r"<script|href=\"[^#]|@import", svg, re.I)
+        for name in ("GEN", "pv", "PV", "CTAS_VIEWS_", "VIEWS", "LONELY", "made by this notebook"):
+            assert name in svg, name
+        near = texts(ok(kc, "%lineage views"))
+        assert "TABLE VIEWS" in near and "CONNECTOR GEN" in near and "LONELY" not in near, near
+        reply, outputs, err = fail(kc, "%lineage nosuch")
+        assert "no stream, table, topic, connector or query named nosuch" in err["evalue"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
