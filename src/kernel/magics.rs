@@ -33,8 +33,8 @@ pub const MAGICS: &[(&str, &str, &str)] = &[
      "Draw the server's topology (connectors, topics, streams, tables, persistent queries; this notebook's objects highlighted) as a static picture with a text list of its edges; NAME keeps that object's upstream and downstream."),
     ("save", "FILE.csv|FILE.jsonl [--force]",
      "Write the last query result (a pull query's rows, or the rows a live view held when it ended) to a CSV or JSON Lines file: NULL apart from empty text, numbers exact, times ISO-8601 UTC."),
-    ("queries", "", "List the push queries running in this kernel (foreground and background)."),
-    ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them."),
+    ("queries", "[--show N]", "List the push queries running in this kernel (foreground and background); --show N shows query N's live view in this cell (after a page reload the old output no longer updates)."),
+    ("stop", "[N|all]", "Stop background push query N (from %queries), or all of them; their final state is shown in this cell."),
     ("refresh", "", "Reload the server's catalog (streams, tables, columns, topics, queries, functions) that completion and Shift+Tab help use."),
     ("doc", "NAME", "Show the documentation of a function or keyword in the pager (what Shift+Tab shows)."),
     ("clear", "", "Clear the outputs shown so far by this cell."),
@@ -80,9 +80,9 @@ pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -
             let scope = super::connect::scope(kernel, ctx).await?;
             super::lineage::run_lineage(kernel, &scope, &magic.args).await
         }
-        "queries" => Ok(vec![queries(kernel)]),
+        "queries" => queries_magic(kernel, &magic.args, ctx).await,
         "refresh" => Ok(vec![super::editor::refresh(kernel).await]),
-        "stop" => stop(kernel, &magic.args).await,
+        "stop" => stop(kernel, &magic.args, ctx).await,
         "rows" => rows(kernel, &magic.args),
         "output" => output_limit(kernel, &magic.args),
         "doc" => {
@@ -230,16 +230,41 @@ fn queries(kernel: &KsqlKernel) -> MimeBundle {
     )
 }
 
-async fn stop(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
-    let args = args.trim().trim_start_matches('#');
+/// `%queries`, or `%queries --show N`: query N's view, live, in this cell.
+async fn queries_magic(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    match words.as_slice() {
+        [] => Ok(vec![queries(kernel)]),
+        ["--show", n] => {
+            let number = query_number(n, "usage: %queries --show N (N from %queries)")?;
+            if kernel.live.show_in(number, ctx).await {
+                Ok(vec![])
+            } else {
+                Err(ErrorReport::usage("UsageError", &format!("no push query #{number} is running (see %queries)")))
+            }
+        }
+        _ => Err(ErrorReport::usage("UsageError", "usage: %queries [--show N]")),
+    }
+}
+
+fn query_number(word: &str, usage: &str) -> Result<u64, ErrorReport> {
+    word.trim_start_matches('#').parse().map_err(|_| ErrorReport::usage("UsageError", usage))
+}
+
+/// `%stop N|all`: the stopped queries' final state is shown in this cell too, where the user
+/// asked (their first output may be gone from the page after a reload).
+async fn stop(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
+    let args = args.trim();
+    let numbers = match args {
+        "" | "all" => kernel.live.numbers(),
+        n => vec![query_number(n, "usage: %stop N (see %queries) or %stop all")?],
+    };
+    for &number in &numbers {
+        kernel.live.show_in(number, ctx).await;
+    }
     let stopped = match args {
         "" | "all" => kernel.live.stop_all(std::time::Duration::from_secs(5)).await,
-        n => {
-            let number: u64 = n
-                .parse()
-                .map_err(|_| ErrorReport::usage("UsageError", "usage: %stop N (see %queries) or %stop all"))?;
-            kernel.live.stop_number(number).await
-        }
+        _ => kernel.live.stop_number(numbers[0]).await,
     };
     let message = match stopped {
         0 => "No push query was running.".to_string(),

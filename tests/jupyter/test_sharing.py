@@ -1,7 +1,9 @@
-"""Sharing a notebook's work, through a real Jupyter client on the embedded sandbox: %save
-writes the last result for other tools."""
+"""Sharing a notebook's work, through real Jupyter clients on the embedded sandbox: %save (the last
+result for other tools), %export and `ksqldb-kernel export` (deployable SQL that reruns), %lineage
+(a static picture of the topology), and background views that can be shown again after a reload."""
 import json
 import os
+import time
 
 import pytest
 from jupyter_client.manager import start_new_kernel
@@ -193,6 +195,39 @@ def test_lineage_draws_every_object_and_edge_of_a_pipeline(tmp_path):
         assert "TABLE VIEWS" in near and "CONNECTOR GEN" in near and "LONELY" not in near, near
         reply, outputs, err = fail(kc, "%lineage nosuch")
         assert "no stream, table, topic, connector or query named nosuch" in err["evalue"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_a_background_view_can_be_shown_again_and_its_saved_state_is_dated(tmp_path):
+    """After a page reload the first output of a background query no longer updates:
+    %queries --show N shows it live in the asking cell, %stop N shows its final state there,
+    and a running frame says when it was drawn."""
+    import re
+
+    km, kc = fresh_kernel(tmp_path)
+    try:
+        ok(kc, "SET 'auto.offset.reset' = 'earliest';")
+        ok(kc, "CREATE STREAM ticks (id INT KEY, v VARCHAR) WITH (kafka_topic='ticks', value_format='JSON', partitions=1);")
+        first = ok(kc, "%push --background --interval 100\nSELECT * FROM ticks EMIT CHANGES;")
+        (view,) = [m for m in first if m["msg_type"] == "display_data" and m["content"].get("transient", {}).get("display_id")]
+        display_id = view["content"]["transient"]["display_id"]
+        assert re.search(r"● running \(as of \d\d:\d\d:\d\d UTC\)", view["content"]["data"]["text/plain"])
+        shown = ok(kc, "%queries --show 1")
+        again = [m for m in shown if m["msg_type"] == "display_data"]
+        assert [m["content"]["transient"]["display_id"] for m in again] == [display_id]
+        assert "running (as of" in again[0]["content"]["data"]["text/plain"]
+        ok(kc, "INSERT INTO ticks (id, v) VALUES (1, 'one');")
+        time.sleep(0.5)
+        stopped = ok(kc, "%stop 1")
+        views = [m for m in stopped if m["msg_type"] in ("display_data", "update_display_data")
+                 and m["content"].get("transient", {}).get("display_id") == display_id]
+        final = views[-1]["content"]["data"]["text/plain"]
+        assert "stopped by user" in final and "one" in final and "running" not in final, final
+        assert "Stopped 1 push query." in texts(stopped)
+        reply, outputs, err = fail(kc, "%queries --show 1")
+        assert "no push query #1 is running" in err["evalue"]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

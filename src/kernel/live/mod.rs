@@ -137,6 +137,12 @@ async fn run_live(mut runner: LiveRunner, sql: &str) -> Result<Vec<MimeBundle>, 
     }
 }
 
+/// The state of a running view: when it was last drawn, so a copy saved mid-query (the
+/// notebook file, an export) does not claim to be running now.
+fn running() -> String {
+    format!("● running (as of {} UTC)", chrono::Utc::now().format("%H:%M:%S"))
+}
+
 struct LiveRunner {
     registry: LiveQueries,
     /// `None` once closed.
@@ -154,6 +160,8 @@ struct LiveRunner {
     what: &'static str,
     /// The statement, for `%save`'s message.
     sql: String,
+    /// Other cells showing this view (`%queries --show`, `%stop`), updated like the first.
+    attached: Vec<ExecuteContext>,
 }
 
 impl LiveRunner {
@@ -183,6 +191,7 @@ impl LiveRunner {
             started: Instant::now(),
             what,
             sql: sql.to_string(),
+            attached: Vec::new(),
         }
     }
 
@@ -198,8 +207,26 @@ impl LiveRunner {
 
     // `&mut self`: a `&self` held across an await would need the stream to be Sync.
     async fn show_first_frame(&mut self) {
-        let bundle = self.frame("● running", true, false);
+        let bundle = self.frame(&running(), true, false);
         self.ctx.display(bundle.data, bundle.metadata, Some(&self.display_id)).await;
+    }
+
+    /// Shows the view in another cell (same display id, so a page that still has the first
+    /// output updates both) and keeps that cell updated to the end.
+    async fn attach(&mut self, ctx: ExecuteContext) {
+        let bundle = self.frame(&running(), false, false);
+        ctx.display(bundle.data, bundle.metadata, Some(&self.display_id)).await;
+        // A few at most: each is one more message per frame.
+        if self.attached.len() == 4 {
+            self.attached.remove(0);
+        }
+        self.attached.push(ctx);
+    }
+
+    async fn update_attached(&mut self, bundle: &MimeBundle) {
+        for ctx in &self.attached {
+            ctx.update_display(bundle.data.clone(), bundle.metadata.clone(), &self.display_id).await;
+        }
     }
 
     /// Reads the stream until it ends, is stopped, times out or fails, updating the display
@@ -232,12 +259,17 @@ impl LiveRunner {
                             }
                         }
                         if self.view.is_dirty() {
-                            self.update("● running").await;
+                            self.update(&running()).await;
                         }
                         continue;
                     }
                     Some(done) = self.registration.flush.recv() => {
-                        self.update("● running").await;
+                        self.update(&running()).await;
+                        let _ = done.send(());
+                        continue;
+                    }
+                    Some((ctx, done)) = self.registration.attach.recv() => {
+                        self.attach(ctx).await;
                         let _ = done.send(());
                         continue;
                     }
@@ -300,6 +332,7 @@ impl LiveRunner {
             self.registry.last_result.set(crate::kernel::save::SavedRows { columns, rows, query: self.sql.clone() });
         }
         self.mirror(&bundle).await;
+        self.update_attached(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
         if let LiveEnding::Failed(error) = &ending {
@@ -316,6 +349,7 @@ impl LiveRunner {
     async fn update(&mut self, state: &str) {
         let bundle = self.frame(state, true, false);
         self.mirror(&bundle).await;
+        self.update_attached(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
     }

@@ -12,6 +12,11 @@ use tokio_util::sync::CancellationToken;
 /// Asks a running query to render its current frame now (answered when sent).
 pub type FlushRequest = oneshot::Sender<()>;
 
+/// Asks a running query to show its view in another cell too (answered when shown): after a
+/// page reload the old output can no longer be updated, so `%queries --show N` and `%stop N`
+/// show it where the user asks.
+pub type AttachRequest = (ExecuteContext, oneshot::Sender<()>);
+
 /// Live counters shared between a running query and the registry.
 #[derive(Default)]
 pub struct QueryStats {
@@ -30,6 +35,7 @@ struct Entry {
     stop: CancellationToken,
     finished: CancellationToken,
     flush: mpsc::Sender<FlushRequest>,
+    attach: mpsc::Sender<AttachRequest>,
 }
 
 /// A handle for the running query to report progress and its end.
@@ -39,6 +45,8 @@ pub struct Registration {
     pub stats: Arc<QueryStats>,
     /// Flush requests from the registry (end of another cell): render the frame now.
     pub flush: mpsc::Receiver<FlushRequest>,
+    /// Requests to show the view in another cell.
+    pub attach: mpsc::Receiver<AttachRequest>,
     finished: CancellationToken,
     registry: LiveQueries,
 }
@@ -84,6 +92,7 @@ impl LiveQueries {
         let stop = CancellationToken::new();
         let finished = CancellationToken::new();
         let (flush_tx, flush) = mpsc::channel(4);
+        let (attach_tx, attach) = mpsc::channel(4);
         self.lock().push(Entry {
             number,
             cell_id,
@@ -94,8 +103,9 @@ impl LiveQueries {
             stop: stop.clone(),
             finished: finished.clone(),
             flush: flush_tx,
+            attach: attach_tx,
         });
-        Registration { number, stop, stats, flush, finished, registry: self.clone() }
+        Registration { number, stop, stats, flush, attach, finished, registry: self.clone() }
     }
 
     fn remove(&self, number: u64) {
@@ -130,6 +140,23 @@ impl LiveQueries {
             }
         })
         .await;
+    }
+
+    /// Has query `number` show its view in `ctx`'s cell from now on; false when no such
+    /// query runs (or it did not answer within a second).
+    pub async fn show_in(&self, number: u64, ctx: &ExecuteContext) -> bool {
+        let sender = self.lock().iter().find(|e| e.number == number).map(|e| e.attach.clone());
+        let Some(sender) = sender else { return false };
+        let (tx, rx) = oneshot::channel();
+        if sender.send((ctx.clone(), tx)).await.is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(Duration::from_secs(1), rx).await, Ok(Ok(())))
+    }
+
+    /// The numbers of the running queries.
+    pub fn numbers(&self) -> Vec<u64> {
+        self.lock().iter().map(|e| e.number).collect()
     }
 
     pub fn list(&self) -> Vec<QuerySummary> {
