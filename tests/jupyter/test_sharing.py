@@ -231,3 +231,57 @@ def test_a_background_view_can_be_shown_again_and_its_saved_state_is_dated(tmp_p
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_a_notebook_run_by_nbclient_saves_what_a_reader_needs(tmp_path, monkeypatch):
+    """Run headless and saved: the chart's picture, the lineage picture and its edges, and a
+    background view shown again and stopped elsewhere, all in the .ipynb."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    for k in list(os.environ):
+        if k.startswith("KSQLDB_") and not k.startswith("KSQLDB_KERNEL_"):
+            monkeypatch.delenv(k)
+    cells = [
+        "SET 'auto.offset.reset' = 'earliest';",
+        "CREATE STREAM clicks (id VARCHAR KEY, n INT) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);",
+        "INSERT INTO clicks (id, n) VALUES ('a', 1);\nINSERT INTO clicks (id, n) VALUES ('b', 4);",
+        "CREATE TABLE per_id AS SELECT id, SUM(n) AS total FROM clicks GROUP BY id;",
+        "%chart bar x=id y=total\nSELECT * FROM per_id;",
+        "%lineage",
+        "%push --background --interval 100\nSELECT * FROM clicks EMIT CHANGES;",
+        "%queries --show 1",
+        "INSERT INTO clicks (id, n) VALUES ('c', 9);",
+        "%stop 1",
+    ]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": harness.KERNEL_NAME, "display_name": "ksqlDB", "language": "ksql"}
+    NotebookClient(nb, kernel_name=harness.KERNEL_NAME, timeout=60, startup_timeout=30).execute()
+    nbformat.write(nb, tmp_path / "shared.ipynb")
+    saved = nbformat.read(tmp_path / "shared.ipynb", as_version=4)
+
+    chart = saved.cells[4].outputs[-1]["data"]
+    root = ET.fromstring(chart["image/svg+xml"])
+    labels = [t.text.strip() for t in root.iter() if t.tag.endswith("text") and t.text]
+    assert {"a", "b", "ID", "TOTAL", "TOTAL by ID"} <= set(labels), labels
+    assert "<script" not in chart["image/svg+xml"].lower()
+
+    lineage = saved.cells[5].outputs[-1]["data"]
+    for edge in ("TOPIC clicks --feeds--> STREAM CLICKS *", "STREAM CLICKS * --feeds--> QUERY CTAS_PER_ID_",
+                 "--writes--> TABLE PER_ID *"):
+        assert edge in lineage["text/plain"], lineage["text/plain"]
+    assert all(name in lineage["image/svg+xml"] for name in ("clicks", "CLICKS", "CTAS_PER_ID_", "PER_ID"))
+
+    def final_text(cell):
+        views = [o for o in cell.outputs if o["output_type"] == "display_data" and "application/vnd.ksqldb+json" in o["data"]]
+        return views[-1]["data"]["text/plain"]
+
+    # The first output, the --show cell and the %stop cell all end with the final state.
+    for index in (6, 7, 9):
+        text = final_text(saved.cells[index])
+        assert "stopped by user" in text and "| c " in text, (index, text)
+        assert not re.search(r"● running", text)
