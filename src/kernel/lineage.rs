@@ -13,6 +13,8 @@ use crate::render::MimeBundle;
 
 /// Connectors described at most (one DESCRIBE CONNECTOR each).
 const MAX_CONNECTORS: usize = 50;
+/// Sources described one by one at most, on servers without SHOW STREAMS EXTENDED.
+const MAX_DESCRIBED: usize = 200;
 
 pub async fn run_lineage(
     kernel: &KsqlKernel,
@@ -42,12 +44,9 @@ pub async fn run_lineage(
 
 async fn read_topology(scope: &StatementScope) -> Result<Lineage, ErrorReport> {
     let mut lineage = Lineage::default();
-    for statement in ["SHOW STREAMS EXTENDED;", "SHOW TABLES EXTENDED;"] {
-        for entity in ksql(scope, statement).await? {
-            let Entity::SourceDescriptions(list) = entity else { continue };
-            for source in &list.value.source_descriptions {
-                add_source(&mut lineage, source);
-            }
+    for (extended, list) in [("SHOW STREAMS EXTENDED;", "SHOW STREAMS;"), ("SHOW TABLES EXTENDED;", "SHOW TABLES;")] {
+        for source in described_sources(scope, extended, list).await? {
+            add_source(&mut lineage, &source);
         }
     }
     for entity in ksql(scope, "SHOW QUERIES;").await? {
@@ -63,6 +62,46 @@ async fn read_topology(scope: &StatementScope) -> Result<Lineage, ErrorReport> {
     }
     add_connectors(scope, &mut lineage).await;
     Ok(lineage)
+}
+
+/// The sources' descriptions from `SHOW … EXTENDED`, or, where a server lacks it, from a
+/// `DESCRIBE … EXTENDED` of each listed source (at most [`MAX_DESCRIBED`]).
+async fn described_sources(
+    scope: &StatementScope,
+    extended: &str,
+    list: &str,
+) -> Result<Vec<crate::ksql::entity::SourceDescription>, ErrorReport> {
+    let descriptions = |entities: Vec<Entity>| -> Vec<crate::ksql::entity::SourceDescription> {
+        entities
+            .into_iter()
+            .flat_map(|e| match e {
+                Entity::SourceDescriptions(list) => list.value.source_descriptions,
+                Entity::SourceDescription(one) => vec![one.value.source_description],
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    if let Ok(entities) = ksql(scope, extended).await {
+        return Ok(descriptions(entities));
+    }
+    let mut names = Vec::new();
+    for entity in ksql(scope, list).await? {
+        for key in ["streams", "tables"] {
+            for item in entity.raw_json().get(key).and_then(serde_json::Value::as_array).into_iter().flatten() {
+                if let Some(name) = item.get("name").and_then(serde_json::Value::as_str) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for name in names.into_iter().take(MAX_DESCRIBED) {
+        let statement = format!("DESCRIBE {} EXTENDED;", identifier(&name));
+        if let Ok(entities) = ksql(scope, &statement).await {
+            found.extend(descriptions(entities));
+        }
+    }
+    Ok(found)
 }
 
 async fn ksql(scope: &StatementScope, statement: &str) -> Result<Vec<Entity>, ErrorReport> {
@@ -124,7 +163,7 @@ async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
         .collect();
     for name in names {
         let c = lineage.node(NodeKind::Connector, &name);
-        let statement = format!("DESCRIBE CONNECTOR `{}`;", name.replace('`', "``"));
+        let statement = format!("DESCRIBE CONNECTOR {};", identifier(&name));
         let Ok(entities) = ksql(scope, &statement).await else { continue };
         for entity in entities {
             if let Entity::ConnectorDescription(d) = entity {
@@ -135,6 +174,18 @@ async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
                 }
             }
         }
+    }
+}
+
+/// A name as a statement writes it: bare when ksqlDB would upper-case it to itself, else in
+/// backticks (kept exactly).
+fn identifier(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("`{}`", name.replace('`', "``"))
     }
 }
 
@@ -184,5 +235,8 @@ mod tests {
         assert_eq!(l.edges, [(1, 0, "feeds"), (0, 2, "feeds"), (2, 3, "writes")]);
         assert_eq!(l.nodes[0].details, ["KAFKA key · JSON value", "topic pageviews"]);
         assert_eq!(short_class("io.confluent.kafka.connect.datagen.DatagenConnector"), "DatagenConnector");
+        assert_eq!(identifier("RIDERS_2"), "RIDERS_2");
+        assert_eq!(identifier("mixed`Case"), "`mixed``Case`");
+        assert_eq!(identifier("2X"), "`2X`");
     }
 }

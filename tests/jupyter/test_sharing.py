@@ -285,3 +285,13 @@ def test_a_notebook_run_by_nbclient_saves_what_a_reader_needs(tmp_path, monkeypa
         text = final_text(saved.cells[index])
         assert "stopped by user" in text and "| c " in text, (index, text)
         assert not re.search(r"● running", text)
+
+
+def test_lineage_on_a_server_without_show_extended_describes_each_source():
+    from ksql_helpers import fake, kernel_env
+
+    with fake("current") as server, kernel_env(server.url) as kc:
+        text = texts(ok(kc, "%lineage"))
+        assert "TOPIC riders --feeds--> STREAM RIDERS" in text, text
+        sent = [json.loads(r["body"])["ksql"] for r in server.requests() if r["path"] == "/ksql" and r["body"]]
+        assert "SHOW STREAMS EXTENDED;" in sent and "DESCRIBE RIDERS EXTENDED;" in sent, sent
