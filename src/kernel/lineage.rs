@@ -2,6 +2,7 @@
 //! formats and the queries that read and write them; persistent queries; connectors and
 //! their topics) and draws it (see `render::lineage`), this notebook's objects highlighted.
 
+use super::catalog::sql_name;
 use super::cleanup::ObjectKind;
 use super::execute::{report_ksql_error, request_context};
 use super::session::StatementScope;
@@ -96,7 +97,7 @@ async fn described_sources(
     }
     let mut found = Vec::new();
     for name in names.into_iter().take(MAX_DESCRIBED) {
-        let statement = format!("DESCRIBE {} EXTENDED;", identifier(&name));
+        let statement = format!("DESCRIBE {} EXTENDED;", sql_name(&name));
         if let Ok(entities) = ksql(scope, &statement).await {
             found.extend(descriptions(entities));
         }
@@ -163,7 +164,7 @@ async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
         .collect();
     for name in names {
         let c = lineage.node(NodeKind::Connector, &name);
-        let statement = format!("DESCRIBE CONNECTOR {};", identifier(&name));
+        let statement = format!("DESCRIBE CONNECTOR {};", sql_name(&name));
         let Ok(entities) = ksql(scope, &statement).await else { continue };
         for entity in entities {
             if let Entity::ConnectorDescription(d) = entity {
@@ -174,18 +175,6 @@ async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
                 }
             }
         }
-    }
-}
-
-/// A name as a statement writes it: bare when ksqlDB would upper-case it to itself, else in
-/// backticks (kept exactly).
-fn identifier(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("`{}`", name.replace('`', "``"))
     }
 }
 
@@ -235,8 +224,5 @@ mod tests {
         assert_eq!(l.edges, [(1, 0, "feeds"), (0, 2, "feeds"), (2, 3, "writes")]);
         assert_eq!(l.nodes[0].details, ["KAFKA key · JSON value", "topic pageviews"]);
         assert_eq!(short_class("io.confluent.kafka.connect.datagen.DatagenConnector"), "DatagenConnector");
-        assert_eq!(identifier("RIDERS_2"), "RIDERS_2");
-        assert_eq!(identifier("mixed`Case"), "`mixed``Case`");
-        assert_eq!(identifier("2X"), "`2X`");
     }
 }

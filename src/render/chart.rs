@@ -10,7 +10,7 @@
 
 use super::MimeBundle;
 use crate::ksql::schema::{Column, SqlType};
-use crate::render::value::is_epoch_millis_column;
+use crate::render::value::{is_epoch_millis_column, timestamp_has_offset};
 use serde_json::{json, Map, Value};
 
 pub const VEGA_LITE_MIME: &str = "application/vnd.vegalite.v5+json";
@@ -141,14 +141,9 @@ pub(super) fn find_column<'a>(columns: &'a [Column], name: &str) -> Result<(usiz
 /// them as local time).
 fn chart_value(value: &Value, column: &Column) -> Value {
     match (value, &column.sql_type) {
-        (Value::String(s), SqlType::Timestamp) if !has_offset(s) => Value::String(format!("{s}Z")),
+        (Value::String(s), SqlType::Timestamp) if !timestamp_has_offset(s) => Value::String(format!("{s}Z")),
         _ => value.clone(),
     }
-}
-
-fn has_offset(s: &str) -> bool {
-    let Some(time) = s.split_once('T').map(|(_, t)| t) else { return true };
-    time.ends_with('Z') || time.contains('+') || time.contains('-')
 }
 
 /// The Vega-Lite spec for `rows` (each row's values in column order). `subtitle` is shown

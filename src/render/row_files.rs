@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::value::is_epoch_millis_column;
+use super::value::{is_epoch_millis_column, timestamp_has_offset};
 use crate::ksql::schema::{Column, SqlType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +80,9 @@ fn file_value(column: &Column, value: &Value) -> Value {
             },
             None => value.clone(),
         },
-        (Value::String(s), SqlType::Timestamp) if !has_offset(s) => Value::String(format!("{s}Z")),
+        (Value::String(s), SqlType::Timestamp) if !timestamp_has_offset(s) => Value::String(format!("{s}Z")),
         _ => value.clone(),
     }
-}
-
-fn has_offset(s: &str) -> bool {
-    let Some((_, time)) = s.split_once('T') else { return true };
-    time.ends_with('Z') || time.contains('+') || time.contains('-')
 }
 
 /// A CSV field: quoted when empty (so it is not NULL) or when it holds a comma, a quote, a

@@ -34,6 +34,12 @@ pub fn is_epoch_millis_column(name: &str, ty: &SqlType) -> bool {
     by_name && matches!(ty, SqlType::Bigint | SqlType::Integer | SqlType::Other(_))
 }
 
+/// Whether a TIMESTAMP text names its offset (`Z`, `+01:00`): ksqlDB's have none and are UTC.
+pub fn timestamp_has_offset(s: &str) -> bool {
+    let Some((_, time)) = s.split_once('T') else { return true };
+    time.ends_with('Z') || time.contains('+') || time.contains('-')
+}
+
 /// `2024-01-02 03:04:05.678` (UTC), or `None` for an out-of-range epoch.
 pub fn epoch_millis_to_utc(ms: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
