@@ -36,12 +36,24 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
     let count = split.items.len();
     let statements = split.items.iter().filter(|i| matches!(i, CellItem::Statement(_))).count();
     let mut statement_number = 0;
+    // Errors say how many of the cell's statements ran ("2 of 3 statements ran …", or the
+    // failing "statement 3 of 3"): `ksqldb-kernel export` reads it from the saved notebook.
+    let ran_before = |report: ErrorReport, ran: usize| {
+        if statements > 1 {
+            report.with_context(format!("{ran} of {statements} statements ran before this; the rest did not run"))
+        } else {
+            report
+        }
+    };
     for (index, item) in split.items.iter().enumerate() {
         if ctx.is_cancelled() {
-            return outcome(ErrorReport::interrupted("interrupted before the next statement ran"));
+            let report = ErrorReport::interrupted("interrupted before the next statement ran");
+            return outcome(ran_before(report, statement_number));
         }
         let result = match item {
-            CellItem::Magic(magic) => magics::run(kernel, magic, ctx).await,
+            CellItem::Magic(magic) => {
+                magics::run(kernel, magic, ctx).await.map_err(|r| ran_before(r, statement_number))
+            }
             CellItem::Statement(statement) => {
                 statement_number += 1;
                 let result = run_statement(kernel, &statement.text, ctx, 0).await;
@@ -65,10 +77,9 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
     }
     if kernel.state().cell_expect.take().is_some() {
         // An exercise whose check never ran must not pass silently.
-        return outcome(ErrorReport::usage(
-            "UsageError",
-            "%expect needs a query (SELECT …) after its rows in the same cell",
-        ));
+        let report =
+            ErrorReport::usage("UsageError", "%expect needs a query (SELECT …) after its rows in the same cell");
+        return outcome(ran_before(report, statement_number));
     }
     ExecuteOutcome::Ok
 }
@@ -314,7 +325,9 @@ async fn run_script(
             )));
         }
         progress.step(ctx, i, &statement.text).await;
-        match run_statement(kernel, &statement.text, ctx, depth + 1).await {
+        let result = run_statement(kernel, &statement.text, ctx, depth + 1).await;
+        kernel.state().record_executed(&statement.text, result.is_ok());
+        match result {
             Ok(mut out) => bundles.append(&mut out),
             Err(report) => {
                 progress

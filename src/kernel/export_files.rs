@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::export::{as_migrations, as_script, steps, Executed, ExportOptions, Provenance};
-use super::save::write_whole;
+use super::files::write_whole;
 
 pub const EXPORT_USAGE: &str = "%export [FILE.sql] [--migrations DIR] [--with-inserts] [--force]";
 
@@ -76,10 +76,14 @@ fn write_migrations(dir: &Path, files: &[(String, String)], force: bool) -> Resu
         .collect();
     if !existing.is_empty() && !force {
         return Err(format!(
-            "{} already holds {} migration files; add --force to write over files of the same names",
+            "{} already holds {} migration files; add --force to replace them",
             dir.display(),
             existing.len()
         ));
+    }
+    // Replacing: an old V000007 next to a new V000006 would be applied as if it belonged.
+    for name in &existing {
+        std::fs::remove_file(dir.join(name)).map_err(|e| format!("could not remove {name}: {e}"))?;
     }
     for (name, text) in files {
         write_whole(&dir.join(name), text.as_bytes())
@@ -125,6 +129,10 @@ mod tests {
         assert!(matches!(export(&ran, &provenance, &request), Ok(Exported::Written(_))));
         assert!(dir.join("m").join("V000001__create_type_t.sql").exists());
         assert!(export(&ran, &provenance, &request).unwrap_err().contains("--force"));
+        std::fs::write(dir.join("m").join("V000009__stale.sql"), "DROP STREAM x;").unwrap();
+        let forced = ExportRequest { migrations: Some(dir.join("m")), force: true, ..Default::default() };
+        export(&ran, &provenance, &forced).unwrap();
+        assert!(!dir.join("m").join("V000009__stale.sql").exists(), "--force replaces the old set");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

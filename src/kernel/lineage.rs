@@ -9,13 +9,15 @@ use super::session::StatementScope;
 use super::KsqlKernel;
 use crate::ksql::Entity;
 use crate::render::error::ErrorReport;
-use crate::render::lineage::{render_lineage, Lineage, NodeKind};
+use crate::render::lineage::{edge_list, render_lineage, Lineage, NodeKind};
 use crate::render::MimeBundle;
 
 /// Connectors described at most (one DESCRIBE CONNECTOR each).
 const MAX_CONNECTORS: usize = 50;
 /// Sources described one by one at most, on servers without SHOW STREAMS EXTENDED.
 const MAX_DESCRIBED: usize = 200;
+/// Nodes drawn at most; a bigger topology gets its text list only.
+const MAX_PICTURED: usize = 300;
 
 pub async fn run_lineage(
     kernel: &KsqlKernel,
@@ -40,7 +42,22 @@ pub async fn run_lineage(
         })?;
         (around, format!("Lineage of {name} on {url}"))
     };
-    Ok(vec![render_lineage(&lineage, &title)])
+    // The layout is CPU work on a graph of any size: off the async workers, and pictured only
+    // up to MAX_PICTURED nodes (the text lists everything).
+    let bundle = tokio::task::spawn_blocking(move || {
+        if lineage.nodes.len() > MAX_PICTURED {
+            MimeBundle::plain(format!(
+                "{}  ({} objects: too many to draw; %lineage NAME draws one object's neighbourhood)\n",
+                edge_list(&lineage, &title),
+                lineage.nodes.len()
+            ))
+        } else {
+            render_lineage(&lineage, &title)
+        }
+    })
+    .await
+    .map_err(|_| ErrorReport::usage("LineageError", "drawing the lineage failed"))?;
+    Ok(vec![bundle])
 }
 
 async fn read_topology(scope: &StatementScope) -> Result<Lineage, ErrorReport> {
@@ -154,15 +171,20 @@ fn add_source(lineage: &mut Lineage, source: &crate::ksql::entity::SourceDescrip
 /// Connectors and the topics they write; a server without Connect just has none.
 async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
     let Ok(entities) = ksql(scope, "SHOW CONNECTORS;").await else { return };
-    let names: Vec<String> = entities
+    let connectors: Vec<(String, bool)> = entities
         .iter()
         .flat_map(|e| match e {
-            Entity::ConnectorList(list) => list.value.connectors.iter().map(|c| c.name.clone()).collect(),
+            Entity::ConnectorList(list) => list
+                .value
+                .connectors
+                .iter()
+                .map(|c| (c.name.clone(), c.connector_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("SINK"))))
+                .collect(),
             _ => Vec::new(),
         })
         .take(MAX_CONNECTORS)
         .collect();
-    for name in names {
+    for (name, sink) in connectors {
         let c = lineage.node(NodeKind::Connector, &name);
         let statement = format!("DESCRIBE CONNECTOR {};", sql_name(&name));
         let Ok(entities) = ksql(scope, &statement).await else { continue };
@@ -171,7 +193,12 @@ async fn add_connectors(scope: &StatementScope, lineage: &mut Lineage) {
                 lineage.nodes[c].details = d.value.connector_class.iter().map(|class| short_class(class)).collect();
                 for topic in &d.value.topics {
                     let t = lineage.node(NodeKind::Topic, topic);
-                    lineage.edge(c, t, "writes");
+                    // A source connector writes its topics; a sink connector reads them.
+                    if sink {
+                        lineage.edge(t, c, "feeds");
+                    } else {
+                        lineage.edge(c, t, "writes");
+                    }
                 }
             }
         }

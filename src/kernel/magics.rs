@@ -137,8 +137,10 @@ fn export(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorRepor
     if dropped > 0 {
         bundles.push(render_status(
             &format!(
-                "The first {dropped} statements of this session are not kept (only the last {}).",
-                super::session::EXECUTED_KEPT
+                "{dropped} statements of this session are not kept (the kernel keeps {} statements and {} of text, \
+                 letting INSERT … VALUES go first, then the oldest).",
+                super::session::EXECUTED_KEPT,
+                crate::units::human_bytes(super::session::EXECUTED_BYTES)
             ),
             Kind::Warning,
         ));

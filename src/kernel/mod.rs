@@ -14,6 +14,7 @@ pub mod execute;
 pub mod expect;
 pub mod export;
 pub mod export_files;
+pub mod files;
 pub mod inspect;
 pub mod lineage;
 pub mod live;

@@ -36,8 +36,9 @@ pub fn executed_statements(notebook: &Value) -> Result<(Vec<Executed>, Option<St
     Ok((executed, server))
 }
 
-/// How many of the cell's `n` statements succeeded: all without an error output; before the
-/// one the kernel's error names ("statement 2 of 3 … failed"); none when it cannot tell.
+/// How many of the cell's `n` statements succeeded: all without an error output; those before
+/// the one the kernel's error names ("statement 2 of 3 … failed") or counts ("1 of 3
+/// statements ran before this"); none when it cannot tell (an error of another kernel).
 fn succeeded_count(outputs: &[Value], n: usize) -> usize {
     let Some(error) = outputs.iter().find(|o| o.get("output_type").and_then(Value::as_str) == Some("error")) else {
         return n;
@@ -47,11 +48,14 @@ fn succeeded_count(outputs: &[Value], n: usize) -> usize {
         text.push('\n');
         text.push_str(line.as_str().unwrap_or(""));
     }
-    let failed = regex::Regex::new(r"statement (\d+) of (\d+)")
-        .ok()
-        .and_then(|re| re.captures(&text).and_then(|c| c[1].parse::<usize>().ok()));
-    match failed {
-        Some(k) if k >= 1 => k - 1,
+    static FAILED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static RAN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let failed = FAILED.get_or_init(|| regex::Regex::new(r"statement (\d+) of \d+ \(line \d+\) failed").unwrap());
+    let ran = RAN.get_or_init(|| regex::Regex::new(r"(\d+) of \d+ statements ran before this").unwrap());
+    let number = |re: &regex::Regex| re.captures(&text).and_then(|c| c[1].parse::<usize>().ok());
+    match (number(failed), number(ran)) {
+        (Some(k), _) if k >= 1 => k - 1,
+        (_, Some(k)) => k.min(n),
         _ => 0,
     }
 }
@@ -99,6 +103,12 @@ mod tests {
                           "traceback": ["statement 2 of 3 (line 1) failed; the statements after it did not run"]}]},
             {"cell_type": "code", "execution_count": 4, "source": "DROP STREAM b;",
              "outputs": [{"output_type": "error", "ename": "KsqlError", "evalue": "not found", "traceback": []}]},
+            {"cell_type": "code", "execution_count": 5, "source": "CREATE TYPE v AS INT;\n%expect\n| A |\n| 1 |\nSELECT 1 AS a FROM x; CREATE TYPE w AS INT;",
+             "outputs": [{"output_type": "error", "ename": "ExpectationError", "evalue": "1 missing",
+                          "traceback": ["statement 2 of 3 (line 5) failed; the statements after it did not run"]}]},
+            {"cell_type": "code", "execution_count": 6, "source": "CREATE TYPE y AS INT;\n%nosuch\nCREATE TYPE z AS INT;",
+             "outputs": [{"output_type": "error", "ename": "UsageError", "evalue": "unknown magic %nosuch",
+                          "traceback": ["1 of 2 statements ran before this; the rest did not run"]}]},
         ]});
         let (executed, server) = executed_statements(&nb).unwrap();
         let shown: Vec<(&str, bool)> = executed.iter().map(|e| (e.text.as_str(), e.ok)).collect();
@@ -112,6 +122,11 @@ mod tests {
                 ("CREATE STREAM b AS SELECT * FROM a;", true),
                 ("SHOW STREAMS;", true),
                 ("DROP STREAM b;", false),
+                ("CREATE TYPE v AS INT;", true),
+                ("SELECT 1 AS a FROM x;", false),
+                ("CREATE TYPE w AS INT;", false),
+                ("CREATE TYPE y AS INT;", true),
+                ("CREATE TYPE z AS INT;", false),
             ]
         );
         assert_eq!(server.as_deref(), Some("0.29.0 (ksqlDB) at http://127.0.0.1:8088"));

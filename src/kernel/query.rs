@@ -94,7 +94,7 @@ pub async fn run_select(
         .filter(|(_, t)| !**t)
         .map(|(r, _)| r.clone())
         .collect();
-    last_result.set(SavedRows { columns: columns.clone(), rows: kept, query: sql.to_string() });
+    last_result.set(SavedRows { columns: columns.clone(), rows: kept, query: sql.to_string(), total });
     if let Some(chart) = chart {
         let charted: Vec<&[serde_json::Value]> = rows
             .iter()

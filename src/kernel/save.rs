@@ -2,12 +2,12 @@
 //! pull query's rows, or the rows a live view held when it ended) to a file for other tools.
 //! The file appears whole or not at all: it is written next to its target and renamed.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use super::files::write_whole;
 use super::settings::shell_words;
 use crate::ksql::schema::Column;
 use crate::render::error::ErrorReport;
@@ -25,6 +25,8 @@ pub struct SavedRows {
     pub rows: Vec<Vec<Value>>,
     /// The query, for messages.
     pub query: String,
+    /// Rows the result had (more than `rows` when a pull query passed the row cap).
+    pub total: u64,
 }
 
 /// The last result, shared by the pull and live paths that set it and `%save` that reads it.
@@ -59,7 +61,7 @@ pub fn run_save(last: &LastResult, args: &str) -> Result<Vec<MimeBundle>, ErrorR
     let text = write_rows(format, &result.columns, &result.rows);
     write_whole(target, text.as_bytes())
         .map_err(|e| ErrorReport::usage("OSError", &format!("could not write {path}: {e} (nothing was written)")))?;
-    Ok(vec![render_status(
+    let mut out = vec![render_status(
         &format!(
             "Wrote {} rows of `{}` to {path} ({}).",
             group_thousands(result.rows.len() as u64),
@@ -67,28 +69,18 @@ pub fn run_save(last: &LastResult, args: &str) -> Result<Vec<MimeBundle>, ErrorR
             human_bytes(text.len())
         ),
         Kind::Success,
-    )])
-}
-
-/// Writes `bytes` to a hidden file in the target's folder, flushes it to disk, then renames
-/// it over the target: a failure leaves no partial file under the target's name.
-pub(super) fn write_whole(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let folder = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let temporary = folder.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, target)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    )];
+    if result.total > result.rows.len() as u64 {
+        out.push(render_status(
+            &format!(
+                "The result had {} rows; the kernel kept the first {} (the row cap: %rows N keeps more).",
+                group_thousands(result.total),
+                group_thousands(result.rows.len() as u64)
+            ),
+            Kind::Warning,
+        ));
     }
-    written
+    Ok(out)
 }
 
 fn first_line(query: &str) -> String {
@@ -111,6 +103,7 @@ mod tests {
             columns: vec![Column { name: "ID".into(), sql_type: SqlType::String, kind: ColumnKind::Value }],
             rows: vec![vec![Value::String("a".into())], vec![Value::Null]],
             query: "SELECT id FROM t;".into(),
+            total: 2,
         });
         last
     }
@@ -133,6 +126,19 @@ mod tests {
         assert!(e.evalue.contains("nothing was written"), "{}", e.evalue);
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_result_cut_at_the_row_cap_says_so() {
+        let last = result();
+        let mut cut = (*last.get().unwrap()).clone();
+        cut.total = 5_000;
+        last.set(cut);
+        let dir = std::env::temp_dir().join(format!("ksqldb-save-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = run_save(&last, &format!("'{}'", dir.join("x.csv").to_string_lossy())).unwrap();
+        assert!(out[1].data["text/plain"].as_str().unwrap().contains("had 5 000 rows; the kernel kept the first 2"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

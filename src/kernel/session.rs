@@ -37,23 +37,34 @@ pub struct SessionState {
     pub cell_expect: Option<super::expect::Expectation>,
     /// Why the config file could not be read, shown when it matters.
     pub config_error: Option<String>,
-    /// The statements this session ran, in order, for `%export` (the newest
-    /// [`EXECUTED_KEPT`]; `executed_dropped` counts the older ones let go).
+    /// The statements this session ran that `%export` can use, in order (at most
+    /// [`EXECUTED_KEPT`] of them and [`EXECUTED_BYTES`] of text; `executed_dropped` counts
+    /// those let go, INSERT … VALUES first).
     pub executed: std::collections::VecDeque<super::export::Executed>,
+    pub executed_bytes: usize,
     pub executed_dropped: usize,
 }
 
-/// Statements kept for `%export`.
-pub const EXECUTED_KEPT: usize = 10_000;
+/// Statements kept for `%export`, and their text at most.
+pub const EXECUTED_KEPT: usize = 20_000;
+pub const EXECUTED_BYTES: usize = 16 * 1024 * 1024;
 
 impl SessionState {
     /// Remembers a statement that ran (and whether it succeeded) for `%export`.
     pub fn record_executed(&mut self, text: &str, ok: bool) {
-        if self.executed.len() == EXECUTED_KEPT {
-            self.executed.pop_front();
-            self.executed_dropped += 1;
+        if !super::export::worth_keeping(text) {
+            return;
         }
         self.executed.push_back(super::export::Executed { text: text.to_string(), ok });
+        self.executed_bytes += text.len();
+        while self.executed.len() > EXECUTED_KEPT || self.executed_bytes > EXECUTED_BYTES {
+            // Test data goes first: the CREATEs are what a deployment needs.
+            let at = self.executed.iter().position(|e| super::export::is_insert_values_statement(&e.text)).unwrap_or(0);
+            if let Some(gone) = self.executed.remove(at) {
+                self.executed_bytes -= gone.text.len();
+                self.executed_dropped += 1;
+            }
+        }
     }
 }
 
@@ -72,6 +83,7 @@ impl SessionState {
             cell_expect: None,
             created: super::cleanup::load(),
             executed: Default::default(),
+            executed_bytes: 0,
             executed_dropped: 0,
         }
     }
@@ -84,4 +96,30 @@ pub struct StatementScope {
     pub properties: BTreeMap<String, String>,
     pub variables: BTreeMap<String, String>,
     pub row_cap: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_record_keeps_deployments_and_drops_inserts_first() {
+        let mut state = SessionState::new(None, None);
+        state.record_executed("SHOW STREAMS;", true);
+        state.record_executed("SELECT * FROM x EMIT CHANGES;", true);
+        state.record_executed("CREATE STREAM a (id INT) WITH (kafka_topic='a', value_format='JSON');", true);
+        assert_eq!(state.executed.len(), 1, "queries and SHOW are not kept");
+        for i in 0..EXECUTED_KEPT {
+            state.record_executed(&format!("INSERT INTO a (id) VALUES ({i});"), true);
+        }
+        assert_eq!(state.executed.len(), EXECUTED_KEPT);
+        assert!(state.executed[0].text.starts_with("CREATE STREAM a"), "the CREATE outlives the inserts");
+        assert_eq!(state.executed_dropped, 1);
+        let big =
+            format!("CREATE STREAM b (s VARCHAR) WITH (kafka_topic='{}', value_format='JSON');", "x".repeat(1 << 20));
+        for _ in 0..20 {
+            state.record_executed(&big, true);
+        }
+        assert!(state.executed_bytes <= EXECUTED_BYTES);
+    }
 }

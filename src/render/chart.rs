@@ -190,6 +190,10 @@ pub fn vega_lite(
                 }});
             }
         }
+        if *channel == "y" && spec.mark == ChartMark::Area && spec.color.is_some() {
+            // Areas overlap (as the static picture draws them) rather than stack.
+            enc["stack"] = Value::Null;
+        }
         if *channel == "x" && ty == "nominal" {
             // Categories in the order the rows have them, not sorted by name.
             enc["sort"] = Value::Null;
@@ -351,6 +355,10 @@ mod tests {
         assert_eq!(v["data"]["values"][0]["TS"], "2024-01-02T03:04:05.678Z");
         assert_eq!(v["data"]["values"][1]["TS"], "2024-01-02T03:04:05.678+01:00");
         assert!(v["mark"].get("point").is_none());
+        let columns = vec![col("TS", SqlType::Timestamp), col("N", SqlType::Integer), col("C", SqlType::String)];
+        let area = vega_lite(&ChartSpec::parse("area x=ts y=n color=c").unwrap(), &columns, &rows, None).unwrap();
+        assert_eq!(area["encoding"]["y"]["stack"], Value::Null);
+        assert!(area["encoding"]["y"].as_object().unwrap().contains_key("stack"));
     }
 
     #[test]

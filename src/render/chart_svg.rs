@@ -32,6 +32,9 @@ const PALETTE: [(u8, u8, u8); 10] = [
 const MAX_SERIES: usize = 20;
 /// Category labels written at most under the x axis (every k-th when there are more).
 const MAX_CATEGORY_LABELS: usize = 24;
+/// Values beyond this magnitude are not drawn (left out like NULLs): plotters' tick search
+/// does not end on ranges near f64's limits.
+const MAX_MAGNITUDE: f64 = 1e100;
 
 /// How the x values are placed.
 enum XAxis {
@@ -88,17 +91,11 @@ pub fn chart_svg(
         XAxis::Time => format!("{} (UTC)", xc.name),
         _ => xc.name.clone(),
     };
+    let color_name = color.map(|c| columns[c].name.clone()).unwrap_or_default();
+    let titles = Titles { title: &title, subtitle, x: &x_title, y: &yc.name, color: &color_name };
     let mut svg = String::new();
-    draw(
-        &mut svg,
-        spec,
-        &axis,
-        &series,
-        Titles { title: &title, subtitle, x: &x_title, y: &yc.name },
-        color.is_some(),
-        left_out,
-    )
-    .map_err(|e| format!("the picture could not be drawn: {e}"))?;
+    draw(&mut svg, spec, &axis, &series, titles, color.is_some(), left_out)
+        .map_err(|e| format!("the picture could not be drawn: {e}"))?;
     Ok(svg)
 }
 
@@ -107,6 +104,7 @@ struct Titles<'a> {
     subtitle: Option<&'a str>,
     x: &'a str,
     y: &'a str,
+    color: &'a str,
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -120,21 +118,24 @@ fn draw(
     legend: bool,
     left_out: usize,
 ) -> DrawResult {
+    let stacked = spec.mark == ChartMark::Bar;
+    let from_zero = spec.mark != ChartMark::Line && spec.mark != ChartMark::Point;
+    let (x_range, y_range) = ranges(axis, series, stacked, from_zero);
+    if ![x_range.start, x_range.end, y_range.start, y_range.end].iter().all(|v| v.is_finite()) {
+        return Err("the values span no drawable range".into());
+    }
     let root = SVGBackend::with_string(out, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.margin(8, 8, 12, 12);
     let (header, body) = root.split_vertically(if titles.subtitle.is_some() { 44 } else { 28 });
-    header.draw(&Text::new(titles.title.to_string(), (0, 0), (FONT, 17).into_font().color(&BLACK)))?;
+    header.draw(&Text::new(printable(titles.title), (0, 0), (FONT, 17).into_font().color(&BLACK)))?;
     if let Some(subtitle) = titles.subtitle {
         header.draw(&Text::new(
-            subtitle.to_string(),
+            printable(subtitle),
             (0, 22),
             (FONT, 12).into_font().color(&RGBColor(110, 110, 110)),
         ))?;
     }
-    let stacked = spec.mark == ChartMark::Bar;
-    let (x_range, y_range) =
-        ranges(axis, series, stacked, spec.mark != ChartMark::Line && spec.mark != ChartMark::Point);
     let mut chart = ChartBuilder::on(&body)
         .margin_right(16)
         .x_label_area_size(44)
@@ -149,8 +150,8 @@ fn draw(
     };
     chart
         .configure_mesh()
-        .x_desc(titles.x)
-        .y_desc(titles.y)
+        .x_desc(printable(titles.x))
+        .y_desc(printable(titles.y))
         .x_labels(x_labels)
         .y_labels(6)
         .label_style((FONT, 12))
@@ -177,12 +178,13 @@ fn draw(
         let base = chart.y_range().start;
         let style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
         chart.draw_series(names.iter().enumerate().step_by(step).map(|(i, name)| {
-            EmptyElement::at((i as f64, base)) + Text::new(shorten(name, 16), (0, 6), style.clone())
+            EmptyElement::at((i as f64, base)) + Text::new(printable(&shorten(name, 16)), (0, 6), style.clone())
         }))?;
     }
     let bar_width = bar_width(axis, series);
-    // Stacked bars: each x's running total, by x position.
-    let mut stack: Vec<(f64, f64)> = Vec::new();
+    // Stacked bars: each x's running totals above and below zero, by x position (like
+    // Vega-Lite, negative values stack downwards from zero).
+    let mut stack: Vec<(f64, f64, f64)> = Vec::new();
     for (i, s) in series.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         let color = RGBColor(r, g, b);
@@ -200,23 +202,22 @@ fn draw(
                 chart.draw_series(AreaSeries::new(points.iter().copied(), 0.0, color.mix(0.35)).border_style(color))?
             }
             ChartMark::Bar => chart.draw_series(points.iter().map(|&(x, y)| {
-                let below = match stack.iter_mut().find(|(sx, _)| *sx == x) {
-                    Some(entry) => {
-                        let base = entry.1;
-                        entry.1 += y;
-                        base
-                    }
+                let i = match stack.iter().position(|(sx, _, _)| *sx == x) {
+                    Some(i) => i,
                     None => {
-                        stack.push((x, y));
-                        0.0
+                        stack.push((x, 0.0, 0.0));
+                        stack.len() - 1
                     }
                 };
-                Rectangle::new([(x - bar_width / 2.0, below), (x + bar_width / 2.0, below + y)], color.filled())
+                let total = if y >= 0.0 { &mut stack[i].1 } else { &mut stack[i].2 };
+                let base = *total;
+                *total += y;
+                Rectangle::new([(x - bar_width / 2.0, base), (x + bar_width / 2.0, base + y)], color.filled())
             }))?,
         };
         if legend {
             drawn
-                .label(shorten(&s.name, 24))
+                .label(printable(&shorten(&s.name, 24)))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
         }
     }
@@ -231,7 +232,7 @@ fn draw(
     }
     if left_out > 0 {
         body.draw(&Text::new(
-            format!("{left_out} rows of further {} series not drawn", titles.x),
+            format!("{left_out} rows of further {} series not drawn", printable(titles.color)),
             (70, 0),
             (FONT, 11).into_font().color(&RGBColor(110, 110, 110)),
         ))?;
@@ -252,14 +253,24 @@ fn ranges(
     let (mut x0, mut x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let (mut y0, mut y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     if stacked {
-        let mut totals: Vec<(f64, f64)> = Vec::new();
+        // Positive and negative values stack apart (see `draw`).
+        let mut totals: Vec<(f64, f64, f64)> = Vec::new();
         for &(x, y) in points() {
-            match totals.iter_mut().find(|(tx, _)| *tx == x) {
-                Some(t) => t.1 += y,
-                None => totals.push((x, y)),
+            let i = match totals.iter().position(|t| t.0 == x) {
+                Some(i) => i,
+                None => {
+                    totals.push((x, 0.0, 0.0));
+                    totals.len() - 1
+                }
+            };
+            if y >= 0.0 {
+                totals[i].1 += y;
+            } else {
+                totals[i].2 += y;
             }
         }
         y1 = totals.iter().map(|t| t.1).fold(y1, f64::max);
+        y0 = totals.iter().map(|t| t.2).fold(y0, f64::min);
     }
     if !x0.is_finite() {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
@@ -276,7 +287,19 @@ fn ranges(
     let x_pad = if matches!(axis, XAxis::Categories(_)) { x_pad } else { x_pad.max(bar_width(axis, series)) };
     let y_pad = if y1 > y0 { (y1 - y0) * 0.06 } else { 1.0 };
     let y_low = if from_zero && y0 == 0.0 { 0.0 } else { y0 - y_pad };
-    ((x0 - x_pad)..(x1 + x_pad), y_low..(y1 + y_pad))
+    (widened(x0 - x_pad, x1 + x_pad), widened(y_low, y1 + y_pad))
+}
+
+/// A range wide enough to tell its ends apart in f64 (a pad of 1 vanishes at 1e20).
+fn widened(start: f64, end: f64) -> std::ops::Range<f64> {
+    let magnitude = start.abs().max(end.abs());
+    let least = (magnitude * 1e-9).max(1e-9);
+    if end - start >= least {
+        start..end
+    } else {
+        let middle = start / 2.0 + end / 2.0;
+        (middle - magnitude * 1e-6 - 1.0)..(middle + magnitude * 1e-6 + 1.0)
+    }
 }
 
 /// Bars are 80% of a category's slot, or of the closest two x values.
@@ -316,19 +339,28 @@ fn x_position(v: &Value, axis: &mut XAxis) -> Option<f64> {
     }
 }
 
+/// A drawable number: finite and within [`MAX_MAGNITUDE`] (NaN, infinities and DOUBLEs
+/// near f64's limits are left out).
 fn number(v: &Value) -> Option<f64> {
-    match v {
+    let x = match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
+    }?;
+    (x.is_finite() && x.abs() <= MAX_MAGNITUDE).then_some(x)
+}
+
+/// Text without control characters (other than tab and line breaks), which XML forbids: a
+/// picture holding one would not load at all.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
 }
 
 /// A time as epoch milliseconds: a number (ROWTIME, WINDOWSTART) or a TIMESTAMP/DATE string
 /// (UTC unless it says otherwise).
 fn epoch_millis(v: &Value) -> Option<f64> {
     match v {
-        Value::Number(n) => n.as_f64(),
+        Value::Number(_) => number(v),
         Value::String(s) => {
             let s = s.trim();
             if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -530,6 +562,50 @@ mod tests {
         let e = chart_svg(&spec("bar x=ts y=s"), &columns, &refs, None).unwrap_err();
         assert!(e.contains("numeric y"), "{e}");
         assert!(chart_svg(&spec("bar x=nope y=n"), &columns, &refs, None).unwrap_err().contains("no column nope"));
+    }
+
+    #[test]
+    fn extreme_and_negative_values_draw_or_fail_but_never_hang() {
+        let columns = vec![col("K", SqlType::String), col("N", SqlType::Double), col("C", SqlType::String)];
+        let cases: Vec<Vec<Value>> = vec![
+            vec![json!("a"), json!("NaN"), json!("x")],
+            vec![json!("b"), json!("Infinity"), json!("x")],
+            vec![json!("c"), json!(1e308), json!("x")],
+            vec![json!("d"), json!(-1e308), json!("x")],
+            vec![json!("e"), json!(1e20), json!("x")],
+            vec![json!("f"), json!(1e20), json!("x")],
+            vec![json!("g"), json!(9.9e99), json!("y")],
+            vec![json!("h"), json!(-9.9e99), json!("y")],
+            vec![json!("i"), json!(5e-324), json!("y")],
+        ];
+        for mark in ["line", "bar", "area", "point"] {
+            for n in 1..=cases.len() {
+                let refs: Vec<&[Value]> = cases[..n].iter().map(|r| r.as_slice()).collect();
+                let started = std::time::Instant::now();
+                let _ = chart_svg(&spec(&format!("{mark} x=k y=n color=c")), &columns, &refs, None);
+                assert!(started.elapsed() < std::time::Duration::from_secs(5), "{mark} with {n} rows");
+            }
+        }
+        // Negative bars stack downwards: the axis reaches the lowest total.
+        let rows = [
+            vec![json!("a"), json!(-5), json!("x")],
+            vec![json!("a"), json!(-7), json!("y")],
+            vec![json!("a"), json!(3), json!("x")],
+        ];
+        let refs: Vec<&[Value]> = rows.iter().map(|r| r.as_slice()).collect();
+        let svg = chart_svg(&spec("bar x=k y=n color=c"), &columns, &refs, None).unwrap();
+        assert!(texts(&svg).iter().any(|l| l == "-10"), "{:?}", texts(&svg));
+        let series = [
+            Series { name: "x".into(), points: vec![(0.0, -5.0), (0.0, 3.0)] },
+            Series { name: "y".into(), points: vec![(0.0, -7.0)] },
+        ];
+        let (_, y) = ranges(&XAxis::Categories(vec!["a".into()]), &series, true, true);
+        assert!(y.start <= -12.0 && y.end >= 3.0, "{y:?}");
+        // Control characters would make the XML invalid.
+        let rows = [vec![json!("a\u{1}b"), json!(1), json!("x\u{7}")]];
+        let refs: Vec<&[Value]> = rows.iter().map(|r| r.as_slice()).collect();
+        let svg = chart_svg(&spec("bar x=k y=n color=c"), &columns, &refs, None).unwrap();
+        assert!(!svg.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')));
     }
 
     #[test]

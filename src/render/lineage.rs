@@ -120,8 +120,10 @@ pub fn render_lineage(lineage: &Lineage, title: &str) -> MimeBundle {
 }
 
 fn label(node: &Node) -> String {
-    let mut lines = vec![format!("{} {}", node.kind.word(), node.name)];
-    lines.extend(node.details.iter().cloned());
+    // Control characters would make the XML invalid (line breaks separate the label's lines).
+    let printable = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    let mut lines = vec![format!("{} {}", node.kind.word(), printable(&node.name))];
+    lines.extend(node.details.iter().map(|d| printable(d)));
     if node.mine {
         lines.push("(made by this notebook)".to_string());
     }
@@ -129,7 +131,7 @@ fn label(node: &Node) -> String {
 }
 
 /// Every edge as a line (`TOPIC pageviews → STREAM PAGEVIEWS`), then the nodes no edge touches.
-fn edge_list(lineage: &Lineage, title: &str) -> String {
+pub fn edge_list(lineage: &Lineage, title: &str) -> String {
     let name = |i: usize| {
         let n = &lineage.nodes[i];
         format!("{} {}{}", n.kind.word(), n.name, if n.mine { " *" } else { "" })

@@ -219,6 +219,10 @@ def test_chart_renders_vega_lite(lab, fake_server, page):
     timed = browser.cell(page, 3).locator(".jp-RenderedVegaLite")
     expect(timed.locator("svg, canvas").first).to_be_visible(timeout=30_000)
     assert "error" not in browser.outputs(page, 3).first.inner_text().lower()
+    labels = timed.locator("svg text").all_inner_texts()
+    if labels:  # Vega draws SVG (with a canvas renderer the labels are pixels)
+        assert any(re.fullmatch(r"22:1[3-9](:\d\d)?", t.strip()) for t in labels), labels
+        assert not any(re.search(r"\b(AM|PM)\b", t) for t in labels), labels
     browser.screenshot(page, "lab-chart-time.png", browser.cell(page, 3))
 
 

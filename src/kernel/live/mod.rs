@@ -140,7 +140,7 @@ async fn run_live(mut runner: LiveRunner, sql: &str) -> Result<Vec<MimeBundle>, 
 /// The state of a running view: when it was last drawn, so a copy saved mid-query (the
 /// notebook file, an export) does not claim to be running now.
 fn running() -> String {
-    format!("● running (as of {} UTC)", chrono::Utc::now().format("%H:%M:%S"))
+    format!("● running (as of {} UTC)", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S"))
 }
 
 struct LiveRunner {
@@ -269,8 +269,11 @@ impl LiveRunner {
                         continue;
                     }
                     Some((ctx, done)) = self.registration.attach.recv() => {
-                        self.attach(ctx).await;
-                        let _ = done.send(());
+                        // A request its asker gave up on (it said "no such query") is dropped.
+                        if !done.is_closed() {
+                            self.attach(ctx).await;
+                            let _ = done.send(());
+                        }
                         continue;
                     }
                     event = next_event(&mut self.stream) => event,
@@ -327,9 +330,16 @@ impl LiveRunner {
         let bundle = render_live_frame(self.view.columns(), &self.view.rows(), &frame, &live_limits());
         let bundle = self.charted(bundle, &frame.status, true);
         if self.what != "PRINT" {
-            let rows = self.view.rows().iter().filter(|r| !r.tombstone).map(|r| r.values.clone()).collect();
+            let rows: Vec<_> = self.view.rows().iter().filter(|r| !r.tombstone).map(|r| r.values.clone()).collect();
             let columns = self.view.columns().to_vec();
-            self.registry.last_result.set(crate::kernel::save::SavedRows { columns, rows, query: self.sql.clone() });
+            // A view holds what it shows: that is its result.
+            let total = rows.len() as u64;
+            self.registry.last_result.set(crate::kernel::save::SavedRows {
+                columns,
+                rows,
+                query: self.sql.clone(),
+                total,
+            });
         }
         self.mirror(&bundle).await;
         self.update_attached(&bundle).await;

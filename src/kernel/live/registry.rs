@@ -148,7 +148,8 @@ impl LiveQueries {
         let sender = self.lock().iter().find(|e| e.number == number).map(|e| e.attach.clone());
         let Some(sender) = sender else { return false };
         let (tx, rx) = oneshot::channel();
-        if sender.send((ctx.clone(), tx)).await.is_err() {
+        // try_send: a query whose requests pile up is not waited for.
+        if sender.try_send((ctx.clone(), tx)).is_err() {
             return false;
         }
         matches!(tokio::time::timeout(Duration::from_secs(1), rx).await, Ok(Ok(())))
