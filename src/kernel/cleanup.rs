@@ -3,8 +3,8 @@
 //! is recorded per connection; `%cleanup` shows the plan in dependency order (TERMINATE the
 //! queries, DROP what was made last first, then types and connectors) and `--yes` runs it.
 
-use super::execute::request_context;
-use super::session::StatementScope;
+use super::request::request_context;
+use super::scope::StatementScope;
 use super::splitter::normalized;
 use super::KsqlKernel;
 use crate::ksql::Entity;
@@ -275,7 +275,7 @@ async fn existing(scope: &StatementScope) -> Result<Existing, ErrorReport> {
         let entities = client
             .ksql(statement, &request_context(scope))
             .await
-            .map_err(|e| super::execute::report_ksql_error(&e, Some(statement)))?;
+            .map_err(|e| super::request::report_ksql_error(&e, Some(statement)))?;
         for entity in &entities {
             for item in entity.raw_json().get(list).and_then(Value::as_array).into_iter().flatten() {
                 if let Some(name) = item.get(field).and_then(Value::as_str) {

@@ -1,8 +1,8 @@
 //! Connecting: resolving the target, the connectivity test (server version, cluster id,
 //! status, health) and the connection banner.
 
-use super::execute::report_ksql_error;
-use super::session::{Connection, StatementScope};
+use super::request::report_ksql_error;
+use super::scope::{Connection, StatementScope};
 use super::settings::{self, ConnectionTarget, Credentials, Secret};
 use super::status_line::StatusLine;
 use super::KsqlKernel;

@@ -4,7 +4,7 @@
 use super::catalog::CatalogClient;
 use super::completion::{self, Completion, Sources};
 use super::context::{self, Want};
-use super::{connect, magics, KsqlKernel};
+use super::{connect, magic_list, KsqlKernel};
 use crate::ksql::KsqlClient;
 use crate::render::messages::{render_status, Kind};
 use crate::render::MimeBundle;
@@ -60,7 +60,7 @@ pub async fn complete(kernel: &KsqlKernel, code: &str, cursor: usize) -> Complet
         catalog: view,
         variables,
         local_properties,
-        magics: magics::MAGICS.iter().map(|(name, args, _)| (*name, *args)).collect(),
+        magics: magic_list::MAGICS.iter().map(|(name, args, _)| (*name, *args)).collect(),
         profiles,
     };
     completion::complete(code, cursor, &sources)

@@ -1,14 +1,14 @@
 //! Runs a cell: its magics and statements in order, each with its own output. The first
 //! error stops the cell and names the statement that failed.
 
-use super::session::StatementScope;
+use super::request::{report_ksql_error, request_context, with_interrupt, with_wait_status};
+use super::scope::StatementScope;
 use super::splitter::{split_cell, CellItem};
 use super::statement::{classify, StatementKind};
 use super::status_line::StatusLine;
 use super::variables::substitute;
 use super::{connect, live, magics, query, KsqlKernel};
 use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
-use crate::ksql::{KsqlError, RequestContext};
 use crate::render::entities::render_entities;
 use crate::render::error::ErrorReport;
 use crate::render::messages::{render_status, Kind};
@@ -226,62 +226,6 @@ fn prepare(scope: &StatementScope, text: &str) -> String {
         text.to_string()
     } else {
         substitute(text, &scope.variables)
-    }
-}
-
-pub fn request_context(scope: &StatementScope) -> RequestContext<'_> {
-    RequestContext { properties: &scope.properties, session_variables: &scope.variables }
-}
-
-/// Awaits `work` unless the user interrupts first.
-pub async fn with_interrupt<T>(
-    ctx: &ExecuteContext,
-    work: impl std::future::Future<Output = T>,
-) -> Result<T, ErrorReport> {
-    tokio::select! {
-        result = work => Ok(result),
-        _ = ctx.cancellation().cancelled() => Err(ErrorReport::interrupted("the statement was interrupted")),
-    }
-}
-
-/// A statement that takes longer than this shows a status line while it waits.
-const WAIT_STATUS_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Awaits a statement's request to the server (a /ksql request, a pull query). The kernel
-/// reaches servers (the embedded sandbox too) only over HTTP, so it cannot see their internal
-/// progress: after [`WAIT_STATUS_AFTER`] it shows "Waiting for the server… n s", updated in
-/// place every second, and clears that line when the answer has arrived (the result follows as
-/// the statement's own output). Interrupts are the caller's (see [`with_interrupt`]).
-pub async fn with_wait_status<T>(ctx: &ExecuteContext, work: impl std::future::Future<Output = T>) -> T {
-    let started = tokio::time::Instant::now();
-    let mut ticker = tokio::time::interval_at(started + WAIT_STATUS_AFTER, std::time::Duration::from_secs(1));
-    let mut status = StatusLine::new();
-    tokio::pin!(work);
-    let result = loop {
-        tokio::select! {
-            result = &mut work => break result,
-            _ = ticker.tick() => {
-                let message = format!("Waiting for the server… {} s", started.elapsed().as_secs());
-                status.show(ctx, render_status(&message, Kind::Info)).await;
-            }
-        }
-    };
-    status.clear(ctx).await;
-    result
-}
-
-pub fn report_ksql_error(error: &KsqlError, statement: Option<&str>) -> ErrorReport {
-    let hint = error.hint();
-    match error {
-        KsqlError::Connect { url, detail } => ErrorReport::connection(url, detail, hint.as_deref()),
-        KsqlError::Server { message, statement_text, .. } => {
-            ErrorReport::ksql(error.error_code(), message, statement_text.as_deref().or(statement), hint.as_deref())
-        }
-        // Show what arrived: the reason a stream could not be read is in those bytes.
-        KsqlError::Protocol { message, received } if !received.trim().is_empty() => {
-            ErrorReport::ksql(None, &format!("{message}\nReceived: {}", received.trim()), statement, hint.as_deref())
-        }
-        other => ErrorReport::ksql(error.error_code(), &other.to_string(), statement, hint.as_deref()),
     }
 }
 

@@ -2,8 +2,8 @@
 //! students' answers. The expected rows come as a Markdown table (or CSV lines) under the
 //! magic; values are compared by the result column's ksqlDB type.
 
-use super::execute::{report_ksql_error, request_context, with_interrupt};
-use super::session::StatementScope;
+use super::request::{report_ksql_error, request_context, with_interrupt};
+use super::scope::StatementScope;
 use super::settings::shell_words;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, SqlType};

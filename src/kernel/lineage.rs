@@ -4,8 +4,8 @@
 
 use super::catalog::sql_name;
 use super::cleanup::ObjectKind;
-use super::execute::{report_ksql_error, request_context};
-use super::session::StatementScope;
+use super::request::{report_ksql_error, request_context};
+use super::scope::StatementScope;
 use super::KsqlKernel;
 use crate::ksql::Entity;
 use crate::render::error::ErrorReport;

@@ -2,9 +2,9 @@
 //! past the row cap, or until the user interrupts, then show the result as one table. (Push
 //! queries and PRINT are live views: see `live`.)
 
-use super::execute::{report_ksql_error, request_context, with_interrupt};
+use super::request::{report_ksql_error, request_context, with_interrupt};
 use super::save::{LastResult, SavedRows};
-use super::session::StatementScope;
+use super::scope::StatementScope;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
 use crate::render::chart::{vega_lite, with_chart, ChartSpec};

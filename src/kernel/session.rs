@@ -1,20 +1,11 @@
 //! Session state kept by the kernel across cells, like the ksqlDB CLI does over REST:
 //! the connection, properties from SET, variables from DEFINE, and display settings.
 
-use super::settings::{ConfigFile, ConnectionTarget};
-use crate::ksql::{KsqlClient, ServerInfo};
+use super::scope::Connection;
+use super::settings::ConfigFile;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 pub const DEFAULT_ROW_CAP: usize = 1000;
-
-/// A live connection to a server.
-#[derive(Clone)]
-pub struct Connection {
-    pub client: Arc<KsqlClient>,
-    pub target: ConnectionTarget,
-    pub info: Option<ServerInfo>,
-}
 
 pub struct SessionState {
     pub connection: Option<Connection>,
@@ -87,15 +78,6 @@ impl SessionState {
             executed_dropped: 0,
         }
     }
-}
-
-/// What one statement needs from the session, copied so that no lock is held while it runs.
-#[derive(Clone)]
-pub struct StatementScope {
-    pub connection: Connection,
-    pub properties: BTreeMap<String, String>,
-    pub variables: BTreeMap<String, String>,
-    pub row_cap: usize,
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ pub mod registry;
 pub mod source;
 pub mod view;
 
-use super::execute::{report_ksql_error, request_context, with_interrupt};
-use super::session::StatementScope;
+use super::request::{report_ksql_error, request_context, with_interrupt};
+use super::scope::StatementScope;
 use super::splitter::normalized;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, ColumnKind};
