@@ -11,7 +11,6 @@
 //! - [`datagen`]: records like Confluent's Datagen connector makes (its quickstarts).
 //! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
 //! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
-//! - [`qtt`]: runners for ksqlDB's own query-validation and REST test suites.
 
 pub mod catalog;
 pub mod datagen;
@@ -49,4 +48,3 @@ pub async fn start(options: Options) -> anyhow::Result<SandboxHandle> {
 pub async fn start_in_process() -> anyhow::Result<SandboxHandle> {
     server::serve(Options::default()).await
 }
-pub mod qtt;
