@@ -290,12 +290,7 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         &["LOG(value DOUBLE) -> DOUBLE", "LOG(base DOUBLE, value DOUBLE) -> DOUBLE"],
         "The logarithm of `value`: natural logarithm with one argument, in the given base with two.",
     ),
-    scalar(
-        "POWER",
-        MATH,
-        &["POWER(base DOUBLE, exponent DOUBLE) -> DOUBLE"],
-        "Raises `base` to the power `exponent`.",
-    ),
+    scalar("POWER", MATH, &["POWER(base DOUBLE, exponent DOUBLE) -> DOUBLE"], "Raises `base` to the power `exponent`."),
     scalar(
         "SIGN",
         MATH,
@@ -324,7 +319,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "GENERATE_SERIES(start BIGINT, end BIGINT) -> ARRAY<BIGINT>",
             "GENERATE_SERIES(start BIGINT, end BIGINT, step BIGINT) -> ARRAY<BIGINT>",
         ],
-        "An array of the numbers from `start` to `end` (both included), counting by `step` (default 1; may be negative).",
+        "An array of the numbers from `start` to `end` (both included), counting by `step` (default 1; may be \
+         negative).",
     ),
     scalar(
         "GEO_DISTANCE",
@@ -399,12 +395,7 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         &["ARRAY_JOIN(array ARRAY<T>) -> STRING", "ARRAY_JOIN(array ARRAY<T>, delimiter STRING) -> STRING"],
         "Joins the elements (as text) into one string, separated by `delimiter` (a comma by default).",
     ),
-    scalar(
-        "ARRAY_LENGTH",
-        COLL,
-        &["ARRAY_LENGTH(array ARRAY<T>) -> INT"],
-        "The number of elements in the array.",
-    ),
+    scalar("ARRAY_LENGTH", COLL, &["ARRAY_LENGTH(array ARRAY<T>) -> INT"], "The number of elements in the array."),
     scalar(
         "ARRAY_MAX",
         COLL,
@@ -459,18 +450,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         &["MAP(key1 := value1, key2 := value2, ...) -> MAP<K, V>"],
         "Builds a map from `key := value` pairs.",
     ),
-    scalar(
-        "MAP_KEYS",
-        COLL,
-        &["MAP_KEYS(map MAP<K, V>) -> ARRAY<K>"],
-        "The keys of a map, as an array.",
-    ),
-    scalar(
-        "MAP_VALUES",
-        COLL,
-        &["MAP_VALUES(map MAP<K, V>) -> ARRAY<V>"],
-        "The values of a map, as an array.",
-    ),
+    scalar("MAP_KEYS", COLL, &["MAP_KEYS(map MAP<K, V>) -> ARRAY<K>"], "The keys of a map, as an array."),
+    scalar("MAP_VALUES", COLL, &["MAP_VALUES(map MAP<K, V>) -> ARRAY<V>"], "The values of a map, as an array."),
     scalar(
         "MAP_UNION",
         COLL,
@@ -521,7 +502,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "REDUCE(array ARRAY<T>, initial S, (s, x) => expr) -> S",
             "REDUCE(map MAP<K, V>, initial S, (s, k, v) => expr) -> S",
         ],
-        "Folds an array or map into one value: starts from `initial` and feeds each element to the lambda together with the running state.",
+        "Folds an array or map into one value: starts from `initial` and feeds each element to the lambda together \
+         with the running state.",
     ),
     // ---- strings ----
     scalar(
@@ -549,7 +531,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         "ENCODE",
         STR,
         &["ENCODE(col1 STRING, input_encoding STRING, output_encoding STRING) -> STRING"],
-        "Re-encodes a string from one encoding to another; supported encodings are 'hex', 'utf8', 'ascii' and 'base64'.",
+        "Re-encodes a string from one encoding to another; supported encodings are 'hex', 'utf8', 'ascii' and \
+         'base64'.",
     ),
     scalar(
         "INITCAP",
@@ -609,7 +592,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         STR,
         &[
             "MASK_KEEP_LEFT(col1 STRING, numChars INT) -> STRING",
-            "MASK_KEEP_LEFT(col1 STRING, numChars INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+            "MASK_KEEP_LEFT(col1 STRING, numChars INT, upper STRING, lower STRING, digit STRING, other STRING) -> \
+             STRING",
         ],
         "Like MASK, but leaves the first `numChars` characters unmasked.",
     ),
@@ -618,7 +602,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         STR,
         &[
             "MASK_KEEP_RIGHT(col1 STRING, numChars INT) -> STRING",
-            "MASK_KEEP_RIGHT(col1 STRING, numChars INT, upper STRING, lower STRING, digit STRING, other STRING) -> STRING",
+            "MASK_KEEP_RIGHT(col1 STRING, numChars INT, upper STRING, lower STRING, digit STRING, other STRING) -> \
+             STRING",
         ],
         "Like MASK, but leaves the last `numChars` characters unmasked.",
     ),
@@ -653,7 +638,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "REGEXP_EXTRACT(regex STRING, str STRING) -> STRING",
             "REGEXP_EXTRACT(regex STRING, str STRING, capture_group INT) -> STRING",
         ],
-        "The first part of `str` matching the Java regular expression, or the given capture group of that match; NULL when nothing matches.",
+        "The first part of `str` matching the Java regular expression, or the given capture group of that match; \
+         NULL when nothing matches.",
     ),
     scalar(
         "REGEXP_EXTRACT_ALL",
@@ -679,8 +665,12 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
     scalar(
         "SPLIT",
         STR,
-        &["SPLIT(str STRING, delimiter STRING) -> ARRAY<STRING>", "SPLIT(bytes BYTES, delimiter BYTES) -> ARRAY<BYTES>"],
-        "Splits a string (or bytes) at each occurrence of `delimiter`; an empty delimiter splits into single characters.",
+        &[
+            "SPLIT(str STRING, delimiter STRING) -> ARRAY<STRING>",
+            "SPLIT(bytes BYTES, delimiter BYTES) -> ARRAY<BYTES>",
+        ],
+        "Splits a string (or bytes) at each occurrence of `delimiter`; an empty delimiter splits into single \
+         characters.",
     ),
     scalar(
         "SPLIT_TO_MAP",
@@ -697,14 +687,10 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "SUBSTRING(bytes BYTES, pos INT) -> BYTES",
             "SUBSTRING(bytes BYTES, pos INT, length INT) -> BYTES",
         ],
-        "The part of a string (or bytes) starting at the 1-based position `pos` (negative counts from the end), to the end or for `length` characters.",
+        "The part of a string (or bytes) starting at the 1-based position `pos` (negative counts from the end), to \
+         the end or for `length` characters.",
     ),
-    scalar(
-        "TRIM",
-        STR,
-        &["TRIM(col1 STRING) -> STRING"],
-        "The string without leading and trailing whitespace.",
-    ),
+    scalar("TRIM", STR, &["TRIM(col1 STRING) -> STRING"], "The string without leading and trailing whitespace."),
     scalar(
         "UUID",
         STR,
@@ -782,19 +768,13 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
     scalar(
         "BIGINT_FROM_BYTES",
         BYTES,
-        &[
-            "BIGINT_FROM_BYTES(bytes BYTES) -> BIGINT",
-            "BIGINT_FROM_BYTES(bytes BYTES, byte_order STRING) -> BIGINT",
-        ],
+        &["BIGINT_FROM_BYTES(bytes BYTES) -> BIGINT", "BIGINT_FROM_BYTES(bytes BYTES, byte_order STRING) -> BIGINT"],
         "Reads an 8-byte integer from bytes, big-endian unless byte_order is 'LITTLE_ENDIAN'.",
     ),
     scalar(
         "DOUBLE_FROM_BYTES",
         BYTES,
-        &[
-            "DOUBLE_FROM_BYTES(bytes BYTES) -> DOUBLE",
-            "DOUBLE_FROM_BYTES(bytes BYTES, byte_order STRING) -> DOUBLE",
-        ],
+        &["DOUBLE_FROM_BYTES(bytes BYTES) -> DOUBLE", "DOUBLE_FROM_BYTES(bytes BYTES, byte_order STRING) -> DOUBLE"],
         "Reads an 8-byte floating-point number from bytes, big-endian unless byte_order is 'LITTLE_ENDIAN'.",
     ),
     // ---- nulls ----
@@ -835,12 +815,7 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         &["FROM_UNIXTIME(millis BIGINT) -> TIMESTAMP"],
         "The TIMESTAMP for a count of milliseconds since the Unix epoch.",
     ),
-    scalar(
-        "FROM_DAYS",
-        DT,
-        &["FROM_DAYS(days INT) -> DATE"],
-        "The DATE for a count of days since the Unix epoch.",
-    ),
+    scalar("FROM_DAYS", DT, &["FROM_DAYS(days INT) -> DATE"], "The DATE for a count of days since the Unix epoch."),
     scalar(
         "FORMAT_TIMESTAMP",
         DT,
@@ -975,24 +950,14 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
         &["URL_EXTRACT_FRAGMENT(url STRING) -> STRING"],
         "The fragment (the part after '#') of a URL, or NULL.",
     ),
-    scalar(
-        "URL_EXTRACT_HOST",
-        URL,
-        &["URL_EXTRACT_HOST(url STRING) -> STRING"],
-        "The host name of a URL, or NULL.",
-    ),
+    scalar("URL_EXTRACT_HOST", URL, &["URL_EXTRACT_HOST(url STRING) -> STRING"], "The host name of a URL, or NULL."),
     scalar(
         "URL_EXTRACT_PARAMETER",
         URL,
         &["URL_EXTRACT_PARAMETER(url STRING, parameter_name STRING) -> STRING"],
         "The decoded value of the named query parameter of a URL, or NULL.",
     ),
-    scalar(
-        "URL_EXTRACT_PATH",
-        URL,
-        &["URL_EXTRACT_PATH(url STRING) -> STRING"],
-        "The path of a URL, or NULL.",
-    ),
+    scalar("URL_EXTRACT_PATH", URL, &["URL_EXTRACT_PATH(url STRING) -> STRING"], "The path of a URL, or NULL."),
     scalar(
         "URL_EXTRACT_PORT",
         URL,
@@ -1079,7 +1044,8 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "EARLIEST_BY_OFFSET(col1 T, n INT) -> ARRAY<T>",
             "EARLIEST_BY_OFFSET(col1 T, n INT, ignoreNulls BOOLEAN) -> ARRAY<T>",
         ],
-        "The value from the record with the lowest offset in each group (or the first n), skipping NULLs unless told otherwise.",
+        "The value from the record with the lowest offset in each group (or the first n), skipping NULLs unless told \
+         otherwise.",
     ),
     aggregate(
         "LATEST_BY_OFFSET",
@@ -1089,16 +1055,25 @@ pub const FUNCTIONS: &[BuiltinFunction] = &[
             "LATEST_BY_OFFSET(col1 T, n INT) -> ARRAY<T>",
             "LATEST_BY_OFFSET(col1 T, n INT, ignoreNulls BOOLEAN) -> ARRAY<T>",
         ],
-        "The value from the record with the highest offset in each group (or the last n), skipping NULLs unless told otherwise.",
+        "The value from the record with the highest offset in each group (or the last n), skipping NULLs unless told \
+         otherwise.",
     ),
     aggregate(
         "STDDEV_SAMPLE",
-        &["STDDEV_SAMPLE(col1 INT) -> DOUBLE", "STDDEV_SAMPLE(col1 BIGINT) -> DOUBLE", "STDDEV_SAMPLE(col1 DOUBLE) -> DOUBLE"],
+        &[
+            "STDDEV_SAMPLE(col1 INT) -> DOUBLE",
+            "STDDEV_SAMPLE(col1 BIGINT) -> DOUBLE",
+            "STDDEV_SAMPLE(col1 DOUBLE) -> DOUBLE",
+        ],
         "The sample standard deviation of the values in each group.",
     ),
     aggregate(
         "STDDEV_SAMP",
-        &["STDDEV_SAMP(col1 INT) -> DOUBLE", "STDDEV_SAMP(col1 BIGINT) -> DOUBLE", "STDDEV_SAMP(col1 DOUBLE) -> DOUBLE"],
+        &[
+            "STDDEV_SAMP(col1 INT) -> DOUBLE",
+            "STDDEV_SAMP(col1 BIGINT) -> DOUBLE",
+            "STDDEV_SAMP(col1 DOUBLE) -> DOUBLE",
+        ],
         "The sample standard deviation of the values in each group (same as STDDEV_SAMPLE).",
     ),
     aggregate(

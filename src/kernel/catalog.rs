@@ -849,7 +849,9 @@ mod tests {
     fn function_doc_signatures() {
         let e = Entity::from_json(
             serde_json::json!({"@type": "describe_function", "name": "MY_UDF", "description": "Does.",
-            "functions": [{"arguments": [{"name": "a", "type": "INT"}, {"name": "rest", "type": "STRING", "isVariadic": true}], "returnType": "BIGINT"}]}),
+            "functions": [{"arguments": [{"name": "a", "type": "INT"},
+                                         {"name": "rest", "type": "STRING", "isVariadic": true}],
+                           "returnType": "BIGINT"}]}),
         );
         let doc = FunctionDoc::from_entity(e).unwrap();
         assert_eq!(doc.signatures, vec!["MY_UDF(a INT, rest STRING...) -> BIGINT"]);

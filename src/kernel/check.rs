@@ -15,7 +15,10 @@ pub async fn run(url: Option<String>) -> Result<()> {
             match settings::default_target(config.as_ref())? {
                 Some(target) => target,
                 None => {
-                    println!("No server configured (KSQLDB_URL, KSQLDB_PROFILE or a default profile): the kernel would use its embedded sandbox.");
+                    println!(
+                        "No server configured (KSQLDB_URL, KSQLDB_PROFILE or a default profile): the kernel would \
+                         use its embedded sandbox."
+                    );
                     let handle = sandbox.insert(crate::sandbox::start_in_process().await?);
                     ConnectionTarget::new(handle.url(), super::connect::SANDBOX_SOURCE)
                 }

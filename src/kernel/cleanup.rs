@@ -556,7 +556,8 @@ mod tests {
     #[test]
     fn the_query_a_command_started() {
         let new = serde_json::json!({"commandStatus": {"status": "SUCCESS", "queryId": "CSAS_B_3"}});
-        let old = serde_json::json!({"commandStatus": {"status": "SUCCESS", "message": "Stream created and running. Created query with ID CSAS_B_0"}});
+        let old = serde_json::json!({"commandStatus": {"status": "SUCCESS",
+            "message": "Stream created and running. Created query with ID CSAS_B_0"}});
         assert_eq!(query_id(&new).as_deref(), Some("CSAS_B_3"));
         assert_eq!(query_id(&old).as_deref(), Some("CSAS_B_0"));
         assert_eq!(query_id(&serde_json::json!({"commandStatus": {"message": "Stream created"}})), None);

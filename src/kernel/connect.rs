@@ -176,9 +176,11 @@ fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
             &target.url,
             &format!("401 Unauthorized: {message}"),
             Some(if matches!(target.credentials, Credentials::None) {
-                "the server requires credentials: %connect URL --user NAME --prompt (Confluent Cloud: --api-key KEY --prompt with a ksqlDB API key)"
+                "the server requires credentials: %connect URL --user NAME --prompt (Confluent Cloud: --api-key KEY \
+                 --prompt with a ksqlDB API key)"
             } else {
-                "the user/API key or the password/secret is wrong, or the key is not active yet (new Confluent Cloud API keys take a few minutes)"
+                "the user/API key or the password/secret is wrong, or the key is not active yet (new Confluent Cloud \
+                 API keys take a few minutes)"
             }),
         ),
         _ => {

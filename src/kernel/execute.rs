@@ -61,7 +61,8 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
                 result.map_err(|report| {
                     if statements > 1 {
                         report.with_context(format!(
-                            "statement {statement_number} of {statements} (line {}) failed; the statements after it did not run",
+                            "statement {statement_number} of {statements} (line {}) failed; the statements after it \
+                             did not run",
                             statement.line
                         ))
                     } else {

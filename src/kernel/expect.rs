@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 pub const EXPECT_USAGE: &str =
-    "%expect [--csv] [--ordered] [--subset] [--within SECONDS], then the expected rows (a Markdown table, or CSV lines with --csv), then the query";
+    "%expect [--csv] [--ordered] [--subset] [--within SECONDS], then the expected rows (a Markdown table, or CSV \
+     lines with --csv), then the query";
 
 /// Rows a checked query may read at most (a push query's rows are kept to compare them).
 const MAX_ROWS_READ: usize = 100_000;

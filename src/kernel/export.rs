@@ -492,8 +492,12 @@ mod tests {
             ("DEFINE api_token = 'tok-123';", true),
             ("SET 'sasl.jaas.config' = 'user=\"me\" password=\"jaas-pw\"';", true),
             ("SET 'auto.offset.reset' = 'earliest';", true),
-            ("CREATE SOURCE CONNECTOR a WITH (\"connection.password\" = '${pw}', `db.secret` = 'bq1', x.password=98765, \
-              'connection.url' = 'jdbc:postgresql://db:5432/x?user=me&password=url-pw', 'u' = 'mongodb://me:uri-pw@host/db');", true),
+            (
+                "CREATE SOURCE CONNECTOR a WITH (\"connection.password\" = '${pw}', `db.secret` = 'bq1', \
+                 x.password=98765, 'connection.url' = 'jdbc:postgresql://db:5432/x?user=me&password=url-pw', \
+                 'u' = 'mongodb://me:uri-pw@host/db');",
+                true,
+            ),
             ("CREATE STREAM s AS SELECT * FROM users WHERE password = 'not a secret' EMIT CHANGES;", true),
         ]);
         let steps = steps_of(&statements, false);

@@ -177,24 +177,59 @@ fn is_member_or_variable(chars: &[char], start: usize) -> bool {
 
 /// One-line explanations of the main keywords and keyword pairs.
 const KEYWORD_DOCS: &[(&str, &str)] = &[
-    ("SELECT", "Reads rows from a stream or table. With EMIT CHANGES it is a push query that keeps streaming results; without it, against a table, a pull query that returns the current state and finishes."),
+    (
+        "SELECT",
+        "Reads rows from a stream or table. With EMIT CHANGES it is a push query that keeps streaming results; \
+         without it, against a table, a pull query that returns the current state and finishes.",
+    ),
     ("FROM", "Names the stream or table a query reads from (several, with JOIN)."),
     ("WHERE", "Keeps only the rows for which the condition is true."),
-    ("GROUP BY", "Groups rows by one or more expressions so that aggregate functions compute one result per group; the result is a table."),
+    (
+        "GROUP BY",
+        "Groups rows by one or more expressions so that aggregate functions compute one result per group; the result \
+         is a table.",
+    ),
     ("GROUP", "Starts GROUP BY: groups rows so that aggregate functions compute one result per group."),
     ("HAVING", "Filters groups after aggregation, using aggregate expressions."),
-    ("EMIT CHANGES", "Makes the query a push query: results keep arriving as new data comes in, until the query is cancelled or reaches its LIMIT."),
-    ("EMIT FINAL", "For windowed aggregations: outputs one final row per window once the window closes, instead of every intermediate update."),
-    ("EMIT", "Chooses how a query outputs results: EMIT CHANGES (every update, continuously) or EMIT FINAL (once per closed window)."),
+    (
+        "EMIT CHANGES",
+        "Makes the query a push query: results keep arriving as new data comes in, until the query is cancelled or \
+         reaches its LIMIT.",
+    ),
+    (
+        "EMIT FINAL",
+        "For windowed aggregations: outputs one final row per window once the window closes, instead of every \
+         intermediate update.",
+    ),
+    (
+        "EMIT",
+        "Chooses how a query outputs results: EMIT CHANGES (every update, continuously) or EMIT FINAL (once per \
+         closed window).",
+    ),
     ("LIMIT", "Ends the query after it has returned the given number of rows."),
-    ("CREATE STREAM", "Declares a stream, an unbounded append-only sequence of events, over a Kafka topic; with AS SELECT, starts a persistent query that fills a new topic."),
-    ("CREATE TABLE", "Declares a table holding the latest value for each PRIMARY KEY, over a Kafka topic; with AS SELECT, starts a persistent query that materializes the result."),
+    (
+        "CREATE STREAM",
+        "Declares a stream, an unbounded append-only sequence of events, over a Kafka topic; with AS SELECT, starts \
+         a persistent query that fills a new topic.",
+    ),
+    (
+        "CREATE TABLE",
+        "Declares a table holding the latest value for each PRIMARY KEY, over a Kafka topic; with AS SELECT, starts \
+         a persistent query that materializes the result.",
+    ),
     ("CREATE TYPE", "Registers a named alias for a type, typically a STRUCT, for use in later schemas."),
-    ("CREATE", "Creates an object: CREATE STREAM, CREATE TABLE, CREATE SOURCE/SINK CONNECTOR or CREATE TYPE (OR REPLACE to update an existing one)."),
+    (
+        "CREATE",
+        "Creates an object: CREATE STREAM, CREATE TABLE, CREATE SOURCE/SINK CONNECTOR or CREATE TYPE (OR REPLACE to \
+         update an existing one).",
+    ),
     ("OR REPLACE", "Replaces an existing object or persistent query of the same name instead of failing."),
     ("SOURCE CONNECTOR", "A Kafka Connect connector that imports data from an external system into Kafka topics."),
     ("SINK CONNECTOR", "A Kafka Connect connector that exports data from Kafka topics to an external system."),
-    ("CONNECTOR", "A Kafka Connect connector managed through ksqlDB (CREATE/DROP/DESCRIBE CONNECTOR, SHOW CONNECTORS)."),
+    (
+        "CONNECTOR",
+        "A Kafka Connect connector managed through ksqlDB (CREATE/DROP/DESCRIBE CONNECTOR, SHOW CONNECTORS).",
+    ),
     ("INSERT INTO", "Adds rows to an existing stream: a single row with VALUES, or continuously with a SELECT query."),
     ("INSERT", "Starts INSERT INTO: writes rows into an existing stream."),
     ("VALUES", "The literal values of the row written by INSERT INTO ... VALUES."),
@@ -204,26 +239,52 @@ const KEYWORD_DOCS: &[(&str, &str)] = &[
     ("RESUME", "Resumes a paused persistent query."),
     ("ALTER", "Adds columns to an existing stream or table."),
     ("SHOW", "Lists objects: STREAMS, TABLES, TOPICS, QUERIES, PROPERTIES, FUNCTIONS, TYPES, VARIABLES or CONNECTORS."),
-    ("LIST", "Same as SHOW: lists STREAMS, TABLES, TOPICS, QUERIES, PROPERTIES, FUNCTIONS, TYPES, VARIABLES or CONNECTORS."),
-    ("DESCRIBE", "Shows the columns of a stream or table (EXTENDED adds statistics and queries), or details of a FUNCTION or CONNECTOR."),
+    (
+        "LIST",
+        "Same as SHOW: lists STREAMS, TABLES, TOPICS, QUERIES, PROPERTIES, FUNCTIONS, TYPES, VARIABLES or \
+         CONNECTORS.",
+    ),
+    (
+        "DESCRIBE",
+        "Shows the columns of a stream or table (EXTENDED adds statistics and queries), or details of a FUNCTION or \
+         CONNECTOR.",
+    ),
     ("EXPLAIN", "Shows the execution plan of a query, by id or for a statement."),
-    ("PRINT", "Prints the records of a Kafka topic as they arrive; FROM BEGINNING starts at the earliest offset, INTERVAL samples, LIMIT stops."),
+    (
+        "PRINT",
+        "Prints the records of a Kafka topic as they arrive; FROM BEGINNING starts at the earliest offset, INTERVAL \
+         samples, LIMIT stops.",
+    ),
     ("SET", "Sets a property for the rest of the session, e.g. SET 'auto.offset.reset'='earliest';"),
     ("UNSET", "Removes a property set earlier with SET."),
     ("DEFINE", "Defines a session variable, substituted for ${name} in later statements."),
     ("UNDEFINE", "Removes a session variable created with DEFINE."),
     ("RUN SCRIPT", "Runs the statements of a SQL file."),
-    ("ASSERT", "Checks that a topic or schema exists (or, with NOT EXISTS, does not), waiting up to an optional TIMEOUT."),
+    (
+        "ASSERT",
+        "Checks that a topic or schema exists (or, with NOT EXISTS, does not), waiting up to an optional TIMEOUT.",
+    ),
     ("PARTITION BY", "Re-keys a stream by the given expressions, repartitioning the data by the new key."),
     ("WINDOW", "Splits an aggregation into time windows: TUMBLING, HOPPING or SESSION."),
     ("TUMBLING", "Fixed-size, non-overlapping time windows: WINDOW TUMBLING (SIZE 1 HOUR)."),
-    ("HOPPING", "Fixed-size windows that overlap, starting every ADVANCE BY interval: WINDOW HOPPING (SIZE 1 HOUR, ADVANCE BY 10 MINUTES)."),
+    (
+        "HOPPING",
+        "Fixed-size windows that overlap, starting every ADVANCE BY interval: WINDOW HOPPING (SIZE 1 HOUR, ADVANCE \
+         BY 10 MINUTES).",
+    ),
     ("SESSION", "Windows of activity per key that close after a gap without events: WINDOW SESSION (30 MINUTES)."),
     ("GRACE PERIOD", "How long a window still accepts out-of-order events after it ends."),
     ("RETENTION", "How long the results of windows are kept for pull queries."),
-    ("JOIN", "Combines rows of two sources that match the ON condition; joins between two streams need a WITHIN window."),
+    (
+        "JOIN",
+        "Combines rows of two sources that match the ON condition; joins between two streams need a WITHIN window.",
+    ),
     ("WITHIN", "The time range within which events of two joined streams must fall to match."),
-    ("WITH", "Sets properties of the object being created, such as KAFKA_TOPIC, KEY_FORMAT, VALUE_FORMAT, PARTITIONS or TIMESTAMP."),
+    (
+        "WITH",
+        "Sets properties of the object being created, such as KAFKA_TOPIC, KEY_FORMAT, VALUE_FORMAT, PARTITIONS or \
+         TIMESTAMP.",
+    ),
     ("CAST", "Converts a value to another type: CAST(expression AS type)."),
     ("CASE", "Chooses a value by conditions: CASE WHEN condition THEN value ... ELSE value END."),
     ("PRIMARY KEY", "Marks the key column of a table: each key holds only its latest value."),
@@ -441,7 +502,8 @@ fn inspect_keyword(phrase: &str, text: &str) -> Inspection {
     Inspection {
         plain: format!("{phrase} - keyword\n\n{text}\n\nReference: {url}\n"),
         html: format!(
-            "<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>keyword</i></p><p>{}</p><p><a href=\"{}\" target=\"_blank\">ksqlDB reference</a></p></div>",
+            "<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>keyword</i></p><p>{}</p><p><a href=\"{}\" \
+             target=\"_blank\">ksqlDB reference</a></p></div>",
             escape(phrase),
             escape(text),
             escape(&url)

@@ -93,20 +93,27 @@ mod tests {
     #[test]
     fn reads_cells_in_execution_order_and_skips_what_failed() {
         let nb = json!({"cells": [
-            {"cell_type": "code", "execution_count": 3, "source": ["CREATE STREAM b AS SELECT * FROM a;\n", "SHOW STREAMS;"], "outputs": []},
+            {"cell_type": "code", "execution_count": 3,
+             "source": ["CREATE STREAM b AS SELECT * FROM a;\n", "SHOW STREAMS;"], "outputs": []},
             {"cell_type": "markdown", "source": "CREATE STREAM nope (id INT);"},
-            {"cell_type": "code", "execution_count": 1, "source": "%chart bar x=a y=b\nCREATE STREAM a (id INT) WITH (kafka_topic='a', value_format='JSON');",
-             "outputs": [{"output_type": "display_data", "data": {"text/plain": "Connected to ksqlDB\n-------------------\nServer               : http://127.0.0.1:8088\nServer version       : 0.29.0 (ksqlDB)\n"}}]},
+            {"cell_type": "code", "execution_count": 1,
+             "source": "%chart bar x=a y=b\nCREATE STREAM a (id INT) WITH (kafka_topic='a', value_format='JSON');",
+             "outputs": [{"output_type": "display_data", "data": {"text/plain":
+                 "Connected to ksqlDB\n-------------------\nServer               : http://127.0.0.1:8088\n\
+                  Server version       : 0.29.0 (ksqlDB)\n"}}]},
             {"cell_type": "code", "execution_count": null, "source": "DROP STREAM a;", "outputs": []},
-            {"cell_type": "code", "execution_count": 2, "source": "CREATE TYPE t AS INT; CREATE STREAM x AS SELEC; CREATE TYPE u AS INT;",
+            {"cell_type": "code", "execution_count": 2,
+             "source": "CREATE TYPE t AS INT; CREATE STREAM x AS SELEC; CREATE TYPE u AS INT;",
              "outputs": [{"output_type": "error", "ename": "KsqlError", "evalue": "bad statement",
                           "traceback": ["statement 2 of 3 (line 1) failed; the statements after it did not run"]}]},
             {"cell_type": "code", "execution_count": 4, "source": "DROP STREAM b;",
              "outputs": [{"output_type": "error", "ename": "KsqlError", "evalue": "not found", "traceback": []}]},
-            {"cell_type": "code", "execution_count": 5, "source": "CREATE TYPE v AS INT;\n%expect\n| A |\n| 1 |\nSELECT 1 AS a FROM x; CREATE TYPE w AS INT;",
+            {"cell_type": "code", "execution_count": 5,
+             "source": "CREATE TYPE v AS INT;\n%expect\n| A |\n| 1 |\nSELECT 1 AS a FROM x; CREATE TYPE w AS INT;",
              "outputs": [{"output_type": "error", "ename": "ExpectationError", "evalue": "1 missing",
                           "traceback": ["statement 2 of 3 (line 5) failed; the statements after it did not run"]}]},
-            {"cell_type": "code", "execution_count": 6, "source": "CREATE TYPE y AS INT;\n%nosuch\nCREATE TYPE z AS INT;",
+            {"cell_type": "code", "execution_count": 6,
+             "source": "CREATE TYPE y AS INT;\n%nosuch\nCREATE TYPE z AS INT;",
              "outputs": [{"output_type": "error", "ename": "UsageError", "evalue": "unknown magic %nosuch",
                           "traceback": ["1 of 2 statements ran before this; the rest did not run"]}]},
         ]});

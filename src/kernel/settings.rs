@@ -354,11 +354,17 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
             "--cert" | "--client-cert" => cert = Some(PathBuf::from(value(&word)?)),
             "--key" | "--client-key" => key = Some(PathBuf::from(value(&word)?)),
             "--insecure" | "--insecure-skip-verify" => insecure = true,
-            "--connect-timeout" => connect_timeout = Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--connect-timeout takes seconds"))?)?),
-            "--timeout" | "--request-timeout" => request_timeout = Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--timeout takes seconds"))?)?),
+            "--connect-timeout" => {
+                connect_timeout =
+                    Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--connect-timeout takes seconds"))?)?)
+            }
+            "--timeout" | "--request-timeout" => {
+                request_timeout = Some(seconds(value(&word)?.parse().map_err(|_| anyhow!("--timeout takes seconds"))?)?)
+            }
             // Never echo the value: it is a secret.
             w if SECRET_OPTIONS.contains(&w) => bail!(
-                "secrets never go in cell text (they would be saved in the notebook): use {word}-env VAR, --prompt, or a profile in the config file"
+                "secrets never go in cell text (they would be saved in the notebook): use {word}-env VAR, --prompt, \
+                 or a profile in the config file"
             ),
             // The name only: a mistyped option's value may be a secret.
             w if w.starts_with('-') => bail!("unknown option {w}\nusage: {CONNECT_USAGE}"),
@@ -372,7 +378,10 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
     }
     let positional = positional.ok_or_else(|| anyhow!("usage: {CONNECT_USAGE}"))?;
     if url_password(&positional).is_some() {
-        bail!("secrets never go in cell text (they would be saved in the notebook): remove the password from the URL and use --user NAME with --password-env VAR, --prompt, or a profile in the config file");
+        bail!(
+            "secrets never go in cell text (they would be saved in the notebook): remove the password from the URL \
+             and use --user NAME with --password-env VAR, --prompt, or a profile in the config file"
+        );
     }
     let mut target = if positional.contains("://") {
         ConnectionTarget::new(&positional, "%connect")
@@ -561,7 +570,9 @@ mod tests {
         assert_eq!(r.target.url, "http://localhost:8088");
         assert_eq!(r.target.request_timeout, Duration::from_secs(5));
         let config: ConfigFile = toml::from_str(
-            "default = \"local\"\n[profiles.local]\nurl = \"http://127.0.0.1:9\"\n[profiles.cloud]\nurl = \"https://c:443\"\napi_key = \"K\"\napi_secret = \"S\"\nproperties = { \"auto.offset.reset\" = \"earliest\" }\n",
+            "default = \"local\"\n[profiles.local]\nurl = \"http://127.0.0.1:9\"\n\
+             [profiles.cloud]\nurl = \"https://c:443\"\napi_key = \"K\"\napi_secret = \"S\"\n\
+             properties = { \"auto.offset.reset\" = \"earliest\" }\n",
         )
         .unwrap();
         let r = parse_connect("cloud", Some(&config)).unwrap();
@@ -595,9 +606,10 @@ mod tests {
         // From the environment or a profile, a password in the URL moves to the credentials.
         let target = ConnectionTarget::new("https://key:S3CRET-VALUE@h:443/", "environment");
         assert_eq!(target.url, "https://h");
-        assert!(
-            matches!(&target.credentials, Credentials::Basic { username, password } if username == "key" && password.expose() == "S3CRET-VALUE")
-        );
+        assert!(matches!(
+            &target.credentials,
+            Credentials::Basic { username, password } if username == "key" && password.expose() == "S3CRET-VALUE"
+        ));
         let ok = parse_connect("http://h:8088 --user=bob --timeout=5", None).unwrap();
         assert!(matches!(ok.target.credentials, Credentials::Basic { ref username, .. } if username == "bob"));
         assert_eq!(ok.target.request_timeout, Duration::from_secs(5));
@@ -605,14 +617,16 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_for_the_history() {
-        let cell = "%connect http://u:pw1@h:8088/x --password=pw2 --token  pw3\t--api-secret pw4 --user bob\nSELECT '--password x' FROM t;\n";
+        let cell = "%connect http://u:pw1@h:8088/x --password=pw2 --token  pw3\t--api-secret pw4 --user bob\n\
+                    SELECT '--password x' FROM t;\n";
         let masked = mask_secrets(cell);
         for secret in ["pw1", "pw2", "pw3", "pw4"] {
             assert!(!masked.contains(secret), "{masked}");
         }
         assert_eq!(
             masked,
-            "%connect http://u:***@h:8088/x --password=*** --token  ***\t--api-secret *** --user bob\nSELECT '--password x' FROM t;\n"
+            "%connect http://u:***@h:8088/x --password=*** --token  ***\t--api-secret *** --user bob\n\
+             SELECT '--password x' FROM t;\n"
         );
         assert_eq!(mask_secrets("SHOW STREAMS; -- größe"), "SHOW STREAMS; -- größe");
         // Quoted secrets are one word, as %connect reads them; scheme-less URLs too.

@@ -122,7 +122,8 @@ async fn run_live(mut runner: LiveRunner, sql: &str) -> Result<Vec<MimeBundle>, 
         let (number, what) = (runner.registration.number, runner.what);
         // Said under the table while it runs: the cell keeps one output, updated in place.
         runner.background_note = Some(format!(
-            "{what} #{number} runs in the background: this table updates in place. %queries lists the running queries; %stop {number} stops it."
+            "{what} #{number} runs in the background: this table updates in place. %queries lists the running \
+             queries; %stop {number} stops it."
         ));
         runner.show_first_frame().await;
         tokio::spawn(runner.drive(None));
@@ -517,7 +518,11 @@ pub(crate) async fn decide_mode(
             ViewMode::Tail,
             keys,
             source_is_table,
-            Some("Table view needs the result's key columns, which are not among the selected columns: showing the last rows instead.".into()),
+            Some(
+                "Table view needs the result's key columns, which are not among the selected columns: showing the \
+                 last rows instead."
+                    .into(),
+            ),
         ),
         Some(mode) => (mode, keys, source_is_table, None),
         None if !keys.is_empty() => (ViewMode::Table, keys, source_is_table, None),
@@ -694,7 +699,11 @@ mod tests {
             vec!["distanceInMiles"]
         );
         assert_eq!(
-            group_by_key_names("SELECT a, b, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY a, s.b HAVING COUNT(*) > 1 EMIT CHANGES;").unwrap(),
+            group_by_key_names(
+                "SELECT a, b, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY a, s.b HAVING COUNT(*) > 1 \
+                 EMIT CHANGES;"
+            )
+            .unwrap(),
             vec!["a", "b"]
         );
         assert!(group_by_key_names("SELECT * FROM s WHERE x = 'GROUP BY y' EMIT CHANGES;").is_none());

@@ -40,7 +40,8 @@ impl Default for PushOptions {
     }
 }
 
-pub const PUSH_USAGE: &str = "%push [--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout SECS] [--idle SECS] [--background] [--newest-first]";
+pub const PUSH_USAGE: &str = "%push [--mode auto|tail|table|changelog] [--rows N] [--interval MS] [--timeout SECS] \
+                              [--idle SECS] [--background] [--newest-first]";
 
 impl PushOptions {
     pub fn parse(args: &str) -> Result<PushOptions, String> {
