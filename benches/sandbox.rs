@@ -46,7 +46,8 @@ fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
 
 fn main() {
     let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', value_format='json', partitions=1);";
+    const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', \
+                          value_format='json', partitions=1);";
 
     // 1. Filter/projection.
     let (mut e, mut s) = (Engine::new(), Session::default());
@@ -89,7 +90,12 @@ fn main() {
 
     // 4. Pull queries on a table of 1 M keys.
     let (mut e, mut s) = (Engine::new(), Session::default());
-    run(&mut e, &mut s, "CREATE TABLE P (ID INT PRIMARY KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='p', value_format='json', partitions=1);");
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE P (ID INT PRIMARY KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='p', value_format='json', \
+         partitions=1);",
+    );
     let keys = 1_000_000;
     for k in 0..keys {
         e.produce("p", rec(k, format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes(), k as i64), None);
@@ -114,7 +120,8 @@ fn main() {
     }
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!(
-        "pull query (1 M keys):      median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows; state built on first pull in {:.0} ms)",
+        "pull query (1 M keys):      median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows; state built on first pull \
+         in {:.0} ms)",
         lat[lat.len() / 2],
         lat[lat.len() * 99 / 100],
         lat.len(),

@@ -252,7 +252,10 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 fn internal_error_content() -> Value {
     let evalue = "the kernel hit an internal error while handling this request; it keeps running. \
 Please report it (the kernel's log has the details).";
-    json!({"status": "error", "ename": "InternalError", "evalue": evalue, "traceback": [format!("InternalError: {evalue}")]})
+    json!({
+        "status": "error", "ename": "InternalError", "evalue": evalue,
+        "traceback": [format!("InternalError: {evalue}")]
+    })
 }
 
 async fn dispatch<K: LanguageKernel>(

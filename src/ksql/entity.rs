@@ -956,7 +956,13 @@ mod tests {
 
     #[test]
     fn current_status_and_sequence_number() {
-        let v: Value = serde_json::from_str(r#"[{"@type":"currentStatus","statementText":"CREATE OR REPLACE TABLE MOVIES (TITLE STRING PRIMARY KEY) WITH (KAFKA_TOPIC='Movies');","commandId":"table/`MOVIES`/create","commandStatus":{"status":"SUCCESS","message":"Table created","queryId":null},"commandSequenceNumber":328,"warnings":[]}]"#).unwrap();
+        let v: Value = serde_json::from_str(concat!(
+            r#"[{"@type":"currentStatus","#,
+            r#""statementText":"CREATE OR REPLACE TABLE MOVIES (TITLE STRING PRIMARY KEY) WITH "#,
+            r#"(KAFKA_TOPIC='Movies');","commandId":"table/`MOVIES`/create","commandStatus":{"status":"SUCCESS","#,
+            r#""message":"Table created","queryId":null},"commandSequenceNumber":328,"warnings":[]}]"#,
+        ))
+        .unwrap();
         let e = Entity::list_from_json(v).remove(0);
         assert_eq!(e.command_sequence_number(), Some(328));
         assert_eq!(e.type_name(), "currentStatus");
@@ -968,7 +974,11 @@ mod tests {
 
     #[test]
     fn version_dependent_shapes() {
-        let old: Value = serde_json::from_str(r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","name":"TEST_TABLE","topic":"exist_topic","format":"DELIMITED"}]}"#).unwrap();
+        let old: Value = serde_json::from_str(concat!(
+            r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","#,
+            r#""name":"TEST_TABLE","topic":"exist_topic","format":"DELIMITED"}]}"#,
+        ))
+        .unwrap();
         match Entity::from_json(old) {
             Entity::Streams(s) => {
                 assert_eq!(s.streams[0].value_format(), Some("DELIMITED"));
@@ -987,7 +997,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let queries: Value = serde_json::from_str(r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"id":{"id":"CSAS_X_0"},"statementText":"CREATE STREAM X AS SELECT * FROM Y;"}],"warnings":[]}"#).unwrap();
+        let queries: Value = serde_json::from_str(concat!(
+            r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"#,
+            r#""id":{"id":"CSAS_X_0"},"statementText":"CREATE STREAM X AS SELECT * FROM Y;"}],"warnings":[]}"#,
+        ))
+        .unwrap();
         match Entity::from_json(queries) {
             Entity::Queries(q) => {
                 assert_eq!(q.queries[0].id(), "CSAS_X_0");
@@ -1002,43 +1016,81 @@ mod tests {
     fn small_entities_from_the_reference() {
         let cases = [
             (
-                r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"orders","replicaInfo":[1]}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"orders","#,
+                    r#""replicaInfo":[1]}],"warnings":[]}"#,
+                ),
                 "kafka_topics",
             ),
             (
-                r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","#,
+                    r#""topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"#,
+                    r#""consumerGroupCount":1}],"warnings":[]}"#,
+                ),
                 "kafka_topics_extended",
             ),
             (
-                r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","#,
+                    r#""type":"SCALAR","category":"MATHEMATICAL"}],"warnings":[]}"#,
+                ),
                 "function_names",
             ),
             (
-                r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","#,
+                    r#""value":"value"}],"warnings":[]}"#,
+                ),
                 "variables",
             ),
             (
-                r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","#,
+                    r#""message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
+                ),
                 "warning_entity",
             ),
             (
-                r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_123;","queryId":"transient_S_123","wasTerminated":true,"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_123;","#,
+                    r#""queryId":"transient_S_123","wasTerminated":true,"warnings":[]}"#,
+                ),
                 "terminate_query",
             ),
             (
-                r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"c","config":{"a":"b"},"tasks":[],"type":"source"},"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"connector_info","#,
+                    r#""statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","#,
+                    r#""info":{"name":"c","config":{"a":"b"},"tasks":[],"type":"source"},"warnings":[]}"#,
+                ),
                 "connector_info",
             ),
             (
-                r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","#,
+                    r#""connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"#,
+                    r#""warnings":[]}"#,
+                ),
                 "connector_plugins_list",
             ),
             (
-                r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","#,
+                    r#""queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"#,
+                    r#""sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","#,
+                    r#""overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"#,
+                    r#""queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"}],"#,
+                    r#""warnings":[]}"#,
+                ),
                 "query_descriptions",
             ),
             (
-                r#"{"@type":"source_descriptions","statementText":"DESCRIBE STREAMS;","sourceDescriptions":[{"name":"S","fields":[],"readQueries":[],"writeQueries":[],"type":"STREAM","partitions":1}],"warnings":[]}"#,
+                concat!(
+                    r#"{"@type":"source_descriptions","statementText":"DESCRIBE STREAMS;","#,
+                    r#""sourceDescriptions":[{"name":"S","fields":[],"readQueries":[],"writeQueries":[],"#,
+                    r#""type":"STREAM","partitions":1}],"warnings":[]}"#,
+                ),
                 "source_descriptions",
             ),
         ];

@@ -156,7 +156,9 @@ impl KsqlError {
             // Said for whatever endpoint answered: a /query-stream 404 is handled by falling back
             // to /query (with its own note), so this one reaches the user only for other paths.
             KsqlError::Server { error_code: Some(40400), message, .. } if message.contains("HTTP 404") => Some(
-                "The server does not know this endpoint: is the URL that of a ksqlDB server, and is its version recent enough for this statement?".into(),
+                "The server does not know this endpoint: is the URL that of a ksqlDB server, \
+                 and is its version recent enough for this statement?"
+                    .into(),
             ),
             KsqlError::Server { error_code: Some(40004), .. } => Some(
                 "This server (ksqlDB 0.10 to 0.23, CP 6.0 to 7.0) serves /query-stream only over HTTP/2; \
@@ -166,11 +168,12 @@ impl KsqlError {
             KsqlError::Server { error_code: Some(40002), .. } => {
                 Some("SELECT and PRINT must be run on their own; they are sent to /query, not /ksql.".into())
             }
-            KsqlError::Server { error_code: Some(40003), .. } => Some(
-                "The server limits concurrent push queries; stop a running push query and try again.".into(),
-            ),
+            KsqlError::Server { error_code: Some(40003), .. } => {
+                Some("The server limits concurrent push queries; stop a running push query and try again.".into())
+            }
             KsqlError::Server { error_code: Some(42801), .. } => Some(
-                "This statement needs Schema Registry, but the server has no ksql.schema.registry.url configured.".into(),
+                "This statement needs Schema Registry, but the server has no ksql.schema.registry.url configured."
+                    .into(),
             ),
             KsqlError::Server { error_code: Some(42900), .. } => {
                 Some("The server is rate-limiting requests; wait a moment and retry.".into())
@@ -187,7 +190,8 @@ impl KsqlError {
                 Some("The ksqlDB server is shutting down or shut down.".into())
             }
             KsqlError::Server { error_code: Some(40301), .. } => Some(
-                "Kafka denied the ksqlDB server access (ACLs); ask an administrator to grant the topic permissions.".into(),
+                "Kafka denied the ksqlDB server access (ACLs); ask an administrator to grant the topic permissions."
+                    .into(),
             ),
             KsqlError::Connect { url, detail } => {
                 let lower = detail.to_ascii_lowercase();
@@ -210,12 +214,18 @@ impl KsqlError {
             KsqlError::Forbidden { .. } => {
                 Some("The credentials are valid, but this user is not allowed to do that.".into())
             }
-            KsqlError::Timeout { .. } => Some("The server did not answer in time; is it overloaded or unreachable?".into()),
-            KsqlError::Http { status: 404, .. } => {
-                Some("The server does not know this endpoint; is the URL that of a ksqlDB server (and its version recent enough)?".into())
+            KsqlError::Timeout { .. } => {
+                Some("The server did not answer in time; is it overloaded or unreachable?".into())
             }
+            KsqlError::Http { status: 404, .. } => Some(
+                "The server does not know this endpoint; is the URL that of a ksqlDB server (and its version \
+                 recent enough)?"
+                    .into(),
+            ),
             KsqlError::Http { status: 300..=399, .. } => Some(
-                "The server redirected the request to another address. The kernel follows redirects only to the same scheme, host and port, so that your credentials never go elsewhere: if you trust the new address, %connect to it directly."
+                "The server redirected the request to another address. The kernel follows redirects only to the \
+                 same scheme, host and port, so that your credentials never go elsewhere: if you trust the new \
+                 address, %connect to it directly."
                     .into(),
             ),
             KsqlError::Http { status: 405, .. } => {
@@ -265,7 +275,11 @@ mod tests {
 
     #[test]
     fn statement_error_body() {
-        let body = br#"{"@type":"statement_error","error_code":40001,"message":"line 1:1: Syntax Error\nUnknown statement","statementText":"noi;","entities":[]}"#;
+        let body = concat!(
+            r#"{"@type":"statement_error","error_code":40001,"message":"line 1:1: Syntax Error\nUnknown statement","#,
+            r#""statementText":"noi;","entities":[]}"#,
+        )
+        .as_bytes();
         let e = KsqlError::from_response(400, body);
         assert_eq!(e.error_code(), Some(40001));
         assert_eq!(e.http_status(), Some(400));
@@ -278,7 +292,11 @@ mod tests {
 
     #[test]
     fn old_server_stack_trace_and_jetty_404() {
-        let body = br#"{"@type":"generic_error","error_code":40400,"message":"HTTP 404 Not Found","stackTrace":["a.b(C.java:1)","d"]}"#;
+        let body = concat!(
+            r#"{"@type":"generic_error","error_code":40400,"message":"HTTP 404 Not Found","#,
+            r#""stackTrace":["a.b(C.java:1)","d"]}"#,
+        )
+        .as_bytes();
         let e = KsqlError::from_response(404, body);
         match &e {
             KsqlError::Server { stack_trace, .. } => assert_eq!(stack_trace.len(), 2),
@@ -321,7 +339,14 @@ mod tests {
     fn hints() {
         let e = KsqlError::from_response(503, br#"{"@type":"generic_error","error_code":50301,"message":"Timed out"}"#);
         assert!(e.hint().unwrap().contains("earlier commands"));
-        let e = KsqlError::from_response(400, br#"{"@type":"generic_error","error_code":40004,"message":"This endpoint is only available when using HTTP2"}"#);
+        let e = KsqlError::from_response(
+            400,
+            concat!(
+                r#"{"@type":"generic_error","error_code":40004,"#,
+                r#""message":"This endpoint is only available when using HTTP2"}"#,
+            )
+            .as_bytes(),
+        );
         assert!(e.hint().unwrap().contains("HTTP/2"));
         let e = KsqlError::Connect { url: "http://localhost:8088".into(), detail: "Connection refused".into() };
         assert_eq!(e.hint().unwrap(), "Is ksqlDB running at http://localhost:8088?");

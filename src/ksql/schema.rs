@@ -478,7 +478,10 @@ mod tests {
 
     #[test]
     fn reads_schema_info() {
-        let v = json!({"type":"STRUCT","fields":[{"name":"a","schema":{"type":"DOUBLE","fields":null,"memberSchema":null}}],"memberSchema":null});
+        let v = json!({
+            "type":"STRUCT","fields":[{"name":"a","schema":{"type":"DOUBLE","fields":null,"memberSchema":null}}],
+            "memberSchema":null
+        });
         assert_eq!(SqlType::from_schema_info(&v), SqlType::Struct(vec![("a".into(), SqlType::Double)]));
         let v = json!({"type":"MAP","fields":null,"memberSchema":{"type":"BIGINT","fields":null,"memberSchema":null}});
         assert_eq!(SqlType::from_schema_info(&v), SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint)));

@@ -299,12 +299,20 @@ mod tests {
 
     #[test]
     fn server_info() {
-        let v: Value = serde_json::from_str(r#"{"KsqlServerInfo":{"version":"0.10.1","kafkaClusterId":"DkvN9zaxSjO5NxYIkhjKCQ","ksqlServiceId":"default_"}}"#).unwrap();
+        let v: Value = serde_json::from_str(concat!(
+            r#"{"KsqlServerInfo":{"version":"0.10.1","kafkaClusterId":"DkvN9zaxSjO5NxYIkhjKCQ","#,
+            r#""ksqlServiceId":"default_"}}"#,
+        ))
+        .unwrap();
         let info = ServerInfo::from_json(&v).unwrap();
         assert_eq!(info.version, "0.10.1");
         assert_eq!(info.ksql_service_id.as_deref(), Some("default_"));
         assert_eq!(info.server_status, None);
-        let v: Value = serde_json::from_str(r#"{"KsqlServerInfo":{"version":"7.5.0","kafkaClusterId":"x","ksqlServiceId":"pksqlc-1","serverStatus":"RUNNING"}}"#).unwrap();
+        let v: Value = serde_json::from_str(concat!(
+            r#"{"KsqlServerInfo":{"version":"7.5.0","kafkaClusterId":"x","ksqlServiceId":"pksqlc-1","#,
+            r#""serverStatus":"RUNNING"}}"#,
+        ))
+        .unwrap();
         assert_eq!(ServerInfo::from_json(&v).unwrap().server_status.as_deref(), Some("RUNNING"));
         assert!(ServerInfo::from_json(&serde_json::json!({"hello": 1})).is_err());
     }

@@ -40,7 +40,8 @@ pub fn fit_output(data: &mut Map<String, Value>, budget: usize) {
                     head = cut_chars(&head, head.len() / 2);
                 }
                 *text = format!(
-                    "<pre style=\"white-space:pre-wrap\">{}</pre><div style=\"opacity:0.75\">HTML output over the output limit of {}: its first {} of {} characters as text (%output SIZE raises the limit)</div>",
+                    "<pre style=\"white-space:pre-wrap\">{}</pre><div style=\"opacity:0.75\">HTML output over the \
+                     output limit of {}: its first {} of {} characters as text (%output SIZE raises the limit)</div>",
                     escape(&head),
                     human_bytes(budget),
                     head.chars().count(),

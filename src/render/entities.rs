@@ -217,7 +217,8 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
 // ---------------------------------------------------------------------------------------------
 // building blocks
 
-const PRE_STYLE: &str = "margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:480px;overflow:auto;white-space:pre";
+const PRE_STYLE: &str = "margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:480px;\
+                         overflow:auto;white-space:pre";
 /// `<pre>` blocks longer than this (lines / bytes) start collapsed.
 const COLLAPSE_LINES: usize = 12;
 const COLLAPSE_BYTES: usize = 1500;
@@ -263,7 +264,10 @@ impl Out {
 
     fn caption(&mut self, statement: &str) {
         let shown: String = if statement.chars().count() > 500 { fit(statement, 500) } else { statement.to_string() };
-        self.html.push_str("<div style=\"opacity:0.7;font-size:0.85em;font-family:var(--jp-code-font-family,monospace);white-space:pre-wrap;margin:0 0 4px 0\">");
+        self.html.push_str(
+            "<div style=\"opacity:0.7;font-size:0.85em;font-family:var(--jp-code-font-family,monospace);\
+             white-space:pre-wrap;margin:0 0 4px 0\">",
+        );
         escape_into(&mut self.html, &shown);
         self.html.push_str("</div>");
         // One line in text: statements often span lines; whitespace runs collapse.
@@ -995,24 +999,30 @@ mod tests {
             assert_eq!(text, "Success Message (query ID CSAS_0)");
             assert!(html.contains("Success Message") && html.contains("rgb(46,160,67)"));
         }
-        let (text, _) = render_json(
-            r#"{"@type":"currentStatus","statementText":"CREATE STREAM X AS SELECT * FROM Y;","commandId":"stream/`X`/create","commandStatus":{"status":"SUCCESS","message":"Created query with ID CSAS_X_0","queryId":"CSAS_X_0"},"commandSequenceNumber":2,"warnings":[]}"#,
-        );
+        let (text, _) = render_json(concat!(
+            r#"{"@type":"currentStatus","statementText":"CREATE STREAM X AS SELECT * FROM Y;","#,
+            r#""commandId":"stream/`X`/create","commandStatus":{"status":"SUCCESS","#,
+            r#""message":"Created query with ID CSAS_X_0","queryId":"CSAS_X_0"},"commandSequenceNumber":2,"#,
+            r#""warnings":[]}"#,
+        ));
         assert_eq!(text, "Created query with ID CSAS_X_0");
-        let (text, html) = render_json(
-            r#"{"@type":"currentStatus","statementText":"CREATE STREAM s;","commandStatus":{"status":"SUCCESS","message":"Stream created","queryId":null}}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"currentStatus","statementText":"CREATE STREAM s;","#,
+            r#""commandStatus":{"status":"SUCCESS","message":"Stream created","queryId":null}}"#,
+        ));
         assert_eq!(text, "Stream created");
         assert!(html.contains("✔"));
-        let (text, html) = render_json(
-            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"ERROR","message":"<script>alert(1)</script> failed"}}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"ERROR","#,
+            r#""message":"<script>alert(1)</script> failed"}}"#,
+        ));
         assert!(text.starts_with("WARNING: Statement failed: <script>"), "{text}");
         assert_escaped(&html);
         assert!(html.contains("rgb(210,153,34)"));
-        let (text, _) = render_json(
-            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"QUEUED","message":"Statement written to command topic"}}"#,
-        );
+        let (text, _) = render_json(concat!(
+            r#"{"@type":"currentStatus","statementText":"x","commandStatus":{"status":"QUEUED","#,
+            r#""message":"Statement written to command topic"}}"#,
+        ));
         assert!(text.contains("QUEUED"));
     }
 
@@ -1030,9 +1040,10 @@ mod tests {
             assert!(text.contains("| B          | t2          | JSON       | JSON         | true     |"), "{text}");
         }
         // Before 0.14: `format` is the value format, no key format or windowed flag.
-        let (text, html) = render_json(
-            r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","name":"<script>alert(1)</script>","topic":"exist_topic","format":"DELIMITED"}]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"streams","statementText":"show streams;","streams":[{"type":"STREAM","#,
+            r#""name":"<script>alert(1)</script>","topic":"exist_topic","format":"DELIMITED"}]}"#,
+        ));
         assert!(text.contains("DELIMITED") && !text.contains("Key Format") && text.contains("Value Format"));
         assert!(text.contains(HOSTILE));
         assert_escaped(&html);
@@ -1051,9 +1062,12 @@ mod tests {
             assert!(text.contains("EXPLAIN <Query ID>"));
         }
         // 5.4 / 0.6 shape: object id, statementText.
-        let (text, html) = render_json(
-            r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"id":{"id":"CSAS_X_0"},"statementText":"CREATE STREAM X AS SELECT '<script>alert(1)</script>' FROM Y;"}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"queries","statementText":"SHOW QUERIES;","queries":[{"sinks":["X"],"#,
+            r#""id":{"id":"CSAS_X_0"},"#,
+            r#""statementText":"CREATE STREAM X AS SELECT '<script>alert(1)</script>' FROM Y;"}],"#,
+            r#""warnings":[]}"#,
+        ));
         assert!(text.contains("CSAS_X_0") && text.contains("CREATE STREAM X AS"));
         assert_escaped(&html);
     }
@@ -1083,9 +1097,12 @@ mod tests {
             "@type": "queryDescription", "statementText": "EXPLAIN CSAS_1;",
             "queryDescription": {
                 "id": "CSAS_1", "statementText": "CREATE STREAM B AS SELECT '<script>alert(1)</script>' FROM A;",
-                "fields": [{"name": "K", "schema": {"type": "STRING", "fields": null, "memberSchema": null}, "type": "KEY"}],
+                "fields": [
+                    {"name": "K", "schema": {"type": "STRING", "fields": null, "memberSchema": null}, "type": "KEY"}
+                ],
                 "sources": ["A"], "sinks": ["B"], "topology": topology, "executionPlan": " > [ SINK ]",
-                "overriddenProperties": {}, "ksqlHostQueryStatus": {}, "queryType": "PERSISTENT", "queryErrors": [], "state": "RUNNING"
+                "overriddenProperties": {}, "ksqlHostQueryStatus": {}, "queryType": "PERSISTENT", "queryErrors": [],
+                "state": "RUNNING"
             }, "warnings": []
         });
         let (text, html) = render_json(&json.to_string());
@@ -1097,9 +1114,14 @@ mod tests {
 
     #[test]
     fn show_queries_extended() {
-        let (text, html) = render_json(
-            r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"},{"id":"CTAS_2","sources":["C"],"sinks":["D"],"queryType":"PERSISTENT"}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"query_descriptions","statementText":"SHOW QUERIES EXTENDED;","#,
+            r#""queryDescriptions":[{"id":"CSAS_1","statementText":"x","windowType":null,"fields":[],"#,
+            r#""sources":["A"],"sinks":["B"],"topology":"t","executionPlan":"p","#,
+            r#""overriddenProperties":{"x":1.50},"ksqlHostQueryStatus":{"h:1":"RUNNING"},"#,
+            r#""queryType":"PERSISTENT","queryErrors":[],"tasksMetadata":[],"state":"RUNNING"},"#,
+            r#"{"id":"CTAS_2","sources":["C"],"sinks":["D"],"queryType":"PERSISTENT"}],"warnings":[]}"#,
+        ));
         assert!(text.contains("Query CSAS_1") && text.contains("Query CTAS_2"));
         assert!(html.contains("Query CSAS_1") && html.contains("<hr"));
         assert!(text.contains("1.50"), "exact numbers kept: {text}");
@@ -1114,9 +1136,14 @@ mod tests {
             }
             assert!(!text.contains("Origin"), "no markers when the server lists none");
         }
-        let (text, html) = render_json(
-            r#"{"@type":"properties","statementText":"show properties;","properties":[{"name":"ksql.extension.dir","scope":"KSQL","value":"ext"},{"name":"ksql.security.extension.class","scope":"KSQL","value":null},{"name":"config.storage.topic","scope":"EMBEDDED CONNECT WORKER","value":"<script>alert(1)</script>"}],"overwrittenProperties":["config.storage.topic"],"defaultProperties":["ksql.extension.dir","ksql.security.extension.class"],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"properties","statementText":"show properties;","#,
+            r#""properties":[{"name":"ksql.extension.dir","scope":"KSQL","value":"ext"},"#,
+            r#"{"name":"ksql.security.extension.class","scope":"KSQL","value":null},"#,
+            r#"{"name":"config.storage.topic","scope":"EMBEDDED CONNECT WORKER","#,
+            r#""value":"<script>alert(1)</script>"}],"overwrittenProperties":["config.storage.topic"],"#,
+            r#""defaultProperties":["ksql.extension.dir","ksql.security.extension.class"],"warnings":[]}"#,
+        ));
         assert!(text.contains("Origin") && text.contains("overwritten") && text.contains("default"));
         assert!(text.contains("NULL") && !text.contains("Level"));
         assert_escaped(&html);
@@ -1218,11 +1245,16 @@ mod tests {
         let json = serde_json::json!({
             "@type": "source_descriptions", "statementText": "DESCRIBE STREAMS;",
             "sourceDescriptions": [
-                {"name": HOSTILE, "fields": [{"name": "ID", "schema": {"type": "INTEGER", "fields": null, "memberSchema": null}, "type": "KEY"}],
+                {"name": HOSTILE,
+                 "fields": [
+                    {"name": "ID", "schema": {"type": "INTEGER", "fields": null, "memberSchema": null}, "type": "KEY"}
+                 ],
                  "readQueries": [], "writeQueries": [], "type": "STREAM", "keyFormat": "KAFKA", "valueFormat": "JSON",
-                 "topic": "t", "partitions": 1, "replication": 1, "statement": format!("CREATE STREAM x (ID INT KEY) WITH (kafka_topic='{HOSTILE}');"),
+                 "topic": "t", "partitions": 1, "replication": 1,
+                 "statement": format!("CREATE STREAM x (ID INT KEY) WITH (kafka_topic='{HOSTILE}');"),
                  "statistics": "", "errorStats": "", "extended": false, "windowType": "TUMBLING"},
-                {"name": "OLD", "fields": [], "readQueries": [], "writeQueries": [], "type": "TABLE", "format": "DELIMITED", "key": "ID", "timestamp": ""}
+                {"name": "OLD", "fields": [], "readQueries": [], "writeQueries": [], "type": "TABLE",
+                 "format": "DELIMITED", "key": "ID", "timestamp": ""}
             ], "warnings": []
         });
         let (text, html) = render_json(&json.to_string());
@@ -1236,18 +1268,22 @@ mod tests {
 
     #[test]
     fn topics_lists() {
-        let (text, html) = render_json(
-            r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"dead.letter.queue","replicaInfo":[1]},{"name":"orders","replicaInfo":[3,3,3]},{"name":"<script>alert(1)</script>","replicaInfo":[1,2]}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"kafka_topics","statementText":"SHOW TOPICS;","topics":[{"name":"dead.letter.queue","#,
+            r#""replicaInfo":[1]},{"name":"orders","replicaInfo":[3,3,3]},"#,
+            r#"{"name":"<script>alert(1)</script>","replicaInfo":[1,2]}],"warnings":[]}"#,
+        ));
         for h in ["Kafka Topic", "Partitions", "Partition Replicas"] {
             assert!(text.contains(h) && html.contains(h));
         }
         assert!(text.contains("| orders                    |          3 | 3                  |"), "{text}");
         assert!(text.contains("1, 2") && !text.contains("Consumers"));
         assert_escaped(&html);
-        let (text, html) = render_json(
-            r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"kafka_topics_extended","statementText":"SHOW TOPICS EXTENDED;","#,
+            r#""topics":[{"name":"orders","replicaInfo":[1,1],"consumerCount":2,"consumerGroupCount":1}],"#,
+            r#""warnings":[]}"#,
+        ));
         assert!(text.contains("Consumers") && text.contains("Consumer Groups") && html.contains("Consumer Groups"));
         assert!(
             text.contains("| orders      |          2 | 1                  |         2 |               1 |"),
@@ -1257,9 +1293,11 @@ mod tests {
 
     #[test]
     fn functions() {
-        let (text, html) = render_json(
-            r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"},{"name":"<script>alert(1)</script>","type":"AGGREGATE"}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"function_names","statementText":"SHOW FUNCTIONS;","functions":[{"name":"ABS","#,
+            r#""type":"SCALAR","category":"MATHEMATICAL"},{"name":"<script>alert(1)</script>","#,
+            r#""type":"AGGREGATE"}],"warnings":[]}"#,
+        ));
         for h in ["Function Name", "Category", "Type", "ABS", "MATHEMATICAL", "SCALAR", "AGGREGATE"] {
             assert!(text.contains(h) && html.contains(h), "{h}");
         }
@@ -1291,9 +1329,10 @@ mod tests {
             assert!(text.find("typeA").unwrap() < text.find("typeB").unwrap());
             assert!(html.contains("STRUCT&lt;f1 STRING&gt;"));
         }
-        let (text, html) = render_json(
-            r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","value":"value"},{"name":"x","value":"<script>alert(1)</script>"}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"variables","statementText":"SHOW VARIABLES;","variables":[{"name":"name","#,
+            r#""value":"value"},{"name":"x","value":"<script>alert(1)</script>"}],"warnings":[]}"#,
+        ));
         assert!(text.contains("Variable Name") && text.contains("| name          | value "), "{text}");
         assert_escaped(&html);
     }
@@ -1331,13 +1370,17 @@ mod tests {
             assert_eq!(text, "Dropped connector \"connectorName\"");
             assert!(html.contains("Dropped connector &quot;connectorName&quot;"));
         }
-        let (text, html) = render_json(
-            r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"connector_plugins_list","statementText":"SHOW CONNECTOR PLUGINS;","#,
+            r#""connectorsPlugins":[{"className":"io.x.Y","type":"source","version":"1.0"}],"warnings":[]}"#,
+        ));
         assert!(text.contains("io.x.Y") && text.contains("SOURCE") && text.contains("1.0") && html.contains("Version"));
-        let (text, html) = render_json(
-            r#"{"@type":"connector_info","statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","info":{"name":"<script>alert(1)</script>","config":{"password":"*****","tasks.max":"1"},"tasks":[],"type":"source"},"warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"connector_info","#,
+            r#""statementText":"CREATE SOURCE CONNECTOR c WITH ('password'='*****');","#,
+            r#""info":{"name":"<script>alert(1)</script>","config":{"password":"*****","tasks.max":"1"},"#,
+            r#""tasks":[],"type":"source"},"warnings":[]}"#,
+        ));
         assert!(
             text.starts_with("Created source connector <script>")
                 && text.contains("tasks.max")
@@ -1348,17 +1391,19 @@ mod tests {
 
     #[test]
     fn small_status_entities() {
-        let (text, html) = render_json(
-            r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
-        );
+        let (text, html) = render_json(concat!(
+            r#"{"@type":"warning_entity","statementText":"UNDEFINE x;","#,
+            r#""message":"Cannot undefine variable 'x' which was never defined","warnings":[]}"#,
+        ));
         assert_eq!(text, "WARNING: Cannot undefine variable 'x' which was never defined");
         assert!(html.contains("Warning:"));
         if let Some((text, _, _)) = render_fixture("shouldPrintTerminateQuery") {
             assert_eq!(text, "Query queryId terminated.");
         }
-        let (text, _) = render_json(
-            r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_1;","queryId":"transient_S_1","wasTerminated":false}"#,
-        );
+        let (text, _) = render_json(concat!(
+            r#"{"@type":"terminate_query","statementText":"TERMINATE transient_S_1;","#,
+            r#""queryId":"transient_S_1","wasTerminated":false}"#,
+        ));
         assert_eq!(text, "Query transient_S_1 was not running.");
         for (name, expected) in [
             ("shouldPrintAssertTopicResult", "Topic name exists."),
@@ -1371,9 +1416,10 @@ mod tests {
                 assert!(html.contains(expected));
             }
         }
-        let (text, _) = render_json(
-            r#"{"@type":"assert_schema","statementText":"ASSERT SCHEMA SUBJECT 'Kafka-key';","subject":"Kafka-key","id":null,"exists":true}"#,
-        );
+        let (text, _) = render_json(concat!(
+            r#"{"@type":"assert_schema","statementText":"ASSERT SCHEMA SUBJECT 'Kafka-key';","#,
+            r#""subject":"Kafka-key","id":null,"exists":true}"#,
+        ));
         assert_eq!(text, "Schema with subject Kafka-key exists.");
     }
 
@@ -1416,11 +1462,16 @@ mod tests {
 
     #[test]
     fn several_entities_get_statement_captions() {
-        let v: Value = serde_json::from_str(r#"[
-            {"@type":"currentStatus","statementText":"CREATE STREAM <script>alert(1)</script> (a INT)\n    WITH (kafka_topic='t', value_format='JSON');","commandStatus":{"status":"SUCCESS","message":"Stream created"}},
+        let v: Value = serde_json::from_str(concat!(
+            r#"[
+            {"@type":"currentStatus","#,
+            r#""statementText":"CREATE STREAM <script>alert(1)</script> (a INT)\n    WITH (kafka_topic='t', "#,
+            r#"value_format='JSON');","commandStatus":{"status":"SUCCESS","message":"Stream created"}},
             {"@type":"streams","statementText":"SHOW STREAMS;","streams":[]},
             {"@type":"mystery","statementText":"MYSTERY;"}
-        ]"#).unwrap();
+        ]"#
+        ))
+        .unwrap();
         let entities = Entity::list_from_json(v);
         let bundles = render_entities(&entities, NO_ROW_CAP);
         assert_eq!(bundles.len(), 3);
@@ -1465,7 +1516,10 @@ mod tests {
     #[test]
     fn deprecation_sentences_are_stripped() {
         assert_eq!(
-            strip_deprecation("The statistics field is deprecated and will be removed in a future version of ksql. Please update your client to the latest version and use statisticsMap instead.\nstats"),
+            strip_deprecation(
+                "The statistics field is deprecated and will be removed in a future version of ksql. Please update \
+                 your client to the latest version and use statisticsMap instead.\nstats"
+            ),
             "stats"
         );
         assert_eq!(strip_deprecation("messages-per-sec: 1.5\n"), "messages-per-sec: 1.5");

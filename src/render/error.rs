@@ -159,7 +159,8 @@ impl ErrorReport {
     pub fn to_bundle(&self) -> MimeBundle {
         let text = self.plain_text();
         let mut html = String::from(
-            "<div style=\"border-left:3px solid rgb(218,54,51);background:rgba(218,54,51,0.08);padding:4px 10px;margin:2px 0;white-space:pre-wrap;color:inherit;font-family:var(--jp-code-font-family,monospace)\">",
+            "<div style=\"border-left:3px solid rgb(218,54,51);background:rgba(218,54,51,0.08);padding:4px 10px;\
+             margin:2px 0;white-space:pre-wrap;color:inherit;font-family:var(--jp-code-font-family,monospace)\">",
         );
         escape_into(&mut html, &text);
         html.push_str("</div>");
@@ -220,7 +221,8 @@ mod tests {
         assert_eq!(e.evalue, "line 1:1: Syntax Error");
         assert_eq!(
             e.plain_text(),
-            "KsqlError 40001 (bad statement): line 1:1: Syntax Error\nUnknown statement 'SLECTT'\nDid you mean 'SELECT'?\n\nStatement:\n    SLECTT * FROM x;\n\nHint: Check the spelling."
+            "KsqlError 40001 (bad statement): line 1:1: Syntax Error\nUnknown statement 'SLECTT'\n\
+             Did you mean 'SELECT'?\n\nStatement:\n    SLECTT * FROM x;\n\nHint: Check the spelling."
         );
         assert!(e.traceback[0].starts_with(RED_BOLD));
         assert!(e.traceback.iter().any(|l| l.starts_with(DIM) && l.contains("SLECTT *")));

@@ -41,7 +41,8 @@ impl StatusKind {
 pub fn render_status(message: &str, kind: StatusKind) -> MimeBundle {
     let (bar, tint) = kind.accent();
     let mut html = format!(
-        "<div style=\"border-left:3px solid {bar};background:{tint};padding:4px 10px;margin:2px 0;white-space:pre-wrap;color:inherit\"><span style=\"color:{bar};margin-right:6px\">{}</span>",
+        "<div style=\"border-left:3px solid {bar};background:{tint};padding:4px 10px;margin:2px 0;\
+         white-space:pre-wrap;color:inherit\"><span style=\"color:{bar};margin-right:6px\">{}</span>",
         kind.icon()
     );
     if kind == StatusKind::Warning {
@@ -75,7 +76,10 @@ pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(title: Option<&str>, item
     let width = items.iter().map(|(l, _)| l.as_ref().chars().count()).max().unwrap_or(0).max(20);
     for (label, value) in items {
         let (label, value) = (label.as_ref(), value.as_ref());
-        html.push_str("<tr style=\"vertical-align:top;background:transparent\"><th style=\"text-align:left;padding:1px 12px 1px 0;font-weight:normal;opacity:0.7;white-space:nowrap\">");
+        html.push_str(
+            "<tr style=\"vertical-align:top;background:transparent\"><th style=\"text-align:left;\
+             padding:1px 12px 1px 0;font-weight:normal;opacity:0.7;white-space:nowrap\">",
+        );
         escape_into(&mut html, label);
         html.push_str("</th><td style=\"text-align:left;padding:1px 0;white-space:pre-wrap\">");
         escape_into(&mut html, value);
@@ -107,7 +111,10 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
         text.push_str(t);
         text.push('\n');
     }
-    html.push_str("<pre style=\"margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:480px;overflow:auto\">");
+    html.push_str(
+        "<pre style=\"margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:480px;\
+         overflow:auto\">",
+    );
     escape_into(&mut html, &pretty);
     html.push_str("</pre></div>");
     text.push_str(&pretty);
@@ -117,7 +124,8 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
 /// Source code (an exported script) in a `<pre>` (escaped), and as text.
 pub fn render_code(code: &str, language: &str) -> MimeBundle {
     let mut html = format!(
-        "<pre class=\"language-{language}\" style=\"margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);color:inherit;max-height:640px;overflow:auto\"><code>"
+        "<pre class=\"language-{language}\" style=\"margin:0;padding:6px 8px;background:rgba(128,128,128,0.08);\
+         color:inherit;max-height:640px;overflow:auto\"><code>"
     );
     escape_into(&mut html, code);
     html.push_str("</code></pre>");
@@ -157,7 +165,8 @@ mod tests {
         let b = render_key_values(None, &items);
         assert_eq!(
             b.text_plain().unwrap(),
-            "Name                 : TestSource\nStatement            : CREATE STREAM s\n                         AS SELECT 1;"
+            "Name                 : TestSource\n\
+             Statement            : CREATE STREAM s\n                         AS SELECT 1;"
         );
         let t = render_key_values(Some("Session"), &[("a\"<", "<img onerror=x>")]);
         let html = t.text_html().unwrap();

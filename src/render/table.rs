@@ -130,10 +130,14 @@ impl Table {
             head.push_str("</div>");
         }
         head.push_str(&format!(
-            "<div style=\"max-height:{}px;overflow:auto;border:{BORDER};border-radius:3px;display:inline-block;max-width:100%\">",
+            "<div style=\"max-height:{}px;overflow:auto;border:{BORDER};border-radius:3px;display:inline-block;\
+             max-width:100%\">",
             limits.max_height_px
         ));
-        head.push_str("<table style=\"border-collapse:collapse;margin:0;font-size:0.9em;color:inherit;background:transparent;font-variant-numeric:tabular-nums\"><thead><tr>");
+        head.push_str(
+            "<table style=\"border-collapse:collapse;margin:0;font-size:0.9em;color:inherit;background:transparent;\
+             font-variant-numeric:tabular-nums\"><thead><tr>",
+        );
         for col in &self.columns {
             let align = match col.align {
                 Align::Left => "left",
@@ -141,7 +145,8 @@ impl Table {
             };
             // Sticky header needs an opaque background: JupyterLab's theme variable, else Canvas.
             head.push_str(&format!(
-                "<th style=\"text-align:{align};vertical-align:bottom;padding:3px 8px;border-bottom:{BORDER};position:sticky;top:0;background:var(--jp-layout-color1,Canvas);white-space:nowrap\">"
+                "<th style=\"text-align:{align};vertical-align:bottom;padding:3px 8px;border-bottom:{BORDER};\
+                 position:sticky;top:0;background:var(--jp-layout-color1,Canvas);white-space:nowrap\">"
             ));
             escape_into(&mut head, &col.name);
             if col.type_label.is_some() || col.key {
@@ -177,7 +182,8 @@ impl Table {
         }
         if self.rows.is_empty() {
             body.push_str(&format!(
-                "<tr><td colspan=\"{}\" style=\"text-align:left;padding:3px 8px;opacity:0.6;font-style:italic\">(no rows)</td></tr>",
+                "<tr><td colspan=\"{}\" style=\"text-align:left;padding:3px 8px;opacity:0.6;\
+                 font-style:italic\">(no rows)</td></tr>",
                 self.columns.len().max(1)
             ));
         }
@@ -188,7 +194,8 @@ impl Table {
         let mut footer = self.footer.clone();
         if shown < self.rows.len() {
             footer.push(format!(
-                "HTML output limited to {}: showing {} of {} rows (all rows are in text/plain and application/vnd.ksqldb+json)",
+                "HTML output limited to {}: showing {} of {} rows (all rows are in text/plain and \
+                 application/vnd.ksqldb+json)",
                 human_bytes(limits.max_html_bytes),
                 shown,
                 self.rows.len()

@@ -16,7 +16,8 @@ fn setup() -> (Engine, Session) {
     let mut e = Engine::new();
     let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Default::default() };
     for sql in [
-        "CREATE STREAM s (id INT KEY, a INT, b BOOLEAN, t STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+        "CREATE STREAM s (id INT KEY, a INT, b BOOLEAN, t STRING) WITH (kafka_topic='s', value_format='json', \
+         partitions=1);",
         "INSERT INTO s (id, a, b, t) VALUES (1, 7, true, 'x');",
     ] {
         e.execute(sql, &mut s).unwrap_or_else(|err| panic!("{sql}: {err}"));

@@ -94,8 +94,10 @@ fn engine() -> (Engine, Session) {
     let mut session =
         Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Default::default() };
     for sql in [
-        "CREATE STREAM s (id INT KEY, a INT, t STRING, b BOOLEAN, m MAP<STRING, INT>, arr ARRAY<INT>, s STRUCT<f DOUBLE>, `größe` BIGINT) WITH (kafka_topic='s', value_format='json', partitions=2);",
-        "INSERT INTO s (id, a, t, b, m, arr, s, `größe`) VALUES (1, 7, 'x', true, MAP('k':=1), ARRAY[1,2], STRUCT(f:=1.5), 9);",
+        "CREATE STREAM s (id INT KEY, a INT, t STRING, b BOOLEAN, m MAP<STRING, INT>, arr ARRAY<INT>, \
+         s STRUCT<f DOUBLE>, `größe` BIGINT) WITH (kafka_topic='s', value_format='json', partitions=2);",
+        "INSERT INTO s (id, a, t, b, m, arr, s, `größe`) VALUES (1, 7, 'x', true, MAP('k':=1), ARRAY[1,2], \
+         STRUCT(f:=1.5), 9);",
         "INSERT INTO s (id, a, t, b) VALUES (2, NULL, 'größe', false);",
         "CREATE TABLE tab AS SELECT id, COUNT(*) AS n, LATEST_BY_OFFSET(t) AS t FROM s GROUP BY id EMIT CHANGES;",
     ] {
@@ -109,7 +111,8 @@ proptest! {
     fn random_queries_are_answered_or_rejected(sql in query()) {
         let (mut engine, mut session) = engine();
         let _ = engine.query(&sql, &mut session);
-        let persistent = sql.trim_end_matches(';').replace(" LIMIT 1", "").replace(" LIMIT 2", "").replace(" LIMIT 3", "");
+        let persistent =
+            sql.trim_end_matches(';').replace(" LIMIT 1", "").replace(" LIMIT 2", "").replace(" LIMIT 3", "");
         let _ = engine.execute(&format!("CREATE STREAM out AS {persistent};"), &mut session);
         let _ = engine.execute(&format!("CREATE TABLE out_t AS {persistent};"), &mut session);
         let _ = engine.execute("INSERT INTO s (id, a, t) VALUES (3, 1, 'y');", &mut session);

@@ -379,7 +379,13 @@ impl<'a> Compiler<'a> {
                     }
                     let it = self.compile(x)?;
                     check_comparable(&c.ty, &it.ty, BinOp::Eq).map_err(|_| {
-                        format!("Invalid Predicate: operator does not exist: {} = {} ({})\nHint: You might need to add explicit type casts.", type_name(&c.ty), type_name(&it.ty), format_expr(x))
+                        format!(
+                            "Invalid Predicate: operator does not exist: {} = {} ({})\n\
+                             Hint: You might need to add explicit type casts.",
+                            type_name(&c.ty),
+                            type_name(&it.ty),
+                            format_expr(x)
+                        )
                     })?;
                     items.push(it);
                 }
@@ -427,7 +433,12 @@ impl<'a> Compiler<'a> {
                     ty = match (&ty, &r.ty) {
                         (None, t) => t.clone(),
                         (Some(a), Some(b)) => Some(common_type(a, b).ok_or_else(|| {
-                            format!("Invalid Case expression. Type for all 'THEN' clauses should be the same.\nTHEN expression '{}' has type: {}.", format_expr(e), b)
+                            format!(
+                                "Invalid Case expression. Type for all 'THEN' clauses should be the same.\n\
+                                 THEN expression '{}' has type: {}.",
+                                format_expr(e),
+                                b
+                            )
                         })?),
                         (Some(a), None) => Some(a.clone()),
                     };
@@ -491,7 +502,10 @@ impl<'a> Compiler<'a> {
                     if cs.is_empty() {
                         return Err("Array constructor cannot be empty".into());
                     }
-                    return Err("Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.".into());
+                    return Err("Cannot construct an array with all NULL elements (see \
+                                https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
+                                you may cast a NULL value to the desired type."
+                        .into());
                 };
                 let fs: Vec<EvalFn> = cs.into_iter().map(|c| c.eval).collect();
                 let et2 = et.clone();
@@ -523,7 +537,10 @@ impl<'a> Compiler<'a> {
                 };
                 let kt = unify(&ks)?.unwrap_or(SqlType::String);
                 let Some(vt) = unify(&vs)? else {
-                    return Err("Cannot construct a map with all NULL values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.".into());
+                    return Err("Cannot construct a map with all NULL values (see \
+                                https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
+                                you may cast a NULL value to the desired type."
+                        .into());
                 };
                 let kf: Vec<EvalFn> = ks.into_iter().map(|c| c.eval).collect();
                 let vf: Vec<EvalFn> = vs.into_iter().map(|c| c.eval).collect();

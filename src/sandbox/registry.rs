@@ -419,7 +419,10 @@ mod tests {
 
     #[test]
     fn converts_schemas() {
-        let avro: J = serde_json::json!({"type":"record","name":"x","fields":[{"name":"c1","type":["null","int"]},{"name":"s","type":{"type":"record","name":"y","fields":[{"name":"f1","type":"long"}]}}]});
+        let avro: J = serde_json::json!({"type":"record","name":"x","fields":[
+            {"name":"c1","type":["null","int"]},
+            {"name":"s","type":{"type":"record","name":"y","fields":[{"name":"f1","type":"long"}]}}
+        ]});
         assert_eq!(
             columns_from_schema(SchemaFormat::Avro, &avro, false, None, false).unwrap().0,
             vec![("C1".into(), SqlType::Integer), ("S".into(), SqlType::Struct(vec![("F1".into(), SqlType::Bigint)]))]
@@ -429,7 +432,11 @@ mod tests {
             columns_from_schema(SchemaFormat::JsonSr, &js, true, None, false).unwrap().0,
             vec![("ROWKEY".into(), SqlType::Integer)]
         );
-        let pb = J::String("syntax = \"proto3\"; message M {message S {int32 f1 = 1;} S c1 = 1; repeated string c2 = 2; uint32 c3 = 3;}".into());
+        let pb = J::String(
+            "syntax = \"proto3\"; message M {message S {int32 f1 = 1;} S c1 = 1; repeated string c2 = 2; \
+             uint32 c3 = 3;}"
+                .into(),
+        );
         assert_eq!(
             columns_from_schema(SchemaFormat::Protobuf, &pb, false, None, false).unwrap().0,
             vec![

@@ -139,7 +139,8 @@ impl Topic {
         };
         let starts: Vec<String> = self.partitions.iter().map(|p| p.start.to_string()).collect();
         format!(
-            "retained {} records ({} KiB) of at most {} records / {} KiB{ms}; {} oldest dropped; log start offsets [{}]",
+            "retained {} records ({} KiB) of at most {} records / {} KiB{ms}; {} oldest dropped; log start offsets \
+             [{}]",
             self.log.len(),
             self.bytes / 1024,
             self.retention.records,
@@ -323,9 +324,20 @@ impl Format {
                     None => ',',
                     Some(d) if d == "TAB" => '\t',
                     Some(d) if d == "SPACE" => ' ',
-                    Some(d) if d.trim().is_empty() => return Err("Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'".to_string()),
+                    Some(d) if d.trim().is_empty() => {
+                        return Err("Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: \
+                                    Delimiter cannot be empty, if you meant to have a tab or space for delimiter, \
+                                    please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'"
+                            .to_string())
+                    }
                     Some(d) if d.chars().count() == 1 => d.chars().next().unwrap(),
-                    Some(d) => return Err(format!("Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Invalid delimiter value: '{d}'. Delimiter must be a single character or TAB,SPACE\nExample valid value: ';'")),
+                    Some(d) => {
+                        return Err(format!(
+                            "Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Invalid \
+                             delimiter value: '{d}'. Delimiter must be a single character or TAB,SPACE\n\
+                             Example valid value: ';'"
+                        ))
+                    }
                 };
                 Ok(Format::Delimited(d))
             }
@@ -538,7 +550,9 @@ pub fn deserialize(
                     .map(|(n, t)| {
                         let v = o.get(n).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v));
                         match v {
-                            Some(v) => from_json(v, t).map_err(|e| format!("Failed to deserialize value from topic: {e}")),
+                            Some(v) => {
+                                from_json(v, t).map_err(|e| format!("Failed to deserialize value from topic: {e}"))
+                            }
                             None => Ok(Value::Null),
                         }
                     })
@@ -546,7 +560,9 @@ pub fn deserialize(
                 serde_json::Value::Null => Ok(vec![Value::Null; cols.len()]),
                 // A single-column schema accepts an unwrapped value too.
                 other if cols.len() == 1 => Ok(vec![from_json(other, &cols[0].1)?]),
-                _ => Err("Failed to deserialize value from topic: Can't convert type. sourceType: non-object, requiredType: STRUCT".into()),
+                _ => Err("Failed to deserialize value from topic: Can't convert type. sourceType: non-object, \
+                          requiredType: STRUCT"
+                    .into()),
             }
         }
         Format::Delimited(d) => {

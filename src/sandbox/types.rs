@@ -610,7 +610,13 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             };
             match d.fit(p, s) {
                 Some(d) => V::Decimal(d),
-                None => return Err(format!("Numeric field overflow: A field with precision {p} and scale {s} must round to an absolute value less than 10^{}. Got {d}", p - s)),
+                None => {
+                    return Err(format!(
+                        "Numeric field overflow: A field with precision {p} and scale {s} must round to an \
+                         absolute value less than 10^{}. Got {d}",
+                        p - s
+                    ))
+                }
             }
         }
         SqlType::String => V::String(to_sql_string(v)),
@@ -953,10 +959,17 @@ pub fn schema_info(t: &SqlType) -> serde_json::Value {
         SqlType::Array(e) => json!({"type":"ARRAY","fields":null,"memberSchema":schema_info(e)}),
         SqlType::Map(_, v) => json!({"type":"MAP","fields":null,"memberSchema":schema_info(v)}),
         SqlType::Struct(f) => {
-            json!({"type":"STRUCT","fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),"memberSchema":null})
+            json!({
+                "type":"STRUCT",
+                "fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),
+                "memberSchema":null
+            })
         }
         SqlType::Decimal { precision, scale } => {
-            json!({"type":"DECIMAL","fields":null,"memberSchema":null,"parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}})
+            json!({
+                "type":"DECIMAL","fields":null,"memberSchema":null,
+                "parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}
+            })
         }
         other => json!({"type":other.to_string(),"fields":null,"memberSchema":null}),
     }

@@ -33,12 +33,21 @@ enum Reply {
 }
 
 fn json_reply(status: &str, body: &str) -> Reply {
-    Reply::Raw(format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes())
+    Reply::Raw(
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n\
+             {body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
 }
 
 /// A chunked 200 response; `complete` adds the terminating zero chunk.
 fn chunked_reply(pieces: &[&str], complete: bool) -> Reply {
-    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ksql.v1+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ksql.v1+json\r\nTransfer-Encoding: chunked\r\n\
+                    Connection: close\r\n\r\n"
+        .to_vec();
     for p in pieces {
         out.extend_from_slice(format!("{:x}\r\n{p}\r\n", p.len()).as_bytes());
     }
@@ -145,7 +154,8 @@ fn info_reply(version: &str) -> Reply {
     json_reply(
         "200 OK",
         &format!(
-            r#"{{"KsqlServerInfo":{{"version":"{version}","kafkaClusterId":"abc","ksqlServiceId":"default_","serverStatus":"RUNNING"}}}}"#
+            "{{\"KsqlServerInfo\":{{\"version\":\"{version}\",\"kafkaClusterId\":\"abc\",\
+             \"ksqlServiceId\":\"default_\",\"serverStatus\":\"RUNNING\"}}}}"
         ),
     )
 }
@@ -157,7 +167,15 @@ fn empty() -> BTreeMap<String, String> {
 #[tokio::test]
 async fn ksql_ok_echoes_command_sequence_number_and_sends_auth() {
     let server = FakeServer::start(|req| match req.path.as_str() {
-        "/ksql" => json_reply("200 OK", r#"[{"@type":"currentStatus","statementText":"CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');","commandId":"stream/`S`/create","commandStatus":{"status":"SUCCESS","message":"Stream created"},"commandSequenceNumber":264,"warnings":[]}]"#),
+        "/ksql" => json_reply(
+            "200 OK",
+            concat!(
+                r#"[{"@type":"currentStatus","#,
+                r#""statementText":"CREATE STREAM S (A INT) WITH (kafka_topic='t', value_format='JSON');","#,
+                r#""commandId":"stream/`S`/create","commandStatus":{"status":"SUCCESS","message":"Stream created"},"#,
+                r#""commandSequenceNumber":264,"warnings":[]}]"#,
+            ),
+        ),
         _ => json_reply("404 Not Found", "Not Found"),
     })
     .await;
@@ -190,7 +208,14 @@ async fn ksql_ok_echoes_command_sequence_number_and_sends_auth() {
 #[tokio::test]
 async fn ksql_statement_error() {
     let server = FakeServer::start(|_| {
-        json_reply("400 Bad Request", r#"{"@type":"statement_error","error_code":40001,"message":"Could not find STREAM/TABLE 'FOO_TABLE' in the Metastore","statementText":"DESCRIBE EXTENDED foo_table;","entities":[]}"#)
+        json_reply(
+            "400 Bad Request",
+            concat!(
+                r#"{"@type":"statement_error","error_code":40001,"#,
+                r#""message":"Could not find STREAM/TABLE 'FOO_TABLE' in the Metastore","#,
+                r#""statementText":"DESCRIBE EXTENDED foo_table;","entities":[]}"#,
+            ),
+        )
     })
     .await;
     let (p, v) = (empty(), empty());
@@ -257,7 +282,8 @@ async fn query_cut_mid_row() {
         "/info" => info_reply("0.23.1"),
         "/query" => chunked_reply(
             &[
-                "[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER, `B` DECIMAL(4, 2)\"}},\n{\"row\":{\"columns\":[1,4.50]}},\n",
+                "[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER, `B` DECIMAL(4, 2)\"}},\n\
+                 {\"row\":{\"columns\":[1,4.50]}},\n",
                 "{\"row\":{\"columns\":[2,",
             ],
             false,
@@ -297,7 +323,8 @@ async fn query_stream_http1_on_new_servers_with_session_variables() {
         "/info" => info_reply("7.5.0"),
         "/query-stream" => chunked_reply(
             &[
-                "[{\"header\":{\"queryId\":\"transient_S_2\",\"schema\":\"`A` BIGINT\"}},\n{\"row\":{\"columns\":[9223372036854775807]}},\n",
+                "[{\"header\":{\"queryId\":\"transient_S_2\",\"schema\":\"`A` BIGINT\"}},\n\
+                 {\"row\":{\"columns\":[9223372036854775807]}},\n",
                 "{\"finalMessage\":\"Limit Reached\"}]",
             ],
             true,
@@ -387,7 +414,13 @@ async fn falls_back_to_query_when_query_stream_is_missing() {
 #[tokio::test]
 async fn query_error_before_header() {
     let server = FakeServer::start(|_| {
-        json_reply("400 Bad Request", r#"{"@type":"statement_error","error_code":40001,"message":"line 1:1: Syntax Error","statementText":"SELEC 1;","entities":[]}"#)
+        json_reply(
+            "400 Bad Request",
+            concat!(
+                r#"{"@type":"statement_error","error_code":40001,"message":"line 1:1: Syntax Error","#,
+                r#""statementText":"SELEC 1;","entities":[]}"#,
+            ),
+        )
     })
     .await;
     let (p, v) = (empty(), empty());
@@ -574,11 +607,15 @@ async fn the_stall_timer_counts_bytes_not_rows() {
 async fn non_streaming_bodies_are_capped() {
     let server = FakeServer::start(|req| match req.path.as_str() {
         "/info" => {
-            let mut body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"KsqlServerInfo\":{\"version\":\"".to_vec();
+            let mut body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n\
+                             {\"KsqlServerInfo\":{\"version\":\""
+                .to_vec();
             body.extend(std::iter::repeat_n(b'9', 2 * 1024 * 1024));
             Reply::Raw(body)
         }
-        _ => Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900000000\r\n\r\n[".to_vec()),
+        _ => Reply::Raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 900000000\r\n\r\n[".to_vec(),
+        ),
     })
     .await;
     let client = server.client();
@@ -599,8 +636,11 @@ async fn the_row_format_follows_the_response_not_the_request() {
     let server = FakeServer::start(|req| match req.path.as_str() {
         "/info" => info_reply("0.23.1"),
         _ => Reply::Raw(
-            format!("{QUERY_STREAM_HEAD}{{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}}\n[7]\n[8]\n")
-                .into_bytes(),
+            format!(
+                "{QUERY_STREAM_HEAD}{{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}}\n\
+                 [7]\n[8]\n"
+            )
+            .into_bytes(),
         ),
     })
     .await;

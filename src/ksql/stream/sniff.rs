@@ -176,7 +176,8 @@ mod tests {
     #[test]
     fn every_format_is_read_whatever_was_asked() {
         let bodies: [&[u8]; 4] = [
-            b"[{\"header\":{\"queryId\":\"q1\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n{\"finalMessage\":\"Limit Reached\"}]\n",
+            b"[{\"header\":{\"queryId\":\"q1\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\
+              {\"finalMessage\":\"Limit Reached\"}]\n",
             b"{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n",
             b"[{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]},[1]]",
             b"{\"row\":{\"columns\":[1]}}\n",

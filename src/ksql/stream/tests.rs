@@ -68,7 +68,10 @@ fn error(ev: &QueryEvent) -> &KsqlError {
 
 #[test]
 fn v024_push_with_limit_no_trailing_newline() {
-    let body = b"[{\"header\":{\"queryId\":\"transient_PAGEVIEW_KSTREAM_4923490520417423429\",\"schema\":\"`USERID` STRING, `PAGEID` STRING, `VIEWTIME` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",\"PAGE_1\",1]}},\n{\"row\":{\"columns\":[\"USER_2\",\"PAGE_2\",2]}},\n{\"finalMessage\":\"Limit Reached\"}]";
+    let body = b"[{\"header\":{\"queryId\":\"transient_PAGEVIEW_KSTREAM_4923490520417423429\",\
+                 \"schema\":\"`USERID` STRING, `PAGEID` STRING, `VIEWTIME` BIGINT\"}},\n\
+                 {\"row\":{\"columns\":[\"USER_1\",\"PAGE_1\",1]}},\n\
+                 {\"row\":{\"columns\":[\"USER_2\",\"PAGE_2\",2]}},\n{\"finalMessage\":\"Limit Reached\"}]";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 4);
     let h = header(&ev[0]);
@@ -84,7 +87,9 @@ fn v024_push_with_limit_no_trailing_newline() {
 
 #[test]
 fn pre_024_framing_with_idle_newlines_and_none_query_id() {
-    let body = b"[{\"header\":{\"queryId\":\"none\",\"schema\":\"`TS` STRING, `KSQL_COL_1` STRING, `WLAN_SSID` ARRAY<STRING>\"}},\n\n\n{\"row\":{\"columns\":[\"2020-03-09 15:46:40\",\"48:d3:43:43:cd:d1\",[\"VM9654567\"]]}},\n\n{\"finalMessage\":\"Limit Reached\"}]\n";
+    let body = b"[{\"header\":{\"queryId\":\"none\",\"schema\":\"`TS` STRING, `KSQL_COL_1` STRING, `WLAN_SSID` \
+                 ARRAY<STRING>\"}},\n\n\n{\"row\":{\"columns\":[\"2020-03-09 15:46:40\",\"48:d3:43:43:cd:d1\",\
+                 [\"VM9654567\"]]}},\n\n{\"finalMessage\":\"Limit Reached\"}]\n";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(header(&ev[0]).closeable_id(), None);
@@ -94,7 +99,11 @@ fn pre_024_framing_with_idle_newlines_and_none_query_id() {
 
 #[test]
 fn tombstones_and_windowed_tables() {
-    let body = b"[{\"header\":{\"queryId\":\"transient_T_1\",\"schema\":\"`K` INTEGER, `WINDOWSTART` BIGINT, `WINDOWEND` BIGINT, `SUM` INTEGER\"}},\n{\"row\":{\"columns\":[11, 0, 1000, 10]}},\n{\"row\":{\"columns\":[11, 0, 1000, null],\"tombstone\":true}},\n{\"row\":{\"columns\":[11, 0, 1000, 11]}},\n{\"finalMessage\":\"Limit Reached\"}]";
+    let body = b"[{\"header\":{\"queryId\":\"transient_T_1\",\
+                 \"schema\":\"`K` INTEGER, `WINDOWSTART` BIGINT, `WINDOWEND` BIGINT, `SUM` INTEGER\"}},\n\
+                 {\"row\":{\"columns\":[11, 0, 1000, 10]}},\n\
+                 {\"row\":{\"columns\":[11, 0, 1000, null],\"tombstone\":true}},\n\
+                 {\"row\":{\"columns\":[11, 0, 1000, 11]}},\n{\"finalMessage\":\"Limit Reached\"}]";
     let ev = parse_all_ways(json_array, body);
     assert!(!row(&ev[1]).tombstone);
     assert!(row(&ev[2]).tombstone);
@@ -104,7 +113,8 @@ fn tombstones_and_windowed_tables() {
 
 #[test]
 fn pull_query_without_final_message_and_empty_result() {
-    let body = b"[{\"header\":{\"queryId\":\"query_1655152127973\",\"schema\":\"`COUNT` BIGINT, `USERID` STRING KEY\"}},\n{\"row\":{\"columns\":[1,\"USER_1\"]}}]";
+    let body = b"[{\"header\":{\"queryId\":\"query_1655152127973\",\
+                 \"schema\":\"`COUNT` BIGINT, `USERID` STRING KEY\"}},\n{\"row\":{\"columns\":[1,\"USER_1\"]}}]";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 2);
     assert_eq!(header(&ev[0]).columns[1].kind, ColumnKind::Key);
@@ -114,7 +124,10 @@ fn pull_query_without_final_message_and_empty_result() {
 
 #[test]
 fn decimal_and_bigint_stay_exact() {
-    let body = b"[{\"header\":{\"queryId\":\"transient_PLAYER_SCORES_7047340794163641810\",\"schema\":\"`PLAYER_ID` INTEGER, `TOTAL_SCORE` DECIMAL(10, 2), `BIG` BIGINT\"}},\n{\"row\":{\"columns\":[1,4.50,9223372036854775807]}},\n{\"row\":{\"columns\":[2,5.04,-9007199254740993]}},\n";
+    let body = b"[{\"header\":{\"queryId\":\"transient_PLAYER_SCORES_7047340794163641810\",\
+                 \"schema\":\"`PLAYER_ID` INTEGER, `TOTAL_SCORE` DECIMAL(10, 2), `BIG` BIGINT\"}},\n\
+                 {\"row\":{\"columns\":[1,4.50,9223372036854775807]}},\n\
+                 {\"row\":{\"columns\":[2,5.04,-9007199254740993]}},\n";
     let ev = parse_all_ways(json_array, body);
     let r = row(&ev[1]);
     assert_eq!(r.values[1].to_string(), "4.50");
@@ -129,7 +142,9 @@ fn decimal_and_bigint_stay_exact() {
 
 #[test]
 fn pre_024_mid_stream_error_without_closing_bracket() {
-    let body = b"[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\n{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"boom\\nsecond line\"}},\n";
+    let body = b"[{\"header\":{\"queryId\":\"transient_S_1\",\"schema\":\"`A` INTEGER\"}},\n\
+                 {\"row\":{\"columns\":[1]}},\n\n{\"errorMessage\":{\"@type\":\"generic_error\",\
+                 \"error_code\":50000,\"message\":\"boom\\nsecond line\"}},\n";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 3);
     let e = error(&ev[2]);
@@ -140,7 +155,9 @@ fn pre_024_mid_stream_error_without_closing_bracket() {
 
 #[test]
 fn v024_pull_error_after_header() {
-    let body = b"[{\"header\":{\"queryId\":\"query_1\",\"schema\":\"`A` INTEGER KEY\"}},\n{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":42900,\"message\":\"Host is at rate limit for pull queries.\"}}]\n";
+    let body = b"[{\"header\":{\"queryId\":\"query_1\",\"schema\":\"`A` INTEGER KEY\"}},\n\
+                 {\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":42900,\
+                 \"message\":\"Host is at rate limit for pull queries.\"}}]\n";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 2);
     assert_eq!(error(&ev[1]).error_code(), Some(42900));
@@ -148,7 +165,10 @@ fn v024_pull_error_after_header() {
 
 #[test]
 fn ksql_53_bare_rows() {
-    let body = b"{\"row\":{\"columns\":[\"231\",\"0.03118013\",\"0.03199900\"]},\"errorMessage\":null,\"finalMessage\":null,\"terminal\":false}\n\n{\"row\":{\"columns\":[\"232\",\"0.1\",\"0.2\"]},\"errorMessage\":null,\"finalMessage\":null,\"terminal\":false}\n";
+    let body = b"{\"row\":{\"columns\":[\"231\",\"0.03118013\",\"0.03199900\"]},\"errorMessage\":null,\
+                 \"finalMessage\":null,\"terminal\":false}\n\n\
+                 {\"row\":{\"columns\":[\"232\",\"0.1\",\"0.2\"]},\"errorMessage\":null,\"finalMessage\":null,\
+                 \"terminal\":false}\n";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(header(&ev[0]), &QueryHeader::default());
@@ -157,7 +177,10 @@ fn ksql_53_bare_rows() {
 
 #[test]
 fn tokens_and_source_host_are_ignored() {
-    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` STRING\"}},\n{\"row\":{\"columns\":[\"a]\\\"}{[\"]},\"sourceHost\":\"host:8088\"},\n{\"consistencyToken\":{\"consistencyToken\":\"abc\"}},\n{\"continuationToken\":{\"continuationToken\":\"x\"}},\n{\"finalMessage\":\"Query Completed\"}]";
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` STRING\"}},\n\
+                 {\"row\":{\"columns\":[\"a]\\\"}{[\"]},\"sourceHost\":\"host:8088\"},\n\
+                 {\"consistencyToken\":{\"consistencyToken\":\"abc\"}},\n\
+                 {\"continuationToken\":{\"continuationToken\":\"x\"}},\n{\"finalMessage\":\"Query Completed\"}]";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(row(&ev[1]).values[0], Value::from("a]\"}{["));
@@ -193,7 +216,8 @@ fn empty_and_non_json_bodies() {
 
 #[test]
 fn malformed_element_ends_the_stream() {
-    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1,}},\n{\"row\":{\"columns\":[2]}},\n";
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`A` INTEGER\"}},\n{\"row\":{\"columns\":[1,}},\n\
+                 {\"row\":{\"columns\":[2]}},\n";
     let ev = parse_all_ways(json_array, body);
     assert_eq!(ev.len(), 2);
     assert!(matches!(error(&ev[1]), KsqlError::Protocol { received, .. } if received.contains("[1,}")));
@@ -207,14 +231,16 @@ fn malformed_element_ends_the_stream() {
 
 #[test]
 fn protobuf_rows_are_reported() {
-    let body = b"[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`COUNT` BIGINT\",\"protoSchema\":\"syntax\"}},\n{\"row\":{\"protobufBytes\":\"CAESBlVTRVJfMQ==\"}}]";
+    let body = b"[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`COUNT` BIGINT\",\"protoSchema\":\"syntax\"}},\n\
+                 {\"row\":{\"protobufBytes\":\"CAESBlVTRVJfMQ==\"}}]";
     let ev = parse_all_ways(json_array, body);
     assert!(matches!(error(&ev[1]), KsqlError::Protocol { .. }));
 }
 
 #[test]
 fn delimited_pull_exact_body() {
-    let body = b"{\"queryId\":\"XYZ\",\"columnNames\":[\"COUNT\",\"USERID\"],\"columnTypes\":[\"BIGINT\",\"STRING\"]}\n[1,\"USER_0\"]\n[1,\"USER_1\"]\n[2,\"USER_2\"]\n[2,\"USER_3\"]\n[1,\"USER_4\"]\n";
+    let body = b"{\"queryId\":\"XYZ\",\"columnNames\":[\"COUNT\",\"USERID\"],\"columnTypes\":[\"BIGINT\",\
+                 \"STRING\"]}\n[1,\"USER_0\"]\n[1,\"USER_1\"]\n[2,\"USER_2\"]\n[2,\"USER_3\"]\n[1,\"USER_4\"]\n";
     let ev = parse_all_ways(delimited, body);
     assert_eq!(ev.len(), 6);
     let h = header(&ev[0]);
@@ -226,7 +252,11 @@ fn delimited_pull_exact_body() {
 
 #[test]
 fn delimited_types_tokens_and_null_query_id() {
-    let body = b"{\"queryId\":null,\"columnNames\":[\"ROWKEY\",\"D\",\"M\"],\"columnTypes\":[\"STRUCT<`OrderId` INTEGER, `UserId` INTEGER>\",\"DECIMAL(4, 2)\",\"MAP<STRING, STRING>\"]}\r\n[{\"OrderId\":0,\"UserId\":0},4.50,{\"a\":\"b\"}]\r\n{\"consistencyToken\":\"abc\"}\n{\"continuationToken\":\"x\"}\n[{\"OrderId\":1,\"UserId\":2},0.10,{}]\n";
+    let body = b"{\"queryId\":null,\"columnNames\":[\"ROWKEY\",\"D\",\"M\"],\
+                 \"columnTypes\":[\"STRUCT<`OrderId` INTEGER, `UserId` INTEGER>\",\"DECIMAL(4, 2)\",\
+                 \"MAP<STRING, STRING>\"]}\r\n[{\"OrderId\":0,\"UserId\":0},4.50,{\"a\":\"b\"}]\r\n\
+                 {\"consistencyToken\":\"abc\"}\n{\"continuationToken\":\"x\"}\n\
+                 [{\"OrderId\":1,\"UserId\":2},0.10,{}]\n";
     let ev = parse_all_ways(delimited, body);
     assert_eq!(ev.len(), 3);
     let h = header(&ev[0]);
@@ -239,7 +269,9 @@ fn delimited_types_tokens_and_null_query_id() {
 
 #[test]
 fn delimited_error_line_and_cut_streams() {
-    let body = b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"java.lang.RuntimeException: Failure in processing\"}\n";
+    let body = b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n\
+                 {\"@type\":\"generic_error\",\"error_code\":50000,\
+                 \"message\":\"java.lang.RuntimeException: Failure in processing\"}\n";
     let ev = parse_all_ways(delimited, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(error(&ev[2]).error_code(), Some(50000));
@@ -272,13 +304,15 @@ fn delimited_error_line_and_cut_streams() {
 
 #[test]
 fn json_query_stream_format() {
-    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\",\"B\"],\"columnTypes\":[\"BIGINT\",\"DECIMAL(4, 2)\"]},[1,4.50],[2,0.01]]";
+    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\",\"B\"],\"columnTypes\":[\"BIGINT\",\
+                 \"DECIMAL(4, 2)\"]},[1,4.50],[2,0.01]]";
     let ev = parse_all_ways(json_query_stream, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(header(&ev[0]).query_id.as_deref(), Some("xyz"));
     assert_eq!(row(&ev[1]).values[1].to_string(), "4.50");
 
-    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"x\"}]";
+    let body = b"[{\"queryId\":\"xyz\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]},[1],\
+                 {\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"x\"}]";
     let ev = parse_all_ways(json_query_stream, body);
     assert_eq!(ev.len(), 3);
     assert_eq!(error(&ev[2]).error_code(), Some(50000));
@@ -301,7 +335,9 @@ fn json_query_stream_format() {
 
 #[test]
 fn print_lines() {
-    let body = b"Key format: JSON or KAFKA_STRING\r\nValue format: JSON or KAFKA_STRING\r\n\r\nrowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"ordertime\":1497014222380}, partition: 0\n\n  \nlast";
+    let body = b"Key format: JSON or KAFKA_STRING\r\nValue format: JSON or KAFKA_STRING\r\n\r\n\
+                 rowtime: 2022/12/02 17:22:02.556 Z, key: 18, value: {\"ordertime\":1497014222380}, partition: 0\n\
+                 \n  \nlast";
     let whole = {
         let mut p = PrintLineParser::new();
         let mut out = Vec::new();
@@ -348,7 +384,9 @@ fn many_rows_in_large_chunks() {
 #[test]
 fn garbage_element_in_an_open_push_stream_is_reported_without_waiting_for_the_end() {
     // The stream stays open after the garbage (a push query): no finish() call.
-    let body: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n{\"row\":{\"columns\":[\"garbage\" 1 2 !!! not json,\n{\"row\":{\"columns\":[2]}},\n";
+    let body: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n\
+                        {\"row\":{\"columns\":[1]}},\n{\"row\":{\"columns\":[\"garbage\" 1 2 !!! not json,\n\
+                        {\"row\":{\"columns\":[2]}},\n";
     for i in 0..=body.len() {
         let mut parser = JsonArrayRowParser::new();
         let mut out = Vec::new();
@@ -365,7 +403,8 @@ fn garbage_element_in_an_open_push_stream_is_reported_without_waiting_for_the_en
         assert_eq!(out.len(), 3, "split at {i}: {out:?}");
     }
     // A pretty-printed (valid) element still parses.
-    let pretty: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n{\n  \"row\": {\n    \"columns\": [1]\n  }\n}]";
+    let pretty: &[u8] = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n\
+                          {\n  \"row\": {\n    \"columns\": [1]\n  }\n}]";
     let events = parse_all_ways(json_array, pretty);
     assert!(matches!(events[1], QueryEvent::Row(_)), "{events:?}");
 }
@@ -407,7 +446,9 @@ fn sniffing() -> Box<dyn RowParser> {
 
 /// Bodies of every format (with multi-byte text split anywhere), for the properties below.
 const BODIES: &[&str] = &[
-    "[{\"header\":{\"queryId\":\"q\",\"schema\":\"`GRÖßE` STRING, `N` INTEGER\"}},\n{\"row\":{\"columns\":[\"数据😀\",1]}},\n{\"row\":{\"columns\":[\"é\",2],\"tombstone\":true}},\n{\"finalMessage\":\"Limit Reached\"}]\n",
+    "[{\"header\":{\"queryId\":\"q\",\"schema\":\"`GRÖßE` STRING, `N` INTEGER\"}},\n\
+     {\"row\":{\"columns\":[\"数据😀\",1]}},\n{\"row\":{\"columns\":[\"é\",2],\"tombstone\":true}},\n\
+     {\"finalMessage\":\"Limit Reached\"}]\n",
     "{\"queryId\":\"q\",\"columnNames\":[\"GRÖßE\"],\"columnTypes\":[\"STRING\"]}\n[\"数据😀\"]\n[\"\\u00e9\"]\n",
     "[{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"STRING\"]},[\"ü\"],[\"列\"]]",
 ];
@@ -419,7 +460,10 @@ mod properties {
     proptest! {
         /// Any split of a body gives the events of the whole body, for every parser.
         #[test]
-        fn any_split_gives_the_same_events(body in prop::sample::select(BODIES), cuts in prop::collection::vec(0usize..400, 0..6)) {
+        fn any_split_gives_the_same_events(
+            body in prop::sample::select(BODIES),
+            cuts in prop::collection::vec(0usize..400, 0..6)
+        ) {
             let bytes = body.as_bytes();
             let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
             cuts.sort_unstable();

@@ -82,7 +82,8 @@ impl Engine {
             while c.failure.is_none() && c.next_due_ms <= now_ms && records.len() < share {
                 if c.iterations.is_some_and(|n| c.produced >= n) {
                     c.failure = Some(format!(
-                        "org.apache.kafka.connect.errors.ConnectException: Stopping connector: generated the configured {} number of messages",
+                        "org.apache.kafka.connect.errors.ConnectException: Stopping connector: generated the \
+                         configured {} number of messages",
                         c.produced
                     ));
                     break;
@@ -129,8 +130,8 @@ impl Engine {
         })?;
         if !DATAGEN_CLASSES.contains(&class) || !source {
             return Err(EngineError::statement(format!(
-                "The ksqlDB sandbox runs only the Datagen source connector ('connector.class'='{}', or Confluent Cloud's '{}'); \
-                 {} connector '{class}' needs Kafka Connect on a real ksqlDB server.",
+                "The ksqlDB sandbox runs only the Datagen source connector ('connector.class'='{}', \
+                 or Confluent Cloud's '{}'); {} connector '{class}' needs Kafka Connect on a real ksqlDB server.",
                 DATAGEN_CLASSES[0],
                 DATAGEN_CLASSES[1],
                 if source { "the source" } else { "the sink" },
@@ -164,7 +165,8 @@ impl Engine {
     pub(super) fn describe_connector(&self, text: &str, name: &str) -> EResult<Option<J>> {
         let c = self.connectors.by_name.get(name).ok_or_else(|| {
             EngineError::statement(format!(
-                "Failed to describe connector: {{\"error_code\":404,\"message\":\"No status found for connector {name}\"}}"
+                "Failed to describe connector: {{\"error_code\":404,\
+                 \"message\":\"No status found for connector {name}\"}}"
             ))
         })?;
         let sources: Vec<J> = self
@@ -266,7 +268,8 @@ impl Connector {
             Some(other) => {
                 return Err(format!(
                     "key.converter '{other}' is not available in the sandbox: its Datagen writes keys with \
-                     org.apache.kafka.connect.storage.StringConverter (the default) or org.apache.kafka.connect.json.JsonConverter"
+                     org.apache.kafka.connect.storage.StringConverter (the default) or \
+                     org.apache.kafka.connect.json.JsonConverter"
                 ))
             }
         };
@@ -423,10 +426,13 @@ fn value_format(converter: Option<&str>, cloud: Option<&str>) -> Result<ValueFor
         (Some("io.confluent.connect.avro.AvroConverter"), _) => Ok(ValueFormat::Avro),
         (None, Some(f)) if f == "AVRO" => Ok(ValueFormat::Avro),
         (Some(other), _) => Err(format!(
-            "value.converter '{other}' is not available in the sandbox: use org.apache.kafka.connect.json.JsonConverter \
-             (JSON) or io.confluent.connect.avro.AvroConverter (AVRO, its schema registered for the topic)"
+            "value.converter '{other}' is not available in the sandbox: \
+             use org.apache.kafka.connect.json.JsonConverter (JSON) or io.confluent.connect.avro.AvroConverter \
+             (AVRO, its schema registered for the topic)"
         )),
-        (None, Some(other)) => Err(format!("output.data.format '{other}' is not available in the sandbox: use JSON or AVRO")),
+        (None, Some(other)) => {
+            Err(format!("output.data.format '{other}' is not available in the sandbox: use JSON or AVRO"))
+        }
     }
 }
 

@@ -142,7 +142,12 @@ fn a_stream_over_the_topic_reads_the_generated_records() {
         &mut s,
         &datagen("PV", "pageviews", "pageviews", ", 'iterations'='40', 'max.interval'='0', 'random.seed'='3'"),
     );
-    run(&mut e, &mut s, "CREATE STREAM pageviews (viewtime BIGINT, userid VARCHAR, pageid VARCHAR) WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON');");
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM pageviews (viewtime BIGINT, userid VARCHAR, pageid VARCHAR) WITH (KAFKA_TOPIC='pageviews', \
+         VALUE_FORMAT='JSON');",
+    );
     run(
         &mut e,
         &mut s,
@@ -170,7 +175,13 @@ fn avro_values_register_a_schema_that_create_stream_infers_columns_from() {
     run(
         &mut e,
         &mut s,
-        &datagen("PV", "pageviews", "pv", ", 'value.converter'='io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url'='http://localhost:8081', 'iterations'='5', 'max.interval'='0'"),
+        &datagen(
+            "PV",
+            "pageviews",
+            "pv",
+            ", 'value.converter'='io.confluent.connect.avro.AvroConverter', \
+             'value.converter.schema.registry.url'='http://localhost:8081', 'iterations'='5', 'max.interval'='0'",
+        ),
     );
     run(&mut e, &mut s, "CREATE STREAM pv WITH (KAFKA_TOPIC='pv', VALUE_FORMAT='AVRO');");
     let d = run(&mut e, &mut s, "DESCRIBE pv;").unwrap();
@@ -183,7 +194,12 @@ fn avro_values_register_a_schema_that_create_stream_infers_columns_from() {
     assert!(rows.iter().all(|r| matches!(&r[1], Value::String(u) if u.starts_with("User_"))), "{rows:?}");
     // Confluent Cloud's class and output.data.format work the same way.
     let mut e = Engine::new();
-    run(&mut e, &mut s, "CREATE SOURCE CONNECTOR c WITH ('connector.class'='DatagenSource', 'kafka.topic'='o', 'quickstart'='ORDERS', 'output.data.format'='AVRO', 'iterations'='3', 'max.interval'='0');");
+    run(
+        &mut e,
+        &mut s,
+        "CREATE SOURCE CONNECTOR c WITH ('connector.class'='DatagenSource', 'kafka.topic'='o', \
+         'quickstart'='ORDERS', 'output.data.format'='AVRO', 'iterations'='3', 'max.interval'='0');",
+    );
     run_clock(&mut e, 3);
     assert_eq!(e.topic_records("o").len(), 3);
     assert!(e.schemas.contains_key(&("o".to_string(), false)));
@@ -228,7 +244,8 @@ fn a_generator_respects_topic_retention() {
 #[test]
 fn clear_errors_for_what_the_sandbox_cannot_run() {
     let mut e = Engine::new();
-    let jdbc = "CREATE SOURCE CONNECTOR j WITH ('connector.class'='io.confluent.connect.jdbc.JdbcSourceConnector', 'connection.url'='jdbc:x');";
+    let jdbc = "CREATE SOURCE CONNECTOR j WITH ('connector.class'='io.confluent.connect.jdbc.JdbcSourceConnector', \
+                'connection.url'='jdbc:x');";
     assert!(fails(&mut e, jdbc).contains("needs Kafka Connect on a real ksqlDB server"));
     let sink =
         "CREATE SINK CONNECTOR k WITH ('connector.class'='DatagenSource', 'kafka.topic'='x', 'quickstart'='users');";
@@ -240,7 +257,8 @@ fn clear_errors_for_what_the_sandbox_cannot_run() {
     assert!(fails(&mut e, &datagen("G", "users", "t", ", 'iterations'='ten'"))
         .contains("Invalid value ten for configuration iterations"));
     assert!(fails(&mut e, &datagen("G", "users", "t", ", 'max.interval'='-5'")).contains("max.interval"));
-    assert!(fails(&mut e, &datagen("G", "users", "t", ", 'schema.keyfield'='nope'")).contains("schema.keyfield 'nope'"));
+    let keyfield = datagen("G", "users", "t", ", 'schema.keyfield'='nope'");
+    assert!(fails(&mut e, &keyfield).contains("schema.keyfield 'nope'"));
     assert!(fails(
         &mut e,
         &datagen("G", "users", "t", ", 'value.converter'='io.confluent.connect.protobuf.ProtobufConverter'")

@@ -219,7 +219,9 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
     for c in columns.iter().filter(|c| c.kind == ColKind::Key) {
         if contains_map(&c.ty) {
             return Err(EngineError::statement(format!(
-                "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. See https://github.com/confluentinc/ksql/issues/6621 for more.",
+                "Map keys, including types that contain maps, are not supported as they may lead to unexpected \
+                 behavior due to inconsistent serialization. Key column name: `{}`. Column type: {}. See \
+                 https://github.com/confluentinc/ksql/issues/6621 for more.",
                 c.name, c.ty
             )));
         }
@@ -301,7 +303,8 @@ fn check_formats(key_format: &Format, value_format: &Format, columns: &[Column],
         };
         if let Some(r) = reason {
             return Err(EngineError::statement(format!(
-                "{} format does not support schema.\nformat: {}\nschema: Persistence{{columns=[{listed}], features=[]}}\nreason: {r}",
+                "{} format does not support schema.\nformat: {}\n\
+                 schema: Persistence{{columns=[{listed}], features=[]}}\nreason: {r}",
                 if is_key { "Key" } else { "Value" },
                 format.name()
             )));
@@ -356,7 +359,9 @@ impl Engine {
             Statement::Query(_) | Statement::Print { .. } => Err(EngineError {
                 status: 400,
                 code: 40002,
-                message: "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT".into(),
+                message: "The following statement types should be issued to the websocket endpoint '/query':\n\
+                          \t* PRINT\n\t* SELECT"
+                    .into(),
                 statement: true,
                 statement_text: None,
             }),
@@ -371,50 +376,94 @@ impl Engine {
                 self.insert_values(&target, columns.as_deref(), &values)?;
                 Ok(None)
             }
-            Statement::Drop { kind, if_exists, name, delete_topic } => self.drop_source(text, kind, if_exists, &name, delete_topic),
+            Statement::Drop { kind, if_exists, name, delete_topic } => {
+                self.drop_source(text, kind, if_exists, &name, delete_topic)
+            }
             Statement::CreateType { if_not_exists, name, ty } => {
                 if self.catalog.types.contains_key(&name) {
                     if if_not_exists {
-                        return Ok(Some(json!({"@type":"warning_entity","statementText":text,"message":format!("Type {name} already exists"),"warnings":[]})));
+                        return Ok(Some(json!({
+                            "@type":"warning_entity","statementText":text,
+                            "message":format!("Type {name} already exists"),"warnings":[]
+                        })));
                     }
-                    return Err(EngineError::statement(format!("Cannot register custom type '{name}' since it is already registered with type: {}", self.catalog.types[&name])));
+                    return Err(EngineError::statement(format!(
+                        "Cannot register custom type '{name}' since it is already registered with type: {}",
+                        self.catalog.types[&name]
+                    )));
                 }
                 let ty = self.catalog.resolve_type(&ty).map_err(EngineError::statement)?;
                 self.catalog.types.insert(name.clone(), ty);
                 self.command_seq += 1;
-                Ok(Some(status_entity(text, format!("type/`{name}`/create"), format!("Registered custom type with name '{name}' and SQL type {}", self.catalog.types[&name]), None, self.command_seq)))
+                Ok(Some(status_entity(
+                    text,
+                    format!("type/`{name}`/create"),
+                    format!("Registered custom type with name '{name}' and SQL type {}", self.catalog.types[&name]),
+                    None,
+                    self.command_seq,
+                )))
             }
             Statement::DropType { if_exists, name } => {
                 if self.catalog.types.remove(&name).is_none() && !if_exists {
                     return Err(EngineError::statement(format!("Type {name} does not exist.")));
                 }
                 self.command_seq += 1;
-                Ok(Some(status_entity(text, format!("type/`{name}`/drop"), format!("Dropped type '{name}'"), None, self.command_seq)))
+                Ok(Some(status_entity(
+                    text,
+                    format!("type/`{name}`/drop"),
+                    format!("Dropped type '{name}'"),
+                    None,
+                    self.command_seq,
+                )))
             }
             Statement::Terminate { id } => self.terminate(text, id),
             Statement::Show(what) => Ok(Some(self.show(text, what, session))),
             Statement::Describe { name, extended } => {
-                let src = self.catalog.get(&name).ok_or_else(|| EngineError::statement(format!("Could not find STREAM/TABLE '{name}' in the Metastore")))?;
-                Ok(Some(json!({"@type":"sourceDescription","statementText":text,"sourceDescription":self.describe_source(src, extended),"warnings":[]})))
+                let src = self.catalog.get(&name).ok_or_else(|| {
+                    EngineError::statement(format!("Could not find STREAM/TABLE '{name}' in the Metastore"))
+                })?;
+                Ok(Some(json!({
+                    "@type":"sourceDescription", "statementText":text,
+                    "sourceDescription":self.describe_source(src, extended), "warnings":[]
+                })))
             }
             Statement::DescribeSources { kind, extended } => {
-                let list: Vec<J> = self.catalog.sources.values().filter(|s| s.kind == kind).map(|s| self.describe_source(s, extended)).collect();
-                Ok(Some(json!({"@type":"source_descriptions","statementText":text,"sourceDescriptions":list,"warnings":[]})))
+                let list: Vec<J> = self
+                    .catalog
+                    .sources
+                    .values()
+                    .filter(|s| s.kind == kind)
+                    .map(|s| self.describe_source(s, extended))
+                    .collect();
+                Ok(Some(
+                    json!({"@type":"source_descriptions","statementText":text,"sourceDescriptions":list,"warnings":[]}),
+                ))
             }
             Statement::DescribeFunction(name) => describe_function(text, &name).map(Some),
             Statement::ExplainQueryId(id) => {
-                let q = self.queries.get(&id).ok_or_else(|| EngineError::statement(format!("Query with id:{id} does not exist, use SHOW QUERIES to view the full set of queries.")))?;
+                let q = self.queries.get(&id).ok_or_else(|| {
+                    EngineError::statement(format!(
+                        "Query with id:{id} does not exist, use SHOW QUERIES to view the full set of queries."
+                    ))
+                })?;
                 let desc = self.query_description(&q.info);
                 Ok(Some(json!({"@type":"queryDescription","statementText":text,"queryDescription":desc,"warnings":[]})))
             }
             Statement::Explain(query) => {
-                let plan = plan_query(&query, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None }).map_err(EngineError::statement)?;
+                let plan = plan_query(
+                    &query,
+                    &self.catalog,
+                    &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None },
+                )
+                .map_err(EngineError::statement)?;
                 let fields: Vec<J> = plan.columns.iter().map(field_json).collect();
                 Ok(Some(json!({"@type":"queryDescription","statementText":text,"queryDescription":{
-                    "id":"", "statementText": query.text, "windowType": plan.window.map(|w| w.0.name()), "fields": fields,
-                    "sources": plan.sources, "sinks": [], "topology": "(the ksqlDB sandbox has no Kafka Streams topology)",
+                    "id":"", "statementText": query.text, "windowType": plan.window.map(|w| w.0.name()),
+                    "fields": fields, "sources": plan.sources, "sinks": [],
+                    "topology": "(the ksqlDB sandbox has no Kafka Streams topology)",
                     "executionPlan": explain_plan(&query), "overriddenProperties": {}, "ksqlHostQueryStatus": {},
-                    "queryType": if query.emit_changes { "PUSH" } else { "PULL" }, "queryErrors": [], "tasksMetadata": [], "state": null
+                    "queryType": if query.emit_changes { "PUSH" } else { "PULL" }, "queryErrors": [],
+                    "tasksMetadata": [], "state": null
                 },"warnings":[]})))
             }
             Statement::Set(k, v) => {
@@ -434,7 +483,10 @@ impl Engine {
                 let before = session.variables.len();
                 session.variables.retain(|(x, _)| !x.eq_ignore_ascii_case(&k));
                 if before == session.variables.len() {
-                    return Ok(Some(json!({"@type":"warning_entity","statementText":text,"message":format!("Cannot undefine variable '{k}' which was never defined"),"warnings":[]})));
+                    return Ok(Some(json!({
+                        "@type":"warning_entity","statementText":text,
+                        "message":format!("Cannot undefine variable '{k}' which was never defined"),"warnings":[]
+                    })));
                 }
                 Ok(None)
             }
@@ -447,7 +499,9 @@ impl Engine {
             }
             Statement::DropConnector { if_exists, name } => self.drop_connector(text, if_exists, &name),
             Statement::DescribeConnector(name) => self.describe_connector(text, &name),
-            Statement::Unsupported(what) => Err(EngineError::statement(format!("{what} is not supported in the ksqlDB sandbox"))),
+            Statement::Unsupported(what) => {
+                Err(EngineError::statement(format!("{what} is not supported in the ksqlDB sandbox")))
+            }
         }
     }
 
@@ -464,7 +518,11 @@ impl Engine {
         if let Some(existing) = self.catalog.get(name) {
             if if_not_exists {
                 return Ok(Some(json!({"@type":"warning_entity","statementText":text,
-                    "message":format!("Cannot add {} {}: A {} with the same name already exists.", kind.lower(), name, existing.kind.lower()),"warnings":[]})));
+                    "message":format!(
+                        "Cannot add {} {}: A {} with the same name already exists.",
+                        kind.lower(), name, existing.kind.lower()
+                    ),
+                    "warnings":[]})));
             }
             if or_replace && existing.kind == kind {
                 return Ok(None);
@@ -497,7 +555,10 @@ impl Engine {
         let kdelim = props.get_str("KEY_DELIMITER");
         if let Some(f) = props.get_str("FORMAT") {
             if props.get("KEY_FORMAT").is_some() || props.get("VALUE_FORMAT").is_some() {
-                return Err(EngineError::statement("Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'."));
+                return Err(EngineError::statement(
+                    "Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value \
+                     formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.",
+                ));
             }
             let k = Format::parse(&f, kdelim.as_deref()).map_err(EngineError::statement)?;
             let v = Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?;
@@ -581,7 +642,8 @@ impl Engine {
                     continue;
                 }
                 return Err(EngineError::statement(format!(
-                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)",
+                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the \
+                     columns in the statement ({} format)",
                     format.name()
                 )));
             };
@@ -613,17 +675,31 @@ impl Engine {
         let has_keys =
             cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
         if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
-            return Err(EngineError::statement(format!("Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns in the statement ({} format)", key_format.name())));
+            return Err(EngineError::statement(format!(
+                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns \
+                 in the statement ({} format)",
+                key_format.name()
+            )));
         }
         let mut columns = Vec::new();
         for c in cols {
             let ty = self.catalog.resolve_type(&c.ty).map_err(EngineError::statement)?;
             let k = match (&c.constraint, kind) {
                 (ColumnConstraint::Key, SourceKind::Table) => {
-                    return Err(EngineError::statement(format!("Column `{}` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", c.name)))
+                    return Err(EngineError::statement(format!(
+                        "Column `{}` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\n\
+                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
+                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
+                        c.name
+                    )))
                 }
                 (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
-                    return Err(EngineError::statement(format!("Column `{}` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", c.name)))
+                    return Err(EngineError::statement(format!(
+                        "Column `{}` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\n\
+                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
+                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
+                        c.name
+                    )))
                 }
                 (ColumnConstraint::Key | ColumnConstraint::PrimaryKey, _) => ColKind::Key,
                 (ColumnConstraint::Headers(h), _) => ColKind::Header(h.clone()),
@@ -641,7 +717,11 @@ impl Engine {
             columns.push(Column { name: c.name.clone(), ty, kind: k });
         }
         if kind == SourceKind::Table && !columns.iter().any(|c| c.kind == ColKind::Key) {
-            return Err(EngineError::statement("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\nUse a partial schema to define the primary key and still let the value columns be inferred from the schema registry, e.g. CREATE TABLE t (id INT PRIMARY KEY) WITH (...);"));
+            return Err(EngineError::statement(
+                "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\n\
+                 Use a partial schema to define the primary key and still let the value columns be inferred from \
+                 the schema registry, e.g. CREATE TABLE t (id INT PRIMARY KEY) WITH (...);",
+            ));
         }
         // Keys first, keeping declaration order otherwise.
         columns.sort_by_key(|c| if c.kind == ColKind::Key { 0 } else { 1 });
@@ -658,7 +738,10 @@ impl Engine {
                 ))
             })?;
             if !matches!(c.ty, SqlType::Bigint | SqlType::Timestamp | SqlType::String) {
-                return Err(EngineError::statement(format!("Timestamp column, `{tc}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.")));
+                return Err(EngineError::statement(format!(
+                    "Timestamp column, `{tc}`, should be LONG(INT64), TIMESTAMP, \
+                     or a String with a timestamp_format specified."
+                )));
             }
         }
         let window = match props.get_str("WINDOW_TYPE") {
@@ -704,7 +787,9 @@ impl Engine {
                 }
                 None => {
                     return Err(EngineError::generic(format!(
-                        "Topic '{topic}' does not exist. If you want to create a new topic for the {} please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: {}",
+                        "Topic '{topic}' does not exist. If you want to create a new topic for the {} please \
+                         re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause \
+                         (and optionally 'REPLICAS'). For example: {}",
                         kind.lower(),
                         text.trim_end_matches(';').trim().to_string() + " WITH (PARTITIONS=1);"
                     )))
@@ -753,7 +838,10 @@ impl Engine {
             return Ok(Some(w));
         }
         if or_replace && self.catalog.get(name).is_some() {
-            return Err(EngineError::statement("CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and TERMINATE its query) first"));
+            return Err(EngineError::statement(
+                "CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and \
+                 TERMINATE its query) first",
+            ));
         }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         let plan = plan_query(
@@ -771,15 +859,27 @@ impl Engine {
             for other in &plan.sources[1..] {
                 let (a, b) = (parts(first), parts(other));
                 if a != b && a > 0 && b > 0 {
-                    return Err(EngineError::statement(format!("Can't join `{first}` with `{other}` since the number of partitions don't match. `{first}` partitions = {a}; `{other}` partitions = {b}. Please repartition either one so that the number of partitions match.")));
+                    return Err(EngineError::statement(format!(
+                        "Can't join `{first}` with `{other}` since the number of partitions don't match. `{first}` \
+                         partitions = {a}; `{other}` partitions = {b}. Please repartition either one so that the \
+                         number of partitions match."
+                    )));
                 }
             }
         }
         if plan.output_is_table && kind == SourceKind::Stream {
-            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.".to_string()));
+            return Err(EngineError::statement(
+                "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT \
+                 statement instead."
+                    .to_string(),
+            ));
         }
         if !plan.output_is_table && kind == SourceKind::Table {
-            return Err(EngineError::statement("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.".to_string()));
+            return Err(EngineError::statement(
+                "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT \
+                 statement instead."
+                    .to_string(),
+            ));
         }
         let from = plan.from.clone();
         let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
@@ -1056,7 +1156,9 @@ impl Engine {
         let other_writers: Vec<String> = writers.iter().filter(|w| !own.contains(w)).cloned().collect();
         if !readers.is_empty() || !other_writers.is_empty() {
             return Err(EngineError::statement(format!(
-                "Cannot drop {name}.\nThe following queries read from this source: [{}].\nThe following queries write into this source: [{}].\nYou need to terminate them before dropping {name}.",
+                "Cannot drop {name}.\nThe following queries read from this source: [{}].\n\
+                 The following queries write into this source: [{}].\n\
+                 You need to terminate them before dropping {name}.",
                 readers.join(", "),
                 other_writers.join(", ")
             )));
@@ -1092,9 +1194,10 @@ impl Engine {
                 let upper = id.to_ascii_uppercase();
                 if self.queries.remove(&upper).is_none() && self.queries.remove(&id).is_none() {
                     if self.close_transient(&id) {
-                        return Ok(Some(
-                            json!({"@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,"warnings":[]}),
-                        ));
+                        return Ok(Some(json!({
+                            "@type":"terminate_query","statementText":text,"queryId":id,"wasTerminated":true,
+                            "warnings":[]
+                        })));
                     }
                     return Err(EngineError::statement(format!("Unknown queryId: {id}")));
                 }
@@ -1427,8 +1530,17 @@ impl Engine {
             }
             Statement::Print { topic, from_beginning, interval: _, limit } => {
                 let t = self.topics.get(&topic).ok_or_else(|| {
-                    let hint = self.topics.map.keys().find(|k| k.eq_ignore_ascii_case(&topic)).map(|k| format!("\nDid you mean:\n\tprint {k};")).unwrap_or_default();
-                    EngineError::statement(format!("Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.{hint}"))
+                    let hint = self
+                        .topics
+                        .map
+                        .keys()
+                        .find(|k| k.eq_ignore_ascii_case(&topic))
+                        .map(|k| format!("\nDid you mean:\n\tprint {k};"))
+                        .unwrap_or_default();
+                    EngineError::statement(format!(
+                        "Could not find topic '{topic}', or the KSQL user does not have permissions to list the \
+                         topic. Topic names are case-sensitive.{hint}"
+                    ))
                 })?;
                 let feed = Feed::new(vec![t.name.clone()], from_beginning, &self.topics);
                 let (kf, vf) = self.formats_of_topic(&topic);
@@ -1552,10 +1664,17 @@ impl Engine {
             .get(&q.from.name)
             .cloned()
             .ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
-        self.pull_checks(q, &src).map_err(|m| EngineError::statement(format!("{m} See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.")))?;
+        self.pull_checks(q, &src).map_err(|m| {
+            EngineError::statement(format!(
+                "{m} See https://cnfl.io/queries for more info.\n\
+                 Add EMIT CHANGES if you intended to issue a push query."
+            ))
+        })?;
         if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
             return Err(EngineError::statement(format!(
-                "The `{0}` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for more info.",
+                "The `{0}` table isn't queryable. To derive a queryable table, \
+                 you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
+                 more info.",
                 src.name
             )));
         }
@@ -1667,8 +1786,13 @@ impl Engine {
                 }
                 None if table_scan_off => {
                     return Err(EngineError::statement(match &q.where_ {
-                        Some(w) if !mentions_key(w, &src) => format!("WHERE clause missing key column for disjunct: {}", crate::sandbox::expr::format_expr(w)),
-                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting ksql.query.pull.table.scan.enabled=true".into(),
+                        Some(w) if !mentions_key(w, &src) => format!(
+                            "WHERE clause missing key column for disjunct: {}",
+                            crate::sandbox::expr::format_expr(w)
+                        ),
+                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting \
+                              ksql.query.pull.table.scan.enabled=true"
+                            .into(),
                     }));
                 }
                 None => {
@@ -1720,14 +1844,21 @@ impl Engine {
                         .filter(|s| s.kind == kind)
                         .map(|s| self.describe_source(s, true))
                         .collect();
-                    return json!({"@type":"source_descriptions","statementText":text,"sourceDescriptions":list,"warnings":[]});
+                    return json!({
+                        "@type":"source_descriptions","statementText":text,"sourceDescriptions":list,"warnings":[]
+                    });
                 }
                 let list: Vec<J> = self
                     .catalog
                     .sources
                     .values()
                     .filter(|s| s.kind == kind)
-                    .map(|s| json!({"type":kind.name(),"name":s.name,"topic":s.topic,"keyFormat":s.key_format.name(),"valueFormat":s.value_format.name(),"isWindowed":s.is_windowed()}))
+                    .map(|s| {
+                        json!({
+                            "type":kind.name(),"name":s.name,"topic":s.topic,"keyFormat":s.key_format.name(),
+                            "valueFormat":s.value_format.name(),"isWindowed":s.is_windowed()
+                        })
+                    })
                     .collect();
                 if kind == SourceKind::Stream {
                     json!({"@type":"streams","statementText":text,"streams":list,"warnings":[]})
@@ -1761,16 +1892,24 @@ impl Engine {
                         o
                     })
                     .collect();
-                json!({"@type": if extended { "kafka_topics_extended" } else { "kafka_topics" },"statementText":text,"topics":list,"warnings":[]})
+                json!({
+                    "@type": if extended { "kafka_topics_extended" } else { "kafka_topics" },"statementText":text,
+                    "topics":list,"warnings":[]
+                })
             }
             Show::Queries { extended } => {
                 let mut list: Vec<J> = self.queries.values().map(|q| self.query_summary(&q.info)).collect();
                 for t in self.transients.iter().filter(|t| t.closing.is_none()) {
-                    list.push(json!({"queryString":t.sql,"sinks":[],"sinkKafkaTopics":[],"id":t.id,"statusCount":{"RUNNING":1},"queryType":"PUSH","state":"RUNNING"}));
+                    list.push(json!({
+                        "queryString":t.sql,"sinks":[],"sinkKafkaTopics":[],"id":t.id,"statusCount":{"RUNNING":1},
+                        "queryType":"PUSH","state":"RUNNING"
+                    }));
                 }
                 if extended {
                     let descs: Vec<J> = self.queries.values().map(|q| self.query_description(&q.info)).collect();
-                    return json!({"@type":"query_descriptions","statementText":text,"queryDescriptions":descs,"warnings":[]});
+                    return json!({
+                        "@type":"query_descriptions","statementText":text,"queryDescriptions":descs,"warnings":[]
+                    });
                 }
                 json!({"@type":"queries","statementText":text,"queries":list,"warnings":[]})
             }
@@ -1787,7 +1926,10 @@ impl Engine {
                 }
                 let defaults: Vec<&str> =
                     SERVER_PROPERTIES.iter().map(|(k, _)| *k).filter(|k| !overwritten.iter().any(|o| o == k)).collect();
-                json!({"@type":"properties","statementText":text,"properties":props,"overwrittenProperties":overwritten,"defaultProperties":defaults,"warnings":[]})
+                json!({
+                    "@type":"properties","statementText":text,"properties":props,"overwrittenProperties":overwritten,
+                    "defaultProperties":defaults,"warnings":[]
+                })
             }
             Show::Functions => {
                 let list: Vec<J> = functions::list_all()
@@ -1812,7 +1954,8 @@ impl Engine {
     fn query_summary(&self, q: &QueryInfo) -> J {
         // ksqlDB reports a query that logged processing errors as RUNNING too.
         let state = "RUNNING";
-        json!({"queryString":q.sql,"sinks":q.sink.iter().collect::<Vec<_>>(),"sinkKafkaTopics":q.sink_topic.iter().collect::<Vec<_>>(),
+        json!({"queryString":q.sql,"sinks":q.sink.iter().collect::<Vec<_>>(),
+            "sinkKafkaTopics":q.sink_topic.iter().collect::<Vec<_>>(),
             "id":q.id,"statusCount":{state:1},"queryType":"PERSISTENT","state":state})
     }
 
@@ -1824,10 +1967,12 @@ impl Engine {
             .map(|s| s.columns.iter().map(column_json).collect())
             .unwrap_or_default();
         let errors: Vec<J> = q.errors.iter().map(|e| json!({"timestamp":0,"errorMessage":e,"type":"USER"})).collect();
-        json!({"id":q.id,"statementText":q.sql,"windowType":q.sink.as_ref().and_then(|s| self.catalog.get(s)).and_then(|s| s.window).map(|w| w.0.name()),
+        json!({"id":q.id,"statementText":q.sql,
+            "windowType":q.sink.as_ref().and_then(|s| self.catalog.get(s)).and_then(|s| s.window).map(|w| w.0.name()),
             "fields":fields,"sources":q.sources,"sinks":q.sink.iter().collect::<Vec<_>>(),
-            "topology":"(the ksqlDB sandbox has no Kafka Streams topology)","executionPlan":q.sql,"overriddenProperties":{},
-            "ksqlHostQueryStatus":{"sandbox:8088":"RUNNING"},"queryType":"PERSISTENT","queryErrors":errors,"tasksMetadata":[],"state":"RUNNING",
+            "topology":"(the ksqlDB sandbox has no Kafka Streams topology)",
+            "executionPlan":q.sql,"overriddenProperties":{},"ksqlHostQueryStatus":{"sandbox:8088":"RUNNING"},
+            "queryType":"PERSISTENT","queryErrors":errors,"tasksMetadata":[],"state":"RUNNING",
             "consumerGroupId":format!("_confluent-ksql-ksqldb_sandbox_query_{}", q.id)})
     }
 
@@ -1864,10 +2009,12 @@ impl Engine {
             ),
             _ => String::new(),
         };
-        json!({"name":s.name,"windowType":s.window.map(|w| w.0.name()),"readQueries":reads,"writeQueries":writes,"fields":fields,
-            "type":s.kind.name(),"timestamp":s.timestamp_column.clone().unwrap_or_default(),"statistics":stats,"errorStats":"","extended":extended,
-            "keyFormat":s.key_format.name(),"valueFormat":s.value_format.name(),"topic":s.topic,"partitions":partitions,"replication":1,
-            "statement":s.statement,"queryOffsetSummaries":[],"sourceConstraints":[],"clusterStatistics":[],"clusterErrorStats":[]})
+        json!({"name":s.name,"windowType":s.window.map(|w| w.0.name()),"readQueries":reads,"writeQueries":writes,
+            "fields":fields,"type":s.kind.name(),"timestamp":s.timestamp_column.clone().unwrap_or_default(),
+            "statistics":stats,"errorStats":"","extended":extended,
+            "keyFormat":s.key_format.name(),"valueFormat":s.value_format.name(),"topic":s.topic,
+            "partitions":partitions,"replication":1,"statement":s.statement,
+            "queryOffsetSummaries":[],"sourceConstraints":[],"clusterStatistics":[],"clusterErrorStats":[]})
     }
 
     /// Records of a topic (for the QTT runner and tests).
@@ -2080,10 +2227,9 @@ fn describe_function(text: &str, name: &str) -> EResult<J> {
     } else {
         return Err(EngineError::statement(format!("Can't find any functions with the name '{upper}'")));
     };
-    Ok(
-        json!({"@type":"describe_function","statementText":text,"name":fname,"description":desc,"author":"Confluent (sandbox re-implementation)",
-        "version":"","path":"internal","functions":sigs,"type":kind,"warnings":[]}),
-    )
+    Ok(json!({"@type":"describe_function","statementText":text,"name":fname,"description":desc,
+        "author":"Confluent (sandbox re-implementation)",
+        "version":"","path":"internal","functions":sigs,"type":kind,"warnings":[]}))
 }
 
 /// Coerces an INSERT VALUES literal to its column type (ksqlDB's rules: numbers widen,
@@ -2164,10 +2310,32 @@ mod tests {
     fn quickstart_in_engine() {
         let mut e = Engine::new();
         let mut s = Session::default();
-        run(&mut e, &mut s, "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH (kafka_topic='locations', value_format='json', partitions=1);");
-        run(&mut e, &mut s, "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;");
-        run(&mut e, &mut s, "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);");
-        let push = e.query("SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 EMIT CHANGES;", &mut s).unwrap();
+        run(
+            &mut e,
+            &mut s,
+            "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH \
+             (kafka_topic='locations', value_format='json', partitions=1);",
+        );
+        run(
+            &mut e,
+            &mut s,
+            "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, \
+             LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;",
+        );
+        run(
+            &mut e,
+            &mut s,
+            "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), \
+             -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation \
+             GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
+        );
+        let push = e
+            .query(
+                "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, \
+                 -122.1162) <= 5 EMIT CHANGES;",
+                &mut s,
+            )
+            .unwrap();
         for (id, la, lo) in [
             ("c2309eec", 37.7877, -122.4205),
             ("18f4ea86", 37.3903, -122.0643),
@@ -2319,7 +2487,12 @@ mod bench {
     fn filter_projection_throughput() {
         let mut e = Engine::new();
         let mut s = Session::default();
-        e.execute("CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', value_format='json', partitions=1);", &mut s).unwrap();
+        e.execute(
+            "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', value_format='json', \
+             partitions=1);",
+            &mut s,
+        )
+        .unwrap();
         e.execute("CREATE STREAM F AS SELECT ID, UCASE(NAME) AS N, V * 2 AS V2 FROM S WHERE V > 10;", &mut s).unwrap();
         let n = 200_000;
         let values: Vec<Vec<u8>> =

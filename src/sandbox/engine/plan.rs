@@ -186,15 +186,28 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             let (ra, rb) = (refs(a)?, refs(b)?);
             for (side, r) in [(a, &ra), (b, &rb)] {
                 if r.is_empty() {
-                    return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(side), format_expr(&j.on)));
+                    return err(format!(
+                        "Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must \
+                         contain references from exactly one source.",
+                        format_expr(side),
+                        format_expr(&j.on)
+                    ));
                 }
             }
             if nway && ra.len() == 1 && rb.len() == 1 && ra[0] != "?" && rb[0] != "?" {
                 if ra[0] == rb[0] {
-                    return err(format!("Each side of the join must reference exactly one source and not the same source. Left side references `{}` and right references `{}`", ra[0], rb[0]));
+                    return err(format!(
+                        "Each side of the join must reference exactly one source and not the same source. Left \
+                         side references `{}` and right references `{}`",
+                        ra[0], rb[0]
+                    ));
                 }
                 if ra[0] != alias && rb[0] != alias {
-                    return err(format!("A join criteria is expected to reference the source (`{alias}`) in the FROM clause, instead the right source references `{}` and the left source references `{}`", rb[0], ra[0]));
+                    return err(format!(
+                        "A join criteria is expected to reference the source (`{alias}`) in the FROM clause, \
+                         instead the right source references `{}` and the left source references `{}`",
+                        rb[0], ra[0]
+                    ));
                 }
             }
         }
@@ -252,10 +265,15 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             ));
         }
         if !lt && !rt && j.within.is_none() {
-            return err("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select");
+            return err("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about \
+                        how to specify a WITHIN clause with a stream-stream join, \
+                        please visit: https://docs.confluent.io/current/ksql/docs/\
+                        syntax-reference.html#create-stream-as-select");
         }
         if (lt || rt) && j.within.is_some() {
-            return err("A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your join again.");
+            return err("A window definition was provided for a Stream-Table join. These joins are not windowed. \
+                        Please drop the window definition (i.e. the WITHIN clause) and try to execute your join \
+                        again.");
         }
         if !lt && rt && matches!(j.kind, JoinKind::Full | JoinKind::Right) {
             return err(format!(
@@ -287,7 +305,14 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             (Ok(l), Ok(r)) => (l, r, (**a).clone()),
             _ => match (compile(b, &lscope), compile(a, &rscope2)) {
                 (Ok(l), Ok(r)) => (l, r, (**b).clone()),
-                _ => return err(format!("Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must contain references from exactly one source.", format_expr(&j.on), format_expr(&j.on))),
+                _ => {
+                    return err(format!(
+                        "Invalid comparison expression '{}' in join '{}'. Each side of the join comparision must \
+                         contain references from exactly one source.",
+                        format_expr(&j.on),
+                        format_expr(&j.on)
+                    ))
+                }
             },
         };
         let rexpr = if format_expr(&lexpr) == format_expr(a) { (**b).clone() } else { (**a).clone() };
@@ -455,7 +480,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         return err("HAVING requires GROUP BY clause.");
     }
     if aggregating && q.group_by.is_empty() {
-        return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a constant-free expression)");
+        return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a \
+                    constant-free expression)");
     }
     if !q.group_by.is_empty()
         && !has_join
@@ -518,7 +544,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                 && matches!(from.value_format, crate::sandbox::topics::Format::Delimited(_))
                 && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK")
             {
-                return err("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.");
+                return err("One of the functions used in the statement has an intermediate type that the value \
+                            format can not handle. Please remove the function or change the format.");
             }
             if *distinct {
                 return err(format!("DISTINCT in aggregate {name} is not supported"));
@@ -579,7 +606,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
         output_is_table = relation_is_table;
         key_exprs = if !q.partition_by.is_empty() {
             if relation_is_table {
-                return err("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses the TABLE's key column.");
+                return err("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses \
+                            the TABLE's key column.");
             }
             if q.partition_by.len() == 1 && matches!(q.partition_by[0], Expr::Lit(Literal::Null)) {
                 vec![]
@@ -707,7 +735,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                     _ => default_name(expr, &mut gen, &taken),
                 });
                 let Some(ty) = c.ty.clone() else {
-                    return err(format!("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR). ({})", format_expr(expr)));
+                    return err(format!(
+                        "Can't infer a type of null. Please explicitly cast it to a required type, \
+                         e.g. CAST(null AS VARCHAR). ({})",
+                        format_expr(expr)
+                    ));
                 };
                 items.push(c.eval);
                 item_exprs.push(Some(expr.clone()));
@@ -765,7 +797,11 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             }
             f == kf
                 || (other && other_join_keys.contains(&f))
-                || matches!((ie, &kname), (Expr::Column { name, qualifier }, Some(kn)) if name == kn && (qualifier.is_none() || !has_join && !aggregating))
+                || matches!(
+                    (ie, &kname),
+                    (Expr::Column { name, qualifier }, Some(kn))
+                        if name == kn && (qualifier.is_none() || !has_join && !aggregating)
+                )
         };
         // The left join expression wins over the right one when both are projected.
         let pos = item_exprs
@@ -805,7 +841,13 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             None if opts.persistent => {
                 let sink = opts.sink_name.clone().unwrap_or_default();
                 if synthetic {
-                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."));
+                    return err(format!(
+                        "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+                         The query used to build `{sink}` must include the join expression ROWKEY in its \
+                         projection (eg, SELECT ROWKEY...).\n\
+                         ROWKEY was added as a synthetic key column because the join criteria did not match any \
+                         source column. This expression must be included in the projection and may be aliased."
+                    ));
                 }
                 if has_join && !aggregating && q.partition_by.is_empty() {
                     // The ON sides, columns qualified by their source.
@@ -830,10 +872,18 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                             n => format!("expressions {} or {}", cols[..n - 1].join(", "), cols[n - 1]),
                         };
                         let first = cols.first().cloned().unwrap_or_default();
-                        return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join {list} in its projection (eg, SELECT {first}...)."));
+                        return err(format!(
+                            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+                             The query used to build `{sink}` must include the join {list} in its projection (eg, \
+                             SELECT {first}...)."
+                        ));
                     }
                     let (l, r) = (qual(&join_key_exprs[0], &left_alias), qual(&join_key_exprs[1], &right_alias));
-                    return err(format!("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the join expressions {l} or {r} in its projection (eg, SELECT {l}...)."));
+                    return err(format!(
+                        "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+                         The query used to build `{sink}` must include the join expressions {l} or {r} in its \
+                         projection (eg, SELECT {l}...)."
+                    ));
                 }
                 missing_keys.push(kname.clone().unwrap_or_else(|| kf.clone()));
                 key_evals.push(key_eval.eval);
@@ -865,7 +915,8 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
             (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1]))
         };
         return err(format!(
-            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
+            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+             The query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
             missing_keys.join(", ")
         ));
     }
@@ -904,7 +955,10 @@ pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Pl
                             .min()
                             .map(|(_, b)| b)
                         {
-                            return err(format!("Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"));
+                            return err(format!(
+                                "Window bounds column {b} can only be used in the SELECT clause of windowed \
+                                 aggregations"
+                            ));
                         }
                     }
                     let mut hscope = out_scope.clone();

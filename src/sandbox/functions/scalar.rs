@@ -295,7 +295,14 @@ fn timeunit_ms(u: &str) -> Option<i64> {
 
 macro_rules! f {
     ($name:expr, $cat:expr, $desc:expr, [$($sig:expr),*], $typer:expr, $eval:expr) => {
-        ScalarFn { name: $name, category: $cat, description: $desc, signatures: &[$($sig),*], typer: $typer, eval: $eval }
+        ScalarFn {
+            name: $name,
+            category: $cat,
+            description: $desc,
+            signatures: &[$($sig),*],
+            typer: $typer,
+            eval: $eval,
+        }
     };
 }
 

@@ -30,9 +30,13 @@ async fn quickstart_end_to_end() {
     let ctx = RequestContext { properties: &props, session_variables: &vars };
     let entities = client
         .ksql(
-            "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH (kafka_topic='locations', value_format='json', partitions=1);
-             CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;
-             CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
+            "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH \
+             (kafka_topic='locations', value_format='json', partitions=1);
+             CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, \
+             LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;
+             CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS \
+             distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY \
+             ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
             &ctx,
         )
         .await
@@ -41,7 +45,14 @@ async fn quickstart_end_to_end() {
     assert!(entities.iter().all(|e| matches!(e, Entity::CommandStatus(_))), "{entities:?}");
 
     // A push query in the background, then INSERTs.
-    let mut push = client.query("SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 EMIT CHANGES;", &ctx).await.unwrap();
+    let mut push = client
+        .query(
+            "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 \
+             EMIT CHANGES;",
+            &ctx,
+        )
+        .await
+        .unwrap();
     let names: Vec<String> = push.header().columns.iter().map(|c| c.name.clone()).collect();
     assert_eq!(names, vec!["PROFILEID", "LATITUDE", "LONGITUDE"]);
     let inserts = [
@@ -138,7 +149,11 @@ async fn query_framings() {
     };
     let r = http
         .post(format!("{}/ksql", handle.url()))
-        .body(ksql("CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', value_format='json', partitions=1); INSERT INTO S (K, V) VALUES ('a', 1); INSERT INTO S (K, V) VALUES ('b', 2); CREATE TABLE T AS SELECT K, SUM(V) AS TOTAL FROM S GROUP BY K;"))
+        .body(ksql(
+            "CREATE STREAM S (K STRING KEY, V INT) WITH (kafka_topic='s', value_format='json', partitions=1); \
+             INSERT INTO S (K, V) VALUES ('a', 1); INSERT INTO S (K, V) VALUES ('b', 2); \
+             CREATE TABLE T AS SELECT K, SUM(V) AS TOTAL FROM S GROUP BY K;",
+        ))
         .send()
         .await
         .unwrap();
@@ -179,7 +194,12 @@ async fn query_framings() {
     );
     let body = http
         .post(format!("{}/query-stream", handle.url()))
-        .body(serde_json::json!({"sql":"SELECT * FROM S EMIT CHANGES LIMIT 1;","properties":{"auto.offset.reset":"earliest"}}).to_string())
+        .body(
+            serde_json::json!({
+                "sql":"SELECT * FROM S EMIT CHANGES LIMIT 1;","properties":{"auto.offset.reset":"earliest"}
+            })
+            .to_string(),
+        )
         .send()
         .await
         .unwrap()

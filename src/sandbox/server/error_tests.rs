@@ -38,7 +38,12 @@ async fn bad_input_gets_ksqldb_error_shapes() {
     assert_statement_error(status, &body, sql, "Syntax Error");
 
     // A wrong type in INSERT VALUES.
-    let (status, body) = ksql(&url, "CREATE STREAM riders (id INT KEY, name STRING, speed DOUBLE) WITH (kafka_topic='riders', value_format='json', partitions=1);").await;
+    let (status, body) = ksql(
+        &url,
+        "CREATE STREAM riders (id INT KEY, name STRING, speed DOUBLE) WITH (kafka_topic='riders', \
+         value_format='json', partitions=1);",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let sql = "INSERT INTO riders (id, name, speed) VALUES ('not a number', 'ann', 1.5);";
     let (status, body) = ksql(&url, sql).await;

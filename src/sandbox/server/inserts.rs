@@ -119,7 +119,11 @@ async fn insert_lines(
     queue: Queue,
     stall: Duration,
 ) {
-    let error = |seq: u64, message: &str| json!({"@type":"generic_error","error_code":40000,"message":message,"status":"error","seq":seq});
+    let error = |seq: u64, message: &str| {
+        json!({
+            "@type":"generic_error","error_code":40000,"message":message,"status":"error","seq":seq
+        })
+    };
     let mut seq = 0u64;
     loop {
         let (ack, last) = match lines.next().await {

@@ -292,11 +292,13 @@ async fn route(state: State, req: Request<Incoming>) -> Response<Body> {
             .unwrap(),
         ("GET", "/info") => json_response(
             StatusCode::OK,
-            &json!({"KsqlServerInfo":{"version":VERSION,"kafkaClusterId":"ksqldb-sandbox","ksqlServiceId":"ksqlDB sandbox (in-memory, no Kafka)","serverStatus":"RUNNING"}}),
+            &json!({"KsqlServerInfo":{"version":VERSION,"kafkaClusterId":"ksqldb-sandbox",
+                "ksqlServiceId":"ksqlDB sandbox (in-memory, no Kafka)","serverStatus":"RUNNING"}}),
         ),
         ("GET", "/healthcheck") => json_response(
             StatusCode::OK,
-            &json!({"isHealthy":true,"details":{"metastore":{"isHealthy":true},"kafka":{"isHealthy":true},"commandRunner":{"isHealthy":true}},"serverState":"READY"}),
+            &json!({"isHealthy":true,"details":{"metastore":{"isHealthy":true},"kafka":{"isHealthy":true},
+                "commandRunner":{"isHealthy":true}},"serverState":"READY"}),
         ),
         ("GET", "/chc/ready") | ("GET", "/chc/live") => json_response(StatusCode::OK, &json!({})),
         ("GET", p) if p.starts_with("/is_valid_property/") => json_response(StatusCode::OK, &json!(true)),

@@ -617,7 +617,12 @@ impl<'a> Parser<'a> {
             "VARIABLES" => Show::Variables,
             "CONNECTORS" => Show::Connectors { source: None },
             "SOURCE" | "SINK" if self.eat_kw("CONNECTORS") => Show::Connectors { source: Some(what == "SOURCE") },
-            other => return Err(self.err_here(&format!("Syntax Error\nmismatched input '{other}' expecting {{'STREAMS', 'TABLES', 'TOPICS', 'QUERIES', 'PROPERTIES', 'FUNCTIONS', 'TYPES', 'VARIABLES'}}"))),
+            other => {
+                return Err(self.err_here(&format!(
+                    "Syntax Error\nmismatched input '{other}' expecting {{'STREAMS', 'TABLES', 'TOPICS', \
+                     'QUERIES', 'PROPERTIES', 'FUNCTIONS', 'TYPES', 'VARIABLES'}}"
+                )))
+            }
         };
         Ok(Statement::Show(show))
     }
@@ -1421,13 +1426,19 @@ mod tests {
     use super::*;
 
     const QUICKSTART: &[&str] = &[
-        "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH (kafka_topic='locations', value_format='json', partitions=1);",
-        "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;",
-        "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
+        "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH \
+         (kafka_topic='locations', value_format='json', partitions=1);",
+        "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, \
+         LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;",
+        "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) \
+         AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation \
+         GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
         "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 EMIT CHANGES;",
         "INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('c2309eec', 37.7877, -122.4205);",
         "SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;",
-        "SELECT a->b[1], CASE WHEN x IN (1,2) THEN 'a' ELSE 'b' END, CAST(y AS DECIMAL(4,2)) FROM s s1 LEFT JOIN t ON s1.id = t.id WINDOW TUMBLING (SIZE 1 HOUR, GRACE PERIOD 10 MINUTES) WHERE z LIKE 'a%' AND q BETWEEN 1 AND 3 GROUP BY a EMIT CHANGES LIMIT 3;",
+        "SELECT a->b[1], CASE WHEN x IN (1,2) THEN 'a' ELSE 'b' END, CAST(y AS DECIMAL(4,2)) FROM s s1 \
+         LEFT JOIN t ON s1.id = t.id WINDOW TUMBLING (SIZE 1 HOUR, GRACE PERIOD 10 MINUTES) \
+         WHERE z LIKE 'a%' AND q BETWEEN 1 AND 3 GROUP BY a EMIT CHANGES LIMIT 3;",
         "SELECT TRANSFORM(arr, x => x + 1), REDUCE(m, 0, (s, k, v) => s + v) FROM s;",
         "DROP STREAM IF EXISTS s DELETE TOPIC;",
         "SHOW STREAMS;",

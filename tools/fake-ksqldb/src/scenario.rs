@@ -414,11 +414,19 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
                 {"name":"SPEED","schema":schema("INTEGER")}
             ],
             "type":"STREAM","timestamp":"",
-            "statistics": if extended {"The statistics field is deprecated and will be removed in a future version of ksql. Please update your client to the latest version and use statisticsMap instead.\nmessages-per-sec:      0.10   total-messages:         5     last-message: 2024-01-01T00:00:00.000Z"} else {""},
-            "errorStats": if extended {"The errorStats field is deprecated and will be removed in a future version of ksql. Please update your client to the latest version and use errorStatsMap instead.\n"} else {""},
+            "statistics": if extended {
+                "The statistics field is deprecated and will be removed in a future version of ksql. Please update \
+                 your client to the latest version and use statisticsMap instead.\n\
+                 messages-per-sec:      0.10   total-messages:         5     last-message: 2024-01-01T00:00:00.000Z"
+            } else {""},
+            "errorStats": if extended {
+                "The errorStats field is deprecated and will be removed in a future version of ksql. Please update \
+                 your client to the latest version and use errorStatsMap instead.\n"
+            } else {""},
             "extended":extended,"keyFormat":"KAFKA","valueFormat":"JSON","topic":"riders",
             "partitions":1,"replication":1,
-            "statement":"CREATE STREAM RIDERS (ID STRING KEY, LAT DOUBLE, LON DOUBLE, SPEED INTEGER) WITH (KAFKA_TOPIC='riders', KEY_FORMAT='KAFKA', PARTITIONS=1, VALUE_FORMAT='JSON');",
+            "statement":"CREATE STREAM RIDERS (ID STRING KEY, LAT DOUBLE, LON DOUBLE, SPEED INTEGER) \
+                         WITH (KAFKA_TOPIC='riders', KEY_FORMAT='KAFKA', PARTITIONS=1, VALUE_FORMAT='JSON');",
             "queryOffsetSummaries":[],"sourceConstraints":[],"clusterStatistics":[],"clusterErrorStats":[]
         });
         if level < (0, 18, 0) {
@@ -459,11 +467,19 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
     ]);
     let s = json!({
       "statements": [
-        {"match":"(SHOW|LIST) STREAMS","regex":true,"entities":[{"@type":"streams","streams":[src("RIDERS","riders","STREAM"), src("KSQL_PROCESSING_LOG","default_ksql_processing_log","STREAM")]}]},
-        {"match":"(SHOW|LIST) TABLES","regex":true,"entities":[{"@type":"tables","tables":[src("RIDER_COUNTS","RIDER_COUNTS","TABLE")]}]},
-        {"match":"(SHOW|LIST) (ALL )?TOPICS","regex":true,"entities":[{"@type":"kafka_topics","topics":[{"name":"RIDER_COUNTS","replicaInfo":[1]},{"name":"riders","replicaInfo":[1]}]}]},
-        {"match":"(SHOW|LIST) QUERIES","regex":true,"entities":[{"@type":"queries","queries":[{"queryString":"CREATE TABLE RIDER_COUNTS AS SELECT ID, COUNT(*) AS TOTAL, CAST(AVG(SPEED) AS DECIMAL(10, 2)) AS AVG_SPEED FROM RIDERS GROUP BY ID EMIT CHANGES;","sinks":["RIDER_COUNTS"],"sinkKafkaTopics":["RIDER_COUNTS"],"id":"CTAS_RIDER_COUNTS_1","statusCount":{"RUNNING":1},"queryType":"PERSISTENT","state":"RUNNING"}]}]},
-        {"match":"(SHOW|LIST) PROPERTIES","regex":true,"entities":[{"@type":"properties","properties":props,"overwrittenProperties":[],"defaultProperties":["ksql.extension.dir"]}]},
+        {"match":"(SHOW|LIST) STREAMS","regex":true,"entities":[{"@type":"streams","streams":[
+            src("RIDERS","riders","STREAM"), src("KSQL_PROCESSING_LOG","default_ksql_processing_log","STREAM")]}]},
+        {"match":"(SHOW|LIST) TABLES","regex":true,"entities":[{"@type":"tables","tables":[
+            src("RIDER_COUNTS","RIDER_COUNTS","TABLE")]}]},
+        {"match":"(SHOW|LIST) (ALL )?TOPICS","regex":true,"entities":[{"@type":"kafka_topics","topics":[
+            {"name":"RIDER_COUNTS","replicaInfo":[1]},{"name":"riders","replicaInfo":[1]}]}]},
+        {"match":"(SHOW|LIST) QUERIES","regex":true,"entities":[{"@type":"queries","queries":[
+            {"queryString":"CREATE TABLE RIDER_COUNTS AS SELECT ID, COUNT(*) AS TOTAL, \
+                            CAST(AVG(SPEED) AS DECIMAL(10, 2)) AS AVG_SPEED FROM RIDERS GROUP BY ID EMIT CHANGES;",
+             "sinks":["RIDER_COUNTS"],"sinkKafkaTopics":["RIDER_COUNTS"],"id":"CTAS_RIDER_COUNTS_1",
+             "statusCount":{"RUNNING":1},"queryType":"PERSISTENT","state":"RUNNING"}]}]},
+        {"match":"(SHOW|LIST) PROPERTIES","regex":true,"entities":[{"@type":"properties","properties":props,
+            "overwrittenProperties":[],"defaultProperties":["ksql.extension.dir"]}]},
         {"match":"(SHOW|LIST) FUNCTIONS","regex":true,"entities":[{"@type":"function_names","functions":[
             {"name":"ABS","type":"SCALAR","category":"MATHEMATICAL"},
             {"name":"COUNT","type":"AGGREGATE","category":"AGGREGATE"},
@@ -471,11 +487,21 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
             {"name":"UCASE","type":"SCALAR","category":"STRING"}]}]},
         {"match":"(SHOW|LIST) VARIABLES","regex":true,"entities":[{"@type":"variables","variables":[]}]},
         {"match":"(SHOW|LIST) TYPES","regex":true,"entities":[{"@type":"type_list","types":{
-            "ADDRESS":{"type":"STRUCT","fields":[{"name":"STREET","schema":schema("STRING")},{"name":"NUMBER","schema":schema("INTEGER")}],"memberSchema":null}}}]},
+            "ADDRESS":{"type":"STRUCT","fields":[
+                {"name":"STREET","schema":schema("STRING")},{"name":"NUMBER","schema":schema("INTEGER")}],
+                "memberSchema":null}}}]},
         {"match":"DESCRIBE RIDERS","entities":[describe(false)]},
         {"match":"DESCRIBE RIDERS EXTENDED","entities":[describe(true)]},
-        {"match":"DESCRIBE FUNCTION ABS","entities":[{"@type":"describe_function","name":"ABS","description":"Returns the absolute value of its argument.","author":"Confluent","version":"","path":"internal","functions":[{"arguments":[{"name":"arg1","type":"INT","description":"","isVariadic":false}],"returnType":"INT","description":"Returns the absolute value of its argument.","argumentTypes":["INT"]}],"type":"SCALAR"}]},
-        {"match":"CREATE STREAM BAD.*","regex":true,"error":{"status":400,"body":{"@type":"statement_error","error_code":40001,"message":"Cannot add stream 'BAD': A stream with the same name already exists","entities":[]}}},
+        {"match":"DESCRIBE FUNCTION ABS","entities":[{"@type":"describe_function","name":"ABS",
+            "description":"Returns the absolute value of its argument.","author":"Confluent","version":"",
+            "path":"internal",
+            "functions":[{"arguments":[{"name":"arg1","type":"INT","description":"","isVariadic":false}],
+                "returnType":"INT","description":"Returns the absolute value of its argument.",
+                "argumentTypes":["INT"]}],
+            "type":"SCALAR"}]},
+        {"match":"CREATE STREAM BAD.*","regex":true,"error":{"status":400,"body":{"@type":"statement_error",
+            "error_code":40001,"message":"Cannot add stream 'BAD': A stream with the same name already exists",
+            "entities":[]}}},
         {"match":"SHOW SLOW","delay_ms":3000,"entities":[{"@type":"streams","streams":[]}]}
       ],
       "queries": [
@@ -484,20 +510,24 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
         {"match":"SELECT \\* FROM RIDERS( LIMIT \\d+)?","regex":true,"source":"RIDERS","push":false,
          "columns":riders_cols,"rows":riders_rows},
         {"match":"SELECT * FROM RIDER_COUNTS","push":false,"table":true,"columns":counts_cols,"rows":counts_rows},
-        {"match":"SELECT \\* FROM RIDER_COUNTS WHERE ID ?= ?'r1'","regex":true,"source":"RIDER_COUNTS","push":false,"table":true,
-         "columns":counts_cols,"rows":[counts_rows[0].clone()]},
-        {"match":"SELECT \\* FROM RIDER_COUNTS EMIT CHANGES( LIMIT \\d+)?","regex":true,"source":"RIDER_COUNTS","push":true,"table":true,
-         "columns":counts_cols,"rows":counts_push_rows},
+        {"match":"SELECT \\* FROM RIDER_COUNTS WHERE ID ?= ?'r1'","regex":true,"source":"RIDER_COUNTS","push":false,
+         "table":true,"columns":counts_cols,"rows":[counts_rows[0].clone()]},
+        {"match":"SELECT \\* FROM RIDER_COUNTS EMIT CHANGES( LIMIT \\d+)?","regex":true,"source":"RIDER_COUNTS",
+         "push":true,"table":true,"columns":counts_cols,"rows":counts_push_rows},
         {"match":"PRINT 'riders'( FROM BEGINNING)?( LIMIT \\d+)?","regex":true,"source":"riders","push":true,
          "print_lines":[
             "Key format: KAFKA_STRING",
             "Value format: JSON or KAFKA_STRING",
-            "rowtime: 2024/01/01 00:00:00.000 Z, key: r1, value: {\"LAT\":37.7877,\"LON\":-122.4205,\"SPEED\":12}, partition: 0",
-            "rowtime: 2024/01/01 00:00:01.000 Z, key: r2, value: {\"LAT\":37.3903,\"LON\":-122.0643,\"SPEED\":0}, partition: 0"
+            "rowtime: 2024/01/01 00:00:00.000 Z, key: r1, \
+             value: {\"LAT\":37.7877,\"LON\":-122.4205,\"SPEED\":12}, partition: 0",
+            "rowtime: 2024/01/01 00:00:01.000 Z, key: r2, \
+             value: {\"LAT\":37.3903,\"LON\":-122.0643,\"SPEED\":0}, partition: 0"
          ]}
       ],
-      "rows_generator": {"match":"SELECT \\* FROM BENCH( EMIT CHANGES)?( LIMIT \\d+)?","regex":true,"source":"BENCH","push":true,"count":1000000,"end":"complete",
-         "columns":[{"name":"ID","type":"BIGINT","key":true},{"name":"NAME","type":"STRING"},{"name":"V","type":"DOUBLE"},{"name":"OK","type":"BOOLEAN"}]}
+      "rows_generator": {"match":"SELECT \\* FROM BENCH( EMIT CHANGES)?( LIMIT \\d+)?","regex":true,"source":"BENCH",
+         "push":true,"count":1000000,"end":"complete",
+         "columns":[{"name":"ID","type":"BIGINT","key":true},{"name":"NAME","type":"STRING"},
+            {"name":"V","type":"DOUBLE"},{"name":"OK","type":"BOOLEAN"}]}
     });
     serde_json::to_string_pretty(&s).unwrap()
 }

@@ -398,7 +398,13 @@ fn healthcheck(ctx: &Ctx) -> Resp {
 fn is_valid_property(ctx: &Ctx, p: &str) -> Resp {
     const DENIED: [&str; 3] = ["ksql.service.id", "ksql.internal.topic.replicas", "bootstrap.servers"];
     if DENIED.contains(&p) {
-        return ctx.generic(40000, &format!("One or more properties overrides set locally are prohibited by the KSQL server (use UNSET to reset their default value): [{p}]"));
+        return ctx.generic(
+            40000,
+            &format!(
+                "One or more properties overrides set locally are prohibited by the KSQL server (use UNSET to \
+                 reset their default value): [{p}]"
+            ),
+        );
     }
     let known = p.starts_with("ksql.")
         || p.starts_with("auto.offset.reset")
@@ -522,7 +528,10 @@ fn syntax_error(ctx: &Ctx, stmt: &str) -> Resp {
     let up = first.to_uppercase();
     if !KEYWORDS.contains(&up.as_str()) {
         if ctx.app.level < (0, 10, 0) {
-            let msg = format!("line 1:1: mismatched input '{first}' expecting {{<EOF>, 'SELECT', 'CREATE', 'INSERT', 'DESCRIBE', 'PRINT', 'EXPLAIN', 'SHOW', 'LIST', 'TERMINATE', 'DROP', 'SET', 'UNSET'}}");
+            let msg = format!(
+                "line 1:1: mismatched input '{first}' expecting {{<EOF>, 'SELECT', 'CREATE', 'INSERT', 'DESCRIBE', \
+                 'PRINT', 'EXPLAIN', 'SHOW', 'LIST', 'TERMINATE', 'DROP', 'SET', 'UNSET'}}"
+            );
             return ctx.statement(40001, &msg, stmt);
         }
         let mut msg = format!("line 1:1: Syntax Error\nUnknown statement '{first}'");
@@ -728,7 +737,8 @@ async fn ksql(ctx: &Ctx, body: &Bytes) -> Resp {
         if fw == "SELECT" || fw == "PRINT" {
             return ctx.statement(
                 40002,
-                "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\t* SELECT",
+                "The following statement types should be issued to the websocket endpoint '/query':\n\t* PRINT\n\
+                 \t* SELECT",
                 s,
             );
         }
@@ -875,7 +885,14 @@ fn lookup(ctx: &Ctx, sql: &str) -> Result<Arc<Query>, Resp> {
     let fw = first_word(sql);
     if fw == "PRINT" {
         let topic = sql.split_whitespace().nth(1).unwrap_or("").trim_end_matches(';').trim_matches('\'');
-        return Err(ctx.statement(40001, &format!("Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive."), sql));
+        return Err(ctx.statement(
+            40001,
+            &format!(
+                "Could not find topic '{topic}', or the KSQL user does not have permissions to list the topic. \
+                 Topic names are case-sensitive."
+            ),
+            sql,
+        ));
     }
     match scenario::source_of(sql) {
         Some(src) => Err(ctx.statement(40001, &format!("Could not find STREAM/TABLE '{src}' in the Metastore"), sql)),
@@ -1049,7 +1066,10 @@ fn inserts(ctx: &Ctx, body: &Bytes) -> Resp {
     let mut out = String::new();
     for (seq, l) in lines.enumerate() {
         if serde_json::from_str::<Value>(l).is_err() {
-            out.push_str(&format!("{{\"status\":\"error\",\"seq\":{seq},\"error_code\":40000,\"message\":\"Invalid JSON in inserts stream\"}}\n"));
+            out.push_str(&format!(
+                "{{\"status\":\"error\",\"seq\":{seq},\"error_code\":40000,\
+                 \"message\":\"Invalid JSON in inserts stream\"}}\n"
+            ));
             break;
         }
         out.push_str(&format!("{{\"status\":\"ok\",\"seq\":{seq}}}\n"));

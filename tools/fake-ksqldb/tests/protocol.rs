@@ -127,11 +127,13 @@ fn call(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &st
 const V1: (&str, &str) = ("Accept", "application/vnd.ksql.v1+json");
 const CT: (&str, &str) = ("Content-Type", "application/vnd.ksql.v1+json");
 
-const SCENARIO: &str = r#"{
+const SCENARIO: &str = concat!(
+    r#"{
  "idle_newline_ms": 100,
  "queries": [
   {"match":"SELECT * FROM PAGEVIEWS EMIT CHANGES LIMIT 2","query_id":"XYZ",
-   "columns":[{"name":"USERID","type":"STRING","key":true},{"name":"PAGEID","type":"STRING"},{"name":"VIEWTIME","type":"BIGINT"}],
+   "columns":[{"name":"USERID","type":"STRING","key":true},{"name":"PAGEID","type":"STRING"},"#,
+    r#"{"name":"VIEWTIME","type":"BIGINT"}],
    "rows":[["USER_1","PAGE_1",1],["USER_2","PAGE_2",2],["USER_3","PAGE_3",3]]},
   {"match":"SELECT * FROM PAGEVIEWS EMIT CHANGES","source":"PAGEVIEWS",
    "columns":[{"name":"USERID","type":"STRING","key":true},{"name":"VIEWTIME","type":"BIGINT"}],
@@ -151,7 +153,8 @@ const SCENARIO: &str = r#"{
  ],
  "rows_generator": {"match":"SELECT * FROM BIG EMIT CHANGES","count":200000,"end":"complete",
    "columns":[{"name":"ID","type":"BIGINT"},{"name":"NAME","type":"STRING"}]}
-}"#;
+}"#
+);
 
 #[test]
 fn current_query_push_limit_exact_bytes() {
@@ -185,7 +188,8 @@ fn current_query_push_limit_exact_bytes() {
     assert_eq!(r.header("content-type").as_deref(), Some("application/vnd.ksqlapi.delimited.v1"));
     assert_eq!(
         r.text(),
-        "{\"queryId\":\"XYZ\",\"columnNames\":[\"USERID\",\"PAGEID\",\"VIEWTIME\"],\"columnTypes\":[\"STRING\",\"STRING\",\"BIGINT\"]}\n[\"USER_1\",\"PAGE_1\",1]\n[\"USER_2\",\"PAGE_2\",2]\n"
+        "{\"queryId\":\"XYZ\",\"columnNames\":[\"USERID\",\"PAGEID\",\"VIEWTIME\"],\"columnTypes\":[\"STRING\",\
+         \"STRING\",\"BIGINT\"]}\n[\"USER_1\",\"PAGE_1\",1]\n[\"USER_2\",\"PAGE_2\",2]\n"
     );
     // Generated transient id.
     let st = send(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES;"}"#);
@@ -206,12 +210,15 @@ fn current_pull_table_and_tombstones_and_json() {
     let r = call(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"select * from t;"}"#);
     assert_eq!(
         r.text(),
-        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`USERID` STRING KEY, `COUNT` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",1]}},\n{\"row\":{\"columns\":[\"USER_2\",4.50]}}]"
+        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`USERID` STRING KEY, `COUNT` BIGINT\"}},\n\
+         {\"row\":{\"columns\":[\"USER_1\",1]}},\n{\"row\":{\"columns\":[\"USER_2\",4.50]}}]"
     );
     let r = call(s.port, "POST", "/query-stream", &[V1, CT], r#"{"sql":"SELECT * FROM T EMIT CHANGES LIMIT 3;"}"#);
     assert_eq!(
         r.text(),
-        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n{\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n{\"finalMessage\":\"Limit Reached\"}]"
+        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n\
+         {\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n\
+         {\"finalMessage\":\"Limit Reached\"}]"
     );
     let r = call(
         s.port,
@@ -244,7 +251,8 @@ fn jetty_framing_idle_newlines_and_404() {
     let st = send(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM PAGEVIEWS EMIT CHANGES;"}"#);
     let r = read_reply(st, Duration::from_millis(450));
     let t = r.text();
-    let expect = "[{\"header\":{\"queryId\":\"none\",\"schema\":\"`USERID` STRING, `VIEWTIME` BIGINT\"}},\n{\"row\":{\"columns\":[\"USER_1\",1]}},\n";
+    let expect = "[{\"header\":{\"queryId\":\"none\",\"schema\":\"`USERID` STRING, `VIEWTIME` BIGINT\"}},\n\
+                  {\"row\":{\"columns\":[\"USER_1\",1]}},\n";
     assert!(t.starts_with(expect), "{t:?}");
     let idle = &t[expect.len()..];
     assert!(idle.len() >= 3 && idle.bytes().all(|b| b == b'\n'), "{idle:?}");
@@ -252,7 +260,9 @@ fn jetty_framing_idle_newlines_and_404() {
     let r = call(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM E EMIT CHANGES;"}"#);
     assert_eq!(
         r.text(),
-        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`V` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\n{\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"boom\",\"stackTrace\":[]}},\n"
+        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`V` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\n\
+         {\"errorMessage\":{\"@type\":\"generic_error\",\"error_code\":50000,\"message\":\"boom\",\
+         \"stackTrace\":[]}},\n"
     );
     // Unknown paths, /query-stream included: Jersey's JSON 404.
     let r = call(s.port, "POST", "/query-stream", &[CT], r#"{"sql":"SELECT 1;"}"#);
@@ -262,7 +272,11 @@ fn jetty_framing_idle_newlines_and_404() {
     ));
     // /info without serverStatus.
     let r = call(s.port, "GET", "/info", &[V1], "");
-    assert_eq!(r.text(), "{\"KsqlServerInfo\":{\"version\":\"0.7.1\",\"kafkaClusterId\":\"Fk4k3sQLRp2uDAr6Nu8lSA\",\"ksqlServiceId\":\"default_\"}}");
+    assert_eq!(
+        r.text(),
+        "{\"KsqlServerInfo\":{\"version\":\"0.7.1\",\"kafkaClusterId\":\"Fk4k3sQLRp2uDAr6Nu8lSA\",\
+         \"ksqlServiceId\":\"default_\"}}"
+    );
     // h2c prior knowledge is refused by closing.
     let mut st = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
     st.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
@@ -276,12 +290,18 @@ fn http2_generation_rules() {
     let s = start(&["--generation", "http2"], Some(SCENARIO));
     let r = call(s.port, "POST", "/query-stream", &[CT], r#"{"sql":"SELECT * FROM T;"}"#);
     assert_eq!(r.status, 400);
-    assert_eq!(r.text(), "{\"@type\":\"generic_error\",\"error_code\":40004,\"message\":\"This endpoint is only available when using HTTP2\"}");
+    assert_eq!(
+        r.text(),
+        "{\"@type\":\"generic_error\",\"error_code\":40004,\
+         \"message\":\"This endpoint is only available when using HTTP2\"}"
+    );
     // /query over HTTP/1.1: old framing, tombstones (0.15), no Query Completed.
     let r = call(s.port, "POST", "/query", &[V1, CT], r#"{"ksql":"SELECT * FROM T EMIT CHANGES LIMIT 3;"}"#);
     assert_eq!(
         r.text(),
-        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n{\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n{\"finalMessage\":\"Limit Reached\"}]\n"
+        "[{\"header\":{\"queryId\":\"XYZ\",\"schema\":\"`VAL` STRING\"}},\n{\"row\":{\"columns\":[\"a\"]}},\n\
+         {\"row\":{\"columns\":[null]},\"tombstone\":true},\n{\"row\":{\"columns\":[\"b\"]}},\n\
+         {\"finalMessage\":\"Limit Reached\"}]\n"
     );
     let r = call(s.port, "POST", "/close-query", &[CT], r#"{"queryId":"nope"}"#);
     assert_eq!(
@@ -317,7 +337,12 @@ fn ksql_endpoint_default_scenario() {
     let s = start(&[], None);
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"select * from riders emit changes;"}"#);
     assert_eq!(r.status, 400);
-    assert_eq!(r.text(), "{\"@type\":\"statement_error\",\"error_code\":40002,\"message\":\"The following statement types should be issued to the websocket endpoint '/query':\\n\\t* PRINT\\n\\t* SELECT\",\"statementText\":\"select * from riders emit changes;\",\"entities\":[]}");
+    assert_eq!(
+        r.text(),
+        "{\"@type\":\"statement_error\",\"error_code\":40002,\
+         \"message\":\"The following statement types should be issued to the websocket endpoint '/query':\
+         \\n\\t* PRINT\\n\\t* SELECT\",\"statementText\":\"select * from riders emit changes;\",\"entities\":[]}"
+    );
     let r =
         call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"DEFINE x = 'y'; SET 'auto.offset.reset'='earliest';"}"#);
     assert_eq!((r.status, r.text().as_str()), (200, "[]"));
@@ -326,7 +351,10 @@ fn ksql_endpoint_default_scenario() {
         "POST",
         "/ksql",
         &[V1, CT],
-        r#"{"ksql":"CREATE STREAM s (id INT KEY) WITH (kafka_topic='t', value_format='JSON', partitions=1); CREATE TABLE u (id INT PRIMARY KEY) WITH (kafka_topic='u', value_format='JSON');"}"#,
+        concat!(
+            r#"{"ksql":"CREATE STREAM s (id INT KEY) WITH (kafka_topic='t', value_format='JSON', "#,
+            r#"partitions=1); CREATE TABLE u (id INT PRIMARY KEY) WITH (kafka_topic='u', value_format='JSON');"}"#,
+        ),
     );
     let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     let a = v[0]["commandSequenceNumber"].as_i64().unwrap();
@@ -335,7 +363,12 @@ fn ksql_endpoint_default_scenario() {
     assert_eq!(v[0]["commandStatus"]["message"], "Stream created");
     assert_eq!(v[0]["commandId"], "stream/`S`/create");
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"describe nothere;"}"#);
-    assert_eq!(r.text(), "{\"@type\":\"statement_error\",\"error_code\":40001,\"message\":\"Could not find STREAM/TABLE 'NOTHERE' in the Metastore\",\"statementText\":\"describe nothere;\",\"entities\":[]}");
+    assert_eq!(
+        r.text(),
+        "{\"@type\":\"statement_error\",\"error_code\":40001,\
+         \"message\":\"Could not find STREAM/TABLE 'NOTHERE' in the Metastore\",\
+         \"statementText\":\"describe nothere;\",\"entities\":[]}"
+    );
     let r = call(s.port, "POST", "/ksql", &[V1, CT], r#"{"ksql":"SHOW TABLES;"}"#);
     assert!(
         r.text().starts_with("[{\"@type\":\"tables\",\"statementText\":\"SHOW TABLES;\",\"tables\":[{"),
