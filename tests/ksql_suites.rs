@@ -770,7 +770,8 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
                             serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
                         }
                         PushMsg::Tombstone(r) => {
-                            serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()},"tombstone":true})
+                            let columns = r.iter().map(to_rest_json).collect::<Vec<_>>();
+                            serde_json::json!({"row":{"columns":columns},"tombstone":true})
                         }
                         PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
                         PushMsg::Line(_) => continue,
