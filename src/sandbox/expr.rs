@@ -163,105 +163,9 @@ impl<'a> Compiler<'a> {
                 let v = cast(&Value::String(s.clone()), t)?;
                 Ok(konst(v, Some(t.clone())))
             }
-            Expr::Column { qualifier, name } => {
-                if qualifier.is_none() {
-                    if let Some((_, idx, ty)) = self.lambda.iter().rev().find(|(n, _, _)| n == name) {
-                        let idx = *idx;
-                        return Ok(Compiled { ty: Some(ty.clone()), eval: Arc::new(move |r| r[idx].clone()) });
-                    }
-                }
-                if let Some(msg) = &self.scope.only_subst {
-                    // A qualified column may match an unqualified group-by key.
-                    if let Some(q) = qualifier {
-                        let _ = q;
-                        let key = name.to_string();
-                        if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
-                            return Ok(self.subst_col(*idx));
-                        }
-                    }
-                    return Err(msg.replace("{}", &format_expr(e)));
-                }
-                let idx = self.scope.resolve(qualifier.as_deref(), name)?;
-                let ty = self.scope.cols[idx].ty.clone();
-                Ok(Compiled { ty: Some(ty), eval: Arc::new(move |r| r[idx].clone()) })
-            }
-            Expr::Deref(inner, field) => {
-                let c = self.compile(inner)?;
-                let Some(SqlType::Struct(fields)) = &c.ty else {
-                    return Err(format!(
-                        "Expected STRUCT type for dereference of {}, got {}",
-                        format_expr(inner),
-                        type_name(&c.ty)
-                    ));
-                };
-                let Some(pos) = fields
-                    .iter()
-                    .position(|(n, _)| n == field)
-                    .or_else(|| fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(field)))
-                else {
-                    return Err(format!("Could not find field '{field}' in '{}'.", format_expr(inner)));
-                };
-                let ty = fields[pos].1.clone();
-                let f = c.eval;
-                Ok(Compiled {
-                    ty: Some(ty),
-                    eval: Arc::new(move |r| match f(r) {
-                        Value::Struct(mut fs) if pos < fs.len() => std::mem::take(&mut fs[pos].1),
-                        _ => Value::Null,
-                    }),
-                })
-            }
-            Expr::Subscript(base, idx) => {
-                let b = self.compile(base)?;
-                let i = self.compile(idx)?;
-                match &b.ty {
-                    Some(SqlType::Array(et)) => {
-                        if !matches!(i.ty, Some(SqlType::Integer) | Some(SqlType::Bigint) | None) {
-                            return Err(format!("Array index must be INTEGER, got {}", type_name(&i.ty)));
-                        }
-                        let (bf, ifn) = (b.eval, i.eval);
-                        Ok(Compiled {
-                            ty: Some((**et).clone()),
-                            eval: Arc::new(move |r| {
-                                let (Value::Array(mut a), Some(i)) = (bf(r), ifn(r).as_i64()) else {
-                                    return Value::Null;
-                                };
-                                // ksqlDB arrays are 1-based; negative indexes count from the end.
-                                let len = a.len() as i64;
-                                let pos = if i > 0 {
-                                    i - 1
-                                } else if i < 0 {
-                                    len + i
-                                } else {
-                                    return Value::Null;
-                                };
-                                if pos < 0 || pos >= len {
-                                    Value::Null
-                                } else {
-                                    std::mem::take(&mut a[pos as usize])
-                                }
-                            }),
-                        })
-                    }
-                    Some(SqlType::Map(kt, vt)) => {
-                        let kt = (**kt).clone();
-                        let (bf, ifn) = (b.eval, i.eval);
-                        Ok(Compiled {
-                            ty: Some((**vt).clone()),
-                            eval: Arc::new(move |r| {
-                                let Value::Map(m) = bf(r) else { return Value::Null };
-                                let k = coerce(ifn(r), &kt);
-                                m.into_iter().find(|(mk, _)| sql_equals(mk, &k)).map(|(_, v)| v).unwrap_or(Value::Null)
-                            }),
-                        })
-                    }
-                    other => Err(format!(
-                        "Subscript expression ({}) not supported on type {}",
-                        format_expr(e),
-                        type_name(other)
-                    )),
-                }
-            }
+            Expr::Column { qualifier, name } => self.compile_column(qualifier, name, e),
+            Expr::Deref(inner, field) => self.compile_deref(inner, field),
+            Expr::Subscript(base, idx) => self.compile_subscript(base, idx, e),
             Expr::Neg(inner) => {
                 let c = self.compile(inner)?;
                 let f = c.eval;
@@ -360,124 +264,8 @@ impl<'a> Compiler<'a> {
                     }),
                 })
             }
-            Expr::InList { expr, list, negated } => {
-                let c = self.compile(expr)?;
-                // ksqlDB coerces string literals in the list to the tested type and rejects
-                // other mismatches with "operator does not exist".
-                let mut items: Vec<Compiled> = Vec::new();
-                for x in list {
-                    if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
-                        if let Some(coerced) = coerce_in_literal(lit, t) {
-                            items.push(konst(
-                                coerced.map_err(|_| {
-                                    format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\".")
-                                })?,
-                                Some(t.clone()),
-                            ));
-                            continue;
-                        }
-                    }
-                    let it = self.compile(x)?;
-                    check_comparable(&c.ty, &it.ty, BinOp::Eq).map_err(|_| {
-                        format!(
-                            "Invalid Predicate: operator does not exist: {} = {} ({})\n\
-                             Hint: You might need to add explicit type casts.",
-                            type_name(&c.ty),
-                            type_name(&it.ty),
-                            format_expr(x)
-                        )
-                    })?;
-                    items.push(it);
-                }
-                let cf = c.eval;
-                let fs: Vec<EvalFn> = items.into_iter().map(|c| c.eval).collect();
-                let neg = *negated;
-                Ok(Compiled {
-                    ty: Some(SqlType::Boolean),
-                    eval: Arc::new(move |r| {
-                        let v = cf(r);
-                        if v.is_null() {
-                            return Value::Null;
-                        }
-                        let mut saw_null = false;
-                        for f in &fs {
-                            let x = f(r);
-                            if x.is_null() {
-                                saw_null = true;
-                            } else if values_equal_mixed(&v, &x) {
-                                return Value::Boolean(!neg);
-                            }
-                        }
-                        if saw_null && !neg {
-                            return Value::Boolean(false);
-                        }
-                        Value::Boolean(neg)
-                    }),
-                })
-            }
-            Expr::Case { operand, whens, else_ } => {
-                let op = operand.as_ref().map(|o| self.compile(o)).transpose()?;
-                let mut conds = Vec::new();
-                let mut results = Vec::new();
-                for (c, v) in whens {
-                    let cc = self.compile(c)?;
-                    if op.is_none() {
-                        expect_bool(&cc.ty, "WHEN")?;
-                    }
-                    conds.push(cc);
-                    results.push(self.compile(v)?);
-                }
-                let els = else_.as_ref().map(|x| self.compile(x)).transpose()?;
-                let mut ty: Option<SqlType> = None;
-                for r in results.iter().chain(els.iter()) {
-                    ty = match (&ty, &r.ty) {
-                        (None, t) => t.clone(),
-                        (Some(a), Some(b)) => Some(common_type(a, b).ok_or_else(|| {
-                            format!(
-                                "Invalid Case expression. Type for all 'THEN' clauses should be the same.\n\
-                                 THEN expression '{}' has type: {}.",
-                                format_expr(e),
-                                b
-                            )
-                        })?),
-                        (Some(a), None) => Some(a.clone()),
-                    };
-                }
-                let out_ty = ty.clone();
-                let opf = op.map(|o| o.eval);
-                let conds: Vec<EvalFn> = conds.into_iter().map(|c| c.eval).collect();
-                let results: Vec<EvalFn> = results.into_iter().map(|c| c.eval).collect();
-                let els = els.map(|c| c.eval);
-                Ok(Compiled {
-                    ty: out_ty,
-                    eval: Arc::new(move |r| {
-                        let opv = opf.as_ref().map(|f| f(r));
-                        for (c, v) in conds.iter().zip(&results) {
-                            let hit = match &opv {
-                                Some(o) => {
-                                    let x = c(r);
-                                    !o.is_null() && !x.is_null() && values_equal_mixed(o, &x)
-                                }
-                                None => c(r) == Value::Boolean(true),
-                            };
-                            if hit {
-                                let out = v(r);
-                                return match &ty {
-                                    Some(t) => coerce(out, t),
-                                    None => out,
-                                };
-                            }
-                        }
-                        match &els {
-                            Some(f) => match &ty {
-                                Some(t) => coerce(f(r), t),
-                                None => f(r),
-                            },
-                            None => Value::Null,
-                        }
-                    }),
-                })
-            }
+            Expr::InList { expr, list, negated } => self.compile_in_list(expr, list, *negated),
+            Expr::Case { operand, whens, else_ } => self.compile_case(operand, whens, else_, e),
             Expr::Cast(inner, to) => {
                 let c = self.compile(inner)?;
                 if let Some(from) = &c.ty {
@@ -486,106 +274,344 @@ impl<'a> Compiler<'a> {
                 let (f, to2) = (c.eval, to.clone());
                 Ok(Compiled { ty: Some(to.clone()), eval: Arc::new(move |r| cast(&f(r), &to2).unwrap_or(Value::Null)) })
             }
-            Expr::Array(items) => {
-                let cs: Vec<Compiled> = items.iter().map(|x| self.compile(x)).collect::<Result<_, _>>()?;
-                let mut ty: Option<SqlType> = None;
-                for c in &cs {
-                    if let Some(t) = &c.ty {
-                        ty = Some(match &ty {
-                            None => t.clone(),
-                            Some(a) => common_type(a, t)
-                                .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
-                        });
-                    }
-                }
-                let Some(et) = ty else {
-                    if cs.is_empty() {
-                        return Err("Array constructor cannot be empty".into());
-                    }
-                    return Err("Cannot construct an array with all NULL elements (see \
-                                https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
-                                you may cast a NULL value to the desired type."
-                        .into());
-                };
-                let fs: Vec<EvalFn> = cs.into_iter().map(|c| c.eval).collect();
-                let et2 = et.clone();
-                Ok(Compiled {
-                    ty: Some(SqlType::Array(Box::new(et))),
-                    eval: Arc::new(move |r| Value::Array(fs.iter().map(|f| coerce(f(r), &et2)).collect())),
-                })
-            }
-            Expr::Map(items) => {
-                let mut ks = Vec::new();
-                let mut vs = Vec::new();
-                for (k, v) in items {
-                    ks.push(self.compile(k)?);
-                    vs.push(self.compile(v)?);
-                }
-                let unify = |cs: &[Compiled]| -> Result<Option<SqlType>, String> {
-                    let mut ty: Option<SqlType> = None;
-                    for c in cs {
-                        if let Some(t) = &c.ty {
-                            ty = Some(match &ty {
-                                None => t.clone(),
-                                Some(a) => common_type(a, t).ok_or_else(|| {
-                                    format!("Cannot construct a map with mismatched value types ({a}, {t})")
-                                })?,
-                            });
-                        }
-                    }
-                    Ok(ty)
-                };
-                let kt = unify(&ks)?.unwrap_or(SqlType::String);
-                let Some(vt) = unify(&vs)? else {
-                    return Err("Cannot construct a map with all NULL values (see \
-                                https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
-                                you may cast a NULL value to the desired type."
-                        .into());
-                };
-                let kf: Vec<EvalFn> = ks.into_iter().map(|c| c.eval).collect();
-                let vf: Vec<EvalFn> = vs.into_iter().map(|c| c.eval).collect();
-                let (kt2, vt2) = (kt.clone(), vt.clone());
-                Ok(Compiled {
-                    ty: Some(SqlType::Map(Box::new(kt), Box::new(vt))),
-                    eval: Arc::new(move |r| {
-                        let mut m: Vec<(Value, Value)> = Vec::new();
-                        for (k, v) in kf.iter().zip(&vf) {
-                            let k = coerce(k(r), &kt2);
-                            let v = coerce(v(r), &vt2);
-                            if let Some(slot) = m.iter_mut().find(|(x, _)| sql_equals(x, &k)) {
-                                slot.1 = v;
-                            } else {
-                                m.push((k, v));
-                            }
-                        }
-                        Value::Map(m)
-                    }),
-                })
-            }
-            Expr::Struct(items) => {
-                for (i, (n, _)) in items.iter().enumerate() {
-                    if items[..i].iter().any(|(m, _)| m == n) {
-                        return Err("Duplicate field names found in STRUCT".into());
-                    }
-                }
-                let mut fields = Vec::new();
-                let mut fs = Vec::new();
-                for (n, x) in items {
-                    let c = self.compile(x)?;
-                    fields.push((n.clone(), c.ty.clone().unwrap_or(SqlType::String)));
-                    fs.push((n.clone(), c.eval));
-                }
-                Ok(Compiled {
-                    ty: Some(SqlType::Struct(fields)),
-                    eval: Arc::new(move |r| Value::Struct(fs.iter().map(|(n, f)| (n.clone(), f(r))).collect())),
-                })
-            }
+            Expr::Array(items) => self.compile_array(items, e),
+            Expr::Map(items) => self.compile_map(items),
+            Expr::Struct(items) => self.compile_structure(items),
             Expr::Lambda { .. } => {
                 Err("Lambda expressions are only allowed as arguments of lambda functions (TRANSFORM, FILTER, REDUCE)"
                     .into())
             }
             Expr::Call { name, args, star, distinct } => self.call(name, args, *star, *distinct, e),
         }
+    }
+
+    /// A column: a lambda parameter, a GROUP BY substitution, or a source column.
+    fn compile_column(&mut self, qualifier: &Option<String>, name: &str, e: &Expr) -> Result<Compiled, String> {
+        if qualifier.is_none() {
+            if let Some((_, idx, ty)) = self.lambda.iter().rev().find(|(n, _, _)| n == name) {
+                let idx = *idx;
+                return Ok(Compiled { ty: Some(ty.clone()), eval: Arc::new(move |r| r[idx].clone()) });
+            }
+        }
+        if let Some(msg) = &self.scope.only_subst {
+            // A qualified column may match an unqualified group-by key.
+            if let Some(q) = qualifier {
+                let _ = q;
+                let key = name.to_string();
+                if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
+                    return Ok(self.subst_col(*idx));
+                }
+            }
+            return Err(msg.replace("{}", &format_expr(e)));
+        }
+        let idx = self.scope.resolve(qualifier.as_deref(), name)?;
+        let ty = self.scope.cols[idx].ty.clone();
+        Ok(Compiled { ty: Some(ty), eval: Arc::new(move |r| r[idx].clone()) })
+    }
+
+    /// `expr->field` on a STRUCT.
+    fn compile_deref(&mut self, inner: &Expr, field: &str) -> Result<Compiled, String> {
+        let c = self.compile(inner)?;
+        let Some(SqlType::Struct(fields)) = &c.ty else {
+            return Err(format!(
+                "Expected STRUCT type for dereference of {}, got {}",
+                format_expr(inner),
+                type_name(&c.ty)
+            ));
+        };
+        let Some(pos) = fields
+            .iter()
+            .position(|(n, _)| n == field)
+            .or_else(|| fields.iter().position(|(n, _)| n.eq_ignore_ascii_case(field)))
+        else {
+            return Err(format!("Could not find field '{field}' in '{}'.", format_expr(inner)));
+        };
+        let ty = fields[pos].1.clone();
+        let f = c.eval;
+        Ok(Compiled {
+            ty: Some(ty),
+            eval: Arc::new(move |r| match f(r) {
+                Value::Struct(mut fs) if pos < fs.len() => std::mem::take(&mut fs[pos].1),
+                _ => Value::Null,
+            }),
+        })
+    }
+
+    /// `expr[index]` on an ARRAY (1-based, negative from the end) or a MAP.
+    fn compile_subscript(&mut self, base: &Expr, idx: &Expr, e: &Expr) -> Result<Compiled, String> {
+        let b = self.compile(base)?;
+        let i = self.compile(idx)?;
+        match &b.ty {
+            Some(SqlType::Array(et)) => {
+                if !matches!(i.ty, Some(SqlType::Integer) | Some(SqlType::Bigint) | None) {
+                    return Err(format!("Array index must be INTEGER, got {}", type_name(&i.ty)));
+                }
+                let (bf, ifn) = (b.eval, i.eval);
+                Ok(Compiled {
+                    ty: Some((**et).clone()),
+                    eval: Arc::new(move |r| {
+                        let (Value::Array(mut a), Some(i)) = (bf(r), ifn(r).as_i64()) else {
+                            return Value::Null;
+                        };
+                        // ksqlDB arrays are 1-based; negative indexes count from the end.
+                        let len = a.len() as i64;
+                        let pos = if i > 0 {
+                            i - 1
+                        } else if i < 0 {
+                            len + i
+                        } else {
+                            return Value::Null;
+                        };
+                        if pos < 0 || pos >= len {
+                            Value::Null
+                        } else {
+                            std::mem::take(&mut a[pos as usize])
+                        }
+                    }),
+                })
+            }
+            Some(SqlType::Map(kt, vt)) => {
+                let kt = (**kt).clone();
+                let (bf, ifn) = (b.eval, i.eval);
+                Ok(Compiled {
+                    ty: Some((**vt).clone()),
+                    eval: Arc::new(move |r| {
+                        let Value::Map(m) = bf(r) else { return Value::Null };
+                        let k = coerce(ifn(r), &kt);
+                        m.into_iter().find(|(mk, _)| sql_equals(mk, &k)).map(|(_, v)| v).unwrap_or(Value::Null)
+                    }),
+                })
+            }
+            other => {
+                Err(format!("Subscript expression ({}) not supported on type {}", format_expr(e), type_name(other)))
+            }
+        }
+    }
+
+    /// `expr [NOT] IN (…)`.
+    fn compile_in_list(&mut self, expr: &Expr, list: &[Expr], negated: bool) -> Result<Compiled, String> {
+        let c = self.compile(expr)?;
+        // ksqlDB coerces string literals in the list to the tested type and rejects
+        // other mismatches with "operator does not exist".
+        let mut items: Vec<Compiled> = Vec::new();
+        for x in list {
+            if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
+                if let Some(coerced) = coerce_in_literal(lit, t) {
+                    items.push(konst(
+                        coerced
+                            .map_err(|_| format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\"."))?,
+                        Some(t.clone()),
+                    ));
+                    continue;
+                }
+            }
+            let it = self.compile(x)?;
+            check_comparable(&c.ty, &it.ty, BinOp::Eq).map_err(|_| {
+                format!(
+                    "Invalid Predicate: operator does not exist: {} = {} ({})\n\
+                     Hint: You might need to add explicit type casts.",
+                    type_name(&c.ty),
+                    type_name(&it.ty),
+                    format_expr(x)
+                )
+            })?;
+            items.push(it);
+        }
+        let cf = c.eval;
+        let fs: Vec<EvalFn> = items.into_iter().map(|c| c.eval).collect();
+        let neg = negated;
+        Ok(Compiled {
+            ty: Some(SqlType::Boolean),
+            eval: Arc::new(move |r| {
+                let v = cf(r);
+                if v.is_null() {
+                    return Value::Null;
+                }
+                let mut saw_null = false;
+                for f in &fs {
+                    let x = f(r);
+                    if x.is_null() {
+                        saw_null = true;
+                    } else if values_equal_mixed(&v, &x) {
+                        return Value::Boolean(!neg);
+                    }
+                }
+                if saw_null && !neg {
+                    return Value::Boolean(false);
+                }
+                Value::Boolean(neg)
+            }),
+        })
+    }
+
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`.
+    fn compile_case(
+        &mut self,
+        operand: &Option<Box<Expr>>,
+        whens: &[(Expr, Expr)],
+        else_: &Option<Box<Expr>>,
+        e: &Expr,
+    ) -> Result<Compiled, String> {
+        let op = operand.as_ref().map(|o| self.compile(o)).transpose()?;
+        let mut conds = Vec::new();
+        let mut results = Vec::new();
+        for (c, v) in whens {
+            let cc = self.compile(c)?;
+            if op.is_none() {
+                expect_bool(&cc.ty, "WHEN")?;
+            }
+            conds.push(cc);
+            results.push(self.compile(v)?);
+        }
+        let els = else_.as_ref().map(|x| self.compile(x)).transpose()?;
+        let mut ty: Option<SqlType> = None;
+        for r in results.iter().chain(els.iter()) {
+            ty = match (&ty, &r.ty) {
+                (None, t) => t.clone(),
+                (Some(a), Some(b)) => Some(common_type(a, b).ok_or_else(|| {
+                    format!(
+                        "Invalid Case expression. Type for all 'THEN' clauses should be the same.\n\
+                         THEN expression '{}' has type: {}.",
+                        format_expr(e),
+                        b
+                    )
+                })?),
+                (Some(a), None) => Some(a.clone()),
+            };
+        }
+        let out_ty = ty.clone();
+        let opf = op.map(|o| o.eval);
+        let conds: Vec<EvalFn> = conds.into_iter().map(|c| c.eval).collect();
+        let results: Vec<EvalFn> = results.into_iter().map(|c| c.eval).collect();
+        let els = els.map(|c| c.eval);
+        Ok(Compiled {
+            ty: out_ty,
+            eval: Arc::new(move |r| {
+                let opv = opf.as_ref().map(|f| f(r));
+                for (c, v) in conds.iter().zip(&results) {
+                    let hit = match &opv {
+                        Some(o) => {
+                            let x = c(r);
+                            !o.is_null() && !x.is_null() && values_equal_mixed(o, &x)
+                        }
+                        None => c(r) == Value::Boolean(true),
+                    };
+                    if hit {
+                        let out = v(r);
+                        return match &ty {
+                            Some(t) => coerce(out, t),
+                            None => out,
+                        };
+                    }
+                }
+                match &els {
+                    Some(f) => match &ty {
+                        Some(t) => coerce(f(r), t),
+                        None => f(r),
+                    },
+                    None => Value::Null,
+                }
+            }),
+        })
+    }
+
+    /// `ARRAY[…]`: the items' common type.
+    fn compile_array(&mut self, items: &[Expr], e: &Expr) -> Result<Compiled, String> {
+        let cs: Vec<Compiled> = items.iter().map(|x| self.compile(x)).collect::<Result<_, _>>()?;
+        let mut ty: Option<SqlType> = None;
+        for c in &cs {
+            if let Some(t) = &c.ty {
+                ty = Some(match &ty {
+                    None => t.clone(),
+                    Some(a) => common_type(a, t)
+                        .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
+                });
+            }
+        }
+        let Some(et) = ty else {
+            if cs.is_empty() {
+                return Err("Array constructor cannot be empty".into());
+            }
+            return Err("Cannot construct an array with all NULL elements (see \
+                        https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
+                        you may cast a NULL value to the desired type."
+                .into());
+        };
+        let fs: Vec<EvalFn> = cs.into_iter().map(|c| c.eval).collect();
+        let et2 = et.clone();
+        Ok(Compiled {
+            ty: Some(SqlType::Array(Box::new(et))),
+            eval: Arc::new(move |r| Value::Array(fs.iter().map(|f| coerce(f(r), &et2)).collect())),
+        })
+    }
+
+    /// `MAP(k := v, …)`: the keys' and values' common types.
+    fn compile_map(&mut self, items: &[(Expr, Expr)]) -> Result<Compiled, String> {
+        let mut ks = Vec::new();
+        let mut vs = Vec::new();
+        for (k, v) in items {
+            ks.push(self.compile(k)?);
+            vs.push(self.compile(v)?);
+        }
+        let unify = |cs: &[Compiled]| -> Result<Option<SqlType>, String> {
+            let mut ty: Option<SqlType> = None;
+            for c in cs {
+                if let Some(t) = &c.ty {
+                    ty = Some(match &ty {
+                        None => t.clone(),
+                        Some(a) => common_type(a, t)
+                            .ok_or_else(|| format!("Cannot construct a map with mismatched value types ({a}, {t})"))?,
+                    });
+                }
+            }
+            Ok(ty)
+        };
+        let kt = unify(&ks)?.unwrap_or(SqlType::String);
+        let Some(vt) = unify(&vs)? else {
+            return Err("Cannot construct a map with all NULL values (see \
+                        https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
+                        you may cast a NULL value to the desired type."
+                .into());
+        };
+        let kf: Vec<EvalFn> = ks.into_iter().map(|c| c.eval).collect();
+        let vf: Vec<EvalFn> = vs.into_iter().map(|c| c.eval).collect();
+        let (kt2, vt2) = (kt.clone(), vt.clone());
+        Ok(Compiled {
+            ty: Some(SqlType::Map(Box::new(kt), Box::new(vt))),
+            eval: Arc::new(move |r| {
+                let mut m: Vec<(Value, Value)> = Vec::new();
+                for (k, v) in kf.iter().zip(&vf) {
+                    let k = coerce(k(r), &kt2);
+                    let v = coerce(v(r), &vt2);
+                    if let Some(slot) = m.iter_mut().find(|(x, _)| sql_equals(x, &k)) {
+                        slot.1 = v;
+                    } else {
+                        m.push((k, v));
+                    }
+                }
+                Value::Map(m)
+            }),
+        })
+    }
+
+    /// `STRUCT(name := value, …)`.
+    fn compile_structure(&mut self, items: &[(String, Expr)]) -> Result<Compiled, String> {
+        for (i, (n, _)) in items.iter().enumerate() {
+            if items[..i].iter().any(|(m, _)| m == n) {
+                return Err("Duplicate field names found in STRUCT".into());
+            }
+        }
+        let mut fields = Vec::new();
+        let mut fs = Vec::new();
+        for (n, x) in items {
+            let c = self.compile(x)?;
+            fields.push((n.clone(), c.ty.clone().unwrap_or(SqlType::String)));
+            fs.push((n.clone(), c.eval));
+        }
+        Ok(Compiled {
+            ty: Some(SqlType::Struct(fields)),
+            eval: Arc::new(move |r| Value::Struct(fs.iter().map(|(n, f)| (n.clone(), f(r))).collect())),
+        })
     }
 
     /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),

@@ -500,301 +500,304 @@ fn int_lit(v: Option<&Value>) -> Option<i64> {
 
 pub fn registry() -> &'static [AggFn] {
     static REG: std::sync::OnceLock<Vec<AggFn>> = std::sync::OnceLock::new();
-    REG.get_or_init(|| {
-        vec![
-            AggFn {
-                name: "COUNT",
-                category: "AGGREGATE",
-                description: "Counts records (COUNT(*)) or non-NULL values.",
-                signatures: &["COUNT(*) => BIGINT", "COUNT(val T) => BIGINT"],
-                col_args: 1,
-                undo: true,
-                typer: |_, _| Ok(SqlType::Bigint),
-                make: |t, _, _| Box::new(Count(0, t.is_empty())),
+    REG.get_or_init(definitions)
+}
+
+/// Every aggregate function, one entry each.
+// long: a table of function definitions (name, description, signatures, typer, state
+// constructor), one entry per function; splitting it would split the table, not the logic.
+fn definitions() -> Vec<AggFn> {
+    vec![
+        AggFn {
+            name: "COUNT",
+            category: "AGGREGATE",
+            description: "Counts records (COUNT(*)) or non-NULL values.",
+            signatures: &["COUNT(*) => BIGINT", "COUNT(val T) => BIGINT"],
+            col_args: 1,
+            undo: true,
+            typer: |_, _| Ok(SqlType::Bigint),
+            make: |t, _, _| Box::new(Count(0, t.is_empty())),
+        },
+        AggFn {
+            name: "ATTR",
+            category: "AGGREGATE",
+            description:
+                "The value of a column if every row of the group has the same value (NULL included), else NULL.",
+            signatures: &["ATTR(val T) => T"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(t[0].clone()),
+            make: |_, _, _| Box::new(Attr(Vec::new())),
+        },
+        AggFn {
+            name: "CORRELATION",
+            category: "AGGREGATE",
+            description: "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
+            signatures: &[
+                "CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE",
+                "CORRELATION(x INT, y INT) => DOUBLE",
+                "CORRELATION(x BIGINT, y BIGINT) => DOUBLE",
+            ],
+            col_args: 2,
+            undo: true,
+            typer: |t, _| {
+                if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double))
+                {
+                    return Err(String::new());
+                }
+                Ok(SqlType::Double)
             },
-            AggFn {
-                name: "ATTR",
-                category: "AGGREGATE",
-                description:
-                    "The value of a column if every row of the group has the same value (NULL included), else NULL.",
-                signatures: &["ATTR(val T) => T"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| Ok(t[0].clone()),
-                make: |_, _, _| Box::new(Attr(Vec::new())),
+            make: |_, _, _| Box::new(Correlation([0.0; 6])),
+        },
+        AggFn {
+            name: "SUM",
+            category: "AGGREGATE",
+            description: "Sums values.",
+            signatures: &[
+                "SUM(val INT) => INT",
+                "SUM(val BIGINT) => BIGINT",
+                "SUM(val DOUBLE) => DOUBLE",
+                "SUM(val DECIMAL) => DECIMAL",
+            ],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                num(&t[0])?;
+                Ok(t[0].clone())
             },
-            AggFn {
-                name: "CORRELATION",
-                category: "AGGREGATE",
-                description:
-                    "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
-                signatures: &[
-                    "CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE",
-                    "CORRELATION(x INT, y INT) => DOUBLE",
-                    "CORRELATION(x BIGINT, y BIGINT) => DOUBLE",
-                ],
-                col_args: 2,
-                undo: true,
-                typer: |t, _| {
-                    if t.len() != 2
-                        || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double))
-                    {
-                        return Err(String::new());
-                    }
+            make: |t, _, ret| {
+                let zero = match &t[0] {
+                    SqlType::Integer => Value::Int(0),
+                    SqlType::Bigint => Value::Bigint(0),
+                    SqlType::Double => Value::Double(0.0),
+                    _ => Value::Decimal(Decimal::new(0, decimal_params(ret).map(|p| p.1).unwrap_or(0))),
+                };
+                Box::new(Sum { ty: ret.clone(), acc: zero })
+            },
+        },
+        AggFn {
+            name: "STDDEV_SAMPLE",
+            category: "AGGREGATE",
+            description: "Sample standard deviation of values.",
+            signatures: &[
+                "STDDEV_SAMPLE(val INT) => DOUBLE",
+                "STDDEV_SAMPLE(val BIGINT) => DOUBLE",
+                "STDDEV_SAMPLE(val DOUBLE) => DOUBLE",
+            ],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) {
                     Ok(SqlType::Double)
-                },
-                make: |_, _, _| Box::new(Correlation([0.0; 6])),
+                } else {
+                    Err(String::new())
+                }
             },
-            AggFn {
-                name: "SUM",
-                category: "AGGREGATE",
-                description: "Sums values.",
-                signatures: &[
-                    "SUM(val INT) => INT",
-                    "SUM(val BIGINT) => BIGINT",
-                    "SUM(val DOUBLE) => DOUBLE",
-                    "SUM(val DECIMAL) => DECIMAL",
-                ],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| {
-                    num(&t[0])?;
+            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
+        },
+        AggFn {
+            name: "AVG",
+            category: "AGGREGATE",
+            description: "Average of values.",
+            signatures: &[
+                "AVG(val INT) => DOUBLE",
+                "AVG(val BIGINT) => DOUBLE",
+                "AVG(val DOUBLE) => DOUBLE",
+                "AVG(val DECIMAL) => DECIMAL",
+            ],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                num(&t[0])?;
+                Ok(match &t[0] {
+                    SqlType::Decimal { .. } => t[0].clone(),
+                    _ => SqlType::Double,
+                })
+            },
+            make: |t, _, _| {
+                Box::new(Avg {
+                    sum: 0.0,
+                    dsum: None,
+                    count: 0,
+                    decimal: match &t[0] {
+                        SqlType::Decimal { .. } => decimal_params(&t[0]),
+                        _ => None,
+                    },
+                })
+            },
+        },
+        AggFn {
+            name: "MIN",
+            category: "AGGREGATE",
+            description: "Minimum of values.",
+            signatures: &["MIN(val T) => T"],
+            col_args: 1,
+            undo: false,
+            typer: |t, _| {
+                if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+                    Err(String::new())
+                } else {
                     Ok(t[0].clone())
-                },
-                make: |t, _, ret| {
-                    let zero = match &t[0] {
-                        SqlType::Integer => Value::Int(0),
-                        SqlType::Bigint => Value::Bigint(0),
-                        SqlType::Double => Value::Double(0.0),
-                        _ => Value::Decimal(Decimal::new(0, decimal_params(ret).map(|p| p.1).unwrap_or(0))),
-                    };
-                    Box::new(Sum { ty: ret.clone(), acc: zero })
-                },
+                }
             },
-            AggFn {
-                name: "STDDEV_SAMPLE",
-                category: "AGGREGATE",
-                description: "Sample standard deviation of values.",
-                signatures: &[
-                    "STDDEV_SAMPLE(val INT) => DOUBLE",
-                    "STDDEV_SAMPLE(val BIGINT) => DOUBLE",
-                    "STDDEV_SAMPLE(val DOUBLE) => DOUBLE",
-                ],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| {
-                    if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) {
-                        Ok(SqlType::Double)
-                    } else {
-                        Err(String::new())
-                    }
-                },
-                make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
+            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
+        },
+        AggFn {
+            name: "MAX",
+            category: "AGGREGATE",
+            description: "Maximum of values.",
+            signatures: &["MAX(val T) => T"],
+            col_args: 1,
+            undo: false,
+            typer: |t, _| {
+                if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+                    Err(String::new())
+                } else {
+                    Ok(t[0].clone())
+                }
             },
-            AggFn {
-                name: "AVG",
-                category: "AGGREGATE",
-                description: "Average of values.",
-                signatures: &[
-                    "AVG(val INT) => DOUBLE",
-                    "AVG(val BIGINT) => DOUBLE",
-                    "AVG(val DOUBLE) => DOUBLE",
-                    "AVG(val DECIMAL) => DECIMAL",
-                ],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| {
-                    num(&t[0])?;
-                    Ok(match &t[0] {
-                        SqlType::Decimal { .. } => t[0].clone(),
-                        _ => SqlType::Double,
-                    })
-                },
-                make: |t, _, _| {
-                    Box::new(Avg {
-                        sum: 0.0,
-                        dsum: None,
-                        count: 0,
-                        decimal: match &t[0] {
-                            SqlType::Decimal { .. } => decimal_params(&t[0]),
-                            _ => None,
-                        },
-                    })
-                },
+            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
+        },
+        AggFn {
+            name: "LATEST_BY_OFFSET",
+            category: "AGGREGATE",
+            description: "The latest value by offset (NULLs ignored unless ignoreNulls is false).",
+            signatures: &[
+                "LATEST_BY_OFFSET(val T) => T",
+                "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
+                "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
+                "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
+            ],
+            col_args: 1,
+            undo: false,
+            typer: by_offset_type,
+            make: |_, lits, _| by_offset(true, lits),
+        },
+        AggFn {
+            name: "EARLIEST_BY_OFFSET",
+            category: "AGGREGATE",
+            description: "The earliest value by offset (NULLs ignored unless ignoreNulls is false).",
+            signatures: &[
+                "EARLIEST_BY_OFFSET(val T) => T",
+                "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
+                "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
+                "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
+            ],
+            col_args: 1,
+            undo: false,
+            typer: by_offset_type,
+            make: |_, lits, _| by_offset(false, lits),
+        },
+        AggFn {
+            name: "COLLECT_LIST",
+            category: "AGGREGATE",
+            description: "All values, as an array.",
+            signatures: &["COLLECT_LIST(val T) => ARRAY<T>"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+            make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
+        },
+        AggFn {
+            name: "COLLECT_SET",
+            category: "AGGREGATE",
+            description: "Distinct values, as an array.",
+            signatures: &["COLLECT_SET(val T) => ARRAY<T>"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+            make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
+        },
+        AggFn {
+            name: "COUNT_DISTINCT",
+            category: "AGGREGATE",
+            description: "Approximate number of distinct values (exact in the sandbox).",
+            signatures: &["COUNT_DISTINCT(val T) => BIGINT"],
+            col_args: 1,
+            undo: false,
+            typer: |_, _| Ok(SqlType::Bigint),
+            make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
+        },
+        AggFn {
+            name: "TOPK",
+            category: "AGGREGATE",
+            description: "The k greatest values.",
+            signatures: &[
+                "TOPK(val T, k INT) => ARRAY<T>",
+                "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>",
+            ],
+            col_args: 1,
+            undo: false,
+            typer: |t, l| {
+                if int_lit(l.first()).is_none() {
+                    return Err(String::new());
+                }
+                if t.len() > 1 {
+                    let mut fields = vec![("sort_col".to_string(), t[0].clone())];
+                    fields.extend(t[1..].iter().enumerate().map(|(i, x)| (format!("col{i}"), x.clone())));
+                    return Ok(SqlType::Array(Box::new(SqlType::Struct(fields))));
+                }
+                Ok(SqlType::Array(Box::new(t[0].clone())))
             },
-            AggFn {
-                name: "MIN",
-                category: "AGGREGATE",
-                description: "Minimum of values.",
-                signatures: &["MIN(val T) => T"],
-                col_args: 1,
-                undo: false,
-                typer: |t, _| {
-                    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
-                        Err(String::new())
-                    } else {
-                        Ok(t[0].clone())
-                    }
-                },
-                make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
+            make: |_, l, _| {
+                Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] })
             },
-            AggFn {
-                name: "MAX",
-                category: "AGGREGATE",
-                description: "Maximum of values.",
-                signatures: &["MAX(val T) => T"],
-                col_args: 1,
-                undo: false,
-                typer: |t, _| {
-                    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
-                        Err(String::new())
-                    } else {
-                        Ok(t[0].clone())
-                    }
-                },
-                make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
-            },
-            AggFn {
-                name: "LATEST_BY_OFFSET",
-                category: "AGGREGATE",
-                description: "The latest value by offset (NULLs ignored unless ignoreNulls is false).",
-                signatures: &[
-                    "LATEST_BY_OFFSET(val T) => T",
-                    "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
-                    "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
-                    "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
-                ],
-                col_args: 1,
-                undo: false,
-                typer: by_offset_type,
-                make: |_, lits, _| by_offset(true, lits),
-            },
-            AggFn {
-                name: "EARLIEST_BY_OFFSET",
-                category: "AGGREGATE",
-                description: "The earliest value by offset (NULLs ignored unless ignoreNulls is false).",
-                signatures: &[
-                    "EARLIEST_BY_OFFSET(val T) => T",
-                    "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
-                    "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
-                    "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
-                ],
-                col_args: 1,
-                undo: false,
-                typer: by_offset_type,
-                make: |_, lits, _| by_offset(false, lits),
-            },
-            AggFn {
-                name: "COLLECT_LIST",
-                category: "AGGREGATE",
-                description: "All values, as an array.",
-                signatures: &["COLLECT_LIST(val T) => ARRAY<T>"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-                make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
-            },
-            AggFn {
-                name: "COLLECT_SET",
-                category: "AGGREGATE",
-                description: "Distinct values, as an array.",
-                signatures: &["COLLECT_SET(val T) => ARRAY<T>"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-                make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
-            },
-            AggFn {
-                name: "COUNT_DISTINCT",
-                category: "AGGREGATE",
-                description: "Approximate number of distinct values (exact in the sandbox).",
-                signatures: &["COUNT_DISTINCT(val T) => BIGINT"],
-                col_args: 1,
-                undo: false,
-                typer: |_, _| Ok(SqlType::Bigint),
-                make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
-            },
-            AggFn {
-                name: "TOPK",
-                category: "AGGREGATE",
-                description: "The k greatest values.",
-                signatures: &[
-                    "TOPK(val T, k INT) => ARRAY<T>",
-                    "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>",
-                ],
-                col_args: 1,
-                undo: false,
-                typer: |t, l| {
-                    if int_lit(l.first()).is_none() {
-                        return Err(String::new());
-                    }
-                    if t.len() > 1 {
-                        let mut fields = vec![("sort_col".to_string(), t[0].clone())];
-                        fields.extend(t[1..].iter().enumerate().map(|(i, x)| (format!("col{i}"), x.clone())));
-                        return Ok(SqlType::Array(Box::new(SqlType::Struct(fields))));
-                    }
+        },
+        AggFn {
+            name: "TOPKDISTINCT",
+            category: "AGGREGATE",
+            description: "The k greatest distinct values.",
+            signatures: &["TOPKDISTINCT(val T, k INT) => ARRAY<T>"],
+            col_args: 1,
+            undo: false,
+            typer: |t, l| {
+                if int_lit(l.first()).is_some() {
                     Ok(SqlType::Array(Box::new(t[0].clone())))
-                },
-                make: |_, l, _| {
-                    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] })
-                },
+                } else {
+                    Err(String::new())
+                }
             },
-            AggFn {
-                name: "TOPKDISTINCT",
-                category: "AGGREGATE",
-                description: "The k greatest distinct values.",
-                signatures: &["TOPKDISTINCT(val T, k INT) => ARRAY<T>"],
-                col_args: 1,
-                undo: false,
-                typer: |t, l| {
-                    if int_lit(l.first()).is_some() {
-                        Ok(SqlType::Array(Box::new(t[0].clone())))
-                    } else {
-                        Err(String::new())
-                    }
-                },
-                make: |_, l, _| {
-                    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] })
-                },
+            make: |_, l, _| {
+                Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] })
             },
-            AggFn {
-                name: "HISTOGRAM",
-                category: "AGGREGATE",
-                description: "Counts of each distinct string value.",
-                signatures: &["HISTOGRAM(val STRING) => MAP<STRING, BIGINT>"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| {
-                    if t[0] == SqlType::String {
-                        Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint)))
-                    } else {
-                        Err(String::new())
-                    }
-                },
-                make: |_, _, _| Box::new(Histogram(vec![])),
+        },
+        AggFn {
+            name: "HISTOGRAM",
+            category: "AGGREGATE",
+            description: "Counts of each distinct string value.",
+            signatures: &["HISTOGRAM(val STRING) => MAP<STRING, BIGINT>"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                if t[0] == SqlType::String {
+                    Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint)))
+                } else {
+                    Err(String::new())
+                }
             },
-            AggFn {
-                name: "STDDEV_SAMP",
-                category: "AGGREGATE",
-                description: "Sample standard deviation.",
-                signatures: &["STDDEV_SAMP(val DOUBLE) => DOUBLE"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
-                make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
-            },
-            AggFn {
-                name: "STDDEV_POP",
-                category: "AGGREGATE",
-                description: "Population standard deviation.",
-                signatures: &["STDDEV_POP(val DOUBLE) => DOUBLE"],
-                col_args: 1,
-                undo: true,
-                typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
-                make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
-            },
-        ]
-    })
+            make: |_, _, _| Box::new(Histogram(vec![])),
+        },
+        AggFn {
+            name: "STDDEV_SAMP",
+            category: "AGGREGATE",
+            description: "Sample standard deviation.",
+            signatures: &["STDDEV_SAMP(val DOUBLE) => DOUBLE"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
+        },
+        AggFn {
+            name: "STDDEV_POP",
+            category: "AGGREGATE",
+            description: "Population standard deviation.",
+            signatures: &["STDDEV_POP(val DOUBLE) => DOUBLE"],
+            col_args: 1,
+            undo: true,
+            typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
+        },
+    ]
 }
 
 fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
