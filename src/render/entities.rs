@@ -14,8 +14,9 @@ use super::table::{fit, Align, Cell, Table, TableColumn, TableLimits};
 use super::value::epoch_millis_to_utc;
 use super::MimeBundle;
 use crate::ksql::entity::{
-    CommandStatusEntity, ConnectorDescription, FieldInfo, FunctionDescriptionList, PropertiesList, QueryDescription,
-    RunningQuery, SourceDescription, SourceInfo,
+    AssertSchemaEntity, CommandStatusEntity, ConnectorDescription, ConnectorList, ConnectorPluginsList,
+    CreateConnectorEntity, FieldInfo, FunctionDescriptionList, FunctionNameList, KafkaTopicsList, PropertiesList,
+    QueryDescription, RunningQuery, SourceDescription, SourceInfo,
 };
 use crate::ksql::schema::SqlType;
 use crate::ksql::Entity;
@@ -73,25 +74,7 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
             }
         }
         Entity::KafkaTopics(p) | Entity::KafkaTopicsExtended(p) => {
-            let extended = matches!(entity, Entity::KafkaTopicsExtended(_));
-            let mut headers = vec!["Kafka Topic", "Partitions", "Partition Replicas"];
-            if extended {
-                headers.extend(["Consumers", "Consumer Groups"]);
-            }
-            let mut t = table(&headers, &[1, 3, 4]);
-            for topic in &p.topics {
-                let mut row = vec![
-                    Cell::text(&topic.name),
-                    Cell::text(topic.replica_info.len().to_string()),
-                    Cell::text(replicas_text(&topic.replica_info)),
-                ];
-                if extended {
-                    row.push(opt_num(topic.consumer_count));
-                    row.push(opt_num(topic.consumer_group_count));
-                }
-                t.rows.push(row);
-            }
-            out.table(t);
+            kafka_topics(&mut out, p, matches!(entity, Entity::KafkaTopicsExtended(_)))
         }
         Entity::TopicDescription(p) => {
             let mut t = table(&["Name", "Kafka Topic", "Format", "Schema"], &[]);
@@ -104,20 +87,7 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
             out.table(t);
         }
         Entity::ExecutionPlan(p) => out.pre("Execution plan", p.execution_plan.as_deref().unwrap_or("")),
-        Entity::FunctionNames(p) => {
-            let mut t = table(&["Function Name", "Category", "Type"], &[]);
-            for f in &p.functions {
-                t.rows.push(vec![
-                    Cell::text(&f.name),
-                    opt_cell(f.category.as_deref()),
-                    opt_cell(f.function_type.as_deref()),
-                ]);
-            }
-            out.table(t);
-            if !p.functions.is_empty() {
-                out.note("For detailed information on a function run: DESCRIBE FUNCTION <Function Name>;");
-            }
-        }
+        Entity::FunctionNames(p) => function_names(&mut out, p),
         Entity::DescribeFunction(p) => describe_function(&mut out, p),
         Entity::TypeList(p) => {
             let mut types = p.sql_types();
@@ -135,43 +105,10 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
             }
             out.table(t);
         }
-        Entity::ConnectorList(p) => {
-            let mut t = table(&["Connector Name", "Type", "Class", "Status"], &[]);
-            for c in &p.connectors {
-                t.rows.push(vec![
-                    Cell::text(&c.name),
-                    Cell::text(c.connector_type.as_deref().unwrap_or("UNKNOWN").to_uppercase()),
-                    opt_cell(c.class_name.as_deref()),
-                    opt_cell(c.state.as_deref()),
-                ]);
-            }
-            out.table(t);
-        }
-        Entity::ConnectorPlugins(p) => {
-            let mut t = table(&["Class", "Type", "Version"], &[]);
-            for c in &p.connectors_plugins {
-                t.rows.push(vec![
-                    opt_cell(c.class_name.as_deref()),
-                    Cell::text(c.plugin_type.as_deref().unwrap_or("").to_uppercase()),
-                    opt_cell(c.version.as_deref()),
-                ]);
-            }
-            out.table(t);
-        }
+        Entity::ConnectorList(p) => connector_list(&mut out, p),
+        Entity::ConnectorPlugins(p) => connector_plugins(&mut out, p),
         Entity::ConnectorDescription(p) => connector_description(&mut out, p),
-        Entity::ConnectorInfo(p) => {
-            let info = &p.info;
-            let kind = info.connector_type.as_deref().map(|t| format!("{} ", t.to_lowercase())).unwrap_or_default();
-            out.bundle(render_status(&format!("Created {kind}connector {}", info.name), Kind::Success));
-            if !info.config.is_empty() {
-                out.heading("Configuration");
-                let mut t = table(&["Property", "Value"], &[]);
-                for (k, v) in &info.config {
-                    t.rows.push(vec![Cell::text(k), json_cell(v)]);
-                }
-                out.table(t);
-            }
-        }
+        Entity::ConnectorInfo(p) => connector_info(&mut out, p),
         Entity::DropConnector(p) => {
             let name = p.connector_name.as_deref().unwrap_or("");
             out.bundle(render_status(&format!("Dropped connector \"{name}\""), Kind::Success));
@@ -190,18 +127,7 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
             let name = p.topic_name.as_deref().unwrap_or("");
             out.bundle(render_status(&format!("Topic {name} {verb}."), Kind::Success));
         }
-        Entity::AssertSchema(p) => {
-            let verb = if p.exists == Some(false) { "does not exist" } else { "exists" };
-            let mut what = String::from("Schema");
-            if let Some(s) = &p.subject {
-                what.push_str(&format!(" with subject {s}"));
-            }
-            if let Some(id) = p.id {
-                what.push_str(if p.subject.is_some() { " id " } else { " with id " });
-                what.push_str(&id.to_string());
-            }
-            out.bundle(render_status(&format!("{what} {verb}."), Kind::Success));
-        }
+        Entity::AssertSchema(p) => assert_schema(&mut out, p),
         Entity::Unknown { type_name, raw } => {
             let title = if type_name.is_empty() || type_name == "unknown" {
                 "Unrecognised response entity".to_string()
@@ -212,6 +138,96 @@ pub fn render_entity(entity: &Entity, caption: Option<&str>, row_cap: usize) -> 
         }
     }
     out.finish(entity.raw_json())
+}
+
+/// SHOW TOPICS [EXTENDED].
+fn kafka_topics(out: &mut Out, p: &KafkaTopicsList, extended: bool) {
+    let mut headers = vec!["Kafka Topic", "Partitions", "Partition Replicas"];
+    if extended {
+        headers.extend(["Consumers", "Consumer Groups"]);
+    }
+    let mut t = table(&headers, &[1, 3, 4]);
+    for topic in &p.topics {
+        let mut row = vec![
+            Cell::text(&topic.name),
+            Cell::text(topic.replica_info.len().to_string()),
+            Cell::text(replicas_text(&topic.replica_info)),
+        ];
+        if extended {
+            row.push(opt_num(topic.consumer_count));
+            row.push(opt_num(topic.consumer_group_count));
+        }
+        t.rows.push(row);
+    }
+    out.table(t);
+}
+
+/// SHOW FUNCTIONS.
+fn function_names(out: &mut Out, p: &FunctionNameList) {
+    let mut t = table(&["Function Name", "Category", "Type"], &[]);
+    for f in &p.functions {
+        t.rows.push(vec![Cell::text(&f.name), opt_cell(f.category.as_deref()), opt_cell(f.function_type.as_deref())]);
+    }
+    out.table(t);
+    if !p.functions.is_empty() {
+        out.note("For detailed information on a function run: DESCRIBE FUNCTION <Function Name>;");
+    }
+}
+
+/// SHOW CONNECTORS.
+fn connector_list(out: &mut Out, p: &ConnectorList) {
+    let mut t = table(&["Connector Name", "Type", "Class", "Status"], &[]);
+    for c in &p.connectors {
+        t.rows.push(vec![
+            Cell::text(&c.name),
+            Cell::text(c.connector_type.as_deref().unwrap_or("UNKNOWN").to_uppercase()),
+            opt_cell(c.class_name.as_deref()),
+            opt_cell(c.state.as_deref()),
+        ]);
+    }
+    out.table(t);
+}
+
+/// SHOW CONNECTOR PLUGINS.
+fn connector_plugins(out: &mut Out, p: &ConnectorPluginsList) {
+    let mut t = table(&["Class", "Type", "Version"], &[]);
+    for c in &p.connectors_plugins {
+        t.rows.push(vec![
+            opt_cell(c.class_name.as_deref()),
+            Cell::text(c.plugin_type.as_deref().unwrap_or("").to_uppercase()),
+            opt_cell(c.version.as_deref()),
+        ]);
+    }
+    out.table(t);
+}
+
+/// CREATE CONNECTOR's answer: the connector and its configuration.
+fn connector_info(out: &mut Out, p: &CreateConnectorEntity) {
+    let info = &p.info;
+    let kind = info.connector_type.as_deref().map(|t| format!("{} ", t.to_lowercase())).unwrap_or_default();
+    out.bundle(render_status(&format!("Created {kind}connector {}", info.name), Kind::Success));
+    if !info.config.is_empty() {
+        out.heading("Configuration");
+        let mut t = table(&["Property", "Value"], &[]);
+        for (k, v) in &info.config {
+            t.rows.push(vec![Cell::text(k), json_cell(v)]);
+        }
+        out.table(t);
+    }
+}
+
+/// ASSERT SCHEMA's answer.
+fn assert_schema(out: &mut Out, p: &AssertSchemaEntity) {
+    let verb = if p.exists == Some(false) { "does not exist" } else { "exists" };
+    let mut what = String::from("Schema");
+    if let Some(s) = &p.subject {
+        what.push_str(&format!(" with subject {s}"));
+    }
+    if let Some(id) = p.id {
+        what.push_str(if p.subject.is_some() { " id " } else { " with id " });
+        what.push_str(&id.to_string());
+    }
+    out.bundle(render_status(&format!("{what} {verb}."), Kind::Success));
 }
 
 // ---------------------------------------------------------------------------------------------
