@@ -582,43 +582,19 @@ impl Engine {
         Ok((key, value))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn create_source(
-        &mut self,
-        text: &str,
+    /// The columns a source's registered schemas give (CREATE without columns, or with only
+    /// keys or only values), and whether the value schema is anonymous (not a record).
+    fn inferred_columns(
+        &self,
         kind: SourceKind,
-        or_replace: bool,
-        if_not_exists: bool,
-        read_only: bool,
-        name: &str,
-        cols: &[ColumnDef],
+        topic: &str,
         props: &Props,
-    ) -> EResult<Option<J>> {
-        if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
-            let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
-            return Err(EngineError::statement(format!(
-                "Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.",
-                what.0, name, what.1
-            )));
-        }
-        if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
-            return Ok(Some(w));
-        }
-        let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| {
-            EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value.")
-        })?;
-        let (key_format, value_format) = self.formats(props, None, None)?;
-        if cols.is_empty() && !value_format.supports_inference() {
-            return Err(EngineError::statement("No columns supplied."));
-        }
-        let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
-        let declares_keys =
-            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
-        // Columns inferred from the topic's registered schemas.
+        (key_format, value_format): (&Format, &Format),
+        (declares_keys, declares_values): (bool, bool),
+    ) -> EResult<(Vec<ColumnDef>, bool)> {
         let mut inferred: Vec<ColumnDef> = Vec::new();
         let mut anonymous_value = false;
-        for (is_key, format, declared) in [(true, &key_format, declares_keys), (false, &value_format, declares_values)]
-        {
+        for (is_key, format, declared) in [(true, key_format, declares_keys), (false, value_format, declares_values)] {
             let (part, upper) = if is_key { ("KEY", "KEY_SCHEMA_ID") } else { ("VALUE", "VALUE_SCHEMA_ID") };
             let schema_id = props.get(upper).is_some();
             if schema_id && !format.supports_inference() {
@@ -633,11 +609,12 @@ impl Engine {
                 )));
             }
             let Format::Schema(sf) = format else { continue };
-            if declared || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.clone(), true)))
+            if declared
+                || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.to_string(), true)))
             {
                 continue;
             }
-            let Some(reg) = self.schemas.get(&(topic.clone(), is_key)) else {
+            let Some(reg) = self.schemas.get(&(topic.to_string(), is_key)) else {
                 if is_key {
                     continue;
                 }
@@ -670,17 +647,12 @@ impl Engine {
                 inferred.push(ColumnDef { name: n, ty: t, constraint });
             }
         }
-        let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
-        let cols = &all_cols[..];
-        let has_keys =
-            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
-        if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
-            return Err(EngineError::statement(format!(
-                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns \
-                 in the statement ({} format)",
-                key_format.name()
-            )));
-        }
+        Ok((inferred, anonymous_value))
+    }
+
+    /// The source's columns from the declared and inferred ones, with ksqlDB's checks: KEY for
+    /// streams and PRIMARY KEY for tables, no reserved or duplicate names.
+    fn source_columns(&self, cols: &[ColumnDef], kind: SourceKind) -> EResult<Vec<Column>> {
         let mut columns = Vec::new();
         for c in cols {
             let ty = self.catalog.resolve_type(&c.ty).map_err(EngineError::statement)?;
@@ -716,6 +688,84 @@ impl Engine {
             }
             columns.push(Column { name: c.name.clone(), ty, kind: k });
         }
+        Ok(columns)
+    }
+
+    /// The topic a CREATE names, created when missing: with PARTITIONS, or with one partition
+    /// when the sandbox creates topics on demand; else ksqlDB's error.
+    fn ensure_topic(&mut self, text: &str, kind: SourceKind, topic: &str, props: &Props) -> EResult<()> {
+        let partitions = props
+            .get_str("PARTITIONS")
+            .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
+            .transpose()?;
+        let retention_ms = retention_ms(props)?;
+        if self.topics.get(topic).is_none() {
+            match partitions {
+                Some(p) => {
+                    self.topics.create(topic, p).retention.ms = retention_ms;
+                }
+                None if self.auto_create_topics => {
+                    self.topics.create(topic, 1).retention.ms = retention_ms;
+                }
+                None => {
+                    return Err(EngineError::generic(format!(
+                        "Topic '{topic}' does not exist. If you want to create a new topic for the {} please \
+                         re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause \
+                         (and optionally 'REPLICAS'). For example: {}",
+                        kind.lower(),
+                        text.trim_end_matches(';').trim().to_string() + " WITH (PARTITIONS=1);"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn create_source(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        read_only: bool,
+        name: &str,
+        cols: &[ColumnDef],
+        props: &Props,
+    ) -> EResult<Option<J>> {
+        if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
+            let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
+            return Err(EngineError::statement(format!(
+                "Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.",
+                what.0, name, what.1
+            )));
+        }
+        if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
+            return Ok(Some(w));
+        }
+        let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| {
+            EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value.")
+        })?;
+        let (key_format, value_format) = self.formats(props, None, None)?;
+        if cols.is_empty() && !value_format.supports_inference() {
+            return Err(EngineError::statement("No columns supplied."));
+        }
+        let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
+        let declares_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        let (inferred, anonymous_value) =
+            self.inferred_columns(kind, &topic, props, (&key_format, &value_format), (declares_keys, declares_values))?;
+        let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
+        let cols = &all_cols[..];
+        let has_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
+            return Err(EngineError::statement(format!(
+                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns \
+                 in the statement ({} format)",
+                key_format.name()
+            )));
+        }
+        let mut columns = self.source_columns(cols, kind)?;
         if kind == SourceKind::Table && !columns.iter().any(|c| c.kind == ColKind::Key) {
             return Err(EngineError::statement(
                 "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\n\
@@ -744,58 +794,8 @@ impl Engine {
                 )));
             }
         }
-        let window = match props.get_str("WINDOW_TYPE") {
-            Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => {
-                return Err(EngineError::statement("Windowed sources require a key column."))
-            }
-            Some(w) => {
-                let wt = match w.to_ascii_uppercase().as_str() {
-                    "TUMBLING" => WindowType::Tumbling,
-                    "HOPPING" => WindowType::Hopping,
-                    "SESSION" => WindowType::Session,
-                    other => return Err(EngineError::statement(format!("Unknown WINDOW_TYPE: {other}"))),
-                };
-                let size = match props.get_str("WINDOW_SIZE") {
-                    Some(s) => Some(parse_duration(&s).map_err(EngineError::statement)?),
-                    None => None,
-                };
-                if wt == WindowType::Session && size.is_some() {
-                    return Err(EngineError::statement("'WINDOW_SIZE' should not be set for SESSION windows."));
-                }
-                if wt != WindowType::Session && size.is_none() {
-                    return Err(EngineError::statement(format!(
-                        "'WINDOW_SIZE' must be set for {} windows.",
-                        wt.name()
-                    )));
-                }
-                Some((wt, size))
-            }
-            None => None,
-        };
-        let partitions = props
-            .get_str("PARTITIONS")
-            .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
-            .transpose()?;
-        let retention_ms = retention_ms(props)?;
-        if self.topics.get(&topic).is_none() {
-            match partitions {
-                Some(p) => {
-                    self.topics.create(&topic, p).retention.ms = retention_ms;
-                }
-                None if self.auto_create_topics => {
-                    self.topics.create(&topic, 1).retention.ms = retention_ms;
-                }
-                None => {
-                    return Err(EngineError::generic(format!(
-                        "Topic '{topic}' does not exist. If you want to create a new topic for the {} please \
-                         re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause \
-                         (and optionally 'REPLICAS'). For example: {}",
-                        kind.lower(),
-                        text.trim_end_matches(';').trim().to_string() + " WITH (PARTITIONS=1);"
-                    )))
-                }
-            }
-        }
+        let window = source_window(props, &columns)?;
+        self.ensure_topic(text, kind, &topic, props)?;
         let src = Source {
             name: name.to_string(),
             kind,
@@ -2248,6 +2248,35 @@ fn insert_coerce(v: &Value, to: &SqlType, from: Option<&SqlType>) -> Result<Valu
     cast(v, to)
 }
 
+/// WINDOW_TYPE and WINDOW_SIZE of a source over a windowed topic.
+fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowType, Option<u64>)>> {
+    let window = match props.get_str("WINDOW_TYPE") {
+        Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => {
+            return Err(EngineError::statement("Windowed sources require a key column."))
+        }
+        Some(w) => {
+            let wt = match w.to_ascii_uppercase().as_str() {
+                "TUMBLING" => WindowType::Tumbling,
+                "HOPPING" => WindowType::Hopping,
+                "SESSION" => WindowType::Session,
+                other => return Err(EngineError::statement(format!("Unknown WINDOW_TYPE: {other}"))),
+            };
+            let size = match props.get_str("WINDOW_SIZE") {
+                Some(s) => Some(parse_duration(&s).map_err(EngineError::statement)?),
+                None => None,
+            };
+            if wt == WindowType::Session && size.is_some() {
+                return Err(EngineError::statement("'WINDOW_SIZE' should not be set for SESSION windows."));
+            }
+            if wt != WindowType::Session && size.is_none() {
+                return Err(EngineError::statement(format!("'WINDOW_SIZE' must be set for {} windows.", wt.name())));
+            }
+            Some((wt, size))
+        }
+        None => None,
+    };
+    Ok(window)
+}
 fn parse_duration(s: &str) -> Result<u64, String> {
     let mut parts = s.split_whitespace();
     let n: u64 = parts
