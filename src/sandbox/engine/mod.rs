@@ -1678,38 +1678,7 @@ impl Engine {
                 src.name
             )));
         }
-        for (clause, texts) in [
-            ("SELECT", q.select.iter().map(select_item_text).collect::<Vec<_>>()),
-            ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect()),
-        ] {
-            let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
-                .into_iter()
-                .filter(|p| {
-                    texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p))
-                })
-                .collect();
-            if !bad.is_empty() {
-                return Err(EngineError::statement(format!(
-                    "Pull queries don't support the following columns in {clause} clauses: {}",
-                    bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
-                )));
-            }
-        }
-        if !q.joins.is_empty() {
-            return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
-        }
-        if q.window.is_some() {
-            return Err(EngineError::statement("Pull queries don't support WINDOW clauses."));
-        }
-        if !q.group_by.is_empty() {
-            return Err(EngineError::statement("Pull queries don't support GROUP BY clauses."));
-        }
-        if !q.partition_by.is_empty() {
-            return Err(EngineError::statement("Pull queries don't support PARTITION BY clauses."));
-        }
-        if q.having.is_some() {
-            return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
-        }
+        pull_clause_checks(q)?;
         let mut plan =
             plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
                 .map_err(plan_error)?;
@@ -2277,6 +2246,41 @@ fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowTyp
     };
     Ok(window)
 }
+/// The clauses and columns a pull query cannot have, with ksqlDB's messages.
+fn pull_clause_checks(q: &Query) -> EResult<()> {
+    for (clause, texts) in [
+        ("SELECT", q.select.iter().map(select_item_text).collect::<Vec<_>>()),
+        ("WHERE", q.where_.iter().map(crate::sandbox::expr::format_expr).collect()),
+    ] {
+        let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
+            .into_iter()
+            .filter(|p| texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p)))
+            .collect();
+        if !bad.is_empty() {
+            return Err(EngineError::statement(format!(
+                "Pull queries don't support the following columns in {clause} clauses: {}",
+                bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    if !q.joins.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
+    }
+    if q.window.is_some() {
+        return Err(EngineError::statement("Pull queries don't support WINDOW clauses."));
+    }
+    if !q.group_by.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support GROUP BY clauses."));
+    }
+    if !q.partition_by.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support PARTITION BY clauses."));
+    }
+    if q.having.is_some() {
+        return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
+    }
+    Ok(())
+}
+
 fn parse_duration(s: &str) -> Result<u64, String> {
     let mut parts = s.split_whitespace();
     let n: u64 = parts
