@@ -612,46 +612,8 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
                 _ => Vec::new(),
             }
         }
-        "DROP" => {
-            if n == 1 {
-                return vec![kw(&["CONNECTOR", "STREAM", "TABLE", "TYPE"])];
-            }
-            let (streams, tables) = match w(1) {
-                Some("STREAM") => (true, false),
-                Some("TABLE") => (false, true),
-                _ => return Vec::new(),
-            };
-            let rest: Vec<Option<&str>> = (2..n).map(w).collect();
-            return match rest.as_slice() {
-                [] => vec![Want::Sources { streams, tables }, kw(&["IF"])],
-                [Some("IF")] => vec![kw(&["EXISTS"])],
-                [Some("IF"), Some("EXISTS")] => vec![Want::Sources { streams, tables }],
-                [.., Some("DELETE")] => vec![kw(&["TOPIC"])],
-                [.., Some("TOPIC")] => Vec::new(),
-                _ => vec![kw(&["DELETE"])],
-            };
-        }
-        "ALTER" => {
-            let (streams, tables) = match w(1) {
-                Some("STREAM") => (true, false),
-                Some("TABLE") => (false, true),
-                _ => return if n == 1 { vec![kw(&["STREAM", "TABLE"])] } else { Vec::new() },
-            };
-            return match (n, w(n - 1)) {
-                (2, _) => vec![Want::Sources { streams, tables }],
-                (_, Some("ADD")) => vec![kw(&["COLUMN"])],
-                (_, Some("COLUMN")) => Vec::new(),
-                _ if before[n - 2].is_word("COLUMN") || before[n - 1].is_sym(",") => {
-                    if before[n - 1].is_sym(",") {
-                        vec![kw(&["ADD"])]
-                    } else {
-                        vec![Want::Types]
-                    }
-                }
-                (3, _) => vec![kw(&["ADD"])],
-                _ => Vec::new(),
-            };
-        }
+        "DROP" => return drop_wants(before),
+        "ALTER" => return alter_wants(before),
         "ASSERT" => {
             return match (n, w(n - 1)) {
                 (1, _) => vec![kw(&["NOT", "SCHEMA", "TOPIC"])],
@@ -661,36 +623,7 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
                 _ => vec![kw(&["TIMEOUT", "WITH"])],
             }
         }
-        "INSERT" => {
-            if n == 1 {
-                return vec![kw(&["INTO"])];
-            }
-            if n == 2 && w(1) == Some("INTO") {
-                return vec![Want::Sources { streams: true, tables: true }];
-            }
-            if let Some(s) = find_word(before, "SELECT") {
-                return query_wants(&before[s..]);
-            }
-            let depth = paren_depth(before);
-            if depth > 0 {
-                // `INSERT INTO s (a, b` lists columns of s; `VALUES (` takes literals.
-                if before.iter().any(|t| t.is_word("VALUES")) {
-                    return if last.is_sym("(") || last.is_sym(",") {
-                        vec![Want::Functions, kw(&["NULL", "TRUE", "FALSE"])]
-                    } else {
-                        Vec::new()
-                    };
-                }
-                return if last.is_sym("(") || last.is_sym(",") { vec![Want::Columns] } else { Vec::new() };
-            }
-            if last.is_sym(")") && !before.iter().any(|t| t.is_word("VALUES")) {
-                return vec![kw(&["SELECT", "VALUES"])];
-            }
-            if n == 3 {
-                return vec![kw(&["SELECT", "VALUES", "WITH"])];
-            }
-            return Vec::new();
-        }
+        "INSERT" => return insert_wants(before),
         "CREATE" => return create_wants(before),
         "SELECT" => {}
         "EMIT" | "WITH" => {}
@@ -703,6 +636,92 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
     }
     let s = find_word(before, "SELECT").unwrap_or(0);
     query_wants(&before[s..])
+}
+
+/// After DROP: what is dropped, IF EXISTS, DELETE TOPIC.
+fn drop_wants(before: &[&Token]) -> Vec<Want> {
+    let n = before.len();
+    let words: Vec<Option<String>> = before.iter().map(|t| t.upper()).collect();
+    let w = |i: usize| words.get(i).and_then(|x| x.as_deref());
+    if n == 1 {
+        return vec![kw(&["CONNECTOR", "STREAM", "TABLE", "TYPE"])];
+    }
+    let (streams, tables) = match w(1) {
+        Some("STREAM") => (true, false),
+        Some("TABLE") => (false, true),
+        _ => return Vec::new(),
+    };
+    let rest: Vec<Option<&str>> = (2..n).map(w).collect();
+    match rest.as_slice() {
+        [] => vec![Want::Sources { streams, tables }, kw(&["IF"])],
+        [Some("IF")] => vec![kw(&["EXISTS"])],
+        [Some("IF"), Some("EXISTS")] => vec![Want::Sources { streams, tables }],
+        [.., Some("DELETE")] => vec![kw(&["TOPIC"])],
+        [.., Some("TOPIC")] => Vec::new(),
+        _ => vec![kw(&["DELETE"])],
+    }
+}
+
+/// After ALTER STREAM|TABLE: the source, ADD COLUMN, a type.
+fn alter_wants(before: &[&Token]) -> Vec<Want> {
+    let n = before.len();
+    let words: Vec<Option<String>> = before.iter().map(|t| t.upper()).collect();
+    let w = |i: usize| words.get(i).and_then(|x| x.as_deref());
+    let (streams, tables) = match w(1) {
+        Some("STREAM") => (true, false),
+        Some("TABLE") => (false, true),
+        _ => return if n == 1 { vec![kw(&["STREAM", "TABLE"])] } else { Vec::new() },
+    };
+    match (n, w(n - 1)) {
+        (2, _) => vec![Want::Sources { streams, tables }],
+        (_, Some("ADD")) => vec![kw(&["COLUMN"])],
+        (_, Some("COLUMN")) => Vec::new(),
+        _ if before[n - 2].is_word("COLUMN") || before[n - 1].is_sym(",") => {
+            if before[n - 1].is_sym(",") {
+                vec![kw(&["ADD"])]
+            } else {
+                vec![Want::Types]
+            }
+        }
+        (3, _) => vec![kw(&["ADD"])],
+        _ => Vec::new(),
+    }
+}
+
+/// After INSERT: INTO, the target, its columns, VALUES or a query.
+fn insert_wants(before: &[&Token]) -> Vec<Want> {
+    let n = before.len();
+    let last = before[n - 1];
+    let words: Vec<Option<String>> = before.iter().map(|t| t.upper()).collect();
+    let w = |i: usize| words.get(i).and_then(|x| x.as_deref());
+    if n == 1 {
+        return vec![kw(&["INTO"])];
+    }
+    if n == 2 && w(1) == Some("INTO") {
+        return vec![Want::Sources { streams: true, tables: true }];
+    }
+    if let Some(s) = find_word(before, "SELECT") {
+        return query_wants(&before[s..]);
+    }
+    let depth = paren_depth(before);
+    if depth > 0 {
+        // `INSERT INTO s (a, b` lists columns of s; `VALUES (` takes literals.
+        if before.iter().any(|t| t.is_word("VALUES")) {
+            return if last.is_sym("(") || last.is_sym(",") {
+                vec![Want::Functions, kw(&["NULL", "TRUE", "FALSE"])]
+            } else {
+                Vec::new()
+            };
+        }
+        return if last.is_sym("(") || last.is_sym(",") { vec![Want::Columns] } else { Vec::new() };
+    }
+    if last.is_sym(")") && !before.iter().any(|t| t.is_word("VALUES")) {
+        return vec![kw(&["SELECT", "VALUES"])];
+    }
+    if n == 3 {
+        return vec![kw(&["SELECT", "VALUES", "WITH"])];
+    }
+    Vec::new()
 }
 
 fn find_word(tokens: &[&Token], word: &str) -> Option<usize> {
