@@ -209,42 +209,79 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         }
     }
     let expected_ex = test.get("expectedException");
+    if let Err(outcome) = run_qtt_statements(&mut engine, &mut session, stmts, expected_ex) {
+        return outcome;
+    }
+    if let Err(outcome) = produce_qtt_inputs(&mut engine, test) {
+        return outcome;
+    }
+    if let Some(ex) = expected_ex {
+        let errs = engine.query_errors();
+        let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
+        if errs.iter().any(|(_, es)| es.iter().any(|e| e.contains(want))) {
+            return Outcome::Pass;
+        }
+        return Outcome::Fail(format!("expected exception {:?}, but everything succeeded", ex.get("message")));
+    }
+    if let Err(outcome) = compare_qtt_outputs(&engine, test) {
+        return outcome;
+    }
+    if let Err(outcome) = check_qtt_post_conditions(&engine, test) {
+        return outcome;
+    }
+    Outcome::Pass
+}
+
+/// Runs the case's statements; an error ends the case (a pass when it was the expected one).
+fn run_qtt_statements(
+    engine: &mut Engine,
+    session: &mut Session,
+    stmts: &[String],
+    expected_ex: Option<&J>,
+) -> Result<(), Outcome> {
     for s in stmts {
         for stmt in split_statements(s) {
-            match engine.execute(&stmt, &mut session) {
+            match engine.execute(&stmt, session) {
                 Ok(_) => {}
                 Err(e) => {
                     if let Some(ex) = expected_ex {
                         let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
                         if e.message.contains(want) {
-                            return Outcome::Pass;
+                            return Err(Outcome::Pass);
                         }
                         if e.message.contains("not supported in the ksqlDB sandbox") {
-                            return Outcome::Unsupported(first_line(&e.message));
+                            return Err(Outcome::Unsupported(first_line(&e.message)));
                         }
                         if let Some(r) = missing_test_udf(&e.message) {
-                            return Outcome::Unsupported(r);
+                            return Err(Outcome::Unsupported(r));
                         }
-                        return Outcome::Fail(format!("expected exception containing {want:?}, got {:?}", e.message));
+                        return Err(Outcome::Fail(format!(
+                            "expected exception containing {want:?}, got {:?}",
+                            e.message
+                        )));
                     }
                     if e.message.contains("not supported in the ksqlDB sandbox") {
-                        return Outcome::Unsupported(first_line(&e.message));
+                        return Err(Outcome::Unsupported(first_line(&e.message)));
                     }
                     if let Some(r) = missing_test_udf(&e.message) {
-                        return Outcome::Unsupported(r);
+                        return Err(Outcome::Unsupported(r));
                     }
-                    return Outcome::Fail(format!("statement failed: {stmt}\n  {}", first_line(&e.message)));
+                    return Err(Outcome::Fail(format!("statement failed: {stmt}\n  {}", first_line(&e.message))));
                 }
             }
         }
     }
-    // Produce inputs.
+    Ok(())
+}
+
+/// Produces the case's input records into their topics.
+fn produce_qtt_inputs(engine: &mut Engine, test: &J) -> Result<(), Outcome> {
     for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
         let Some(topic) = input["topic"].as_str() else { continue };
-        let src = find_source(&engine, topic);
+        let src = find_source(engine, topic);
         let (key, value) = match encode_input(src.as_ref(), &input) {
             Ok(kv) => kv,
-            Err(e) => return Outcome::Fail(format!("cannot encode input {input}: {e}")),
+            Err(e) => return Err(Outcome::Fail(format!("cannot encode input {input}: {e}"))),
         };
         let headers = input
             .get("headers")
@@ -269,15 +306,11 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
             partition,
         );
     }
-    if let Some(ex) = expected_ex {
-        let errs = engine.query_errors();
-        let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
-        if errs.iter().any(|(_, es)| es.iter().any(|e| e.contains(want))) {
-            return Outcome::Pass;
-        }
-        return Outcome::Fail(format!("expected exception {:?}, but everything succeeded", ex.get("message")));
-    }
-    // Compare outputs per topic, in order.
+    Ok(())
+}
+
+/// Compares each topic's records with the expected outputs, in order.
+fn compare_qtt_outputs(engine: &Engine, test: &J) -> Result<(), Outcome> {
     let expected: Vec<J> = test.get("outputs").and_then(|o| o.as_array()).cloned().unwrap_or_default();
     let mut by_topic: BTreeMap<String, Vec<J>> = BTreeMap::new();
     for o in expected {
@@ -295,7 +328,7 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         })
         .unwrap_or_default();
     for (topic, exp) in &by_topic {
-        let src = find_sink(&engine, topic);
+        let src = find_sink(engine, topic);
         let mut actual = engine.topic_records(topic);
         // Records the test itself produced into this topic are not outputs.
         let skip = input_count.get(topic).copied().unwrap_or(0).min(actual.len());
@@ -304,32 +337,32 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         }
         if actual.len() != exp.len() {
             let shown: Vec<String> = actual.iter().take(6).map(|r| describe_record(src.as_ref(), r)).collect();
-            return Outcome::Fail(format!(
+            return Err(Outcome::Fail(format!(
                 "topic {topic}: expected {} records, got {}: {}{}",
                 exp.len(),
                 actual.len(),
                 shown.join(" | "),
-                query_error_note(&engine)
-            ));
+                query_error_note(engine)
+            )));
         }
         for (i, (e, a)) in exp.iter().zip(&actual).enumerate() {
             let (ak, av) = decode_output(src.as_ref(), a);
             let (kt, vt) = output_types(src.as_ref());
             if let Some(ek) = e.get("key") {
                 if !typed_eq(ek, &ak, kt.as_ref()) {
-                    return Outcome::Fail(format!("topic {topic} record {i}: key {ak} != expected {ek}"));
+                    return Err(Outcome::Fail(format!("topic {topic} record {i}: key {ak} != expected {ek}")));
                 }
             }
             let ev = e.get("value").cloned().unwrap_or(J::Null);
             if !typed_eq(&ev, &av, vt.as_ref()) {
-                return Outcome::Fail(format!("topic {topic} record {i}: value {av} != expected {ev}"));
+                return Err(Outcome::Fail(format!("topic {topic} record {i}: value {av} != expected {ev}")));
             }
             if let Some(ts) = e.get("timestamp").and_then(|t| t.as_i64()) {
                 if ts != a.timestamp {
-                    return Outcome::Fail(format!(
+                    return Err(Outcome::Fail(format!(
                         "topic {topic} record {i}: timestamp {} != expected {ts}",
                         a.timestamp
-                    ));
+                    )));
                 }
             }
             if let Some(w) = e.get("window") {
@@ -337,24 +370,28 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
                 match a.window {
                     Some((s, en)) if s == want.0 && en == want.1 => {}
                     other => {
-                        return Outcome::Fail(format!(
+                        return Err(Outcome::Fail(format!(
                             "topic {topic} record {i}: window {other:?} != expected {want:?}"
-                        ))
+                        )))
                     }
                 }
             }
         }
     }
-    // Post conditions: sources and their schemas.
+    Ok(())
+}
+
+/// Checks the sources the case expects afterwards: existence, type and schema.
+fn check_qtt_post_conditions(engine: &Engine, test: &J) -> Result<(), Outcome> {
     if let Some(post) = test.get("post") {
         for s in post.get("sources").and_then(|s| s.as_array()).cloned().unwrap_or_default() {
             let name = s["name"].as_str().unwrap_or("");
             let Some(src) = engine.catalog.get(name) else {
-                return Outcome::Fail(format!("post: source {name} does not exist"));
+                return Err(Outcome::Fail(format!("post: source {name} does not exist")));
             };
             if let Some(t) = s["type"].as_str() {
                 if !src.kind.name().eq_ignore_ascii_case(t) {
-                    return Outcome::Fail(format!("post: {name} is a {} not a {t}", src.kind.name()));
+                    return Err(Outcome::Fail(format!("post: {name} is a {} not a {t}", src.kind.name())));
                 }
             }
             if let Some(schema) = s["schema"].as_str() {
@@ -366,13 +403,13 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
                         .map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key))
                         .collect();
                     if got != want {
-                        return Outcome::Fail(format!("post: schema of {name} is {got:?}, expected {schema}"));
+                        return Err(Outcome::Fail(format!("post: schema of {name} is {got:?}, expected {schema}")));
                     }
                 }
             }
         }
     }
-    Outcome::Pass
+    Ok(())
 }
 
 /// Creates a test's topic and registers the key and value schemas it supplies.
