@@ -741,34 +741,8 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
         }
     }
     let wait = test.get("inputConditions").and_then(|c| c.get("waitForActivePushQuery")) == Some(&J::Bool(true));
-    let produce_inputs = |engine: &mut Engine| -> Result<(), String> {
-        for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
-            let Some(topic) = input["topic"].as_str() else { continue };
-            let src = find_source(engine, topic);
-            let (key, value) = encode_input(src.as_ref(), &input)?;
-            let headers = input
-                .get("headers")
-                .and_then(|h| h.as_array())
-                .map(|hs| {
-                    hs.iter()
-                        .map(|h| {
-                            (
-                                h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
-                                h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let window =
-                input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
-            let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
-            engine.produce(topic, Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window }, None);
-        }
-        Ok(())
-    };
     if !wait {
-        if let Err(e) = produce_inputs(&mut engine) {
+        if let Err(e) = produce_rest_inputs(&mut engine, test) {
             return Outcome::Fail(e);
         }
     }
@@ -793,7 +767,7 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
             }
             Ok(QueryResult::Push { header, signal: _signal, limit }) => {
                 if wait {
-                    if let Err(e) = produce_inputs(&mut engine) {
+                    if let Err(e) = produce_rest_inputs(&mut engine, test) {
                         return Outcome::Fail(e);
                     }
                 }
@@ -834,8 +808,14 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
     if actual.len() < responses.len() {
         return Outcome::Fail(format!("expected {} responses, got {}", responses.len(), actual.len()));
     }
+    compare_rest_responses(test, &responses, &actual)
+}
+
+/// Compares the responses with the expected ones: admin answers partially, query answers
+/// with header and final message in place and rows as a multiset (unless verifyOrder).
+fn compare_rest_responses(test: &J, responses: &[J], actual: &[J]) -> Outcome {
     let verify_order = test.get("outputConditions").and_then(|c| c.get("verifyOrder")) == Some(&J::Bool(true));
-    for (i, (e, a)) in responses.iter().zip(&actual).enumerate() {
+    for (i, (e, a)) in responses.iter().zip(actual).enumerate() {
         if let Some(ea) = e.get("admin") {
             match a.get("admin") {
                 Some(aa) if partial_match(ea, aa) => {}
@@ -888,6 +868,33 @@ fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
         }
     }
     Outcome::Pass
+}
+
+/// Produces the case's input records (RQTT inputs carry no partition).
+fn produce_rest_inputs(engine: &mut Engine, test: &J) -> Result<(), String> {
+    for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
+        let Some(topic) = input["topic"].as_str() else { continue };
+        let src = find_source(engine, topic);
+        let (key, value) = encode_input(src.as_ref(), &input)?;
+        let headers = input
+            .get("headers")
+            .and_then(|h| h.as_array())
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| {
+                        (
+                            h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
+                            h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
+        let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
+        engine.produce(topic, Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window }, None);
+    }
+    Ok(())
 }
 
 /// Partial match as the RQTT executor does it: only keys present in the expectation count;
