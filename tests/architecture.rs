@@ -156,3 +156,98 @@ fn lower_layers_import_nothing_above_them() {
     }
     assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
 }
+
+/// The source with comments, strings and character literals blanked (line breaks kept), so
+/// that braces are code braces.
+fn code_only(src: &str) -> String {
+    let b = src.as_bytes();
+    let raw_string = Regex::new(r#"^b?r(#*)""#).unwrap();
+    let char_literal = Regex::new(r"^b?'(\\.|\\u\{[0-9a-fA-F]+\}|[^\\'])'").unwrap();
+    let mut out = String::with_capacity(src.len());
+    let blank = |s: &str| s.chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect::<String>();
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &src[i..];
+        let end = if rest.starts_with("//") {
+            rest.find('\n').unwrap_or(rest.len())
+        } else if rest.starts_with("/*") {
+            rest[2..].find("*/").map_or(rest.len(), |e| e + 4)
+        } else if let Some(raw) = raw_string.captures(rest) {
+            let close = format!("\"{}", &raw[1]);
+            rest[raw[0].len()..].find(&close).map_or(rest.len(), |e| raw[0].len() + e + close.len())
+        } else if rest.starts_with('"') || rest.starts_with("b\"") {
+            let mut j = if rest.starts_with('b') { 2 } else { 1 };
+            let rb = rest.as_bytes();
+            while j < rb.len() && rb[j] != b'"' {
+                j += if rb[j] == b'\\' { 2 } else { 1 };
+            }
+            (j + 1).min(rest.len())
+        } else if let Some(c) = char_literal.find(rest) {
+            c.end()
+        } else {
+            let ch = rest.chars().next().unwrap();
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        };
+        out.push_str(&blank(&rest[..end]));
+        i += end;
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_150_lines_without_a_reason() {
+    let mut long = Vec::new();
+    let roots = ["src", "tests", "tools/fake-ksqldb/src", "benches"];
+    let mut files = Vec::new();
+    for root in roots {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
+        if dir.exists() {
+            source_files(&dir, &mut files);
+        }
+    }
+    let function = Regex::new(r"\bfn\s+(\w+)").unwrap();
+    for file in &files {
+        let src = std::fs::read_to_string(file).unwrap();
+        let code = code_only(&src);
+        let lines: Vec<&str> = src.lines().collect();
+        for f in function.captures_iter(&code) {
+            let start = f.get(0).unwrap().start();
+            let Some(open) = code[start..].find(['{', ';']).map(|o| start + o) else { continue };
+            if code.as_bytes()[open] == b';' {
+                continue;
+            }
+            let mut depth = 0;
+            let mut close = open;
+            for (k, c) in code[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = open + k;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let first = code[..start].matches('\n').count();
+            let last = code[..close].matches('\n').count();
+            if last - first + 1 <= 150 {
+                continue;
+            }
+            // A `// long: <reason>` among the comments and attributes right above it.
+            let reasoned = lines[..first]
+                .iter()
+                .rev()
+                .take_while(|l| l.trim_start().starts_with("//") || l.trim_start().starts_with("#["))
+                .any(|l| l.trim_start().starts_with("// long:"));
+            if !reasoned {
+                long.push(format!("{}:{} {} ({} lines)", file.display(), first + 1, &f[1], last - first + 1));
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over 150 lines without a `// long: <reason>` comment:\n{}", long.join("\n"));
+}
