@@ -2553,3 +2553,5 @@ mod bench {
 
 #[cfg(test)]
 mod connectors_tests;
+#[cfg(test)]
+mod plan_tests;
