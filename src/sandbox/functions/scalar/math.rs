@@ -109,23 +109,7 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 "ROUND(val DECIMAL) => DECIMAL",
                 "ROUND(val DECIMAL, decimals INT) => DECIMAL"
             ],
-            |a| {
-                if !(a.len() == 1 || (a.len() == 2 && is_int(a, 1))) || !is_num(a, 0) {
-                    return no();
-                }
-                Ok(Some(match (t(a, 0), a.len()) {
-                    (Some(SqlType::Double), 1) => SqlType::Bigint,
-                    (Some(SqlType::Double), _) => SqlType::Double,
-                    (Some(SqlType::Decimal { precision, scale }), 1) => {
-                        decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0)
-                    }
-                    (Some(SqlType::Decimal { precision, scale }), _) => {
-                        decimal_type(precision.unwrap_or(38) + 1, scale.unwrap_or(0))
-                    }
-                    (Some(x), _) => x.clone(),
-                    (None, _) => SqlType::Bigint,
-                }))
-            },
+            rounding_type,
             |a, ret| {
                 if any_null(a) {
                     return Value::Null;
@@ -182,23 +166,7 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 "TRUNC(val INT) => INT",
                 "TRUNC(val BIGINT) => BIGINT"
             ],
-            |a| {
-                if !(a.len() == 1 || (a.len() == 2 && is_int(a, 1))) || !is_num(a, 0) {
-                    return no();
-                }
-                Ok(Some(match (t(a, 0), a.len()) {
-                    (Some(SqlType::Double), 1) => SqlType::Bigint,
-                    (Some(SqlType::Double), _) => SqlType::Double,
-                    (Some(SqlType::Decimal { precision, scale }), 1) => {
-                        decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0)
-                    }
-                    (Some(SqlType::Decimal { precision, scale }), _) => {
-                        decimal_type(precision.unwrap_or(38) + 1, scale.unwrap_or(0))
-                    }
-                    (Some(x), _) => x.clone(),
-                    (None, _) => SqlType::Bigint,
-                }))
-            },
+            rounding_type,
             |a, ret| {
                 if any_null(a) {
                     return Value::Null;
@@ -554,4 +522,24 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             |a, ret| extreme(a, ret, false)
         ),
     ]
+}
+
+/// ROUND's and TRUNC's result type: a DOUBLE to whole places is a BIGINT, to decimal places
+/// a DOUBLE; a DECIMAL keeps enough digits for the carry; integers stay as they are.
+fn rounding_type(a: Types) -> Result<Option<SqlType>, String> {
+    if !(a.len() == 1 || (a.len() == 2 && is_int(a, 1))) || !is_num(a, 0) {
+        return no();
+    }
+    Ok(Some(match (t(a, 0), a.len()) {
+        (Some(SqlType::Double), 1) => SqlType::Bigint,
+        (Some(SqlType::Double), _) => SqlType::Double,
+        (Some(SqlType::Decimal { precision, scale }), 1) => {
+            decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0)
+        }
+        (Some(SqlType::Decimal { precision, scale }), _) => {
+            decimal_type(precision.unwrap_or(38) + 1, scale.unwrap_or(0))
+        }
+        (Some(x), _) => x.clone(),
+        (None, _) => SqlType::Bigint,
+    }))
 }

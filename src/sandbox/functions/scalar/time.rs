@@ -152,14 +152,7 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             "Formats days since the epoch with a Java date pattern.",
             ["DATETOSTRING(epochDays INT, formatPattern STRING) => STRING"],
             |a| if a.len() == 2 && is_int(a, 0) && is_str(a, 1) { ok(SqlType::String) } else { no() },
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                format_ts(a[0].as_i64().unwrap() * MS_PER_DAY, s(&a[1]).unwrap(), None)
-                    .map(string)
-                    .unwrap_or(Value::Null)
-            }
+            format_epoch_days
         ),
         f!(
             "STRINGTODATE",
@@ -186,14 +179,7 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             } else {
                 no()
             },
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                format_ts(a[0].as_i64().unwrap() * MS_PER_DAY, s(&a[1]).unwrap(), None)
-                    .map(string)
-                    .unwrap_or(Value::Null)
-            }
+            format_epoch_days
         ),
         f!(
             "PARSE_DATE",
@@ -328,4 +314,12 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             |a, _| time_of_day_add(a, -1)
         ),
     ]
+}
+
+/// DATETOSTRING and FORMAT_DATE: days since the epoch with a Java date pattern.
+fn format_epoch_days(a: &[Value], _: &Option<SqlType>) -> Value {
+    if any_null(a) {
+        return Value::Null;
+    }
+    format_ts(a[0].as_i64().unwrap() * MS_PER_DAY, s(&a[1]).unwrap(), None).map(string).unwrap_or(Value::Null)
 }
