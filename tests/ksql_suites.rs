@@ -278,33 +278,10 @@ fn run_qtt_statements(
 fn produce_qtt_inputs(engine: &mut Engine, test: &J) -> Result<(), Outcome> {
     for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
         let Some(topic) = input["topic"].as_str() else { continue };
-        let src = find_source(engine, topic);
-        let (key, value) = match encode_input(src.as_ref(), &input) {
-            Ok(kv) => kv,
-            Err(e) => return Err(Outcome::Fail(format!("cannot encode input {input}: {e}"))),
-        };
-        let headers = input
-            .get("headers")
-            .and_then(|h| h.as_array())
-            .map(|hs| {
-                hs.iter()
-                    .map(|h| {
-                        (
-                            h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
-                            h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
-        let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
+        let record = input_record(engine, topic, &input)
+            .map_err(|e| Outcome::Fail(format!("cannot encode input {input}: {e}")))?;
         let partition = input.get("partition").and_then(|p| p.as_u64()).map(|p| p as u32);
-        engine.produce(
-            topic,
-            Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window },
-            partition,
-        );
+        engine.produce(topic, record, partition);
     }
     Ok(())
 }
@@ -874,27 +851,34 @@ fn compare_rest_responses(test: &J, responses: &[J], actual: &[J]) -> Outcome {
 fn produce_rest_inputs(engine: &mut Engine, test: &J) -> Result<(), String> {
     for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
         let Some(topic) = input["topic"].as_str() else { continue };
-        let src = find_source(engine, topic);
-        let (key, value) = encode_input(src.as_ref(), &input)?;
-        let headers = input
-            .get("headers")
-            .and_then(|h| h.as_array())
-            .map(|hs| {
-                hs.iter()
-                    .map(|h| {
-                        (
-                            h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
-                            h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
-        let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
-        engine.produce(topic, Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window }, None);
+        let record = input_record(engine, topic, &input)?;
+        engine.produce(topic, record, None);
     }
     Ok(())
+}
+
+/// A test input as a record for its topic: key and value in the topic's formats, headers
+/// (base64 values), window bounds and timestamp.
+fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Record, String> {
+    let src = find_source(engine, topic);
+    let (key, value) = encode_input(src.as_ref(), input)?;
+    let headers = input
+        .get("headers")
+        .and_then(|h| h.as_array())
+        .map(|hs| {
+            hs.iter()
+                .map(|h| {
+                    (
+                        h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
+                        h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
+    let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
+    Ok(Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window })
 }
 
 /// Partial match as the RQTT executor does it: only keys present in the expectation count;
