@@ -15,4 +15,5 @@ pub mod kernelspec;
 pub mod ksql;
 pub mod render;
 pub mod sandbox;
+pub mod syntax;
 pub mod units;

@@ -6,7 +6,6 @@ use super::scope::StatementScope;
 use super::splitter::{split_cell, CellItem};
 use super::statement::{classify, StatementKind};
 use super::status_line::StatusLine;
-use super::variables::substitute;
 use super::{connect, live, magics, query, KsqlKernel};
 use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
 use crate::render::entities::render_entities;
@@ -14,6 +13,7 @@ use crate::render::error::ErrorReport;
 use crate::render::messages::{render_status, Kind};
 use crate::render::table::simple_table;
 use crate::render::MimeBundle;
+use crate::syntax::variables::substitute;
 use std::collections::BTreeMap;
 
 /// RUN SCRIPT may include other scripts, up to this depth.
@@ -226,7 +226,7 @@ fn prepare(scope: &StatementScope, text: &str) -> String {
     if scope.connection.client.capabilities().session_variables {
         text.to_string()
     } else {
-        substitute(text, &scope.variables)
+        substitute(text, |name| scope.variables.get(&name.to_lowercase()).cloned()).0
     }
 }
 

@@ -31,7 +31,6 @@ pub mod settings;
 pub mod splitter;
 pub mod statement;
 pub mod status_line;
-pub mod variables;
 
 #[cfg(test)]
 mod scanner_props;

@@ -1,8 +1,11 @@
-//! Splits a cell into magic lines and ksqlDB statements.
+//! Splits a cell into magic lines and ksqlDB statements, over the tokens of the one lexer.
 //!
 //! A statement ends at a `;` outside single-quoted strings (with `''` escapes), backtick or
 //! double-quoted identifiers, `--` line comments and `/* */` block comments. A line starting
 //! with `%` between statements is a magic. The last statement of a cell may omit its `;`.
+
+use crate::syntax::lexer::{lex_cell, lex_cell_from, lex_sql, significant, Token, TokenKind};
+use crate::syntax::split::StatementCollector;
 
 /// One piece of a cell, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,16 +36,6 @@ pub struct Statement {
     pub terminated: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lexer {
-    Code,
-    SingleQuote,
-    Backtick,
-    DoubleQuote,
-    LineComment,
-    BlockComment,
-}
-
 /// The result of scanning a cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitCell {
@@ -53,123 +46,43 @@ pub struct SplitCell {
 
 pub fn split_cell(cell: &str) -> SplitCell {
     let mut items = Vec::new();
-    let mut state = Lexer::Code;
-    let mut current = String::new();
-    let mut current_line = 1;
-    let mut line = 1;
-    // True while `current` holds only whitespace and comments.
-    let mut blank_so_far = true;
-    let mut at_line_start = true;
-    let chars: Vec<char> = cell.chars().collect();
+    let mut statements = StatementCollector::new(0);
+    let mut tokens = lex_cell(cell);
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if state == Lexer::Code && at_line_start && blank_so_far && c == '%' {
-            // A magic line: up to the end of the line.
-            let end = chars[i..].iter().position(|&ch| ch == '\n').map_or(chars.len(), |p| i + p);
-            let text: String = chars[i + 1..end].iter().collect();
-            let text = text.trim();
+    while let Some(token) = tokens.get(i) {
+        i += 1;
+        if token.kind == TokenKind::Magic {
+            let text = token.text.trim();
             let (name, args) = match text.find(char::is_whitespace) {
                 Some(pos) => (&text[..pos], text[pos..].trim()),
                 None => (text, ""),
             };
             let name = name.to_lowercase();
-            let (body, body_end) = magic_body(&name, args, &chars, end);
-            line += body.len();
-            items.push(CellItem::Magic(MagicLine { name, args: args.to_string(), line: line - body.len(), body }));
-            current.clear();
-            i = body_end;
+            let (body, body_end) = magic_body(&name, args, cell, token.bytes.end);
+            let magic = MagicLine { name, args: args.to_string(), line: token.line, body };
+            statements.restart_at(body_end);
+            if !magic.body.is_empty() {
+                // The body's lines are no SQL: lex again after them.
+                tokens = lex_cell_from(cell, body_end);
+                i = 0;
+            }
+            items.push(CellItem::Magic(magic));
             continue;
         }
-        if c == '\n' {
-            line += 1;
-            at_line_start = true;
-        } else if !c.is_whitespace() {
-            at_line_start = false;
+        if let Some(s) = statements.push(cell, token) {
+            items.push(CellItem::Statement(Statement { text: s.text, line: s.line, terminated: true }));
         }
-        match state {
-            Lexer::Code => match c {
-                ';' => {
-                    current.push(';');
-                    if !blank_so_far {
-                        items.push(CellItem::Statement(Statement {
-                            text: current.trim().to_string(),
-                            line: current_line,
-                            terminated: true,
-                        }));
-                    }
-                    current.clear();
-                    blank_so_far = true;
-                    i += 1;
-                    continue;
-                }
-                '\'' => state = Lexer::SingleQuote,
-                '`' => state = Lexer::Backtick,
-                '"' => state = Lexer::DoubleQuote,
-                '-' if next == Some('-') => state = Lexer::LineComment,
-                '/' if next == Some('*') => {
-                    state = Lexer::BlockComment;
-                    current.push_str("/*");
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            },
-            Lexer::SingleQuote => {
-                if c == '\'' {
-                    if next == Some('\'') {
-                        current.push_str("''");
-                        i += 2;
-                        continue;
-                    }
-                    state = Lexer::Code;
-                }
-            }
-            Lexer::Backtick => {
-                if c == '`' {
-                    state = Lexer::Code;
-                }
-            }
-            Lexer::DoubleQuote => {
-                if c == '"' {
-                    state = Lexer::Code;
-                }
-            }
-            Lexer::LineComment => {
-                if c == '\n' {
-                    state = Lexer::Code;
-                }
-            }
-            Lexer::BlockComment => {
-                if c == '*' && next == Some('/') {
-                    state = Lexer::Code;
-                    current.push_str("*/");
-                    i += 2;
-                    continue;
-                }
-            }
-        }
-        let is_code_content = !c.is_whitespace()
-            && matches!(state, Lexer::Code | Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote);
-        if blank_so_far && is_code_content {
-            blank_so_far = false;
-            current_line = line;
-        }
-        current.push(c);
-        i += 1;
     }
-    let unterminated_literal =
-        matches!(state, Lexer::SingleQuote | Lexer::Backtick | Lexer::DoubleQuote | Lexer::BlockComment);
-    if !blank_so_far {
-        let mut text = current.trim().to_string();
-        if !unterminated_literal && state != Lexer::LineComment {
-            text.push(';');
-        } else if state == Lexer::LineComment {
+    let unterminated_literal = tokens.last().is_some_and(|t| !t.closed);
+    if let Some(s) = statements.finish(cell) {
+        let mut text = s.text;
+        if s.ends_in_line_comment {
             // `SELECT 1 -- note` without `;`: end the comment before adding the terminator.
             text.push_str("\n;");
+        } else if !unterminated_literal {
+            text.push(';');
         }
-        items.push(CellItem::Statement(Statement { text, line: current_line, terminated: false }));
+        items.push(CellItem::Statement(Statement { text, line: s.line, terminated: false }));
     }
     SplitCell { items, unterminated_literal }
 }
@@ -193,17 +106,16 @@ const STATEMENT_STARTS: &[&str] = &[
 /// The lines after a magic's own line that belong to it, and where they end. Only `%expect`
 /// has a body: its expected rows, as Markdown table lines (starting with `|`), or with `--csv`
 /// the non-blank lines up to the query (a line starting with SELECT).
-fn magic_body(name: &str, args: &str, chars: &[char], line_end: usize) -> (Vec<String>, usize) {
+fn magic_body(name: &str, args: &str, cell: &str, line_end: usize) -> (Vec<String>, usize) {
     if name != "expect" {
         return (Vec::new(), line_end);
     }
     let csv = args.split_whitespace().any(|a| a == "--csv");
     let mut body = Vec::new();
     let mut end = line_end;
-    while end < chars.len() {
-        let next_end = chars[end + 1..].iter().position(|&ch| ch == '\n').map_or(chars.len(), |p| end + 1 + p);
-        let text: String = chars[end + 1..next_end].iter().collect();
-        let trimmed = text.trim();
+    while end < cell.len() {
+        let next_end = cell[end + 1..].find('\n').map_or(cell.len(), |p| end + 1 + p);
+        let trimmed = cell[end + 1..next_end].trim();
         let belongs = if csv {
             // Up to the query: a blank line, a magic, a comment or a line starting a statement.
             let first_word: String = trimmed.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
@@ -237,84 +149,24 @@ pub fn is_complete(cell: &str) -> bool {
 
 /// The statement's leading keywords, upper-cased, skipping comments: `["CREATE", "STREAM"]`.
 pub fn leading_keywords(statement: &str, count: usize) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut rest = statement;
-    while words.len() < count {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after.find('\n').map_or("", |p| &after[p..]);
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.find("*/").map_or("", |p| &after[p + 2..]);
-            continue;
-        }
-        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
-        if end == 0 {
-            break;
-        }
-        words.push(rest[..end].to_uppercase());
-        rest = &rest[end..];
-    }
-    words
+    significant(&lex_sql(statement)).map_while(Token::upper).take(count).collect()
 }
 
 /// The statement with comments removed and runs of whitespace outside strings collapsed:
 /// what gets matched against keywords like `EMIT CHANGES`.
 pub fn normalized(statement: &str) -> String {
     let mut out = String::with_capacity(statement.len());
-    let chars: Vec<char> = statement.chars().collect();
-    let mut i = 0;
     let mut pending_space = false;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '-' && next == Some('-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
+    for token in lex_sql(statement) {
+        if token.is_trivia() {
             pending_space = true;
-            continue;
-        }
-        if c == '/' && next == Some('*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            i += 2;
-            pending_space = true;
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            i += 1;
             continue;
         }
         if pending_space && !out.is_empty() {
             out.push(' ');
         }
         pending_space = false;
-        if c == '\'' || c == '`' || c == '"' {
-            // Copy quoted text verbatim.
-            out.push(c);
-            i += 1;
-            while i < chars.len() {
-                out.push(chars[i]);
-                if chars[i] == c {
-                    if c == '\'' && chars.get(i + 1) == Some(&'\'') {
-                        out.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        out.push(c);
-        i += 1;
+        out.push_str(&statement[token.bytes]);
     }
     out
 }
@@ -403,6 +255,16 @@ mod tests {
     #[test]
     fn trailing_line_comment_without_semicolon() {
         assert_eq!(statements("SHOW STREAMS -- list"), vec!["SHOW STREAMS -- list\n;"]);
+        // A newline after the comment must not let the `;` land inside it.
+        assert_eq!(statements("SHOW STREAMS -- list\n\n"), vec!["SHOW STREAMS -- list\n;"]);
+    }
+
+    #[test]
+    fn doubled_quotes_inside_identifiers() {
+        assert_eq!(
+            statements("SELECT `a``;b` FROM s; SELECT \"c\"\";\" FROM t"),
+            ["SELECT `a``;b` FROM s;", "SELECT \"c\"\";\" FROM t;"]
+        );
     }
 
     #[test]

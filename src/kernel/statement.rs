@@ -1,8 +1,9 @@
 //! What a statement is, decided from its leading keywords: client-side session statements
 //! (SET, UNSET, DEFINE, UNDEFINE, SHOW VARIABLES, RUN SCRIPT), queries (SELECT, PRINT) or
-//! statements for `/ksql`.
+//! statements for `/ksql`. Read from the one lexer's tokens, so words inside strings and
+//! comments never count.
 
-use super::splitter::{leading_keywords, normalized};
+use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementKind {
@@ -37,102 +38,58 @@ pub enum StatementKind {
 
 /// Classifies a statement; a malformed client-side statement is an error message.
 pub fn classify(statement: &str) -> Result<StatementKind, String> {
-    let words = leading_keywords(statement, 2);
-    let first = words.first().map(String::as_str).unwrap_or("");
-    let second = words.get(1).map(String::as_str).unwrap_or("");
-    let body = normalized(statement);
-    let body = body.trim_end_matches(';').trim();
-    Ok(match (first, second) {
+    let tokens: Vec<Token> = significant(&lex_sql(statement)).cloned().collect();
+    let code = match tokens.split_last() {
+        Some((last, rest)) if last.is_sym(";") => rest,
+        _ => &tokens[..],
+    };
+    let word = |i: usize| code.get(i).and_then(Token::upper).unwrap_or_default();
+    Ok(match (word(0).as_str(), word(1).as_str()) {
         ("SET", _) => {
-            let (name, value) = parse_assignment(strip_keyword(body, 1), true)
-                .ok_or("SET needs a quoted property and value: SET 'auto.offset.reset'='earliest';")?;
+            let (name, value) = match &code[1..] {
+                [name, eq, value] if is_str(name) && eq.is_sym("=") && is_str(value) => {
+                    (name.text.clone(), value.text.clone())
+                }
+                _ => return Err("SET needs a quoted property and value: SET 'auto.offset.reset'='earliest';".into()),
+            };
             StatementKind::Set { name, value }
         }
-        ("UNSET", _) => {
-            let name = parse_string_literal(strip_keyword(body, 1))
-                .ok_or("UNSET needs a quoted property name: UNSET 'auto.offset.reset';")?;
-            StatementKind::Unset { name }
-        }
-        ("DEFINE", _) => {
-            let (name, value) = parse_assignment(strip_keyword(body, 1), false)
-                .ok_or("DEFINE needs a name and a quoted value: DEFINE topic = 'orders';")?;
-            StatementKind::Define { name: name.to_lowercase(), value }
-        }
-        ("UNDEFINE", _) => {
-            let name = strip_keyword(body, 1).trim();
-            if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Err("UNDEFINE needs a variable name: UNDEFINE topic;".into());
+        ("UNSET", _) => match &code[1..] {
+            [name] if is_str(name) => StatementKind::Unset { name: name.text.clone() },
+            _ => return Err("UNSET needs a quoted property name: UNSET 'auto.offset.reset';".into()),
+        },
+        ("DEFINE", _) => match &code[1..] {
+            [name, eq, value] if is_variable_name(name) && eq.is_sym("=") && is_str(value) => {
+                StatementKind::Define { name: name.text.to_lowercase(), value: value.text.clone() }
             }
-            StatementKind::Undefine { name: name.to_lowercase() }
-        }
+            _ => return Err("DEFINE needs a name and a quoted value: DEFINE topic = 'orders';".into()),
+        },
+        ("UNDEFINE", _) => match &code[1..] {
+            [name] if is_variable_name(name) => StatementKind::Undefine { name: name.text.to_lowercase() },
+            _ => return Err("UNDEFINE needs a variable name: UNDEFINE topic;".into()),
+        },
         ("SHOW" | "LIST", "VARIABLES") => StatementKind::ShowVariables,
         ("SHOW" | "LIST", "PROPERTIES") => StatementKind::ShowProperties,
-        ("RUN", "SCRIPT") => {
-            let path = parse_string_literal(strip_keyword(body, 2))
-                .ok_or("RUN SCRIPT needs a quoted file name: RUN SCRIPT '/path/to/file.sql';")?;
-            StatementKind::RunScript { path }
-        }
-        ("SELECT", _) => {
-            let upper = without_string_literals(body).to_uppercase();
-            StatementKind::Select { push: upper.contains(" EMIT CHANGES") || upper.contains(" EMIT FINAL") }
-        }
+        ("RUN", "SCRIPT") => match &code[2..] {
+            [path] if is_str(path) => StatementKind::RunScript { path: path.text.clone() },
+            _ => return Err("RUN SCRIPT needs a quoted file name: RUN SCRIPT '/path/to/file.sql';".into()),
+        },
+        ("SELECT", _) => StatementKind::Select {
+            push: code.windows(2).any(|w| w[0].is_word("EMIT") && (w[1].is_word("CHANGES") || w[1].is_word("FINAL"))),
+        },
         ("PRINT", _) => StatementKind::Print,
         _ => StatementKind::Server,
     })
 }
 
-/// The text with the contents of '…' literals removed, so keywords inside strings don't count.
-fn without_string_literals(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_string = false;
-    for c in s.chars() {
-        if c == '\'' {
-            in_string = !in_string;
-            out.push(c);
-        } else if !in_string {
-            out.push(c);
-        }
-    }
-    out
+/// A closed `'…'` literal.
+fn is_str(token: &Token) -> bool {
+    token.kind == TokenKind::Str && token.closed
 }
 
-/// `body` without its first `n` words.
-fn strip_keyword(body: &str, n: usize) -> &str {
-    let mut rest = body.trim_start();
-    for _ in 0..n {
-        rest = rest.trim_start();
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        rest = &rest[end..];
-    }
-    rest.trim()
-}
-
-/// `'text'` with `''` escapes → `text`; the whole input must be one literal.
-fn parse_string_literal(s: &str) -> Option<String> {
-    let s = s.trim();
-    let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
-    if inner.replace("''", "").contains('\'') {
-        return None;
-    }
-    Some(inner.replace("''", "'"))
-}
-
-/// `'name' = 'value'` (quoted name) or `name = 'value'`.
-fn parse_assignment(s: &str, quoted_name: bool) -> Option<(String, String)> {
-    let s = s.trim();
-    let (name, rest) = if quoted_name {
-        let inner = s.strip_prefix('\'')?;
-        let end = inner.find('\'')?;
-        (inner[..end].to_string(), &inner[end + 1..])
-    } else {
-        let end = s.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
-        (s[..end].to_string(), &s[end..])
-    };
-    if name.is_empty() {
-        return None;
-    }
-    let rest = rest.trim_start().strip_prefix('=')?;
-    Some((name, parse_string_literal(rest)?))
+/// A DEFINE name: letters, digits and `_`.
+fn is_variable_name(token: &Token) -> bool {
+    token.kind == TokenKind::Word && token.text.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -159,6 +116,8 @@ mod tests {
         );
         assert!(classify("SET auto = 'x';").is_err());
         assert!(classify("DEFINE x 'y';").is_err());
+        assert!(classify("SET 'a' = 'open;").is_err());
+        assert!(classify("DEFINE x = 'y' /* note */;").is_ok());
     }
 
     #[test]
@@ -169,6 +128,9 @@ mod tests {
             StatementKind::Select { push: false }
         );
         assert_eq!(classify("PRINT 'topic' FROM BEGINNING;").unwrap(), StatementKind::Print);
+        let commented = "SELECT * FROM s -- EMIT CHANGES\n;";
+        assert_eq!(classify(commented).unwrap(), StatementKind::Select { push: false });
+        assert_eq!(classify("SELECT * FROM s EMIT/* c */FINAL;").unwrap(), StatementKind::Select { push: true });
         assert_eq!(classify("CREATE STREAM s AS SELECT * FROM t EMIT CHANGES;").unwrap(), StatementKind::Server);
     }
 }

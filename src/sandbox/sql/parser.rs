@@ -1397,28 +1397,11 @@ fn first_word(t: &Tok) -> String {
 
 /// Replaces `${name}` with session variables (ksqlDB substitutes before parsing).
 pub fn substitute_variables(text: &str, vars: &[(String, String)]) -> Result<String, String> {
-    if !text.contains("${") {
-        return Ok(text.to_string());
+    let lookup = |name: &str| vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    match crate::syntax::variables::substitute(text, lookup) {
+        (text, unknown) if unknown.is_empty() => Ok(text),
+        (_, unknown) => Err(format!("Cannot substitute variable '{}' which was never defined", unknown[0])),
     }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
-        let name = &after[..end];
-        match vars.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            Some((_, v)) => out.push_str(v),
-            None => return Err(format!("Cannot substitute variable '{name}' which was never defined")),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 #[cfg(test)]
