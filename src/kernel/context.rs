@@ -1,181 +1,21 @@
-//! What the cursor is in, for editor help: a small lexer over the whole cell (same rules as
-//! the statement splitter) and a reading of the statement around the cursor that says what
+//! What the cursor is in, for editor help: the one lexer's tokens of the whole cell and a
+//! reading of the statement around the cursor that says what
 //! may be typed there (keywords valid at that point, a stream or table, a column of the
 //! statement's sources, a struct field, a topic, a property, a variable, a query id, a
 //! magic or one of its options).
 //!
 //! Pure functions over code point offsets (the Jupyter protocol's unit); no catalog, no I/O.
 
-/// One lexical token of a cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    pub kind: TokKind,
-    /// Code point offsets; `end` is exclusive.
-    pub start: usize,
-    pub end: usize,
-    /// Word: as typed. Quoted identifier and string: the inside, unescaped. Var: the name.
-    /// Sym: the symbol. Magic: the whole line after `%`.
-    pub text: String,
-    /// False for a string, quoted identifier, comment or `${` that the cell leaves open.
-    pub closed: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokKind {
-    Word,
-    /// `` `name` `` or `"name"`.
-    Quoted,
-    /// `'text'`.
-    Str,
-    Num,
-    Sym,
-    /// `${name}`.
-    Var,
-    Comment,
-    /// A `%` line between statements.
-    Magic,
-}
-
-impl Token {
-    fn upper(&self) -> Option<String> {
-        (self.kind == TokKind::Word).then(|| self.text.to_uppercase())
-    }
-    fn is_word(&self, w: &str) -> bool {
-        self.kind == TokKind::Word && self.text.eq_ignore_ascii_case(w)
-    }
-    fn is_sym(&self, s: &str) -> bool {
-        self.kind == TokKind::Sym && self.text == s
-    }
-    /// A name: an unquoted word (upper-cased, as ksqlDB resolves it) or a quoted identifier.
-    fn name(&self) -> Option<String> {
-        match self.kind {
-            TokKind::Word => Some(self.text.to_uppercase()),
-            TokKind::Quoted => Some(self.text.clone()),
-            _ => None,
-        }
-    }
-}
+use crate::syntax::lexer::{lex_cell, Token, TokenKind};
 
 fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Splits a cell into tokens. Never fails: open strings and comments run to the end.
-pub fn tokenize(chars: &[char]) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    let mut at_line_start = true;
-    // No code token since the last `;` or magic line: a `%` first on a line is a magic.
-    let mut between_statements = true;
-    let n = chars.len();
-    let collect = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
-    while i < n {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '\n' {
-            at_line_start = true;
-            i += 1;
-            continue;
-        }
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let line_start = at_line_start;
-        at_line_start = false;
-        if c == '%' && line_start && between_statements {
-            let end = chars[i..].iter().position(|&ch| ch == '\n').map_or(n, |p| i + p);
-            tokens.push(Token { kind: TokKind::Magic, start, end, text: collect(i + 1, end), closed: true });
-            i = end;
-            continue;
-        }
-        if c == '-' && next == Some('-') {
-            let end = chars[i..].iter().position(|&ch| ch == '\n').map_or(n, |p| i + p);
-            tokens.push(Token { kind: TokKind::Comment, start, end, text: collect(i, end), closed: true });
-            i = end;
-            continue;
-        }
-        if c == '/' && next == Some('*') {
-            let mut j = i + 2;
-            let mut closed = false;
-            while j < n {
-                if chars[j] == '*' && chars.get(j + 1) == Some(&'/') {
-                    j += 2;
-                    closed = true;
-                    break;
-                }
-                j += 1;
-            }
-            tokens.push(Token { kind: TokKind::Comment, start, end: j, text: collect(i, j), closed });
-            i = j;
-            continue;
-        }
-        between_statements = false;
-        match c {
-            '\'' | '`' | '"' => {
-                let mut j = i + 1;
-                let mut text = String::new();
-                let mut closed = false;
-                while j < n {
-                    if chars[j] == c {
-                        if chars.get(j + 1) == Some(&c) {
-                            text.push(c);
-                            j += 2;
-                            continue;
-                        }
-                        j += 1;
-                        closed = true;
-                        break;
-                    }
-                    text.push(chars[j]);
-                    j += 1;
-                }
-                let kind = if c == '\'' { TokKind::Str } else { TokKind::Quoted };
-                tokens.push(Token { kind, start, end: j, text, closed });
-                i = j;
-            }
-            '$' if next == Some('{') => {
-                let mut j = i + 2;
-                while j < n && is_ident_char(chars[j]) {
-                    j += 1;
-                }
-                let name = collect(i + 2, j);
-                let closed = chars.get(j) == Some(&'}');
-                if closed {
-                    j += 1;
-                }
-                tokens.push(Token { kind: TokKind::Var, start, end: j, text: name, closed });
-                i = j;
-            }
-            _ if c.is_ascii_digit() => {
-                let mut j = i;
-                while j < n && (chars[j].is_ascii_alphanumeric() || chars[j] == '.' || chars[j] == '_') {
-                    j += 1;
-                }
-                tokens.push(Token { kind: TokKind::Num, start, end: j, text: collect(i, j), closed: true });
-                i = j;
-            }
-            _ if is_ident_char(c) => {
-                let mut j = i;
-                while j < n && is_ident_char(chars[j]) {
-                    j += 1;
-                }
-                tokens.push(Token { kind: TokKind::Word, start, end: j, text: collect(i, j), closed: true });
-                i = j;
-            }
-            _ => {
-                let two: String = [c, next.unwrap_or(' ')].iter().collect();
-                let len = if ["->", "<=", ">=", "<>", "!=", "||", ":="].contains(&two.as_str()) { 2 } else { 1 };
-                if c == ';' {
-                    between_statements = true;
-                }
-                tokens.push(Token { kind: TokKind::Sym, start, end: i + len, text: collect(i, i + len), closed: true });
-                i += len;
-            }
-        }
-    }
-    tokens
+/// The cell's tokens from the one lexer, whitespace left out (comments stay: the cursor may
+/// be in one).
+fn tokenize(code: &str) -> Vec<Token> {
+    lex_cell(code).into_iter().filter(|t| t.kind != TokenKind::Space).collect()
 }
 
 /// What may be typed at the cursor, most relevant first.
@@ -372,28 +212,28 @@ pub const TIME_UNITS: &[&str] =
 pub fn analyze(code: &str, cursor: usize) -> CursorContext {
     let chars: Vec<char> = code.chars().collect();
     let cursor = cursor.min(chars.len());
-    let tokens = tokenize(&chars);
+    let tokens = tokenize(code);
 
     // The token the cursor is in or at the end of.
     let at = tokens.iter().position(|t| match t.kind {
-        TokKind::Word | TokKind::Num => t.start < cursor && cursor <= t.end,
-        TokKind::Magic => t.start < cursor && cursor <= t.end,
-        TokKind::Comment if t.text.starts_with("/*") => t.start < cursor && (cursor < t.end || !t.closed),
-        TokKind::Comment => t.start < cursor && cursor <= t.end,
-        TokKind::Str | TokKind::Quoted => t.start < cursor && (cursor < t.end || !t.closed),
-        TokKind::Var => t.start + 1 < cursor && (cursor < t.end || !t.closed),
-        TokKind::Sym => false,
+        TokenKind::Word | TokenKind::Num => t.start < cursor && cursor <= t.end,
+        TokenKind::Magic => t.start < cursor && cursor <= t.end,
+        TokenKind::Comment if t.text.starts_with("/*") => t.start < cursor && (cursor < t.end || !t.closed),
+        TokenKind::Comment => t.start < cursor && cursor <= t.end,
+        TokenKind::Str | TokenKind::Quoted => t.start < cursor && (cursor < t.end || !t.closed),
+        TokenKind::Var => t.start + 1 < cursor && (cursor < t.end || !t.closed),
+        TokenKind::Sym | TokenKind::Unknown | TokenKind::Space => false,
     });
 
     // The statement around the cursor: between `;`s and magic lines.
-    let boundary = |t: &Token| t.is_sym(";") || t.kind == TokKind::Magic;
+    let boundary = |t: &Token| t.is_sym(";") || t.kind == TokenKind::Magic;
     let first = tokens
         .iter()
         .rposition(|t| t.end <= cursor && boundary(t) && Some(t) != at.map(|a| &tokens[a]))
         .map_or(0, |p| p + 1);
     let last =
         tokens[first..].iter().position(|t| t.start >= cursor && boundary(t)).map_or(tokens.len(), |p| first + p);
-    let statement: Vec<&Token> = tokens[first..last].iter().filter(|t| t.kind != TokKind::Comment).collect();
+    let statement: Vec<&Token> = tokens[first..last].iter().filter(|t| t.kind != TokenKind::Comment).collect();
     let sources = statement_sources(&statement);
 
     let mut ctx = CursorContext::nothing(cursor);
@@ -402,9 +242,9 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
     if let Some(a) = at {
         let t = &tokens[a];
         match t.kind {
-            TokKind::Comment | TokKind::Num => return CursorContext::nothing(cursor),
-            TokKind::Magic => return analyze_magic(&chars, t, cursor),
-            TokKind::Var => {
+            TokenKind::Comment | TokenKind::Num => return CursorContext::nothing(cursor),
+            TokenKind::Magic => return analyze_magic(&chars, t, cursor),
+            TokenKind::Var => {
                 ctx.start = t.start + 2;
                 ctx.prefix = chars[ctx.start..cursor].iter().collect();
                 ctx.wants = vec![Want::VariableRef { closed: t.closed }];
@@ -414,14 +254,14 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
                 }
                 return ctx;
             }
-            TokKind::Word => {
+            TokenKind::Word => {
                 ctx.start = t.start;
                 ctx.prefix = chars[t.start..cursor].iter().collect();
             }
-            TokKind::Str | TokKind::Quoted => {
+            TokenKind::Str | TokenKind::Quoted => {
                 ctx.start = t.start + 1;
                 ctx.prefix = chars[t.start + 1..cursor].iter().collect();
-                if t.kind == TokKind::Str {
+                if t.kind == TokenKind::Str {
                     // `'${name` inside a string: ksqlDB substitutes variables there too.
                     let inner = &chars[t.start + 1..cursor];
                     if let Some(p) =
@@ -436,7 +276,7 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
                         }
                     }
                 }
-                ctx.quote = if t.kind == TokKind::Str {
+                ctx.quote = if t.kind == TokenKind::Str {
                     Quote::Single { closed: t.closed }
                 } else if chars[t.start] == '`' {
                     Quote::Backtick { closed: t.closed }
@@ -445,7 +285,7 @@ pub fn analyze(code: &str, cursor: usize) -> CursorContext {
                     return CursorContext::nothing(cursor);
                 };
             }
-            TokKind::Sym => unreachable!(),
+            TokenKind::Sym | TokenKind::Unknown | TokenKind::Space => unreachable!(),
         }
         before = statement.iter().copied().filter(|x| x.end <= t.start).collect();
     } else {
@@ -474,7 +314,7 @@ fn wants_lower(prefix: &str, before: &[&Token]) -> bool {
         .iter()
         .rev()
         .find(|t| {
-            t.kind == TokKind::Word && t.text.chars().any(char::is_alphabetic) && super::builtins::is_keyword(&t.text)
+            t.kind == TokenKind::Word && t.text.chars().any(char::is_alphabetic) && super::builtins::is_keyword(&t.text)
         })
         .is_some_and(|t| !t.text.chars().any(char::is_uppercase))
 }
@@ -821,7 +661,7 @@ fn create_wants(before: &[&Token]) -> Vec<Want> {
             // After a column name.
             return vec![Want::Types];
         }
-        if last.kind == TokKind::Word && SQL_TYPES.contains(&last.text.to_uppercase().as_str()) {
+        if last.kind == TokenKind::Word && SQL_TYPES.contains(&last.text.to_uppercase().as_str()) {
             return vec![kw(&["HEADER", "HEADERS", "KEY", "PRIMARY"])];
         }
         return Vec::new();
@@ -864,9 +704,9 @@ fn after_term(clause: &str, last: &Token, before: &[&Token]) -> Vec<&'static str
         }
         "FROM" | "JOIN" => {
             // After the source (or its alias).
-            let alias_typed = last.kind == TokKind::Word
+            let alias_typed = last.kind == TokenKind::Word
                 && before.len() >= 2
-                && before[before.len() - 2].kind != TokKind::Sym
+                && before[before.len() - 2].kind != TokenKind::Sym
                 && !before[before.len() - 2].is_word("FROM")
                 && !before[before.len() - 2].is_word("JOIN");
             if !alias_typed {
@@ -943,7 +783,7 @@ fn query_wants(q: &[&Token]) -> Vec<Want> {
             return match word {
                 Some("ADVANCE") => vec![kw(&["BY"])],
                 Some("GRACE") => vec![kw(&["PERIOD"])],
-                _ if last.kind == TokKind::Num => vec![kw(TIME_UNITS)],
+                _ if last.kind == TokenKind::Num => vec![kw(TIME_UNITS)],
                 _ if last.is_sym("(") || last.is_sym(",") => vec![kw(&["ADVANCE", "GRACE", "RETENTION", "SIZE"])],
                 Some(u) if TIME_UNITS.contains(&u) => Vec::new(),
                 _ => Vec::new(),
@@ -976,12 +816,12 @@ fn query_wants(q: &[&Token]) -> Vec<Want> {
     if clause == "WINDOW" && depth == 0 && last.is_sym(")") {
         return vec![kw(&after_term("WINDOW", last, q))];
     }
-    if clause == "JOIN" && last.kind == TokKind::Num {
+    if clause == "JOIN" && last.kind == TokenKind::Num {
         return vec![kw(TIME_UNITS)];
     }
     let operand_expected = match last.kind {
-        TokKind::Sym => !matches!(last.text.as_str(), ")" | "]" | "*") || is_star_operand(q),
-        TokKind::Word => word.is_some_and(|u| OPERAND_BEFORE.contains(&u)),
+        TokenKind::Sym => !matches!(last.text.as_str(), ")" | "]" | "*") || is_star_operand(q),
+        TokenKind::Word => word.is_some_and(|u| OPERAND_BEFORE.contains(&u)),
         _ => false,
     };
     if operand_expected {
@@ -1059,7 +899,7 @@ pub fn statement_sources(tokens: &[&Token]) -> Vec<SourceRef> {
         let Some(u) = t.upper() else { continue };
         let target = i + 1;
         let Some(name) = tokens.get(target).and_then(|x| x.name()) else { continue };
-        if tokens[target].kind == TokKind::Word && NOT_ALIAS.contains(&name.as_str()) {
+        if tokens[target].kind == TokenKind::Word && NOT_ALIAS.contains(&name.as_str()) {
             continue;
         }
         match u.as_str() {
@@ -1075,7 +915,7 @@ pub fn statement_sources(tokens: &[&Token]) -> Vec<SourceRef> {
                 }
                 if let Some(a) = tokens.get(j) {
                     if let Some(an) = a.name() {
-                        if !(a.kind == TokKind::Word && NOT_ALIAS.contains(&an.as_str())) {
+                        if !(a.kind == TokenKind::Word && NOT_ALIAS.contains(&an.as_str())) {
                             alias = Some(an);
                         }
                     }
@@ -1118,20 +958,20 @@ pub struct WordAt {
 pub fn word_at(code: &str, cursor: usize) -> Option<WordAt> {
     let chars: Vec<char> = code.chars().collect();
     let cursor = cursor.min(chars.len());
-    let tokens = tokenize(&chars);
-    let is_name = |t: &Token| matches!(t.kind, TokKind::Word | TokKind::Quoted);
+    let tokens = tokenize(code);
+    let is_name = |t: &Token| matches!(t.kind, TokenKind::Word | TokenKind::Quoted);
     let index = tokens
         .iter()
         .position(|t| is_name(t) && t.start < cursor && cursor <= t.end)
         .or_else(|| tokens.iter().position(|t| is_name(t) && t.start == cursor))?;
     let token = &tokens[index];
-    if token.kind == TokKind::Quoted && chars[token.start] == '"' {
+    if token.kind == TokenKind::Quoted && chars[token.start] == '"' {
         return None;
     }
-    let boundary = |t: &Token| t.is_sym(";") || t.kind == TokKind::Magic;
+    let boundary = |t: &Token| t.is_sym(";") || t.kind == TokenKind::Magic;
     let first = tokens[..index].iter().rposition(boundary).map_or(0, |p| p + 1);
     let last = tokens[index..].iter().position(boundary).map_or(tokens.len(), |p| index + p);
-    let statement: Vec<&Token> = tokens[first..last].iter().filter(|t| t.kind != TokKind::Comment).collect();
+    let statement: Vec<&Token> = tokens[first..last].iter().filter(|t| t.kind != TokenKind::Comment).collect();
     let before: Vec<&Token> = statement.iter().copied().filter(|t| t.end <= token.start).collect();
     let member = match before.last() {
         Some(t) if t.is_sym("->") => struct_path(&before),
@@ -1158,15 +998,15 @@ pub fn word_at(code: &str, cursor: usize) -> Option<WordAt> {
 /// statement's first-line indent plus 4 spaces per open parenthesis (at least 4).
 pub fn completeness(code: &str) -> Result<(), String> {
     let chars: Vec<char> = code.chars().collect();
-    let tokens = tokenize(&chars);
+    let tokens = tokenize(code);
     if let Some(t) = tokens.last() {
-        if !t.closed && matches!(t.kind, TokKind::Str | TokKind::Quoted | TokKind::Comment) {
+        if !t.closed && matches!(t.kind, TokenKind::Str | TokenKind::Quoted | TokenKind::Comment) {
             return Err(String::new());
         }
     }
     // The last statement: the code tokens after the last `;` or magic line.
-    let start = tokens.iter().rposition(|t| t.is_sym(";") || t.kind == TokKind::Magic).map_or(0, |p| p + 1);
-    let open: Vec<&Token> = tokens[start..].iter().filter(|t| t.kind != TokKind::Comment).collect();
+    let start = tokens.iter().rposition(|t| t.is_sym(";") || t.kind == TokenKind::Magic).map_or(0, |p| p + 1);
+    let open: Vec<&Token> = tokens[start..].iter().filter(|t| t.kind != TokenKind::Comment).collect();
     let Some(first) = open.first() else { return Ok(()) };
     let line_start = chars[..first.start].iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
     let base: String = chars[line_start..first.start].iter().take_while(|c| c.is_whitespace()).collect();

@@ -5,7 +5,7 @@
 use super::context::{analyze, completeness, word_at};
 use super::inspect::{builtin_target, inspect_builtin};
 use super::live::options::PushOptions;
-use super::live::{from_source, group_by_key_names, select_items};
+use super::live::query_shape::{from_source, group_by_key_names, select_items};
 use super::splitter::{is_complete, leading_keywords, normalized, split_cell};
 use super::statement::classify;
 use crate::render::chart::ChartSpec;

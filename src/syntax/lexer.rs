@@ -107,7 +107,7 @@ enum Rule {
     #[regex(r"[A-Za-z_$]|[^\x00-\x7F\s]", word_rest)]
     #[regex(r"[0-9][0-9.]*([eE][+-]?[0-9]+)?[A-Za-z_][A-Za-z0-9_]*")]
     Word,
-    #[regex(r"\$\{[A-Za-z0-9_]*\}?")]
+    #[token("${", variable_rest)]
     Var,
     #[token("=>")]
     #[token("->")]
@@ -156,6 +156,13 @@ fn word_rest(lex: &mut logos::Lexer<Rule>) {
         })
         .map_or(rest.len(), |(i, _)| i);
     lex.bump(len);
+}
+
+/// A variable's name (letters, digits, `_` in any script) and its `}` when written.
+fn variable_rest(lex: &mut logos::Lexer<Rule>) {
+    let rest = lex.remainder();
+    let name = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    lex.bump(name + usize::from(rest[name..].starts_with('}')));
 }
 
 /// The inside of a quoted token with doubled quotes unescaped, and whether it is closed.
@@ -356,6 +363,8 @@ mod tests {
         let from = tokens.iter().find(|t| t.is_word("from")).unwrap();
         assert_eq!((from.line, from.column), (3, 0));
         assert!(tokens.iter().any(|t| t.is_word("ü")));
+        let var = lex_sql("${größe}").remove(0);
+        assert_eq!((var.kind, var.text.as_str(), var.closed), (TokenKind::Var, "größe", true));
     }
 
     #[test]

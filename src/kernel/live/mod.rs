@@ -3,13 +3,13 @@
 //! the query ends for any reason), in the foreground or in the background.
 
 pub mod options;
+pub mod query_shape;
 pub mod registry;
 pub mod source;
 pub mod view;
 
 use super::request::{report_ksql_error, request_context, with_interrupt};
 use super::scope::StatementScope;
-use super::splitter::normalized;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::schema::{Column, ColumnKind};
 use crate::ksql::{Entity, QueryEvent};
@@ -21,6 +21,7 @@ use crate::render::results::{format_duration, group_thousands};
 use crate::render::MimeBundle;
 use futures_util::FutureExt;
 use options::PushOptions;
+use query_shape::{from_source, group_by_key_names};
 use registry::{LiveQueries, Registration};
 use source::LiveSource;
 use std::sync::atomic::Ordering;
@@ -530,129 +531,6 @@ pub(crate) async fn decide_mode(
     }
 }
 
-/// The key column names of a GROUP BY: plain column names, or the alias of a select item
-/// whose expression is the grouping expression (ksqlDB names the key after it).
-pub(crate) fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
-    let text = normalized(sql);
-    // ASCII-only upper case keeps byte offsets valid in `text` (`ß`.to_uppercase() is "SS").
-    let upper = text.to_ascii_uppercase();
-    let start = find_keyword(&upper, "GROUP BY")? + "GROUP BY".len();
-    let rest = &text[start..];
-    let rest_upper = &upper[start..];
-    let end = ["HAVING", "EMIT", "LIMIT", "WINDOW"]
-        .iter()
-        .filter_map(|k| find_keyword(rest_upper, k))
-        .min()
-        .unwrap_or(rest.len());
-    let group_exprs = split_top_level(rest[..end].trim().trim_end_matches(';'));
-    let select_items = select_items(&text);
-    let names = group_exprs
-        .iter()
-        .map(|expr| {
-            let bare = expr.trim().trim_matches('`').to_string();
-            let alias = select_items
-                .iter()
-                .find_map(|(e, alias)| (e.eq_ignore_ascii_case(expr.trim())).then(|| alias.clone()).flatten());
-            let name = alias.unwrap_or(bare);
-            // `s.id` is named `ID` in the result.
-            name.rsplit('.').next().unwrap_or(&name).to_string()
-        })
-        .collect();
-    Some(names)
-}
-
-/// `(expression, alias)` for each item of the top-level SELECT list.
-pub(crate) fn select_items(text: &str) -> Vec<(String, Option<String>)> {
-    let upper = text.to_ascii_uppercase();
-    let Some(select) = find_keyword(&upper, "SELECT") else { return vec![] };
-    let Some(from) = find_keyword(&upper, "FROM") else { return vec![] };
-    if from <= select {
-        return vec![];
-    }
-    split_top_level(&text[select + 6..from])
-        .into_iter()
-        .map(|item| {
-            let item = item.trim().to_string();
-            let up = item.to_ascii_uppercase();
-            match up.rfind(" AS ") {
-                Some(pos) => {
-                    (item[..pos].trim().to_string(), Some(item[pos + 4..].trim().trim_matches('`').to_string()))
-                }
-                None => (item, None),
-            }
-        })
-        .collect()
-}
-
-/// The first source after FROM.
-pub(crate) fn from_source(sql: &str) -> Option<String> {
-    let text = normalized(sql);
-    let upper = text.to_ascii_uppercase();
-    let start = find_keyword(&upper, "FROM")? + 4;
-    let name: String =
-        text[start..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '`').collect();
-    let name = name.trim_matches('`').to_string();
-    (!name.is_empty()).then_some(name)
-}
-
-/// Byte position of an ASCII keyword at word boundaries, outside parentheses, strings and
-/// backtick identifiers. Works on bytes: a match of the ASCII keyword always starts on a char
-/// boundary, and UTF-8 continuation bytes never look like ASCII.
-fn find_keyword(upper: &str, keyword: &str) -> Option<usize> {
-    let bytes = upper.as_bytes();
-    let word = keyword.as_bytes();
-    let is_word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut depth = 0i32;
-    let mut quote: Option<u8> = None;
-    for i in 0..bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                b'\'' | b'`' => quote = Some(c),
-                b'(' => depth += 1,
-                b')' => depth -= 1,
-                _ if depth == 0 && bytes[i..].starts_with(word) => {
-                    let before = i == 0 || !is_word_byte(bytes[i - 1]);
-                    let after = bytes.get(i + word.len()).is_none_or(|b| !is_word_byte(*b));
-                    if before && after {
-                        return Some(i);
-                    }
-                }
-                _ => {}
-            },
-        }
-    }
-    None
-}
-
-/// Splits on commas outside parentheses and strings.
-fn split_top_level(s: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in s.chars() {
-        match c {
-            '\'' | '`' if quote.is_none() => quote = Some(c),
-            _ if quote == Some(c) => quote = None,
-            '(' if quote.is_none() => depth += 1,
-            ')' if quote.is_none() => depth -= 1,
-            ',' if quote.is_none() && depth == 0 => {
-                parts.push(std::mem::take(&mut current).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        parts.push(current.trim().to_string());
-    }
-    parts
-}
-
 /// The primary key columns of `source` when it is a TABLE (from DESCRIBE), else `None`.
 async fn table_key_columns(scope: &StatementScope, source: &str) -> Option<Vec<String>> {
     let client = &scope.connection.client;
@@ -661,57 +539,10 @@ async fn table_key_columns(scope: &StatementScope, source: &str) -> Option<Vec<S
         .await
         .ok()?
         .ok()?;
-    let raw = match entities.first()? {
-        Entity::SourceDescription(_) => entities.first()?.raw_json().clone(),
-        _ => return None,
-    };
-    let description = raw.get("sourceDescription")?;
-    if !description.get("type")?.as_str()?.eq_ignore_ascii_case("TABLE") {
+    let Some(Entity::SourceDescription(described)) = entities.first() else { return None };
+    let description = &described.source_description;
+    if !description.source_type.as_deref()?.eq_ignore_ascii_case("TABLE") {
         return None;
     }
-    let keys = description
-        .get("fields")?
-        .as_array()?
-        .iter()
-        .filter(|f| f.get("type").and_then(|t| t.as_str()) == Some("KEY"))
-        .filter_map(|f| f.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .collect();
-    Some(keys)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_by_keys_use_names_and_aliases() {
-        assert_eq!(
-            group_by_key_names("SELECT profileId, LATEST_BY_OFFSET(la) AS la FROM r GROUP BY profileId EMIT CHANGES;")
-                .unwrap(),
-            vec!["profileId"]
-        );
-        assert_eq!(
-            group_by_key_names(
-                "SELECT ROUND(GEO_DISTANCE(la, lo, 37.4, -122.1), -1) AS distanceInMiles, COUNT(*) AS count FROM c \
-                 GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4, -122.1), -1) EMIT CHANGES;"
-            )
-            .unwrap(),
-            vec!["distanceInMiles"]
-        );
-        assert_eq!(
-            group_by_key_names(
-                "SELECT a, b, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY a, s.b HAVING COUNT(*) > 1 \
-                 EMIT CHANGES;"
-            )
-            .unwrap(),
-            vec!["a", "b"]
-        );
-        assert!(group_by_key_names("SELECT * FROM s WHERE x = 'GROUP BY y' EMIT CHANGES;").is_none());
-    }
-
-    #[test]
-    fn from_source_names() {
-        assert_eq!(from_source("SELECT * FROM riders r EMIT CHANGES;").as_deref(), Some("riders"));
-        assert_eq!(from_source("SELECT * FROM `Riders` EMIT CHANGES;").as_deref(), Some("Riders"));
-    }
+    Some(description.fields.iter().filter(|f| f.is_key()).map(|f| f.name.clone()).collect())
 }
