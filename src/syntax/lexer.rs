@@ -158,6 +158,14 @@ fn word_rest(lex: &mut logos::Lexer<Rule>) {
     lex.bump(len);
 }
 
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '@')
+    } else {
+        !c.is_whitespace()
+    }
+}
+
 /// A variable's name (letters, digits, `_` in any script) and its `}` when written.
 fn variable_rest(lex: &mut logos::Lexer<Rule>) {
     let rest = lex.remainder();

@@ -77,7 +77,9 @@ fn column_name(expr: &[(Token, usize)]) -> Option<String> {
     (dotted && expr.len() % 2 == 1).then(|| expr[expr.len() - 1].0.text.clone())
 }
 
-/// `(expression, alias)` for each item of the top-level SELECT list.
+/// `(expression, alias)` for each item of the top-level SELECT list (what the view reads,
+/// as text for tests).
+#[cfg(test)]
 pub(crate) fn select_items(sql: &str) -> Vec<(String, Option<String>)> {
     let shape = Shape::read(sql);
     select_list(&shape)
