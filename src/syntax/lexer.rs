@@ -149,12 +149,7 @@ fn block_comment_end(lex: &mut logos::Lexer<Rule>) {
 /// build a large table of UTF-8 ranges for every word start).
 fn word_rest(lex: &mut logos::Lexer<Rule>) {
     let rest = lex.remainder();
-    let len = rest
-        .char_indices()
-        .find(|&(_, c)| {
-            !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '@') || (!c.is_ascii() && !c.is_whitespace()))
-        })
-        .map_or(rest.len(), |(i, _)| i);
+    let len = rest.char_indices().find(|&(_, c)| !is_word_char(c)).map_or(rest.len(), |(i, _)| i);
     lex.bump(len);
 }
 
