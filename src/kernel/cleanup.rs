@@ -5,13 +5,13 @@
 
 use super::request::request_context;
 use super::scope::StatementScope;
-use super::splitter::normalized;
 use super::KsqlKernel;
 use crate::ksql::Entity;
 use crate::render::error::ErrorReport;
 use crate::render::messages::{render_status, Kind};
 use crate::render::table::simple_table;
 use crate::render::MimeBundle;
+use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -62,9 +62,8 @@ pub struct Created {
 /// persistent query the server reports (CREATE … AS SELECT, INSERT INTO … SELECT). A CREATE
 /// with IF NOT EXISTS or OR REPLACE may have met someone else's object, so it records nothing.
 pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
-    let text = normalized(statement);
-    let words = words(&text);
-    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let tokens = code_tokens(statement);
+    let upper: Vec<String> = tokens.iter().map(|t| t.upper().unwrap_or_default()).collect();
     let word = |i: usize| upper.get(i).map(String::as_str).unwrap_or("");
     if word(0) != "CREATE" && word(0) != "INSERT" {
         return Vec::new();
@@ -82,21 +81,20 @@ pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
             "CONNECTOR" => Some(ObjectKind::Connector),
             _ => None,
         };
-        if let (Some(kind), Some(name)) = (kind, words.get(at + 1)) {
+        if let (Some(kind), Some(name)) = (kind, tokens.get(at + 1).filter(|t| t.name().is_some())) {
             let as_select = upper.windows(2).any(|w| w[0] == "AS" && w[1] == "SELECT");
-            let names_topic = text.to_ascii_uppercase().contains("KAFKA_TOPIC");
             let fingerprint = match kind {
-                ObjectKind::Stream | ObjectKind::Table => property(&text, "KAFKA_TOPIC"),
-                ObjectKind::Connector => property(&text, "connector.class"),
+                ObjectKind::Stream | ObjectKind::Table => property(&tokens, "KAFKA_TOPIC"),
+                ObjectKind::Connector => property(&tokens, "connector.class"),
                 _ => None,
             }
             // The text may hold `${var}`s the server substitutes: then it cannot be compared.
             .filter(|value| !value.contains("${"));
             created.push(Created {
                 kind,
-                name: server_name(name),
-                quoted: name.starts_with('`'),
-                owns_topic: as_select && !names_topic,
+                name: name.name().unwrap_or_default(),
+                quoted: name.kind == TokenKind::Quoted,
+                owns_topic: as_select && !tokens.iter().any(|t| t.text.eq_ignore_ascii_case("KAFKA_TOPIC")),
                 fingerprint,
             });
         }
@@ -115,53 +113,28 @@ pub fn created_by(statement: &str, entities: &[Entity]) -> Vec<Created> {
     created
 }
 
+/// The statement's code tokens (no whitespace or comments).
+fn code_tokens(statement: &str) -> Vec<Token> {
+    significant(&lex_sql(statement)).cloned().collect()
+}
+
 /// The string value of a WITH property (`KAFKA_TOPIC='t'`, `'connector.class'='C'`): the key
 /// is matched case-insensitively, bare or quoted, and must be followed by `=` and a string.
-fn property(text: &str, key: &str) -> Option<String> {
-    let upper = text.to_ascii_uppercase();
-    let wanted = key.to_ascii_uppercase();
-    let mut from = 0;
-    while let Some(found) = upper[from..].find(&wanted) {
-        let start = from + found;
-        let end = start + wanted.len();
-        from = end;
-        let before = upper[..start].chars().next_back();
-        let after_key = upper[end..].chars().next();
-        let quoted_key = matches!(before, Some('\'' | '"' | '`')) && after_key == before;
-        let bare_key = !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            && !after_key.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
-        if !quoted_key && !bare_key {
-            continue;
-        }
-        let rest = text[end + usize::from(quoted_key)..].trim_start();
-        let Some(value) = rest.strip_prefix('=').map(str::trim_start).and_then(|v| v.strip_prefix('\'')) else {
-            continue;
-        };
-        // A SQL string: '' is a quote inside it.
-        let mut out = String::new();
-        let mut chars = value.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\'' {
-                if chars.peek() == Some(&'\'') {
-                    chars.next();
-                } else {
-                    return Some(out);
-                }
-            }
-            out.push(c);
-        }
-        return None;
-    }
-    None
+fn property(tokens: &[Token], key: &str) -> Option<String> {
+    tokens.windows(3).find_map(|w| {
+        let is_key = matches!(w[0].kind, TokenKind::Word | TokenKind::Quoted | TokenKind::Str)
+            && w[0].text.eq_ignore_ascii_case(key);
+        (is_key && w[1].is_sym("=") && w[2].kind == TokenKind::Str && w[2].closed).then(|| w[2].text.clone())
+    })
 }
 
 /// What a successful DROP or TERMINATE of the notebook's own removed: (kind, name as written).
 fn removed_by(statement: &str) -> Option<(Option<ObjectKind>, String)> {
     // (kind, name): the name as the server has it.
-    let words = words(&normalized(statement));
-    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    let tokens = code_tokens(statement);
+    let upper: Vec<String> = tokens.iter().map(|t| t.upper().unwrap_or_default()).collect();
     match upper.first().map(String::as_str)? {
-        "TERMINATE" => Some((Some(ObjectKind::Query), words.get(1)?.trim_matches('`').to_string())),
+        "TERMINATE" => Some((Some(ObjectKind::Query), tokens.get(1)?.name().map(|_| tokens[1].text.clone())?)),
         "DROP" => {
             let kind = match upper.get(1).map(String::as_str)? {
                 "STREAM" => ObjectKind::Stream,
@@ -171,7 +144,7 @@ fn removed_by(statement: &str) -> Option<(Option<ObjectKind>, String)> {
                 _ => return None,
             };
             let at = if upper.get(2).map(String::as_str) == Some("IF") { 4 } else { 2 };
-            Some((Some(kind), server_name(words.get(at)?)))
+            Some((Some(kind), tokens.get(at)?.name()?))
         }
         _ => None,
     }
@@ -189,39 +162,6 @@ fn query_id(raw: &Value) -> Option<String> {
     let id: String = id.chars().take_while(|c| !c.is_whitespace() && *c != ',').collect();
     let id = id.trim_end_matches('.').to_string();
     (!id.is_empty()).then_some(id)
-}
-
-/// Words of a normalized statement; a backtick identifier is one word.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '`' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            c if !quoted && (c.is_whitespace() || c == '(' || c == ';') => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-/// `` `MixedCase` `` keeps its case; an unquoted name is upper-cased, as ksqlDB does.
-fn server_name(word: &str) -> String {
-    match word.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
-        Some(quoted) => quoted.replace("``", "`"),
-        None => word.to_uppercase(),
-    }
 }
 
 fn quoted(name: &str) -> String {
@@ -621,10 +561,11 @@ mod tests {
         assert_eq!(with_variable[0].fingerprint, None, "a variable's value is the server's to know");
         // Not fooled by a longer key that ends the same way, or by a key in a string value.
         assert_eq!(
-            property("CREATE STREAM s WITH (MY_KAFKA_TOPIC='x', kafka_topic='y')", "KAFKA_TOPIC").as_deref(),
+            property(&code_tokens("CREATE STREAM s WITH (MY_KAFKA_TOPIC='x', kafka_topic='y')"), "KAFKA_TOPIC")
+                .as_deref(),
             Some("y")
         );
-        assert_eq!(property("CREATE STREAM s WITH (a='kafka_topic', b=1)", "KAFKA_TOPIC"), None);
+        assert_eq!(property(&code_tokens("CREATE STREAM s WITH (a='kafka_topic', b=1)"), "KAFKA_TOPIC"), None);
         let mut existing = Existing::default();
         existing.names.insert(("STREAM", "RIDERS".into()));
         existing.fingerprints.insert(("STREAM", "RIDERS".into()), "other".into());

@@ -3,8 +3,8 @@
 //! DESCRIBE FUNCTION (from the server when connected, else the built-in table), a query,
 //! or a short explanation of a keyword with a link to the ksqlDB reference.
 //!
-//! Cursor positions are Unicode code point offsets into the cell; the work is done on a
-//! `Vec<char>`, so offsets never need converting to bytes.
+//! Cursor positions are Unicode code point offsets into the cell, as the one lexer's tokens
+//! carry them.
 
 use super::builtins::{self, BuiltinFunction, FUNCTIONS};
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
@@ -13,6 +13,7 @@ use crate::ksql::Entity;
 use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::html::escape;
 use crate::render::MimeBundle;
+use crate::syntax::lexer::{lex_cell, Token, TokenKind};
 use std::time::Duration;
 
 /// Documentation for the word under the cursor, as plain text and as HTML.
@@ -20,159 +21,6 @@ use std::time::Duration;
 pub struct Inspection {
     pub plain: String,
     pub html: String,
-}
-
-/// Where the cursor sits, lexically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Context {
-    /// Ordinary ksqlDB code.
-    Code,
-    /// Inside a string literal, a quoted identifier or a comment.
-    Quoted,
-    /// On a magic line; the value is the index of its `%`.
-    Magic(usize),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lex {
-    Code,
-    SingleQuote,
-    Backtick,
-    DoubleQuote,
-    LineComment,
-    BlockComment,
-}
-
-/// What the text before the cursor looks like.
-struct Scan {
-    context: Context,
-    /// Indices of `(` opened in code and not yet closed, in the current statement.
-    open_parens: Vec<usize>,
-}
-
-/// Scans `chars[..cursor]` with the same rules as the statement splitter: `'...'` strings with
-/// `''` escapes, backtick and double-quoted identifiers, `--` and `/* */` comments, and magic
-/// lines (a `%` first on a line, between statements).
-fn scan(chars: &[char], cursor: usize) -> Scan {
-    let mut state = Lex::Code;
-    let mut at_line_start = true;
-    let mut blank_so_far = true;
-    let mut open_parens = Vec::new();
-    let mut i = 0;
-    while i < cursor {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if state == Lex::Code && at_line_start && blank_so_far && c == '%' {
-            let end = chars[i..].iter().position(|&ch| ch == '\n').map_or(chars.len(), |p| i + p);
-            if cursor <= end {
-                return Scan { context: Context::Magic(i), open_parens: Vec::new() };
-            }
-            i = end;
-            continue;
-        }
-        if c == '\n' {
-            at_line_start = true;
-        } else if !c.is_whitespace() {
-            at_line_start = false;
-        }
-        // Two-character tokens only count when both characters are before the cursor.
-        let next_before_cursor = if i + 1 < cursor { next } else { None };
-        match state {
-            Lex::Code => match c {
-                ';' => {
-                    blank_so_far = true;
-                    open_parens.clear();
-                    i += 1;
-                    continue;
-                }
-                '(' => open_parens.push(i),
-                ')' => {
-                    open_parens.pop();
-                }
-                '\'' => state = Lex::SingleQuote,
-                '`' => state = Lex::Backtick,
-                '"' => state = Lex::DoubleQuote,
-                '-' if next_before_cursor == Some('-') => state = Lex::LineComment,
-                '/' if next_before_cursor == Some('*') => {
-                    state = Lex::BlockComment;
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            },
-            Lex::SingleQuote => {
-                if c == '\'' {
-                    if next_before_cursor == Some('\'') {
-                        i += 2;
-                        continue;
-                    }
-                    state = Lex::Code;
-                }
-            }
-            Lex::Backtick => {
-                if c == '`' {
-                    state = Lex::Code;
-                }
-            }
-            Lex::DoubleQuote => {
-                if c == '"' {
-                    state = Lex::Code;
-                }
-            }
-            Lex::LineComment => {
-                if c == '\n' {
-                    state = Lex::Code;
-                }
-            }
-            Lex::BlockComment => {
-                if c == '*' && next_before_cursor == Some('/') {
-                    state = Lex::Code;
-                    i += 2;
-                    continue;
-                }
-            }
-        }
-        if !c.is_whitespace() && matches!(state, Lex::Code | Lex::SingleQuote | Lex::Backtick | Lex::DoubleQuote) {
-            blank_so_far = false;
-        }
-        i += 1;
-    }
-    let context = if state == Lex::Code { Context::Code } else { Context::Quoted };
-    Scan { context, open_parens }
-}
-
-fn is_ident_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Start of the identifier characters that end at `end`.
-fn ident_start(chars: &[char], end: usize) -> usize {
-    let mut start = end;
-    while start > 0 && is_ident_char(chars[start - 1]) {
-        start -= 1;
-    }
-    start
-}
-
-/// End of the identifier characters that start at `start`.
-fn ident_end(chars: &[char], start: usize) -> usize {
-    let mut end = start;
-    while end < chars.len() && is_ident_char(chars[end]) {
-        end += 1;
-    }
-    end
-}
-
-/// Whether the identifier starting at `start` is a member access (`s.col`, `x->field`) or a
-/// variable reference (`${name}`), where keywords and functions make no sense.
-fn is_member_or_variable(chars: &[char], start: usize) -> bool {
-    let before = |n: usize| if start >= n { Some(chars[start - n]) } else { None };
-    match before(1) {
-        Some('.') => true,
-        Some('>') => before(2) == Some('-'),
-        Some('{') => before(2) == Some('$'),
-        _ => false,
-    }
 }
 
 /// One-line explanations of the main keywords and keyword pairs.
@@ -301,31 +149,6 @@ fn keyword_doc(phrase: &str) -> Option<(&'static str, &'static str)> {
     KEYWORD_DOCS.iter().find(|(k, _)| *k == phrase).copied()
 }
 
-/// The word before `pos` (skipping whitespace), if any.
-fn word_before(chars: &[char], pos: usize) -> Option<String> {
-    let mut end = pos;
-    while end > 0 && chars[end - 1].is_whitespace() {
-        end -= 1;
-    }
-    let start = ident_start(chars, end);
-    (start < end).then(|| chars[start..end].iter().collect::<String>().to_uppercase())
-}
-
-/// The word after `pos` (skipping whitespace), if any.
-fn word_after(chars: &[char], pos: usize) -> Option<String> {
-    let mut start = pos;
-    while start < chars.len() && chars[start].is_whitespace() {
-        start += 1;
-    }
-    let end = ident_end(chars, start);
-    (start < end).then(|| chars[start..end].iter().collect::<String>().to_uppercase())
-}
-
-/// Whether the next non-blank character after `pos` opens a call (`(`) or an array (`[`).
-fn followed_by_call(chars: &[char], pos: usize) -> bool {
-    chars[pos..].iter().find(|c| !c.is_whitespace()).is_some_and(|&c| c == '(' || c == '[')
-}
-
 /// What the built-in tables can document at the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuiltinTarget {
@@ -340,52 +163,81 @@ pub enum BuiltinTarget {
 /// The keyword or function under or just before `cursor` (a code point offset), or the
 /// function whose call's parentheses enclose it. None inside strings, comments, magic lines.
 pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
-    let chars: Vec<char> = code.chars().collect();
-    let cursor = cursor_pos.min(chars.len());
-    let scanned = scan(&chars, cursor);
-    if scanned.context != Context::Code {
+    let cursor = cursor_pos.min(code.chars().count());
+    let tokens: Vec<Token> = lex_cell(code).into_iter().filter(|t| t.kind != TokenKind::Space).collect();
+    if tokens.iter().any(|t| encloses(t, cursor)) {
         return None;
     }
-    let start = ident_start(&chars, cursor);
-    let end = ident_end(&chars, cursor);
-    if start < end && !chars[start].is_ascii_digit() && !is_member_or_variable(&chars, start) {
-        let word: String = chars[start..end].iter().collect::<String>().to_uppercase();
-        let called = followed_by_call(&chars, end);
-        if called && !matches!(word.as_str(), "IN" | "VALUES" | "WITH" | "AS" | "TUMBLING" | "HOPPING" | "SESSION") {
-            return Some(BuiltinTarget::Function { name: word, called: true });
-        }
-        let prev = word_before(&chars, start).map(|p| format!("{p} {word}"));
-        let next = word_after(&chars, end).map(|n| format!("{word} {n}"));
-        let doc = prev
-            .as_deref()
-            .and_then(keyword_doc)
-            .or_else(|| next.as_deref().and_then(keyword_doc))
-            .or_else(|| keyword_doc(&word));
-        if let Some((phrase, text)) = doc {
-            return Some(BuiltinTarget::Keyword(phrase, text));
-        }
-        if builtins::find_function(&word).is_some() {
-            return Some(BuiltinTarget::Function { name: word, called: false });
+    let word_at = tokens.iter().position(|t| t.kind == TokenKind::Word && t.start <= cursor && cursor <= t.end);
+    if let Some(at) = word_at.filter(|&at| !tokens[at].text.starts_with(|c: char| c.is_ascii_digit())) {
+        if let Some(target) = word_target(&tokens, at) {
+            return Some(target);
         }
     }
     // Inside the parentheses of a call: document the called function.
-    let open = *scanned.open_parens.last()?;
-    let name_end = {
-        let mut e = open;
-        while e > 0 && chars[e - 1].is_whitespace() {
-            e -= 1;
-        }
-        e
-    };
-    let name_start = ident_start(&chars, name_end);
-    if name_start == name_end {
-        return None;
-    }
-    let name: String = chars[name_start..name_end].iter().collect::<String>().to_uppercase();
+    let open = open_call(&tokens, cursor)?;
+    let name = tokens[..open].iter().rev().find(|t| t.kind != TokenKind::Comment)?.upper()?;
     if name == "CAST" || builtins::is_keyword(&name) && builtins::find_function(&name).is_none() {
         return None;
     }
     Some(BuiltinTarget::Function { name, called: true })
+}
+
+/// Whether the cursor is inside a string, quoted identifier, comment or magic line (an open
+/// one runs to the end; a line comment or magic up to its line's end).
+fn encloses(t: &Token, cursor: usize) -> bool {
+    match t.kind {
+        TokenKind::Str | TokenKind::Quoted => t.start < cursor && (cursor < t.end || !t.closed),
+        TokenKind::Comment if t.text.starts_with("/*") => t.start < cursor && (cursor < t.end || !t.closed),
+        TokenKind::Comment | TokenKind::Magic => t.start < cursor && cursor <= t.end,
+        _ => false,
+    }
+}
+
+/// What the word `tokens[at]` is: a called function, a keyword (alone or with its neighbour,
+/// `GROUP BY`), or a function named without a call. None for a member (`s.col`, `x->f`).
+fn word_target(tokens: &[Token], at: usize) -> Option<BuiltinTarget> {
+    let word = tokens[at].text.to_uppercase();
+    let code_before = tokens[..at].iter().rev().find(|t| t.kind != TokenKind::Comment);
+    let code_after = tokens[at + 1..].iter().find(|t| t.kind != TokenKind::Comment);
+    let member =
+        tokens.get(at.wrapping_sub(1)).is_some_and(|p| p.end == tokens[at].start && (p.is_sym(".") || p.is_sym("->")));
+    if member {
+        return None;
+    }
+    let called = code_after.is_some_and(|t| t.is_sym("(") || t.is_sym("["));
+    if called && !matches!(word.as_str(), "IN" | "VALUES" | "WITH" | "AS" | "TUMBLING" | "HOPPING" | "SESSION") {
+        return Some(BuiltinTarget::Function { name: word, called: true });
+    }
+    let prev = code_before.and_then(Token::upper).map(|p| format!("{p} {word}"));
+    let next = code_after.and_then(Token::upper).map(|n| format!("{word} {n}"));
+    let doc = prev
+        .as_deref()
+        .and_then(keyword_doc)
+        .or_else(|| next.as_deref().and_then(keyword_doc))
+        .or_else(|| keyword_doc(&word));
+    if let Some((phrase, text)) = doc {
+        return Some(BuiltinTarget::Keyword(phrase, text));
+    }
+    builtins::find_function(&word).map(|_| BuiltinTarget::Function { name: word, called: false })
+}
+
+/// Index of the innermost `(` of the current statement still open at the cursor.
+fn open_call(tokens: &[Token], cursor: usize) -> Option<usize> {
+    let mut open = Vec::new();
+    for (i, t) in tokens.iter().enumerate().take_while(|(_, t)| t.end <= cursor) {
+        match t.text.as_str() {
+            _ if t.kind == TokenKind::Magic => open.clear(),
+            _ if t.kind != TokenKind::Sym => {}
+            ";" => open.clear(),
+            "(" => open.push(i),
+            ")" => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.last().copied()
 }
 
 /// Documentation for the word under or just before `cursor_pos` (a code point offset) from

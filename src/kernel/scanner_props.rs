@@ -6,7 +6,7 @@ use super::context::{analyze, completeness, word_at};
 use super::inspect::{builtin_target, inspect_builtin};
 use super::live::options::PushOptions;
 use super::live::query_shape::{from_source, group_by_key_names, select_items};
-use super::splitter::{is_complete, leading_keywords, normalized, split_cell};
+use super::splitter::{is_complete, leading_keywords, split_cell};
 use super::statement::classify;
 use crate::render::chart::ChartSpec;
 use proptest::prelude::*;
@@ -77,6 +77,25 @@ fn cell_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    /// The one lexer is lossless: its tokens cut the text end to end, with byte, code point
+    /// and line offsets that agree.
+    #[test]
+    fn lexer_tokens_cover_any_text_exactly(text in cell_text()) {
+        let chars: Vec<char> = text.chars().collect();
+        for tokens in [crate::syntax::lexer::lex_cell(&text), crate::syntax::lexer::lex_sql(&text)] {
+            let (mut byte, mut char) = (0, 0);
+            for t in &tokens {
+                prop_assert_eq!((t.bytes.start, t.start), (byte, char));
+                prop_assert!(t.bytes.end > t.bytes.start);
+                let raw = &text[t.bytes.clone()];
+                prop_assert_eq!(chars[t.start..t.end].iter().collect::<String>(), raw);
+                prop_assert_eq!(t.line, text[..t.bytes.start].matches('\n').count() + 1);
+                (byte, char) = (t.bytes.end, t.end);
+            }
+            prop_assert_eq!((byte, char), (text.len(), chars.len()));
+        }
+    }
+
     #[test]
     fn splitter_and_classifier_take_any_text(text in cell_text()) {
         let split = split_cell(&text);
@@ -85,7 +104,6 @@ proptest! {
                 super::splitter::CellItem::Statement(s) => {
                     let _ = classify(&s.text);
                     let _ = leading_keywords(&s.text, 3);
-                    let _ = normalized(&s.text);
                 }
                 super::splitter::CellItem::Magic(m) => {
                     let _ = super::expect::Expectation::parse(&m.args, &m.body);

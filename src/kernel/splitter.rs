@@ -152,25 +152,6 @@ pub fn leading_keywords(statement: &str, count: usize) -> Vec<String> {
     significant(&lex_sql(statement)).map_while(Token::upper).take(count).collect()
 }
 
-/// The statement with comments removed and runs of whitespace outside strings collapsed:
-/// what gets matched against keywords like `EMIT CHANGES`.
-pub fn normalized(statement: &str) -> String {
-    let mut out = String::with_capacity(statement.len());
-    let mut pending_space = false;
-    for token in lex_sql(statement) {
-        if token.is_trivia() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push_str(&statement[token.bytes]);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,8 +251,6 @@ mod tests {
     #[test]
     fn keywords_and_normalization() {
         assert_eq!(leading_keywords("  -- c\n/* x */ create   stream s", 2), vec!["CREATE", "STREAM"]);
-        assert_eq!(normalized("SELECT  *\n FROM s -- x\n EMIT\tCHANGES;"), "SELECT * FROM s EMIT CHANGES;");
-        assert_eq!(normalized("SELECT 'a  b' FROM s;"), "SELECT 'a  b' FROM s;");
     }
 
     #[test]
