@@ -13,7 +13,7 @@ const LOGO_64: &[u8] = include_bytes!("../kernelspec/logo-64x64.png");
 /// Where to install, as in `jupyter kernelspec install`.
 #[derive(Debug, Clone)]
 pub enum Destination {
-    /// `$JUPYTER_DATA_DIR`, else `$XDG_DATA_HOME/jupyter`, else `~/.local/share/jupyter`.
+    /// Jupyter's per-user data folder ([`crate::paths::user_data_dir`]).
     User,
     /// The active virtualenv or conda environment (`sys.prefix`).
     SysPrefix,
@@ -22,22 +22,11 @@ pub enum Destination {
 
 pub fn kernels_dir(destination: &Destination) -> Result<PathBuf> {
     let data_dir = match destination {
-        Destination::User => user_data_dir()?,
+        Destination::User => crate::paths::user_data_dir()?,
         Destination::SysPrefix => sys_prefix()?.join("share").join("jupyter"),
         Destination::Prefix(prefix) => prefix.join("share").join("jupyter"),
     };
     Ok(data_dir.join("kernels"))
-}
-
-pub(crate) fn user_data_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("jupyter"));
-    }
-    let home = std::env::var_os("HOME").context("HOME is not set; use --prefix")?;
-    Ok(PathBuf::from(home).join(".local").join("share").join("jupyter"))
 }
 
 /// The Python environment Jupyter runs in: the active virtualenv or conda env, else what

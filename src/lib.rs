@@ -7,12 +7,16 @@
 //! - [`render`]: pure functions from ksqlDB results to MIME bundles.
 //! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
 //!   real server is configured.
+//! - [`syntax`]: ksqlDB language knowledge shared by the kernel and the sandbox: the one
+//!   lexer, statement splitting, `${var}` substitution.
 //! - [`units`]: numbers and sizes as people read them (used by every layer).
+//! - [`paths`]: Jupyter's per-user data folder (kernelspec, history, cleanup records).
 
 pub mod jupyter;
 pub mod kernel;
 pub mod kernelspec;
 pub mod ksql;
+pub mod paths;
 pub mod render;
 pub mod sandbox;
 pub mod syntax;

@@ -400,7 +400,7 @@ fn ledger_file() -> Option<std::path::PathBuf> {
     use sha2::Digest;
     let notebook = std::env::var("JPY_SESSION_NAME").ok().filter(|n| !n.is_empty())?;
     let digest = hex::encode(sha2::Sha256::digest(notebook.as_bytes()));
-    let dir = crate::kernelspec::user_data_dir().ok()?.join("ksqldb-kernel").join("cleanup");
+    let dir = crate::paths::kernel_data_dir().ok()?.join("cleanup");
     Some(dir.join(format!("{}.json", &digest[..32])))
 }
 

@@ -75,7 +75,7 @@ pub fn history_file() -> Option<PathBuf> {
         }
         return Some(PathBuf::from(path));
     }
-    crate::kernelspec::user_data_dir().ok().map(|d| d.join("ksqldb-kernel").join("history.jsonl"))
+    crate::paths::kernel_data_dir().ok().map(|d| d.join("history.jsonl"))
 }
 
 /// `%refresh`: forgets the cached catalog and reads it again (waiting for it, briefly).
