@@ -7,6 +7,8 @@
 //! - [`render`]: pure functions from ksqlDB results to MIME bundles.
 //! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
 //!   real server is configured.
+//! - [`syntax`]: ksqlDB language knowledge shared by the kernel and the sandbox (keywords, the
+//!   built-in function catalog); imports nothing else of the crate.
 //! - [`units`]: numbers and sizes as people read them (used by every layer).
 
 pub mod jupyter;
@@ -15,4 +17,5 @@ pub mod kernelspec;
 pub mod ksql;
 pub mod render;
 pub mod sandbox;
+pub mod syntax;
 pub mod units;
