@@ -6,13 +6,14 @@
 //! Cursor positions are Unicode code point offsets into the cell; the work is done on a
 //! `Vec<char>`, so offsets never need converting to bytes.
 
-use super::builtins::{self, BuiltinFunction, FUNCTIONS};
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
 use crate::ksql::Entity;
 use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::html::escape;
 use crate::render::MimeBundle;
+use crate::syntax::functions::{self, Function};
+use crate::syntax::keywords;
 use std::time::Duration;
 
 /// Documentation for the word under the cursor, as plain text and as HTML.
@@ -364,7 +365,7 @@ pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
         if let Some((phrase, text)) = doc {
             return Some(BuiltinTarget::Keyword(phrase, text));
         }
-        if builtins::find_function(&word).is_some() {
+        if functions::find(&word).is_some() {
             return Some(BuiltinTarget::Function { name: word, called: false });
         }
     }
@@ -382,7 +383,7 @@ pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
         return None;
     }
     let name: String = chars[name_start..name_end].iter().collect::<String>().to_uppercase();
-    if name == "CAST" || builtins::is_keyword(&name) && builtins::find_function(&name).is_none() {
+    if name == "CAST" || keywords::is_keyword(&name) && functions::find(&name).is_none() {
         return None;
     }
     Some(BuiltinTarget::Function { name, called: true })
@@ -395,23 +396,24 @@ pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
 /// inside strings, comments and magic lines.
 pub fn inspect_builtin(code: &str, cursor_pos: usize, detail_level: u8) -> Option<Inspection> {
     match builtin_target(code, cursor_pos)? {
-        BuiltinTarget::Function { name, .. } => {
-            builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
-        }
+        BuiltinTarget::Function { name, .. } => functions::find(&name).map(|f| inspect_function(f, detail_level)),
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
     }
 }
 
-fn inspect_function(f: &BuiltinFunction, detail_level: u8) -> Inspection {
+fn inspect_function(f: &Function, detail_level: u8) -> Inspection {
     let kind = format!("{} function", f.kind.as_str());
+    // ksqlDB spells categories in capitals ("DATE / TIME"); prose reads better in lower case.
+    let category = f.category.to_lowercase();
     let related: Vec<&str> = if detail_level >= 1 {
-        FUNCTIONS.iter().filter(|g| g.category == f.category && g.name != f.name).map(|g| g.name).collect()
+        functions::all().iter().filter(|g| g.category == f.category && g.name != f.name).map(|g| g.name).collect()
     } else {
         Vec::new()
     };
+    let signatures: Vec<String> = f.signatures.iter().map(|s| s.render(f.name, "->")).collect();
 
-    let mut plain = format!("{} - {} ({})\n\n", f.name, kind, f.category);
-    for sig in f.signatures {
+    let mut plain = format!("{} - {} ({})\n\n", f.name, kind, category);
+    for sig in &signatures {
         plain.push_str("  ");
         plain.push_str(sig);
         plain.push('\n');
@@ -420,22 +422,22 @@ fn inspect_function(f: &BuiltinFunction, detail_level: u8) -> Inspection {
     plain.push_str(f.description);
     plain.push('\n');
     if !related.is_empty() {
-        plain.push_str(&format!("\nOther {} functions: {}\n", f.category, related.join(", ")));
+        plain.push_str(&format!("\nOther {} functions: {}\n", category, related.join(", ")));
     }
 
     let mut html = format!(
         "<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>{}</i> ({})</p><pre>",
         escape(f.name),
         escape(&kind),
-        escape(f.category)
+        escape(&category)
     );
-    let sigs: Vec<String> = f.signatures.iter().map(|s| escape(s)).collect();
+    let sigs: Vec<String> = signatures.iter().map(|s| escape(s)).collect();
     html.push_str(&sigs.join("\n"));
     html.push_str("</pre><p>");
     html.push_str(&escape(f.description));
     html.push_str("</p>");
     if !related.is_empty() {
-        html.push_str(&format!("<p>Other {} functions: {}</p>", escape(f.category), escape(&related.join(", "))));
+        html.push_str(&format!("<p>Other {} functions: {}</p>", escape(&category), escape(&related.join(", "))));
     }
     let url = function_page(f.kind.as_str());
     plain.push_str(&format!("\nReference: {url}\n"));
@@ -537,8 +539,7 @@ pub async fn inspect(
     match builtin_target(code, cursor_pos)? {
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
         BuiltinTarget::Function { name, called } => {
-            let known =
-                builtins::find_function(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
+            let known = functions::find(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
             if known || called {
                 if let Some(doc) = cache.function_doc(&name, INSPECT_BUDGET).await {
                     return Some(from_bundle(
@@ -547,7 +548,7 @@ pub async fn inspect(
                     ));
                 }
             }
-            builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
+            functions::find(&name).map(|f| inspect_function(f, detail_level))
         }
     }
 }
@@ -705,9 +706,9 @@ mod tests {
     fn inspects_function_name_and_call() {
         for cursor in [0, 1, 2, 3, 4] {
             let i = inspect_builtin("ABS(", cursor, 0).unwrap_or_else(|| panic!("cursor {cursor}"));
-            assert!(i.plain.contains("ABS(col1 DOUBLE) -> DOUBLE"), "{}", i.plain);
+            assert!(i.plain.contains("ABS(val DOUBLE) -> DOUBLE"), "{}", i.plain);
             assert!(i.plain.contains("scalar function"));
-            assert!(i.plain.contains("math"));
+            assert!(i.plain.contains("(mathematical)"));
         }
         let code = "SELECT abs(price) FROM t";
         let i = inspect_builtin(code, 13, 0).unwrap();
@@ -716,6 +717,16 @@ mod tests {
         let code = "SELECT ROUND(SQRT(x), 2";
         assert!(inspect_builtin(code, 19, 0).unwrap().plain.starts_with("SQRT"));
         assert!(inspect_builtin(code, code.chars().count(), 0).unwrap().plain.starts_with("ROUND"));
+    }
+
+    #[test]
+    fn shows_the_catalogs_description_and_signatures() {
+        let lpad = functions::find("LPAD").unwrap();
+        let i = inspect_builtin("SELECT LPAD(", 12, 0).unwrap();
+        assert!(i.plain.contains(lpad.description), "{}", i.plain);
+        assert!(i.plain.contains("LPAD(input STRING, targetLen INT, padding STRING) -> STRING"), "{}", i.plain);
+        assert!(i.plain.contains("LPAD(input BYTES, targetLen INT, padding BYTES) -> BYTES"), "{}", i.plain);
+        assert!(i.html.contains(&escape(lpad.description)));
     }
 
     #[test]
@@ -730,9 +741,9 @@ mod tests {
     #[test]
     fn inspect_detail_level_lists_related() {
         let i = inspect_builtin("FLOOR", 2, 1).unwrap();
-        assert!(i.plain.contains("Other math functions"));
+        assert!(i.plain.contains("Other mathematical functions"));
         assert!(i.plain.contains("CEIL"));
-        assert!(!inspect_builtin("FLOOR", 2, 0).unwrap().plain.contains("Other math functions"));
+        assert!(!inspect_builtin("FLOOR", 2, 0).unwrap().plain.contains("Other mathematical functions"));
     }
 
     #[test]
@@ -749,7 +760,7 @@ mod tests {
         let i = inspect_builtin("CREATE OR REPLACE STREAM", 12, 0).unwrap();
         assert!(i.plain.starts_with("OR REPLACE"));
         let i = inspect_builtin("SELECT REPLACE(a, 'x', 'y')", 10, 0).unwrap();
-        assert!(i.plain.contains("REPLACE(col1 STRING"));
+        assert!(i.plain.contains("REPLACE(str STRING"));
     }
 
     #[test]
