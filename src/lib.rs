@@ -8,7 +8,8 @@
 //! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
 //!   real server is configured.
 //! - [`syntax`]: ksqlDB language knowledge shared by the kernel and the sandbox: the one
-//!   lexer, statement splitting, `${var}` substitution.
+//!   lexer, statement splitting, `${var}` substitution, keywords, the built-in function
+//!   catalog; imports nothing else of the crate.
 //! - [`units`]: numbers and sizes as people read them (used by every layer).
 //! - [`paths`]: Jupyter's per-user data folder (kernelspec, history, cleanup records).
 

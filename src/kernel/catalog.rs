@@ -576,7 +576,7 @@ impl CatalogCache {
             s.catalog
                 .functions
                 .iter()
-                .filter(|f| super::builtins::find_function(&f.name).is_none())
+                .filter(|f| crate::syntax::functions::find(&f.name).is_none())
                 .filter(|f| !s.function_docs.contains_key(&f.name.to_uppercase()))
                 .take(MAX_UDF_DESCRIBES)
                 .map(|f| f.name.to_uppercase())

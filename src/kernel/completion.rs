@@ -9,10 +9,10 @@
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
-use super::builtins::{self, FUNCTIONS};
 use super::catalog::{field_type, sql_name, CatalogView, SourceDetail};
 use super::context::{self, CursorContext, Quote, Want, SQL_TYPES};
 use crate::ksql::schema::SqlType;
+use crate::syntax::functions::{self, Function};
 use std::sync::Arc;
 
 pub use super::inspect::{inspect_builtin, Inspection};
@@ -204,9 +204,9 @@ fn add_want(b: &mut Builder<'_>, want: &Want, sources: &Sources<'_>) {
         }
         Want::Functions => {
             let mut names: Vec<(&str, Option<String>)> =
-                FUNCTIONS.iter().map(|f| (f.name, f.signatures.first().map(|s| s.to_string()))).collect();
+                functions::all().iter().map(|f| (f.name, first_signature(f))).collect();
             for f in &catalog.functions {
-                if builtins::find_function(&f.name).is_none() {
+                if functions::find(&f.name).is_none() {
                     let sig = view.function_docs.get(&f.name).and_then(|d| d.signatures.first().cloned());
                     names.push((f.name.as_str(), sig));
                 }
@@ -285,6 +285,11 @@ fn add_want(b: &mut Builder<'_>, want: &Want, sources: &Sources<'_>) {
     }
 }
 
+/// The detail shown beside a built-in function: its first call form, as the kernel writes it.
+fn first_signature(f: &Function) -> Option<String> {
+    f.signatures.first().map(|s| s.render(f.name, "->"))
+}
+
 fn add_columns(b: &mut Builder<'_>, detail: &SourceDetail) {
     for c in &detail.columns {
         let t = if c.role.is_empty() { c.sql_type.to_string() } else { format!("{} {}", c.sql_type, c.role) };
@@ -349,12 +354,12 @@ fn add_magic_args(b: &mut Builder<'_>, magic: &str, previous: Option<&str>, sour
         ("doc", None) => {
             let lower = !prefix.chars().any(char::is_uppercase) && prefix.chars().any(char::is_alphabetic);
             let upper = prefix.to_uppercase();
-            for f in FUNCTIONS {
+            for f in functions::all() {
                 if f.name.starts_with(&upper) {
                     b.push(
                         if lower { f.name.to_lowercase() } else { f.name.to_string() },
                         "function",
-                        f.signatures.first().map(|s| s.to_string()),
+                        first_signature(f),
                     );
                 }
             }
@@ -672,6 +677,17 @@ mod tests {
         assert_eq!(at("CREATE STREAM s (a INT) WITH (VALUE_FORMAT='j|").matches, vec!["JSON'", "JSON_SR'"]);
         let c = at("SELECT my_|");
         assert_eq!(kind_of(&c, "my_udf"), Some("function"));
+    }
+
+    #[test]
+    fn function_detail_is_the_catalogs_first_signature() {
+        let c = complete("SELECT LPA");
+        let meta = jupyter_types_metadata(&c);
+        let items = meta["_jupyter_types_experimental"].as_array().unwrap();
+        let lpad = items.iter().find(|i| i["text"] == "LPAD").unwrap();
+        let first = functions::find("LPAD").unwrap().signatures[0].render("LPAD", "->");
+        assert_eq!(lpad["signature"], first.as_str());
+        assert_eq!(first, "LPAD(input STRING, targetLen INT, padding STRING) -> STRING");
     }
 
     #[test]

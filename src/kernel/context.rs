@@ -314,7 +314,9 @@ fn wants_lower(prefix: &str, before: &[&Token]) -> bool {
         .iter()
         .rev()
         .find(|t| {
-            t.kind == TokenKind::Word && t.text.chars().any(char::is_alphabetic) && super::builtins::is_keyword(&t.text)
+            t.kind == TokenKind::Word
+                && t.text.chars().any(char::is_alphabetic)
+                && crate::syntax::keywords::is_keyword(&t.text)
         })
         .is_some_and(|t| !t.text.chars().any(char::is_uppercase))
 }
@@ -469,7 +471,7 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
         "EMIT" | "WITH" => {}
         _ => {
             // A statement this reading does not know: anything goes.
-            let mut all: Vec<&'static str> = super::builtins::KEYWORDS.to_vec();
+            let mut all: Vec<&'static str> = crate::syntax::keywords::KEYWORDS.to_vec();
             all.sort_unstable();
             return vec![Want::Columns, Want::Functions, Want::Keywords(all)];
         }

@@ -6,13 +6,14 @@
 //! Cursor positions are Unicode code point offsets into the cell, as the one lexer's tokens
 //! carry them.
 
-use super::builtins::{self, BuiltinFunction, FUNCTIONS};
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
 use crate::ksql::Entity;
 use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::html::escape;
 use crate::render::MimeBundle;
+use crate::syntax::functions::{self, Function};
+use crate::syntax::keywords;
 use crate::syntax::lexer::{lex_cell, Token, TokenKind};
 use std::time::Duration;
 
@@ -177,7 +178,7 @@ pub fn builtin_target(code: &str, cursor_pos: usize) -> Option<BuiltinTarget> {
     // Inside the parentheses of a call: document the called function.
     let open = open_call(&tokens, cursor)?;
     let name = tokens[..open].iter().rev().find(|t| t.kind != TokenKind::Comment)?.upper()?;
-    if name == "CAST" || builtins::is_keyword(&name) && builtins::find_function(&name).is_none() {
+    if name == "CAST" || keywords::is_keyword(&name) && functions::find(&name).is_none() {
         return None;
     }
     Some(BuiltinTarget::Function { name, called: true })
@@ -219,7 +220,7 @@ fn word_target(tokens: &[Token], at: usize) -> Option<BuiltinTarget> {
     if let Some((phrase, text)) = doc {
         return Some(BuiltinTarget::Keyword(phrase, text));
     }
-    builtins::find_function(&word).map(|_| BuiltinTarget::Function { name: word, called: false })
+    functions::find(&word).map(|_| BuiltinTarget::Function { name: word, called: false })
 }
 
 /// Index of the innermost `(` of the current statement still open at the cursor.
@@ -247,23 +248,24 @@ fn open_call(tokens: &[Token], cursor: usize) -> Option<usize> {
 /// inside strings, comments and magic lines.
 pub fn inspect_builtin(code: &str, cursor_pos: usize, detail_level: u8) -> Option<Inspection> {
     match builtin_target(code, cursor_pos)? {
-        BuiltinTarget::Function { name, .. } => {
-            builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
-        }
+        BuiltinTarget::Function { name, .. } => functions::find(&name).map(|f| inspect_function(f, detail_level)),
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
     }
 }
 
-fn inspect_function(f: &BuiltinFunction, detail_level: u8) -> Inspection {
+fn inspect_function(f: &Function, detail_level: u8) -> Inspection {
     let kind = format!("{} function", f.kind.as_str());
+    // ksqlDB spells categories in capitals ("DATE / TIME"); prose reads better in lower case.
+    let category = f.category.to_lowercase();
     let related: Vec<&str> = if detail_level >= 1 {
-        FUNCTIONS.iter().filter(|g| g.category == f.category && g.name != f.name).map(|g| g.name).collect()
+        functions::all().iter().filter(|g| g.category == f.category && g.name != f.name).map(|g| g.name).collect()
     } else {
         Vec::new()
     };
+    let signatures: Vec<String> = f.signatures.iter().map(|s| s.render(f.name, "->")).collect();
 
-    let mut plain = format!("{} - {} ({})\n\n", f.name, kind, f.category);
-    for sig in f.signatures {
+    let mut plain = format!("{} - {} ({})\n\n", f.name, kind, category);
+    for sig in &signatures {
         plain.push_str("  ");
         plain.push_str(sig);
         plain.push('\n');
@@ -272,22 +274,22 @@ fn inspect_function(f: &BuiltinFunction, detail_level: u8) -> Inspection {
     plain.push_str(f.description);
     plain.push('\n');
     if !related.is_empty() {
-        plain.push_str(&format!("\nOther {} functions: {}\n", f.category, related.join(", ")));
+        plain.push_str(&format!("\nOther {} functions: {}\n", category, related.join(", ")));
     }
 
     let mut html = format!(
         "<div class=\"ksql-help\"><p><b>{}</b> &mdash; <i>{}</i> ({})</p><pre>",
         escape(f.name),
         escape(&kind),
-        escape(f.category)
+        escape(&category)
     );
-    let sigs: Vec<String> = f.signatures.iter().map(|s| escape(s)).collect();
+    let sigs: Vec<String> = signatures.iter().map(|s| escape(s)).collect();
     html.push_str(&sigs.join("\n"));
     html.push_str("</pre><p>");
     html.push_str(&escape(f.description));
     html.push_str("</p>");
     if !related.is_empty() {
-        html.push_str(&format!("<p>Other {} functions: {}</p>", escape(f.category), escape(&related.join(", "))));
+        html.push_str(&format!("<p>Other {} functions: {}</p>", escape(&category), escape(&related.join(", "))));
     }
     let url = function_page(f.kind.as_str());
     plain.push_str(&format!("\nReference: {url}\n"));
@@ -389,8 +391,7 @@ pub async fn inspect(
     match builtin_target(code, cursor_pos)? {
         BuiltinTarget::Keyword(phrase, text) => Some(inspect_keyword(phrase, text)),
         BuiltinTarget::Function { name, called } => {
-            let known =
-                builtins::find_function(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
+            let known = functions::find(&name).is_some() || view.catalog.functions.iter().any(|f| f.name == name);
             if known || called {
                 if let Some(doc) = cache.function_doc(&name, INSPECT_BUDGET).await {
                     return Some(from_bundle(
@@ -399,7 +400,7 @@ pub async fn inspect(
                     ));
                 }
             }
-            builtins::find_function(&name).map(|f| inspect_function(f, detail_level))
+            functions::find(&name).map(|f| inspect_function(f, detail_level))
         }
     }
 }
@@ -557,9 +558,9 @@ mod tests {
     fn inspects_function_name_and_call() {
         for cursor in [0, 1, 2, 3, 4] {
             let i = inspect_builtin("ABS(", cursor, 0).unwrap_or_else(|| panic!("cursor {cursor}"));
-            assert!(i.plain.contains("ABS(col1 DOUBLE) -> DOUBLE"), "{}", i.plain);
+            assert!(i.plain.contains("ABS(val DOUBLE) -> DOUBLE"), "{}", i.plain);
             assert!(i.plain.contains("scalar function"));
-            assert!(i.plain.contains("math"));
+            assert!(i.plain.contains("(mathematical)"));
         }
         let code = "SELECT abs(price) FROM t";
         let i = inspect_builtin(code, 13, 0).unwrap();
@@ -568,6 +569,16 @@ mod tests {
         let code = "SELECT ROUND(SQRT(x), 2";
         assert!(inspect_builtin(code, 19, 0).unwrap().plain.starts_with("SQRT"));
         assert!(inspect_builtin(code, code.chars().count(), 0).unwrap().plain.starts_with("ROUND"));
+    }
+
+    #[test]
+    fn shows_the_catalogs_description_and_signatures() {
+        let lpad = functions::find("LPAD").unwrap();
+        let i = inspect_builtin("SELECT LPAD(", 12, 0).unwrap();
+        assert!(i.plain.contains(lpad.description), "{}", i.plain);
+        assert!(i.plain.contains("LPAD(input STRING, targetLen INT, padding STRING) -> STRING"), "{}", i.plain);
+        assert!(i.plain.contains("LPAD(input BYTES, targetLen INT, padding BYTES) -> BYTES"), "{}", i.plain);
+        assert!(i.html.contains(&escape(lpad.description)));
     }
 
     #[test]
@@ -582,9 +593,9 @@ mod tests {
     #[test]
     fn inspect_detail_level_lists_related() {
         let i = inspect_builtin("FLOOR", 2, 1).unwrap();
-        assert!(i.plain.contains("Other math functions"));
+        assert!(i.plain.contains("Other mathematical functions"));
         assert!(i.plain.contains("CEIL"));
-        assert!(!inspect_builtin("FLOOR", 2, 0).unwrap().plain.contains("Other math functions"));
+        assert!(!inspect_builtin("FLOOR", 2, 0).unwrap().plain.contains("Other mathematical functions"));
     }
 
     #[test]
@@ -601,7 +612,7 @@ mod tests {
         let i = inspect_builtin("CREATE OR REPLACE STREAM", 12, 0).unwrap();
         assert!(i.plain.starts_with("OR REPLACE"));
         let i = inspect_builtin("SELECT REPLACE(a, 'x', 'y')", 10, 0).unwrap();
-        assert!(i.plain.contains("REPLACE(col1 STRING"));
+        assert!(i.plain.contains("REPLACE(str STRING"));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! ksqlDB server. The only layer that knows both Jupyter ([`crate::jupyter`]) and ksqlDB
 //! ([`crate::ksql`], [`crate::render`]).
 
-pub mod builtins;
 pub mod catalog;
 pub mod check;
 pub mod cleanup;

@@ -674,7 +674,7 @@ impl<'a> Compiler<'a> {
         if star || distinct {
             return Err(format!("Function {name} does not take * or DISTINCT"));
         }
-        if matches!(name, "TRANSFORM" | "FILTER" | "REDUCE") {
+        if functions::LAMBDA_FUNCTIONS.contains(&name) {
             return self.lambda_call(name, args);
         }
         let Some(f) = functions::scalar::lookup(name) else {

@@ -5,7 +5,8 @@
 //! - [`sql`]: lexer, AST and parser of ksqlDB statements and expressions.
 //! - [`types`]: SQL values, casts, comparisons, JSON forms.
 //! - [`expr`]: type checking and compilation of expressions into closures (once per query).
-//! - [`functions`]: scalar, aggregate and table functions, with signatures for DESCRIBE FUNCTION.
+//! - [`functions`]: scalar, aggregate and table function implementations; their names,
+//!   descriptions and signatures (SHOW/DESCRIBE FUNCTION) come from `crate::syntax::functions`.
 //! - [`topics`]: in-memory partitioned logs and the record formats (JSON, KAFKA, DELIMITED).
 //! - [`catalog`]: streams, tables, types and queries metadata.
 //! - [`datagen`]: records like Confluent's Datagen connector makes (its quickstarts).

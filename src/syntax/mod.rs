@@ -1,6 +1,9 @@
 //! ksqlDB language knowledge shared by the kernel and the sandbox: the one lexer, statement
-//! splitting and `${var}` substitution. Imports nothing else of the crate.
+//! splitting, `${var}` substitution, the keywords and the built-in function catalog. Imports
+//! nothing else of the crate: both sides build on it, so it must not depend on either.
 
+pub mod functions;
+pub mod keywords;
 pub mod lexer;
 pub mod split;
 pub mod variables;

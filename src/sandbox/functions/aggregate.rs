@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::described::described;
 use crate::sandbox::types::*;
+use crate::syntax::functions::FunctionKind;
 
 pub trait Acc: Send {
     fn add(&mut self, args: &[Value]);
@@ -14,10 +16,13 @@ pub trait Acc: Send {
     fn boxed_clone(&self) -> Box<dyn Acc>;
 }
 
+/// An aggregate function as the engine sees it: the catalog's description joined with the
+/// sandbox's implementation.
 pub struct AggFn {
     pub name: &'static str,
     pub category: &'static str,
     pub description: &'static str,
+    /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE, ...) => RETURNS`.
     pub signatures: &'static [&'static str],
     /// How many leading arguments are per-row columns; the rest must be literals.
     pub col_args: usize,
@@ -25,6 +30,15 @@ pub struct AggFn {
     /// (column argument types, literal arguments) -> result type.
     pub typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
     pub make: MakeAcc,
+}
+
+/// The sandbox's implementation of one aggregate function, keyed by its catalog name.
+struct AggImpl {
+    name: &'static str,
+    col_args: usize,
+    undo: bool,
+    typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
+    make: MakeAcc,
 }
 
 /// (column argument types, literal arguments, result type) -> a fresh accumulator.
@@ -498,46 +512,44 @@ fn int_lit(v: Option<&Value>) -> Option<i64> {
     v.and_then(|v| v.as_i64())
 }
 
+/// Every implemented aggregate function, with its catalog entry.
 pub fn registry() -> &'static [AggFn] {
     static REG: std::sync::OnceLock<Vec<AggFn>> = std::sync::OnceLock::new();
-    REG.get_or_init(definitions)
+    REG.get_or_init(|| {
+        implementations()
+            .into_iter()
+            .map(|i| {
+                let about = described(FunctionKind::Aggregate, i.name);
+                let (category, description, signatures) = (about.category, about.description, about.signatures);
+                let (col_args, undo, typer, make) = (i.col_args, i.undo, i.typer, i.make);
+                AggFn { name: i.name, category, description, signatures, col_args, undo, typer, make }
+            })
+            .collect()
+    })
 }
 
-/// Every aggregate function, one entry each.
-// long: a table of function definitions (name, description, signatures, typer, state
-// constructor), one entry per function; splitting it would split the table, not the logic.
-fn definitions() -> Vec<AggFn> {
+/// Every implemented aggregate function, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+// long: a table of implementations (name, argument counts, typer, state constructor), one
+// entry per function; splitting it would split the table, not the logic.
+fn implementations() -> Vec<AggImpl> {
     vec![
-        AggFn {
+        AggImpl {
             name: "COUNT",
-            category: "AGGREGATE",
-            description: "Counts records (COUNT(*)) or non-NULL values.",
-            signatures: &["COUNT(*) => BIGINT", "COUNT(val T) => BIGINT"],
             col_args: 1,
             undo: true,
             typer: |_, _| Ok(SqlType::Bigint),
             make: |t, _, _| Box::new(Count(0, t.is_empty())),
         },
-        AggFn {
+        AggImpl {
             name: "ATTR",
-            category: "AGGREGATE",
-            description:
-                "The value of a column if every row of the group has the same value (NULL included), else NULL.",
-            signatures: &["ATTR(val T) => T"],
             col_args: 1,
             undo: true,
             typer: |t, _| Ok(t[0].clone()),
             make: |_, _, _| Box::new(Attr(Vec::new())),
         },
-        AggFn {
+        AggImpl {
             name: "CORRELATION",
-            category: "AGGREGATE",
-            description: "The Pearson correlation coefficient of two columns (rows with a NULL in either are skipped).",
-            signatures: &[
-                "CORRELATION(x DOUBLE, y DOUBLE) => DOUBLE",
-                "CORRELATION(x INT, y INT) => DOUBLE",
-                "CORRELATION(x BIGINT, y BIGINT) => DOUBLE",
-            ],
             col_args: 2,
             undo: true,
             typer: |t, _| {
@@ -549,16 +561,8 @@ fn definitions() -> Vec<AggFn> {
             },
             make: |_, _, _| Box::new(Correlation([0.0; 6])),
         },
-        AggFn {
+        AggImpl {
             name: "SUM",
-            category: "AGGREGATE",
-            description: "Sums values.",
-            signatures: &[
-                "SUM(val INT) => INT",
-                "SUM(val BIGINT) => BIGINT",
-                "SUM(val DOUBLE) => DOUBLE",
-                "SUM(val DECIMAL) => DECIMAL",
-            ],
             col_args: 1,
             undo: true,
             typer: |t, _| {
@@ -575,15 +579,8 @@ fn definitions() -> Vec<AggFn> {
                 Box::new(Sum { ty: ret.clone(), acc: zero })
             },
         },
-        AggFn {
+        AggImpl {
             name: "STDDEV_SAMPLE",
-            category: "AGGREGATE",
-            description: "Sample standard deviation of values.",
-            signatures: &[
-                "STDDEV_SAMPLE(val INT) => DOUBLE",
-                "STDDEV_SAMPLE(val BIGINT) => DOUBLE",
-                "STDDEV_SAMPLE(val DOUBLE) => DOUBLE",
-            ],
             col_args: 1,
             undo: true,
             typer: |t, _| {
@@ -595,16 +592,8 @@ fn definitions() -> Vec<AggFn> {
             },
             make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
         },
-        AggFn {
+        AggImpl {
             name: "AVG",
-            category: "AGGREGATE",
-            description: "Average of values.",
-            signatures: &[
-                "AVG(val INT) => DOUBLE",
-                "AVG(val BIGINT) => DOUBLE",
-                "AVG(val DOUBLE) => DOUBLE",
-                "AVG(val DECIMAL) => DECIMAL",
-            ],
             col_args: 1,
             undo: true,
             typer: |t, _| {
@@ -626,11 +615,8 @@ fn definitions() -> Vec<AggFn> {
                 })
             },
         },
-        AggFn {
+        AggImpl {
             name: "MIN",
-            category: "AGGREGATE",
-            description: "Minimum of values.",
-            signatures: &["MIN(val T) => T"],
             col_args: 1,
             undo: false,
             typer: |t, _| {
@@ -642,11 +628,8 @@ fn definitions() -> Vec<AggFn> {
             },
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
         },
-        AggFn {
+        AggImpl {
             name: "MAX",
-            category: "AGGREGATE",
-            description: "Maximum of values.",
-            signatures: &["MAX(val T) => T"],
             col_args: 1,
             undo: false,
             typer: |t, _| {
@@ -658,74 +641,43 @@ fn definitions() -> Vec<AggFn> {
             },
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
         },
-        AggFn {
+        AggImpl {
             name: "LATEST_BY_OFFSET",
-            category: "AGGREGATE",
-            description: "The latest value by offset (NULLs ignored unless ignoreNulls is false).",
-            signatures: &[
-                "LATEST_BY_OFFSET(val T) => T",
-                "LATEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
-                "LATEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
-                "LATEST_BY_OFFSET(val T, latestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
-            ],
             col_args: 1,
             undo: false,
             typer: by_offset_type,
             make: |_, lits, _| by_offset(true, lits),
         },
-        AggFn {
+        AggImpl {
             name: "EARLIEST_BY_OFFSET",
-            category: "AGGREGATE",
-            description: "The earliest value by offset (NULLs ignored unless ignoreNulls is false).",
-            signatures: &[
-                "EARLIEST_BY_OFFSET(val T) => T",
-                "EARLIEST_BY_OFFSET(val T, ignoreNulls BOOLEAN) => T",
-                "EARLIEST_BY_OFFSET(val T, earliestN INT) => ARRAY<T>",
-                "EARLIEST_BY_OFFSET(val T, earliestN INT, ignoreNulls BOOLEAN) => ARRAY<T>",
-            ],
             col_args: 1,
             undo: false,
             typer: by_offset_type,
             make: |_, lits, _| by_offset(false, lits),
         },
-        AggFn {
+        AggImpl {
             name: "COLLECT_LIST",
-            category: "AGGREGATE",
-            description: "All values, as an array.",
-            signatures: &["COLLECT_LIST(val T) => ARRAY<T>"],
             col_args: 1,
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
             make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
         },
-        AggFn {
+        AggImpl {
             name: "COLLECT_SET",
-            category: "AGGREGATE",
-            description: "Distinct values, as an array.",
-            signatures: &["COLLECT_SET(val T) => ARRAY<T>"],
             col_args: 1,
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
             make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
         },
-        AggFn {
+        AggImpl {
             name: "COUNT_DISTINCT",
-            category: "AGGREGATE",
-            description: "Approximate number of distinct values (exact in the sandbox).",
-            signatures: &["COUNT_DISTINCT(val T) => BIGINT"],
             col_args: 1,
             undo: false,
             typer: |_, _| Ok(SqlType::Bigint),
             make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
         },
-        AggFn {
+        AggImpl {
             name: "TOPK",
-            category: "AGGREGATE",
-            description: "The k greatest values.",
-            signatures: &[
-                "TOPK(val T, k INT) => ARRAY<T>",
-                "TOPK(val T, other1 U, ..., k INT) => ARRAY<STRUCT<sort_col T, col0 U, ...>>",
-            ],
             col_args: 1,
             undo: false,
             typer: |t, l| {
@@ -743,11 +695,8 @@ fn definitions() -> Vec<AggFn> {
                 Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] })
             },
         },
-        AggFn {
+        AggImpl {
             name: "TOPKDISTINCT",
-            category: "AGGREGATE",
-            description: "The k greatest distinct values.",
-            signatures: &["TOPKDISTINCT(val T, k INT) => ARRAY<T>"],
             col_args: 1,
             undo: false,
             typer: |t, l| {
@@ -761,11 +710,8 @@ fn definitions() -> Vec<AggFn> {
                 Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] })
             },
         },
-        AggFn {
+        AggImpl {
             name: "HISTOGRAM",
-            category: "AGGREGATE",
-            description: "Counts of each distinct string value.",
-            signatures: &["HISTOGRAM(val STRING) => MAP<STRING, BIGINT>"],
             col_args: 1,
             undo: true,
             typer: |t, _| {
@@ -777,21 +723,15 @@ fn definitions() -> Vec<AggFn> {
             },
             make: |_, _, _| Box::new(Histogram(vec![])),
         },
-        AggFn {
+        AggImpl {
             name: "STDDEV_SAMP",
-            category: "AGGREGATE",
-            description: "Sample standard deviation.",
-            signatures: &["STDDEV_SAMP(val DOUBLE) => DOUBLE"],
             col_args: 1,
             undo: true,
             typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
             make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
         },
-        AggFn {
+        AggImpl {
             name: "STDDEV_POP",
-            category: "AGGREGATE",
-            description: "Population standard deviation.",
-            signatures: &["STDDEV_POP(val DOUBLE) => DOUBLE"],
             col_args: 1,
             undo: true,
             typer: |t, _| num(&t[0]).map(|_| SqlType::Double),

@@ -1,10 +1,16 @@
 //! Built-in functions: [`scalar`] (one value per row), [`aggregate`] (GROUP BY), [`table`]
-//! (EXPLODE: several rows per row). Each has a name, category, description and signature
-//! strings, used by SHOW FUNCTIONS and DESCRIBE FUNCTION too.
+//! (EXPLODE: several rows per row). These modules hold the implementations (type checking
+//! and evaluation) keyed by name; names, categories, descriptions and signatures come from
+//! the shared catalog, `crate::syntax::functions`, through [`described`].
 
 pub mod aggregate;
+pub mod described;
 pub mod scalar;
 pub mod table;
+
+/// Lambda functions, which the expression compiler (`sandbox::expr`) evaluates itself
+/// because their arguments are lambdas, not values.
+pub const LAMBDA_FUNCTIONS: [&str; 3] = ["FILTER", "REDUCE", "TRANSFORM"];
 
 /// One row of SHOW FUNCTIONS: name, type, category.
 pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
@@ -18,9 +24,13 @@ pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
     for f in table::registry() {
         v.push((f.name.to_string(), "TABLE", f.category));
     }
-    v.push(("TRANSFORM".into(), "SCALAR", "LAMBDA"));
-    v.push(("FILTER".into(), "SCALAR", "LAMBDA"));
-    v.push(("REDUCE".into(), "SCALAR", "LAMBDA"));
+    for name in LAMBDA_FUNCTIONS {
+        let category = described::described(crate::syntax::functions::FunctionKind::Scalar, name).category;
+        v.push((name.to_string(), "SCALAR", category));
+    }
     v.sort();
     v
 }
+
+#[cfg(test)]
+mod catalog_tests;

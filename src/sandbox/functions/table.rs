@@ -1,29 +1,37 @@
 //! Table functions: one input row becomes zero or more output rows.
 
-use crate::sandbox::types::*;
+use std::sync::OnceLock;
 
+use super::described::described;
+use crate::sandbox::types::*;
+use crate::syntax::functions::FunctionKind;
+
+/// A table function as the engine sees it, from the catalog; [`result_type`] and [`apply`]
+/// are its implementation.
 pub struct TableFn {
     pub name: &'static str,
     pub category: &'static str,
     pub description: &'static str,
+    /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE) => RETURNS`.
     pub signatures: &'static [&'static str],
 }
 
+/// The table functions [`apply`] implements.
+const IMPLEMENTED: [&str; 2] = ["CUBE_EXPLODE", "EXPLODE"];
+
+/// Every implemented table function, with its catalog entry.
 pub fn registry() -> &'static [TableFn] {
-    &[
-        TableFn {
-            name: "EXPLODE",
-            category: "TABLE",
-            description: "One row per element of an array.",
-            signatures: &["EXPLODE(list ARRAY<T>) => T"],
-        },
-        TableFn {
-            name: "CUBE_EXPLODE",
-            category: "TABLE",
-            description: "One row per combination of NULLed-out elements (a cube).",
-            signatures: &["CUBE_EXPLODE(cubeCols ARRAY<T>) => ARRAY<T>"],
-        },
-    ]
+    static REG: OnceLock<Vec<TableFn>> = OnceLock::new();
+    REG.get_or_init(|| {
+        IMPLEMENTED
+            .iter()
+            .map(|&name| {
+                let about = described(FunctionKind::Table, name);
+                let (category, description, signatures) = (about.category, about.description, about.signatures);
+                TableFn { name, category, description, signatures }
+            })
+            .collect()
+    })
 }
 
 pub fn is_table_function(name: &str) -> bool {

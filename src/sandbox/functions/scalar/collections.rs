@@ -2,16 +2,14 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-// long: a table of function definitions (name, category, description, signatures, typer,
-// evaluator), one entry per function; splitting it would split the table, not the logic.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+// long: a table of implementations (name, typer, evaluator), one entry per function;
+// splitting it would split the table, not the logic.
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
         f!(
             "ARRAY_LENGTH",
-            "ARRAY",
-            "Number of elements of an array.",
-            ["ARRAY_LENGTH(array ARRAY<T>) => INT"],
             |a| if a.len() == 1 && matches!(a[0], None | Some(SqlType::Array(_))) {
                 ok(SqlType::Integer)
             } else {
@@ -24,9 +22,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "ARRAY_CONTAINS",
-            "ARRAY",
-            "Does the array contain the value?",
-            ["ARRAY_CONTAINS(array ARRAY<T>, val T) => BOOLEAN"],
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Array(_))) {
                 ok(SqlType::Boolean)
             } else {
@@ -41,64 +36,28 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 _ => Value::Boolean(false),
             }
         ),
-        f!(
-            "ARRAY_DISTINCT",
-            "ARRAY",
-            "Distinct elements, in order of first appearance.",
-            ["ARRAY_DISTINCT(array ARRAY<T>) => ARRAY<T>"],
-            |a| same_array(a, 1),
-            |a, _| array_of(&a[0]).map(|x| Value::Array(distinct(x))).unwrap_or(Value::Null)
-        ),
-        f!(
-            "ARRAY_EXCEPT",
-            "ARRAY",
-            "Distinct elements of the first array not in the second.",
-            ["ARRAY_EXCEPT(left ARRAY<T>, right ARRAY<T>) => ARRAY<T>"],
-            |a| same_array(a, 2),
-            |a, _| match (array_of(&a[0]), array_of(&a[1])) {
-                (Some(x), Some(y)) => Value::Array(distinct(x).into_iter().filter(|v| !y.contains(v)).collect()),
-                _ => Value::Null,
-            }
-        ),
-        f!(
-            "ARRAY_INTERSECT",
-            "ARRAY",
-            "Distinct elements present in both arrays.",
-            ["ARRAY_INTERSECT(left ARRAY<T>, right ARRAY<T>) => ARRAY<T>"],
-            |a| same_array(a, 2),
-            |a, _| match (array_of(&a[0]), array_of(&a[1])) {
-                (Some(x), Some(y)) => Value::Array(distinct(x).into_iter().filter(|v| y.contains(v)).collect()),
-                _ => Value::Null,
-            }
-        ),
-        f!(
-            "ARRAY_UNION",
-            "ARRAY",
-            "Distinct elements of both arrays.",
-            ["ARRAY_UNION(left ARRAY<T>, right ARRAY<T>) => ARRAY<T>"],
-            |a| same_array(a, 2),
-            |a, _| match (array_of(&a[0]), array_of(&a[1])) {
-                (Some(x), Some(y)) => Value::Array(distinct(&[x.clone(), y.clone()].concat())),
-                _ => Value::Null,
-            }
-        ),
-        f!(
-            "ARRAY_CONCAT",
-            "ARRAY",
-            "Concatenation of two arrays.",
-            ["ARRAY_CONCAT(left ARRAY<T>, right ARRAY<T>) => ARRAY<T>"],
-            |a| same_array(a, 2),
-            |a, _| match (&a[0], &a[1]) {
-                (Value::Array(x), Value::Array(y)) => Value::Array([x.clone(), y.clone()].concat()),
-                (Value::Array(x), Value::Null) | (Value::Null, Value::Array(x)) => Value::Array(x.clone()),
-                _ => Value::Null,
-            }
-        ),
+        f!("ARRAY_DISTINCT", |a| same_array(a, 1), |a, _| array_of(&a[0])
+            .map(|x| Value::Array(distinct(x)))
+            .unwrap_or(Value::Null)),
+        f!("ARRAY_EXCEPT", |a| same_array(a, 2), |a, _| match (array_of(&a[0]), array_of(&a[1])) {
+            (Some(x), Some(y)) => Value::Array(distinct(x).into_iter().filter(|v| !y.contains(v)).collect()),
+            _ => Value::Null,
+        }),
+        f!("ARRAY_INTERSECT", |a| same_array(a, 2), |a, _| match (array_of(&a[0]), array_of(&a[1])) {
+            (Some(x), Some(y)) => Value::Array(distinct(x).into_iter().filter(|v| y.contains(v)).collect()),
+            _ => Value::Null,
+        }),
+        f!("ARRAY_UNION", |a| same_array(a, 2), |a, _| match (array_of(&a[0]), array_of(&a[1])) {
+            (Some(x), Some(y)) => Value::Array(distinct(&[x.clone(), y.clone()].concat())),
+            _ => Value::Null,
+        }),
+        f!("ARRAY_CONCAT", |a| same_array(a, 2), |a, _| match (&a[0], &a[1]) {
+            (Value::Array(x), Value::Array(y)) => Value::Array([x.clone(), y.clone()].concat()),
+            (Value::Array(x), Value::Null) | (Value::Null, Value::Array(x)) => Value::Array(x.clone()),
+            _ => Value::Null,
+        }),
         f!(
             "ARRAY_REMOVE",
-            "ARRAY",
-            "The array without the given value.",
-            ["ARRAY_REMOVE(array ARRAY<T>, victim T) => ARRAY<T>"],
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Array(_))) { Ok(a[0].clone()) } else { no() },
             |a, _| match &a[0] {
                 Value::Array(x) => Value::Array(
@@ -112,9 +71,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "ARRAY_JOIN",
-            "ARRAY",
-            "Joins array elements into a string.",
-            ["ARRAY_JOIN(array ARRAY<T>) => STRING", "ARRAY_JOIN(array ARRAY<T>, delimiter STRING) => STRING"],
             |a| if (a.len() == 1 || (a.len() == 2 && is_str(a, 1))) && matches!(a[0], None | Some(SqlType::Array(_))) {
                 ok(SqlType::String)
             } else {
@@ -130,35 +86,18 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 _ => Value::Null,
             }
         ),
-        f!(
-            "ARRAY_MAX",
-            "ARRAY",
-            "The greatest non-NULL element.",
-            ["ARRAY_MAX(array ARRAY<T>) => T"],
-            |a| if a.len() == 1 { Ok(elem_type(a, 0)) } else { no() },
-            |a, _| match &a[0] {
-                Value::Array(x) =>
-                    x.iter().filter(|v| !v.is_null()).max_by(|p, q| compare(p, q)).cloned().unwrap_or(Value::Null),
-                _ => Value::Null,
-            }
-        ),
-        f!(
-            "ARRAY_MIN",
-            "ARRAY",
-            "The least non-NULL element.",
-            ["ARRAY_MIN(array ARRAY<T>) => T"],
-            |a| if a.len() == 1 { Ok(elem_type(a, 0)) } else { no() },
-            |a, _| match &a[0] {
-                Value::Array(x) =>
-                    x.iter().filter(|v| !v.is_null()).min_by(|p, q| compare(p, q)).cloned().unwrap_or(Value::Null),
-                _ => Value::Null,
-            }
-        ),
+        f!("ARRAY_MAX", |a| if a.len() == 1 { Ok(elem_type(a, 0)) } else { no() }, |a, _| match &a[0] {
+            Value::Array(x) =>
+                x.iter().filter(|v| !v.is_null()).max_by(|p, q| compare(p, q)).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        }),
+        f!("ARRAY_MIN", |a| if a.len() == 1 { Ok(elem_type(a, 0)) } else { no() }, |a, _| match &a[0] {
+            Value::Array(x) =>
+                x.iter().filter(|v| !v.is_null()).min_by(|p, q| compare(p, q)).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        }),
         f!(
             "ARRAY_SORT",
-            "ARRAY",
-            "Sorts an array (ASC or DESC); NULLs last.",
-            ["ARRAY_SORT(array ARRAY<T>) => ARRAY<T>", "ARRAY_SORT(array ARRAY<T>, direction STRING) => ARRAY<T>"],
             |a| if (a.len() == 1 || (a.len() == 2 && is_str(a, 1))) && matches!(a[0], None | Some(SqlType::Array(_))) {
                 Ok(a[0].clone())
             } else {
@@ -178,9 +117,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "SLICE",
-            "ARRAY",
-            "A 1-based inclusive slice of an array.",
-            ["SLICE(array ARRAY<T>, from INT, to INT) => ARRAY<T>"],
             |a| if a.len() == 3 && matches!(a[0], None | Some(SqlType::Array(_))) { Ok(a[0].clone()) } else { no() },
             |a, _| match &a[0] {
                 Value::Array(x) => {
@@ -197,9 +133,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "MAP_KEYS",
-            "MAP",
-            "Keys of a map.",
-            ["MAP_KEYS(map MAP<K, V>) => ARRAY<K>"],
             |a| match (a.len(), t(a, 0)) {
                 (1, Some(SqlType::Map(k, _))) => ok(SqlType::Array(k.clone())),
                 _ => no(),
@@ -211,9 +144,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "MAP_VALUES",
-            "MAP",
-            "Values of a map.",
-            ["MAP_VALUES(map MAP<K, V>) => ARRAY<V>"],
             |a| match (a.len(), t(a, 0)) {
                 (1, Some(SqlType::Map(_, v))) => ok(SqlType::Array(v.clone())),
                 _ => no(),
@@ -223,30 +153,22 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 _ => Value::Null,
             }
         ),
-        f!(
-            "MAP_UNION",
-            "MAP",
-            "Union of two maps (the second wins).",
-            ["MAP_UNION(map1 MAP<K, V>, map2 MAP<K, V>) => MAP<K, V>"],
-            |a| if a.len() == 2 { Ok(a[0].clone().or(a[1].clone())) } else { no() },
-            |a, _| match (&a[0], &a[1]) {
-                (Value::Map(x), Value::Map(y)) => {
-                    let mut out = x.clone();
-                    for (k, v) in y {
-                        out.retain(|(kk, _)| kk != k);
-                        out.push((k.clone(), v.clone()));
-                    }
-                    Value::Map(out)
+        f!("MAP_UNION", |a| if a.len() == 2 { Ok(a[0].clone().or(a[1].clone())) } else { no() }, |a, _| match (
+            &a[0], &a[1]
+        ) {
+            (Value::Map(x), Value::Map(y)) => {
+                let mut out = x.clone();
+                for (k, v) in y {
+                    out.retain(|(kk, _)| kk != k);
+                    out.push((k.clone(), v.clone()));
                 }
-                (Value::Map(x), Value::Null) | (Value::Null, Value::Map(x)) => Value::Map(x.clone()),
-                _ => Value::Null,
+                Value::Map(out)
             }
-        ),
+            (Value::Map(x), Value::Null) | (Value::Null, Value::Map(x)) => Value::Map(x.clone()),
+            _ => Value::Null,
+        }),
         f!(
             "AS_MAP",
-            "MAP",
-            "A map from an array of keys and an array of values.",
-            ["AS_MAP(keys ARRAY<STRING>, vals ARRAY<T>) => MAP<STRING, T>"],
             |a| match (a.len(), t(a, 1)) {
                 (2, Some(SqlType::Array(v))) => ok(SqlType::Map(Box::new(SqlType::String), v.clone())),
                 _ => no(),
@@ -258,9 +180,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "ENTRIES",
-            "MAP",
-            "The entries of a map as an array of structs.",
-            ["ENTRIES(map MAP<STRING, T>, sorted BOOLEAN) => ARRAY<STRUCT<K STRING, V T>>"],
             |a| match (a.len(), t(a, 0)) {
                 (2, Some(SqlType::Map(_, v))) => ok(SqlType::Array(Box::new(SqlType::Struct(vec![
                     ("K".into(), SqlType::String),
@@ -283,9 +202,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "ELT",
-            "STRING",
-            "The n-th of its string arguments (1-based).",
-            ["ELT(n INTEGER, args VARCHAR...) => STRING"],
             |a| if !a.is_empty() && is_int(a, 0) && (1..a.len()).all(|i| is_str(a, i)) {
                 ok(SqlType::String)
             } else {
@@ -300,9 +216,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "FIELD",
-            "STRING",
-            "1-based position of the first argument among the others, 0 if absent.",
-            ["FIELD(str VARCHAR, args VARCHAR...) => INT"],
             |a| if !a.is_empty() && (0..a.len()).all(|i| is_str(a, i)) { ok(SqlType::Integer) } else { no() },
             |a, _| {
                 if a[0].is_null() {
@@ -313,12 +226,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "GENERATE_SERIES",
-            "ARRAY",
-            "An array of numbers from start to end (inclusive).",
-            [
-                "GENERATE_SERIES(start INT, end INT) => ARRAY<INT>",
-                "GENERATE_SERIES(start INT, end INT, step INT) => ARRAY<INT>"
-            ],
             |a| if (a.len() == 2 || a.len() == 3) && (0..a.len()).all(|i| is_int(a, i)) {
                 ok(SqlType::Array(Box::new(if a.contains(&Some(SqlType::Bigint)) {
                     SqlType::Bigint

@@ -2,14 +2,12 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
         f!(
             "IFNULL",
-            "CONDITIONAL",
-            "The first argument, or the second when the first is NULL.",
-            ["IFNULL(expression T, altValue T) => T"],
             |a| {
                 if a.len() != 2 {
                     return no();
@@ -25,43 +23,22 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 coerce(a[0].clone(), ret.as_ref().unwrap_or(&SqlType::String))
             }
         ),
-        f!(
-            "COALESCE",
-            "CONDITIONAL",
-            "The first non-NULL argument.",
-            ["COALESCE(first T, others T...) => T"],
-            |a| variadic_common(a),
-            |a, ret| {
-                a.iter()
-                    .find(|v| !v.is_null())
-                    .map(|v| match ret {
-                        Some(t) => coerce(v.clone(), t),
-                        None => v.clone(),
-                    })
-                    .unwrap_or(Value::Null)
+        f!("COALESCE", |a| variadic_common(a), |a, ret| {
+            a.iter()
+                .find(|v| !v.is_null())
+                .map(|v| match ret {
+                    Some(t) => coerce(v.clone(), t),
+                    None => v.clone(),
+                })
+                .unwrap_or(Value::Null)
+        }),
+        f!("NULLIF", |a| if a.len() == 2 { Ok(a[0].clone()) } else { no() }, |a, _| {
+            if !a[0].is_null() && !a[1].is_null() && sql_equals(&a[0], &a[1]) {
+                Value::Null
+            } else {
+                a[0].clone()
             }
-        ),
-        f!(
-            "NULLIF",
-            "CONDITIONAL",
-            "NULL when both arguments are equal, else the first.",
-            ["NULLIF(expr1 T, expr2 T) => T"],
-            |a| if a.len() == 2 { Ok(a[0].clone()) } else { no() },
-            |a, _| {
-                if !a[0].is_null() && !a[1].is_null() && sql_equals(&a[0], &a[1]) {
-                    Value::Null
-                } else {
-                    a[0].clone()
-                }
-            }
-        ),
-        f!(
-            "AS_VALUE",
-            "OTHER",
-            "Copies a key column into the value.",
-            ["AS_VALUE(val T) => T"],
-            |a| if a.len() == 1 { Ok(a[0].clone()) } else { no() },
-            |a, _| a[0].clone()
-        ),
+        }),
+        f!("AS_VALUE", |a| if a.len() == 1 { Ok(a[0].clone()) } else { no() }, |a, _| a[0].clone()),
     ]
 }

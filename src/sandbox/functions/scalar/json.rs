@@ -2,70 +2,38 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
-        f!(
-            "EXTRACTJSONFIELD",
-            "JSON",
-            "Extracts a value from a JSON string by a JSONPath.",
-            ["EXTRACTJSONFIELD(input STRING, jsonPath STRING) => STRING"],
-            |a| strs(a, 2..=2, SqlType::String),
-            |a, _| {
-                let (Some(x), Some(p)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                match json_parse(x).and_then(|j| json_path(&j, p)) {
-                    Some(serde_json::Value::String(v)) => string(v),
-                    Some(serde_json::Value::Null) | None => Value::Null,
-                    Some(other) => string(other.to_string()),
-                }
+        f!("EXTRACTJSONFIELD", |a| strs(a, 2..=2, SqlType::String), |a, _| {
+            let (Some(x), Some(p)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            match json_parse(x).and_then(|j| json_path(&j, p)) {
+                Some(serde_json::Value::String(v)) => string(v),
+                Some(serde_json::Value::Null) | None => Value::Null,
+                Some(other) => string(other.to_string()),
             }
-        ),
-        f!(
-            "JSON_ARRAY_LENGTH",
-            "JSON",
-            "Length of a JSON array.",
-            ["JSON_ARRAY_LENGTH(json STRING) => INT"],
-            |a| strs(a, 1..=1, SqlType::Integer),
-            |a, _| {
-                match s(&a[0]).and_then(json_parse) {
-                    Some(serde_json::Value::Array(x)) => Value::Int(x.len() as i32),
-                    _ => Value::Null,
-                }
+        }),
+        f!("JSON_ARRAY_LENGTH", |a| strs(a, 1..=1, SqlType::Integer), |a, _| {
+            match s(&a[0]).and_then(json_parse) {
+                Some(serde_json::Value::Array(x)) => Value::Int(x.len() as i32),
+                _ => Value::Null,
             }
-        ),
-        f!(
-            "JSON_KEYS",
-            "JSON",
-            "Keys of a JSON object.",
-            ["JSON_KEYS(json STRING) => ARRAY<STRING>"],
-            |a| strs(a, 1..=1, SqlType::Array(Box::new(SqlType::String))),
-            |a, _| {
-                match s(&a[0]).and_then(json_parse) {
-                    Some(serde_json::Value::Object(o)) => Value::Array(o.keys().map(|k| string(k.clone())).collect()),
-                    _ => Value::Null,
-                }
+        }),
+        f!("JSON_KEYS", |a| strs(a, 1..=1, SqlType::Array(Box::new(SqlType::String))), |a, _| {
+            match s(&a[0]).and_then(json_parse) {
+                Some(serde_json::Value::Object(o)) => Value::Array(o.keys().map(|k| string(k.clone())).collect()),
+                _ => Value::Null,
             }
-        ),
-        f!(
-            "IS_JSON_STRING",
-            "JSON",
-            "Is the string valid JSON?",
-            ["IS_JSON_STRING(json STRING) => BOOLEAN"],
-            |a| strs(a, 1..=1, SqlType::Boolean),
-            |a, _| {
-                match s(&a[0]) {
-                    Some(x) => Value::Boolean(!x.trim().is_empty() && json_parse(x).is_some()),
-                    None => Value::Boolean(false),
-                }
+        }),
+        f!("IS_JSON_STRING", |a| strs(a, 1..=1, SqlType::Boolean), |a, _| {
+            match s(&a[0]) {
+                Some(x) => Value::Boolean(!x.trim().is_empty() && json_parse(x).is_some()),
+                None => Value::Boolean(false),
             }
-        ),
-        f!(
-            "TO_JSON_STRING",
-            "JSON",
-            "Serializes any value to a JSON string.",
-            ["TO_JSON_STRING(val T) => STRING"],
-            |a| if a.len() == 1 { ok(SqlType::String) } else { no() },
-            |a, _| string(to_json_string(&a[0]))
-        ),
+        }),
+        f!("TO_JSON_STRING", |a| if a.len() == 1 { ok(SqlType::String) } else { no() }, |a, _| string(to_json_string(
+            &a[0]
+        ))),
     ]
 }

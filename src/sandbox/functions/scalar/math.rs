@@ -2,16 +2,14 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-// long: a table of function definitions (name, category, description, signatures, typer,
-// evaluator), one entry per function; splitting it would split the table, not the logic.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+// long: a table of implementations (name, typer, evaluator), one entry per function;
+// splitting it would split the table, not the logic.
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
         f!(
             "ABS",
-            "MATHEMATICAL",
-            "Absolute value.",
-            ["ABS(x INT) => INT", "ABS(x BIGINT) => BIGINT", "ABS(x DOUBLE) => DOUBLE", "ABS(x DECIMAL) => DECIMAL"],
             |a| {
                 if a.len() == 1 && is_num(a, 0) {
                     Ok(a[0].clone().or(Some(SqlType::Integer)))
@@ -29,9 +27,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "CEIL",
-            "MATHEMATICAL",
-            "Rounds up.",
-            ["CEIL(x DOUBLE) => DOUBLE"],
             |a| {
                 if a.len() == 1 && is_num(a, 0) {
                     Ok(match t(a, 0) {
@@ -65,9 +60,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "FLOOR",
-            "MATHEMATICAL",
-            "Rounds down.",
-            ["FLOOR(x DOUBLE) => DOUBLE"],
             |a| {
                 if a.len() == 1 && is_num(a, 0) {
                     Ok(match t(a, 0) {
@@ -99,333 +91,185 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 v => v.clone(),
             }
         ),
-        f!(
-            "ROUND",
-            "MATHEMATICAL",
-            "Rounds half up, optionally to a number of decimal places.",
-            [
-                "ROUND(val DOUBLE) => BIGINT",
-                "ROUND(val DOUBLE, decimals INT) => DOUBLE",
-                "ROUND(val DECIMAL) => DECIMAL",
-                "ROUND(val DECIMAL, decimals INT) => DECIMAL"
-            ],
-            rounding_type,
-            |a, ret| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-                match (&a[0], ret) {
-                    (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint((d + 0.5).floor() as i64),
-                    (Value::Double(d), _) => Value::Double(round_half_up(*d, places)),
-                    (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
-                        let r = if places >= 0 {
-                            d.rescale((places as u32).min(d.scale)).and_then(|x| x.rescale(scale.unwrap_or(0)))
-                        } else {
-                            let p = (-places) as u32;
-                            Decimal::new(d.unscaled, d.scale + p)
-                                .rescale(0)
-                                .map(|q| Decimal::new(q.unscaled * pow10(p), 0))
-                                .and_then(|x| x.rescale(scale.unwrap_or(0)))
-                        };
-                        r.map(Value::Decimal).unwrap_or(Value::Null)
-                    }
-                    (Value::Int(i), _) if places < 0 => {
-                        let p = pow10((-places) as u32) as i64;
-                        Value::Int(
-                            (Decimal::new(*i as i128, (-places) as u32)
-                                .rescale(0)
-                                .map(|q| q.unscaled as i64)
-                                .unwrap_or(0)
-                                * p) as i32,
-                        )
-                    }
-                    (Value::Bigint(i), _) if places < 0 => {
-                        let p = pow10((-places) as u32) as i64;
-                        Value::Bigint(
-                            Decimal::new(*i as i128, (-places) as u32)
-                                .rescale(0)
-                                .map(|q| q.unscaled as i64)
-                                .unwrap_or(0)
-                                * p,
-                        )
-                    }
-                    (v, _) => v.clone(),
-                }
+        f!("ROUND", rounding_type, |a, ret| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
-        f!(
-            "TRUNC",
-            "MATHEMATICAL",
-            "Truncates toward zero, optionally to a number of decimal places.",
-            [
-                "TRUNC(val DOUBLE) => BIGINT",
-                "TRUNC(val DOUBLE, decimals INT) => DOUBLE",
-                "TRUNC(val DECIMAL) => DECIMAL",
-                "TRUNC(val DECIMAL, decimals INT) => DECIMAL",
-                "TRUNC(val INT) => INT",
-                "TRUNC(val BIGINT) => BIGINT"
-            ],
-            rounding_type,
-            |a, ret| {
-                if any_null(a) {
-                    return Value::Null;
+            let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
+            match (&a[0], ret) {
+                (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint((d + 0.5).floor() as i64),
+                (Value::Double(d), _) => Value::Double(round_half_up(*d, places)),
+                (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
+                    let r = if places >= 0 {
+                        d.rescale((places as u32).min(d.scale)).and_then(|x| x.rescale(scale.unwrap_or(0)))
+                    } else {
+                        let p = (-places) as u32;
+                        Decimal::new(d.unscaled, d.scale + p)
+                            .rescale(0)
+                            .map(|q| Decimal::new(q.unscaled * pow10(p), 0))
+                            .and_then(|x| x.rescale(scale.unwrap_or(0)))
+                    };
+                    r.map(Value::Decimal).unwrap_or(Value::Null)
                 }
-                let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-                match (&a[0], ret) {
-                    (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint(d.trunc() as i64),
-                    (Value::Double(d), _) => {
-                        let f = 10f64.powi(places);
-                        Value::Double((d * f).trunc() / f)
-                    }
-                    (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
-                        let cut = d.scale as i64 - places as i64;
-                        let truncated = if cut <= 0 {
-                            Some(*d)
-                        } else if places >= 0 {
-                            Some(Decimal::new(d.unscaled / pow10(cut as u32), places as u32))
-                        } else {
-                            let p = (-places) as u32;
-                            Some(Decimal::new(d.unscaled / pow10(cut as u32) * pow10(p), 0))
-                        };
-                        truncated.and_then(|x| x.rescale(scale.unwrap_or(0))).map(Value::Decimal).unwrap_or(Value::Null)
-                    }
-                    (v, _) => v.clone(),
+                (Value::Int(i), _) if places < 0 => {
+                    let p = pow10((-places) as u32) as i64;
+                    Value::Int(
+                        (Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled as i64).unwrap_or(0)
+                            * p) as i32,
+                    )
                 }
+                (Value::Bigint(i), _) if places < 0 => {
+                    let p = pow10((-places) as u32) as i64;
+                    Value::Bigint(
+                        Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled as i64).unwrap_or(0)
+                            * p,
+                    )
+                }
+                (v, _) => v.clone(),
             }
-        ),
-        f!(
-            "SIN",
-            "MATHEMATICAL",
-            "sin of a value.",
-            ["SIN(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.sin())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "COS",
-            "MATHEMATICAL",
-            "cos of a value.",
-            ["COS(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.cos())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "TAN",
-            "MATHEMATICAL",
-            "tan of a value.",
-            ["TAN(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.tan())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "ASIN",
-            "MATHEMATICAL",
-            "asin of a value.",
-            ["ASIN(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.asin())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "ACOS",
-            "MATHEMATICAL",
-            "acos of a value.",
-            ["ACOS(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.acos())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "ATAN",
-            "MATHEMATICAL",
-            "atan of a value.",
-            ["ATAN(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.atan())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "SINH",
-            "MATHEMATICAL",
-            "sinh of a value.",
-            ["SINH(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.sinh())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "COSH",
-            "MATHEMATICAL",
-            "cosh of a value.",
-            ["COSH(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.cosh())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "TANH",
-            "MATHEMATICAL",
-            "tanh of a value.",
-            ["TANH(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.tanh())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "RADIANS",
-            "MATHEMATICAL",
-            "radians of a value.",
-            ["RADIANS(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.to_radians())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "DEGREES",
-            "MATHEMATICAL",
-            "degrees of a value.",
-            ["DEGREES(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.to_degrees())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "COT",
-            "MATHEMATICAL",
-            "Cotangent of a value.",
-            ["COT(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(1.0 / x.tan())).unwrap_or(Value::Null)
-        ),
+        }),
+        f!("TRUNC", rounding_type, |a, ret| {
+            if any_null(a) {
+                return Value::Null;
+            }
+            let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
+            match (&a[0], ret) {
+                (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint(d.trunc() as i64),
+                (Value::Double(d), _) => {
+                    let f = 10f64.powi(places);
+                    Value::Double((d * f).trunc() / f)
+                }
+                (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
+                    let cut = d.scale as i64 - places as i64;
+                    let truncated = if cut <= 0 {
+                        Some(*d)
+                    } else if places >= 0 {
+                        Some(Decimal::new(d.unscaled / pow10(cut as u32), places as u32))
+                    } else {
+                        let p = (-places) as u32;
+                        Some(Decimal::new(d.unscaled / pow10(cut as u32) * pow10(p), 0))
+                    };
+                    truncated.and_then(|x| x.rescale(scale.unwrap_or(0))).map(Value::Decimal).unwrap_or(Value::Null)
+                }
+                (v, _) => v.clone(),
+            }
+        }),
+        f!("SIN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.sin()))
+            .unwrap_or(Value::Null)),
+        f!("COS", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.cos()))
+            .unwrap_or(Value::Null)),
+        f!("TAN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.tan()))
+            .unwrap_or(Value::Null)),
+        f!("ASIN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.asin()))
+            .unwrap_or(Value::Null)),
+        f!("ACOS", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.acos()))
+            .unwrap_or(Value::Null)),
+        f!("ATAN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.atan()))
+            .unwrap_or(Value::Null)),
+        f!("SINH", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.sinh()))
+            .unwrap_or(Value::Null)),
+        f!("COSH", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.cosh()))
+            .unwrap_or(Value::Null)),
+        f!("TANH", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.tanh()))
+            .unwrap_or(Value::Null)),
+        f!("RADIANS", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.to_radians()))
+            .unwrap_or(Value::Null)),
+        f!("DEGREES", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.to_degrees()))
+            .unwrap_or(Value::Null)),
+        f!("COT", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(1.0 / x.tan()))
+            .unwrap_or(Value::Null)),
         f!(
             "ATAN2",
-            "MATHEMATICAL",
-            "Arc tangent of y/x.",
-            ["ATAN2(y DOUBLE, x DOUBLE) => DOUBLE"],
             |a| if a.len() == 2 && is_num(a, 0) && is_num(a, 1) { ok(SqlType::Double) } else { no() },
             |a, _| match (a[0].as_f64(), a[1].as_f64()) {
                 (Some(y), Some(x)) => Value::Double(y.atan2(x)),
                 _ => Value::Null,
             }
         ),
-        f!(
-            "URL_ENCODE_PARAM",
-            "URL",
-            "Encodes a value as an application/x-www-form-urlencoded parameter.",
-            ["URL_ENCODE_PARAM(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(url_encode(x)),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "URL_DECODE_PARAM",
-            "URL",
-            "Decodes an application/x-www-form-urlencoded parameter.",
-            ["URL_DECODE_PARAM(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]).and_then(url_decode) {
-                Some(x) => string(x),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "URL_EXTRACT_FRAGMENT",
-            "URL",
-            "The fragment of a URL.",
-            ["URL_EXTRACT_FRAGMENT(url STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).fragment).map(string).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_HOST",
-            "URL",
-            "The host of a URL.",
-            ["URL_EXTRACT_HOST(url STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).host).map(string).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_PATH",
-            "URL",
-            "The path of a URL.",
-            ["URL_EXTRACT_PATH(url STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| s(&a[0]).map(|u| string(UrlParts::parse(u).path)).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_PORT",
-            "URL",
-            "The port of a URL.",
-            ["URL_EXTRACT_PORT(url STRING) => INT"],
-            |a| strs(a, 1..=1, SqlType::Integer),
-            |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).port).map(Value::Int).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_PROTOCOL",
-            "URL",
-            "The protocol of a URL.",
-            ["URL_EXTRACT_PROTOCOL(url STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).scheme).map(string).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_QUERY",
-            "URL",
-            "The query of a URL.",
-            ["URL_EXTRACT_QUERY(url STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| s(&a[0]).and_then(|u| UrlParts::parse(u).query).map(string).unwrap_or(Value::Null)
-        ),
-        f!(
-            "URL_EXTRACT_PARAMETER",
-            "URL",
-            "The first value of a query parameter of a URL.",
-            ["URL_EXTRACT_PARAMETER(url STRING, parameter STRING) => STRING"],
-            |a| strs(a, 2..=2, SqlType::String),
-            |a, _| {
-                let (Some(u), Some(name)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                let Some(q) = UrlParts::parse(u).query else { return Value::Null };
-                for kv in q.split('&') {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                    if url_decode(k).as_deref() == Some(name) {
-                        return url_decode(v).map(string).unwrap_or(Value::Null);
-                    }
+        f!("URL_ENCODE_PARAM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(url_encode(x)),
+            None => Value::Null,
+        }),
+        f!("URL_DECODE_PARAM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]).and_then(url_decode) {
+            Some(x) => string(x),
+            None => Value::Null,
+        }),
+        f!("URL_EXTRACT_FRAGMENT", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
+            .and_then(|u| UrlParts::parse(u).fragment)
+            .map(string)
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_HOST", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
+            .and_then(|u| UrlParts::parse(u).host)
+            .map(string)
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PATH", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
+            .map(|u| string(UrlParts::parse(u).path))
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PORT", |a| strs(a, 1..=1, SqlType::Integer), |a, _| s(&a[0])
+            .and_then(|u| UrlParts::parse(u).port)
+            .map(Value::Int)
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PROTOCOL", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
+            .and_then(|u| UrlParts::parse(u).scheme)
+            .map(string)
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_QUERY", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
+            .and_then(|u| UrlParts::parse(u).query)
+            .map(string)
+            .unwrap_or(Value::Null)),
+        f!("URL_EXTRACT_PARAMETER", |a| strs(a, 2..=2, SqlType::String), |a, _| {
+            let (Some(u), Some(name)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            let Some(q) = UrlParts::parse(u).query else { return Value::Null };
+            for kv in q.split('&') {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                if url_decode(k).as_deref() == Some(name) {
+                    return url_decode(v).map(string).unwrap_or(Value::Null);
                 }
-                Value::Null
             }
-        ),
-        f!(
-            "SQRT",
-            "MATHEMATICAL",
-            "Square root.",
-            ["SQRT(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.sqrt())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "CBRT",
-            "MATHEMATICAL",
-            "Cube root.",
-            ["CBRT(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.cbrt())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "EXP",
-            "MATHEMATICAL",
-            "e raised to a power.",
-            ["EXP(exponent DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.exp())).unwrap_or(Value::Null)
-        ),
-        f!(
-            "LN",
-            "MATHEMATICAL",
-            "Natural logarithm.",
-            ["LN(value DOUBLE) => DOUBLE"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() },
-            |a, _| a[0].as_f64().map(|x| Value::Double(x.ln())).unwrap_or(Value::Null)
-        ),
+            Value::Null
+        }),
+        f!("SQRT", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.sqrt()))
+            .unwrap_or(Value::Null)),
+        f!("CBRT", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.cbrt()))
+            .unwrap_or(Value::Null)),
+        f!("EXP", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.exp()))
+            .unwrap_or(Value::Null)),
+        f!("LN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Double) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Double(x.ln()))
+            .unwrap_or(Value::Null)),
         f!(
             "LOG",
-            "MATHEMATICAL",
-            "Logarithm (natural, or in a base).",
-            ["LOG(value DOUBLE) => DOUBLE", "LOG(base DOUBLE, value DOUBLE) => DOUBLE"],
             |a| if (a.len() == 1 || a.len() == 2) && (0..a.len()).all(|i| is_num(a, i)) {
                 ok(SqlType::Double)
             } else {
@@ -443,59 +287,29 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "POWER",
-            "MATHEMATICAL",
-            "A number raised to a power.",
-            ["POWER(base DOUBLE, exponent DOUBLE) => DOUBLE"],
             |a| if a.len() == 2 && is_num(a, 0) && is_num(a, 1) { ok(SqlType::Double) } else { no() },
             |a, _| match (a[0].as_f64(), a[1].as_f64()) {
                 (Some(x), Some(y)) => Value::Double(x.powf(y)),
                 _ => Value::Null,
             }
         ),
-        f!(
-            "SIGN",
-            "MATHEMATICAL",
-            "The sign of a number (-1, 0, 1).",
-            ["SIGN(value DOUBLE) => INT"],
-            |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Integer) } else { no() },
-            |a, _| a[0]
-                .as_f64()
-                .map(|x| Value::Int(if x > 0.0 {
-                    1
-                } else if x < 0.0 {
-                    -1
-                } else {
-                    0
-                }))
-                .unwrap_or(Value::Null)
-        ),
-        f!(
-            "RANDOM",
-            "MATHEMATICAL",
-            "A random DOUBLE in [0, 1).",
-            ["RANDOM() => DOUBLE"],
-            |a| if a.is_empty() { ok(SqlType::Double) } else { no() },
-            |_, _| {
-                let u = uuid::Uuid::new_v4().as_u128();
-                Value::Double((u >> 75) as f64 / (1u64 << 53) as f64)
-            }
-        ),
-        f!(
-            "PI",
-            "MATHEMATICAL",
-            "The value of pi.",
-            ["PI() => DOUBLE"],
-            |a| if a.is_empty() { ok(SqlType::Double) } else { no() },
-            |_, _| Value::Double(std::f64::consts::PI)
-        ),
+        f!("SIGN", |a| if a.len() == 1 && is_num(a, 0) { ok(SqlType::Integer) } else { no() }, |a, _| a[0]
+            .as_f64()
+            .map(|x| Value::Int(if x > 0.0 {
+                1
+            } else if x < 0.0 {
+                -1
+            } else {
+                0
+            }))
+            .unwrap_or(Value::Null)),
+        f!("RANDOM", |a| if a.is_empty() { ok(SqlType::Double) } else { no() }, |_, _| {
+            let u = uuid::Uuid::new_v4().as_u128();
+            Value::Double((u >> 75) as f64 / (1u64 << 53) as f64)
+        }),
+        f!("PI", |a| if a.is_empty() { ok(SqlType::Double) } else { no() }, |_, _| Value::Double(std::f64::consts::PI)),
         f!(
             "GEO_DISTANCE",
-            "MATHEMATICAL",
-            "Great-circle distance between two lat/long points, in km (default) or miles.",
-            [
-                "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE) => DOUBLE",
-                "GEO_DISTANCE(lat1 DOUBLE, lon1 DOUBLE, lat2 DOUBLE, lon2 DOUBLE, units STRING) => DOUBLE"
-            ],
             |a| {
                 if (a.len() == 4 || (a.len() == 5 && is_str(a, 4))) && (0..4).all(|i| is_num(a, i)) {
                     ok(SqlType::Double)
@@ -505,22 +319,8 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             },
             |a, _| geo_distance(a)
         ),
-        f!(
-            "GREATEST",
-            "MATHEMATICAL",
-            "The greatest of its arguments (nulls ignored).",
-            ["GREATEST(val T, vals T...) => T"],
-            |a| variadic_common(a),
-            |a, ret| extreme(a, ret, true)
-        ),
-        f!(
-            "LEAST",
-            "MATHEMATICAL",
-            "The least of its arguments (nulls ignored).",
-            ["LEAST(val T, vals T...) => T"],
-            |a| variadic_common(a),
-            |a, ret| extreme(a, ret, false)
-        ),
+        f!("GREATEST", |a| variadic_common(a), |a, ret| extreme(a, ret, true)),
+        f!("LEAST", |a| variadic_common(a), |a, ret| extreme(a, ret, false)),
     ]
 }
 

@@ -4,17 +4,29 @@
 
 use std::sync::OnceLock;
 
+use super::described::described;
 use crate::sandbox::types::*;
+use crate::syntax::functions::FunctionKind;
 
 pub type Types<'a> = &'a [Option<SqlType>];
 pub type Typer = fn(Types) -> Result<Option<SqlType>, String>;
 pub type Eval = fn(&[Value], &Option<SqlType>) -> Value;
 
+/// A scalar function as the engine sees it: the catalog's description joined with the
+/// sandbox's implementation.
 pub struct ScalarFn {
     pub name: &'static str,
     pub category: &'static str,
     pub description: &'static str,
+    /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE, ...) => RETURNS`.
     pub signatures: &'static [&'static str],
+    pub typer: Typer,
+    pub eval: Eval,
+}
+
+/// The sandbox's implementation of one scalar function, keyed by its catalog name.
+pub struct ScalarImpl {
+    pub name: &'static str,
     pub typer: Typer,
     pub eval: Eval,
 }
@@ -294,15 +306,8 @@ fn timeunit_ms(u: &str) -> Option<i64> {
 }
 
 macro_rules! f {
-    ($name:expr, $cat:expr, $desc:expr, [$($sig:expr),*], $typer:expr, $eval:expr) => {
-        ScalarFn {
-            name: $name,
-            category: $cat,
-            description: $desc,
-            signatures: &[$($sig),*],
-            typer: $typer,
-            eval: $eval,
-        }
+    ($name:expr, $typer:expr, $eval:expr) => {
+        ScalarImpl { name: $name, typer: $typer, eval: $eval }
     };
 }
 
@@ -315,12 +320,23 @@ mod math;
 mod strings;
 mod time;
 
+/// Every implemented scalar function, with its catalog entry.
 pub fn registry() -> &'static [ScalarFn] {
     static REG: OnceLock<Vec<ScalarFn>> = OnceLock::new();
-    REG.get_or_init(build)
+    REG.get_or_init(|| {
+        implementations()
+            .into_iter()
+            .map(|i| {
+                let about = described(FunctionKind::Scalar, i.name);
+                let (category, description, signatures) = (about.category, about.description, about.signatures);
+                ScalarFn { name: i.name, category, description, signatures, typer: i.typer, eval: i.eval }
+            })
+            .collect()
+    })
 }
 
-fn build() -> Vec<ScalarFn> {
+/// The implementations, one table per category.
+pub(super) fn implementations() -> Vec<ScalarImpl> {
     let mut all = Vec::new();
     for category in [
         strings::functions,

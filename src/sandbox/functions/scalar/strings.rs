@@ -2,71 +2,34 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-// long: a table of function definitions (name, category, description, signatures, typer,
-// evaluator), one entry per function; splitting it would split the table, not the logic.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+// long: a table of implementations (name, typer, evaluator), one entry per function;
+// splitting it would split the table, not the logic.
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
-        f!(
-            "UCASE",
-            "STRING",
-            "Converts a string to upper case.",
-            ["UCASE(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(x.to_uppercase()),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "LCASE",
-            "STRING",
-            "Converts a string to lower case.",
-            ["LCASE(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(x.to_lowercase()),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "TRIM",
-            "STRING",
-            "Removes leading and trailing whitespace.",
-            ["TRIM(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(x.trim_matches(|c: char| c <= ' ')),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "LTRIM",
-            "STRING",
-            "Removes leading whitespace.",
-            ["LTRIM(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(x.trim_start_matches(|c: char| c <= ' ')),
-                None => Value::Null,
-            }
-        ),
-        f!(
-            "RTRIM",
-            "STRING",
-            "Removes trailing whitespace.",
-            ["RTRIM(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| match s(&a[0]) {
-                Some(x) => string(x.trim_end_matches(|c: char| c <= ' ')),
-                None => Value::Null,
-            }
-        ),
+        f!("UCASE", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(x.to_uppercase()),
+            None => Value::Null,
+        }),
+        f!("LCASE", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(x.to_lowercase()),
+            None => Value::Null,
+        }),
+        f!("TRIM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(x.trim_matches(|c: char| c <= ' ')),
+            None => Value::Null,
+        }),
+        f!("LTRIM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(x.trim_start_matches(|c: char| c <= ' ')),
+            None => Value::Null,
+        }),
+        f!("RTRIM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => string(x.trim_end_matches(|c: char| c <= ' ')),
+            None => Value::Null,
+        }),
         f!(
             "LEN",
-            "STRING",
-            "Length of a string (or BYTES).",
-            ["LEN(input STRING) => INT", "LEN(input BYTES) => INT"],
             |a| {
                 if a.len() == 1 && (is_str(a, 0) || t(a, 0) == Some(&SqlType::Bytes)) {
                     ok(SqlType::Integer)
@@ -82,9 +45,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "CONCAT",
-            "STRING",
-            "Concatenates strings (nulls are skipped).",
-            ["CONCAT(inputs STRING...) => STRING"],
             |a| {
                 if !a.is_empty() && (0..a.len()).all(|i| is_str(a, i)) {
                     ok(SqlType::String)
@@ -113,22 +73,12 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 Value::String(out)
             }
         ),
-        f!(
-            "CONCAT_WS",
-            "STRING",
-            "Concatenates strings with a separator (nulls are skipped).",
-            ["CONCAT_WS(separator STRING, inputs STRING...) => STRING"],
-            |a| strs(a, 2..=usize::MAX, SqlType::String),
-            |a, _| {
-                let Some(sep) = s(&a[0]) else { return Value::Null };
-                Value::String(a[1..].iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(sep))
-            }
-        ),
+        f!("CONCAT_WS", |a| strs(a, 2..=usize::MAX, SqlType::String), |a, _| {
+            let Some(sep) = s(&a[0]) else { return Value::Null };
+            Value::String(a[1..].iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(sep))
+        }),
         f!(
             "SUBSTRING",
-            "STRING",
-            "Substring from a 1-based position, optionally of a given length.",
-            ["SUBSTRING(str STRING, pos INT) => STRING", "SUBSTRING(str STRING, pos INT, length INT) => STRING"],
             |a| {
                 if (a.len() == 2 || a.len() == 3)
                     && (is_str(a, 0) || t(a, 0) == Some(&SqlType::Bytes))
@@ -171,28 +121,14 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 }
             }
         ),
-        f!(
-            "REPLACE",
-            "STRING",
-            "Replaces all occurrences of a substring.",
-            ["REPLACE(str STRING, substring STRING, replacement STRING) => STRING"],
-            |a| strs(a, 3..=3, SqlType::String),
-            |a, _| {
-                match (s(&a[0]), s(&a[1]), s(&a[2])) {
-                    (Some(x), Some(f), Some(r)) => string(x.replace(f, r)),
-                    _ => Value::Null,
-                }
+        f!("REPLACE", |a| strs(a, 3..=3, SqlType::String), |a, _| {
+            match (s(&a[0]), s(&a[1]), s(&a[2])) {
+                (Some(x), Some(f), Some(r)) => string(x.replace(f, r)),
+                _ => Value::Null,
             }
-        ),
+        }),
         f!(
             "INSTR",
-            "STRING",
-            "1-based position of a substring, 0 when absent.",
-            [
-                "INSTR(str STRING, substring STRING) => INT",
-                "INSTR(str STRING, substring STRING, position INT) => INT",
-                "INSTR(str STRING, substring STRING, position INT, occurrence INT) => INT"
-            ],
             |a| {
                 if (2..=4).contains(&a.len()) && is_str(a, 0) && is_str(a, 1) && (2..a.len()).all(|i| is_int(a, i)) {
                     ok(SqlType::Integer)
@@ -239,9 +175,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "LPAD",
-            "STRING",
-            "Left-pads a string to a length.",
-            ["LPAD(input STRING, length INT, padding STRING) => STRING"],
             |a| {
                 if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
                     ok(SqlType::String)
@@ -255,9 +188,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "RPAD",
-            "STRING",
-            "Right-pads a string to a length.",
-            ["RPAD(input STRING, length INT, padding STRING) => STRING"],
             |a| {
                 if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
                     ok(SqlType::String)
@@ -269,25 +199,15 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             },
             |a, _| pad(a, false)
         ),
-        f!(
-            "SPLIT",
-            "STRING",
-            "Splits a string by a delimiter into an array.",
-            ["SPLIT(string STRING, delimiter STRING) => ARRAY<STRING>"],
-            |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))),
-            |a, _| {
-                let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                if d.is_empty() {
-                    return Value::Array(x.chars().map(|c| string(c.to_string())).collect());
-                }
-                Value::Array(x.split(d).map(string).collect())
+        f!("SPLIT", |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))), |a, _| {
+            let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            if d.is_empty() {
+                return Value::Array(x.chars().map(|c| string(c.to_string())).collect());
             }
-        ),
+            Value::Array(x.split(d).map(string).collect())
+        }),
         f!(
             "SPLIT_TO_MAP",
-            "STRING",
-            "Splits a string into a map of key-value pairs.",
-            ["SPLIT_TO_MAP(input STRING, entryDelimiter STRING, kvDelimiter STRING) => MAP<STRING, STRING>"],
             |a| strs(a, 3..=3, SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::String))),
             |a, _| {
                 let (Some(x), Some(ed), Some(kd)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
@@ -304,38 +224,25 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 Value::Map(m)
             }
         ),
-        f!(
-            "INITCAP",
-            "STRING",
-            "Capitalises the first letter of each word.",
-            ["INITCAP(input STRING) => STRING"],
-            |a| strs(a, 1..=1, SqlType::String),
-            |a, _| {
-                let Some(x) = s(&a[0]) else { return Value::Null };
-                let mut out = String::new();
-                let mut start = true;
-                for c in x.chars() {
-                    if c.is_whitespace() {
-                        start = true;
-                        out.push(c);
-                    } else if start {
-                        out.extend(c.to_uppercase());
-                        start = false;
-                    } else {
-                        out.extend(c.to_lowercase());
-                    }
+        f!("INITCAP", |a| strs(a, 1..=1, SqlType::String), |a, _| {
+            let Some(x) = s(&a[0]) else { return Value::Null };
+            let mut out = String::new();
+            let mut start = true;
+            for c in x.chars() {
+                if c.is_whitespace() {
+                    start = true;
+                    out.push(c);
+                } else if start {
+                    out.extend(c.to_uppercase());
+                    start = false;
+                } else {
+                    out.extend(c.to_lowercase());
                 }
-                string(out)
             }
-        ),
+            string(out)
+        }),
         f!(
             "REGEXP_EXTRACT",
-            "REGULAR EXPRESSION",
-            "Extracts the first match (or a capture group).",
-            [
-                "REGEXP_EXTRACT(pattern STRING, input STRING) => STRING",
-                "REGEXP_EXTRACT(pattern STRING, input STRING, group INT) => STRING"
-            ],
             |a| {
                 if (a.len() == 2 || (a.len() == 3 && is_int(a, 2))) && is_str(a, 0) && is_str(a, 1) {
                     ok(SqlType::String)
@@ -352,9 +259,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "REGEXP_EXTRACT_ALL",
-            "REGULAR EXPRESSION",
-            "Extracts all matches (or a capture group of each).",
-            ["REGEXP_EXTRACT_ALL(pattern STRING, input STRING) => ARRAY<STRING>"],
             |a| {
                 if (a.len() == 2 || (a.len() == 3 && is_int(a, 2))) && is_str(a, 0) && is_str(a, 1) {
                     ok(SqlType::Array(Box::new(SqlType::String)))
@@ -371,35 +275,18 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 )
             }
         ),
-        f!(
-            "REGEXP_REPLACE",
-            "REGULAR EXPRESSION",
-            "Replaces every match of a regular expression.",
-            ["REGEXP_REPLACE(input STRING, regex STRING, replacement STRING) => STRING"],
-            |a| strs(a, 3..=3, SqlType::String),
-            |a, _| {
-                let (Some(x), Some(p), Some(r)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
-                let Ok(re) = regex::Regex::new(p) else { return Value::Null };
-                string(re.replace_all(x, r.replace("$", "$$").as_str()).into_owned())
-            }
-        ),
-        f!(
-            "REGEXP_SPLIT_TO_ARRAY",
-            "REGULAR EXPRESSION",
-            "Splits a string by a regular expression.",
-            ["REGEXP_SPLIT_TO_ARRAY(string STRING, regexp STRING) => ARRAY<STRING>"],
-            |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))),
-            |a, _| {
-                let (Some(x), Some(p)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                let Ok(re) = regex::Regex::new(p) else { return Value::Null };
-                Value::Array(re.split(x).map(string).collect())
-            }
-        ),
+        f!("REGEXP_REPLACE", |a| strs(a, 3..=3, SqlType::String), |a, _| {
+            let (Some(x), Some(p), Some(r)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
+            let Ok(re) = regex::Regex::new(p) else { return Value::Null };
+            string(re.replace_all(x, r.replace("$", "$$").as_str()).into_owned())
+        }),
+        f!("REGEXP_SPLIT_TO_ARRAY", |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))), |a, _| {
+            let (Some(x), Some(p)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            let Ok(re) = regex::Regex::new(p) else { return Value::Null };
+            Value::Array(re.split(x).map(string).collect())
+        }),
         f!(
             "CHR",
-            "STRING",
-            "The character of a Unicode code point.",
-            ["CHR(decimalCode INT) => STRING", "CHR(utf16Hex STRING) => STRING"],
             |a| {
                 if a.len() == 1 && (is_int(a, 0) || is_str(a, 0)) {
                     ok(SqlType::String)
@@ -420,38 +307,26 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 _ => Value::Null,
             }
         ),
-        f!(
-            "UUID",
-            "STRING",
-            "A random UUID.",
-            ["UUID() => STRING"],
-            |a| if a.is_empty() { ok(SqlType::String) } else { no() },
-            |_, _| string(uuid::Uuid::new_v4().to_string())
-        ),
-        f!(
-            "MASK",
-            "STRING",
-            "Masks letters and digits (X, x, n).",
-            ["MASK(input STRING) => STRING"],
-            |a| strs(a, 1..=5, SqlType::String),
-            |a, _| {
-                let Some(x) = s(&a[0]) else { return Value::Null };
-                string(
-                    x.chars()
-                        .map(|c| {
-                            if c.is_ascii_uppercase() {
-                                'X'
-                            } else if c.is_ascii_lowercase() {
-                                'x'
-                            } else if c.is_ascii_digit() {
-                                'n'
-                            } else {
-                                '-'
-                            }
-                        })
-                        .collect::<String>(),
-                )
-            }
-        ),
+        f!("UUID", |a| if a.is_empty() { ok(SqlType::String) } else { no() }, |_, _| string(
+            uuid::Uuid::new_v4().to_string()
+        )),
+        f!("MASK", |a| strs(a, 1..=5, SqlType::String), |a, _| {
+            let Some(x) = s(&a[0]) else { return Value::Null };
+            string(
+                x.chars()
+                    .map(|c| {
+                        if c.is_ascii_uppercase() {
+                            'X'
+                        } else if c.is_ascii_lowercase() {
+                            'x'
+                        } else if c.is_ascii_digit() {
+                            'n'
+                        } else {
+                            '-'
+                        }
+                    })
+                    .collect::<String>(),
+            )
+        }),
     ]
 }

@@ -2,16 +2,14 @@
 
 use super::*;
 
-/// The functions of this category, one entry each.
-// long: a table of function definitions (name, category, description, signatures, typer,
-// evaluator), one entry per function; splitting it would split the table, not the logic.
-pub(super) fn functions() -> Vec<ScalarFn> {
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `crate::syntax::functions`).
+// long: a table of implementations (name, typer, evaluator), one entry per function;
+// splitting it would split the table, not the logic.
+pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
         f!(
             "UNIX_TIMESTAMP",
-            "DATE / TIME",
-            "Milliseconds since the epoch (now, or of a TIMESTAMP).",
-            ["UNIX_TIMESTAMP() => BIGINT", "UNIX_TIMESTAMP(ts TIMESTAMP) => BIGINT"],
             |a| {
                 if a.is_empty() || (a.len() == 1 && matches!(a[0], None | Some(SqlType::Timestamp))) {
                     ok(SqlType::Bigint)
@@ -27,9 +25,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "UNIX_DATE",
-            "DATE / TIME",
-            "Days since the epoch (today, or of a DATE).",
-            ["UNIX_DATE() => INT", "UNIX_DATE(date DATE) => INT"],
             |a| {
                 if a.is_empty() || (a.len() == 1 && matches!(a[0], None | Some(SqlType::Date))) {
                     ok(SqlType::Integer)
@@ -45,12 +40,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "TIMESTAMPTOSTRING",
-            "DATE / TIME",
-            "Formats epoch milliseconds with a Java date pattern.",
-            [
-                "TIMESTAMPTOSTRING(epochMilli BIGINT, formatPattern STRING) => STRING",
-                "TIMESTAMPTOSTRING(epochMilli BIGINT, formatPattern STRING, timeZone STRING) => STRING"
-            ],
             |a| {
                 if (a.len() == 2 || a.len() == 3) && is_int(a, 0) && (1..a.len()).all(|i| is_str(a, i)) {
                     ok(SqlType::String)
@@ -69,12 +58,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "FORMAT_TIMESTAMP",
-            "DATE / TIME",
-            "Formats a TIMESTAMP with a Java date pattern.",
-            [
-                "FORMAT_TIMESTAMP(timestamp TIMESTAMP, formatPattern STRING) => STRING",
-                "FORMAT_TIMESTAMP(timestamp TIMESTAMP, formatPattern STRING, timeZone STRING) => STRING"
-            ],
             |a| {
                 if (a.len() == 2 || a.len() == 3)
                     && matches!(a[0], None | Some(SqlType::Timestamp))
@@ -94,86 +77,45 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                     .unwrap_or(Value::Null)
             }
         ),
-        f!(
-            "STRINGTOTIMESTAMP",
-            "DATE / TIME",
-            "Parses a string into epoch milliseconds.",
-            [
-                "STRINGTOTIMESTAMP(formattedTimestamp STRING, formatPattern STRING) => BIGINT",
-                "STRINGTOTIMESTAMP(formattedTimestamp STRING, formatPattern STRING, timeZone STRING) => BIGINT"
-            ],
-            |a| strs(a, 2..=3, SqlType::Bigint),
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                    .map(Value::Bigint)
-                    .unwrap_or(Value::Null)
+        f!("STRINGTOTIMESTAMP", |a| strs(a, 2..=3, SqlType::Bigint), |a, _| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
-        f!(
-            "PARSE_TIMESTAMP",
-            "DATE / TIME",
-            "Parses a string into a TIMESTAMP.",
-            [
-                "PARSE_TIMESTAMP(formattedTimestamp STRING, formatPattern STRING) => TIMESTAMP",
-                "PARSE_TIMESTAMP(formattedTimestamp STRING, formatPattern STRING, timeZone STRING) => TIMESTAMP"
-            ],
-            |a| strs(a, 2..=3, SqlType::Timestamp),
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                    .map(Value::Timestamp)
-                    .unwrap_or(Value::Null)
+            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
+                .map(Value::Bigint)
+                .unwrap_or(Value::Null)
+        }),
+        f!("PARSE_TIMESTAMP", |a| strs(a, 2..=3, SqlType::Timestamp), |a, _| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
-        f!(
-            "FROM_UNIXTIME",
-            "DATE / TIME",
-            "A TIMESTAMP from epoch milliseconds.",
-            ["FROM_UNIXTIME(epochMilli BIGINT) => TIMESTAMP"],
-            |a| if a.len() == 1 && is_int(a, 0) { ok(SqlType::Timestamp) } else { no() },
-            |a, _| a[0].as_i64().map(Value::Timestamp).unwrap_or(Value::Null)
-        ),
-        f!(
-            "FROM_DAYS",
-            "DATE / TIME",
-            "A DATE from days since the epoch.",
-            ["FROM_DAYS(days INT) => DATE"],
-            |a| if a.len() == 1 && is_int(a, 0) { ok(SqlType::Date) } else { no() },
-            |a, _| a[0].as_i64().map(|d| Value::Date(d as i32)).unwrap_or(Value::Null)
-        ),
+            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
+                .map(Value::Timestamp)
+                .unwrap_or(Value::Null)
+        }),
+        f!("FROM_UNIXTIME", |a| if a.len() == 1 && is_int(a, 0) { ok(SqlType::Timestamp) } else { no() }, |a, _| a[0]
+            .as_i64()
+            .map(Value::Timestamp)
+            .unwrap_or(Value::Null)),
+        f!("FROM_DAYS", |a| if a.len() == 1 && is_int(a, 0) { ok(SqlType::Date) } else { no() }, |a, _| a[0]
+            .as_i64()
+            .map(|d| Value::Date(d as i32))
+            .unwrap_or(Value::Null)),
         f!(
             "DATETOSTRING",
-            "DATE / TIME",
-            "Formats days since the epoch with a Java date pattern.",
-            ["DATETOSTRING(epochDays INT, formatPattern STRING) => STRING"],
             |a| if a.len() == 2 && is_int(a, 0) && is_str(a, 1) { ok(SqlType::String) } else { no() },
             format_epoch_days
         ),
-        f!(
-            "STRINGTODATE",
-            "DATE / TIME",
-            "Parses a string into days since the epoch.",
-            ["STRINGTODATE(formattedDate STRING, formatPattern STRING) => INT"],
-            |a| strs(a, 2..=2, SqlType::Integer),
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
-                    .map(|ms| Value::Int(ms.div_euclid(MS_PER_DAY) as i32))
-                    .unwrap_or(Value::Null)
+        f!("STRINGTODATE", |a| strs(a, 2..=2, SqlType::Integer), |a, _| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
+            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
+                .map(|ms| Value::Int(ms.div_euclid(MS_PER_DAY) as i32))
+                .unwrap_or(Value::Null)
+        }),
         f!(
             "FORMAT_DATE",
-            "DATE / TIME",
-            "Formats a DATE with a Java date pattern.",
-            ["FORMAT_DATE(date DATE, formatPattern STRING) => STRING"],
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Date)) && is_str(a, 1) {
                 ok(SqlType::String)
             } else {
@@ -181,26 +123,16 @@ pub(super) fn functions() -> Vec<ScalarFn> {
             },
             format_epoch_days
         ),
-        f!(
-            "PARSE_DATE",
-            "DATE / TIME",
-            "Parses a string into a DATE.",
-            ["PARSE_DATE(formattedDate STRING, formatPattern STRING) => DATE"],
-            |a| strs(a, 2..=2, SqlType::Date),
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
-                    .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
-                    .unwrap_or(Value::Null)
+        f!("PARSE_DATE", |a| strs(a, 2..=2, SqlType::Date), |a, _| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
+            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
+                .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
+                .unwrap_or(Value::Null)
+        }),
         f!(
             "FORMAT_TIME",
-            "DATE / TIME",
-            "Formats a TIME with a Java time pattern.",
-            ["FORMAT_TIME(time TIME, formatPattern STRING) => STRING"],
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Time)) && is_str(a, 1) {
                 ok(SqlType::String)
             } else {
@@ -213,31 +145,21 @@ pub(super) fn functions() -> Vec<ScalarFn> {
                 format_ts(a[0].as_i64().unwrap(), s(&a[1]).unwrap(), None).map(string).unwrap_or(Value::Null)
             }
         ),
-        f!(
-            "PARSE_TIME",
-            "DATE / TIME",
-            "Parses a string into a TIME.",
-            ["PARSE_TIME(formattedTime STRING, formatPattern STRING) => TIME"],
-            |a| strs(a, 2..=2, SqlType::Time),
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                let f = java_to_chrono(s(&a[1]).unwrap());
-                chrono::NaiveTime::parse_from_str(s(&a[0]).unwrap(), &f)
-                    .ok()
-                    .map(|t| {
-                        use chrono::Timelike;
-                        Value::Time(t.num_seconds_from_midnight() as i64 * 1000 + (t.nanosecond() / 1_000_000) as i64)
-                    })
-                    .unwrap_or(Value::Null)
+        f!("PARSE_TIME", |a| strs(a, 2..=2, SqlType::Time), |a, _| {
+            if any_null(a) {
+                return Value::Null;
             }
-        ),
+            let f = java_to_chrono(s(&a[1]).unwrap());
+            chrono::NaiveTime::parse_from_str(s(&a[0]).unwrap(), &f)
+                .ok()
+                .map(|t| {
+                    use chrono::Timelike;
+                    Value::Time(t.num_seconds_from_midnight() as i64 * 1000 + (t.nanosecond() / 1_000_000) as i64)
+                })
+                .unwrap_or(Value::Null)
+        }),
         f!(
             "TIMESTAMPADD",
-            "DATE / TIME",
-            "Adds a duration to a TIMESTAMP.",
-            ["TIMESTAMPADD(unit INTERVALUNIT, interval INT, timestamp TIMESTAMP) => TIMESTAMP"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
             |a, _| time_add(
                 a,
@@ -251,9 +173,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "TIMESTAMPSUB",
-            "DATE / TIME",
-            "Subtracts a duration from a TIMESTAMP.",
-            ["TIMESTAMPSUB(unit INTERVALUNIT, interval INT, timestamp TIMESTAMP) => TIMESTAMP"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
             |a, _| time_add(
                 a,
@@ -267,9 +186,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "DATEADD",
-            "DATE / TIME",
-            "Adds a duration to a DATE.",
-            ["DATEADD(unit INTERVALUNIT, interval INT, date DATE) => DATE"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
                 ok(SqlType::Date)
             } else {
@@ -279,9 +195,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "DATESUB",
-            "DATE / TIME",
-            "Subtracts a duration from a DATE.",
-            ["DATESUB(unit INTERVALUNIT, interval INT, date DATE) => DATE"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
                 ok(SqlType::Date)
             } else {
@@ -291,9 +204,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "TIMEADD",
-            "DATE / TIME",
-            "Adds a duration to a TIME.",
-            ["TIMEADD(unit INTERVALUNIT, interval INT, time TIME) => TIME"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
                 ok(SqlType::Time)
             } else {
@@ -303,9 +213,6 @@ pub(super) fn functions() -> Vec<ScalarFn> {
         ),
         f!(
             "TIMESUB",
-            "DATE / TIME",
-            "Subtracts a duration from a TIME.",
-            ["TIMESUB(unit INTERVALUNIT, interval INT, time TIME) => TIME"],
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
                 ok(SqlType::Time)
             } else {
