@@ -18,6 +18,7 @@ pub mod chart_svg;
 pub mod entities;
 pub mod error;
 pub mod expect;
+pub mod help;
 pub mod html;
 pub mod lineage;
 pub mod live;

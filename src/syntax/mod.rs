@@ -3,6 +3,7 @@
 //! nothing else of the crate: both sides build on it, so it must not depend on either.
 
 pub mod functions;
+pub mod keyword_docs;
 pub mod keywords;
 pub mod lexer;
 pub mod split;
