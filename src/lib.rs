@@ -8,6 +8,8 @@
 //! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
 //!   real server is configured.
 //! - [`units`]: numbers and sizes as people read them (used by every layer).
+//! - [`wire`]: the ksqlDB REST wire model (SQL types, entities, error bodies) that the client
+//!   reads and the sandbox writes; imports nothing else of the crate.
 
 pub mod jupyter;
 pub mod kernel;
@@ -16,3 +18,4 @@ pub mod ksql;
 pub mod render;
 pub mod sandbox;
 pub mod units;
+pub mod wire;

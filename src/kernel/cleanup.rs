@@ -7,11 +7,11 @@ use super::request::request_context;
 use super::scope::StatementScope;
 use super::splitter::normalized;
 use super::KsqlKernel;
-use crate::ksql::Entity;
 use crate::render::error::ErrorReport;
 use crate::render::messages::{render_status, Kind};
 use crate::render::table::simple_table;
 use crate::render::MimeBundle;
+use crate::wire::entity::Entity;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -9,10 +9,10 @@
 use super::builtins::{self, BuiltinFunction, FUNCTIONS};
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
-use crate::ksql::Entity;
 use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::html::escape;
 use crate::render::MimeBundle;
+use crate::wire::entity::Entity;
 use std::time::Duration;
 
 /// Documentation for the word under the cursor, as plain text and as HTML.

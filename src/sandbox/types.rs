@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-pub use crate::ksql::schema::SqlType;
+pub use crate::wire::schema::SqlType;
 
 /// An exact decimal: `unscaled * 10^-scale`. ksqlDB DECIMAL has at most 38 digits, which fits i128.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

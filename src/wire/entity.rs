@@ -10,7 +10,7 @@ use std::ops::Deref;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::ksql::schema::SqlType;
+use crate::wire::schema::SqlType;
 
 /// A typed entity together with the exact JSON it was read from (for `application/json` output).
 #[derive(Debug, Clone, PartialEq)]
