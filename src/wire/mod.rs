@@ -7,3 +7,6 @@
 
 pub mod entity;
 pub mod schema;
+
+#[cfg(test)]
+mod entity_write_tests;
