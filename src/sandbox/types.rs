@@ -952,29 +952,6 @@ fn json_kind(j: &serde_json::Value) -> &'static str {
     }
 }
 
-/// DESCRIBE's SchemaInfo object for a type.
-pub fn schema_info(t: &SqlType) -> serde_json::Value {
-    use serde_json::json;
-    match t {
-        SqlType::Array(e) => json!({"type":"ARRAY","fields":null,"memberSchema":schema_info(e)}),
-        SqlType::Map(_, v) => json!({"type":"MAP","fields":null,"memberSchema":schema_info(v)}),
-        SqlType::Struct(f) => {
-            json!({
-                "type":"STRUCT",
-                "fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),
-                "memberSchema":null
-            })
-        }
-        SqlType::Decimal { precision, scale } => {
-            json!({
-                "type":"DECIMAL","fields":null,"memberSchema":null,
-                "parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}
-            })
-        }
-        other => json!({"type":other.to_string(),"fields":null,"memberSchema":null}),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
