@@ -4,8 +4,10 @@
 //!
 //! - [`schema`]: SQL types and the header schema grammar.
 //! - [`entity`]: typed `/ksql` entities, read tolerantly and written as ksqlDB writes them.
+//! - [`error`]: the `generic_error` / `statement_error` bodies.
 
 pub mod entity;
+pub mod error;
 pub mod schema;
 
 #[cfg(test)]
