@@ -12,6 +12,8 @@
 //!   catalog; imports nothing else of the crate.
 //! - [`units`]: numbers and sizes as people read them (used by every layer).
 //! - [`paths`]: Jupyter's per-user data folder (kernelspec, history, cleanup records).
+//! - [`wire`]: the ksqlDB REST wire model (SQL types, entities, error bodies) that the client
+//!   reads and the sandbox writes; imports nothing else of the crate.
 
 pub mod jupyter;
 pub mod kernel;
@@ -22,3 +24,4 @@ pub mod render;
 pub mod sandbox;
 pub mod syntax;
 pub mod units;
+pub mod wire;

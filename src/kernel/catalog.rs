@@ -8,9 +8,10 @@
 //! catalog; `%refresh` (or a new connection) starts over. Nothing is fetched until editor
 //! help is first asked for, so a kernel nobody completes in sends no extra requests.
 
-use crate::ksql::entity::{FunctionDescriptionList, SourceDescription};
-use crate::ksql::schema::SqlType;
-use crate::ksql::{Entity, KsqlClient, RequestContext};
+use crate::ksql::{KsqlClient, RequestContext};
+use crate::wire::entity::Entity;
+use crate::wire::entity::{FunctionDescriptionList, SourceDescription};
+use crate::wire::schema::SqlType;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -684,7 +685,7 @@ async fn fetch(client: &KsqlClient, extended: Option<bool>) -> Result<Fetched, S
     Ok(Fetched { catalog: Catalog::new(sources, topic_names, query_list, function_list, property_list), details })
 }
 
-fn source_entry(s: &crate::ksql::entity::SourceInfo, kind: SourceKind) -> SourceEntry {
+fn source_entry(s: &crate::wire::entity::SourceInfo, kind: SourceKind) -> SourceEntry {
     SourceEntry {
         name: s.name.clone(),
         kind: match s.source_type.as_deref() {

@@ -6,12 +6,12 @@
 use super::request::request_context;
 use super::scope::StatementScope;
 use super::KsqlKernel;
-use crate::ksql::Entity;
 use crate::render::error::ErrorReport;
 use crate::render::messages::{render_status, Kind};
 use crate::render::table::simple_table;
 use crate::render::MimeBundle;
 use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
+use crate::wire::entity::Entity;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -6,12 +6,12 @@ use super::request::{report_ksql_error, request_context, with_interrupt};
 use super::scope::StatementScope;
 use super::settings::shell_words;
 use crate::jupyter::ExecuteContext;
-use crate::ksql::schema::{Column, SqlType};
 use crate::ksql::QueryEvent;
 use crate::render::error::ErrorReport;
 use crate::render::expect::{render_expectation, ExpectReport, RowVerdict};
 use crate::render::value::format_value;
 use crate::render::MimeBundle;
+use crate::wire::schema::{Column, SqlType};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -530,7 +530,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    use crate::ksql::schema::ColumnKind;
+    use crate::wire::schema::ColumnKind;
 
     fn col(name: &str, sql_type: SqlType) -> Column {
         Column { name: name.into(), sql_type, kind: ColumnKind::Value }

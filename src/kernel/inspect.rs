@@ -8,13 +8,13 @@
 
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
-use crate::ksql::Entity;
 use crate::render::entities::{render_entity, NO_ROW_CAP};
 use crate::render::help::{column_help, function_help, keyword_help, query_help, source_help, with_reference, Help};
 use crate::syntax::functions::{self, Function};
 use crate::syntax::keyword_docs::{function_page, keyword_doc, keyword_page, REFERENCE};
 use crate::syntax::keywords;
 use crate::syntax::lexer::{lex_cell, Token, TokenKind};
+use crate::wire::entity::Entity;
 use std::time::Duration;
 
 /// Documentation for the word under the cursor, as plain text and as HTML.

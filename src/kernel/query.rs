@@ -126,7 +126,7 @@ pub async fn run_select(
 /// chart is shown either way).
 pub(super) async fn picture(
     chart: &ChartSpec,
-    columns: &[crate::ksql::schema::Column],
+    columns: &[crate::wire::schema::Column],
     rows: &[&[serde_json::Value]],
     subtitle: Option<&str>,
     ctx: &ExecuteContext,

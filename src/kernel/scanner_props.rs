@@ -145,8 +145,8 @@ proptest! {
 
     #[test]
     fn schema_parsers_take_any_text(text in cell_text()) {
-        let _ = crate::ksql::schema::parse_schema(&text);
-        let _ = crate::ksql::schema::parse_type(&text);
+        let _ = crate::wire::schema::parse_schema(&text);
+        let _ = crate::wire::schema::parse_type(&text);
     }
 
     #[test]

@@ -17,12 +17,12 @@ use futures_util::{Stream, StreamExt};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Map, Value};
 
-use crate::ksql::entity::Entity;
 use crate::ksql::error::KsqlError;
 use crate::ksql::stream::sniff::{RowFormat, SniffingRowParser};
 use crate::ksql::stream::{PrintLineParser, QueryEvent, QueryHeader, RowParser, DEFAULT_MAX_ROW_BYTES};
 use crate::ksql::version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo};
 use crate::units::human_bytes;
+use crate::wire::entity::Entity;
 
 const KSQL_V1_JSON: &str = "application/vnd.ksql.v1+json";
 const DELIMITED: &str = "application/vnd.ksqlapi.delimited.v1";

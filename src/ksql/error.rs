@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::ksql::entity::Entity;
+use crate::wire::entity::Entity;
 
 /// Longest server body kept in an error, so a stray HTML page cannot flood a notebook.
 pub(crate) const SNIPPET_LIMIT: usize = 2048;

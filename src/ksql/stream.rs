@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::ksql::error::KsqlError;
-use crate::ksql::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
 use crate::units::{group_thousands, human_bytes};
+use crate::wire::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
 
 /// The start of a query result: its id (when the server gives a usable one) and columns.
 #[derive(Debug, Clone, PartialEq, Default)]

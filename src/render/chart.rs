@@ -9,8 +9,8 @@
 //! and `application/vnd.ksqldb+json` as its fallbacks and drops `text/html`.
 
 use super::MimeBundle;
-use crate::ksql::schema::{Column, SqlType};
 use crate::render::value::{is_epoch_millis_column, timestamp_has_offset};
+use crate::wire::schema::{Column, SqlType};
 use serde_json::{json, Map, Value};
 
 pub const VEGA_LITE_MIME: &str = "application/vnd.vegalite.v5+json";
@@ -240,7 +240,7 @@ pub const SVG_MIME: &str = "image/svg+xml";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::ColumnKind;
+    use crate::wire::schema::ColumnKind;
 
     fn col(name: &str, t: SqlType) -> Column {
         Column { name: name.into(), sql_type: t, kind: ColumnKind::Value }

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
 use super::chart::{field_type, find_column, ChartMark, ChartSpec};
-use crate::ksql::schema::Column;
+use crate::wire::schema::Column;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 360;
@@ -487,7 +487,7 @@ fn number_label(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::{ColumnKind, SqlType};
+    use crate::wire::schema::{ColumnKind, SqlType};
     use serde_json::json;
 
     fn col(name: &str, t: SqlType) -> Column {

@@ -13,13 +13,13 @@ use super::messages::{render_json_value, render_key_values, render_status, Kind}
 use super::table::{fit, Align, Cell, Table, TableColumn, TableLimits};
 use super::value::epoch_millis_to_utc;
 use super::MimeBundle;
-use crate::ksql::entity::{
+use crate::wire::entity::Entity;
+use crate::wire::entity::{
     AssertSchemaEntity, CommandStatusEntity, ConnectorDescription, ConnectorList, ConnectorPluginsList,
     CreateConnectorEntity, FieldInfo, FunctionDescriptionList, FunctionNameList, KafkaTopicsList, PropertiesList,
     QueryDescription, RunningQuery, SourceDescription, SourceInfo,
 };
-use crate::ksql::schema::SqlType;
-use crate::ksql::Entity;
+use crate::wire::schema::SqlType;
 
 /// No row cap for [`render_entities`] (help pages show whole tables).
 pub const NO_ROW_CAP: usize = usize::MAX;

@@ -4,7 +4,7 @@
 use super::table::{Cell, Table, TableColumn, TableLimits, CHANGED_CLASS};
 use super::value::table_column;
 use super::MimeBundle;
-use crate::ksql::schema::Column;
+use crate::wire::schema::Column;
 use serde_json::{json, Value};
 
 /// How one expected or result row fared.
@@ -167,7 +167,7 @@ fn verdict_json(v: &RowVerdict) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::{ColumnKind, SqlType};
+    use crate::wire::schema::{ColumnKind, SqlType};
 
     fn report(verdicts: Vec<RowVerdict>) -> ExpectReport {
         let columns = vec![

@@ -6,7 +6,7 @@
 use super::table::{Align, Cell, Table, TableColumn, TableLimits, CHANGED_CLASS};
 use super::value::{format_cell, table_column, tombstone_cell};
 use super::MimeBundle;
-use crate::ksql::schema::Column;
+use crate::wire::schema::Column;
 use serde_json::{Map, Value};
 
 /// A row as the view holds it.
@@ -118,11 +118,11 @@ fn json_rows(columns: &[Column], rows: &[&LiveRow], frame: &LiveFrame) -> Value 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::SqlType;
+    use crate::wire::schema::SqlType;
     use serde_json::json;
 
     fn col(name: &str, t: SqlType) -> Column {
-        Column { name: name.into(), sql_type: t, kind: crate::ksql::schema::ColumnKind::Value }
+        Column { name: name.into(), sql_type: t, kind: crate::wire::schema::ColumnKind::Value }
     }
 
     #[test]

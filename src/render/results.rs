@@ -5,7 +5,7 @@
 use super::table::{Cell, Table, TableLimits};
 use super::value::{format_cell, table_column, tombstone_cell};
 use super::MimeBundle;
-use crate::ksql::schema::{Column, ColumnKind};
+use crate::wire::schema::{Column, ColumnKind};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -208,7 +208,7 @@ pub fn parse_print_line(line: &str) -> Option<PrintRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::SqlType;
+    use crate::wire::schema::SqlType;
 
     fn cols() -> Vec<Column> {
         vec![

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::value::{is_epoch_millis_column, timestamp_has_offset};
-use crate::ksql::schema::{Column, SqlType};
+use crate::wire::schema::{Column, SqlType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowFormat {
@@ -102,7 +102,7 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ksql::schema::ColumnKind;
+    use crate::wire::schema::ColumnKind;
 
     fn col(name: &str, t: SqlType) -> Column {
         Column { name: name.into(), sql_type: t, kind: ColumnKind::Value }

@@ -12,7 +12,7 @@
 
 use super::html::{escape, escape_into, span, NULL_HTML};
 use super::table::{one_line, Align, Cell, TableColumn, TOMBSTONE_CLASS};
-use crate::ksql::schema::{Column, ColumnKind, SqlType};
+use crate::wire::schema::{Column, ColumnKind, SqlType};
 use base64::Engine as _;
 use serde_json::Value;
 

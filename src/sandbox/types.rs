@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-pub use crate::ksql::schema::SqlType;
+pub use crate::wire::schema::SqlType;
 
 /// An exact decimal: `unscaled * 10^-scale`. ksqlDB DECIMAL has at most 38 digits, which fits i128.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -949,29 +949,6 @@ fn json_kind(j: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "STRING",
         serde_json::Value::Array(_) => "ARRAY",
         serde_json::Value::Object(_) => "OBJECT",
-    }
-}
-
-/// DESCRIBE's SchemaInfo object for a type.
-pub fn schema_info(t: &SqlType) -> serde_json::Value {
-    use serde_json::json;
-    match t {
-        SqlType::Array(e) => json!({"type":"ARRAY","fields":null,"memberSchema":schema_info(e)}),
-        SqlType::Map(_, v) => json!({"type":"MAP","fields":null,"memberSchema":schema_info(v)}),
-        SqlType::Struct(f) => {
-            json!({
-                "type":"STRUCT",
-                "fields":f.iter().map(|(n, t)| json!({"name":n,"schema":schema_info(t)})).collect::<Vec<_>>(),
-                "memberSchema":null
-            })
-        }
-        SqlType::Decimal { precision, scale } => {
-            json!({
-                "type":"DECIMAL","fields":null,"memberSchema":null,
-                "parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}
-            })
-        }
-        other => json!({"type":other.to_string(),"fields":null,"memberSchema":null}),
     }
 }
 

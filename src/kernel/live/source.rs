@@ -3,9 +3,9 @@
 //! gets the same live table, stop button, endings and final snapshot as a push query.
 //! (ksqlDB's PRINT lines carry no offset, so there is no OFFSET column.)
 
-use crate::ksql::schema::{Column, ColumnKind, SqlType};
 use crate::ksql::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
 use crate::render::results::parse_print_line;
+use crate::wire::schema::{Column, ColumnKind, SqlType};
 use serde_json::Value;
 
 pub enum LiveSource {

@@ -8,13 +8,18 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{json, Value as J};
+use serde_json::Value as J;
 use tokio::sync::Notify;
 
+use super::status::warning;
 use super::{EResult, Engine, EngineError};
 use crate::sandbox::datagen::{self, DecimalFormat, Generator};
 use crate::sandbox::registry::RegisteredSchema;
 use crate::sandbox::topics::Record;
+use crate::wire::entity::{
+    ConnectorDescription, ConnectorInfo, ConnectorList, ConnectorState, ConnectorStatus, CreateConnectorEntity,
+    DropConnectorEntity, Envelope, SandboxGenerator, SimpleConnectorInfo, TaskState,
+};
 
 /// The Datagen connector's class names: self-managed, and Confluent Cloud's fully managed one.
 pub const DATAGEN_CLASSES: &[&str] = &["io.confluent.kafka.connect.datagen.DatagenConnector", "DatagenSource"];
@@ -118,7 +123,7 @@ impl Engine {
     ) -> EResult<Option<J>> {
         if self.connectors.by_name.contains_key(name) {
             if if_not_exists {
-                return Ok(Some(warning(text, &format!("Connector {name} already exists"))));
+                return Ok(Some(warning(text, format!("Connector {name} already exists"))));
             }
             return Err(EngineError::statement(format!(
                 "Failed to create connector: {{\"error_code\":409,\"message\":\"Connector {name} already exists\"}}"
@@ -144,22 +149,27 @@ impl Engine {
             self.schemas.insert((c.topic.clone(), false), RegisteredSchema { schema });
         }
         self.topics.create(&c.topic, 1);
-        let info = json!({"name": name, "config": c.config, "tasks": [], "type": "source"});
+        let info = ConnectorInfo {
+            name: name.into(),
+            config: c.config.clone(),
+            tasks: vec![],
+            connector_type: Some("source".into()),
+        };
         self.connectors.by_name.insert(name.to_string(), c);
         self.connectors.wake.notify_one();
-        Ok(Some(json!({"@type":"connector_info","statementText":text,"info":info,"warnings":[]})))
+        Ok(Some(Envelope::new(text, CreateConnectorEntity { info }).to_json()))
     }
 
     pub(super) fn drop_connector(&mut self, text: &str, if_exists: bool, name: &str) -> EResult<Option<J>> {
         if self.connectors.by_name.remove(name).is_none() {
             if if_exists {
-                return Ok(Some(warning(text, &format!("Connector '{name}' does not exist."))));
+                return Ok(Some(warning(text, format!("Connector '{name}' does not exist."))));
             }
             return Err(EngineError::statement(format!(
                 "Failed to drop connector: {{\"error_code\":404,\"message\":\"Connector {name} not found\"}}"
             )));
         }
-        Ok(Some(json!({"@type":"drop_connector","statementText":text,"connectorName":name,"warnings":[]})))
+        Ok(Some(Envelope::new(text, DropConnectorEntity { connector_name: Some(name.into()) }).to_json()))
     }
 
     pub(super) fn describe_connector(&self, text: &str, name: &str) -> EResult<Option<J>> {
@@ -169,27 +179,32 @@ impl Engine {
                  \"message\":\"No status found for connector {name}\"}}"
             ))
         })?;
-        let sources: Vec<J> = self
+        let sources = self
             .catalog
             .sources
             .values()
             .filter(|s| s.topic == c.topic)
             .map(|s| self.describe_source(s, false))
             .collect();
-        let generator = json!({
-            "quickstart": c.generator.quickstart.name,
-            "recordsProduced": c.produced,
-            "iterations": c.iterations,
-            "maxIntervalMs": c.max_interval_ms,
-            "seed": c.seed,
-        });
-        Ok(Some(json!({"@type":"connector_description","statementText":text,"connectorClass":c.class,
-            "status": c.status(),"sources":sources,"topics":[c.topic],
-            "sandboxGenerator": generator,"warnings":[]})))
+        let generator = SandboxGenerator {
+            quickstart: Some(c.generator.quickstart.name.into()),
+            records_produced: Some(c.produced),
+            iterations: c.iterations,
+            max_interval_ms: Some(c.max_interval_ms),
+            seed: c.seed,
+        };
+        let body = ConnectorDescription {
+            connector_class: Some(c.class.clone()),
+            status: c.status(),
+            sources,
+            topics: vec![c.topic.clone()],
+            sandbox_generator: Some(generator),
+        };
+        Ok(Some(Envelope::new(text, body).to_json()))
     }
 
     pub(super) fn list_connectors(&self, text: &str, source: Option<bool>) -> J {
-        let list: Vec<J> = if source == Some(false) {
+        let connectors = if source == Some(false) {
             Vec::new()
         } else {
             self.connectors
@@ -197,12 +212,16 @@ impl Engine {
                 .values()
                 .map(|c| {
                     let running = if c.failure.is_none() { 1 } else { 0 };
-                    json!({"name": c.name, "type": "source", "className": c.class,
-                        "state": format!("RUNNING ({running}/1 tasks RUNNING)")})
+                    SimpleConnectorInfo {
+                        name: c.name.clone(),
+                        connector_type: Some("source".into()),
+                        class_name: Some(c.class.clone()),
+                        state: Some(format!("RUNNING ({running}/1 tasks RUNNING)")),
+                    }
                 })
                 .collect()
         };
-        json!({"@type":"connector_list","statementText":text,"warnings":[],"connectors":list})
+        Envelope::new(text, ConnectorList { connectors }).to_json()
     }
 
     /// Names of the connectors (tests).
@@ -343,13 +362,19 @@ impl Connector {
     }
 
     /// Kafka Connect's status object.
-    fn status(&self) -> J {
-        let task = match &self.failure {
-            None => json!({"id": 0, "state": "RUNNING", "worker_id": WORKER_ID, "trace": null}),
-            Some(trace) => json!({"id": 0, "state": "FAILED", "worker_id": WORKER_ID, "trace": trace}),
+    fn status(&self) -> ConnectorStatus {
+        let task = TaskState {
+            id: Some(0),
+            state: Some(if self.failure.is_none() { "RUNNING" } else { "FAILED" }.into()),
+            worker_id: Some(WORKER_ID.into()),
+            trace: self.failure.clone(),
         };
-        json!({"name": self.name, "connector": {"state": "RUNNING", "worker_id": WORKER_ID, "trace": null},
-            "tasks": [task], "type": "source"})
+        ConnectorStatus {
+            name: Some(self.name.clone()),
+            connector: ConnectorState { state: Some("RUNNING".into()), worker_id: Some(WORKER_ID.into()), trace: None },
+            tasks: vec![task],
+            connector_type: Some("source".into()),
+        }
     }
 }
 
@@ -434,8 +459,4 @@ fn value_format(converter: Option<&str>, cloud: Option<&str>) -> Result<ValueFor
             Err(format!("output.data.format '{other}' is not available in the sandbox: use JSON or AVRO"))
         }
     }
-}
-
-fn warning(text: &str, message: &str) -> J {
-    json!({"@type":"warning_entity","statementText":text,"message":message,"warnings":[]})
 }

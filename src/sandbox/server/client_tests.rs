@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::ksql::{ConnectionSettings, Entity, KsqlClient, QueryEvent, RequestContext};
+use crate::ksql::{ConnectionSettings, KsqlClient, QueryEvent, RequestContext};
+use crate::wire::entity::Entity;
 
 async fn client() -> (crate::sandbox::SandboxHandle, KsqlClient) {
     let handle = crate::sandbox::start_in_process().await.unwrap();

@@ -8,6 +8,7 @@ use serde_json::{json, Value as J};
 
 use crate::sandbox::engine::QueryHeader;
 use crate::sandbox::types::{to_rest_json, Value};
+use crate::wire::error::ErrorBody;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -114,7 +115,7 @@ impl Writer {
 
     /// An error in the middle of a stream.
     pub fn error(&mut self, message: &str) -> String {
-        let e = json!({"@type":"generic_error","error_code":50000,"message":message});
+        let e = ErrorBody::generic(50000, message).to_json();
         match self.framing {
             Framing::StreamedRows => format!("{}]", json!({"errorMessage":e})),
             Framing::Delimited => format!("{e}\n"),

@@ -33,6 +33,7 @@ use super::engine::{Engine, EngineError, QueryResult, Session};
 use super::sql::lexer::split_statements;
 use super::sql::parser::substitute_variables;
 use super::topics::Retention;
+use crate::wire::error::ErrorBody;
 
 pub type Body = BoxBody<Bytes, Infallible>;
 pub type SharedEngine = Arc<Mutex<Engine>>;
@@ -251,21 +252,19 @@ fn too_large(what: &str, limit: usize) -> Response<Body> {
 fn generic_error(status: u16, code: u32, message: &str) -> Response<Body> {
     json_response(
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        &json!({"@type":"generic_error","error_code":code,"message":message}),
+        &ErrorBody::generic(code.into(), message).to_json(),
     )
 }
 
 fn engine_error(e: &EngineError, statement: &str, entities: Vec<J>) -> Response<Body> {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-    if e.statement {
-        json_response(
-            status,
-            &json!({"@type":"statement_error","error_code":e.code,"message":e.message,
-                "statementText":e.statement_text.as_deref().unwrap_or(statement),"entities":entities}),
-        )
+    let body = if e.statement {
+        let statement = e.statement_text.as_deref().unwrap_or(statement);
+        ErrorBody::statement(e.code.into(), e.message.clone(), statement, entities)
     } else {
-        json_response(status, &json!({"@type":"generic_error","error_code":e.code,"message":e.message}))
-    }
+        ErrorBody::generic(e.code.into(), e.message.clone())
+    };
+    json_response(status, &body.to_json())
 }
 
 async fn route(state: State, req: Request<Incoming>) -> Response<Body> {

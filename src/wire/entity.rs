@@ -3,14 +3,19 @@
 //! Every field that some server version omits is optional or defaults to empty, and unknown
 //! fields are ignored, because every ksqlDB version adds fields. [`Entity::from_json`] never
 //! fails: anything it cannot type is kept as [`Entity::Unknown`] with its raw JSON.
+//!
+//! The same types serialize as ksqlDB writes them (the sandbox answers with them): wrapped in
+//! an [`Envelope`] (`@type`, `statementText`, the body's fields, `warnings`); optional fields
+//! that current servers always write come out as `null`, those only some versions or forms
+//! have are left out when absent.
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-use crate::ksql::schema::SqlType;
+use crate::wire::schema::SqlType;
 
 /// A typed entity together with the exact JSON it was read from (for `application/json` output).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +41,7 @@ where
 }
 
 /// One `{"message": ...}` warning.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct KsqlWarning {
     #[serde(deserialize_with = "nullable")]
@@ -46,17 +51,20 @@ pub struct KsqlWarning {
 // ---------------------------------------------------------------------------------------------
 // currentStatus
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CommandStatusEntity {
+    /// Written by the [`Envelope`], as for every entity.
+    #[serde(skip_serializing)]
     pub statement_text: Option<String>,
     pub command_id: Option<String>,
     pub command_status: CommandStatus,
     /// Absent on old KSQL 5.x, `-1` or absent on failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command_sequence_number: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CommandStatus {
     /// QUEUED, PARSING, EXECUTING, RUNNING, TERMINATED, SUCCESS or ERROR.
@@ -71,14 +79,14 @@ pub struct CommandStatus {
 // ---------------------------------------------------------------------------------------------
 // streams / tables
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct StreamsList {
     #[serde(deserialize_with = "nullable")]
     pub streams: Vec<SourceInfo>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TablesList {
     #[serde(deserialize_with = "nullable")]
@@ -86,20 +94,26 @@ pub struct TablesList {
 }
 
 /// An item of SHOW STREAMS / SHOW TABLES.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceInfo {
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
     /// 0.14+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_format: Option<String>,
     /// 0.14+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_format: Option<String>,
     /// Before 0.14: the value format.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_windowed: Option<bool>,
 }
 
@@ -113,7 +127,7 @@ impl SourceInfo {
 // ---------------------------------------------------------------------------------------------
 // queries
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Queries {
     #[serde(deserialize_with = "nullable")]
@@ -121,12 +135,14 @@ pub struct Queries {
 }
 
 /// An item of SHOW QUERIES, and of DESCRIBE's read/write queries.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RunningQuery {
     /// 0.7+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub query_string: Option<String>,
     /// 5.4 / 0.6 name of the query text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_text: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub sinks: Vec<String>,
@@ -135,10 +151,13 @@ pub struct RunningQuery {
     /// A string on current servers; an object `{"id": ...}` on some old ones.
     pub id: Value,
     /// 0.9+: state → number of hosts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_count: Option<BTreeMap<String, i64>>,
     /// 0.9+: PERSISTENT or PUSH.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub query_type: Option<String>,
     /// 0.7+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 
@@ -165,20 +184,20 @@ fn value_id(v: &Value) -> String {
 // ---------------------------------------------------------------------------------------------
 // queryDescription / query_descriptions
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct QueryDescriptionEntity {
     pub query_description: QueryDescription,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct QueryDescriptionList {
     #[serde(deserialize_with = "nullable")]
     pub query_descriptions: Vec<QueryDescription>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct QueryDescription {
     pub id: Value,
@@ -201,6 +220,7 @@ pub struct QueryDescription {
     pub query_errors: Vec<QueryError>,
     #[serde(deserialize_with = "nullable")]
     pub tasks_metadata: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_group_id: Option<String>,
     pub state: Option<String>,
 }
@@ -211,7 +231,7 @@ impl QueryDescription {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct QueryError {
     pub timestamp: Option<i64>,
@@ -223,7 +243,7 @@ pub struct QueryError {
 // ---------------------------------------------------------------------------------------------
 // properties
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PropertiesList {
     /// A list of `{name, scope, value}` from 0.7; a `{"name":"value"}` map in 0.6 / CP 5.4.
@@ -235,17 +255,20 @@ pub struct PropertiesList {
     pub default_properties: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Property {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Usually a string or null.
     pub value: Value,
     /// 0.24+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
     /// 0.24+: SERVER or QUERY.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
 }
 
@@ -275,20 +298,20 @@ fn properties_any_form<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Property>,
 // ---------------------------------------------------------------------------------------------
 // sourceDescription / source_descriptions
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceDescriptionEntity {
     pub source_description: SourceDescription,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceDescriptionList {
     #[serde(deserialize_with = "nullable")]
     pub source_descriptions: Vec<SourceDescription>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceDescription {
     #[serde(deserialize_with = "nullable")]
@@ -302,20 +325,33 @@ pub struct SourceDescription {
     pub fields: Vec<FieldInfo>,
     /// STREAM or TABLE.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_stats: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extended: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_format: Option<String>,
     /// ≤ 0.6: the value format.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// ≤ 0.9: the key field.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub query_offset_summaries: Vec<Value>,
@@ -334,7 +370,7 @@ impl SourceDescription {
 }
 
 /// A column of DESCRIBE / EXPLAIN output.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FieldInfo {
     #[serde(deserialize_with = "nullable")]
@@ -343,7 +379,9 @@ pub struct FieldInfo {
     pub schema: Value,
     /// KEY, HEADER, or SYSTEM (before 0.9); absent for value columns.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub header_key: Option<String>,
 }
 
@@ -359,14 +397,14 @@ impl FieldInfo {
 // ---------------------------------------------------------------------------------------------
 // topics
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct KafkaTopicsList {
     #[serde(deserialize_with = "nullable")]
     pub topics: Vec<KafkaTopicInfo>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct KafkaTopicInfo {
     #[serde(deserialize_with = "nullable")]
@@ -375,87 +413,125 @@ pub struct KafkaTopicInfo {
     #[serde(deserialize_with = "nullable")]
     pub replica_info: Vec<i64>,
     /// Extended form only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_count: Option<i64>,
     /// Extended form only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_group_count: Option<i64>,
+    /// What the sandbox adds to the extended form (absent from real servers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<SandboxRetention>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// A sandbox topic's retention limits and what they keep now.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SandboxRetention {
+    pub records: Option<u64>,
+    pub bytes: Option<u64>,
+    /// `null`: no time limit.
+    pub ms: Option<u64>,
+    pub retained_records: Option<u64>,
+    pub retained_bytes: Option<u64>,
+    #[serde(deserialize_with = "nullable")]
+    pub log_start_offsets: Vec<u64>,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TopicDescription {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kafka_topic: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_string: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExecutionPlan {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_plan: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // functions and types
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FunctionNameList {
     #[serde(deserialize_with = "nullable")]
     pub functions: Vec<SimpleFunctionInfo>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SimpleFunctionInfo {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     /// SCALAR, AGGREGATE or TABLE.
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function_type: Option<String>,
     /// 0.11+.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FunctionDescriptionList {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub functions: Vec<FunctionInfo>,
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub function_type: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct FunctionInfo {
     #[serde(deserialize_with = "nullable")]
     pub arguments: Vec<ArgumentInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub return_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub argument_types: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ArgumentInfo {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arg_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_variadic: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TypeList {
     /// Type name → SchemaInfo, in server order.
@@ -472,13 +548,13 @@ impl TypeList {
 // ---------------------------------------------------------------------------------------------
 // connectors
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct CreateConnectorEntity {
     pub info: ConnectorInfo,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectorInfo {
     #[serde(deserialize_with = "nullable")]
@@ -488,35 +564,39 @@ pub struct ConnectorInfo {
     #[serde(deserialize_with = "nullable")]
     pub tasks: Vec<Value>,
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_type: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DropConnectorEntity {
     pub connector_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectorList {
     #[serde(deserialize_with = "nullable")]
     pub connectors: Vec<SimpleConnectorInfo>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SimpleConnectorInfo {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connector_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub class_name: Option<String>,
     /// e.g. `RUNNING (1/1 tasks RUNNING)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectorPluginsList {
     /// The server writes `connectorsPlugins` (its getter's name).
@@ -524,16 +604,19 @@ pub struct ConnectorPluginsList {
     pub connectors_plugins: Vec<ConnectorPluginInfo>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectorPluginInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub class_name: Option<String>,
     #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConnectorDescription {
     pub connector_class: Option<String>,
@@ -543,11 +626,12 @@ pub struct ConnectorDescription {
     #[serde(deserialize_with = "nullable")]
     pub topics: Vec<String>,
     /// What the sandbox adds for its Datagen connectors (absent from real servers).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox_generator: Option<SandboxGenerator>,
 }
 
 /// A sandbox Datagen connector's progress.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SandboxGenerator {
     pub quickstart: Option<String>,
@@ -558,7 +642,7 @@ pub struct SandboxGenerator {
 }
 
 /// Kafka Connect's status object (snake_case `worker_id`, as Connect writes it).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ConnectorStatus {
     pub name: Option<String>,
@@ -569,7 +653,7 @@ pub struct ConnectorStatus {
     pub connector_type: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ConnectorState {
     pub state: Option<String>,
@@ -577,7 +661,7 @@ pub struct ConnectorState {
     pub trace: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TaskState {
     pub id: Option<i64>,
@@ -589,21 +673,21 @@ pub struct TaskState {
 // ---------------------------------------------------------------------------------------------
 // misc
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WarningEntity {
     #[serde(deserialize_with = "nullable")]
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct VariablesList {
     #[serde(deserialize_with = "nullable")]
     pub variables: Vec<Variable>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Variable {
     #[serde(deserialize_with = "nullable")]
@@ -611,26 +695,105 @@ pub struct Variable {
     pub value: Value,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct TerminateQueryEntity {
     pub query_id: Option<String>,
     pub was_terminated: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AssertTopicEntity {
     pub topic_name: Option<String>,
     pub exists: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AssertSchemaEntity {
     pub subject: Option<String>,
     pub id: Option<i64>,
     pub exists: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// writing
+
+/// An entity body a server writes under a fixed `@type`; [`Entity::from_json`] reads each
+/// `TYPE` back as its body type.
+pub trait EntityType: Serialize {
+    const TYPE: &'static str;
+}
+
+macro_rules! entity_types {
+    ($($body:ty => $name:literal,)*) => {
+        $(impl EntityType for $body {
+            const TYPE: &'static str = $name;
+        })*
+    };
+}
+
+entity_types! {
+    CommandStatusEntity => "currentStatus",
+    StreamsList => "streams",
+    TablesList => "tables",
+    Queries => "queries",
+    QueryDescriptionList => "query_descriptions",
+    PropertiesList => "properties",
+    SourceDescriptionEntity => "sourceDescription",
+    SourceDescriptionList => "source_descriptions",
+    QueryDescriptionEntity => "queryDescription",
+    KafkaTopicsList => "kafka_topics",
+    TopicDescription => "topicDescription",
+    ExecutionPlan => "executionPlan",
+    FunctionNameList => "function_names",
+    FunctionDescriptionList => "describe_function",
+    TypeList => "type_list",
+    CreateConnectorEntity => "connector_info",
+    DropConnectorEntity => "drop_connector",
+    ConnectorList => "connector_list",
+    ConnectorPluginsList => "connector_plugins_list",
+    ConnectorDescription => "connector_description",
+    WarningEntity => "warning_entity",
+    VariablesList => "variables",
+    TerminateQueryEntity => "terminate_query",
+    AssertTopicEntity => "assert_topic",
+    AssertSchemaEntity => "assert_schema",
+}
+
+impl KafkaTopicsList {
+    /// SHOW TOPICS EXTENDED writes the same body under its own `@type`.
+    pub const EXTENDED_TYPE: &'static str = "kafka_topics_extended";
+}
+
+/// One `/ksql` entity as a server writes it: `@type` and `statementText` first (clients look
+/// at `@type` first; with serde_json's `preserve_order` fields keep this order), then the
+/// body's own fields, then `warnings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Envelope<'a, T> {
+    #[serde(rename = "@type")]
+    pub type_name: &'a str,
+    #[serde(rename = "statementText")]
+    pub statement_text: &'a str,
+    #[serde(flatten)]
+    pub body: T,
+    pub warnings: Vec<KsqlWarning>,
+}
+
+impl<'a, T: EntityType> Envelope<'a, T> {
+    /// `body` under its `@type`, without warnings.
+    pub fn new(statement_text: &'a str, body: T) -> Self {
+        Envelope { type_name: T::TYPE, statement_text, body, warnings: Vec::new() }
+    }
+}
+
+impl<T: Serialize> Envelope<'_, T> {
+    /// The entity as JSON.
+    pub fn to_json(&self) -> Value {
+        // Entities hold strings, numbers and string-keyed maps only: serializing cannot fail.
+        serde_json::to_value(self).expect("an entity serializes to JSON")
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,32 +850,32 @@ impl Entity {
             None => infer_type(&raw).to_string(),
         };
         match type_name.as_str() {
-            "currentStatus" => typed(raw, Entity::CommandStatus, &type_name),
-            "streams" => typed(raw, Entity::Streams, &type_name),
-            "tables" => typed(raw, Entity::Tables, &type_name),
-            "queries" => typed(raw, Entity::Queries, &type_name),
-            "query_descriptions" => typed(raw, Entity::QueryDescriptions, &type_name),
-            "properties" => typed(raw, Entity::Properties, &type_name),
-            "sourceDescription" => typed(raw, Entity::SourceDescription, &type_name),
-            "source_descriptions" => typed(raw, Entity::SourceDescriptions, &type_name),
-            "queryDescription" => typed(raw, Entity::QueryDescription, &type_name),
-            "kafka_topics" => typed(raw, Entity::KafkaTopics, &type_name),
-            "kafka_topics_extended" => typed(raw, Entity::KafkaTopicsExtended, &type_name),
-            "topicDescription" => typed(raw, Entity::TopicDescription, &type_name),
-            "executionPlan" => typed(raw, Entity::ExecutionPlan, &type_name),
-            "function_names" => typed(raw, Entity::FunctionNames, &type_name),
-            "describe_function" => typed(raw, Entity::DescribeFunction, &type_name),
-            "type_list" => typed(raw, Entity::TypeList, &type_name),
-            "connector_info" => typed(raw, Entity::ConnectorInfo, &type_name),
-            "drop_connector" => typed(raw, Entity::DropConnector, &type_name),
-            "connector_list" => typed(raw, Entity::ConnectorList, &type_name),
-            "connector_plugins_list" => typed(raw, Entity::ConnectorPlugins, &type_name),
-            "connector_description" => typed(raw, Entity::ConnectorDescription, &type_name),
-            "warning_entity" => typed(raw, Entity::Warning, &type_name),
-            "variables" => typed(raw, Entity::Variables, &type_name),
-            "terminate_query" => typed(raw, Entity::TerminateQuery, &type_name),
-            "assert_topic" => typed(raw, Entity::AssertTopic, &type_name),
-            "assert_schema" => typed(raw, Entity::AssertSchema, &type_name),
+            CommandStatusEntity::TYPE => typed(raw, Entity::CommandStatus, &type_name),
+            StreamsList::TYPE => typed(raw, Entity::Streams, &type_name),
+            TablesList::TYPE => typed(raw, Entity::Tables, &type_name),
+            Queries::TYPE => typed(raw, Entity::Queries, &type_name),
+            QueryDescriptionList::TYPE => typed(raw, Entity::QueryDescriptions, &type_name),
+            PropertiesList::TYPE => typed(raw, Entity::Properties, &type_name),
+            SourceDescriptionEntity::TYPE => typed(raw, Entity::SourceDescription, &type_name),
+            SourceDescriptionList::TYPE => typed(raw, Entity::SourceDescriptions, &type_name),
+            QueryDescriptionEntity::TYPE => typed(raw, Entity::QueryDescription, &type_name),
+            KafkaTopicsList::TYPE => typed(raw, Entity::KafkaTopics, &type_name),
+            KafkaTopicsList::EXTENDED_TYPE => typed(raw, Entity::KafkaTopicsExtended, &type_name),
+            TopicDescription::TYPE => typed(raw, Entity::TopicDescription, &type_name),
+            ExecutionPlan::TYPE => typed(raw, Entity::ExecutionPlan, &type_name),
+            FunctionNameList::TYPE => typed(raw, Entity::FunctionNames, &type_name),
+            FunctionDescriptionList::TYPE => typed(raw, Entity::DescribeFunction, &type_name),
+            TypeList::TYPE => typed(raw, Entity::TypeList, &type_name),
+            CreateConnectorEntity::TYPE => typed(raw, Entity::ConnectorInfo, &type_name),
+            DropConnectorEntity::TYPE => typed(raw, Entity::DropConnector, &type_name),
+            ConnectorList::TYPE => typed(raw, Entity::ConnectorList, &type_name),
+            ConnectorPluginsList::TYPE => typed(raw, Entity::ConnectorPlugins, &type_name),
+            ConnectorDescription::TYPE => typed(raw, Entity::ConnectorDescription, &type_name),
+            WarningEntity::TYPE => typed(raw, Entity::Warning, &type_name),
+            VariablesList::TYPE => typed(raw, Entity::Variables, &type_name),
+            TerminateQueryEntity::TYPE => typed(raw, Entity::TerminateQuery, &type_name),
+            AssertTopicEntity::TYPE => typed(raw, Entity::AssertTopic, &type_name),
+            AssertSchemaEntity::TYPE => typed(raw, Entity::AssertSchema, &type_name),
             _ => Entity::Unknown { type_name, raw },
         }
     }
@@ -830,7 +993,7 @@ fn infer_type(v: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::path::PathBuf;
 

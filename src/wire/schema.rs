@@ -163,6 +163,27 @@ impl SqlType {
         }
     }
 
+    /// The DESCRIBE `SchemaInfo` object of a type, as ksqlDB writes it (the inverse of
+    /// [`SqlType::from_schema_info`]): MAP gives only its value type, as ksqlDB does, and a
+    /// DECIMAL without parameters ksqlDB's defaults (38, 0).
+    pub fn to_schema_info(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            SqlType::Array(e) => json!({"type":"ARRAY","fields":null,"memberSchema":e.to_schema_info()}),
+            SqlType::Map(_, v) => json!({"type":"MAP","fields":null,"memberSchema":v.to_schema_info()}),
+            SqlType::Struct(f) => {
+                let fields: Vec<serde_json::Value> =
+                    f.iter().map(|(n, t)| json!({"name":n,"schema":t.to_schema_info()})).collect();
+                json!({"type":"STRUCT","fields":fields,"memberSchema":null})
+            }
+            SqlType::Decimal { precision, scale } => json!({
+                "type":"DECIMAL","fields":null,"memberSchema":null,
+                "parameters":{"precision":precision.unwrap_or(38),"scale":scale.unwrap_or(0)}
+            }),
+            other => json!({"type":other.to_string(),"fields":null,"memberSchema":null}),
+        }
+    }
+
     /// True for the types whose JSON values are numbers.
     pub fn is_numeric(&self) -> bool {
         matches!(self, SqlType::Integer | SqlType::Bigint | SqlType::Double | SqlType::Decimal { .. })
@@ -491,5 +512,21 @@ mod tests {
         assert_eq!(SqlType::from_schema_info(&v), SqlType::Decimal { precision: None, scale: None });
         assert_eq!(SqlType::from_schema_info(&json!({"type":"GEOMETRY"})), SqlType::Other("GEOMETRY".into()));
         assert!(matches!(SqlType::from_schema_info(&json!(42)), SqlType::Other(_)));
+    }
+
+    #[test]
+    fn schema_info_round_trips() {
+        let nested = SqlType::Struct(vec![
+            ("a".into(), SqlType::Array(Box::new(SqlType::Decimal { precision: Some(4), scale: Some(2) }))),
+            ("m".into(), SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Timestamp))),
+        ]);
+        for t in [SqlType::Boolean, SqlType::Bytes, SqlType::Date, SqlType::Time, nested] {
+            assert_eq!(SqlType::from_schema_info(&t.to_schema_info()), t);
+        }
+        let v = json!({"type":"MAP","fields":null,"memberSchema":{"type":"BIGINT","fields":null,"memberSchema":null}});
+        assert_eq!(SqlType::from_schema_info(&v).to_schema_info(), v);
+        // ksqlDB's defaults stand in for missing DECIMAL parameters.
+        let d = SqlType::Decimal { precision: None, scale: None }.to_schema_info();
+        assert_eq!(d["parameters"], json!({"precision":38,"scale":0}));
     }
 }
