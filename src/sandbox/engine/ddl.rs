@@ -12,7 +12,7 @@ use crate::sandbox::catalog::{ColKind, Column, Source, WindowType};
 use crate::sandbox::registry;
 use crate::sandbox::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
 use crate::sandbox::topics::Format;
-use crate::sandbox::types::SqlType;
+use crate::sandbox::types::{time_unit_ms, SqlType};
 
 impl Engine {
     fn check_name_free(
@@ -576,17 +576,10 @@ fn parse_duration(s: &str) -> Result<u64, String> {
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
     let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
-    let ms = match unit.trim_end_matches('S') {
-        "MILLISECOND" => 1,
-        "SECOND" => 1000,
-        "MINUTE" => 60_000,
-        "HOUR" => 3_600_000,
-        "DAY" => 86_400_000,
-        _ => {
-            return Err(format!(
-                "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
-            ))
-        }
+    let Some(ms) = time_unit_ms(&unit) else {
+        return Err(format!(
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
+        ));
     };
-    Ok(n * ms)
+    Ok(n * ms as u64)
 }

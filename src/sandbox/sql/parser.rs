@@ -4,7 +4,7 @@
 
 use super::ast::*;
 use super::lexer::{tokenize, Tok, Token};
-use crate::sandbox::types::SqlType;
+use crate::sandbox::types::{time_unit_ms, SqlType};
 
 #[derive(Debug, Clone)]
 pub struct ParseError {
@@ -896,16 +896,11 @@ impl<'a> Parser<'a> {
             Tok::Word(w) => w.to_ascii_uppercase(),
             _ => return Err(self.mismatch("a time unit")),
         };
-        let ms = match unit.trim_end_matches('S') {
-            "MILLISECOND" => 1,
-            "SECOND" => 1000,
-            "MINUTE" => 60_000,
-            "HOUR" => 3_600_000,
-            "DAY" => 86_400_000,
-            _ => return Err(self.err_here(&format!("Syntax Error\nUnknown time unit: '{unit}'"))),
+        let Some(ms) = time_unit_ms(&unit) else {
+            return Err(self.err_here(&format!("Syntax Error\nUnknown time unit: '{unit}'")));
         };
         self.advance();
-        Ok(n.saturating_mul(ms))
+        Ok(n.saturating_mul(ms as u64))
     }
 
     // ------------------------------------------------------------------ types

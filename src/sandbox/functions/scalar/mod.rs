@@ -294,17 +294,6 @@ fn distinct(v: &[Value]) -> Vec<Value> {
     out
 }
 
-fn timeunit_ms(u: &str) -> Option<i64> {
-    Some(match u.to_ascii_uppercase().trim_end_matches('S') {
-        "MILLISECOND" => 1,
-        "SECOND" => 1000,
-        "MINUTE" => 60_000,
-        "HOUR" => 3_600_000,
-        "DAY" => 86_400_000,
-        _ => return None,
-    })
-}
-
 macro_rules! f {
     ($name:expr, $typer:expr, $eval:expr) => {
         ScalarImpl { name: $name, typer: $typer, eval: $eval }
@@ -357,7 +346,7 @@ fn time_add(a: &[Value], sign: i64, get: fn(&Value) -> Option<i64>, make: fn(i64
         return Value::Null;
     }
     let (Some(unit), Some(n), Some(t)) = (a[0].as_str(), a[1].as_i64(), get(&a[2])) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
+    let Some(ms) = time_unit_ms(unit) else { return Value::Null };
     make(t + sign * n * ms)
 }
 
@@ -367,7 +356,7 @@ fn date_add(a: &[Value], sign: i64) -> Value {
         return Value::Null;
     }
     let (Some(unit), Some(n), Value::Date(d)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
+    let Some(ms) = time_unit_ms(unit) else { return Value::Null };
     let days = (n as i128 * ms as i128 / 86_400_000) as i64;
     Value::Date((*d as i64 + sign * days) as i32)
 }
@@ -378,7 +367,7 @@ fn time_of_day_add(a: &[Value], sign: i64) -> Value {
         return Value::Null;
     }
     let (Some(unit), Some(n), Value::Time(t)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
+    let Some(ms) = time_unit_ms(unit) else { return Value::Null };
     Value::Time((t + sign * n * ms).rem_euclid(86_400_000))
 }
 
