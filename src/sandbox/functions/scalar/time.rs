@@ -158,68 +158,22 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 })
                 .unwrap_or(Value::Null)
         }),
+        // TIMESTAMPADD's typer lets any third argument through; the evaluator gives NULL for a
+        // non-timestamp.
         f!(
             "TIMESTAMPADD",
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
-            |a, _| time_add(
-                a,
-                1,
-                |v| match v {
-                    Value::Timestamp(t) => Some(*t),
-                    _ => None,
-                },
-                Value::Timestamp
-            )
+            |a, _| timestamp_add(a, 1)
         ),
         f!(
             "TIMESTAMPSUB",
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
-            |a, _| time_add(
-                a,
-                -1,
-                |v| match v {
-                    Value::Timestamp(t) => Some(*t),
-                    _ => None,
-                },
-                Value::Timestamp
-            )
+            |a, _| timestamp_add(a, -1)
         ),
-        f!(
-            "DATEADD",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
-                ok(SqlType::Date)
-            } else {
-                no()
-            },
-            |a, _| date_add(a, 1)
-        ),
-        f!(
-            "DATESUB",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
-                ok(SqlType::Date)
-            } else {
-                no()
-            },
-            |a, _| date_add(a, -1)
-        ),
-        f!(
-            "TIMEADD",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
-                ok(SqlType::Time)
-            } else {
-                no()
-            },
-            |a, _| time_of_day_add(a, 1)
-        ),
-        f!(
-            "TIMESUB",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
-                ok(SqlType::Time)
-            } else {
-                no()
-            },
-            |a, _| time_of_day_add(a, -1)
-        ),
+        f!("DATEADD", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, 1)),
+        f!("DATESUB", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, -1)),
+        f!("TIMEADD", |a| shift_type(a, SqlType::Time), |a, _| time_of_day_add(a, 1)),
+        f!("TIMESUB", |a| shift_type(a, SqlType::Time), |a, _| time_of_day_add(a, -1)),
     ]
 }
 
