@@ -173,32 +173,8 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 Value::Int(0)
             }
         ),
-        f!(
-            "LPAD",
-            |a| {
-                if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
-                    ok(SqlType::String)
-                } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
-                    ok(SqlType::Bytes)
-                } else {
-                    no()
-                }
-            },
-            |a, _| pad(a, true)
-        ),
-        f!(
-            "RPAD",
-            |a| {
-                if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
-                    ok(SqlType::String)
-                } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
-                    ok(SqlType::Bytes)
-                } else {
-                    no()
-                }
-            },
-            |a, _| pad(a, false)
-        ),
+        f!("LPAD", pad_type, |a, _| pad(a, true)),
+        f!("RPAD", pad_type, |a, _| pad(a, false)),
         f!("SPLIT", |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))), |a, _| {
             let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
             if d.is_empty() {
@@ -329,4 +305,15 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             )
         }),
     ]
+}
+
+/// LPAD and RPAD: `(text, length, padding)` of strings, or of bytes.
+fn pad_type(a: Types) -> Result<Option<SqlType>, String> {
+    if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
+        ok(SqlType::String)
+    } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
+        ok(SqlType::Bytes)
+    } else {
+        no()
+    }
 }
