@@ -125,21 +125,8 @@ impl Engine {
         for c in cols {
             let ty = self.catalog.resolve_type(&c.ty).map_err(EngineError::statement)?;
             let k = match (&c.constraint, kind) {
-                (ColumnConstraint::Key, SourceKind::Table) => {
-                    return Err(EngineError::statement(format!(
-                        "Column `{}` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\n\
-                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
-                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
-                        c.name
-                    )))
-                }
-                (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
-                    return Err(EngineError::statement(format!(
-                        "Column `{}` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\n\
-                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
-                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
-                        c.name
-                    )))
+                (ColumnConstraint::Key, SourceKind::Table) | (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
+                    return Err(wrong_key_kind(&c.name, kind))
                 }
                 (ColumnConstraint::Key | ColumnConstraint::PrimaryKey, _) => ColKind::Key,
                 (ColumnConstraint::Headers(h), _) => ColKind::Header(h.clone()),
@@ -567,6 +554,19 @@ fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowTyp
         None => None,
     };
     Ok(window)
+}
+
+/// ksqlDB's refusal of KEY on a table column or PRIMARY KEY on a stream column.
+fn wrong_key_kind(column: &str, kind: SourceKind) -> EngineError {
+    let (written, wanted, kinds) = match kind {
+        SourceKind::Table => ("KEY", "PRIMARY KEY", "tables"),
+        SourceKind::Stream => ("PRIMARY KEY", "KEY", "streams"),
+    };
+    EngineError::statement(format!(
+        "Column `{column}` is a '{written}' column: please use '{wanted}' for {kinds}.\n\
+         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
+         Streams have KEYs, which have no uniqueness or NON NULL constraints."
+    ))
 }
 
 fn parse_duration(s: &str) -> Result<u64, String> {
