@@ -2,7 +2,7 @@
 //! students' answers. The expected rows come as a Markdown table (or CSV lines) under the
 //! magic; values are compared by the result column's ksqlDB type.
 
-use super::request::{report_ksql_error, request_context, with_interrupt};
+use super::request::{open_stream, report_ksql_error, request_context};
 use super::scope::StatementScope;
 use super::settings::shell_words;
 use crate::jupyter::ExecuteContext;
@@ -415,9 +415,7 @@ pub async fn run_expect(
     ctx: &ExecuteContext,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let client = &scope.connection.client;
-    let mut stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
-        .await?
-        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let mut stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
     let columns = stream.header().columns.clone();
     let picked = resolve_columns(expect, &columns).map_err(|m| ErrorReport::usage("ExpectationError", &m))?;
     if !push {

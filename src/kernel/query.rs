@@ -2,7 +2,7 @@
 //! past the row cap, or until the user interrupts, then show the result as one table. (Push
 //! queries and PRINT are live views: see `live`.)
 
-use super::request::{report_ksql_error, request_context, with_interrupt};
+use super::request::{open_stream, report_ksql_error, request_context};
 use super::save::{LastResult, SavedRows};
 use super::scope::StatementScope;
 use crate::jupyter::ExecuteContext;
@@ -31,9 +31,7 @@ pub async fn run_select(
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let started = Instant::now();
     let client = &scope.connection.client;
-    let mut stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
-        .await?
-        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let mut stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
     let columns = stream.header().columns.clone();
     // Old servers send the placeholder "none": not an id to show.
     let query_id = stream.header().closeable_id().map(str::to_string);

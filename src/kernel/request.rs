@@ -13,6 +13,16 @@ pub fn request_context(scope: &StatementScope) -> RequestContext<'_> {
     RequestContext { properties: &scope.properties, session_variables: &scope.variables }
 }
 
+/// Awaits a query or PRINT request (`request`, the client's call) unless the user interrupts
+/// first; the server's refusal becomes the cell's error report, naming `sql`.
+pub async fn open_stream<T>(
+    ctx: &ExecuteContext,
+    sql: &str,
+    request: impl std::future::Future<Output = Result<T, KsqlError>>,
+) -> Result<T, ErrorReport> {
+    with_interrupt(ctx, request).await?.map_err(|e| report_ksql_error(&e, Some(sql)))
+}
+
 /// Awaits `work` unless the user interrupts first.
 pub async fn with_interrupt<T>(
     ctx: &ExecuteContext,

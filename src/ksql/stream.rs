@@ -253,6 +253,99 @@ impl Prefix {
     }
 }
 
+/// What the two JSON-array parsers ([`JsonArrayRowParser`], [`JsonQueryStreamParser`]) keep
+/// besides their own element handling.
+struct ArrayFrame {
+    splitter: ElementSplitter,
+    max_row: usize,
+    header_seen: bool,
+    /// A final message, an error or the closing `]` was seen: the result is complete.
+    done: bool,
+    prefix: Prefix,
+}
+
+impl ArrayFrame {
+    fn new(max_row: usize) -> Self {
+        ArrayFrame {
+            splitter: ElementSplitter::new(max_row),
+            max_row,
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
+    }
+}
+
+/// A parser of one JSON array of elements: the framing (`[`, `]`, oversized rows, stray text,
+/// a body cut short) is [`feed_array`] and [`finish_array`]; the parser reads the elements.
+trait ArrayParser {
+    /// What the first element is called in error messages.
+    const HEADER: &'static str;
+    /// Whether a body that never opened its array still needs a closing `]` (KSQL ≤ 5.3's bare
+    /// rows do not).
+    const ARRAY_REQUIRED: bool;
+    fn frame(&mut self) -> &mut ArrayFrame;
+    /// Handles one element; returns false when the stream is over.
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool;
+}
+
+fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+    let frame = parser.frame();
+    if !frame.header_seen {
+        frame.prefix.keep(chunk);
+    }
+    let mut splitter = std::mem::replace(&mut frame.splitter, ElementSplitter::new(0));
+    splitter.feed(chunk, &mut |piece| {
+        let keep_going = match piece {
+            Piece::Open => true,
+            Piece::Element(bytes) => parser.element(bytes, out),
+            Piece::TooLarge(size, bytes) => {
+                out.push(QueryEvent::Error(row_too_large(parser.frame().max_row, size, bytes)));
+                false
+            }
+            Piece::Close => {
+                let frame = parser.frame();
+                if !frame.header_seen {
+                    let message = format!("the query response has no {}", P::HEADER);
+                    out.push(QueryEvent::Error(KsqlError::protocol(message, &frame.prefix.0)));
+                }
+                false
+            }
+            Piece::Stray(bytes) => {
+                out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
+                false
+            }
+        };
+        if !keep_going {
+            parser.frame().done = true;
+        }
+        keep_going
+    });
+    parser.frame().splitter = splitter;
+}
+
+fn finish_array<P: ArrayParser>(parser: &mut P, out: &mut Vec<QueryEvent>) {
+    let frame = parser.frame();
+    if frame.done {
+        return;
+    }
+    frame.done = true;
+    if frame.splitter.in_element() {
+        out.push(QueryEvent::Error(KsqlError::protocol(
+            "the query response ended in the middle of a row",
+            &frame.splitter.partial,
+        )));
+    } else if !frame.header_seen {
+        let message = format!("the query response ended before its {}", P::HEADER);
+        out.push(QueryEvent::Error(KsqlError::protocol(message, &frame.prefix.0)));
+    } else if P::ARRAY_REQUIRED || frame.splitter.array == ArrayState::Open {
+        out.push(QueryEvent::Error(KsqlError::protocol(
+            "the query response ended before its closing `]` (connection lost?)",
+            b"",
+        )));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // StreamedRow JSON array (/query)
 
@@ -314,12 +407,7 @@ fn id_text(v: Option<Value>) -> Option<String> {
 /// form with no closing `]`); token and `sourceHost` fields (ignored); and the KSQL ≤ 5.3 form
 /// of bare row objects without an array or header.
 pub struct JsonArrayRowParser {
-    splitter: ElementSplitter,
-    max_row: usize,
-    header_seen: bool,
-    /// A final message, an error or the closing `]` was seen: the result is complete.
-    done: bool,
-    prefix: Prefix,
+    frame: ArrayFrame,
 }
 
 impl Default for JsonArrayRowParser {
@@ -335,18 +423,18 @@ impl JsonArrayRowParser {
 
     /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
     pub fn with_max_row(max_row: usize) -> Self {
-        JsonArrayRowParser {
-            splitter: ElementSplitter::new(max_row),
-            max_row,
-            header_seen: false,
-            done: false,
-            prefix: Prefix::default(),
-        }
+        JsonArrayRowParser { frame: ArrayFrame::new(max_row) }
     }
+}
 
-    /// Handles one element; returns false when the stream is over.
+impl ArrayParser for JsonArrayRowParser {
+    const HEADER: &'static str = "header";
+    const ARRAY_REQUIRED: bool = false;
+    fn frame(&mut self) -> &mut ArrayFrame {
+        &mut self.frame
+    }
     fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
-        if self.header_seen {
+        if self.frame.header_seen {
             if let Some(row) = fast_row(bytes) {
                 out.push(QueryEvent::Row(row));
                 return true;
@@ -359,7 +447,7 @@ impl JsonArrayRowParser {
                     format!("malformed JSON in the query response: {e}"),
                     bytes,
                 )));
-                self.done = true;
+                self.frame.done = true;
                 return false;
             }
         };
@@ -376,7 +464,7 @@ impl JsonArrayRowParser {
                 other => KsqlError::from_error_json(200, other),
             };
             out.push(QueryEvent::Error(error));
-            self.done = true;
+            self.frame.done = true;
             return false;
         }
         if let Some(header) = wire.header {
@@ -387,11 +475,11 @@ impl JsonArrayRowParser {
                         format!("cannot read the header schema: {e}"),
                         bytes,
                     )));
-                    self.done = true;
+                    self.frame.done = true;
                     return false;
                 }
             };
-            self.header_seen = true;
+            self.frame.header_seen = true;
             out.push(QueryEvent::Header(QueryHeader { query_id: id_text(header.query_id), columns }));
         }
         if let Some(row) = wire.row {
@@ -400,12 +488,12 @@ impl JsonArrayRowParser {
                     "a row without columns (an unsupported row format)",
                     bytes,
                 )));
-                self.done = true;
+                self.frame.done = true;
                 return false;
             };
-            if !self.header_seen {
+            if !self.frame.header_seen {
                 // KSQL ≤ 5.3 sends bare rows with no header; give callers an empty one.
-                self.header_seen = true;
+                self.frame.header_seen = true;
                 out.push(QueryEvent::Header(QueryHeader::default()));
             }
             let tombstone = row.tombstone.or(wire.tombstone).unwrap_or(false);
@@ -413,7 +501,7 @@ impl JsonArrayRowParser {
         }
         if let Some(message) = wire.final_message {
             out.push(QueryEvent::Final(message));
-            self.done = true;
+            self.frame.done = true;
             return false;
         }
         true
@@ -422,58 +510,11 @@ impl JsonArrayRowParser {
 
 impl RowParser for JsonArrayRowParser {
     fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
-        if !self.header_seen {
-            self.prefix.keep(chunk);
-        }
-        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new(0));
-        splitter.feed(chunk, &mut |piece| match piece {
-            Piece::Open => true,
-            Piece::TooLarge(size, bytes) => {
-                out.push(QueryEvent::Error(row_too_large(self.max_row, size, bytes)));
-                self.done = true;
-                false
-            }
-            Piece::Close => {
-                if !self.header_seen {
-                    out.push(QueryEvent::Error(KsqlError::protocol(
-                        "the query response has no header",
-                        &self.prefix.0,
-                    )));
-                }
-                self.done = true;
-                false
-            }
-            Piece::Element(bytes) => self.element(bytes, out),
-            Piece::Stray(bytes) => {
-                out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
-                self.done = true;
-                false
-            }
-        });
-        self.splitter = splitter;
+        feed_array(self, chunk, out)
     }
 
     fn finish(&mut self, out: &mut Vec<QueryEvent>) {
-        if self.done {
-            return;
-        }
-        self.done = true;
-        if self.splitter.in_element() {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended in the middle of a row",
-                &self.splitter.partial,
-            )));
-        } else if !self.header_seen {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended before its header",
-                &self.prefix.0,
-            )));
-        } else if self.splitter.array == ArrayState::Open {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended before its closing `]` (connection lost?)",
-                b"",
-            )));
-        }
+        finish_array(self, out)
     }
 }
 
@@ -718,11 +759,7 @@ impl RowParser for DelimitedRowParser {
 /// element is the metadata object and the rest are row arrays (no newlines). Streams element
 /// by element; never buffers the whole body.
 pub struct JsonQueryStreamParser {
-    splitter: ElementSplitter,
-    max_row: usize,
-    header_seen: bool,
-    done: bool,
-    prefix: Prefix,
+    frame: ArrayFrame,
 }
 
 impl Default for JsonQueryStreamParser {
@@ -738,15 +775,16 @@ impl JsonQueryStreamParser {
 
     /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
     pub fn with_max_row(max_row: usize) -> Self {
-        JsonQueryStreamParser {
-            splitter: ElementSplitter::new(max_row),
-            max_row,
-            header_seen: false,
-            done: false,
-            prefix: Prefix::default(),
-        }
+        JsonQueryStreamParser { frame: ArrayFrame::new(max_row) }
     }
+}
 
+impl ArrayParser for JsonQueryStreamParser {
+    const HEADER: &'static str = "metadata";
+    const ARRAY_REQUIRED: bool = true;
+    fn frame(&mut self) -> &mut ArrayFrame {
+        &mut self.frame
+    }
     fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
         let fail = |out: &mut Vec<QueryEvent>, message: String| {
             out.push(QueryEvent::Error(KsqlError::protocol(message, bytes)));
@@ -754,7 +792,7 @@ impl JsonQueryStreamParser {
         };
         if bytes.first() == Some(&b'[') {
             return match serde_json::from_slice::<Vec<Value>>(bytes) {
-                Ok(values) if self.header_seen => {
+                Ok(values) if self.frame.header_seen => {
                     out.push(QueryEvent::Row(Row { values, tombstone: false }));
                     true
                 }
@@ -764,7 +802,7 @@ impl JsonQueryStreamParser {
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(v) if v.get("columnNames").is_some() => {
-                self.header_seen = true;
+                self.frame.header_seen = true;
                 out.push(QueryEvent::Header(metadata_header(&v)));
                 true
             }
@@ -780,61 +818,11 @@ impl JsonQueryStreamParser {
 
 impl RowParser for JsonQueryStreamParser {
     fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
-        if !self.header_seen {
-            self.prefix.keep(chunk);
-        }
-        let mut splitter = std::mem::replace(&mut self.splitter, ElementSplitter::new(0));
-        splitter.feed(chunk, &mut |piece| {
-            let keep_going = match piece {
-                Piece::Open => true,
-                Piece::TooLarge(size, bytes) => {
-                    out.push(QueryEvent::Error(row_too_large(self.max_row, size, bytes)));
-                    false
-                }
-                Piece::Close => {
-                    if !self.header_seen {
-                        out.push(QueryEvent::Error(KsqlError::protocol(
-                            "the query response has no metadata",
-                            &self.prefix.0,
-                        )));
-                    }
-                    false
-                }
-                Piece::Element(bytes) => self.element(bytes, out),
-                Piece::Stray(bytes) => {
-                    out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
-                    false
-                }
-            };
-            if !keep_going {
-                self.done = true;
-            }
-            keep_going
-        });
-        self.splitter = splitter;
+        feed_array(self, chunk, out)
     }
 
     fn finish(&mut self, out: &mut Vec<QueryEvent>) {
-        if self.done {
-            return;
-        }
-        self.done = true;
-        if self.splitter.in_element() {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended in the middle of a row",
-                &self.splitter.partial,
-            )));
-        } else if !self.header_seen {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended before its metadata",
-                &self.prefix.0,
-            )));
-        } else {
-            out.push(QueryEvent::Error(KsqlError::protocol(
-                "the query response ended before its closing `]` (connection lost?)",
-                b"",
-            )));
-        }
+        finish_array(self, out)
     }
 }
 

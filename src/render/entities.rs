@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::html::{escape, escape_into};
+use super::html::{escape, escape_into, push_title};
 use super::messages::{render_json_value, render_key_values, render_status, Kind};
 use super::table::{fit, Align, Cell, Table, TableColumn, TableLimits};
 use super::value::epoch_millis_to_utc;
@@ -324,9 +324,8 @@ impl Out {
             self.html
                 .push_str(&format!(" <span style=\"font-weight:normal;opacity:0.6\">({lines} lines)</span></summary>"));
         } else {
-            self.html.push_str("<div style=\"margin:8px 0\"><div style=\"font-weight:bold;margin-bottom:4px\">");
-            escape_into(&mut self.html, title);
-            self.html.push_str("</div>");
+            self.html.push_str("<div style=\"margin:8px 0\">");
+            push_title(&mut self.html, title);
         }
         self.html.push_str("<pre style=\"");
         self.html.push_str(PRE_STYLE);

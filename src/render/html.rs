@@ -26,6 +26,13 @@ pub fn escape_into(out: &mut String, s: &str) {
     }
 }
 
+/// A block's bold title line (escaped), as titled result blocks start.
+pub(crate) fn push_title(out: &mut String, title: &str) {
+    out.push_str("<div style=\"font-weight:bold;margin-bottom:4px\">");
+    escape_into(out, title);
+    out.push_str("</div>");
+}
+
 /// Muted text that still follows the theme's foreground colour (light and dark themes,
 /// GitHub's notebook view): opacity instead of a fixed grey.
 pub const DIM_STYLE: &str = "opacity:0.6";

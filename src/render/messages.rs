@@ -1,7 +1,7 @@
 //! Small bundles: one-line statuses (command results, warnings, info), key/value blocks
 //! (DESCRIBE metadata, session info) and pretty JSON for entities we have no renderer for.
 
-use super::html::escape_into;
+use super::html::{escape_into, push_title};
 use super::MimeBundle;
 use serde_json::Value;
 
@@ -63,9 +63,7 @@ pub fn render_key_values<L: AsRef<str>, V: AsRef<str>>(title: Option<&str>, item
     let mut html = String::from("<div style=\"margin:2px 0\">");
     let mut text = String::new();
     if let Some(t) = title {
-        html.push_str("<div style=\"font-weight:bold;margin-bottom:4px\">");
-        escape_into(&mut html, t);
-        html.push_str("</div>");
+        push_title(&mut html, t);
         text.push_str(t);
         text.push('\n');
         text.push_str(&"-".repeat(t.chars().count()));
@@ -105,9 +103,7 @@ pub fn render_json_value(title: Option<&str>, value: &Value) -> MimeBundle {
     let mut html = String::from("<div>");
     let mut text = String::new();
     if let Some(t) = title {
-        html.push_str("<div style=\"font-weight:bold;margin-bottom:4px\">");
-        escape_into(&mut html, t);
-        html.push_str("</div>");
+        push_title(&mut html, t);
         text.push_str(t);
         text.push('\n');
     }

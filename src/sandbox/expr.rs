@@ -685,13 +685,7 @@ impl<'a> Compiler<'a> {
             (
                 "TIMESTAMPADD" | "TIMESTAMPSUB" | "DATEADD" | "DATESUB" | "TIMEADD" | "TIMESUB",
                 Some(Expr::Column { qualifier: None, name: u }),
-            ) if matches!(
-                u.to_ascii_uppercase().trim_end_matches('S'),
-                "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY"
-            ) =>
-            {
-                Some(Expr::Lit(Literal::Str(u.to_ascii_uppercase())))
-            }
+            ) if time_unit_ms(u).is_some() => Some(Expr::Lit(Literal::Str(u.to_ascii_uppercase()))),
             _ => None,
         };
         let cs: Vec<Compiled> = args

@@ -22,6 +22,8 @@ pub mod engine;
 mod engine_props;
 pub mod expr;
 pub mod functions;
+#[cfg(test)]
+mod quickstart_fixture;
 pub mod registry;
 pub mod server;
 pub mod sql;

@@ -466,6 +466,19 @@ pub fn type_of(v: &Value) -> Option<SqlType> {
 
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// Milliseconds in one ksqlDB time unit (`SECOND`, `seconds`, ..., up to `DAYS`): the one
+/// table behind window sizes, WINDOW_SIZE properties and the TIMESTAMPADD family.
+pub fn time_unit_ms(unit: &str) -> Option<i64> {
+    Some(match unit.to_ascii_uppercase().trim_end_matches('S') {
+        "MILLISECOND" => 1,
+        "SECOND" => 1000,
+        "MINUTE" => 60_000,
+        "HOUR" => 3_600_000,
+        "DAY" => MS_PER_DAY,
+        _ => return None,
+    })
+}
+
 pub fn format_timestamp(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
         Some(dt) => dt.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),

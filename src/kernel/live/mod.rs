@@ -8,7 +8,7 @@ pub mod registry;
 pub mod source;
 pub mod view;
 
-use super::request::{report_ksql_error, request_context, with_interrupt};
+use super::request::{open_stream, report_ksql_error, request_context};
 use super::scope::StatementScope;
 use crate::jupyter::ExecuteContext;
 use crate::ksql::QueryEvent;
@@ -68,9 +68,7 @@ pub async fn run_push(
     cell_id: Option<String>,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let client = scope.connection.client.clone();
-    let stream = with_interrupt(ctx, client.query(sql, &request_context(scope)))
-        .await?
-        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
     let columns = stream.header().columns.clone();
     if let Some(chart) = &options.chart {
         if let Err(message) = vega_lite(chart, &columns, &[], None) {
@@ -102,9 +100,7 @@ pub async fn run_print(
     cell_id: Option<String>,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let client = scope.connection.client.clone();
-    let stream = with_interrupt(ctx, client.print(sql, &request_context(scope)))
-        .await?
-        .map_err(|e| report_ksql_error(&e, Some(sql)))?;
+    let stream = open_stream(ctx, sql, client.print(sql, &request_context(scope))).await?;
     // A table of PRINT records has no key: tail (or changelog) only, and no chart.
     let mode = match options.mode {
         Some(ViewMode::Changelog) => ViewMode::Changelog,

@@ -12,7 +12,7 @@ use crate::sandbox::catalog::{ColKind, Column, Source, WindowType};
 use crate::sandbox::registry;
 use crate::sandbox::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
 use crate::sandbox::topics::Format;
-use crate::sandbox::types::SqlType;
+use crate::sandbox::types::{time_unit_ms, SqlType};
 
 impl Engine {
     fn check_name_free(
@@ -125,21 +125,8 @@ impl Engine {
         for c in cols {
             let ty = self.catalog.resolve_type(&c.ty).map_err(EngineError::statement)?;
             let k = match (&c.constraint, kind) {
-                (ColumnConstraint::Key, SourceKind::Table) => {
-                    return Err(EngineError::statement(format!(
-                        "Column `{}` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\n\
-                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
-                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
-                        c.name
-                    )))
-                }
-                (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
-                    return Err(EngineError::statement(format!(
-                        "Column `{}` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\n\
-                         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
-                         Streams have KEYs, which have no uniqueness or NON NULL constraints.",
-                        c.name
-                    )))
+                (ColumnConstraint::Key, SourceKind::Table) | (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
+                    return Err(wrong_key_kind(&c.name, kind))
                 }
                 (ColumnConstraint::Key | ColumnConstraint::PrimaryKey, _) => ColKind::Key,
                 (ColumnConstraint::Headers(h), _) => ColKind::Header(h.clone()),
@@ -569,6 +556,19 @@ fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowTyp
     Ok(window)
 }
 
+/// ksqlDB's refusal of KEY on a table column or PRIMARY KEY on a stream column.
+fn wrong_key_kind(column: &str, kind: SourceKind) -> EngineError {
+    let (written, wanted, kinds) = match kind {
+        SourceKind::Table => ("KEY", "PRIMARY KEY", "tables"),
+        SourceKind::Stream => ("PRIMARY KEY", "KEY", "streams"),
+    };
+    EngineError::statement(format!(
+        "Column `{column}` is a '{written}' column: please use '{wanted}' for {kinds}.\n\
+         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
+         Streams have KEYs, which have no uniqueness or NON NULL constraints."
+    ))
+}
+
 fn parse_duration(s: &str) -> Result<u64, String> {
     let mut parts = s.split_whitespace();
     let n: u64 = parts
@@ -576,17 +576,10 @@ fn parse_duration(s: &str) -> Result<u64, String> {
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
     let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
-    let ms = match unit.trim_end_matches('S') {
-        "MILLISECOND" => 1,
-        "SECOND" => 1000,
-        "MINUTE" => 60_000,
-        "HOUR" => 3_600_000,
-        "DAY" => 86_400_000,
-        _ => {
-            return Err(format!(
-                "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
-            ))
-        }
+    let Some(ms) = time_unit_ms(&unit) else {
+        return Err(format!(
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
+        ));
     };
-    Ok(n * ms)
+    Ok(n * ms as u64)
 }

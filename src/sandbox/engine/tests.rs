@@ -2,6 +2,7 @@
 //! retention.
 
 use super::*;
+use crate::sandbox::quickstart_fixture as quickstart;
 
 fn run(e: &mut Engine, s: &mut Session, sql: &str) -> Option<J> {
     e.execute(sql, s).unwrap_or_else(|err| panic!("{sql}: {err}"))
@@ -11,45 +12,12 @@ fn run(e: &mut Engine, s: &mut Session, sql: &str) -> Option<J> {
 fn quickstart_in_engine() {
     let mut e = Engine::new();
     let mut s = Session::default();
-    run(
-        &mut e,
-        &mut s,
-        "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH \
-         (kafka_topic='locations', value_format='json', partitions=1);",
-    );
-    run(
-        &mut e,
-        &mut s,
-        "CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, \
-         LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;",
-    );
-    run(
-        &mut e,
-        &mut s,
-        "CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), \
-         -1) AS distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation \
-         GROUP BY ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
-    );
-    let push = e
-        .query(
-            "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, \
-             -122.1162) <= 5 EMIT CHANGES;",
-            &mut s,
-        )
-        .unwrap();
-    for (id, la, lo) in [
-        ("c2309eec", 37.7877, -122.4205),
-        ("18f4ea86", 37.3903, -122.0643),
-        ("4ab5cbad", 37.3952, -122.0813),
-        ("8b6eae59", 37.3944, -122.0813),
-        ("4a7c7b41", 37.4049, -122.0822),
-        ("4ddad000", 37.7857, -122.4011),
-    ] {
-        run(
-            &mut e,
-            &mut s,
-            &format!("INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});"),
-        );
+    for statement in quickstart::STATEMENTS {
+        run(&mut e, &mut s, statement);
+    }
+    let push = e.query(quickstart::NEAR_PUSH_QUERY, &mut s).unwrap();
+    for insert in quickstart::inserts() {
+        run(&mut e, &mut s, &insert);
     }
     let QueryResult::Push { header, .. } = push else { panic!() };
     let rows = e.drain(&header.query_id);

@@ -8,12 +8,23 @@ use super::described::described;
 use crate::sandbox::types::*;
 use crate::syntax::functions::FunctionKind;
 
-pub trait Acc: Send {
+pub trait Acc: AccClone + Send {
     fn add(&mut self, args: &[Value]);
     /// Retracts a previously added row. Only called when [`AggFn::undo`] is true.
     fn undo(&mut self, _args: &[Value]) {}
     fn result(&self) -> Value;
+}
+
+/// Cloning behind a `Box<dyn Acc>`: every `Clone` accumulator has it from the blanket impl,
+/// so no accumulator writes it out.
+pub trait AccClone {
     fn boxed_clone(&self) -> Box<dyn Acc>;
+}
+
+impl<T: Acc + Clone + 'static> AccClone for T {
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
 }
 
 /// An aggregate function as the engine sees it: the catalog's description joined with the
@@ -59,22 +70,23 @@ fn num(t: &SqlType) -> Result<(), String> {
 
 #[derive(Clone)]
 struct Count(i64, bool);
-impl Acc for Count {
-    fn add(&mut self, a: &[Value]) {
+impl Count {
+    /// COUNT(*) (`self.1`) counts every row, COUNT(col) the non-null ones.
+    fn apply(&mut self, a: &[Value], sign: i64) {
         if self.1 || !a[0].is_null() {
-            self.0 += 1;
+            self.0 += sign;
         }
     }
+}
+impl Acc for Count {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(a, 1)
+    }
     fn undo(&mut self, a: &[Value]) {
-        if self.1 || !a[0].is_null() {
-            self.0 -= 1;
-        }
+        self.apply(a, -1)
     }
     fn result(&self) -> Value {
         Value::Bigint(self.0)
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -118,9 +130,6 @@ impl Acc for Sum {
     }
     fn result(&self) -> Value {
         self.acc.clone()
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -173,9 +182,6 @@ impl Acc for StdDev {
             return Value::Double(0.0);
         }
         Value::Double((self.m2 / (self.count - 1) as f64).sqrt())
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -233,9 +239,6 @@ impl Acc for Avg {
             _ => Value::Double(self.sum / self.count as f64),
         }
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 #[derive(Clone)]
@@ -259,9 +262,6 @@ impl Acc for MinMax {
     }
     fn result(&self) -> Value {
         self.best.clone()
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -295,9 +295,6 @@ impl Acc for ByOffset {
             None => self.vals.last().cloned().unwrap_or(Value::Null),
         }
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 #[derive(Clone)]
@@ -323,9 +320,6 @@ impl Acc for Collect {
     fn result(&self) -> Value {
         Value::Array(self.vals.clone())
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 #[derive(Clone)]
@@ -338,9 +332,6 @@ impl Acc for CountDistinct {
     }
     fn result(&self) -> Value {
         Value::Bigint(self.0.len() as i64)
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -373,9 +364,6 @@ impl Acc for TopK {
     fn result(&self) -> Value {
         Value::Array(self.vals.clone())
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 #[derive(Clone)]
@@ -399,9 +387,6 @@ impl Acc for Histogram {
     fn result(&self) -> Value {
         Value::Map(self.0.iter().map(|(k, c)| (Value::String(k.clone()), Value::Bigint(*c))).collect())
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 #[derive(Clone)]
@@ -411,20 +396,21 @@ struct Stddev {
     sumsq: f64,
     sample: bool,
 }
-impl Acc for Stddev {
-    fn add(&mut self, a: &[Value]) {
+impl Stddev {
+    fn apply(&mut self, a: &[Value], sign: f64) {
         if let Some(x) = a[0].as_f64() {
-            self.n += 1.0;
-            self.sum += x;
-            self.sumsq += x * x;
+            self.n += sign;
+            self.sum += sign * x;
+            self.sumsq += sign * x * x;
         }
     }
+}
+impl Acc for Stddev {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(a, 1.0)
+    }
     fn undo(&mut self, a: &[Value]) {
-        if let Some(x) = a[0].as_f64() {
-            self.n -= 1.0;
-            self.sum -= x;
-            self.sumsq -= x * x;
-        }
+        self.apply(a, -1.0)
     }
     fn result(&self) -> Value {
         let d = if self.sample { self.n - 1.0 } else { self.n };
@@ -433,9 +419,6 @@ impl Acc for Stddev {
         }
         let var = (self.sumsq - self.sum * self.sum / self.n) / d;
         Value::Double(var.max(0.0).sqrt())
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -471,9 +454,6 @@ impl Acc for Correlation {
         let den = (n * sxx - sx * sx).sqrt() * (n * syy - sy * sy).sqrt();
         Value::Double(num / den)
     }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
-    }
 }
 
 /// ATTR: the distinct values seen (with counts, so table retractions can undo them).
@@ -502,9 +482,6 @@ impl Acc for Attr {
             [(v, _)] => v.clone(),
             _ => Value::Null,
         }
-    }
-    fn boxed_clone(&self) -> Box<dyn Acc> {
-        Box::new(self.clone())
     }
 }
 
@@ -619,26 +596,14 @@ fn implementations() -> Vec<AggImpl> {
             name: "MIN",
             col_args: 1,
             undo: false,
-            typer: |t, _| {
-                if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
-                    Err(String::new())
-                } else {
-                    Ok(t[0].clone())
-                }
-            },
+            typer: min_max_type,
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
         },
         AggImpl {
             name: "MAX",
             col_args: 1,
             undo: false,
-            typer: |t, _| {
-                if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
-                    Err(String::new())
-                } else {
-                    Ok(t[0].clone())
-                }
-            },
+            typer: min_max_type,
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
         },
         AggImpl {
@@ -691,9 +656,7 @@ fn implementations() -> Vec<AggImpl> {
                 }
                 Ok(SqlType::Array(Box::new(t[0].clone())))
             },
-            make: |_, l, _| {
-                Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: false, vals: vec![] })
-            },
+            make: |_, l, _| top_k(l, false),
         },
         AggImpl {
             name: "TOPKDISTINCT",
@@ -706,9 +669,7 @@ fn implementations() -> Vec<AggImpl> {
                     Err(String::new())
                 }
             },
-            make: |_, l, _| {
-                Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct: true, vals: vec![] })
-            },
+            make: |_, l, _| top_k(l, true),
         },
         AggImpl {
             name: "HISTOGRAM",
@@ -738,6 +699,20 @@ fn implementations() -> Vec<AggImpl> {
             make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
         },
     ]
+}
+
+/// MIN and MAX: any orderable column type (not containers, not BOOLEAN).
+fn min_max_type(t: &[SqlType], _: &[Value]) -> Result<SqlType, String> {
+    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+        Err(String::new())
+    } else {
+        Ok(t[0].clone())
+    }
+}
+
+/// TOPK / TOPKDISTINCT: the first literal is k.
+fn top_k(l: &[Value], distinct: bool) -> Box<dyn Acc> {
+    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct, vals: vec![] })
 }
 
 fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {

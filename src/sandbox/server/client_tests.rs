@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::ksql::{ConnectionSettings, KsqlClient, QueryEvent, RequestContext};
+use crate::sandbox::quickstart_fixture as quickstart;
 use crate::wire::entity::Entity;
 
 async fn client() -> (crate::sandbox::SandboxHandle, KsqlClient) {
@@ -29,47 +30,15 @@ async fn quickstart_end_to_end() {
     let props = BTreeMap::new();
     let vars = BTreeMap::new();
     let ctx = RequestContext { properties: &props, session_variables: &vars };
-    let entities = client
-        .ksql(
-            "CREATE STREAM riderLocations (profileId VARCHAR, latitude DOUBLE, longitude DOUBLE) WITH \
-             (kafka_topic='locations', value_format='json', partitions=1);
-             CREATE TABLE currentLocation AS SELECT profileId, LATEST_BY_OFFSET(latitude) AS la, \
-             LATEST_BY_OFFSET(longitude) AS lo FROM riderlocations GROUP BY profileId EMIT CHANGES;
-             CREATE TABLE ridersNearMountainView AS SELECT ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1) AS \
-             distanceInMiles, COLLECT_LIST(profileId) AS riders, COUNT(*) AS count FROM currentLocation GROUP BY \
-             ROUND(GEO_DISTANCE(la, lo, 37.4133, -122.1162), -1);",
-            &ctx,
-        )
-        .await
-        .unwrap();
+    let entities = client.ksql(&quickstart::STATEMENTS.join("\n"), &ctx).await.unwrap();
     assert_eq!(entities.len(), 3);
     assert!(entities.iter().all(|e| matches!(e, Entity::CommandStatus(_))), "{entities:?}");
 
     // A push query in the background, then INSERTs.
-    let mut push = client
-        .query(
-            "SELECT * FROM riderLocations WHERE GEO_DISTANCE(latitude, longitude, 37.4133, -122.1162) <= 5 \
-             EMIT CHANGES;",
-            &ctx,
-        )
-        .await
-        .unwrap();
+    let mut push = client.query(quickstart::NEAR_PUSH_QUERY, &ctx).await.unwrap();
     let names: Vec<String> = push.header().columns.iter().map(|c| c.name.clone()).collect();
     assert_eq!(names, vec!["PROFILEID", "LATITUDE", "LONGITUDE"]);
-    let inserts = [
-        ("c2309eec", 37.7877, -122.4205),
-        ("18f4ea86", 37.3903, -122.0643),
-        ("4ab5cbad", 37.3952, -122.0813),
-        ("8b6eae59", 37.3944, -122.0813),
-        ("4a7c7b41", 37.4049, -122.0822),
-        ("4ddad000", 37.7857, -122.4011),
-    ];
-    let mut sql = String::new();
-    for (id, la, lo) in inserts {
-        sql.push_str(&format!(
-            "INSERT INTO riderLocations (profileId, latitude, longitude) VALUES ('{id}', {la}, {lo});\n"
-        ));
-    }
+    let sql = quickstart::inserts().join("\n");
     assert!(client.ksql(&sql, &ctx).await.unwrap().is_empty());
     let mut near = Vec::new();
     while near.len() < 3 {

@@ -4,7 +4,7 @@
 
 use super::ast::*;
 use super::lexer::{tokenize, Tok, Token};
-use crate::sandbox::types::SqlType;
+use crate::sandbox::types::{time_unit_ms, SqlType};
 
 #[derive(Debug, Clone)]
 pub struct ParseError {
@@ -52,24 +52,23 @@ pub fn parse_statement(text: &str) -> PResult<Statement> {
 
 /// Parses a standalone expression (used by tests and by the runner).
 pub fn parse_expression(text: &str) -> PResult<Expr> {
-    let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
-    let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
-    let e = p.expr()?;
-    if !p.at_eof() {
-        return Err(p.err_here("Syntax Error\nextraneous input after expression"));
-    }
-    Ok(e)
+    parse_whole(text, Parser::expr, "Syntax Error\nextraneous input after expression")
 }
 
 /// Parses a type as written in DDL (`ARRAY<STRUCT<a INT>>`, `DECIMAL(4,2)`, a custom type name).
 pub fn parse_type_text(text: &str) -> PResult<SqlType> {
+    parse_whole(text, Parser::sql_type, "Syntax Error\nextraneous input after type")
+}
+
+/// Runs `rule` over all of `text`; `leftover` is the error when tokens remain after it.
+fn parse_whole<'a, T>(text: &'a str, rule: impl FnOnce(&mut Parser<'a>) -> PResult<T>, leftover: &str) -> PResult<T> {
     let tokens = tokenize(text).map_err(|e| ParseError { line: e.line, col: e.col, message: e.message })?;
     let mut p = Parser { toks: tokens, i: 0, text, depth: 0, deepest: 0 };
-    let t = p.sql_type()?;
+    let parsed = rule(&mut p)?;
     if !p.at_eof() {
-        return Err(p.err_here("Syntax Error\nextraneous input after type"));
+        return Err(p.err_here(leftover));
     }
-    Ok(t)
+    Ok(parsed)
 }
 
 struct Parser<'a> {
@@ -240,6 +239,32 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `item (, item)*`: one or more comma-separated items.
+    fn comma_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        let mut items = vec![item(self)?];
+        while self.eat_sym(",") {
+            items.push(item(self)?);
+        }
+        Ok(items)
+    }
+
+    /// `[item (, item)*] close`: a comma-separated list, possibly empty, and its closing symbol.
+    fn list_until<T>(&mut self, close: &str, item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        let items = if self.is_sym(close) { Vec::new() } else { self.comma_list(item)? };
+        self.expect_sym(close)?;
+        Ok(items)
+    }
+
+    /// `( item (, item)* )` when the next symbol is `(`; empty otherwise.
+    fn optional_paren_list<T>(&mut self, item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Option<Vec<T>>> {
+        if !self.eat_sym("(") {
+            return Ok(None);
+        }
+        let items = self.comma_list(item)?;
+        self.expect_sym(")")?;
+        Ok(Some(items))
+    }
+
     /// An identifier: unquoted words are upper-cased, quoted ones kept.
     fn ident(&mut self) -> PResult<String> {
         match self.peek().tok.clone() {
@@ -397,17 +422,7 @@ impl<'a> Parser<'a> {
         };
         let if_not_exists = self.if_not_exists()?;
         let name = self.ident()?;
-        let mut columns = Vec::new();
-        if self.eat_sym("(") {
-            loop {
-                columns.push(self.column_def()?);
-                if self.eat_sym(",") {
-                    continue;
-                }
-                self.expect_sym(")")?;
-                break;
-            }
-        }
+        let columns = self.optional_paren_list(Self::column_def)?.unwrap_or_default();
         let props = if self.is_kw("WITH") { self.with_props()? } else { Props::default() };
         if self.eat_kw("AS") {
             let query = self.query()?;
@@ -455,68 +470,64 @@ impl<'a> Parser<'a> {
         Ok(ColumnDef { name, ty, constraint })
     }
 
-    fn with_props(&mut self) -> PResult<Props> {
+    /// `WITH ( entry (, entry)* )`, shared by source properties and connector configs.
+    fn with_list<T>(&mut self, entry: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         self.expect_kw("WITH")?;
         self.expect_sym("(")?;
-        let mut props = Vec::new();
-        loop {
-            let key = self.any_ident()?;
-            self.expect_sym("=")?;
-            let v = match self.peek().tok.clone() {
-                Tok::Str(s) => PropValue::Str(s),
-                Tok::Number(n) => PropValue::Number(n),
-                Tok::Sym("-") => {
-                    self.advance();
-                    match self.peek().tok.clone() {
-                        Tok::Number(n) => PropValue::Number(format!("-{n}")),
-                        _ => return Err(self.mismatch("a number")),
-                    }
+        let entries = self.comma_list(entry)?;
+        self.expect_sym(")")?;
+        Ok(entries)
+    }
+
+    fn with_props(&mut self) -> PResult<Props> {
+        Ok(Props(self.with_list(Self::with_prop)?))
+    }
+
+    fn with_prop(&mut self) -> PResult<(String, PropValue)> {
+        let key = self.any_ident()?;
+        self.expect_sym("=")?;
+        let v = match self.peek().tok.clone() {
+            Tok::Str(s) => PropValue::Str(s),
+            Tok::Number(n) => PropValue::Number(n),
+            Tok::Sym("-") => {
+                self.advance();
+                match self.peek().tok.clone() {
+                    Tok::Number(n) => PropValue::Number(format!("-{n}")),
+                    _ => return Err(self.mismatch("a number")),
                 }
-                Tok::Word(w) if w.eq_ignore_ascii_case("true") => PropValue::Bool(true),
-                Tok::Word(w) if w.eq_ignore_ascii_case("false") => PropValue::Bool(false),
-                _ => return Err(self.mismatch("a literal")),
-            };
-            self.advance();
-            props.push((key, v));
-            if self.eat_sym(",") {
-                continue;
             }
-            self.expect_sym(")")?;
-            break;
-        }
-        Ok(Props(props))
+            Tok::Word(w) if w.eq_ignore_ascii_case("true") => PropValue::Bool(true),
+            Tok::Word(w) if w.eq_ignore_ascii_case("false") => PropValue::Bool(false),
+            _ => return Err(self.mismatch("a literal")),
+        };
+        self.advance();
+        Ok((key, v))
     }
 
     /// A connector's WITH list: keys are quoted strings ('connector.class') or identifiers,
     /// kept as written because Kafka Connect's config keys are case-sensitive.
     fn connector_config(&mut self) -> PResult<Vec<(String, String)>> {
-        self.expect_kw("WITH")?;
-        self.expect_sym("(")?;
-        let mut config = Vec::new();
-        loop {
-            let key = match self.peek().tok.clone() {
-                Tok::Str(s) | Tok::Quoted(s) | Tok::Word(s) => s,
-                _ => return Err(self.mismatch("a property name")),
-            };
-            self.advance();
-            self.expect_sym("=")?;
-            let negative = self.eat_sym("-");
-            let value = match self.peek().tok.clone() {
-                Tok::Str(s) | Tok::Number(s) if !negative => s,
-                Tok::Number(n) => format!("-{n}"),
-                Tok::Word(w) if !negative && (w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")) => {
-                    w.to_ascii_lowercase()
-                }
-                _ => return Err(self.mismatch("a literal")),
-            };
-            self.advance();
-            config.push((key, value));
-            if self.eat_sym(",") {
-                continue;
+        self.with_list(Self::connector_setting)
+    }
+
+    fn connector_setting(&mut self) -> PResult<(String, String)> {
+        let key = match self.peek().tok.clone() {
+            Tok::Str(s) | Tok::Quoted(s) | Tok::Word(s) => s,
+            _ => return Err(self.mismatch("a property name")),
+        };
+        self.advance();
+        self.expect_sym("=")?;
+        let negative = self.eat_sym("-");
+        let value = match self.peek().tok.clone() {
+            Tok::Str(s) | Tok::Number(s) if !negative => s,
+            Tok::Number(n) => format!("-{n}"),
+            Tok::Word(w) if !negative && (w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")) => {
+                w.to_ascii_lowercase()
             }
-            self.expect_sym(")")?;
-            return Ok(config);
-        }
+            _ => return Err(self.mismatch("a literal")),
+        };
+        self.advance();
+        Ok((key, value))
     }
 
     fn insert(&mut self) -> PResult<Statement> {
@@ -528,34 +539,12 @@ impl<'a> Parser<'a> {
             let query = self.query()?;
             return Ok(Statement::InsertInto { target, props, query: Box::new(query) });
         }
-        let mut columns = None;
-        if self.eat_sym("(") {
-            let mut cols = Vec::new();
-            loop {
-                cols.push(self.any_ident()?);
-                if self.eat_sym(",") {
-                    continue;
-                }
-                self.expect_sym(")")?;
-                break;
-            }
-            columns = Some(cols);
-        }
+        let columns = self.optional_paren_list(Self::any_ident)?;
         if !self.eat_kw("VALUES") {
             return Err(self.mismatch("{'VALUES', 'SELECT', 'WITH', '('}"));
         }
         self.expect_sym("(")?;
-        let mut values = Vec::new();
-        if !self.is_sym(")") {
-            loop {
-                values.push(self.expr()?);
-                if self.eat_sym(",") {
-                    continue;
-                }
-                break;
-            }
-        }
-        self.expect_sym(")")?;
+        let values = self.list_until(")", Self::expr)?;
         Ok(Statement::InsertValues { target, columns, values })
     }
 
@@ -707,13 +696,7 @@ impl<'a> Parser<'a> {
     fn query(&mut self) -> PResult<Query> {
         let start = self.i;
         self.expect_kw("SELECT")?;
-        let mut select = Vec::new();
-        loop {
-            select.push(self.select_item()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
+        let select = self.comma_list(Self::select_item)?;
         self.expect_kw("FROM")?;
         let from = self.source_ref()?;
         let mut joins = Vec::new();
@@ -806,15 +789,8 @@ impl<'a> Parser<'a> {
     }
 
     fn expr_list_maybe_paren(&mut self) -> PResult<Vec<Expr>> {
-        let mut v = Vec::new();
-        loop {
-            v.push(self.expr()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
         // `GROUP BY (a, b)` parses as one parenthesised expression list.
-        Ok(v)
+        self.comma_list(Self::expr)
     }
 
     fn source_ref(&mut self) -> PResult<FromSource> {
@@ -920,16 +896,11 @@ impl<'a> Parser<'a> {
             Tok::Word(w) => w.to_ascii_uppercase(),
             _ => return Err(self.mismatch("a time unit")),
         };
-        let ms = match unit.trim_end_matches('S') {
-            "MILLISECOND" => 1,
-            "SECOND" => 1000,
-            "MINUTE" => 60_000,
-            "HOUR" => 3_600_000,
-            "DAY" => 86_400_000,
-            _ => return Err(self.err_here(&format!("Syntax Error\nUnknown time unit: '{unit}'"))),
+        let Some(ms) = time_unit_ms(&unit) else {
+            return Err(self.err_here(&format!("Syntax Error\nUnknown time unit: '{unit}'")));
         };
         self.advance();
-        Ok(n.saturating_mul(ms))
+        Ok(n.saturating_mul(ms as u64))
     }
 
     // ------------------------------------------------------------------ types
@@ -981,18 +952,7 @@ impl<'a> Parser<'a> {
             }
             "STRUCT" => {
                 self.expect_sym("<")?;
-                let mut fields = Vec::new();
-                if !self.is_sym(">") {
-                    loop {
-                        let n = self.any_ident()?;
-                        let t = self.inner_type()?;
-                        fields.push((n, t));
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                }
-                self.expect_sym(">")?;
+                let fields = self.list_until(">", |p| Ok((p.any_ident()?, p.inner_type()?)))?;
                 SqlType::Struct(fields)
             }
             _ => SqlType::Other(name),
@@ -1102,16 +1062,7 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("IN") {
             self.expect_sym("(")?;
-            let mut list = Vec::new();
-            if !self.is_sym(")") {
-                loop {
-                    list.push(self.expr()?);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-            }
-            self.expect_sym(")")?;
+            let list = self.list_until(")", Self::expr)?;
             return Ok(Expr::InList { expr: Box::new(l), list, negated });
         }
         Ok(l)
@@ -1242,53 +1193,17 @@ impl<'a> Parser<'a> {
                     "ARRAY" if matches!(self.peek_at(1), Tok::Sym("[")) => {
                         self.advance();
                         self.advance();
-                        let mut items = Vec::new();
-                        if !self.is_sym("]") {
-                            loop {
-                                items.push(self.expr()?);
-                                if !self.eat_sym(",") {
-                                    break;
-                                }
-                            }
-                        }
-                        self.expect_sym("]")?;
-                        return Ok(Expr::Array(items));
+                        return Ok(Expr::Array(self.list_until("]", Self::expr)?));
                     }
                     "MAP" if matches!(self.peek_at(1), Tok::Sym("(")) => {
                         self.advance();
                         self.advance();
-                        let mut items = Vec::new();
-                        if !self.is_sym(")") {
-                            loop {
-                                let k = self.expr()?;
-                                self.expect_sym(":=")?;
-                                let v = self.expr()?;
-                                items.push((k, v));
-                                if !self.eat_sym(",") {
-                                    break;
-                                }
-                            }
-                        }
-                        self.expect_sym(")")?;
-                        return Ok(Expr::Map(items));
+                        return Ok(Expr::Map(self.list_until(")", |p| p.assignment(Self::expr))?));
                     }
                     "STRUCT" if matches!(self.peek_at(1), Tok::Sym("(")) => {
                         self.advance();
                         self.advance();
-                        let mut items = Vec::new();
-                        if !self.is_sym(")") {
-                            loop {
-                                let k = self.any_ident()?;
-                                self.expect_sym(":=")?;
-                                let v = self.expr()?;
-                                items.push((k, v));
-                                if !self.eat_sym(",") {
-                                    break;
-                                }
-                            }
-                        }
-                        self.expect_sym(")")?;
-                        return Ok(Expr::Struct(items));
+                        return Ok(Expr::Struct(self.list_until(")", |p| p.assignment(Self::any_ident))?));
                     }
                     _ => {}
                 }
@@ -1303,6 +1218,13 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.mismatch("an expression")),
         }
+    }
+
+    /// `key := value` inside a MAP or STRUCT constructor.
+    fn assignment<K>(&mut self, key: impl FnOnce(&mut Self) -> PResult<K>) -> PResult<(K, Expr)> {
+        let k = key(self)?;
+        self.expect_sym(":=")?;
+        Ok((k, self.expr()?))
     }
 
     fn column_rest(&mut self, first: String) -> PResult<Expr> {
@@ -1331,18 +1253,10 @@ impl<'a> Parser<'a> {
     }
 
     fn lambda(&mut self) -> PResult<Expr> {
-        let mut params = Vec::new();
-        if self.eat_sym("(") {
-            loop {
-                params.push(self.any_ident()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-            self.expect_sym(")")?;
-        } else {
-            params.push(self.any_ident()?);
-        }
+        let params = match self.optional_paren_list(Self::any_ident)? {
+            Some(params) => params,
+            None => vec![self.any_ident()?],
+        };
         self.expect_sym("=>")?;
         let body = self.expr()?;
         Ok(Expr::Lambda { params, body: Box::new(body) })
@@ -1356,16 +1270,7 @@ impl<'a> Parser<'a> {
             return Ok(Expr::Call { name, args: vec![], star: true, distinct: false });
         }
         let distinct = self.eat_kw("DISTINCT");
-        let mut args = Vec::new();
-        if !self.is_sym(")") {
-            loop {
-                args.push(self.expr()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
-        }
-        self.expect_sym(")")?;
+        let args = self.list_until(")", Self::expr)?;
         Ok(Expr::Call { name, args, star: false, distinct })
     }
 

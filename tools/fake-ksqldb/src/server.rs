@@ -702,6 +702,26 @@ fn parse_body(body: &Bytes) -> Result<Value, String> {
     })
 }
 
+/// The request's JSON and its required string property `field`, or ksqlDB's 40000 answer for
+/// a body that is not JSON or lacks the property.
+#[allow(clippy::result_large_err)]
+fn request_field(ctx: &Ctx, body: &Bytes, field: &str) -> Result<(Value, String), Resp> {
+    let req = parse_body(body).map_err(|m| ctx.generic(40000, &m))?;
+    let Some(value) = req.get(field).and_then(Value::as_str).map(str::to_string) else {
+        let message = format!("Invalid JSON in request: Missing required creator property '{field}'");
+        return Err(ctx.generic(40000, &message));
+    };
+    Ok((req, value))
+}
+
+/// The request's JSON and its SQL (property `field`), session variables substituted.
+#[allow(clippy::result_large_err)]
+fn request_sql(ctx: &Ctx, body: &Bytes, field: &str) -> Result<(Value, String), Resp> {
+    let (req, sql) = request_field(ctx, body, field)?;
+    let sql = apply_session_variables(ctx, &req, &sql);
+    Ok((req, sql))
+}
+
 /// Real servers from 0.18 on substitute `${name}` from the request's `sessionVariables`
 /// (names case-insensitive); older ones ignore the field.
 fn apply_session_variables(ctx: &Ctx, req: &Value, sql: &str) -> String {
@@ -722,14 +742,11 @@ fn apply_session_variables(ctx: &Ctx, req: &Value, sql: &str) -> String {
 }
 
 async fn ksql(ctx: &Ctx, body: &Bytes) -> Resp {
-    let req = match parse_body(body) {
-        Ok(v) => v,
-        Err(m) => return ctx.generic(40000, &m),
+    let (_, sql) = match request_sql(ctx, body, "ksql") {
+        Ok(r) => r,
+        Err(r) => return r,
     };
-    let Some(sql) = req.get("ksql").and_then(Value::as_str) else {
-        return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'ksql'");
-    };
-    let sql = &apply_session_variables(ctx, &req, sql);
+    let sql = &sql;
     let stmts = split_statements(sql);
     // Validation first: SELECT/PRINT are refused before anything runs.
     for s in &stmts {
@@ -900,13 +917,16 @@ fn lookup(ctx: &Ctx, sql: &str) -> Result<Arc<Query>, Resp> {
     }
 }
 
+/// The request's JSON and the one statement of its SQL (property `field`), as /query and
+/// /query-stream take it.
 #[allow(clippy::result_large_err)]
-fn one_statement(ctx: &Ctx, sql: &str) -> Result<String, Resp> {
-    let stmts = split_statements(sql);
+fn request_statement(ctx: &Ctx, body: &Bytes, field: &str) -> Result<(Value, String), Resp> {
+    let (req, sql) = request_sql(ctx, body, field)?;
+    let stmts = split_statements(&sql);
     if stmts.len() != 1 {
         return Err(ctx.generic(40000, &format!("Expected exactly one KSQL statement; found {} instead", stmts.len())));
     }
-    Ok(stmts.into_iter().next().unwrap())
+    Ok((req, stmts.into_iter().next().unwrap()))
 }
 
 async fn query(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
@@ -914,16 +934,8 @@ async fn query(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
     if app.generation == Generation::Http2 && ctx.h2 {
         return respond(405, None, empty());
     }
-    let req = match parse_body(body) {
-        Ok(v) => v,
-        Err(m) => return ctx.generic(40000, &m),
-    };
-    let Some(sql) = req.get("ksql").and_then(Value::as_str) else {
-        return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'ksql'");
-    };
-    let sql = &apply_session_variables(ctx, &req, sql);
-    let stmt = match one_statement(ctx, sql) {
-        Ok(s) => s,
+    let (req, stmt) = match request_statement(ctx, body, "ksql") {
+        Ok(r) => r,
         Err(r) => return r,
     };
     let fw = first_word(&stmt);
@@ -983,16 +995,8 @@ async fn query_stream(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
     if app.generation == Generation::Http2 && !ctx.h2 {
         return ctx.generic(40004, "This endpoint is only available when using HTTP2");
     }
-    let req = match parse_body(body) {
-        Ok(v) => v,
-        Err(m) => return ctx.generic(40000, &m),
-    };
-    let Some(sql) = req.get("sql").and_then(Value::as_str) else {
-        return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'sql'");
-    };
-    let sql = &apply_session_variables(ctx, &req, sql);
-    let stmt = match one_statement(ctx, sql) {
-        Ok(s) => s,
+    let (_, stmt) = match request_statement(ctx, body, "sql") {
+        Ok(r) => r,
         Err(r) => return r,
     };
     let fw = first_word(&stmt);
@@ -1028,16 +1032,13 @@ async fn query_stream(ctx: &Ctx, body: &Bytes, accept: &[String]) -> Resp {
 }
 
 fn close_query(ctx: &Ctx, body: &Bytes) -> Resp {
-    let req = match parse_body(body) {
-        Ok(v) => v,
-        Err(m) => return ctx.generic(40000, &m),
-    };
-    let Some(id) = req.get("queryId").and_then(Value::as_str) else {
-        return ctx.generic(40000, "Invalid JSON in request: Missing required creator property 'queryId'");
+    let id = match request_field(ctx, body, "queryId") {
+        Ok((_, id)) => id,
+        Err(r) => return r,
     };
     let mut found = false;
     for a in ctx.app.active.lock().unwrap().values_mut() {
-        if a.closable && a.wire_id.as_deref() == Some(id) {
+        if a.closable && a.wire_id.as_deref() == Some(id.as_str()) {
             if let Some(tx) = a.close_tx.take() {
                 let _ = tx.send(());
                 found = true;

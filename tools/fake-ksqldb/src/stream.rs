@@ -218,32 +218,17 @@ impl Framer {
             e["stackTrace"] = serde_json::json!([]);
         }
         let e = serde_json::to_string(&e).unwrap();
-        match self.fmt {
-            Fmt::OldPush => {
-                out.extend_from_slice(b"\n{\"errorMessage\":");
-                out.extend_from_slice(e.as_bytes());
-                out.extend_from_slice(b"},\n");
-            }
-            Fmt::OldPull => {
-                out.extend_from_slice(b",\n{\"errorMessage\":");
-                out.extend_from_slice(e.as_bytes());
-                out.extend_from_slice(b"}]\n");
-            }
-            Fmt::StreamedRow => {
-                out.extend_from_slice(b",\n{\"errorMessage\":");
-                out.extend_from_slice(e.as_bytes());
-                out.extend_from_slice(b"}]");
-            }
-            Fmt::Delimited | Fmt::Print => {
-                out.extend_from_slice(e.as_bytes());
-                out.push(b'\n');
-            }
-            Fmt::JsonArray => {
-                out.push(b',');
-                out.extend_from_slice(e.as_bytes());
-                out.push(b']');
-            }
-        }
+        // What each format writes around the error object (it also ends the body).
+        let (before, after): (&[u8], &[u8]) = match self.fmt {
+            Fmt::OldPush => (b"\n{\"errorMessage\":", b"},\n"),
+            Fmt::OldPull => (b",\n{\"errorMessage\":", b"}]\n"),
+            Fmt::StreamedRow => (b",\n{\"errorMessage\":", b"}]"),
+            Fmt::Delimited | Fmt::Print => (b"", b"\n"),
+            Fmt::JsonArray => (b",", b"]"),
+        };
+        out.extend_from_slice(before);
+        out.extend_from_slice(e.as_bytes());
+        out.extend_from_slice(after);
     }
 
     fn malformed(&self, out: &mut Vec<u8>) {

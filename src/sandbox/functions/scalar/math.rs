@@ -25,72 +25,8 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 _ => Value::Null,
             }
         ),
-        f!(
-            "CEIL",
-            |a| {
-                if a.len() == 1 && is_num(a, 0) {
-                    Ok(match t(a, 0) {
-                        Some(SqlType::Decimal { precision, scale }) => {
-                            Some(decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0))
-                        }
-                        Some(x) => Some(x.clone()),
-                        None => Some(SqlType::Integer),
-                    })
-                } else {
-                    no()
-                }
-            },
-            |a, _| match &a[0] {
-                Value::Double(d) => Value::Double(d.ceil()),
-                Value::Decimal(d) => {
-                    let f =
-                        d.rescale(0)
-                            .map(|r| {
-                                if Decimal::new(r.unscaled, 0).cmp_value(d).is_lt() {
-                                    r.unscaled + 1
-                                } else {
-                                    r.unscaled
-                                }
-                            })
-                            .unwrap_or(0);
-                    Value::Decimal(Decimal::new(f, 0))
-                }
-                v => v.clone(),
-            }
-        ),
-        f!(
-            "FLOOR",
-            |a| {
-                if a.len() == 1 && is_num(a, 0) {
-                    Ok(match t(a, 0) {
-                        Some(SqlType::Decimal { precision, scale }) => {
-                            Some(decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0))
-                        }
-                        Some(x) => Some(x.clone()),
-                        None => Some(SqlType::Integer),
-                    })
-                } else {
-                    no()
-                }
-            },
-            |a, _| match &a[0] {
-                Value::Double(d) => Value::Double(d.floor()),
-                Value::Decimal(d) => {
-                    let f =
-                        d.rescale(0)
-                            .map(|r| {
-                                if Decimal::new(r.unscaled, 0).cmp_value(d).is_gt() {
-                                    r.unscaled - 1
-                                } else {
-                                    r.unscaled
-                                }
-                            })
-                            .unwrap_or(0);
-                    Value::Decimal(Decimal::new(f, 0))
-                }
-                v => v.clone(),
-            }
-        ),
+        f!("CEIL", whole_number_type, |a, _| to_whole_number(&a[0], true)),
+        f!("FLOOR", whole_number_type, |a, _| to_whole_number(&a[0], false)),
         f!("ROUND", rounding_type, |a, ret| {
             if any_null(a) {
                 return Value::Null;
@@ -342,4 +278,39 @@ fn rounding_type(a: Types) -> Result<Option<SqlType>, String> {
         (Some(x), _) => x.clone(),
         (None, _) => SqlType::Bigint,
     }))
+}
+
+/// CEIL and FLOOR's typer: integers and doubles keep their type, a decimal loses its scale
+/// (and gains a digit for the carry).
+fn whole_number_type(a: Types) -> Result<Option<SqlType>, String> {
+    if a.len() != 1 || !is_num(a, 0) {
+        return no();
+    }
+    Ok(match t(a, 0) {
+        Some(SqlType::Decimal { precision, scale }) => {
+            Some(decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0))
+        }
+        Some(x) => Some(x.clone()),
+        None => Some(SqlType::Integer),
+    })
+}
+
+/// CEIL (`up`) or FLOOR of a number.
+fn to_whole_number(v: &Value, up: bool) -> Value {
+    match v {
+        Value::Double(d) => Value::Double(if up { d.ceil() } else { d.floor() }),
+        Value::Decimal(d) => {
+            // rescale(0) rounds to the nearest; step back when that went past the wanted side.
+            let whole = d
+                .rescale(0)
+                .map(|r| match Decimal::new(r.unscaled, 0).cmp_value(d) {
+                    std::cmp::Ordering::Less if up => r.unscaled + 1,
+                    std::cmp::Ordering::Greater if !up => r.unscaled - 1,
+                    _ => r.unscaled,
+                })
+                .unwrap_or(0);
+            Value::Decimal(Decimal::new(whole, 0))
+        }
+        v => v.clone(),
+    }
 }

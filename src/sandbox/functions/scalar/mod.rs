@@ -294,17 +294,6 @@ fn distinct(v: &[Value]) -> Vec<Value> {
     out
 }
 
-fn timeunit_ms(u: &str) -> Option<i64> {
-    Some(match u.to_ascii_uppercase().trim_end_matches('S') {
-        "MILLISECOND" => 1,
-        "SECOND" => 1000,
-        "MINUTE" => 60_000,
-        "HOUR" => 3_600_000,
-        "DAY" => 86_400_000,
-        _ => return None,
-    })
-}
-
 macro_rules! f {
     ($name:expr, $typer:expr, $eval:expr) => {
         ScalarImpl { name: $name, typer: $typer, eval: $eval }
@@ -352,34 +341,51 @@ pub(super) fn implementations() -> Vec<ScalarImpl> {
     all
 }
 
-fn time_add(a: &[Value], sign: i64, get: fn(&Value) -> Option<i64>, make: fn(i64) -> Value) -> Value {
-    if any_null(a) {
-        return Value::Null;
+/// The typer of DATEADD, TIMESUB and the like: `(unit, amount, value)` where the value is of
+/// type `ty` (or an untyped NULL), giving `ty`.
+fn shift_type(a: Types, ty: SqlType) -> Result<Option<SqlType>, String> {
+    if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && a[2].as_ref().is_none_or(|t| *t == ty) {
+        ok(ty)
+    } else {
+        no()
     }
-    let (Some(unit), Some(n), Some(t)) = (a[0].as_str(), a[1].as_i64(), get(&a[2])) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
-    make(t + sign * n * ms)
+}
+
+/// The add/sub family's `(unit, amount, value)`: the amount, the unit in milliseconds and the
+/// value; None when an argument is NULL or the unit unknown.
+fn interval_args(a: &[Value]) -> Option<(i64, i64, &Value)> {
+    if any_null(a) {
+        return None;
+    }
+    let (Some(unit), Some(n)) = (a[0].as_str(), a[1].as_i64()) else { return None };
+    Some((n, time_unit_ms(unit)?, &a[2]))
+}
+
+/// TIMESTAMPADD/TIMESTAMPSUB.
+fn timestamp_add(a: &[Value], sign: i64) -> Value {
+    match interval_args(a) {
+        Some((n, ms, Value::Timestamp(t))) => Value::Timestamp(t + sign * n * ms),
+        _ => Value::Null,
+    }
 }
 
 /// DATEADD/DATESUB: the interval converted to whole days (truncated, as Java's TimeUnit does).
 fn date_add(a: &[Value], sign: i64) -> Value {
-    if any_null(a) {
-        return Value::Null;
+    match interval_args(a) {
+        Some((n, ms, Value::Date(d))) => {
+            let days = (n as i128 * ms as i128 / MS_PER_DAY as i128) as i64;
+            Value::Date((*d as i64 + sign * days) as i32)
+        }
+        _ => Value::Null,
     }
-    let (Some(unit), Some(n), Value::Date(d)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
-    let days = (n as i128 * ms as i128 / 86_400_000) as i64;
-    Value::Date((*d as i64 + sign * days) as i32)
 }
 
 /// TIMEADD/TIMESUB: wraps around midnight.
 fn time_of_day_add(a: &[Value], sign: i64) -> Value {
-    if any_null(a) {
-        return Value::Null;
+    match interval_args(a) {
+        Some((n, ms, Value::Time(t))) => Value::Time((t + sign * n * ms).rem_euclid(MS_PER_DAY)),
+        _ => Value::Null,
     }
-    let (Some(unit), Some(n), Value::Time(t)) = (a[0].as_str(), a[1].as_i64(), &a[2]) else { return Value::Null };
-    let Some(ms) = timeunit_ms(unit) else { return Value::Null };
-    Value::Time((t + sign * n * ms).rem_euclid(86_400_000))
 }
 
 fn pad(a: &[Value], left: bool) -> Value {

@@ -173,32 +173,8 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 Value::Int(0)
             }
         ),
-        f!(
-            "LPAD",
-            |a| {
-                if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
-                    ok(SqlType::String)
-                } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
-                    ok(SqlType::Bytes)
-                } else {
-                    no()
-                }
-            },
-            |a, _| pad(a, true)
-        ),
-        f!(
-            "RPAD",
-            |a| {
-                if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
-                    ok(SqlType::String)
-                } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
-                    ok(SqlType::Bytes)
-                } else {
-                    no()
-                }
-            },
-            |a, _| pad(a, false)
-        ),
+        f!("LPAD", pad_type, |a, _| pad(a, true)),
+        f!("RPAD", pad_type, |a, _| pad(a, false)),
         f!("SPLIT", |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))), |a, _| {
             let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
             if d.is_empty() {
@@ -241,40 +217,16 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             }
             string(out)
         }),
-        f!(
-            "REGEXP_EXTRACT",
-            |a| {
-                if (a.len() == 2 || (a.len() == 3 && is_int(a, 2))) && is_str(a, 0) && is_str(a, 1) {
-                    ok(SqlType::String)
-                } else {
-                    no()
-                }
-            },
-            |a, _| {
-                let (Some(p), Some(x)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                let Ok(re) = regex::Regex::new(p) else { return Value::Null };
-                let g = a.get(2).and_then(|v| v.as_i64()).unwrap_or(0) as usize;
-                re.captures(x).and_then(|c| c.get(g)).map(|m| string(m.as_str())).unwrap_or(Value::Null)
-            }
-        ),
-        f!(
-            "REGEXP_EXTRACT_ALL",
-            |a| {
-                if (a.len() == 2 || (a.len() == 3 && is_int(a, 2))) && is_str(a, 0) && is_str(a, 1) {
-                    ok(SqlType::Array(Box::new(SqlType::String)))
-                } else {
-                    no()
-                }
-            },
-            |a, _| {
-                let (Some(p), Some(x)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-                let Ok(re) = regex::Regex::new(p) else { return Value::Null };
-                let g = a.get(2).and_then(|v| v.as_i64()).unwrap_or(0) as usize;
-                Value::Array(
-                    re.captures_iter(x).map(|c| c.get(g).map(|m| string(m.as_str())).unwrap_or(Value::Null)).collect(),
-                )
-            }
-        ),
+        f!("REGEXP_EXTRACT", |a| regexp_extract_type(a, SqlType::String), |a, _| {
+            let Some((re, x, g)) = regexp_extract_args(a) else { return Value::Null };
+            re.captures(x).and_then(|c| c.get(g)).map(|m| string(m.as_str())).unwrap_or(Value::Null)
+        }),
+        f!("REGEXP_EXTRACT_ALL", |a| regexp_extract_type(a, SqlType::Array(Box::new(SqlType::String))), |a, _| {
+            let Some((re, x, g)) = regexp_extract_args(a) else { return Value::Null };
+            Value::Array(
+                re.captures_iter(x).map(|c| c.get(g).map(|m| string(m.as_str())).unwrap_or(Value::Null)).collect(),
+            )
+        }),
         f!("REGEXP_REPLACE", |a| strs(a, 3..=3, SqlType::String), |a, _| {
             let (Some(x), Some(p), Some(r)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
             let Ok(re) = regex::Regex::new(p) else { return Value::Null };
@@ -329,4 +281,32 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             )
         }),
     ]
+}
+
+/// LPAD and RPAD: `(text, length, padding)` of strings, or of bytes.
+fn pad_type(a: Types) -> Result<Option<SqlType>, String> {
+    if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && is_str(a, 2) {
+        ok(SqlType::String)
+    } else if a.len() == 3 && t(a, 0) == Some(&SqlType::Bytes) {
+        ok(SqlType::Bytes)
+    } else {
+        no()
+    }
+}
+
+/// REGEXP_EXTRACT and REGEXP_EXTRACT_ALL: `(pattern, text[, group])`.
+fn regexp_extract_type(a: Types, ret: SqlType) -> Result<Option<SqlType>, String> {
+    if (a.len() == 2 || (a.len() == 3 && is_int(a, 2))) && is_str(a, 0) && is_str(a, 1) {
+        ok(ret)
+    } else {
+        no()
+    }
+}
+
+/// REGEXP_EXTRACT(_ALL)'s compiled pattern, text and group (0, the whole match, by default);
+/// None for a NULL argument or a pattern that does not compile.
+fn regexp_extract_args(a: &[Value]) -> Option<(regex::Regex, &str, usize)> {
+    let (Some(p), Some(x)) = (s(&a[0]), s(&a[1])) else { return None };
+    let re = regex::Regex::new(p).ok()?;
+    Some((re, x, a.get(2).and_then(|v| v.as_i64()).unwrap_or(0) as usize))
 }

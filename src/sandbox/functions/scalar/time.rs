@@ -47,14 +47,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     no()
                 }
             },
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                format_ts(a[0].as_i64().unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                    .map(string)
-                    .unwrap_or(Value::Null)
-            }
+            format_epoch_ms
         ),
         f!(
             "FORMAT_TIMESTAMP",
@@ -68,31 +61,14 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     no()
                 }
             },
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                format_ts(a[0].as_i64().unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                    .map(string)
-                    .unwrap_or(Value::Null)
-            }
+            format_epoch_ms
         ),
-        f!("STRINGTOTIMESTAMP", |a| strs(a, 2..=3, SqlType::Bigint), |a, _| {
-            if any_null(a) {
-                return Value::Null;
-            }
-            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                .map(Value::Bigint)
-                .unwrap_or(Value::Null)
-        }),
-        f!("PARSE_TIMESTAMP", |a| strs(a, 2..=3, SqlType::Timestamp), |a, _| {
-            if any_null(a) {
-                return Value::Null;
-            }
-            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
-                .map(Value::Timestamp)
-                .unwrap_or(Value::Null)
-        }),
+        f!("STRINGTOTIMESTAMP", |a| strs(a, 2..=3, SqlType::Bigint), |a, _| parsed_ms(a)
+            .map(Value::Bigint)
+            .unwrap_or(Value::Null)),
+        f!("PARSE_TIMESTAMP", |a| strs(a, 2..=3, SqlType::Timestamp), |a, _| parsed_ms(a)
+            .map(Value::Timestamp)
+            .unwrap_or(Value::Null)),
         f!("FROM_UNIXTIME", |a| if a.len() == 1 && is_int(a, 0) { ok(SqlType::Timestamp) } else { no() }, |a, _| a[0]
             .as_i64()
             .map(Value::Timestamp)
@@ -106,14 +82,9 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             |a| if a.len() == 2 && is_int(a, 0) && is_str(a, 1) { ok(SqlType::String) } else { no() },
             format_epoch_days
         ),
-        f!("STRINGTODATE", |a| strs(a, 2..=2, SqlType::Integer), |a, _| {
-            if any_null(a) {
-                return Value::Null;
-            }
-            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
-                .map(|ms| Value::Int(ms.div_euclid(MS_PER_DAY) as i32))
-                .unwrap_or(Value::Null)
-        }),
+        f!("STRINGTODATE", |a| strs(a, 2..=2, SqlType::Integer), |a, _| parsed_ms(a)
+            .map(|ms| Value::Int(ms.div_euclid(MS_PER_DAY) as i32))
+            .unwrap_or(Value::Null)),
         f!(
             "FORMAT_DATE",
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Date)) && is_str(a, 1) {
@@ -123,14 +94,9 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             },
             format_epoch_days
         ),
-        f!("PARSE_DATE", |a| strs(a, 2..=2, SqlType::Date), |a, _| {
-            if any_null(a) {
-                return Value::Null;
-            }
-            parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), None)
-                .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
-                .unwrap_or(Value::Null)
-        }),
+        f!("PARSE_DATE", |a| strs(a, 2..=2, SqlType::Date), |a, _| parsed_ms(a)
+            .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
+            .unwrap_or(Value::Null)),
         f!(
             "FORMAT_TIME",
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Time)) && is_str(a, 1) {
@@ -138,12 +104,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             } else {
                 no()
             },
-            |a, _| {
-                if any_null(a) {
-                    return Value::Null;
-                }
-                format_ts(a[0].as_i64().unwrap(), s(&a[1]).unwrap(), None).map(string).unwrap_or(Value::Null)
-            }
+            format_epoch_ms
         ),
         f!("PARSE_TIME", |a| strs(a, 2..=2, SqlType::Time), |a, _| {
             if any_null(a) {
@@ -158,69 +119,42 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 })
                 .unwrap_or(Value::Null)
         }),
+        // TIMESTAMPADD's typer lets any third argument through; the evaluator gives NULL for a
+        // non-timestamp.
         f!(
             "TIMESTAMPADD",
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
-            |a, _| time_add(
-                a,
-                1,
-                |v| match v {
-                    Value::Timestamp(t) => Some(*t),
-                    _ => None,
-                },
-                Value::Timestamp
-            )
+            |a, _| timestamp_add(a, 1)
         ),
         f!(
             "TIMESTAMPSUB",
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
-            |a, _| time_add(
-                a,
-                -1,
-                |v| match v {
-                    Value::Timestamp(t) => Some(*t),
-                    _ => None,
-                },
-                Value::Timestamp
-            )
+            |a, _| timestamp_add(a, -1)
         ),
-        f!(
-            "DATEADD",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
-                ok(SqlType::Date)
-            } else {
-                no()
-            },
-            |a, _| date_add(a, 1)
-        ),
-        f!(
-            "DATESUB",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Date)) {
-                ok(SqlType::Date)
-            } else {
-                no()
-            },
-            |a, _| date_add(a, -1)
-        ),
-        f!(
-            "TIMEADD",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
-                ok(SqlType::Time)
-            } else {
-                no()
-            },
-            |a, _| time_of_day_add(a, 1)
-        ),
-        f!(
-            "TIMESUB",
-            |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && matches!(a[2], None | Some(SqlType::Time)) {
-                ok(SqlType::Time)
-            } else {
-                no()
-            },
-            |a, _| time_of_day_add(a, -1)
-        ),
+        f!("DATEADD", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, 1)),
+        f!("DATESUB", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, -1)),
+        f!("TIMEADD", |a| shift_type(a, SqlType::Time), |a, _| time_of_day_add(a, 1)),
+        f!("TIMESUB", |a| shift_type(a, SqlType::Time), |a, _| time_of_day_add(a, -1)),
     ]
+}
+
+/// TIMESTAMPTOSTRING, FORMAT_TIMESTAMP and FORMAT_TIME: `(epoch ms, Java pattern[, zone])`.
+fn format_epoch_ms(a: &[Value], _: &Option<SqlType>) -> Value {
+    if any_null(a) {
+        return Value::Null;
+    }
+    format_ts(a[0].as_i64().unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
+        .map(string)
+        .unwrap_or(Value::Null)
+}
+
+/// The parsing functions' `(text, Java pattern[, zone])` as epoch milliseconds; None for a
+/// NULL argument or text that does not match.
+fn parsed_ms(a: &[Value]) -> Option<i64> {
+    if any_null(a) {
+        return None;
+    }
+    parse_ts(s(&a[0]).unwrap(), s(&a[1]).unwrap(), a.get(2).and_then(|v| v.as_str()))
 }
 
 /// DATETOSTRING and FORMAT_DATE: days since the epoch with a Java date pattern.
