@@ -204,15 +204,16 @@ fn sandbox(args: SandboxArgs) -> Result<()> {
     rt.block_on(async {
         let handle = ksqldb_kernel::sandbox::start(options).await?;
         let addr = handle.addr();
-        if addr.ip().is_unspecified() {
-            println!("ksqlDB sandbox listening on http://{addr} (every network interface; locally {})", handle.url());
-        } else {
-            println!("ksqlDB sandbox listening on http://{addr}");
-        }
+        // The warning goes first: whoever reads the address has the warning already.
         if !addr.ip().is_loopback() {
             eprintln!(
                 "WARNING: the sandbox has no authentication: anyone who can reach {addr} can run any statement on it."
             );
+        }
+        if addr.ip().is_unspecified() {
+            println!("ksqlDB sandbox listening on http://{addr} (every network interface; locally {})", handle.url());
+        } else {
+            println!("ksqlDB sandbox listening on http://{addr}");
         }
         println!("An in-memory ksqlDB-compatible server: no Kafka, nothing persisted. Stop it with Ctrl-C.");
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
