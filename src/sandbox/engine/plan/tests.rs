@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::exec::Output;
-use super::plan::{plan_query, Plan, PlanOptions};
-use super::*;
+use super::{plan_query, Plan, PlanOptions};
+use crate::sandbox::engine::exec::Output;
+use crate::sandbox::engine::{Engine, Session};
 use crate::sandbox::sql::ast::Statement;
 use crate::sandbox::sql::parser::parse_statement;
 use crate::sandbox::topics::Record;
