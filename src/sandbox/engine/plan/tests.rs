@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::logical::*;
 use super::{plan_query, Plan, PlanOptions};
+use crate::sandbox::catalog::WindowType;
 use crate::sandbox::engine::exec::Output;
 use crate::sandbox::engine::{Engine, Session};
+use crate::sandbox::expr::format_expr;
+use crate::sandbox::sql::ast::JoinKind;
 use crate::sandbox::sql::ast::Statement;
 use crate::sandbox::sql::parser::parse_statement;
 use crate::sandbox::topics::Record;
@@ -160,4 +164,139 @@ fn planner_errors_name_the_problem() {
     assert!(err("SELECT * FROM nosuch EMIT CHANGES;").to_uppercase().contains("NOSUCH"));
     let grouped = err("SELECT page, n FROM clicks GROUP BY page EMIT CHANGES;");
     assert!(grouped.contains("N"), "{grouped}");
+}
+
+// The logical plan, operator by operator (phase 1 alone: no executor is needed).
+
+const USERS: &str = "CREATE TABLE users (id VARCHAR PRIMARY KEY, region VARCHAR) \
+                     WITH (kafka_topic='users', value_format='JSON', partitions=1);";
+
+fn logical(e: &Engine, sql: &str, persistent: bool) -> Result<LogicalPlan, String> {
+    let Ok(Statement::Query(q)) = parse_statement(sql) else { panic!("not a query: {sql}") };
+    super::analyze::analyze(&q, &e.catalog, &PlanOptions { persistent, sink_name: None, sink_timestamp: None })
+}
+
+fn names_and_types(cols: &[ProjectedColumn]) -> Vec<String> {
+    cols.iter().map(|c| format!("{} {}{}", c.name, c.ty, if c.key { " KEY" } else { "" })).collect()
+}
+
+#[test]
+fn a_filter_and_projection_plan_scans_filters_and_projects_with_the_source_key() {
+    let e = catalog(&[CLICKS]);
+    let p = logical(&e, "SELECT id, page, n * 2 AS twice FROM clicks WHERE n > 1 EMIT CHANGES;", false).unwrap();
+    assert_eq!(p.scans.iter().map(|s| s.source.name.as_str()).collect::<Vec<_>>(), ["CLICKS"]);
+    assert!(p.joins.is_empty() && p.flat_map.is_none() && p.aggregate.is_none());
+    assert_eq!(format_expr(&p.filter.as_ref().unwrap().predicate), "(N > 1)");
+    assert_eq!(names_and_types(&p.project.columns), ["ID STRING KEY", "PAGE STRING", "TWICE INTEGER"]);
+    assert!(matches!(&p.project.columns[2].value, ColumnValue::Expr(e) if format_expr(e) == "(N * 2)"));
+    let key: Vec<_> = p.sink.key.iter().map(|k| (k.name.as_str(), k.position)).collect();
+    assert_eq!(key, [("ID", Some(0))]);
+    assert!(!p.sink.is_table && p.sink.window.is_none() && !p.sink.persistent);
+}
+
+#[test]
+fn select_star_reads_the_relation_row_by_position() {
+    let e = catalog(&[CLICKS]);
+    let p = logical(&e, "SELECT * FROM clicks EMIT CHANGES;", false).unwrap();
+    assert_eq!(
+        names_and_types(&p.project.columns),
+        ["ID STRING KEY", "PAGE STRING", "N INTEGER", "TAGS ARRAY<STRING>"]
+    );
+    let fields: Vec<_> = p.project.columns.iter().map(|c| matches!(c.value, ColumnValue::Field(_))).collect();
+    assert_eq!(fields, [true; 4]);
+}
+
+#[test]
+fn a_table_function_plans_a_flat_map_whose_column_the_projection_reads() {
+    let e = catalog(&[CLICKS]);
+    let p = logical(&e, "SELECT id, EXPLODE(tags) AS tag FROM clicks EMIT CHANGES;", false).unwrap();
+    let f = p.flat_map.as_ref().unwrap();
+    let calls: Vec<_> = f.functions.iter().map(|c| (c.name.as_str(), format_expr(&c.arg), c.ty.to_string())).collect();
+    assert_eq!(calls, [("EXPLODE", "TAGS".to_string(), "STRING".to_string())]);
+    assert!(p.relation().cols.iter().any(|c| c.name == "KSQL_SYNTH_0"));
+    assert_eq!(names_and_types(&p.project.columns), ["ID STRING KEY", "TAG STRING"]);
+}
+
+#[test]
+fn an_aggregation_plans_its_keys_calls_window_and_having() {
+    let e = catalog(&[CLICKS]);
+    let sql = "SELECT page, COUNT(*) AS c, SUM(n) AS s FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY page \
+               HAVING COUNT(*) > 1 EMIT CHANGES;";
+    let p = logical(&e, sql, false).unwrap();
+    let a = p.aggregate.as_ref().unwrap();
+    let keys: Vec<_> = a.group_by.iter().map(|g| format!("{} {}", g.name, g.ty)).collect();
+    assert_eq!(keys, ["PAGE STRING"]);
+    let calls: Vec<_> = a.calls.iter().map(|c| format!("{} -> {}", format_expr(&c.call), c.ret)).collect();
+    assert_eq!(calls, ["COUNT(*) -> BIGINT", "SUM(N) -> INTEGER"]);
+    assert_eq!(a.window.as_ref().map(|w| w.size), Some(1000));
+    assert_eq!(a.having.as_ref().map(format_expr).as_deref(), Some("(COUNT(*) > 1)"));
+    assert_eq!(names_and_types(&p.project.columns), ["PAGE STRING KEY", "C BIGINT", "S INTEGER"]);
+    assert!(p.sink.is_table);
+    assert_eq!(p.sink.window, Some((WindowType::Tumbling, Some(1000))));
+}
+
+#[test]
+fn a_join_plans_both_sides_and_keys_the_result_by_the_join_expression() {
+    let e = catalog(&[CLICKS, USERS]);
+    let p = logical(&e, "SELECT c.id, c.page, u.region FROM clicks c JOIN users u ON c.id = u.id EMIT CHANGES;", false)
+        .unwrap();
+    let scans: Vec<_> = p.scans.iter().map(|s| (s.source.name.as_str(), s.alias.as_str())).collect();
+    assert_eq!(scans, [("CLICKS", "C"), ("USERS", "U")]);
+    let j = &p.joins[0];
+    assert_eq!(
+        (j.kind, format_expr(&j.left_key), format_expr(&j.right_key)),
+        (JoinKind::Inner, "C.ID".into(), "U.ID".into())
+    );
+    assert!(!j.left_is_table && j.right_is_table && j.within.is_none());
+    assert_eq!(j.right.cols.len(), p.scans[1].schema.cols.len());
+    assert_eq!(names_and_types(&p.project.columns), ["C_ID STRING KEY", "PAGE STRING", "REGION STRING"]);
+    // Two sources have ID: the qualified column is named after its source. The key is the
+    // left side's join expression, else the right side's.
+    assert!(matches!(&p.sink.key[0].value, ColumnValue::FirstNonNull(e) if e.len() == 2));
+}
+
+#[test]
+fn errors_come_from_the_logical_phase_with_ksqldbs_messages() {
+    let e = catalog(&[CLICKS, USERS]);
+    let err = |sql: &str| logical(&e, sql, false).err().unwrap_or_else(|| panic!("{sql} planned"));
+    assert_eq!(
+        err("SELECT page FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) EMIT CHANGES;"),
+        "WINDOW clause requires a GROUP BY clause."
+    );
+    assert_eq!(err("SELECT page FROM clicks HAVING n > 1 EMIT CHANGES;"), "HAVING requires GROUP BY clause.");
+    let stream_stream = err("SELECT * FROM clicks a JOIN clicks b ON a.id = b.id EMIT CHANGES;");
+    assert!(stream_stream.starts_with("Stream-Stream joins must have a WITHIN clause"), "{stream_stream}");
+    assert!(err("SELECT * FROM users u JOIN clicks c ON u.id = c.id EMIT CHANGES;").starts_with("Invalid join order"));
+    assert_eq!(
+        err("SELECT * FROM clicks WHERE page EMIT CHANGES;"),
+        "Type error in WHERE expression: Should evaluate to boolean but is PAGE (STRING) instead."
+    );
+}
+
+#[test]
+fn explain_prints_the_logical_operator_tree() {
+    let e = catalog(&[CLICKS, USERS]);
+    let p = logical(&e, "SELECT page, n FROM clicks WHERE n > 1 EMIT CHANGES;", false).unwrap();
+    let text = super::explain::explain(&p);
+    let ops: Vec<&str> = text.lines().map(|l| l.split(" | ").next().unwrap()).collect();
+    assert_eq!(ops, [" > [ SINK ]", "\t\t > [ PROJECT ]", "\t\t\t\t > [ FILTER ]", "\t\t\t\t\t\t > [ SOURCE ]"]);
+    assert!(text
+        .contains("[ SOURCE ] | Schema: ID STRING KEY, PAGE STRING, N INTEGER, TAGS ARRAY<STRING> | Logger: CLICKS"));
+    assert!(text.contains("[ SINK ] | Schema: ID STRING KEY, PAGE STRING, N INTEGER"), "{text}");
+
+    let sql = "SELECT c.id, COUNT(*) FROM clicks c JOIN users u ON c.id = u.id GROUP BY c.id EMIT CHANGES;";
+    let text = super::explain::explain(&logical(&e, sql, false).unwrap());
+    let ops: Vec<String> = text.lines().map(|l| l.split(" | ").next().unwrap().trim().to_string()).collect();
+    assert_eq!(
+        ops,
+        [
+            "> [ SINK ]",
+            "> [ PROJECT ]",
+            "> [ AGGREGATE ]",
+            "> [ GROUP_BY ]",
+            "> [ JOIN ]",
+            "> [ SOURCE ]",
+            "> [ SOURCE ]"
+        ]
+    );
 }
