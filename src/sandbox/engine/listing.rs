@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as J};
 
+use super::plan::explain::explain;
 use super::plan::{plan_query, OutCol, PlanOptions};
 use super::{EResult, Engine, EngineError, Session};
 use crate::sandbox::catalog::{ColKind, Column, QueryInfo, Source};
@@ -187,7 +188,7 @@ impl Engine {
             fields: plan.columns.iter().map(out_field_info).collect(),
             sources: plan.sources.clone(),
             topology: Some(NO_TOPOLOGY.into()),
-            execution_plan: Some(explain_plan(query)),
+            execution_plan: Some(explain(&plan.logical)),
             query_type: Some(if query.emit_changes { "PUSH" } else { "PULL" }.into()),
             ..QueryDescription::default()
         };
@@ -322,17 +323,6 @@ fn out_field_info(c: &OutCol) -> FieldInfo {
         field_type: c.key.then(|| "KEY".to_string()),
         header_key: None,
     }
-}
-
-fn explain_plan(q: &Query) -> String {
-    let mut s = String::new();
-    s.push_str(" > [ SINK ]\n");
-    s.push_str("\t\t > [ PROJECT ]\n");
-    if q.where_.is_some() {
-        s.push_str("\t\t\t\t > [ FILTER ]\n");
-    }
-    s.push_str(&format!("\t\t\t\t\t\t > [ SOURCE ] | Logger: {}\n", q.from.name));
-    s
 }
 
 /// DESCRIBE FUNCTION: the catalog's signatures (`NAME(arg TYPE, ...) => RET`) as ksqlDB's

@@ -342,6 +342,4 @@ mod bench;
 #[cfg(test)]
 mod connectors_tests;
 #[cfg(test)]
-mod plan_tests;
-#[cfg(test)]
 mod tests;
