@@ -54,7 +54,7 @@ pub fn secret_names(env: &[(String, String)]) -> Vec<String> {
     env.iter()
         .filter(|(name, value)| {
             let upper = name.to_ascii_uppercase();
-            SECRET_WORDS.iter().any(|w| upper.contains(w)) || crate::ksql::client::url_password(value).is_some()
+            SECRET_WORDS.iter().any(|w| upper.contains(w)) || ksqldb_client::client::url_password(value).is_some()
         })
         .map(|(name, _)| name.clone())
         .collect()

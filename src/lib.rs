@@ -1,27 +1,19 @@
 //! ksqldb-kernel: a Jupyter kernel for ksqlDB.
 //!
-//! Layers (data flows down, never back up):
-//! - [`jupyter`]: the Jupyter messaging protocol over ZeroMQ; knows nothing about ksqlDB.
-//! - [`kernel`]: the interpreter: cells, statements, session state, magics.
-//! - [`ksql`]: the ksqlDB REST client; knows nothing about Jupyter.
-//! - [`render`]: pure functions from ksqlDB results to MIME bundles.
-//! - [`sandbox`]: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when no
-//!   real server is configured.
-//! - [`syntax`]: ksqlDB language knowledge shared by the kernel and the sandbox: the one
-//!   lexer, statement splitting, `${var}` substitution, keywords, the built-in function
-//!   catalog; imports nothing else of the crate.
-//! - [`units`]: numbers and sizes as people read them (used by every layer).
+//! The binary's crate: the interpreter ([`kernel`]), the kernelspec installer and Jupyter's
+//! data folder. The layers below are crates of their own (crates/), so the compiler keeps
+//! data flowing down:
+//! - `ksql-syntax`, `ksql-wire`, `ksqldb-units`: the language (one lexer, the function
+//!   catalog), the REST wire model, numbers as people read them; they import nothing else.
+//! - `jupyter-kernel`: the Jupyter messaging protocol over ZeroMQ; knows nothing about ksqlDB.
+//! - `ksqldb-client`: the ksqlDB REST client; knows nothing about Jupyter.
+//! - `ksqldb-render`: pure functions from ksqlDB results to MIME bundles.
+//! - `ksqldb-sandbox`: an in-memory ksqlDB-compatible server (SQL engine + REST API), used when
+//!   no real server is configured.
+//! - [`kernel`]: the interpreter: cells, statements, session state, magics; the only layer
+//!   that knows both sides.
 //! - [`paths`]: Jupyter's per-user data folder (kernelspec, history, cleanup records).
-//! - [`wire`]: the ksqlDB REST wire model (SQL types, entities, error bodies) that the client
-//!   reads and the sandbox writes; imports nothing else of the crate.
 
-pub mod jupyter;
 pub mod kernel;
 pub mod kernelspec;
-pub mod ksql;
 pub mod paths;
-pub mod render;
-pub mod sandbox;
-pub mod syntax;
-pub mod units;
-pub mod wire;

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use ksqldb_kernel::jupyter::{serve, ConnectionInfo};
+use jupyter_kernel::{serve, ConnectionInfo};
 use ksqldb_kernel::kernel::export::Provenance;
 use ksqldb_kernel::kernel::export_files::{self, ExportRequest, Exported};
 use ksqldb_kernel::kernel::notebook_file::executed_statements;
@@ -91,13 +91,13 @@ struct SandboxArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origin: Vec<String>,
     /// Most bytes each topic keeps; the oldest records are dropped past it.
-    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Retention::DEFAULT_BYTES)]
+    #[arg(long, default_value_t = ksqldb_sandbox::topics::Retention::DEFAULT_BYTES)]
     retention_bytes: u64,
     /// Most records each topic keeps; the oldest records are dropped past it.
-    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Retention::DEFAULT_RECORDS)]
+    #[arg(long, default_value_t = ksqldb_sandbox::topics::Retention::DEFAULT_RECORDS)]
     retention_records: u64,
     /// Most bytes all topics together keep (the largest topic drops its oldest first).
-    #[arg(long, default_value_t = ksqldb_kernel::sandbox::topics::Topics::DEFAULT_TOTAL_BYTES)]
+    #[arg(long, default_value_t = ksqldb_sandbox::topics::Topics::DEFAULT_TOTAL_BYTES)]
     retention_total_bytes: u64,
 }
 
@@ -191,7 +191,7 @@ name an environment variable), or export it in the environment Jupyter starts wi
 }
 
 fn sandbox(args: SandboxArgs) -> Result<()> {
-    use ksqldb_kernel::sandbox::{topics::Retention, Options};
+    use ksqldb_sandbox::{topics::Retention, Options};
     let options = Options {
         listen: args.listen,
         allow_remote: args.allow_remote,
@@ -202,7 +202,7 @@ fn sandbox(args: SandboxArgs) -> Result<()> {
     };
     let rt = runtime()?;
     rt.block_on(async {
-        let handle = ksqldb_kernel::sandbox::start(options).await?;
+        let handle = ksqldb_sandbox::start(options).await?;
         let addr = handle.addr();
         // The warning goes first: whoever reads the address has the warning already.
         if !addr.ip().is_loopback() {

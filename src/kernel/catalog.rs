@@ -8,10 +8,10 @@
 //! catalog; `%refresh` (or a new connection) starts over. Nothing is fetched until editor
 //! help is first asked for, so a kernel nobody completes in sends no extra requests.
 
-use crate::ksql::{KsqlClient, RequestContext};
-use crate::wire::entity::Entity;
-use crate::wire::entity::{FunctionDescriptionList, SourceDescription};
-use crate::wire::schema::SqlType;
+use ksql_wire::entity::Entity;
+use ksql_wire::entity::{FunctionDescriptionList, SourceDescription};
+use ksql_wire::schema::SqlType;
+use ksqldb_client::{KsqlClient, RequestContext};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -577,7 +577,7 @@ impl CatalogCache {
             s.catalog
                 .functions
                 .iter()
-                .filter(|f| crate::syntax::functions::find(&f.name).is_none())
+                .filter(|f| ksql_syntax::functions::find(&f.name).is_none())
                 .filter(|f| !s.function_docs.contains_key(&f.name.to_uppercase()))
                 .take(MAX_UDF_DESCRIBES)
                 .map(|f| f.name.to_uppercase())
@@ -685,7 +685,7 @@ async fn fetch(client: &KsqlClient, extended: Option<bool>) -> Result<Fetched, S
     Ok(Fetched { catalog: Catalog::new(sources, topic_names, query_list, function_list, property_list), details })
 }
 
-fn source_entry(s: &crate::wire::entity::SourceInfo, kind: SourceKind) -> SourceEntry {
+fn source_entry(s: &ksql_wire::entity::SourceInfo, kind: SourceKind) -> SourceEntry {
     SourceEntry {
         name: s.name.clone(),
         kind: match s.source_type.as_deref() {

@@ -19,7 +19,7 @@ pub async fn run(url: Option<String>) -> Result<()> {
                         "No server configured (KSQLDB_URL, KSQLDB_PROFILE or a default profile): the kernel would \
                          use its embedded sandbox."
                     );
-                    let handle = sandbox.insert(crate::sandbox::start_in_process().await?);
+                    let handle = sandbox.insert(ksqldb_sandbox::start_in_process().await?);
                     ConnectionTarget::new(handle.url(), super::connect::SANDBOX_SOURCE)
                 }
             }

@@ -6,12 +6,12 @@
 use super::request::request_context;
 use super::scope::StatementScope;
 use super::KsqlKernel;
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_status, Kind};
-use crate::render::table::simple_table;
-use crate::render::MimeBundle;
-use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
-use crate::wire::entity::Entity;
+use ksql_syntax::lexer::{lex_sql, significant, Token, TokenKind};
+use ksql_wire::entity::Entity;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_status, Kind};
+use ksqldb_render::table::simple_table;
+use ksqldb_render::MimeBundle;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -303,7 +303,7 @@ pub async fn run_cleanup(
     kernel: &KsqlKernel,
     scope: &StatementScope,
     args: &str,
-    ctx: &crate::jupyter::ExecuteContext,
+    ctx: &jupyter_kernel::ExecuteContext,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let mut execute = false;
     let mut delete_topics = false;

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 
 use super::catalog::{field_type, sql_name, CatalogView, SourceDetail};
 use super::context::{self, CursorContext, Quote, Want, SQL_TYPES};
-use crate::syntax::functions::{self, Function};
-use crate::wire::schema::SqlType;
+use ksql_syntax::functions::{self, Function};
+use ksql_wire::schema::SqlType;
 use std::sync::Arc;
 
 pub use super::inspect::{inspect_builtin, Inspection};
@@ -416,7 +416,7 @@ pub fn jupyter_types_metadata(c: &Completion) -> Map<String, Value> {
 mod tests {
     use super::super::catalog::{Catalog, ColumnEntry, FunctionEntry, QueryEntry, SourceEntry, SourceKind};
     use super::*;
-    use crate::wire::entity::Entity;
+    use ksql_wire::entity::Entity;
 
     const MAGICS: &[&str] = &["connect", "config", "help", "%properties"];
 

@@ -6,11 +6,11 @@ use super::scope::{Connection, StatementScope};
 use super::settings::{self, ConnectionTarget, Credentials, Secret};
 use super::status_line::StatusLine;
 use super::KsqlKernel;
-use crate::jupyter::ExecuteContext;
-use crate::ksql::{KsqlClient, KsqlError};
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_key_values, render_status, Kind};
-use crate::render::MimeBundle;
+use jupyter_kernel::ExecuteContext;
+use ksqldb_client::{KsqlClient, KsqlError};
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_key_values, render_status, Kind};
+use ksqldb_render::MimeBundle;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ pub const SANDBOX_SOURCE: &str = "embedded sandbox (no server configured)";
 pub async fn sandbox_target(kernel: &KsqlKernel) -> Result<ConnectionTarget, ErrorReport> {
     let mut sandbox = kernel.sandbox.lock().await;
     if sandbox.is_none() {
-        let handle = crate::sandbox::start_in_process()
+        let handle = ksqldb_sandbox::start_in_process()
             .await
             .map_err(|e| ErrorReport::usage("SandboxError", &format!("cannot start the embedded sandbox: {e:#}")))?;
         *sandbox = Some(handle);
@@ -102,7 +102,7 @@ async fn with_progress<T>(
         }
     };
     if status.is_shown() {
-        let took = crate::render::results::format_duration(started.elapsed());
+        let took = ksqldb_render::results::format_duration(started.elapsed());
         let bundle = match &result {
             Ok(Ok(_)) => render_status(&format!("Connected to {url} after {took}."), Kind::Success),
             Ok(Err(_)) => render_status(&format!("Could not connect to {url} (gave up after {took})."), Kind::Warning),

@@ -6,7 +6,7 @@
 //!
 //! Pure functions over code point offsets (the Jupyter protocol's unit); no catalog, no I/O.
 
-use crate::syntax::lexer::{lex_cell, Token, TokenKind};
+use ksql_syntax::lexer::{lex_cell, Token, TokenKind};
 
 fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -316,7 +316,7 @@ fn wants_lower(prefix: &str, before: &[&Token]) -> bool {
         .find(|t| {
             t.kind == TokenKind::Word
                 && t.text.chars().any(char::is_alphabetic)
-                && crate::syntax::keywords::is_keyword(&t.text)
+                && ksql_syntax::keywords::is_keyword(&t.text)
         })
         .is_some_and(|t| !t.text.chars().any(char::is_uppercase))
 }
@@ -471,7 +471,7 @@ fn code_wants(before: &[&Token]) -> Vec<Want> {
         "EMIT" | "WITH" => {}
         _ => {
             // A statement this reading does not know: anything goes.
-            let mut all: Vec<&'static str> = crate::syntax::keywords::KEYWORDS.to_vec();
+            let mut all: Vec<&'static str> = ksql_syntax::keywords::KEYWORDS.to_vec();
             all.sort_unstable();
             return vec![Want::Columns, Want::Functions, Want::Keywords(all)];
         }

@@ -7,13 +7,13 @@ use super::splitter::{split_cell, CellItem};
 use super::statement::{classify, StatementKind};
 use super::status_line::StatusLine;
 use super::{connect, live, magics, query, KsqlKernel};
-use crate::jupyter::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
-use crate::render::entities::render_entities;
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_status, Kind};
-use crate::render::table::simple_table;
-use crate::render::MimeBundle;
-use crate::syntax::variables::substitute;
+use jupyter_kernel::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
+use ksql_syntax::variables::substitute;
+use ksqldb_render::entities::render_entities;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_status, Kind};
+use ksqldb_render::table::simple_table;
+use ksqldb_render::MimeBundle;
 use std::collections::BTreeMap;
 
 /// RUN SCRIPT may include other scripts, up to this depth.
@@ -290,7 +290,7 @@ async fn run_script(
             }
         }
     }
-    let elapsed = crate::render::results::format_duration(progress.started.elapsed());
+    let elapsed = ksqldb_render::results::format_duration(progress.started.elapsed());
     progress.finish(ctx, &format!("RUN SCRIPT '{path}': ran {total} statements in {elapsed}."), Kind::Success).await;
     Ok(bundles)
 }
@@ -328,7 +328,7 @@ impl ScriptProgress {
         }
         self.last_update = std::time::Instant::now();
         let first_line: String = text.lines().next().unwrap_or("").chars().take(80).collect();
-        let elapsed = crate::render::results::format_duration(self.started.elapsed());
+        let elapsed = ksqldb_render::results::format_duration(self.started.elapsed());
         let message =
             format!("RUN SCRIPT '{}': statement {} of {} ({elapsed}): {first_line}", self.path, index + 1, self.total);
         self.status.show(ctx, render_status(&message, Kind::Info)).await;

@@ -5,13 +5,13 @@
 use super::request::{open_stream, report_ksql_error, request_context};
 use super::scope::StatementScope;
 use super::settings::shell_words;
-use crate::jupyter::ExecuteContext;
-use crate::ksql::QueryEvent;
-use crate::render::error::ErrorReport;
-use crate::render::expect::{render_expectation, ExpectReport, RowVerdict};
-use crate::render::value::format_value;
-use crate::render::MimeBundle;
-use crate::wire::schema::{Column, SqlType};
+use jupyter_kernel::ExecuteContext;
+use ksql_wire::schema::{Column, SqlType};
+use ksqldb_client::QueryEvent;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::expect::{render_expectation, ExpectReport, RowVerdict};
+use ksqldb_render::value::format_value;
+use ksqldb_render::MimeBundle;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -179,7 +179,7 @@ fn canon_expected(text: &str, column: &Column) -> Canon {
         let as_time = unquoted
             .parse::<i64>()
             .ok()
-            .and_then(crate::render::value::epoch_millis_to_utc)
+            .and_then(ksqldb_render::value::epoch_millis_to_utc)
             .unwrap_or_else(|| unquoted.to_string());
         return Canon::Text(normalize_time(&as_time));
     }
@@ -228,7 +228,7 @@ fn is_time(ty: &SqlType) -> bool {
 
 /// ROWTIME, WINDOWSTART, WINDOWEND: epoch milliseconds the kernel shows as UTC times.
 fn is_epoch_column(column: &Column) -> bool {
-    crate::render::value::is_epoch_millis_column(&column.name, &column.sql_type)
+    ksqldb_render::value::is_epoch_millis_column(&column.name, &column.sql_type)
 }
 
 fn unquote(text: &str) -> &str {
@@ -528,7 +528,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    use crate::wire::schema::ColumnKind;
+    use ksql_wire::schema::ColumnKind;
 
     fn col(name: &str, sql_type: SqlType) -> Column {
         Column { name: name.into(), sql_type, kind: ColumnKind::Value }

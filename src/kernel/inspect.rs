@@ -8,13 +8,13 @@
 
 use super::catalog::{field_type, CatalogCache, CatalogClient, CatalogView, ColumnEntry};
 use super::context::{self, SourceRef, Want};
-use crate::render::entities::{render_entity, NO_ROW_CAP};
-use crate::render::help::{column_help, function_help, keyword_help, query_help, source_help, with_reference, Help};
-use crate::syntax::functions::{self, Function};
-use crate::syntax::keyword_docs::{function_page, keyword_doc, keyword_page, REFERENCE};
-use crate::syntax::keywords;
-use crate::syntax::lexer::{lex_cell, Token, TokenKind};
-use crate::wire::entity::Entity;
+use ksql_syntax::functions::{self, Function};
+use ksql_syntax::keyword_docs::{function_page, keyword_doc, keyword_page, REFERENCE};
+use ksql_syntax::keywords;
+use ksql_syntax::lexer::{lex_cell, Token, TokenKind};
+use ksql_wire::entity::Entity;
+use ksqldb_render::entities::{render_entity, NO_ROW_CAP};
+use ksqldb_render::help::{column_help, function_help, keyword_help, query_help, source_help, with_reference, Help};
 use std::time::Duration;
 
 /// Documentation for the word under the cursor, as plain text and as HTML.
@@ -277,7 +277,7 @@ fn describe_column(name: &str, sql_type: &str, role: &str, source: &str, view: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::html::escape;
+    use ksqldb_render::html::escape;
 
     #[test]
     fn inspects_function_name_and_call() {

@@ -7,10 +7,10 @@ use super::cleanup::ObjectKind;
 use super::request::{report_ksql_error, request_context};
 use super::scope::StatementScope;
 use super::KsqlKernel;
-use crate::render::error::ErrorReport;
-use crate::render::lineage::{edge_list, render_lineage, Lineage, NodeKind};
-use crate::render::MimeBundle;
-use crate::wire::entity::Entity;
+use ksql_wire::entity::Entity;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::lineage::{edge_list, render_lineage, Lineage, NodeKind};
+use ksqldb_render::MimeBundle;
 
 /// Connectors described at most (one DESCRIBE CONNECTOR each).
 const MAX_CONNECTORS: usize = 50;
@@ -88,8 +88,8 @@ async fn described_sources(
     scope: &StatementScope,
     extended: &str,
     list: &str,
-) -> Result<Vec<crate::wire::entity::SourceDescription>, ErrorReport> {
-    let descriptions = |entities: Vec<Entity>| -> Vec<crate::wire::entity::SourceDescription> {
+) -> Result<Vec<ksql_wire::entity::SourceDescription>, ErrorReport> {
+    let descriptions = |entities: Vec<Entity>| -> Vec<ksql_wire::entity::SourceDescription> {
         entities
             .into_iter()
             .flat_map(|e| match e {
@@ -135,7 +135,7 @@ fn source_node(lineage: &Lineage, name: &str) -> Option<usize> {
     lineage.nodes.iter().position(|n| matches!(n.kind, NodeKind::Stream | NodeKind::Table) && n.name == name)
 }
 
-fn add_source(lineage: &mut Lineage, source: &crate::wire::entity::SourceDescription) {
+fn add_source(lineage: &mut Lineage, source: &ksql_wire::entity::SourceDescription) {
     let kind = if source.source_type.as_deref() == Some("TABLE") { NodeKind::Table } else { NodeKind::Stream };
     let s = lineage.node(kind, &source.name);
     let value_format = source.value_format.clone().or_else(|| source.format.clone());
@@ -233,12 +233,12 @@ mod tests {
 
     #[test]
     fn sources_link_their_topics_and_queries() {
-        let described: crate::wire::entity::SourceDescription = serde_json::from_value(serde_json::json!({
+        let described: ksql_wire::entity::SourceDescription = serde_json::from_value(serde_json::json!({
             "name": "PV", "type": "STREAM", "topic": "pageviews", "keyFormat": "KAFKA", "valueFormat": "JSON",
             "readQueries": [{"id": "CTAS_V_1", "sinks": ["V"]}], "writeQueries": [], "fields": []
         }))
         .unwrap();
-        let written: crate::wire::entity::SourceDescription = serde_json::from_value(serde_json::json!({
+        let written: ksql_wire::entity::SourceDescription = serde_json::from_value(serde_json::json!({
             "name": "V", "type": "TABLE", "topic": "V", "valueFormat": "JSON",
             "readQueries": [], "writeQueries": [{"id": {"id": "CTAS_V_1"}}]
         }))

@@ -7,12 +7,12 @@ use super::session::DEFAULT_ROW_CAP;
 use super::settings::{config_path, shell_words, CONNECT_USAGE};
 use super::splitter::MagicLine;
 use super::KsqlKernel;
-use crate::jupyter::ExecuteContext;
-use crate::render::chart::{ChartSpec, CHART_USAGE};
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_key_values, render_status, Kind};
-use crate::render::table::simple_table;
-use crate::render::MimeBundle;
+use jupyter_kernel::ExecuteContext;
+use ksqldb_render::chart::{ChartSpec, CHART_USAGE};
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_key_values, render_status, Kind};
+use ksqldb_render::table::simple_table;
+use ksqldb_render::MimeBundle;
 
 pub async fn run(kernel: &KsqlKernel, magic: &MagicLine, ctx: &ExecuteContext) -> Result<Vec<MimeBundle>, ErrorReport> {
     match magic.name.as_str() {
@@ -112,13 +112,13 @@ fn export(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorRepor
                 "{dropped} statements of this session are not kept (the kernel keeps {} statements and {} of text, \
                  letting INSERT … VALUES go first, then the oldest).",
                 super::session::EXECUTED_KEPT,
-                crate::units::human_bytes(super::session::EXECUTED_BYTES)
+                ksqldb_units::human_bytes(super::session::EXECUTED_BYTES)
             ),
             Kind::Warning,
         ));
     }
     match export(&statements, &provenance, &request).map_err(|e| ErrorReport::usage("ExportError", &e))? {
-        Exported::Shown(script) => bundles.push(crate::render::messages::render_code(&script, "sql")),
+        Exported::Shown(script) => bundles.push(ksqldb_render::messages::render_code(&script, "sql")),
         Exported::Written(message) => bundles.push(render_status(&message, Kind::Success)),
     }
     Ok(bundles)
@@ -192,7 +192,7 @@ fn queries(kernel: &KsqlKernel) -> MimeBundle {
                 q.query_id.unwrap_or_else(|| "—".into()),
                 if q.background { "background".into() } else { "foreground".into() },
                 q.rows.to_string(),
-                crate::render::results::format_duration(q.elapsed),
+                ksqldb_render::results::format_duration(q.elapsed),
                 q.sql,
             ]
         })
@@ -249,8 +249,8 @@ async fn stop(kernel: &KsqlKernel, args: &str, ctx: &ExecuteContext) -> Result<V
 }
 
 fn output_limit(kernel: &KsqlKernel, args: &str) -> Result<Vec<MimeBundle>, ErrorReport> {
-    use crate::render::budget::{DEFAULT_OUTPUT_BYTES, MIN_OUTPUT_BYTES};
-    use crate::render::table::human_bytes;
+    use ksqldb_render::budget::{DEFAULT_OUTPUT_BYTES, MIN_OUTPUT_BYTES};
+    use ksqldb_render::table::human_bytes;
     let args = args.trim();
     if args.is_empty() {
         let limit = human_bytes(kernel.state().output_budget);

@@ -1,6 +1,6 @@
 //! The interpreter: a cell becomes magics and ksqlDB statements, run in order against a
-//! ksqlDB server. The only layer that knows both Jupyter ([`crate::jupyter`]) and ksqlDB
-//! ([`crate::ksql`], [`crate::render`]).
+//! ksqlDB server. The only layer that knows both Jupyter ([`jupyter_kernel`]) and ksqlDB
+//! ([`ksqldb_client`], [`ksqldb_render`]).
 
 pub mod catalog;
 pub mod check;
@@ -34,10 +34,10 @@ pub mod status_line;
 #[cfg(test)]
 mod scanner_props;
 
-use crate::jupyter::{
+use futures_util::FutureExt;
+use jupyter_kernel::{
     CompleteReply, ExecuteContext, ExecuteOutcome, ExecuteRequest, InspectReply, IsComplete, KernelInfo, LanguageKernel,
 };
-use futures_util::FutureExt;
 use serde_json::json;
 use session::SessionState;
 use std::panic::AssertUnwindSafe;
@@ -52,7 +52,7 @@ pub struct KsqlKernel {
     /// The push queries this kernel runs, foreground and background.
     pub(crate) live: live::registry::LiveQueries,
     /// The embedded sandbox, started on first use when no server is configured.
-    pub(crate) sandbox: Arc<tokio::sync::Mutex<Option<crate::sandbox::SandboxHandle>>>,
+    pub(crate) sandbox: Arc<tokio::sync::Mutex<Option<ksqldb_sandbox::SandboxHandle>>>,
     /// The server's catalog, for completion and inspection.
     pub(crate) catalog: catalog::CatalogCache,
 }
@@ -188,7 +188,7 @@ impl LanguageKernel for KsqlKernel {
 
     fn shape_output(&self, data: &mut serde_json::Map<String, serde_json::Value>) {
         let budget = self.state().output_budget;
-        crate::render::budget::fit_output(data, budget);
+        ksqldb_render::budget::fit_output(data, budget);
     }
 
     fn history_input(&self, code: &str) -> String {

@@ -5,13 +5,13 @@
 use super::request::{open_stream, report_ksql_error, request_context};
 use super::save::{LastResult, SavedRows};
 use super::scope::StatementScope;
-use crate::jupyter::ExecuteContext;
-use crate::ksql::QueryEvent;
-use crate::render::chart::{vega_lite, with_chart, ChartSpec};
-use crate::render::chart_svg::chart_svg;
-use crate::render::error::ErrorReport;
-use crate::render::results::{render_query_result, ResultSummary};
-use crate::render::MimeBundle;
+use jupyter_kernel::ExecuteContext;
+use ksqldb_client::QueryEvent;
+use ksqldb_render::chart::{vega_lite, with_chart, ChartSpec};
+use ksqldb_render::chart_svg::chart_svg;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::results::{render_query_result, ResultSummary};
+use ksqldb_render::MimeBundle;
 use std::time::{Duration, Instant};
 
 /// Why reading stopped.
@@ -124,7 +124,7 @@ pub async fn run_select(
 /// chart is shown either way).
 pub(super) async fn picture(
     chart: &ChartSpec,
-    columns: &[crate::wire::schema::Column],
+    columns: &[ksql_wire::schema::Column],
     rows: &[&[serde_json::Value]],
     subtitle: Option<&str>,
     ctx: &ExecuteContext,

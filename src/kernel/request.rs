@@ -4,10 +4,10 @@
 
 use super::scope::StatementScope;
 use super::status_line::StatusLine;
-use crate::jupyter::ExecuteContext;
-use crate::ksql::{KsqlError, RequestContext};
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_status, Kind};
+use jupyter_kernel::ExecuteContext;
+use ksqldb_client::{KsqlError, RequestContext};
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_status, Kind};
 
 pub fn request_context(scope: &StatementScope) -> RequestContext<'_> {
     RequestContext { properties: &scope.properties, session_variables: &scope.variables }

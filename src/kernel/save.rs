@@ -9,12 +9,12 @@ use serde_json::Value;
 
 use super::files::write_whole;
 use super::settings::shell_words;
-use crate::render::error::ErrorReport;
-use crate::render::messages::{render_status, Kind};
-use crate::render::row_files::{write_rows, RowFormat};
-use crate::render::MimeBundle;
-use crate::units::{group_thousands, human_bytes};
-use crate::wire::schema::Column;
+use ksql_wire::schema::Column;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::messages::{render_status, Kind};
+use ksqldb_render::row_files::{write_rows, RowFormat};
+use ksqldb_render::MimeBundle;
+use ksqldb_units::{group_thousands, human_bytes};
 
 pub const SAVE_USAGE: &str = "%save FILE.csv|FILE.jsonl [--force]";
 
@@ -95,7 +95,7 @@ fn first_line(query: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::schema::{ColumnKind, SqlType};
+    use ksql_wire::schema::{ColumnKind, SqlType};
 
     fn result() -> LastResult {
         let last = LastResult::default();

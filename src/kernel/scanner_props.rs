@@ -8,7 +8,7 @@ use super::live::options::PushOptions;
 use super::live::query_shape::{from_source, group_by_key_names, select_items};
 use super::splitter::{is_complete, leading_keywords, split_cell};
 use super::statement::classify;
-use crate::render::chart::ChartSpec;
+use ksqldb_render::chart::ChartSpec;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -82,7 +82,7 @@ proptest! {
     #[test]
     fn lexer_tokens_cover_any_text_exactly(text in cell_text()) {
         let chars: Vec<char> = text.chars().collect();
-        for tokens in [crate::syntax::lexer::lex_cell(&text), crate::syntax::lexer::lex_sql(&text)] {
+        for tokens in [ksql_syntax::lexer::lex_cell(&text), ksql_syntax::lexer::lex_sql(&text)] {
             let (mut byte, mut char) = (0, 0);
             for t in &tokens {
                 prop_assert_eq!((t.bytes.start, t.start), (byte, char));
@@ -137,7 +137,7 @@ proptest! {
     #[test]
     fn magic_and_variable_parsers_take_any_text(text in cell_text()) {
         let vars = BTreeMap::from([("größe".to_string(), "1".to_string()), ("x".to_string(), "数".to_string())]);
-        let _ = crate::syntax::variables::substitute(&text, |name| vars.get(name).cloned());
+        let _ = ksql_syntax::variables::substitute(&text, |name| vars.get(name).cloned());
         let _ = PushOptions::parse(&text);
         let _ = ChartSpec::from_words(text.split_whitespace().map(str::to_string).collect());
         let _ = super::settings::parse_connect(&text, None);
@@ -145,17 +145,17 @@ proptest! {
 
     #[test]
     fn schema_parsers_take_any_text(text in cell_text()) {
-        let _ = crate::wire::schema::parse_schema(&text);
-        let _ = crate::wire::schema::parse_type(&text);
+        let _ = ksql_wire::schema::parse_schema(&text);
+        let _ = ksql_wire::schema::parse_type(&text);
     }
 
     #[test]
     fn sandbox_lexer_and_parser_take_any_text(text in cell_text()) {
-        let _ = crate::sandbox::sql::lexer::tokenize(&text);
-        for statement in crate::sandbox::sql::lexer::split_statements(&text) {
-            let _ = crate::sandbox::sql::parser::parse_statement(&statement);
+        let _ = ksqldb_sandbox::sql::lexer::tokenize(&text);
+        for statement in ksqldb_sandbox::sql::lexer::split_statements(&text) {
+            let _ = ksqldb_sandbox::sql::parser::parse_statement(&statement);
         }
-        let _ = crate::sandbox::sql::parser::parse_expression(&text);
+        let _ = ksqldb_sandbox::sql::parser::parse_expression(&text);
     }
 }
 

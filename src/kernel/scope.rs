@@ -2,7 +2,7 @@
 //! lock is held while it runs).
 
 use super::settings::ConnectionTarget;
-use crate::ksql::{KsqlClient, ServerInfo};
+use ksqldb_client::{KsqlClient, ServerInfo};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

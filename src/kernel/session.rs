@@ -21,7 +21,7 @@ pub struct SessionState {
     /// `%push` options for the rest of the running cell.
     pub cell_push_options: super::live::options::PushOptions,
     /// `%chart` for the query results of the rest of the running cell.
-    pub cell_chart: Option<crate::render::chart::ChartSpec>,
+    pub cell_chart: Option<ksqldb_render::chart::ChartSpec>,
     /// What this notebook created, per server URL (for `%cleanup`).
     pub created: super::cleanup::Ledger,
     /// `%expect`: the expected rows of the next query of the running cell.
@@ -66,7 +66,7 @@ impl SessionState {
             properties: BTreeMap::new(),
             variables: BTreeMap::new(),
             row_cap: DEFAULT_ROW_CAP,
-            output_budget: crate::render::budget::DEFAULT_OUTPUT_BYTES,
+            output_budget: ksqldb_render::budget::DEFAULT_OUTPUT_BYTES,
             config,
             config_error,
             cell_push_options: Default::default(),

@@ -2,9 +2,9 @@
 //! file of named profiles (kept outside the notebook), or a `%connect` line. Secrets never
 //! come from cell text and are never printed.
 
-use crate::ksql::client::url_password;
-use crate::ksql::{Auth, ConnectionSettings, TlsSettings};
 use anyhow::{anyhow, bail, Context, Result};
+use ksqldb_client::client::url_password;
+use ksqldb_client::{Auth, ConnectionSettings, TlsSettings};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -70,7 +70,7 @@ impl ConnectionTarget {
     /// A `user:password@` in the URL (from the environment or a profile) moves to the
     /// credentials, so that the URL shown in banners, prompts and errors carries no secret.
     pub fn new(url: &str, source: &str) -> Self {
-        let (url, user_info) = crate::ksql::client::strip_user_info(url.trim());
+        let (url, user_info) = ksqldb_client::client::strip_user_info(url.trim());
         let credentials = match user_info {
             Some((username, password)) => Credentials::Basic { username, password: Secret::new(password) },
             None => Credentials::None,
@@ -431,7 +431,7 @@ fn max_row_bytes_from_env() -> usize {
     std::env::var("KSQLDB_MAX_ROW_BYTES")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
-        .map_or(crate::ksql::stream::DEFAULT_MAX_ROW_BYTES, |n| n.max(1024))
+        .map_or(ksqldb_client::stream::DEFAULT_MAX_ROW_BYTES, |n| n.max(1024))
 }
 
 /// `%connect` options whose value is a secret: refused, never echoed, masked in the history.

@@ -4,8 +4,8 @@
 //! double-quoted identifiers, `--` line comments and `/* */` block comments. A line starting
 //! with `%` between statements is a magic. The last statement of a cell may omit its `;`.
 
-use crate::syntax::lexer::{lex_cell, lex_cell_from, lex_sql, significant, Token, TokenKind};
-use crate::syntax::split::StatementCollector;
+use ksql_syntax::lexer::{lex_cell, lex_cell_from, lex_sql, significant, Token, TokenKind};
+use ksql_syntax::split::StatementCollector;
 
 /// One piece of a cell, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

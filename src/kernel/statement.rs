@@ -3,7 +3,7 @@
 //! statements for `/ksql`. Read from the one lexer's tokens, so words inside strings and
 //! comments never count.
 
-use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
+use ksql_syntax::lexer::{lex_sql, significant, Token, TokenKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementKind {

@@ -2,8 +2,8 @@
 //! replaced with update_display_data. Used for long work (connecting, waiting for the
 //! server, RUN SCRIPT) so that progress never piles up as separate outputs.
 
-use crate::jupyter::ExecuteContext;
-use crate::render::MimeBundle;
+use jupyter_kernel::ExecuteContext;
+use ksqldb_render::MimeBundle;
 
 pub struct StatusLine {
     display_id: String,

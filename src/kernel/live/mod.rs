@@ -10,17 +10,17 @@ pub mod view;
 
 use super::request::{open_stream, report_ksql_error, request_context};
 use super::scope::StatementScope;
-use crate::jupyter::ExecuteContext;
-use crate::ksql::QueryEvent;
-use crate::render::chart::{vega_lite, with_chart};
-use crate::render::chart_svg::chart_svg;
-use crate::render::error::ErrorReport;
-use crate::render::live::{live_limits, render_live_frame, LiveFrame};
-use crate::render::results::{format_duration, group_thousands};
-use crate::render::MimeBundle;
-use crate::wire::entity::Entity;
-use crate::wire::schema::{Column, ColumnKind};
 use futures_util::FutureExt;
+use jupyter_kernel::ExecuteContext;
+use ksql_wire::entity::Entity;
+use ksql_wire::schema::{Column, ColumnKind};
+use ksqldb_client::QueryEvent;
+use ksqldb_render::chart::{vega_lite, with_chart};
+use ksqldb_render::chart_svg::chart_svg;
+use ksqldb_render::error::ErrorReport;
+use ksqldb_render::live::{live_limits, render_live_frame, LiveFrame};
+use ksqldb_render::results::{format_duration, group_thousands};
+use ksqldb_render::MimeBundle;
 use options::PushOptions;
 use query_shape::{from_source, group_by_key_names};
 use registry::{LiveQueries, Registration};
@@ -41,7 +41,7 @@ pub enum LiveEnding {
     StoppedByUser,
     TimedOut(Duration),
     Idle(Duration),
-    Failed(crate::ksql::KsqlError),
+    Failed(ksqldb_client::KsqlError),
 }
 
 impl LiveEnding {
@@ -242,7 +242,7 @@ impl LiveRunner {
         let timeout = sleep_until(deadline);
         tokio::pin!(timeout);
         // An event read ahead while draining rows, handled on the next turn.
-        let mut pending: Option<Option<Result<QueryEvent, crate::ksql::KsqlError>>> = None;
+        let mut pending: Option<Option<Result<QueryEvent, ksqldb_client::KsqlError>>> = None;
         let ending = loop {
             let event = match pending.take() {
                 Some(event) => event,
@@ -455,7 +455,7 @@ fn format_rate(rate: f64) -> String {
     }
 }
 
-async fn next_event(stream: &mut Option<LiveSource>) -> Option<Result<QueryEvent, crate::ksql::KsqlError>> {
+async fn next_event(stream: &mut Option<LiveSource>) -> Option<Result<QueryEvent, ksqldb_client::KsqlError>> {
     match stream.as_mut() {
         Some(s) => s.next().await,
         None => None,

@@ -22,7 +22,7 @@ pub struct PushOptions {
     pub background: bool,
     pub newest_first: bool,
     /// `%chart`: the view is drawn as a Vega-Lite chart (updated in place like the table).
-    pub chart: Option<crate::render::chart::ChartSpec>,
+    pub chart: Option<ksqldb_render::chart::ChartSpec>,
 }
 
 impl Default for PushOptions {

@@ -3,7 +3,7 @@
 //! lexer's tokens at the top level of the statement (outside parentheses), so strings,
 //! comments and quoted names never confuse it.
 
-use crate::syntax::lexer::{lex_sql, significant, Token, TokenKind};
+use ksql_syntax::lexer::{lex_sql, significant, Token, TokenKind};
 
 /// The statement's code tokens with their parenthesis depth.
 struct Shape {

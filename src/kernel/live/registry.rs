@@ -2,7 +2,7 @@
 //! stopped by `%stop`, by re-running their cell, by an interrupt while no cell runs, and all
 //! of them at shutdown, so that no query outlives its kernel.
 
-use crate::jupyter::ExecuteContext;
+use jupyter_kernel::ExecuteContext;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -3,9 +3,9 @@
 //! gets the same live table, stop button, endings and final snapshot as a push query.
 //! (ksqlDB's PRINT lines carry no offset, so there is no OFFSET column.)
 
-use crate::ksql::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
-use crate::render::results::parse_print_line;
-use crate::wire::schema::{Column, ColumnKind, SqlType};
+use ksql_wire::schema::{Column, ColumnKind, SqlType};
+use ksqldb_client::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
+use ksqldb_render::results::parse_print_line;
 use serde_json::Value;
 
 pub enum LiveSource {

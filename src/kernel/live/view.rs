@@ -2,9 +2,9 @@
 //! `tail` keeps the last N rows, `changelog` the last N changes with their operation,
 //! `table` the current row per key (updates replace, tombstones delete), in key order.
 
-use crate::ksql::Row;
-use crate::render::live::LiveRow;
-use crate::wire::schema::Column;
+use ksql_wire::schema::Column;
+use ksqldb_client::Row;
+use ksqldb_render::live::LiveRow;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque};
@@ -312,7 +312,7 @@ impl LiveView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::schema::{ColumnKind, SqlType};
+    use ksql_wire::schema::{ColumnKind, SqlType};
     use serde_json::json;
 
     fn columns() -> Vec<Column> {

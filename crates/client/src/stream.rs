@@ -1,0 +1,877 @@
+//! Incremental parsers for query responses. They do no I/O: the client feeds them the bytes of
+//! each HTTP chunk, split anywhere, and they produce [`QueryEvent`]s.
+//!
+//! Every byte is looked at once (no re-scanning of a growing buffer) and every element is
+//! parsed once with serde_json, so throughput stays linear in the body size.
+//!
+//! Formats (reference §4, §5):
+//! - [`JsonArrayRowParser`]: the StreamedRow JSON array of `/query`, and of `/query-stream` with
+//!   `Accept: application/vnd.ksql.v1+json`, in every framing from KSQL 5.x to ksqlDB 0.29.
+//! - [`DelimitedRowParser`]: `/query-stream` `application/vnd.ksqlapi.delimited.v1`.
+//! - [`JsonQueryStreamParser`]: `/query-stream` with `Accept: application/json`.
+//! - [`PrintLineParser`]: the plain text lines of PRINT.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::KsqlError;
+use ksql_wire::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
+use ksqldb_units::{group_thousands, human_bytes};
+
+/// The start of a query result: its id (when the server gives a usable one) and columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryHeader {
+    /// `None` when absent or null. Servers up to 0.14 send `"none"` on `/query`; it is kept as
+    /// sent (see [`QueryHeader::closeable_id`]).
+    pub query_id: Option<String>,
+    pub columns: Vec<Column>,
+}
+
+impl QueryHeader {
+    /// The id, unless it is the placeholder `"none"` of old servers.
+    pub fn closeable_id(&self) -> Option<&str> {
+        self.query_id.as_deref().filter(|id| !id.is_empty() && *id != "none")
+    }
+}
+
+/// One result row. Values are kept exactly as the server wrote them (DECIMAL scale, BIGINT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub values: Vec<Value>,
+    /// A table deletion (0.15+): only key columns carry values.
+    pub tombstone: bool,
+}
+
+/// What a query response parser produces.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryEvent {
+    Header(QueryHeader),
+    Row(Row),
+    /// `finalMessage`: `Limit Reached`, `Query Completed`.
+    Final(String),
+    /// A mid-stream error or an unreadable response; nothing follows it.
+    Error(KsqlError),
+}
+
+/// The default bound on one row (or PRINT line): a server that never ends a row cannot make
+/// the kernel buffer without limit.
+pub const DEFAULT_MAX_ROW_BYTES: usize = 16 * 1024 * 1024;
+
+/// The error for a row that outgrew the bound: says how much arrived and how to raise it.
+fn row_too_large(limit: usize, arrived: usize, partial: &[u8]) -> KsqlError {
+    KsqlError::protocol(
+        format!(
+            "a row of the query response is larger than the limit of {}: {} bytes arrived without its end; stopped \
+reading (KSQLDB_MAX_ROW_BYTES raises the limit)",
+            human_bytes(limit),
+            group_thousands(arrived as u64)
+        ),
+        &partial[..partial.len().min(crate::error::SNIPPET_LIMIT)],
+    )
+}
+
+/// A byte-fed parser of one query response body.
+pub trait RowParser: Send {
+    /// Feeds the next chunk of the body; events are appended to `out`.
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>);
+    /// Signals the end of the body; reports a cut or empty stream as an error event.
+    fn finish(&mut self, out: &mut Vec<QueryEvent>);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting a stream of JSON values
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArrayState {
+    NotStarted,
+    Open,
+    Closed,
+}
+
+/// What [`ElementSplitter`] finds between and around top-level elements.
+enum Piece<'a> {
+    /// The outer array's `[`.
+    Open,
+    /// The outer array's `]`.
+    Close,
+    /// One complete top-level object or array (an element of the outer array, or a bare value).
+    Element(&'a [u8]),
+    /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
+    Stray(&'a [u8]),
+    /// The element in progress outgrew the row limit: its size so far and its first bytes.
+    TooLarge(usize, &'a [u8]),
+}
+
+/// Finds complete JSON elements in a byte stream by tracking string and nesting state, so
+/// element boundaries do not depend on newlines or on chunk boundaries. Validation is left
+/// to serde_json, which parses each element once.
+struct ElementSplitter {
+    /// Bytes of the element in progress that arrived in earlier chunks.
+    partial: Vec<u8>,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+    array: ArrayState,
+    stopped: bool,
+    /// The largest element kept in `partial`.
+    max_element: usize,
+}
+
+impl ElementSplitter {
+    fn new(max_element: usize) -> Self {
+        ElementSplitter {
+            partial: Vec::new(),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            array: ArrayState::NotStarted,
+            stopped: false,
+            max_element,
+        }
+    }
+
+    /// True when the stream stopped inside an element.
+    fn in_element(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Calls `f` for each piece; `f` returns false to stop (all later bytes are ignored).
+    fn feed(&mut self, chunk: &[u8], f: &mut dyn FnMut(Piece<'_>) -> bool) {
+        if self.stopped {
+            return;
+        }
+        let mut start = 0usize;
+        let mut i = 0usize;
+        let n = chunk.len();
+        while i < n {
+            let b = chunk[i];
+            if self.depth == 0 {
+                match b {
+                    b' ' | b'\n' | b'\r' | b'\t' | b',' => {}
+                    b'[' if self.array == ArrayState::NotStarted => {
+                        self.array = ArrayState::Open;
+                        if !f(Piece::Open) {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                    b']' if self.array == ArrayState::Open => {
+                        self.array = ArrayState::Closed;
+                        if !f(Piece::Close) {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                    b'{' | b'[' => {
+                        self.depth = 1;
+                        self.in_string = false;
+                        self.escaped = false;
+                        start = i;
+                    }
+                    _ => {
+                        self.stopped = true;
+                        f(Piece::Stray(&chunk[i..]));
+                        return;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                i += 1;
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'\n' => {
+                    // ksqlDB writes each element on one line, so a line break inside an
+                    // unfinished element is rare: pretty-printed JSON (valid so far) or garbage.
+                    // Garbage is reported now; waiting for its closing bracket could hang for
+                    // ever on a push query.
+                    let mut so_far = self.partial.clone();
+                    so_far.extend_from_slice(&chunk[start..i]);
+                    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&so_far) {
+                        if !e.is_eof() {
+                            // The receiver's own parse reports it, with the bytes.
+                            f(Piece::Element(&so_far));
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                }
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        let element = &chunk[start..=i];
+                        let keep_going = if self.partial.is_empty() {
+                            f(Piece::Element(element))
+                        } else {
+                            self.partial.extend_from_slice(element);
+                            let buf = std::mem::take(&mut self.partial);
+                            let keep_going = f(Piece::Element(&buf));
+                            self.partial = buf;
+                            self.partial.clear();
+                            keep_going
+                        };
+                        if !keep_going {
+                            self.stopped = true;
+                            return;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if self.depth > 0 {
+            self.partial.extend_from_slice(&chunk[start..]);
+            if self.partial.len() > self.max_element {
+                self.stopped = true;
+                let partial = std::mem::take(&mut self.partial);
+                f(Piece::TooLarge(partial.len(), &partial));
+            }
+        }
+    }
+}
+
+/// Keeps the first bytes of a body, to show them when it turns out to be unusable.
+#[derive(Default)]
+struct Prefix(Vec<u8>);
+
+impl Prefix {
+    fn keep(&mut self, chunk: &[u8]) {
+        let room = crate::error::SNIPPET_LIMIT.saturating_sub(self.0.len());
+        self.0.extend_from_slice(&chunk[..room.min(chunk.len())]);
+    }
+}
+
+/// What the two JSON-array parsers ([`JsonArrayRowParser`], [`JsonQueryStreamParser`]) keep
+/// besides their own element handling.
+struct ArrayFrame {
+    splitter: ElementSplitter,
+    max_row: usize,
+    header_seen: bool,
+    /// A final message, an error or the closing `]` was seen: the result is complete.
+    done: bool,
+    prefix: Prefix,
+}
+
+impl ArrayFrame {
+    fn new(max_row: usize) -> Self {
+        ArrayFrame {
+            splitter: ElementSplitter::new(max_row),
+            max_row,
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
+    }
+}
+
+/// A parser of one JSON array of elements: the framing (`[`, `]`, oversized rows, stray text,
+/// a body cut short) is [`feed_array`] and [`finish_array`]; the parser reads the elements.
+trait ArrayParser {
+    /// What the first element is called in error messages.
+    const HEADER: &'static str;
+    /// Whether a body that never opened its array still needs a closing `]` (KSQL ≤ 5.3's bare
+    /// rows do not).
+    const ARRAY_REQUIRED: bool;
+    fn frame(&mut self) -> &mut ArrayFrame;
+    /// Handles one element; returns false when the stream is over.
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool;
+}
+
+fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+    let frame = parser.frame();
+    if !frame.header_seen {
+        frame.prefix.keep(chunk);
+    }
+    let mut splitter = std::mem::replace(&mut frame.splitter, ElementSplitter::new(0));
+    splitter.feed(chunk, &mut |piece| {
+        let keep_going = match piece {
+            Piece::Open => true,
+            Piece::Element(bytes) => parser.element(bytes, out),
+            Piece::TooLarge(size, bytes) => {
+                out.push(QueryEvent::Error(row_too_large(parser.frame().max_row, size, bytes)));
+                false
+            }
+            Piece::Close => {
+                let frame = parser.frame();
+                if !frame.header_seen {
+                    let message = format!("the query response has no {}", P::HEADER);
+                    out.push(QueryEvent::Error(KsqlError::protocol(message, &frame.prefix.0)));
+                }
+                false
+            }
+            Piece::Stray(bytes) => {
+                out.push(QueryEvent::Error(KsqlError::protocol("unexpected text in the query response", bytes)));
+                false
+            }
+        };
+        if !keep_going {
+            parser.frame().done = true;
+        }
+        keep_going
+    });
+    parser.frame().splitter = splitter;
+}
+
+fn finish_array<P: ArrayParser>(parser: &mut P, out: &mut Vec<QueryEvent>) {
+    let frame = parser.frame();
+    if frame.done {
+        return;
+    }
+    frame.done = true;
+    if frame.splitter.in_element() {
+        out.push(QueryEvent::Error(KsqlError::protocol(
+            "the query response ended in the middle of a row",
+            &frame.splitter.partial,
+        )));
+    } else if !frame.header_seen {
+        let message = format!("the query response ended before its {}", P::HEADER);
+        out.push(QueryEvent::Error(KsqlError::protocol(message, &frame.prefix.0)));
+    } else if P::ARRAY_REQUIRED || frame.splitter.array == ArrayState::Open {
+        out.push(QueryEvent::Error(KsqlError::protocol(
+            "the query response ended before its closing `]` (connection lost?)",
+            b"",
+        )));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// StreamedRow JSON array (/query)
+
+/// One element of the StreamedRow array. Deserialized directly (no intermediate map) so row
+/// values keep their exact number text.
+#[derive(Deserialize)]
+struct StreamedRowWire {
+    header: Option<HeaderWire>,
+    row: Option<RowWire>,
+    tombstone: Option<bool>,
+    #[serde(rename = "finalMessage")]
+    final_message: Option<String>,
+    #[serde(rename = "errorMessage")]
+    error_message: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct HeaderWire {
+    #[serde(rename = "queryId")]
+    query_id: Option<Value>,
+    schema: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RowWire {
+    columns: Option<Vec<Value>>,
+    /// 0.15+: `{"row":{"columns":[..],"tombstone":true}}`.
+    tombstone: Option<bool>,
+}
+
+/// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
+/// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
+/// fields, other spacing) returns `None` and takes the general path.
+fn fast_row(bytes: &[u8]) -> Option<Row> {
+    let inner = bytes.strip_prefix(br#"{"row":{"columns":"#)?.strip_suffix(b"}}")?;
+    let (array, tombstone) = match inner.strip_suffix(br#","tombstone":true"#) {
+        Some(array) => (array, true),
+        None => (inner, false),
+    };
+    if array.first() != Some(&b'[') || array.last() != Some(&b']') {
+        return None;
+    }
+    let values = serde_json::from_slice::<Vec<Value>>(array).ok()?;
+    Some(Row { values, tombstone })
+}
+
+fn id_text(v: Option<Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// Parser for the StreamedRow JSON array (`/query`; `/query-stream` with v1+json).
+///
+/// Handles: `[`, `,` and `]` framing with or without newlines; idle `\n` lines (before 0.24);
+/// the header, rows, tombstones, `finalMessage`, `errorMessage` (also the pre-0.24 mid-stream
+/// form with no closing `]`); token and `sourceHost` fields (ignored); and the KSQL ≤ 5.3 form
+/// of bare row objects without an array or header.
+pub struct JsonArrayRowParser {
+    frame: ArrayFrame,
+}
+
+impl Default for JsonArrayRowParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonArrayRowParser {
+    pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
+        JsonArrayRowParser { frame: ArrayFrame::new(max_row) }
+    }
+}
+
+impl ArrayParser for JsonArrayRowParser {
+    const HEADER: &'static str = "header";
+    const ARRAY_REQUIRED: bool = false;
+    fn frame(&mut self) -> &mut ArrayFrame {
+        &mut self.frame
+    }
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        if self.frame.header_seen {
+            if let Some(row) = fast_row(bytes) {
+                out.push(QueryEvent::Row(row));
+                return true;
+            }
+        }
+        let wire: StreamedRowWire = match serde_json::from_slice(bytes) {
+            Ok(w) => w,
+            Err(e) => {
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    format!("malformed JSON in the query response: {e}"),
+                    bytes,
+                )));
+                self.frame.done = true;
+                return false;
+            }
+        };
+        if let Some(err) = wire.error_message.filter(|e| !e.is_null()) {
+            let error = match &err {
+                Value::String(s) => KsqlError::Server {
+                    http_status: 200,
+                    error_code: None,
+                    message: s.clone(),
+                    statement_text: None,
+                    entities: Vec::new(),
+                    stack_trace: Vec::new(),
+                },
+                other => KsqlError::from_error_json(200, other),
+            };
+            out.push(QueryEvent::Error(error));
+            self.frame.done = true;
+            return false;
+        }
+        if let Some(header) = wire.header {
+            let columns = match header.schema.as_deref().map(parse_schema).transpose() {
+                Ok(columns) => columns.unwrap_or_default(),
+                Err(e) => {
+                    out.push(QueryEvent::Error(KsqlError::protocol(
+                        format!("cannot read the header schema: {e}"),
+                        bytes,
+                    )));
+                    self.frame.done = true;
+                    return false;
+                }
+            };
+            self.frame.header_seen = true;
+            out.push(QueryEvent::Header(QueryHeader { query_id: id_text(header.query_id), columns }));
+        }
+        if let Some(row) = wire.row {
+            let Some(values) = row.columns else {
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    "a row without columns (an unsupported row format)",
+                    bytes,
+                )));
+                self.frame.done = true;
+                return false;
+            };
+            if !self.frame.header_seen {
+                // KSQL ≤ 5.3 sends bare rows with no header; give callers an empty one.
+                self.frame.header_seen = true;
+                out.push(QueryEvent::Header(QueryHeader::default()));
+            }
+            let tombstone = row.tombstone.or(wire.tombstone).unwrap_or(false);
+            out.push(QueryEvent::Row(Row { values, tombstone }));
+        }
+        if let Some(message) = wire.final_message {
+            out.push(QueryEvent::Final(message));
+            self.frame.done = true;
+            return false;
+        }
+        true
+    }
+}
+
+impl RowParser for JsonArrayRowParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        feed_array(self, chunk, out)
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        finish_array(self, out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/// Splits a byte stream into lines without re-scanning: each byte is checked once.
+struct LineSplitter {
+    partial: Vec<u8>,
+    stopped: bool,
+    max_line: usize,
+    /// Set when a line outgrew `max_line`: its size so far (the splitter then stops).
+    overflow: Option<usize>,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ROW_BYTES)
+    }
+}
+
+impl LineSplitter {
+    fn new(max_line: usize) -> Self {
+        LineSplitter { partial: Vec::new(), stopped: false, max_line, overflow: None }
+    }
+
+    /// The size and first bytes of a line that outgrew the limit (once).
+    fn take_overflow(&mut self) -> Option<(usize, Vec<u8>)> {
+        let size = self.overflow.take()?;
+        let partial = std::mem::take(&mut self.partial);
+        Some((size, partial))
+    }
+
+    fn feed(&mut self, chunk: &[u8], f: &mut dyn FnMut(&[u8]) -> bool) {
+        if self.stopped {
+            return;
+        }
+        let mut rest = chunk;
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..pos];
+            rest = &rest[pos + 1..];
+            let keep_going = if self.partial.is_empty() {
+                f(line)
+            } else {
+                self.partial.extend_from_slice(line);
+                let buf = std::mem::take(&mut self.partial);
+                let keep_going = f(&buf);
+                self.partial = buf;
+                self.partial.clear();
+                keep_going
+            };
+            if !keep_going {
+                self.stopped = true;
+                return;
+            }
+        }
+        self.partial.extend_from_slice(rest);
+        if self.partial.len() > self.max_line {
+            self.stopped = true;
+            self.overflow = Some(self.partial.len());
+            self.partial.truncate(crate::error::SNIPPET_LIMIT);
+        }
+    }
+
+    /// The unterminated last line, if any.
+    fn take_rest(&mut self) -> Vec<u8> {
+        if self.stopped {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.partial)
+    }
+}
+
+fn trim_ascii(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+/// Reads `/query-stream` metadata `{"queryId":..,"columnNames":[..],"columnTypes":[..]}`.
+fn metadata_header(v: &Value) -> QueryHeader {
+    let strings = |key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().map(|s| s.as_str().map(str::to_string).unwrap_or_else(|| s.to_string())).collect())
+            .unwrap_or_default()
+    };
+    let names = strings("columnNames");
+    let types = strings("columnTypes");
+    let columns = names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let sql_type = match types.get(i) {
+                Some(t) => parse_type(t).unwrap_or_else(|_| SqlType::Other(t.clone())),
+                None => SqlType::Other(String::new()),
+            };
+            // The metadata does not mark key columns.
+            Column { name, sql_type, kind: ColumnKind::Value }
+        })
+        .collect();
+    QueryHeader { query_id: id_text(v.get("queryId").cloned()), columns }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delimited (/query-stream default)
+
+/// Parser for `application/vnd.ksqlapi.delimited.v1`: a metadata line, then one JSON array per
+/// row; an error object line ends the stream; token lines are ignored.
+pub struct DelimitedRowParser {
+    lines: LineSplitter,
+    max_row: usize,
+    header_seen: bool,
+    done: bool,
+    prefix: Prefix,
+}
+
+impl Default for DelimitedRowParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DelimitedRowParser {
+    pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
+        DelimitedRowParser {
+            lines: LineSplitter::new(max_row),
+            max_row,
+            header_seen: false,
+            done: false,
+            prefix: Prefix::default(),
+        }
+    }
+
+    fn line(&mut self, raw: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        let line = trim_ascii(raw);
+        match line.first() {
+            None => true,
+            Some(b'[') => match serde_json::from_slice::<Vec<Value>>(line) {
+                Ok(values) if self.header_seen => {
+                    out.push(QueryEvent::Row(Row { values, tombstone: false }));
+                    true
+                }
+                Ok(_) => self.fail(out, "a row arrived before the query metadata", line),
+                Err(e) => self.fail(out, &format!("malformed JSON row in the query response: {e}"), line),
+            },
+            Some(b'{') => match serde_json::from_slice::<Value>(line) {
+                Ok(v) if v.get("columnNames").is_some() => {
+                    self.header_seen = true;
+                    out.push(QueryEvent::Header(metadata_header(&v)));
+                    true
+                }
+                Ok(v) if v.get("error_code").is_some() => {
+                    out.push(QueryEvent::Error(KsqlError::from_error_json(200, &v)));
+                    self.done = true;
+                    false
+                }
+                // consistencyToken / continuationToken lines.
+                Ok(_) => true,
+                Err(e) => self.fail(out, &format!("malformed JSON in the query response: {e}"), line),
+            },
+            Some(_) => self.fail(out, "unexpected text in the query response", line),
+        }
+    }
+
+    fn fail(&mut self, out: &mut Vec<QueryEvent>, message: &str, received: &[u8]) -> bool {
+        out.push(QueryEvent::Error(KsqlError::protocol(message, received)));
+        self.done = true;
+        false
+    }
+}
+
+impl RowParser for DelimitedRowParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        if !self.header_seen {
+            self.prefix.keep(chunk);
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.feed(chunk, &mut |line| self.line(line, out));
+        if let Some((size, partial)) = lines.take_overflow() {
+            out.push(QueryEvent::Error(row_too_large(self.max_row, size, &partial)));
+            self.done = true;
+        }
+        self.lines = lines;
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        if self.done {
+            return;
+        }
+        let rest = self.lines.take_rest();
+        if !trim_ascii(&rest).is_empty() {
+            // A last line without its newline is fine if it is complete; a cut one is not.
+            let complete = match trim_ascii(&rest).first() {
+                Some(b'[') => serde_json::from_slice::<Vec<Value>>(trim_ascii(&rest)).is_ok(),
+                Some(b'{') => serde_json::from_slice::<Value>(trim_ascii(&rest)).is_ok(),
+                _ => false,
+            };
+            if !complete {
+                self.done = true;
+                out.push(QueryEvent::Error(KsqlError::protocol(
+                    "the query response ended in the middle of a row",
+                    &rest,
+                )));
+                return;
+            }
+            if !self.line(&rest, out) {
+                return;
+            }
+        }
+        self.done = true;
+        if !self.header_seen {
+            out.push(QueryEvent::Error(KsqlError::protocol(
+                "the query response ended before its metadata",
+                &self.prefix.0,
+            )));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON (/query-stream with Accept: application/json)
+
+/// Parser for `/query-stream` with `Accept: application/json`: one JSON array whose first
+/// element is the metadata object and the rest are row arrays (no newlines). Streams element
+/// by element; never buffers the whole body.
+pub struct JsonQueryStreamParser {
+    frame: ArrayFrame,
+}
+
+impl Default for JsonQueryStreamParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonQueryStreamParser {
+    pub fn new() -> Self {
+        Self::with_max_row(DEFAULT_MAX_ROW_BYTES)
+    }
+
+    /// A parser that fails a row larger than `max_row` bytes instead of buffering it.
+    pub fn with_max_row(max_row: usize) -> Self {
+        JsonQueryStreamParser { frame: ArrayFrame::new(max_row) }
+    }
+}
+
+impl ArrayParser for JsonQueryStreamParser {
+    const HEADER: &'static str = "metadata";
+    const ARRAY_REQUIRED: bool = true;
+    fn frame(&mut self) -> &mut ArrayFrame {
+        &mut self.frame
+    }
+    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+        let fail = |out: &mut Vec<QueryEvent>, message: String| {
+            out.push(QueryEvent::Error(KsqlError::protocol(message, bytes)));
+            false
+        };
+        if bytes.first() == Some(&b'[') {
+            return match serde_json::from_slice::<Vec<Value>>(bytes) {
+                Ok(values) if self.frame.header_seen => {
+                    out.push(QueryEvent::Row(Row { values, tombstone: false }));
+                    true
+                }
+                Ok(_) => fail(out, "a row arrived before the query metadata".into()),
+                Err(e) => fail(out, format!("malformed JSON row in the query response: {e}")),
+            };
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) if v.get("columnNames").is_some() => {
+                self.frame.header_seen = true;
+                out.push(QueryEvent::Header(metadata_header(&v)));
+                true
+            }
+            Ok(v) if v.get("error_code").is_some() => {
+                out.push(QueryEvent::Error(KsqlError::from_error_json(200, &v)));
+                false
+            }
+            Ok(_) => true,
+            Err(e) => fail(out, format!("malformed JSON in the query response: {e}")),
+        }
+    }
+}
+
+impl RowParser for JsonQueryStreamParser {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>) {
+        feed_array(self, chunk, out)
+    }
+
+    fn finish(&mut self, out: &mut Vec<QueryEvent>) {
+        finish_array(self, out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PRINT
+
+/// Splits PRINT output into text lines: strips `\r`, skips blank lines.
+#[derive(Default)]
+pub struct PrintLineParser {
+    lines: LineSplitter,
+}
+
+impl PrintLineParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A parser that fails a line larger than `max_line` bytes instead of buffering it.
+    pub fn with_max_line(max_line: usize) -> Self {
+        PrintLineParser { lines: LineSplitter::new(max_line) }
+    }
+
+    /// The error for a line that outgrew the limit, once it has happened.
+    pub fn overflow(&mut self) -> Option<KsqlError> {
+        let limit = self.lines.max_line;
+        self.lines.take_overflow().map(|(size, partial)| row_too_large(limit, size, &partial))
+    }
+
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) {
+        self.lines.feed(chunk, &mut |line| {
+            push_print_line(line, out);
+            true
+        });
+    }
+
+    pub fn finish(&mut self, out: &mut Vec<String>) {
+        let rest = self.lines.take_rest();
+        push_print_line(&rest, out);
+    }
+}
+
+fn push_print_line(line: &[u8], out: &mut Vec<String>) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if !trim_ascii(line).is_empty() {
+        out.push(String::from_utf8_lossy(line).into_owned());
+    }
+}
+
+pub mod sniff;
+
+#[cfg(test)]
+mod tests;

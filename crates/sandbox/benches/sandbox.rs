@@ -1,0 +1,146 @@
+//! Throughput and latency of the embedded ksqlDB sandbox engine (no HTTP in the way).
+//!
+//! Run (release profile):
+//!
+//!     cargo bench --bench sandbox
+//!
+//! Prints events/s through a filter/projection persistent query, a tumbling-window
+//! aggregation and a stream-table join, and pull-query latency (median, p99) on a table of
+//! 1 M keys. Targets on the 2-core CI machine: 300 000 events/s for filter/projection and
+//! 100 000 for the aggregation. `cargo test` runs it as a smoke test (small sizes, results
+//! checked, so it cannot rot); `cargo bench` passes `--bench` and gets the full sizes.
+//! `SANDBOX_BENCH_EVENTS=n` changes the stream size (default
+//! 1 000 000).
+
+use std::time::Instant;
+
+use ksqldb_sandbox::engine::{Engine, QueryResult, Session};
+use ksqldb_sandbox::topics::Record;
+
+fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
+    Record {
+        key: Some(key.to_be_bytes().to_vec()),
+        value: Some(value),
+        timestamp: ts,
+        headers: vec![],
+        partition: 0,
+        offset: 0,
+        window: None,
+    }
+}
+
+fn run(e: &mut Engine, s: &mut Session, sql: &str) {
+    if let Err(err) = e.execute(sql, s) {
+        panic!("{sql}: {}", err.message);
+    }
+}
+
+/// Produces `n` records into topic `s` and returns events per second.
+fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
+    let values: Vec<Vec<u8>> =
+        (0..n).map(|i| format!("{{\"NAME\":\"name{}\",\"V\":{}}}", i % 977, i % 100).into_bytes()).collect();
+    let start = Instant::now();
+    for (i, v) in values.into_iter().enumerate() {
+        e.produce("s", rec((i as i32) % keys, v, i as i64), None);
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let default_events = if full { 1_000_000 } else { 2_000 };
+    let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_events);
+    const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', \
+                          value_format='json', partitions=1);";
+
+    // 1. Filter/projection.
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(&mut e, &mut s, "CREATE STREAM F AS SELECT ID, UCASE(NAME) AS N, V * 2 AS V2 FROM S WHERE V > 10;");
+    let fp = pump(&mut e, n, i32::MAX);
+    println!("filter/projection:          {fp:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("F").len());
+    assert!(!e.topic_records("F").is_empty(), "the filter/projection query wrote nothing");
+
+    // 2. Tumbling-window aggregation, 1 000 keys.
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE A AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;",
+    );
+    let agg = pump(&mut e, n, 1000);
+    println!("tumbling-window aggregation:{agg:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("A").len());
+    assert!(!e.topic_records("A").is_empty(), "the aggregation wrote nothing");
+
+    // 3. Stream-table join against a table of 10 000 keys.
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE T (ID INT PRIMARY KEY, LABEL STRING) WITH (kafka_topic='t', value_format='json', partitions=1);",
+    );
+    for k in 0..10_000 {
+        e.produce("t", rec(k, format!("{{\"LABEL\":\"label{k}\"}}").into_bytes(), 0), None);
+    }
+    // The table's rows were produced before the query: read them from the beginning.
+    s.properties.push(("auto.offset.reset".into(), "earliest".into()));
+    run(&mut e, &mut s, "CREATE STREAM J AS SELECT S.ID AS ID, S.V, T.LABEL FROM S JOIN T ON S.ID = T.ID;");
+    let join = pump(&mut e, n, 20_000);
+    assert!(!e.topic_records("J").is_empty(), "the join wrote nothing");
+    println!(
+        "stream-table join:          {join:>10.0} events/s ({} events, {} outputs)",
+        n,
+        e.topic_records("J").len()
+    );
+
+    // 4. Pull queries on a table of 1 M keys.
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE P (ID INT PRIMARY KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='p', value_format='json', \
+         partitions=1);",
+    );
+    let keys = if full { 1_000_000 } else { 2_000 };
+    for k in 0..keys {
+        e.produce("p", rec(k, format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes(), k as i64), None);
+    }
+    // Source tables are not queryable (as in ksqlDB): pull queries read a materialized copy.
+    s.properties.push(("auto.offset.reset".into(), "earliest".into()));
+    let first = Instant::now();
+    run(&mut e, &mut s, "CREATE TABLE PQ AS SELECT * FROM P;");
+    let mut q = Session::default();
+    let _ = e.query("SELECT * FROM PQ WHERE ID = 0;", &mut q);
+    let build = first.elapsed();
+    // Later records update the maintained state incrementally.
+    e.produce("p", rec(7, b"{\"NAME\":\"updated\",\"V\":-1}".to_vec(), 0), None);
+    let mut lat = Vec::new();
+    let mut found = 0;
+    let lookups = if full { 2000 } else { 200 };
+    for i in 0..lookups {
+        let k = (i * 7919) % keys as i64;
+        let t = Instant::now();
+        match e.query(&format!("SELECT * FROM PQ WHERE ID = {k};"), &mut q) {
+            Ok(QueryResult::Pull { rows, .. }) => found += rows.len(),
+            Ok(_) => panic!("not a pull query"),
+            Err(err) => panic!("{}", err.message),
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    assert_eq!(found, lookups as usize, "every pull query finds its key");
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "pull query ({keys} keys):   median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows; state materialized \
+         in {:.0} ms)",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100],
+        lat.len(),
+        found,
+        build.as_secs_f64() * 1e3
+    );
+    let t = Instant::now();
+    let _ = e.query("SELECT * FROM PQ WHERE V < 10;", &mut q);
+    println!("pull query scan ({keys} keys): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+}

@@ -1,0 +1,585 @@
+//! DDL: CREATE STREAM/TABLE (declared or inferred from registered schemas), CREATE ... AS
+//! SELECT, DROP, and CREATE/DROP TYPE.
+
+use serde_json::Value as J;
+
+use super::formats::check_formats;
+use super::lifecycle::sink_spec;
+use super::plan::{plan_query, PlanOptions};
+use super::status::{status_entity, warning};
+use super::{EResult, Engine, EngineError, Session};
+use crate::catalog::{ColKind, Column, Source, WindowType};
+use crate::registry;
+use crate::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
+use crate::topics::Format;
+use crate::types::{time_unit_ms, SqlType};
+
+impl Engine {
+    fn check_name_free(
+        &self,
+        name: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        text: &str,
+    ) -> EResult<Option<J>> {
+        if let Some(existing) = self.catalog.get(name) {
+            if if_not_exists {
+                let (kind, existing) = (kind.lower(), existing.kind.lower());
+                let message = format!("Cannot add {kind} {name}: A {existing} with the same name already exists.");
+                return Ok(Some(warning(text, message)));
+            }
+            if or_replace && existing.kind == kind {
+                return Ok(None);
+            }
+            if or_replace {
+                return Err(EngineError::statement(format!(
+                    "Cannot add {} '{}': A {} with the same name already exists",
+                    kind.lower(),
+                    name,
+                    existing.kind.lower()
+                )));
+            }
+            return Err(EngineError::statement(format!(
+                "Cannot add {} '{}': A {} with the same name already exists",
+                kind.lower(),
+                name,
+                existing.kind.lower()
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The columns a source's registered schemas give (CREATE without columns, or with only
+    /// keys or only values), and whether the value schema is anonymous (not a record).
+    fn inferred_columns(
+        &self,
+        kind: SourceKind,
+        topic: &str,
+        props: &Props,
+        (key_format, value_format): (&Format, &Format),
+        (declares_keys, declares_values): (bool, bool),
+    ) -> EResult<(Vec<ColumnDef>, bool)> {
+        let mut inferred: Vec<ColumnDef> = Vec::new();
+        let mut anonymous_value = false;
+        for (is_key, format, declared) in [(true, key_format, declares_keys), (false, value_format, declares_values)] {
+            let (part, upper) = if is_key { ("KEY", "KEY_SCHEMA_ID") } else { ("VALUE", "VALUE_SCHEMA_ID") };
+            let schema_id = props.get(upper).is_some();
+            if schema_id && !format.supports_inference() {
+                return Err(EngineError::statement(format!(
+                    "{part}_FORMAT should support schema inference when {upper} is provided. Current format is {}.",
+                    format.name()
+                )));
+            }
+            if schema_id && declared {
+                return Err(EngineError::statement(format!(
+                    "Table elements and {upper} cannot both exist for create statement."
+                )));
+            }
+            let Format::Schema(sf) = format else { continue };
+            if declared
+                || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.to_string(), true)))
+            {
+                continue;
+            }
+            let Some(reg) = self.schemas.get(&(topic.to_string(), is_key)) else {
+                if is_key {
+                    continue;
+                }
+                return Err(EngineError::statement(format!(
+                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the \
+                     columns in the statement ({} format)",
+                    format.name()
+                )));
+            };
+            let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
+            let (cols, wrapped) =
+                registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(
+                    |e| {
+                        if e.contains("not supported in the ksqlDB sandbox") {
+                            EngineError::statement(e)
+                        } else {
+                            EngineError::statement(format!("Schema inference failed: {e}"))
+                        }
+                    },
+                )?;
+            anonymous_value |= !is_key && !wrapped;
+            for (n, t) in cols {
+                let constraint = if !is_key {
+                    ColumnConstraint::None
+                } else if kind == SourceKind::Table {
+                    ColumnConstraint::PrimaryKey
+                } else {
+                    ColumnConstraint::Key
+                };
+                inferred.push(ColumnDef { name: n, ty: t, constraint });
+            }
+        }
+        Ok((inferred, anonymous_value))
+    }
+
+    /// The source's columns from the declared and inferred ones, with ksqlDB's checks: KEY for
+    /// streams and PRIMARY KEY for tables, no reserved or duplicate names.
+    fn source_columns(&self, cols: &[ColumnDef], kind: SourceKind) -> EResult<Vec<Column>> {
+        let mut columns = Vec::new();
+        for c in cols {
+            let ty = self.catalog.resolve_type(&c.ty).map_err(EngineError::statement)?;
+            let k = match (&c.constraint, kind) {
+                (ColumnConstraint::Key, SourceKind::Table) | (ColumnConstraint::PrimaryKey, SourceKind::Stream) => {
+                    return Err(wrong_key_kind(&c.name, kind))
+                }
+                (ColumnConstraint::Key | ColumnConstraint::PrimaryKey, _) => ColKind::Key,
+                (ColumnConstraint::Headers(h), _) => ColKind::Header(h.clone()),
+                (ColumnConstraint::None, _) => ColKind::Value,
+            };
+            if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") {
+                return Err(EngineError::statement(format!(
+                    "'{}' is a reserved column name. You cannot use it as a name for a column.",
+                    c.name
+                )));
+            }
+            if columns.iter().any(|x: &Column| x.name == c.name) {
+                return Err(EngineError::statement(format!("Duplicate column names: {}", c.name)));
+            }
+            columns.push(Column { name: c.name.clone(), ty, kind: k });
+        }
+        Ok(columns)
+    }
+
+    /// The topic a CREATE names, created when missing: with PARTITIONS, or with one partition
+    /// when the sandbox creates topics on demand; else ksqlDB's error.
+    fn ensure_topic(&mut self, text: &str, kind: SourceKind, topic: &str, props: &Props) -> EResult<()> {
+        let partitions = props
+            .get_str("PARTITIONS")
+            .map(|p| p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}"))))
+            .transpose()?;
+        let retention_ms = retention_ms(props)?;
+        if self.topics.get(topic).is_none() {
+            match partitions {
+                Some(p) => {
+                    self.topics.create(topic, p).retention.ms = retention_ms;
+                }
+                None if self.auto_create_topics => {
+                    self.topics.create(topic, 1).retention.ms = retention_ms;
+                }
+                None => {
+                    return Err(EngineError::generic(format!(
+                        "Topic '{topic}' does not exist. If you want to create a new topic for the {} please \
+                         re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause \
+                         (and optionally 'REPLICAS'). For example: {}",
+                        kind.lower(),
+                        text.trim_end_matches(';').trim().to_string() + " WITH (PARTITIONS=1);"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn create_source(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        read_only: bool,
+        name: &str,
+        cols: &[ColumnDef],
+        props: &Props,
+    ) -> EResult<Option<J>> {
+        if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
+            let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
+            return Err(EngineError::statement(format!(
+                "Cannot add {} '{}': CREATE OR REPLACE is not supported on source {}.",
+                what.0, name, what.1
+            )));
+        }
+        if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
+            return Ok(Some(w));
+        }
+        let topic = props.get_str("KAFKA_TOPIC").ok_or_else(|| {
+            EngineError::statement("Missing required property \"KAFKA_TOPIC\" which has no default value.")
+        })?;
+        let (key_format, value_format) = self.formats(props, None, None)?;
+        if cols.is_empty() && !value_format.supports_inference() {
+            return Err(EngineError::statement("No columns supplied."));
+        }
+        let declares_values = cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::None));
+        let declares_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        let (inferred, anonymous_value) =
+            self.inferred_columns(kind, &topic, props, (&key_format, &value_format), (declares_keys, declares_values))?;
+        let all_cols: Vec<ColumnDef> = cols.iter().cloned().chain(inferred).collect();
+        let cols = &all_cols[..];
+        let has_keys =
+            cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
+        if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
+            return Err(EngineError::statement(format!(
+                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns \
+                 in the statement ({} format)",
+                key_format.name()
+            )));
+        }
+        let mut columns = self.source_columns(cols, kind)?;
+        if kind == SourceKind::Table && !columns.iter().any(|c| c.kind == ColKind::Key) {
+            return Err(EngineError::statement(
+                "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.\n\
+                 Use a partial schema to define the primary key and still let the value columns be inferred from \
+                 the schema registry, e.g. CREATE TABLE t (id INT PRIMARY KEY) WITH (...);",
+            ));
+        }
+        // Keys first, keeping declaration order otherwise.
+        columns.sort_by_key(|c| if c.kind == ColKind::Key { 0 } else { 1 });
+        let wrap = props
+            .get("WRAP_SINGLE_VALUE")
+            .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = if anonymous_value { Some(false) } else { wrap };
+        check_formats(&key_format, &value_format, &columns, wrap)?;
+        let timestamp_column = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
+        if let Some(tc) = &timestamp_column {
+            let c = columns.iter().find(|c| c.name == *tc).ok_or_else(|| {
+                EngineError::statement(format!(
+                    "The TIMESTAMP column set in the WITH clause does not exist in the schema: '{tc}'"
+                ))
+            })?;
+            if !matches!(c.ty, SqlType::Bigint | SqlType::Timestamp | SqlType::String) {
+                return Err(EngineError::statement(format!(
+                    "Timestamp column, `{tc}`, should be LONG(INT64), TIMESTAMP, \
+                     or a String with a timestamp_format specified."
+                )));
+            }
+        }
+        let window = source_window(props, &columns)?;
+        self.ensure_topic(text, kind, &topic, props)?;
+        let src = Source {
+            name: name.to_string(),
+            kind,
+            columns,
+            topic,
+            key_format,
+            value_format,
+            wrap_single_value: wrap,
+            timestamp_column,
+            timestamp_format: props.get_str("TIMESTAMP_FORMAT"),
+            window,
+            read_only,
+            statement: text.to_string(),
+            writer_query: None,
+        };
+        self.catalog.sources.insert(name.to_string(), src);
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/create", kind.lower(), name),
+            format!("{} created", if kind == SourceKind::Stream { "Stream" } else { "Table" }),
+            None,
+            self.command_seq,
+        )))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn create_as_select(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        or_replace: bool,
+        if_not_exists: bool,
+        name: &str,
+        props: &Props,
+        query: &Query,
+        session: &Session,
+    ) -> EResult<Option<J>> {
+        if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
+            return Ok(Some(w));
+        }
+        if or_replace && self.catalog.get(name).is_some() {
+            return Err(EngineError::statement(
+                "CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and \
+                 TERMINATE its query) first",
+            ));
+        }
+        let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
+        let plan = plan_query(
+            query,
+            &self.catalog,
+            &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() },
+        )
+        .map_err(EngineError::statement)?;
+        if plan.has_join && plan.sources.len() > 2 {
+            // The sources of an n-way join must be co-partitioned.
+            let parts = |n: &str| {
+                self.catalog.get(n).and_then(|s| self.topics.get(&s.topic)).map(|t| t.partitions.len()).unwrap_or(0)
+            };
+            let first = &plan.sources[0];
+            for other in &plan.sources[1..] {
+                let (a, b) = (parts(first), parts(other));
+                if a != b && a > 0 && b > 0 {
+                    return Err(EngineError::statement(format!(
+                        "Can't join `{first}` with `{other}` since the number of partitions don't match. `{first}` \
+                         partitions = {a}; `{other}` partitions = {b}. Please repartition either one so that the \
+                         number of partitions match."
+                    )));
+                }
+            }
+        }
+        if plan.output_is_table && kind == SourceKind::Stream {
+            return Err(EngineError::statement(
+                "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT \
+                 statement instead."
+                    .to_string(),
+            ));
+        }
+        if !plan.output_is_table && kind == SourceKind::Table {
+            return Err(EngineError::statement(
+                "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT \
+                 statement instead."
+                    .to_string(),
+            ));
+        }
+        let from = plan.from.clone();
+        let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        // A sink with key columns does not inherit the NONE key format: it gets the default.
+        if key_format == Format::None
+            && !plan.key_cols.is_empty()
+            && props.get("KEY_FORMAT").is_none()
+            && props.get("FORMAT").is_none()
+        {
+            key_format = Format::Kafka;
+        }
+        let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
+        let partitions = match props.get_str("PARTITIONS") {
+            Some(p) => p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))?,
+            None => self.topics.get(&from.topic).map(|t| t.partitions.len() as u32).unwrap_or(1),
+        };
+        let mut columns: Vec<Column> = Vec::new();
+        for (n, t) in &plan.key_cols {
+            columns.push(Column { name: n.clone(), ty: t.clone(), kind: ColKind::Key });
+        }
+        for (i, c) in plan.columns.iter().enumerate() {
+            if !plan.key_positions.contains(&i) {
+                columns.push(Column { name: c.name.clone(), ty: c.ty.clone(), kind: ColKind::Value });
+            }
+        }
+        if !columns.iter().any(|c| c.kind == ColKind::Value) {
+            return Err(EngineError::statement("The projection contains no value columns."));
+        }
+        let wrap = props
+            .get("WRAP_SINGLE_VALUE")
+            .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        check_formats(&key_format, &value_format, &columns, wrap)?;
+        let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
+        let src = Source {
+            name: name.to_string(),
+            kind,
+            columns,
+            topic: topic.clone(),
+            key_format,
+            value_format,
+            wrap_single_value: wrap,
+            timestamp_column: sink_ts,
+            timestamp_format: props.get_str("TIMESTAMP_FORMAT"),
+            window: plan.window,
+            read_only: false,
+            statement: text.to_string(),
+            writer_query: Some(id.clone()),
+        };
+        let retention_ms = retention_ms(props)?;
+        if self.topics.get(&topic).is_none() {
+            self.topics.create(&topic, partitions).retention.ms = retention_ms;
+        }
+        let sink = sink_spec(&src, &plan);
+        self.catalog.sources.insert(name.to_string(), src);
+        self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/create", kind.lower(), name),
+            format!("Created query with ID {id}"),
+            Some(id),
+            self.command_seq,
+        )))
+    }
+
+    pub(super) fn drop_source(
+        &mut self,
+        text: &str,
+        kind: SourceKind,
+        if_exists: bool,
+        name: &str,
+        delete_topic: bool,
+    ) -> EResult<Option<J>> {
+        let Some(src) = self.catalog.get(name) else {
+            if if_exists {
+                self.command_seq += 1;
+                return Ok(Some(status_entity(
+                    text,
+                    format!("{}/`{}`/drop", kind.lower(), name),
+                    format!("Source `{name}` does not exist."),
+                    None,
+                    self.command_seq,
+                )));
+            }
+            return Err(EngineError::statement(format!("Source {name} does not exist.")));
+        };
+        if src.kind != kind {
+            return Err(EngineError::statement(format!(
+                "Incompatible data source type is {}, but statement was DROP {}",
+                src.kind.name(),
+                kind.name()
+            )));
+        }
+        let readers: Vec<String> = self
+            .queries
+            .values()
+            .filter(|q| q.info.sources.iter().any(|s| s == name))
+            .map(|q| q.info.id.clone())
+            .collect();
+        let writers: Vec<String> =
+            self.queries.values().filter(|q| q.info.sink.as_deref() == Some(name)).map(|q| q.info.id.clone()).collect();
+        // Like ksqlDB 0.29: dropping a CSAS/CTAS sink terminates its own query.
+        let own: Vec<String> =
+            writers.iter().filter(|id| src.writer_query.as_deref() == Some(id.as_str())).cloned().collect();
+        let other_writers: Vec<String> = writers.iter().filter(|w| !own.contains(w)).cloned().collect();
+        if !readers.is_empty() || !other_writers.is_empty() {
+            return Err(EngineError::statement(format!(
+                "Cannot drop {name}.\nThe following queries read from this source: [{}].\n\
+                 The following queries write into this source: [{}].\n\
+                 You need to terminate them before dropping {name}.",
+                readers.join(", "),
+                other_writers.join(", ")
+            )));
+        }
+        for id in own {
+            self.queries.remove(&id);
+        }
+        let topic = src.topic.clone();
+        self.catalog.sources.remove(name);
+        if delete_topic {
+            self.topics.delete(&topic);
+        }
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("{}/`{}`/drop", kind.lower(), name),
+            format!("Source `{name}` (topic: {topic}) was dropped."),
+            None,
+            self.command_seq,
+        )))
+    }
+
+    pub(super) fn create_type(
+        &mut self,
+        text: &str,
+        if_not_exists: bool,
+        name: String,
+        ty: SqlType,
+    ) -> EResult<Option<J>> {
+        if self.catalog.types.contains_key(&name) {
+            if if_not_exists {
+                return Ok(Some(warning(text, format!("Type {name} already exists"))));
+            }
+            return Err(EngineError::statement(format!(
+                "Cannot register custom type '{name}' since it is already registered with type: {}",
+                self.catalog.types[&name]
+            )));
+        }
+        let ty = self.catalog.resolve_type(&ty).map_err(EngineError::statement)?;
+        self.catalog.types.insert(name.clone(), ty);
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("type/`{name}`/create"),
+            format!("Registered custom type with name '{name}' and SQL type {}", self.catalog.types[&name]),
+            None,
+            self.command_seq,
+        )))
+    }
+
+    pub(super) fn drop_type(&mut self, text: &str, if_exists: bool, name: String) -> EResult<Option<J>> {
+        if self.catalog.types.remove(&name).is_none() && !if_exists {
+            return Err(EngineError::statement(format!("Type {name} does not exist.")));
+        }
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("type/`{name}`/drop"),
+            format!("Dropped type '{name}'"),
+            None,
+            self.command_seq,
+        )))
+    }
+}
+
+/// `RETENTION_MS` of a WITH clause (ksqlDB 0.28+): the `retention.ms` of a topic the
+/// statement creates.
+fn retention_ms(props: &Props) -> EResult<Option<u64>> {
+    props
+        .get_str("RETENTION_MS")
+        .map(|v| {
+            v.trim().parse::<u64>().map_err(|_| {
+                EngineError::statement(format!(
+                    "Invalid value for RETENTION_MS: '{v}'. It must be a number of milliseconds."
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// WINDOW_TYPE and WINDOW_SIZE of a source over a windowed topic.
+fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowType, Option<u64>)>> {
+    let window = match props.get_str("WINDOW_TYPE") {
+        Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => {
+            return Err(EngineError::statement("Windowed sources require a key column."))
+        }
+        Some(w) => {
+            let wt = match w.to_ascii_uppercase().as_str() {
+                "TUMBLING" => WindowType::Tumbling,
+                "HOPPING" => WindowType::Hopping,
+                "SESSION" => WindowType::Session,
+                other => return Err(EngineError::statement(format!("Unknown WINDOW_TYPE: {other}"))),
+            };
+            let size = match props.get_str("WINDOW_SIZE") {
+                Some(s) => Some(parse_duration(&s).map_err(EngineError::statement)?),
+                None => None,
+            };
+            if wt == WindowType::Session && size.is_some() {
+                return Err(EngineError::statement("'WINDOW_SIZE' should not be set for SESSION windows."));
+            }
+            if wt != WindowType::Session && size.is_none() {
+                return Err(EngineError::statement(format!("'WINDOW_SIZE' must be set for {} windows.", wt.name())));
+            }
+            Some((wt, size))
+        }
+        None => None,
+    };
+    Ok(window)
+}
+
+/// ksqlDB's refusal of KEY on a table column or PRIMARY KEY on a stream column.
+fn wrong_key_kind(column: &str, kind: SourceKind) -> EngineError {
+    let (written, wanted, kinds) = match kind {
+        SourceKind::Table => ("KEY", "PRIMARY KEY", "tables"),
+        SourceKind::Stream => ("PRIMARY KEY", "KEY", "streams"),
+    };
+    EngineError::statement(format!(
+        "Column `{column}` is a '{written}' column: please use '{wanted}' for {kinds}.\n\
+         Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
+         Streams have KEYs, which have no uniqueness or NON NULL constraints."
+    ))
+}
+
+fn parse_duration(s: &str) -> Result<u64, String> {
+    let mut parts = s.split_whitespace();
+    let n: u64 = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
+    let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
+    let Some(ms) = time_unit_ms(&unit) else {
+        return Err(format!(
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
+        ));
+    };
+    Ok(n * ms as u64)
+}

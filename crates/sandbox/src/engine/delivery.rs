@@ -1,0 +1,293 @@
+//! Records flowing: an appended record runs every persistent query that reads its topic
+//! (breadth-first through sink topics), and push queries and PRINT read their topics as their
+//! clients take rows.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::exec::Output;
+use super::push::{self, End, Next, Signal};
+use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
+use crate::topics::{self, serialize, Record};
+use crate::types::Value;
+
+impl Engine {
+    /// Appends a record to a topic and runs everything downstream of it.
+    pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
+        let (position, r) = self.topics.append_at(topic, rec, partition);
+        let mut work = VecDeque::new();
+        work.push_back((topic.to_string(), position, r.clone()));
+        self.run(work);
+        r
+    }
+
+    /// Runs everything downstream of the appended records in `work` (topic, log position,
+    /// record), breadth-first through sink topics.
+    pub(super) fn run(&mut self, mut work: VecDeque<(String, u64, Arc<Record>)>) {
+        let mut guard = 0usize;
+        while let Some((topic, position, rec)) = work.pop_front() {
+            guard += 1;
+            if guard > 10_000_000 {
+                break; // a query feeding itself (INSERT INTO its own source)
+            }
+            self.deliver_to_subscribers(&topic, position);
+            for m in self.materialized.values_mut() {
+                if m.input.topic == topic {
+                    let _ = m.input.change(&rec);
+                }
+            }
+            let ids: Vec<String> = self
+                .queries
+                .iter()
+                .filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic))
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in ids {
+                let mut outputs = Vec::new();
+                let sink = {
+                    let q = self.queries.get_mut(&id).unwrap();
+                    for i in q.executor.inputs_for(&topic) {
+                        q.executor.process(i, &rec, &mut outputs);
+                    }
+                    if !q.executor.errors.is_empty() {
+                        let errs = std::mem::take(&mut q.executor.errors);
+                        for e in errs {
+                            if q.info.errors.len() < 100 {
+                                q.info.errors.push(e);
+                            }
+                        }
+                    }
+                    q.sink.clone()
+                };
+                let Some(sink) = sink else { continue };
+                for o in outputs {
+                    if let Some(r) = self.encode(&sink, &o, &id) {
+                        let (position, r) = self.topics.append_at(&sink.topic, r, None);
+                        work.push_back((sink.topic.clone(), position, r));
+                    }
+                }
+            }
+        }
+        self.close_lost_subscribers();
+    }
+
+    pub(super) fn encode(&mut self, sink: &SinkSpec, o: &Output, qid: &str) -> Option<Record> {
+        let key = match serialize(&sink.key_format, &sink.key_cols, &o.key, false) {
+            Ok(k) => k,
+            Err(e) => {
+                self.query_error(qid, e);
+                return None;
+            }
+        };
+        let value = match &o.row {
+            Some(row) => {
+                let vals: Vec<Value> = sink.value_positions.iter().map(|&i| row[i].clone()).collect();
+                match serialize(&sink.value_format, &sink.value_cols, &vals, sink.wrap) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.query_error(qid, e);
+                        return None;
+                    }
+                }
+            }
+            None => None,
+        };
+        Some(Record {
+            key,
+            value,
+            timestamp: o.ts,
+            headers: o.headers.clone(),
+            partition: 0,
+            offset: 0,
+            window: o.window,
+        })
+    }
+
+    fn query_error(&mut self, qid: &str, e: String) {
+        if let Some(q) = self.queries.get_mut(qid) {
+            if q.info.errors.len() < 100 {
+                q.info.errors.push(e);
+            }
+        }
+    }
+
+    /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
+    /// those whose server task has gone.
+    fn deliver_to_subscribers(&mut self, topic: &str, position: u64) {
+        let feeds = self
+            .transients
+            .iter_mut()
+            .filter(|t| t.closing.is_none())
+            .map(|t| (&t.id, &mut t.feed, &t.signal))
+            .chain(self.prints.iter_mut().map(|p| (&p.id, &mut p.feed, &p.signal)));
+        for (id, feed, signal) in feeds {
+            let Some(i) = feed.topic_index(topic) else { continue };
+            if !feed.push_live(i, position) {
+                let why = format!("it fell behind on too many interleaved records ({} runs)", push::MAX_LIVE_RUNS);
+                signal.end(End::Error(too_slow(id, &why)));
+            }
+            signal.notify.notify_one();
+        }
+        // Ended ones, and those nobody serves any more (only the engine holds the signal).
+        let live = |s: &Arc<Signal>| s.ended().is_none() && Arc::strong_count(s) > 1;
+        self.transients.retain(|t| live(&t.signal));
+        self.prints.retain(|p| live(&p.signal));
+    }
+
+    /// After retention dropped records: closes the subscribers that had not read them yet.
+    fn close_lost_subscribers(&mut self) {
+        if self.topics.evictions() == self.evictions_seen {
+            return;
+        }
+        self.evictions_seen = self.topics.evictions();
+        let topics = &self.topics;
+        self.transients.retain(|t| match t.feed.lost(topics) {
+            Some(why) => {
+                t.signal.end(End::Error(too_slow(&t.id, &why)));
+                false
+            }
+            None => true,
+        });
+        self.prints.retain(|p| match p.feed.lost(topics) {
+            Some(why) => {
+                p.signal.end(End::Error(too_slow(&p.id, &why)));
+                false
+            }
+            None => true,
+        });
+    }
+
+    /// Up to about `max` messages of push query or PRINT `id`, read from its topics now.
+    /// Empty when there is nothing new, or when it has ended (see its [`Signal`]). Reads at
+    /// most [`PUMP_RECORDS`] records, so a selective query does not hold the engine for a
+    /// whole topic; when it stops there it leaves a wake-up on the signal to come back.
+    pub fn pump(&mut self, id: &str, max: usize) -> Vec<PushMsg> {
+        self.pump_records(id, max, PUMP_RECORDS)
+    }
+
+    /// Everything push query or PRINT `id` can read now (the QTT runner and tests).
+    pub fn drain(&mut self, id: &str) -> Vec<PushMsg> {
+        self.pump_records(id, usize::MAX, u64::MAX)
+    }
+
+    fn pump_records(&mut self, id: &str, max: usize, max_records: u64) -> Vec<PushMsg> {
+        let mut msgs = Vec::new();
+        let mut records = 0u64;
+        let mut budget_left = || {
+            records += 1;
+            records <= max_records
+        };
+        if let Some(n) = self.transients.iter().position(|t| t.id == id) {
+            let t = &mut self.transients[n];
+            let mut outputs = Vec::new();
+            while msgs.len() < max {
+                if !budget_left() {
+                    t.signal.notify.notify_one();
+                    break;
+                }
+                if t.closing == Some(0) {
+                    t.signal.end(End::Closed);
+                    self.transients.remove(n);
+                    break;
+                }
+                match t.feed.next(&self.topics) {
+                    Next::Record(i, rec) => {
+                        if let Some(left) = t.closing.as_mut() {
+                            *left -= 1;
+                        }
+                        for idx in t.executor.inputs_for(&t.feed.topics[i]) {
+                            t.executor.process(idx, &rec, &mut outputs);
+                        }
+                        msgs.extend(outputs.drain(..).map(|o| match o.row {
+                            Some(r) => PushMsg::Row(r),
+                            None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
+                        }));
+                    }
+                    Next::Empty if t.closing.is_some() => {
+                        t.signal.end(End::Closed);
+                        self.transients.remove(n);
+                        break;
+                    }
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        t.signal.end(End::Error(too_slow(id, &why)));
+                        self.transients.remove(n);
+                        break;
+                    }
+                }
+            }
+        } else if let Some(n) = self.prints.iter().position(|p| p.id == id) {
+            let p = &mut self.prints[n];
+            while msgs.len() < max {
+                if !budget_left() {
+                    p.signal.notify.notify_one();
+                    break;
+                }
+                match p.feed.next(&self.topics) {
+                    Next::Record(_, rec) => msgs.push(PushMsg::Line(print_line(&rec))),
+                    Next::Empty => break,
+                    Next::Lost(why) => {
+                        p.signal.end(End::Error(too_slow(id, &why)));
+                        self.prints.remove(n);
+                        break;
+                    }
+                }
+            }
+        }
+        msgs
+    }
+
+    /// Transient push queries running.
+    pub fn push_query_count(&self) -> usize {
+        self.transients.len()
+    }
+
+    /// Records push query or PRINT `id` has read from its topics (tests).
+    pub fn records_read(&self, id: &str) -> Option<u64> {
+        let feeds =
+            self.transients.iter().map(|t| (&t.id, &t.feed)).chain(self.prints.iter().map(|p| (&p.id, &p.feed)));
+        feeds.into_iter().find(|(i, _)| *i == id).map(|(_, f)| f.records_read)
+    }
+}
+
+/// The error a push query gets when the sandbox closes it because its client is too slow.
+pub(super) fn too_slow(id: &str, why: &str) -> String {
+    format!("Query {id} was closed because its client is too slow: {why}")
+}
+
+/// A tombstone as a push query shows it: key columns filled, everything else NULL.
+fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Value> {
+    let mut row = vec![Value::Null; width];
+    for (k, &p) in key.iter().zip(key_positions) {
+        if p < width {
+            row[p] = k.clone();
+        }
+    }
+    row
+}
+
+/// One PRINT line, as ksqlDB's RecordFormatter writes it.
+pub fn print_line(r: &Record) -> String {
+    let ts = chrono::DateTime::from_timestamp_millis(r.timestamp)
+        .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
+        .unwrap_or_default();
+    let key = match r.window {
+        Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key.as_deref()), s, e),
+        None => topics::print_bytes(r.key.as_deref()),
+    };
+    let mut line = format!(
+        "rowtime: {ts}, key: {key}, value: {}, partition: {}",
+        topics::print_bytes(r.value.as_deref()),
+        r.partition
+    );
+    if !r.headers.is_empty() {
+        let hs: Vec<String> = r
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_deref().map(|b| topics::print_bytes(Some(b))).unwrap_or_default()))
+            .collect();
+        line.push_str(&format!(", headers: [{}]", hs.join(", ")));
+    }
+    line.push('\n');
+    line
+}

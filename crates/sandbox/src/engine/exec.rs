@@ -1,0 +1,922 @@
+//! The runtime of a query: records in, output rows out, incrementally.
+//!
+//! One [`Executor`] runs one query (persistent or transient). Its stages are fixed by the
+//! planner: decode inputs -> join -> filter -> table function -> project or aggregate.
+//! Rows are `Vec<Value>` in the layout of the stage's scope. Table inputs keep their
+//! latest row per key so that updates become (old, new) changes, which aggregations undo
+//! and re-apply.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::catalog::{ColKind, Source};
+use crate::expr::EvalFn;
+use crate::functions::aggregate::{Acc, AggFn};
+use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
+use crate::topics::{deserialize, Record};
+use crate::types::*;
+
+pub type Row = Vec<Value>;
+
+/// A change to a relation: a stream event has only `new`; a table update has both, a
+/// table delete only `old`.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub old: Option<Row>,
+    pub new: Option<Row>,
+    pub ts: i64,
+}
+
+/// One result of a query: the key, the projected row (None: a tombstone), the timestamp
+/// and the window of a windowed key.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub key: Vec<Value>,
+    pub row: Option<Row>,
+    pub ts: i64,
+    pub window: Option<(i64, i64)>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// Reads records of one source into rows of the source scope:
+/// `[key columns.., WINDOWSTART, WINDOWEND (windowed only), value/header columns.., ROWTIME, ROWPARTITION, ROWOFFSET]`.
+pub struct Decoder {
+    pub source: Source,
+    key_cols: Vec<(String, SqlType)>,
+    value_cols: Vec<(String, SqlType)>,
+    /// For each non-key column in source order: Some(i) = value column i, None = header.
+    layout: Vec<Slot>,
+    ts_col: Option<usize>,
+    pub width: usize,
+}
+
+enum Slot {
+    Value(usize),
+    Header(Option<String>),
+}
+
+pub const PSEUDO: [&str; 3] = ["ROWTIME", "ROWPARTITION", "ROWOFFSET"];
+
+impl Decoder {
+    pub fn new(source: &Source) -> Decoder {
+        let key_cols = source.key_columns();
+        let value_cols = source.value_columns();
+        let mut layout = Vec::new();
+        let mut vi = 0;
+        for c in source.columns.iter().filter(|c| c.kind != ColKind::Key) {
+            match &c.kind {
+                ColKind::Value => {
+                    layout.push(Slot::Value(vi));
+                    vi += 1;
+                }
+                ColKind::Header(k) => layout.push(Slot::Header(k.clone())),
+                ColKind::Key => {}
+            }
+        }
+        let win = if source.is_windowed() { 2 } else { 0 };
+        let ts_col =
+            source.timestamp_column.as_ref().and_then(|t| source.columns.iter().position(|c| &c.name == t)).map(
+                |pos| {
+                    // Position in the row layout.
+                    let nkeys = key_cols.len();
+                    let col = &source.columns[pos];
+                    if col.kind == ColKind::Key {
+                        source.columns.iter().take(pos).filter(|c| c.kind == ColKind::Key).count()
+                    } else {
+                        nkeys + win + source.columns.iter().take(pos).filter(|c| c.kind != ColKind::Key).count()
+                    }
+                },
+            );
+        let width = key_cols.len() + win + layout.len() + 3;
+        Decoder { source: source.clone(), key_cols, value_cols, layout, ts_col, width }
+    }
+
+    pub fn key_len(&self) -> usize {
+        self.key_cols.len()
+    }
+
+    pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
+        let s = &self.source;
+        let keys = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        let mut row = Vec::with_capacity(self.width);
+        row.extend(keys);
+        if s.is_windowed() {
+            let (ws, we) = rec.window.unwrap_or((0, 0));
+            row.push(Value::Bigint(ws));
+            row.push(Value::Bigint(we));
+        }
+        if rec.value.is_none() {
+            return Ok(None);
+        }
+        let values = deserialize(&s.value_format, &self.value_cols, rec.value.as_deref(), s.value_wrapped())?;
+        for slot in &self.layout {
+            match slot {
+                Slot::Value(i) => row.push(values[*i].clone()),
+                Slot::Header(None) => row.push(Value::Array(
+                    rec.headers
+                        .iter()
+                        .map(|(k, v)| {
+                            Value::Struct(vec![
+                                ("KEY".into(), Value::String(k.clone())),
+                                ("VALUE".into(), v.clone().map(Value::Bytes).unwrap_or(Value::Null)),
+                            ])
+                        })
+                        .collect(),
+                )),
+                Slot::Header(Some(k)) => row.push(
+                    rec.headers
+                        .iter()
+                        .rev()
+                        .find(|(hk, _)| hk == k)
+                        .and_then(|(_, v)| v.clone())
+                        .map(Value::Bytes)
+                        .unwrap_or(Value::Null),
+                ),
+            }
+        }
+        let ts = match self.ts_col {
+            Some(i) => match &row[i] {
+                Value::Timestamp(t) | Value::Bigint(t) => *t,
+                Value::String(st) => match &s.timestamp_format {
+                    Some(f) => crate::functions::scalar::parse_ts(st, f, None)
+                        .ok_or_else(|| format!("Failed to parse timestamp '{st}' with formatter '{f}'"))?,
+                    None => parse_timestamp(st).ok_or_else(|| format!("Failed to parse timestamp '{st}'"))?,
+                },
+                Value::Null => return Err("Timestamp column is null".into()),
+                other => other.as_i64().unwrap_or(rec.timestamp),
+            },
+            None => rec.timestamp,
+        };
+        row.push(Value::Bigint(ts));
+        row.push(Value::Int(rec.partition as i32));
+        row.push(Value::Bigint(rec.offset as i64));
+        Ok(Some(row))
+    }
+
+    /// The key part of a row (plus the window for windowed sources) as a hashable key.
+    pub fn state_key(&self, row: &[Value]) -> Vec<KeyPart> {
+        let n = self.key_cols.len() + if self.source.is_windowed() { 2 } else { 0 };
+        row[..n].iter().map(key_part).collect()
+    }
+
+    /// A row holding only the key (and window) of a deleted table row.
+    pub fn key_only_row(&self, rec: &Record) -> Result<Row, String> {
+        let s = &self.source;
+        let mut row = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        if s.is_windowed() {
+            let (ws, we) = rec.window.unwrap_or((0, 0));
+            row.push(Value::Bigint(ws));
+            row.push(Value::Bigint(we));
+        }
+        row.resize(self.width - 3, Value::Null);
+        row.push(Value::Bigint(rec.timestamp));
+        row.push(Value::Int(rec.partition as i32));
+        row.push(Value::Bigint(rec.offset as i64));
+        Ok(row)
+    }
+}
+
+pub struct Input {
+    pub topic: String,
+    pub decoder: Decoder,
+    pub is_table: bool,
+    pub state: HashMap<Vec<KeyPart>, Row>,
+}
+
+impl Input {
+    /// Turns a record into a change (tables: against the latest row of its key).
+    pub fn change(&mut self, rec: &Record) -> Result<Option<Change>, String> {
+        let new = self.decoder.decode(rec)?;
+        if !self.is_table {
+            return Ok(new.map(|r| {
+                let ts = r[r.len() - 3].as_i64().unwrap_or(rec.timestamp);
+                Change { old: None, new: Some(r), ts }
+            }));
+        }
+        let key_row = match &new {
+            Some(r) => r.clone(),
+            None => self.decoder.key_only_row(rec)?,
+        };
+        let k = self.decoder.state_key(&key_row);
+        // Tables ignore records with a null key.
+        if k.iter().take(self.decoder.key_len()).any(|p| *p == KeyPart::Null) && self.decoder.key_len() > 0 {
+            return Ok(None);
+        }
+        let ts = key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp);
+        let old = match &new {
+            Some(r) => self.state.insert(k, r.clone()),
+            None => self.state.remove(&k),
+        };
+        if old.is_none() && new.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Change { old, new, ts }))
+    }
+}
+
+/// Projection: the select list (in order) and the key expressions.
+pub struct Projector {
+    pub key: Vec<EvalFn>,
+    pub items: Vec<EvalFn>,
+    /// The key comes from PARTITION BY expressions (a null-value record's key is then null).
+    pub partitioned: bool,
+}
+
+impl Projector {
+    pub fn project(&self, row: &[Value]) -> Row {
+        self.items.iter().map(|f| f(row)).collect()
+    }
+    pub fn key(&self, row: &[Value]) -> Vec<Value> {
+        self.key.iter().map(|f| f(row)).collect()
+    }
+}
+
+pub struct AggCall {
+    pub func: &'static AggFn,
+    pub args: Vec<EvalFn>,
+    pub arg_types: Vec<SqlType>,
+    pub literals: Vec<Value>,
+    pub ret: SqlType,
+}
+
+impl AggCall {
+    fn make(&self) -> Box<dyn Acc> {
+        (self.func.make)(&self.arg_types, &self.literals, &self.ret)
+    }
+}
+
+struct Group {
+    key: Vec<Value>,
+    window: Option<(i64, i64)>,
+    accs: Vec<Box<dyn Acc>>,
+    /// Input rows of a session window (to rebuild accumulators when sessions merge).
+    rows: Vec<(Vec<Value>, i64)>,
+    last_ts: i64,
+    /// Whether the sink holds a row for this group (HAVING: a failing group is deleted with
+    /// a tombstone only when it was visible).
+    visible: std::cell::Cell<bool>,
+}
+
+pub struct Aggregator {
+    pub group_by: Vec<EvalFn>,
+    pub aggs: Vec<AggCall>,
+    pub window: Option<WindowSpec>,
+    /// Projection and HAVING over the post-aggregation row:
+    /// `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
+    pub post: Projector,
+    pub having: Option<EvalFn>,
+    pub emit_final: bool,
+    groups: HashMap<(Vec<KeyPart>, i64), Group>,
+    sessions: HashMap<Vec<KeyPart>, Vec<i64>>,
+    /// Windows waiting for their close (EMIT FINAL), by end + grace.
+    pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
+}
+
+const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
+
+impl Aggregator {
+    pub fn new(
+        group_by: Vec<EvalFn>,
+        aggs: Vec<AggCall>,
+        window: Option<WindowSpec>,
+        post: Projector,
+        having: Option<EvalFn>,
+        emit_final: bool,
+    ) -> Self {
+        Aggregator {
+            group_by,
+            aggs,
+            window,
+            post,
+            having,
+            emit_final,
+            groups: HashMap::new(),
+            sessions: HashMap::new(),
+            pending_final: Vec::new(),
+        }
+    }
+
+    fn grace(&self) -> i64 {
+        self.window.as_ref().and_then(|w| w.grace).map(|g| g as i64).unwrap_or(DEFAULT_GRACE_MS)
+    }
+
+    fn args(&self, row: &[Value]) -> Vec<Vec<Value>> {
+        self.aggs.iter().map(|a| a.args.iter().map(|f| f(row)).collect()).collect()
+    }
+
+    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
+        let g = self.groups.get(gk)?;
+        let mut post: Row = g.key.clone();
+        for a in &g.accs {
+            post.push(a.result());
+        }
+        let (ws, we) = g.window.unwrap_or((0, 0));
+        post.push(Value::Bigint(ws));
+        post.push(Value::Bigint(we));
+        post.push(Value::Bigint(ts));
+        let keep = match &self.having {
+            Some(h) => h(&post) == Value::Boolean(true),
+            None => true,
+        };
+        if self.having.is_some() {
+            if !keep && !g.visible.get() {
+                return None;
+            }
+            g.visible.set(keep);
+        }
+        let key = self.post.key(&post);
+        Some(Output {
+            key,
+            row: if keep { Some(self.post.project(&post)) } else { None },
+            ts,
+            window: g.window,
+            headers: vec![],
+        })
+    }
+
+    fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
+        let mut post: Row = key;
+        for a in &self.aggs {
+            let _ = a;
+            post.push(Value::Null);
+        }
+        let (ws, we) = window.unwrap_or((0, 0));
+        post.push(Value::Bigint(ws));
+        post.push(Value::Bigint(we));
+        post.push(Value::Bigint(ts));
+        Output { key: self.post.key(&post), row: None, ts, window, headers: vec![] }
+    }
+
+    pub fn process(&mut self, ch: Change, stream_time: i64, out: &mut Vec<Output>) {
+        let ts = ch.ts;
+        match &self.window {
+            None => {
+                let mut touched: Vec<(Vec<KeyPart>, i64)> = Vec::new();
+                if let Some(old) = &ch.old {
+                    let key: Vec<Value> = self.group_by.iter().map(|f| f(old)).collect();
+                    let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
+                    let args = self.args(old);
+                    if let Some(g) = self.groups.get_mut(&kp) {
+                        for (a, v) in g.accs.iter_mut().zip(&args) {
+                            a.undo(v);
+                        }
+                        touched.push(kp);
+                    }
+                }
+                if let Some(new) = &ch.new {
+                    let key: Vec<Value> = self.group_by.iter().map(|f| f(new)).collect();
+                    // ksqlDB drops rows whose GROUP BY key is NULL.
+                    if key.iter().any(|k| k.is_null()) {
+                        for kp in touched {
+                            if let Some(o) = self.output(&kp, ts) {
+                                out.push(o);
+                            }
+                        }
+                        return;
+                    }
+                    let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
+                    let args = self.args(new);
+                    let aggs = &self.aggs;
+                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group {
+                        key,
+                        window: None,
+                        accs: aggs.iter().map(|a| a.make()).collect(),
+                        rows: vec![],
+                        last_ts: ts,
+                        visible: Default::default(),
+                    });
+                    for (a, v) in g.accs.iter_mut().zip(&args) {
+                        a.add(v);
+                    }
+                    if !touched.contains(&kp) {
+                        touched.push(kp);
+                    }
+                }
+                for kp in touched {
+                    if let Some(o) = self.output(&kp, ts) {
+                        out.push(o);
+                    }
+                }
+            }
+            Some(w) => {
+                let Some(new) = &ch.new else { return };
+                let key: Vec<Value> = self.group_by.iter().map(|f| f(new)).collect();
+                if key.iter().any(|k| k.is_null()) {
+                    return;
+                }
+                let kparts: Vec<KeyPart> = key.iter().map(key_part).collect();
+                let args = self.args(new);
+                let grace = self.grace();
+                let (size, kind) = (w.size as i64, w.kind);
+                if kind == WindowKind::Session {
+                    self.session(kparts, key, args, ts, size, grace, stream_time, out);
+                    return;
+                }
+                let advance = match kind {
+                    WindowKind::Hopping => w.advance.unwrap_or(w.size) as i64,
+                    _ => size,
+                };
+                if size <= 0 || advance <= 0 {
+                    return;
+                }
+                // All windows [s, s+size) containing ts, s a multiple of advance.
+                let mut starts = Vec::new();
+                let mut s = ts - ts.rem_euclid(advance);
+                while s > ts - size {
+                    if s >= 0 {
+                        starts.push(s);
+                    }
+                    s -= advance;
+                }
+                starts.sort();
+                for s in starts {
+                    let end = s + size;
+                    if end + grace <= stream_time {
+                        continue; // window closed: late record dropped
+                    }
+                    let gk = (kparts.clone(), s);
+                    let aggs = &self.aggs;
+                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group {
+                        key: key.clone(),
+                        window: Some((s, end)),
+                        accs: aggs.iter().map(|a| a.make()).collect(),
+                        rows: vec![],
+                        last_ts: ts,
+                        visible: Default::default(),
+                    });
+                    for (a, v) in g.accs.iter_mut().zip(&args) {
+                        a.add(v);
+                    }
+                    g.last_ts = g.last_ts.max(ts);
+                    // A window's row carries the latest timestamp of its records.
+                    let latest = g.last_ts;
+                    if self.emit_final {
+                        if !self.pending_final.iter().any(|(k, _)| *k == gk) {
+                            self.pending_final.push((gk, end + grace));
+                        }
+                    } else if let Some(o) = self.output(&gk, latest) {
+                        out.push(o);
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn session(
+        &mut self,
+        kparts: Vec<KeyPart>,
+        key: Vec<Value>,
+        args: Vec<Vec<Value>>,
+        ts: i64,
+        gap: i64,
+        grace: i64,
+        stream_time: i64,
+        out: &mut Vec<Output>,
+    ) {
+        if ts + grace < stream_time {
+            return;
+        }
+        let starts = self.sessions.entry(kparts.clone()).or_default().clone();
+        // Sessions overlapping [ts - gap, ts + gap] merge with the new record.
+        let mut merged_rows: Vec<(Vec<Value>, i64)> = vec![(args.into_iter().flatten().collect(), ts)];
+        let mut start = ts;
+        let mut end = ts;
+        let mut removed = Vec::new();
+        for s in starts {
+            let gk = (kparts.clone(), s);
+            let Some(g) = self.groups.get(&gk) else { continue };
+            let (gs, ge) = g.window.unwrap();
+            if gs - gap <= ts && ts <= ge + gap {
+                start = start.min(gs);
+                end = end.max(ge);
+                merged_rows.extend(g.rows.iter().cloned());
+                removed.push(gk);
+            }
+        }
+        for gk in &removed {
+            let g = self.groups.remove(gk).unwrap();
+            if g.window != Some((start, end)) {
+                // The merged-away session's tombstone carries that session's own time.
+                let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
+                out.push(self.tombstone(g.key.clone(), g.window, old_ts));
+            }
+        }
+        let list = self.sessions.get_mut(&kparts).unwrap();
+        list.retain(|s| !removed.iter().any(|(_, r)| r == s));
+        list.push(start);
+        merged_rows.sort_by_key(|(_, t)| *t);
+        let mut accs: Vec<Box<dyn Acc>> = self.aggs.iter().map(|a| a.make()).collect();
+        let arity: Vec<usize> = self.aggs.iter().map(|a| a.args.len()).collect();
+        for (flat, _) in &merged_rows {
+            let mut i = 0;
+            for (acc, n) in accs.iter_mut().zip(&arity) {
+                acc.add(&flat[i..i + n]);
+                i += n;
+            }
+        }
+        let gk = (kparts, start);
+        // A session's row carries the latest timestamp of its records.
+        let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
+        self.groups.insert(
+            gk.clone(),
+            Group {
+                key,
+                window: Some((start, end)),
+                accs,
+                rows: merged_rows,
+                last_ts: latest,
+                visible: Default::default(),
+            },
+        );
+        if let Some(o) = self.output(&gk, latest) {
+            out.push(o);
+        }
+    }
+
+    /// EMIT FINAL: emits windows whose end + grace has passed.
+    pub fn flush_final(&mut self, stream_time: i64, out: &mut Vec<Output>) {
+        if !self.emit_final {
+            return;
+        }
+        let mut due: Vec<(Vec<KeyPart>, i64)> = Vec::new();
+        self.pending_final.retain(|(gk, close)| {
+            if *close <= stream_time {
+                due.push(gk.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due.sort_by_key(|(_, s)| *s);
+        for gk in due {
+            let ts = self.groups.get(&gk).map(|g| g.last_ts).unwrap_or(stream_time);
+            if let Some(o) = self.output(&gk, ts) {
+                out.push(o);
+            }
+        }
+    }
+}
+
+pub enum Body {
+    Project(Projector),
+    Aggregate(Box<Aggregator>),
+}
+
+/// A table function stage: the input row is repeated once per produced value, with the
+/// value appended at the end of the row (the planner's scope matches).
+pub struct FlatMap {
+    pub funcs: Vec<(String, EvalFn)>,
+}
+
+pub struct JoinStage {
+    pub kind: JoinKind,
+    /// Join key expressions over each side's scope.
+    pub left_key: EvalFn,
+    pub right_key: EvalFn,
+    pub left_width: usize,
+    pub right_width: usize,
+    pub left_table: bool,
+    pub right_table: bool,
+    /// Stream-stream window (before, after) and grace.
+    pub within: Option<(i64, i64, i64)>,
+    left_state: HashMap<KeyPart, Vec<Row>>,
+    right_state: HashMap<KeyPart, Vec<Row>>,
+}
+
+impl JoinStage {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: JoinKind,
+        left_key: EvalFn,
+        right_key: EvalFn,
+        left_width: usize,
+        right_width: usize,
+        left_table: bool,
+        right_table: bool,
+        within: Option<(i64, i64, i64)>,
+    ) -> Self {
+        JoinStage {
+            kind,
+            left_key,
+            right_key,
+            left_width,
+            right_width,
+            left_table,
+            right_table,
+            within,
+            left_state: HashMap::new(),
+            right_state: HashMap::new(),
+        }
+    }
+
+    fn combine(&self, l: Option<&Row>, r: Option<&Row>) -> Row {
+        let mut row = Vec::with_capacity(self.left_width + self.right_width + 3);
+        match l {
+            Some(l) => row.extend_from_slice(l),
+            None => row.resize(self.left_width, Value::Null),
+        }
+        match r {
+            Some(r) => row.extend_from_slice(r),
+            None => row.resize(self.left_width + self.right_width, Value::Null),
+        }
+        // The joined row's own ROWTIME: the later of both sides.
+        let lt = l.map(|x| x[self.left_width - 3].as_i64().unwrap_or(0));
+        let rt = r.map(|x| x[self.right_width - 3].as_i64().unwrap_or(0));
+        row.push(Value::Bigint(lt.max(rt).unwrap_or(0)));
+        row.push(Value::Int(0));
+        row.push(Value::Bigint(0));
+        row
+    }
+
+    /// Processes a change from one side (0 = left, 1 = right).
+    pub fn process(&mut self, side: usize, ch: Change, out: &mut Vec<Change>) {
+        let ts = ch.ts;
+        let (key_fn, is_table) =
+            if side == 0 { (&self.left_key, self.left_table) } else { (&self.right_key, self.right_table) };
+        let new_key = ch.new.as_ref().map(|r| key_fn(r));
+        let old_key = ch.old.as_ref().map(|r| key_fn(r));
+        match (self.left_table, self.right_table) {
+            // Stream-table: only stream records trigger output; table changes update state.
+            (false, true) => {
+                if side == 1 {
+                    if let Some(k) = old_key.filter(|k| !k.is_null()) {
+                        self.right_state.remove(&key_part(&k));
+                    }
+                    if let (Some(k), Some(r)) = (new_key, ch.new) {
+                        if !k.is_null() {
+                            self.right_state.insert(key_part(&k), vec![r]);
+                        }
+                    }
+                    return;
+                }
+                let Some(l) = ch.new else { return };
+                let k = new_key.unwrap_or(Value::Null);
+                let m = if k.is_null() {
+                    None
+                } else {
+                    self.right_state.get(&key_part(&k)).and_then(|v| v.first()).cloned()
+                };
+                match (m, self.kind) {
+                    (Some(r), _) => out.push(Change { old: None, new: Some(self.combine(Some(&l), Some(&r))), ts }),
+                    (None, JoinKind::Left) | (None, JoinKind::Full) => {
+                        out.push(Change { old: None, new: Some(self.combine(Some(&l), None)), ts })
+                    }
+                    _ => {}
+                }
+            }
+            // Table-table: both sides keep state; every change re-joins its key.
+            (true, true) => {
+                let k = new_key.clone().or(old_key.clone()).unwrap_or(Value::Null);
+                if k.is_null() {
+                    return;
+                }
+                let kp = key_part(&k);
+                let before = self.table_join_row(&kp);
+                let state = if side == 0 { &mut self.left_state } else { &mut self.right_state };
+                match ch.new {
+                    Some(r) => {
+                        state.insert(kp.clone(), vec![r]);
+                    }
+                    None => {
+                        state.remove(&kp);
+                    }
+                }
+                let after = self.table_join_row(&kp);
+                let _ = is_table;
+                if before.is_none() && after.is_none() {
+                    return;
+                }
+                out.push(Change { old: before, new: after, ts });
+            }
+            // Stream-stream within a window: buffer both sides.
+            _ => {
+                let Some(row) = ch.new else { return };
+                let Some(k) = new_key.filter(|k| !k.is_null()) else {
+                    if matches!(self.kind, JoinKind::Left) && side == 0 || matches!(self.kind, JoinKind::Full) {
+                        let r = if side == 0 { self.combine(Some(&row), None) } else { self.combine(None, Some(&row)) };
+                        out.push(Change { old: None, new: Some(r), ts });
+                    }
+                    return;
+                };
+                let (before, after, _grace) = self.within.unwrap_or((0, 0, 0));
+                let kp = key_part(&k);
+                let other = if side == 0 { &self.right_state } else { &self.left_state };
+                let mut matched = false;
+                if let Some(rows) = other.get(&kp) {
+                    for o in rows {
+                        let ot = o[o.len() - 3].as_i64().unwrap_or(0);
+                        // Left record at lt matches right records in [lt - before, lt + after].
+                        let ok = if side == 0 {
+                            ot >= ts - before && ot <= ts + after
+                        } else {
+                            ts >= ot - before && ts <= ot + after
+                        };
+                        if ok {
+                            matched = true;
+                            let r = if side == 0 {
+                                self.combine(Some(&row), Some(o))
+                            } else {
+                                self.combine(Some(o), Some(&row))
+                            };
+                            out.push(Change { old: None, new: Some(r), ts });
+                        }
+                    }
+                }
+                if !matched {
+                    let emit_unmatched = match self.kind {
+                        JoinKind::Left => side == 0,
+                        JoinKind::Right => side == 1,
+                        JoinKind::Full => true,
+                        JoinKind::Inner => false,
+                    };
+                    if emit_unmatched {
+                        let r = if side == 0 { self.combine(Some(&row), None) } else { self.combine(None, Some(&row)) };
+                        out.push(Change { old: None, new: Some(r), ts });
+                    }
+                }
+                let mine = if side == 0 { &mut self.left_state } else { &mut self.right_state };
+                mine.entry(kp).or_default().push(row);
+            }
+        }
+    }
+
+    fn table_join_row(&self, kp: &KeyPart) -> Option<Row> {
+        let l = self.left_state.get(kp).and_then(|v| v.first());
+        let r = self.right_state.get(kp).and_then(|v| v.first());
+        match (l, r, self.kind) {
+            (Some(l), Some(r), _) => Some(self.combine(Some(l), Some(r))),
+            (Some(l), None, JoinKind::Left | JoinKind::Full) => Some(self.combine(Some(l), None)),
+            (None, Some(r), JoinKind::Right | JoinKind::Full) => Some(self.combine(None, Some(r))),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled query, ready to process records.
+pub struct Executor {
+    pub inputs: Vec<Input>,
+    /// The joins, a left-deep chain: stage 0 joins inputs 0 and 1, stage i joins the output
+    /// of stage i - 1 with input i + 1.
+    pub joins: Vec<JoinStage>,
+    pub filter: Option<EvalFn>,
+    pub flatmap: Option<FlatMap>,
+    pub body: Body,
+    /// Is the result a table (changes with tombstones) or a stream?
+    pub output_is_table: bool,
+    /// Is the relation the filter/projection sees a table?
+    pub relation_is_table: bool,
+    /// Expression giving the output timestamp (WITH TIMESTAMP on the sink), if any.
+    pub out_ts: Option<EvalFn>,
+    pub stream_time: i64,
+    pub errors: Vec<String>,
+    /// Persistent queries pass a stream's null-value records through a plain projection as
+    /// null-value records (ksqlDB does; WHERE, joins, table functions and aggregations drop them).
+    pub pass_null_values: bool,
+}
+
+impl Executor {
+    /// Indexes of inputs reading this topic.
+    pub fn inputs_for(&self, topic: &str) -> Vec<usize> {
+        self.inputs.iter().enumerate().filter(|(_, i)| i.topic == topic).map(|(n, _)| n).collect()
+    }
+
+    /// Processes one record from input `idx`. Deserialization and evaluation problems are
+    /// recorded (like ksqlDB's processing log) and the record is skipped.
+    pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
+        if rec.value.is_none()
+            && self.pass_null_values
+            && !self.inputs[idx].is_table
+            && self.joins.is_empty()
+            && self.filter.is_none()
+            && self.flatmap.is_none()
+            && !self.relation_is_table
+        {
+            if let Body::Project(p) = &self.body {
+                match self.inputs[idx].decoder.key_only_row(rec) {
+                    Ok(row) => {
+                        let key = if p.partitioned { vec![Value::Null; p.key.len()] } else { p.key(&row) };
+                        out.push(Output {
+                            key,
+                            row: None,
+                            ts: rec.timestamp,
+                            window: window_of(&self.inputs, &row),
+                            headers: rec.headers.clone(),
+                        });
+                    }
+                    Err(e) => {
+                        if self.errors.len() < 100 {
+                            self.errors.push(e);
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        let ch = match self.inputs[idx].change(rec) {
+            Ok(Some(c)) => c,
+            Ok(None) => return,
+            Err(e) => {
+                if self.errors.len() < 100 {
+                    self.errors.push(e);
+                }
+                return;
+            }
+        };
+        self.stream_time = self.stream_time.max(ch.ts);
+        let mut changes = Vec::with_capacity(1);
+        if self.joins.is_empty() {
+            changes.push(ch);
+        } else {
+            let (first, side) = if idx == 0 { (0, 0) } else { (idx - 1, 1) };
+            self.joins[first].process(side, ch, &mut changes);
+            for j in self.joins.iter_mut().skip(first + 1) {
+                let mut next = Vec::with_capacity(changes.len());
+                for c in changes.drain(..) {
+                    j.process(0, c, &mut next);
+                }
+                changes = next;
+            }
+        }
+        for ch in changes {
+            self.after_join(ch, rec, out);
+        }
+        if let Body::Aggregate(a) = &mut self.body {
+            a.flush_final(self.stream_time, out);
+        }
+    }
+
+    fn after_join(&mut self, mut ch: Change, rec: &Record, out: &mut Vec<Output>) {
+        if let Some(f) = &self.filter {
+            let pass = |r: &Option<Row>| r.as_ref().filter(|r| f(r) == Value::Boolean(true)).cloned();
+            ch.new = pass(&ch.new);
+            ch.old = pass(&ch.old);
+            if ch.new.is_none() && ch.old.is_none() {
+                return;
+            }
+            if !self.relation_is_table && ch.new.is_none() {
+                return;
+            }
+        }
+        if let Some(fm) = &self.flatmap {
+            let Some(row) = ch.new.take() else { return };
+            let lists: Vec<Vec<Value>> =
+                fm.funcs.iter().map(|(name, f)| crate::functions::table::apply(name, &f(&row))).collect();
+            let n = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+            for i in 0..n {
+                let mut r = row.clone();
+                for l in &lists {
+                    r.push(l.get(i).cloned().unwrap_or(Value::Null));
+                }
+                self.body_step(Change { old: None, new: Some(r), ts: ch.ts }, rec, out);
+            }
+            return;
+        }
+        self.body_step(ch, rec, out);
+    }
+
+    fn body_step(&mut self, ch: Change, rec: &Record, out: &mut Vec<Output>) {
+        match &mut self.body {
+            Body::Project(p) => {
+                let ts = ch.ts;
+                match (&ch.new, &ch.old) {
+                    (Some(new), _) => {
+                        let mut o = Output {
+                            key: p.key(new),
+                            row: Some(p.project(new)),
+                            ts,
+                            window: window_of(&self.inputs, new),
+                            headers: rec.headers.clone(),
+                        };
+                        if let Some(f) = &self.out_ts {
+                            if let Some(t) = f(new).as_i64() {
+                                o.ts = t;
+                            }
+                        }
+                        out.push(o);
+                    }
+                    (None, Some(old)) if self.output_is_table => {
+                        out.push(Output {
+                            key: p.key(old),
+                            row: None,
+                            ts,
+                            window: window_of(&self.inputs, old),
+                            headers: vec![],
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Body::Aggregate(a) => a.process(ch, self.stream_time, out),
+        }
+    }
+}
+
+fn window_of(inputs: &[Input], row: &[Value]) -> Option<(i64, i64)> {
+    let d = &inputs.first()?.decoder;
+    if inputs.len() == 1 && d.source.is_windowed() {
+        let k = d.key_len();
+        return Some((row.get(k)?.as_i64()?, row.get(k + 1)?.as_i64()?));
+    }
+    None
+}

@@ -1,0 +1,188 @@
+//! INSERT: INSERT INTO ... SELECT (a persistent query into an existing stream) and
+//! INSERT INTO ... VALUES (one record, encoded in the target's formats).
+
+use serde_json::Value as J;
+
+use super::lifecycle::sink_spec;
+use super::plan::{plan_query, PlanOptions};
+use super::status::status_entity;
+use super::{EResult, Engine, EngineError, Session};
+use crate::catalog::ColKind;
+use crate::expr::{compile, Scope};
+use crate::sql::ast::{Expr, Query, SourceKind};
+use crate::topics::{serialize, Record};
+use crate::types::{cast, implicitly_castable, to_sql_string, SqlType, Value};
+
+impl Engine {
+    pub(super) fn insert_into(
+        &mut self,
+        text: &str,
+        target: &str,
+        query: &Query,
+        session: &Session,
+    ) -> EResult<Option<J>> {
+        let sink = self
+            .catalog
+            .get(target)
+            .cloned()
+            .ok_or_else(|| EngineError::statement(format!("{target} does not exist.")))?;
+        if sink.read_only {
+            return Err(EngineError::statement(format!(
+                "Cannot insert into read-only {}: {}",
+                sink.kind.lower(),
+                target
+            )));
+        }
+        if sink.kind == SourceKind::Table {
+            return Err(EngineError::statement(format!(
+                "INSERT INTO can only be used to insert into a stream. {target} is a table."
+            )));
+        }
+        let plan = plan_query(
+            query,
+            &self.catalog,
+            &PlanOptions { persistent: true, sink_name: Some(target.to_string()), sink_timestamp: None },
+        )
+        .map_err(EngineError::statement)?;
+        if plan.output_is_table {
+            return Err(EngineError::statement(
+                "INSERT INTO can only be used to insert into a stream. Your query produces a table.".to_string(),
+            ));
+        }
+        // The result schema must match the sink's.
+        let mut result_cols: Vec<(String, SqlType, bool)> =
+            plan.key_cols.iter().map(|(n, t)| (n.clone(), t.clone(), true)).collect();
+        for (i, c) in plan.columns.iter().enumerate() {
+            if !plan.key_positions.contains(&i) {
+                result_cols.push((c.name.clone(), c.ty.clone(), false));
+            }
+        }
+        let sink_cols: Vec<(String, SqlType, bool)> =
+            sink.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key)).collect();
+        if result_cols != sink_cols {
+            let fmt = |cols: &[(String, SqlType, bool)]| {
+                cols.iter()
+                    .map(|(n, t, k)| format!("`{n}` {t}{}", if *k { " KEY" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(EngineError::statement(format!(
+                "Incompatible schema between results and sink.\nResult schema is {}\nSink schema is {}",
+                fmt(&result_cols),
+                fmt(&sink_cols)
+            )));
+        }
+        let id = self.next_id("INSERTQUERY", "");
+        let spec = sink_spec(&sink, &plan);
+        self.start_persistent(id.clone(), text, Some(target.to_string()), plan, spec, session);
+        self.command_seq += 1;
+        Ok(Some(status_entity(
+            text,
+            format!("stream/`{target}`/create"),
+            format!("Created query with ID {id}"),
+            Some(id),
+            self.command_seq,
+        )))
+    }
+
+    /// INSERT INTO ... VALUES.
+    pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
+        let src = self.catalog.get(target).cloned().ok_or_else(|| {
+            EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}"))
+        })?;
+        if src.read_only {
+            return Err(EngineError::statement(format!(
+                "Cannot insert values into read-only {}: {target}",
+                src.kind.lower()
+            )));
+        }
+        if src.writer_query.is_some() && src.kind == SourceKind::Table {
+            return Err(EngineError::statement(format!(
+                "Cannot insert values into a table created by a query: {target}"
+            )));
+        }
+        let names: Vec<String> = match columns {
+            Some(c) => c.to_vec(),
+            None => {
+                src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect()
+            }
+        };
+        if names.len() != values.len() {
+            return Err(EngineError::statement(format!(
+                "Failed to prepare statement: Expected number columns and values to match: {}, {}",
+                names.len(),
+                values.len()
+            )));
+        }
+        let mut row_ts: Option<i64> = None;
+        let mut by_name: Vec<(String, Value)> = Vec::new();
+        for (n, e) in names.iter().zip(values) {
+            let c = compile(e, &Scope::default()).map_err(EngineError::statement)?;
+            let v = (c.eval)(&[]);
+            if n == "ROWTIME" {
+                row_ts = Some(v.as_i64().ok_or_else(|| EngineError::statement("ROWTIME must be a BIGINT"))?);
+                continue;
+            }
+            if n == "ROWPARTITION" || n == "ROWOFFSET" {
+                return Err(EngineError::statement(format!("Inserting into column `{n}` is not allowed.")));
+            }
+            let col = src
+                .columns
+                .iter()
+                .find(|c| c.name == *n)
+                .ok_or_else(|| EngineError::statement(format!("Column name `{n}` does not exist.")))?;
+            if matches!(col.kind, ColKind::Header(_)) {
+                return Err(EngineError::statement(format!("Cannot insert into HEADER columns: {n}")));
+            }
+            let v = insert_coerce(&v, &col.ty, c.ty.as_ref())
+                .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+            by_name.push((n.clone(), v));
+        }
+        let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+        let key_cols = src.key_columns();
+        let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
+        if src.kind == SourceKind::Table && keys.iter().any(|k| k.is_null()) {
+            return Err(EngineError::statement(format!(
+                "Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables",
+                key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let value_cols = src.value_columns();
+        let vals: Vec<Value> = value_cols.iter().map(|(n, _)| get(n)).collect();
+        let mut ts = row_ts.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        if row_ts.is_none() {
+            if let Some(tc) = &src.timestamp_column {
+                if let Some(t) = get(tc).as_i64() {
+                    ts = t;
+                }
+            }
+        }
+        let key = serialize(&src.key_format, &key_cols, &keys, false)
+            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped())
+            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
+        let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
+        self.produce(
+            &src.topic.clone(),
+            Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None },
+            None,
+        );
+        Ok(())
+    }
+}
+
+/// Coerces an INSERT VALUES literal to its column type (ksqlDB's rules: numbers widen,
+/// strings parse into TIMESTAMP/DATE/TIME, everything else must match).
+fn insert_coerce(v: &Value, to: &SqlType, from: Option<&SqlType>) -> Result<Value, String> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let Some(from) = from else { return Ok(Value::Null) };
+    let ok = implicitly_castable(from, to)
+        || matches!((from, to), (SqlType::String, SqlType::Timestamp | SqlType::Date | SqlType::Time))
+        || matches!((from, to), (SqlType::Decimal { .. }, SqlType::Decimal { .. }));
+    if !ok {
+        return Err(format!("Expected type {to} for field, but got {} ({})", to_sql_string(v), from));
+    }
+    cast(v, to)
+}

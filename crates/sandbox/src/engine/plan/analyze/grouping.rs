@@ -1,0 +1,260 @@
+//! Analyzer, grouping: GROUP BY, WINDOW, the aggregate calls and HAVING, or (without
+//! aggregation) the key the output has.
+
+use super::{collect_aggs, err, window_bound_misuse, Relation, NON_AGG};
+use crate::engine::plan::logical::{AggregateCall, AggregateNode, GroupKey};
+use crate::engine::plan::PlanOptions;
+use crate::expr::{compile, format_expr, Scope};
+use crate::functions::aggregate;
+use crate::sql::ast::*;
+use crate::types::*;
+
+fn const_value(e: &Expr) -> Result<Value, String> {
+    let c = compile(e, &Scope::default())
+        .map_err(|_| format!("Aggregate function parameters must be literals: {}", format_expr(e)))?;
+    Ok((c.eval)(&[]))
+}
+
+/// What the projection is evaluated over: the aggregation's output, or the relation itself.
+pub(super) struct Grouping {
+    pub(super) aggregating: bool,
+    /// The scope SELECT, HAVING and the key expressions compile against.
+    pub(super) out_scope: Scope,
+    /// The expressions the output is keyed by.
+    pub(super) key_exprs: Vec<Expr>,
+    /// The aggregation (HAVING is added once the output is checked), when aggregating.
+    pub(super) aggregate: Option<AggregateNode>,
+    pub(super) output_is_table: bool,
+}
+
+/// Aggregation: checks the GROUP BY / WINDOW / HAVING / PARTITION BY combination, then builds
+/// the aggregation's output scope, or else keeps the relation's scope and picks its key.
+pub(super) fn analyze_grouping(q: &Query, rel: &Relation, opts: &PlanOptions) -> Result<Grouping, String> {
+    let mut agg_exprs = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_aggs(expr, &mut agg_exprs);
+        }
+    }
+    if let Some(h) = &q.having {
+        collect_aggs(h, &mut agg_exprs);
+    }
+    let aggregating = !q.group_by.is_empty() || !agg_exprs.is_empty();
+    check_grouping_clauses(q, rel, opts, aggregating)?;
+    if aggregating {
+        let aggregate = plan_aggregation(q, rel, opts, &agg_exprs)?;
+        Ok(Grouping {
+            aggregating,
+            out_scope: aggregate.output.clone(),
+            key_exprs: q.group_by.clone(),
+            aggregate: Some(aggregate),
+            output_is_table: true,
+        })
+    } else {
+        let key_exprs = plan_key_exprs(q, rel)?;
+        Ok(Grouping {
+            aggregating,
+            out_scope: rel.scope.clone(),
+            key_exprs,
+            aggregate: None,
+            output_is_table: rel.is_table,
+        })
+    }
+}
+
+/// Aggregation: the clauses that require (or exclude) aggregation, and what it supports.
+fn check_grouping_clauses(q: &Query, rel: &Relation, opts: &PlanOptions, aggregating: bool) -> Result<(), String> {
+    if q.window.is_some() && !aggregating {
+        return err("WINDOW clause requires a GROUP BY clause.");
+    }
+    if q.having.is_some() && !aggregating {
+        return err("HAVING requires GROUP BY clause.");
+    }
+    if aggregating && q.group_by.is_empty() {
+        return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a \
+                    constant-free expression)");
+    }
+    if !q.group_by.is_empty()
+        && !rel.has_join()
+        && rel.from().value_format == crate::topics::Format::Kafka
+        && opts.persistent
+    {
+        return err(format!(
+            "Source(s) {} are using the 'KAFKA' value format. This format does not yet support GROUP BY.",
+            rel.from().name
+        ));
+    }
+    if !q.partition_by.is_empty() && aggregating {
+        return err("PARTITION BY and GROUP BY in the same query is not supported.");
+    }
+    if q.window.is_some() && rel.is_table {
+        return err("Windowing not supported for table aggregations.");
+    }
+    Ok(())
+}
+
+/// Aggregation: the grouping keys, the aggregate calls and the output scope of the
+/// aggregation (grouping columns, one column per aggregate call, window bounds).
+fn plan_aggregation(
+    q: &Query,
+    rel: &Relation,
+    opts: &PlanOptions,
+    agg_exprs: &[Expr],
+) -> Result<AggregateNode, String> {
+    let mut post = Scope::default();
+    let group_by = plan_group_by(q, &rel.scope, &mut post)?;
+    let mut calls = Vec::new();
+    for (i, a) in agg_exprs.iter().enumerate() {
+        let call = plan_aggregate_call(q, rel, opts, a)?;
+        let idx = post.push(None, &format!("KSQL_AGG_VARIABLE_{i}"), call.ret.clone());
+        post.subst.push((format_expr(a), idx));
+        calls.push(call);
+    }
+    for (n, t) in [("WINDOWSTART", SqlType::Bigint), ("WINDOWEND", SqlType::Bigint), ("ROWTIME", SqlType::Bigint)] {
+        let idx = post.push(None, n, t);
+        post.subst.push((n.to_string(), idx));
+    }
+    post.only_subst = Some(format!("{NON_AGG} {{}}"));
+    Ok(AggregateNode {
+        group_by,
+        calls,
+        window: q.window.clone(),
+        having: None,
+        emit_final: q.emit_final,
+        output: post,
+    })
+}
+
+/// Aggregation: checks the GROUP BY expressions and names them in the output scope `post`.
+fn plan_group_by(q: &Query, scope: &Scope, post: &mut Scope) -> Result<Vec<GroupKey>, String> {
+    let mut keys = Vec::new();
+    for (i, g) in q.group_by.iter().enumerate() {
+        let c = compile(g, scope).map_err(|m| {
+            if let Some(b) = window_bound_misuse(&m, q) {
+                return b;
+            }
+            let mut inner = Vec::new();
+            collect_aggs(g, &mut inner);
+            match inner.first() {
+                Some(Expr::Call { name, .. }) => {
+                    format!("GROUP BY does not support aggregate functions: {name} is an aggregate function.")
+                }
+                _ => format!("Error in GROUP BY: {m}"),
+            }
+        })?;
+        let ty = c.ty.clone().ok_or("GROUP BY NULL is not supported")?;
+        let name = match g {
+            Expr::Column { name, .. } => name.clone(),
+            _ => format!("KSQL_COL_{i}"),
+        };
+        let idx = post.push(None, &name, ty.clone());
+        post.subst.push((format_expr(g), idx));
+        if let Expr::Column { qualifier: Some(_), name } = g {
+            post.subst.push((name.clone(), idx));
+        }
+        keys.push(GroupKey { expr: g.clone(), name, ty });
+    }
+    Ok(keys)
+}
+
+/// Aggregation: one aggregate call, its column arguments typed over the relation and its
+/// trailing literal arguments evaluated, checked against the function and the source.
+fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) -> Result<AggregateCall, String> {
+    let Expr::Call { name, args, star, distinct } = a else { unreachable!() };
+    let f = aggregate::lookup(name).unwrap();
+    // Aggregates whose intermediate state is a STRUCT or ARRAY cannot be kept in a
+    // DELIMITED state store.
+    if opts.persistent
+        && matches!(rel.from().value_format, crate::topics::Format::Delimited(_))
+        && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK")
+    {
+        return err("One of the functions used in the statement has an intermediate type that the value \
+                    format can not handle. Please remove the function or change the format.");
+    }
+    if *distinct {
+        return err(format!("DISTINCT in aggregate {name} is not supported"));
+    }
+    if rel.is_table && !f.undo {
+        return err(format!(
+            "The aggregation functions {name} cannot be applied to a table source, only to a stream source."
+        ));
+    }
+    // COUNT() is COUNT(*).
+    let star = &(*star || (name == "COUNT" && args.is_empty()));
+    // TOPK takes any number of columns before its literal k.
+    let col_args = if f.name == "TOPK" { args.len().saturating_sub(1).max(1) } else { f.col_args };
+    let ncols = if *star { 0 } else { col_args.min(args.len()) };
+    let mut types = Vec::new();
+    for x in &args[..ncols] {
+        let c = compile(x, &rel.scope).map_err(|m| {
+            if let Some(b) = window_bound_misuse(&m, q) {
+                b
+            } else if m.starts_with("Aggregate functions can not be used here") {
+                format!("Aggregate functions can not be nested: {}", format_expr(a))
+            } else {
+                m
+            }
+        })?;
+        types.push(c.ty.clone().unwrap_or(SqlType::String));
+    }
+    let lits: Vec<Value> = args[ncols..].iter().map(const_value).collect::<Result<_, _>>()?;
+    if !*star && args.is_empty() {
+        return err(format!("Function '{name}' requires an argument"));
+    }
+    let ret = (f.typer)(&types, &lits).map_err(|m| {
+        if m.is_empty() {
+            format!(
+                "Function '{}' does not accept parameters ({}).",
+                name,
+                types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            m
+        }
+    })?;
+    Ok(AggregateCall {
+        function: f.name,
+        call: a.clone(),
+        args: args[..ncols].to_vec(),
+        arg_types: types,
+        literals: lits,
+        ret,
+    })
+}
+
+/// Aggregation (none): the output key is PARTITION BY's expressions, else the join key, else
+/// the source's key columns.
+fn plan_key_exprs(q: &Query, rel: &Relation) -> Result<Vec<Expr>, String> {
+    Ok(if !q.partition_by.is_empty() {
+        if rel.is_table {
+            return err("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses \
+                        the TABLE's key column.");
+        }
+        if q.partition_by.len() == 1 && matches!(q.partition_by[0], Expr::Lit(Literal::Null)) {
+            vec![]
+        } else {
+            q.partition_by.clone()
+        }
+    } else if rel.has_join() {
+        vec![rel.join_key_exprs[0].clone()]
+    } else {
+        rel.from().key_columns().iter().map(|(n, _)| Expr::Column { qualifier: None, name: n.clone() }).collect()
+    })
+}
+
+/// HAVING: checked over the aggregation's output scope (window bounds are not allowed in it).
+pub(super) fn analyze_having(q: &Query, aggregate: &AggregateNode) -> Result<Option<Expr>, String> {
+    let Some(h) = &q.having else { return Ok(None) };
+    if q.window.is_some() {
+        let text = format_expr(h);
+        if let Some(b) =
+            ["WINDOWSTART", "WINDOWEND"].iter().filter_map(|b| text.find(b).map(|p| (p, *b))).min().map(|(_, b)| b)
+        {
+            return err(format!(
+                "Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"
+            ));
+        }
+    }
+    compile(h, &aggregate.having_scope())?;
+    Ok(Some(h.clone()))
+}

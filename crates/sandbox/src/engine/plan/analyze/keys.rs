@@ -1,0 +1,202 @@
+//! Analyzer, key columns: which projected columns form the output key, and the errors for a
+//! persistent query that does not project them.
+
+use super::grouping::Grouping;
+use super::projection::Projection;
+use super::{err, Relation};
+use crate::engine::plan::logical::{ColumnValue, SinkKey};
+use crate::engine::plan::PlanOptions;
+use crate::expr::{compile, format_expr};
+use crate::sql::ast::*;
+use crate::types::*;
+
+/// One key expression, to be found among the projected columns.
+struct KeyExpr<'a> {
+    index: usize,
+    expr: &'a Expr,
+    /// Its text (ROWKEY for the synthetic join key).
+    text: String,
+    /// The name of the key column it gives, when it has one.
+    name: Option<String>,
+    /// It is the synthetic join key ROWKEY.
+    synthetic: bool,
+}
+
+/// Key columns: which projected columns form the key; a persistent query must project them
+/// (SELECT * adds them implicitly).
+pub(super) fn analyze_key_columns(
+    q: &Query,
+    rel: &Relation,
+    g: &Grouping,
+    p: &mut Projection,
+    opts: &PlanOptions,
+) -> Result<Vec<SinkKey>, String> {
+    let mut keys = Vec::new();
+    let mut missing_keys: Vec<String> = Vec::new();
+    for (ki, ke) in g.key_exprs.iter().enumerate() {
+        let synthetic = rel.synthetic_key && ki == 0 && !g.aggregating && q.partition_by.is_empty();
+        let k = KeyExpr {
+            index: ki,
+            expr: ke,
+            text: if synthetic { "ROWKEY".to_string() } else { format_expr(ke) },
+            name: match ke {
+                _ if synthetic => Some("ROWKEY".to_string()),
+                Expr::Column { name, .. } => Some(name.clone()),
+                _ => None,
+            },
+            synthetic,
+        };
+        let pos = key_item_position(rel, g, &p.item_exprs, &k);
+        let (value, ty) = check_key(q, rel, g, &k)?;
+        let implicit = |k: &KeyExpr| k.name.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}"));
+        match pos {
+            Some(pos) => {
+                if rel.has_join() && ki == 0 && !g.aggregating && q.partition_by.is_empty() {
+                    p.columns[pos].value = value.clone();
+                }
+                let col = &mut p.columns[pos];
+                col.key = true;
+                keys.push(SinkKey { name: col.name.clone(), ty: col.ty.clone(), position: Some(pos), value });
+            }
+            // SELECT * with a new key (PARTITION BY / GROUP BY an expression): the key column
+            // is added implicitly.
+            None if opts.persistent && q.select.iter().any(|i| matches!(i, SelectItem::Star)) => {
+                keys.push(SinkKey { name: implicit(&k), ty: ty.unwrap_or(SqlType::String), position: None, value });
+            }
+            None if opts.persistent => {
+                check_join_key_projected(q, rel, g, k.synthetic, opts)?;
+                missing_keys.push(k.name.clone().unwrap_or_else(|| k.text.clone()));
+            }
+            None => {
+                keys.push(SinkKey { name: implicit(&k), ty: ty.unwrap_or(SqlType::String), position: None, value });
+            }
+        }
+    }
+    if !missing_keys.is_empty() {
+        return err(missing_keys_error(q, g, opts, &missing_keys));
+    }
+    Ok(keys)
+}
+
+/// Key columns: the position of the projected column that is key `k` (the left join
+/// expression wins over the right one when both are projected).
+fn key_item_position(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], k: &KeyExpr) -> Option<usize> {
+    let has_join = rel.has_join();
+    let other_join_keys: Vec<String> = if has_join && k.index == 0 && !k.synthetic {
+        rel.join_key_exprs[1..].iter().map(format_expr).collect()
+    } else {
+        vec![]
+    };
+    let is_key_item = |ie: &Expr, other: bool| {
+        let f = format_expr(ie);
+        if k.synthetic {
+            return rel.is_rowkey_ref(ie);
+        }
+        f == k.text
+            || (other && other_join_keys.contains(&f))
+            || matches!(
+                (ie, &k.name),
+                (Expr::Column { name, qualifier }, Some(kn))
+                    if name == kn && (qualifier.is_none() || !has_join && !g.aggregating)
+            )
+    };
+    item_exprs
+        .iter()
+        .position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, false)))
+        .or_else(|| item_exprs.iter().position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, true))))
+}
+
+/// Key columns: key `k`'s value and type over the output scope. The join key is the left
+/// side's when present, else the right side's (RIGHT and FULL OUTER rows without a left side
+/// still carry the key they joined on).
+fn check_key(q: &Query, rel: &Relation, g: &Grouping, k: &KeyExpr) -> Result<(ColumnValue, Option<SqlType>), String> {
+    let ty = compile(k.expr, &g.out_scope)?.ty;
+    if rel.has_join() && k.index == 0 && !g.aggregating && q.partition_by.is_empty() {
+        let mut alternatives = vec![k.expr.clone()];
+        for e in &rel.join_key_exprs[1..] {
+            compile(e, &g.out_scope)?;
+            alternatives.push(e.clone());
+        }
+        return Ok((ColumnValue::FirstNonNull(alternatives), ty));
+    }
+    Ok((ColumnValue::Expr(k.expr.clone()), ty))
+}
+
+/// Key columns: a persistent join query must project its join key; the error names the
+/// join expressions it may project (ROWKEY when the key is synthetic).
+fn check_join_key_projected(
+    q: &Query,
+    rel: &Relation,
+    g: &Grouping,
+    synthetic: bool,
+    opts: &PlanOptions,
+) -> Result<(), String> {
+    let sink = opts.sink_name.clone().unwrap_or_default();
+    if synthetic {
+        return err(format!(
+            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+             The query used to build `{sink}` must include the join expression ROWKEY in its \
+             projection (eg, SELECT ROWKEY...).\n\
+             ROWKEY was added as a synthetic key column because the join criteria did not match any \
+             source column. This expression must be included in the projection and may be aliased."
+        ));
+    }
+    if !(rel.has_join() && !g.aggregating && q.partition_by.is_empty()) {
+        return Ok(());
+    }
+    // The ON sides, columns qualified by their source.
+    let qual = |e: &Expr, alias: &str| match e {
+        Expr::Column { qualifier, name } => format!("{}.{name}", qualifier.as_deref().unwrap_or(alias)),
+        other => format_expr(other),
+    };
+    let right_alias =
+        q.joins.last().map(|j| j.source.alias.clone().unwrap_or_else(|| j.source.name.clone())).unwrap_or_default();
+    let join_key_exprs = &rel.join_key_exprs;
+    if q.joins.len() > 1 {
+        // n-way: the viable key columns, in join order.
+        let cols: Vec<String> = join_key_exprs
+            .iter()
+            .filter(|e| matches!(e, Expr::Column { .. }))
+            .map(|e| qual(e, &rel.left_alias))
+            .collect();
+        let list = match cols.len() {
+            0 | 1 => format!("expression {}", cols.first().cloned().unwrap_or_default()),
+            n => format!("expressions {} or {}", cols[..n - 1].join(", "), cols[n - 1]),
+        };
+        let first = cols.first().cloned().unwrap_or_default();
+        return err(format!(
+            "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+             The query used to build `{sink}` must include the join {list} in its projection (eg, \
+             SELECT {first}...)."
+        ));
+    }
+    let (l, r) = (qual(&join_key_exprs[0], &rel.left_alias), qual(&join_key_exprs[1], &right_alias));
+    err(format!(
+        "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+         The query used to build `{sink}` must include the join expressions {l} or {r} in its \
+         projection (eg, SELECT {l}...)."
+    ))
+}
+
+/// Key columns: the error for key columns a persistent query does not project.
+fn missing_keys_error(q: &Query, g: &Grouping, opts: &PlanOptions, missing_keys: &[String]) -> String {
+    let sink = opts.sink_name.clone().unwrap_or_default();
+    let what = if g.aggregating {
+        "grouping expression"
+    } else if q.partition_by.is_empty() {
+        "key column"
+    } else {
+        "partitioning expression"
+    };
+    let n = missing_keys.len();
+    let (what, listed) = if n == 1 {
+        (what.to_string(), missing_keys[0].clone())
+    } else {
+        (format!("{what}s"), format!("{} and {}", missing_keys[..n - 1].join(", "), missing_keys[n - 1]))
+    };
+    format!(
+        "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
+         The query used to build `{sink}` must include the {what} {listed} in its projection (eg, SELECT {}...).",
+        missing_keys.join(", ")
+    )
+}

@@ -1,0 +1,278 @@
+//! Pull queries: a table's maintained state (a key lookup or a scan in key order), or a
+//! stream's records read once, with ksqlDB's restrictions and messages.
+
+use super::plan::{plan_query, OutCol, PlanOptions};
+use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
+use crate::catalog::Source;
+use crate::expr::format_expr;
+use crate::sql::ast::{BinOp, Expr, Literal, Query, SelectItem, SourceKind};
+use crate::types::{cast, key_part, KeyPart, Value};
+
+impl Engine {
+    /// Clauses pull queries reject (the caller appends ksqlDB's hint).
+    fn pull_checks(&self, q: &Query, _src: &Source) -> Result<(), String> {
+        let clause = if !q.joins.is_empty() {
+            "JOIN"
+        } else if q.window.is_some() {
+            "WINDOW"
+        } else if !q.group_by.is_empty() {
+            "GROUP BY"
+        } else if !q.partition_by.is_empty() {
+            "PARTITION BY"
+        } else if q.having.is_some() {
+            "HAVING"
+        } else {
+            return Ok(());
+        };
+        Err(format!("Pull queries don't support {clause} clauses."))
+    }
+
+    pub(super) fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
+        let src = self
+            .catalog
+            .get(&q.from.name)
+            .cloned()
+            .ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
+        self.pull_checks(q, &src).map_err(|m| {
+            EngineError::statement(format!(
+                "{m} See https://cnfl.io/queries for more info.\n\
+                 Add EMIT CHANGES if you intended to issue a push query."
+            ))
+        })?;
+        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
+            return Err(EngineError::statement(format!(
+                "The `{0}` table isn't queryable. To derive a queryable table, \
+                 you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
+                 more info.",
+                src.name
+            )));
+        }
+        pull_clause_checks(q)?;
+        let mut plan =
+            plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
+                .map_err(plan_error)?;
+        if plan.has_aggregation {
+            return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
+        }
+        let is_table = src.kind == SourceKind::Table;
+        // Key columns of a table are marked KEY in pull headers.
+        let key_names: Vec<String> = if is_table {
+            let mut k: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
+            if src.is_windowed() {
+                k.push("WINDOWSTART".into());
+                k.push("WINDOWEND".into());
+            }
+            k
+        } else {
+            vec![]
+        };
+        let columns: Vec<OutCol> = plan
+            .columns
+            .iter()
+            .zip(&q.select)
+            .map(|(c, _)| c.clone())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .chain(plan.columns.iter().skip(q.select.len()).cloned())
+            .map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c })
+            .collect();
+        let columns = if columns.len() == plan.columns.len() {
+            columns
+        } else {
+            plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect()
+        };
+        let header = QueryHeader { query_id: format!("query_{}", chrono::Utc::now().timestamp_millis()), columns };
+        let mut rows = Vec::new();
+        if is_table {
+            // The table's maintained state (no replay of its topic): a key lookup when the
+            // WHERE clause fixes every key column, otherwise a scan in key order.
+            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
+            if fresh {
+                let mut input = exec::Input {
+                    topic: src.topic.clone(),
+                    decoder: exec::Decoder::new(&src),
+                    is_table: true,
+                    state: Default::default(),
+                };
+                if let Some(t) = self.topics.get(&src.topic) {
+                    for r in &t.log {
+                        let _ = input.change(r);
+                    }
+                }
+                self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
+            }
+            let m = &self.materialized[&src.name];
+            let filter = plan.executor.filter.clone();
+            let exec::Body::Project(p) = &plan.executor.body else {
+                return Err(EngineError::statement(
+                    "Pull queries don't support aggregate functions in the SELECT clause.",
+                ));
+            };
+            let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
+            let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
+            let table_scan_off =
+                session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            match lookup {
+                Some(keys) => {
+                    for k in keys {
+                        if let Some(row) = m.input.state.get(&k) {
+                            if keep(row) {
+                                rows.push(p.project(row));
+                            }
+                        }
+                    }
+                }
+                None if table_scan_off => {
+                    return Err(EngineError::statement(match &q.where_ {
+                        Some(w) if !mentions_key(w, &src) => {
+                            format!("WHERE clause missing key column for disjunct: {}", format_expr(w))
+                        }
+                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting \
+                              ksql.query.pull.table.scan.enabled=true"
+                            .into(),
+                    }));
+                }
+                None => {
+                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
+                        m.input.state.iter().filter(|(_, r)| keep(r)).collect();
+                    live.sort_by(|a, b| a.0.cmp(b.0));
+                    rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
+                }
+            }
+            if let Some(l) = q.limit {
+                rows.truncate(l as usize);
+            }
+            let n = rows.len();
+            return Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: None });
+        }
+        let topic = self.topics.get(&src.topic).map(|t| t.log.clone()).unwrap_or_default();
+        let mut outputs = Vec::new();
+        for r in &topic {
+            plan.executor.process(0, r, &mut outputs);
+        }
+        let mut completion = "Query Completed";
+        for o in outputs {
+            if let Some(r) = o.row {
+                if q.limit.is_some_and(|l| rows.len() as u64 >= l) {
+                    completion = "Limit Reached";
+                    break;
+                }
+                rows.push(r);
+            }
+        }
+        if q.limit.is_some_and(|l| rows.len() as u64 >= l) {
+            completion = "Limit Reached";
+        }
+        let n = rows.len();
+        Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: Some(completion) })
+    }
+}
+
+/// The state keys a WHERE clause pins down: a conjunction fixing every key column of a
+/// non-windowed table with `=` or `IN` literals (None: not a key lookup).
+fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
+    let keys = src.key_columns();
+    let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
+    fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::Chain { first, rest } if e.is_and_chain() => {
+                conjuncts(first, out);
+                rest.iter().for_each(|(_, x)| conjuncts(x, out));
+            }
+            other => out.push(other),
+        }
+    }
+    let mut cs = Vec::new();
+    conjuncts(w, &mut cs);
+    let lit = |e: &Expr| match e {
+        Expr::Lit(l) => crate::expr::compile(e, &crate::expr::Scope::default())
+            .ok()
+            .map(|c| (c.eval)(&[]))
+            .filter(|_| !matches!(l, Literal::Null)),
+        _ => None,
+    };
+    for c in cs {
+        let (col, vals) = match c {
+            Expr::Binary(BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
+                (Expr::Column { name, .. }, v) | (v, Expr::Column { name, .. }) => (name, vec![lit(v)?]),
+                _ => continue,
+            },
+            Expr::InList { expr, list, negated: false } => match expr.as_ref() {
+                Expr::Column { name, .. } => (name, list.iter().map(lit).collect::<Option<Vec<_>>>()?),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if let Some(i) = keys.iter().position(|(n, _)| n == col) {
+            let typed: Vec<Value> = vals.iter().map(|v| cast(v, &keys[i].1).ok()).collect::<Option<_>>()?;
+            per_col[i] = Some(typed);
+        }
+    }
+    let mut out: Vec<Vec<KeyPart>> = vec![vec![]];
+    for vals in per_col {
+        let vals = vals?;
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                vals.iter().map(move |v| {
+                    let mut k = prefix.clone();
+                    k.push(key_part(v));
+                    k
+                })
+            })
+            .collect();
+    }
+    Some(out)
+}
+
+/// A SELECT item's expression and alias, as words to look for.
+fn select_item_text(item: &SelectItem) -> String {
+    match item {
+        SelectItem::Star => String::new(),
+        SelectItem::QualifiedStar(q) => q.clone(),
+        SelectItem::Expr { expr, alias } => {
+            format!("{} {}", format_expr(expr), alias.as_deref().unwrap_or(""))
+        }
+    }
+}
+
+fn mentions_key(w: &Expr, src: &Source) -> bool {
+    let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
+    let text = format_expr(w);
+    keys.iter().any(|k| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == k))
+}
+
+/// The clauses and columns a pull query cannot have, with ksqlDB's messages.
+fn pull_clause_checks(q: &Query) -> EResult<()> {
+    for (clause, texts) in [
+        ("SELECT", q.select.iter().map(select_item_text).collect::<Vec<_>>()),
+        ("WHERE", q.where_.iter().map(format_expr).collect()),
+    ] {
+        let bad: Vec<&str> = ["ROWPARTITION", "ROWOFFSET"]
+            .into_iter()
+            .filter(|p| texts.iter().any(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *p)))
+            .collect();
+        if !bad.is_empty() {
+            return Err(EngineError::statement(format!(
+                "Pull queries don't support the following columns in {clause} clauses: {}",
+                bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    if !q.joins.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support JOIN clauses."));
+    }
+    if q.window.is_some() {
+        return Err(EngineError::statement("Pull queries don't support WINDOW clauses."));
+    }
+    if !q.group_by.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support GROUP BY clauses."));
+    }
+    if !q.partition_by.is_empty() {
+        return Err(EngineError::statement("Pull queries don't support PARTITION BY clauses."));
+    }
+    if q.having.is_some() {
+        return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Engine tests across statements: the quickstart, push queries on big topics, closes and
+//! retention.
+
+use super::*;
+use crate::quickstart_fixture as quickstart;
+
+fn run(e: &mut Engine, s: &mut Session, sql: &str) -> Option<J> {
+    e.execute(sql, s).unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
+#[test]
+fn quickstart_in_engine() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    for statement in quickstart::STATEMENTS {
+        run(&mut e, &mut s, statement);
+    }
+    let push = e.query(quickstart::NEAR_PUSH_QUERY, &mut s).unwrap();
+    for insert in quickstart::inserts() {
+        run(&mut e, &mut s, &insert);
+    }
+    let QueryResult::Push { header, .. } = push else { panic!() };
+    let rows = e.drain(&header.query_id);
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|m| matches!(m, PushMsg::Row(_))), "{rows:?}");
+    let QueryResult::Pull { rows, header, .. } =
+        e.query("SELECT * from ridersNearMountainView WHERE distanceInMiles <= 10;", &mut s).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        header.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["DISTANCEINMILES", "RIDERS", "COUNT"]
+    );
+    assert!(header.columns[0].key);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0], Value::Double(0.0));
+    assert_eq!(rows[0][2], Value::Bigint(3));
+}
+
+#[test]
+fn limit_1_from_earliest_reads_one_record_of_a_big_topic() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+    produce_values(&mut e, 100_000);
+    let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+    let QueryResult::Push { header, limit, .. } = e.query("SELECT V FROM S EMIT CHANGES LIMIT 1;", &mut s).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(limit, Some(1));
+    let rows = e.pump(&header.query_id, 1);
+    assert!(matches!(&rows[..], [PushMsg::Row(r)] if r[0] == Value::Int(0)), "{rows:?}");
+    assert_eq!(e.records_read(&header.query_id), Some(1));
+
+    // A query that matches nothing reads a bounded number of records per pump.
+    let QueryResult::Push { header, signal, .. } =
+        e.query("SELECT V FROM S WHERE V < 0 EMIT CHANGES;", &mut s).unwrap()
+    else {
+        panic!()
+    };
+    assert!(e.pump(&header.query_id, 1).is_empty());
+    assert_eq!(e.records_read(&header.query_id), Some(PUMP_RECORDS));
+    assert!(signal.ended().is_none(), "more to read, not ended");
+    assert!(e.drain(&header.query_id).is_empty());
+    assert_eq!(e.records_read(&header.query_id), Some(100_000));
+}
+
+/// Records `{"V": 0}` … `{"V": n-1}` straight into topic `s` (faster than INSERTs).
+fn produce_values(e: &mut Engine, n: i64) {
+    for i in 0..n {
+        let value = Some(format!("{{\"V\":{i}}}").into_bytes());
+        let record = Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None };
+        e.produce("s", record, None);
+    }
+}
+
+#[test]
+fn a_closed_push_query_still_delivers_rows_inserted_before() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+    let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+        panic!()
+    };
+    let id = header.query_id;
+    run(&mut e, &mut s, "INSERT INTO S (V) VALUES (1);");
+    run(&mut e, &mut s, "INSERT INTO S (V) VALUES (2);");
+    // /close-query before the server task took the rows.
+    assert!(e.close_transient(&id));
+    run(&mut e, &mut s, "INSERT INTO S (V) VALUES (3);");
+    assert!(signal.ended().is_none(), "not ended while rows wait");
+    let show = run(&mut e, &mut s, "SHOW QUERIES;").unwrap();
+    assert!(!show.to_string().contains(&id), "a closing query is not listed: {show}");
+    let rows = e.pump(&id, 10);
+    assert_eq!(rows.len(), 2, "the rows of records before the close, not after: {rows:?}");
+    assert!(e.pump(&id, 10).is_empty());
+    assert_eq!(signal.ended(), Some(push::End::Closed));
+    assert_eq!(e.push_query_count(), 0);
+}
+
+#[test]
+fn a_push_query_closed_during_a_long_replay_ends_soon() {
+    let mut e = Engine::new();
+    let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+    run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+    produce_values(&mut e, 50_000);
+    let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+        panic!()
+    };
+    let id = header.query_id;
+    assert_eq!(e.pump(&id, 10).len(), 10);
+    assert!(e.close_transient(&id));
+    let after_close = e.drain(&id).len() as u64;
+    assert_eq!(after_close, CLOSE_DRAIN_RECORDS, "a close ends the replay after a bounded number of records");
+    assert_eq!(signal.ended(), Some(push::End::Closed));
+    assert_eq!(e.push_query_count(), 0);
+}
+
+#[test]
+fn a_push_query_behind_retention_is_closed_with_an_error() {
+    let mut e = Engine::new();
+    e.topics.default_retention = crate::topics::Retention { records: 100, ..Default::default() };
+    let mut s = Session::default();
+    run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+    let QueryResult::Push { header, signal, .. } = e.query("SELECT V FROM S EMIT CHANGES;", &mut s).unwrap() else {
+        panic!()
+    };
+    for i in 0..150 {
+        run(&mut e, &mut s, &format!("INSERT INTO S (V) VALUES ({i});"));
+    }
+    // Nobody pumped: the first 50 rows are gone from the topic, so the query is closed.
+    assert_eq!(e.push_query_count(), 0);
+    match signal.ended() {
+        Some(push::End::Error(m)) => {
+            assert!(m.contains(&header.query_id) && m.contains("too slow"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.drain(&header.query_id).is_empty());
+    let t = e.topics.get("s").unwrap();
+    assert_eq!((t.log.len(), t.log_start, t.partitions[0].start, t.partitions[0].end), (100, 50, 50, 150));
+}

@@ -1,0 +1,729 @@
+//! Aggregate functions. An [`AggFn`] types its call and makes an accumulator per group;
+//! accumulators that can `undo` serve table aggregations (a table row's old value is
+//! retracted before its new value is added).
+
+use std::collections::BTreeMap;
+
+use super::described::described;
+use crate::types::*;
+use ksql_syntax::functions::FunctionKind;
+
+pub trait Acc: AccClone + Send {
+    fn add(&mut self, args: &[Value]);
+    /// Retracts a previously added row. Only called when [`AggFn::undo`] is true.
+    fn undo(&mut self, _args: &[Value]) {}
+    fn result(&self) -> Value;
+}
+
+/// Cloning behind a `Box<dyn Acc>`: every `Clone` accumulator has it from the blanket impl,
+/// so no accumulator writes it out.
+pub trait AccClone {
+    fn boxed_clone(&self) -> Box<dyn Acc>;
+}
+
+impl<T: Acc + Clone + 'static> AccClone for T {
+    fn boxed_clone(&self) -> Box<dyn Acc> {
+        Box::new(self.clone())
+    }
+}
+
+/// An aggregate function as the engine sees it: the catalog's description joined with the
+/// sandbox's implementation.
+pub struct AggFn {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub description: &'static str,
+    /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE, ...) => RETURNS`.
+    pub signatures: &'static [&'static str],
+    /// How many leading arguments are per-row columns; the rest must be literals.
+    pub col_args: usize,
+    pub undo: bool,
+    /// (column argument types, literal arguments) -> result type.
+    pub typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
+    pub make: MakeAcc,
+}
+
+/// The sandbox's implementation of one aggregate function, keyed by its catalog name.
+struct AggImpl {
+    name: &'static str,
+    col_args: usize,
+    undo: bool,
+    typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
+    make: MakeAcc,
+}
+
+/// (column argument types, literal arguments, result type) -> a fresh accumulator.
+pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>;
+
+pub fn lookup(name: &str) -> Option<&'static AggFn> {
+    let name = if name == "STDDEV_SAMP" { "STDDEV_SAMPLE" } else { name };
+    registry().iter().find(|f| f.name == name)
+}
+
+fn num(t: &SqlType) -> Result<(), String> {
+    if t.is_numeric() {
+        Ok(())
+    } else {
+        Err(String::new())
+    }
+}
+
+#[derive(Clone)]
+struct Count(i64, bool);
+impl Count {
+    /// COUNT(*) (`self.1`) counts every row, COUNT(col) the non-null ones.
+    fn apply(&mut self, a: &[Value], sign: i64) {
+        if self.1 || !a[0].is_null() {
+            self.0 += sign;
+        }
+    }
+}
+impl Acc for Count {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(a, 1)
+    }
+    fn undo(&mut self, a: &[Value]) {
+        self.apply(a, -1)
+    }
+    fn result(&self) -> Value {
+        Value::Bigint(self.0)
+    }
+}
+
+#[derive(Clone)]
+struct Sum {
+    ty: SqlType,
+    acc: Value,
+}
+impl Sum {
+    fn apply(&mut self, v: &Value, sign: i64) {
+        if v.is_null() {
+            return;
+        }
+        self.acc = match (&self.acc, v) {
+            (Value::Int(a), b) => Value::Int(a.wrapping_add((b.as_i64().unwrap_or(0) * sign) as i32)),
+            (Value::Bigint(a), b) => Value::Bigint(a.wrapping_add(b.as_i64().unwrap_or(0) * sign)),
+            (Value::Double(a), b) => Value::Double(a + b.as_f64().unwrap_or(0.0) * sign as f64),
+            (Value::Decimal(a), b) => {
+                let b = b.as_decimal().unwrap_or(Decimal::new(0, 0));
+                let b = Decimal::new(b.unscaled * sign as i128, b.scale);
+                let s = a.scale.max(b.scale);
+                match (a.rescale(s), b.rescale(s)) {
+                    (Some(x), Some(y)) => {
+                        let r = Decimal::new(x.unscaled + y.unscaled, s);
+                        let (p, sc) = decimal_params(&self.ty).unwrap_or((38, s));
+                        Value::Decimal(r.fit(p, sc).unwrap_or(r))
+                    }
+                    _ => self.acc.clone(),
+                }
+            }
+            (other, _) => other.clone(),
+        };
+    }
+}
+impl Acc for Sum {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(&a[0], 1)
+    }
+    fn undo(&mut self, a: &[Value]) {
+        self.apply(&a[0], -1)
+    }
+    fn result(&self) -> Value {
+        self.acc.clone()
+    }
+}
+
+/// Sample standard deviation (Youngs-Cramer update of count, sum and M2, as ksqlDB's
+/// StandardDeviationSampUdaf); fewer than two values give 0.0.
+#[derive(Clone)]
+struct StdDev {
+    count: i64,
+    sum: f64,
+    m2: f64,
+}
+impl StdDev {
+    fn step(&mut self, x: f64, sign: i64) {
+        if sign > 0 {
+            let n = self.count + 1;
+            let s = self.sum + x;
+            if self.count > 0 {
+                let d = x * n as f64 - s;
+                self.m2 += d * d / (n as f64 * self.count as f64);
+            }
+            self.count = n;
+            self.sum = s;
+        } else {
+            let n = self.count - 1;
+            if n <= 0 {
+                *self = StdDev { count: 0, sum: 0.0, m2: 0.0 };
+                return;
+            }
+            let s = self.sum - x;
+            let d = x * self.count as f64 - self.sum;
+            self.m2 -= d * d / (self.count as f64 * n as f64);
+            self.count = n;
+            self.sum = s;
+        }
+    }
+}
+impl Acc for StdDev {
+    fn add(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.step(x, 1);
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Some(x) = a[0].as_f64() {
+            self.step(x, -1);
+        }
+    }
+    fn result(&self) -> Value {
+        if self.count < 2 {
+            return Value::Double(0.0);
+        }
+        Value::Double((self.m2 / (self.count - 1) as f64).sqrt())
+    }
+}
+
+#[derive(Clone)]
+struct Avg {
+    sum: f64,
+    dsum: Option<Decimal>,
+    count: i64,
+    decimal: Option<(u32, u32)>,
+}
+impl Acc for Avg {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        self.count += 1;
+        self.sum += a[0].as_f64().unwrap_or(0.0);
+        if self.decimal.is_some() {
+            let d = a[0].as_decimal().unwrap_or(Decimal::new(0, 0));
+            self.dsum = Some(match self.dsum {
+                None => d,
+                Some(x) => {
+                    let s = x.scale.max(d.scale);
+                    Decimal::new(x.rescale(s).unwrap().unscaled + d.rescale(s).unwrap().unscaled, s)
+                }
+            });
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        self.count -= 1;
+        self.sum -= a[0].as_f64().unwrap_or(0.0);
+        if let (Some(x), Some(d)) = (self.dsum, a[0].as_decimal()) {
+            let s = x.scale.max(d.scale);
+            self.dsum = Some(Decimal::new(x.rescale(s).unwrap().unscaled - d.rescale(s).unwrap().unscaled, s));
+        }
+    }
+    fn result(&self) -> Value {
+        if self.count == 0 {
+            return Value::Null;
+        }
+        match (self.decimal, self.dsum) {
+            (Some((p, s)), Some(d)) => {
+                let q = crate::expr::decimal_op(crate::sql::ast::BinOp::Div, d, Decimal::from_i64(self.count), 38, s);
+                q.and_then(|q| q.fit(p, s)).map(Value::Decimal).unwrap_or(Value::Null)
+            }
+            _ => Value::Double(self.sum / self.count as f64),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct MinMax {
+    best: Value,
+    max: bool,
+}
+impl Acc for MinMax {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() {
+            return;
+        }
+        if self.best.is_null() {
+            self.best = a[0].clone();
+            return;
+        }
+        let c = compare(&a[0], &self.best);
+        if (self.max && c.is_gt()) || (!self.max && c.is_lt()) {
+            self.best = a[0].clone();
+        }
+    }
+    fn result(&self) -> Value {
+        self.best.clone()
+    }
+}
+
+/// LATEST_BY_OFFSET / EARLIEST_BY_OFFSET, with an optional count (returns an array) and
+/// ignoreNulls flag.
+#[derive(Clone)]
+struct ByOffset {
+    latest: bool,
+    n: Option<usize>,
+    ignore_nulls: bool,
+    vals: Vec<Value>,
+}
+impl Acc for ByOffset {
+    fn add(&mut self, a: &[Value]) {
+        if self.ignore_nulls && a[0].is_null() {
+            return;
+        }
+        let cap = self.n.unwrap_or(1);
+        if self.latest {
+            self.vals.push(a[0].clone());
+            if self.vals.len() > cap {
+                self.vals.remove(0);
+            }
+        } else if self.vals.len() < cap {
+            self.vals.push(a[0].clone());
+        }
+    }
+    fn result(&self) -> Value {
+        match self.n {
+            Some(_) => Value::Array(self.vals.clone()),
+            None => self.vals.last().cloned().unwrap_or(Value::Null),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Collect {
+    set: bool,
+    limit: usize,
+    vals: Vec<Value>,
+}
+impl Acc for Collect {
+    fn add(&mut self, a: &[Value]) {
+        if self.set && self.vals.contains(&a[0]) {
+            return;
+        }
+        if self.vals.len() < self.limit {
+            self.vals.push(a[0].clone());
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Some(i) = self.vals.iter().position(|v| *v == a[0]) {
+            self.vals.remove(i);
+        }
+    }
+    fn result(&self) -> Value {
+        Value::Array(self.vals.clone())
+    }
+}
+
+#[derive(Clone)]
+struct CountDistinct(BTreeMap<KeyPart, ()>);
+impl Acc for CountDistinct {
+    fn add(&mut self, a: &[Value]) {
+        if !a[0].is_null() {
+            self.0.insert(key_part(&a[0]), ());
+        }
+    }
+    fn result(&self) -> Value {
+        Value::Bigint(self.0.len() as i64)
+    }
+}
+
+#[derive(Clone)]
+struct TopK {
+    k: usize,
+    distinct: bool,
+    vals: Vec<Value>,
+}
+impl Acc for TopK {
+    fn add(&mut self, a: &[Value]) {
+        if a[0].is_null() || (self.distinct && self.vals.contains(&a[0])) {
+            return;
+        }
+        if a.len() > 1 {
+            // TOPK with other columns: structs ordered by their sort_col (ties keep arrival order).
+            let mut fields = vec![("sort_col".to_string(), a[0].clone())];
+            fields.extend(a[1..].iter().enumerate().map(|(i, v)| (format!("col{i}"), v.clone())));
+            self.vals.push(Value::Struct(fields));
+        } else {
+            self.vals.push(a[0].clone());
+        }
+        let sort_key = |v: &Value| match v {
+            Value::Struct(f) if a.len() > 1 => f[0].1.clone(),
+            other => other.clone(),
+        };
+        self.vals.sort_by(|p, q| compare(&sort_key(q), &sort_key(p)));
+        self.vals.truncate(self.k);
+    }
+    fn result(&self) -> Value {
+        Value::Array(self.vals.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Histogram(Vec<(String, i64)>);
+impl Acc for Histogram {
+    fn add(&mut self, a: &[Value]) {
+        let Value::String(s) = &a[0] else { return };
+        if let Some(e) = self.0.iter_mut().find(|(k, _)| k == s) {
+            e.1 += 1;
+        } else if self.0.len() < 1000 {
+            self.0.push((s.clone(), 1));
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        let Value::String(s) = &a[0] else { return };
+        if let Some(e) = self.0.iter_mut().find(|(k, _)| k == s) {
+            e.1 -= 1;
+        }
+        self.0.retain(|(_, c)| *c > 0);
+    }
+    fn result(&self) -> Value {
+        Value::Map(self.0.iter().map(|(k, c)| (Value::String(k.clone()), Value::Bigint(*c))).collect())
+    }
+}
+
+#[derive(Clone)]
+struct Stddev {
+    n: f64,
+    sum: f64,
+    sumsq: f64,
+    sample: bool,
+}
+impl Stddev {
+    fn apply(&mut self, a: &[Value], sign: f64) {
+        if let Some(x) = a[0].as_f64() {
+            self.n += sign;
+            self.sum += sign * x;
+            self.sumsq += sign * x * x;
+        }
+    }
+}
+impl Acc for Stddev {
+    fn add(&mut self, a: &[Value]) {
+        self.apply(a, 1.0)
+    }
+    fn undo(&mut self, a: &[Value]) {
+        self.apply(a, -1.0)
+    }
+    fn result(&self) -> Value {
+        let d = if self.sample { self.n - 1.0 } else { self.n };
+        if d <= 0.0 {
+            return if self.n > 0.0 { Value::Double(0.0) } else { Value::Null };
+        }
+        let var = (self.sumsq - self.sum * self.sum / self.n) / d;
+        Value::Double(var.max(0.0).sqrt())
+    }
+}
+
+/// CORRELATION: count, sum x, sum y, sum x², sum y², sum xy.
+#[derive(Clone)]
+struct Correlation([f64; 6]);
+
+impl Correlation {
+    fn update(&mut self, args: &[Value], sign: f64) {
+        let (Some(x), Some(y)) = (args.first().and_then(|v| v.as_f64()), args.get(1).and_then(|v| v.as_f64())) else {
+            return;
+        };
+        let s = &mut self.0;
+        s[0] += sign;
+        s[1] += sign * x;
+        s[2] += sign * y;
+        s[3] += sign * x * x;
+        s[4] += sign * y * y;
+        s[5] += sign * x * y;
+    }
+}
+
+impl Acc for Correlation {
+    fn add(&mut self, args: &[Value]) {
+        self.update(args, 1.0);
+    }
+    fn undo(&mut self, args: &[Value]) {
+        self.update(args, -1.0);
+    }
+    fn result(&self) -> Value {
+        let [n, sx, sy, sxx, syy, sxy] = self.0;
+        let num = n * sxy - sx * sy;
+        let den = (n * sxx - sx * sx).sqrt() * (n * syy - sy * sy).sqrt();
+        Value::Double(num / den)
+    }
+}
+
+/// ATTR: the distinct values seen (with counts, so table retractions can undo them).
+#[derive(Clone)]
+struct Attr(Vec<(Value, usize)>);
+
+impl Acc for Attr {
+    fn add(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        match self.0.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((v, 1)),
+        }
+    }
+    fn undo(&mut self, args: &[Value]) {
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        if let Some(i) = self.0.iter().position(|(x, _)| *x == v) {
+            self.0[i].1 -= 1;
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+            }
+        }
+    }
+    fn result(&self) -> Value {
+        match self.0.as_slice() {
+            [(v, _)] => v.clone(),
+            _ => Value::Null,
+        }
+    }
+}
+
+fn int_lit(v: Option<&Value>) -> Option<i64> {
+    v.and_then(|v| v.as_i64())
+}
+
+/// Every implemented aggregate function, with its catalog entry.
+pub fn registry() -> &'static [AggFn] {
+    static REG: std::sync::OnceLock<Vec<AggFn>> = std::sync::OnceLock::new();
+    REG.get_or_init(|| {
+        implementations()
+            .into_iter()
+            .map(|i| {
+                let about = described(FunctionKind::Aggregate, i.name);
+                let (category, description, signatures) = (about.category, about.description, about.signatures);
+                let (col_args, undo, typer, make) = (i.col_args, i.undo, i.typer, i.make);
+                AggFn { name: i.name, category, description, signatures, col_args, undo, typer, make }
+            })
+            .collect()
+    })
+}
+
+/// Every implemented aggregate function, one entry each (name, category, description and
+/// signatures are in the catalog, `ksql_syntax::functions`).
+// long: a table of implementations (name, argument counts, typer, state constructor), one
+// entry per function; splitting it would split the table, not the logic.
+fn implementations() -> Vec<AggImpl> {
+    vec![
+        AggImpl {
+            name: "COUNT",
+            col_args: 1,
+            undo: true,
+            typer: |_, _| Ok(SqlType::Bigint),
+            make: |t, _, _| Box::new(Count(0, t.is_empty())),
+        },
+        AggImpl {
+            name: "ATTR",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(t[0].clone()),
+            make: |_, _, _| Box::new(Attr(Vec::new())),
+        },
+        AggImpl {
+            name: "CORRELATION",
+            col_args: 2,
+            undo: true,
+            typer: |t, _| {
+                if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double))
+                {
+                    return Err(String::new());
+                }
+                Ok(SqlType::Double)
+            },
+            make: |_, _, _| Box::new(Correlation([0.0; 6])),
+        },
+        AggImpl {
+            name: "SUM",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                num(&t[0])?;
+                Ok(t[0].clone())
+            },
+            make: |t, _, ret| {
+                let zero = match &t[0] {
+                    SqlType::Integer => Value::Int(0),
+                    SqlType::Bigint => Value::Bigint(0),
+                    SqlType::Double => Value::Double(0.0),
+                    _ => Value::Decimal(Decimal::new(0, decimal_params(ret).map(|p| p.1).unwrap_or(0))),
+                };
+                Box::new(Sum { ty: ret.clone(), acc: zero })
+            },
+        },
+        AggImpl {
+            name: "STDDEV_SAMPLE",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) {
+                    Ok(SqlType::Double)
+                } else {
+                    Err(String::new())
+                }
+            },
+            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
+        },
+        AggImpl {
+            name: "AVG",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                num(&t[0])?;
+                Ok(match &t[0] {
+                    SqlType::Decimal { .. } => t[0].clone(),
+                    _ => SqlType::Double,
+                })
+            },
+            make: |t, _, _| {
+                Box::new(Avg {
+                    sum: 0.0,
+                    dsum: None,
+                    count: 0,
+                    decimal: match &t[0] {
+                        SqlType::Decimal { .. } => decimal_params(&t[0]),
+                        _ => None,
+                    },
+                })
+            },
+        },
+        AggImpl {
+            name: "MIN",
+            col_args: 1,
+            undo: false,
+            typer: min_max_type,
+            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
+        },
+        AggImpl {
+            name: "MAX",
+            col_args: 1,
+            undo: false,
+            typer: min_max_type,
+            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
+        },
+        AggImpl {
+            name: "LATEST_BY_OFFSET",
+            col_args: 1,
+            undo: false,
+            typer: by_offset_type,
+            make: |_, lits, _| by_offset(true, lits),
+        },
+        AggImpl {
+            name: "EARLIEST_BY_OFFSET",
+            col_args: 1,
+            undo: false,
+            typer: by_offset_type,
+            make: |_, lits, _| by_offset(false, lits),
+        },
+        AggImpl {
+            name: "COLLECT_LIST",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+            make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
+        },
+        AggImpl {
+            name: "COLLECT_SET",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
+            make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
+        },
+        AggImpl {
+            name: "COUNT_DISTINCT",
+            col_args: 1,
+            undo: false,
+            typer: |_, _| Ok(SqlType::Bigint),
+            make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
+        },
+        AggImpl {
+            name: "TOPK",
+            col_args: 1,
+            undo: false,
+            typer: |t, l| {
+                if int_lit(l.first()).is_none() {
+                    return Err(String::new());
+                }
+                if t.len() > 1 {
+                    let mut fields = vec![("sort_col".to_string(), t[0].clone())];
+                    fields.extend(t[1..].iter().enumerate().map(|(i, x)| (format!("col{i}"), x.clone())));
+                    return Ok(SqlType::Array(Box::new(SqlType::Struct(fields))));
+                }
+                Ok(SqlType::Array(Box::new(t[0].clone())))
+            },
+            make: |_, l, _| top_k(l, false),
+        },
+        AggImpl {
+            name: "TOPKDISTINCT",
+            col_args: 1,
+            undo: false,
+            typer: |t, l| {
+                if int_lit(l.first()).is_some() {
+                    Ok(SqlType::Array(Box::new(t[0].clone())))
+                } else {
+                    Err(String::new())
+                }
+            },
+            make: |_, l, _| top_k(l, true),
+        },
+        AggImpl {
+            name: "HISTOGRAM",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| {
+                if t[0] == SqlType::String {
+                    Ok(SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Bigint)))
+                } else {
+                    Err(String::new())
+                }
+            },
+            make: |_, _, _| Box::new(Histogram(vec![])),
+        },
+        AggImpl {
+            name: "STDDEV_SAMP",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
+        },
+        AggImpl {
+            name: "STDDEV_POP",
+            col_args: 1,
+            undo: true,
+            typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
+            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
+        },
+    ]
+}
+
+/// MIN and MAX: any orderable column type (not containers, not BOOLEAN).
+fn min_max_type(t: &[SqlType], _: &[Value]) -> Result<SqlType, String> {
+    if matches!(t[0], SqlType::Array(_) | SqlType::Map(..) | SqlType::Struct(_) | SqlType::Boolean) {
+        Err(String::new())
+    } else {
+        Ok(t[0].clone())
+    }
+}
+
+/// TOPK / TOPKDISTINCT: the first literal is k.
+fn top_k(l: &[Value], distinct: bool) -> Box<dyn Acc> {
+    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct, vals: vec![] })
+}
+
+fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
+    match l.first() {
+        None | Some(Value::Boolean(_)) => Ok(t[0].clone()),
+        Some(Value::Int(_)) | Some(Value::Bigint(_)) => Ok(SqlType::Array(Box::new(t[0].clone()))),
+        _ => Err(String::new()),
+    }
+}
+
+fn by_offset(latest: bool, l: &[Value]) -> Box<dyn Acc> {
+    let (n, ignore) = match (l.first(), l.get(1)) {
+        (Some(Value::Boolean(b)), _) => (None, *b),
+        (Some(n @ (Value::Int(_) | Value::Bigint(_))), b) => {
+            (n.as_i64().map(|x| x.max(1) as usize), b.and_then(|b| b.as_bool()).unwrap_or(true))
+        }
+        _ => (None, true),
+    };
+    Box::new(ByOffset { latest, n, ignore_nulls: ignore, vals: vec![] })
+}

@@ -1,0 +1,36 @@
+//! Built-in functions: [`scalar`] (one value per row), [`aggregate`] (GROUP BY), [`table`]
+//! (EXPLODE: several rows per row). These modules hold the implementations (type checking
+//! and evaluation) keyed by name; names, categories, descriptions and signatures come from
+//! the shared catalog, `ksql_syntax::functions`, through [`described`].
+
+pub mod aggregate;
+pub mod described;
+pub mod scalar;
+pub mod table;
+
+/// Lambda functions, which the expression compiler (`sandbox::expr`) evaluates itself
+/// because their arguments are lambdas, not values.
+pub const LAMBDA_FUNCTIONS: [&str; 3] = ["FILTER", "REDUCE", "TRANSFORM"];
+
+/// One row of SHOW FUNCTIONS: name, type, category.
+pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
+    let mut v: Vec<(String, &'static str, &'static str)> = Vec::new();
+    for f in scalar::registry() {
+        v.push((f.name.to_string(), "SCALAR", f.category));
+    }
+    for f in aggregate::registry() {
+        v.push((f.name.to_string(), "AGGREGATE", f.category));
+    }
+    for f in table::registry() {
+        v.push((f.name.to_string(), "TABLE", f.category));
+    }
+    for name in LAMBDA_FUNCTIONS {
+        let category = described::described(ksql_syntax::functions::FunctionKind::Scalar, name).category;
+        v.push((name.to_string(), "SCALAR", category));
+    }
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod catalog_tests;

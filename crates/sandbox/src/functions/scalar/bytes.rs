@@ -1,0 +1,66 @@
+//! Scalar functions: BYTES: conversions to and from text, concatenation, slicing.
+
+use super::*;
+
+/// The implementations of this category, one entry each (name, category, description and
+/// signatures are in the catalog, `ksql_syntax::functions`).
+pub(super) fn functions() -> Vec<ScalarImpl> {
+    vec![
+        f!("TO_BYTES", |a| strs(a, 2..=2, SqlType::Bytes), |a, _| {
+            let (Some(x), Some(enc)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+            match enc.to_ascii_lowercase().as_str() {
+                "hex" => hex::decode(x).map(Value::Bytes).unwrap_or(Value::Null),
+                "utf8" | "ascii" => Value::Bytes(x.as_bytes().to_vec()),
+                "base64" => base64_decode(x).map(Value::Bytes).unwrap_or(Value::Null),
+                _ => Value::Null,
+            }
+        }),
+        f!("ENCODE", |a| strs(a, 3..=3, SqlType::String), |a, _| {
+            let (Some(x), Some(from), Some(to)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
+            let bytes: Option<Vec<u8>> = match from.to_ascii_lowercase().as_str() {
+                "hex" => {
+                    let h = x.strip_prefix("0x").or_else(|| x.strip_prefix("0X")).map(str::to_string).or_else(|| {
+                        let t = x.strip_prefix("X'").or_else(|| x.strip_prefix("x'"))?;
+                        t.strip_suffix('\'').map(str::to_string)
+                    });
+                    let h = h.as_deref().unwrap_or(x);
+                    // An odd number of digits reads as if a leading 0 were there.
+                    if h.len() % 2 == 1 {
+                        hex::decode(format!("0{h}")).ok()
+                    } else {
+                        hex::decode(h).ok()
+                    }
+                }
+                "utf8" => Some(x.as_bytes().to_vec()),
+                "ascii" => Some(x.chars().map(|c| if (c as u32) < 128 { c as u8 } else { b'?' }).collect()),
+                "base64" => base64_decode(x),
+                _ => None,
+            };
+            let Some(b) = bytes else { return Value::Null };
+            match to.to_ascii_lowercase().as_str() {
+                "hex" => string(hex::encode(&b)),
+                "utf8" => string(String::from_utf8_lossy(&b).into_owned()),
+                "ascii" => string(b.iter().map(|&c| if c < 128 { c as char } else { '\u{fffd}' }).collect::<String>()),
+                "base64" => string(base64_encode(&b)),
+                _ => Value::Null,
+            }
+        }),
+        f!(
+            "FROM_BYTES",
+            |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Bytes)) && is_str(a, 1) {
+                ok(SqlType::String)
+            } else {
+                no()
+            },
+            |a, _| {
+                let (Value::Bytes(b), Some(enc)) = (&a[0], s(&a[1])) else { return Value::Null };
+                match enc.to_ascii_lowercase().as_str() {
+                    "hex" => string(hex::encode_upper(b)),
+                    "utf8" | "ascii" => string(String::from_utf8_lossy(b).into_owned()),
+                    "base64" => string(base64_encode(b)),
+                    _ => Value::Null,
+                }
+            }
+        ),
+    ]
+}

@@ -1,0 +1,562 @@
+//! Scalar functions. Each entry has a typer (argument types -> return type, or an error;
+//! an empty error string means "no matching signature") and an evaluator over values.
+//! Evaluators return NULL on NULL input unless the function says otherwise.
+
+use std::sync::OnceLock;
+
+use super::described::described;
+use crate::types::*;
+use ksql_syntax::functions::FunctionKind;
+
+pub type Types<'a> = &'a [Option<SqlType>];
+pub type Typer = fn(Types) -> Result<Option<SqlType>, String>;
+pub type Eval = fn(&[Value], &Option<SqlType>) -> Value;
+
+/// A scalar function as the engine sees it: the catalog's description joined with the
+/// sandbox's implementation.
+pub struct ScalarFn {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub description: &'static str,
+    /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE, ...) => RETURNS`.
+    pub signatures: &'static [&'static str],
+    pub typer: Typer,
+    pub eval: Eval,
+}
+
+/// The sandbox's implementation of one scalar function, keyed by its catalog name.
+pub struct ScalarImpl {
+    pub name: &'static str,
+    pub typer: Typer,
+    pub eval: Eval,
+}
+
+pub fn lookup(name: &str) -> Option<&'static ScalarFn> {
+    registry().iter().find(|f| f.name == name).or_else(|| {
+        let alias = match name {
+            "UPPER" => "UCASE",
+            "LOWER" => "LCASE",
+            "LENGTH" => "LEN",
+            "SUBSTR" => "SUBSTRING",
+            "POW" => "POWER",
+            _ => return None,
+        };
+        registry().iter().find(|f| f.name == alias)
+    })
+}
+
+// ------------------------------------------------------------------ typer helpers
+
+fn t(a: Types<'_>, i: usize) -> Option<&SqlType> {
+    a.get(i).and_then(|x| x.as_ref())
+}
+fn is_str(a: Types, i: usize) -> bool {
+    matches!(a.get(i), Some(None) | Some(Some(SqlType::String)))
+}
+fn is_num(a: Types, i: usize) -> bool {
+    matches!(a.get(i), Some(None)) || t(a, i).is_some_and(|x| x.is_numeric())
+}
+fn is_int(a: Types, i: usize) -> bool {
+    matches!(a.get(i), Some(None) | Some(Some(SqlType::Integer)) | Some(Some(SqlType::Bigint)))
+}
+fn no() -> Result<Option<SqlType>, String> {
+    Err(String::new())
+}
+fn ok(t: SqlType) -> Result<Option<SqlType>, String> {
+    Ok(Some(t))
+}
+fn strs(a: Types, n: std::ops::RangeInclusive<usize>, ret: SqlType) -> Result<Option<SqlType>, String> {
+    if n.contains(&a.len()) && (0..a.len()).all(|i| is_str(a, i)) {
+        ok(ret)
+    } else {
+        no()
+    }
+}
+
+// ------------------------------------------------------------------ value helpers
+
+fn s(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+fn string(x: impl Into<String>) -> Value {
+    Value::String(x.into())
+}
+fn any_null(a: &[Value]) -> bool {
+    a.iter().any(Value::is_null)
+}
+
+/// Converts a Java `SimpleDateFormat`/`DateTimeFormatter` pattern to a chrono format string.
+pub fn java_to_chrono(p: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                if chars[i] == '%' {
+                    out.push_str("%%");
+                } else {
+                    out.push(chars[i]);
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let mut n = 1;
+        while i + n < chars.len() && chars[i + n] == c {
+            n += 1;
+        }
+        let rep = match (c, n) {
+            ('y', 2) | ('u', 2) => "%y".to_string(),
+            ('y', _) | ('u', _) => "%Y".to_string(),
+            ('M', 1) => "%-m".to_string(),
+            ('M', 2) => "%m".to_string(),
+            ('M', 3) => "%b".to_string(),
+            ('M', _) => "%B".to_string(),
+            ('d', 1) => "%-d".to_string(),
+            ('d', _) => "%d".to_string(),
+            ('D', _) => "%j".to_string(),
+            ('H', 1) => "%-H".to_string(),
+            ('H', _) => "%H".to_string(),
+            ('h', _) => "%I".to_string(),
+            ('m', 1) => "%-M".to_string(),
+            ('m', _) => "%M".to_string(),
+            ('s', 1) => "%-S".to_string(),
+            ('s', _) => "%S".to_string(),
+            ('S', k) => format!("%{}f", k.min(9)),
+            ('a', _) => "%p".to_string(),
+            ('E', 1..=3) => "%a".to_string(),
+            ('E', _) => "%A".to_string(),
+            ('X', _) | ('Z', _) | ('x', _) => "%z".to_string(),
+            ('z', _) => "%Z".to_string(),
+            ('%', _) => "%%".repeat(n),
+            (c, n) => c.to_string().repeat(n),
+        };
+        out.push_str(&rep);
+        i += n;
+    }
+    out
+}
+
+fn tz_offset_ms(tz: Option<&str>, utc_ms: i64) -> Option<i64> {
+    let _ = utc_ms;
+    match tz.map(str::trim) {
+        None | Some("UTC") | Some("GMT") | Some("Z") => Some(0),
+        Some(z) => {
+            let z = z.strip_prefix("UTC").or_else(|| z.strip_prefix("GMT")).unwrap_or(z);
+            let (sign, rest) = match z.as_bytes().first() {
+                Some(b'+') => (1, &z[1..]),
+                Some(b'-') => (-1, &z[1..]),
+                _ => return None,
+            };
+            let (h, m) = match rest.split_once(':') {
+                Some((h, m)) => (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?),
+                None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
+                None => (rest.parse().ok()?, 0),
+            };
+            Some(sign * (h * 3_600_000 + m * 60_000))
+        }
+    }
+}
+
+pub fn format_ts(ms: i64, pattern: &str, tz: Option<&str>) -> Option<String> {
+    let off = tz_offset_ms(tz, ms)?;
+    let dt = chrono::DateTime::from_timestamp_millis(ms + off)?.naive_utc();
+    let f = java_to_chrono(pattern);
+    let mut out = String::new();
+    use std::fmt::Write;
+    write!(out, "{}", dt.format(&f)).ok()?;
+    Some(out)
+}
+
+pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
+    let f = java_to_chrono(pattern);
+    let off = tz_offset_ms(tz, 0)?;
+    if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(text, &f) {
+        return Some(dt.and_utc().timestamp_millis() - off);
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, &f) {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - off);
+    }
+    None
+}
+
+fn round_half_up(x: f64, places: i32) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    match Decimal::from_f64(x) {
+        Some(d) => {
+            if places >= 0 {
+                d.rescale(places as u32).map(|d| d.to_f64()).unwrap_or(x)
+            } else {
+                let p = pow10((-places) as u32);
+                let scaled = d.rescale(0).map(|d| d.unscaled).unwrap_or(0);
+                let _ = scaled;
+                let r = Decimal::new(d.unscaled, d.scale + (-places) as u32)
+                    .rescale(0)
+                    .map(|q| q.unscaled * p)
+                    .unwrap_or(0);
+                r as f64
+            }
+        }
+        None => x,
+    }
+}
+
+fn json_parse(s: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(s).ok()
+}
+
+fn json_path(j: &serde_json::Value, path: &str) -> Option<serde_json::Value> {
+    let p = path.trim();
+    let p = p.strip_prefix('$')?;
+    let mut cur = j.clone();
+    let mut rest = p;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let key = &r[..end];
+            cur = cur.get(key)?.clone();
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let inner = r[..end].trim();
+            if let Ok(i) = inner.parse::<usize>() {
+                cur = cur.get(i)?.clone();
+            } else {
+                let key = inner.trim_matches(|c| c == '"' || c == '\'');
+                cur = cur.get(key)?.clone();
+            }
+            rest = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(cur)
+}
+
+fn to_json_string(v: &Value) -> String {
+    fn j(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Timestamp(_) | Value::Date(_) | Value::Time(_) => serde_json::Value::String(to_sql_string(v)),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(j).collect()),
+            Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (to_sql_string(k), j(v))).collect()),
+            Value::Struct(f) => serde_json::Value::Object(f.iter().map(|(k, v)| (k.clone(), j(v))).collect()),
+            other => to_rest_json(other),
+        }
+    }
+    j(v).to_string()
+}
+
+fn geo_distance(a: &[Value]) -> Value {
+    if any_null(&a[..4]) {
+        return Value::Null;
+    }
+    let f: Vec<f64> = a[..4].iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+    let radius = match a.get(4).and_then(|u| u.as_str()).map(|u| u.to_ascii_lowercase()) {
+        None => 6371.0,
+        Some(u) if u == "km" || u == "kilometers" || u == "kilometres" => 6371.0,
+        Some(u) if u == "mi" || u == "miles" => 3959.0,
+        Some(_) => return Value::Null,
+    };
+    let (lat1, lon1, lat2, lon2) = (f[0].to_radians(), f[1].to_radians(), f[2].to_radians(), f[3].to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = lon2 - lon1;
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    Value::Double(2.0 * radius * h.sqrt().asin())
+}
+
+fn elem_type(a: Types, i: usize) -> Option<SqlType> {
+    match t(a, i) {
+        Some(SqlType::Array(e)) => Some((**e).clone()),
+        _ => None,
+    }
+}
+
+fn array_of(a: &Value) -> Option<&Vec<Value>> {
+    match a {
+        Value::Array(x) => Some(x),
+        _ => None,
+    }
+}
+
+fn distinct(v: &[Value]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for x in v {
+        if !out.iter().any(|y| y == x) {
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+macro_rules! f {
+    ($name:expr, $typer:expr, $eval:expr) => {
+        ScalarImpl { name: $name, typer: $typer, eval: $eval }
+    };
+}
+
+// The categories (after the macro they use: macro_rules! is textually scoped).
+mod bytes;
+mod collections;
+mod conditionals;
+mod json;
+mod math;
+mod strings;
+mod time;
+
+/// Every implemented scalar function, with its catalog entry.
+pub fn registry() -> &'static [ScalarFn] {
+    static REG: OnceLock<Vec<ScalarFn>> = OnceLock::new();
+    REG.get_or_init(|| {
+        implementations()
+            .into_iter()
+            .map(|i| {
+                let about = described(FunctionKind::Scalar, i.name);
+                let (category, description, signatures) = (about.category, about.description, about.signatures);
+                ScalarFn { name: i.name, category, description, signatures, typer: i.typer, eval: i.eval }
+            })
+            .collect()
+    })
+}
+
+/// The implementations, one table per category.
+pub(super) fn implementations() -> Vec<ScalarImpl> {
+    let mut all = Vec::new();
+    for category in [
+        strings::functions,
+        math::functions,
+        conditionals::functions,
+        time::functions,
+        json::functions,
+        collections::functions,
+        bytes::functions,
+    ] {
+        all.extend(category());
+    }
+    all
+}
+
+/// The typer of DATEADD, TIMESUB and the like: `(unit, amount, value)` where the value is of
+/// type `ty` (or an untyped NULL), giving `ty`.
+fn shift_type(a: Types, ty: SqlType) -> Result<Option<SqlType>, String> {
+    if a.len() == 3 && is_str(a, 0) && is_int(a, 1) && a[2].as_ref().is_none_or(|t| *t == ty) {
+        ok(ty)
+    } else {
+        no()
+    }
+}
+
+/// The add/sub family's `(unit, amount, value)`: the amount, the unit in milliseconds and the
+/// value; None when an argument is NULL or the unit unknown.
+fn interval_args(a: &[Value]) -> Option<(i64, i64, &Value)> {
+    if any_null(a) {
+        return None;
+    }
+    let (Some(unit), Some(n)) = (a[0].as_str(), a[1].as_i64()) else { return None };
+    Some((n, time_unit_ms(unit)?, &a[2]))
+}
+
+/// TIMESTAMPADD/TIMESTAMPSUB.
+fn timestamp_add(a: &[Value], sign: i64) -> Value {
+    match interval_args(a) {
+        Some((n, ms, Value::Timestamp(t))) => Value::Timestamp(t + sign * n * ms),
+        _ => Value::Null,
+    }
+}
+
+/// DATEADD/DATESUB: the interval converted to whole days (truncated, as Java's TimeUnit does).
+fn date_add(a: &[Value], sign: i64) -> Value {
+    match interval_args(a) {
+        Some((n, ms, Value::Date(d))) => {
+            let days = (n as i128 * ms as i128 / MS_PER_DAY as i128) as i64;
+            Value::Date((*d as i64 + sign * days) as i32)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// TIMEADD/TIMESUB: wraps around midnight.
+fn time_of_day_add(a: &[Value], sign: i64) -> Value {
+    match interval_args(a) {
+        Some((n, ms, Value::Time(t))) => Value::Time((t + sign * n * ms).rem_euclid(MS_PER_DAY)),
+        _ => Value::Null,
+    }
+}
+
+fn pad(a: &[Value], left: bool) -> Value {
+    if any_null(a) {
+        return Value::Null;
+    }
+    let len = a[1].as_i64().unwrap_or(-1);
+    if len < 0 {
+        return Value::Null;
+    }
+    let len = len as usize;
+    match (&a[0], &a[2]) {
+        (Value::String(x), Value::String(p)) => {
+            let xc: Vec<char> = x.chars().collect();
+            if xc.len() >= len {
+                return string(xc[..len].iter().collect::<String>());
+            }
+            let pc: Vec<char> = p.chars().collect();
+            if pc.is_empty() {
+                return Value::Null;
+            }
+            let need = len - xc.len();
+            let padding: String = pc.iter().cycle().take(need).collect();
+            string(if left { format!("{padding}{x}") } else { format!("{x}{padding}") })
+        }
+        (Value::Bytes(x), Value::Bytes(p)) => {
+            if x.len() >= len {
+                return Value::Bytes(x[..len].to_vec());
+            }
+            if p.is_empty() {
+                return Value::Null;
+            }
+            let padding: Vec<u8> = p.iter().cycle().take(len - x.len()).cloned().collect();
+            Value::Bytes(if left { [padding, x.clone()].concat() } else { [x.clone(), padding].concat() })
+        }
+        _ => Value::Null,
+    }
+}
+
+fn variadic_common(a: Types) -> Result<Option<SqlType>, String> {
+    if a.is_empty() {
+        return no();
+    }
+    let mut ty: Option<SqlType> = None;
+    for x in a.iter().flatten() {
+        ty = Some(match &ty {
+            None => x.clone(),
+            Some(t) => common_type(t, x).ok_or_else(String::new)?,
+        });
+    }
+    Ok(ty)
+}
+
+fn extreme(a: &[Value], ret: &Option<SqlType>, greatest: bool) -> Value {
+    let mut best: Option<&Value> = None;
+    for v in a.iter().filter(|v| !v.is_null()) {
+        best = match best {
+            None => Some(v),
+            Some(b) => {
+                let c = compare(v, b);
+                if (greatest && c.is_gt()) || (!greatest && c.is_lt()) {
+                    Some(v)
+                } else {
+                    Some(b)
+                }
+            }
+        };
+    }
+    match (best, ret) {
+        (Some(v), Some(t)) => coerce(v.clone(), t),
+        (Some(v), None) => v.clone(),
+        _ => Value::Null,
+    }
+}
+
+fn same_array(a: Types, n: usize) -> Result<Option<SqlType>, String> {
+    if a.len() != n {
+        return no();
+    }
+    let mut ty: Option<SqlType> = None;
+    for x in a.iter().flatten() {
+        if !matches!(x, SqlType::Array(_)) {
+            return no();
+        }
+        ty = Some(match &ty {
+            None => x.clone(),
+            Some(t) => common_type(t, x).ok_or_else(String::new)?,
+        });
+    }
+    Ok(ty)
+}
+
+// ------------------------------------------------------------------ URLs (java.net.URI-like)
+
+struct UrlParts {
+    scheme: Option<String>,
+    host: Option<String>,
+    port: Option<i32>,
+    path: String,
+    query: Option<String>,
+    fragment: Option<String>,
+}
+
+impl UrlParts {
+    fn parse(u: &str) -> UrlParts {
+        let (rest, fragment) = match u.split_once('#') {
+            Some((r, f)) => (r, Some(f.to_string())),
+            None => (u, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q.to_string())),
+            None => (rest, None),
+        };
+        let (scheme, rest) = match rest.split_once("://") {
+            Some((sch, r))
+                if !sch.is_empty() && sch.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+            {
+                (Some(sch.to_string()), Some(r))
+            }
+            _ => (None, None),
+        };
+        let Some(rest) = rest else {
+            return UrlParts {
+                scheme,
+                host: None,
+                port: None,
+                path: u.split(['?', '#']).next().unwrap_or("").to_string(),
+                query,
+                fragment,
+            };
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].to_string()),
+            None => (rest, String::new()),
+        };
+        let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => (h, p.parse().ok()),
+            _ => (hostport, None),
+        };
+        UrlParts { scheme, host: (!host.is_empty()).then(|| host.to_string()), port, path, query, fragment }
+    }
+}
+
+fn url_encode(x: &str) -> String {
+    let mut out = String::new();
+    for b in x.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn url_decode(x: &str) -> Option<String> {
+    let b = x.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let h = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(h, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}

@@ -1,0 +1,190 @@
+//! `POST /inserts-stream` (HTTP/2): a first line `{"target":"S"}`, then one JSON row per
+//! line, for as long as the client keeps the request open. Rows are inserted as their lines
+//! arrive and acknowledged on the response as they are done (`{"status":"ok","seq":N}`),
+//! so neither the request nor the acks are held whole: a line may be at most
+//! [`MAX_LINE_BYTES`], and acks wait in a bounded queue (a client that does not read them
+//! stops having its rows read).
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Response, StatusCode};
+use serde_json::{json, Value as J};
+
+use super::stream::{self, Queue};
+use super::{generic_error, too_large, Body, SharedEngine};
+use crate::engine::Engine;
+
+/// The longest line (one row, or the arguments) accepted.
+pub const MAX_LINE_BYTES: usize = super::MAX_BODY_BYTES;
+
+/// Lines of a streamed request body, each at most `max` bytes.
+struct Lines {
+    body: Incoming,
+    buf: Vec<u8>,
+    /// Start of the unread part of `buf`.
+    start: usize,
+    /// How far past `start` no newline was found.
+    scanned: usize,
+    ended: bool,
+    max: usize,
+}
+
+enum LineError {
+    TooLong,
+    Read,
+}
+
+impl Lines {
+    fn new(body: Incoming, max: usize) -> Lines {
+        Lines { body, buf: Vec::new(), start: 0, scanned: 0, ended: false, max }
+    }
+
+    /// The next non-empty line, or None at the end of the body.
+    async fn next(&mut self) -> Result<Option<String>, LineError> {
+        loop {
+            let unread = &self.buf[self.start..];
+            if let Some(n) = unread[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.start + self.scanned + n;
+                let line = String::from_utf8_lossy(&self.buf[self.start..end]).into_owned();
+                self.start = end + 1;
+                self.scanned = 0;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return Ok(Some(line));
+            }
+            self.scanned = unread.len();
+            if self.scanned > self.max {
+                return Err(LineError::TooLong);
+            }
+            if self.ended {
+                let line = String::from_utf8_lossy(unread).into_owned();
+                self.start = self.buf.len();
+                self.scanned = 0;
+                return Ok((!line.trim().is_empty()).then_some(line));
+            }
+            // Drop what was read before taking more.
+            self.buf.drain(..self.start);
+            self.start = 0;
+            match self.body.frame().await {
+                None => self.ended = true,
+                Some(Err(_)) => return Err(LineError::Read),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buf.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn handle(
+    engine: SharedEngine,
+    body: Incoming,
+    json_array: bool,
+    gauge: Arc<AtomicU64>,
+    stall: Duration,
+) -> Response<Body> {
+    let mut lines = Lines::new(body, MAX_LINE_BYTES);
+    let first = match lines.next().await {
+        Ok(Some(l)) => l,
+        Ok(None) => return generic_error(400, 40000, "Invalid JSON in request: empty body"),
+        Err(LineError::TooLong) => return too_large("A line of the inserts stream", MAX_LINE_BYTES),
+        Err(LineError::Read) => return generic_error(400, 40000, "Cannot read request body"),
+    };
+    let Ok(args) = serde_json::from_str::<J>(&first) else {
+        return generic_error(400, 40000, "Invalid JSON in request");
+    };
+    let Some(target) = args.get("target").and_then(|t| t.as_str()) else {
+        return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'target'");
+    };
+    let target = target.to_ascii_uppercase();
+    let (queue, response_body) = stream::queue(gauge);
+    tokio::spawn(insert_lines(engine, lines, target, json_array, queue, stall));
+    let content_type = if json_array { "application/json" } else { "application/vnd.ksqlapi.delimited.v1" };
+    Response::builder().status(StatusCode::OK).header("content-type", content_type).body(response_body).unwrap()
+}
+
+/// Inserts each row line and acknowledges it; stops at the first error.
+async fn insert_lines(
+    engine: SharedEngine,
+    mut lines: Lines,
+    target: String,
+    json_array: bool,
+    queue: Queue,
+    stall: Duration,
+) {
+    let error = |seq: u64, message: &str| {
+        json!({
+            "@type":"generic_error","error_code":40000,"message":message,"status":"error","seq":seq
+        })
+    };
+    let mut seq = 0u64;
+    loop {
+        let (ack, last) = match lines.next().await {
+            Ok(None) => break,
+            Err(LineError::TooLong) => {
+                (error(seq, &format!("A line of the inserts stream is larger than {MAX_LINE_BYTES} bytes")), true)
+            }
+            Err(LineError::Read) => break,
+            Ok(Some(line)) => match serde_json::from_str::<J>(&line) {
+                Err(_) => (error(seq, "Invalid JSON in inserts stream"), true),
+                Ok(row) => {
+                    let Ok(mut eng) = engine.lock() else { break };
+                    match insert_json_row(&mut eng, &target, &row) {
+                        Ok(()) => (json!({"status":"ok","seq":seq}), false),
+                        Err(m) => (error(seq, &m), true),
+                    }
+                }
+            },
+        };
+        let text = match (json_array, seq) {
+            (true, 0) => format!("[{ack}"),
+            (true, _) => format!(",{ack}"),
+            (false, _) => format!("{ack}\n"),
+        };
+        if queue.send(text, stall).await.is_err() {
+            return;
+        }
+        seq += 1;
+        if last {
+            break;
+        }
+    }
+    if json_array {
+        let _ = queue.send(if seq == 0 { "[]".into() } else { "]".into() }, stall).await;
+    }
+}
+
+fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String> {
+    use crate::sql::ast::{Expr, Literal};
+    let src = eng
+        .catalog
+        .get(target)
+        .cloned()
+        .ok_or_else(|| format!("Cannot insert values into an unknown stream/table: {target}"))?;
+    let J::Object(o) = row else { return Err("Invalid JSON in inserts stream".into()) };
+    let mut cols = Vec::new();
+    let mut vals = Vec::new();
+    for c in &src.columns {
+        let v =
+            o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
+        if let Some(v) = v {
+            let value = crate::types::from_json(v, &c.ty)?;
+            cols.push(c.name.clone());
+            // Values are already typed: pass them as literals via CAST of their string form.
+            vals.push(match value {
+                crate::types::Value::Null => Expr::Lit(Literal::Null),
+                other => {
+                    Expr::Cast(Box::new(Expr::Lit(Literal::Str(crate::types::to_sql_string(&other)))), c.ty.clone())
+                }
+            });
+        }
+    }
+    eng.insert_values(target, Some(&cols), &vals).map_err(|e| e.message)
+}

@@ -1,0 +1,200 @@
+//! Streams push queries and PRINT to their clients through a small queue per response,
+//! bounded in chunks and in bytes. A task per response asks the engine for rows
+//! ([`Engine::pump`]) only when the queue has room, so rows wait in the topics (bounded by
+//! retention), not in memory queued for a client that does not read.
+//!
+//! A client whose queue stays full for a stall limit ([`STALL_LIMIT`] by default) while rows are waiting has stopped
+//! reading: its query is closed with an error and its resources freed. A client that reads,
+//! even slowly, is never closed for it (the kernel's live view reads over 1M rows/s).
+//!
+//! [`Engine::pump`]: crate::engine::Engine::pump
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+
+use super::framing::Writer;
+use super::{Body, SharedEngine};
+use crate::engine::push::{End, Signal};
+use crate::engine::PushMsg;
+
+/// Bytes a response may have queued for its client (one chunk may be larger; it then
+/// waits until the queue is empty).
+pub const QUEUE_BYTES: usize = 1 << 20;
+/// Chunks a response may have queued.
+const QUEUE_CHUNKS: usize = 16;
+/// Rows asked from the engine at a time (one chunk).
+const CHUNK_ROWS: usize = 512;
+/// How long a queue may stay full while rows wait before the query is closed (default).
+pub const STALL_LIMIT: Duration = Duration::from_secs(30);
+/// How long a closed query's last message may wait for room in a full queue.
+const FAREWELL_WAIT: Duration = Duration::from_secs(2);
+
+struct Chunk {
+    bytes: Bytes,
+    _permit: OwnedSemaphorePermit,
+    gauge: Arc<AtomicU64>,
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        self.gauge.fetch_sub(self.bytes.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// The sending side of a response's queue.
+pub struct Queue {
+    tx: mpsc::Sender<Chunk>,
+    room: Arc<Semaphore>,
+    /// Bytes queued in all responses of the server (tests read it).
+    gauge: Arc<AtomicU64>,
+}
+
+/// A bounded queue and the response body that drains it.
+pub fn queue(gauge: Arc<AtomicU64>) -> (Queue, Body) {
+    let (tx, rx) = mpsc::channel::<Chunk>(QUEUE_CHUNKS);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        // The chunk (its permit and its gauge share) is released as hyper takes its bytes.
+        rx.recv().await.map(|c| (Ok::<_, Infallible>(Frame::data(c.bytes.clone())), rx))
+    });
+    (Queue { tx, room: Arc::new(Semaphore::new(QUEUE_BYTES)), gauge }, StreamBody::new(stream).boxed())
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    /// The client went away.
+    Gone,
+    /// The queue stayed full for the whole wait.
+    Full,
+}
+
+impl Queue {
+    /// Queues `text`, waiting at most `wait` for room.
+    pub async fn send(&self, text: String, wait: Duration) -> Result<(), SendError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let bytes = Bytes::from(text);
+        let need = bytes.len().min(QUEUE_BYTES) as u32;
+        let queued = async {
+            let permit = self.room.clone().acquire_many_owned(need).await.map_err(|_| SendError::Gone)?;
+            let permit_tx = self.tx.reserve().await.map_err(|_| SendError::Gone)?;
+            self.gauge.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            permit_tx.send(Chunk { bytes, _permit: permit, gauge: self.gauge.clone() });
+            Ok(())
+        };
+        tokio::select! {
+            r = tokio::time::timeout(wait, queued) => r.unwrap_or(Err(SendError::Full)),
+            _ = self.tx.closed() => Err(SendError::Gone),
+        }
+    }
+
+    pub async fn closed(&self) {
+        self.tx.closed().await
+    }
+}
+
+/// How a response renders messages and endings.
+pub enum Output {
+    /// A push query in one of the query framings.
+    Query(Writer),
+    /// PRINT: text lines, no final message.
+    Print,
+}
+
+impl Output {
+    fn message(&mut self, m: &PushMsg) -> Option<String> {
+        match (self, m) {
+            (Output::Query(w), PushMsg::Row(r)) => w.row(r, false),
+            (Output::Query(w), PushMsg::Tombstone(r)) => w.row(r, true),
+            (Output::Query(w), PushMsg::Error(e)) => Some(w.error(e)),
+            (Output::Print, PushMsg::Line(l)) => Some(l.clone()),
+            _ => None,
+        }
+    }
+
+    fn limit_reached(&mut self) -> String {
+        match self {
+            Output::Query(w) => w.end(Some("Limit Reached")),
+            Output::Print => String::new(),
+        }
+    }
+
+    fn ended(&mut self, end: &End) -> String {
+        match (self, end) {
+            (Output::Query(w), End::Closed) => w.end(None),
+            (Output::Query(w), End::Error(m)) => w.error(m),
+            (Output::Print, _) => String::new(),
+        }
+    }
+}
+
+/// Feeds push query or PRINT `id` to its client until LIMIT, until it ends, or until the
+/// client goes away or stops reading; then releases it in the engine.
+pub async fn pump_to_client(
+    engine: SharedEngine,
+    id: String,
+    signal: Arc<Signal>,
+    limit: Option<u64>,
+    mut out: Output,
+    queue: Queue,
+    stall: Duration,
+) {
+    let mut sent = 0u64;
+    loop {
+        if limit.is_some_and(|l| sent >= l) {
+            let _ = queue.send(out.limit_reached(), FAREWELL_WAIT).await;
+            break;
+        }
+        let budget = limit.map_or(CHUNK_ROWS, |l| (l - sent).min(CHUNK_ROWS as u64) as usize);
+        // Registered before pumping, so a record arriving in between still wakes us.
+        let woken = signal.notify.notified();
+        let msgs = match engine.lock() {
+            Ok(mut e) => e.pump(&id, budget),
+            Err(_) => break,
+        };
+        if msgs.is_empty() {
+            if let Some(end) = signal.ended() {
+                let _ = queue.send(out.ended(&end), FAREWELL_WAIT).await;
+                break;
+            }
+            tokio::select! {
+                _ = woken => continue,
+                _ = queue.closed() => break,
+            }
+        }
+        let mut text = String::new();
+        for m in &msgs {
+            if limit.is_some_and(|l| sent >= l) {
+                break;
+            }
+            if let Some(s) = out.message(m) {
+                text.push_str(&s);
+            }
+            sent += 1;
+        }
+        match queue.send(text, stall).await {
+            Ok(()) => {}
+            Err(SendError::Gone) => break,
+            Err(SendError::Full) => {
+                let why = format!("it read nothing for {:?} while rows were waiting", stall);
+                if let Ok(mut e) = engine.lock() {
+                    e.close_with_error(&id, &why);
+                }
+                if let Some(end) = signal.ended() {
+                    let _ = queue.send(out.ended(&end), FAREWELL_WAIT).await;
+                }
+                break;
+            }
+        }
+    }
+    if let Ok(mut e) = engine.lock() {
+        e.release(&id);
+    }
+}

@@ -1,0 +1,1003 @@
+//! Values of the sandbox's SQL engine, their casts, comparisons and JSON forms.
+//!
+//! The type model is the client's [`SqlType`] (so DESCRIBE and headers print types exactly
+//! like the kernel parses them). Values are plain enums: the engine works row by row and
+//! a row is a `Vec<Value>` whose layout the query compiler fixed once.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+pub use ksql_wire::schema::SqlType;
+
+/// An exact decimal: `unscaled * 10^-scale`. ksqlDB DECIMAL has at most 38 digits, which fits i128.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    pub unscaled: i128,
+    pub scale: u32,
+}
+
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+pub fn pow10(n: u32) -> i128 {
+    POW10[n.min(38) as usize]
+}
+
+impl Decimal {
+    pub fn new(unscaled: i128, scale: u32) -> Self {
+        Decimal { unscaled, scale }
+    }
+
+    pub fn parse(s: &str) -> Option<Decimal> {
+        let s = s.trim();
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (mantissa, exp) = match body.find(['e', 'E']) {
+            Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+            None => (body, 0),
+        };
+        let (int_part, frac_part) = match mantissa.split_once('.') {
+            Some((a, b)) => (a, b),
+            None => (mantissa, ""),
+        };
+        if int_part.is_empty() && frac_part.is_empty() {
+            return None;
+        }
+        if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = format!("{int_part}{frac_part}");
+        let digits = if digits.is_empty() { "0".to_string() } else { digits };
+        if digits.len() > 38 {
+            return None;
+        }
+        let mut unscaled: i128 = digits.parse().ok()?;
+        let mut scale = frac_part.len() as i32 - exp;
+        if scale < 0 {
+            unscaled = unscaled.checked_mul(pow10((-scale) as u32))?;
+            scale = 0;
+        }
+        Some(Decimal { unscaled: if neg { -unscaled } else { unscaled }, scale: scale as u32 })
+    }
+
+    /// Digits of the unscaled value (at least 1).
+    pub fn digits(&self) -> u32 {
+        let mut n = self.unscaled.unsigned_abs();
+        let mut d = 1;
+        while n >= 10 {
+            n /= 10;
+            d += 1;
+        }
+        d
+    }
+
+    /// Precision as ksqlDB's BigDecimal reports it: max(digits, scale) (0.05 has precision 2).
+    pub fn precision(&self) -> u32 {
+        self.digits().max(self.scale)
+    }
+
+    /// Changes the scale, rounding HALF_UP when digits are dropped.
+    pub fn rescale(&self, scale: u32) -> Option<Decimal> {
+        if scale == self.scale {
+            return Some(*self);
+        }
+        if scale > self.scale {
+            let u = self.unscaled.checked_mul(pow10(scale - self.scale))?;
+            return Some(Decimal { unscaled: u, scale });
+        }
+        let div = pow10(self.scale - scale);
+        let q = self.unscaled / div;
+        let r = self.unscaled % div;
+        let q = if r.abs() * 2 >= div { q + self.unscaled.signum() } else { q };
+        Some(Decimal { unscaled: q, scale })
+    }
+
+    /// Fits the value in DECIMAL(p, s), or None when it overflows.
+    pub fn fit(&self, precision: u32, scale: u32) -> Option<Decimal> {
+        let d = self.rescale(scale)?;
+        if d.unscaled.unsigned_abs() >= pow10(precision) as u128 {
+            return None;
+        }
+        Some(d)
+    }
+
+    pub fn to_f64(&self) -> f64 {
+        self.to_string().parse().unwrap_or(f64::NAN)
+    }
+
+    pub fn from_f64(f: f64) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        // Java's BigDecimal.valueOf(double) uses Double.toString: shortest repr.
+        Decimal::parse(&format!("{f:?}"))
+    }
+
+    pub fn from_i64(i: i64) -> Decimal {
+        Decimal { unscaled: i as i128, scale: 0 }
+    }
+
+    pub fn cmp_value(&self, other: &Decimal) -> Ordering {
+        let s = self.scale.max(other.scale);
+        match (self.rescale(s), other.rescale(s)) {
+            (Some(a), Some(b)) => a.unscaled.cmp(&b.unscaled),
+            _ => self.to_f64().partial_cmp(&other.to_f64()).unwrap_or(Ordering::Equal),
+        }
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let neg = self.unscaled < 0;
+        let digits = self.unscaled.unsigned_abs().to_string();
+        let scale = self.scale as usize;
+        if neg {
+            f.write_str("-")?;
+        }
+        if scale == 0 {
+            return f.write_str(&digits);
+        }
+        if digits.len() <= scale {
+            write!(f, "0.{}{}", "0".repeat(scale - digits.len()), digits)
+        } else {
+            let (a, b) = digits.split_at(digits.len() - scale);
+            write!(f, "{a}.{b}")
+        }
+    }
+}
+
+/// A SQL value. `Map` keeps insertion order (JSON objects keep theirs); `Struct` keeps the
+/// field names of its type, so `->` and serialization need no schema at hand.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    #[default]
+    Null,
+    Boolean(bool),
+    Int(i32),
+    Bigint(i64),
+    Double(f64),
+    Decimal(Decimal),
+    String(String),
+    Bytes(Vec<u8>),
+    /// Milliseconds since the epoch, UTC.
+    Timestamp(i64),
+    /// Days since the epoch.
+    Date(i32),
+    /// Milliseconds since midnight.
+    Time(i64),
+    Array(Vec<Value>),
+    Map(Vec<(Value, Value)>),
+    Struct(Vec<(String, Value)>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i as i64),
+            Value::Bigint(i) => Some(*i),
+            Value::Timestamp(i) => Some(*i),
+            Value::Time(i) => Some(*i),
+            Value::Date(d) => Some(*d as i64),
+            Value::Double(d) => Some(*d as i64),
+            Value::Decimal(d) => d.rescale(0).map(|d| d.unscaled as i64),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Bigint(i) => Some(*i as f64),
+            Value::Double(d) => Some(*d),
+            Value::Decimal(d) => Some(d.to_f64()),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Int(i) => Some(Decimal::from_i64(*i as i64)),
+            Value::Bigint(i) => Some(Decimal::from_i64(*i)),
+            Value::Decimal(d) => Some(*d),
+            Value::Double(f) => Decimal::from_f64(*f),
+            _ => None,
+        }
+    }
+
+    /// Field of a struct value, case-insensitively as a fallback.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Struct(fields) => fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .or_else(|| fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// Total order used by GROUP BY keys, MIN/MAX, ORDER-like functions and range scans.
+/// Nulls sort first; values of different kinds compare numerically when both are numbers.
+pub fn compare(a: &Value, b: &Value) -> Ordering {
+    use Value::*;
+    match (a, b) {
+        (Null, Null) => Ordering::Equal,
+        (Null, _) => Ordering::Less,
+        (_, Null) => Ordering::Greater,
+        (Boolean(x), Boolean(y)) => x.cmp(y),
+        (Int(x), Int(y)) => x.cmp(y),
+        (Bigint(x), Bigint(y)) => x.cmp(y),
+        (Int(x), Bigint(y)) => (*x as i64).cmp(y),
+        (Bigint(x), Int(y)) => x.cmp(&(*y as i64)),
+        (Decimal(x), Decimal(y)) => x.cmp_value(y),
+        (Decimal(x), Int(_) | Bigint(_)) => x.cmp_value(&b.as_decimal().unwrap()),
+        (Int(_) | Bigint(_), Decimal(y)) => a.as_decimal().unwrap().cmp_value(y),
+        (Double(_) | Int(_) | Bigint(_) | Decimal(_), Double(_) | Int(_) | Bigint(_) | Decimal(_)) => {
+            let (x, y) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            x.partial_cmp(&y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+        }
+        (String(x), String(y)) => x.cmp(y),
+        (Bytes(x), Bytes(y)) => x.cmp(y),
+        (Timestamp(x), Timestamp(y)) => x.cmp(y),
+        (Date(x), Date(y)) => x.cmp(y),
+        (Time(x), Time(y)) => x.cmp(y),
+        (Timestamp(x), Date(y)) => x.cmp(&(*y as i64 * 86_400_000)),
+        (Date(x), Timestamp(y)) => (*x as i64 * 86_400_000).cmp(y),
+        (Array(x), Array(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                let c = compare(p, q);
+                if c != Ordering::Equal {
+                    return c;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (Struct(x), Struct(y)) => {
+            for ((_, p), (_, q)) in x.iter().zip(y.iter()) {
+                let c = compare(p, q);
+                if c != Ordering::Equal {
+                    return c;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (Map(x), Map(y)) => x.len().cmp(&y.len()),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+fn rank(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Boolean(_) => 1,
+        Value::Int(_) | Value::Bigint(_) | Value::Double(_) | Value::Decimal(_) => 2,
+        Value::String(_) => 3,
+        Value::Bytes(_) => 4,
+        Value::Timestamp(_) | Value::Date(_) => 5,
+        Value::Time(_) => 6,
+        Value::Array(_) => 7,
+        Value::Map(_) => 8,
+        Value::Struct(_) => 9,
+    }
+}
+
+/// SQL equality (nulls handled by the caller): numbers compare by value across kinds.
+pub fn sql_equals(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| sql_equals(k, k2) && sql_equals(v, v2)))
+        }
+        (Value::Double(x), Value::Double(y)) => x == y,
+        _ => compare(a, b) == Ordering::Equal && rank(a) == rank(b),
+    }
+}
+
+/// A hashable, comparable form of a value for grouping and table keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyPart {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Doubles by bits (normalised -0.0 to 0.0).
+    Double(u64),
+    Decimal(i128, u32),
+    Str(String),
+    Bytes(Vec<u8>),
+    List(Vec<KeyPart>),
+}
+
+pub fn key_part(v: &Value) -> KeyPart {
+    match v {
+        Value::Null => KeyPart::Null,
+        Value::Boolean(b) => KeyPart::Bool(*b),
+        Value::Int(i) => KeyPart::Int(*i as i64),
+        Value::Bigint(i) | Value::Timestamp(i) | Value::Time(i) => KeyPart::Int(*i),
+        Value::Date(d) => KeyPart::Int(*d as i64),
+        Value::Double(d) => KeyPart::Double(if *d == 0.0 { 0 } else { d.to_bits() }),
+        Value::Decimal(d) => {
+            // Normalise trailing zeros so 1.0 and 1.00 group together.
+            let mut d = *d;
+            while d.scale > 0 && d.unscaled % 10 == 0 {
+                d = Decimal { unscaled: d.unscaled / 10, scale: d.scale - 1 };
+            }
+            KeyPart::Decimal(d.unscaled, d.scale)
+        }
+        Value::String(s) => KeyPart::Str(s.clone()),
+        Value::Bytes(b) => KeyPart::Bytes(b.clone()),
+        Value::Array(a) => KeyPart::List(a.iter().map(key_part).collect()),
+        Value::Map(m) => KeyPart::List(m.iter().flat_map(|(k, v)| [key_part(k), key_part(v)]).collect()),
+        Value::Struct(f) => KeyPart::List(f.iter().map(|(_, v)| key_part(v)).collect()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Type helpers
+
+pub fn decimal_type(p: u32, s: u32) -> SqlType {
+    SqlType::Decimal { precision: Some(p), scale: Some(s) }
+}
+
+/// (precision, scale) of a DECIMAL type, or of the decimal an integer type widens to.
+pub fn decimal_params(t: &SqlType) -> Option<(u32, u32)> {
+    match t {
+        SqlType::Decimal { precision, scale } => Some((precision.unwrap_or(38), scale.unwrap_or(0))),
+        SqlType::Integer => Some((10, 0)),
+        SqlType::Bigint => Some((19, 0)),
+        _ => None,
+    }
+}
+
+pub fn is_numeric(t: &SqlType) -> bool {
+    t.is_numeric()
+}
+
+/// Rank of numeric widening: INT < BIGINT < DECIMAL < DOUBLE.
+pub fn numeric_rank(t: &SqlType) -> Option<u8> {
+    Some(match t {
+        SqlType::Integer => 1,
+        SqlType::Bigint => 2,
+        SqlType::Decimal { .. } => 3,
+        SqlType::Double => 4,
+        _ => return None,
+    })
+}
+
+/// Can a value of `from` be used where `to` is expected without an explicit CAST?
+pub fn implicitly_castable(from: &SqlType, to: &SqlType) -> bool {
+    if from == to {
+        return true;
+    }
+    match (from, to) {
+        (SqlType::Decimal { .. }, SqlType::Decimal { .. }) => true,
+        (SqlType::Array(a), SqlType::Array(b)) => implicitly_castable(a, b),
+        (SqlType::Map(k1, v1), SqlType::Map(k2, v2)) => implicitly_castable(k1, k2) && implicitly_castable(v1, v2),
+        (SqlType::Struct(a), SqlType::Struct(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|((n1, t1), (n2, t2))| n1 == n2 && implicitly_castable(t1, t2))
+        }
+        _ => match (numeric_rank(from), numeric_rank(to)) {
+            (Some(a), Some(b)) => a <= b,
+            _ => false,
+        },
+    }
+}
+
+/// Common super type of two types (for CASE branches, IN lists, array literals, comparisons).
+pub fn common_type(a: &SqlType, b: &SqlType) -> Option<SqlType> {
+    if a == b {
+        return Some(a.clone());
+    }
+    if let (Some(ra), Some(rb)) = (numeric_rank(a), numeric_rank(b)) {
+        if ra == 4 || rb == 4 {
+            return Some(SqlType::Double);
+        }
+        if ra == 3 || rb == 3 {
+            let (p1, s1) = decimal_params(a)?;
+            let (p2, s2) = decimal_params(b)?;
+            let s = s1.max(s2);
+            let p = ((p1 - s1).max(p2 - s2) + s).min(38);
+            return Some(decimal_type(p, s));
+        }
+        return Some(if ra >= rb { a.clone() } else { b.clone() });
+    }
+    match (a, b) {
+        (SqlType::Array(x), SqlType::Array(y)) => Some(SqlType::Array(Box::new(common_type(x, y)?))),
+        (SqlType::Map(k1, v1), SqlType::Map(k2, v2)) => {
+            Some(SqlType::Map(Box::new(common_type(k1, k2)?), Box::new(common_type(v1, v2)?)))
+        }
+        _ => None,
+    }
+}
+
+/// The type ksqlDB infers for a value (for literals and INSERT VALUES checks).
+pub fn type_of(v: &Value) -> Option<SqlType> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Boolean(_) => SqlType::Boolean,
+        Value::Int(_) => SqlType::Integer,
+        Value::Bigint(_) => SqlType::Bigint,
+        Value::Double(_) => SqlType::Double,
+        Value::Decimal(d) => decimal_type(d.precision(), d.scale),
+        Value::String(_) => SqlType::String,
+        Value::Bytes(_) => SqlType::Bytes,
+        Value::Timestamp(_) => SqlType::Timestamp,
+        Value::Date(_) => SqlType::Date,
+        Value::Time(_) => SqlType::Time,
+        Value::Array(a) => SqlType::Array(Box::new(a.iter().find_map(type_of)?)),
+        Value::Map(m) => {
+            let k = m.iter().find_map(|(k, _)| type_of(k)).unwrap_or(SqlType::String);
+            SqlType::Map(Box::new(k), Box::new(m.iter().find_map(|(_, v)| type_of(v))?))
+        }
+        Value::Struct(f) => {
+            SqlType::Struct(f.iter().map(|(n, v)| Some((n.clone(), type_of(v)?))).collect::<Option<_>>()?)
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Dates and times
+
+pub const MS_PER_DAY: i64 = 86_400_000;
+
+/// Milliseconds in one ksqlDB time unit (`SECOND`, `seconds`, ..., up to `DAYS`): the one
+/// table behind window sizes, WINDOW_SIZE properties and the TIMESTAMPADD family.
+pub fn time_unit_ms(unit: &str) -> Option<i64> {
+    Some(match unit.to_ascii_uppercase().trim_end_matches('S') {
+        "MILLISECOND" => 1,
+        "SECOND" => 1000,
+        "MINUTE" => 60_000,
+        "HOUR" => 3_600_000,
+        "DAY" => MS_PER_DAY,
+        _ => return None,
+    })
+}
+
+pub fn format_timestamp(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(dt) => dt.naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+pub fn format_date(days: i32) -> String {
+    let d = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(days as i64);
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `LocalTime.toString()`: HH:mm, then :ss when seconds or millis are non-zero, then .SSS.
+pub fn format_time(ms: i64) -> String {
+    let ms = ms.rem_euclid(MS_PER_DAY);
+    let (h, m, s, milli) = (ms / 3_600_000, (ms / 60_000) % 60, (ms / 1000) % 60, ms % 1000);
+    if milli != 0 {
+        format!("{h:02}:{m:02}:{s:02}.{milli:03}")
+    } else if s != 0 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}")
+    }
+}
+
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let fmts =
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"];
+    let (body, offset_ms) = split_zone(s);
+    for f in fmts {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(body, f) {
+            return Some(dt.and_utc().timestamp_millis() - offset_ms);
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(body, "%Y-%m-%d") {
+        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - offset_ms);
+    }
+    if let Some(hour) = body
+        .len()
+        .checked_sub(3)
+        .and_then(|i| body.get(..i))
+        .filter(|_| body.as_bytes().get(body.len() - 3) == Some(&b'T'))
+    {
+        let _ = hour;
+    }
+    None
+}
+
+fn split_zone(s: &str) -> (&str, i64) {
+    if let Some(b) = s.strip_suffix('Z') {
+        return (b, 0);
+    }
+    // +hh:mm or -hh:mm after the time part.
+    if s.len() > 16 {
+        let tail = &s[s.len() - 6..];
+        let b = tail.as_bytes();
+        if (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
+            if let (Ok(h), Ok(m)) = (tail[1..3].parse::<i64>(), tail[4..6].parse::<i64>()) {
+                let off = (h * 60 + m) * 60_000;
+                return (&s[..s.len() - 6], if b[0] == b'+' { off } else { -off });
+            }
+        }
+    }
+    (s, 0)
+}
+
+pub fn parse_date(s: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    Some((d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32)
+}
+
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    for f in ["%H:%M:%S%.f", "%H:%M:%S", "%H:%M"] {
+        if let Ok(t) = chrono::NaiveTime::parse_from_str(s, f) {
+            use chrono::Timelike;
+            return Some(t.num_seconds_from_midnight() as i64 * 1000 + (t.nanosecond() / 1_000_000) as i64);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Casts
+
+/// `cast` of an element of a nested value (types nest up to the parser's limit).
+fn cast_nested(v: &Value, to: &SqlType) -> Result<Value, String> {
+    crate::with_stack(|| cast(v, to))
+}
+
+/// `CAST(v AS t)` with ksqlDB's rules. Errors are messages for the caller to wrap.
+pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
+    use Value as V;
+    if v.is_null() {
+        return Ok(V::Null);
+    }
+    let fail = || Err(format!("Cannot cast {} to {}", value_type_name(v), to));
+    Ok(match to {
+        SqlType::Boolean => match v {
+            V::Boolean(b) => V::Boolean(*b),
+            V::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "t" | "yes" | "y" => V::Boolean(true),
+                "false" | "f" | "no" | "n" => V::Boolean(false),
+                _ => V::Null,
+            },
+            _ => return fail(),
+        },
+        SqlType::Integer => match v {
+            V::Int(i) => V::Int(*i),
+            V::Bigint(i) => V::Int(*i as i32),
+            V::Double(d) => V::Int(*d as i32),
+            V::Decimal(d) => V::Int(d.rescale(0).map(|x| x.unscaled as i32).unwrap_or(0)),
+            V::String(s) => V::Int(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to INTEGER"))?),
+            _ => return fail(),
+        },
+        SqlType::Bigint => match v {
+            V::Int(i) => V::Bigint(*i as i64),
+            V::Bigint(i) => V::Bigint(*i),
+            V::Double(d) => V::Bigint(*d as i64),
+            V::Decimal(d) => V::Bigint(d.rescale(0).map(|x| x.unscaled as i64).unwrap_or(0)),
+            V::String(s) => V::Bigint(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to BIGINT"))?),
+            V::Timestamp(t) => V::Bigint(*t),
+            _ => return fail(),
+        },
+        SqlType::Double => match v {
+            V::Int(i) => V::Double(*i as f64),
+            V::Bigint(i) => V::Double(*i as f64),
+            V::Double(d) => V::Double(*d),
+            V::Decimal(d) => V::Double(d.to_f64()),
+            V::String(s) => V::Double(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to DOUBLE"))?),
+            _ => return fail(),
+        },
+        SqlType::Decimal { precision, scale } => {
+            let (p, s) = (precision.unwrap_or(38), scale.unwrap_or(0));
+            let d = match v {
+                V::String(st) => Decimal::parse(st).ok_or_else(|| format!("Cannot cast '{st}' to DECIMAL"))?,
+                V::Double(f) => Decimal::from_f64(*f).ok_or_else(|| format!("Cannot cast {f} to DECIMAL"))?,
+                other => {
+                    other.as_decimal().ok_or_else(|| format!("Cannot cast {} to {}", value_type_name(other), to))?
+                }
+            };
+            match d.fit(p, s) {
+                Some(d) => V::Decimal(d),
+                None => {
+                    return Err(format!(
+                        "Numeric field overflow: A field with precision {p} and scale {s} must round to an \
+                         absolute value less than 10^{}. Got {d}",
+                        p - s
+                    ))
+                }
+            }
+        }
+        SqlType::String => V::String(to_sql_string(v)),
+        SqlType::Bytes => match v {
+            V::Bytes(b) => V::Bytes(b.clone()),
+            _ => return fail(),
+        },
+        SqlType::Timestamp => match v {
+            V::Timestamp(t) => V::Timestamp(*t),
+            V::Date(d) => V::Timestamp(*d as i64 * MS_PER_DAY),
+            V::String(s) => V::Timestamp(parse_timestamp(s).ok_or_else(|| format!("Cannot cast '{s}' to TIMESTAMP"))?),
+            _ => return fail(),
+        },
+        SqlType::Date => match v {
+            V::Date(d) => V::Date(*d),
+            V::Timestamp(t) => V::Date(t.div_euclid(MS_PER_DAY) as i32),
+            V::String(s) => V::Date(parse_date(s).ok_or_else(|| format!("Cannot cast '{s}' to DATE"))?),
+            _ => return fail(),
+        },
+        SqlType::Time => match v {
+            V::Time(t) => V::Time(*t),
+            V::Timestamp(t) => V::Time(t.rem_euclid(MS_PER_DAY)),
+            V::String(s) => V::Time(parse_time(s).ok_or_else(|| format!("Cannot cast '{s}' to TIME"))?),
+            _ => return fail(),
+        },
+        SqlType::Array(et) => match v {
+            V::Array(a) => V::Array(a.iter().map(|x| cast_nested(x, et)).collect::<Result<_, _>>()?),
+            _ => return fail(),
+        },
+        SqlType::Map(kt, vt) => match v {
+            V::Map(m) => V::Map(
+                m.iter().map(|(k, x)| Ok((cast_nested(k, kt)?, cast_nested(x, vt)?))).collect::<Result<_, String>>()?,
+            ),
+            _ => return fail(),
+        },
+        SqlType::Struct(fields) => match v {
+            V::Struct(_) => V::Struct(
+                fields
+                    .iter()
+                    .map(|(n, t)| {
+                        Ok((
+                            n.clone(),
+                            match v.field(n) {
+                                Some(x) => cast_nested(x, t)?,
+                                None => V::Null,
+                            },
+                        ))
+                    })
+                    .collect::<Result<_, String>>()?,
+            ),
+            _ => {
+                let _ = fields;
+                return fail();
+            }
+        },
+        SqlType::Other(name) => return Err(format!("Unknown type {name}")),
+    })
+}
+
+/// Cast that never fails: used when coercing already type-checked values (implicit widening).
+pub fn coerce(v: Value, to: &SqlType) -> Value {
+    match (&v, to) {
+        (Value::Null, _) => v,
+        (Value::Int(_), SqlType::Integer)
+        | (Value::Bigint(_), SqlType::Bigint)
+        | (Value::Double(_), SqlType::Double)
+        | (Value::String(_), SqlType::String)
+        | (Value::Boolean(_), SqlType::Boolean) => v,
+        _ => cast(&v, to).unwrap_or(Value::Null),
+    }
+}
+
+pub fn value_type_name(v: &Value) -> String {
+    match type_of(v) {
+        Some(t) => t.to_string(),
+        None => "NULL".into(),
+    }
+}
+
+/// The string form ksqlDB gives a value in CAST(... AS STRING) and string concatenation.
+pub fn to_sql_string(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Bigint(i) => i.to_string(),
+        Value::Double(d) => java_double(*d),
+        Value::Decimal(d) => d.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Bytes(b) => base64_encode(b),
+        Value::Timestamp(t) => format_timestamp(*t),
+        Value::Date(d) => format_date(*d),
+        Value::Time(t) => format_time(*t),
+        Value::Array(a) => format!("[{}]", a.iter().map(to_sql_string).collect::<Vec<_>>().join(", ")),
+        Value::Map(m) => format!(
+            "{{{}}}",
+            m.iter().map(|(k, v)| format!("{}={}", to_sql_string(k), to_sql_string(v))).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Struct(f) => format!(
+            "Struct{{{}}}",
+            f.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={}", to_sql_string(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+/// Java's `Double.toString`: always a decimal point, scientific notation outside [1e-3, 1e7).
+pub fn java_double(d: f64) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    let a = d.abs();
+    if a == 0.0 || (1e-3..1e7).contains(&a) {
+        let s = format!("{d:?}");
+        if s.contains('.') || s.contains('e') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        // Rust's {:e} gives "1.5e10"; Java gives "1.5E10" and "1.0E10".
+        let s = format!("{d:e}");
+        let (m, e) = s.split_once('e').unwrap();
+        let m = if m.contains('.') { m.to_string() } else { format!("{m}.0") };
+        format!("{m}E{e}")
+    }
+}
+
+pub fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON
+
+fn json_number(s: &str) -> serde_json::Value {
+    serde_json::from_str::<serde_json::Number>(s).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+}
+
+/// The REST form of a value (section 9 of the REST notes): TIMESTAMP/DATE/TIME as strings,
+/// BYTES as base64, DECIMAL as a plain number keeping its scale.
+pub fn to_rest_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Boolean(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Bigint(i) => J::from(*i),
+        Value::Double(d) => double_json(*d),
+        Value::Decimal(d) => json_number(&d.to_string()),
+        Value::String(s) => J::String(s.clone()),
+        Value::Bytes(b) => J::String(base64_encode(b)),
+        Value::Timestamp(t) => J::String(format_timestamp(*t)),
+        Value::Date(d) => J::String(format_date(*d)),
+        Value::Time(t) => J::String(format_time(*t)),
+        Value::Array(a) => J::Array(a.iter().map(to_rest_json).collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (to_sql_string(k), to_rest_json(v))).collect()),
+        Value::Struct(f) => J::Object(f.iter().map(|(k, v)| (k.clone(), to_rest_json(v))).collect()),
+    }
+}
+
+/// The form of a value inside a JSON-format Kafka record: TIMESTAMP as epoch millis, DATE as
+/// days, TIME as millis of day, BYTES as base64.
+pub fn to_record_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Timestamp(t) => J::from(*t),
+        Value::Date(d) => J::from(*d),
+        Value::Time(t) => J::from(*t),
+        Value::Array(a) => J::Array(a.iter().map(to_record_json).collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (to_sql_string(k), to_record_json(v))).collect()),
+        Value::Struct(f) => J::Object(f.iter().map(|(k, v)| (k.clone(), to_record_json(v))).collect()),
+        other => to_rest_json(other),
+    }
+}
+
+pub fn double_json(d: f64) -> serde_json::Value {
+    if !d.is_finite() {
+        return serde_json::Value::String(java_double(d));
+    }
+    let s = format!("{d:?}");
+    json_number(&s)
+}
+
+/// Reads a JSON value as the given SQL type, with the lenient coercions of ksqlDB's JSON
+/// deserializer (numbers from strings, strings from anything, case-insensitive struct fields).
+pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
+    use serde_json::Value as J;
+    if j.is_null() {
+        return Ok(Value::Null);
+    }
+    let mismatch = || Err(format!("Can't convert type. sourceType: {}, requiredType: {}", json_kind(j), t));
+    Ok(match t {
+        SqlType::Boolean => match j {
+            J::Bool(b) => Value::Boolean(*b),
+            J::String(s) if s.eq_ignore_ascii_case("true") => Value::Boolean(true),
+            J::String(s) if s.eq_ignore_ascii_case("false") => Value::Boolean(false),
+            _ => return mismatch(),
+        },
+        SqlType::Integer => match j {
+            J::Number(n) => {
+                let s = n.to_string();
+                match s.parse::<i64>() {
+                    Ok(i) => Value::Int(i as i32),
+                    Err(_) => match s.parse::<f64>() {
+                        Ok(f) => Value::Int(f as i32),
+                        Err(_) => return mismatch(),
+                    },
+                }
+            }
+            J::String(s) => Value::Int(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: INTEGER".to_string())?,
+            ),
+            _ => return mismatch(),
+        },
+        SqlType::Bigint => match j {
+            J::Number(n) => {
+                let s = n.to_string();
+                match s.parse::<i64>() {
+                    Ok(i) => Value::Bigint(i),
+                    Err(_) => match s.parse::<f64>() {
+                        Ok(f) => Value::Bigint(f as i64),
+                        Err(_) => return mismatch(),
+                    },
+                }
+            }
+            J::String(s) => Value::Bigint(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: BIGINT".to_string())?,
+            ),
+            _ => return mismatch(),
+        },
+        SqlType::Double => match j {
+            J::Number(n) => Value::Double(n.to_string().parse().map_err(|_| "bad number".to_string())?),
+            J::String(s) => Value::Double(
+                s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: DOUBLE".to_string())?,
+            ),
+            _ => return mismatch(),
+        },
+        SqlType::Decimal { precision, scale } => {
+            let d = match j {
+                J::Number(n) => Decimal::parse(&n.to_string()),
+                J::String(s) => Decimal::parse(s),
+                _ => None,
+            };
+            let Some(d) = d else { return mismatch() };
+            let (p, s) = (precision.unwrap_or(38), scale.unwrap_or(0));
+            Value::Decimal(
+                d.fit(p, s)
+                    .ok_or_else(|| format!("Cannot fit decimal '{d}' into DECIMAL({p}, {s}) without rounding."))?,
+            )
+        }
+        SqlType::String => match j {
+            J::String(s) => Value::String(s.clone()),
+            J::Number(n) => Value::String(n.to_string()),
+            J::Bool(b) => Value::String(b.to_string()),
+            other => Value::String(other.to_string()),
+        },
+        SqlType::Bytes => match j {
+            J::String(s) => Value::Bytes(base64_decode(s).ok_or("Value is not a valid Base64 encoded string")?),
+            _ => return mismatch(),
+        },
+        SqlType::Timestamp => match j {
+            J::Number(n) => Value::Timestamp(n.to_string().parse::<i64>().map_err(|_| "bad timestamp".to_string())?),
+            J::String(s) => {
+                Value::Timestamp(s.parse::<i64>().ok().or_else(|| parse_timestamp(s)).ok_or("bad timestamp")?)
+            }
+            _ => return mismatch(),
+        },
+        SqlType::Date => match j {
+            J::Number(n) => Value::Date(n.to_string().parse::<i32>().map_err(|_| "bad date".to_string())?),
+            J::String(s) => Value::Date(s.parse::<i32>().ok().or_else(|| parse_date(s)).ok_or("bad date")?),
+            _ => return mismatch(),
+        },
+        SqlType::Time => match j {
+            J::Number(n) => Value::Time(n.to_string().parse::<i64>().map_err(|_| "bad time".to_string())?),
+            J::String(s) => Value::Time(s.parse::<i64>().ok().or_else(|| parse_time(s)).ok_or("bad time")?),
+            _ => return mismatch(),
+        },
+        SqlType::Array(et) => match j {
+            J::Array(a) => Value::Array(a.iter().map(|x| from_json(x, et)).collect::<Result<_, _>>()?),
+            _ => return mismatch(),
+        },
+        SqlType::Map(kt, vt) => match j {
+            J::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| Ok((from_json(&J::String(k.clone()), kt)?, from_json(v, vt)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            _ => return mismatch(),
+        },
+        SqlType::Struct(fields) => match j {
+            J::Object(o) => Value::Struct(
+                fields
+                    .iter()
+                    .map(|(n, ft)| {
+                        let v = o.get(n).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v));
+                        Ok((
+                            n.clone(),
+                            match v {
+                                Some(v) => from_json(v, ft)?,
+                                None => Value::Null,
+                            },
+                        ))
+                    })
+                    .collect::<Result<_, String>>()?,
+            ),
+            _ => return mismatch(),
+        },
+        SqlType::Other(n) => return Err(format!("Unsupported type {n}")),
+    })
+}
+
+fn json_kind(j: &serde_json::Value) -> &'static str {
+    match j {
+        serde_json::Value::Null => "NULL",
+        serde_json::Value::Bool(_) => "BOOLEAN",
+        serde_json::Value::Number(_) => "NUMBER",
+        serde_json::Value::String(_) => "STRING",
+        serde_json::Value::Array(_) => "ARRAY",
+        serde_json::Value::Object(_) => "OBJECT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        let d = Decimal::parse("4.50").unwrap();
+        assert_eq!(d.to_string(), "4.50");
+        assert_eq!(d.precision(), 3);
+        assert_eq!(Decimal::parse("-0.05").unwrap().to_string(), "-0.05");
+        assert_eq!(d.rescale(1).unwrap().to_string(), "4.5");
+        assert_eq!(Decimal::parse("1.25").unwrap().rescale(1).unwrap().to_string(), "1.3");
+        assert!(Decimal::parse("123.4").unwrap().fit(3, 1).is_none());
+        assert_eq!(to_rest_json(&Value::Decimal(d)).to_string(), "4.50");
+    }
+
+    #[test]
+    fn times_and_doubles() {
+        assert_eq!(format_timestamp(1), "1970-01-01T00:00:00.001");
+        assert_eq!(format_time(0), "00:00");
+        assert_eq!(format_time(1000), "00:00:01");
+        assert_eq!(format_date(1), "1970-01-02");
+        assert_eq!(java_double(1.0), "1.0");
+        assert_eq!(java_double(1e10), "1.0E10");
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00.001"), Some(1));
+        assert_eq!(double_json(10.0).to_string(), "10.0");
+    }
+
+    #[test]
+    fn casts() {
+        assert_eq!(cast(&Value::String("12".into()), &SqlType::Integer).unwrap(), Value::Int(12));
+        assert_eq!(cast(&Value::Double(1.7), &SqlType::Integer).unwrap(), Value::Int(1));
+        assert_eq!(cast(&Value::Int(3), &decimal_type(4, 2)).unwrap().to_owned(), Value::Decimal(Decimal::new(300, 2)));
+        assert!(cast(&Value::Int(300), &decimal_type(3, 2)).is_err());
+    }
+}

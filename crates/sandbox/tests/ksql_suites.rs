@@ -1,0 +1,1001 @@
+//! ksqlDB's own test suites run against the sandbox engine (an integration test: the runners
+//! are test code, not part of the library):
+//! - QTT (`query-validation-tests`): statements, input records, expected output records or
+//!   an expected exception;
+//! - RQTT (`rest-query-validation-tests`): statements through the REST layer's formats,
+//!   expected `/query` responses.
+//!
+//! The fixtures are read from `../shared/fixtures` (relative to the crate root) and never
+//! copied into the repository. Cases needing Schema Registry formats or features the sandbox
+//! declares unsupported count as "unsupported" with the reason; everything else passes or
+//! fails, so a wrong result can never hide.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as J;
+
+use ksqldb_sandbox::catalog::{ColKind, Source};
+use ksqldb_sandbox::engine::{Engine, PushMsg, QueryResult, Session};
+use ksqldb_sandbox::server::framing::schema_string;
+use ksqldb_sandbox::sql::ast::SourceKind;
+use ksqldb_sandbox::sql::lexer::split_statements;
+use ksqldb_sandbox::topics::{serialize, Format, Record};
+use ksqldb_sandbox::types::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail(String),
+    Unsupported(String),
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Fail(_) => self.failed += 1,
+            Outcome::Unsupported(_) => self.unsupported += 1,
+        }
+    }
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.unsupported
+    }
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+/// Reads a fixture file, dropping `//` and `/* */` comments outside strings.
+pub fn read_fixture(path: &Path) -> Result<J, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&strip_comments(&text)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn strip_comments(text: &str) -> String {
+    let b: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut in_str) = (0, false);
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            out.push(c);
+            if c == '\\' && i + 1 < b.len() {
+                out.push(b[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == '"' {
+                in_str = false;
+            }
+            i += 1;
+        } else if c == '"' {
+            in_str = true;
+            out.push(c);
+            i += 1;
+        } else if c == '/' && b.get(i + 1) == Some(&'/') {
+            while i < b.len() && b[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && b.get(i + 1) == Some(&'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
+                i += 1;
+            }
+            i += 2;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Functions the suites declare as test-only UDFs (ksqldb-functional-tests' own UDF
+/// classes): a missing one is "unsupported", a missing built-in is a failure.
+const TEST_UDFS: [&str; 15] = [
+    "TEST_UDF",
+    "TEST_UDTF",
+    "TEST_UDAF",
+    "BAD_UDF",
+    "GENERIC_VAR_ARG",
+    "VAR_ARG",
+    "MID_VAR_ARG",
+    "OBJ_COL_ARG",
+    "MULTI_ARG",
+    "WHENCONDITION",
+    "WHENRESULT",
+    "TOSTRUCT",
+    "THROWING_UDTF",
+    "FOUR_ARG",
+    "FIVE_ARG",
+];
+
+fn missing_test_udf(msg: &str) -> Option<String> {
+    let name = msg.split("Can't find any functions with the name '").nth(1)?.split('\'').next()?;
+    TEST_UDFS
+        .contains(&name)
+        .then(|| format!("test-only UDF {name} (declared by the ksqlDB test suite, not a built-in)"))
+}
+
+const SR_FORMATS: [&str; 4] = ["AVRO", "PROTOBUF", "JSON_SR", "PROTOBUF_NOSR"];
+
+fn needs_schema_registry(statements: &str) -> Option<String> {
+    let up = statements.to_ascii_uppercase();
+    for f in SR_FORMATS {
+        for pat in [format!("'{f}'"), format!("\"{f}\"")] {
+            if up.contains(&pat) {
+                return Some(format!("format {f} needs Schema Registry"));
+            }
+        }
+    }
+    None
+}
+
+/// Expands `{FORMAT}` in a test's statements, one variant per listed format.
+fn variants(test: &J) -> Vec<(Option<String>, Vec<String>)> {
+    let stmts: Vec<String> = test["statements"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    match test.get("format").and_then(|f| f.as_array()) {
+        Some(fs) if !fs.is_empty() => fs
+            .iter()
+            .filter_map(|f| f.as_str())
+            .map(|f| (Some(f.to_string()), stmts.iter().map(|s| s.replace("{FORMAT}", f)).collect()))
+            .collect(),
+        _ => vec![(None, stmts)],
+    }
+}
+
+/// Runs one QTT test case (all its format variants).
+pub fn run_qtt_case(test: &J) -> Outcome {
+    if test.get("enabled") == Some(&J::Bool(false)) {
+        return Outcome::Unsupported("disabled in the suite".into());
+    }
+    let mut any = false;
+    let mut last_unsupported = String::new();
+    for (_, stmts) in variants(test) {
+        match run_qtt_variant(test, &stmts) {
+            Outcome::Pass => any = true,
+            Outcome::Unsupported(r) => last_unsupported = r,
+            f @ Outcome::Fail(_) => return f,
+        }
+    }
+    if any {
+        Outcome::Pass
+    } else {
+        Outcome::Unsupported(last_unsupported)
+    }
+}
+
+fn run_qtt_variant(test: &J, stmts: &[String]) -> Outcome {
+    let _ = needs_schema_registry;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_qtt_inner(test, stmts)));
+    match result {
+        Ok(o) => o,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Outcome::Fail(format!("PANIC: {msg}"))
+        }
+    }
+}
+
+fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
+    let mut engine = Engine::new();
+    engine.auto_create_topics = true;
+    let mut session = Session::default();
+    session.properties.push(("auto.offset.reset".into(), "earliest".into()));
+    if let Some(J::Object(p)) = test.get("properties") {
+        for (k, v) in p {
+            session.properties.push((k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+        }
+    }
+    if let Some(topics) = test.get("topics").and_then(|t| t.as_array()) {
+        for t in topics {
+            register_topic(&mut engine, t);
+        }
+    }
+    let expected_ex = test.get("expectedException");
+    if let Err(outcome) = run_qtt_statements(&mut engine, &mut session, stmts, expected_ex) {
+        return outcome;
+    }
+    if let Err(outcome) = produce_qtt_inputs(&mut engine, test) {
+        return outcome;
+    }
+    if let Some(ex) = expected_ex {
+        let errs = engine.query_errors();
+        let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
+        if errs.iter().any(|(_, es)| es.iter().any(|e| e.contains(want))) {
+            return Outcome::Pass;
+        }
+        return Outcome::Fail(format!("expected exception {:?}, but everything succeeded", ex.get("message")));
+    }
+    if let Err(outcome) = compare_qtt_outputs(&engine, test) {
+        return outcome;
+    }
+    if let Err(outcome) = check_qtt_post_conditions(&engine, test) {
+        return outcome;
+    }
+    Outcome::Pass
+}
+
+/// Runs the case's statements; an error ends the case (a pass when it was the expected one).
+fn run_qtt_statements(
+    engine: &mut Engine,
+    session: &mut Session,
+    stmts: &[String],
+    expected_ex: Option<&J>,
+) -> Result<(), Outcome> {
+    for s in stmts {
+        for stmt in split_statements(s) {
+            match engine.execute(&stmt, session) {
+                Ok(_) => {}
+                Err(e) => {
+                    if let Some(ex) = expected_ex {
+                        let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
+                        if e.message.contains(want) {
+                            return Err(Outcome::Pass);
+                        }
+                        if e.message.contains("not supported in the ksqlDB sandbox") {
+                            return Err(Outcome::Unsupported(first_line(&e.message)));
+                        }
+                        if let Some(r) = missing_test_udf(&e.message) {
+                            return Err(Outcome::Unsupported(r));
+                        }
+                        return Err(Outcome::Fail(format!(
+                            "expected exception containing {want:?}, got {:?}",
+                            e.message
+                        )));
+                    }
+                    if e.message.contains("not supported in the ksqlDB sandbox") {
+                        return Err(Outcome::Unsupported(first_line(&e.message)));
+                    }
+                    if let Some(r) = missing_test_udf(&e.message) {
+                        return Err(Outcome::Unsupported(r));
+                    }
+                    return Err(Outcome::Fail(format!("statement failed: {stmt}\n  {}", first_line(&e.message))));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Produces the case's input records into their topics.
+fn produce_qtt_inputs(engine: &mut Engine, test: &J) -> Result<(), Outcome> {
+    for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
+        let Some(topic) = input["topic"].as_str() else { continue };
+        let record = input_record(engine, topic, &input)
+            .map_err(|e| Outcome::Fail(format!("cannot encode input {input}: {e}")))?;
+        let partition = input.get("partition").and_then(|p| p.as_u64()).map(|p| p as u32);
+        engine.produce(topic, record, partition);
+    }
+    Ok(())
+}
+
+/// Compares each topic's records with the expected outputs, in order.
+fn compare_qtt_outputs(engine: &Engine, test: &J) -> Result<(), Outcome> {
+    let expected: Vec<J> = test.get("outputs").and_then(|o| o.as_array()).cloned().unwrap_or_default();
+    let mut by_topic: BTreeMap<String, Vec<J>> = BTreeMap::new();
+    for o in expected {
+        by_topic.entry(o["topic"].as_str().unwrap_or("").to_string()).or_default().push(o);
+    }
+    let input_count: BTreeMap<String, usize> = test
+        .get("inputs")
+        .and_then(|i| i.as_array())
+        .map(|a| {
+            let mut m = BTreeMap::new();
+            for i in a {
+                *m.entry(i["topic"].as_str().unwrap_or("").to_string()).or_insert(0) += 1;
+            }
+            m
+        })
+        .unwrap_or_default();
+    for (topic, exp) in &by_topic {
+        let src = find_sink(engine, topic);
+        let mut actual = engine.topic_records(topic);
+        // Records the test itself produced into this topic are not outputs.
+        let skip = input_count.get(topic).copied().unwrap_or(0).min(actual.len());
+        if src.as_ref().is_some_and(|s| s.writer_query.is_none()) {
+            actual.drain(..skip);
+        }
+        if actual.len() != exp.len() {
+            let shown: Vec<String> = actual.iter().take(6).map(|r| describe_record(src.as_ref(), r)).collect();
+            return Err(Outcome::Fail(format!(
+                "topic {topic}: expected {} records, got {}: {}{}",
+                exp.len(),
+                actual.len(),
+                shown.join(" | "),
+                query_error_note(engine)
+            )));
+        }
+        for (i, (e, a)) in exp.iter().zip(&actual).enumerate() {
+            let (ak, av) = decode_output(src.as_ref(), a);
+            let (kt, vt) = output_types(src.as_ref());
+            if let Some(ek) = e.get("key") {
+                if !typed_eq(ek, &ak, kt.as_ref()) {
+                    return Err(Outcome::Fail(format!("topic {topic} record {i}: key {ak} != expected {ek}")));
+                }
+            }
+            let ev = e.get("value").cloned().unwrap_or(J::Null);
+            if !typed_eq(&ev, &av, vt.as_ref()) {
+                return Err(Outcome::Fail(format!("topic {topic} record {i}: value {av} != expected {ev}")));
+            }
+            if let Some(ts) = e.get("timestamp").and_then(|t| t.as_i64()) {
+                if ts != a.timestamp {
+                    return Err(Outcome::Fail(format!(
+                        "topic {topic} record {i}: timestamp {} != expected {ts}",
+                        a.timestamp
+                    )));
+                }
+            }
+            if let Some(w) = e.get("window") {
+                let want = (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0));
+                match a.window {
+                    Some((s, en)) if s == want.0 && en == want.1 => {}
+                    other => {
+                        return Err(Outcome::Fail(format!(
+                            "topic {topic} record {i}: window {other:?} != expected {want:?}"
+                        )))
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the sources the case expects afterwards: existence, type and schema.
+fn check_qtt_post_conditions(engine: &Engine, test: &J) -> Result<(), Outcome> {
+    if let Some(post) = test.get("post") {
+        for s in post.get("sources").and_then(|s| s.as_array()).cloned().unwrap_or_default() {
+            let name = s["name"].as_str().unwrap_or("");
+            let Some(src) = engine.catalog.get(name) else {
+                return Err(Outcome::Fail(format!("post: source {name} does not exist")));
+            };
+            if let Some(t) = s["type"].as_str() {
+                if !src.kind.name().eq_ignore_ascii_case(t) {
+                    return Err(Outcome::Fail(format!("post: {name} is a {} not a {t}", src.kind.name())));
+                }
+            }
+            if let Some(schema) = s["schema"].as_str() {
+                if let Some(want) = parse_post_schema(schema) {
+                    let got: Vec<(String, SqlType, bool)> = src
+                        .columns
+                        .iter()
+                        .filter(|c| !matches!(c.kind, ColKind::Header(_)))
+                        .map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key))
+                        .collect();
+                    if got != want {
+                        return Err(Outcome::Fail(format!("post: schema of {name} is {got:?}, expected {schema}")));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates a test's topic and registers the key and value schemas it supplies.
+fn register_topic(engine: &mut Engine, t: &J) {
+    let Some(n) = t["name"].as_str() else { return };
+    engine.topics.create(n, t.get("partitions").and_then(|p| p.as_u64()).unwrap_or(1) as u32);
+    for (field, is_key) in [("keySchema", true), ("valueSchema", false)] {
+        if let Some(s) = t.get(field).filter(|s| !s.is_null()) {
+            engine
+                .schemas
+                .insert((n.to_string(), is_key), ksqldb_sandbox::registry::RegisteredSchema { schema: s.clone() });
+        }
+    }
+}
+
+fn query_error_note(engine: &Engine) -> String {
+    let errs = engine.query_errors();
+    match errs.first() {
+        Some((id, es)) => format!(" (query {id} error: {})", es.first().cloned().unwrap_or_default()),
+        None => String::new(),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+fn parse_post_schema(s: &str) -> Option<Vec<(String, SqlType, bool)>> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut cur = String::new();
+    let mut parts = Vec::new();
+    for c in s.chars() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        parts.push(cur);
+    }
+    for p in parts {
+        let p = p.trim();
+        let (name, rest) = p.split_once(char::is_whitespace)?;
+        let name = name.trim_matches('`').to_string();
+        let mut rest = rest.trim().to_string();
+        let mut key = false;
+        for suffix in [" PRIMARY KEY", " KEY"] {
+            if rest.to_ascii_uppercase().ends_with(suffix) {
+                rest.truncate(rest.len() - suffix.len());
+                key = true;
+                break;
+            }
+        }
+        let ty = ksqldb_sandbox::sql::parser::parse_type_text(&rest).ok()?;
+        out.push((name, ty, key));
+    }
+    Some(out)
+}
+
+fn find_source(engine: &Engine, topic: &str) -> Option<Source> {
+    engine
+        .catalog
+        .sources
+        .values()
+        .find(|s| s.topic == topic && s.writer_query.is_none())
+        .or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic))
+        .cloned()
+}
+
+fn find_sink(engine: &Engine, topic: &str) -> Option<Source> {
+    engine
+        .catalog
+        .sources
+        .values()
+        .find(|s| s.topic == topic && s.writer_query.is_some())
+        .or_else(|| engine.catalog.sources.values().find(|s| s.topic == topic))
+        .cloned()
+}
+
+fn raw_bytes(v: &J) -> Option<Vec<u8>> {
+    match v {
+        J::Null => None,
+        J::String(s) => Some(s.as_bytes().to_vec()),
+        other => Some(other.to_string().into_bytes()),
+    }
+}
+
+/// A record's key and value bytes (None: null).
+type KeyValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Serializes a test record's key and value the way the source on that topic reads them.
+fn encode_input(src: Option<&Source>, input: &J) -> Result<KeyValue, String> {
+    let key = input.get("key").cloned().unwrap_or(J::Null);
+    let value = input.get("value").cloned().unwrap_or(J::Null);
+    let Some(src) = src else { return Ok((raw_bytes(&key), raw_bytes(&value))) };
+    let key_cols = src.key_columns();
+    let k = match (&src.key_format, &key) {
+        (_, J::Null) => None,
+        (Format::Kafka, k) if key_cols.len() == 1 => {
+            serialize(&Format::Kafka, &key_cols, &[from_json(k, &key_cols[0].1)?], false)?
+        }
+        (Format::Kafka, k) => raw_bytes(k),
+        (f, k) if f.json_like() => Some(k.to_string().into_bytes()),
+        (_, k) => raw_bytes(k),
+    };
+    let value_cols = src.value_columns();
+    let v = match (&src.value_format, &value) {
+        (_, J::Null) => None,
+        (Format::Kafka, v) if value_cols.len() == 1 => {
+            serialize(&Format::Kafka, &value_cols, &[from_json(v, &value_cols[0].1)?], false)?
+        }
+        (f, v) if f.json_like() => Some(v.to_string().into_bytes()),
+        (_, v) => raw_bytes(v),
+    };
+    Ok((k, v))
+}
+
+fn decode_part(format: &Format, cols: &[(String, SqlType)], b: Option<&[u8]>) -> J {
+    let Some(b) = b else { return J::Null };
+    match format {
+        f if f.json_like() => serde_json::from_slice(b).unwrap_or(J::String(String::from_utf8_lossy(b).into_owned())),
+        Format::Kafka if cols.len() == 1 => match ksqldb_sandbox::topics::deserialize(format, cols, Some(b), false) {
+            Ok(v) => to_record_json(&v[0]),
+            Err(_) => J::String(hex::encode(b)),
+        },
+        _ => J::String(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+fn decode_output(src: Option<&Source>, r: &Record) -> (J, J) {
+    match src {
+        Some(s) => (
+            decode_part(&s.key_format, &s.key_columns(), r.key.as_deref()),
+            decode_part(&s.value_format, &s.value_columns(), r.value.as_deref()),
+        ),
+        None => {
+            (decode_part(&Format::Json, &[], r.key.as_deref()), decode_part(&Format::Json, &[], r.value.as_deref()))
+        }
+    }
+}
+
+fn describe_record(src: Option<&Source>, r: &Record) -> String {
+    let (k, v) = decode_output(src, r);
+    format!("{k} => {v} @{}", r.timestamp)
+}
+
+/// The SQL types of a sink's key and value as records show them: a STRUCT of the columns
+/// when wrapped, the single column's type when not. None when unknown (compared leniently).
+fn output_types(src: Option<&Source>) -> (Option<SqlType>, Option<SqlType>) {
+    let Some(s) = src else { return (None, None) };
+    let keys = s.key_columns();
+    let kt = match keys.len() {
+        0 => None,
+        1 => Some(keys[0].1.clone()),
+        _ => Some(SqlType::Struct(keys)),
+    };
+    let vals = s.value_columns();
+    let vt = if !s.value_wrapped() && vals.len() == 1 { Some(vals[0].1.clone()) } else { Some(SqlType::Struct(vals)) };
+    (kt, vt)
+}
+
+fn is_integral(n: &serde_json::Number) -> bool {
+    let t = n.to_string();
+    !t.contains(['.', 'e', 'E'])
+}
+
+/// Compares an expected record part with the actual one by the output schema's type, as
+/// ksqlDB's ExpectedRecordComparator does: INT/BIGINT need an integral expected number,
+/// DOUBLE compares numerically (1 == 1.0), DECIMAL by value (expected as number or string),
+/// strings exactly; struct field names match case-insensitively.
+pub fn typed_eq(e: &J, a: &J, ty: Option<&SqlType>) -> bool {
+    let Some(ty) = ty else { return json_eq(e, a) };
+    match (ty, e, a) {
+        (_, J::Null, _) | (_, _, J::Null) => e == a,
+        (SqlType::Integer | SqlType::Bigint, J::Number(x), J::Number(y)) => {
+            is_integral(x) && is_integral(y) && x.to_string() == y.to_string()
+        }
+        (SqlType::Double, J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
+        (SqlType::Double, J::String(x), J::String(y)) => x == y, // NaN, Infinity
+        (SqlType::Decimal { .. }, J::Number(_) | J::String(_), J::Number(_) | J::String(_)) => {
+            let txt = |j: &J| match j {
+                J::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            match (Decimal::parse(&txt(e)), Decimal::parse(&txt(a))) {
+                (Some(p), Some(q)) => p.cmp_value(&q).is_eq(),
+                _ => false,
+            }
+        }
+        (SqlType::Array(t), J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| typed_eq(p, q, Some(t)))
+        }
+        (SqlType::Map(_, v), J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| typed_eq(p, q, Some(v))))
+        }
+        (SqlType::Struct(fields), J::Object(x), J::Object(y)) => {
+            let find = |o: &serde_json::Map<String, J>, k: &str| {
+                o.get(k).cloned().or_else(|| o.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone()))
+            };
+            // Every expected field must match; actual fields the expectation lacks must be null
+            // (ksqlDB omits nothing, but the suites write absent fields for nulls).
+            x.iter().all(|(k, p)| {
+                let t = fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, t)| t);
+                match find(y, k) {
+                    Some(q) => typed_eq(p, &q, t),
+                    None => p.is_null(),
+                }
+            }) && y.iter().all(|(k, q)| q.is_null() || find(x, k).is_some())
+        }
+        (SqlType::Other(_), _, _) => json_eq(e, a),
+        _ => e == a,
+    }
+}
+
+/// JSON equality with numbers compared by value (1 == 1.0, 10.50 == 10.5) and objects by
+/// key set.
+pub fn json_eq(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => {
+            let (xs, ys) = (x.to_string(), y.to_string());
+            xs == ys
+                || match (Decimal::parse(&xs), Decimal::parse(&ys)) {
+                    (Some(p), Some(q)) => p.cmp_value(&q).is_eq(),
+                    _ => xs.parse::<f64>().ok() == ys.parse::<f64>().ok(),
+                }
+        }
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// RQTT: REST query validation tests
+
+/// Runs one REST test case: admin statements as one /ksql request, inputs, then each query
+/// with its response compared to the expected `/query` StreamedRow objects.
+pub fn run_rest_case(test: &J) -> Outcome {
+    if test.get("enabled") == Some(&J::Bool(false)) {
+        return Outcome::Unsupported("disabled in the suite".into());
+    }
+    let mut any = false;
+    let mut last = String::new();
+    for (_, stmts) in variants(test) {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_rest_variant(test, &stmts)))
+            .unwrap_or_else(|_| Outcome::Fail("PANIC".into()));
+        match r {
+            Outcome::Pass => any = true,
+            Outcome::Unsupported(u) => last = u,
+            f => return f,
+        }
+    }
+    if any {
+        Outcome::Pass
+    } else {
+        Outcome::Unsupported(last)
+    }
+}
+
+fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
+    let _ = needs_schema_registry;
+    if test.get("queryProto").is_some() {
+        return Outcome::Unsupported("protobuf query responses".into());
+    }
+    let mut engine = Engine::new();
+    engine.auto_create_topics = true;
+    let mut session = Session::default();
+    // As RestTestExecutor's server: push v2 on, queries read from the earliest offset unless
+    // the test overrides it.
+    session.properties.push(("ksql.query.push.v2.enabled".into(), "true".into()));
+    session.properties.push(("auto.offset.reset".into(), "earliest".into()));
+    if let Some(J::Object(p)) = test.get("properties") {
+        for (k, v) in p {
+            session.properties.push((k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+        }
+    }
+    if let Some(topics) = test.get("topics").and_then(|t| t.as_array()) {
+        for t in topics {
+            register_topic(&mut engine, t);
+        }
+    }
+    let expected_error = test.get("expectedError");
+    let responses: Vec<J> = test.get("responses").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+    let mut actual: Vec<J> = Vec::new();
+    let (admin, queries): (Vec<&String>, Vec<&String>) =
+        stmts.iter().partition(|s| !s.trim_start().to_ascii_uppercase().starts_with("SELECT "));
+    let error_check = |msg: &str, status: u16, statement: bool| -> Outcome {
+        let Some(ee) = expected_error else {
+            if msg.contains("not supported in the ksqlDB sandbox") {
+                return Outcome::Unsupported(first_line(msg));
+            }
+            return Outcome::Fail(format!("unexpected error: {}", first_line(msg)));
+        };
+        let want = ee.get("message").and_then(|m| m.as_str()).unwrap_or("");
+        if !msg.contains(want) {
+            return Outcome::Fail(format!("error {msg:?} does not contain {want:?}"));
+        }
+        if let Some(s) = ee.get("status").and_then(|s| s.as_u64()) {
+            if s as u16 != status {
+                return Outcome::Fail(format!("status {status} != {s}"));
+            }
+        }
+        if let Some(t) = ee.get("type").and_then(|t| t.as_str()) {
+            if t.ends_with("KsqlStatementErrorMessage") != statement {
+                return Outcome::Fail(format!("error type mismatch: statement={statement}, expected {t}"));
+            }
+        }
+        Outcome::Pass
+    };
+    for s in &admin {
+        for stmt in split_statements(s) {
+            match engine.execute(&stmt, &mut session) {
+                Ok(Some(e)) => actual.push(serde_json::json!({"admin": e})),
+                Ok(None) => {}
+                Err(e) => return error_check(&e.message, e.status, e.statement),
+            }
+        }
+    }
+    let wait = test.get("inputConditions").and_then(|c| c.get("waitForActivePushQuery")) == Some(&J::Bool(true));
+    if !wait {
+        if let Err(e) = produce_rest_inputs(&mut engine, test) {
+            return Outcome::Fail(e);
+        }
+    }
+    for q in &queries {
+        let mut qsession = session.clone();
+        match engine.query(q, &mut qsession) {
+            Err(e) => return error_check(&e.message, e.status, e.statement),
+            Ok(QueryResult::Pull { header, rows, tombstones, completion }) => {
+                let mut out =
+                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
+                for (r, t) in rows.iter().zip(tombstones) {
+                    let mut o = serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}});
+                    if t {
+                        o["tombstone"] = J::Bool(true);
+                    }
+                    out.push(o);
+                }
+                if let Some(m) = completion {
+                    out.push(serde_json::json!({"finalMessage":m}));
+                }
+                actual.push(serde_json::json!({"query": out}));
+            }
+            Ok(QueryResult::Push { header, signal: _signal, limit }) => {
+                if wait {
+                    if let Err(e) = produce_rest_inputs(&mut engine, test) {
+                        return Outcome::Fail(e);
+                    }
+                }
+                let mut out =
+                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
+                let mut n = 0u64;
+                let mut limited = false;
+                for m in engine.drain(&header.query_id) {
+                    let o = match m {
+                        PushMsg::Row(r) => {
+                            serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
+                        }
+                        PushMsg::Tombstone(r) => {
+                            let columns = r.iter().map(to_rest_json).collect::<Vec<_>>();
+                            serde_json::json!({"row":{"columns":columns},"tombstone":true})
+                        }
+                        PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
+                        PushMsg::Line(_) => continue,
+                    };
+                    out.push(o);
+                    n += 1;
+                    if limit.is_some_and(|l| n >= l) {
+                        limited = true;
+                        break;
+                    }
+                }
+                if limited {
+                    out.push(serde_json::json!({"finalMessage":"Limit Reached"}));
+                }
+                actual.push(serde_json::json!({"query": out}));
+            }
+            Ok(QueryResult::Print { .. }) => return Outcome::Unsupported("PRINT in REST tests".into()),
+        }
+    }
+    if let Some(ee) = expected_error {
+        return Outcome::Fail(format!("expected error {:?}, but everything succeeded", ee.get("message")));
+    }
+    if actual.len() < responses.len() {
+        return Outcome::Fail(format!("expected {} responses, got {}", responses.len(), actual.len()));
+    }
+    compare_rest_responses(test, &responses, &actual)
+}
+
+/// Compares the responses with the expected ones: admin answers partially, query answers
+/// with header and final message in place and rows as a multiset (unless verifyOrder).
+fn compare_rest_responses(test: &J, responses: &[J], actual: &[J]) -> Outcome {
+    let verify_order = test.get("outputConditions").and_then(|c| c.get("verifyOrder")) == Some(&J::Bool(true));
+    for (i, (e, a)) in responses.iter().zip(actual).enumerate() {
+        if let Some(ea) = e.get("admin") {
+            match a.get("admin") {
+                Some(aa) if partial_match(ea, aa) => {}
+                _ => return Outcome::Fail(format!("response {i}: expected admin {ea}, got {a}")),
+            }
+            continue;
+        }
+        if e.get("queryProto").is_some() {
+            return Outcome::Unsupported("protobuf query responses".into());
+        }
+        let (Some(J::Array(eq)), Some(J::Array(aq))) = (e.get("query"), a.get("query")) else {
+            return Outcome::Fail(format!("response {i}: expected {e}, got {a}"));
+        };
+        if eq.len() != aq.len() {
+            return Outcome::Fail(format!(
+                "response {i}: expected {} elements, got {}: {}",
+                eq.len(),
+                aq.len(),
+                J::Array(aq.clone())
+            ));
+        }
+        // Header and final message in place; rows as a multiset unless verifyOrder.
+        let is_row = |x: &J| x.get("row").is_some();
+        let e_rows: Vec<&J> = eq.iter().filter(|x| is_row(x)).collect();
+        let a_rows: Vec<&J> = aq.iter().filter(|x| is_row(x)).collect();
+        for (x, y) in eq.iter().zip(aq).filter(|(x, _)| !is_row(x)) {
+            if !partial_match(x, y) {
+                return Outcome::Fail(format!("response {i}: expected {x}, got {y}"));
+            }
+        }
+        if verify_order {
+            for (x, y) in e_rows.iter().zip(&a_rows) {
+                if !partial_match(x, y) {
+                    return Outcome::Fail(format!("response {i}: row {y} != expected {x}"));
+                }
+            }
+        } else {
+            let mut used = vec![false; a_rows.len()];
+            for x in &e_rows {
+                match a_rows.iter().enumerate().find(|(j, y)| !used[*j] && partial_match(x, y)) {
+                    Some((j, _)) => used[j] = true,
+                    None => {
+                        return Outcome::Fail(format!(
+                            "response {i}: expected row {x} not found in {}",
+                            J::Array(aq.clone())
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Outcome::Pass
+}
+
+/// Produces the case's input records (RQTT inputs carry no partition).
+fn produce_rest_inputs(engine: &mut Engine, test: &J) -> Result<(), String> {
+    for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
+        let Some(topic) = input["topic"].as_str() else { continue };
+        let record = input_record(engine, topic, &input)?;
+        engine.produce(topic, record, None);
+    }
+    Ok(())
+}
+
+/// A test input as a record for its topic: key and value in the topic's formats, headers
+/// (base64 values), window bounds and timestamp.
+fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Record, String> {
+    let src = find_source(engine, topic);
+    let (key, value) = encode_input(src.as_ref(), input)?;
+    let headers = input
+        .get("headers")
+        .and_then(|h| h.as_array())
+        .map(|hs| {
+            hs.iter()
+                .map(|h| {
+                    (
+                        h["KEY"].as_str().or(h["key"].as_str()).unwrap_or("").to_string(),
+                        h.get("VALUE").or(h.get("value")).and_then(|v| v.as_str()).and_then(base64_decode),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
+    let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
+    Ok(Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window })
+}
+
+/// Partial match as the RQTT executor does it: only keys present in the expectation count;
+/// `key|starts_with` does a prefix match.
+fn partial_match(e: &J, a: &J) -> bool {
+    match (e, a) {
+        (J::Object(eo), J::Object(ao)) => eo.iter().all(|(k, v)| {
+            if let Some(base) = k.strip_suffix("|starts_with") {
+                return matches!((v, ao.get(base)), (J::String(p), Some(J::String(s))) if s.starts_with(p.as_str()));
+            }
+            ao.get(k).is_some_and(|av| partial_match(v, av))
+        }),
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| partial_match(p, q)),
+        _ => json_eq(e, a),
+    }
+}
+
+/// A test's file, name and outcome.
+type FileOutcome = (String, String, Outcome);
+
+/// Runs every file of a suite; prints per-file and total counts (and, with
+/// `SANDBOX_QTT_VERBOSE=1`, each failure). Returns None when the fixtures are absent.
+pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) -> Option<(Tally, Vec<FileOutcome>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let verbose = std::env::var("SANDBOX_QTT_VERBOSE").is_ok();
+    let mut total = Tally::default();
+    let mut details = Vec::new();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if filter.is_some_and(|flt| !name.contains(flt)) {
+            continue;
+        }
+        let Ok(doc) = read_fixture(&f) else {
+            println!("{name}: unreadable");
+            continue;
+        };
+        let mut t = Tally::default();
+        for test in doc["tests"].as_array().cloned().unwrap_or_default() {
+            let o = runner(&test);
+            t.add(&o);
+            total.add(&o);
+            let tname = test["name"].as_str().unwrap_or("").to_string();
+            if verbose {
+                match &o {
+                    Outcome::Fail(m) => println!("  FAIL {name} / {tname}: {m}"),
+                    Outcome::Unsupported(m) if std::env::var("SANDBOX_QTT_VERBOSE").as_deref() == Ok("2") => {
+                        println!("  UNSUPPORTED {name} / {tname}: {m}")
+                    }
+                    _ => {}
+                }
+            }
+            details.push((name.clone(), tname, o));
+        }
+        println!("{name}: {} passed, {} failed, {} unsupported", t.passed, t.failed, t.unsupported);
+    }
+    println!(
+        "TOTAL: {} passed, {} failed, {} unsupported of {} ({:.1}% passed)",
+        total.passed,
+        total.failed,
+        total.unsupported,
+        total.total(),
+        100.0 * total.passed as f64 / total.total().max(1) as f64
+    );
+    // Why cases are unsupported, most frequent first.
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, _, o) in &details {
+        if let Outcome::Unsupported(r) = o {
+            *reasons.entry(r.clone()).or_insert(0) += 1;
+        }
+    }
+    let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+    println!("UNSUPPORTED, by reason:");
+    for (r, n) in reasons {
+        println!("  {n:>4}  {r}");
+    }
+    let _ = SourceKind::Stream;
+    Some((total, details))
+}
+
+mod suites {
+    use super::*;
+
+    /// Prints QTT pass/fail/unsupported counts. `SANDBOX_QTT_FILTER=join` limits the files.
+    #[test]
+    fn qtt_suite() {
+        let dir = fixtures_dir().join("ksql-qtt");
+        if !dir.exists() {
+            println!("QTT fixtures not found at {} — skipped", dir.display());
+            return;
+        }
+        let filter = std::env::var("SANDBOX_QTT_FILTER").ok();
+        let result = run_suite(&dir, run_qtt_case, filter.as_deref());
+        if filter.is_none() {
+            // The count this suite reached (1 573 of 2 067): fewer is a regression.
+            let passed = result.map(|(tally, _)| tally.passed).unwrap_or(0);
+            assert!(passed >= 1_573, "QTT regression: {passed} cases pass (floor 1 573)");
+        }
+    }
+
+    /// Prints REST-test pass/fail/unsupported counts.
+    #[test]
+    fn rest_suite() {
+        let dir = fixtures_dir().join("ksql-rest-tests");
+        if !dir.exists() {
+            println!("REST fixtures not found at {} — skipped", dir.display());
+            return;
+        }
+        let filter = std::env::var("SANDBOX_QTT_FILTER").ok();
+        let result = run_suite(&dir, run_rest_case, filter.as_deref());
+        if filter.is_none() {
+            // The count this suite reached (321 of 407): fewer is a regression.
+            let passed = result.map(|(tally, _)| tally.passed).unwrap_or(0);
+            assert!(passed >= 321, "REST regression: {passed} cases pass (floor 321)");
+        }
+    }
+}
