@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use ksqldb_sandbox::engine::{Engine, QueryResult, Session};
-use ksqldb_sandbox::topics::Record;
+use ksqldb_sandbox::topics::{Record, Retention};
 
 fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
     Record {
@@ -95,8 +95,11 @@ fn main() {
         e.topic_records("J").len()
     );
 
-    // 4. Pull queries on a table of 1 M keys.
+    // 4. Pull queries on a table of 1 M keys: the topics keep every record (the sandbox's
+    // default retention would drop the oldest of a million).
     let (mut e, mut s) = (Engine::new(), Session::default());
+    e.topics.default_retention = Retention { records: u64::MAX, bytes: u64::MAX, ms: None };
+    e.topics.total_bytes_limit = u64::MAX;
     run(
         &mut e,
         &mut s,
