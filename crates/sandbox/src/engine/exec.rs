@@ -257,6 +257,20 @@ struct Group {
     visible: std::cell::Cell<bool>,
 }
 
+impl Group {
+    /// A group seen for the first time: fresh accumulators, not yet in the sink.
+    fn new(key: Vec<Value>, window: Option<(i64, i64)>, aggs: &[AggCall], ts: i64) -> Group {
+        Group {
+            key,
+            window,
+            accs: aggs.iter().map(|a| a.make()).collect(),
+            rows: vec![],
+            last_ts: ts,
+            visible: Default::default(),
+        }
+    }
+}
+
 pub struct Aggregator {
     pub group_by: Vec<EvalFn>,
     pub aggs: Vec<AggCall>,
@@ -377,14 +391,7 @@ impl Aggregator {
                     let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
                     let args = self.args(new);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group {
-                        key,
-                        window: None,
-                        accs: aggs.iter().map(|a| a.make()).collect(),
-                        rows: vec![],
-                        last_ts: ts,
-                        visible: Default::default(),
-                    });
+                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group::new(key, None, aggs, ts));
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -436,14 +443,10 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     let aggs = &self.aggs;
-                    let g = self.groups.entry(gk.clone()).or_insert_with(|| Group {
-                        key: key.clone(),
-                        window: Some((s, end)),
-                        accs: aggs.iter().map(|a| a.make()).collect(),
-                        rows: vec![],
-                        last_ts: ts,
-                        visible: Default::default(),
-                    });
+                    let g = self
+                        .groups
+                        .entry(gk.clone())
+                        .or_insert_with(|| Group::new(key.clone(), Some((s, end)), aggs, ts));
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
