@@ -274,3 +274,20 @@ def test_headless_run_keeps_background_views_current(fake_server, monkeypatch):
     # longer updates), once.
     shown = [o for o in nb.cells[2].outputs if o["output_type"] == "display_data" and "stopped by user" in o["data"].get("text/plain", "")]
     assert len(shown) == 1 and all(f">k{i}<" in shown[0]["data"]["text/html"] for i in range(5)), nb.cells[2].outputs
+
+
+def test_quiet_query_status_ticks_and_says_it_is_waiting(live_kernel):
+    """No row arrives: the status line still moves about once a second (elapsed time), says
+    it is waiting for rows, and the final frame counts 0 rows."""
+    server, _, kc = live_kernel
+    server.set_scenario({"queries": [push_query("SELECT * FROM silent EMIT CHANGES", [])]})
+    reply, outputs = execute(kc, "%push --timeout 3.5\nSELECT * FROM silent EMIT CHANGES;", timeout=20)
+    assert reply["content"]["status"] == "ok"
+    ups = updates(outputs)
+    running = [u["content"]["data"]["text/plain"] for u in ups[:-1]]
+    assert len(running) >= 2, f"the status ticked while no row came: {len(running)} updates"
+    assert all("waiting for rows" in t for t in running), running
+    assert len(set(running)) == len(running), "every tick shows a new elapsed time"
+    assert len(ups) <= 3.5 / 0.25 + 2
+    last = ups[-1]["content"]["data"]["text/plain"]
+    assert "timed out after" in last and "0 rows" in last and "waiting for rows" not in last, last

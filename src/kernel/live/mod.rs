@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use view::{LiveView, ViewMode};
 
+/// How often the status line of a quiet live view is refreshed.
+const STATUS_TICK: Duration = Duration::from_secs(1);
 /// Rows applied in one go before stop requests and display ticks are looked at again.
 const DRAIN_BUDGET: usize = 4096;
 
@@ -155,6 +157,8 @@ struct LiveRunner {
     background_note: Option<String>,
     registration: Registration,
     started: Instant,
+    /// When the display last got a frame (the status line ticks once a [`STATUS_TICK`]).
+    last_shown: Instant,
     /// "Push query" or "PRINT", for messages.
     what: &'static str,
     /// The statement, for `%save`'s message.
@@ -188,6 +192,7 @@ impl LiveRunner {
             notes,
             background_note: None,
             started: Instant::now(),
+            last_shown: Instant::now(),
             what,
             sql: sql.to_string(),
             attached: Vec::new(),
@@ -257,7 +262,9 @@ impl LiveRunner {
                                 break LiveEnding::Idle(idle);
                             }
                         }
-                        if self.view.is_dirty() {
+                        // Without new rows the status line still ticks (elapsed, rate, "waiting
+                        // for rows") about once a second, so a quiet query does not look hung.
+                        if self.view.is_dirty() || self.last_shown.elapsed() >= STATUS_TICK {
                             self.update(&running()).await;
                         }
                         continue;
@@ -361,6 +368,7 @@ impl LiveRunner {
         self.update_attached(&bundle).await;
         self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
         self.view.frame_rendered();
+        self.last_shown = Instant::now();
     }
 
     /// Also sends the frame parented to the cell running now (if another one), so clients
@@ -405,7 +413,12 @@ impl LiveRunner {
         if let Some(id) = self.stream_id() {
             status.push(id);
         }
-        status.push(format!("{} rows", group_thousands(rows)));
+        // `include_json` marks the final frame: a running query with no row yet is waiting.
+        if rows == 0 && !include_json {
+            status.push("waiting for rows".to_string());
+        } else {
+            status.push(format!("{} rows", group_thousands(rows)));
+        }
         if self.view.tombstones > 0 {
             status.push(format!("{} deletes", group_thousands(self.view.tombstones)));
         }
