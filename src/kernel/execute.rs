@@ -4,7 +4,7 @@
 use super::request::{report_ksql_error, request_context, with_interrupt, with_wait_status};
 use super::scope::StatementScope;
 use super::splitter::{split_cell, CellItem};
-use super::statement::{classify, StatementKind};
+use super::statement::{classify, insert_values_target, StatementKind};
 use super::status_line::StatusLine;
 use super::{connect, live, magics, query, KsqlKernel};
 use jupyter_kernel::{ExecuteContext, ExecuteOutcome, ExecuteRequest};
@@ -45,17 +45,28 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             report
         }
     };
+    // Consecutive INSERT … VALUES into one stream show one line when the run ends.
+    let mut inserts: Option<InsertRun> = None;
     for (index, item) in split.items.iter().enumerate() {
         if ctx.is_cancelled() {
+            InsertRun::flush(&mut inserts, ctx, false).await;
             let report = ErrorReport::interrupted("interrupted before the next statement ran");
             return outcome(ran_before(report, statement_number));
         }
+        let mut insert_target = None;
         let result = match item {
             CellItem::Magic(magic) => {
+                InsertRun::flush(&mut inserts, ctx, false).await;
                 magics::run(kernel, magic, ctx).await.map_err(|r| ran_before(r, statement_number))
             }
             CellItem::Statement(statement) => {
                 statement_number += 1;
+                insert_target = insert_values_target(&statement.text);
+                if insert_target.is_none()
+                    || inserts.as_ref().is_some_and(|r| Some(&r.target) != insert_target.as_ref())
+                {
+                    InsertRun::flush(&mut inserts, ctx, false).await;
+                }
                 let result = run_statement(kernel, &statement.text, ctx, 0).await;
                 kernel.state().record_executed(&statement.text, result.is_ok());
                 result.map_err(|report| {
@@ -72,10 +83,22 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
             }
         };
         match result {
-            Ok(bundles) => emit(ctx, bundles, index + 1 == count).await,
-            Err(report) => return outcome(report),
+            Ok(bundles) if insert_target.is_some() && bundles == [done()] => {
+                let target = insert_target.unwrap_or_default();
+                inserts.get_or_insert(InsertRun { target, rows: 0 }).rows += 1;
+            }
+            Ok(bundles) => {
+                InsertRun::flush(&mut inserts, ctx, false).await;
+                emit(ctx, bundles, index + 1 == count).await
+            }
+            Err(report) => {
+                InsertRun::flush(&mut inserts, ctx, false).await;
+                return outcome(report);
+            }
         }
     }
+    let expect_left = kernel.state().cell_expect.is_some();
+    InsertRun::flush(&mut inserts, ctx, !expect_left).await;
     if kernel.state().cell_expect.take().is_some() {
         // An exercise whose check never ran must not pass silently.
         let report =
@@ -83,6 +106,27 @@ pub async fn run_cell(kernel: &KsqlKernel, request: &ExecuteRequest, ctx: &Execu
         return outcome(ran_before(report, statement_number));
     }
     ExecuteOutcome::Ok
+}
+
+/// What a statement that answers nothing shows.
+fn done() -> MimeBundle {
+    render_status("Done.", Kind::Success)
+}
+
+/// A run of `INSERT … VALUES` into one stream, each of which answered nothing: one line
+/// ("✔ 30 rows inserted into ORDERS") instead of a "Done." per statement.
+struct InsertRun {
+    target: String,
+    rows: usize,
+}
+
+impl InsertRun {
+    /// Shows the run that ended (as the cell's result when `last`).
+    async fn flush(run: &mut Option<InsertRun>, ctx: &ExecuteContext, last: bool) {
+        let Some(run) = run.take() else { return };
+        let rows = if run.rows == 1 { "1 row".to_string() } else { format!("{} rows", run.rows) };
+        emit(ctx, vec![render_status(&format!("{rows} inserted into {}.", run.target), Kind::Success)], last).await;
+    }
 }
 
 fn outcome(report: ErrorReport) -> ExecuteOutcome {
@@ -213,7 +257,7 @@ pub fn run_statement<'a>(
                     bundles.push(local_properties_table(&scope.properties));
                 }
                 if bundles.is_empty() {
-                    bundles.push(render_status("Done.", Kind::Success));
+                    bundles.push(done());
                 }
                 Ok(bundles)
             }

@@ -9,6 +9,7 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 use super::splitter::leading_keywords;
+use super::statement::insert_values_target;
 use super::statement::{classify, StatementKind};
 
 /// One statement as it ran.
@@ -115,7 +116,7 @@ pub fn worth_keeping(text: &str) -> bool {
 
 /// INSERT … VALUES: the first to go when the session's record is full.
 pub fn is_insert_values_statement(text: &str) -> bool {
-    leading_keywords(text, 1).first().map(String::as_str) == Some("INSERT") && is_insert_values(text)
+    insert_values_target(text).is_some()
 }
 
 /// One `.sql` file: a header, then each step after its context changes.
@@ -303,33 +304,12 @@ fn deployable(text: &str, options: &ExportOptions) -> bool {
     let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     match word(0) {
         "CREATE" | "DROP" | "TERMINATE" | "ALTER" => true,
-        "INSERT" => options.with_inserts || !is_insert_values(text),
+        "INSERT" => options.with_inserts || insert_values_target(text).is_none(),
         _ => false,
     }
 }
 
 /// INSERT INTO x [(columns)] VALUES (…), as opposed to INSERT INTO x SELECT ….
-fn is_insert_values(text: &str) -> bool {
-    static SELECT: OnceLock<Regex> = OnceLock::new();
-    let select = SELECT.get_or_init(|| {
-        Regex::new(r#"(?is)^\s*INSERT\s+INTO\s+(`[^`]*`|"[^"]*"|\S+)\s+(WITH\s*\([^)]*\)\s*)?SELECT\b"#).unwrap()
-    });
-    !select.is_match(&strip_leading_comments(text))
-}
-
-fn strip_leading_comments(text: &str) -> String {
-    let mut rest = text.trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after.split_once('\n').map(|(_, r)| r).unwrap_or("").trim_start();
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map(|(_, r)| r).unwrap_or("").trim_start();
-        } else {
-            return rest.to_string();
-        }
-    }
-}
-
 fn terminated(text: &str) -> String {
     let t = text.trim();
     if t.ends_with(';') {

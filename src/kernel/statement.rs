@@ -82,6 +82,29 @@ pub fn classify(statement: &str) -> Result<StatementKind, String> {
     })
 }
 
+/// The stream an `INSERT INTO … VALUES` writes to, named as ksqlDB resolves it (upper-cased
+/// unless quoted); None for any other statement, `INSERT INTO … SELECT` included.
+pub fn insert_values_target(statement: &str) -> Option<String> {
+    let tokens: Vec<Token> = significant(&lex_sql(statement)).cloned().collect();
+    let [insert, into, name, rest @ ..] = tokens.as_slice() else { return None };
+    if !(insert.is_word("INSERT") && into.is_word("INTO")) {
+        return None;
+    }
+    let mut depth = 0usize;
+    for t in rest {
+        if t.is_sym("(") {
+            depth += 1;
+        } else if t.is_sym(")") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && t.is_word("VALUES") {
+            return name.name();
+        } else if depth == 0 && t.is_word("SELECT") {
+            return None;
+        }
+    }
+    None
+}
+
 /// A closed `'…'` literal.
 fn is_str(token: &Token) -> bool {
     token.kind == TokenKind::Str && token.closed
@@ -118,6 +141,15 @@ mod tests {
         assert!(classify("DEFINE x 'y';").is_err());
         assert!(classify("SET 'a' = 'open;").is_err());
         assert!(classify("DEFINE x = 'y' /* note */;").is_ok());
+    }
+
+    #[test]
+    fn insert_values_targets() {
+        assert_eq!(insert_values_target("INSERT INTO orders (id) VALUES (1);").as_deref(), Some("ORDERS"));
+        assert_eq!(insert_values_target("-- c\ninsert into `Orders` VALUES ('a');").as_deref(), Some("Orders"));
+        assert_eq!(insert_values_target("INSERT INTO o SELECT * FROM s EMIT CHANGES;"), None);
+        assert_eq!(insert_values_target("INSERT INTO o WITH (QUERY_ID='q') SELECT * FROM s;"), None);
+        assert_eq!(insert_values_target("SELECT 'INSERT INTO x VALUES' FROM s;"), None);
     }
 
     #[test]

@@ -68,3 +68,28 @@ def test_quickstart_runs_in_the_sandbox(sandbox_kernel):
     pull = ok(kc, "SELECT * FROM currentLocation WHERE profileId = '4ab5cbad';")
     doc = [m["content"]["data"][JSON_MIME] for m in settled(pull) if JSON_MIME in m["content"].get("data", {})][0]
     assert doc["rows"] == [["4ab5cbad", 37.3952, -122.0813]]
+
+
+def test_consecutive_inserts_show_one_line_per_stream(sandbox_kernel):
+    """30 INSERT VALUES into one stream answer with one line, not 30 "Done." boxes; a run ends
+    at another stream or statement, and an error still names its statement."""
+    kc = sandbox_kernel
+    ok(kc, "CREATE STREAM orders (id INT, item STRING) WITH (kafka_topic='orders', value_format='json', partitions=1);"
+           "\nCREATE STREAM `Returns` (id INT) WITH (kafka_topic='returns', value_format='json', partitions=1);")
+    cell = "\n".join(f"INSERT INTO orders (id, item) VALUES ({i}, 'thing {i}');" for i in range(30))
+    cell += "\nINSERT INTO `Returns` (id) VALUES (1);\nINSERT INTO `Returns` (id) VALUES (2);"
+    outputs = ok(kc, cell)
+    shown = [t for t in (texts([m]) for m in settled(outputs)) if t.strip()]
+    assert len(shown) == 2, shown
+    assert "30 rows inserted into ORDERS." in shown[0] and "2 rows inserted into Returns." in shown[1], shown
+    assert "Done." not in texts(outputs)
+    # The rows are all there.
+    read = ok(kc, "SET 'auto.offset.reset'='earliest';\nSELECT * FROM orders EMIT CHANGES LIMIT 30;")
+    results = [m["content"]["data"][JSON_MIME] for m in settled(read) if JSON_MIME in m["content"].get("data", {})]
+    assert results and results[-1]["total_rows"] == 30, results[-1:]
+    # A failing insert in the middle: the rows before it are counted, the error names it.
+    reply, outputs = execute(kc, "INSERT INTO orders (id) VALUES (100);\nINSERT INTO orders (id) VALUES ('x');\n"
+                                 "INSERT INTO orders (id) VALUES (101);")
+    assert reply["content"]["status"] == "error"
+    assert "1 row inserted into ORDERS." in texts(outputs)
+    assert "statement 2 of 3" in "\n".join(reply["content"]["traceback"]), reply["content"]["traceback"]
