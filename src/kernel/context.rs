@@ -1006,6 +1006,14 @@ pub fn completeness(code: &str) -> Result<(), String> {
             return Err(String::new());
         }
     }
+    // A cell that ends with `%push` or `%chart` lacks the statement they apply to (a console
+    // asks for the next line).
+    if let Some(last) = tokens.iter().rfind(|t| t.kind != TokenKind::Comment) {
+        let magic = last.text.split_whitespace().next().unwrap_or("");
+        if last.kind == TokenKind::Magic && matches!(magic, "push" | "chart") {
+            return Err(String::new());
+        }
+    }
     // The last statement: the code tokens after the last `;` or magic line.
     let start = tokens.iter().rposition(|t| t.is_sym(";") || t.kind == TokenKind::Magic).map_or(0, |p| p + 1);
     let open: Vec<&Token> = tokens[start..].iter().filter(|t| t.kind != TokenKind::Comment).collect();
@@ -1224,6 +1232,10 @@ mod tests {
         assert_eq!(completeness("SHOW STREAMS;"), Ok(()));
         assert_eq!(completeness(""), Ok(()));
         assert_eq!(completeness("%help"), Ok(()));
+        // Options for a statement not typed yet: a console asks for it.
+        assert_eq!(completeness("%push --timeout 2"), Err(String::new()));
+        assert_eq!(completeness("%chart line x=A y=B\n"), Err(String::new()));
+        assert_eq!(completeness("%push --timeout 2\nSELECT * FROM s EMIT CHANGES;"), Ok(()));
         assert_eq!(completeness("SELECT 1; -- done"), Ok(()));
         assert_eq!(completeness("SELECT * FROM s"), Err("    ".into()));
         assert_eq!(completeness("CREATE STREAM s (\n    id INT,"), Err("    ".into()));

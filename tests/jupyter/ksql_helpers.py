@@ -209,3 +209,15 @@ def standalone_sandbox():
     finally:
         sandbox.terminate()
         sandbox.wait(5)
+
+
+def live_frames(outputs):
+    """The frames a live view drew, in order: its first display, its updates and its final
+    frame. (In front ends that can interact, the final frame is a new output and the live one
+    is emptied, so that front ends without display updates, jupyter console, show it too.)"""
+    return [m for m in outputs if m["msg_type"] in ("display_data", "update_display_data") and m["content"]["data"]]
+
+
+def final_frame(outputs):
+    """The data of a live view's last frame."""
+    return live_frames(outputs)[-1]["content"]["data"]

@@ -5,7 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from harness import execute, texts
-from ksql_helpers import default_scenario, num, set_scenario, settled
+from ksql_helpers import default_scenario, final_frame, num, set_scenario, settled
 from test_live import displays, live_kernel, push_query, updates  # noqa: F401  (fixture)
 
 VEGA = "application/vnd.vegalite.v5+json"
@@ -79,11 +79,11 @@ def test_push_chart_updates_in_place(live_kernel):
     assert len(ups) >= 2
     assert all(u["content"]["transient"]["display_id"] == display_id and VEGA in u["content"]["data"] for u in ups)
     # Live frames stay light; only the final one carries the picture.
-    assert SVG not in shown[0]["content"]["data"] and all(SVG not in u["content"]["data"] for u in ups[:-1])
-    assert "Query Completed" in " ".join(svg_texts(ups[-1]["content"]["data"][SVG]))
-    counts = [len(u["content"]["data"][VEGA]["data"]["values"]) for u in ups]
+    final = final_frame(outputs)
+    assert SVG not in shown[0]["content"]["data"] and all(SVG not in u["content"]["data"] for u in ups)
+    assert "Query Completed" in " ".join(svg_texts(final[SVG]))
+    counts = [len(u["content"]["data"][VEGA]["data"]["values"]) for u in ups] + [len(final[VEGA]["data"]["values"])]
     assert counts == sorted(counts) and counts[-1] == 12, counts
-    final = ups[-1]["content"]["data"]
     assert "Query Completed" in final[VEGA]["title"]["subtitle"]
     assert final[VEGA]["data"]["values"][-1]["N"] == 11
     assert final["application/vnd.ksqldb+json"]["total_rows"] == 12

@@ -7,7 +7,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 import harness
-from ksql_helpers import JSON_MIME, fail, kernel_env, ok, standalone_sandbox, texts
+from ksql_helpers import JSON_MIME, fail, final_frame, kernel_env, ok, standalone_sandbox, texts
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +117,9 @@ def test_print_is_a_live_table_on_the_sandbox(kc):
     ok(kc, "CREATE STREAM notes (id INT KEY, msg VARCHAR) WITH (kafka_topic='notes', value_format='json', partitions=1);")
     ok(kc, "INSERT INTO notes (id, msg) VALUES (1, '<b>größe</b>');\nINSERT INTO notes (id, msg) VALUES (2, 'x');")
     out = ok(kc, "PRINT notes FROM BEGINNING LIMIT 2;", timeout=30)
-    frames = [m for m in out if m["msg_type"] in ("display_data", "update_display_data")]
-    assert len({m["content"]["transient"]["display_id"] for m in frames}) == 1, "one display, updated in place"
-    final = frames[-1]["content"]["data"]
+    live = [m for m in out if m["content"].get("transient", {}).get("display_id")]
+    assert len({m["content"]["transient"]["display_id"] for m in live}) == 1, "one display, updated in place"
+    final = final_frame(out)
     assert "2 rows" in final["text/plain"] and "größe" in final["text/plain"], final["text/plain"]
     assert "<b>größe</b>" not in final["text/html"] and "&lt;b&gt;größe&lt;/b&gt;" in final["text/html"]
     assert '"MSG": "x"' in final["text/plain"] or '"MSG": "x"' in final["text/html"], "JSON values pretty-printed"

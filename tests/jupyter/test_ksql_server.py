@@ -4,7 +4,7 @@ of pull and push results (DECIMAL spelling, NULL vs 'null', tombstones, HTML esc
 import pytest
 
 from harness import texts
-from ksql_helpers import (all_text, body, fake, kernel_env, num, ok, one_result, query_requests,
+from ksql_helpers import (all_text, body, fake, final_frame, kernel_env, num, ok, one_result, query_requests,
                           result_bundle, strip_ansi, with_defaults, no_backtrace)
 
 V1 = "application/vnd.ksql.v1+json"
@@ -120,7 +120,7 @@ def test_print_over_query_on_every_generation():
         with fake(generation) as server, kernel_env(server.url) as kc:
             out = ok(kc, "PRINT 'riders' FROM BEGINNING LIMIT 2;")
             # A live table like a push query's: its final frame has the two records.
-            final = strip_ansi([m for m in out if m["msg_type"] == "update_display_data"][-1]["content"]["data"]["text/plain"])
+            final = strip_ansi(final_frame(out)["text/plain"])
             assert "✓ completed" in final and "2 rows" in final, final
             assert "| ROWTIME" in final and "PARTITION |" in final
             assert "| r1 " in final and "| r2 " in final

@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import harness
 from harness import collect, execute, texts
-from ksql_helpers import settled
+from ksql_helpers import final_frame, live_frames, settled
 
 
 def push_query(match, rows, columns=None, interval_ms=0, end="hang", **extra):
@@ -37,7 +37,8 @@ def displays(outputs):
 
 
 def updates(outputs):
-    return [m for m in outputs if m["msg_type"] == "update_display_data"]
+    """The display's updates that draw a frame (not the one that empties it at the end)."""
+    return [m for m in outputs if m["msg_type"] == "update_display_data" and m["content"]["data"]]
 
 
 def final_json(outputs):
@@ -68,7 +69,13 @@ def test_updates_are_coalesced_and_in_place(live_kernel):
     result = final_json(outputs)
     assert result["total_rows"] == 60
     assert len(result["rows"]) == 60
-    assert "Query Completed" in ups[-1]["content"]["data"]["text/plain"]
+    assert "Query Completed" in final_frame(outputs)["text/plain"]
+    # The end: the live display is emptied and the final frame follows as a new output (one
+    # table in a notebook; front ends that ignore updates, jupyter console, show it too).
+    ending = [m for m in outputs if m["msg_type"] in ("display_data", "update_display_data")][-2:]
+    assert ending[0]["msg_type"] == "update_display_data" and ending[0]["content"]["data"] == {}
+    assert ending[0]["content"]["transient"]["display_id"] == display_id
+    assert ending[1]["msg_type"] == "display_data" and "Query Completed" in ending[1]["content"]["data"]["text/html"]
 
 
 def test_tail_is_bounded_to_the_row_cap(live_kernel):
@@ -92,7 +99,7 @@ def test_table_view_materializes_upserts_and_tombstones(live_kernel):
     result = final_json(outputs)
     # The materialization: last value per key, deleted keys gone, in key order.
     assert result["rows"] == [["a", 3], ["c", 5], ["d", 1]]
-    final_text = updates(outputs)[-1]["content"]["data"]["text/plain"]
+    final_text = final_frame(outputs)["text/plain"]
     assert "table view" in final_text and "1 deletes" in final_text
 
 
@@ -101,7 +108,7 @@ def test_changelog_view_shows_every_change(live_kernel):
     changes = [["a", 1], {"columns": ["a", None], "tombstone": True}]
     server.set_scenario({"queries": [push_query("SELECT * FROM t EMIT CHANGES", changes, end="complete", table=True)]})
     reply, outputs = execute(kc, "%push --mode changelog\nSELECT * FROM t EMIT CHANGES;", timeout=30)
-    text = updates(outputs)[-1]["content"]["data"]["text/plain"]
+    text = final_frame(outputs)["text/plain"]
     assert "DELETE" in text and ("UPSERT" in text or "INSERT" in text)
 
 
@@ -115,7 +122,7 @@ def test_interrupt_closes_the_right_query(live_kernel):
     reply = kc.get_shell_msg(timeout=10)
     assert reply["content"]["status"] == "ok"
     outputs = collect(kc, msg_id)
-    assert "stopped by user" in updates(outputs)[-1]["content"]["data"]["text/plain"]
+    assert "stopped by user" in final_frame(outputs)["text/plain"]
     closes = [r for r in server.requests() if r["path"] == "/close-query"]
     assert closes and '"transient_ENDLESS_42"' in closes[0]["body"]
     assert server.active_queries() == []
@@ -191,9 +198,9 @@ def test_timeout_and_idle_end_the_query(live_kernel):
     started = time.monotonic()
     reply, outputs = execute(kc, "%push --timeout 1\nSELECT * FROM slow EMIT CHANGES;", timeout=20)
     assert time.monotonic() - started < 5
-    assert "timed out after" in updates(outputs)[-1]["content"]["data"]["text/plain"]
+    assert "timed out after" in final_frame(outputs)["text/plain"]
     reply, outputs = execute(kc, "%push --idle 0.5\nSELECT * FROM quiet EMIT CHANGES;", timeout=20)
-    assert "no row for" in updates(outputs)[-1]["content"]["data"]["text/plain"]
+    assert "no row for" in final_frame(outputs)["text/plain"]
     assert server.active_queries() == []
 
 
@@ -284,10 +291,10 @@ def test_quiet_query_status_ticks_and_says_it_is_waiting(live_kernel):
     reply, outputs = execute(kc, "%push --timeout 3.5\nSELECT * FROM silent EMIT CHANGES;", timeout=20)
     assert reply["content"]["status"] == "ok"
     ups = updates(outputs)
-    running = [u["content"]["data"]["text/plain"] for u in ups[:-1]]
+    running = [u["content"]["data"]["text/plain"] for u in ups]
     assert len(running) >= 2, f"the status ticked while no row came: {len(running)} updates"
     assert all("waiting for rows" in t for t in running), running
     assert len(set(running)) == len(running), "every tick shows a new elapsed time"
     assert len(ups) <= 3.5 / 0.25 + 2
-    last = ups[-1]["content"]["data"]["text/plain"]
+    last = final_frame(outputs)["text/plain"]
     assert "timed out after" in last and "0 rows" in last and "waiting for rows" not in last, last

@@ -16,6 +16,7 @@ from jupyter_client.session import Session
 
 import harness
 from harness import execute, texts
+from ksql_helpers import final_frame
 
 
 def test_kernel_info_on_shell_and_control_is_wrapped_in_busy_idle(kernel):
@@ -126,7 +127,9 @@ def test_garbage_frames_do_not_crash_the_kernel(kernel):
 
 def test_is_complete(kernel):
     for code, status in [("SHOW STREAMS;", "complete"), ("SELECT * FROM s", "incomplete"),
-                         ("%help", "complete"), ("SELECT ';", "incomplete")]:
+                         ("%help", "complete"), ("SELECT ';", "incomplete"),
+                         # Options whose statement is still to come: a console asks for it.
+                         ("%push --timeout 2", "incomplete"), ("%push --timeout 2\nSELECT 1;", "complete")]:
         kernel.is_complete(code)
         reply = kernel.get_shell_msg(timeout=10)
         assert reply["content"]["status"] == status, code
@@ -158,8 +161,7 @@ def test_interrupt_stops_a_hanging_push_query_and_closes_it(fake_server, kernel)
     # says so, and the cell succeeds (no traceback).
     assert reply["content"]["status"] == "ok"
     outputs = harness.collect(kernel, msg_id)
-    final = [m for m in outputs if m["msg_type"] == "update_display_data"][-1]
-    assert "stopped by user" in final["content"]["data"]["text/plain"]
+    assert "stopped by user" in final_frame(outputs)["text/plain"]
     deadline = time.time() + 5
     while fake_server.active_queries() and time.time() < deadline:
         time.sleep(0.1)

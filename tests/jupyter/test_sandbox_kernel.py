@@ -93,3 +93,29 @@ def test_consecutive_inserts_show_one_line_per_stream(sandbox_kernel):
     assert reply["content"]["status"] == "error"
     assert "1 row inserted into ORDERS." in texts(outputs)
     assert "statement 2 of 3" in "\n".join(reply["content"]["traceback"]), reply["content"]["traceback"]
+
+
+def test_quiet_query_on_a_source_with_records_hints_at_auto_offset_reset(sandbox_kernel):
+    """A push query reads only new records by default: on a source that already has some it
+    stays empty, and the view says why and which SET statement reads them."""
+    kc = sandbox_kernel
+    hint = "SET 'auto.offset.reset' = 'earliest';"
+    ok(kc, "CREATE STREAM quiet (id INT KEY, v VARCHAR) WITH (kafka_topic='quiet', value_format='json', partitions=1);\n"
+           "CREATE STREAM filled (id INT KEY, v VARCHAR) WITH (kafka_topic='filled', value_format='json', partitions=1);\n"
+           "INSERT INTO filled (id, v) VALUES (1, 'one');\nINSERT INTO filled (id, v) VALUES (2, 'two');")
+    outputs = ok(kc, "%push --timeout 3.5 --interval 250\nSELECT * FROM filled EMIT CHANGES;")
+    frames = [m["content"]["data"]["text/plain"] for m in outputs
+              if m["msg_type"] in ("display_data", "update_display_data") and m["content"]["data"]]
+    final = frames[-1]
+    assert "0 rows" in final and hint in final and "FILLED already holds records" in final, final
+    # Said while the query still runs (after about two quiet seconds), not only at its end.
+    assert any(hint in f and "running" in f for f in frames[:-1]), frames
+    # An empty source: nothing to hint at.
+    outputs = ok(kc, "%push --timeout 2.5\nSELECT * FROM quiet EMIT CHANGES;")
+    quiet = [m for m in outputs if m["msg_type"] == "display_data"][-1]["content"]["data"]["text/plain"]
+    assert "0 rows" in quiet and "auto.offset.reset" not in quiet, quiet
+    # With the SET, the rows come and the hint goes.
+    ok(kc, hint)
+    outputs = ok(kc, "%push --timeout 2.5\nSELECT * FROM filled EMIT CHANGES;")
+    read = [m for m in outputs if m["msg_type"] == "display_data"][-1]["content"]["data"]["text/plain"]
+    assert "2 rows" in read and "two" in read and "auto.offset.reset" not in read, read

@@ -2,6 +2,7 @@
 //! rows arrive (at most one update per interval, none when nothing changed, a final one when
 //! the query ends for any reason), in the foreground or in the background.
 
+pub mod offset_hint;
 pub mod options;
 pub mod query_shape;
 pub mod registry;
@@ -21,6 +22,7 @@ use ksqldb_render::error::ErrorReport;
 use ksqldb_render::live::{live_limits, render_live_frame, LiveFrame};
 use ksqldb_render::results::{format_duration, group_thousands};
 use ksqldb_render::MimeBundle;
+use offset_hint::QuietQueryCheck;
 use options::PushOptions;
 use query_shape::{from_source, group_by_key_names};
 use registry::{LiveQueries, Registration};
@@ -84,8 +86,9 @@ pub async fn run_push(
     let query_id = stream.header().closeable_id().map(str::to_string);
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let runner =
+    let mut runner =
         LiveRunner::new(live, LiveSource::Query(stream), view, options, notes, ctx, cell_id, sql, "Push query");
+    runner.quiet_check = QuietQueryCheck::for_push_query(scope, sql);
     if let Ok(mut id) = runner.registration.stats.query_id.lock() {
         *id = query_id;
     }
@@ -165,6 +168,10 @@ struct LiveRunner {
     sql: String,
     /// Other cells showing this view (`%queries --show`, `%stop`), updated like the first.
     attached: Vec<ExecuteContext>,
+    /// Whether a query with no rows reads only new records from a source that has some.
+    quiet_check: QuietQueryCheck,
+    /// That check's finding, shown while no row has come.
+    quiet_hint: Option<String>,
 }
 
 impl LiveRunner {
@@ -196,6 +203,8 @@ impl LiveRunner {
             what,
             sql: sql.to_string(),
             attached: Vec::new(),
+            quiet_check: QuietQueryCheck::None,
+            quiet_hint: None,
         }
     }
 
@@ -262,6 +271,9 @@ impl LiveRunner {
                                 break LiveEnding::Idle(idle);
                             }
                         }
+                        if let Some(hint) = self.quiet_check.poll(self.view.rows_received, self.started.elapsed()) {
+                            self.quiet_hint = Some(hint);
+                        }
                         // Without new rows the status line still ticks (elapsed, rate, "waiting
                         // for rows") about once a second, so a quiet query does not look hung.
                         if self.view.is_dirty() || self.last_shown.elapsed() >= STATUS_TICK {
@@ -324,6 +336,11 @@ impl LiveRunner {
                 let _ = tokio::time::timeout(Duration::from_secs(5), stream.close()).await;
             }
         }
+        if !matches!(ending, LiveEnding::Failed(_)) {
+            if let Some(hint) = self.quiet_check.finish(self.view.rows_received).await {
+                self.quiet_hint = Some(hint);
+            }
+        }
         let mut frame = self.frame_spec(&ending.describe(), true);
         if let Some(note) = &self.background_note {
             frame.footer.retain(|n| n != note);
@@ -347,10 +364,7 @@ impl LiveRunner {
                 total,
             });
         }
-        self.mirror(&bundle).await;
-        self.update_attached(&bundle).await;
-        self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
-        self.view.frame_rendered();
+        self.show_final_frame(bundle).await;
         if let LiveEnding::Failed(error) = &ending {
             if self.options.background {
                 let message = error.short_message();
@@ -360,6 +374,23 @@ impl LiveRunner {
             }
         }
         ending
+    }
+
+    /// The last frame. A foreground view watched by a person ends as a new output and its live
+    /// output is emptied: front ends that ignore display updates (jupyter console) then show
+    /// the final table too, and a notebook still shows one table. Headless runs (nbclient,
+    /// papermill) keep one output updated in place; so do a background view (its cell ended
+    /// long ago) and one that other cells show (they hold the same display).
+    async fn show_final_frame(&mut self, bundle: MimeBundle) {
+        if self.options.background || !self.attached.is_empty() || !self.options.interactive {
+            self.mirror(&bundle).await;
+            self.update_attached(&bundle).await;
+            self.ctx.update_display(bundle.data, bundle.metadata, &self.display_id).await;
+        } else {
+            self.ctx.update_display(Default::default(), Default::default(), &self.display_id).await;
+            self.ctx.display(bundle.data, bundle.metadata, None).await;
+        }
+        self.view.frame_rendered();
     }
 
     async fn update(&mut self, state: &str) {
@@ -428,6 +459,9 @@ impl LiveRunner {
         let mut footer = self.view.footer();
         footer.extend(self.notes.iter().cloned());
         footer.extend(self.background_note.iter().cloned());
+        if rows == 0 {
+            footer.extend(self.quiet_hint.iter().cloned());
+        }
         LiveFrame {
             status: status.join(" · "),
             footer,

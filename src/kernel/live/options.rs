@@ -23,6 +23,8 @@ pub struct PushOptions {
     pub newest_first: bool,
     /// `%chart`: the view is drawn as a Vega-Lite chart (updated in place like the table).
     pub chart: Option<ksqldb_render::chart::ChartSpec>,
+    /// Whether a person watches (the front end allows stdin): not nbclient or papermill.
+    pub interactive: bool,
 }
 
 impl Default for PushOptions {
@@ -36,6 +38,7 @@ impl Default for PushOptions {
             background: false,
             newest_first: false,
             chart: None,
+            interactive: true,
         }
     }
 }
@@ -100,6 +103,7 @@ impl PushOptions {
 
     /// Fills in the headless defaults when the front end cannot interact (no stdin).
     pub fn for_front_end(mut self, interactive: bool) -> PushOptions {
+        self.interactive = interactive;
         if !interactive {
             self.idle = self.idle.or(Some(HEADLESS_IDLE));
             self.timeout = self.timeout.or(Some(HEADLESS_TIMEOUT));
