@@ -1,0 +1,3 @@
+"""The ksqlDB Jupyter kernel, as a Python package: the Rust binary `ksqldb-kernel` (installed in
+the environment's scripts folder), the kernelspec (in `<prefix>/share/jupyter/kernels/ksqldb`),
+and the launcher that kernel.json starts (`python -m ksqldb_kernel`)."""
