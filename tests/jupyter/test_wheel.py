@@ -1,20 +1,22 @@
 """The wheel, installed the way Jupyter users install a kernel: `pip install` into a fresh
-virtualenv, then that environment's `jupyter kernelspec list` and jupyter_client, run by path
-with the environment not activated (its bin/ not on PATH)."""
+virtualenv, then that environment's `jupyter kernelspec list`, jupyter_client and papermill,
+run by path with the environment not activated (its bin/ not on PATH)."""
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import harness
 
 # The versions the test tools run (tests/requirements.txt), so pip's cache serves them.
-CLIENT_PACKAGES = [f"{name}=={importlib.metadata.version(name)}" for name in ("jupyter_client",)]
+CLIENT_PACKAGES = [f"{name}=={importlib.metadata.version(name)}" for name in ("jupyter_client", "papermill")]
 # A PATH without any virtualenv: the kernel must be found through kernel.json alone.
 BARE_PATH = os.pathsep.join(p for p in ("/usr/local/bin", "/usr/bin", "/bin") if os.path.isdir(p))
 
@@ -35,7 +37,7 @@ def wheel(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory):
-    """A fresh virtualenv with the wheel and jupyter_client pip-installed."""
+    """A fresh virtualenv with the wheel, jupyter_client and papermill pip-installed."""
     root = tmp_path_factory.mktemp("venv") / "env"
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, capture_output=True, timeout=120)
     pip = subprocess.run([str(_bin(root, "python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
@@ -147,3 +149,52 @@ def test_a_cell_runs_through_jupyter_client_of_the_virtualenv(venv, tmp_path):
         # jupyter_client started, so its signals reach the kernel itself.
         assert Path(result["exe"]) == _bin(venv, "ksqldb-kernel").resolve()
 
+
+def _parameters_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "ksqldb", "display_name": "ksqlDB", "language": "ksql"}
+    defaults = nbformat.v4.new_code_cell("DEFINE region = 'us';\nDEFINE limit = '2';\nDEFINE note = 'none';")
+    defaults.metadata["tags"] = ["parameters"]
+    rows = [(i, "us") for i in range(3)] + [(i, "${region}") for i in range(3, 10)]
+    nb.cells = [
+        defaults,
+        nbformat.v4.new_code_cell("CREATE STREAM orders (id INT, region STRING)\n"
+                                  "  WITH (kafka_topic='orders_${region}', value_format='json', partitions=1);"),
+        nbformat.v4.new_code_cell("\n".join(f"INSERT INTO orders (id, region) VALUES ({i}, '{r}');" for i, r in rows)),
+        nbformat.v4.new_code_cell("SET 'auto.offset.reset' = 'earliest';\n"
+                                  "SELECT id, region FROM orders WHERE region = '${region}' EMIT CHANGES LIMIT ${limit};"),
+        nbformat.v4.new_code_cell("SHOW VARIABLES;\nSHOW TOPICS;"),
+    ]
+    nbformat.write(nb, path)
+
+
+def _plain(cell):
+    return "\n".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+def test_papermill_parameters_become_defines(venv, tmp_path):
+    src, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    _parameters_notebook(src)
+    run = subprocess.run([str(_bin(venv, "papermill")), str(src), str(out), "-k", "ksqldb",
+                          "-p", "region", "eu", "-p", "limit", "5", "-p", "note", "it's grüß 東京",
+                          "--start-timeout", "60", "--execution-timeout", "60", "--cwd", str(tmp_path)],
+                         env=_env(tmp_path), capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    nb = nbformat.read(out, as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert injected[0].source == ("-- Parameters\nDEFINE region = 'eu';\nDEFINE limit = '5';\n"
+                                  "DEFINE note = 'it''s grüß 東京';\n")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not any(o.output_type == "error" for c in code for o in c.outputs), [_plain(c) for c in code]
+    create, push, shows = _plain(code[2]), _plain(code[4]), _plain(code[5])
+    assert "Stream created" in create, create
+    # `${region}` in the INSERTs and the WHERE picked the rows, `${limit}` ended the query
+    # after 5 of the 7 'eu' rows.
+    assert re.findall(r"\|\s*(\d+)\s*\|\s*(\w+)\s*\|", push) == [(str(i), "eu") for i in range(3, 8)], push
+    assert "Limit Reached" in push, push
+    assert "it's grüß 東京" in shows and "orders_eu" in shows, shows
+    # The parameters cell's DEFINEs, as `papermill --help-notebook` lists them.
+    helped = subprocess.run([str(_bin(venv, "papermill")), "--help-notebook", str(src)], env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert "region: str (default 'us')" in helped.stdout and "limit: str (default '2')" in helped.stdout, helped

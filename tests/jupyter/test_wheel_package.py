@@ -1,10 +1,60 @@
-"""The wheel's Python package from source (python/ksqldb_kernel): the launcher that
-kernel.json starts."""
+"""The wheel's Python package from source (python/ksqldb_kernel): the papermill translator's
+DEFINE lines, and the launcher that kernel.json starts."""
 import os
 import subprocess
 import sys
 
+import nbformat
+import pytest
+from papermill.exceptions import PapermillException
+from papermill.translators import translate_parameters
+
 import harness
+
+sys.path.insert(0, str(harness.ROOT / "python"))
+from ksqldb_kernel.papermill_translator import KsqlTranslator  # noqa: E402  (registers "ksql")
+
+
+def define_lines(**parameters):
+    return translate_parameters("ksqldb", "ksql", parameters, "Parameters")
+
+
+def test_parameters_become_quoted_defines():
+    assert define_lines(region="eu", limit=5) == "-- Parameters\nDEFINE region = 'eu';\nDEFINE limit = '5';\n"
+
+
+def test_quotes_are_doubled_and_text_is_kept_as_written():
+    assert KsqlTranslator.translate("it's") == "'it''s'"
+    assert KsqlTranslator.translate("''") == "''''''"
+    assert KsqlTranslator.translate("grüß 東京 🚀") == "'grüß 東京 🚀'"
+    # No escapes of other languages: backslashes, newlines and ${...} pass through.
+    assert KsqlTranslator.translate("a\\b\nc ${x}") == "'a\\b\nc ${x}'"
+
+
+def test_numbers_booleans_and_none_are_their_text():
+    assert KsqlTranslator.translate(True) == "'true'"
+    assert KsqlTranslator.translate(False) == "'false'"
+    assert KsqlTranslator.translate(-7) == "'-7'"
+    assert KsqlTranslator.translate(0.1) == "'0.1'"
+    assert KsqlTranslator.translate(float("inf")) == "'Infinity'"
+    assert KsqlTranslator.translate(float("nan")) == "'NaN'"
+    assert KsqlTranslator.translate(None) == "''"
+
+
+def test_bad_names_and_values_fail_clearly():
+    for name in ("bad-name", "1st", "with space", "région", ""):
+        with pytest.raises(PapermillException, match="not a ksqlDB variable name"):
+            define_lines(**{name: "x"})
+    with pytest.raises(PapermillException, match="list parameter"):
+        define_lines(regions=["eu", "us"])
+    with pytest.raises(PapermillException, match="dict parameter"):
+        define_lines(opts={"a": 1})
+
+
+def test_the_parameters_cell_is_inspected():
+    cell = nbformat.v4.new_code_cell("-- defaults\nDEFINE region = 'us';  -- where\ndefine Note = 'it''s';\nSHOW STREAMS;")
+    params = KsqlTranslator.inspect(cell)
+    assert [(p.name, p.default, p.help) for p in params] == [("region", "'us'", "where"), ("Note", "'it''s'", "")]
 
 
 def launcher(path_dirs, *args):
