@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine (Rust toolchain and python3 present):
-#   ./run.sh lab    build, register the kernel in .venv (with jupyter console and papermill),
-#                   start JupyterLab on notebooks/
+#   ./run.sh lab    build the kernel's wheel, pip-install it in .venv (with jupyter console and
+#                   papermill), start JupyterLab on notebooks/
 #   ./run.sh test   build, install the test tools in .venv, run every test
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -54,9 +54,10 @@ if not found:
 print(found)' "$name"
 }
 
-# What the README tells users to run from .venv, pinned as the tests pin them.
+# What the README tells users to run from .venv, and maturin to build the wheel, pinned as the
+# tests pin them.
 lab_requirements() {
-    grep -E '^(jupyterlab|jupyter-console|papermill)==' tests/requirements.txt
+    grep -E '^(jupyterlab|jupyter-console|papermill|maturin)==' tests/requirements.txt
 }
 
 # rustfmt and clippy for the lint gate (rustup installs them when they are missing).
@@ -87,13 +88,17 @@ for name in sys.stdin.read().split():
 
 case "${1:-}" in
 lab)
-    say "building the kernel (release)"
-    kernel=$(cargo_bin ksqldb-kernel --release --bin ksqldb-kernel)
-    say "JupyterLab, jupyter console and papermill in $VENV"
+    say "JupyterLab, jupyter console, papermill and maturin in $VENV"
     # shellcheck disable=SC2046  # one requirement per line, none with spaces
     venv $(lab_requirements)
-    say "registering the ksqlDB kernel in $VENV ($kernel)"
-    VIRTUAL_ENV="$VENV" "$kernel" install --sys-prefix
+    # The pip way, as users install it: the binary, the kernelspec (into .venv/share/jupyter)
+    # and the papermill translator. maturin builds in cargo's target dir (CARGO_TARGET_DIR or
+    # a configured target-dir are honoured); the wheel goes to a folder of its own.
+    say "building the kernel's wheel (release) and installing it in $VENV"
+    wheels=$(mktemp -d)
+    "$VENV/bin/maturin" build --release --out "$wheels"
+    venv --force-reinstall --no-deps "$wheels"/ksqldb_kernel-*.whl
+    rm -rf "$wheels"
     if [ -z "${KSQLDB_URL:-}${KSQLDB_PROFILE:-}" ]; then
         say "no KSQLDB_URL or KSQLDB_PROFILE: notebooks use the kernel's embedded sandbox (unless a default profile is configured)"
     fi

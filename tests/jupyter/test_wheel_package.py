@@ -6,13 +6,15 @@ import sys
 
 import nbformat
 import pytest
-from papermill.exceptions import PapermillException
-from papermill.translators import translate_parameters
 
 import harness
 
+# The source, ahead of a wheel that ./run.sh lab may have installed in this environment (which
+# papermill would load through its entry point on import).
 sys.path.insert(0, str(harness.ROOT / "python"))
 from ksqldb_kernel.papermill_translator import KsqlTranslator  # noqa: E402  (registers "ksql")
+from papermill.exceptions import PapermillException  # noqa: E402
+from papermill.translators import translate_parameters  # noqa: E402
 
 
 def define_lines(**parameters):
@@ -57,23 +59,33 @@ def test_the_parameters_cell_is_inspected():
     assert [(p.name, p.default, p.help) for p in params] == [("region", "'us'", "where"), ("Note", "'it''s'", "")]
 
 
-def launcher(path_dirs, *args):
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory):
+    """A virtualenv with nothing installed (no pip even): the launcher's scripts folder and
+    sys.executable's folder hold no ksqldb-kernel, whatever the test environment has."""
+    root = tmp_path_factory.mktemp("bare") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=60)
+    return root / "bin" / "python"
+
+
+def launcher(python, path_dirs, *args):
     env = dict(os.environ, PYTHONPATH=str(harness.ROOT / "python"), PATH=os.pathsep.join(map(str, path_dirs)))
-    return subprocess.run([sys.executable, "-m", "ksqldb_kernel", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([str(python), "-m", "ksqldb_kernel", *args], env=env, capture_output=True, text=True,
                           timeout=30)
 
 
-def test_launcher_runs_the_binary_it_finds(tmp_path):
+def test_launcher_runs_the_binary_it_finds(bare_python, tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "ksqldb-kernel").symlink_to(harness.KERNEL_BIN.resolve())
-    run = launcher([bin_dir, "/usr/bin", "/bin"], "--version")
+    run = launcher(bare_python, [bin_dir, "/usr/bin", "/bin"], "--version")
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("ksqldb-kernel ")
 
 
-def test_launcher_says_where_it_looked_when_the_binary_is_missing(tmp_path):
-    run = launcher([tmp_path], "run", "--connection-file", "x.json")
+def test_launcher_says_where_it_looked_when_the_binary_is_missing(bare_python, tmp_path):
+    run = launcher(bare_python, [tmp_path], "run", "--connection-file", "x.json")
     assert run.returncode == 127
     assert "cannot find the ksqldb-kernel binary" in run.stderr
-    assert str(os.path.dirname(sys.executable)) in run.stderr
+    assert str(bare_python.parent) in run.stderr
