@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 import harness
 
 JUPYTER_KERNELSPEC = [sys.executable, "-m", "jupyter_client.kernelspecapp"]
@@ -97,3 +99,42 @@ def test_install_refuses_secrets_in_kernel_json_unless_forced():
     assert "warning" in proc.stderr and "KSQLDB_PASSWORD" in proc.stderr and "hunter2" not in proc.stderr
     with open(spec) as f:
         assert json.load(f)["env"]["KSQLDB_PASSWORD"] == "hunter2-secret"
+
+
+def _jupyter_install_dir(flags, env, tmp):
+    """Where `jupyter kernelspec install` itself puts a kernelspec with these flags."""
+    source = tmp / "source-spec"
+    source.mkdir(exist_ok=True)
+    (source / "kernel.json").write_text(json.dumps({"argv": ["x", "{connection_file}"], "display_name": "x",
+                                                    "language": "ksql"}))
+    proc = subprocess.run(JUPYTER_KERNELSPEC + ["install", str(source), "--name", "ksqldb-ref", *flags],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return Path(_kernelspecs(env)["ksqldb-ref"]["resource_dir"]).parent
+
+
+@pytest.mark.parametrize("flags, env_vars", [
+    (["--user"], {"JUPYTER_DATA_DIR": "data"}),
+    # JUPYTER_PATH is where Jupyter looks first, never where it installs.
+    (["--user"], {"JUPYTER_DATA_DIR": "data", "JUPYTER_PATH": "path-a" + os.pathsep + "path-b"}),
+    (["--user"], {"XDG_DATA_HOME": "xdg", "JUPYTER_PATH": "path-a"}),
+    (["--user"], {"XDG_DATA_HOME": "xdg", "JUPYTER_PLATFORM_DIRS": "1"}),
+    (["--user"], {"HOME": "home"}),
+    (["--prefix", "prefix"], {"JUPYTER_PATH": "prefix/share/jupyter", "JUPYTER_DATA_DIR": "data"}),
+])
+def test_install_goes_where_jupyter_kernelspec_install_goes(tmp_path, flags, env_vars):
+    """Each destination flag under each Jupyter folder variable: the same kernels folder as
+    `jupyter kernelspec install` with the same flags, and listed from there."""
+    absolute = {k: os.pathsep.join(str(tmp_path / p) for p in v.split(os.pathsep)) if k != "JUPYTER_PLATFORM_DIRS"
+                else v for k, v in env_vars.items()}
+    env = {k: v for k, v in _clean_env(**absolute).items() if k in absolute or k not in ("XDG_DATA_HOME", "HOME")}
+    env.setdefault("HOME", str(tmp_path / "home"))
+    flags = [str(tmp_path / f) if f == "prefix" else f for f in flags]
+    expected = _jupyter_install_dir(flags, env, tmp_path)
+    proc = subprocess.run([str(harness.KERNEL_BIN), "install", "--name", "ksqldb-dest", *flags], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    listed = Path(_kernelspecs(env)["ksqldb-dest"]["resource_dir"])
+    assert listed == expected / "ksqldb-dest", proc.stdout
+    assert str(listed) in proc.stdout
+    assert str(tmp_path) in str(listed)  # never the developer's own folders
