@@ -3,6 +3,7 @@
 
 use super::request::report_ksql_error;
 use super::scope::{Connection, StatementScope};
+use super::session::FailedConnect;
 use super::settings::{self, ConnectionTarget, Credentials, Secret};
 use super::status_line::StatusLine;
 use super::KsqlKernel;
@@ -19,6 +20,9 @@ use std::time::Duration;
 pub async fn scope(kernel: &KsqlKernel, ctx: &ExecuteContext) -> Result<StatementScope, ErrorReport> {
     let existing = {
         let state = kernel.state();
+        if let Some(failed) = &state.failed_connect {
+            return Err(not_connected(failed));
+        }
         state.connection.clone().map(|connection| {
             let mut properties = connection.target.properties.clone();
             properties.extend(state.properties.clone());
@@ -198,40 +202,101 @@ fn connect_error(error: &KsqlError, target: &ConnectionTarget) -> ErrorReport {
 }
 
 /// Runs `%connect`: parses the line, asks for the password when needed, connects, and on
-/// success makes it the session's connection.
+/// success makes it the session's connection. When it fails after naming a server, the
+/// session is left with no connection (see [`FailedConnect`]).
 pub async fn connect_magic(
     kernel: &KsqlKernel,
     args: &str,
     ctx: &ExecuteContext,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
-    if args.trim().eq_ignore_ascii_case("sandbox") {
-        let target = sandbox_target(kernel).await?;
-        let (connection, banner) = connect(target, ctx).await?;
-        kernel.state().connection = Some(connection);
-        return Ok(vec![banner]);
+    match attempt(kernel, args, ctx).await {
+        Ok((connection, banner)) => {
+            let mut state = kernel.state();
+            state.connection = Some(connection);
+            state.failed_connect = None;
+            Ok(vec![banner])
+        }
+        // A line naming no server (a typo in an option): nothing was asked, nothing changes.
+        Err((None, report)) => Err(report),
+        Err((Some(target), report)) => Err(disconnect(kernel, target, report)),
     }
-    let request = {
+}
+
+/// A `%connect` attempt; a failure comes with the server it named, if any (no credentials).
+async fn attempt(
+    kernel: &KsqlKernel,
+    args: &str,
+    ctx: &ExecuteContext,
+) -> Result<(Connection, MimeBundle), (Option<String>, ErrorReport)> {
+    if args.trim().eq_ignore_ascii_case("sandbox") {
+        let named = || Some("sandbox".to_string());
+        let target = sandbox_target(kernel).await.map_err(|e| (named(), e))?;
+        return connect(target, ctx).await.map_err(|e| (named(), e));
+    }
+    let parsed = {
         let state = kernel.state();
-        settings::parse_connect(args, state.config.as_ref())
-            .map_err(|e| ErrorReport::usage("UsageError", &format!("{e:#}")))?
+        settings::parse_connect(args, state.config.as_ref()).map_err(|e| {
+            let report = ErrorReport::usage("UsageError", &format!("{e:#}"));
+            (settings::named_target(args, state.config.as_ref()), report)
+        })
     };
+    let request = parsed?;
     let mut target = request.target;
+    let name = describe_target(&target);
+    let named = || Some(name.clone());
     if request.prompt_for_password {
         if let Credentials::Basic { username, .. } = &target.credentials {
             let username = username.clone();
             let prompt = format!("Password (or API secret) for {username} at {}: ", target.url);
             let Some(secret) = ctx.input(&prompt, true).await else {
-                return Err(ErrorReport::usage(
+                let report = ErrorReport::usage(
                     "UsageError",
                     "this front end cannot prompt for a password; use --password-env VAR or a config profile",
-                ));
+                );
+                return Err((named(), report));
             };
             target.credentials = Credentials::Basic { username, password: Secret::new(secret) };
         }
     }
-    let (connection, banner) = connect(target, ctx).await?;
-    kernel.state().connection = Some(connection);
-    Ok(vec![banner])
+    connect(target, ctx).await.map_err(|e| (named(), e))
+}
+
+/// The target as the user knows it, without credentials: its URL, or its profile and URL.
+fn describe_target(target: &ConnectionTarget) -> String {
+    let url = ksqldb_render::error::redact_url(&target.url);
+    if target.source.starts_with("profile") {
+        format!("{} ({url})", target.source)
+    } else {
+        url
+    }
+}
+
+/// After a failed `%connect`: the session drops its connection (statements then fail with
+/// [`not_connected`]), and the error says so under the reason.
+fn disconnect(kernel: &KsqlKernel, target: String, report: ErrorReport) -> ErrorReport {
+    let previous = {
+        let mut state = kernel.state();
+        state.failed_connect = Some(FailedConnect { target: target.clone(), reason: report.evalue.clone() });
+        state.connection.take().map(|c| c.target.url)
+    };
+    let dropped = previous.map(|url| format!(", and the session no longer uses {url}")).unwrap_or_default();
+    report.with_context(format!(
+        "Not connected: %connect {target} failed{dropped}. Statements fail until a %connect succeeds: retry with \
+         %connect URL, or %connect sandbox for the embedded sandbox."
+    ))
+}
+
+/// What a statement that needs the server says after a failed `%connect`.
+fn not_connected(failed: &FailedConnect) -> ErrorReport {
+    let message = format!(
+        "no connection (%connect {} failed), so this statement was not sent\n%connect {} failed with: {}",
+        failed.target, failed.target, failed.reason
+    );
+    ErrorReport::new(
+        "NotConnected",
+        &message,
+        Some("retry with %connect URL (or a profile name), or use the embedded sandbox with %connect sandbox"),
+    )
 }
 
 fn first_line(s: &str) -> String {

@@ -20,11 +20,18 @@ const COMPLETION_BUDGET: Duration = Duration::from_millis(150);
 /// The client for the catalog: the session's connection; before the first statement, one
 /// for the server the first statement would connect to.
 pub fn catalog_client(kernel: &KsqlKernel) -> Option<CatalogClient> {
-    if let Some(c) = &kernel.state().connection {
-        return Some(CatalogClient {
-            key: format!("connection:{:p}", Arc::as_ptr(&c.client)),
-            client: c.client.clone(),
-        });
+    {
+        let state = kernel.state();
+        if let Some(c) = &state.connection {
+            return Some(CatalogClient {
+                key: format!("connection:{:p}", Arc::as_ptr(&c.client)),
+                client: c.client.clone(),
+            });
+        }
+        // After a failed %connect, no server's names: not the previous one's, not the default's.
+        if state.failed_connect.is_some() {
+            return None;
+        }
     }
     // Nothing configured: the sandbox starts with the first statement; no catalog until then.
     let target = connect::default_target_for(kernel).ok()??;

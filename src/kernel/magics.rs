@@ -169,7 +169,13 @@ fn session(kernel: &KsqlKernel) -> Vec<MimeBundle> {
             rows.push(("TLS".into(), connection.target.describe_tls()));
             rows.push(("Configured by".into(), connection.target.source.clone()));
         }
-        None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
+        None => match &state.failed_connect {
+            Some(failed) => {
+                rows.push(("Server".to_string(), format!("not connected: %connect {} failed", failed.target)));
+                rows.push(("Why".to_string(), failed.reason.clone()));
+            }
+            None => rows.push(("Server".to_string(), "not connected yet (the first statement connects)".to_string())),
+        },
     }
     rows.push(("Row cap".into(), state.row_cap.to_string()));
     rows.push(("Catalog (editor help)".into(), kernel.catalog.status()));

@@ -9,6 +9,8 @@ pub const DEFAULT_ROW_CAP: usize = 1000;
 
 pub struct SessionState {
     pub connection: Option<Connection>,
+    /// The last `%connect` failed: no connection until one succeeds (see [`FailedConnect`]).
+    pub failed_connect: Option<FailedConnect>,
     /// Properties from SET, sent with every request.
     pub properties: BTreeMap<String, String>,
     /// Variables from DEFINE, keyed by lower-cased name.
@@ -34,6 +36,16 @@ pub struct SessionState {
     pub executed: std::collections::VecDeque<super::export::Executed>,
     pub executed_bytes: usize,
     pub executed_dropped: usize,
+}
+
+/// A `%connect` that failed. The session then has no connection: its statements fail and
+/// name this, rather than going on, unnoticed, with the previous server or the sandbox.
+#[derive(Debug, Clone)]
+pub struct FailedConnect {
+    /// The server asked for, without credentials: a URL, `profile 'NAME'`, or `sandbox`.
+    pub target: String,
+    /// Why (the first line of the error shown under the `%connect`).
+    pub reason: String,
 }
 
 /// Statements kept for `%export`, and their text at most.
@@ -63,6 +75,7 @@ impl SessionState {
     pub fn new(config: Option<ConfigFile>, config_error: Option<String>) -> Self {
         Self {
             connection: None,
+            failed_connect: None,
             properties: BTreeMap::new(),
             variables: BTreeMap::new(),
             row_cap: DEFAULT_ROW_CAP,

@@ -426,6 +426,32 @@ pub fn parse_connect(args: &str, config: Option<&ConfigFile>) -> Result<ConnectR
     Ok(ConnectRequest { target, prompt_for_password: prompt })
 }
 
+/// The server a `%connect` line names, when the line could not be parsed: a URL (without
+/// credentials or query), a profile of the config file, or `host:port`. Any other word may be
+/// a mistyped option's secret value, so it is never echoed.
+pub fn named_target(args: &str, config: Option<&ConfigFile>) -> Option<String> {
+    let words = shell_words(args).ok()?;
+    words.iter().find_map(|word| {
+        if word.contains("://") {
+            Some(ksqldb_render::error::redact_url(word))
+        } else if config.is_some_and(|c| c.profiles.contains_key(word)) {
+            Some(format!("profile '{word}'"))
+        } else if word == "localhost" || is_host_port(word) {
+            Some(format!("http://{word}"))
+        } else {
+            None
+        }
+    })
+}
+
+fn is_host_port(word: &str) -> bool {
+    word.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty()
+            && port.parse::<u16>().is_ok()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+    })
+}
+
 /// KSQLDB_MAX_ROW_BYTES when it is a number (at least 1 KB), else the client's default.
 fn max_row_bytes_from_env() -> usize {
     std::env::var("KSQLDB_MAX_ROW_BYTES")
@@ -580,6 +606,19 @@ mod tests {
         assert!(!r.prompt_for_password);
         assert_eq!(r.target.properties["auto.offset.reset"], "earliest");
         assert!(parse_connect("nosuch", Some(&config)).is_err());
+    }
+
+    #[test]
+    fn a_failed_connect_line_names_its_server_but_never_a_secret() {
+        let config: ConfigFile = toml::from_str("[profiles.prod]\nurl = \"https://p:443\"\n").unwrap();
+        let named = |args: &str| named_target(args, Some(&config));
+        assert_eq!(named("http://u:S3CRET@h:8088/x?token=T --tiemout 5").as_deref(), Some("http://h:8088/x"));
+        assert_eq!(named("prod --bad").as_deref(), Some("profile 'prod'"));
+        assert_eq!(named("--bad h:8088").as_deref(), Some("http://h:8088"));
+        for args in ["--pasword S3CRET http", "user:S3CRET@h:8088 --x", "--token S3CRET", "nosuch --x"] {
+            assert!(named(args).is_none_or(|n| !n.contains("S3CRET")), "{args}: {:?}", named(args));
+        }
+        assert_eq!(named("--pasword S3CRET"), None);
     }
 
     #[test]

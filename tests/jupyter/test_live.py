@@ -1,6 +1,7 @@
 """Live push queries: one display updated in place at a bounded rate, keyed table views,
 background cells, stopping (interrupt, %stop, re-run, shutdown) and headless endings."""
 import os
+import signal
 import time
 
 import nbformat
@@ -11,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import harness
 from harness import collect, execute, texts
-from ksql_helpers import final_frame, live_frames, settled
+from ksql_helpers import final_frame, live_frames, settled, with_defaults
 
 
 def push_query(match, rows, columns=None, interval_ms=0, end="hang", **extra):
@@ -126,6 +127,51 @@ def test_interrupt_closes_the_right_query(live_kernel):
     closes = [r for r in server.requests() if r["path"] == "/close-query"]
     assert closes and '"transient_ENDLESS_42"' in closes[0]["body"]
     assert server.active_queries() == []
+
+
+@pytest.mark.parametrize("how", ["interrupt_request", "SIGINT"])
+def test_interrupt_aborts_the_cells_queued_behind_the_push_query(live_kernel, how):
+    """Run All with a push query that never ends: the stop button ends it (its rows kept, reply
+    as usual) and the cells queued behind it are aborted, as in ipykernel, instead of running
+    into the next blocking push query. A cell sent after the interrupt runs."""
+    server, km, kc = live_kernel
+    server.set_scenario(with_defaults(queries=[
+        push_query("SELECT * FROM endless EMIT CHANGES", [["a", 1], ["b", 2]]),
+        push_query("SELECT * FROM blocking EMIT CHANGES", [["c", 3]])]))
+    first = kc.execute("SELECT * FROM endless EMIT CHANGES;")
+    deadline = time.monotonic() + 10
+    while not server.active_queries() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the rows are in
+    queued = [kc.execute("SELECT * FROM blocking EMIT CHANGES;"), kc.execute("SHOW STREAMS;")]
+    time.sleep(0.3)  # read by the kernel, waiting behind the push query
+    started = time.monotonic()
+    if how == "SIGINT":
+        km.signal_kernel(signal.SIGINT)
+    else:
+        kc.control_channel.send(kc.session.msg("interrupt_request", {}))
+    replies, took = {}, {}
+    while len(replies) < 3 and time.monotonic() - started < 10:
+        try:
+            r = kc.get_shell_msg(timeout=0.5)
+        except Exception:
+            continue
+        replies[r["parent_header"]["msg_id"]] = r["content"]
+        took[r["parent_header"]["msg_id"]] = time.monotonic() - started
+    assert first in replies and replies[first]["status"] == "ok", replies
+    # IOPub in order: the interrupted cell's outputs, then busy/idle around each aborted one.
+    outputs = collect(kc, first)
+    assert final_json(outputs)["rows"] == [["a", 1], ["b", 2]], "the interrupted cell keeps its rows"
+    assert "stopped by user" in final_frame(outputs)["text/plain"]
+    for msg_id in queued:
+        assert replies.get(msg_id, {}).get("status") == "aborted", (msg_id, replies)
+        assert took[msg_id] < 2.0, f"aborted after {took[msg_id]:.1f} s"
+        statuses = [m["content"].get("execution_state") for m in collect(kc, msg_id)]
+        assert statuses == ["busy", "idle"], statuses  # no execute_input: the cell never ran
+    sent = [r["body"] for r in server.requests() if r["path"] in ("/query", "/query-stream")]
+    assert not any("blocking" in body for body in sent), "the queued push query never started"
+    reply, after = execute(kc, "SHOW STREAMS;")
+    assert reply["content"]["status"] == "ok" and "RIDERS" in texts(after)
 
 
 def test_background_query_keeps_updating_while_other_cells_run(live_kernel):

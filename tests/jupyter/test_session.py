@@ -1,14 +1,17 @@
 """Session behaviour over the wire: multi-statement cells, SET/UNSET (streamsProperties /
 properties), DEFINE (sessionVariables or client-side substitution), SHOW PROPERTIES /
 VARIABLES, RUN SCRIPT, and %connect with credentials (env var, password prompt, bearer)
-whose secrets never reach an output."""
+whose secrets never reach an output; a failed %connect leaves the session unconnected."""
 import base64
+import contextlib
 
 import pytest
 
+import faultkit
 from harness import texts
-from ksql_helpers import (all_text, body, error_text, fail, fake, kernel_env, ok, one_result,
+from ksql_helpers import (all_text, body, error_text, fail, fake, free_port, kernel_env, ok, one_result,
                           query_requests, run, strip_ansi, with_defaults)
+from test_editor import matches
 
 SHOW_PROPERTIES = {"match": "SHOW PROPERTIES", "entities": [{
     "@type": "properties", "properties": [
@@ -213,3 +216,50 @@ def test_bearer_token_from_env():
         outputs += ok(kc, "%session")
         assert query_requests(server)[0]["headers"]["authorization"] == "Bearer tok-XYZ-123"
         assert "tok-XYZ-123" not in all_text(outputs)
+
+
+def _web_page(server, conn, request):
+    faultkit.respond(conn, 200, "<html><body>Welcome</body></html>", "text/html")
+
+
+@pytest.mark.parametrize("failure, restore", [
+    ("unreachable", "previous"), ("auth", "sandbox"), ("not ksqlDB", "previous")])
+def test_a_failed_connect_leaves_the_session_unconnected_until_a_connect_succeeds(current, secured, failure, restore):
+    """A failed %connect never leaves the session silently on the previous server: statements
+    fail, naming the URL that failed and how to retry, until a %connect succeeds."""
+    secret = "Wr0ng-Secret-Value"
+    with contextlib.ExitStack() as stack:
+        kc = stack.enter_context(kernel_env(current.url, WRONG_SECRET=secret))
+        ok(kc, "SHOW STREAMS;")  # connected to the first server
+        if failure == "unreachable":
+            url, options = f"http://127.0.0.1:{free_port()}", " --connect-timeout 2"
+        elif failure == "auth":
+            url, options = secured.url, " --api-key APIKEY123 --api-secret-env WRONG_SECRET"
+        else:
+            url, options = stack.enter_context(faultkit.RawServer(_web_page, info=False)).url, ""
+        _, shown, err = fail(kc, f"%connect {url}{options}")
+        said = error_text(err)
+        assert f"Not connected: %connect {url} failed" in said and "%connect sandbox" in said, said
+        current.reset()
+        for statement in ("SHOW STREAMS;", "SELECT * FROM RIDERS LIMIT 1;", "SELECT * FROM RIDERS EMIT CHANGES;"):
+            _, outputs, err = fail(kc, statement)
+            said = error_text(err)
+            assert err["ename"] == "NotConnected", said
+            assert f"%connect {url} failed" in said and "%connect URL" in said and "%connect sandbox" in said, said
+            shown += outputs
+        assert current.requests() == [], "a statement went to the previous server"
+        assert "RIDERS" not in matches(kc, "SELECT * FROM R")["matches"], "completion from the previous server"
+        # What needs no server still works.
+        shown += ok(kc, "%echo still here\nSET 'auto.offset.reset'='earliest';")
+        session = ok(kc, "%session")
+        assert f"not connected: %connect {url} failed" in strip_ansi(texts(session))
+        shown += session
+        assert secret not in all_text(shown)
+        # A %connect that works restores the session.
+        if restore == "sandbox":
+            ok(kc, "%connect sandbox", timeout=60)
+            ok(kc, "CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);")
+        else:
+            ok(kc, f"%connect {current.url}")
+            assert one_result(ok(kc, "SELECT * FROM RIDERS LIMIT 1;"))["rows"][0][0] == "r1"
+        assert "not connected" not in strip_ansi(texts(ok(kc, "%session")))

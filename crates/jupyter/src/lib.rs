@@ -1,6 +1,7 @@
 //! The Jupyter messaging protocol (5.4) over ZeroMQ. Knows nothing about ksqlDB: the
 //! language side implements [`LanguageKernel`].
 
+pub mod abort;
 pub mod connection;
 pub mod history;
 pub mod iopub;

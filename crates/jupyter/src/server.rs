@@ -5,6 +5,7 @@
 //! task; cheap requests (completion, inspection, history, ...) are answered without waiting
 //! for a running execution, so the editor stays responsive while a push query streams.
 
+use super::abort::{AbortPoint, Interrupts};
 use super::connection::ConnectionInfo;
 use super::history::History;
 use super::iopub::Iopub;
@@ -35,8 +36,8 @@ struct Shared<K> {
     iopub: Iopub,
     stdin: Arc<tokio::sync::Mutex<RouterSocket>>,
     execution_count: AtomicU32,
-    /// Cancelled by interrupt_request; replaced for every execution.
-    current_cancel: Mutex<CancellationToken>,
+    /// The running cell's cancellation, and an interrupt's effect on the queued cells.
+    interrupts: Interrupts,
     history: Mutex<History>,
     /// True while an execute_request is being run.
     executing: std::sync::atomic::AtomicBool,
@@ -71,7 +72,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
         iopub,
         stdin: Arc::new(tokio::sync::Mutex::new(stdin)),
         execution_count: AtomicU32::new(0),
-        current_cancel: Mutex::new(CancellationToken::new()),
+        interrupts: Interrupts::default(),
         history: Mutex::new(history),
         executing: std::sync::atomic::AtomicBool::new(false),
         exit: CancellationToken::new(),
@@ -79,6 +80,7 @@ pub async fn serve<K: LanguageKernel>(info: ConnectionInfo, kernel: K) -> Result
 
     tokio::spawn(heartbeat_loop(heartbeat));
     watch_parent_process(shared.exit.clone());
+    interrupt_on_sigint(shared.clone());
 
     let (shell_tx, shell_rx) = shell.split();
     let (control_tx, control_rx) = control.split();
@@ -132,6 +134,28 @@ fn watch_parent_process(exit: CancellationToken) {
                 exit.cancel();
                 return;
             }
+        }
+    });
+}
+
+/// The stop button (interrupt_request, or SIGINT): cancels the running cell, aborts the cells
+/// queued before now, and lets the language stop what it runs in the background.
+async fn interrupt<K: LanguageKernel>(shared: &Shared<K>) {
+    let running = shared.executing.load(Ordering::SeqCst);
+    shared.interrupts.interrupt();
+    shared.kernel.interrupt(running).await;
+}
+
+/// SIGINT interrupts like interrupt_request does (kernel.json asks for messages, but a front
+/// end or a terminal may still send the signal), instead of killing the kernel.
+fn interrupt_on_sigint<K: LanguageKernel>(shared: Arc<Shared<K>>) {
+    let Ok(mut signals) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) else {
+        eprintln!("[ksqldb-kernel] cannot handle SIGINT; interrupt_request still works");
+        return;
+    };
+    tokio::spawn(async move {
+        while signals.recv().await.is_some() {
+            interrupt(&shared).await;
         }
     });
 }
@@ -307,9 +331,7 @@ async fn dispatch<K: LanguageKernel>(
             shared.iopub.publish("comm_close", parent, json!({"comm_id": comm_id, "data": {}})).await;
         }
         "interrupt_request" => {
-            let running = shared.executing.load(Ordering::SeqCst);
-            shared.current_cancel.lock().map(|t| t.cancel()).ok();
-            shared.kernel.interrupt(running).await;
+            interrupt(shared).await;
             reply(tx, session, request, "interrupt_reply", json!({"status": "ok"})).await;
         }
         "shutdown_request" => {
@@ -317,7 +339,7 @@ async fn dispatch<K: LanguageKernel>(
             let content = json!({"status": "ok", "restart": restart});
             reply(tx, session, request, "shutdown_reply", content.clone()).await;
             shared.iopub.publish("shutdown_reply", parent, content).await;
-            shared.current_cancel.lock().map(|t| t.cancel()).ok();
+            shared.interrupts.cancel_running();
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, shared.kernel.shutdown(restart)).await;
             shared.iopub.status("idle", parent).await;
             shared.exit.cancel();
@@ -355,67 +377,78 @@ struct Queued {
     received: tokio::time::Instant,
 }
 
-/// When a cell failed: taken just before its reply went out. A request the client sent in
-/// reaction to the reply is read, and dated, after it.
-#[derive(Clone, Copy)]
-struct Failure {
-    at: chrono::DateTime<chrono::Utc>,
-    read_before: tokio::time::Instant,
-}
-
 async fn executor_loop<K: LanguageKernel>(
     shared: Arc<Shared<K>>,
     mut tx: RouterSendHalf,
     mut queue: mpsc::UnboundedReceiver<Queued>,
 ) {
-    // A request read while aborting that was sent after the failure: it runs normally.
-    let mut next: Option<IncomingMessage> = None;
+    // A request read while aborting that was sent after the abort point: it runs next.
+    let mut next: Option<Queued> = None;
     loop {
-        let request = match next.take() {
-            Some(request) => request,
-            None => match queue.recv().await {
-                Some(queued) => queued.request,
-                None => return,
+        let queued = match next.take() {
+            Some(queued) => Some(queued),
+            None => tokio::select! {
+                queued = queue.recv() => match queued {
+                    Some(queued) => Some(queued),
+                    None => return,
+                },
+                // An interrupt while no cell runs: requests in flight may be from before it.
+                _ = shared.interrupts.woken() => None,
             },
         };
-        if let Some(failure) = execute(&shared, &mut tx, &request).await {
-            next = abort_queued(&shared, &mut tx, &mut queue, failure).await;
+        let cancel = match queued.as_ref().map(|_| shared.interrupts.start_cell()) {
+            Some(Ok(cancel)) => cancel,
+            Some(Err(point)) => {
+                next = abort_queued(&shared, &mut tx, &mut queue, point, queued).await;
+                continue;
+            }
+            None => {
+                if let Some(point) = shared.interrupts.take_pending() {
+                    next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
+                }
+                continue;
+            }
+        };
+        let Some(queued) = queued else { continue };
+        let failure = execute(&shared, &mut tx, &queued.request, cancel).await;
+        // An interrupt during the cell: its point, unless the cell's failure (later) covers it.
+        let interrupted = shared.interrupts.take_pending();
+        if let Some(point) = failure.or(interrupted) {
+            next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
         }
     }
 }
 
-/// How long, after a failure, requests sent before it may still be arriving (a front end's
-/// "Run All" sends them in a burst; the shell loop may not have read them all yet).
+/// How long, after an abort point, requests sent before it may still be arriving (a front
+/// end's "Run All" sends them in a burst; the shell loop may not have read them all yet).
 const ABORT_WINDOW: Duration = Duration::from_millis(500);
 
-/// stop_on_error: the execute requests sent before the failure are answered "aborted": those
-/// read before the reply went out (a "Run All" burst), and later ones dated before it (still
-/// in flight). A request read after the reply and dated after it was sent in reaction to the
-/// reply (nbclient with allow_errors): the first of them is returned to be run.
+/// Answers "aborted" to the execute requests sent before `point` (see [`AbortPoint`]):
+/// `first` (a request already taken from the queue), the queued ones, and those arriving
+/// within [`ABORT_WINDOW`]. The first request sent after the point (nbclient with
+/// allow_errors reacting to an error reply, a cell run after the stop button) is returned to
+/// be run.
 async fn abort_queued<K: LanguageKernel>(
     shared: &Shared<K>,
     tx: &mut RouterSendHalf,
     queue: &mut mpsc::UnboundedReceiver<Queued>,
-    failure: Failure,
-) -> Option<IncomingMessage> {
+    point: AbortPoint,
+    mut first: Option<Queued>,
+) -> Option<Queued> {
     let window_end = tokio::time::Instant::now() + ABORT_WINDOW;
     loop {
-        let queued = match queue.try_recv() {
-            Ok(queued) => queued,
-            Err(_) => match tokio::time::timeout_at(window_end, queue.recv()).await {
-                Ok(Some(queued)) => queued,
-                _ => return None,
+        let queued = match first.take() {
+            Some(queued) => queued,
+            None => match queue.try_recv() {
+                Ok(queued) => queued,
+                Err(_) => match tokio::time::timeout_at(window_end, queue.recv()).await {
+                    Ok(Some(queued)) => queued,
+                    _ => return None,
+                },
             },
         };
-        let sent_at = queued
-            .request
-            .header
-            .get("date")
-            .and_then(Value::as_str)
-            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
-        let after_failure = queued.received >= failure.read_before && sent_at.is_some_and(|sent| sent > failure.at);
-        if after_failure {
-            return Some(queued.request);
+        if !point.sent_before(queued.received, &queued.request.header) {
+            return Some(queued);
         }
         let queued = queued.request;
         shared.iopub.status("busy", Some(&queued.header)).await;
@@ -429,7 +462,8 @@ async fn execute<K: LanguageKernel>(
     shared: &Shared<K>,
     tx: &mut RouterSendHalf,
     request: &IncomingMessage,
-) -> Option<Failure> {
+    cancel: CancellationToken,
+) -> Option<AbortPoint> {
     let parent = Arc::new(request.header.clone());
     shared.iopub.status("busy", Some(&parent)).await;
 
@@ -445,10 +479,6 @@ async fn execute<K: LanguageKernel>(
         shared.iopub.publish("execute_input", Some(&parent), json!({"code": code, "execution_count": count})).await;
     }
 
-    let cancel = CancellationToken::new();
-    if let Ok(mut current) = shared.current_cancel.lock() {
-        *current = cancel.clone();
-    }
     let allow_stdin = request.content_bool("allow_stdin", false);
     let stdin = allow_stdin
         .then(|| StdinChannel::new(shared.stdin.clone(), shared.session.clone(), request.identities.clone()));
@@ -512,7 +542,7 @@ async fn execute<K: LanguageKernel>(
                                  "evalue": evalue, "traceback": traceback});
             // Just before the reply goes out: a client reacting to it sends (and dates) its next
             // request after this, and the kernel reads it after this.
-            failure = Some(Failure { at: chrono::Utc::now(), read_before: tokio::time::Instant::now() });
+            failure = Some(AbortPoint::now());
             reply(tx, &shared.session, request, "execute_reply", content).await;
         }
     }
