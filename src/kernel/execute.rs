@@ -1,6 +1,7 @@
 //! Runs a cell: its magics and statements in order, each with its own output. The first
 //! error stops the cell and names the statement that failed.
 
+use super::describe_order::fit_to_server;
 use super::request::{report_ksql_error, request_context, with_interrupt, with_wait_status};
 use super::scope::StatementScope;
 use super::splitter::{split_cell, CellItem};
@@ -228,7 +229,14 @@ pub fn run_statement<'a>(
             }
             StatementKind::ShowProperties | StatementKind::Server => {
                 let scope = connect::scope(kernel, ctx).await?;
-                let sql = prepare(&scope, text);
+                let mut sql = prepare(&scope, text);
+                // A DESCRIBE … EXTENDED written for the other ksqlDB generation: sent in this
+                // server's order, with a note saying so.
+                if let Some(reordered) = fit_to_server(&sql, &scope.connection.client.capabilities()) {
+                    let note = render_status(&reordered.note, Kind::Info);
+                    ctx.display(note.data, note.metadata, None).await;
+                    sql = reordered.text;
+                }
                 let entities = with_wait_status(
                     ctx,
                     with_interrupt(ctx, async { scope.connection.client.ksql(&sql, &request_context(&scope)).await }),

@@ -4,6 +4,7 @@
 
 use super::catalog::sql_name;
 use super::cleanup::ObjectKind;
+use super::describe_order::describe_extended;
 use super::request::{report_ksql_error, request_context};
 use super::scope::StatementScope;
 use super::KsqlKernel;
@@ -114,7 +115,7 @@ async fn described_sources(
     }
     let mut found = Vec::new();
     for name in names.into_iter().take(MAX_DESCRIBED) {
-        let statement = format!("DESCRIBE {} EXTENDED;", sql_name(&name));
+        let statement = describe_extended(&sql_name(&name), &scope.connection.client.capabilities());
         if let Ok(entities) = ksql(scope, &statement).await {
             found.extend(descriptions(entities));
         }

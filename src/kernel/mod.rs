@@ -8,6 +8,7 @@ pub mod cleanup;
 pub mod completion;
 pub mod connect;
 pub mod context;
+pub mod describe_order;
 mod editor;
 pub mod execute;
 pub mod expect;

@@ -1,6 +1,10 @@
 """The kernel against fake ksqlDB servers of every generation: which endpoint and HTTP
 version it picks after reading /info, what it sends (Accept, bodies), and the exact values
 of pull and push results (DECIMAL spelling, NULL vs 'null', tombstones, HTML escaping)."""
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 
 from harness import texts
@@ -152,3 +156,40 @@ def test_statement_entities_and_show_streams():
         assert r["headers"]["accept"] == V1 and r["http_version"] == "HTTP/1.1"
         assert body(r)["ksql"].startswith("CREATE STREAM s1")
         assert body(r)["streamsProperties"] == {}
+
+
+# (generation, version) → whether the server's grammar has EXTENDED after the name: ksqlDB 0.16
+# (first released in 0.17 / CP 6.2) moved it there and refuses the old order.
+DESCRIBE_ORDER = {("jetty", "0.7.1"): False, ("http2", "0.15.0"): False, ("http2", "6.1.0"): False,
+                  ("http2", "0.17.0"): True, ("current", "7.3.0"): True, ("current", "0.29.0"): True}
+
+
+@pytest.mark.parametrize("generation,version", list(DESCRIBE_ORDER), ids=[f"{g}-{v}" for g, v in DESCRIBE_ORDER])
+def test_describe_extended_works_in_either_order_on_every_generation(generation, version):
+    after = DESCRIBE_ORDER[(generation, version)]
+    servers_order, other_order = "DESCRIBE RIDERS EXTENDED;", "DESCRIBE EXTENDED RIDERS;"
+    if not after:
+        servers_order, other_order = other_order, servers_order
+    with fake(generation, version) as server, kernel_env(server.url) as kc:
+        # The server itself refuses the other order, with its version's parse error.
+        refused = _post_ksql(server, other_order)
+        assert refused["error_code"] == 40001 and refused["message"].startswith("line 1:"), refused
+        for written in (servers_order, other_order):
+            server.reset()
+            out = ok(kc, written)
+            sent = [body(r)["ksql"] for r in server.requests() if r["path"] == "/ksql"]
+            assert sent == [servers_order], sent
+            shown = strip_ansi(texts(out))
+            assert "messages-per-sec" in shown, shown  # the extended description
+            note = f"Sent as {servers_order.rstrip(';')}: this server"
+            assert (note in shown) == (written == other_order), shown
+
+
+def _post_ksql(server, sql):
+    req = urllib.request.Request(server.url + "/ksql", data=json.dumps({"ksql": sql}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Accept": V1})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return json.loads(e.read())

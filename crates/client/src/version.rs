@@ -158,6 +158,10 @@ pub struct ServerCapabilities {
     pub print_on_query_stream: bool,
     /// DEFINE / UNDEFINE / SHOW VARIABLES syntax (0.14+).
     pub variables_syntax: bool,
+    /// `DESCRIBE name EXTENDED`: ksqlDB 0.16 (CP 6.2) moved EXTENDED after the name, and each
+    /// side takes only its own order (confluentinc/ksql#6827, SqlBase.g4 `#showColumns`).
+    /// An unknown version is taken as a current one.
+    pub describe_extended_after_name: bool,
 }
 
 impl ServerCapabilities {
@@ -188,6 +192,7 @@ impl ServerCapabilities {
             pull_on_streams: v.at_least(23),
             print_on_query_stream: v.at_least(29) || v.cp_at_least(7, 4),
             variables_syntax: v.at_least(14),
+            describe_extended_after_name: v.ksql_level.is_none() || v.at_least(16),
             version,
         }
     }
@@ -293,8 +298,12 @@ mod tests {
         assert!(!caps("7.3.0").print_on_query_stream);
         assert!(caps("0.10.0").close_query && !caps("0.10.0").close_query_on_query);
         assert!(caps("7.2.0").close_query_on_query && !caps("7.1.0").close_query_on_query);
+        assert!(caps("0.16.0").describe_extended_after_name && caps("6.2.0").describe_extended_after_name);
+        assert!(!caps("0.15.0").describe_extended_after_name && !caps("6.1.9").describe_extended_after_name);
+        assert!(!caps("0.7.1").describe_extended_after_name && !caps("5.5.1").describe_extended_after_name);
         let unknown = ServerCapabilities::unknown();
         assert!(!unknown.session_variables && !unknown.close_query && !unknown.is_known());
+        assert!(unknown.describe_extended_after_name);
     }
 
     #[test]

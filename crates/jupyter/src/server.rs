@@ -396,20 +396,20 @@ async fn executor_loop<K: LanguageKernel>(
                 _ = shared.interrupts.woken() => None,
             },
         };
-        let cancel = match queued.as_ref().map(|_| shared.interrupts.start_cell()) {
-            Some(Ok(cancel)) => cancel,
-            Some(Err(point)) => {
-                next = abort_queued(&shared, &mut tx, &mut queue, point, queued).await;
-                continue;
+        let Some(queued) = queued else {
+            if let Some(point) = shared.interrupts.take_pending() {
+                next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
             }
-            None => {
-                if let Some(point) = shared.interrupts.take_pending() {
-                    next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
-                }
+            continue;
+        };
+        let cancel = match shared.interrupts.start_cell() {
+            Ok(cancel) => cancel,
+            // An interrupt came before this cell started: the cell (and the queue) is judged first.
+            Err(point) => {
+                next = abort_queued(&shared, &mut tx, &mut queue, point, Some(queued)).await;
                 continue;
             }
         };
-        let Some(queued) = queued else { continue };
         let failure = execute(&shared, &mut tx, &queued.request, cancel).await;
         // An interrupt during the cell: its point, unless the cell's failure (later) covers it.
         let interrupted = shared.interrupts.take_pending();

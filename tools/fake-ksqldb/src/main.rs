@@ -1,5 +1,6 @@
 //! fake-ksqldb: a scripted fake ksqlDB server for the kernel's tests. See README.md.
 
+mod grammar;
 mod scenario;
 mod server;
 mod stream;

@@ -492,6 +492,7 @@ pub fn default_scenario(level: (u32, u32, u32)) -> String {
                 "memberSchema":null}}}]},
         {"match":"DESCRIBE RIDERS","entities":[describe(false)]},
         {"match":"DESCRIBE RIDERS EXTENDED","entities":[describe(true)]},
+        {"match":"DESCRIBE EXTENDED RIDERS","entities":[describe(true)]},
         {"match":"DESCRIBE FUNCTION ABS","entities":[{"@type":"describe_function","name":"ABS",
             "description":"Returns the absolute value of its argument.","author":"Confluent","version":"",
             "path":"internal",

@@ -748,8 +748,11 @@ async fn ksql(ctx: &Ctx, body: &Bytes) -> Resp {
     };
     let sql = &sql;
     let stmts = split_statements(sql);
-    // Validation first: SELECT/PRINT are refused before anything runs.
+    // Validation first: parse errors and SELECT/PRINT are refused before anything runs.
     for s in &stmts {
+        if let Some(message) = crate::grammar::describe_order_error(ctx.app.level, s) {
+            return ctx.statement(40001, &message, s);
+        }
         let fw = first_word(s);
         if fw == "SELECT" || fw == "PRINT" {
             return ctx.statement(

@@ -636,8 +636,14 @@ impl<'a> Parser<'a> {
                 return Ok(Statement::DescribeSources { kind, extended });
             }
         }
+        // Both orders: `DESCRIBE EXTENDED name` (ksqlDB before 0.16) and `DESCRIBE name
+        // EXTENDED` (0.16 on), so notebooks written for either generation run here.
+        let before = self.is_kw("EXTENDED") && !matches!(self.peek_at(1), Tok::Eof | Tok::Sym(";"));
+        if before {
+            self.advance();
+        }
         let name = self.ident()?;
-        let extended = self.eat_kw("EXTENDED");
+        let extended = before || self.eat_kw("EXTENDED");
         Ok(Statement::Describe { name, extended })
     }
 
@@ -1342,6 +1348,16 @@ mod tests {
         for s in QUICKSTART {
             parse_statement(s).unwrap_or_else(|e| panic!("{s}: {e}"));
         }
+    }
+
+    #[test]
+    fn describe_extended_in_either_order() {
+        for s in ["DESCRIBE s EXTENDED;", "describe extended s;", "DESCRIBE EXTENDED `s`"] {
+            let parsed = parse_statement(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert!(matches!(parsed, Statement::Describe { ref name, extended: true } if name == "S" || name == "s"));
+        }
+        assert!(matches!(parse_statement("DESCRIBE s;"), Ok(Statement::Describe { extended: false, .. })));
+        assert!(parse_statement("DESCRIBE EXTENDED s EXTENDED;").is_err());
     }
 
     #[test]
