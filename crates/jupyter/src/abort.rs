@@ -25,6 +25,15 @@ impl AbortPoint {
         AbortPoint { at: chrono::Utc::now(), read_before: Instant::now() }
     }
 
+    /// Whether the request's `date` says it was sent before the point (no date: no).
+    pub fn dated_before(&self, header: &Map<String, Value>) -> bool {
+        header
+            .get("date")
+            .and_then(Value::as_str)
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .is_some_and(|sent| sent < self.at)
+    }
+
     /// Whether a request read at `received`, with this `header`, was sent before the point (a
     /// request without a readable date counts as sent before).
     pub fn sent_before(&self, received: Instant, header: &Map<String, Value>) -> bool {

@@ -384,6 +384,9 @@ async fn executor_loop<K: LanguageKernel>(
 ) {
     // A request read while aborting that was sent after the abort point: it runs next.
     let mut next: Option<Queued> = None;
+    // The last abort point: a request dated before it that arrives after the abort window (a
+    // loaded machine) is aborted too, not run.
+    let mut last_point: Option<AbortPoint> = None;
     loop {
         let queued = match next.take() {
             Some(queued) => Some(queued),
@@ -398,14 +401,20 @@ async fn executor_loop<K: LanguageKernel>(
         };
         let Some(queued) = queued else {
             if let Some(point) = shared.interrupts.take_pending() {
+                last_point = Some(point);
                 next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
             }
             continue;
         };
+        if let Some(point) = last_point.filter(|p| p.dated_before(&queued.request.header)) {
+            next = abort_queued(&shared, &mut tx, &mut queue, point, Some(queued)).await;
+            continue;
+        }
         let cancel = match shared.interrupts.start_cell() {
             Ok(cancel) => cancel,
             // An interrupt came before this cell started: the cell (and the queue) is judged first.
             Err(point) => {
+                last_point = Some(point);
                 next = abort_queued(&shared, &mut tx, &mut queue, point, Some(queued)).await;
                 continue;
             }
@@ -414,6 +423,7 @@ async fn executor_loop<K: LanguageKernel>(
         // An interrupt during the cell: its point, unless the cell's failure (later) covers it.
         let interrupted = shared.interrupts.take_pending();
         if let Some(point) = failure.or(interrupted) {
+            last_point = Some(point);
             next = abort_queued(&shared, &mut tx, &mut queue, point, None).await;
         }
     }
