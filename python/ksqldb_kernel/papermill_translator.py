@@ -16,6 +16,7 @@ import math
 import re
 
 from papermill.exceptions import PapermillException
+from papermill.models import Parameter
 from papermill.translators import Translator, papermill_translators
 
 LANGUAGE = "ksql"
@@ -77,8 +78,6 @@ class KsqlTranslator(Translator):
 
     @classmethod
     def inspect(cls, parameters_cell):
-        from papermill.models import Parameter
-
         params = []
         for line in parameters_cell.source.splitlines():
             match = DEFINE.match(line)

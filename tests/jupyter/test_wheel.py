@@ -162,7 +162,8 @@ def _parameters_notebook(path):
                                   "  WITH (kafka_topic='orders_${region}', value_format='json', partitions=1);"),
         nbformat.v4.new_code_cell("\n".join(f"INSERT INTO orders (id, region) VALUES ({i}, '{r}');" for i, r in rows)),
         nbformat.v4.new_code_cell("SET 'auto.offset.reset' = 'earliest';\n"
-                                  "SELECT id, region FROM orders WHERE region = '${region}' EMIT CHANGES LIMIT ${limit};"),
+                                  "SELECT id, region FROM orders WHERE region = '${region}'\n"
+                                  "  EMIT CHANGES LIMIT ${limit};"),
         nbformat.v4.new_code_cell("SHOW VARIABLES;\nSHOW TOPICS;"),
     ]
     nbformat.write(nb, path)

@@ -54,7 +54,8 @@ def test_bad_names_and_values_fail_clearly():
 
 
 def test_the_parameters_cell_is_inspected():
-    cell = nbformat.v4.new_code_cell("-- defaults\nDEFINE region = 'us';  -- where\ndefine Note = 'it''s';\nSHOW STREAMS;")
+    cell = nbformat.v4.new_code_cell("-- defaults\nDEFINE region = 'us';  -- where\n"
+                                     "define Note = 'it''s';\nSHOW STREAMS;")
     params = KsqlTranslator.inspect(cell)
     assert [(p.name, p.default, p.help) for p in params] == [("region", "'us'", "where"), ("Note", "'it''s'", "")]
 
