@@ -27,21 +27,20 @@ impl AbortPoint {
 
     /// Whether the request's `date` says it was sent before the point (no date: no).
     pub fn dated_before(&self, header: &Map<String, Value>) -> bool {
-        header
-            .get("date")
-            .and_then(Value::as_str)
-            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
-            .is_some_and(|sent| sent < self.at)
+        sent_at(header).is_some_and(|sent| sent < self.at)
     }
 
     /// Whether a request read at `received`, with this `header`, was sent before the point (a
     /// request without a readable date counts as sent before).
     pub fn sent_before(&self, received: Instant, header: &Map<String, Value>) -> bool {
-        let sent_at =
-            header.get("date").and_then(Value::as_str).and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
-        let after = received >= self.read_before && sent_at.is_some_and(|sent| sent > self.at);
+        let after = received >= self.read_before && sent_at(header).is_some_and(|sent| sent > self.at);
         !after
     }
+}
+
+/// The `date` a request's header carries, when it is readable.
+fn sent_at(header: &Map<String, Value>) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    header.get("date").and_then(Value::as_str).and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
 }
 
 /// The running cell's cancellation and an interrupt not yet applied to the queue, under one
