@@ -1,9 +1,11 @@
 """What a user sees in JupyterLab (and Notebook 7), checked in the DOM of headless Chromium
 driven by Playwright: live push queries update one output in place, the stop button ends a
-blocking push query, %chart draws a Vega-Lite chart, completion and Shift+Tab use the live
-catalog. The quickstart, completion and Shift+Tab run on the kernel's embedded sandbox (a
+blocking push query (and, during Run All, the cells queued below it), a quiet push query ticks
+and hints at auto.offset.reset, %chart draws a Vega-Lite chart, completion and Shift+Tab use
+the live catalog. The quickstart, completion and Shift+Tab run on the kernel's embedded sandbox (a
 JupyterLab started without KSQLDB_URL); the stop button, charts and Notebook 7 on the fake
 server (scripted timing). Screenshots go to test-output/."""
+import json
 import os
 import re
 import shutil
@@ -190,6 +192,63 @@ def test_stop_button_ends_a_blocking_push_query(lab, fake_server, page):
     assert fake_server.active_queries() == []
     assert len(browser.table_rows(out.first)) == 3
     browser.screenshot(page, "lab-stopped.png", browser.cell(page, 1))
+
+
+def run_all(page):
+    """JupyterLab's Run menu, Run All Cells: every cell's execute request is queued at once."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def test_stop_during_run_all_keeps_the_rows_and_aborts_the_queued_cells(lab, fake_server, page):
+    """Run All into a blocking push query: its status line ticks while no row comes; the stop
+    button ends it with its rows kept, and the cells queued below it are not run (as ipykernel
+    aborts them), so Run All does not go on into the next statement."""
+    set_scenario(fake_server, default_scenario())  # RIDERS: 3 rows, then the query hangs
+    fake_server.reset()  # the request log: this test counts the statements sent
+    open_notebook(page, lab, "run-all.ipynb", ["SELECT * FROM RIDERS EMIT CHANGES;", "SHOW STREAMS;", "SHOW QUERIES;"])
+    run_all(page)
+    out = browser.outputs(page, 1)
+    expect(out.locator(".ksql-result tbody tr")).to_have_count(3, timeout=20_000)
+    first = browser.status_line(out.first)
+    page.wait_for_timeout(2_500)
+    later = browser.status_line(out.first)
+    assert "running" in later and later != first, f"the status line ticks while no row comes: {first!r} {later!r}"
+    page.locator(".jp-NotebookPanel-toolbar [data-command='notebook:interrupt-kernel']").click()
+    expect(out.first.locator(".ksql-result > div").first).to_contain_text("stopped by user", timeout=15_000)
+    expect(browser.cell(page, 1).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=15_000)
+    browser.wait_kernel_idle(page)
+    page.wait_for_timeout(1_000)
+    assert len(browser.table_rows(out.first)) == 3
+    for queued in (2, 3):
+        assert browser.outputs(page, queued).count() == 0, f"cell {queued} ran after the stop"
+        prompt = browser.cell(page, queued).locator(".jp-InputPrompt").inner_text()
+        assert not re.search(r"\d", prompt), f"cell {queued} has an execution count: {prompt!r}"
+    sent = [json.loads(r["body"])["ksql"] for r in fake_server.requests() if r["path"] == "/ksql" and r["body"]]
+    assert "SHOW TOPICS;" in sent, sent  # Run All ran the first cell again
+    assert not any(s in ("SHOW STREAMS;", "SHOW QUERIES;") for s in sent), f"queued statements were sent: {sent}"
+    browser.screenshot(page, "lab-run-all-stopped.png")
+
+
+def test_quiet_push_query_hints_at_auto_offset_reset(sandbox_lab, page):
+    """On the sandbox, a push query over a stream that already has a record, read from the
+    latest offset: the live view says it is waiting for rows, then hints at the SET statement."""
+    cells = ["CREATE STREAM hinted (id INT) WITH (kafka_topic='hinted', value_format='JSON', partitions=1);",
+             "INSERT INTO hinted (id) VALUES (1);",
+             "%push --timeout 6\nSELECT * FROM hinted EMIT CHANGES;"]
+    browser.write_notebook(sandbox_lab.root, "hint.ipynb", cells)
+    page.goto(sandbox_lab.lab_url("hint.ipynb"))
+    browser.wait_kernel_idle(page)
+    run_and_wait(page, 0)
+    run_and_wait(page, 1)
+    browser.run_cell(page, 2)
+    out = browser.outputs(page, 2)
+    expect(out.first.locator(".ksql-result")).to_contain_text("waiting for rows", timeout=20_000)
+    expect(out.first.locator(".ksql-result")).to_contain_text("auto.offset.reset", timeout=15_000)
+    expect(out.first.locator(".ksql-result")).to_contain_text("'earliest'")
+    browser.screenshot(page, "lab-offset-hint.png", browser.cell(page, 2))
+    expect(browser.cell(page, 2).locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=20_000)
+    assert "auto.offset.reset" in out.first.inner_text(), "the hint stays in the final frame"
 
 
 def test_chart_renders_vega_lite(lab, fake_server, page):
