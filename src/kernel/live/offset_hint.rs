@@ -4,6 +4,7 @@
 //! source's topic has a record from the beginning) and says which SET statement reads them.
 
 use super::query_shape::from_source;
+use super::source::is_format_line;
 use crate::kernel::request::request_context;
 use crate::kernel::scope::StatementScope;
 use ksql_wire::entity::Entity;
@@ -74,8 +75,7 @@ async fn has_a_record(scope: &StatementScope, topic: &str) -> bool {
     };
     let mut found = false;
     while let Some(Ok(line)) = stream.next_line().await {
-        let format_line = ["Key format:", "Value format:", "Format:"].iter().any(|p| line.starts_with(p));
-        if !format_line {
+        if !is_format_line(&line) {
             found = true;
             break;
         }

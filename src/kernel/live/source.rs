@@ -12,7 +12,7 @@ pub enum LiveSource {
     Query(QueryStream),
     Print {
         stream: PrintStream,
-        /// `Key format: …` / `Value format: …` lines not yet shown.
+        /// Format lines ([`is_format_line`]) not yet shown.
         new_notes: Vec<String>,
     },
 }
@@ -24,7 +24,7 @@ impl LiveSource {
             LiveSource::Query(stream) => stream.next().await,
             LiveSource::Print { stream, new_notes } => loop {
                 match stream.next_line().await? {
-                    Ok(line) if line.starts_with("Key format: ") || line.starts_with("Value format: ") => {
+                    Ok(line) if is_format_line(&line) => {
                         new_notes.push(line);
                     }
                     Ok(line) => return Some(Ok(QueryEvent::Row(print_row(&line)))),
@@ -51,6 +51,12 @@ impl LiveSource {
             LiveSource::Print { stream, .. } => stream.close().await,
         }
     }
+}
+
+/// Whether a PRINT line says a format instead of carrying a record: `Key format: …` and
+/// `Value format: …` (ksqlDB), `Format:JSON` (KSQL 5.x wrote one such line first).
+pub fn is_format_line(line: &str) -> bool {
+    ["Key format:", "Value format:", "Format:"].iter().any(|prefix| line.starts_with(prefix))
 }
 
 /// The columns of a PRINT as a live table.
@@ -108,5 +114,13 @@ mod tests {
         assert_eq!((row.values[1].clone(), row.values[2].clone()), (Value::Null, Value::Null));
         let row = print_row("something else");
         assert_eq!((row.values[0].clone(), row.values[2].clone()), (Value::Null, Value::from("something else")));
+    }
+
+    #[test]
+    fn format_lines_of_every_generation_are_notes_not_records() {
+        for line in ["Key format: KAFKA_STRING", "Value format: JSON or KAFKA_STRING", "Format:JSON"] {
+            assert!(is_format_line(line), "{line}");
+        }
+        assert!(!is_format_line(r#"rowtime: x, key: k, value: {"Format:":1}, partition: 0"#));
     }
 }
