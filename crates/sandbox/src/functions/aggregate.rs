@@ -56,7 +56,6 @@ struct AggImpl {
 pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>;
 
 pub fn lookup(name: &str) -> Option<&'static AggFn> {
-    let name = if name == "STDDEV_SAMP" { "STDDEV_SAMPLE" } else { name };
     registry().iter().find(|f| f.name == name)
 }
 
@@ -133,13 +132,34 @@ impl Acc for Sum {
     }
 }
 
-/// Sample standard deviation (Youngs-Cramer update of count, sum and M2, as ksqlDB's
-/// StandardDeviationSampUdaf); fewer than two values give 0.0.
+/// SUM_LIST: every element of each row's array added (NULL arrays and elements skipped).
+#[derive(Clone)]
+struct SumList(Sum);
+impl Acc for SumList {
+    fn add(&mut self, a: &[Value]) {
+        if let Value::Array(items) = &a[0] {
+            items.iter().for_each(|item| self.0.apply(item, 1));
+        }
+    }
+    fn undo(&mut self, a: &[Value]) {
+        if let Value::Array(items) = &a[0] {
+            items.iter().for_each(|item| self.0.apply(item, -1));
+        }
+    }
+    fn result(&self) -> Value {
+        self.0.result()
+    }
+}
+
+/// STDDEV_SAMPLE: the sample standard deviation (Youngs-Cramer update of count, sum and M2,
+/// as ksqlDB); fewer than two values give 0.0. STDDEV_SAMP is the same but, as in ksqlDB 0.29
+/// (its suite expects it), gives the sample variance: no square root.
 #[derive(Clone)]
 struct StdDev {
     count: i64,
     sum: f64,
     m2: f64,
+    variance: bool,
 }
 impl StdDev {
     fn step(&mut self, x: f64, sign: i64) {
@@ -155,7 +175,7 @@ impl StdDev {
         } else {
             let n = self.count - 1;
             if n <= 0 {
-                *self = StdDev { count: 0, sum: 0.0, m2: 0.0 };
+                *self = StdDev { count: 0, sum: 0.0, m2: 0.0, variance: self.variance };
                 return;
             }
             let s = self.sum - x;
@@ -181,7 +201,8 @@ impl Acc for StdDev {
         if self.count < 2 {
             return Value::Double(0.0);
         }
-        Value::Double((self.m2 / (self.count - 1) as f64).sqrt())
+        let variance = self.m2 / (self.count - 1) as f64;
+        Value::Double(if self.variance { variance } else { variance.sqrt() })
     }
 }
 
@@ -383,39 +404,6 @@ impl Acc for Histogram {
     }
 }
 
-#[derive(Clone)]
-struct Stddev {
-    n: f64,
-    sum: f64,
-    sumsq: f64,
-    sample: bool,
-}
-impl Stddev {
-    fn apply(&mut self, a: &[Value], sign: f64) {
-        if let Some(x) = a[0].as_f64() {
-            self.n += sign;
-            self.sum += sign * x;
-            self.sumsq += sign * x * x;
-        }
-    }
-}
-impl Acc for Stddev {
-    fn add(&mut self, a: &[Value]) {
-        self.apply(a, 1.0)
-    }
-    fn undo(&mut self, a: &[Value]) {
-        self.apply(a, -1.0)
-    }
-    fn result(&self) -> Value {
-        let d = if self.sample { self.n - 1.0 } else { self.n };
-        if d <= 0.0 {
-            return if self.n > 0.0 { Value::Double(0.0) } else { Value::Null };
-        }
-        let var = (self.sumsq - self.sum * self.sum / self.n) / d;
-        Value::Double(var.max(0.0).sqrt())
-    }
-}
-
 /// CORRELATION: count, sum x, sum y, sum x², sum y², sum xy.
 #[derive(Clone)]
 struct Correlation([f64; 6]);
@@ -561,7 +549,7 @@ fn implementations() -> Vec<AggImpl> {
                     Err(String::new())
                 }
             },
-            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0 }),
+            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: false }),
         },
         AggImpl {
             name: "AVG",
@@ -683,14 +671,26 @@ fn implementations() -> Vec<AggImpl> {
             col_args: 1,
             undo: true,
             typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
-            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: true }),
+            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: true }),
         },
         AggImpl {
-            name: "STDDEV_POP",
+            name: "SUM_LIST",
             col_args: 1,
             undo: true,
-            typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
-            make: |_, _, _| Box::new(Stddev { n: 0.0, sum: 0.0, sumsq: 0.0, sample: false }),
+            typer: |t, _| match &t[0] {
+                SqlType::Array(item) if matches!(**item, SqlType::Integer | SqlType::Bigint | SqlType::Double) => {
+                    Ok((**item).clone())
+                }
+                _ => Err(String::new()),
+            },
+            make: |_, _, ret| {
+                let zero = match ret {
+                    SqlType::Integer => Value::Int(0),
+                    SqlType::Bigint => Value::Bigint(0),
+                    _ => Value::Double(0.0),
+                };
+                Box::new(SumList(Sum { ty: ret.clone(), acc: zero }))
+            },
         },
     ]
 }

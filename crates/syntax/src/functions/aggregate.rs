@@ -112,15 +112,6 @@ pub(super) const FUNCTIONS: &[Function] = &[
         ],
     ),
     aggregate(
-        "STDDEV_POP",
-        "Returns the population standard deviation of the column.",
-        &[
-            sig(&[arg("col1", "INT")], "DOUBLE"),
-            sig(&[arg("col1", "BIGINT")], "DOUBLE"),
-            sig(&[arg("col1", "DOUBLE")], "DOUBLE"),
-        ],
-    ),
-    aggregate(
         "STDDEV_SAMP",
         "Returns the sample standard deviation of the column. Applicable only to numeric types.",
         &[
@@ -146,6 +137,15 @@ pub(super) const FUNCTIONS: &[Function] = &[
             sig(&[arg("col1", "DOUBLE")], "DOUBLE"),
             sig(&[arg("col1", "BIGINT")], "BIGINT"),
             sig(&[arg("col1", "INT")], "INT"),
+        ],
+    ),
+    aggregate(
+        "SUM_LIST",
+        "Returns the sum of elements contained in the list.",
+        &[
+            sig(&[arg("col1", "ARRAY<DOUBLE>")], "DOUBLE"),
+            sig(&[arg("col1", "ARRAY<INT>")], "INT"),
+            sig(&[arg("col1", "ARRAY<BIGINT>")], "BIGINT"),
         ],
     ),
     aggregate(

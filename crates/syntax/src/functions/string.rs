@@ -98,7 +98,6 @@ pub(super) const FUNCTIONS: &[Function] = &[
             sig(&[arg("input", "BYTES"), arg("targetLen", "INT"), arg("padding", "BYTES")], "BYTES"),
         ],
     ),
-    scalar("LTRIM", STRING, "Removes leading whitespace.", &[sig(&[arg("input", "STRING")], "STRING")]),
     scalar(
         "MASK",
         STRING,
@@ -203,6 +202,13 @@ pub(super) const FUNCTIONS: &[Function] = &[
             ),
         ],
     ),
+    // ksqlDB 7.5 / CP 7.5 (not in 0.29).
+    scalar(
+        "MD5",
+        STRING,
+        "Computes the hex-encoded md5 hash of the given string",
+        &[sig(&[arg("s", "STRING")], "STRING")],
+    ),
     scalar(
         "REGEXP_EXTRACT",
         REGULAR_EXPRESSION,
@@ -254,7 +260,6 @@ pub(super) const FUNCTIONS: &[Function] = &[
             sig(&[arg("input", "BYTES"), arg("targetLen", "INT"), arg("padding", "BYTES")], "BYTES"),
         ],
     ),
-    scalar("RTRIM", STRING, "Removes trailing whitespace.", &[sig(&[arg("input", "STRING")], "STRING")]),
     scalar(
         "SPLIT",
         STRING,

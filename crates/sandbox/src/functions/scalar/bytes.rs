@@ -6,6 +6,18 @@ use super::*;
 /// signatures are in the catalog, `ksql_syntax::functions`).
 pub(super) fn functions() -> Vec<ScalarImpl> {
     vec![
+        f!("INT_FROM_BYTES", |a| from_bytes_type(a, SqlType::Integer), |a, _| match fixed_bytes::<4>(a) {
+            Some((b, big)) => Value::Int(if big { i32::from_be_bytes(b) } else { i32::from_le_bytes(b) }),
+            None => Value::Null,
+        }),
+        f!("BIGINT_FROM_BYTES", |a| from_bytes_type(a, SqlType::Bigint), |a, _| match fixed_bytes::<8>(a) {
+            Some((b, big)) => Value::Bigint(if big { i64::from_be_bytes(b) } else { i64::from_le_bytes(b) }),
+            None => Value::Null,
+        }),
+        f!("DOUBLE_FROM_BYTES", |a| from_bytes_type(a, SqlType::Double), |a, _| match fixed_bytes::<8>(a) {
+            Some((b, big)) => Value::Double(if big { f64::from_be_bytes(b) } else { f64::from_le_bytes(b) }),
+            None => Value::Null,
+        }),
         f!("TO_BYTES", |a| strs(a, 2..=2, SqlType::Bytes), |a, _| {
             let (Some(x), Some(enc)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
             match enc.to_ascii_lowercase().as_str() {
@@ -63,4 +75,30 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             }
         ),
     ]
+}
+
+/// INT_FROM_BYTES and the like: `(bytes[, byte order])`.
+fn from_bytes_type(a: Types, ret: SqlType) -> Result<Option<SqlType>, String> {
+    let bytes = matches!(a.first(), Some(None) | Some(Some(SqlType::Bytes)));
+    if bytes && (a.len() == 1 || (a.len() == 2 && is_str(a, 1))) {
+        ok(ret)
+    } else {
+        no()
+    }
+}
+
+/// The N bytes of the first argument and whether they are big-endian (the default;
+/// `BIG_ENDIAN` or `LITTLE_ENDIAN`, any case). None for NULL, another length or another
+/// order name (errors in ksqlDB, so NULL values).
+fn fixed_bytes<const N: usize>(a: &[Value]) -> Option<([u8; N], bool)> {
+    let Value::Bytes(bytes) = &a[0] else { return None };
+    let big = match a.get(1) {
+        None => true,
+        Some(order) => match order.as_str()?.to_ascii_uppercase().as_str() {
+            "BIG_ENDIAN" => true,
+            "LITTLE_ENDIAN" => false,
+            _ => return None,
+        },
+    };
+    Some((bytes.as_slice().try_into().ok()?, big))
 }

@@ -156,14 +156,14 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
         }),
         f!("URL_EXTRACT_FRAGMENT", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
             .and_then(|u| UrlParts::parse(u).fragment)
-            .map(string)
+            .map(|x| string(percent_decoded(&x)))
             .unwrap_or(Value::Null)),
         f!("URL_EXTRACT_HOST", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
             .and_then(|u| UrlParts::parse(u).host)
             .map(string)
             .unwrap_or(Value::Null)),
         f!("URL_EXTRACT_PATH", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
-            .map(|u| string(UrlParts::parse(u).path))
+            .map(|u| string(percent_decoded(&UrlParts::parse(u).path)))
             .unwrap_or(Value::Null)),
         f!("URL_EXTRACT_PORT", |a| strs(a, 1..=1, SqlType::Integer), |a, _| s(&a[0])
             .and_then(|u| UrlParts::parse(u).port)
@@ -175,7 +175,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             .unwrap_or(Value::Null)),
         f!("URL_EXTRACT_QUERY", |a| strs(a, 1..=1, SqlType::String), |a, _| s(&a[0])
             .and_then(|u| UrlParts::parse(u).query)
-            .map(string)
+            .map(|x| string(percent_decoded(&x)))
             .unwrap_or(Value::Null)),
         f!("URL_EXTRACT_PARAMETER", |a| strs(a, 2..=2, SqlType::String), |a, _| {
             let (Some(u), Some(name)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
@@ -313,4 +313,10 @@ fn to_whole_number(v: &Value, up: bool) -> Value {
         }
         v => v.clone(),
     }
+}
+
+/// A URL component as Java's `URI` getters give it: `%XX` escapes decoded (`+` stays `+`),
+/// malformed UTF-8 replaced.
+fn percent_decoded(component: &str) -> String {
+    percent_encoding::percent_decode_str(component).decode_utf8_lossy().into_owned()
 }

@@ -141,45 +141,30 @@ pub fn java_to_chrono(p: &str) -> String {
     out
 }
 
-fn tz_offset_ms(tz: Option<&str>, utc_ms: i64) -> Option<i64> {
-    let _ = utc_ms;
-    match tz.map(str::trim) {
-        None | Some("UTC") | Some("GMT") | Some("Z") => Some(0),
-        Some(z) => {
-            let z = z.strip_prefix("UTC").or_else(|| z.strip_prefix("GMT")).unwrap_or(z);
-            let (sign, rest) = match z.as_bytes().first() {
-                Some(b'+') => (1, &z[1..]),
-                Some(b'-') => (-1, &z[1..]),
-                _ => return None,
-            };
-            let (h, m) = match rest.split_once(':') {
-                Some((h, m)) => (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?),
-                None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
-                None => (rest.parse().ok()?, 0),
-            };
-            Some(sign * (h * 3_600_000 + m * 60_000))
-        }
-    }
-}
-
+/// Formats epoch milliseconds with a Java pattern in a zone (UTC when none is given); None for
+/// a zone Java would refuse or a pattern chrono cannot write.
 pub fn format_ts(ms: i64, pattern: &str, tz: Option<&str>) -> Option<String> {
-    let off = tz_offset_ms(tz, ms)?;
-    let dt = chrono::DateTime::from_timestamp_millis(ms + off)?.naive_utc();
+    let utc = chrono::DateTime::from_timestamp_millis(ms)?;
     let f = java_to_chrono(pattern);
     let mut out = String::new();
     use std::fmt::Write;
-    write!(out, "{}", dt.format(&f)).ok()?;
+    match Zone::parse(tz.unwrap_or("UTC"))? {
+        Zone::Fixed(offset) => write!(out, "{}", utc.with_timezone(&offset).format(&f)).ok()?,
+        Zone::Region(region) => write!(out, "{}", utc.with_timezone(&region).format(&f)).ok()?,
+    }
     Some(out)
 }
 
+/// Parses text with a Java pattern as a wall-clock time in a zone (UTC when none is given),
+/// to epoch milliseconds.
 pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
     let f = java_to_chrono(pattern);
-    let off = tz_offset_ms(tz, 0)?;
+    let zone = Zone::parse(tz.unwrap_or("UTC"))?;
     if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(text, &f) {
-        return Some(dt.and_utc().timestamp_millis() - off);
+        return zone.instant_ms(dt);
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, &f) {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - off);
+        return zone.instant_ms(d.and_hms_opt(0, 0, 0)?);
     }
     None
 }
@@ -305,8 +290,12 @@ mod bytes;
 mod collections;
 mod conditionals;
 mod json;
+mod mask;
 mod math;
 mod strings;
+mod zone;
+
+pub use zone::Zone;
 mod time;
 
 /// Every implemented scalar function, with its catalog entry.
@@ -335,6 +324,7 @@ pub(super) fn implementations() -> Vec<ScalarImpl> {
         json::functions,
         collections::functions,
         bytes::functions,
+        mask::functions,
     ] {
         all.extend(category());
     }
@@ -560,3 +550,6 @@ fn url_decode(x: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+#[cfg(test)]
+mod tests;

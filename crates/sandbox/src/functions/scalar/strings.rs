@@ -20,12 +20,11 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             Some(x) => string(x.trim_matches(|c: char| c <= ' ')),
             None => Value::Null,
         }),
-        f!("LTRIM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
-            Some(x) => string(x.trim_start_matches(|c: char| c <= ' ')),
-            None => Value::Null,
-        }),
-        f!("RTRIM", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
-            Some(x) => string(x.trim_end_matches(|c: char| c <= ' ')),
+        f!("MD5", |a| strs(a, 1..=1, SqlType::String), |a, _| match s(&a[0]) {
+            Some(x) => {
+                use md5::Digest;
+                string(hex::encode(md5::Md5::digest(x.as_bytes())))
+            }
             None => Value::Null,
         }),
         f!(
@@ -262,24 +261,6 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
         f!("UUID", |a| if a.is_empty() { ok(SqlType::String) } else { no() }, |_, _| string(
             uuid::Uuid::new_v4().to_string()
         )),
-        f!("MASK", |a| strs(a, 1..=5, SqlType::String), |a, _| {
-            let Some(x) = s(&a[0]) else { return Value::Null };
-            string(
-                x.chars()
-                    .map(|c| {
-                        if c.is_ascii_uppercase() {
-                            'X'
-                        } else if c.is_ascii_lowercase() {
-                            'x'
-                        } else if c.is_ascii_digit() {
-                            'n'
-                        } else {
-                            '-'
-                        }
-                    })
-                    .collect::<String>(),
-            )
-        }),
     ]
 }
 

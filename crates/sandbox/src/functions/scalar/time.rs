@@ -131,6 +131,18 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             |a| if a.len() == 3 && is_str(a, 0) && is_int(a, 1) { ok(SqlType::Timestamp) } else { no() },
             |a, _| timestamp_add(a, -1)
         ),
+        f!(
+            "CONVERT_TZ",
+            |a| {
+                let timestamp = matches!(a.first(), Some(None) | Some(Some(SqlType::Timestamp)));
+                if a.len() == 3 && timestamp && is_str(a, 1) && is_str(a, 2) {
+                    ok(SqlType::Timestamp)
+                } else {
+                    no()
+                }
+            },
+            |a, _| convert_tz(a).map(Value::Timestamp).unwrap_or(Value::Null)
+        ),
         f!("DATEADD", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, 1)),
         f!("DATESUB", |a| shift_type(a, SqlType::Date), |a, _| date_add(a, -1)),
         f!("TIMEADD", |a| shift_type(a, SqlType::Time), |a, _| time_of_day_add(a, 1)),
@@ -163,4 +175,13 @@ fn format_epoch_days(a: &[Value], _: &Option<SqlType>) -> Value {
         return Value::Null;
     }
     format_ts(a[0].as_i64().unwrap() * MS_PER_DAY, s(&a[1]).unwrap(), None).map(string).unwrap_or(Value::Null)
+}
+
+/// CONVERT_TZ(ts, from, to): the timestamp moved by the difference of the two zones' offsets
+/// at that instant, as ksqlDB computes it. None for NULL or an unknown zone.
+fn convert_tz(a: &[Value]) -> Option<i64> {
+    let Value::Timestamp(ms) = a[0] else { return None };
+    let from = Zone::parse(s(&a[1])?)?.offset_ms_at(ms)?;
+    let to = Zone::parse(s(&a[2])?)?.offset_ms_at(ms)?;
+    ms.checked_add(to - from)
 }

@@ -1,0 +1,110 @@
+//! Scalar functions that ksqlDB's suites do not cover (or cover only in part), checked against
+//! what ksqlDB's implementations give.
+
+use super::*;
+
+fn call(name: &str, args: &[Value]) -> Value {
+    let f = lookup(name).unwrap_or_else(|| panic!("{name} is not implemented"));
+    (f.eval)(args, &None)
+}
+
+fn text(x: &str) -> Value {
+    Value::String(x.to_string())
+}
+
+#[test]
+fn mask_family_by_ksqldb_rules() {
+    let input = text("Ab1 dé-É9");
+    assert_eq!(call("MASK", std::slice::from_ref(&input)), text("Xxn-xx-Xn"));
+    // Own mask characters; NULL keeps that class as it is.
+    let own = [input.clone(), text("U"), Value::Null, text("#"), text("_")];
+    assert_eq!(call("MASK", &own), text("Ub#_dé_U#"));
+    assert_eq!(call("MASK_LEFT", &[input.clone(), Value::Int(3)]), text("Xxn dé-É9"));
+    assert_eq!(call("MASK_KEEP_LEFT", &[input.clone(), Value::Int(3)]), text("Ab1-xx-Xn"));
+    assert_eq!(call("MASK_RIGHT", &[input.clone(), Value::Int(2)]), text("Ab1 dé-Xn"));
+    assert_eq!(call("MASK_KEEP_RIGHT", &[input.clone(), Value::Int(2)]), text("Xxn-xx-É9"));
+    assert_eq!(call("MASK_LEFT", &[input.clone(), Value::Int(50)]), text("Xxn-xx-Xn"));
+    let own_left = [input.clone(), Value::Int(2), text("*"), text("*"), text("*"), text("*")];
+    assert_eq!(call("MASK_LEFT", &own_left), text("**1 dé-É9"));
+    // Errors in ksqlDB (a negative count, a mask of two characters): NULL.
+    assert_eq!(call("MASK_LEFT", &[input.clone(), Value::Int(-1)]), Value::Null);
+    assert_eq!(call("MASK", &[input, text("UU"), Value::Null, Value::Null, Value::Null]), Value::Null);
+    assert_eq!(call("MASK_RIGHT", &[Value::Null, Value::Int(1)]), Value::Null);
+}
+
+#[test]
+fn json_array_contains_matches_kind_and_value() {
+    let array = text(r#"[1, 2.5, "x", true, null, {"a": 1}, [1]]"#);
+    for (wanted, found) in [
+        (Value::Int(1), true),
+        (Value::Bigint(1), true),
+        (Value::Double(1.0), false), // a JSON integer is not a DOUBLE
+        (Value::Double(2.5), true),
+        (text("x"), true),
+        (text("1"), false),
+        (Value::Boolean(true), true),
+        (Value::Boolean(false), false),
+        (Value::Null, true),
+    ] {
+        assert_eq!(call("JSON_ARRAY_CONTAINS", &[array.clone(), wanted.clone()]), Value::Boolean(found), "{wanted:?}");
+    }
+    assert_eq!(call("JSON_ARRAY_CONTAINS", &[text(r#"{"a": 1}"#), Value::Int(1)]), Value::Boolean(false));
+    assert_eq!(call("JSON_ARRAY_CONTAINS", &[text("[1,"), Value::Int(1)]), Value::Boolean(false));
+}
+
+#[test]
+fn json_items_records_and_concat_keep_exact_numbers() {
+    let items = call("JSON_ITEMS", &[text(r#"[{"b": 1.50, "a": 2}, "s", 12345678901234567890]"#)]);
+    assert_eq!(items, Value::Array(vec![text(r#"{"b":1.50,"a":2}"#), text(r#""s""#), text("12345678901234567890")]));
+    assert_eq!(call("JSON_ITEMS", &[text(r#"{"a": 1}"#)]), Value::Null);
+    let records = call("JSON_RECORDS", &[text(r#"{"n": 1.0, "s": "t", "o": {"x": null}}"#)]);
+    let expected = [("n", "1.0"), ("s", "t"), ("o", r#"{"x":null}"#)];
+    assert_eq!(records, Value::Map(expected.iter().map(|(k, v)| (text(k), text(v))).collect()));
+    assert_eq!(call("JSON_CONCAT", &[text(r#"{"a": 1, "b": 2}"#), text(r#"{"a": 3}"#)]), text(r#"{"a":3,"b":2}"#));
+    assert_eq!(call("JSON_CONCAT", &[text(r#"{"a": 1}"#), text("2")]), text(r#"[{"a":1},2]"#));
+    assert_eq!(call("JSON_CONCAT", &[text("[1]"), Value::Null]), Value::Null);
+}
+
+#[test]
+fn numbers_from_bytes_in_both_orders() {
+    let four = Value::Bytes(vec![0, 0, 1, 2]);
+    assert_eq!(call("INT_FROM_BYTES", std::slice::from_ref(&four)), Value::Int(258));
+    assert_eq!(call("INT_FROM_BYTES", &[four.clone(), text("little_endian")]), Value::Int(0x0201_0000));
+    assert_eq!(call("INT_FROM_BYTES", &[four.clone(), text("MIDDLE_ENDIAN")]), Value::Null);
+    assert_eq!(call("BIGINT_FROM_BYTES", &[four]), Value::Null); // not 8 bytes
+    let eight = Value::Bytes(1.5f64.to_be_bytes().to_vec());
+    assert_eq!(call("DOUBLE_FROM_BYTES", std::slice::from_ref(&eight)), Value::Double(1.5));
+    assert_eq!(call("BIGINT_FROM_BYTES", &[eight]), Value::Bigint(1.5f64.to_bits() as i64));
+}
+
+#[test]
+fn convert_tz_follows_daylight_saving_time() {
+    // 2021-07-15 12:00 UTC: Los Angeles is -7, Berlin +2 in summer; in January -8 and +1.
+    let summer = Value::Timestamp(1_626_350_400_000);
+    let moved = call("CONVERT_TZ", &[summer, text("America/Los_Angeles"), text("Europe/Berlin")]);
+    assert_eq!(moved, Value::Timestamp(1_626_350_400_000 + 9 * 3_600_000));
+    let winter = Value::Timestamp(1_610_712_000_000);
+    let moved = call("CONVERT_TZ", &[winter.clone(), text("UTC"), text("Asia/Kolkata")]);
+    assert_eq!(moved, Value::Timestamp(1_610_712_000_000 + 330 * 60_000));
+    assert_eq!(call("CONVERT_TZ", &[winter, text("UTC"), text("Nowhere/Atlantis")]), Value::Null);
+}
+
+#[test]
+fn named_zones_in_formatting_and_parsing() {
+    let pattern = text("yyyy-MM-dd HH:mm z");
+    let formatted = call("TIMESTAMPTOSTRING", &[Value::Bigint(1_626_350_400_000), pattern, text("America/New_York")]);
+    assert_eq!(formatted, text("2021-07-15 08:00 EDT"));
+    let parsed =
+        call("STRINGTOTIMESTAMP", &[text("2021-01-15 07:00"), text("yyyy-MM-dd HH:mm"), text("America/New_York")]);
+    assert_eq!(parsed, Value::Bigint(1_610_712_000_000));
+}
+
+#[test]
+fn md5_and_decoded_url_parts() {
+    assert_eq!(call("MD5", &[text("")]), text("d41d8cd98f00b204e9800998ecf8427e"));
+    assert_eq!(call("MD5", &[text("größe")]), text("fdbb3a56280acfa9031707622c599ccb"));
+    let url = text("https://h.example/a%20b?q=x%26y+z#frag%C3%A9");
+    assert_eq!(call("URL_EXTRACT_FRAGMENT", std::slice::from_ref(&url)), text("fragé"));
+    assert_eq!(call("URL_EXTRACT_QUERY", std::slice::from_ref(&url)), text("q=x&y+z"));
+    assert_eq!(call("URL_EXTRACT_PATH", &[url]), text("/a b"));
+}
