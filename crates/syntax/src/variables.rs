@@ -1,5 +1,6 @@
 //! `${name}` substitution as ksqlDB does it: in code and inside string literals and quoted
-//! identifiers, never inside comments. The kernel substitutes for servers without session
+//! identifiers, never inside comments; inside those, `$${name}` is the escape, written as
+//! `${name}` (in code ksqlDB's lexer refuses a `$`). The kernel substitutes for servers without session
 //! variables (before 0.18); the sandbox substitutes as a server does.
 
 use super::lexer::{lex_sql, TokenKind};
@@ -34,8 +35,15 @@ fn substitute_inside(raw: &str, lookup: &impl Fn(&str) -> Option<String>, unknow
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
+        if rest[..start].ends_with('$') {
+            // `$${name}`: the escape, written as `${name}`.
+            out.push_str(&rest[..start - 1]);
+            out.push_str("${");
+            rest = after;
+            continue;
+        }
+        out.push_str(&rest[..start]);
         let name_len = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
         let name = &after[..name_len];
         if after[name_len..].starts_with('}') {
@@ -77,6 +85,13 @@ mod tests {
         let (text, unknown) = substitute("x='${other}', ${nope} ${topic ${unclosed", lookup);
         assert_eq!(text, "x='${other}', ${nope} ${topic ${unclosed");
         assert_eq!(unknown, ["other", "nope"]);
+    }
+
+    #[test]
+    fn a_doubled_dollar_escapes_the_reference() {
+        let (text, unknown) = substitute("SELECT '$${topic} ${topic}' AS `$${topic}`, ${topic};", lookup);
+        assert_eq!(text, "SELECT '${topic} orders' AS `${topic}`, orders;");
+        assert!(unknown.is_empty());
     }
 
     #[test]
