@@ -67,10 +67,12 @@ impl Writer {
         self.rows_written += 1;
         match self.framing {
             Framing::StreamedRows => {
-                let mut o = json!({"row":{"columns":row_json(row)}});
-                if tombstone {
-                    o["tombstone"] = J::Bool(true);
-                }
+                // A deletion (0.15+) is marked inside the row: `{"row":{"columns":[…],"tombstone":true}}`.
+                let o = if tombstone {
+                    json!({"row":{"columns":row_json(row),"tombstone":true}})
+                } else {
+                    json!({"row":{"columns":row_json(row)}})
+                };
                 Some(format!("{o},\n"))
             }
             Framing::Delimited if tombstone => None,

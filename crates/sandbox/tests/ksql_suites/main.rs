@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as J;
 
 use ksqldb_sandbox::catalog::{ColKind, Source};
-use ksqldb_sandbox::engine::{Engine, PushMsg, QueryResult, Session};
-use ksqldb_sandbox::server::framing::schema_string;
+use ksqldb_sandbox::engine::{Engine, Session};
 use ksqldb_sandbox::sql::ast::SourceKind;
 use ksqldb_sandbox::sql::lexer::split_statements;
 use ksqldb_sandbox::topics::{serialize, Format, Record};
 use ksqldb_sandbox::types::*;
+
+mod rest;
+use rest::run_rest_case;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -628,235 +630,9 @@ pub fn json_eq(a: &J, b: &J) -> bool {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// RQTT: REST query validation tests
-
-/// Runs one REST test case: admin statements as one /ksql request, inputs, then each query
-/// with its response compared to the expected `/query` StreamedRow objects.
-pub fn run_rest_case(test: &J) -> Outcome {
-    if test.get("enabled") == Some(&J::Bool(false)) {
-        return Outcome::Unsupported("disabled in the suite".into());
-    }
-    let mut any = false;
-    let mut last = String::new();
-    for (_, stmts) in variants(test) {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_rest_variant(test, &stmts)))
-            .unwrap_or_else(|_| Outcome::Fail("PANIC".into()));
-        match r {
-            Outcome::Pass => any = true,
-            Outcome::Unsupported(u) => last = u,
-            f => return f,
-        }
-    }
-    if any {
-        Outcome::Pass
-    } else {
-        Outcome::Unsupported(last)
-    }
-}
-
-fn run_rest_variant(test: &J, stmts: &[String]) -> Outcome {
-    let _ = needs_schema_registry;
-    if test.get("queryProto").is_some() {
-        return Outcome::Unsupported("protobuf query responses".into());
-    }
-    let mut engine = Engine::new();
-    engine.auto_create_topics = true;
-    let mut session = Session::default();
-    // As RestTestExecutor's server: push v2 on, queries read from the earliest offset unless
-    // the test overrides it.
-    session.properties.push(("ksql.query.push.v2.enabled".into(), "true".into()));
-    session.properties.push(("auto.offset.reset".into(), "earliest".into()));
-    if let Some(J::Object(p)) = test.get("properties") {
-        for (k, v) in p {
-            session.properties.push((k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
-        }
-    }
-    if let Some(topics) = test.get("topics").and_then(|t| t.as_array()) {
-        for t in topics {
-            register_topic(&mut engine, t);
-        }
-    }
-    let expected_error = test.get("expectedError");
-    let responses: Vec<J> = test.get("responses").and_then(|r| r.as_array()).cloned().unwrap_or_default();
-    let mut actual: Vec<J> = Vec::new();
-    let (admin, queries): (Vec<&String>, Vec<&String>) =
-        stmts.iter().partition(|s| !s.trim_start().to_ascii_uppercase().starts_with("SELECT "));
-    let error_check = |msg: &str, status: u16, statement: bool| -> Outcome {
-        let Some(ee) = expected_error else {
-            if msg.contains("not supported in the ksqlDB sandbox") {
-                return Outcome::Unsupported(first_line(msg));
-            }
-            return Outcome::Fail(format!("unexpected error: {}", first_line(msg)));
-        };
-        let want = ee.get("message").and_then(|m| m.as_str()).unwrap_or("");
-        if !msg.contains(want) {
-            return Outcome::Fail(format!("error {msg:?} does not contain {want:?}"));
-        }
-        if let Some(s) = ee.get("status").and_then(|s| s.as_u64()) {
-            if s as u16 != status {
-                return Outcome::Fail(format!("status {status} != {s}"));
-            }
-        }
-        if let Some(t) = ee.get("type").and_then(|t| t.as_str()) {
-            if t.ends_with("KsqlStatementErrorMessage") != statement {
-                return Outcome::Fail(format!("error type mismatch: statement={statement}, expected {t}"));
-            }
-        }
-        Outcome::Pass
-    };
-    for s in &admin {
-        for stmt in split_statements(s) {
-            match engine.execute(&stmt, &mut session) {
-                Ok(Some(e)) => actual.push(serde_json::json!({"admin": e})),
-                Ok(None) => {}
-                Err(e) => return error_check(&e.message, e.status, e.statement),
-            }
-        }
-    }
-    let wait = test.get("inputConditions").and_then(|c| c.get("waitForActivePushQuery")) == Some(&J::Bool(true));
-    if !wait {
-        if let Err(e) = produce_rest_inputs(&mut engine, test) {
-            return Outcome::Fail(e);
-        }
-    }
-    for q in &queries {
-        let mut qsession = session.clone();
-        match engine.query(q, &mut qsession) {
-            Err(e) => return error_check(&e.message, e.status, e.statement),
-            Ok(QueryResult::Pull { header, rows, tombstones, completion }) => {
-                let mut out =
-                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
-                for (r, t) in rows.iter().zip(tombstones) {
-                    let mut o = serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}});
-                    if t {
-                        o["tombstone"] = J::Bool(true);
-                    }
-                    out.push(o);
-                }
-                if let Some(m) = completion {
-                    out.push(serde_json::json!({"finalMessage":m}));
-                }
-                actual.push(serde_json::json!({"query": out}));
-            }
-            Ok(QueryResult::Push { header, signal: _signal, limit }) => {
-                if wait {
-                    if let Err(e) = produce_rest_inputs(&mut engine, test) {
-                        return Outcome::Fail(e);
-                    }
-                }
-                let mut out =
-                    vec![serde_json::json!({"header":{"queryId":header.query_id,"schema":schema_string(&header)}})];
-                let mut n = 0u64;
-                let mut limited = false;
-                for m in engine.drain(&header.query_id) {
-                    let o = match m {
-                        PushMsg::Row(r) => {
-                            serde_json::json!({"row":{"columns":r.iter().map(to_rest_json).collect::<Vec<_>>()}})
-                        }
-                        PushMsg::Tombstone(r) => {
-                            let columns = r.iter().map(to_rest_json).collect::<Vec<_>>();
-                            serde_json::json!({"row":{"columns":columns},"tombstone":true})
-                        }
-                        PushMsg::Error(e) => serde_json::json!({"errorMessage":{"message":e}}),
-                        PushMsg::Line(_) => continue,
-                    };
-                    out.push(o);
-                    n += 1;
-                    if limit.is_some_and(|l| n >= l) {
-                        limited = true;
-                        break;
-                    }
-                }
-                if limited {
-                    out.push(serde_json::json!({"finalMessage":"Limit Reached"}));
-                }
-                actual.push(serde_json::json!({"query": out}));
-            }
-            Ok(QueryResult::Print { .. }) => return Outcome::Unsupported("PRINT in REST tests".into()),
-        }
-    }
-    if let Some(ee) = expected_error {
-        return Outcome::Fail(format!("expected error {:?}, but everything succeeded", ee.get("message")));
-    }
-    if actual.len() < responses.len() {
-        return Outcome::Fail(format!("expected {} responses, got {}", responses.len(), actual.len()));
-    }
-    compare_rest_responses(test, &responses, &actual)
-}
-
-/// Compares the responses with the expected ones: admin answers partially, query answers
-/// with header and final message in place and rows as a multiset (unless verifyOrder).
-fn compare_rest_responses(test: &J, responses: &[J], actual: &[J]) -> Outcome {
-    let verify_order = test.get("outputConditions").and_then(|c| c.get("verifyOrder")) == Some(&J::Bool(true));
-    for (i, (e, a)) in responses.iter().zip(actual).enumerate() {
-        if let Some(ea) = e.get("admin") {
-            match a.get("admin") {
-                Some(aa) if partial_match(ea, aa) => {}
-                _ => return Outcome::Fail(format!("response {i}: expected admin {ea}, got {a}")),
-            }
-            continue;
-        }
-        if e.get("queryProto").is_some() {
-            return Outcome::Unsupported("protobuf query responses".into());
-        }
-        let (Some(J::Array(eq)), Some(J::Array(aq))) = (e.get("query"), a.get("query")) else {
-            return Outcome::Fail(format!("response {i}: expected {e}, got {a}"));
-        };
-        if eq.len() != aq.len() {
-            return Outcome::Fail(format!(
-                "response {i}: expected {} elements, got {}: {}",
-                eq.len(),
-                aq.len(),
-                J::Array(aq.clone())
-            ));
-        }
-        // Header and final message in place; rows as a multiset unless verifyOrder.
-        let is_row = |x: &J| x.get("row").is_some();
-        let e_rows: Vec<&J> = eq.iter().filter(|x| is_row(x)).collect();
-        let a_rows: Vec<&J> = aq.iter().filter(|x| is_row(x)).collect();
-        for (x, y) in eq.iter().zip(aq).filter(|(x, _)| !is_row(x)) {
-            if !partial_match(x, y) {
-                return Outcome::Fail(format!("response {i}: expected {x}, got {y}"));
-            }
-        }
-        if verify_order {
-            for (x, y) in e_rows.iter().zip(&a_rows) {
-                if !partial_match(x, y) {
-                    return Outcome::Fail(format!("response {i}: row {y} != expected {x}"));
-                }
-            }
-        } else {
-            let mut used = vec![false; a_rows.len()];
-            for x in &e_rows {
-                match a_rows.iter().enumerate().find(|(j, y)| !used[*j] && partial_match(x, y)) {
-                    Some((j, _)) => used[j] = true,
-                    None => {
-                        return Outcome::Fail(format!(
-                            "response {i}: expected row {x} not found in {}",
-                            J::Array(aq.clone())
-                        ))
-                    }
-                }
-            }
-        }
-    }
-    Outcome::Pass
-}
-
-/// Produces the case's input records (RQTT inputs carry no partition).
-fn produce_rest_inputs(engine: &mut Engine, test: &J) -> Result<(), String> {
-    for input in test.get("inputs").and_then(|i| i.as_array()).cloned().unwrap_or_default() {
-        let Some(topic) = input["topic"].as_str() else { continue };
-        let record = input_record(engine, topic, &input)?;
-        engine.produce(topic, record, None);
-    }
-    Ok(())
-}
-
 /// A test input as a record for its topic: key and value in the topic's formats, headers
 /// (base64 values), window bounds and timestamp.
-fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Record, String> {
+pub(crate) fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Record, String> {
     let src = find_source(engine, topic);
     let (key, value) = encode_input(src.as_ref(), input)?;
     let headers = input
@@ -878,21 +654,6 @@ fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Record, Strin
     Ok(Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window })
 }
 
-/// Partial match as the RQTT executor does it: only keys present in the expectation count;
-/// `key|starts_with` does a prefix match.
-fn partial_match(e: &J, a: &J) -> bool {
-    match (e, a) {
-        (J::Object(eo), J::Object(ao)) => eo.iter().all(|(k, v)| {
-            if let Some(base) = k.strip_suffix("|starts_with") {
-                return matches!((v, ao.get(base)), (J::String(p), Some(J::String(s))) if s.starts_with(p.as_str()));
-            }
-            ao.get(k).is_some_and(|av| partial_match(v, av))
-        }),
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| partial_match(p, q)),
-        _ => json_eq(e, a),
-    }
-}
-
 /// A test's file, name and outcome.
 type FileOutcome = (String, String, Outcome);
 
@@ -900,8 +661,8 @@ type FileOutcome = (String, String, Outcome);
 /// `SANDBOX_QTT_VERBOSE=1`, each failure). Returns None when the fixtures are absent.
 pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) -> Option<(Tally, Vec<FileOutcome>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok())
+        .unwrap_or_else(|e| panic!("{}: the fixtures folder cannot be read: {e}", dir.display()))
+        .map(|e| e.unwrap_or_else(|e| panic!("{}: {e}", dir.display())))
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
@@ -914,10 +675,9 @@ pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) ->
         if filter.is_some_and(|flt| !name.contains(flt)) {
             continue;
         }
-        let Ok(doc) = read_fixture(&f) else {
-            println!("{name}: unreadable");
-            continue;
-        };
+        // A fixture that is there but cannot be read fails the suite: it must not shrink the
+        // suite unseen.
+        let doc = read_fixture(&f).unwrap_or_else(|e| panic!("{name}: the fixture cannot be read: {e}"));
         let mut t = Tally::default();
         for test in doc["tests"].as_array().cloned().unwrap_or_default() {
             let o = runner(&test);
@@ -965,14 +725,24 @@ pub fn run_suite(dir: &Path, runner: fn(&J) -> Outcome, filter: Option<&str>) ->
 mod suites {
     use super::*;
 
+    /// The suite's folder; None (the test skips, saying so) only when `../shared` is absent.
+    /// With `../shared` present, a missing suite folder fails the test.
+    fn suite_dir(name: &str) -> Option<PathBuf> {
+        let fixtures = fixtures_dir();
+        let shared = fixtures.parent().expect("fixtures live in ../shared");
+        if !shared.exists() {
+            println!("SKIPPED: {} is absent, so ksqlDB's {name} suite did not run", shared.display());
+            return None;
+        }
+        let dir = fixtures.join(name);
+        assert!(dir.is_dir(), "{} is present but {} is not a readable folder", shared.display(), dir.display());
+        Some(dir)
+    }
+
     /// Prints QTT pass/fail/unsupported counts. `SANDBOX_QTT_FILTER=join` limits the files.
     #[test]
     fn qtt_suite() {
-        let dir = fixtures_dir().join("ksql-qtt");
-        if !dir.exists() {
-            println!("QTT fixtures not found at {} — skipped", dir.display());
-            return;
-        }
+        let Some(dir) = suite_dir("ksql-qtt") else { return };
         let filter = std::env::var("SANDBOX_QTT_FILTER").ok();
         let result = run_suite(&dir, run_qtt_case, filter.as_deref());
         if filter.is_none() {
@@ -985,11 +755,7 @@ mod suites {
     /// Prints REST-test pass/fail/unsupported counts.
     #[test]
     fn rest_suite() {
-        let dir = fixtures_dir().join("ksql-rest-tests");
-        if !dir.exists() {
-            println!("REST fixtures not found at {} — skipped", dir.display());
-            return;
-        }
+        let Some(dir) = suite_dir("ksql-rest-tests") else { return };
         let filter = std::env::var("SANDBOX_QTT_FILTER").ok();
         let result = run_suite(&dir, run_rest_case, filter.as_deref());
         if filter.is_none() {
