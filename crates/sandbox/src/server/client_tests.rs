@@ -180,3 +180,40 @@ async fn query_framings() {
     assert!(lines[0].contains(r#""columnNames":["K","V"],"columnTypes":["STRING","INTEGER"]"#), "{body}");
     assert_eq!(&lines[1..], &[r#"["a",1]"#, ""]);
 }
+
+/// A pull query's header and rows are written one by one (HTTP/1.1 chunks, HTTP/2 DATA
+/// frames), as ksqlDB writes them: clients that parse each chunk as one element need it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_query_elements_arrive_one_by_one() {
+    let (handle, _client) = client().await;
+    let setup = serde_json::json!({"ksql": "CREATE TABLE P (K INT PRIMARY KEY, V STRING) WITH (kafka_topic='p', \
+        value_format='json', partitions=1); INSERT INTO P (K, V) VALUES (1, 'a'); INSERT INTO P (K, V) VALUES (2, 'b'); \
+        CREATE TABLE Q AS SELECT * FROM P;", "streamsProperties": {"auto.offset.reset": "earliest"}});
+    let r = reqwest::Client::new().post(format!("{}/ksql", handle.url())).body(setup.to_string()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let http2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    for (name, http) in [("HTTP/1.1", reqwest::Client::builder().http1_only().build().unwrap()), ("HTTP/2", http2)] {
+        for (path, body, accept) in [
+            ("/query", serde_json::json!({"ksql": "SELECT * FROM Q;"}), "application/vnd.ksql.v1+json"),
+            ("/query-stream", serde_json::json!({"sql": "SELECT * FROM Q;"}), "application/vnd.ksqlapi.delimited.v1"),
+        ] {
+            let mut r = http
+                .post(format!("{}{path}", handle.url()))
+                .header("accept", accept)
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let mut chunks = Vec::new();
+            while let Some(chunk) = r.chunk().await.unwrap() {
+                // (HTTP/2 may end the stream with an empty DATA frame.)
+                if !chunk.is_empty() {
+                    chunks.push(String::from_utf8(chunk.to_vec()).unwrap());
+                }
+            }
+            assert_eq!(chunks.len(), 3, "{name} {path}: header and two rows, each on its own: {chunks:?}");
+            assert!(chunks[0].contains("K") && !chunks[0].contains("\"a\""), "{name} {path}: {chunks:?}");
+            assert!(chunks[1].contains("\"a\"") && chunks[2].contains("\"b\""), "{name} {path}: {chunks:?}");
+        }
+    }
+}

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value as J};
 use tokio::net::TcpListener;
@@ -495,35 +495,32 @@ fn handle_query(state: &State, sql: String, mut session: Session, framing: Frami
     let mut w = Writer::new(framing);
     match result {
         QueryResult::Pull { header, rows, tombstones, completion } => {
+            // Each element is written on its own (a chunk of HTTP/1.1, a DATA frame of HTTP/2),
+            // as ksqlDB writes them: clients read the header before the rows.
             let h = w.header(&header, false);
-            let mut out = String::new();
+            let mut pieces = Vec::with_capacity(rows.len() + 2);
             match completion {
+                None if rows.is_empty() => pieces.push(w.end_empty_pull(&h)),
                 None => {
-                    if rows.is_empty() {
-                        out.push_str(&w.end_empty_pull(&h));
-                    } else {
-                        out.push_str(&h);
-                        let n = rows.len();
-                        for (i, r) in rows.iter().enumerate() {
-                            if i + 1 == n {
-                                out.push_str(&w.last_pull_row(r));
-                            } else if let Some(s) = w.row(r, tombstones[i]) {
-                                out.push_str(&s);
-                            }
+                    pieces.push(h);
+                    let n = rows.len();
+                    for (i, r) in rows.iter().enumerate() {
+                        if i + 1 == n {
+                            pieces.push(w.last_pull_row(r));
+                        } else if let Some(s) = w.row(r, tombstones[i]) {
+                            pieces.push(s);
                         }
                     }
                 }
                 Some(m) => {
-                    out.push_str(&h);
-                    for (i, r) in rows.iter().enumerate() {
-                        if let Some(s) = w.row(r, tombstones[i]) {
-                            out.push_str(&s);
-                        }
-                    }
-                    out.push_str(&w.end(Some(m)));
+                    pieces.push(h);
+                    pieces.extend(rows.iter().zip(&tombstones).filter_map(|(r, &t)| w.row(r, t)));
+                    pieces.push(w.end(Some(m)));
                 }
             }
-            full(StatusCode::OK, content_type, out)
+            let frames = pieces.into_iter().map(|p| Ok::<_, Infallible>(Frame::data(Bytes::from(p))));
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames)).boxed();
+            Response::builder().status(200).header("content-type", content_type).body(body).unwrap()
         }
         QueryResult::Push { header, signal, limit } => {
             let first = w.header(&header, false);
