@@ -186,9 +186,10 @@ async fn query_framings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_query_elements_arrive_one_by_one() {
     let (handle, _client) = client().await;
-    let setup = serde_json::json!({"ksql": "CREATE TABLE P (K INT PRIMARY KEY, V STRING) WITH (kafka_topic='p', \
-        value_format='json', partitions=1); INSERT INTO P (K, V) VALUES (1, 'a'); INSERT INTO P (K, V) VALUES (2, 'b'); \
-        CREATE TABLE Q AS SELECT * FROM P;", "streamsProperties": {"auto.offset.reset": "earliest"}});
+    let statements = "CREATE TABLE P (K INT PRIMARY KEY, V STRING) WITH (kafka_topic='p', value_format='json', \
+        partitions=1); INSERT INTO P (K, V) VALUES (1, 'a'); INSERT INTO P (K, V) VALUES (2, 'b'); \
+        CREATE TABLE Q AS SELECT * FROM P;";
+    let setup = serde_json::json!({"ksql": statements, "streamsProperties": {"auto.offset.reset": "earliest"}});
     let r = reqwest::Client::new().post(format!("{}/ksql", handle.url())).body(setup.to_string()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
     let http2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
