@@ -388,3 +388,24 @@ async fn inserts_stream_is_streamed_with_a_line_limit() {
     assert!(ack["message"].as_str().unwrap_or("").contains("larger than"), "{text}");
     assert_eq!(engine.lock().unwrap().topic_records("s").len(), 2);
 }
+
+/// `/inserts-stream` needs HTTP/2, as in ksqlDB; an HTTP/1.1 request that offers the upgrade
+/// (`Upgrade: h2c`, as ksql-python sends it, which Vert.x would accept) is served as it came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inserts_stream_over_http1_only_when_http2_is_offered() {
+    let handle = crate::start(Options::default()).await.unwrap();
+    let (addr, host) = (handle.addr(), format!("127.0.0.1:{}", handle.addr().port()));
+    let (status, _) = status_and_json(
+        &raw(addr, &post(&host, "/ksql", "Content-Type: application/json\r\n", CREATE), Duration::from_secs(5)).await,
+    );
+    assert_eq!(status, 200);
+    let rows = "{\"target\":\"S\"}\n{\"V\":\"a\"}\n{\"V\":\"b\"}\n";
+    let plain = raw(addr, &post(&host, "/inserts-stream", "", rows), Duration::from_secs(5)).await;
+    let (status, body) = status_and_json(&plain);
+    assert_eq!((status, body["error_code"].clone()), (400, json!(40004)), "{plain}");
+    let offer = "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n";
+    let upgraded = raw(addr, &post(&host, "/inserts-stream", offer, rows), Duration::from_secs(5)).await;
+    assert!(upgraded.starts_with("HTTP/1.1 200"), "{upgraded}");
+    assert!(upgraded.contains(r#"{"status":"ok","seq":0}"#) && upgraded.contains(r#""seq":1"#), "{upgraded}");
+    assert_eq!(handle.engine().lock().unwrap().topic_records("s").len(), 2);
+}

@@ -369,7 +369,15 @@ async fn route(state: State, req: Request<Incoming>) -> Response<Body> {
             }
         }
         ("POST", "/inserts-stream") => {
-            if !http2 {
+            // A client that offers HTTP/2 by `Upgrade: h2c` (ksql-python, through `hyper`) gets
+            // the same answer over HTTP/1.1: ksqlDB's Vert.x upgrades such a connection, and
+            // hyper's server cannot, so the sandbox serves the request as it came.
+            let offers_h2c = req
+                .headers()
+                .get("upgrade")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("h2c")));
+            if !http2 && !offers_h2c {
                 return generic_error(400, 40004, "This endpoint is only available when using HTTP2");
             }
             let json_array = accept.contains("application/json");

@@ -36,15 +36,17 @@ pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// How long a closed query's last message may wait for room in a full queue.
 const FAREWELL_WAIT: Duration = Duration::from_secs(2);
 
+/// Elements queued together; each goes out as a frame of its own.
 struct Chunk {
-    bytes: Bytes,
+    pieces: Vec<Bytes>,
+    len: usize,
     _permit: OwnedSemaphorePermit,
     gauge: Arc<AtomicU64>,
 }
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        self.gauge.fetch_sub(self.bytes.len() as u64, Ordering::Relaxed);
+        self.gauge.fetch_sub(self.len as u64, Ordering::Relaxed);
     }
 }
 
@@ -59,9 +61,21 @@ pub struct Queue {
 /// A bounded queue and the response body that drains it.
 pub fn queue(gauge: Arc<AtomicU64>) -> (Queue, Body) {
     let (tx, rx) = mpsc::channel::<Chunk>(QUEUE_CHUNKS);
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        // The chunk (its permit and its gauge share) is released as hyper takes its bytes.
-        rx.recv().await.map(|c| (Ok::<_, Infallible>(Frame::data(c.bytes.clone())), rx))
+    // Each element is a frame of its own (an HTTP/1.1 chunk, an HTTP/2 DATA frame), as ksqlDB
+    // writes them: clients such as the npm ksqldb-client parse every frame as one element. A
+    // chunk (its permit and its gauge share) is released once hyper has taken its last piece.
+    let stream = futures_util::stream::unfold((rx, None::<(Chunk, usize)>), |(mut rx, mut current)| async move {
+        loop {
+            if let Some((chunk, next)) = current.as_mut() {
+                if let Some(piece) = chunk.pieces.get(*next).cloned() {
+                    *next += 1;
+                    return Some((Ok::<_, Infallible>(Frame::data(piece)), (rx, current)));
+                }
+            }
+            // The spent chunk goes first: its permit is what a sender may be waiting for.
+            drop(current.take());
+            current = Some((rx.recv().await?, 0));
+        }
     });
     (Queue { tx, room: Arc::new(Semaphore::new(QUEUE_BYTES)), gauge }, StreamBody::new(stream).boxed())
 }
@@ -75,18 +89,24 @@ pub enum SendError {
 }
 
 impl Queue {
-    /// Queues `text`, waiting at most `wait` for room.
+    /// Queues one element, waiting at most `wait` for room.
     pub async fn send(&self, text: String, wait: Duration) -> Result<(), SendError> {
-        if text.is_empty() {
+        self.send_all(vec![text], wait).await
+    }
+
+    /// Queues elements (each a frame of its own), waiting at most `wait` for room.
+    pub async fn send_all(&self, texts: Vec<String>, wait: Duration) -> Result<(), SendError> {
+        let pieces: Vec<Bytes> = texts.into_iter().filter(|t| !t.is_empty()).map(Bytes::from).collect();
+        let len: usize = pieces.iter().map(Bytes::len).sum();
+        if len == 0 {
             return Ok(());
         }
-        let bytes = Bytes::from(text);
-        let need = bytes.len().min(QUEUE_BYTES) as u32;
+        let need = len.min(QUEUE_BYTES) as u32;
         let queued = async {
             let permit = self.room.clone().acquire_many_owned(need).await.map_err(|_| SendError::Gone)?;
             let permit_tx = self.tx.reserve().await.map_err(|_| SendError::Gone)?;
-            self.gauge.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-            permit_tx.send(Chunk { bytes, _permit: permit, gauge: self.gauge.clone() });
+            self.gauge.fetch_add(len as u64, Ordering::Relaxed);
+            permit_tx.send(Chunk { pieces, len, _permit: permit, gauge: self.gauge.clone() });
             Ok(())
         };
         tokio::select! {
@@ -169,17 +189,15 @@ pub async fn pump_to_client(
                 _ = queue.closed() => break,
             }
         }
-        let mut text = String::new();
+        let mut texts = Vec::with_capacity(msgs.len());
         for m in &msgs {
             if limit.is_some_and(|l| sent >= l) {
                 break;
             }
-            if let Some(s) = out.message(m) {
-                text.push_str(&s);
-            }
+            texts.extend(out.message(m));
             sent += 1;
         }
-        match queue.send(text, stall).await {
+        match queue.send_all(texts, stall).await {
             Ok(()) => {}
             Err(SendError::Gone) => break,
             Err(SendError::Full) => {
