@@ -701,7 +701,7 @@ impl<'a> Compiler<'a> {
             if m.is_empty() {
                 format!(
                     "Function '{}' does not accept parameters ({}).\nValid alternatives are:\n{}",
-                    f.name,
+                    crate::functions::declared_name(f.name),
                     types.iter().map(type_name).collect::<Vec<_>>().join(", "),
                     f.signatures.join("\n")
                 )
@@ -887,7 +887,11 @@ impl<'a> Compiler<'a> {
                     }),
                 })
             }
-            _ => Err(format!("Function '{name}' does not accept parameters ({})", type_name(&coll.ty))),
+            _ => Err(format!(
+                "Function '{}' does not accept parameters ({})",
+                crate::functions::declared_name(name),
+                type_name(&coll.ty)
+            )),
         }
     }
 }

@@ -12,6 +12,52 @@ pub mod table;
 /// because their arguments are lambdas, not values.
 pub const LAMBDA_FUNCTIONS: [&str; 3] = ["FILTER", "REDUCE", "TRANSFORM"];
 
+/// The functions ksqlDB declares in upper case; it declares the others in lower case.
+const DECLARED_UPPER: [&str; 31] = [
+    "ARRAY_CONTAINS",
+    "ARRAY_JOIN",
+    "ARRAY_LENGTH",
+    "AS_MAP",
+    "AS_VALUE",
+    "ATTR",
+    "COALESCE",
+    "COUNT",
+    "COUNT_DISTINCT",
+    "EARLIEST_BY_OFFSET",
+    "ENTRIES",
+    "GENERATE_SERIES",
+    "IFNULL",
+    "IS_JSON_STRING",
+    "JSON_ARRAY_CONTAINS",
+    "JSON_ARRAY_LENGTH",
+    "JSON_CONCAT",
+    "JSON_ITEMS",
+    "JSON_KEYS",
+    "JSON_RECORDS",
+    "LATEST_BY_OFFSET",
+    "MAX",
+    "MIN",
+    "NULLIF",
+    "STDDEV_SAMP",
+    "STDDEV_SAMPLE",
+    "SUM",
+    "TOPK",
+    "TOPKDISTINCT",
+    "TO_JSON_STRING",
+    "UUID",
+];
+
+/// A function's name as ksqlDB declares it, which its error messages quote
+/// (`Function 'greatest' does not accept parameters (...)`).
+pub fn declared_name(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    if DECLARED_UPPER.contains(&upper.as_str()) {
+        upper
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
+
 /// One row of SHOW FUNCTIONS: name, type, category.
 pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
     let mut v: Vec<(String, &'static str, &'static str)> = Vec::new();

@@ -43,7 +43,7 @@ pub fn result_type(name: &str, arg: &SqlType) -> Result<SqlType, String> {
     match (name, arg) {
         ("EXPLODE", SqlType::Array(e)) => Ok((**e).clone()),
         ("CUBE_EXPLODE", SqlType::Array(_)) => Ok(arg.clone()),
-        _ => Err(format!("Function '{name}' does not accept parameters ({arg}).")),
+        _ => Err(format!("Function '{}' does not accept parameters ({arg}).", super::declared_name(name))),
     }
 }
 

@@ -158,7 +158,16 @@ pub fn format_ts(ms: i64, pattern: &str, tz: Option<&str>) -> Option<String> {
 /// Parses text with a Java pattern as a wall-clock time in a zone (UTC when none is given),
 /// to epoch milliseconds.
 pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
-    let f = java_to_chrono(pattern);
+    // A fraction after a dot, `.S` to `.SSSSSSSSS`, reads as a fraction ("2" of `.S` is 200 ms,
+    // as Java parses it): chrono's `%.f`.
+    let f = (1..=9).fold(java_to_chrono(pattern), |f, digits| f.replace(&format!(".%{digits}f"), "%.f"));
+    if f.contains("%z") {
+        // An offset in the text (`X`, `Z`, `x`) wins over the zone; Java's `X` reads `Z` as +00:00.
+        let text = text.strip_suffix('Z').map_or_else(|| text.to_string(), |t| format!("{t}+0000"));
+        if let Ok(dt) = chrono::DateTime::parse_from_str(&text, &f) {
+            return Some(dt.timestamp_millis());
+        }
+    }
     let zone = Zone::parse(tz.unwrap_or("UTC"))?;
     if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(text, &f) {
         return zone.instant_ms(dt);

@@ -108,3 +108,12 @@ fn md5_and_decoded_url_parts() {
     assert_eq!(call("URL_EXTRACT_QUERY", std::slice::from_ref(&url)), text("q=x&y+z"));
     assert_eq!(call("URL_EXTRACT_PATH", &[url]), text("/a b"));
 }
+
+#[test]
+fn parsing_reads_offsets_and_short_fractions_as_java_does() {
+    let parse = |text: &str, pattern: &str| parse_ts(text, pattern, None);
+    assert_eq!(parse("2018-05-11T21:58:33Z", "yyyy-MM-dd'T'HH:mm:ssX"), Some(1_526_075_913_000));
+    assert_eq!(parse("2019-08-27T13:31:09.2+0000", "yyyy-MM-dd'T'HH:mm:ss.SX"), Some(1_566_912_669_200));
+    assert_eq!(parse("2019-08-27T15:31:09.250+0200", "yyyy-MM-dd'T'HH:mm:ss.SSSX"), Some(1_566_912_669_250));
+    assert_eq!(parse("2019-08-27 13:31:09.25", "yyyy-MM-dd HH:mm:ss.SS"), Some(1_566_912_669_250));
+}

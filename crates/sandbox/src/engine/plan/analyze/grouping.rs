@@ -205,7 +205,7 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
         if m.is_empty() {
             format!(
                 "Function '{}' does not accept parameters ({}).",
-                name,
+                crate::functions::declared_name(name),
                 types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
             )
         } else {
