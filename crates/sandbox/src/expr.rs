@@ -197,8 +197,8 @@ impl<'a> Compiler<'a> {
                 })
             }
             Expr::Binary(op, l, r) => {
-                let lc = self.compile(l)?;
-                let rc = self.compile(r)?;
+                let lc = self.compile_beside(l, r)?;
+                let rc = self.compile_beside(r, l)?;
                 let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
                 Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
             }
@@ -246,8 +246,8 @@ impl<'a> Compiler<'a> {
             }
             Expr::Between { expr, low, high, negated } => {
                 let c = self.compile(expr)?;
-                let lo = self.compile(low)?;
-                let hi = self.compile(high)?;
+                let lo = self.compile_beside(low, expr)?;
+                let hi = self.compile_beside(high, expr)?;
                 check_comparable(&c.ty, &lo.ty, BinOp::Ge)?;
                 check_comparable(&c.ty, &hi.ty, BinOp::Le)?;
                 let (cf, lf, hf, neg) = (c.eval, lo.eval, hi.eval, *negated);
@@ -616,6 +616,21 @@ impl<'a> Compiler<'a> {
 
     /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),
     /// with the types and semantics of the nested binary operations `((first op1 x1) op2 x2)`.
+    /// An operand of a comparison with `other`: a string literal compared with ROWTIME,
+    /// WINDOWSTART or WINDOWEND is the instant it writes, as ksqlDB reads it
+    /// (`ROWTIME > '2019-01-01T00:00:00+0445'`, `ROWTIME >= '2018'`).
+    fn compile_beside(&mut self, e: &Expr, other: &Expr) -> Result<Compiled, String> {
+        let (Expr::Lit(Literal::Str(text)), Expr::Column { name, .. }) = (e, other) else {
+            return self.compile(e);
+        };
+        if !["ROWTIME", "WINDOWSTART", "WINDOWEND"].iter().any(|c| name.eq_ignore_ascii_case(c)) {
+            return self.compile(e);
+        }
+        let ms = timestamp_text_ms(text)
+            .ok_or_else(|| format!("Failed to parse timestamp '{text}': expected yyyy-MM-ddTHH:mm:ss.SSS[TZ]"))?;
+        Ok(Compiled { ty: Some(SqlType::Bigint), eval: Arc::new(move |_| Value::Bigint(ms)) })
+    }
+
     fn chain(&mut self, first: &Expr, rest: &[(BinOp, Expr)]) -> Result<Compiled, String> {
         let (head, done) = match self.subst_prefix(first, rest) {
             Some((idx, k)) => (self.subst_col(idx), k),
@@ -949,6 +964,27 @@ fn check_cast(from: &SqlType, to: &SqlType) -> Result<(), String> {
     } else {
         Err(format!("Cast of {from} to {to} is not supported"))
     }
+}
+
+/// A timestamp written as text in a comparison with ROWTIME: `yyyy-MM-ddTHH:mm:ss.SSS`, any
+/// prefix of it (the rest taken from `0000-01-01T00:00:00.000`), then an optional zone (`Z`,
+/// `+hhmm`, `+hh:mm`; UTC without one), as epoch milliseconds.
+fn timestamp_text_ms(text: &str) -> Option<i64> {
+    const TEMPLATE: &str = "0000-01-01T00:00:00.000";
+    let text = text.trim();
+    let zone_at =
+        text.char_indices().skip(10).find(|&(_, c)| c == 'Z' || c == '+' || c == '-').map_or(text.len(), |(i, _)| i);
+    let (local, zone) = text.split_at(zone_at);
+    if local.len() > TEMPLATE.len() || !local.is_ascii() {
+        return None;
+    }
+    let full = format!("{local}{}", &TEMPLATE[local.len()..]);
+    let naive = chrono::NaiveDateTime::parse_from_str(&full, "%Y-%m-%dT%H:%M:%S%.3f").ok()?;
+    let offset_ms = match zone {
+        "" | "Z" => 0,
+        _ => crate::functions::scalar::Zone::parse(zone)?.offset_ms_at(0)?,
+    };
+    Some(naive.and_utc().timestamp_millis() - offset_ms)
 }
 
 fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Result<(), String> {
@@ -1434,5 +1470,17 @@ mod tests {
         assert!(like("hello", "h_llo", None));
         assert!(!like("hello", "h_lo", None));
         assert!(like("a%b", "a!%b", Some('!')));
+    }
+
+    #[test]
+    fn timestamps_written_as_text_for_rowtime() {
+        assert_eq!(timestamp_text_ms("2018"), Some(1_514_764_800_000));
+        assert_eq!(timestamp_text_ms("2018-01-01T00:00:00.001"), Some(1_514_764_800_001));
+        assert_eq!(timestamp_text_ms("2019-01-01T00:00:00+0445"), Some(1_546_300_800_000 - 17_100_000));
+        assert_eq!(timestamp_text_ms("2019-01-01T04:45:00+04:45"), Some(1_546_300_800_000));
+        assert_eq!(timestamp_text_ms("2019-01-01T00:00:00Z"), Some(1_546_300_800_000));
+        for bad in ["yesterday", "2019-13", "2019-01-01T00:00:00.0000", "2019-01-01T00:00:00+99"] {
+            assert_eq!(timestamp_text_ms(bad), None, "{bad}");
+        }
     }
 }
