@@ -686,6 +686,10 @@ impl<'a> Compiler<'a> {
                 format_expr(whole)
             ));
         }
+        if star && functions::scalar::lookup(name).is_some() {
+            // ksqlDB reads `F(*)` of a scalar function as a call with no arguments.
+            return Err(format!("Function '{}' does not accept parameters ().", functions::declared_name(name)));
+        }
         if star || distinct {
             return Err(format!("Function {name} does not take * or DISTINCT"));
         }
@@ -713,7 +717,15 @@ impl<'a> Compiler<'a> {
             .collect::<Result<_, _>>()?;
         let types: Vec<Option<SqlType>> = cs.iter().map(|c| c.ty.clone()).collect();
         let ret = (f.typer)(&types).map_err(|m| {
-            if m.is_empty() {
+            if m == functions::scalar::AMBIGUOUS {
+                let names: Vec<String> =
+                    types.iter().map(|t| t.as_ref().map_or("null".into(), |t| t.to_string())).collect();
+                format!(
+                    "Function '{}' cannot be resolved due to ambiguous method parameters ({}).",
+                    functions::declared_name(f.name),
+                    names.join(", ")
+                )
+            } else if m.is_empty() {
                 format!(
                     "Function '{}' does not accept parameters ({}).\nValid alternatives are:\n{}",
                     crate::functions::declared_name(f.name),

@@ -255,8 +255,8 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             },
             |a, _| geo_distance(a)
         ),
-        f!("GREATEST", |a| variadic_common(a), |a, ret| extreme(a, ret, true)),
-        f!("LEAST", |a| variadic_common(a), |a, ret| extreme(a, ret, false)),
+        f!("GREATEST", extreme_type, |a, ret| extreme(a, ret, true)),
+        f!("LEAST", extreme_type, |a, ret| extreme(a, ret, false)),
     ]
 }
 

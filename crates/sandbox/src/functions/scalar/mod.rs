@@ -424,6 +424,7 @@ fn pad(a: &[Value], left: bool) -> Value {
     }
 }
 
+/// COALESCE: the common type of its arguments.
 fn variadic_common(a: Types) -> Result<Option<SqlType>, String> {
     if a.is_empty() {
         return no();
@@ -438,24 +439,65 @@ fn variadic_common(a: Types) -> Result<Option<SqlType>, String> {
     Ok(ty)
 }
 
+/// What a typer returns when several signatures fit equally well: the expression compiler
+/// words it as ksqlDB does, with the function's name.
+pub const AMBIGUOUS: &str = "\u{1}ambiguous";
+
+/// GREATEST and LEAST, resolved as ksqlDB resolves their variadic signatures (one type for all
+/// arguments): arguments of one type take it; numbers of several types take DOUBLE when one
+/// is a DOUBLE, and are otherwise ambiguous (INT and BIGINT widen to BIGINT, DECIMAL and DOUBLE
+/// alike); a string beside dates, times or timestamps reads as one of them (ksqlDB converts
+/// string literals; the sandbox cannot tell a literal from a column here).
+fn extreme_type(a: Types) -> Result<Option<SqlType>, String> {
+    use SqlType::*;
+    let known: Vec<&SqlType> = a.iter().flatten().collect();
+    let Some(&first) = known.first() else {
+        return if a.is_empty() { no() } else { Err(AMBIGUOUS.into()) };
+    };
+    let comparable = |t: &SqlType| t.is_numeric() || matches!(t, String | Bytes | Date | Time | Timestamp);
+    if !known.iter().all(|t| comparable(t)) {
+        return no();
+    }
+    if known.iter().all(|&t| t == first) {
+        return ok(first.clone());
+    }
+    let temporal: Vec<&SqlType> = known.iter().copied().filter(|t| matches!(t, Date | Time | Timestamp)).collect();
+    if let Some(&kind) = temporal.first() {
+        let strings_beside = known.iter().all(|&t| t == kind || *t == String);
+        return if strings_beside { ok(kind.clone()) } else { no() };
+    }
+    if known.iter().all(|t| matches!(t, Decimal { .. })) {
+        return known.iter().skip(1).try_fold(first.clone(), |acc, &t| common_type(&acc, t)).map_or_else(no, ok);
+    }
+    if known.iter().all(|t| t.is_numeric()) {
+        return if known.iter().any(|&t| *t == Double) { ok(Double) } else { Err(AMBIGUOUS.into()) };
+    }
+    no()
+}
+
 fn extreme(a: &[Value], ret: &Option<SqlType>, greatest: bool) -> Value {
-    let mut best: Option<&Value> = None;
+    // Strings beside dates, times or timestamps are read as them first.
+    let temporal = matches!(ret, Some(SqlType::Date | SqlType::Time | SqlType::Timestamp));
+    let mut best: Option<Value> = None;
     for v in a.iter().filter(|v| !v.is_null()) {
+        let v = match (v, ret) {
+            (Value::String(_), Some(t)) if temporal => match cast(v, t) {
+                Ok(read) => read,
+                Err(_) => return Value::Null,
+            },
+            _ => v.clone(),
+        };
         best = match best {
-            None => Some(v),
             Some(b) => {
-                let c = compare(v, b);
-                if (greatest && c.is_gt()) || (!greatest && c.is_lt()) {
-                    Some(v)
-                } else {
-                    Some(b)
-                }
+                let c = compare(&v, &b);
+                Some(if (greatest && c.is_gt()) || (!greatest && c.is_lt()) { v } else { b })
             }
+            None => Some(v),
         };
     }
     match (best, ret) {
-        (Some(v), Some(t)) => coerce(v.clone(), t),
-        (Some(v), None) => v.clone(),
+        (Some(v), Some(t)) => coerce(v, t),
+        (Some(v), None) => v,
         _ => Value::Null,
     }
 }
