@@ -230,6 +230,7 @@ fn select_item_text(item: &SelectItem) -> String {
     match item {
         SelectItem::Star => String::new(),
         SelectItem::QualifiedStar(q) => q.clone(),
+        SelectItem::StructStar(e) => format_expr(e),
         SelectItem::Expr { expr, alias } => {
             format!("{} {}", format_expr(expr), alias.as_deref().unwrap_or(""))
         }

@@ -228,7 +228,12 @@ pub struct Join {
 pub enum SelectItem {
     Star,
     QualifiedStar(String),
-    Expr { expr: Expr, alias: Option<String> },
+    /// `expr->*`: every field of a STRUCT, each a column named after it.
+    StructStar(Expr),
+    Expr {
+        expr: Expr,
+        alias: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

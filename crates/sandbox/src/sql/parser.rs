@@ -844,6 +844,11 @@ impl<'a> Parser<'a> {
             return Ok(SelectItem::QualifiedStar(q));
         }
         let expr = self.expr()?;
+        if matches!(self.peek().tok, Tok::Sym("->")) && matches!(self.peek_at(1), Tok::Sym("*")) {
+            self.advance();
+            self.advance();
+            return Ok(SelectItem::StructStar(expr));
+        }
         let alias = if self.eat_kw("AS") {
             Some(self.any_ident()?)
         } else if matches!(self.peek().tok, Tok::Word(_) | Tok::Quoted(_)) && !self.is_kw("FROM") {
@@ -1121,6 +1126,8 @@ impl<'a> Parser<'a> {
                     let idx = p.expr()?;
                     p.expect_sym("]")?;
                     Expr::Subscript(Box::new(e), Box::new(idx))
+                } else if matches!(p.peek_at(1), Tok::Sym("*")) && matches!(p.peek().tok, Tok::Sym("->")) {
+                    return Ok(e); // `->*`: the SELECT item reads it
                 } else if p.eat_sym("->") {
                     Expr::Deref(Box::new(e), p.any_ident()?)
                 } else {

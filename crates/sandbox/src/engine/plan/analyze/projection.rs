@@ -31,6 +31,22 @@ pub(super) fn analyze_projection(q: &Query, rel: &Relation, g: &Grouping) -> Res
                 let list = star_columns(q, rel, item, g.aggregating)?;
                 project_star(rel, g, list, &mut p, &mut non_aggregate)?;
             }
+            SelectItem::StructStar(expr) => {
+                let Some((_, ty)) = check_select_expr(rel, g, expr)? else {
+                    non_aggregate.push(format_expr(expr));
+                    continue;
+                };
+                let Some(SqlType::Struct(fields)) = ty else {
+                    return err(format!("Can't expand {}->*: it is not a STRUCT", format_expr(expr)));
+                };
+                for (field, _) in fields {
+                    let deref = Expr::Deref(Box::new(expr.clone()), field.clone());
+                    if let Some((value, Some(ty))) = check_select_expr(rel, g, &deref)? {
+                        p.item_exprs.push(Some(deref));
+                        p.columns.push(ProjectedColumn { name: field, ty, key: false, value });
+                    }
+                }
+            }
             SelectItem::Expr { expr, alias } => {
                 let Some((value, ty)) = check_select_expr(rel, g, expr)? else {
                     non_aggregate.push(format_expr(expr));
