@@ -13,6 +13,7 @@
 //! queries), [`listing`] (SHOW, DESCRIBE, EXPLAIN) and [`status`] (command status and
 //! warnings). Every `/ksql` answer is a typed entity of [`ksql_wire::entity`].
 
+mod alter;
 pub mod connectors;
 mod ddl;
 mod delivery;
@@ -260,6 +261,7 @@ impl Engine {
             Statement::Drop { kind, if_exists, name, delete_topic } => {
                 self.drop_source(text, kind, if_exists, &name, delete_topic)
             }
+            Statement::Alter { kind, name, columns } => self.alter_source(text, kind, &name, &columns),
             Statement::CreateType { if_not_exists, name, ty } => self.create_type(text, if_not_exists, name, ty),
             Statement::DropType { if_exists, name } => self.drop_type(text, if_exists, name),
             Statement::Terminate { id } => self.terminate(text, id),

@@ -105,6 +105,12 @@ pub enum Statement {
         name: String,
         delete_topic: bool,
     },
+    /// `ALTER STREAM|TABLE name ADD [COLUMN] col type, ...`: value columns appended.
+    Alter {
+        kind: SourceKind,
+        name: String,
+        columns: Vec<(String, SqlType)>,
+    },
     DropType {
         if_exists: bool,
         name: String,

@@ -352,6 +352,7 @@ impl<'a> Parser<'a> {
                 self.advance();
                 Ok(Statement::Undefine(self.any_ident_raw()?))
             }
+            "ALTER" if self.is_kw_at(1, "STREAM") || self.is_kw_at(1, "TABLE") => self.alter(),
             "ASSERT" | "ALTER" | "PAUSE" | "RESUME" => {
                 let what = format!("{first} statements");
                 self.i = self.toks.len() - 1;
@@ -574,6 +575,24 @@ impl<'a> Parser<'a> {
             false
         };
         Ok(Statement::Drop { kind, if_exists, name, delete_topic })
+    }
+
+    fn alter(&mut self) -> PResult<Statement> {
+        self.expect_kw("ALTER")?;
+        let kind = if self.eat_kw("STREAM") { SourceKind::Stream } else { SourceKind::Table };
+        self.eat_kw("TABLE");
+        let name = self.ident()?;
+        let mut columns = Vec::new();
+        loop {
+            self.expect_kw("ADD")?;
+            self.eat_kw("COLUMN");
+            let column = self.ident()?;
+            columns.push((column, self.sql_type()?));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(Statement::Alter { kind, name, columns })
     }
 
     fn if_exists(&mut self) -> PResult<bool> {
