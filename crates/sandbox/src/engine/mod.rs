@@ -14,6 +14,7 @@
 //! warnings). Every `/ksql` answer is a typed entity of [`ksql_wire::entity`].
 
 mod alter;
+pub mod assertions;
 pub mod connectors;
 mod ddl;
 mod delivery;
@@ -260,6 +261,9 @@ impl Engine {
             }
             Statement::Drop { kind, if_exists, name, delete_topic } => {
                 self.drop_source(text, kind, if_exists, &name, delete_topic)
+            }
+            Statement::AssertTopic { exists, topic, props, timeout_ms: _ } => {
+                self.assert_topic(text, exists, &topic, &props)
             }
             Statement::Alter { kind, name, columns } => self.alter_source(text, kind, &name, &columns),
             Statement::CreateType { if_not_exists, name, ty } => self.create_type(text, if_not_exists, name, ty),

@@ -218,3 +218,39 @@ async fn pull_query_elements_arrive_one_by_one() {
         }
     }
 }
+
+/// ASSERT TOPIC waits (up to its TIMEOUT) for a topic another client creates meanwhile; a
+/// topic that never comes fails with 417 / 41700 after the default second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assert_topic_waits_for_the_topic() {
+    let (handle, _client) = client().await;
+    let ksql = |sql: &str| {
+        reqwest::Client::new()
+            .post(format!("{}/ksql", handle.url()))
+            .body(serde_json::json!({ "ksql": sql }).to_string())
+    };
+    let started = std::time::Instant::now();
+    let waiting = tokio::spawn(ksql("ASSERT TOPIC later TIMEOUT 5 SECONDS;").send());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let create = "CREATE STREAM L (A INT) WITH (kafka_topic='later', value_format='json', partitions=1);";
+    assert_eq!(ksql(create).send().await.unwrap().status().as_u16(), 200);
+    let r = waiting.await.unwrap().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((body[0]["@type"].as_str(), body[0]["exists"].as_bool()), (Some("assert_topic"), Some(true)));
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+
+    let started = std::time::Instant::now();
+    let r = ksql("ASSERT TOPIC never;").send().await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(r.status().as_u16(), 417);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["error_code"].as_u64(), body["message"].as_str()),
+        (Some(41700), Some("Topic never does not exist"))
+    );
+    assert!(
+        waited >= std::time::Duration::from_millis(900) && waited < std::time::Duration::from_secs(3),
+        "{waited:?}"
+    );
+}

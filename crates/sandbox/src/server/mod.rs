@@ -29,9 +29,10 @@ use tokio::sync::watch;
 use self::framing::{Framing, Writer};
 use self::guard::Guard;
 use self::stream::Output;
+use super::engine::assertions::{assertion_wait_ms, ASSERTION_FAILED};
 use super::engine::{Engine, EngineError, QueryResult, Session};
 use super::sql::lexer::split_statements;
-use super::sql::parser::substitute_variables;
+use super::sql::parser::{parse_statement, substitute_variables};
 use super::topics::Retention;
 use ksql_wire::error::ErrorBody;
 
@@ -306,7 +307,7 @@ async fn route(state: State, req: Request<Incoming>) -> Response<Body> {
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            handle_ksql(engine, body)
+            handle_ksql(engine, body).await
         }
         ("POST", "/query") => {
             let body = match read_json(req).await {
@@ -424,42 +425,50 @@ fn session_from(body: &J, props_key: &str) -> Session {
     Session { properties: string_map(body.get(props_key)), variables: string_map(body.get("sessionVariables")) }
 }
 
-fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
+async fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
     let Some(text) = body.get("ksql").and_then(|v| v.as_str()) else {
         return generic_error(400, 40000, "Invalid JSON in request: Missing required creator property 'ksql'");
     };
     let mut session = session_from(&body, "streamsProperties");
     let mut entities = Vec::new();
-    let Ok(mut eng) = engine.lock() else {
-        return generic_error(500, 50000, "The sandbox engine is unavailable (a previous request panicked)");
-    };
     for stmt in split_statements(text) {
         let stmt = match substitute_variables(&stmt, &session.variables) {
             Ok(s) => s,
             Err(m) => return engine_error(&EngineError::statement(m), &stmt, entities),
         };
-        // Never let a bug in the engine take the server down: report it as an error.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eng.execute(&stmt, &mut session)));
-        match result {
-            Ok(Ok(Some(entity))) => entities.push(entity),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => return engine_error(&e, &stmt, entities),
-            Err(_) => {
-                return engine_error(
-                    &EngineError {
-                        status: 500,
-                        code: 50000,
-                        message: "Internal error in the ksqlDB sandbox while running this statement".into(),
-                        statement: true,
-                        statement_text: None,
-                    },
-                    &stmt,
-                    entities,
-                )
+        let mut result = run_statement(&engine, &stmt, &mut session);
+        // A failed ASSERT is checked again until its timeout, the engine free in between.
+        if matches!(&result, Err(e) if e.code == ASSERTION_FAILED) {
+            let wait = parse_statement(&stmt).ok().as_ref().and_then(assertion_wait_ms).unwrap_or(0);
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(wait);
+            while matches!(&result, Err(e) if e.code == ASSERTION_FAILED) && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                result = run_statement(&engine, &stmt, &mut session);
             }
+        }
+        match result {
+            Ok(Some(entity)) => entities.push(entity),
+            Ok(None) => {}
+            Err(e) => return engine_error(&e, &stmt, entities),
         }
     }
     json_response(StatusCode::OK, &J::Array(entities))
+}
+
+/// One statement on the engine; a bug in the engine is an error answer, never a server down.
+fn run_statement(engine: &SharedEngine, stmt: &str, session: &mut Session) -> Result<Option<J>, EngineError> {
+    let internal = |message: &str| EngineError {
+        status: 500,
+        code: 50000,
+        message: message.into(),
+        statement: true,
+        statement_text: None,
+    };
+    let Ok(mut eng) = engine.lock() else {
+        return Err(internal("The sandbox engine is unavailable (a previous request panicked)"));
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eng.execute(stmt, session)))
+        .unwrap_or_else(|_| Err(internal("Internal error in the ksqlDB sandbox while running this statement")))
 }
 
 fn handle_query(state: &State, sql: String, mut session: Session, framing: Framing) -> Response<Body> {

@@ -105,6 +105,13 @@ pub enum Statement {
         name: String,
         delete_topic: bool,
     },
+    /// `ASSERT [NOT EXISTS] TOPIC name [WITH (PARTITIONS=n, REPLICAS=n)] [TIMEOUT n unit]`.
+    AssertTopic {
+        exists: bool,
+        topic: String,
+        props: Props,
+        timeout_ms: Option<u64>,
+    },
     /// `ALTER STREAM|TABLE name ADD [COLUMN] col type, ...`: value columns appended.
     Alter {
         kind: SourceKind,

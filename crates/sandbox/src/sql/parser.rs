@@ -353,7 +353,8 @@ impl<'a> Parser<'a> {
                 Ok(Statement::Undefine(self.any_ident_raw()?))
             }
             "ALTER" if self.is_kw_at(1, "STREAM") || self.is_kw_at(1, "TABLE") => self.alter(),
-            "ASSERT" | "ALTER" | "PAUSE" | "RESUME" => {
+            "ASSERT" => self.assert(),
+            "ALTER" | "PAUSE" | "RESUME" => {
                 let what = format!("{first} statements");
                 self.i = self.toks.len() - 1;
                 Ok(Statement::Unsupported(what))
@@ -577,6 +578,29 @@ impl<'a> Parser<'a> {
         Ok(Statement::Drop { kind, if_exists, name, delete_topic })
     }
 
+    /// `ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit]`; ASSERT SCHEMA needs a
+    /// Schema Registry, which the sandbox has not.
+    fn assert(&mut self) -> PResult<Statement> {
+        self.expect_kw("ASSERT")?;
+        let exists = if self.eat_kw("NOT") {
+            self.expect_kw("EXISTS")?;
+            false
+        } else {
+            true
+        };
+        if self.is_kw("SCHEMA") {
+            self.i = self.toks.len() - 1;
+            return Ok(Statement::Unsupported("ASSERT SCHEMA (the sandbox has no Schema Registry)".into()));
+        }
+        if !self.eat_kw("TOPIC") {
+            return Err(self.mismatch("{'TOPIC', 'SCHEMA', 'NOT'}"));
+        }
+        let topic = self.topic_name()?;
+        let props = if self.is_kw("WITH") { self.with_props()? } else { Props(Vec::new()) };
+        let timeout_ms = if self.eat_kw("TIMEOUT") { Some(self.duration()?) } else { None };
+        Ok(Statement::AssertTopic { exists, topic, props, timeout_ms })
+    }
+
     fn alter(&mut self) -> PResult<Statement> {
         self.expect_kw("ALTER")?;
         let kind = if self.eat_kw("STREAM") { SourceKind::Stream } else { SourceKind::Table };
@@ -666,8 +690,8 @@ impl<'a> Parser<'a> {
         Ok(Statement::Describe { name, extended })
     }
 
-    fn print(&mut self) -> PResult<Statement> {
-        self.advance();
+    /// A topic's name as written: quoted, or unquoted with its `-` and `.` (case kept).
+    fn topic_name(&mut self) -> PResult<String> {
         let topic = match self.peek().tok.clone() {
             Tok::Str(s) | Tok::Quoted(s) | Tok::Word(s) => {
                 self.advance();
@@ -687,6 +711,12 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        Ok(topic)
+    }
+
+    fn print(&mut self) -> PResult<Statement> {
+        self.advance();
+        let topic = self.topic_name()?;
         let mut from_beginning = false;
         let mut interval = None;
         let mut limit = None;
