@@ -15,7 +15,7 @@ pub enum ColKind {
     Header(Option<String>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: String,
     pub ty: SqlType,

@@ -6,6 +6,7 @@ use serde_json::Value as J;
 use super::formats::check_formats;
 use super::lifecycle::sink_spec;
 use super::plan::{plan_query, PlanOptions};
+use super::replace::upgrade_error;
 use super::status::{status_entity, warning};
 use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
@@ -251,7 +252,6 @@ impl Engine {
             }
         }
         let window = source_window(props, &columns)?;
-        self.ensure_topic(text, kind, &topic, props)?;
         let src = Source {
             name: name.to_string(),
             kind,
@@ -267,6 +267,10 @@ impl Engine {
             statement: text.to_string(),
             writer_query: None,
         };
+        if let Some(reason) = self.catalog.get(name).and_then(|old| upgrade_error(old, &src)) {
+            return Err(EngineError::statement(reason));
+        }
+        self.ensure_topic(text, kind, &src.topic, props)?;
         self.catalog.sources.insert(name.to_string(), src);
         self.command_seq += 1;
         Ok(Some(status_entity(

@@ -26,6 +26,7 @@ mod listing;
 pub mod plan;
 mod pull;
 pub mod push;
+mod replace;
 mod status;
 
 use std::collections::{BTreeMap, HashMap};
