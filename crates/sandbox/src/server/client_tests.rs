@@ -254,3 +254,43 @@ async fn assert_topic_waits_for_the_topic() {
         "{waited:?}"
     );
 }
+
+/// A backlog of small rows read slowly over HTTP/2 arrives whole: rows go out a frame each only
+/// up to a rate, not as thousands of tiny DATA frames, which h2 clients refuse (GOAWAY,
+/// too_many_data_frames).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_reaches_a_slow_http2_reader() {
+    let (handle, _client) = client().await;
+    let statement = "CREATE STREAM B (V INT) WITH (kafka_topic='b', value_format='json', partitions=1);";
+    let create = serde_json::json!({ "ksql": statement });
+    let r =
+        reqwest::Client::new().post(format!("{}/ksql", handle.url())).body(create.to_string()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    {
+        let engine = handle.engine();
+        let mut e = engine.lock().unwrap();
+        for i in 0..20_000 {
+            let record = crate::topics::Record {
+                key: None,
+                value: Some(format!("{{\"V\":{i}}}").into_bytes()),
+                timestamp: i,
+                headers: vec![],
+                partition: 0,
+                offset: 0,
+                window: None,
+            };
+            e.produce("b", record, None);
+        }
+    }
+    let http2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+    let query = serde_json::json!({"sql": "SELECT V FROM B EMIT CHANGES LIMIT 20000;",
+        "properties": {"auto.offset.reset": "earliest"}});
+    let mut r = http2.post(format!("{}/query-stream", handle.url())).body(query.to_string()).send().await.unwrap();
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.expect("the stream is not reset") {
+        body.extend_from_slice(&chunk);
+        tokio::time::sleep(std::time::Duration::from_micros(200)).await;
+    }
+    let lines = String::from_utf8(body).unwrap();
+    assert_eq!(lines.lines().count(), 20_001, "the header and every row");
+}

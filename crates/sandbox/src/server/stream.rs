@@ -31,6 +31,33 @@ pub const QUEUE_BYTES: usize = 1 << 20;
 const QUEUE_CHUNKS: usize = 16;
 /// Rows asked from the engine at a time (one chunk).
 const CHUNK_ROWS: usize = 512;
+/// Rows go out a frame each, as ksqlDB writes them (clients such as the npm ksqldb-client
+/// read a frame as one row), up to this many frames a second; past it, a batch is one frame.
+const ROW_FRAMES_PER_SECOND: usize = 64;
+
+/// Counts the per-row frames of the current second.
+struct RowFrames {
+    since: std::time::Instant,
+    sent: usize,
+}
+
+impl RowFrames {
+    fn new() -> Self {
+        RowFrames { since: std::time::Instant::now(), sent: 0 }
+    }
+
+    /// Whether `n` rows may go out as a frame each (and counts them if so).
+    fn allow(&mut self, n: usize) -> bool {
+        if self.since.elapsed() >= Duration::from_secs(1) {
+            *self = RowFrames::new();
+        }
+        if self.sent + n > ROW_FRAMES_PER_SECOND {
+            return false;
+        }
+        self.sent += n;
+        true
+    }
+}
 /// How long a queue may stay full while rows wait before the query is closed (default).
 pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// How long a closed query's last message may wait for room in a full queue.
@@ -61,9 +88,9 @@ pub struct Queue {
 /// A bounded queue and the response body that drains it.
 pub fn queue(gauge: Arc<AtomicU64>) -> (Queue, Body) {
     let (tx, rx) = mpsc::channel::<Chunk>(QUEUE_CHUNKS);
-    // Each element is a frame of its own (an HTTP/1.1 chunk, an HTTP/2 DATA frame), as ksqlDB
-    // writes them: clients such as the npm ksqldb-client parse every frame as one element. A
-    // chunk (its permit and its gauge share) is released once hyper has taken its last piece.
+    // Each piece of a chunk is a frame of its own (an HTTP/1.1 chunk, an HTTP/2 DATA frame):
+    // clients such as the npm ksqldb-client parse every frame as one element. A chunk (its
+    // permit and its gauge share) is released once hyper has taken its last piece.
     let stream = futures_util::stream::unfold((rx, None::<(Chunk, usize)>), |(mut rx, mut current)| async move {
         loop {
             if let Some((chunk, next)) = current.as_mut() {
@@ -167,6 +194,7 @@ pub async fn pump_to_client(
     stall: Duration,
 ) {
     let mut sent = 0u64;
+    let mut frames = RowFrames::new();
     loop {
         if limit.is_some_and(|l| sent >= l) {
             let _ = queue.send(out.limit_reached(), FAREWELL_WAIT).await;
@@ -196,6 +224,12 @@ pub async fn pump_to_client(
             }
             texts.extend(out.message(m));
             sent += 1;
+        }
+        if !frames.allow(texts.len()) {
+            // A backlog or a fast stream goes out in one frame: tiny HTTP/2 DATA frames that a
+            // client has not read yet count against the budget h2 clients keep against framing
+            // overhead (GOAWAY "too_many_data_frames").
+            texts = vec![texts.concat()];
         }
         match queue.send_all(texts, stall).await {
             Ok(()) => {}
