@@ -395,6 +395,13 @@ impl<'a> Compiler<'a> {
         // other mismatches with "operator does not exist".
         let mut items: Vec<Compiled> = Vec::new();
         for x in list {
+            if let (Some(SqlType::String), Expr::Lit(lit)) = (&c.ty, x) {
+                // Against a STRING, other literals are compared as the text they are written as.
+                if let Some(text) = literal_text(lit) {
+                    items.push(konst(Value::String(text), Some(SqlType::String)));
+                    continue;
+                }
+            }
             if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
                 if let Some(coerced) = coerce_in_literal(lit, t) {
                     items.push(konst(
@@ -406,6 +413,22 @@ impl<'a> Compiler<'a> {
                 }
             }
             let it = self.compile(x)?;
+            let complex = matches!(
+                (&c.ty, &it.ty),
+                (Some(SqlType::Array(_)), Some(SqlType::Array(_)))
+                    | (Some(SqlType::Map(..)), Some(SqlType::Map(..)))
+                    | (Some(SqlType::Struct(_)), Some(SqlType::Struct(_)))
+            );
+            if let (true, Some(t)) = (complex && it.ty != c.ty && is_constant(x), &c.ty) {
+                // A constructor of literals is converted once, to the tested type, as ksqlDB does.
+                let value = in_list_value(&(it.eval)(&[]), t).map_err(|m| format!("Invalid Predicate: {m}"))?;
+                items.push(konst(value.unwrap_or(Value::Null), Some(t.clone())));
+                continue;
+            }
+            if let Some(coerced) = complex_in_list_item(&c.ty, it.ty.as_ref(), &it.eval) {
+                items.push(coerced);
+                continue;
+            }
             check_comparable(&c.ty, &it.ty, BinOp::Eq).map_err(|_| {
                 format!(
                     "Invalid Predicate: operator does not exist: {} = {} ({})\n\
@@ -1019,6 +1042,101 @@ fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Resu
     }
 }
 
+/// A literal other than a string, as the text it is written as (`true`, `10`, `10.30`).
+fn literal_text(lit: &Literal) -> Option<String> {
+    Some(match lit {
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Bigint(i) => i.to_string(),
+        Literal::Decimal(text) => text.clone(),
+        Literal::Double(d) => d.to_string(),
+        Literal::Null | Literal::Str(_) => return None,
+    })
+}
+
+/// An IN-list item of an ARRAY, MAP or STRUCT type other than the tested one, coerced as ksqlDB
+/// coerces list items: arrays and maps to the wider of the two types, structs to the tested
+/// type (fields matched by exact name, missing ones NULL; an item with a field the tested type
+/// lacks never matches). None when this does not apply.
+fn complex_in_list_item(tested: &Option<SqlType>, item: Option<&SqlType>, eval: &EvalFn) -> Option<Compiled> {
+    let (Some(tested), Some(item)) = (tested, item) else { return None };
+    let target = match (tested, item) {
+        (a, b) if a == b => return None,
+        (SqlType::Array(_), SqlType::Array(_)) | (SqlType::Map(..), SqlType::Map(..)) => common_type(tested, item)?,
+        (SqlType::Struct(want), SqlType::Struct(have)) => {
+            // The tested type's fields, each widened to the item's field of that name.
+            let widened = want.iter().map(|(name, ty)| match have.iter().find(|(h, _)| h == name) {
+                Some((_, other)) => common_type(ty, other).map(|t| (name.clone(), t)),
+                None => Some((name.clone(), ty.clone())),
+            });
+            SqlType::Struct(widened.collect::<Option<Vec<_>>>()?)
+        }
+        _ => return None,
+    };
+    let f = eval.clone();
+    let to = target.clone();
+    let eval: EvalFn = Arc::new(move |r| in_list_value(&f(r), &to).ok().flatten().unwrap_or(Value::Null));
+    Some(Compiled { ty: Some(target), eval })
+}
+
+/// `v` as `to` for an IN-list comparison: None for a STRUCT with a field `to` lacks (it
+/// matches nothing), an error for a value that does not convert.
+fn in_list_value(v: &Value, to: &SqlType) -> Result<Option<Value>, String> {
+    Ok(Some(match (v, to) {
+        (Value::Struct(fields), SqlType::Struct(want)) => {
+            if fields.iter().any(|(name, _)| !want.iter().any(|(w, _)| w == name)) {
+                return Ok(None);
+            }
+            let mut coerced = Vec::with_capacity(want.len());
+            for (name, ty) in want {
+                let value = match fields.iter().find(|(f, _)| f == name) {
+                    Some((_, x)) => match in_list_value(x, ty)? {
+                        Some(x) => x,
+                        None => return Ok(None),
+                    },
+                    None => Value::Null,
+                };
+                coerced.push((name.clone(), value));
+            }
+            Value::Struct(coerced)
+        }
+        (Value::Array(items), SqlType::Array(ty)) => {
+            let mut coerced = Vec::with_capacity(items.len());
+            for x in items {
+                match in_list_value(x, ty)? {
+                    Some(x) => coerced.push(x),
+                    None => return Ok(None),
+                }
+            }
+            Value::Array(coerced)
+        }
+        (Value::Map(entries), SqlType::Map(kt, vt)) => {
+            let mut coerced = Vec::with_capacity(entries.len());
+            for (k, x) in entries {
+                match (in_list_value(k, kt)?, in_list_value(x, vt)?) {
+                    (Some(k), Some(x)) => coerced.push((k, x)),
+                    _ => return Ok(None),
+                }
+            }
+            Value::Map(coerced)
+        }
+        (Value::String(text), _) => {
+            cast(v, to).map_err(|_| format!("invalid input syntax for type {to}: \"{text}\""))?
+        }
+        _ => cast(v, to)?,
+    }))
+}
+
+/// Whether an expression reads no column (its value is known when the query is planned).
+fn is_constant(e: &Expr) -> bool {
+    if matches!(e, Expr::Column { .. }) {
+        return false;
+    }
+    let mut constant = true;
+    e.for_each_child(&mut |child| constant &= is_constant(child));
+    constant
+}
+
 /// A string literal in an IN list tested against a numeric or boolean value: Some(Ok) when
 /// it converts, Some(Err) when it cannot, None when no conversion applies.
 fn coerce_in_literal(lit: &str, t: &SqlType) -> Option<Result<Value, ()>> {
@@ -1340,7 +1458,7 @@ fn format_node(e: &Expr) -> String {
     match e {
         Expr::Lit(l) => match l {
             Literal::Null => "null".into(),
-            Literal::Bool(b) => b.to_string().to_uppercase(),
+            Literal::Bool(b) => b.to_string(), // ksqlDB writes `true` in its messages
             Literal::Int(i) => i.to_string(),
             Literal::Bigint(i) => i.to_string(),
             Literal::Decimal(s) => s.clone(),

@@ -1122,6 +1122,9 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("IN") {
             self.expect_sym("(")?;
+            if matches!(self.peek().tok, Tok::Sym(")")) {
+                return Err(self.err_here("Syntax Error\nIN needs at least one value"));
+            }
             let list = self.list_until(")", Self::expr)?;
             return Ok(Expr::InList { expr: Box::new(l), list, negated });
         }
