@@ -24,6 +24,7 @@ pub mod expr;
 pub mod functions;
 #[cfg(test)]
 mod quickstart_fixture;
+mod record_json;
 pub mod registry;
 pub mod server;
 pub mod sql;

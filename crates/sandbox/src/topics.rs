@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+use super::record_json;
 use super::types::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -393,11 +394,11 @@ pub fn serialize(
                 if values[0].is_null() {
                     return Ok(None);
                 }
-                return Ok(Some(to_record_json(&values[0]).to_string().into_bytes()));
+                let mut out = Vec::new();
+                record_json::write_value(&mut out, &values[0]);
+                return Ok(Some(out));
             }
-            let obj: serde_json::Map<String, serde_json::Value> =
-                cols.iter().zip(values).map(|((n, _), v)| (n.clone(), to_record_json(v))).collect();
-            Ok(Some(serde_json::Value::Object(obj).to_string().into_bytes()))
+            Ok(Some(record_json::object(cols.iter().map(|(n, _)| n.as_str()), values)))
         }
         Format::Kafka => {
             if cols.is_empty() {

@@ -73,10 +73,10 @@ impl Engine {
                 }
             }
         }
-        self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(sink.clone()) });
+        self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(Arc::new(sink.clone())) });
         let mut work = VecDeque::new();
         for o in outputs {
-            if let Some(rec) = self.encode(&sink, &o, &id) {
+            if let Some(rec) = self.encode(&sink, o, &id) {
                 let (position, r) = self.topics.append_at(&sink.topic, rec, None);
                 work.push_back((sink.topic.clone(), position, r));
             }

@@ -123,7 +123,8 @@ pub enum QueryResult {
 struct Persistent {
     info: QueryInfo,
     executor: Executor,
-    sink: Option<SinkSpec>,
+    /// Shared: every record the query processes takes a handle to it.
+    sink: Option<Arc<SinkSpec>>,
 }
 
 /// How a query's outputs become records of its sink topic.

@@ -27,6 +27,22 @@ impl Engine {
         Err(format!("Pull queries don't support {clause} clauses."))
     }
 
+    /// Builds a table's state from what its topic holds; [`Engine::run`] keeps it up to date.
+    pub(super) fn materialize(&mut self, src: &Source) {
+        let mut input = exec::Input {
+            topic: src.topic.clone(),
+            decoder: exec::Decoder::new(src),
+            is_table: true,
+            state: Default::default(),
+        };
+        if let Some(t) = self.topics.get(&src.topic) {
+            for r in &t.log {
+                let _ = input.change(r);
+            }
+        }
+        self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
+    }
+
     pub(super) fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let src = self
             .catalog
@@ -88,18 +104,7 @@ impl Engine {
             // WHERE clause fixes every key column, otherwise a scan in key order.
             let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
             if fresh {
-                let mut input = exec::Input {
-                    topic: src.topic.clone(),
-                    decoder: exec::Decoder::new(&src),
-                    is_table: true,
-                    state: Default::default(),
-                };
-                if let Some(t) = self.topics.get(&src.topic) {
-                    for r in &t.log {
-                        let _ = input.change(r);
-                    }
-                }
-                self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
+                self.materialize(&src);
             }
             let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();

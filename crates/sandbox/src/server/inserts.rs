@@ -162,29 +162,19 @@ async fn insert_lines(
 }
 
 fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String> {
-    use crate::sql::ast::{Expr, Literal};
-    let src = eng
-        .catalog
-        .get(target)
-        .cloned()
-        .ok_or_else(|| format!("Cannot insert values into an unknown stream/table: {target}"))?;
     let J::Object(o) = row else { return Err("Invalid JSON in inserts stream".into()) };
-    let mut cols = Vec::new();
-    let mut vals = Vec::new();
+    let src = eng.insertable(target).map_err(|e| e.message)?;
+    // Typed straight from the JSON (no SQL text to print and parse back).
+    let mut by_name = Vec::with_capacity(o.len());
     for c in &src.columns {
         let v =
             o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
         if let Some(v) = v {
-            let value = crate::types::from_json(v, &c.ty)?;
-            cols.push(c.name.clone());
-            // Values are already typed: pass them as literals via CAST of their string form.
-            vals.push(match value {
-                crate::types::Value::Null => Expr::Lit(Literal::Null),
-                other => {
-                    Expr::Cast(Box::new(Expr::Lit(Literal::Str(crate::types::to_sql_string(&other)))), c.ty.clone())
-                }
-            });
+            if matches!(c.kind, crate::catalog::ColKind::Header(_)) {
+                return Err(format!("Cannot insert into HEADER columns: {}", c.name));
+            }
+            by_name.push((c.name.clone(), crate::types::from_json(v, &c.ty)?));
         }
     }
-    eng.insert_values(target, Some(&cols), &vals).map_err(|e| e.message)
+    eng.insert_row(target, &by_name, None).map_err(|e| e.message)
 }
