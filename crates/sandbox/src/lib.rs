@@ -22,6 +22,7 @@ pub mod engine;
 mod engine_props;
 pub mod expr;
 pub mod functions;
+mod json_fields;
 #[cfg(test)]
 mod quickstart_fixture;
 mod record_json;

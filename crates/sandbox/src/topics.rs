@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use super::record_json;
 use super::types::*;
+use super::{json_fields, record_json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -537,6 +537,12 @@ pub fn deserialize(
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
         Format::Json | Format::Schema(_) => {
+            // Objects read into their columns in one pass; the rest below.
+            if (wrap || cols.len() != 1) && !cols.is_empty() {
+                if let Some(values) = json_fields::read(b, cols) {
+                    return Ok(values);
+                }
+            }
             let j: serde_json::Value = serde_json::from_slice(b)
                 .map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
             if cols.is_empty() {

@@ -33,7 +33,7 @@ impl Engine {
             self.deliver_to_subscribers(&topic, position);
             for m in self.materialized.values_mut() {
                 if m.input.topic == topic {
-                    let _ = m.input.change(&rec);
+                    m.apply(&rec);
                 }
             }
             let ids: Vec<String> = self

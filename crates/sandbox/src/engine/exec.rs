@@ -6,7 +6,8 @@
 //! latest row per key so that updates become (old, new) changes, which aggregations undo
 //! and re-apply.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 /// Maps of the per-key state: foldhash, seeded per process, is several times faster than
@@ -288,6 +289,9 @@ pub struct Aggregator {
     sessions: StateMap<Vec<KeyPart>, Vec<i64>>,
     /// Windows waiting for their close (EMIT FINAL), by end + grace.
     pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
+    /// Windows by the stream time at which they close (no record can reach them after):
+    /// (close, key, window start), earliest first. See [`Aggregator::evict_closed`].
+    closes: BinaryHeap<Reverse<(i64, Vec<KeyPart>, i64)>>,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -311,6 +315,7 @@ impl Aggregator {
             groups: StateMap::default(),
             sessions: StateMap::default(),
             pending_final: Vec::new(),
+            closes: BinaryHeap::new(),
         }
     }
 
@@ -446,6 +451,9 @@ impl Aggregator {
                         continue; // window closed: late record dropped
                     }
                     let gk = (kparts.clone(), s);
+                    if !self.groups.contains_key(&gk) {
+                        self.closes.push(Reverse((end.saturating_add(grace), kparts.clone(), s)));
+                    }
                     let aggs = &self.aggs;
                     let g = self
                         .groups
@@ -522,6 +530,12 @@ impl Aggregator {
                 i += n;
             }
         }
+        // Checked against the session's end when due (merges may have moved it).
+        self.closes.push(Reverse((
+            end.saturating_add(gap).saturating_add(grace).saturating_add(1),
+            kparts.clone(),
+            start,
+        )));
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
@@ -539,6 +553,40 @@ impl Aggregator {
         if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
+    }
+
+    /// Drops the windows no record can reach any more (past their end plus grace; sessions:
+    /// past their end plus gap plus grace), as ksqlDB's window stores do. EMIT FINAL has
+    /// emitted them by then ([`Aggregator::flush_final`] runs first).
+    pub fn evict_closed(&mut self, stream_time: i64) {
+        let Some(w) = &self.window else { return };
+        let session_gap = (w.kind == WindowKind::Session).then_some(w.size as i64);
+        let grace = self.grace();
+        while self.closes.peek().is_some_and(|Reverse((close, _, _))| *close <= stream_time) {
+            let Some(Reverse((_, kparts, start))) = self.closes.pop() else { break };
+            let gk = (kparts, start);
+            let Some(g) = self.groups.get(&gk) else { continue };
+            if let Some(gap) = session_gap {
+                let end = g.window.map_or(start, |w| w.1);
+                let close = end.saturating_add(gap).saturating_add(grace).saturating_add(1);
+                if close > stream_time {
+                    self.closes.push(Reverse((close, gk.0, gk.1)));
+                    continue;
+                }
+                if let Some(list) = self.sessions.get_mut(&gk.0) {
+                    list.retain(|s| *s != start);
+                    if list.is_empty() {
+                        self.sessions.remove(&gk.0);
+                    }
+                }
+            }
+            self.groups.remove(&gk);
+        }
+    }
+
+    /// Windows held (tests, benchmarks).
+    pub fn window_count(&self) -> usize {
+        self.groups.len()
     }
 
     /// EMIT FINAL: emits windows whose end + grace has passed.
@@ -850,6 +898,7 @@ impl Executor {
         }
         if let Body::Aggregate(a) = &mut self.body {
             a.flush_final(self.stream_time, out);
+            a.evict_closed(self.stream_time);
         }
     }
 

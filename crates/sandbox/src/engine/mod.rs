@@ -26,7 +26,7 @@ mod pull;
 pub mod push;
 mod status;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use self::exec::Executor;
@@ -36,7 +36,7 @@ use super::catalog::{Catalog, QueryInfo};
 use super::sql::ast::Statement;
 use super::sql::parser::parse_statement;
 use super::topics::{Format, Record, Topics};
-use super::types::{SqlType, Value};
+use super::types::{self, SqlType, Value};
 use crate::registry::RegisteredSchema;
 use serde_json::Value as J;
 
@@ -189,7 +189,13 @@ pub struct Engine {
 struct Materialized {
     statement: String,
     input: exec::Input,
+    /// Windowed tables: the windows each key has, in order, so that a pull query by key
+    /// reads only that key's rows.
+    windows: Option<WindowIndex>,
 }
+
+/// A windowed table's key -> its windows (start, end).
+type WindowIndex = exec::StateMap<Vec<types::KeyPart>, BTreeSet<(i64, i64)>>;
 
 impl Default for Engine {
     fn default() -> Self {
@@ -342,5 +348,7 @@ impl Engine {
 mod bench;
 #[cfg(test)]
 mod connectors_tests;
+#[cfg(test)]
+mod state_tests;
 #[cfg(test)]
 mod tests;

@@ -29,18 +29,20 @@ impl Engine {
 
     /// Builds a table's state from what its topic holds; [`Engine::run`] keeps it up to date.
     pub(super) fn materialize(&mut self, src: &Source) {
-        let mut input = exec::Input {
+        let input = exec::Input {
             topic: src.topic.clone(),
             decoder: exec::Decoder::new(src),
             is_table: true,
             state: Default::default(),
         };
+        let windows = src.is_windowed().then(Default::default);
+        let mut m = Materialized { statement: src.statement.clone(), input, windows };
         if let Some(t) = self.topics.get(&src.topic) {
             for r in &t.log {
-                let _ = input.change(r);
+                m.apply(r);
             }
         }
-        self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
+        self.materialized.insert(src.name.clone(), m);
     }
 
     pub(super) fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
@@ -114,12 +116,12 @@ impl Engine {
                 ));
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
-            let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
+            let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
             let table_scan_off =
                 session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
             match lookup {
                 Some(keys) => {
-                    for k in keys {
+                    for k in keys.iter().flat_map(|k| m.state_keys(k)) {
                         if let Some(row) = m.input.state.get(&k) {
                             if keep(row) {
                                 rows.push(p.project(row));
@@ -173,8 +175,47 @@ impl Engine {
     }
 }
 
-/// The state keys a WHERE clause pins down: a conjunction fixing every key column of a
-/// non-windowed table with `=` or `IN` literals (None: not a key lookup).
+impl Materialized {
+    /// Applies a record of the table's topic to the state (and the window index).
+    pub(super) fn apply(&mut self, rec: &crate::topics::Record) {
+        let Ok(Some(change)) = self.input.change(rec) else { return };
+        let Some(windows) = &mut self.windows else { return };
+        let (row, added) = match (&change.new, &change.old) {
+            (Some(new), _) => (new, true),
+            (None, Some(old)) => (old, false),
+            (None, None) => return,
+        };
+        let mut key = self.input.decoder.state_key(row);
+        let window = match (key.pop(), key.pop()) {
+            (Some(KeyPart::Int(end)), Some(KeyPart::Int(start))) => (start, end),
+            _ => return,
+        };
+        if added {
+            windows.entry(key).or_default().insert(window);
+        } else if let Some(set) = windows.get_mut(&key) {
+            set.remove(&window);
+            if set.is_empty() {
+                windows.remove(&key);
+            }
+        }
+    }
+
+    /// The state keys of a key's rows: the key itself, or with each of its windows in order.
+    fn state_keys(&self, key: &[KeyPart]) -> Vec<Vec<KeyPart>> {
+        let Some(windows) = &self.windows else { return vec![key.to_vec()] };
+        let Some(set) = windows.get(key) else { return vec![] };
+        set.iter()
+            .map(|&(start, end)| {
+                let mut k = key.to_vec();
+                k.extend([KeyPart::Int(start), KeyPart::Int(end)]);
+                k
+            })
+            .collect()
+    }
+}
+
+/// The state keys a WHERE clause pins down: a conjunction fixing every key column with `=`
+/// or `IN` literals (None: not a key lookup; windowed tables add each key's windows).
 fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let keys = src.key_columns();
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
