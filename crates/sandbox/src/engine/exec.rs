@@ -6,8 +6,7 @@
 //! latest row per key so that updates become (old, new) changes, which aggregations undo
 //! and re-apply.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Maps of the per-key state: foldhash, seeded per process, is several times faster than
@@ -189,6 +188,24 @@ pub struct Input {
 }
 
 impl Input {
+    /// A table record's state key and timestamp (None: a null key, which tables ignore).
+    pub fn table_key(&self, rec: &Record, new: Option<&Row>) -> Result<Option<(Vec<KeyPart>, i64)>, String> {
+        let key_only;
+        let key_row = match new {
+            Some(r) => r,
+            None => {
+                key_only = self.decoder.key_only_row(rec)?;
+                &key_only
+            }
+        };
+        let k = self.decoder.state_key(key_row);
+        let nkeys = self.decoder.key_len();
+        if nkeys > 0 && k[..nkeys].contains(&KeyPart::Null) {
+            return Ok(None);
+        }
+        Ok(Some((k, key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp))))
+    }
+
     /// Turns a record into a change (tables: against the latest row of its key).
     pub fn change(&mut self, rec: &Record) -> Result<Option<Change>, String> {
         let new = self.decoder.decode(rec)?;
@@ -198,16 +215,7 @@ impl Input {
                 Change { old: None, new: Some(r), ts }
             }));
         }
-        let key_row = match &new {
-            Some(r) => r.clone(),
-            None => self.decoder.key_only_row(rec)?,
-        };
-        let k = self.decoder.state_key(&key_row);
-        // Tables ignore records with a null key.
-        if k.iter().take(self.decoder.key_len()).any(|p| *p == KeyPart::Null) && self.decoder.key_len() > 0 {
-            return Ok(None);
-        }
-        let ts = key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp);
+        let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
         let old = match &new {
             Some(r) => self.state.insert(k, r.clone()),
             None => self.state.remove(&k),
@@ -289,9 +297,10 @@ pub struct Aggregator {
     sessions: StateMap<Vec<KeyPart>, Vec<i64>>,
     /// Windows waiting for their close (EMIT FINAL), by end + grace.
     pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
-    /// Windows by the stream time at which they close (no record can reach them after):
-    /// (close, key, window start), earliest first. See [`Aggregator::evict_closed`].
-    closes: BinaryHeap<Reverse<(i64, Vec<KeyPart>, i64)>>,
+    /// The earliest stream time at which a held window closes, and when closed windows were
+    /// last swept ([`Aggregator::evict_closed`]).
+    earliest_close: i64,
+    last_sweep: i64,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -315,7 +324,8 @@ impl Aggregator {
             groups: StateMap::default(),
             sessions: StateMap::default(),
             pending_final: Vec::new(),
-            closes: BinaryHeap::new(),
+            earliest_close: i64::MAX,
+            last_sweep: i64::MIN,
         }
     }
 
@@ -451,9 +461,7 @@ impl Aggregator {
                         continue; // window closed: late record dropped
                     }
                     let gk = (kparts.clone(), s);
-                    if !self.groups.contains_key(&gk) {
-                        self.closes.push(Reverse((end.saturating_add(grace), kparts.clone(), s)));
-                    }
+                    self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
                     let aggs = &self.aggs;
                     let g = self
                         .groups
@@ -530,12 +538,8 @@ impl Aggregator {
                 i += n;
             }
         }
-        // Checked against the session's end when due (merges may have moved it).
-        self.closes.push(Reverse((
-            end.saturating_add(gap).saturating_add(grace).saturating_add(1),
-            kparts.clone(),
-            start,
-        )));
+        let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
+        self.earliest_close = self.earliest_close.min(close);
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
@@ -557,31 +561,48 @@ impl Aggregator {
 
     /// Drops the windows no record can reach any more (past their end plus grace; sessions:
     /// past their end plus gap plus grace), as ksqlDB's window stores do. EMIT FINAL has
-    /// emitted them by then ([`Aggregator::flush_final`] runs first).
+    /// emitted them by then ([`Aggregator::flush_final`] runs first). A sweep runs when the
+    /// earliest window has closed, at most once per window size of stream time, so its cost
+    /// spreads over the events of that time.
     pub fn evict_closed(&mut self, stream_time: i64) {
         let Some(w) = &self.window else { return };
-        let session_gap = (w.kind == WindowKind::Session).then_some(w.size as i64);
+        let (session, step) = match w.kind {
+            WindowKind::Session => (true, w.size as i64),
+            WindowKind::Hopping => (false, w.advance.unwrap_or(w.size) as i64),
+            _ => (false, w.size as i64),
+        };
+        if stream_time < self.earliest_close || stream_time < self.last_sweep.saturating_add(step.max(1)) {
+            return;
+        }
         let grace = self.grace();
-        while self.closes.peek().is_some_and(|Reverse((close, _, _))| *close <= stream_time) {
-            let Some(Reverse((_, kparts, start))) = self.closes.pop() else { break };
-            let gk = (kparts, start);
-            let Some(g) = self.groups.get(&gk) else { continue };
-            if let Some(gap) = session_gap {
-                let end = g.window.map_or(start, |w| w.1);
-                let close = end.saturating_add(gap).saturating_add(grace).saturating_add(1);
-                if close > stream_time {
-                    self.closes.push(Reverse((close, gk.0, gk.1)));
-                    continue;
+        // The stream time at which a window closes: no record reaches it from then on.
+        let close = |(_, end): (i64, i64)| {
+            let reach = if session { end.saturating_add(step).saturating_add(1) } else { end };
+            reach.saturating_add(grace)
+        };
+        let mut earliest = i64::MAX;
+        let mut closed = Vec::new();
+        self.groups.retain(|gk, g| {
+            let c = g.window.map_or(i64::MAX, close);
+            if c <= stream_time {
+                if session {
+                    closed.push(gk.clone());
                 }
-                if let Some(list) = self.sessions.get_mut(&gk.0) {
-                    list.retain(|s| *s != start);
-                    if list.is_empty() {
-                        self.sessions.remove(&gk.0);
-                    }
+                return false;
+            }
+            earliest = earliest.min(c);
+            true
+        });
+        for (kparts, start) in closed {
+            if let Some(list) = self.sessions.get_mut(&kparts) {
+                list.retain(|s| *s != start);
+                if list.is_empty() {
+                    self.sessions.remove(&kparts);
                 }
             }
-            self.groups.remove(&gk);
         }
+        self.earliest_close = earliest;
+        self.last_sweep = stream_time;
     }
 
     /// Windows held (tests, benchmarks).

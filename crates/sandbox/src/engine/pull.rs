@@ -178,14 +178,23 @@ impl Engine {
 impl Materialized {
     /// Applies a record of the table's topic to the state (and the window index).
     pub(super) fn apply(&mut self, rec: &crate::topics::Record) {
-        let Ok(Some(change)) = self.input.change(rec) else { return };
-        let Some(windows) = &mut self.windows else { return };
-        let (row, added) = match (&change.new, &change.old) {
-            (Some(new), _) => (new, true),
-            (None, Some(old)) => (old, false),
-            (None, None) => return,
+        // As `Input::change` does, without the change's copies of the rows.
+        let Ok(new) = self.input.decoder.decode(rec) else { return };
+        let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
+        let mut window_key = self.windows.is_some().then(|| key.clone());
+        let added = match new {
+            Some(row) => {
+                self.input.state.insert(key, row);
+                true
+            }
+            None => {
+                if self.input.state.remove(&key).is_none() {
+                    window_key = None;
+                }
+                false
+            }
         };
-        let mut key = self.input.decoder.state_key(row);
+        let (Some(windows), Some(mut key)) = (&mut self.windows, window_key) else { return };
         let window = match (key.pop(), key.pop()) {
             (Some(KeyPart::Int(end)), Some(KeyPart::Int(start))) => (start, end),
             _ => return,
