@@ -123,6 +123,7 @@ async fn insert_lines(
         json!({
             "@type":"generic_error","error_code":40000,"message":message,"status":"error","seq":seq
         })
+        .to_string()
     };
     let mut seq = 0u64;
     loop {
@@ -137,7 +138,8 @@ async fn insert_lines(
                 Ok(row) => {
                     let Ok(mut eng) = engine.lock() else { break };
                     match insert_json_row(&mut eng, &target, &row) {
-                        Ok(()) => (json!({"status":"ok","seq":seq}), false),
+                        // Written directly: one per row, the same bytes as json! gives.
+                        Ok(()) => (format!("{{\"status\":\"ok\",\"seq\":{seq}}}"), false),
                         Err(m) => (error(seq, &m), true),
                     }
                 }
