@@ -18,6 +18,9 @@ use super::stream::{self, Queue};
 use super::{generic_error, too_large, Body, SharedEngine};
 use crate::engine::Engine;
 
+/// Acknowledgements sent in one piece at most (about 600 rows').
+const ACK_BATCH_BYTES: usize = 16 << 10;
+
 /// The longest line (one row, or the arguments) accepted.
 pub const MAX_LINE_BYTES: usize = super::MAX_BODY_BYTES;
 
@@ -41,6 +44,11 @@ enum LineError {
 impl Lines {
     fn new(body: Incoming, max: usize) -> Lines {
         Lines { body, buf: Vec::new(), start: 0, scanned: 0, ended: false, max }
+    }
+
+    /// Whether [`Lines::next`] has its answer without reading more of the body.
+    fn ready(&self) -> bool {
+        self.ended || self.buf[self.start..].contains(&b'\n')
     }
 
     /// The next non-empty line, or None at the end of the body.
@@ -126,6 +134,7 @@ async fn insert_lines(
         .to_string()
     };
     let mut seq = 0u64;
+    let mut batch = String::new();
     loop {
         let (ack, last) = match lines.next().await {
             Ok(None) => break,
@@ -145,18 +154,29 @@ async fn insert_lines(
                 }
             },
         };
-        let text = match (json_array, seq) {
-            (true, 0) => format!("[{ack}"),
-            (true, _) => format!(",{ack}"),
-            (false, _) => format!("{ack}\n"),
-        };
-        if queue.send(text, stall).await.is_err() {
-            return;
+        batch.push_str(match (json_array, seq) {
+            (true, 0) => "[",
+            (true, _) => ",",
+            (false, _) => "",
+        });
+        batch.push_str(&ack);
+        if !json_array {
+            batch.push('\n');
         }
         seq += 1;
+        // The acks of rows that arrived together go out together: a frame per row would
+        // cost more than the row, and HTTP/2 clients take a flood of tiny frames for an attack.
+        if last || batch.len() >= ACK_BATCH_BYTES || !lines.ready() {
+            if queue.send(std::mem::take(&mut batch), stall).await.is_err() {
+                return;
+            }
+        }
         if last {
             break;
         }
+    }
+    if !batch.is_empty() && queue.send(batch, stall).await.is_err() {
+        return;
     }
     if json_array {
         let _ = queue.send(if seq == 0 { "[]".into() } else { "]".into() }, stall).await;
