@@ -166,10 +166,9 @@ async fn insert_lines(
         seq += 1;
         // The acks of rows that arrived together go out together: a frame per row would
         // cost more than the row, and HTTP/2 clients take a flood of tiny frames for an attack.
-        if last || batch.len() >= ACK_BATCH_BYTES || !lines.ready() {
-            if queue.send(std::mem::take(&mut batch), stall).await.is_err() {
-                return;
-            }
+        let flush = last || batch.len() >= ACK_BATCH_BYTES || !lines.ready();
+        if flush && queue.send(std::mem::take(&mut batch), stall).await.is_err() {
+            return;
         }
         if last {
             break;
