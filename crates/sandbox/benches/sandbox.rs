@@ -166,11 +166,14 @@ fn pull(full: bool) {
     }
     // Source tables are not queryable (as in ksqlDB): pull queries read a materialized copy.
     s.properties.push(("auto.offset.reset".into(), "earliest".into()));
-    let first = Instant::now();
+    let start = Instant::now();
     run(&mut e, &mut s, "CREATE TABLE PQ AS SELECT * FROM P;");
+    let create = start.elapsed();
+    // The first pull reads the state the query kept, as every later one does.
     let mut q = Session::default();
+    let start = Instant::now();
     let _ = e.query("SELECT * FROM PQ WHERE ID = 0;", &mut q);
-    let build = first.elapsed();
+    let first = start.elapsed();
     // Later records update the maintained state incrementally.
     e.produce("p", rec(7, b"{\"NAME\":\"updated\",\"V\":-1}".to_vec(), 0), None);
     let mut lat = Vec::new();
@@ -189,13 +192,14 @@ fn pull(full: bool) {
     assert_eq!(found, lookups as usize, "every pull query finds its key");
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!(
-        "pull query ({keys} keys):   median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows; state materialized \
-         in {:.0} ms)",
+        "pull query ({keys} keys):   median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows); first pull {:.0} µs \
+         after a CREATE TABLE AS SELECT of {:.0} ms",
         lat[lat.len() / 2],
         lat[lat.len() * 99 / 100],
         lat.len(),
         found,
-        build.as_secs_f64() * 1e3
+        first.as_secs_f64() * 1e6,
+        create.as_secs_f64() * 1e3
     );
     let t = Instant::now();
     let _ = e.query("SELECT * FROM PQ WHERE V < 10;", &mut q);
