@@ -32,6 +32,12 @@ fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
     }
 }
 
+/// The process's resident memory in bytes (Linux; None elsewhere).
+fn rss() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    statm.split_whitespace().nth(1)?.parse::<u64>().ok().map(|pages| pages * 4096)
+}
+
 /// Records written to a topic (retention may have dropped the oldest since).
 fn written(e: &Engine, topic: &str) -> u64 {
     e.topics.get(topic).map_or(0, |t| t.log_end())
@@ -161,14 +167,27 @@ fn pull(full: bool) {
          partitions=1);",
     );
     let keys = if full { 1_000_000 } else { 2_000 };
+    let (before, mut json_bytes) = (rss(), 0);
     for k in 0..keys {
-        e.produce("p", rec(k, format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes(), k as i64), None);
+        let value = format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes();
+        json_bytes += value.len();
+        e.produce("p", rec(k, value, k as i64), None);
     }
+    let stored = rss();
     // Source tables are not queryable (as in ksqlDB): pull queries read a materialized copy.
     s.properties.push(("auto.offset.reset".into(), "earliest".into()));
     let start = Instant::now();
     run(&mut e, &mut s, "CREATE TABLE PQ AS SELECT * FROM P;");
     let create = start.elapsed();
+    if let (Some(before), Some(stored), Some(table)) = (before, stored, rss()) {
+        println!(
+            "memory: {} bytes per stored row ({} bytes of JSON); the queryable table of {keys} keys (topic and \
+             state): {} MB",
+            stored.saturating_sub(before) / keys as u64,
+            json_bytes / keys as usize,
+            table.saturating_sub(stored) >> 20
+        );
+    }
     // The first pull reads the state the query kept, as every later one does.
     let mut q = Session::default();
     let start = Instant::now();
