@@ -9,8 +9,11 @@
 //! 1 M keys. Targets on the 2-core CI machine: 300 000 events/s for filter/projection and
 //! 100 000 for the aggregation. `cargo test` runs it as a smoke test (small sizes, results
 //! checked, so it cannot rot); `cargo bench` passes `--bench` and gets the full sizes.
+//! Last, rows/s through `POST /inserts-stream` of a sandbox server in this process.
+//! `benches/sandbox_peers.py` runs this and DuckDB and bytewax on the same events.
 //! `SANDBOX_BENCH_EVENTS=n` changes the stream size (default
-//! 1 000 000).
+//! 1 000 000); `SANDBOX_BENCH_ONLY=filter,aggregate,join,pull,inserts` runs only those parts
+//! (to profile one).
 
 use std::time::Instant;
 
@@ -27,6 +30,17 @@ fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
         offset: 0,
         window: None,
     }
+}
+
+/// The process's resident memory in bytes (Linux; None elsewhere).
+fn rss() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    statm.split_whitespace().nth(1)?.parse::<u64>().ok().map(|pages| pages * 4096)
+}
+
+/// Records written to a topic (retention may have dropped the oldest since).
+fn written(e: &Engine, topic: &str) -> u64 {
+    e.topics.get(topic).map_or(0, |t| t.log_end())
 }
 
 fn run(e: &mut Engine, s: &mut Session, sql: &str) {
@@ -50,18 +64,41 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let default_events = if full { 1_000_000 } else { 2_000 };
     let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_events);
-    const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', \
-                          value_format='json', partitions=1);";
+    let only = std::env::var("SANDBOX_BENCH_ONLY").unwrap_or_default();
+    let part = |name: &str| only.is_empty() || only.split(',').any(|p| p == name);
+    if part("filter") {
+        filter_projection(n);
+    }
+    if part("aggregate") {
+        aggregation(n);
+    }
+    if part("join") {
+        join(n);
+    }
+    if part("pull") {
+        pull(full);
+    }
+    if part("inserts") {
+        let (rate, acks) = http_inserts(n);
+        assert_eq!(acks, n, "every inserted row is acknowledged");
+        println!("HTTP /inserts-stream:       {rate:>10.0} rows/s ({n} rows, {acks} acks)");
+    }
+}
 
-    // 1. Filter/projection.
+const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', \
+                      value_format='json', partitions=1);";
+
+fn filter_projection(n: usize) {
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(&mut e, &mut s, STREAM);
     run(&mut e, &mut s, "CREATE STREAM F AS SELECT ID, UCASE(NAME) AS N, V * 2 AS V2 FROM S WHERE V > 10;");
     let fp = pump(&mut e, n, i32::MAX);
-    println!("filter/projection:          {fp:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("F").len());
+    println!("filter/projection:          {fp:>10.0} events/s ({} events, {} outputs)", n, written(&e, "F"));
     assert!(!e.topic_records("F").is_empty(), "the filter/projection query wrote nothing");
+}
 
-    // 2. Tumbling-window aggregation, 1 000 keys.
+/// Tumbling-window aggregation, 1 000 keys.
+fn aggregation(n: usize) {
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(&mut e, &mut s, STREAM);
     run(
@@ -70,10 +107,35 @@ fn main() {
         "CREATE TABLE A AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;",
     );
     let agg = pump(&mut e, n, 1000);
-    println!("tumbling-window aggregation:{agg:>10.0} events/s ({} events, {} outputs)", n, e.topic_records("A").len());
+    println!("tumbling-window aggregation:{agg:>10.0} events/s ({} events, {} outputs)", n, written(&e, "A"));
     assert!(!e.topic_records("A").is_empty(), "the aggregation wrote nothing");
+    // Pull queries by key on the windowed table: each key's windows, not a scan of them all.
+    let mut q = Session::default();
+    let (mut lat, mut found) = (Vec::new(), 0);
+    for k in 0..200 {
+        let t = Instant::now();
+        match e.query(&format!("SELECT * FROM A WHERE ID = {};", k * 5), &mut q) {
+            Ok(QueryResult::Pull { rows, .. }) => found += rows.len(),
+            Ok(_) => panic!("not a pull query"),
+            Err(err) => panic!("{}", err.message),
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    // Key k (event i has key i % 1000, at i ms) has a window in every second it occurs.
+    let windows: usize = (0..200).map(|k| n.saturating_sub(k * 5).div_ceil(1000)).sum();
+    assert_eq!(found, windows, "every window of each key is found");
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "windowed pull by key ({} windows): median {:.0} µs, p99 {:.0} µs ({} lookups, {found} rows)",
+        n,
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100],
+        lat.len()
+    );
+}
 
-    // 3. Stream-table join against a table of 10 000 keys.
+/// Stream-table join against a table of 10 000 keys.
+fn join(n: usize) {
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(&mut e, &mut s, STREAM);
     run(
@@ -89,14 +151,12 @@ fn main() {
     run(&mut e, &mut s, "CREATE STREAM J AS SELECT S.ID AS ID, S.V, T.LABEL FROM S JOIN T ON S.ID = T.ID;");
     let join = pump(&mut e, n, 20_000);
     assert!(!e.topic_records("J").is_empty(), "the join wrote nothing");
-    println!(
-        "stream-table join:          {join:>10.0} events/s ({} events, {} outputs)",
-        n,
-        e.topic_records("J").len()
-    );
+    println!("stream-table join:          {join:>10.0} events/s ({} events, {} outputs)", n, written(&e, "J"));
+}
 
-    // 4. Pull queries on a table of 1 M keys: the topics keep every record (the sandbox's
-    // default retention would drop the oldest of a million).
+/// Pull queries on a table of 1 M keys: the topics keep every record (the sandbox's default
+/// retention would drop the oldest of a million).
+fn pull(full: bool) {
     let (mut e, mut s) = (Engine::new(), Session::default());
     e.topics.default_retention = Retention { records: u64::MAX, bytes: u64::MAX, ms: None };
     e.topics.total_bytes_limit = u64::MAX;
@@ -107,16 +167,32 @@ fn main() {
          partitions=1);",
     );
     let keys = if full { 1_000_000 } else { 2_000 };
+    let (before, mut json_bytes) = (rss(), 0);
     for k in 0..keys {
-        e.produce("p", rec(k, format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes(), k as i64), None);
+        let value = format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes();
+        json_bytes += value.len();
+        e.produce("p", rec(k, value, k as i64), None);
     }
+    let stored = rss();
     // Source tables are not queryable (as in ksqlDB): pull queries read a materialized copy.
     s.properties.push(("auto.offset.reset".into(), "earliest".into()));
-    let first = Instant::now();
+    let start = Instant::now();
     run(&mut e, &mut s, "CREATE TABLE PQ AS SELECT * FROM P;");
+    let create = start.elapsed();
+    if let (Some(before), Some(stored), Some(table)) = (before, stored, rss()) {
+        println!(
+            "memory: {} bytes per stored row ({} bytes of JSON); the queryable table of {keys} keys (topic and \
+             state): {} MB",
+            stored.saturating_sub(before) / keys as u64,
+            json_bytes / keys as usize,
+            table.saturating_sub(stored) >> 20
+        );
+    }
+    // The first pull reads the state the query kept, as every later one does.
     let mut q = Session::default();
+    let start = Instant::now();
     let _ = e.query("SELECT * FROM PQ WHERE ID = 0;", &mut q);
-    let build = first.elapsed();
+    let first = start.elapsed();
     // Later records update the maintained state incrementally.
     e.produce("p", rec(7, b"{\"NAME\":\"updated\",\"V\":-1}".to_vec(), 0), None);
     let mut lat = Vec::new();
@@ -135,15 +211,70 @@ fn main() {
     assert_eq!(found, lookups as usize, "every pull query finds its key");
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!(
-        "pull query ({keys} keys):   median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows; state materialized \
-         in {:.0} ms)",
+        "pull query ({keys} keys):   median {:.0} µs, p99 {:.0} µs ({} lookups, {} rows); first pull {:.0} µs \
+         after a CREATE TABLE AS SELECT of {:.0} ms",
         lat[lat.len() / 2],
         lat[lat.len() * 99 / 100],
         lat.len(),
         found,
-        build.as_secs_f64() * 1e3
+        first.as_secs_f64() * 1e6,
+        create.as_secs_f64() * 1e3
     );
     let t = Instant::now();
     let _ = e.query("SELECT * FROM PQ WHERE V < 10;", &mut q);
     println!("pull query scan ({keys} keys): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+}
+
+/// Rows/s inserted through `POST /inserts-stream` (HTTP/2, as ksqlDB's clients send it): a
+/// sandbox server in this process, one request streaming `n` JSON rows in chunks, timed
+/// until the last acknowledgement has arrived.
+fn http_inserts(n: usize) -> (f64, usize) {
+    use futures_util::StreamExt;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async move {
+        let options = ksqldb_sandbox::Options {
+            retention: Retention { records: u64::MAX, bytes: u64::MAX, ms: None },
+            total_retention_bytes: u64::MAX,
+            ..Default::default()
+        };
+        let server = ksqldb_sandbox::start(options).await.unwrap();
+        let client = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+        let ddl = "CREATE STREAM H (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='h', value_format='json', \
+                   partitions=1);";
+        let r = client.post(format!("{}/ksql", server.url())).json(&serde_json::json!({ "ksql": ddl })).send();
+        assert!(r.await.unwrap().status().is_success(), "CREATE STREAM over HTTP failed");
+        // The request body: the arguments line, then the rows, 1 000 per chunk.
+        let mut chunks = vec![bytes::Bytes::from_static(b"{\"target\":\"H\"}\n")];
+        for start in (0..n).step_by(1000) {
+            let mut chunk = String::new();
+            for i in start..(start + 1000).min(n) {
+                chunk.push_str(&format!("{{\"ID\":{i},\"NAME\":\"name{}\",\"V\":{}}}\n", i % 977, i % 100));
+            }
+            chunks.push(bytes::Bytes::from(chunk));
+        }
+        let body =
+            reqwest::Body::wrap_stream(futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>)));
+        let start = Instant::now();
+        let resp = client.post(format!("{}/inserts-stream", server.url())).body(body).send().await.unwrap();
+        assert!(resp.status().is_success(), "/inserts-stream answered {}", resp.status());
+        let (mut acks, mut errors) = (0usize, Vec::new());
+        let mut stream = resp.bytes_stream();
+        let mut pending = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            pending.extend_from_slice(&chunk.unwrap());
+            while let Some(nl) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=nl).collect();
+                if line.windows(13).any(|w| w == b"\"status\":\"ok\"") {
+                    acks += 1;
+                } else {
+                    errors.push(String::from_utf8_lossy(&line).into_owned());
+                }
+            }
+        }
+        let rate = n as f64 / start.elapsed().as_secs_f64();
+        assert!(errors.is_empty(), "/inserts-stream errors: {errors:?}");
+        let stored = server.engine().lock().unwrap().topic_records("h").len();
+        assert_eq!(stored, n, "every inserted row is in the topic");
+        (rate, acks)
+    })
 }

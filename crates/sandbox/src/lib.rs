@@ -22,8 +22,10 @@ pub mod engine;
 mod engine_props;
 pub mod expr;
 pub mod functions;
+mod json_fields;
 #[cfg(test)]
 mod quickstart_fixture;
+mod record_json;
 pub mod registry;
 pub mod server;
 pub mod sql;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::types::*;
+use super::{json_fields, record_json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -393,11 +394,11 @@ pub fn serialize(
                 if values[0].is_null() {
                     return Ok(None);
                 }
-                return Ok(Some(to_record_json(&values[0]).to_string().into_bytes()));
+                let mut out = Vec::new();
+                record_json::write_value(&mut out, &values[0]);
+                return Ok(Some(out));
             }
-            let obj: serde_json::Map<String, serde_json::Value> =
-                cols.iter().zip(values).map(|((n, _), v)| (n.clone(), to_record_json(v))).collect();
-            Ok(Some(serde_json::Value::Object(obj).to_string().into_bytes()))
+            Ok(Some(record_json::object(cols.iter().map(|(n, _)| n.as_str()), values)))
         }
         Format::Kafka => {
             if cols.is_empty() {
@@ -536,6 +537,12 @@ pub fn deserialize(
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
         Format::Json | Format::Schema(_) => {
+            // Objects read into their columns in one pass; the rest below.
+            if (wrap || cols.len() != 1) && !cols.is_empty() {
+                if let Some(values) = json_fields::read(b, cols) {
+                    return Ok(values);
+                }
+            }
             let j: serde_json::Value = serde_json::from_slice(b)
                 .map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
             if cols.is_empty() {

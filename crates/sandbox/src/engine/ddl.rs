@@ -393,6 +393,11 @@ impl Engine {
             self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
         let sink = sink_spec(&src, &plan);
+        if kind == SourceKind::Table {
+            // Queryable from the start: its state follows the query's output as it comes,
+            // so no pull query has to replay the topic.
+            self.materialize(&src);
+        }
         self.catalog.sources.insert(name.to_string(), src);
         self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);
         self.command_seq += 1;
@@ -459,6 +464,7 @@ impl Engine {
         }
         let topic = src.topic.clone();
         self.catalog.sources.remove(name);
+        self.materialized.remove(name);
         if delete_topic {
             self.topics.delete(&topic);
         }

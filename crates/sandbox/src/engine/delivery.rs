@@ -33,7 +33,7 @@ impl Engine {
             self.deliver_to_subscribers(&topic, position);
             for m in self.materialized.values_mut() {
                 if m.input.topic == topic {
-                    let _ = m.input.change(&rec);
+                    m.apply(&rec);
                 }
             }
             let ids: Vec<String> = self
@@ -61,7 +61,7 @@ impl Engine {
                 };
                 let Some(sink) = sink else { continue };
                 for o in outputs {
-                    if let Some(r) = self.encode(&sink, &o, &id) {
+                    if let Some(r) = self.encode(&sink, o, &id) {
                         let (position, r) = self.topics.append_at(&sink.topic, r, None);
                         work.push_back((sink.topic.clone(), position, r));
                     }
@@ -71,7 +71,7 @@ impl Engine {
         self.close_lost_subscribers();
     }
 
-    pub(super) fn encode(&mut self, sink: &SinkSpec, o: &Output, qid: &str) -> Option<Record> {
+    pub(super) fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Record> {
         let key = match serialize(&sink.key_format, &sink.key_cols, &o.key, false) {
             Ok(k) => k,
             Err(e) => {
@@ -79,9 +79,10 @@ impl Engine {
                 return None;
             }
         };
-        let value = match &o.row {
-            Some(row) => {
-                let vals: Vec<Value> = sink.value_positions.iter().map(|&i| row[i].clone()).collect();
+        let value = match o.row {
+            Some(mut row) => {
+                // Each position once: the values move out of the row.
+                let vals: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
                 match serialize(&sink.value_format, &sink.value_cols, &vals, sink.wrap) {
                     Ok(v) => v,
                     Err(e) => {
@@ -92,15 +93,7 @@ impl Engine {
             }
             None => None,
         };
-        Some(Record {
-            key,
-            value,
-            timestamp: o.ts,
-            headers: o.headers.clone(),
-            partition: 0,
-            offset: 0,
-            window: o.window,
-        })
+        Some(Record { key, value, timestamp: o.ts, headers: o.headers, partition: 0, offset: 0, window: o.window })
     }
 
     fn query_error(&mut self, qid: &str, e: String) {

@@ -9,6 +9,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Maps of the per-key state: foldhash, seeded per process, is several times faster than
+/// the default SipHash on the short keys every event looks up.
+pub type StateMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
@@ -108,10 +112,10 @@ impl Decoder {
         if rec.value.is_none() {
             return Ok(None);
         }
-        let values = deserialize(&s.value_format, &self.value_cols, rec.value.as_deref(), s.value_wrapped())?;
+        let mut values = deserialize(&s.value_format, &self.value_cols, rec.value.as_deref(), s.value_wrapped())?;
         for slot in &self.layout {
             match slot {
-                Slot::Value(i) => row.push(values[*i].clone()),
+                Slot::Value(i) => row.push(std::mem::take(&mut values[*i])),
                 Slot::Header(None) => row.push(Value::Array(
                     rec.headers
                         .iter()
@@ -180,10 +184,28 @@ pub struct Input {
     pub topic: String,
     pub decoder: Decoder,
     pub is_table: bool,
-    pub state: HashMap<Vec<KeyPart>, Row>,
+    pub state: StateMap<Vec<KeyPart>, Row>,
 }
 
 impl Input {
+    /// A table record's state key and timestamp (None: a null key, which tables ignore).
+    pub fn table_key(&self, rec: &Record, new: Option<&Row>) -> Result<Option<(Vec<KeyPart>, i64)>, String> {
+        let key_only;
+        let key_row = match new {
+            Some(r) => r,
+            None => {
+                key_only = self.decoder.key_only_row(rec)?;
+                &key_only
+            }
+        };
+        let k = self.decoder.state_key(key_row);
+        let nkeys = self.decoder.key_len();
+        if nkeys > 0 && k[..nkeys].contains(&KeyPart::Null) {
+            return Ok(None);
+        }
+        Ok(Some((k, key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp))))
+    }
+
     /// Turns a record into a change (tables: against the latest row of its key).
     pub fn change(&mut self, rec: &Record) -> Result<Option<Change>, String> {
         let new = self.decoder.decode(rec)?;
@@ -193,16 +215,7 @@ impl Input {
                 Change { old: None, new: Some(r), ts }
             }));
         }
-        let key_row = match &new {
-            Some(r) => r.clone(),
-            None => self.decoder.key_only_row(rec)?,
-        };
-        let k = self.decoder.state_key(&key_row);
-        // Tables ignore records with a null key.
-        if k.iter().take(self.decoder.key_len()).any(|p| *p == KeyPart::Null) && self.decoder.key_len() > 0 {
-            return Ok(None);
-        }
-        let ts = key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp);
+        let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
         let old = match &new {
             Some(r) => self.state.insert(k, r.clone()),
             None => self.state.remove(&k),
@@ -280,10 +293,14 @@ pub struct Aggregator {
     pub post: Projector,
     pub having: Option<EvalFn>,
     pub emit_final: bool,
-    groups: HashMap<(Vec<KeyPart>, i64), Group>,
-    sessions: HashMap<Vec<KeyPart>, Vec<i64>>,
+    groups: StateMap<(Vec<KeyPart>, i64), Group>,
+    sessions: StateMap<Vec<KeyPart>, Vec<i64>>,
     /// Windows waiting for their close (EMIT FINAL), by end + grace.
     pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
+    /// The earliest stream time at which a held window closes, and when closed windows were
+    /// last swept ([`Aggregator::evict_closed`]).
+    earliest_close: i64,
+    last_sweep: i64,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -304,9 +321,11 @@ impl Aggregator {
             post,
             having,
             emit_final,
-            groups: HashMap::new(),
-            sessions: HashMap::new(),
+            groups: StateMap::default(),
+            sessions: StateMap::default(),
             pending_final: Vec::new(),
+            earliest_close: i64::MAX,
+            last_sweep: i64::MIN,
         }
     }
 
@@ -442,6 +461,7 @@ impl Aggregator {
                         continue; // window closed: late record dropped
                     }
                     let gk = (kparts.clone(), s);
+                    self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
                     let aggs = &self.aggs;
                     let g = self
                         .groups
@@ -518,6 +538,8 @@ impl Aggregator {
                 i += n;
             }
         }
+        let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
+        self.earliest_close = self.earliest_close.min(close);
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
@@ -535,6 +557,57 @@ impl Aggregator {
         if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
+    }
+
+    /// Drops the windows no record can reach any more (past their end plus grace; sessions:
+    /// past their end plus gap plus grace), as ksqlDB's window stores do. EMIT FINAL has
+    /// emitted them by then ([`Aggregator::flush_final`] runs first). A sweep runs when the
+    /// earliest window has closed, at most once per window size of stream time, so its cost
+    /// spreads over the events of that time.
+    pub fn evict_closed(&mut self, stream_time: i64) {
+        let Some(w) = &self.window else { return };
+        let (session, step) = match w.kind {
+            WindowKind::Session => (true, w.size as i64),
+            WindowKind::Hopping => (false, w.advance.unwrap_or(w.size) as i64),
+            _ => (false, w.size as i64),
+        };
+        if stream_time < self.earliest_close || stream_time < self.last_sweep.saturating_add(step.max(1)) {
+            return;
+        }
+        let grace = self.grace();
+        // The stream time at which a window closes: no record reaches it from then on.
+        let close = |(_, end): (i64, i64)| {
+            let reach = if session { end.saturating_add(step).saturating_add(1) } else { end };
+            reach.saturating_add(grace)
+        };
+        let mut earliest = i64::MAX;
+        let mut closed = Vec::new();
+        self.groups.retain(|gk, g| {
+            let c = g.window.map_or(i64::MAX, close);
+            if c <= stream_time {
+                if session {
+                    closed.push(gk.clone());
+                }
+                return false;
+            }
+            earliest = earliest.min(c);
+            true
+        });
+        for (kparts, start) in closed {
+            if let Some(list) = self.sessions.get_mut(&kparts) {
+                list.retain(|s| *s != start);
+                if list.is_empty() {
+                    self.sessions.remove(&kparts);
+                }
+            }
+        }
+        self.earliest_close = earliest;
+        self.last_sweep = stream_time;
+    }
+
+    /// Windows held (tests, benchmarks).
+    pub fn window_count(&self) -> usize {
+        self.groups.len()
     }
 
     /// EMIT FINAL: emits windows whose end + grace has passed.
@@ -583,8 +656,8 @@ pub struct JoinStage {
     pub right_table: bool,
     /// Stream-stream window (before, after) and grace.
     pub within: Option<(i64, i64, i64)>,
-    left_state: HashMap<KeyPart, Vec<Row>>,
-    right_state: HashMap<KeyPart, Vec<Row>>,
+    left_state: StateMap<KeyPart, Vec<Row>>,
+    right_state: StateMap<KeyPart, Vec<Row>>,
 }
 
 impl JoinStage {
@@ -608,8 +681,8 @@ impl JoinStage {
             left_table,
             right_table,
             within,
-            left_state: HashMap::new(),
-            right_state: HashMap::new(),
+            left_state: StateMap::default(),
+            right_state: StateMap::default(),
         }
     }
 
@@ -846,14 +919,15 @@ impl Executor {
         }
         if let Body::Aggregate(a) = &mut self.body {
             a.flush_final(self.stream_time, out);
+            a.evict_closed(self.stream_time);
         }
     }
 
     fn after_join(&mut self, mut ch: Change, rec: &Record, out: &mut Vec<Output>) {
         if let Some(f) = &self.filter {
-            let pass = |r: &Option<Row>| r.as_ref().filter(|r| f(r) == Value::Boolean(true)).cloned();
-            ch.new = pass(&ch.new);
-            ch.old = pass(&ch.old);
+            let pass = |r: Option<Row>| r.filter(|r| f(r) == Value::Boolean(true));
+            ch.new = pass(ch.new);
+            ch.old = pass(ch.old);
             if ch.new.is_none() && ch.old.is_none() {
                 return;
             }

@@ -7,7 +7,7 @@ use super::lifecycle::sink_spec;
 use super::plan::{plan_query, PlanOptions};
 use super::status::status_entity;
 use super::{EResult, Engine, EngineError, Session};
-use crate::catalog::ColKind;
+use crate::catalog::{ColKind, Source};
 use crate::expr::{compile, Scope};
 use crate::sql::ast::{Expr, Query, SourceKind};
 use crate::topics::{serialize, Record};
@@ -85,9 +85,9 @@ impl Engine {
         )))
     }
 
-    /// INSERT INTO ... VALUES.
-    pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
-        let src = self.catalog.get(target).cloned().ok_or_else(|| {
+    /// The source INSERT ... VALUES and /inserts-stream may write to.
+    pub fn insertable(&self, target: &str) -> EResult<&Source> {
+        let src = self.catalog.get(target).ok_or_else(|| {
             EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}"))
         })?;
         if src.read_only {
@@ -101,6 +101,12 @@ impl Engine {
                 "Cannot insert values into a table created by a query: {target}"
             )));
         }
+        Ok(src)
+    }
+
+    /// INSERT INTO ... VALUES.
+    pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
+        let src = self.insertable(target)?;
         let names: Vec<String> = match columns {
             Some(c) => c.to_vec(),
             None => {
@@ -138,6 +144,14 @@ impl Engine {
                 .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
             by_name.push((n.clone(), v));
         }
+        self.insert_row(target, &by_name, row_ts)
+    }
+
+    /// Writes one row of typed values, by column name, into `target` (after
+    /// [`Engine::insertable`]'s checks): INSERT ... VALUES and /inserts-stream, which has no
+    /// SQL to compile.
+    pub fn insert_row(&mut self, target: &str, by_name: &[(String, Value)], row_ts: Option<i64>) -> EResult<()> {
+        let src = self.insertable(target)?;
         let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
         let key_cols = src.key_columns();
         let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
@@ -162,8 +176,9 @@ impl Engine {
         let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped())
             .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
+        let topic = src.topic.clone();
         self.produce(
-            &src.topic.clone(),
+            &topic,
             Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None },
             None,
         );

@@ -48,12 +48,13 @@ impl Engine {
             state: "RUNNING".into(),
             errors: vec![],
         };
-        let mut executor = plan.executor;
-        let mut outputs = Vec::new();
+        let executor = plan.executor;
+        let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
+        self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(Arc::new(sink.clone())) });
+        let mut work = VecDeque::new();
         if session.earliest() {
             // Replay what the inputs already hold, in append order across topics.
             let mut replay: Vec<(usize, Arc<Record>)> = Vec::new();
-            let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
             for (idx, t) in topics.iter().enumerate() {
                 if topics[..idx].contains(t) {
                     continue;
@@ -67,18 +68,20 @@ impl Engine {
             // Across topics, records go in timestamp order (as Kafka Streams chooses the
             // next record); a stable sort keeps each topic's own order for ties.
             replay.sort_by_key(|(_, r)| r.timestamp);
+            // Each record's outputs go to the sink as they come: a replay of millions of
+            // records does not hold all their result rows at once.
+            let mut outputs = Vec::new();
             for (idx, r) in replay {
-                for i in executor.inputs_for(&topics[idx]) {
-                    executor.process(i, &r, &mut outputs);
+                let Some(q) = self.queries.get_mut(&id) else { break };
+                for i in q.executor.inputs_for(&topics[idx]) {
+                    q.executor.process(i, &r, &mut outputs);
                 }
-            }
-        }
-        self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(sink.clone()) });
-        let mut work = VecDeque::new();
-        for o in outputs {
-            if let Some(rec) = self.encode(&sink, &o, &id) {
-                let (position, r) = self.topics.append_at(&sink.topic, rec, None);
-                work.push_back((sink.topic.clone(), position, r));
+                for o in outputs.drain(..) {
+                    if let Some(rec) = self.encode(&sink, o, &id) {
+                        let (position, r) = self.topics.append_at(&sink.topic, rec, None);
+                        work.push_back((sink.topic.clone(), position, r));
+                    }
+                }
             }
         }
         self.run(work);

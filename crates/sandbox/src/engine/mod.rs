@@ -29,7 +29,7 @@ pub mod push;
 mod replace;
 mod status;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use self::exec::Executor;
@@ -39,7 +39,7 @@ use super::catalog::{Catalog, QueryInfo};
 use super::sql::ast::Statement;
 use super::sql::parser::parse_statement;
 use super::topics::{Format, Record, Topics};
-use super::types::{SqlType, Value};
+use super::types::{self, SqlType, Value};
 use crate::registry::RegisteredSchema;
 use serde_json::Value as J;
 
@@ -126,7 +126,8 @@ pub enum QueryResult {
 struct Persistent {
     info: QueryInfo,
     executor: Executor,
-    sink: Option<SinkSpec>,
+    /// Shared: every record the query processes takes a handle to it.
+    sink: Option<Arc<SinkSpec>>,
 }
 
 /// How a query's outputs become records of its sink topic.
@@ -191,7 +192,13 @@ pub struct Engine {
 struct Materialized {
     statement: String,
     input: exec::Input,
+    /// Windowed tables: the windows each key has, in order, so that a pull query by key
+    /// reads only that key's rows.
+    windows: Option<WindowIndex>,
 }
+
+/// A windowed table's key -> its windows (start, end).
+type WindowIndex = exec::StateMap<Vec<types::KeyPart>, BTreeSet<(i64, i64)>>;
 
 impl Default for Engine {
     fn default() -> Self {
@@ -348,5 +355,7 @@ impl Engine {
 mod bench;
 #[cfg(test)]
 mod connectors_tests;
+#[cfg(test)]
+mod state_tests;
 #[cfg(test)]
 mod tests;

@@ -27,6 +27,24 @@ impl Engine {
         Err(format!("Pull queries don't support {clause} clauses."))
     }
 
+    /// Builds a table's state from what its topic holds; [`Engine::run`] keeps it up to date.
+    pub(super) fn materialize(&mut self, src: &Source) {
+        let input = exec::Input {
+            topic: src.topic.clone(),
+            decoder: exec::Decoder::new(src),
+            is_table: true,
+            state: Default::default(),
+        };
+        let windows = src.is_windowed().then(Default::default);
+        let mut m = Materialized { statement: src.statement.clone(), input, windows };
+        if let Some(t) = self.topics.get(&src.topic) {
+            for r in &t.log {
+                m.apply(r);
+            }
+        }
+        self.materialized.insert(src.name.clone(), m);
+    }
+
     pub(super) fn pull_query(&mut self, q: &Query, session: &Session) -> EResult<QueryResult> {
         let src = self
             .catalog
@@ -88,18 +106,7 @@ impl Engine {
             // WHERE clause fixes every key column, otherwise a scan in key order.
             let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
             if fresh {
-                let mut input = exec::Input {
-                    topic: src.topic.clone(),
-                    decoder: exec::Decoder::new(&src),
-                    is_table: true,
-                    state: Default::default(),
-                };
-                if let Some(t) = self.topics.get(&src.topic) {
-                    for r in &t.log {
-                        let _ = input.change(r);
-                    }
-                }
-                self.materialized.insert(src.name.clone(), Materialized { statement: src.statement.clone(), input });
+                self.materialize(&src);
             }
             let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
@@ -109,12 +116,12 @@ impl Engine {
                 ));
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
-            let lookup = if src.is_windowed() { None } else { q.where_.as_ref().and_then(|w| key_lookup(w, &src)) };
+            let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
             let table_scan_off =
                 session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
             match lookup {
                 Some(keys) => {
-                    for k in keys {
+                    for k in keys.iter().flat_map(|k| m.state_keys(k)) {
                         if let Some(row) = m.input.state.get(&k) {
                             if keep(row) {
                                 rows.push(p.project(row));
@@ -168,8 +175,56 @@ impl Engine {
     }
 }
 
-/// The state keys a WHERE clause pins down: a conjunction fixing every key column of a
-/// non-windowed table with `=` or `IN` literals (None: not a key lookup).
+impl Materialized {
+    /// Applies a record of the table's topic to the state (and the window index).
+    pub(super) fn apply(&mut self, rec: &crate::topics::Record) {
+        // As `Input::change` does, without the change's copies of the rows.
+        let Ok(new) = self.input.decoder.decode(rec) else { return };
+        let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
+        let mut window_key = self.windows.is_some().then(|| key.clone());
+        let added = match new {
+            Some(row) => {
+                self.input.state.insert(key, row);
+                true
+            }
+            None => {
+                if self.input.state.remove(&key).is_none() {
+                    window_key = None;
+                }
+                false
+            }
+        };
+        let (Some(windows), Some(mut key)) = (&mut self.windows, window_key) else { return };
+        let window = match (key.pop(), key.pop()) {
+            (Some(KeyPart::Int(end)), Some(KeyPart::Int(start))) => (start, end),
+            _ => return,
+        };
+        if added {
+            windows.entry(key).or_default().insert(window);
+        } else if let Some(set) = windows.get_mut(&key) {
+            set.remove(&window);
+            if set.is_empty() {
+                windows.remove(&key);
+            }
+        }
+    }
+
+    /// The state keys of a key's rows: the key itself, or with each of its windows in order.
+    fn state_keys(&self, key: &[KeyPart]) -> Vec<Vec<KeyPart>> {
+        let Some(windows) = &self.windows else { return vec![key.to_vec()] };
+        let Some(set) = windows.get(key) else { return vec![] };
+        set.iter()
+            .map(|&(start, end)| {
+                let mut k = key.to_vec();
+                k.extend([KeyPart::Int(start), KeyPart::Int(end)]);
+                k
+            })
+            .collect()
+    }
+}
+
+/// The state keys a WHERE clause pins down: a conjunction fixing every key column with `=`
+/// or `IN` literals (None: not a key lookup; windowed tables add each key's windows).
 fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let keys = src.key_columns();
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];

@@ -325,8 +325,8 @@ async fn limit_1_from_earliest_reads_one_record() {
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
-/// /inserts-stream acknowledges each row while the request is still open, and refuses a
-/// line over the limit instead of buffering it.
+/// /inserts-stream acknowledges each row while the request is still open (rows that arrive
+/// together in one piece), and refuses a line over the limit instead of buffering it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inserts_stream_is_streamed_with_a_line_limit() {
     let handle = crate::start_in_process().await.unwrap();
@@ -363,6 +363,11 @@ async fn inserts_stream_is_streamed_with_a_line_limit() {
     tx.send(b"{\"V\":2}\n".to_vec()).await.unwrap();
     let ack = tokio::time::timeout(Duration::from_secs(5), r.chunk()).await.unwrap().unwrap().unwrap();
     assert_eq!(String::from_utf8_lossy(&ack), "{\"status\":\"ok\",\"seq\":1}\n");
+    // Rows that arrive together are acknowledged together, in one piece.
+    tx.send(b"{\"V\":3}\n{\"V\":4}\n{\"V\":5}\n".to_vec()).await.unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(5), r.chunk()).await.unwrap().unwrap().unwrap();
+    let want = "{\"status\":\"ok\",\"seq\":2}\n{\"status\":\"ok\",\"seq\":3}\n{\"status\":\"ok\",\"seq\":4}\n";
+    assert_eq!(String::from_utf8_lossy(&ack), want);
     drop(tx);
     // The response ends with the request (h2 may close it with an empty DATA frame).
     let rest = tokio::time::timeout(Duration::from_secs(5), r.bytes()).await.unwrap().unwrap();
@@ -386,7 +391,7 @@ async fn inserts_stream_is_streamed_with_a_line_limit() {
     let ack: J = serde_json::from_str(text.trim()).unwrap_or(J::String(text.clone()));
     assert_eq!(ack["status"], "error", "{text}");
     assert!(ack["message"].as_str().unwrap_or("").contains("larger than"), "{text}");
-    assert_eq!(engine.lock().unwrap().topic_records("s").len(), 2);
+    assert_eq!(engine.lock().unwrap().topic_records("s").len(), 5);
 }
 
 /// `/inserts-stream` needs HTTP/2, as in ksqlDB; an HTTP/1.1 request that offers the upgrade

@@ -1,0 +1,126 @@
+//! The state queries keep: closed windows evicted after their grace period, tables kept
+//! queryable as their query runs, pull queries by key on windowed tables.
+
+use super::*;
+use crate::topics::Record;
+
+fn run(e: &mut Engine, s: &mut Session, sql: &str) {
+    e.execute(sql, s).unwrap_or_else(|err| panic!("{sql}: {err}"));
+}
+
+fn produce(e: &mut Engine, key: i32, v: i32, ts: i64) {
+    let value = format!("{{\"V\":{v}}}").into_bytes();
+    let rec = Record {
+        key: Some(key.to_be_bytes().to_vec()),
+        value: Some(value),
+        timestamp: ts,
+        headers: vec![],
+        partition: 0,
+        offset: 0,
+        window: None,
+    };
+    e.produce("s", rec, None);
+}
+
+fn windows_held(e: &Engine, query: &str) -> usize {
+    match &e.queries[query].executor.body {
+        exec::Body::Aggregate(a) => a.window_count(),
+        exec::Body::Project(_) => panic!("{query} is not an aggregation"),
+    }
+}
+
+fn pull(e: &mut Engine, sql: &str) -> Vec<Vec<Value>> {
+    match e.query(sql, &mut Session::default()) {
+        Ok(QueryResult::Pull { rows, .. }) => rows,
+        Ok(_) => panic!("{sql}: not a pull query"),
+        Err(err) => panic!("{sql}: {err}"),
+    }
+}
+
+const STREAM: &str = "CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='s', value_format='json', partitions=1);";
+
+#[test]
+fn closed_windows_are_evicted_after_their_grace_period() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE T AS SELECT ID, COUNT(*) AS C FROM S \
+         WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 2 SECONDS) GROUP BY ID;",
+    );
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE W AS SELECT ID, COUNT(*) AS C FROM S \
+         WINDOW SESSION (1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY ID;",
+    );
+    let (tumbling, session) = (e.catalog.get("T").unwrap().writer_query.clone().unwrap(), "CTAS_W_1".to_string());
+    assert!(e.queries.contains_key(&session), "{:?}", e.persistent_query_ids());
+    // 100 seconds, 10 keys, a record per key every 500 ms: sessions never close while
+    // their key keeps coming, windows close 2 s after their end.
+    for t in 0..200i64 {
+        for k in 0..10 {
+            produce(&mut e, k, 1, t * 500);
+        }
+    }
+    let held = windows_held(&e, &tumbling);
+    assert!(held <= 10 * 4, "closed tumbling windows kept: {held} of 1 000");
+    assert_eq!(windows_held(&e, &session), 10, "one open session per key");
+    // Key 0 stops; a later record of key 1 closes key 0's session.
+    produce(&mut e, 1, 1, 200_000);
+    assert_eq!(windows_held(&e, &session), 1, "sessions past gap and grace are dropped");
+    // Late records for an evicted window are dropped, not counted into a fresh window.
+    produce(&mut e, 0, 1, 0);
+    assert!(windows_held(&e, &tumbling) <= 10 * 4);
+    // Windows opened after a sweep that left none are swept in their turn.
+    for t in 0..100i64 {
+        produce(&mut e, 5, 1, 300_000 + t * 1000);
+    }
+    assert!(windows_held(&e, &tumbling) <= 4, "{}", windows_held(&e, &tumbling));
+    // The table's own state (its topic) still answers for the closed windows.
+    assert_eq!(pull(&mut e, "SELECT * FROM T WHERE ID = 3;").len(), 100);
+}
+
+#[test]
+fn windowed_pull_by_key_reads_that_keys_windows_in_order() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE T AS SELECT ID, SUM(V) AS SV FROM S WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY ID;",
+    );
+    for t in 0..50i64 {
+        for k in 0..20 {
+            produce(&mut e, k, k, t * 300);
+        }
+    }
+    let by_key = pull(&mut e, "SELECT * FROM T WHERE ID = 7;");
+    // The same rows a scan finds, in window order.
+    let scanned: Vec<Vec<Value>> =
+        pull(&mut e, "SELECT * FROM T;").into_iter().filter(|r| r[0] == Value::Int(7)).collect();
+    assert_eq!(by_key, scanned);
+    assert_eq!(by_key.len(), 15, "{by_key:?}");
+    let starts: Vec<i64> = by_key.iter().map(|r| r[1].as_i64().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+    let in_list = pull(&mut e, "SELECT * FROM T WHERE ID IN (7, 99) AND WINDOWSTART >= 5000;");
+    assert_eq!(in_list.len(), 10, "{in_list:?}");
+    assert!(pull(&mut e, "SELECT * FROM T WHERE ID = 99;").is_empty());
+}
+
+#[test]
+fn a_query_table_is_queryable_from_its_creation() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(&mut e, &mut s, "CREATE TABLE T AS SELECT ID, LATEST_BY_OFFSET(V) AS V FROM S GROUP BY ID;");
+    // Maintained as the query writes, before any pull query asked for it.
+    assert!(e.materialized.contains_key("T"));
+    for k in 0..100 {
+        produce(&mut e, k, k * 2, k as i64);
+    }
+    assert_eq!(e.materialized["T"].input.state.len(), 100);
+    assert_eq!(pull(&mut e, "SELECT V FROM T WHERE ID = 21;"), vec![vec![Value::Int(42)]]);
+    run(&mut e, &mut s, "DROP TABLE T;");
+    assert!(!e.materialized.contains_key("T"), "a dropped table's state goes with it");
+}
