@@ -733,6 +733,12 @@ impl QueryStream {
         &self.notes
     }
 
+    /// From now on, rows come as [`QueryEvent::Rows`] batches of unparsed rows (rows already
+    /// read still come as [`QueryEvent::Row`]).
+    pub fn set_raw_rows(&mut self, raw: bool) {
+        self.parser.set_raw_rows(raw);
+    }
+
     /// From now on, fail when no byte of the response arrives for `after`.
     pub fn set_stall_timeout(&mut self, after: Duration) {
         self.stall_timeout = Some(after);
