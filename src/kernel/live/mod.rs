@@ -35,7 +35,7 @@ use view::{LiveView, ViewMode};
 /// How often the status line of a quiet live view is refreshed.
 const STATUS_TICK: Duration = Duration::from_secs(1);
 /// Rows applied in one go before stop requests and display ticks are looked at again.
-const DRAIN_BUDGET: usize = 4096;
+const DRAIN_BUDGET: u64 = 65_536;
 
 /// Why a live query ended.
 #[derive(Debug)]
@@ -72,7 +72,9 @@ pub async fn run_push(
     cell_id: Option<String>,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let client = scope.connection.client.clone();
-    let stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
+    let mut stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
+    // The view parses only the rows it shows.
+    stream.set_raw_rows(true);
     let columns = stream.header().columns.clone();
     if let Some(chart) = &options.chart {
         if let Err(message) = vega_lite(chart, &columns, &[], None) {
@@ -298,13 +300,16 @@ impl LiveRunner {
                 },
             };
             match event {
-                Some(Ok(QueryEvent::Row(row))) => {
-                    self.view.apply(row);
+                Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_)))) => {
+                    self.view.apply_event(event);
                     // Rows already received are applied without a select! per row, which
                     // would cost more than the row; the budget keeps stop and ticks prompt.
-                    for _ in 0..DRAIN_BUDGET {
+                    let budget_end = self.view.rows_received + DRAIN_BUDGET;
+                    while self.view.rows_received < budget_end {
                         match next_event(&mut self.stream).now_or_never() {
-                            Some(Some(Ok(QueryEvent::Row(row)))) => self.view.apply(row),
+                            Some(Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_))))) => {
+                                self.view.apply_event(event)
+                            }
                             Some(other) => {
                                 pending = Some(other);
                                 break;

@@ -1,13 +1,18 @@
 //! The state of a live push-query view, bounded whatever the number of rows received:
 //! `tail` keeps the last N rows, `changelog` the last N changes with their operation,
 //! `table` the current row per key (updates replace, tombstones delete), in key order.
+//!
+//! Rows arrive faster than anyone reads them, so they are kept as their JSON text and parsed
+//! when a frame shows them: a tail parses its N visible rows per frame whatever the rate, a
+//! table parses the key columns of each row to find its slot.
 
 use ksql_wire::schema::Column;
-use ksqldb_client::Row;
+use ksqldb_client::{parse_row_values, QueryEvent, RawRow, Row, RowBatch};
 use ksqldb_render::live::LiveRow;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewMode {
@@ -73,9 +78,10 @@ fn rank(v: &Value) -> u8 {
 fn compare_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let fx: f64 = x.to_string().parse().unwrap_or(f64::NAN);
-            let fy: f64 = y.to_string().parse().unwrap_or(f64::NAN);
-            fx.total_cmp(&fy).then_with(|| x.to_string().cmp(&y.to_string()))
+            // The exact text breaks ties (4.5 vs 4.50) without allocating.
+            let fx = x.as_f64().unwrap_or(f64::NAN);
+            let fy = y.as_f64().unwrap_or(f64::NAN);
+            fx.total_cmp(&fy).then_with(|| x.as_str().cmp(y.as_str()))
         }
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
@@ -88,9 +94,51 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
 /// is forgotten (and the footer says so), so memory stays bounded.
 pub const MAX_TABLE_KEYS: usize = 100_000;
 
+/// A row of the tail or changelog ring, parsed when first shown.
+struct Slot {
+    raw: Option<RawRow>,
+    shown: OnceLock<LiveRow>,
+}
+
+impl Slot {
+    fn parsed(row: LiveRow) -> Slot {
+        Slot { raw: None, shown: OnceLock::from(row) }
+    }
+
+    fn row(&self) -> &LiveRow {
+        self.shown.get_or_init(|| {
+            let (values, tombstone) = self.raw.as_ref().map_or((Vec::new(), false), |r| (r.values(), r.tombstone));
+            LiveRow { values, changed: Vec::new(), op: None, arrived: None, tombstone }
+        })
+    }
+}
+
+/// The current row of one key, as its JSON array text.
 struct KeyedRow {
-    row: LiveRow,
+    latest: Vec<u8>,
+    /// The row when the last frame was drawn; `None` for a key new since then.
+    previous: Option<Vec<u8>>,
+    /// Updated since the last frame (its changed cells are highlighted).
+    updated: bool,
     seq: u64,
+    shown: OnceLock<LiveRow>,
+}
+
+impl KeyedRow {
+    fn row(&self) -> &LiveRow {
+        self.shown.get_or_init(|| {
+            let values = parse_row_values(&self.latest);
+            let changed = match (&self.previous, self.updated) {
+                (_, false) => Vec::new(),
+                (None, true) => vec![true; values.len()],
+                (Some(previous), true) => {
+                    let before = parse_row_values(previous);
+                    (0..values.len()).map(|i| before.get(i) != values.get(i)).collect()
+                }
+            };
+            LiveRow { values, changed, op: None, arrived: None, tombstone: false }
+        })
+    }
 }
 
 pub struct LiveView {
@@ -101,8 +149,10 @@ pub struct LiveView {
     capacity: usize,
     newest_first: bool,
     source_is_table: bool,
-    ring: VecDeque<LiveRow>,
+    ring: VecDeque<Slot>,
     table: BTreeMap<SortKey, KeyedRow>,
+    /// Keys updated since the last frame; `None` when there were too many to list.
+    touched: Option<Vec<SortKey>>,
     /// seq -> key, oldest update first: the eviction order.
     recency: BTreeMap<u64, SortKey>,
     seq: u64,
@@ -131,6 +181,7 @@ impl LiveView {
             source_is_table,
             ring: VecDeque::new(),
             table: BTreeMap::new(),
+            touched: Some(Vec::new()),
             recency: BTreeMap::new(),
             seq: 0,
             max_keys: MAX_TABLE_KEYS.max(capacity),
@@ -151,6 +202,15 @@ impl LiveView {
         self
     }
 
+    /// Applies the rows of a stream event (others are not for the view).
+    pub fn apply_event(&mut self, event: QueryEvent) {
+        match event {
+            QueryEvent::Row(row) => self.apply(row),
+            QueryEvent::Rows(batch) => self.apply_batch(batch),
+            _ => {}
+        }
+    }
+
     pub fn apply(&mut self, row: Row) {
         self.rows_received += 1;
         if row.tombstone {
@@ -158,45 +218,82 @@ impl LiveView {
         }
         self.dirty = true;
         match self.mode {
-            ViewMode::Tail => self.push_ring(LiveRow {
+            ViewMode::Tail => self.push_ring(Slot::parsed(LiveRow {
                 values: row.values,
                 changed: Vec::new(),
                 op: None,
                 arrived: None,
                 tombstone: row.tombstone,
-            }),
-            ViewMode::Changelog => {
-                let op = if row.tombstone {
-                    "DELETE"
-                } else if self.source_is_table {
-                    "UPSERT"
-                } else {
-                    "INSERT"
-                };
-                let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
-                self.push_ring(LiveRow {
-                    values: row.values,
-                    changed: Vec::new(),
-                    op: Some(op),
-                    arrived: Some(arrived),
-                    tombstone: row.tombstone,
-                })
+            })),
+            ViewMode::Changelog => self.push_change(row.values, row.tombstone),
+            ViewMode::Table => {
+                let key = self.key_of(&row.values);
+                let bytes = serde_json::to_vec(&row.values).unwrap_or_default();
+                self.upsert(key, &bytes, row.tombstone);
             }
-            ViewMode::Table => self.upsert(row),
         }
     }
 
-    fn push_ring(&mut self, row: LiveRow) {
+    /// Applies a batch of raw rows: a ring keeps only the rows it can show, unparsed.
+    pub fn apply_batch(&mut self, batch: RowBatch) {
+        if batch.is_empty() {
+            return;
+        }
+        self.rows_received += batch.len() as u64;
+        self.tombstones += batch.tombstones() as u64;
+        self.dirty = true;
+        match self.mode {
+            ViewMode::Tail => {
+                for raw in batch.last_rows(self.capacity) {
+                    self.push_ring(Slot { raw: Some(raw), shown: OnceLock::new() });
+                }
+            }
+            ViewMode::Changelog => {
+                for raw in batch.last_rows(self.capacity) {
+                    self.push_change(raw.values(), raw.tombstone);
+                }
+            }
+            ViewMode::Table => {
+                for raw in batch.into_rows(0) {
+                    let key = SortKey(raw.values_at(&self.key_indexes));
+                    self.upsert(key, &raw.bytes, raw.tombstone);
+                }
+            }
+        }
+    }
+
+    fn push_change(&mut self, values: Vec<Value>, tombstone: bool) {
+        let op = if tombstone {
+            "DELETE"
+        } else if self.source_is_table {
+            "UPSERT"
+        } else {
+            "INSERT"
+        };
+        let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
+        self.push_ring(Slot::parsed(LiveRow {
+            values,
+            changed: Vec::new(),
+            op: Some(op),
+            arrived: Some(arrived),
+            tombstone,
+        }))
+    }
+
+    fn push_ring(&mut self, slot: Slot) {
         if self.ring.len() == self.capacity {
             self.ring.pop_front();
         }
-        self.ring.push_back(row);
+        self.ring.push_back(slot);
     }
 
-    fn upsert(&mut self, row: Row) {
-        let key =
-            SortKey(self.key_indexes.iter().map(|&i| row.values.get(i).cloned().unwrap_or(Value::Null)).collect());
-        if row.tombstone {
+    fn key_of(&self, values: &[Value]) -> SortKey {
+        SortKey(self.key_indexes.iter().map(|&i| values.get(i).cloned().unwrap_or(Value::Null)).collect())
+    }
+
+    /// Sets the row of `key` to `bytes` (its JSON array text), or deletes it (tombstone).
+    fn upsert(&mut self, key: SortKey, bytes: &[u8], tombstone: bool) {
+        if tombstone {
             if let Some(old) = self.table.remove(&key) {
                 self.recency.remove(&old.seq);
             }
@@ -204,37 +301,44 @@ impl LiveView {
         }
         self.seq += 1;
         let seq = self.seq;
-        match self.table.get_mut(&key) {
+        let first_update = match self.table.get_mut(&key) {
             Some(existing) => {
-                let changed: Vec<bool> = (0..row.values.len())
-                    .map(|i| {
-                        existing.row.values.get(i) != row.values.get(i)
-                            || existing.row.changed.get(i).copied().unwrap_or(false)
-                    })
-                    .collect();
                 self.recency.remove(&existing.seq);
-                existing.row.values = row.values;
-                existing.row.changed = changed;
+                // The buffer is reused: an update of a known key allocates nothing.
+                existing.latest.clear();
+                existing.latest.extend_from_slice(bytes);
                 existing.seq = seq;
+                existing.shown = OnceLock::new();
+                !std::mem::replace(&mut existing.updated, true)
             }
             None => {
-                let changed = vec![true; row.values.len()];
-                self.table.insert(
-                    key.clone(),
-                    KeyedRow {
-                        row: LiveRow { values: row.values, changed, op: None, arrived: None, tombstone: false },
-                        seq,
-                    },
-                );
+                let row =
+                    KeyedRow { latest: bytes.to_vec(), previous: None, updated: true, seq, shown: OnceLock::new() };
+                self.table.insert(key.clone(), row);
                 if self.table.len() > self.max_keys {
                     if let Some((_, oldest)) = self.recency.pop_first() {
                         self.table.remove(&oldest);
                         self.evicted_keys += 1;
                     }
                 }
+                true
             }
+        };
+        if first_update {
+            self.touch(&key);
         }
         self.recency.insert(seq, key);
+    }
+
+    /// Remembers a key to reset at the next frame; past `max_keys` of them, all keys are.
+    fn touch(&mut self, key: &SortKey) {
+        if let Some(touched) = self.touched.as_mut() {
+            if touched.len() < self.max_keys {
+                touched.push(key.clone());
+            } else {
+                self.touched = None;
+            }
+        }
     }
 
     /// True when something changed since the last frame.
@@ -245,21 +349,35 @@ impl LiveView {
     /// Call after rendering a frame: changes are highlighted in one frame only.
     pub fn frame_rendered(&mut self) {
         self.dirty = false;
-        if self.mode == ViewMode::Table {
-            for entry in self.table.values_mut() {
-                if !entry.row.changed.is_empty() {
-                    entry.row.changed.clear();
+        if self.mode != ViewMode::Table {
+            return;
+        }
+        let reset = |entry: &mut KeyedRow| {
+            if entry.updated {
+                entry.updated = false;
+                let previous = entry.previous.get_or_insert_with(Vec::new);
+                previous.clone_from(&entry.latest);
+                entry.shown = OnceLock::new();
+            }
+        };
+        match self.touched.replace(Vec::new()) {
+            Some(keys) => {
+                for key in &keys {
+                    if let Some(entry) = self.table.get_mut(key) {
+                        reset(entry);
+                    }
                 }
             }
+            None => self.table.values_mut().for_each(reset),
         }
     }
 
     /// The rows to show now, in display order.
     pub fn rows(&self) -> Vec<&LiveRow> {
         match self.mode {
-            ViewMode::Table => self.table.values().take(self.capacity).map(|k| &k.row).collect(),
-            _ if self.newest_first => self.ring.iter().rev().collect(),
-            _ => self.ring.iter().collect(),
+            ViewMode::Table => self.table.values().take(self.capacity).map(KeyedRow::row).collect(),
+            _ if self.newest_first => self.ring.iter().rev().map(Slot::row).collect(),
+            _ => self.ring.iter().map(Slot::row).collect(),
         }
     }
 
@@ -373,6 +491,48 @@ mod tests {
         assert_eq!(view.len(), 10);
         assert_eq!(view.evicted_keys, 990);
         assert_eq!(values(&view)[0][0], json!(990)); // the most recent keys survive
+    }
+
+    /// One batch of raw rows, as a parser in raw mode gives it.
+    fn batch(rows: &[(i64, Option<i64>, bool)]) -> RowBatch {
+        use ksqldb_client::stream::{JsonArrayRowParser, RowParser};
+        let mut body = String::from(r#"[{"header":{"queryId":"q","schema":"`K` BIGINT KEY, `V` BIGINT"}},"#);
+        for (k, v, tombstone) in rows {
+            let v = v.map_or("null".to_string(), |v| v.to_string());
+            let flag = if *tombstone { r#","tombstone":true"# } else { "" };
+            body.push_str(&format!("\n{{\"row\":{{\"columns\":[{k},{v}]{flag}}}}},"));
+        }
+        let mut parser = JsonArrayRowParser::new();
+        parser.set_raw_rows(true);
+        let mut out = Vec::new();
+        parser.feed(body.as_bytes(), &mut out);
+        match out.pop() {
+            Some(QueryEvent::Rows(batch)) if batch.len() == rows.len() => batch,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn raw_batches_give_the_views_of_parsed_rows() {
+        let rows: Vec<(i64, Option<i64>, bool)> =
+            (0..50).map(|i| (i % 7, if i % 5 == 4 { None } else { Some(i) }, i % 5 == 4)).collect();
+        for mode in [ViewMode::Tail, ViewMode::Table, ViewMode::Changelog] {
+            let mut parsed = LiveView::new(mode, columns(), vec![0], 4, false, true);
+            let mut raw = LiveView::new(mode, columns(), vec![0], 4, false, true);
+            for chunk in rows.chunks(9) {
+                for &(k, v, t) in chunk {
+                    parsed.apply(row(k, v, t));
+                }
+                raw.apply_event(QueryEvent::Rows(batch(chunk)));
+                assert_eq!(values(&raw), values(&parsed), "{mode:?}");
+                let changed = |v: &LiveView| v.rows().iter().map(|r| r.changed.clone()).collect::<Vec<_>>();
+                assert_eq!(changed(&raw), changed(&parsed), "{mode:?}");
+                raw.frame_rendered();
+                parsed.frame_rendered();
+            }
+            assert_eq!((raw.rows_received, raw.tombstones), (50, 10));
+            assert_eq!(raw.footer(), parsed.footer());
+        }
     }
 
     #[test]

@@ -52,6 +52,21 @@ impl RowBatch {
             Some(RawRow { bytes, tombstone })
         })
     }
+
+    /// The last `n` rows. When they are a small part of the batch they get their own buffer,
+    /// so that a view keeping a few rows does not keep whole batches alive.
+    pub fn last_rows(self, n: usize) -> Vec<RawRow> {
+        let skip = self.len().saturating_sub(n);
+        let start = if skip == 0 { 0 } else { self.ends[skip - 1].0 as usize };
+        if skip == 0 || (self.data.len() - start) * 4 >= self.data.len() {
+            return self.into_rows(skip).collect();
+        }
+        let compact = RowBatch {
+            data: self.data[start..].to_vec(),
+            ends: self.ends[skip..].iter().map(|&(end, t)| (end - start as u32, t)).collect(),
+        };
+        compact.into_rows(0).collect()
+    }
 }
 
 /// Appends a checked row to the batch at the end of `out`, starting one if needed, so that
@@ -93,8 +108,7 @@ impl RawRow {
     /// The values, with numbers exactly as sent. The parser checked the row, so this does not
     /// fail; if it ever did, the row's text is shown instead of losing it.
     pub fn values(&self) -> Vec<Value> {
-        serde_json::from_slice(&self.bytes)
-            .unwrap_or_else(|_| vec![Value::String(String::from_utf8_lossy(&self.bytes).into_owned())])
+        parse_row_values(&self.bytes)
     }
 
     /// The values at `indexes` (sorted or not; absent ones are null), without building the others.
@@ -104,6 +118,11 @@ impl RawRow {
         let _ = Pick { indexes, picked: &mut picked }.deserialize(&mut de);
         picked
     }
+}
+
+/// The values of a row's JSON array text, with numbers exactly as sent (see [`RawRow::values`]).
+pub fn parse_row_values(bytes: &[u8]) -> Vec<Value> {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| vec![Value::String(String::from_utf8_lossy(bytes).into_owned())])
 }
 
 /// Deserializes an array keeping only the elements at `indexes`.
@@ -172,6 +191,14 @@ mod tests {
         assert_eq!(rows[0].values_at(&[1, 0, 7]), vec![json!("a"), json!(1), Value::Null]);
         let last: Vec<RawRow> = batch.clone().into_rows(1).collect();
         assert_eq!(last, rows[1..]);
+        assert_eq!(batch.clone().last_rows(1), rows[1..]);
+        assert_eq!(batch.clone().last_rows(5), rows);
+        let mut big = RowBatch::default();
+        for i in 0..100 {
+            big.push(format!("[{i}]").as_bytes(), false);
+        }
+        let kept = big.last_rows(2);
+        assert_eq!(kept.iter().map(RawRow::values).collect::<Vec<_>>(), vec![vec![json!(98)], vec![json!(99)]]);
     }
 
     #[test]
