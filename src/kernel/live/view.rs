@@ -40,9 +40,23 @@ impl ViewMode {
     }
 }
 
-/// A key's values in an order that sorts numbers as numbers and strings as strings.
-#[derive(Debug, Clone, PartialEq)]
-struct SortKey(Vec<Value>);
+/// A key's values in an order that sorts numbers as numbers and strings as strings. Each
+/// number's value is read once here, not in every comparison of a lookup.
+#[derive(Debug, Clone)]
+struct SortKey(Vec<(Value, f64)>);
+
+impl SortKey {
+    fn new(values: Vec<Value>) -> SortKey {
+        let number = |v: &Value| if v.is_number() { v.as_f64().unwrap_or(f64::NAN) } else { f64::NAN };
+        SortKey(values.into_iter().map(|v| (number(&v), v)).map(|(f, v)| (v, f)).collect())
+    }
+}
+
+impl PartialEq for SortKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
 
 impl Eq for SortKey {}
 
@@ -54,8 +68,8 @@ impl PartialOrd for SortKey {
 
 impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        for (a, b) in self.0.iter().zip(&other.0) {
-            let ord = compare_values(a, b);
+        for ((a, fa), (b, fb)) in self.0.iter().zip(&other.0) {
+            let ord = compare_values(a, *fa, b, *fb);
             if ord != Ordering::Equal {
                 return ord;
             }
@@ -75,14 +89,11 @@ fn rank(v: &Value) -> u8 {
     }
 }
 
-fn compare_values(a: &Value, b: &Value) -> Ordering {
+/// `fa`, `fb`: the values of numbers.
+fn compare_values(a: &Value, fa: f64, b: &Value, fb: f64) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            // The exact text breaks ties (4.5 vs 4.50) without allocating.
-            let fx = x.as_f64().unwrap_or(f64::NAN);
-            let fy = y.as_f64().unwrap_or(f64::NAN);
-            fx.total_cmp(&fy).then_with(|| x.as_str().cmp(y.as_str()))
-        }
+        // The exact text breaks ties (4.5 vs 4.50) without allocating.
+        (Value::Number(x), Value::Number(y)) => fa.total_cmp(&fb).then_with(|| x.as_str().cmp(y.as_str())),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ if rank(a) != rank(b) => rank(a).cmp(&rank(b)),
@@ -255,7 +266,7 @@ impl LiveView {
             }
             ViewMode::Table => {
                 for raw in batch.into_rows(0) {
-                    let key = SortKey(raw.values_at(&self.key_indexes));
+                    let key = SortKey::new(raw.values_at(&self.key_indexes));
                     self.upsert(key, &raw.bytes, raw.tombstone);
                 }
             }
@@ -288,7 +299,7 @@ impl LiveView {
     }
 
     fn key_of(&self, values: &[Value]) -> SortKey {
-        SortKey(self.key_indexes.iter().map(|&i| values.get(i).cloned().unwrap_or(Value::Null)).collect())
+        SortKey::new(self.key_indexes.iter().map(|&i| values.get(i).cloned().unwrap_or(Value::Null)).collect())
     }
 
     /// Sets the row of `key` to `bytes` (its JSON array text), or deletes it (tombstone).
@@ -301,15 +312,16 @@ impl LiveView {
         }
         self.seq += 1;
         let seq = self.seq;
-        let first_update = match self.table.get_mut(&key) {
+        let (first_update, key) = match self.table.get_mut(&key) {
             Some(existing) => {
-                self.recency.remove(&existing.seq);
-                // The buffer is reused: an update of a known key allocates nothing.
+                // The key moves to its new place in the eviction order (no clone), and the
+                // buffer is reused: an update of a known key allocates nothing.
+                let key = self.recency.remove(&existing.seq).unwrap_or(key);
                 existing.latest.clear();
                 existing.latest.extend_from_slice(bytes);
                 existing.seq = seq;
                 existing.shown = OnceLock::new();
-                !std::mem::replace(&mut existing.updated, true)
+                (!std::mem::replace(&mut existing.updated, true), key)
             }
             None => {
                 let row =
@@ -321,7 +333,7 @@ impl LiveView {
                         self.evicted_keys += 1;
                     }
                 }
-                true
+                (true, key)
             }
         };
         if first_update {

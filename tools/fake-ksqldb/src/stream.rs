@@ -272,15 +272,31 @@ fn gen_row(out: &mut Vec<u8>, cols: &[Column], shape: GenShape, i: u64) {
             }
             _ => i,
         };
-        let ty = c.ty.as_str();
-        let _ = match ty {
-            "INTEGER" | "INT" => write!(out, "{}", i % 2_000_000_000),
-            "BIGINT" => write!(out, "{}", i),
-            "DOUBLE" => write!(out, "{}.5", i),
-            "BOOLEAN" => write!(out, "{}", i.is_multiple_of(2)),
-            t if t.starts_with("DECIMAL") => write!(out, "{}.25", i % 100000),
-            _ => write!(out, "\"{}{}\"", c.name.to_lowercase(), i),
-        };
+        // itoa, not write!: the generator must outrun the clients it measures.
+        let mut digits = itoa::Buffer::new();
+        match c.ty.as_str() {
+            "INTEGER" | "INT" => out.extend_from_slice(digits.format(i % 2_000_000_000).as_bytes()),
+            "BIGINT" => out.extend_from_slice(digits.format(i).as_bytes()),
+            "DOUBLE" => {
+                out.extend_from_slice(digits.format(i).as_bytes());
+                out.extend_from_slice(b".5");
+            }
+            "BOOLEAN" => out.extend_from_slice(if i.is_multiple_of(2) { b"true" } else { b"false" }),
+            t if t.starts_with("DECIMAL") => {
+                out.extend_from_slice(digits.format(i % 100000).as_bytes());
+                out.extend_from_slice(b".25");
+            }
+            _ => {
+                out.push(b'"');
+                if c.name.is_ascii() {
+                    out.extend(c.name.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    let _ = write!(out, "{}", c.name.to_lowercase());
+                }
+                out.extend_from_slice(digits.format(i).as_bytes());
+                out.push(b'"');
+            }
+        }
     }
     out.push(b']');
 }
