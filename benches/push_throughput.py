@@ -73,6 +73,12 @@ def rss_mb(pid):
     return float("nan")
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rows_in(status_line):
     m = re.search(r"· ([\d ]+) rows ·", status_line)
     return int(m.group(1).replace(" ", "")) if m else 0
@@ -94,6 +100,7 @@ def kernel_run(url, sql, view):
         kc.execute("%rows 5", store_history=False)  # connect first, outside the measurement
         kc.get_shell_msg(timeout=60)
         base_rss = rss_mb(pid)
+        cpu_before = cpu_seconds(pid)
         msg_id = kc.execute(f"%push --interval {INTERVAL_MS} --mode {view} --timeout 600\n{sql};")
         samples, started, final = [], None, None
         rss_at = {}
@@ -119,6 +126,7 @@ def kernel_run(url, sql, view):
                     final = data["application/vnd.ksqldb+json"]
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
+        cpu = cpu_seconds(pid) - cpu_before
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -128,7 +136,7 @@ def kernel_run(url, sql, view):
     gaps = [b[0] - a[0] for a, b in zip(samples, samples[1:]) if b[1] < final["total_rows"]]
     return {"rows": final["total_rows"], "shown": len(final.get("rows", [])), "elapsed": samples[-1][0],
             "updates": len(samples), "max_gap": max(gaps, default=0), "rss_base": base_rss, "rss_at": rss_at,
-            "rss_peak": max(s[2] for s in samples)}
+            "rss_peak": max(s[2] for s in samples), "cpu": cpu}
 
 
 def query_body(sql):
@@ -141,7 +149,7 @@ def python_run(url, sql, table):
     import orjson
     rows, kept, pending = 0, collections.deque(maxlen=100), b""
     current = {}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with httpx.Client(http1=True, timeout=None) as client:
         with client.stream("POST", url + "/query-stream", json=query_body(sql), headers={"Accept": DELIMITED}) as resp:
             for chunk in resp.iter_raw():
@@ -155,7 +163,7 @@ def python_run(url, sql, table):
                             current[row[0]] = row
                         else:
                             kept.append(row)
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def curl_run(url, sql, accept):
@@ -177,9 +185,10 @@ def kernel_accept(url):
 def measure(url, view, sql, kernel_format, rows):
     k = kernel_run(url, sql, view)
     k["accept"] = kernel_accept(url)
-    py_rows, py_elapsed = python_run(url, sql, view == "table")
+    py_rows, py_elapsed, py_cpu = python_run(url, sql, view == "table")
     curl_bytes, curl_elapsed = curl_run(url, sql, kernel_format)
-    return {"view": view, "kernel": k, "py_rows": py_rows, "py_elapsed": py_elapsed, "curl_bytes": curl_bytes,
+    return {"view": view, "kernel": k, "py_rows": py_rows, "py_elapsed": py_elapsed, "py_cpu": py_cpu,
+            "curl_bytes": curl_bytes,
             "curl_elapsed": curl_elapsed, "format": kernel_format, "expected_rows": rows}
 
 
@@ -192,17 +201,21 @@ def report(m):
     r1, r10 = k["rss_at"].get(1_000_000), k["rss_at"].get(10_000_000)
     growth = (r10 - r1) if r1 and r10 else float("nan")
     floor = 5 if m["view"] == "tail" else 3
+    k_per_cpu = k["rows"] / max(k["cpu"], 1e-9)
+    py_per_cpu = m["py_rows"] / max(m["py_cpu"], 1e-9)
     print(f"{m['view']} view ({m['format']}):")
     print(f"  kernel: {k['rows']:,} rows in {k['elapsed']:.2f} s = {k_rate:,.0f} rows/s; {k['updates']} display "
           f"updates, longest gap {k['max_gap'] * 1000:.0f} ms (interval {INTERVAL_MS} ms)")
     print(f"          RSS before {k['rss_base']:.1f} MB, at 1 M rows {r1 or float('nan'):.1f} MB, at 10 M "
           f"{r10 or float('nan'):.1f} MB, peak {k['rss_peak']:.1f} MB; growth 1 M -> 10 M {growth:.1f} MB")
+    print(f"          CPU {k['cpu']:.2f} s = {k_per_cpu:,.0f} rows per CPU second")
     print(f"  python (httpx raw chunks + orjson, delimited): {m['py_rows']:,} rows in {m['py_elapsed']:.2f} s = "
-          f"{py_rate:,.0f} rows/s")
+          f"{py_rate:,.0f} rows/s; CPU {m['py_cpu']:.2f} s = {py_per_cpu:,.0f} rows per CPU second")
     print(f"  curl, same response as the kernel: {m['curl_bytes'] / 1e6:,.0f} MB in {m['curl_elapsed']:.2f} s = "
           f"{curl_rate / 1e6:,.0f} MB/s; kernel {kernel_byte_rate / 1e6:,.0f} MB/s")
     print(f"  ratio kernel / python: {k_rate / py_rate:.2f}x (floor {floor}x); kernel / curl bytes: "
-          f"{kernel_byte_rate / curl_rate:.0%} (floor 30%)")
+          f"{kernel_byte_rate / curl_rate:.0%} (floor 30%); rows per CPU second kernel / python: "
+          f"{k_per_cpu / py_per_cpu:.2f}x")
 
 
 def check(m):

@@ -14,5 +14,5 @@ pub mod version;
 
 pub use client::{Auth, ConnectionSettings, KsqlClient, PrintStream, QueryStream, RequestContext, TlsSettings};
 pub use error::KsqlError;
-pub use stream::{parse_row_values, QueryEvent, QueryHeader, RawRow, Row, RowBatch};
+pub use stream::{parse_row_values, row_values_at, QueryEvent, QueryHeader, RawRow, Row, RowBatch};
 pub use version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo, ServerVersion};

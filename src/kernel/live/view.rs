@@ -7,11 +7,12 @@
 //! table parses the key columns of each row to find its slot.
 
 use ksql_wire::schema::Column;
-use ksqldb_client::{parse_row_values, QueryEvent, RawRow, Row, RowBatch};
+use ksqldb_client::{parse_row_values, row_values_at, QueryEvent, RawRow, Row, RowBatch};
 use ksqldb_render::live::LiveRow;
 use serde_json::Value;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,22 @@ impl PartialEq for SortKey {
 }
 
 impl Eq for SortKey {}
+
+/// Consistent with `Ord`: equal keys have equal variants and equal text.
+impl Hash for SortKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for (value, _) in &self.0 {
+            rank(value).hash(state);
+            match value {
+                Value::Null => {}
+                Value::Bool(b) => b.hash(state),
+                Value::Number(n) => n.as_str().hash(state),
+                Value::String(s) => s.hash(state),
+                other => other.to_string().hash(state),
+            }
+        }
+    }
+}
 
 impl PartialOrd for SortKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -161,11 +178,10 @@ pub struct LiveView {
     newest_first: bool,
     source_is_table: bool,
     ring: VecDeque<Slot>,
-    table: BTreeMap<SortKey, KeyedRow>,
+    /// Hashed, not ordered: a row finds its key in O(1); frames sort the keys they show.
+    table: HashMap<SortKey, KeyedRow, foldhash::fast::RandomState>,
     /// Keys updated since the last frame; `None` when there were too many to list.
     touched: Option<Vec<SortKey>>,
-    /// seq -> key, oldest update first: the eviction order.
-    recency: BTreeMap<u64, SortKey>,
     seq: u64,
     max_keys: usize,
     pub rows_received: u64,
@@ -191,9 +207,8 @@ impl LiveView {
             newest_first,
             source_is_table,
             ring: VecDeque::new(),
-            table: BTreeMap::new(),
+            table: HashMap::default(),
             touched: Some(Vec::new()),
-            recency: BTreeMap::new(),
             seq: 0,
             max_keys: MAX_TABLE_KEYS.max(capacity),
             rows_received: 0,
@@ -265,9 +280,9 @@ impl LiveView {
                 }
             }
             ViewMode::Table => {
-                for raw in batch.into_rows(0) {
-                    let key = SortKey::new(raw.values_at(&self.key_indexes));
-                    self.upsert(key, &raw.bytes, raw.tombstone);
+                for (bytes, tombstone) in batch.iter() {
+                    let key = SortKey::new(row_values_at(bytes, &self.key_indexes));
+                    self.upsert(key, bytes, tombstone);
                 }
             }
         }
@@ -305,41 +320,40 @@ impl LiveView {
     /// Sets the row of `key` to `bytes` (its JSON array text), or deletes it (tombstone).
     fn upsert(&mut self, key: SortKey, bytes: &[u8], tombstone: bool) {
         if tombstone {
-            if let Some(old) = self.table.remove(&key) {
-                self.recency.remove(&old.seq);
-            }
+            self.table.remove(&key);
             return;
         }
         self.seq += 1;
-        let seq = self.seq;
-        let (first_update, key) = match self.table.get_mut(&key) {
-            Some(existing) => {
-                // The key moves to its new place in the eviction order (no clone), and the
-                // buffer is reused: an update of a known key allocates nothing.
-                let key = self.recency.remove(&existing.seq).unwrap_or(key);
-                existing.latest.clear();
-                existing.latest.extend_from_slice(bytes);
-                existing.seq = seq;
-                existing.shown = OnceLock::new();
-                (!std::mem::replace(&mut existing.updated, true), key)
+        if let Some(existing) = self.table.get_mut(&key) {
+            // The buffer is reused: an update of a known key allocates nothing.
+            existing.latest.clear();
+            existing.latest.extend_from_slice(bytes);
+            existing.seq = self.seq;
+            existing.shown = OnceLock::new();
+            if !std::mem::replace(&mut existing.updated, true) {
+                self.touch(&key);
             }
-            None => {
-                let row =
-                    KeyedRow { latest: bytes.to_vec(), previous: None, updated: true, seq, shown: OnceLock::new() };
-                self.table.insert(key.clone(), row);
-                if self.table.len() > self.max_keys {
-                    if let Some((_, oldest)) = self.recency.pop_first() {
-                        self.table.remove(&oldest);
-                        self.evicted_keys += 1;
-                    }
-                }
-                (true, key)
-            }
-        };
-        if first_update {
-            self.touch(&key);
+            return;
         }
-        self.recency.insert(seq, key);
+        self.touch(&key);
+        let row =
+            KeyedRow { latest: bytes.to_vec(), previous: None, updated: true, seq: self.seq, shown: OnceLock::new() };
+        self.table.insert(key, row);
+        if self.table.len() > self.max_keys {
+            self.evict_least_recent();
+        }
+    }
+
+    /// Drops the least recently updated keys, one in a hundred of them at once: finding them
+    /// is a pass over all keys, paid once per many new keys rather than an ordered index
+    /// updated on every row.
+    fn evict_least_recent(&mut self) {
+        let count = (self.max_keys / 100).max(1).min(self.table.len());
+        let mut seqs: Vec<u64> = self.table.values().map(|row| row.seq).collect();
+        let (_, &mut cutoff, _) = seqs.select_nth_unstable(count - 1);
+        let before = self.table.len();
+        self.table.retain(|_, row| row.seq > cutoff);
+        self.evicted_keys += (before - self.table.len()) as u64;
     }
 
     /// Remembers a key to reset at the next frame; past `max_keys` of them, all keys are.
@@ -387,7 +401,15 @@ impl LiveView {
     /// The rows to show now, in display order.
     pub fn rows(&self) -> Vec<&LiveRow> {
         match self.mode {
-            ViewMode::Table => self.table.values().take(self.capacity).map(KeyedRow::row).collect(),
+            ViewMode::Table => {
+                let mut first: Vec<(&SortKey, &KeyedRow)> = self.table.iter().collect();
+                if first.len() > self.capacity {
+                    first.select_nth_unstable_by(self.capacity, |a, b| a.0.cmp(b.0));
+                    first.truncate(self.capacity);
+                }
+                first.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                first.into_iter().map(|(_, row)| row.row()).collect()
+            }
             _ if self.newest_first => self.ring.iter().rev().map(Slot::row).collect(),
             _ => self.ring.iter().map(Slot::row).collect(),
         }
@@ -545,6 +567,22 @@ mod tests {
             assert_eq!((raw.rows_received, raw.tombstones), (50, 10));
             assert_eq!(raw.footer(), parsed.footer());
         }
+    }
+
+    #[test]
+    fn table_evicts_the_least_recently_updated_keys_in_bulk() {
+        let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 5, false, true).with_max_keys(1000);
+        for k in 0..5000 {
+            view.apply(row(k, Some(k), false));
+            // Key 0 stays recent: it is never the least recently updated.
+            view.apply(row(0, Some(k), false));
+            assert!(view.len() <= 1000);
+        }
+        assert!(view.len() > 990, "{}", view.len());
+        assert_eq!(view.evicted_keys, 5000 - view.len() as u64);
+        let keys: Vec<Value> = values(&view).iter().map(|r| r[0].clone()).collect();
+        assert_eq!(keys[0], json!(0));
+        assert!(keys[1].as_i64().unwrap() > 3900, "{keys:?}");
     }
 
     #[test]

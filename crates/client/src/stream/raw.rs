@@ -39,6 +39,12 @@ impl RowBatch {
         self.ends.push((self.data.len() as u32, tombstone));
     }
 
+    /// The rows' bytes and tombstone flags, borrowed.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], bool)> {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|(end, _)| *end));
+        starts.zip(&self.ends).map(|(start, &(end, tombstone))| (&self.data[start as usize..end as usize], tombstone))
+    }
+
     /// The rows from the `skip`-th on, each a slice of one shared buffer.
     pub fn into_rows(self, skip: usize) -> impl Iterator<Item = RawRow> {
         let data = Bytes::from(self.data);
@@ -113,11 +119,16 @@ impl RawRow {
 
     /// The values at `indexes` (sorted or not; absent ones are null), without building the others.
     pub fn values_at(&self, indexes: &[usize]) -> Vec<Value> {
-        let mut picked = vec![Value::Null; indexes.len()];
-        let mut de = serde_json::Deserializer::from_slice(&self.bytes);
-        let _ = Pick { indexes, picked: &mut picked }.deserialize(&mut de);
-        picked
+        row_values_at(&self.bytes, indexes)
     }
+}
+
+/// The values at `indexes` of a row's JSON array text (see [`RawRow::values_at`]).
+pub fn row_values_at(bytes: &[u8], indexes: &[usize]) -> Vec<Value> {
+    let mut picked = vec![Value::Null; indexes.len()];
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let _ = Pick { indexes, picked: &mut picked }.deserialize(&mut de);
+    picked
 }
 
 /// The values of a row's JSON array text, with numbers exactly as sent (see [`RawRow::values`]).
@@ -189,6 +200,8 @@ mod tests {
         assert_eq!(rows[1].values()[2].to_string(), "99999999999999999999");
         assert!(rows[1].tombstone);
         assert_eq!(rows[0].values_at(&[1, 0, 7]), vec![json!("a"), json!(1), Value::Null]);
+        let borrowed: Vec<(&[u8], bool)> = batch.iter().collect();
+        assert_eq!(borrowed, vec![(&br#"[1,"a",12.50]"#[..], false), (&br#"[2,null,99999999999999999999]"#[..], true)]);
         let last: Vec<RawRow> = batch.clone().into_rows(1).collect();
         assert_eq!(last, rows[1..]);
         assert_eq!(batch.clone().last_rows(1), rows[1..]);
