@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use raw::{is_json_array, push_raw};
-pub use raw::{parse_row_values, row_values_at, RawRow, RowBatch};
+pub use raw::{parse_row_values, row_key_text, row_values_at, values_key_text, RawRow, RowBatch};
 
 use crate::error::KsqlError;
 use ksql_wire::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};

@@ -7,12 +7,13 @@
 //! table parses the key columns of each row to find its slot.
 
 use ksql_wire::schema::Column;
-use ksqldb_client::{parse_row_values, row_values_at, QueryEvent, RawRow, Row, RowBatch};
+use ksqldb_client::{
+    parse_row_values, row_key_text, row_values_at, values_key_text, QueryEvent, RawRow, Row, RowBatch,
+};
 use ksqldb_render::live::LiveRow;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,22 +61,6 @@ impl PartialEq for SortKey {
 }
 
 impl Eq for SortKey {}
-
-/// Consistent with `Ord`: equal keys have equal variants and equal text.
-impl Hash for SortKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for (value, _) in &self.0 {
-            rank(value).hash(state);
-            match value {
-                Value::Null => {}
-                Value::Bool(b) => b.hash(state),
-                Value::Number(n) => n.as_str().hash(state),
-                Value::String(s) => s.hash(state),
-                other => other.to_string().hash(state),
-            }
-        }
-    }
-}
 
 impl PartialOrd for SortKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -143,6 +128,8 @@ impl Slot {
 
 /// The current row of one key, as its JSON array text.
 struct KeyedRow {
+    /// The key's values, for the display order.
+    key: SortKey,
     latest: Vec<u8>,
     /// The row when the last frame was drawn; `None` for a key new since then.
     previous: Option<Vec<u8>>,
@@ -178,10 +165,13 @@ pub struct LiveView {
     newest_first: bool,
     source_is_table: bool,
     ring: VecDeque<Slot>,
-    /// Hashed, not ordered: a row finds its key in O(1); frames sort the keys they show.
-    table: HashMap<SortKey, KeyedRow, foldhash::fast::RandomState>,
+    /// By the key columns' JSON text, hashed: a row finds its slot without building values;
+    /// frames sort the keys they show.
+    table: HashMap<Box<[u8]>, KeyedRow, foldhash::fast::RandomState>,
     /// Keys updated since the last frame; `None` when there were too many to list.
-    touched: Option<Vec<SortKey>>,
+    touched: Option<Vec<Box<[u8]>>>,
+    /// Reused for each row's key text.
+    key_text: Vec<u8>,
     seq: u64,
     max_keys: usize,
     pub rows_received: u64,
@@ -209,6 +199,7 @@ impl LiveView {
             ring: VecDeque::new(),
             table: HashMap::default(),
             touched: Some(Vec::new()),
+            key_text: Vec::new(),
             seq: 0,
             max_keys: MAX_TABLE_KEYS.max(capacity),
             rows_received: 0,
@@ -253,9 +244,13 @@ impl LiveView {
             })),
             ViewMode::Changelog => self.push_change(row.values, row.tombstone),
             ViewMode::Table => {
-                let key = self.key_of(&row.values);
+                let mut key_text = std::mem::take(&mut self.key_text);
+                key_text.clear();
+                values_key_text(&row.values, &self.key_indexes, &mut key_text);
                 let bytes = serde_json::to_vec(&row.values).unwrap_or_default();
-                self.upsert(key, &bytes, row.tombstone);
+                let sort_key = self.key_of(&row.values);
+                self.upsert(&key_text, &|| sort_key.clone(), &bytes, row.tombstone);
+                self.key_text = key_text;
             }
         }
     }
@@ -280,10 +275,15 @@ impl LiveView {
                 }
             }
             ViewMode::Table => {
+                // Known keys are found by their text: no values are built for them.
+                let mut key_text = std::mem::take(&mut self.key_text);
+                let indexes = self.key_indexes.clone();
                 for (bytes, tombstone) in batch.iter() {
-                    let key = SortKey::new(row_values_at(bytes, &self.key_indexes));
-                    self.upsert(key, bytes, tombstone);
+                    key_text.clear();
+                    row_key_text(bytes, &indexes, &mut key_text);
+                    self.upsert(&key_text, &|| SortKey::new(row_values_at(bytes, &indexes)), bytes, tombstone);
                 }
+                self.key_text = key_text;
             }
         }
     }
@@ -318,27 +318,34 @@ impl LiveView {
     }
 
     /// Sets the row of `key` to `bytes` (its JSON array text), or deletes it (tombstone).
-    fn upsert(&mut self, key: SortKey, bytes: &[u8], tombstone: bool) {
+    /// `key`: the key columns' text; `sort_key`: their values, needed for a new key only.
+    fn upsert(&mut self, key: &[u8], sort_key: &dyn Fn() -> SortKey, bytes: &[u8], tombstone: bool) {
         if tombstone {
-            self.table.remove(&key);
+            self.table.remove(key);
             return;
         }
         self.seq += 1;
-        if let Some(existing) = self.table.get_mut(&key) {
+        if let Some(existing) = self.table.get_mut(key) {
             // The buffer is reused: an update of a known key allocates nothing.
             existing.latest.clear();
             existing.latest.extend_from_slice(bytes);
             existing.seq = self.seq;
             existing.shown = OnceLock::new();
             if !std::mem::replace(&mut existing.updated, true) {
-                self.touch(&key);
+                self.touch(key);
             }
             return;
         }
-        self.touch(&key);
-        let row =
-            KeyedRow { latest: bytes.to_vec(), previous: None, updated: true, seq: self.seq, shown: OnceLock::new() };
-        self.table.insert(key, row);
+        self.touch(key);
+        let row = KeyedRow {
+            key: sort_key(),
+            latest: bytes.to_vec(),
+            previous: None,
+            updated: true,
+            seq: self.seq,
+            shown: OnceLock::new(),
+        };
+        self.table.insert(key.into(), row);
         if self.table.len() > self.max_keys {
             self.evict_least_recent();
         }
@@ -357,10 +364,10 @@ impl LiveView {
     }
 
     /// Remembers a key to reset at the next frame; past `max_keys` of them, all keys are.
-    fn touch(&mut self, key: &SortKey) {
+    fn touch(&mut self, key: &[u8]) {
         if let Some(touched) = self.touched.as_mut() {
             if touched.len() < self.max_keys {
-                touched.push(key.clone());
+                touched.push(key.into());
             } else {
                 self.touched = None;
             }
@@ -389,7 +396,7 @@ impl LiveView {
         match self.touched.replace(Vec::new()) {
             Some(keys) => {
                 for key in &keys {
-                    if let Some(entry) = self.table.get_mut(key) {
+                    if let Some(entry) = self.table.get_mut(&**key) {
                         reset(entry);
                     }
                 }
@@ -402,13 +409,13 @@ impl LiveView {
     pub fn rows(&self) -> Vec<&LiveRow> {
         match self.mode {
             ViewMode::Table => {
-                let mut first: Vec<(&SortKey, &KeyedRow)> = self.table.iter().collect();
+                let mut first: Vec<&KeyedRow> = self.table.values().collect();
                 if first.len() > self.capacity {
-                    first.select_nth_unstable_by(self.capacity, |a, b| a.0.cmp(b.0));
+                    first.select_nth_unstable_by(self.capacity, |a, b| a.key.cmp(&b.key));
                     first.truncate(self.capacity);
                 }
-                first.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                first.into_iter().map(|(_, row)| row.row()).collect()
+                first.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+                first.into_iter().map(KeyedRow::row).collect()
             }
             _ if self.newest_first => self.ring.iter().rev().map(Slot::row).collect(),
             _ => self.ring.iter().map(Slot::row).collect(),

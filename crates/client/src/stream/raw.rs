@@ -9,6 +9,7 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::QueryEvent;
@@ -136,6 +137,60 @@ pub fn parse_row_values(bytes: &[u8]) -> Vec<Value> {
     serde_json::from_slice(bytes).unwrap_or_else(|_| vec![Value::String(String::from_utf8_lossy(bytes).into_owned())])
 }
 
+/// Ends each value in a key text: a control byte never appears raw in JSON text.
+const KEY_SEPARATOR: u8 = 0x1f;
+
+/// Writes the JSON text of the columns at `indexes` (in column order) to `out`, without
+/// building values: a key to find a row's slot by. ksqlDB writes equal values as equal text.
+pub fn row_key_text(bytes: &[u8], indexes: &[usize], out: &mut Vec<u8>) {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let _ = KeyText { indexes, out }.deserialize(&mut de);
+}
+
+/// [`row_key_text`] of values already parsed.
+pub fn values_key_text(values: &[Value], indexes: &[usize], out: &mut Vec<u8>) {
+    let last = indexes.iter().copied().max().unwrap_or(0);
+    for (i, value) in values.iter().enumerate().take(last + 1) {
+        if indexes.contains(&i) {
+            let _ = serde_json::to_writer(&mut *out, value);
+            out.push(KEY_SEPARATOR);
+        }
+    }
+}
+
+struct KeyText<'a> {
+    indexes: &'a [usize],
+    out: &'a mut Vec<u8>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeyText<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a row array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let last = self.indexes.iter().copied().max().unwrap_or(0);
+        for i in 0..=last {
+            if self.indexes.contains(&i) {
+                let Some(raw) = seq.next_element::<&'de RawValue>()? else { return Ok(()) };
+                self.out.extend_from_slice(raw.get().as_bytes());
+                self.out.push(KEY_SEPARATOR);
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
 /// Deserializes an array keeping only the elements at `indexes`.
 struct Pick<'a> {
     indexes: &'a [usize],
@@ -212,6 +267,38 @@ mod tests {
         }
         let kept = big.last_rows(2);
         assert_eq!(kept.iter().map(RawRow::values).collect::<Vec<_>>(), vec![vec![json!(98)], vec![json!(99)]]);
+    }
+
+    #[test]
+    fn key_texts_of_raw_and_parsed_rows_agree() {
+        let rows: [&[u8]; 3] =
+            [br#"[1, "a\"b", 12.50, {"x": [1]}]"#, r#"[99999999999999999999,"","é",null]"#.as_bytes(), b"[7]"];
+        for row in rows {
+            let values: Vec<Value> = serde_json::from_slice(row).unwrap();
+            for indexes in [&[0usize][..], &[2, 0], &[1, 3], &[5]] {
+                let (mut raw, mut parsed) = (Vec::new(), Vec::new());
+                row_key_text(row, indexes, &mut raw);
+                values_key_text(&values, indexes, &mut parsed);
+                let raw_values: Vec<Value> = raw
+                    .split(|&b| b == KEY_SEPARATOR)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| serde_json::from_slice(p).unwrap())
+                    .collect();
+                let parsed_values: Vec<Value> = parsed
+                    .split(|&b| b == KEY_SEPARATOR)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| serde_json::from_slice(p).unwrap())
+                    .collect();
+                assert_eq!(raw_values, parsed_values, "{indexes:?} of {}", String::from_utf8_lossy(row));
+            }
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        row_key_text(b"[1,2]", &[0], &mut a);
+        row_key_text(b"[1,3]", &[0], &mut b);
+        assert_eq!(a, b);
+        b.clear();
+        row_key_text(b"[2,2]", &[0], &mut b);
+        assert_ne!(a, b);
     }
 
     #[test]
