@@ -424,7 +424,7 @@ pub async fn run_expect(
     // A push query over a table or an aggregation is a changelog: compare its latest row per
     // key (found like the live view finds it: header, GROUP BY, or the source's DESCRIBE).
     let keys = if push {
-        let (mode, keys, _, _) = super::live::decide_mode(scope, sql, &columns, None).await;
+        let (mode, keys, _, _) = super::live::decide_mode(scope, sql, &columns, None, None).await;
         if mode == super::live::view::ViewMode::Table {
             keys
         } else {

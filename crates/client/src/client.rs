@@ -303,6 +303,18 @@ impl KsqlClient {
 
     /// Starts a SELECT. Returns once the header has arrived (within the request timeout).
     pub async fn query(&self, sql: &str, ctx: &RequestContext<'_>) -> Result<QueryStream, KsqlError> {
+        self.query_in(sql, ctx, false).await
+    }
+
+    /// Starts a SELECT whose reader needs only the rows: no tombstones, no key marks in the
+    /// header, no final message. On ksqlDB 0.24+ that is the delimited format of `/query-stream`
+    /// over HTTP/1.1 (about 40% fewer bytes than the StreamedRow array: one bare array per row);
+    /// elsewhere the same as [`KsqlClient::query`].
+    pub async fn query_rows_only(&self, sql: &str, ctx: &RequestContext<'_>) -> Result<QueryStream, KsqlError> {
+        self.query_in(sql, ctx, true).await
+    }
+
+    async fn query_in(&self, sql: &str, ctx: &RequestContext<'_>, rows_only: bool) -> Result<QueryStream, KsqlError> {
         let caps = self.capabilities();
         let unavailable = self.inner.state.read().ok().and_then(|s| s.query_stream_unavailable.clone());
         let mut route = match (caps.query_endpoint, &unavailable) {
@@ -313,7 +325,7 @@ impl KsqlClient {
         };
         let mut notes = Vec::new();
         loop {
-            match self.start_query(route, sql, ctx, &caps).await {
+            match self.start_query(route, sql, ctx, &caps, rows_only).await {
                 Ok(mut stream) => {
                     stream.notes = notes;
                     return Ok(stream);
@@ -392,6 +404,7 @@ impl KsqlClient {
         sql: &str,
         ctx: &RequestContext<'_>,
         caps: &ServerCapabilities,
+        rows_only: bool,
     ) -> Result<QueryStream, KsqlError> {
         let inner = &self.inner;
         // `format` is what the route normally answers; the response's first bytes decide.
@@ -402,7 +415,9 @@ impl KsqlClient {
                 body.insert("sql".into(), Value::from(sql));
                 body.insert("properties".into(), string_map(ctx.properties));
                 self.add_session_fields(&mut body, ctx, false);
-                if route == Route::QueryStreamHttp1 {
+                if route == Route::QueryStreamHttp1 && rows_only {
+                    (&inner.http1, DELIMITED, Value::Object(body), RowFormat::Delimited)
+                } else if route == Route::QueryStreamHttp1 {
                     (&inner.http1, KSQL_V1_JSON, Value::Object(body), RowFormat::StreamedRows)
                 } else {
                     (&inner.http2, DELIMITED, Value::Object(body), RowFormat::Delimited)
@@ -731,6 +746,12 @@ impl QueryStream {
     /// What the client had to do differently for this server (fallbacks), for the user.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// From now on, rows come as [`QueryEvent::Rows`] batches of unparsed rows (rows already
+    /// read still come as [`QueryEvent::Row`]).
+    pub fn set_raw_rows(&mut self, raw: bool) {
+        self.parser.set_raw_rows(raw);
     }
 
     /// From now on, fail when no byte of the response arrives for `after`.

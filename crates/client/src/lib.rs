@@ -14,5 +14,7 @@ pub mod version;
 
 pub use client::{Auth, ConnectionSettings, KsqlClient, PrintStream, QueryStream, RequestContext, TlsSettings};
 pub use error::KsqlError;
-pub use stream::{QueryEvent, QueryHeader, Row};
+pub use stream::{
+    parse_row_values, row_key_text, row_values_at, values_key_text, QueryEvent, QueryHeader, RawRow, Row, RowBatch,
+};
 pub use version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo, ServerVersion};

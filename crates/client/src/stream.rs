@@ -14,6 +14,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use raw::{is_json_array, push_raw};
+pub use raw::{parse_row_values, row_key_text, row_values_at, values_key_text, RawRow, RowBatch};
+
 use crate::error::KsqlError;
 use ksql_wire::schema::{parse_schema, parse_type, Column, ColumnKind, SqlType};
 use ksqldb_units::{group_thousands, human_bytes};
@@ -47,6 +50,8 @@ pub struct Row {
 pub enum QueryEvent {
     Header(QueryHeader),
     Row(Row),
+    /// Rows kept as their bytes, from a parser in raw mode ([`RowParser::set_raw_rows`]).
+    Rows(RowBatch),
     /// `finalMessage`: `Limit Reached`, `Query Completed`.
     Final(String),
     /// A mid-stream error or an unreadable response; nothing follows it.
@@ -76,6 +81,8 @@ pub trait RowParser: Send {
     fn feed(&mut self, chunk: &[u8], out: &mut Vec<QueryEvent>);
     /// Signals the end of the body; reports a cut or empty stream as an error event.
     fn finish(&mut self, out: &mut Vec<QueryEvent>);
+    /// Raw mode: rows come as [`QueryEvent::Rows`] batches of checked but unparsed rows.
+    fn set_raw_rows(&mut self, raw: bool);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -96,6 +103,8 @@ enum Piece<'a> {
     Close,
     /// One complete top-level object or array (an element of the outer array, or a bare value).
     Element(&'a [u8]),
+    /// An element already known to be valid JSON.
+    Checked(&'a [u8]),
     /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
     Stray(&'a [u8]),
     /// The element in progress outgrew the row limit: its size so far and its first bytes.
@@ -163,6 +172,15 @@ impl ElementSplitter {
                         }
                     }
                     b'{' | b'[' => {
+                        if let Some(len) = whole_value_at(&chunk[i..]) {
+                            // The common case: the whole element is in this chunk and valid.
+                            if !f(Piece::Checked(&chunk[i..i + len])) {
+                                self.stopped = true;
+                                return;
+                            }
+                            i += len;
+                            continue;
+                        }
                         self.depth = 1;
                         self.in_string = false;
                         self.escaped = false;
@@ -242,6 +260,16 @@ impl ElementSplitter {
     }
 }
 
+/// The length of the valid JSON value at the start of `bytes`, if it is complete there: one
+/// allocation-free pass that finds the element's end and validates it.
+fn whole_value_at(bytes: &[u8]) -> Option<usize> {
+    let mut values = serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => Some(values.byte_offset()),
+        _ => None,
+    }
+}
+
 /// Keeps the first bytes of a body, to show them when it turns out to be unusable.
 #[derive(Default)]
 struct Prefix(Vec<u8>);
@@ -262,6 +290,8 @@ struct ArrayFrame {
     /// A final message, an error or the closing `]` was seen: the result is complete.
     done: bool,
     prefix: Prefix,
+    /// Rows as [`QueryEvent::Rows`] batches.
+    raw: bool,
 }
 
 impl ArrayFrame {
@@ -272,6 +302,7 @@ impl ArrayFrame {
             header_seen: false,
             done: false,
             prefix: Prefix::default(),
+            raw: false,
         }
     }
 }
@@ -285,8 +316,8 @@ trait ArrayParser {
     /// rows do not).
     const ARRAY_REQUIRED: bool;
     fn frame(&mut self) -> &mut ArrayFrame;
-    /// Handles one element; returns false when the stream is over.
-    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool;
+    /// Handles one element (`checked`: known to be valid JSON); returns false when the stream is over.
+    fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool;
 }
 
 fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryEvent>) {
@@ -298,7 +329,8 @@ fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryE
     splitter.feed(chunk, &mut |piece| {
         let keep_going = match piece {
             Piece::Open => true,
-            Piece::Element(bytes) => parser.element(bytes, out),
+            Piece::Element(bytes) => parser.element(bytes, false, out),
+            Piece::Checked(bytes) => parser.element(bytes, true, out),
             Piece::TooLarge(size, bytes) => {
                 out.push(QueryEvent::Error(row_too_large(parser.frame().max_row, size, bytes)));
                 false
@@ -379,7 +411,7 @@ struct RowWire {
 /// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
 /// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
 /// fields, other spacing) returns `None` and takes the general path.
-fn fast_row(bytes: &[u8]) -> Option<Row> {
+fn fast_row(bytes: &[u8]) -> Option<(&[u8], bool)> {
     let inner = bytes.strip_prefix(br#"{"row":{"columns":"#)?.strip_suffix(b"}}")?;
     let (array, tombstone) = match inner.strip_suffix(br#","tombstone":true"#) {
         Some(array) => (array, true),
@@ -388,8 +420,17 @@ fn fast_row(bytes: &[u8]) -> Option<Row> {
     if array.first() != Some(&b'[') || array.last() != Some(&b']') {
         return None;
     }
-    let values = serde_json::from_slice::<Vec<Value>>(array).ok()?;
-    Some(Row { values, tombstone })
+    Some((array, tombstone))
+}
+
+/// A row event: a raw row in raw mode, else parsed values.
+fn push_row(out: &mut Vec<QueryEvent>, raw: bool, values: Vec<Value>, tombstone: bool) {
+    if raw {
+        let bytes = serde_json::to_vec(&values).unwrap_or_default();
+        push_raw(out, &bytes, tombstone);
+    } else {
+        out.push(QueryEvent::Row(Row { values, tombstone }));
+    }
 }
 
 fn id_text(v: Option<Value>) -> Option<String> {
@@ -433,11 +474,17 @@ impl ArrayParser for JsonArrayRowParser {
     fn frame(&mut self) -> &mut ArrayFrame {
         &mut self.frame
     }
-    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+    fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool {
         if self.frame.header_seen {
-            if let Some(row) = fast_row(bytes) {
-                out.push(QueryEvent::Row(row));
-                return true;
+            if let Some((array, tombstone)) = fast_row(bytes) {
+                if self.frame.raw && (checked || is_json_array(array).is_ok()) {
+                    push_raw(out, array, tombstone);
+                    return true;
+                }
+                if let Ok(values) = serde_json::from_slice::<Vec<Value>>(array) {
+                    out.push(QueryEvent::Row(Row { values, tombstone }));
+                    return true;
+                }
             }
         }
         let wire: StreamedRowWire = match serde_json::from_slice(bytes) {
@@ -497,7 +544,7 @@ impl ArrayParser for JsonArrayRowParser {
                 out.push(QueryEvent::Header(QueryHeader::default()));
             }
             let tombstone = row.tombstone.or(wire.tombstone).unwrap_or(false);
-            out.push(QueryEvent::Row(Row { values, tombstone }));
+            push_row(out, self.frame.raw, values, tombstone);
         }
         if let Some(message) = wire.final_message {
             out.push(QueryEvent::Final(message));
@@ -515,6 +562,10 @@ impl RowParser for JsonArrayRowParser {
 
     fn finish(&mut self, out: &mut Vec<QueryEvent>) {
         finish_array(self, out)
+    }
+
+    fn set_raw_rows(&mut self, raw: bool) {
+        self.frame.raw = raw;
     }
 }
 
@@ -553,7 +604,7 @@ impl LineSplitter {
             return;
         }
         let mut rest = chunk;
-        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(pos) = memchr::memchr(b'\n', rest) {
             let line = &rest[..pos];
             rest = &rest[pos + 1..];
             let keep_going = if self.partial.is_empty() {
@@ -642,6 +693,8 @@ pub struct DelimitedRowParser {
     header_seen: bool,
     done: bool,
     prefix: Prefix,
+    /// Rows as [`QueryEvent::Rows`] batches.
+    raw: bool,
 }
 
 impl Default for DelimitedRowParser {
@@ -663,6 +716,7 @@ impl DelimitedRowParser {
             header_seen: false,
             done: false,
             prefix: Prefix::default(),
+            raw: false,
         }
     }
 
@@ -670,6 +724,13 @@ impl DelimitedRowParser {
         let line = trim_ascii(raw);
         match line.first() {
             None => true,
+            Some(b'[') if self.raw && self.header_seen => match is_json_array(line) {
+                Ok(()) => {
+                    push_raw(out, line, false);
+                    true
+                }
+                Err(e) => self.fail(out, &format!("malformed JSON row in the query response: {e}"), line),
+            },
             Some(b'[') => match serde_json::from_slice::<Vec<Value>>(line) {
                 Ok(values) if self.header_seen => {
                     out.push(QueryEvent::Row(Row { values, tombstone: false }));
@@ -750,6 +811,10 @@ impl RowParser for DelimitedRowParser {
             )));
         }
     }
+
+    fn set_raw_rows(&mut self, raw: bool) {
+        self.raw = raw;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -785,11 +850,20 @@ impl ArrayParser for JsonQueryStreamParser {
     fn frame(&mut self) -> &mut ArrayFrame {
         &mut self.frame
     }
-    fn element(&mut self, bytes: &[u8], out: &mut Vec<QueryEvent>) -> bool {
+    fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool {
         let fail = |out: &mut Vec<QueryEvent>, message: String| {
             out.push(QueryEvent::Error(KsqlError::protocol(message, bytes)));
             false
         };
+        if bytes.first() == Some(&b'[') && self.frame.raw && self.frame.header_seen {
+            return match if checked { Ok(()) } else { is_json_array(bytes) } {
+                Ok(()) => {
+                    push_raw(out, bytes, false);
+                    true
+                }
+                Err(e) => fail(out, format!("malformed JSON row in the query response: {e}")),
+            };
+        }
         if bytes.first() == Some(&b'[') {
             return match serde_json::from_slice::<Vec<Value>>(bytes) {
                 Ok(values) if self.frame.header_seen => {
@@ -823,6 +897,10 @@ impl RowParser for JsonQueryStreamParser {
 
     fn finish(&mut self, out: &mut Vec<QueryEvent>) {
         finish_array(self, out)
+    }
+
+    fn set_raw_rows(&mut self, raw: bool) {
+        self.frame.raw = raw;
     }
 }
 
@@ -871,6 +949,7 @@ fn push_print_line(line: &[u8], out: &mut Vec<String>) {
     }
 }
 
+pub mod raw;
 pub mod sniff;
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use ksqldb_render::results::{format_duration, group_thousands};
 use ksqldb_render::MimeBundle;
 use offset_hint::QuietQueryCheck;
 use options::PushOptions;
-use query_shape::{from_source, group_by_key_names};
+use query_shape::{from_source, group_by_key_names, unbounded_rows_of_source};
 use registry::{LiveQueries, Registration};
 use source::LiveSource;
 use std::sync::atomic::Ordering;
@@ -35,7 +35,7 @@ use view::{LiveView, ViewMode};
 /// How often the status line of a quiet live view is refreshed.
 const STATUS_TICK: Duration = Duration::from_secs(1);
 /// Rows applied in one go before stop requests and display ticks are looked at again.
-const DRAIN_BUDGET: usize = 4096;
+const DRAIN_BUDGET: u64 = 65_536;
 
 /// Why a live query ended.
 #[derive(Debug)]
@@ -72,15 +72,40 @@ pub async fn run_push(
     cell_id: Option<String>,
 ) -> Result<Vec<MimeBundle>, ErrorReport> {
     let client = scope.connection.client.clone();
-    let stream = open_stream(ctx, sql, client.query(sql, &request_context(scope))).await?;
-    let columns = stream.header().columns.clone();
+    let described = match options.mode {
+        None | Some(ViewMode::Tail) if unbounded_rows_of_source(sql) => describe_from_source(scope, sql).await,
+        _ => None,
+    };
+    // The compact format has no tombstones and no key marks: only for a STREAM whose view
+    // needs neither (its keys, if any, are marked below from DESCRIBE).
+    let rows_only =
+        described.as_ref().is_some_and(|d| !d.is_table && (d.keys.is_empty() || options.mode == Some(ViewMode::Tail)));
+    let context = request_context(scope);
+    let open = async {
+        if rows_only {
+            client.query_rows_only(sql, &context).await
+        } else {
+            client.query(sql, &context).await
+        }
+    };
+    let mut stream = open_stream(ctx, sql, open).await?;
+    // The view parses only the rows it shows.
+    stream.set_raw_rows(true);
+    let mut columns = stream.header().columns.clone();
+    if let Some(d) = described.as_ref().filter(|_| rows_only) {
+        if !columns.iter().any(|c| c.kind == ColumnKind::Key) {
+            for c in columns.iter_mut().filter(|c| d.keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name))) {
+                c.kind = ColumnKind::Key;
+            }
+        }
+    }
     if let Some(chart) = &options.chart {
         if let Err(message) = vega_lite(chart, &columns, &[], None) {
             ctx.stream("stderr", &format!("%chart: {message}; showing the table\n")).await;
             options.chart = None;
         }
     }
-    let (mode, keys, source_is_table, mode_note) = decide_mode(scope, sql, &columns, options.mode).await;
+    let (mode, keys, source_is_table, mode_note) = decide_mode(scope, sql, &columns, options.mode, described).await;
     let view = LiveView::new(mode, columns, keys, options.rows, options.newest_first, source_is_table);
 
     let query_id = stream.header().closeable_id().map(str::to_string);
@@ -298,13 +323,16 @@ impl LiveRunner {
                 },
             };
             match event {
-                Some(Ok(QueryEvent::Row(row))) => {
-                    self.view.apply(row);
+                Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_)))) => {
+                    self.view.apply_event(event);
                     // Rows already received are applied without a select! per row, which
                     // would cost more than the row; the budget keeps stop and ticks prompt.
-                    for _ in 0..DRAIN_BUDGET {
+                    let budget_end = self.view.rows_received + DRAIN_BUDGET;
+                    while self.view.rows_received < budget_end {
                         match next_event(&mut self.stream).now_or_never() {
-                            Some(Some(Ok(QueryEvent::Row(row)))) => self.view.apply(row),
+                            Some(Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_))))) => {
+                                self.view.apply_event(event)
+                            }
                             Some(other) => {
                                 pending = Some(other);
                                 break;
@@ -523,6 +551,7 @@ pub(crate) async fn decide_mode(
     sql: &str,
     columns: &[Column],
     requested: Option<ViewMode>,
+    described: Option<DescribedSource>,
 ) -> (ViewMode, Vec<usize>, bool, Option<String>) {
     let index_of = |name: &str| columns.iter().position(|c| c.name.eq_ignore_ascii_case(name));
     let mut keys: Vec<usize> =
@@ -538,13 +567,15 @@ pub(crate) async fn decide_mode(
         }
     }
     if keys.is_empty() && requested != Some(ViewMode::Tail) {
-        if let Some(source) = from_source(sql) {
-            if let Some(key_names) = table_key_columns(scope, &source).await {
-                source_is_table = true;
-                let found: Vec<Option<usize>> = key_names.iter().map(|n| index_of(n)).collect();
-                if !found.is_empty() && found.iter().all(Option::is_some) {
-                    keys = found.into_iter().flatten().collect();
-                }
+        let described = match described {
+            Some(d) => Some(d),
+            None => describe_from_source(scope, sql).await,
+        };
+        if let Some(key_names) = described.filter(|d| d.is_table).map(|d| d.keys) {
+            source_is_table = true;
+            let found: Vec<Option<usize>> = key_names.iter().map(|n| index_of(n)).collect();
+            if !found.is_empty() && found.iter().all(Option::is_some) {
+                keys = found.into_iter().flatten().collect();
             }
         }
     }
@@ -575,8 +606,15 @@ pub(crate) async fn decide_mode(
     }
 }
 
-/// The primary key columns of `source` when it is a TABLE (from DESCRIBE), else `None`.
-async fn table_key_columns(scope: &StatementScope, source: &str) -> Option<Vec<String>> {
+/// What DESCRIBE says of a query's FROM source.
+pub(crate) struct DescribedSource {
+    is_table: bool,
+    keys: Vec<String>,
+}
+
+/// DESCRIBE of the query's FROM source; `None` when there is none or it cannot be described.
+async fn describe_from_source(scope: &StatementScope, sql: &str) -> Option<DescribedSource> {
+    let source = from_source(sql)?;
     let client = &scope.connection.client;
     let describe = format!("DESCRIBE {source};");
     let entities = tokio::time::timeout(Duration::from_secs(3), client.ksql(&describe, &request_context(scope)))
@@ -585,8 +623,8 @@ async fn table_key_columns(scope: &StatementScope, source: &str) -> Option<Vec<S
         .ok()?;
     let Some(Entity::SourceDescription(described)) = entities.first() else { return None };
     let description = &described.source_description;
-    if !description.source_type.as_deref()?.eq_ignore_ascii_case("TABLE") {
-        return None;
-    }
-    Some(description.fields.iter().filter(|f| f.is_key()).map(|f| f.name.clone()).collect())
+    Some(DescribedSource {
+        is_table: description.source_type.as_deref()?.eq_ignore_ascii_case("TABLE"),
+        keys: description.fields.iter().filter(|f| f.is_key()).map(|f| f.name.clone()).collect(),
+    })
 }

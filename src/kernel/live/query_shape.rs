@@ -121,6 +121,14 @@ pub(crate) fn group_by_key_names(sql: &str) -> Option<Vec<String>> {
     Some(names)
 }
 
+/// True when the result has the rows of its FROM source as they are, without end: no GROUP BY,
+/// JOIN or PARTITION BY (whose results have their own keys) and no LIMIT.
+pub(crate) fn unbounded_rows_of_source(sql: &str) -> bool {
+    let shape = Shape::read(sql);
+    let reshaping: [&[&str]; 4] = [&["GROUP", "BY"], &["JOIN"], &["PARTITION", "BY"], &["LIMIT"]];
+    shape.find(&["FROM"], 0).is_some() && reshaping.iter().all(|words| shape.find(words, 0).is_none())
+}
+
 /// The first source after FROM, as written (a quoted name without its quotes).
 pub(crate) fn from_source(sql: &str) -> Option<String> {
     let shape = Shape::read(sql);
@@ -171,6 +179,22 @@ mod tests {
                 ("c".to_string(), Some("d".to_string()))
             ]
         );
+    }
+
+    #[test]
+    fn reshaped_or_limited_results_are_recognized() {
+        assert!(unbounded_rows_of_source("SELECT * FROM s WHERE x = 'LIMIT 3' /* JOIN */ EMIT CHANGES;"));
+        assert!(unbounded_rows_of_source("SELECT a, (SELECT 1) FROM `s` EMIT CHANGES"));
+        for sql in [
+            "SELECT * FROM s EMIT CHANGES LIMIT 3;",
+            "SELECT a, COUNT(*) FROM s GROUP BY a EMIT CHANGES;",
+            "SELECT * FROM s JOIN t ON s.a = t.a EMIT CHANGES;",
+            "SELECT * FROM s LEFT JOIN t WITHIN 1 HOUR ON s.a = t.a EMIT CHANGES;",
+            "SELECT * FROM s PARTITION BY b EMIT CHANGES;",
+            "PRINT t;",
+        ] {
+            assert!(!unbounded_rows_of_source(sql), "{sql}");
+        }
     }
 
     #[test]

@@ -1,13 +1,20 @@
 //! The state of a live push-query view, bounded whatever the number of rows received:
 //! `tail` keeps the last N rows, `changelog` the last N changes with their operation,
 //! `table` the current row per key (updates replace, tombstones delete), in key order.
+//!
+//! Rows arrive faster than anyone reads them, so they are kept as their JSON text and parsed
+//! when a frame shows them: a tail parses its N visible rows per frame whatever the rate, a
+//! table parses the key columns of each row to find its slot.
 
 use ksql_wire::schema::Column;
-use ksqldb_client::Row;
+use ksqldb_client::{
+    parse_row_values, row_key_text, row_values_at, values_key_text, QueryEvent, RawRow, Row, RowBatch,
+};
 use ksqldb_render::live::LiveRow;
 use serde_json::Value;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewMode {
@@ -35,9 +42,23 @@ impl ViewMode {
     }
 }
 
-/// A key's values in an order that sorts numbers as numbers and strings as strings.
-#[derive(Debug, Clone, PartialEq)]
-struct SortKey(Vec<Value>);
+/// A key's values in an order that sorts numbers as numbers and strings as strings. Each
+/// number's value is read once here, not in every comparison of a lookup.
+#[derive(Debug, Clone)]
+struct SortKey(Vec<(Value, f64)>);
+
+impl SortKey {
+    fn new(values: Vec<Value>) -> SortKey {
+        let number = |v: &Value| if v.is_number() { v.as_f64().unwrap_or(f64::NAN) } else { f64::NAN };
+        SortKey(values.into_iter().map(|v| (number(&v), v)).map(|(f, v)| (v, f)).collect())
+    }
+}
+
+impl PartialEq for SortKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
 
 impl Eq for SortKey {}
 
@@ -49,8 +70,8 @@ impl PartialOrd for SortKey {
 
 impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        for (a, b) in self.0.iter().zip(&other.0) {
-            let ord = compare_values(a, b);
+        for ((a, fa), (b, fb)) in self.0.iter().zip(&other.0) {
+            let ord = compare_values(a, *fa, b, *fb);
             if ord != Ordering::Equal {
                 return ord;
             }
@@ -70,13 +91,11 @@ fn rank(v: &Value) -> u8 {
     }
 }
 
-fn compare_values(a: &Value, b: &Value) -> Ordering {
+/// `fa`, `fb`: the values of numbers.
+fn compare_values(a: &Value, fa: f64, b: &Value, fb: f64) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            let fx: f64 = x.to_string().parse().unwrap_or(f64::NAN);
-            let fy: f64 = y.to_string().parse().unwrap_or(f64::NAN);
-            fx.total_cmp(&fy).then_with(|| x.to_string().cmp(&y.to_string()))
-        }
+        // The exact text breaks ties (4.5 vs 4.50) without allocating.
+        (Value::Number(x), Value::Number(y)) => fa.total_cmp(&fb).then_with(|| x.as_str().cmp(y.as_str())),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ if rank(a) != rank(b) => rank(a).cmp(&rank(b)),
@@ -88,9 +107,53 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
 /// is forgotten (and the footer says so), so memory stays bounded.
 pub const MAX_TABLE_KEYS: usize = 100_000;
 
+/// A row of the tail or changelog ring, parsed when first shown.
+struct Slot {
+    raw: Option<RawRow>,
+    shown: OnceLock<LiveRow>,
+}
+
+impl Slot {
+    fn parsed(row: LiveRow) -> Slot {
+        Slot { raw: None, shown: OnceLock::from(row) }
+    }
+
+    fn row(&self) -> &LiveRow {
+        self.shown.get_or_init(|| {
+            let (values, tombstone) = self.raw.as_ref().map_or((Vec::new(), false), |r| (r.values(), r.tombstone));
+            LiveRow { values, changed: Vec::new(), op: None, arrived: None, tombstone }
+        })
+    }
+}
+
+/// The current row of one key, as its JSON array text.
 struct KeyedRow {
-    row: LiveRow,
+    /// The key's values, for the display order.
+    key: SortKey,
+    latest: Vec<u8>,
+    /// The row when the last frame was drawn; `None` for a key new since then.
+    previous: Option<Vec<u8>>,
+    /// Updated since the last frame (its changed cells are highlighted).
+    updated: bool,
     seq: u64,
+    shown: OnceLock<LiveRow>,
+}
+
+impl KeyedRow {
+    fn row(&self) -> &LiveRow {
+        self.shown.get_or_init(|| {
+            let values = parse_row_values(&self.latest);
+            let changed = match (&self.previous, self.updated) {
+                (_, false) => Vec::new(),
+                (None, true) => vec![true; values.len()],
+                (Some(previous), true) => {
+                    let before = parse_row_values(previous);
+                    (0..values.len()).map(|i| before.get(i) != values.get(i)).collect()
+                }
+            };
+            LiveRow { values, changed, op: None, arrived: None, tombstone: false }
+        })
+    }
 }
 
 pub struct LiveView {
@@ -101,10 +164,14 @@ pub struct LiveView {
     capacity: usize,
     newest_first: bool,
     source_is_table: bool,
-    ring: VecDeque<LiveRow>,
-    table: BTreeMap<SortKey, KeyedRow>,
-    /// seq -> key, oldest update first: the eviction order.
-    recency: BTreeMap<u64, SortKey>,
+    ring: VecDeque<Slot>,
+    /// By the key columns' JSON text, hashed: a row finds its slot without building values;
+    /// frames sort the keys they show.
+    table: HashMap<Box<[u8]>, KeyedRow, foldhash::fast::RandomState>,
+    /// Keys updated since the last frame; `None` when there were too many to list.
+    touched: Option<Vec<Box<[u8]>>>,
+    /// Reused for each row's key text.
+    key_text: Vec<u8>,
     seq: u64,
     max_keys: usize,
     pub rows_received: u64,
@@ -130,8 +197,9 @@ impl LiveView {
             newest_first,
             source_is_table,
             ring: VecDeque::new(),
-            table: BTreeMap::new(),
-            recency: BTreeMap::new(),
+            table: HashMap::default(),
+            touched: Some(Vec::new()),
+            key_text: Vec::new(),
             seq: 0,
             max_keys: MAX_TABLE_KEYS.max(capacity),
             rows_received: 0,
@@ -151,6 +219,15 @@ impl LiveView {
         self
     }
 
+    /// Applies the rows of a stream event (others are not for the view).
+    pub fn apply_event(&mut self, event: QueryEvent) {
+        match event {
+            QueryEvent::Row(row) => self.apply(row),
+            QueryEvent::Rows(batch) => self.apply_batch(batch),
+            _ => {}
+        }
+    }
+
     pub fn apply(&mut self, row: Row) {
         self.rows_received += 1;
         if row.tombstone {
@@ -158,83 +235,143 @@ impl LiveView {
         }
         self.dirty = true;
         match self.mode {
-            ViewMode::Tail => self.push_ring(LiveRow {
+            ViewMode::Tail => self.push_ring(Slot::parsed(LiveRow {
                 values: row.values,
                 changed: Vec::new(),
                 op: None,
                 arrived: None,
                 tombstone: row.tombstone,
-            }),
-            ViewMode::Changelog => {
-                let op = if row.tombstone {
-                    "DELETE"
-                } else if self.source_is_table {
-                    "UPSERT"
-                } else {
-                    "INSERT"
-                };
-                let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
-                self.push_ring(LiveRow {
-                    values: row.values,
-                    changed: Vec::new(),
-                    op: Some(op),
-                    arrived: Some(arrived),
-                    tombstone: row.tombstone,
-                })
+            })),
+            ViewMode::Changelog => self.push_change(row.values, row.tombstone),
+            ViewMode::Table => {
+                let mut key_text = std::mem::take(&mut self.key_text);
+                key_text.clear();
+                values_key_text(&row.values, &self.key_indexes, &mut key_text);
+                let bytes = serde_json::to_vec(&row.values).unwrap_or_default();
+                let sort_key = self.key_of(&row.values);
+                self.upsert(&key_text, &|| sort_key.clone(), &bytes, row.tombstone);
+                self.key_text = key_text;
             }
-            ViewMode::Table => self.upsert(row),
         }
     }
 
-    fn push_ring(&mut self, row: LiveRow) {
+    /// Applies a batch of raw rows: a ring keeps only the rows it can show, unparsed.
+    pub fn apply_batch(&mut self, batch: RowBatch) {
+        if batch.is_empty() {
+            return;
+        }
+        self.rows_received += batch.len() as u64;
+        self.tombstones += batch.tombstones() as u64;
+        self.dirty = true;
+        match self.mode {
+            ViewMode::Tail => {
+                for raw in batch.last_rows(self.capacity) {
+                    self.push_ring(Slot { raw: Some(raw), shown: OnceLock::new() });
+                }
+            }
+            ViewMode::Changelog => {
+                for raw in batch.last_rows(self.capacity) {
+                    self.push_change(raw.values(), raw.tombstone);
+                }
+            }
+            ViewMode::Table => {
+                // Known keys are found by their text: no values are built for them.
+                let mut key_text = std::mem::take(&mut self.key_text);
+                let indexes = self.key_indexes.clone();
+                for (bytes, tombstone) in batch.iter() {
+                    key_text.clear();
+                    row_key_text(bytes, &indexes, &mut key_text);
+                    self.upsert(&key_text, &|| SortKey::new(row_values_at(bytes, &indexes)), bytes, tombstone);
+                }
+                self.key_text = key_text;
+            }
+        }
+    }
+
+    fn push_change(&mut self, values: Vec<Value>, tombstone: bool) {
+        let op = if tombstone {
+            "DELETE"
+        } else if self.source_is_table {
+            "UPSERT"
+        } else {
+            "INSERT"
+        };
+        let arrived = chrono::Utc::now().format("%H:%M:%S%.3f").to_string();
+        self.push_ring(Slot::parsed(LiveRow {
+            values,
+            changed: Vec::new(),
+            op: Some(op),
+            arrived: Some(arrived),
+            tombstone,
+        }))
+    }
+
+    fn push_ring(&mut self, slot: Slot) {
         if self.ring.len() == self.capacity {
             self.ring.pop_front();
         }
-        self.ring.push_back(row);
+        self.ring.push_back(slot);
     }
 
-    fn upsert(&mut self, row: Row) {
-        let key =
-            SortKey(self.key_indexes.iter().map(|&i| row.values.get(i).cloned().unwrap_or(Value::Null)).collect());
-        if row.tombstone {
-            if let Some(old) = self.table.remove(&key) {
-                self.recency.remove(&old.seq);
-            }
+    fn key_of(&self, values: &[Value]) -> SortKey {
+        SortKey::new(self.key_indexes.iter().map(|&i| values.get(i).cloned().unwrap_or(Value::Null)).collect())
+    }
+
+    /// Sets the row of `key` to `bytes` (its JSON array text), or deletes it (tombstone).
+    /// `key`: the key columns' text; `sort_key`: their values, needed for a new key only.
+    fn upsert(&mut self, key: &[u8], sort_key: &dyn Fn() -> SortKey, bytes: &[u8], tombstone: bool) {
+        if tombstone {
+            self.table.remove(key);
             return;
         }
         self.seq += 1;
-        let seq = self.seq;
-        match self.table.get_mut(&key) {
-            Some(existing) => {
-                let changed: Vec<bool> = (0..row.values.len())
-                    .map(|i| {
-                        existing.row.values.get(i) != row.values.get(i)
-                            || existing.row.changed.get(i).copied().unwrap_or(false)
-                    })
-                    .collect();
-                self.recency.remove(&existing.seq);
-                existing.row.values = row.values;
-                existing.row.changed = changed;
-                existing.seq = seq;
+        if let Some(existing) = self.table.get_mut(key) {
+            // The buffer is reused: an update of a known key allocates nothing.
+            existing.latest.clear();
+            existing.latest.extend_from_slice(bytes);
+            existing.seq = self.seq;
+            existing.shown = OnceLock::new();
+            if !std::mem::replace(&mut existing.updated, true) {
+                self.touch(key);
             }
-            None => {
-                let changed = vec![true; row.values.len()];
-                self.table.insert(
-                    key.clone(),
-                    KeyedRow {
-                        row: LiveRow { values: row.values, changed, op: None, arrived: None, tombstone: false },
-                        seq,
-                    },
-                );
-                if self.table.len() > self.max_keys {
-                    if let Some((_, oldest)) = self.recency.pop_first() {
-                        self.table.remove(&oldest);
-                        self.evicted_keys += 1;
-                    }
-                }
+            return;
+        }
+        self.touch(key);
+        let row = KeyedRow {
+            key: sort_key(),
+            latest: bytes.to_vec(),
+            previous: None,
+            updated: true,
+            seq: self.seq,
+            shown: OnceLock::new(),
+        };
+        self.table.insert(key.into(), row);
+        if self.table.len() > self.max_keys {
+            self.evict_least_recent();
+        }
+    }
+
+    /// Drops the least recently updated keys, one in a hundred of them at once: finding them
+    /// is a pass over all keys, paid once per many new keys rather than an ordered index
+    /// updated on every row.
+    fn evict_least_recent(&mut self) {
+        let count = (self.max_keys / 100).max(1).min(self.table.len());
+        let mut seqs: Vec<u64> = self.table.values().map(|row| row.seq).collect();
+        let (_, &mut cutoff, _) = seqs.select_nth_unstable(count - 1);
+        let before = self.table.len();
+        self.table.retain(|_, row| row.seq > cutoff);
+        self.evicted_keys += (before - self.table.len()) as u64;
+    }
+
+    /// Remembers a key to reset at the next frame; past `max_keys` of them, all keys are.
+    fn touch(&mut self, key: &[u8]) {
+        if let Some(touched) = self.touched.as_mut() {
+            if touched.len() < self.max_keys {
+                touched.push(key.into());
+            } else {
+                self.touched = None;
             }
         }
-        self.recency.insert(seq, key);
     }
 
     /// True when something changed since the last frame.
@@ -245,21 +382,43 @@ impl LiveView {
     /// Call after rendering a frame: changes are highlighted in one frame only.
     pub fn frame_rendered(&mut self) {
         self.dirty = false;
-        if self.mode == ViewMode::Table {
-            for entry in self.table.values_mut() {
-                if !entry.row.changed.is_empty() {
-                    entry.row.changed.clear();
+        if self.mode != ViewMode::Table {
+            return;
+        }
+        let reset = |entry: &mut KeyedRow| {
+            if entry.updated {
+                entry.updated = false;
+                let previous = entry.previous.get_or_insert_with(Vec::new);
+                previous.clone_from(&entry.latest);
+                entry.shown = OnceLock::new();
+            }
+        };
+        match self.touched.replace(Vec::new()) {
+            Some(keys) => {
+                for key in &keys {
+                    if let Some(entry) = self.table.get_mut(&**key) {
+                        reset(entry);
+                    }
                 }
             }
+            None => self.table.values_mut().for_each(reset),
         }
     }
 
     /// The rows to show now, in display order.
     pub fn rows(&self) -> Vec<&LiveRow> {
         match self.mode {
-            ViewMode::Table => self.table.values().take(self.capacity).map(|k| &k.row).collect(),
-            _ if self.newest_first => self.ring.iter().rev().collect(),
-            _ => self.ring.iter().collect(),
+            ViewMode::Table => {
+                let mut first: Vec<&KeyedRow> = self.table.values().collect();
+                if first.len() > self.capacity {
+                    first.select_nth_unstable_by(self.capacity, |a, b| a.key.cmp(&b.key));
+                    first.truncate(self.capacity);
+                }
+                first.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+                first.into_iter().map(KeyedRow::row).collect()
+            }
+            _ if self.newest_first => self.ring.iter().rev().map(Slot::row).collect(),
+            _ => self.ring.iter().map(Slot::row).collect(),
         }
     }
 
@@ -373,6 +532,64 @@ mod tests {
         assert_eq!(view.len(), 10);
         assert_eq!(view.evicted_keys, 990);
         assert_eq!(values(&view)[0][0], json!(990)); // the most recent keys survive
+    }
+
+    /// One batch of raw rows, as a parser in raw mode gives it.
+    fn batch(rows: &[(i64, Option<i64>, bool)]) -> RowBatch {
+        use ksqldb_client::stream::{JsonArrayRowParser, RowParser};
+        let mut body = String::from(r#"[{"header":{"queryId":"q","schema":"`K` BIGINT KEY, `V` BIGINT"}},"#);
+        for (k, v, tombstone) in rows {
+            let v = v.map_or("null".to_string(), |v| v.to_string());
+            let flag = if *tombstone { r#","tombstone":true"# } else { "" };
+            body.push_str(&format!("\n{{\"row\":{{\"columns\":[{k},{v}]{flag}}}}},"));
+        }
+        let mut parser = JsonArrayRowParser::new();
+        parser.set_raw_rows(true);
+        let mut out = Vec::new();
+        parser.feed(body.as_bytes(), &mut out);
+        match out.pop() {
+            Some(QueryEvent::Rows(batch)) if batch.len() == rows.len() => batch,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn raw_batches_give_the_views_of_parsed_rows() {
+        let rows: Vec<(i64, Option<i64>, bool)> =
+            (0..50).map(|i| (i % 7, if i % 5 == 4 { None } else { Some(i) }, i % 5 == 4)).collect();
+        for mode in [ViewMode::Tail, ViewMode::Table, ViewMode::Changelog] {
+            let mut parsed = LiveView::new(mode, columns(), vec![0], 4, false, true);
+            let mut raw = LiveView::new(mode, columns(), vec![0], 4, false, true);
+            for chunk in rows.chunks(9) {
+                for &(k, v, t) in chunk {
+                    parsed.apply(row(k, v, t));
+                }
+                raw.apply_event(QueryEvent::Rows(batch(chunk)));
+                assert_eq!(values(&raw), values(&parsed), "{mode:?}");
+                let changed = |v: &LiveView| v.rows().iter().map(|r| r.changed.clone()).collect::<Vec<_>>();
+                assert_eq!(changed(&raw), changed(&parsed), "{mode:?}");
+                raw.frame_rendered();
+                parsed.frame_rendered();
+            }
+            assert_eq!((raw.rows_received, raw.tombstones), (50, 10));
+            assert_eq!(raw.footer(), parsed.footer());
+        }
+    }
+
+    #[test]
+    fn table_evicts_the_least_recently_updated_keys_in_bulk() {
+        let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 5, false, true).with_max_keys(1000);
+        for k in 0..5000 {
+            view.apply(row(k, Some(k), false));
+            // Key 0 stays recent: it is never the least recently updated.
+            view.apply(row(0, Some(k), false));
+            assert!(view.len() <= 1000);
+        }
+        assert!(view.len() > 990, "{}", view.len());
+        assert_eq!(view.evicted_keys, 5000 - view.len() as u64);
+        let keys: Vec<Value> = values(&view).iter().map(|r| r[0].clone()).collect();
+        assert_eq!(keys[0], json!(0));
+        assert!(keys[1].as_i64().unwrap() > 3900, "{keys:?}");
     }
 
     #[test]

@@ -164,6 +164,12 @@ struct RawGenerator {
     limit: Option<u64>,
     #[serde(default)]
     end: Option<String>,
+    /// Key columns cycle through this many values (a table-shaped stream of updates).
+    #[serde(default)]
+    keys: Option<u64>,
+    /// Every n-th row is a tombstone (formats that carry them).
+    #[serde(default)]
+    tombstone_every: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +201,19 @@ pub struct Row {
     pub tombstone: bool,
 }
 
+/// How a rows_generator shapes its rows.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GenShape {
+    pub keys: Option<u64>,
+    pub tombstone_every: Option<u64>,
+}
+
+impl GenShape {
+    pub fn is_tombstone(&self, i: u64) -> bool {
+        self.tombstone_every.is_some_and(|n| i % n == n - 1)
+    }
+}
+
 #[derive(Debug)]
 pub struct Query {
     pub matcher: Matcher,
@@ -205,6 +224,8 @@ pub struct Query {
     pub rows: Vec<Row>,
     /// Synthetic rows instead of `rows` (rows_generator).
     pub generated: Option<u64>,
+    /// The generator's shape: key cycle and tombstone period.
+    pub shape: GenShape,
     pub row_interval_ms: u64,
     pub limit: Option<u64>,
     /// After the rows: hang until closed (push default) or complete.
@@ -349,6 +370,7 @@ pub fn parse(text: &str) -> Result<Scenario> {
             columns: q.columns,
             rows,
             generated: None,
+            shape: GenShape::default(),
             row_interval_ms: q.row_interval_ms,
             limit,
             hang: parse_end(&q.end, push)?,
@@ -378,6 +400,7 @@ pub fn parse(text: &str) -> Result<Scenario> {
             columns: g.columns,
             rows: vec![],
             generated: Some(g.count),
+            shape: GenShape { keys: g.keys.filter(|&k| k > 0), tombstone_every: g.tombstone_every.filter(|&n| n > 0) },
             row_interval_ms: 0,
             limit: g.limit,
             hang: parse_end(&g.end, false)?,

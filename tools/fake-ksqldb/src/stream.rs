@@ -11,7 +11,7 @@ use hyper::body::{Body, Frame};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::scenario::{Column, FaultKind, Query};
+use crate::scenario::{Column, FaultKind, GenShape, Query};
 
 pub const CHUNK: usize = 64 * 1024;
 
@@ -254,23 +254,49 @@ impl Framer {
     }
 }
 
-/// Synthetic row `i` for a rows_generator, written straight into `out` as a JSON array.
-fn gen_row(out: &mut Vec<u8>, cols: &[Column], i: u64) {
+/// Synthetic row `i` for a rows_generator, written straight into `out` as a JSON array. Key
+/// columns cycle through `shape.keys` values; a tombstone carries only its keys.
+fn gen_row(out: &mut Vec<u8>, cols: &[Column], shape: GenShape, i: u64) {
     use std::io::Write;
     out.push(b'[');
+    let tombstone = shape.is_tombstone(i);
     for (n, c) in cols.iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
-        let ty = c.ty.as_str();
-        let _ = match ty {
-            "INTEGER" | "INT" => write!(out, "{}", i % 2_000_000_000),
-            "BIGINT" => write!(out, "{}", i),
-            "DOUBLE" => write!(out, "{}.5", i),
-            "BOOLEAN" => write!(out, "{}", i.is_multiple_of(2)),
-            t if t.starts_with("DECIMAL") => write!(out, "{}.25", i % 100000),
-            _ => write!(out, "\"{}{}\"", c.name.to_lowercase(), i),
+        let i = match shape.keys {
+            Some(keys) if c.key => i % keys,
+            _ if tombstone => {
+                out.extend_from_slice(b"null");
+                continue;
+            }
+            _ => i,
         };
+        // itoa, not write!: the generator must outrun the clients it measures.
+        let mut digits = itoa::Buffer::new();
+        match c.ty.as_str() {
+            "INTEGER" | "INT" => out.extend_from_slice(digits.format(i % 2_000_000_000).as_bytes()),
+            "BIGINT" => out.extend_from_slice(digits.format(i).as_bytes()),
+            "DOUBLE" => {
+                out.extend_from_slice(digits.format(i).as_bytes());
+                out.extend_from_slice(b".5");
+            }
+            "BOOLEAN" => out.extend_from_slice(if i.is_multiple_of(2) { b"true" } else { b"false" }),
+            t if t.starts_with("DECIMAL") => {
+                out.extend_from_slice(digits.format(i % 100000).as_bytes());
+                out.extend_from_slice(b".25");
+            }
+            _ => {
+                out.push(b'"');
+                if c.name.is_ascii() {
+                    out.extend(c.name.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    let _ = write!(out, "{}", c.name.to_lowercase());
+                }
+                out.extend_from_slice(digits.format(i).as_bytes());
+                out.push(b'"');
+            }
+        }
     }
     out.push(b']');
 }
@@ -436,7 +462,7 @@ impl Runner {
         let q = &self.query;
         if q.generated.is_some() {
             let mut v = Vec::new();
-            gen_row(&mut v, &q.columns, i);
+            gen_row(&mut v, &q.columns, q.shape, i);
             String::from_utf8(v).unwrap()
         } else if let Some(lines) = &q.print_lines {
             lines.get(i as usize).cloned().unwrap_or_default()
@@ -449,15 +475,15 @@ impl Runner {
         let q = self.query.clone();
         if q.generated.is_some() {
             match self.framer.fmt {
-                Fmt::Delimited => {
-                    gen_row(&mut self.out, &q.columns, i);
+                Fmt::Delimited if !q.shape.is_tombstone(i) => {
+                    gen_row(&mut self.out, &q.columns, q.shape, i);
                     self.out.push(b'\n');
                 }
                 _ => {
                     let mut v = std::mem::take(&mut self.scratch);
                     v.clear();
-                    gen_row(&mut v, &q.columns, i);
-                    self.framer.row(&mut self.out, &v, false);
+                    gen_row(&mut v, &q.columns, q.shape, i);
+                    self.framer.row(&mut self.out, &v, q.shape.is_tombstone(i));
                     self.scratch = v;
                 }
             }

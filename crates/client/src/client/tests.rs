@@ -358,6 +358,48 @@ async fn query_stream_http1_on_new_servers_with_session_variables() {
 }
 
 #[tokio::test]
+async fn rows_only_queries_ask_new_servers_for_the_delimited_format() {
+    for (version, accept) in [("0.29.0", "application/vnd.ksqlapi.delimited.v1"), ("0.23.1", "application/json")] {
+        let server = FakeServer::start(move |req| match req.path.as_str() {
+            "/info" => info_reply(version),
+            "/query-stream" if req.header("accept") == Some("application/vnd.ksqlapi.delimited.v1") => chunked_reply(
+                &[
+                    "{\"queryId\":\"transient_S_3\",\"columnNames\":[\"A\"],\"columnTypes\":[\"BIGINT\"]}\n",
+                    "[12.50]\n[7]\n",
+                ],
+                true,
+            ),
+            "/query" => chunked_reply(
+                &["[{\"header\":{\"queryId\":\"transient_S_3\",\"schema\":\"`A` BIGINT\"}},\n\
+                   {\"row\":{\"columns\":[12.50]}},\n{\"row\":{\"columns\":[7]}}]"],
+                true,
+            ),
+            _ => json_reply("404 Not Found", "Not Found"),
+        })
+        .await;
+        let client = server.client();
+        client.connect().await.unwrap();
+        let empty = BTreeMap::new();
+        let ctx = RequestContext { properties: &empty, session_variables: &empty };
+        let mut q = client.query_rows_only("SELECT * FROM S EMIT CHANGES;", &ctx).await.unwrap();
+        q.set_raw_rows(true);
+        assert_eq!(q.header().closeable_id(), Some("transient_S_3"));
+        let mut texts = Vec::new();
+        while let Some(event) = q.next().await {
+            match event.unwrap() {
+                QueryEvent::Rows(batch) => texts.extend(batch.into_rows(0).map(|r| r.values()[0].to_string())),
+                QueryEvent::Row(r) => texts.push(r.values[0].to_string()),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(texts, ["12.50", "7"], "{version}");
+        let sent = server.requests().into_iter().find(|r| r.path.starts_with("/query")).unwrap();
+        let asked = if sent.path == "/query-stream" { sent.header("accept").unwrap_or("") } else { "application/json" };
+        assert_eq!(asked, accept, "{version}");
+    }
+}
+
+#[tokio::test]
 async fn close_calls_close_query_for_a_running_push_query() {
     let server = FakeServer::start(|req| match req.path.as_str() {
         "/info" => info_reply("0.29.0"),

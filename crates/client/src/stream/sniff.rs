@@ -48,6 +48,7 @@ pub struct SniffingRowParser {
     buffered: Vec<u8>,
     chosen: Option<Box<dyn RowParser>>,
     failed: bool,
+    raw: bool,
 }
 
 impl SniffingRowParser {
@@ -59,6 +60,7 @@ impl SniffingRowParser {
             buffered: Vec::new(),
             chosen: None,
             failed: false,
+            raw: false,
         }
     }
 
@@ -79,6 +81,7 @@ impl SniffingRowParser {
             Sniffed::Undecided => return false,
         };
         let mut parser = format.parser(self.max_row);
+        parser.set_raw_rows(self.raw);
         parser.feed(&std::mem::take(&mut self.buffered), out);
         self.chosen = Some(parser);
         true
@@ -106,6 +109,13 @@ impl RowParser for SniffingRowParser {
         }
         if let Some(parser) = self.chosen.as_mut() {
             parser.finish(out);
+        }
+    }
+
+    fn set_raw_rows(&mut self, raw: bool) {
+        self.raw = raw;
+        if let Some(parser) = self.chosen.as_mut() {
+            parser.set_raw_rows(raw);
         }
     }
 }

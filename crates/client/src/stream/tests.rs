@@ -529,3 +529,46 @@ fn every_parser_bounds_a_row() {
     assert!(print.overflow().unwrap().to_string().contains("larger than the limit of 1 KB"));
     assert_eq!(lines, ["Key format: KAFKA"]);
 }
+
+/// Raw-mode batches as the row events a parser in normal mode gives.
+fn expand_batches(events: Vec<QueryEvent>) -> Vec<QueryEvent> {
+    events
+        .into_iter()
+        .flat_map(|e| match e {
+            QueryEvent::Rows(batch) => batch
+                .into_rows(0)
+                .map(|r| QueryEvent::Row(Row { values: r.values(), tombstone: r.tombstone }))
+                .collect::<Vec<_>>(),
+            other => vec![other],
+        })
+        .collect()
+}
+
+#[test]
+fn raw_mode_gives_the_same_rows_errors_and_endings_at_every_split() {
+    let bodies: &[&[u8]] = &[
+        b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`K` STRING KEY, `D` DECIMAL(4, 2), `B` BIGINT\"}},\n\
+          {\"row\":{\"columns\":[\"a\",4.50,9223372036854775807]}},\n\
+          {\"row\":{\"columns\":[\"a\",null,null],\"tombstone\":true}},\n\
+          {\"row\":{\"columns\":[\"b\",1.00,1]},\"sourceHost\":\"h:1\"},\n{\"finalMessage\":\"Limit Reached\"}]",
+        b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`N` INTEGER\"}},\n{\"row\":{\"columns\":[1]}},\n\
+          {\"row\":{\"columns\":[1 2]}},\n{\"row\":{\"columns\":[3]}}]",
+        b"{\"queryId\":\"q\",\"columnNames\":[\"A\",\"D\"],\"columnTypes\":[\"STRING\",\"DECIMAL(4, 2)\"]}\n\
+          [\"x\",4.50]\n[\"y\",0.10]\n",
+        b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n[2,]\n[3]\n",
+        b"{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n[1]\n{\"a\":1}\n[1]]\n",
+        b"[{\"queryId\":\"q\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]},[1],[2.50],[3,}]",
+    ];
+    let makers: [fn() -> Box<dyn RowParser>; 4] = [json_array, delimited, json_query_stream, sniffing];
+    for body in bodies {
+        for make in makers {
+            let expected = run(make().as_mut(), &[body]);
+            for i in 0..=body.len() {
+                let mut raw = make();
+                raw.set_raw_rows(true);
+                let got = expand_batches(run(raw.as_mut(), &[&body[..i], &body[i..]]));
+                assert_eq!(normalized(&got), normalized(&expected), "split at {i}: {}", String::from_utf8_lossy(body));
+            }
+        }
+    }
+}
