@@ -72,7 +72,7 @@ impl Engine {
                 };
                 let Some(sink) = sink else { continue };
                 for o in outputs {
-                    self.write_output(&sink, o, &id, &mut work);
+                    self.write_output(&sink, o, &id, &mut work, true);
                 }
             }
         }
@@ -80,11 +80,14 @@ impl Engine {
     }
 
     /// Appends an output of query `qid` to its sink topic and queues the record for what reads
-    /// that topic. The table the query writes takes the output's values as they are.
-    pub(super) fn write_output(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work) {
+    /// that topic. With `to_table`, the table the query writes takes the output's values as
+    /// they are (a replay leaves them to [`Engine::run`]: its table's state is then built in one
+    /// pass, not interleaved with the query's own, which keeps it compact in memory).
+    pub(super) fn write_output(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
         let Some(Encoded { record, key, values }) = self.encode(sink, o, qid) else { return };
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
-        if let Some(m) = self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)) {
+        let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
+        if let Some(m) = table.flatten() {
             m.apply_output(position, &r, key, values);
         }
         work.push_back((sink.topic.clone(), position, r));

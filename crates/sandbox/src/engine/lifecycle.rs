@@ -77,7 +77,7 @@ impl Engine {
                     q.executor.process(i, &r, &mut outputs);
                 }
                 for o in outputs.drain(..) {
-                    self.write_output(&sink, o, &id, &mut work);
+                    self.write_output(&sink, o, &id, &mut work, false);
                 }
             }
         }
