@@ -8,6 +8,17 @@ use std::sync::Arc;
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
 use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
+
+/// Appended records still to run: topic, log position, record.
+pub(super) type Work = VecDeque<(String, u64, Arc<Record>)>;
+
+/// An output's record, and the key and value columns it was encoded from (no values: a
+/// tombstone).
+struct Encoded {
+    record: Record,
+    key: Vec<Value>,
+    values: Option<Vec<Value>>,
+}
 use crate::topics::{self, serialize, Record};
 use crate::types::Value;
 
@@ -23,7 +34,7 @@ impl Engine {
 
     /// Runs everything downstream of the appended records in `work` (topic, log position,
     /// record), breadth-first through sink topics.
-    pub(super) fn run(&mut self, mut work: VecDeque<(String, u64, Arc<Record>)>) {
+    pub(super) fn run(&mut self, mut work: Work) {
         let mut guard = 0usize;
         while let Some((topic, position, rec)) = work.pop_front() {
             guard += 1;
@@ -32,7 +43,7 @@ impl Engine {
             }
             self.deliver_to_subscribers(&topic, position);
             for m in self.materialized.values_mut() {
-                if m.input.topic == topic {
+                if m.input.topic == topic && !m.applied_before(position) {
                     m.apply(&rec);
                 }
             }
@@ -61,17 +72,28 @@ impl Engine {
                 };
                 let Some(sink) = sink else { continue };
                 for o in outputs {
-                    if let Some(r) = self.encode(&sink, o, &id) {
-                        let (position, r) = self.topics.append_at(&sink.topic, r, None);
-                        work.push_back((sink.topic.clone(), position, r));
-                    }
+                    self.write_output(&sink, o, &id, &mut work, true);
                 }
             }
         }
         self.close_lost_subscribers();
     }
 
-    pub(super) fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Record> {
+    /// Appends an output of query `qid` to its sink topic and queues the record for what reads
+    /// that topic. With `to_table`, the table the query writes takes the output's values as
+    /// they are (a replay leaves them to [`Engine::run`]: its table's state is then built in one
+    /// pass, not interleaved with the query's own, which keeps it compact in memory).
+    pub(super) fn write_output(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
+        let Some(Encoded { record, key, values }) = self.encode(sink, o, qid) else { return };
+        let (position, r) = self.topics.append_at(&sink.topic, record, None);
+        let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
+        if let Some(m) = table.flatten() {
+            m.apply_output(position, &r, key, values);
+        }
+        work.push_back((sink.topic.clone(), position, r));
+    }
+
+    fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
         let key = match serialize(&sink.key_format, &sink.key_cols, &o.key, false) {
             Ok(k) => k,
             Err(e) => {
@@ -79,21 +101,23 @@ impl Engine {
                 return None;
             }
         };
-        let value = match o.row {
+        let (value, vals) = match o.row {
             Some(mut row) => {
                 // Each position once: the values move out of the row.
                 let vals: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
                 match serialize(&sink.value_format, &sink.value_cols, &vals, sink.wrap) {
-                    Ok(v) => v,
+                    Ok(v) => (v, Some(vals)),
                     Err(e) => {
                         self.query_error(qid, e);
                         return None;
                     }
                 }
             }
-            None => None,
+            None => (None, None),
         };
-        Some(Record { key, value, timestamp: o.ts, headers: o.headers, partition: 0, offset: 0, window: o.window })
+        let record =
+            Record { key, value, timestamp: o.ts, headers: o.headers, partition: 0, offset: 0, window: o.window };
+        Some(Encoded { record, key: o.key, values: vals })
     }
 
     fn query_error(&mut self, qid: &str, e: String) {

@@ -17,7 +17,7 @@ use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
-use crate::topics::{deserialize, Record};
+use crate::topics::{deserialize, Format, Record};
 use crate::types::*;
 
 pub type Row = Vec<Value>;
@@ -157,6 +157,37 @@ impl Decoder {
         Ok(Some(row))
     }
 
+    /// The row [`Decoder::decode`] reads from `rec`, built from the key and value columns it
+    /// was encoded from, without decoding it. None when a round trip through the formats
+    /// could change a value (other formats or types, a timestamp or header column): the
+    /// caller decodes then.
+    pub fn row_of(&self, rec: &Record, key: Vec<Value>, values: Vec<Value>) -> Option<Row> {
+        let s = &self.source;
+        let plain_format = |f: &Format| matches!(f, Format::Json | Format::Kafka | Format::None);
+        if self.ts_col.is_some()
+            || self.layout.len() != self.value_cols.len()
+            || !plain_format(&s.key_format)
+            || !plain_format(&s.value_format)
+            || key.len() != self.key_cols.len()
+            || values.len() != self.value_cols.len()
+        {
+            return None;
+        }
+        let cols = self.key_cols.iter().zip(&key).chain(self.value_cols.iter().zip(&values));
+        if !cols.into_iter().all(|((_, t), v)| round_trips(v, t)) {
+            return None;
+        }
+        let mut row = Vec::with_capacity(self.width);
+        row.extend(key);
+        if s.is_windowed() {
+            let (ws, we) = rec.window.unwrap_or((0, 0));
+            row.extend([Value::Bigint(ws), Value::Bigint(we)]);
+        }
+        row.extend(values);
+        row.extend([Value::Bigint(rec.timestamp), Value::Int(rec.partition as i32), Value::Bigint(rec.offset as i64)]);
+        Some(row)
+    }
+
     /// The key part of a row (plus the window for windowed sources) as a hashable key.
     pub fn state_key(&self, row: &[Value]) -> Vec<KeyPart> {
         let n = self.key_cols.len() + if self.source.is_windowed() { 2 } else { 0 };
@@ -177,6 +208,20 @@ impl Decoder {
         row.push(Value::Int(rec.partition as i32));
         row.push(Value::Bigint(rec.offset as i64));
         Ok(row)
+    }
+}
+
+/// Whether a value of a column of type `t` reads back as itself from JSON or KAFKA: plain
+/// scalars of exactly the column's type (a DOUBLE that JSON can write).
+fn round_trips(v: &Value, t: &SqlType) -> bool {
+    match (v, t) {
+        (Value::Double(d), SqlType::Double) => d.is_finite(),
+        (Value::Null, _)
+        | (Value::Boolean(_), SqlType::Boolean)
+        | (Value::Int(_), SqlType::Integer)
+        | (Value::Bigint(_), SqlType::Bigint)
+        | (Value::String(_), SqlType::String) => true,
+        _ => false,
     }
 }
 

@@ -77,10 +77,7 @@ impl Engine {
                     q.executor.process(i, &r, &mut outputs);
                 }
                 for o in outputs.drain(..) {
-                    if let Some(rec) = self.encode(&sink, o, &id) {
-                        let (position, r) = self.topics.append_at(&sink.topic, rec, None);
-                        work.push_back((sink.topic.clone(), position, r));
-                    }
+                    self.write_output(&sink, o, &id, &mut work, false);
                 }
             }
         }

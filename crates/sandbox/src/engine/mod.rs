@@ -29,7 +29,7 @@ pub mod push;
 mod replace;
 mod status;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use self::exec::Executor;
@@ -195,6 +195,11 @@ struct Materialized {
     /// Windowed tables: the windows each key has, in order, so that a pull query by key
     /// reads only that key's rows.
     windows: Option<WindowIndex>,
+    /// The query writing the table: its outputs update the state as they are written.
+    writer: Option<String>,
+    /// Positions of the topic's records applied that way, not yet reached by [`Engine::run`]
+    /// (which would apply them again).
+    applied: VecDeque<u64>,
 }
 
 /// A windowed table's key -> its windows (start, end).

@@ -1,11 +1,14 @@
 //! Pull queries: a table's maintained state (a key lookup or a scan in key order), or a
 //! stream's records read once, with ksqlDB's restrictions and messages.
 
+use std::collections::BTreeSet;
+
 use super::plan::{plan_query, OutCol, PlanOptions};
 use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
 use crate::catalog::Source;
 use crate::expr::format_expr;
 use crate::sql::ast::{BinOp, Expr, Literal, Query, SelectItem, SourceKind};
+use crate::topics::Record;
 use crate::types::{cast, key_part, KeyPart, Value};
 
 impl Engine {
@@ -36,7 +39,13 @@ impl Engine {
             state: Default::default(),
         };
         let windows = src.is_windowed().then(Default::default);
-        let mut m = Materialized { statement: src.statement.clone(), input, windows };
+        let mut m = Materialized {
+            statement: src.statement.clone(),
+            input,
+            windows,
+            writer: src.writer_query.clone(),
+            applied: Default::default(),
+        };
         if let Some(t) = self.topics.get(&src.topic) {
             for r in &t.log {
                 m.apply(r);
@@ -177,34 +186,71 @@ impl Engine {
 
 impl Materialized {
     /// Applies a record of the table's topic to the state (and the window index).
-    pub(super) fn apply(&mut self, rec: &crate::topics::Record) {
+    pub(super) fn apply(&mut self, rec: &Record) {
+        if let Ok(new) = self.input.decoder.decode(rec) {
+            self.put(rec, new);
+        }
+    }
+
+    /// Applies an output of the table's query, appended at `position` of its topic as `rec`,
+    /// from the values it was encoded from: the aggregation's rows are not decoded again.
+    pub(super) fn apply_output(&mut self, position: u64, rec: &Record, key: Vec<Value>, values: Option<Vec<Value>>) {
+        self.applied.push_back(position);
+        match values.and_then(|v| self.input.decoder.row_of(rec, key, v)) {
+            Some(row) => self.put(rec, Some(row)),
+            None => self.apply(rec),
+        }
+    }
+
+    /// Whether the record at `position` of the topic was applied by [`Materialized::apply_output`]
+    /// (forgets it, and the positions before it, which will not come again).
+    pub(super) fn applied_before(&mut self, position: u64) -> bool {
+        while self.applied.front().is_some_and(|&p| p < position) {
+            self.applied.pop_front();
+        }
+        let hit = self.applied.front() == Some(&position);
+        if hit {
+            self.applied.pop_front();
+        }
+        hit
+    }
+
+    /// Sets a record's key to its decoded row (None: deletes it).
+    fn put(&mut self, rec: &Record, new: Option<Vec<Value>>) {
         // As `Input::change` does, without the change's copies of the rows.
-        let Ok(new) = self.input.decoder.decode(rec) else { return };
         let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
-        let mut window_key = self.windows.is_some().then(|| key.clone());
-        let added = match new {
+        match new {
             Some(row) => {
+                self.index_window(&key, true);
                 self.input.state.insert(key, row);
-                true
             }
             None => {
-                if self.input.state.remove(&key).is_none() {
-                    window_key = None;
+                if self.input.state.remove(&key).is_some() {
+                    self.index_window(&key, false);
                 }
-                false
             }
-        };
-        let (Some(windows), Some(mut key)) = (&mut self.windows, window_key) else { return };
-        let window = match (key.pop(), key.pop()) {
-            (Some(KeyPart::Int(end)), Some(KeyPart::Int(start))) => (start, end),
-            _ => return,
-        };
+        }
+    }
+
+    /// Windowed tables: adds or removes a state key's window in its key's windows. The key's
+    /// entry is looked up by slice: only a key seen for the first time allocates.
+    fn index_window(&mut self, key: &[KeyPart], added: bool) {
+        let Some(windows) = &mut self.windows else { return };
+        let [base @ .., KeyPart::Int(start), KeyPart::Int(end)] = key else { return };
+        let window = (*start, *end);
         if added {
-            windows.entry(key).or_default().insert(window);
-        } else if let Some(set) = windows.get_mut(&key) {
+            match windows.get_mut(base) {
+                Some(set) => {
+                    set.insert(window);
+                }
+                None => {
+                    windows.insert(base.to_vec(), BTreeSet::from([window]));
+                }
+            }
+        } else if let Some(set) = windows.get_mut(base) {
             set.remove(&window);
             if set.is_empty() {
-                windows.remove(&key);
+                windows.remove(base);
             }
         }
     }
