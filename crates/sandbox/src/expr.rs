@@ -397,8 +397,8 @@ impl<'a> Compiler<'a> {
         for x in list {
             if let (Some(SqlType::String), Expr::Lit(lit)) = (&c.ty, x) {
                 // Against a STRING, other literals are compared as the text they are written as.
-                if let Some(text) = literal_text(lit) {
-                    items.push(konst(Value::String(text), Some(SqlType::String)));
+                if !matches!(lit, Literal::Null | Literal::Str(_)) {
+                    items.push(konst(Value::String(format_expr(x)), Some(SqlType::String)));
                     continue;
                 }
             }
@@ -1040,18 +1040,6 @@ fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Resu
     } else {
         Err(format!("Cannot compare {a} to {b} with {}.", op.symbol()))
     }
-}
-
-/// A literal other than a string, as the text it is written as (`true`, `10`, `10.30`).
-fn literal_text(lit: &Literal) -> Option<String> {
-    Some(match lit {
-        Literal::Bool(b) => b.to_string(),
-        Literal::Int(i) => i.to_string(),
-        Literal::Bigint(i) => i.to_string(),
-        Literal::Decimal(text) => text.clone(),
-        Literal::Double(d) => d.to_string(),
-        Literal::Null | Literal::Str(_) => return None,
-    })
 }
 
 /// An IN-list item of an ARRAY, MAP or STRUCT type other than the tested one, coerced as ksqlDB
