@@ -6,30 +6,16 @@
 //! latest row per key so that updates become (old, new) changes, which aggregations undo
 //! and re-apply.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Maps of the per-key state: foldhash, seeded per process, is several times faster than
-/// the default SipHash on the short keys every event looks up.
-pub type StateMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
+use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
+pub use super::rows::{combine_join_rows, Change, Row, StateMap};
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, Format, Record};
 use crate::types::*;
-
-pub type Row = Vec<Value>;
-
-/// A change to a relation: a stream event has only `new`; a table update has both, a
-/// table delete only `old`.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub old: Option<Row>,
-    pub new: Option<Row>,
-    pub ts: i64,
-}
 
 /// One result of a query: the key, the projected row (None: a tombstone), the timestamp
 /// and the window of a windowed key.
@@ -545,9 +531,12 @@ impl Aggregator {
         if ts + grace < stream_time {
             return;
         }
-        let starts = self.sessions.entry(kparts.clone()).or_default().clone();
-        // Sessions overlapping [ts - gap, ts + gap] merge with the new record.
-        let mut merged_rows: Vec<(Vec<Value>, i64)> = vec![(args.into_iter().flatten().collect(), ts)];
+        let mut starts = self.sessions.entry(kparts.clone()).or_default().clone();
+        starts.sort_unstable();
+        // Sessions overlapping [ts - gap, ts + gap] merge with the new record. As in Kafka
+        // Streams, the merged sessions' aggregates come in start order and the new record
+        // last, so offset-ordered aggregates (LATEST_BY_OFFSET) see the records' arrival order.
+        let mut merged_rows: Vec<(Vec<Value>, i64)> = Vec::new();
         let mut start = ts;
         let mut end = ts;
         let mut removed = Vec::new();
@@ -573,7 +562,7 @@ impl Aggregator {
         let list = self.sessions.get_mut(&kparts).unwrap();
         list.retain(|s| !removed.iter().any(|(_, r)| r == s));
         list.push(start);
-        merged_rows.sort_by_key(|(_, t)| *t);
+        merged_rows.push((args.into_iter().flatten().collect(), ts));
         let mut accs: Vec<Box<dyn Acc>> = self.aggs.iter().map(|a| a.make()).collect();
         let arity: Vec<usize> = self.aggs.iter().map(|a| a.args.len()).collect();
         for (flat, _) in &merged_rows {
@@ -703,6 +692,8 @@ pub struct JoinStage {
     pub within: Option<(i64, i64, i64)>,
     left_state: StateMap<KeyPart, Vec<Row>>,
     right_state: StateMap<KeyPart, Vec<Row>>,
+    /// A foreign-key table-table join keeps its own state.
+    foreign_key: Option<ForeignKeyJoin>,
 }
 
 impl JoinStage {
@@ -728,30 +719,32 @@ impl JoinStage {
             within,
             left_state: StateMap::default(),
             right_state: StateMap::default(),
+            foreign_key: None,
         }
     }
 
     fn combine(&self, l: Option<&Row>, r: Option<&Row>) -> Row {
-        let mut row = Vec::with_capacity(self.left_width + self.right_width + 3);
-        match l {
-            Some(l) => row.extend_from_slice(l),
-            None => row.resize(self.left_width, Value::Null),
-        }
-        match r {
-            Some(r) => row.extend_from_slice(r),
-            None => row.resize(self.left_width + self.right_width, Value::Null),
-        }
-        // The joined row's own ROWTIME: the later of both sides.
-        let lt = l.map(|x| x[self.left_width - 3].as_i64().unwrap_or(0));
-        let rt = r.map(|x| x[self.right_width - 3].as_i64().unwrap_or(0));
-        row.push(Value::Bigint(lt.max(rt).unwrap_or(0)));
-        row.push(Value::Int(0));
-        row.push(Value::Bigint(0));
-        row
+        combine_join_rows(self.left_width, self.right_width, l, r)
+    }
+
+    /// Makes this a foreign-key table-table join, the left table keyed by `left_primary_key`.
+    pub fn with_foreign_key(mut self, left_primary_key: Vec<EvalFn>) -> Self {
+        self.foreign_key = Some(ForeignKeyJoin::new(left_primary_key));
+        self
     }
 
     /// Processes a change from one side (0 = left, 1 = right).
     pub fn process(&mut self, side: usize, ch: Change, out: &mut Vec<Change>) {
+        if let Some(fk) = &mut self.foreign_key {
+            let shape = ForeignKeyShape {
+                kind: self.kind,
+                foreign_key: &self.left_key,
+                right_key: &self.right_key,
+                left_width: self.left_width,
+                right_width: self.right_width,
+            };
+            return if side == 0 { fk.process_left(&shape, ch, out) } else { fk.process_right(&shape, ch, out) };
+        }
         let ts = ch.ts;
         let (key_fn, is_table) =
             if side == 0 { (&self.left_key, self.left_table) } else { (&self.right_key, self.right_table) };

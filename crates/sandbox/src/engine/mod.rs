@@ -19,6 +19,7 @@ pub mod connectors;
 mod ddl;
 mod delivery;
 pub mod exec;
+mod fk_join;
 mod formats;
 mod insert;
 mod lifecycle;
@@ -27,6 +28,7 @@ pub mod plan;
 mod pull;
 pub mod push;
 mod replace;
+mod rows;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -360,6 +362,8 @@ impl Engine {
 mod bench;
 #[cfg(test)]
 mod connectors_tests;
+#[cfg(test)]
+mod fk_join_tests;
 #[cfg(test)]
 mod state_tests;
 #[cfg(test)]

@@ -55,7 +55,13 @@ fn input(scan: &Scan) -> Input {
 fn join_stage(j: &JoinNode) -> Result<JoinStage, String> {
     let (left, right) = (compile(&j.left_key, &j.left)?, compile(&j.right_key, &j.right)?);
     let (lw, rw) = (j.left.cols.len(), j.right.cols.len());
-    Ok(JoinStage::new(j.kind, left.eval, right.eval, lw, rw, j.left_is_table, j.right_is_table, j.within))
+    let stage = JoinStage::new(j.kind, left.eval, right.eval, lw, rw, j.left_is_table, j.right_is_table, j.within);
+    if j.left_primary_key.is_empty() {
+        return Ok(stage);
+    }
+    let primary_key =
+        j.left_primary_key.iter().map(|e| compile(e, &j.left).map(|c| c.eval)).collect::<Result<_, _>>()?;
+    Ok(stage.with_foreign_key(primary_key))
 }
 
 /// Table functions: each argument sees the row with the earlier functions' columns.

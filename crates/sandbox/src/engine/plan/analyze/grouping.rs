@@ -222,8 +222,8 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
     })
 }
 
-/// Aggregation (none): the output key is PARTITION BY's expressions, else the join key, else
-/// the source's key columns.
+/// Aggregation (none): the output key is PARTITION BY's expressions, else the join key (a
+/// foreign-key join's: the left table's primary key), else the source's key columns.
 fn plan_key_exprs(q: &Query, rel: &Relation) -> Result<Vec<Expr>, String> {
     Ok(if !q.partition_by.is_empty() {
         if rel.is_table {
@@ -235,6 +235,8 @@ fn plan_key_exprs(q: &Query, rel: &Relation) -> Result<Vec<Expr>, String> {
         } else {
             q.partition_by.clone()
         }
+    } else if rel.foreign_key {
+        rel.left_primary_key()
     } else if rel.has_join() {
         vec![rel.join_key_exprs[0].clone()]
     } else {

@@ -162,7 +162,7 @@ pub(super) fn plan_join_chain(q: &Query, catalog: &Catalog, rel: &mut Relation) 
     }
     // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
     // ROWKEY (the join key: the left side's, else the right side's).
-    rel.synthetic_key = rel.has_join()
+    rel.synthetic_key = rel.keyed_by_join()
         && (q.joins.last().is_some_and(|j| j.kind == JoinKind::Full)
             || !rel.join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
     Ok(())
@@ -179,7 +179,13 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
     rel.scope.push(None, "ROWOFFSET", SqlType::Bigint);
     check_join_sources(rel.from(), step)?;
     let on = plan_join_on(step, &right_scan.schema)?;
-    check_join_on_keys(rel, step, &on)?;
+    let foreign_key = check_join_on_keys(rel, step, &on)?;
+    if (step.index == 0 && rel.from().is_windowed()) || step.right.is_windowed() {
+        if foreign_key {
+            return err("Foreign-key table-table joins are not supported on windowed tables.");
+        }
+        return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
+    }
     let (j, lt, rt) = (step.join, step.left_is_table, step.right_is_table);
     let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
     rel.joins.push(JoinNode {
@@ -191,14 +197,22 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
         left_is_table: lt,
         right_is_table: rt,
         within,
+        left_primary_key: if foreign_key { rel.left_primary_key() } else { vec![] },
     });
+    rel.foreign_key = foreign_key;
     rel.scans.push(right_scan);
     // Star columns of a join are prefixed with the source alias: A_ID, B_NAME.
     if step.index == 0 {
         rel.star = rel.star.iter().map(|(i, n)| (*i, format!("{}_{n}", rel.left_alias))).collect();
     }
     rel.star.extend(right_star.iter().map(|(i, n)| (*i + left_width, format!("{}_{n}", step.right_alias))));
-    update_join_keys(q, rel, step, on.left_expr, on.right_expr, viable);
+    if foreign_key {
+        // The result is keyed by the left table's primary key, which a next join may use.
+        *viable = rel.left_primary_key().into_iter().map(|e| (e.clone(), format_expr(&e))).collect();
+        rel.join_key_exprs = viable.iter().map(|(e, _)| e.clone()).collect();
+    } else {
+        update_join_keys(q, rel, step, on.left_expr, on.right_expr, viable);
+    }
     rel.is_table = lt && rt;
     Ok(())
 }
@@ -246,9 +260,6 @@ fn check_join_sources(from: &Source, step: &JoinStep) -> Result<(), String> {
             right.name
         ));
     }
-    if (ji == 0 && from.is_windowed()) || right.is_windowed() {
-        return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
-    }
     Ok(())
 }
 
@@ -288,19 +299,21 @@ fn plan_join_on<'a>(step: &JoinStep<'a>, right: &Scope) -> Result<JoinOn<'a>, St
         if common_type(x, y).is_none() {
             return err(format!(
                 "Invalid join condition: types don't match. Got {}{{{x}}} = {}{{{y}}}.",
-                format_expr(&lexpr),
-                format_expr(&rexpr)
+                qualified(&lexpr, lscope),
+                qualified(&rexpr, right)
             ));
         }
     }
     Ok(JoinOn { left_expr: lexpr, right_expr: rexpr, written: (a, b) })
 }
 
-/// Join keys: a table side must be joined on its primary key (foreign-key table-table joins
-/// are not supported).
-fn check_join_on_keys(rel: &Relation, step: &JoinStep, on: &JoinOn) -> Result<(), String> {
+/// Join keys: a table side must be joined on its primary key; a table-table join whose left
+/// side is not its primary key is a foreign-key join (INNER or LEFT only, and not in an n-way
+/// join in the sandbox). Returns whether it is one.
+fn check_join_on_keys(rel: &Relation, step: &JoinStep, on: &JoinOn) -> Result<bool, String> {
     let (lt, rt) = (step.left_is_table, step.right_is_table);
     let (lexpr, rexpr) = (&on.left_expr, &on.right_expr);
+    let mut foreign_key = false;
     if lt && rt {
         let lkeys = rel.from().key_columns();
         let l_is_pk = if step.index == 0 {
@@ -313,9 +326,16 @@ fn check_join_on_keys(rel: &Relation, step: &JoinStep, on: &JoinOn) -> Result<()
             };
             idx(lexpr).is_some() && rel.join_key_exprs.iter().any(|k| idx(k) == idx(lexpr))
         };
-        if !l_is_pk {
-            return err("Foreign-key table-table joins are not supported in the ksqlDB sandbox yet");
+        if !l_is_pk && step.index > 0 {
+            let right_scope = scan(&step.right, &step.right_alias).0.schema;
+            return err(format!(
+                "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. \
+                 Got {} = {}.",
+                qualified(lexpr, &step.left_scope),
+                qualified(rexpr, &right_scope)
+            ));
         }
+        foreign_key = !l_is_pk;
     }
     if rt {
         // A table side must be joined on its primary key.
@@ -343,7 +363,28 @@ fn check_join_on_keys(rel: &Relation, step: &JoinStep, on: &JoinOn) -> Result<()
             ));
         }
     }
-    Ok(())
+    if foreign_key && matches!(step.join.kind, JoinKind::Right | JoinKind::Full) {
+        let kind = if step.join.kind == JoinKind::Right { "RIGHT" } else { "FULL" };
+        return err(format!("{kind} OUTER JOIN on a foreign key is not supported"));
+    }
+    Ok(foreign_key)
+}
+
+/// An expression as ksqlDB writes it in join messages: its columns qualified by the source
+/// they resolve to in `scope`.
+pub(super) fn qualified(e: &Expr, scope: &Scope) -> String {
+    fn qualify(e: &mut Expr, scope: &Scope) {
+        if let Expr::Column { qualifier: q @ None, name } = e {
+            if let Ok(i) = scope.resolve(None, name) {
+                q.clone_from(&scope.cols[i].qualifier);
+            }
+            return;
+        }
+        crate::with_stack(|| e.for_each_child_mut(&mut |c| qualify(c, scope)));
+    }
+    let mut e = e.clone();
+    qualify(&mut e, scope);
+    format_expr(&e)
 }
 
 /// Join keys: the expressions the join result is keyed by after this join. The previous key

@@ -46,12 +46,16 @@ pub(super) fn analyze_key_columns(
             },
             synthetic,
         };
-        let pos = key_item_position(rel, g, &p.item_exprs, &k);
+        let positions = key_item_positions(rel, g, &p.item_exprs, &k);
+        if positions.len() > 1 {
+            return err(key_projected_twice(rel, g, p, &k, &positions));
+        }
+        let pos = positions.first().copied();
         let (value, ty) = check_key(q, rel, g, &k)?;
         let implicit = |k: &KeyExpr| k.name.clone().unwrap_or_else(|| format!("KSQL_COL_{ki}"));
         match pos {
             Some(pos) => {
-                if rel.has_join() && ki == 0 && !g.aggregating && q.partition_by.is_empty() {
+                if rel.keyed_by_join() && ki == 0 && !g.aggregating && q.partition_by.is_empty() {
                     p.columns[pos].value = value.clone();
                 }
                 let col = &mut p.columns[pos];
@@ -63,6 +67,9 @@ pub(super) fn analyze_key_columns(
             None if opts.persistent && q.select.iter().any(|i| matches!(i, SelectItem::Star)) => {
                 keys.push(SinkKey { name: implicit(&k), ty: ty.unwrap_or(SqlType::String), position: None, value });
             }
+            None if opts.persistent && rel.foreign_key && !g.aggregating && q.partition_by.is_empty() => {
+                missing_keys.push(k.name.clone().unwrap_or_else(|| k.text.clone()));
+            }
             None if opts.persistent => {
                 check_join_key_projected(q, rel, g, k.synthetic, opts)?;
                 missing_keys.push(k.name.clone().unwrap_or_else(|| k.text.clone()));
@@ -72,17 +79,26 @@ pub(super) fn analyze_key_columns(
             }
         }
     }
+    if !missing_keys.is_empty() && rel.foreign_key && !g.aggregating && q.partition_by.is_empty() {
+        let listed = missing_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let what = if missing_keys.len() == 1 { "column" } else { "columns" };
+        return err(format!(
+            "Primary key {what} missing in projection. For foreign-key table-table joins, the projection must \
+             include all primary key columns from the left input table (`{}`). Missing {what}: {listed}.",
+            rel.left_alias
+        ));
+    }
     if !missing_keys.is_empty() {
         return err(missing_keys_error(q, g, opts, &missing_keys));
     }
     Ok(keys)
 }
 
-/// Key columns: the position of the projected column that is key `k` (the left join
-/// expression wins over the right one when both are projected).
-fn key_item_position(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], k: &KeyExpr) -> Option<usize> {
+/// Key columns: the positions of the projected columns that are key `k` (the left join
+/// expression wins over the right one when both are projected; more than one is an error).
+fn key_item_positions(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], k: &KeyExpr) -> Vec<usize> {
     let has_join = rel.has_join();
-    let other_join_keys: Vec<String> = if has_join && k.index == 0 && !k.synthetic {
+    let other_join_keys: Vec<String> = if rel.keyed_by_join() && k.index == 0 && !k.synthetic {
         rel.join_key_exprs[1..].iter().map(format_expr).collect()
     } else {
         vec![]
@@ -100,10 +116,46 @@ fn key_item_position(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], 
                     if name == kn && (qualifier.is_none() || !has_join && !g.aggregating)
             )
     };
-    item_exprs
-        .iter()
-        .position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, false)))
-        .or_else(|| item_exprs.iter().position(|ie| ie.as_ref().is_some_and(|ie| is_key_item(ie, true))))
+    let positions = |other: bool| {
+        let found =
+            item_exprs.iter().enumerate().filter(|(_, ie)| ie.as_ref().is_some_and(|ie| is_key_item(ie, other)));
+        found.map(|(i, _)| i).collect::<Vec<_>>()
+    };
+    let direct = positions(false);
+    if direct.is_empty() {
+        positions(true).into_iter().take(1).collect()
+    } else {
+        direct
+    }
+}
+
+/// Key columns: the error for a key column projected more than once (under each alias).
+fn key_projected_twice(rel: &Relation, g: &Grouping, p: &Projection, k: &KeyExpr, positions: &[usize]) -> String {
+    let mut names: Vec<String> = positions.iter().map(|&i| p.columns[i].name.clone()).collect();
+    names.sort_unstable();
+    if g.aggregating {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        return format!("The projection contains a key column more than once: {}.", and_list(&quoted));
+    }
+    // A join's key column is named after its source: L_A.
+    let key_name = match k.expr {
+        Expr::Column { qualifier, name } if rel.has_join() => {
+            let q = qualifier
+                .clone()
+                .or_else(|| rel.scope.resolve(None, name).ok().and_then(|i| rel.scope.cols[i].qualifier.clone()));
+            q.map_or_else(|| name.clone(), |q| format!("{q}_{name}"))
+        }
+        _ => k.name.clone().unwrap_or_else(|| k.text.clone()),
+    };
+    format!("The projection contains a key column (`{key_name}`) more than once, aliased as: {}.", and_list(&names))
+}
+
+/// `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.join(""),
+    }
 }
 
 /// Key columns: key `k`'s value and type over the output scope. The join key is the left
@@ -111,7 +163,7 @@ fn key_item_position(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], 
 /// still carry the key they joined on).
 fn check_key(q: &Query, rel: &Relation, g: &Grouping, k: &KeyExpr) -> Result<(ColumnValue, Option<SqlType>), String> {
     let ty = compile(k.expr, &g.out_scope)?.ty;
-    if rel.has_join() && k.index == 0 && !g.aggregating && q.partition_by.is_empty() {
+    if rel.keyed_by_join() && k.index == 0 && !g.aggregating && q.partition_by.is_empty() {
         let mut alternatives = vec![k.expr.clone()];
         for e in &rel.join_key_exprs[1..] {
             compile(e, &g.out_scope)?;
@@ -157,7 +209,7 @@ fn check_join_key_projected(
         let cols: Vec<String> = join_key_exprs
             .iter()
             .filter(|e| matches!(e, Expr::Column { .. }))
-            .map(|e| qual(e, &rel.left_alias))
+            .map(|e| super::join::qualified(e, &rel.scope))
             .collect();
         let list = match cols.len() {
             0 | 1 => format!("expression {}", cols.first().cloned().unwrap_or_default()),
@@ -170,11 +222,18 @@ fn check_join_key_projected(
              SELECT {first}...)."
         ));
     }
-    let (l, r) = (qual(&join_key_exprs[0], &rel.left_alias), qual(&join_key_exprs[1], &right_alias));
+    // Only the sides that are columns can be projected as the key.
+    let sides = [(&join_key_exprs[0], &rel.left_alias), (&join_key_exprs[1], &right_alias)];
+    let columns: Vec<String> =
+        sides.iter().filter(|(e, _)| matches!(e, Expr::Column { .. })).map(|(e, alias)| qual(e, alias)).collect();
+    let list = match columns.as_slice() {
+        [one] => format!("expression {one}"),
+        _ => format!("expressions {}", columns.join(" or ")),
+    };
     err(format!(
         "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
-         The query used to build `{sink}` must include the join expressions {l} or {r} in its \
-         projection (eg, SELECT {l}...)."
+         The query used to build `{sink}` must include the join {list} in its projection (eg, SELECT {}...).",
+        columns.first().cloned().unwrap_or_default()
     ))
 }
 

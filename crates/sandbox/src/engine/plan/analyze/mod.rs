@@ -83,6 +83,8 @@ struct Relation {
     is_table: bool,
     /// The join result is keyed by a synthetic ROWKEY column.
     synthetic_key: bool,
+    /// A foreign-key table-table join: the result is keyed by the left table's primary key.
+    foreign_key: bool,
 }
 
 impl Relation {
@@ -100,6 +102,7 @@ impl Relation {
             joins: Vec::new(),
             join_key_exprs: Vec::new(),
             synthetic_key: false,
+            foreign_key: false,
         })
     }
 
@@ -109,6 +112,21 @@ impl Relation {
 
     fn has_join(&self) -> bool {
         !self.joins.is_empty()
+    }
+
+    /// The result is keyed by the join expression (any join but a foreign-key one).
+    fn keyed_by_join(&self) -> bool {
+        self.has_join() && !self.foreign_key
+    }
+
+    /// The FROM table's primary-key columns, qualified by its alias.
+    fn left_primary_key(&self) -> Vec<Expr> {
+        let qualifier = Some(self.left_alias.clone());
+        self.from()
+            .key_columns()
+            .iter()
+            .map(|(n, _)| Expr::Column { qualifier: qualifier.clone(), name: n.clone() })
+            .collect()
     }
 
     /// Whether `e` names the synthetic join key column ROWKEY.

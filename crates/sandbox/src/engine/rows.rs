@@ -1,0 +1,42 @@
+//! The data every query stage passes on: rows in the layout of the stage's scope, changes to a
+//! relation, and the maps per-key state lives in.
+
+use std::collections::HashMap;
+
+use crate::types::Value;
+
+/// Maps of the per-key state: foldhash, seeded per process, is several times faster than
+/// the default SipHash on the short keys every event looks up.
+pub type StateMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+pub type Row = Vec<Value>;
+
+/// A change to a relation: a stream event has only `new`; a table update has both, a
+/// table delete only `old`.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub old: Option<Row>,
+    pub new: Option<Row>,
+    pub ts: i64,
+}
+
+/// A joined row: the left row (nulls without one), the right row (nulls without one), then
+/// the join's own pseudocolumns.
+pub fn combine_join_rows(left_width: usize, right_width: usize, l: Option<&Row>, r: Option<&Row>) -> Row {
+    let mut row = Vec::with_capacity(left_width + right_width + 3);
+    match l {
+        Some(l) => row.extend_from_slice(l),
+        None => row.resize(left_width, Value::Null),
+    }
+    match r {
+        Some(r) => row.extend_from_slice(r),
+        None => row.resize(left_width + right_width, Value::Null),
+    }
+    // The joined row's own ROWTIME: the later of both sides.
+    let lt = l.map(|x| x[left_width - 3].as_i64().unwrap_or(0));
+    let rt = r.map(|x| x[right_width - 3].as_i64().unwrap_or(0));
+    row.push(Value::Bigint(lt.max(rt).unwrap_or(0)));
+    row.push(Value::Int(0));
+    row.push(Value::Bigint(0));
+    row
+}
