@@ -351,6 +351,13 @@ impl Engine {
         {
             key_format = Format::Kafka;
         }
+        if plan.key_cols.is_empty()
+            && kind == SourceKind::Stream
+            && props.get("KEY_FORMAT").is_some()
+            && key_format != Format::None
+        {
+            return Err(EngineError::statement("Key format specified for stream without key columns."));
+        }
         let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
         let partitions = match props.get_str("PARTITIONS") {
             Some(p) => p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))?,

@@ -262,8 +262,9 @@ impl Input {
 pub struct Projector {
     pub key: Vec<EvalFn>,
     pub items: Vec<EvalFn>,
-    /// The key comes from PARTITION BY expressions (a null-value record's key is then null).
-    pub partitioned: bool,
+    /// The key columns that come from PARTITION BY expressions reading value columns (null
+    /// in a null-value record's key).
+    pub key_reads_values: Vec<bool>,
 }
 
 impl Projector {
@@ -909,7 +910,10 @@ impl Executor {
             if let Body::Project(p) = &self.body {
                 match self.inputs[idx].decoder.key_only_row(rec) {
                     Ok(row) => {
-                        let key = if p.partitioned { vec![Value::Null; p.key.len()] } else { p.key(&row) };
+                        let mut key = p.key(&row);
+                        for (k, _) in key.iter_mut().zip(&p.key_reads_values).filter(|(_, reads)| **reads) {
+                            *k = Value::Null;
+                        }
                         out.push(Output {
                             key,
                             row: None,

@@ -811,6 +811,9 @@ impl<'a> Parser<'a> {
         }
         if self.eat_kw("PARTITION") {
             self.expect_kw("BY")?;
+            if matches!(self.peek().tok, Tok::Sym("(")) && matches!(self.peek_at(1), Tok::Sym(")")) {
+                return Err(self.err_here("PARTITION BY requires at least one expression"));
+            }
             partition_by = self.expr_list_maybe_paren()?;
         }
         let having = if self.eat_kw("HAVING") { Some(self.expr()?) } else { None };

@@ -167,8 +167,9 @@ pub struct SinkNode {
     /// The projected column (position) whose value is the record time (WITH TIMESTAMP).
     pub timestamp: Option<usize>,
     pub partition_by: Vec<Expr>,
-    /// PARTITION BY reads value columns: a null-value record (only key columns) gets a null key.
-    pub partition_reads_values: bool,
+    /// Which PARTITION BY expressions read value columns: in a null-value record (only key
+    /// columns) those key columns are null, the others are computed from the key.
+    pub partition_reads_values: Vec<bool>,
     /// A persistent query (CREATE ... AS SELECT, INSERT INTO), which passes tombstones on.
     pub persistent: bool,
 }

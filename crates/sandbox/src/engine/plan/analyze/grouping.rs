@@ -230,7 +230,14 @@ fn plan_key_exprs(q: &Query, rel: &Relation) -> Result<Vec<Expr>, String> {
             return err("Cannot repartition a TABLE source. If this is a join, make sure that the criteria uses \
                         the TABLE's key column.");
         }
-        if q.partition_by.len() == 1 && matches!(q.partition_by[0], Expr::Lit(Literal::Null)) {
+        let is_null = |e: &Expr| matches!(e, Expr::Lit(Literal::Null));
+        if q.partition_by.len() > 1 && q.partition_by.iter().any(is_null) {
+            return err("Cannot PARTITION BY multiple columns including NULL");
+        }
+        for e in &q.partition_by {
+            compile(e, &rel.scope).map_err(|m| partition_by_error(q, m))?;
+        }
+        if q.partition_by.len() == 1 && is_null(&q.partition_by[0]) {
             vec![]
         } else {
             q.partition_by.clone()
@@ -242,6 +249,22 @@ fn plan_key_exprs(q: &Query, rel: &Relation) -> Result<Vec<Expr>, String> {
     } else {
         rel.from().key_columns().iter().map(|(n, _)| Expr::Column { qualifier: None, name: n.clone() }).collect()
     })
+}
+
+/// PARTITION BY: ksqlDB's message for a column it cannot resolve, which says so when the
+/// name is a select alias (PARTITION BY is applied to the input).
+fn partition_by_error(q: &Query, message: String) -> String {
+    let Some(name) = message.strip_prefix("Column '").and_then(|r| r.strip_suffix("' cannot be resolved.")) else {
+        return message;
+    };
+    let is_alias = q.select.iter().any(|i| matches!(i, SelectItem::Expr { alias: Some(a), .. } if a == name));
+    let mut text = format!("PARTITION BY column '{name}' cannot be resolved.");
+    if is_alias {
+        text.push_str(&format!(
+            " '{name}' must be a column in the source schema since PARTITION BY is applied on the input."
+        ));
+    }
+    text
 }
 
 /// HAVING: checked over the aggregation's output scope (window bounds are not allowed in it).

@@ -72,7 +72,12 @@ pub(super) fn analyze_key_columns(
             }
             None if opts.persistent => {
                 check_join_key_projected(q, rel, g, k.synthetic, opts)?;
-                missing_keys.push(k.name.clone().unwrap_or_else(|| k.text.clone()));
+                // Partitioning expressions are named with their columns qualified: ABS(INPUT.ID).
+                missing_keys.push(if q.partition_by.is_empty() {
+                    k.name.clone().unwrap_or_else(|| k.text.clone())
+                } else {
+                    super::join::qualified(k.expr, &rel.scope)
+                });
             }
             None => {
                 keys.push(SinkKey { name: implicit(&k), ty: ty.unwrap_or(SqlType::String), position: None, value });
@@ -87,6 +92,11 @@ pub(super) fn analyze_key_columns(
              include all primary key columns from the left input table (`{}`). Missing {what}: {listed}.",
             rel.left_alias
         ));
+    }
+    if !missing_keys.is_empty() && !q.partition_by.is_empty() {
+        // ksqlDB names every partitioning expression when any is missing.
+        let all: Vec<String> = g.key_exprs.iter().map(|e| super::join::qualified(e, &rel.scope)).collect();
+        return err(missing_keys_error(q, g, opts, &all));
     }
     if !missing_keys.is_empty() {
         return err(missing_keys_error(q, g, opts, &missing_keys));

@@ -149,7 +149,7 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
     check_output_names(&projection, opts)?;
     let key = keys::analyze_key_columns(q, &rel, &grouping, &mut projection, opts)?;
     let timestamp = sink_timestamp(opts, &projection)?;
-    let partition_reads_values = !q.partition_by.is_empty() && partition_by_reads_values(q, &rel);
+    let partition_reads_values = partition_by_reads_values(q, &rel);
     let (aggregate, window) = finish_output(q, &rel, grouping.aggregate)?;
     Ok(LogicalPlan {
         scans: rel.scans,
@@ -252,15 +252,21 @@ fn sink_timestamp(opts: &PlanOptions, p: &Projection) -> Result<Option<usize>, S
     Ok(Some(pos))
 }
 
-/// Tombstone keys: whether PARTITION BY reads value columns (then a null-value record, which
-/// has only its key columns, gets a null key).
-fn partition_by_reads_values(q: &Query, rel: &Relation) -> bool {
+/// Tombstone keys: which PARTITION BY expressions read value columns (a null-value record
+/// has only its key columns, so those key columns are null).
+fn partition_by_reads_values(q: &Query, rel: &Relation) -> Vec<bool> {
     let from = rel.from();
     let key_only =
         Source { columns: from.columns.iter().filter(|c| c.kind == ColKind::Key).cloned().collect(), ..from.clone() };
     let mut kscope = Scope::default();
     add_source(&mut kscope, &key_only, &rel.left_alias);
-    q.partition_by.iter().any(|e| compile(e, &kscope).is_err())
+    let key_exprs = q.partition_by.iter().filter(|e| !matches!(e, Expr::Lit(Literal::Null)));
+    // Pseudocolumns are the record's, which a null-value record has none of in ksqlDB.
+    let reads_pseudocolumns = |e: &Expr| {
+        let text = format_expr(e);
+        ["ROWTIME", "ROWPARTITION", "ROWOFFSET"].iter().any(|p| text.contains(p))
+    };
+    key_exprs.map(|e| compile(e, &kscope).is_err() || reads_pseudocolumns(e)).collect()
 }
 
 /// The output's window: its type and size (none for session windows).
