@@ -40,6 +40,16 @@ pub(super) fn analyze_grouping(q: &Query, rel: &Relation, opts: &PlanOptions) ->
         collect_aggs(h, &mut agg_exprs);
     }
     let aggregating = !q.group_by.is_empty() || !agg_exprs.is_empty();
+    if !q.group_by.is_empty() && agg_exprs.is_empty() {
+        // An unknown function is reported first (it may be the aggregate).
+        if let Some(name) = q.select.iter().find_map(|i| match i {
+            SelectItem::Expr { expr, .. } => unknown_function(expr),
+            _ => None,
+        }) {
+            return err(format!("Can't find any functions with the name '{name}'"));
+        }
+        return err("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.");
+    }
     check_grouping_clauses(q, rel, opts, aggregating)?;
     if aggregating {
         let aggregate = plan_aggregation(q, rel, opts, &agg_exprs)?;
@@ -70,9 +80,12 @@ fn check_grouping_clauses(q: &Query, rel: &Relation, opts: &PlanOptions, aggrega
     if q.having.is_some() && !aggregating {
         return err("HAVING requires GROUP BY clause.");
     }
+    // A push query may aggregate without GROUP BY (all rows form one group); a persistent
+    // query may not.
     if aggregating && q.group_by.is_empty() {
-        return err("Aggregate functions require a GROUP BY clause in the sandbox (as in ksqlDB: use GROUP BY on a \
-                    constant-free expression)");
+        if let Some(message) = aggregate_without_group_by(q, opts) {
+            return err(message);
+        }
     }
     if !q.group_by.is_empty()
         && !rel.has_join()
@@ -91,6 +104,72 @@ fn check_grouping_clauses(q: &Query, rel: &Relation, opts: &PlanOptions, aggrega
         return err("Windowing not supported for table aggregations.");
     }
     Ok(())
+}
+
+/// The first function `e` calls that is not a built-in (scalar, aggregate, table or lambda).
+fn unknown_function(e: &Expr) -> Option<String> {
+    if let Expr::Call { name, .. } = e {
+        let known = crate::functions::scalar::lookup(name).is_some()
+            || aggregate::lookup(name).is_some()
+            || crate::functions::table::is_table_function(name)
+            || crate::functions::LAMBDA_FUNCTIONS.contains(&name.as_str());
+        if !known {
+            return Some(name.clone());
+        }
+    }
+    let mut found = None;
+    crate::with_stack(|| {
+        e.for_each_child(&mut |c| {
+            if found.is_none() {
+                found = unknown_function(c);
+            }
+        })
+    });
+    found
+}
+
+/// Aggregation without GROUP BY: the error, if any. ksqlDB names the select expressions that
+/// are not aggregates, else (persistent queries) the first aggregate (COUNT(*) counts ROWTIME).
+fn aggregate_without_group_by(q: &Query, opts: &PlanOptions) -> Option<String> {
+    fn reads_columns_outside_aggregates(e: &Expr) -> bool {
+        match e {
+            Expr::Column { .. } => true,
+            Expr::Call { name, .. } if aggregate::lookup(name).is_some() => false,
+            _ => {
+                let mut found = false;
+                crate::with_stack(|| e.for_each_child(&mut |c| found |= reads_columns_outside_aggregates(c)));
+                found
+            }
+        }
+    }
+    let non_aggregate: Vec<String> = q
+        .select
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::Expr { expr, .. } if reads_columns_outside_aggregates(expr) => Some(format_expr(expr)),
+            _ => None,
+        })
+        .collect();
+    if !non_aggregate.is_empty() {
+        return Some(format!("{NON_AGG} {}", non_aggregate.join(", ")));
+    }
+    if !opts.persistent {
+        return None;
+    }
+    let mut aggs = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_aggs(expr, &mut aggs);
+        }
+    }
+    let call = match aggs.first() {
+        Some(Expr::Call { name, args, .. }) if args.is_empty() => format!("{name}(ROWTIME)"),
+        Some(e) => format_expr(e),
+        None => String::new(),
+    };
+    Some(format!(
+        "CREATE TABLE AS SELECT statement does not support aggregate function [{call}] without a GROUP BY clause."
+    ))
 }
 
 /// Aggregation: the grouping keys, the aggregate calls and the output scope of the
@@ -127,6 +206,14 @@ fn plan_aggregation(
 
 /// Aggregation: checks the GROUP BY expressions and names them in the output scope `post`.
 fn plan_group_by(q: &Query, scope: &Scope, post: &mut Scope) -> Result<Vec<GroupKey>, String> {
+    let mut seen: Vec<String> = Vec::new();
+    for g in &q.group_by {
+        let canonical = super::join::qualified(g, scope);
+        if seen.contains(&canonical) {
+            return err(format!("Duplicate GROUP BY expression: {canonical}"));
+        }
+        seen.push(canonical);
+    }
     let mut keys = Vec::new();
     for (i, g) in q.group_by.iter().enumerate() {
         let c = compile(g, scope).map_err(|m| {
@@ -157,6 +244,29 @@ fn plan_group_by(q: &Query, scope: &Scope, post: &mut Scope) -> Result<Vec<Group
     Ok(keys)
 }
 
+/// Aggregates on a table: ksqlDB names every aggregate that cannot undo (only streams have them).
+fn stream_only_aggregates(q: &Query) -> String {
+    let mut aggs = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_aggs(expr, &mut aggs);
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in &aggs {
+        if let Expr::Call { name, .. } = a {
+            if aggregate::lookup(name).is_some_and(|f| !f.undo) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let listed = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    format!("The aggregation functions {listed} cannot be applied to a table source, only to a stream source.")
+}
+
 /// Aggregation: one aggregate call, its column arguments typed over the relation and its
 /// trailing literal arguments evaluated, checked against the function and the source.
 fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) -> Result<AggregateCall, String> {
@@ -166,7 +276,7 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
     // DELIMITED state store.
     if opts.persistent
         && matches!(rel.from().value_format, crate::topics::Format::Delimited(_))
-        && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "TOPK")
+        && matches!(f.name, "AVG" | "CORRELATION" | "STDDEV_SAMPLE" | "STDDEV_SAMP" | "TOPK")
     {
         return err("One of the functions used in the statement has an intermediate type that the value \
                     format can not handle. Please remove the function or change the format.");
@@ -175,9 +285,7 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
         return err(format!("DISTINCT in aggregate {name} is not supported"));
     }
     if rel.is_table && !f.undo {
-        return err(format!(
-            "The aggregation functions {name} cannot be applied to a table source, only to a stream source."
-        ));
+        return err(stream_only_aggregates(q));
     }
     // COUNT() is COUNT(*).
     let star = &(*star || (name == "COUNT" && args.is_empty()));
