@@ -101,3 +101,30 @@ def test_npm_ksqldb_client_flows(tmp_path):
     assert out["pushed"][0]["metadata"]["columnNames"] == ["ID", "SPEED"]
     assert out["pull"]["data"]["rows"] == [{"ID": "r2", "TOP": 30}], out["pull"]
     assert out["bad"]["status"] == 400 and out["bad"]["error"]["error_code"] == 40001, out["bad"]
+
+
+CONFLUENT_KAFKA = "confluent-kafka[schemaregistry]==2.6.1"
+
+
+def test_confluent_schema_registry_client_flows(tmp_path):
+    python = virtualenv(tmp_path / "confluent", CONFLUENT_KAFKA)
+    with standalone_sandbox() as (url, _):
+        out = run_flow([str(python), str(CLIENTS / "schema_registry_flow.py"), url])
+    assert out["id1"] == out["id1_again"] and out["id2"] != out["id1"], out
+    assert out["latest"] == {"subject": "orders-value", "version": 2, "id": out["id2"]}
+    assert out["by_id"]["fields"] == [{"name": "id", "type": "long"}], out["by_id"]
+    assert out["versions"] == [1, 2]
+    # A field without a default cannot read older data: not BACKWARD compatible.
+    assert out["compatible_v3"] is False
+    assert out["incompatible"] == {"status": 409, "code": 409}, out["incompatible"]
+    assert out["missing"] == {"status": 404, "code": 40401, "message": "Subject 'nobody-value' not found."}
+    assert (out["global_level"], out["subject_level"]) == ("BACKWARD", "FULL")
+    assert out["lookup_version"] == 2
+    # ksqlDB infers the stream's columns from the latest schema, upper-casing the names.
+    assert out["inferred"] == [["ID", "BIGINT"], ["NOTE", "STRING"]], out["inferred"]
+    # The CSAS registered its sink's schema as ksqlDB does.
+    assert out["sink_schema"] == {
+        "name": "KsqlDataSourceSchema", "namespace": "io.confluent.ksql.avro_schemas",
+        "fields": [["ID", ["null", "long"]], ["NOTE", ["null", "string"]]]}, out["sink_schema"]
+    assert out["subjects"] == ["BIG_ORDERS-value", "orders-value"]
+    assert out["deleted"] == [1]

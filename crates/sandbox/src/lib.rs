@@ -9,6 +9,8 @@
 //!   descriptions and signatures (SHOW/DESCRIBE FUNCTION) come from `ksql_syntax::functions`.
 //! - [`topics`]: in-memory partitioned logs and the record formats (JSON, KAFKA, DELIMITED).
 //! - [`catalog`]: streams, tables, types and queries metadata.
+//! - [`schema_registry`]: subjects, versions and schemas by id (Schema Registry's data);
+//!   [`registry`] maps a schema to the columns it gives a source.
 //! - [`datagen`]: records like Confluent's Datagen connector makes (its quickstarts).
 //! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
 //! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
@@ -27,6 +29,7 @@ mod json_fields;
 mod quickstart_fixture;
 mod record_json;
 pub mod registry;
+pub mod schema_registry;
 pub mod server;
 pub mod sql;
 pub mod topics;

@@ -12,13 +12,6 @@ use serde_json::Value as J;
 use super::topics::SchemaFormat;
 use super::types::SqlType;
 
-/// A schema supplied for a topic's key or value (read with the format of the source that
-/// uses it).
-#[derive(Debug, Clone)]
-pub struct RegisteredSchema {
-    pub schema: J,
-}
-
 /// The columns a schema gives a source's key (`is_key`: one column ROWKEY of the schema's
 /// type) or value (a column per field of a record, else one column ROWVAL, unwrapped).
 /// `full_name` picks a PROTOBUF message; field names are upper-cased unless `keep_names`

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use super::status::warning;
 use super::{EResult, Engine, EngineError};
 use crate::datagen::{self, DecimalFormat, Generator};
-use crate::registry::RegisteredSchema;
+use crate::schema_registry::{SchemaRegistry, SchemaType};
 use crate::topics::Record;
 use ksql_wire::entity::{
     ConnectorDescription, ConnectorInfo, ConnectorList, ConnectorState, ConnectorStatus, CreateConnectorEntity,
@@ -146,7 +146,10 @@ impl Engine {
         let c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
         if c.value_format == ValueFormat::Avro {
             let schema = datagen::avro_schema(c.generator.quickstart);
-            self.schemas.insert((c.topic.clone(), false), RegisteredSchema { schema });
+            let subject = SchemaRegistry::subject_for(&c.topic, false);
+            self.schema_registry.register(&subject, SchemaType::Avro, &schema.to_string(), vec![], None).map_err(
+                |e| EngineError::statement(format!("Could not register the connector's schema: {}", e.message)),
+            )?;
         }
         self.topics.create(&c.topic, 1);
         let info = ConnectorInfo {

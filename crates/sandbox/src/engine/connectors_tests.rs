@@ -202,7 +202,7 @@ fn avro_values_register_a_schema_that_create_stream_infers_columns_from() {
     );
     run_clock(&mut e, 3);
     assert_eq!(e.topic_records("o").len(), 3);
-    assert!(e.schemas.contains_key(&("o".to_string(), false)));
+    assert!(e.schema_registry.topic_schema("o", false).is_some());
 }
 
 #[test]

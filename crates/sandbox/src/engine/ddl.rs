@@ -7,6 +7,7 @@ use super::formats::check_formats;
 use super::lifecycle::sink_spec;
 use super::plan::{plan_query, PlanOptions};
 use super::replace::upgrade_error;
+use super::schemas::Registration;
 use super::status::{status_entity, warning};
 use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
@@ -79,11 +80,11 @@ impl Engine {
             }
             let Format::Schema(sf) = format else { continue };
             if declared
-                || (is_key && kind == SourceKind::Stream && !self.schemas.contains_key(&(topic.to_string(), true)))
+                || (is_key && kind == SourceKind::Stream && self.schema_registry.topic_schema(topic, true).is_none())
             {
                 continue;
             }
-            let Some(reg) = self.schemas.get(&(topic.to_string(), is_key)) else {
+            let Some(reg) = self.schema_registry.topic_schema(topic, is_key).map(|s| s.document()) else {
                 if is_key {
                     continue;
                 }
@@ -94,16 +95,14 @@ impl Engine {
                 )));
             };
             let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
-            let (cols, wrapped) =
-                registry::columns_from_schema(*sf, &reg.schema, is_key, full_name.as_deref(), schema_id).map_err(
-                    |e| {
-                        if e.contains("not supported in the ksqlDB sandbox") {
-                            EngineError::statement(e)
-                        } else {
-                            EngineError::statement(format!("Schema inference failed: {e}"))
-                        }
-                    },
-                )?;
+            let (cols, wrapped) = registry::columns_from_schema(*sf, &reg, is_key, full_name.as_deref(), schema_id)
+                .map_err(|e| {
+                    if e.contains("not supported in the ksqlDB sandbox") {
+                        EngineError::statement(e)
+                    } else {
+                        EngineError::statement(format!("Schema inference failed: {e}"))
+                    }
+                })?;
             anonymous_value |= !is_key && !wrapped;
             for (n, t) in cols {
                 let constraint = if !is_key {
@@ -271,6 +270,7 @@ impl Engine {
             return Err(EngineError::statement(reason));
         }
         self.ensure_topic(text, kind, &src.topic, props)?;
+        self.register_source_schemas(&src, props, Registration::IfAbsent)?;
         self.catalog.sources.insert(name.to_string(), src);
         self.command_seq += 1;
         Ok(Some(status_entity(
@@ -399,6 +399,7 @@ impl Engine {
         if self.topics.get(&topic).is_none() {
             self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
+        self.register_source_schemas(&src, props, Registration::Sink)?;
         let sink = sink_spec(&src, &plan);
         if kind == SourceKind::Table {
             // Queryable from the start: its state follows the query's output as it comes,

@@ -29,6 +29,7 @@ mod pull;
 pub mod push;
 mod replace;
 mod rows;
+mod schemas;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -42,7 +43,7 @@ use super::sql::ast::Statement;
 use super::sql::parser::parse_statement;
 use super::topics::{Format, Record, Topics};
 use super::types::{self, SqlType, Value};
-use crate::registry::RegisteredSchema;
+use crate::schema_registry::SchemaRegistry;
 use serde_json::Value as J;
 
 pub use self::delivery::print_line;
@@ -182,9 +183,9 @@ pub struct Engine {
     /// Maintained state of tables for pull queries (source name -> latest row per key),
     /// built on a table's first pull query and kept up to date as records arrive.
     materialized: HashMap<String, Materialized>,
-    /// Schemas registered for topics' keys (`true`) and values (`false`), as Schema Registry
-    /// would hold them; CREATE without columns in a schema format infers its columns from them.
-    pub schemas: HashMap<(String, bool), RegisteredSchema>,
+    /// The Schema Registry: CREATE without columns in a schema format infers its columns from
+    /// the topic's subjects (`<topic>-key`, `<topic>-value`).
+    pub schema_registry: SchemaRegistry,
     /// Connectors (the sandbox runs Datagen ones).
     connectors: connectors::Connectors,
 }
@@ -241,7 +242,7 @@ impl Engine {
             command_seq: 0,
             auto_create_topics: false,
             materialized: HashMap::new(),
-            schemas: HashMap::new(),
+            schema_registry: SchemaRegistry::default(),
             connectors: connectors::Connectors::default(),
         }
     }

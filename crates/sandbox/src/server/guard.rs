@@ -84,10 +84,13 @@ fn forbidden(message: String) -> Refusal {
 }
 
 /// `application/json`, `application/vnd.ksql.v1+json`, `application/vnd.ksqlapi.delimited.v1`,
-/// with any parameters (`; charset=utf-8`).
+/// Schema Registry's `application/vnd.schemaregistry.v1+json`, with any parameters
+/// (`; charset=utf-8`).
 pub fn is_json_content_type(ct: &str) -> bool {
     let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    media == "application/json" || media.starts_with("application/vnd.ksql")
+    media == "application/json"
+        || media.starts_with("application/vnd.ksql")
+        || media.starts_with("application/vnd.schemaregistry")
 }
 
 /// `localhost`, `127.x.x.x` or `[::1]`, each with or without a port.

@@ -10,6 +10,7 @@
 pub mod framing;
 pub mod guard;
 mod inserts;
+mod schema_registry;
 mod stream;
 
 use std::convert::Infallible;
@@ -284,6 +285,9 @@ async fn route(state: State, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_string();
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let http2 = req.version() == hyper::Version::HTTP_2;
+    if schema_registry::is_registry_path(&path) {
+        return schema_registry::handle(engine, req).await;
+    }
     match (method.as_str(), path.as_str()) {
         ("GET", "/") => Response::builder()
             .status(StatusCode::TEMPORARY_REDIRECT)

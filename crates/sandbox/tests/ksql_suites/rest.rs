@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as J};
 
-use super::{compare_qtt_outputs, first_line, input_record, json_eq, register_topic, variants, Outcome};
+use super::{
+    compare_qtt_outputs, first_line, input_record, json_eq, like_ksqldb_test_registry, register_topic, variants,
+    Outcome,
+};
 use ksqldb_sandbox::server::{serve, Options, SandboxHandle};
 
 /// How long a query's response may take to give all its expected elements (a push query
@@ -64,6 +67,7 @@ async fn run_variant(test: &J, stmts: &[String]) -> Outcome {
         let engine = handle.engine();
         let mut engine = engine.lock().unwrap();
         engine.auto_create_topics = true;
+        like_ksqldb_test_registry(&mut engine);
         for topic in test.get("topics").and_then(|t| t.as_array()).into_iter().flatten() {
             register_topic(&mut engine, topic);
         }

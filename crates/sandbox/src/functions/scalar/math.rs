@@ -34,7 +34,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
             match (&a[0], ret) {
                 (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint((d + 0.5).floor() as i64),
-                (Value::Double(d), _) => Value::Double(round_half_up(*d, places)),
+                (Value::Double(d), _) => Value::Double(round_double(*d, places)),
                 (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
                     let r = if places >= 0 {
                         d.rescale((places as u32).min(d.scale)).and_then(|x| x.rescale(scale.unwrap_or(0)))
@@ -217,7 +217,15 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 }
                 match a.len() {
                     1 => Value::Double(a[0].as_f64().unwrap().ln()),
-                    _ => Value::Double(a[1].as_f64().unwrap().ln() / a[0].as_f64().unwrap().ln()),
+                    // ksqlDB: a base of zero or less, or of one, has no logarithm.
+                    _ => {
+                        let (base, value) = (a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+                        if base <= 0.0 || base == 1.0 {
+                            Value::Double(f64::NAN)
+                        } else {
+                            Value::Double(value.ln() / base.ln())
+                        }
+                    }
                 }
             }
         ),

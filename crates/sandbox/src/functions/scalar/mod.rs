@@ -178,27 +178,29 @@ pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
     None
 }
 
-fn round_half_up(x: f64, places: i32) -> f64 {
+/// ROUND of a DOUBLE to `places` (negative: tens, hundreds, ...).
+fn round_double(x: f64, places: i32) -> f64 {
     if !x.is_finite() {
         return x;
     }
-    match Decimal::from_f64(x) {
-        Some(d) => {
-            if places >= 0 {
-                d.rescale(places as u32).map(|d| d.to_f64()).unwrap_or(x)
-            } else {
-                let p = pow10((-places) as u32);
-                let scaled = d.rescale(0).map(|d| d.unscaled).unwrap_or(0);
-                let _ = scaled;
-                let r = Decimal::new(d.unscaled, d.scale + (-places) as u32)
-                    .rescale(0)
-                    .map(|q| q.unscaled * p)
-                    .unwrap_or(0);
-                r as f64
-            }
-        }
-        None => x,
+    let Some(d) = Decimal::from_f64(x) else { return x };
+    if places >= 0 {
+        return rescale_half_toward_positive(d, places as u32).map(|d| d.to_f64()).unwrap_or(x);
     }
+    let p = pow10((-places) as u32);
+    let shifted = Decimal::new(d.unscaled, d.scale + (-places) as u32);
+    rescale_half_toward_positive(shifted, 0).map(|q| (q.unscaled * p) as f64).unwrap_or(0.0)
+}
+
+/// Rounds to `scale` places with halves going up toward positive infinity, as Java's
+/// Math.round and ksqlDB's ROUND of a DOUBLE (HALF_UP above zero, HALF_DOWN below): -1.5 is -1.
+fn rescale_half_toward_positive(d: Decimal, scale: u32) -> Option<Decimal> {
+    if scale >= d.scale {
+        return d.rescale(scale);
+    }
+    let div = pow10(d.scale - scale);
+    let (q, r) = (d.unscaled.div_euclid(div), d.unscaled.rem_euclid(div));
+    Some(Decimal { unscaled: if r * 2 >= div { q + 1 } else { q }, scale })
 }
 
 fn json_parse(s: &str) -> Option<serde_json::Value> {

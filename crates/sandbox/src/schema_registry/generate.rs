@@ -1,0 +1,173 @@
+//! The schemas ksqlDB registers for the sources it creates: a source's key or value columns
+//! as an AVRO record (`io.confluent.ksql.avro_schemas.KsqlDataSourceSchema`, every field an
+//! optional union with a null default), a JSON Schema object (`oneOf` null or the type), or
+//! a proto3 message (`ConnectDefault1`). A single key column is registered unwrapped.
+//!
+//! Types these do not cover in the sandbox (PROTOBUF's DECIMAL and temporal types, which
+//! need Confluent's imported messages) give no schema: nothing is registered, rather than a
+//! schema that would differ from ksqlDB's.
+
+use serde_json::{json, Value as J};
+
+use super::SchemaType;
+use crate::topics::SchemaFormat;
+use crate::types::SqlType;
+
+/// The schema for `columns` in `format`, as (type, text); None when it has none here.
+/// `unwrapped`: a single column is registered as its own type (keys, unwrapped values).
+pub fn schema_for(
+    format: SchemaFormat,
+    columns: &[(String, SqlType)],
+    unwrapped: bool,
+) -> Option<(SchemaType, String)> {
+    let single = unwrapped && columns.len() == 1;
+    match format {
+        SchemaFormat::Avro => {
+            let schema = if single {
+                avro_type(&columns[0].1, "KsqlDataSourceSchema")
+            } else {
+                avro_record("KsqlDataSourceSchema", columns, Some("io.confluent.ksql.avro_schemas"))
+            };
+            Some((SchemaType::Avro, schema.to_string()))
+        }
+        SchemaFormat::JsonSr => {
+            let schema = if single { json_type(&columns[0].1) } else { json_object(columns) };
+            Some((SchemaType::Json, schema.to_string()))
+        }
+        SchemaFormat::Protobuf => {
+            let fields: Vec<(String, SqlType)> =
+                if single { vec![(columns[0].0.clone(), columns[0].1.clone())] } else { columns.to_vec() };
+            let body = proto_message("ConnectDefault1", &fields)?;
+            let mut text = String::from("syntax = \"proto3\";\n\n");
+            text.push_str(&body);
+            Some((SchemaType::Protobuf, text))
+        }
+        // PROTOBUF_NOSR does not use the registry.
+        SchemaFormat::ProtobufNoSr => None,
+    }
+}
+
+fn avro_record(name: &str, columns: &[(String, SqlType)], namespace: Option<&str>) -> J {
+    let fields: Vec<J> = columns
+        .iter()
+        .map(|(n, t)| json!({"name": n, "type": ["null", avro_type(t, &format!("{name}_{n}"))], "default": null}))
+        .collect();
+    let mut record = json!({"type": "record", "name": name, "fields": fields});
+    if let Some(ns) = namespace {
+        record["namespace"] = json!(ns);
+    }
+    record
+}
+
+/// A column type in AVRO; `name` names a nested record.
+fn avro_type(t: &SqlType, name: &str) -> J {
+    match t {
+        SqlType::Boolean => json!("boolean"),
+        SqlType::Integer => json!("int"),
+        SqlType::Bigint => json!("long"),
+        SqlType::Double => json!("double"),
+        SqlType::String | SqlType::Other(_) => json!("string"),
+        SqlType::Bytes => json!("bytes"),
+        SqlType::Decimal { precision, scale } => json!({
+            "type": "bytes", "logicalType": "decimal",
+            "precision": precision.unwrap_or(10), "scale": scale.unwrap_or(0)
+        }),
+        SqlType::Date => json!({"type": "int", "logicalType": "date"}),
+        SqlType::Time => json!({"type": "int", "logicalType": "time-millis"}),
+        SqlType::Timestamp => json!({"type": "long", "logicalType": "timestamp-millis"}),
+        SqlType::Array(e) => json!({"type": "array", "items": ["null", avro_type(e, name)]}),
+        // AVRO maps have string keys.
+        SqlType::Map(_, v) => json!({"type": "map", "values": ["null", avro_type(v, &format!("{name}_MapValue"))]}),
+        SqlType::Struct(fields) => avro_record(name, fields, None),
+    }
+}
+
+fn json_object(columns: &[(String, SqlType)]) -> J {
+    let mut properties = serde_json::Map::new();
+    for (i, (n, t)) in columns.iter().enumerate() {
+        properties.insert(n.clone(), json!({"connect.index": i, "oneOf": [{"type": "null"}, json_type(t)]}));
+    }
+    json!({"type": "object", "properties": properties})
+}
+
+fn json_type(t: &SqlType) -> J {
+    match t {
+        SqlType::Boolean => json!({"type": "boolean"}),
+        SqlType::Integer => json!({"type": "integer", "connect.type": "int32"}),
+        SqlType::Bigint => json!({"type": "integer", "connect.type": "int64"}),
+        SqlType::Double => json!({"type": "number", "connect.type": "float64"}),
+        SqlType::String | SqlType::Other(_) => json!({"type": "string"}),
+        SqlType::Bytes => json!({"type": "string", "connect.type": "bytes"}),
+        SqlType::Decimal { precision, scale } => json!({
+            "type": "number", "title": "org.apache.kafka.connect.data.Decimal", "connect.type": "bytes",
+            "connect.parameters": {
+                "connect.decimal.precision": precision.unwrap_or(10).to_string(),
+                "scale": scale.unwrap_or(0).to_string()
+            }
+        }),
+        SqlType::Date => {
+            json!({"type": "integer", "title": "org.apache.kafka.connect.data.Date", "connect.type": "int32"})
+        }
+        SqlType::Time => {
+            json!({"type": "integer", "title": "org.apache.kafka.connect.data.Time", "connect.type": "int32"})
+        }
+        SqlType::Timestamp => {
+            json!({"type": "integer", "title": "org.apache.kafka.connect.data.Timestamp", "connect.type": "int64"})
+        }
+        SqlType::Array(e) => json!({"type": "array", "items": {"oneOf": [{"type": "null"}, json_type(e)]}}),
+        SqlType::Map(_, v) => json!({
+            "type": "object", "connect.type": "map",
+            "additionalProperties": {"oneOf": [{"type": "null"}, json_type(v)]}
+        }),
+        SqlType::Struct(fields) => json_object(fields),
+    }
+}
+
+/// A proto3 message of `fields`, with its nested messages (structs) inside it.
+fn proto_message(name: &str, fields: &[(String, SqlType)]) -> Option<String> {
+    let mut inner = Vec::new();
+    let mut lines = Vec::new();
+    for (i, (n, t)) in fields.iter().enumerate() {
+        let ty = proto_field_type(n, t, &mut inner)?;
+        lines.push(format!("  {ty} {n} = {};", i + 1));
+    }
+    let mut text = format!("message {name} {{\n");
+    for m in inner {
+        for l in m.lines() {
+            text.push_str(&format!("  {l}\n"));
+        }
+    }
+    for l in lines {
+        text.push_str(&l);
+        text.push('\n');
+    }
+    text.push_str("}\n");
+    Some(text)
+}
+
+fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<String> {
+    Some(match t {
+        SqlType::Boolean => "bool".into(),
+        SqlType::Integer => "int32".into(),
+        SqlType::Bigint => "int64".into(),
+        SqlType::Double => "double".into(),
+        SqlType::String => "string".into(),
+        SqlType::Bytes => "bytes".into(),
+        SqlType::Array(e) if !matches!(**e, SqlType::Array(_) | SqlType::Map(..)) => {
+            format!("repeated {}", proto_field_type(name, e, inner)?)
+        }
+        SqlType::Map(k, v) if matches!(**k, SqlType::String | SqlType::Integer | SqlType::Bigint) => {
+            let (k, v) = (proto_field_type(name, k, inner)?, proto_field_type(&format!("{name}Value"), v, inner)?);
+            if v.starts_with("repeated") {
+                return None;
+            }
+            format!("map<{k}, {v}>")
+        }
+        SqlType::Struct(fields) => {
+            let message = format!("ConnectDefault{}", inner.len() + 2);
+            inner.push(proto_message(&message, fields)?);
+            message
+        }
+        _ => return None,
+    })
+}
