@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
 pub use super::rows::{combine_join_rows, Change, Row, StateMap};
+use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
@@ -695,6 +696,8 @@ pub struct JoinStage {
     right_state: StateMap<KeyPart, Vec<Row>>,
     /// A foreign-key table-table join keeps its own state.
     foreign_key: Option<ForeignKeyJoin>,
+    /// So does a stream-stream join within a window.
+    window: Option<WindowJoin>,
 }
 
 impl JoinStage {
@@ -721,11 +724,24 @@ impl JoinStage {
             left_state: StateMap::default(),
             right_state: StateMap::default(),
             foreign_key: None,
+            window: match (left_table, right_table, within) {
+                (false, false, Some(w)) => Some(WindowJoin::new(kind, w, false, (left_width, right_width))),
+                _ => None,
+            },
         }
     }
 
     fn combine(&self, l: Option<&Row>, r: Option<&Row>) -> Row {
         combine_join_rows(self.left_width, self.right_width, l, r)
+    }
+
+    /// A stream-stream join with an explicit GRACE PERIOD holds unmatched records until their
+    /// window closes.
+    pub fn with_grace_period(mut self) -> Self {
+        if let (Some(w), Some(within)) = (&mut self.window, self.within) {
+            *w = WindowJoin::new(self.kind, within, true, (self.left_width, self.right_width));
+        }
+        self
     }
 
     /// Makes this a foreign-key table-table join, the left table keyed by `left_primary_key`.
@@ -745,6 +761,13 @@ impl JoinStage {
                 right_width: self.right_width,
             };
             return if side == 0 { fk.process_left(&shape, ch, out) } else { fk.process_right(&shape, ch, out) };
+        }
+        if let Some(window) = &mut self.window {
+            let Some(row) = ch.new else { return };
+            let key_fn = if side == 0 { &self.left_key } else { &self.right_key };
+            let key = Some(key_fn(&row)).filter(|k| !k.is_null()).map(|k| key_part(&k));
+            window.process(side, key, row, ch.ts, out);
+            return;
         }
         let ts = ch.ts;
         let (key_fn, is_table) =
@@ -804,55 +827,8 @@ impl JoinStage {
                 }
                 out.push(Change { old: before, new: after, ts });
             }
-            // Stream-stream within a window: buffer both sides.
-            _ => {
-                let Some(row) = ch.new else { return };
-                let Some(k) = new_key.filter(|k| !k.is_null()) else {
-                    if matches!(self.kind, JoinKind::Left) && side == 0 || matches!(self.kind, JoinKind::Full) {
-                        let r = if side == 0 { self.combine(Some(&row), None) } else { self.combine(None, Some(&row)) };
-                        out.push(Change { old: None, new: Some(r), ts });
-                    }
-                    return;
-                };
-                let (before, after, _grace) = self.within.unwrap_or((0, 0, 0));
-                let kp = key_part(&k);
-                let other = if side == 0 { &self.right_state } else { &self.left_state };
-                let mut matched = false;
-                if let Some(rows) = other.get(&kp) {
-                    for o in rows {
-                        let ot = o[o.len() - 3].as_i64().unwrap_or(0);
-                        // Left record at lt matches right records in [lt - before, lt + after].
-                        let ok = if side == 0 {
-                            ot >= ts - before && ot <= ts + after
-                        } else {
-                            ts >= ot - before && ts <= ot + after
-                        };
-                        if ok {
-                            matched = true;
-                            let r = if side == 0 {
-                                self.combine(Some(&row), Some(o))
-                            } else {
-                                self.combine(Some(o), Some(&row))
-                            };
-                            out.push(Change { old: None, new: Some(r), ts });
-                        }
-                    }
-                }
-                if !matched {
-                    let emit_unmatched = match self.kind {
-                        JoinKind::Left => side == 0,
-                        JoinKind::Right => side == 1,
-                        JoinKind::Full => true,
-                        JoinKind::Inner => false,
-                    };
-                    if emit_unmatched {
-                        let r = if side == 0 { self.combine(Some(&row), None) } else { self.combine(None, Some(&row)) };
-                        out.push(Change { old: None, new: Some(r), ts });
-                    }
-                }
-                let mine = if side == 0 { &mut self.left_state } else { &mut self.right_state };
-                mine.entry(kp).or_default().push(row);
-            }
+            // Stream-stream joins (always WITHIN a window) are WindowJoin's, above.
+            _ => {}
         }
     }
 

@@ -31,6 +31,7 @@ mod replace;
 mod rows;
 mod schemas;
 mod status;
+mod window_join;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -369,3 +370,5 @@ mod fk_join_tests;
 mod state_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod window_join_tests;

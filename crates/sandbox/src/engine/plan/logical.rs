@@ -50,6 +50,8 @@ pub struct JoinNode {
     pub right_is_table: bool,
     /// WITHIN (before, after, grace) in ms, for stream-stream joins.
     pub within: Option<(i64, i64, i64)>,
+    /// WITHIN gave a GRACE PERIOD (then unmatched rows wait for their window to close).
+    pub grace_given: bool,
     /// A foreign-key table-table join: the left table's primary-key columns (the result's
     /// key); empty for a join on both primary keys.
     pub left_primary_key: Vec<Expr>,

@@ -55,7 +55,10 @@ fn input(scan: &Scan) -> Input {
 fn join_stage(j: &JoinNode) -> Result<JoinStage, String> {
     let (left, right) = (compile(&j.left_key, &j.left)?, compile(&j.right_key, &j.right)?);
     let (lw, rw) = (j.left.cols.len(), j.right.cols.len());
-    let stage = JoinStage::new(j.kind, left.eval, right.eval, lw, rw, j.left_is_table, j.right_is_table, j.within);
+    let mut stage = JoinStage::new(j.kind, left.eval, right.eval, lw, rw, j.left_is_table, j.right_is_table, j.within);
+    if j.grace_given {
+        stage = stage.with_grace_period();
+    }
     if j.left_primary_key.is_empty() {
         return Ok(stage);
     }

@@ -197,6 +197,7 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
         left_is_table: lt,
         right_is_table: rt,
         within,
+        grace_given: j.within.is_some_and(|(_, _, g)| g.is_some()),
         left_primary_key: if foreign_key { rel.left_primary_key() } else { vec![] },
     });
     rel.foreign_key = foreign_key;
