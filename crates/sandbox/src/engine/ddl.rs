@@ -5,7 +5,7 @@ use serde_json::Value as J;
 
 use super::formats::check_formats;
 use super::lifecycle::sink_spec;
-use super::plan::{plan_query, PlanOptions};
+use super::plan::{plan_query, PlanOptions, SinkTimestamp};
 use super::replace::upgrade_error;
 use super::schemas::Registration;
 use super::status::{status_entity, warning};
@@ -304,10 +304,12 @@ impl Engine {
             ));
         }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
+        let sink_timestamp =
+            sink_ts.clone().map(|column| SinkTimestamp { column, format: props.get_str("TIMESTAMP_FORMAT") });
         let plan = plan_query(
             query,
             &self.catalog,
-            &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() },
+            &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp },
         )
         .map_err(EngineError::statement)?;
         if plan.has_join && plan.sources.len() > 2 {

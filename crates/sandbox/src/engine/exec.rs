@@ -138,6 +138,9 @@ impl Decoder {
             },
             None => rec.timestamp,
         };
+        if ts < 0 {
+            return Err(format!("Invalid timestamp {ts}: a record's time cannot be before 1970"));
+        }
         row.push(Value::Bigint(ts));
         row.push(Value::Int(rec.partition as i32));
         row.push(Value::Bigint(rec.offset as i64));
@@ -984,8 +987,16 @@ impl Executor {
                             headers: rec.headers.clone(),
                         };
                         if let Some(f) = &self.out_ts {
-                            if let Some(t) = f(new).as_i64() {
-                                o.ts = t;
+                            // Kafka takes no record without a time or before 1970: ksqlDB
+                            // logs and skips it.
+                            match f(new).as_i64() {
+                                Some(t) if t >= 0 => o.ts = t,
+                                bad => {
+                                    if self.errors.len() < 100 {
+                                        self.errors.push(format!("Invalid timestamp of the output record: {bad:?}"));
+                                    }
+                                    return;
+                                }
                             }
                         }
                         out.push(o);

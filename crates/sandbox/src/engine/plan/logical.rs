@@ -168,6 +168,8 @@ pub struct SinkNode {
     pub window: Option<(WindowType, Option<u64>)>,
     /// The projected column (position) whose value is the record time (WITH TIMESTAMP).
     pub timestamp: Option<usize>,
+    /// TIMESTAMP_FORMAT of a STRING timestamp column.
+    pub timestamp_format: Option<String>,
     pub partition_by: Vec<Expr>,
     /// Which PARTITION BY expressions read value columns: in a null-value record (only key
     /// columns) those key columns are null, the others are computed from the key.

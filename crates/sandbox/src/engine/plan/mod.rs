@@ -48,7 +48,13 @@ pub struct PlanOptions {
     pub persistent: bool,
     pub sink_name: Option<String>,
     /// Sink TIMESTAMP column (WITH on the CSAS).
-    pub sink_timestamp: Option<String>,
+    pub sink_timestamp: Option<SinkTimestamp>,
+}
+
+/// The sink's TIMESTAMP column and, for a STRING column, its TIMESTAMP_FORMAT.
+pub struct SinkTimestamp {
+    pub column: String,
+    pub format: Option<String>,
 }
 
 /// Plans a [`Query`]: its logical plan, then the executor that runs it.

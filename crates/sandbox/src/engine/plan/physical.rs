@@ -21,7 +21,8 @@ pub fn build_executor(plan: &LogicalPlan) -> Result<Executor, String> {
     };
     let flatmap = plan.flat_map.as_ref().map(|f| flat_map(f, &plan.joined)).transpose()?;
     let projector = projector(plan)?;
-    let out_ts = plan.sink.timestamp.map(|pos| projector.items[pos].clone());
+    let out_ts =
+        plan.sink.timestamp.map(|pos| record_time(projector.items[pos].clone(), plan.sink.timestamp_format.clone()));
     let body = match &plan.aggregate {
         Some(a) => Body::Aggregate(Box::new(aggregator(a, plan.relation(), projector)?)),
         None => Body::Project(projector),
@@ -38,6 +39,18 @@ pub fn build_executor(plan: &LogicalPlan) -> Result<Executor, String> {
         stream_time: i64::MIN,
         errors: vec![],
         pass_null_values: plan.sink.persistent,
+    })
+}
+
+/// The sink's record time from its TIMESTAMP column: milliseconds, or null when the column
+/// holds none (a STRING that does not parse with its format).
+fn record_time(column: EvalFn, format: Option<String>) -> EvalFn {
+    let Some(format) = format else { return column };
+    Arc::new(move |row: &[Value]| match column(row) {
+        Value::String(s) => {
+            crate::functions::scalar::parse_ts(&s, &format, None).map(Value::Bigint).unwrap_or(Value::Null)
+        }
+        other => other,
     })
 }
 

@@ -147,8 +147,8 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
     let grouping = grouping::analyze_grouping(q, &rel, opts)?;
     let mut projection = projection::analyze_projection(q, &rel, &grouping)?;
     check_output_names(&projection, opts)?;
-    let key = keys::analyze_key_columns(q, &rel, &grouping, &mut projection, opts)?;
     let timestamp = sink_timestamp(opts, &projection)?;
+    let key = keys::analyze_key_columns(q, &rel, &grouping, &mut projection, opts)?;
     let partition_reads_values = partition_by_reads_values(q, &rel);
     let (aggregate, window) = finish_output(q, &rel, grouping.aggregate)?;
     Ok(LogicalPlan {
@@ -166,6 +166,7 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
             is_table: grouping.output_is_table,
             window,
             timestamp,
+            timestamp_format: opts.sink_timestamp.as_ref().and_then(|t| t.format.clone()),
             partition_by: q.partition_by.clone(),
             partition_reads_values,
             persistent: opts.persistent,
@@ -242,13 +243,26 @@ fn check_output_names(p: &Projection, opts: &PlanOptions) -> Result<(), String> 
     Ok(())
 }
 
-/// TIMESTAMP column: the sink's record time is the projected column its WITH names.
+/// TIMESTAMP column: the sink's record time is the projected column its WITH names (a
+/// BIGINT or TIMESTAMP, or a STRING read with TIMESTAMP_FORMAT).
 fn sink_timestamp(opts: &PlanOptions, p: &Projection) -> Result<Option<usize>, String> {
-    let Some(col) = &opts.sink_timestamp else { return Ok(None) };
+    let Some(ts) = &opts.sink_timestamp else { return Ok(None) };
+    let col = &ts.column;
     let pos =
         p.columns.iter().position(|c| c.name == *col).ok_or_else(|| {
             format!("The TIMESTAMP column set in the WITH clause does not exist in the schema: '{col}'")
         })?;
+    let readable = match p.columns[pos].ty {
+        SqlType::Bigint | SqlType::Timestamp => true,
+        SqlType::String => ts.format.is_some(),
+        _ => false,
+    };
+    if !readable {
+        return err(format!(
+            "Timestamp column, `{col}`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format \
+             specified."
+        ));
+    }
     Ok(Some(pos))
 }
 
