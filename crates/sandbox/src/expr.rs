@@ -199,6 +199,9 @@ impl<'a> Compiler<'a> {
             Expr::Binary(op, l, r) => {
                 let lc = self.compile_beside(l, r)?;
                 let rc = self.compile_beside(r, l)?;
+                if op.is_comparison() && check_comparable(&lc.ty, &rc.ty, *op).is_err() {
+                    return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
+                }
                 let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
                 Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
             }
@@ -1020,6 +1023,24 @@ fn timestamp_text_ms(text: &str) -> Option<i64> {
         _ => crate::functions::scalar::Zone::parse(zone)?.offset_ms_at(0)?,
     };
     Some(naive.and_utc().timestamp_millis() - offset_ms)
+}
+
+/// ksqlDB's message for operands that cannot be compared: each with its type, and the
+/// comparison's name.
+fn comparison_error(l: &Expr, lt: &Option<SqlType>, r: &Expr, rt: &Option<SqlType>, op: BinOp) -> String {
+    let name = match op {
+        BinOp::Eq => "EQUAL",
+        BinOp::Ne => "NOT_EQUAL",
+        BinOp::Lt => "LESS_THAN",
+        BinOp::Le => "LESS_THAN_OR_EQUAL",
+        BinOp::Gt => "GREATER_THAN",
+        _ => "GREATER_THAN_OR_EQUAL",
+    };
+    let typed = |e: &Expr, t: &Option<SqlType>| match t {
+        Some(t) => format!("{} ({t})", format_expr(e)),
+        None => format_expr(e),
+    };
+    format!("Cannot compare {} to {} with {name}.", typed(l, lt), typed(r, rt))
 }
 
 fn check_comparable(a: &Option<SqlType>, b: &Option<SqlType>, op: BinOp) -> Result<(), String> {

@@ -248,22 +248,29 @@ fn to_json_string(v: &Value) -> String {
     j(v).to_string()
 }
 
+/// GEO_DISTANCE: the haversine distance, computed in the order ksqlDB computes it (so the
+/// last digits agree); an unknown unit or a coordinate out of range has no distance.
 fn geo_distance(a: &[Value]) -> Value {
     if any_null(&a[..4]) {
         return Value::Null;
     }
     let f: Vec<f64> = a[..4].iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
-    let radius = match a.get(4).and_then(|u| u.as_str()).map(|u| u.to_ascii_lowercase()) {
-        None => 6371.0,
-        Some(u) if u == "km" || u == "kilometers" || u == "kilometres" => 6371.0,
-        Some(u) if u == "mi" || u == "miles" => 3959.0,
-        Some(_) => return Value::Null,
+    let (lat1, lon1, lat2, lon2) = (f[0], f[1], f[2], f[3]);
+    if [lat1, lat2].iter().any(|l| !(-90.0..=90.0).contains(l))
+        || [lon1, lon2].iter().any(|l| !(-180.0..=180.0).contains(l))
+    {
+        return Value::Null;
+    }
+    let unit = a.get(4).and_then(|u| u.as_str()).map(|u| u.trim().to_ascii_lowercase()).unwrap_or_default();
+    let radius = match unit.as_str() {
+        "" | "km" | "kilometer" | "kilometers" | "kilometre" | "kilometres" => 6371.0,
+        "mi" | "mile" | "miles" => 3959.0,
+        _ => return Value::Null,
     };
-    let (lat1, lon1, lat2, lon2) = (f[0].to_radians(), f[1].to_radians(), f[2].to_radians(), f[3].to_radians());
-    let dlat = lat2 - lat1;
-    let dlon = lon2 - lon1;
-    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
-    Value::Double(2.0 * radius * h.sqrt().asin())
+    let haversin = |x: f64| (x / 2.0).sin().powi(2);
+    let (delta_lat, delta_lon) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let h = haversin(delta_lat) + haversin(delta_lon) * lat1.to_radians().cos() * lat2.to_radians().cos();
+    Value::Double(2.0 * h.sqrt().asin() * radius)
 }
 
 fn elem_type(a: Types, i: usize) -> Option<SqlType> {

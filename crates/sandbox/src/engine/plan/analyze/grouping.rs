@@ -388,6 +388,12 @@ pub(super) fn analyze_having(q: &Query, aggregate: &AggregateNode) -> Result<Opt
             ));
         }
     }
-    compile(h, &aggregate.having_scope())?;
+    compile(h, &aggregate.having_scope()).map_err(|m| {
+        if m.starts_with("Cannot compare") {
+            format!("Error in HAVING expression: {m}")
+        } else {
+            m
+        }
+    })?;
     Ok(Some(h.clone()))
 }
