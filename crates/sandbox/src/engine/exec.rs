@@ -1019,8 +1019,9 @@ impl Executor {
 }
 
 fn window_of(inputs: &[Input], row: &[Value]) -> Option<(i64, i64)> {
+    // A join's row starts with its first input's columns, whose windows are those joined.
     let d = &inputs.first()?.decoder;
-    if inputs.len() == 1 && d.source.is_windowed() {
+    if d.source.is_windowed() {
         let k = d.key_len();
         return Some((row.get(k)?.as_i64()?, row.get(k + 1)?.as_i64()?));
     }

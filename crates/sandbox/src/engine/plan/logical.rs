@@ -55,6 +55,9 @@ pub struct JoinNode {
     /// A foreign-key table-table join: the left table's primary-key columns (the result's
     /// key); empty for a join on both primary keys.
     pub left_primary_key: Vec<Expr>,
+    /// Both sides are windowed: records join within the same window of the same key (time
+    /// windows by their start, sessions by both bounds).
+    pub windowed: Option<WindowType>,
 }
 
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::logical::*;
+use crate::catalog::WindowType;
 use crate::engine::exec::*;
 use crate::expr::{compile, EvalFn, Scope};
 use crate::functions::aggregate;
@@ -66,7 +67,12 @@ fn input(scan: &Scan) -> Input {
 
 /// A join: each side of ON compiled over its own input's row.
 fn join_stage(j: &JoinNode) -> Result<JoinStage, String> {
-    let (left, right) = (compile(&j.left_key, &j.left)?, compile(&j.right_key, &j.right)?);
+    let (mut left, mut right) = (compile(&j.left_key, &j.left)?, compile(&j.right_key, &j.right)?);
+    if let Some(window) = j.windowed {
+        let session = window == WindowType::Session;
+        left.eval = with_window(left.eval, &j.left, session)?;
+        right.eval = with_window(right.eval, &j.right, session)?;
+    }
     let (lw, rw) = (j.left.cols.len(), j.right.cols.len());
     let mut stage = JoinStage::new(j.kind, left.eval, right.eval, lw, rw, j.left_is_table, j.right_is_table, j.within);
     if j.grace_given {
@@ -78,6 +84,20 @@ fn join_stage(j: &JoinNode) -> Result<JoinStage, String> {
     let primary_key =
         j.left_primary_key.iter().map(|e| compile(e, &j.left).map(|c| c.eval)).collect::<Result<_, _>>()?;
     Ok(stage.with_foreign_key(primary_key))
+}
+
+/// A windowed source's join key: its key with its window (a time window's start, a session's
+/// bounds), so that records join only within the same window.
+fn with_window(key: EvalFn, scope: &Scope, session: bool) -> Result<EvalFn, String> {
+    let position = |name: &str| {
+        scope.cols.iter().position(|c| c.name == name).ok_or_else(|| format!("no {name} in a windowed join side"))
+    };
+    let (start, end) = (position("WINDOWSTART")?, position("WINDOWEND")?);
+    Ok(Arc::new(move |row: &[Value]| match key(row) {
+        Value::Null => Value::Null,
+        k if session => Value::Array(vec![k, row[start].clone(), row[end].clone()]),
+        k => Value::Array(vec![k, row[start].clone()]),
+    }))
 }
 
 /// Table functions: each argument sees the row with the earlier functions' columns.

@@ -2,10 +2,11 @@
 //! sources, ON keys and WITHIN) and the key the join result has.
 
 use super::{add_source, err, lookup, scan, Relation};
-use crate::catalog::{Catalog, Source};
+use crate::catalog::{Catalog, Source, WindowType};
 use crate::engine::plan::logical::JoinNode;
 use crate::expr::{compile, format_expr, Scope};
 use crate::sql::ast::*;
+use crate::topics::Format;
 use crate::types::*;
 
 /// Collects the column references (qualifier, name) of an expression. Lambda parameters
@@ -180,12 +181,7 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
     check_join_sources(rel.from(), step)?;
     let on = plan_join_on(step, &right_scan.schema)?;
     let foreign_key = check_join_on_keys(rel, step, &on)?;
-    if (step.index == 0 && rel.from().is_windowed()) || step.right.is_windowed() {
-        if foreign_key {
-            return err("Foreign-key table-table joins are not supported on windowed tables.");
-        }
-        return err("Joins on windowed sources are not supported in the ksqlDB sandbox yet");
-    }
+    let windowed = check_windowed_join(rel, step, &on, foreign_key)?;
     let (j, lt, rt) = (step.join, step.left_is_table, step.right_is_table);
     let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
     rel.joins.push(JoinNode {
@@ -199,6 +195,7 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
         within,
         grace_given: j.within.is_some_and(|(_, _, g)| g.is_some()),
         left_primary_key: if foreign_key { rel.left_primary_key() } else { vec![] },
+        windowed,
     });
     rel.foreign_key = foreign_key;
     rel.scans.push(right_scan);
@@ -262,6 +259,65 @@ fn check_join_sources(from: &Source, step: &JoinStep) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Windowed sources join only windowed sources with the same windows, on their keys (the
+/// window is part of the key); returns the window type when this join is one.
+fn check_windowed_join(
+    rel: &Relation,
+    step: &JoinStep,
+    on: &JoinOn,
+    foreign_key: bool,
+) -> Result<Option<WindowType>, String> {
+    let left = rel.from();
+    let (lw, rw) = (step.index == 0 && left.is_windowed(), step.right.is_windowed());
+    if !lw && !rw {
+        return Ok(None);
+    }
+    if foreign_key {
+        return err("Foreign-key table-table joins are not supported on windowed tables.");
+    }
+    if step.index > 0 {
+        return err("Joins of windowed sources in n-way joins are not supported in the ksqlDB sandbox yet");
+    }
+    let describe = |s: &Source| match s.window {
+        Some((t, _)) => format!("`{}` is {} windowed", s.name, t.name()),
+        None => format!("`{}` is not windowed", s.name),
+    };
+    if lw != rw {
+        return err(format!(
+            "Can not join windowed source to non-windowed source.\n{}\n{}",
+            describe(left),
+            describe(&step.right)
+        ));
+    }
+    let is_session = |s: &Source| matches!(s.window, Some((WindowType::Session, _)));
+    if is_session(left) != is_session(&step.right) {
+        let kind = |s: &Source| s.window.map_or("", |(t, _)| t.name());
+        return err(format!(
+            "Incompatible windowed sources.\nLeft source: {}\nRight source: {}\nSession windowed sources can only \
+             be joined to other session windowed sources, and may still not result in expected behaviour as session \
+             bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be \
+             joined to other hopping and tumbling windowed sources",
+            kind(left),
+            kind(&step.right)
+        ));
+    }
+    let on_key = |e: &Expr, s: &Source| {
+        let keys = s.key_columns();
+        matches!(e, Expr::Column { name, .. } if keys.len() == 1 && keys[0].0 == *name)
+    };
+    // Time windows of other sizes join by window start, but a KAFKA-format windowed key
+    // differs with the window size, so such sources would need repartitioning.
+    let kafka_keys = left.key_format == Format::Kafka || step.right.key_format == Format::Kafka;
+    if (left.window != step.right.window && kafka_keys)
+        || !on_key(&on.left_expr, left)
+        || !on_key(&on.right_expr, &step.right)
+    {
+        return err("Implicit repartitioning of windowed sources is not supported. See \
+                    https://github.com/confluentinc/ksql/issues/4385.");
+    }
+    Ok(left.window.map(|(t, _)| t))
 }
 
 /// Join keys: ON must be an equality between one side and the other; each side is checked

@@ -297,7 +297,9 @@ fn finish_output(
         if q.emit_final {
             return err("EMIT FINAL is only supported for windowed aggregations.");
         }
-        return Ok((None, if rel.has_join() { None } else { rel.from().window }));
+        // A join of windowed sources keeps their windows.
+        let windowed_join = rel.joins.first().is_some_and(|j| j.windowed.is_some());
+        return Ok((None, if rel.has_join() && !windowed_join { None } else { rel.from().window }));
     };
     aggregate.having = grouping::analyze_having(q, &aggregate)?;
     let window = q.window.as_ref().map(|w| {
