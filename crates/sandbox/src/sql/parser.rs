@@ -469,6 +469,9 @@ impl<'a> Parser<'a> {
         } else {
             ColumnConstraint::None
         };
+        if !matches!(self.peek().tok, Tok::Sym(",") | Tok::Sym(")")) {
+            return Err(self.expecting("',', ')'"));
+        }
         Ok(ColumnDef { name, ty, constraint })
     }
 
@@ -968,6 +971,33 @@ impl<'a> Parser<'a> {
 
     // ------------------------------------------------------------------ types
 
+    /// ksqlDB's type parameters after a base type, `( STRING | n [, ...] )`: whether there were
+    /// some.
+    fn type_parameters(&mut self) -> PResult<bool> {
+        if !matches!(self.peek().tok, Tok::Sym("(")) {
+            return Ok(false);
+        }
+        self.advance();
+        loop {
+            let is_parameter = matches!(&self.peek().tok, Tok::Word(w) if w.eq_ignore_ascii_case("STRING"))
+                || matches!(&self.peek().tok, Tok::Number(n) if n.bytes().all(|b| b.is_ascii_digit()));
+            if !is_parameter {
+                return Err(self.expecting("'STRING', INTEGER_VALUE"));
+            }
+            self.advance();
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym(")")?;
+        Ok(true)
+    }
+
+    /// ksqlDB's parse error naming the tokens it expected, with the statement.
+    fn expecting(&self, tokens: &str) -> ParseError {
+        self.err_here(&format!("Syntax Error\nExpecting {{{tokens}}}\nStatement: {}", self.text.trim()))
+    }
+
     pub fn sql_type(&mut self) -> PResult<SqlType> {
         let name = match self.peek().tok.clone() {
             Tok::Word(w) => w.to_ascii_uppercase(),
@@ -979,15 +1009,18 @@ impl<'a> Parser<'a> {
         };
         self.advance();
         Ok(match name.as_str() {
+            "BOOLEAN" | "BOOL" | "INT" | "INTEGER" | "BIGINT" | "DOUBLE" | "BYTES" | "TIMESTAMP" | "DATE" | "TIME"
+                if self.type_parameters()? =>
+            {
+                return Err(self.err_here(&format!("Syntax Error\nType {name} takes no parameters")));
+            }
             "BOOLEAN" | "BOOL" => SqlType::Boolean,
             "INT" | "INTEGER" => SqlType::Integer,
             "BIGINT" => SqlType::Bigint,
             "DOUBLE" => SqlType::Double,
-            "STRING" => SqlType::String,
-            "VARCHAR" => {
-                // VARCHAR(n) is not ksqlDB syntax, but tolerate nothing after it.
-                SqlType::String
-            }
+            // ksqlDB's grammar takes type parameters after any base type (`VARCHAR(STRING)`).
+            "VARCHAR" | "STRING" if self.type_parameters()? => SqlType::String,
+            "VARCHAR" | "STRING" => SqlType::String,
             "BYTES" => SqlType::Bytes,
             "TIMESTAMP" => SqlType::Timestamp,
             "DATE" => SqlType::Date,
