@@ -128,7 +128,8 @@ impl WindowJoin {
                 } else {
                     combine_join_rows(lw, rw, Some(&o.row), Some(&row))
                 };
-                out.push(Change { old: None, new: Some(joined), ts });
+                // The joined record's time is the later of the two.
+                out.push(Change { old: None, new: Some(joined), ts: ts.max(o.ts) });
                 // The other record found its match: it is no longer waiting.
                 self.held.remove(&(o.ts, o.seq));
             }
