@@ -26,6 +26,7 @@ mod lifecycle;
 mod listing;
 pub mod plan;
 mod pull;
+mod pull_where;
 pub mod push;
 mod replace;
 mod rows;

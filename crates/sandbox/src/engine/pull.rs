@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
+use super::pull_where::check_without_table_scan;
 use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
 use crate::catalog::Source;
 use crate::expr::format_expr;
@@ -126,8 +127,13 @@ impl Engine {
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
-            let table_scan_off =
-                session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            let off = |p: &str| session.property(p).is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            let table_scan_off = off("ksql.query.pull.table.scan.enabled");
+            // Without table scans, a WHERE that is no key lookup may still be a range scan.
+            if let (None, true, Some(w)) = (&lookup, table_scan_off, &q.where_) {
+                let range_scans = !off("ksql.query.pull.range.scan.enabled");
+                check_without_table_scan(w, &src, range_scans).map_err(EngineError::statement)?;
+            }
             match lookup {
                 Some(keys) => {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
@@ -138,15 +144,11 @@ impl Engine {
                         }
                     }
                 }
-                None if table_scan_off => {
-                    return Err(EngineError::statement(match &q.where_ {
-                        Some(w) if !mentions_key(w, &src) => {
-                            format!("WHERE clause missing key column for disjunct: {}", format_expr(w))
-                        }
-                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting \
-                              ksql.query.pull.table.scan.enabled=true"
-                            .into(),
-                    }));
+                None if table_scan_off && q.where_.is_none() => {
+                    return Err(EngineError::statement(
+                        "Query requires table scan to be enabled. Table scans can be enabled by setting \
+                         ksql.query.pull.table.scan.enabled=true",
+                    ));
                 }
                 None => {
                     let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
@@ -285,12 +287,10 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     }
     let mut cs = Vec::new();
     conjuncts(w, &mut cs);
+    // A literal or any expression without columns (`11 - 1`), evaluated once.
     let lit = |e: &Expr| match e {
-        Expr::Lit(l) => crate::expr::compile(e, &crate::expr::Scope::default())
-            .ok()
-            .map(|c| (c.eval)(&[]))
-            .filter(|_| !matches!(l, Literal::Null)),
-        _ => None,
+        Expr::Lit(Literal::Null) => None,
+        _ => crate::expr::compile(e, &crate::expr::Scope::default()).ok().map(|c| (c.eval)(&[])),
     };
     for c in cs {
         let (col, vals) = match c {
@@ -336,12 +336,6 @@ fn select_item_text(item: &SelectItem) -> String {
             format!("{} {}", format_expr(expr), alias.as_deref().unwrap_or(""))
         }
     }
-}
-
-fn mentions_key(w: &Expr, src: &Source) -> bool {
-    let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
-    let text = format_expr(w);
-    keys.iter().any(|k| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == k))
 }
 
 /// The clauses and columns a pull query cannot have, with ksqlDB's messages.

@@ -1,0 +1,129 @@
+//! What the WHERE clause of a pull query may be when table scans are disabled
+//! (`ksql.query.pull.table.scan.enabled=false`), with ksqlDB's messages: every key column
+//! bound once, by `=` or `IN` against expressions without columns, or a single STRING key
+//! of an unwindowed table bounded by one range (`<`, `<=`, `>`, `>=`) when range scans are
+//! enabled (the default).
+//! Window bounds and value columns may be compared too: they filter what the keys give.
+
+use crate::catalog::Source;
+use crate::expr::format_expr;
+use crate::sql::ast::{BinOp, Expr};
+use crate::types::SqlType;
+
+/// How a conjunct bounds a key column.
+#[derive(PartialEq)]
+enum Bound {
+    Equal,
+    Range,
+}
+
+/// Ok when the pull query can run without a table scan (a key lookup or a range scan).
+pub(super) fn check_without_table_scan(w: &Expr, src: &Source, range_scans: bool) -> Result<(), String> {
+    let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
+    let multi = keys.len() > 1;
+    let needs_table_scan = || {
+        "Query requires table scan to be enabled. Table scans can be enabled by setting \
+         ksql.query.pull.table.scan.enabled=true"
+            .to_string()
+    };
+    if matches!(w, Expr::Chain { rest, .. } if rest.iter().any(|(op, _)| *op == BinOp::Or)) {
+        return Err(if multi {
+            "Multi-column sources must specify every key in the WHERE clause.".into()
+        } else if mentions_any(w, &keys) {
+            needs_table_scan()
+        } else {
+            format!("WHERE clause missing key column for disjunct: {}", format_expr(w))
+        });
+    }
+    let mut conjuncts = Vec::new();
+    and_terms(w, &mut conjuncts);
+    let is_key = |e: &Expr| matches!(e, Expr::Column { name, .. } if keys.contains(name));
+    let mut bounds: Vec<(String, Bound)> = Vec::new();
+    for c in conjuncts {
+        let bound = match c {
+            Expr::Binary(op, a, b) if is_key(a) || is_key(b) => {
+                let (key, other) = if is_key(a) { (a, b) } else { (b, a) };
+                if reads_columns(other) {
+                    return Err("A comparison must be between a key column and a resolvable expression.".into());
+                }
+                let bound = match op {
+                    BinOp::Eq => Bound::Equal,
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => Bound::Range,
+                    _ => {
+                        let described: Vec<String> =
+                            src.key_columns().iter().map(|(n, t)| format!("`{n}` {t} KEY")).collect();
+                        return Err(format!(
+                            "Bound on key columns '[{}]' must currently be '='. ",
+                            described.join(", ")
+                        ));
+                    }
+                };
+                (column_name(key), bound)
+            }
+            Expr::InList { expr, list, negated: false } if is_key(expr) => {
+                if list.iter().any(reads_columns) {
+                    return Err("A comparison must be between a key column and a resolvable expression.".into());
+                }
+                (column_name(expr), Bound::Equal)
+            }
+            other if mentions_any(other, &keys) => {
+                return Err("A comparison must directly reference a key column.".into());
+            }
+            _ => continue,
+        };
+        if bounds.iter().any(|(k, _)| *k == bound.0) {
+            return Err("A comparison condition on the key column cannot be combined with other comparisons such \
+                        as an IN predicate"
+                .into());
+        }
+        bounds.push(bound);
+    }
+    if bounds.is_empty() {
+        return Err(format!("WHERE clause missing key column for disjunct: {}", format_expr(w)));
+    }
+    let ranged = bounds.iter().any(|(_, b)| *b == Bound::Range);
+    if multi && bounds.len() < keys.len() {
+        return Err("Multi-column sources must specify every key in the WHERE clause.".into());
+    }
+    // Range scans read the state in key order: single STRING keys of unwindowed tables.
+    let string_key = matches!(src.key_columns().as_slice(), [(_, SqlType::String)]);
+    if ranged && (!range_scans || multi || !string_key || src.is_windowed()) {
+        return Err(needs_table_scan());
+    }
+    Ok(())
+}
+
+fn and_terms<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Chain { first, rest } if e.is_and_chain() => {
+            and_terms(first, out);
+            rest.iter().for_each(|(_, x)| and_terms(x, out));
+        }
+        other => out.push(other),
+    }
+}
+
+fn column_name(e: &Expr) -> String {
+    match e {
+        Expr::Column { name, .. } => name.clone(),
+        other => format_expr(other),
+    }
+}
+
+fn reads_columns(e: &Expr) -> bool {
+    if matches!(e, Expr::Column { .. }) {
+        return true;
+    }
+    let mut found = false;
+    crate::with_stack(|| e.for_each_child(&mut |c| found |= reads_columns(c)));
+    found
+}
+
+fn mentions_any(e: &Expr, names: &[String]) -> bool {
+    if let Expr::Column { name, .. } = e {
+        return names.contains(name);
+    }
+    let mut found = false;
+    crate::with_stack(|| e.for_each_child(&mut |c| found |= mentions_any(c, names)));
+    found
+}
