@@ -303,6 +303,12 @@ impl Engine {
                  TERMINATE its query) first",
             ));
         }
+        if query.limit.is_some() {
+            let what = if kind == SourceKind::Table { "TABLE" } else { "STREAM" };
+            return Err(EngineError::statement(format!(
+                "CREATE {what} AS SELECT statements don't support LIMIT clause."
+            )));
+        }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         let sink_timestamp =
             sink_ts.clone().map(|column| SinkTimestamp { column, format: props.get_str("TIMESTAMP_FORMAT") });

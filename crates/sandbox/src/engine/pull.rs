@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
-use super::pull_where::check_without_table_scan;
+use super::pull_where::{check_key_in_lists, check_without_table_scan};
 use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
 use crate::catalog::Source;
 use crate::expr::format_expr;
@@ -61,6 +61,15 @@ impl Engine {
             .get(&q.from.name)
             .cloned()
             .ok_or_else(|| EngineError::statement(format!("{} does not exist.", q.from.name)))?;
+        let limit_disabled =
+            session.property("ksql.query.pull.limit.clause.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+        if limit_disabled && q.limit.is_some() {
+            return Err(EngineError::statement(
+                "LIMIT clause in pull queries is currently disabled. You can enable them by setting \
+                 ksql.query.pull.limit.clause.enabled=true. See https://cnfl.io/queries for more info.\n\
+                 Add EMIT CHANGES if you intended to issue a push query.",
+            ));
+        }
         self.pull_checks(q, &src).map_err(|m| {
             EngineError::statement(format!(
                 "{m} See https://cnfl.io/queries for more info.\n\
@@ -78,7 +87,16 @@ impl Engine {
         pull_clause_checks(q)?;
         let mut plan =
             plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
-                .map_err(plan_error)?;
+                .map_err(|m| match &q.where_ {
+                    // ksqlDB names the WHERE clause of a pull query it cannot type.
+                    Some(w) if m.starts_with("Error in WHERE expression: Cannot compare") => {
+                        plan_error(format!("{m}\nStatement: {}", format_expr(w)))
+                    }
+                    _ => plan_error(m),
+                })?;
+        if let (Some(w), SourceKind::Table) = (&q.where_, src.kind) {
+            check_key_in_lists(w, &src).map_err(EngineError::statement)?;
+        }
         if plan.has_aggregation {
             return Err(EngineError::statement("Pull queries don't support aggregate functions in the SELECT clause."));
         }

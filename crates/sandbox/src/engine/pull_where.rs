@@ -7,7 +7,7 @@
 
 use crate::catalog::Source;
 use crate::expr::format_expr;
-use crate::sql::ast::{BinOp, Expr};
+use crate::sql::ast::{BinOp, Expr, Literal};
 use crate::types::SqlType;
 
 /// How a conjunct bounds a key column.
@@ -89,6 +89,30 @@ pub(super) fn check_without_table_scan(w: &Expr, src: &Source, range_scans: bool
     let string_key = matches!(src.key_columns().as_slice(), [(_, SqlType::String)]);
     if ranged && (!range_scans || multi || !string_key || src.is_windowed()) {
         return Err(needs_table_scan());
+    }
+    Ok(())
+}
+
+/// The values of an IN on a key column must be of its type and not null (ksqlDB's messages).
+pub(super) fn check_key_in_lists(w: &Expr, src: &Source) -> Result<(), String> {
+    let mut conjuncts = Vec::new();
+    and_terms(w, &mut conjuncts);
+    let keys = src.key_columns();
+    for c in conjuncts {
+        let Expr::InList { expr, list, negated: false } = c else { continue };
+        let Expr::Column { name, .. } = expr.as_ref() else { continue };
+        let Some((_, ty)) = keys.iter().find(|(k, _)| k == name) else { continue };
+        for item in list {
+            match item {
+                Expr::Lit(Literal::Null) => {
+                    return Err(format!("Primary key columns can not be NULL: ({name} = null)"));
+                }
+                Expr::Lit(Literal::Str(s)) if *ty != SqlType::String => {
+                    return Err(format!("'{s}' can not be converted to the type of the key column: {name} {ty} KEY"));
+                }
+                _ => {}
+            }
+        }
     }
     Ok(())
 }

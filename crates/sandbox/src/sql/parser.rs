@@ -749,6 +749,20 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// LIMIT's count, with ksqlDB's messages for a negative or fractional one.
+    fn limit_count(&mut self) -> PResult<u64> {
+        match &self.peek().tok {
+            Tok::Sym("-") => Err(self.err_here(
+                "Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for \
+                 more info.",
+            )),
+            Tok::Number(n) if !n.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(self.err_here("Failed to prepare statement: Value must be integer for command: LIMIT"))
+            }
+            _ => self.unsigned(),
+        }
+    }
+
     // ------------------------------------------------------------------ queries
 
     fn query(&mut self) -> PResult<Query> {
@@ -831,7 +845,7 @@ impl<'a> Parser<'a> {
                 return Err(self.mismatch("{'CHANGES', 'FINAL'}"));
             }
         }
-        let limit = if self.eat_kw("LIMIT") { Some(self.unsigned()?) } else { None };
+        let limit = if self.eat_kw("LIMIT") { Some(self.limit_count()?) } else { None };
         let text = self.statement_text_from(start);
         Ok(Query {
             select,
