@@ -217,7 +217,20 @@ impl Engine {
                         }
                         msgs.extend(outputs.drain(..).map(|o| match o.row {
                             Some(r) => PushMsg::Row(r),
-                            None => PushMsg::Tombstone(tombstone_row(&o.key, &t.key_positions, t.width)),
+                            None => {
+                                let mut row = tombstone_row(&o.key, &t.key_positions, t.width);
+                                // A windowed key's tombstone shows its window's bounds.
+                                if let Some((start, end)) = o.window {
+                                    for (position, bound) in
+                                        [(t.window_positions.0, start), (t.window_positions.1, end)]
+                                    {
+                                        if let Some(p) = position.filter(|p| *p < row.len()) {
+                                            row[p] = Value::Bigint(bound);
+                                        }
+                                    }
+                                }
+                                PushMsg::Tombstone(row)
+                            }
                         }));
                     }
                     Next::Empty if t.closing.is_some() => {

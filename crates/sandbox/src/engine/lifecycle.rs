@@ -154,6 +154,10 @@ impl Engine {
             id,
             executor: plan.executor,
             key_positions: plan.key_positions.clone(),
+            window_positions: (
+                plan.columns.iter().position(|c| c.name == "WINDOWSTART"),
+                plan.columns.iter().position(|c| c.name == "WINDOWEND"),
+            ),
             width: plan.columns.len(),
             feed,
             signal: signal.clone(),

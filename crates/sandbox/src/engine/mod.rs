@@ -151,8 +151,10 @@ struct SinkSpec {
 struct Transient {
     id: String,
     executor: Executor,
-    /// Where key values go in a tombstone row, and the row width.
+    /// Where key values go in a tombstone row (and the window bounds of a windowed key),
+    /// and the row width.
     key_positions: Vec<usize>,
+    window_positions: (Option<usize>, Option<usize>),
     width: usize,
     feed: Feed,
     signal: Arc<Signal>,

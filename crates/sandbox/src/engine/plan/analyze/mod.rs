@@ -145,7 +145,7 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
     let filter = analyze_where(q, &rel.scope)?;
     let flat_map = analyze_table_functions(q, &mut rel)?;
     let grouping = grouping::analyze_grouping(q, &rel, opts)?;
-    let mut projection = projection::analyze_projection(q, &rel, &grouping)?;
+    let mut projection = projection::analyze_projection(q, &rel, &grouping, opts.persistent)?;
     check_output_names(&projection, opts)?;
     let timestamp = sink_timestamp(opts, &projection)?;
     let key = keys::analyze_key_columns(q, &rel, &grouping, &mut projection, opts)?;

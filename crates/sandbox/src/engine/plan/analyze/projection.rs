@@ -16,7 +16,12 @@ pub(super) struct Projection {
 
 /// Projection: checks the SELECT list over the grouping's scope; under GROUP BY, every
 /// non-aggregate expression must be a grouping expression.
-pub(super) fn analyze_projection(q: &Query, rel: &Relation, g: &Grouping) -> Result<Projection, String> {
+pub(super) fn analyze_projection(
+    q: &Query,
+    rel: &Relation,
+    g: &Grouping,
+    persistent: bool,
+) -> Result<Projection, String> {
     let mut p = Projection { columns: Vec::new(), item_exprs: Vec::new() };
     let mut gen = 0usize;
     let mut non_aggregate: Vec<String> = Vec::new();
@@ -28,7 +33,12 @@ pub(super) fn analyze_projection(q: &Query, rel: &Relation, g: &Grouping) -> Res
     for item in &q.select {
         match item {
             SelectItem::Star | SelectItem::QualifiedStar(_) => {
-                let list = star_columns(q, rel, item, g.aggregating)?;
+                let mut list = star_columns(q, rel, item, g.aggregating)?;
+                // A persistent query's sink keeps a windowed source's windows in its key, so
+                // `*` does not copy the window bounds into its values.
+                if persistent && !rel.has_join() && rel.from().is_windowed() {
+                    list.retain(|(_, name)| name != "WINDOWSTART" && name != "WINDOWEND");
+                }
                 project_star(rel, g, list, &mut p, &mut non_aggregate)?;
             }
             SelectItem::StructStar(expr) => {
