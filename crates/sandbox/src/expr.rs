@@ -556,7 +556,9 @@ impl<'a> Compiler<'a> {
         }
         let Some(et) = ty else {
             if cs.is_empty() {
-                return Err("Array constructor cannot be empty".into());
+                return Err("Array constructor cannot be empty. Please supply at least one element (see \
+                            https://github.com/confluentinc/ksql/issues/4239)."
+                    .into());
             }
             return Err("Cannot construct an array with all NULL elements (see \
                         https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
@@ -573,6 +575,11 @@ impl<'a> Compiler<'a> {
 
     /// `MAP(k := v, …)`: the keys' and values' common types.
     fn compile_map(&mut self, items: &[(Expr, Expr)]) -> Result<Compiled, String> {
+        if items.is_empty() {
+            return Err("Map constructor cannot be empty. Please supply at least one key value pair (see \
+                        https://github.com/confluentinc/ksql/issues/4239)."
+                .into());
+        }
         let mut ks = Vec::new();
         let mut vs = Vec::new();
         for (k, v) in items {

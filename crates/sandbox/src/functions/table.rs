@@ -52,24 +52,18 @@ pub fn apply(name: &str, v: &Value) -> Vec<Value> {
     match (name, v) {
         ("EXPLODE", Value::Array(a)) => a.clone(),
         ("CUBE_EXPLODE", Value::Array(a)) => {
+            // ksqlDB's order: bit masks counting up from all-NULL, position p kept when bit
+            // n-1-p is set; a mask that keeps a NULL element would repeat a row, so it is
+            // skipped. At most 16 elements (65,536 rows) are combined.
             let n = a.len().min(16);
-            let mut out = Vec::new();
-            for mask in (0..(1u32 << n)).rev() {
-                out.push(Value::Array(
-                    a.iter()
-                        .enumerate()
-                        .map(|(i, x)| if i < n && mask & (1 << (n - 1 - i)) != 0 { x.clone() } else { Value::Null })
-                        .collect(),
-                ));
-            }
-            // Duplicate combinations (when an element is already NULL) appear once.
-            let mut dedup: Vec<Value> = Vec::new();
-            for x in out {
-                if !dedup.contains(&x) {
-                    dedup.push(x);
-                }
-            }
-            dedup
+            let bit = |p: usize| 1u32 << (n - 1 - p);
+            let non_null: u32 = (0..n).filter(|&p| !a[p].is_null()).map(bit).fold(0, |m, b| m | b);
+            (0..(1u32 << n))
+                .filter(|mask| mask & non_null == *mask)
+                .map(|mask| {
+                    Value::Array((0..n).map(|p| if mask & bit(p) != 0 { a[p].clone() } else { Value::Null }).collect())
+                })
+                .collect()
         }
         _ => vec![],
     }

@@ -174,13 +174,25 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
         ),
         f!("LPAD", pad_type, |a, _| pad(a, true)),
         f!("RPAD", pad_type, |a, _| pad(a, false)),
-        f!("SPLIT", |a| strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))), |a, _| {
-            let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
-            if d.is_empty() {
-                return Value::Array(x.chars().map(|c| string(c.to_string())).collect());
+        f!(
+            "SPLIT",
+            |a| match (t(a, 0), t(a, 1)) {
+                (Some(SqlType::Bytes), Some(SqlType::Bytes) | None) | (None, Some(SqlType::Bytes)) if a.len() == 2 => {
+                    ok(SqlType::Array(Box::new(SqlType::Bytes)))
+                }
+                _ => strs(a, 2..=2, SqlType::Array(Box::new(SqlType::String))),
+            },
+            |a, _| {
+                if let (Value::Bytes(x), Value::Bytes(d)) = (&a[0], &a[1]) {
+                    return Value::Array(split_bytes(x, d).into_iter().map(Value::Bytes).collect());
+                }
+                let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+                if d.is_empty() {
+                    return Value::Array(x.chars().map(|c| string(c.to_string())).collect());
+                }
+                Value::Array(x.split(d).map(string).collect())
             }
-            Value::Array(x.split(d).map(string).collect())
-        }),
+        ),
         f!(
             "SPLIT_TO_MAP",
             |a| strs(a, 3..=3, SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::String))),
@@ -290,4 +302,20 @@ fn regexp_extract_args(a: &[Value]) -> Option<(regex::Regex, &str, usize)> {
     let (Some(p), Some(x)) = (s(&a[0]), s(&a[1])) else { return None };
     let re = regex::Regex::new(p).ok()?;
     Some((re, x, a.get(2).and_then(|v| v.as_i64()).unwrap_or(0) as usize))
+}
+
+/// SPLIT of BYTES: the pieces between delimiters (found with memchr's substring search); an
+/// empty delimiter splits every byte.
+fn split_bytes(x: &[u8], d: &[u8]) -> Vec<Vec<u8>> {
+    if d.is_empty() {
+        return x.iter().map(|b| vec![*b]).collect();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for at in memchr::memmem::find_iter(x, d) {
+        out.push(x[start..at].to_vec());
+        start = at + d.len();
+    }
+    out.push(x[start..].to_vec());
+    out
 }

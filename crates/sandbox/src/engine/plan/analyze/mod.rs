@@ -146,7 +146,7 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
     let flat_map = analyze_table_functions(q, &mut rel)?;
     let grouping = grouping::analyze_grouping(q, &rel, opts)?;
     let mut projection = projection::analyze_projection(q, &rel, &grouping, opts.persistent)?;
-    check_output_names(&projection, opts)?;
+    check_output_names(q, &projection, opts)?;
     let timestamp = sink_timestamp(opts, &projection)?;
     let key = keys::analyze_key_columns(q, &rel, &grouping, &mut projection, opts)?;
     let partition_reads_values = partition_by_reads_values(q, &rel);
@@ -225,7 +225,7 @@ fn analyze_table_functions(q: &Query, rel: &mut Relation) -> Result<Option<FlatM
 
 /// Projection: output column names must be unique, and a persistent query cannot name one
 /// after a pseudocolumn or window bound.
-fn check_output_names(p: &Projection, opts: &PlanOptions) -> Result<(), String> {
+fn check_output_names(q: &Query, p: &Projection, opts: &PlanOptions) -> Result<(), String> {
     let mut seen: Vec<&str> = Vec::new();
     for c in &p.columns {
         if seen.contains(&c.name.as_str()) {
@@ -237,7 +237,12 @@ fn check_output_names(p: &Projection, opts: &PlanOptions) -> Result<(), String> 
         if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND")
             && opts.persistent
         {
-            return err(format!("Reserved column name in select: `{}`. Please remove or alias the column.", c.name));
+            let aliased = q.select.iter().any(|i| matches!(i, SelectItem::Expr { alias: Some(a), .. } if *a == c.name));
+            return err(if aliased {
+                format!("`{}` is a reserved column name. You cannot use it as an alias for a column.", c.name)
+            } else {
+                format!("Reserved column name in select: `{}`. Please remove or alias the column.", c.name)
+            });
         }
     }
     Ok(())

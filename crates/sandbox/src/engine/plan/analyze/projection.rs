@@ -172,6 +172,7 @@ fn check_select_expr(
         Err(e) if g.aggregating && e.starts_with(NON_AGG) => Ok(None),
         Err(e) => Err(match e.strip_prefix("Column '") {
             Some(rest) if rest.ends_with("cannot be resolved.") => format!("SELECT column '{rest}"),
+            _ if e.starts_with("Cast of") => format!("Invalid Select: {e}"),
             _ => e,
         }),
     }
