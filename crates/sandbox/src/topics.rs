@@ -419,7 +419,8 @@ pub fn serialize(
             if !wrap && values.len() == 1 && values[0].is_null() {
                 return Ok(None);
             }
-            let parts: Vec<String> = values.iter().map(|v| delimited_field(v, *d)).collect::<Result<_, _>>()?;
+            let parts: Vec<String> =
+                values.iter().enumerate().map(|(i, v)| delimited_field(v, *d, i == 0)).collect::<Result<_, _>>()?;
             Ok(Some(parts.join(&d.to_string()).into_bytes()))
         }
     }
@@ -461,16 +462,14 @@ fn proto_default(v: &Value, t: &SqlType) -> Value {
     }
 }
 
-fn delimited_field(v: &Value, d: char) -> Result<String, String> {
-    Ok(match v {
-        Value::Null => String::new(),
-        Value::String(s) => {
-            if s.contains(d) || s.contains('"') || s.contains('\n') {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.clone()
-            }
-        }
+/// One DELIMITED field, quoted where ksqlDB's CSV writer (Apache Commons CSV, minimal quoting)
+/// quotes it: at the start of a record when it is empty or does not start with a letter or
+/// digit; anywhere when it starts with a character up to `#`, holds the delimiter, a quote or
+/// a line break, or ends with a space or control character. NULL is an empty field.
+fn delimited_field(v: &Value, d: char, first: bool) -> Result<String, String> {
+    let text = match v {
+        Value::Null => return Ok(String::new()),
+        Value::String(s) => s.clone(),
         Value::Array(_) | Value::Map(_) | Value::Struct(_) => {
             return Err("The 'DELIMITED' format does not support complex types (ARRAY, MAP, STRUCT)".into())
         }
@@ -478,7 +477,15 @@ fn delimited_field(v: &Value, d: char) -> Result<String, String> {
         Value::Date(x) => x.to_string(),
         Value::Time(x) => x.to_string(),
         other => to_sql_string(other),
-    })
+    };
+    let quote = match (text.chars().next(), text.chars().last()) {
+        (None, _) => first,
+        (Some(c), _) if first && !c.is_ascii_alphanumeric() => true,
+        (Some(c), _) if c <= '#' => true,
+        (_, Some(last)) => text.contains([d, '"', '\n', '\r']) || last <= ' ',
+        (Some(_), None) => false,
+    };
+    Ok(if quote { format!("\"{}\"", text.replace('"', "\"\"")) } else { text })
 }
 
 fn kafka_serialize(t: &SqlType, v: &Value) -> Result<Option<Vec<u8>>, String> {
