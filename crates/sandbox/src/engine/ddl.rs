@@ -129,7 +129,10 @@ impl Engine {
                     return Err(wrong_key_kind(&c.name, kind))
                 }
                 (ColumnConstraint::Key | ColumnConstraint::PrimaryKey, _) => ColKind::Key,
-                (ColumnConstraint::Headers(h), _) => ColKind::Header(h.clone()),
+                (ColumnConstraint::Headers(h), _) => {
+                    check_header_type(h.as_deref(), &ty)?;
+                    ColKind::Header(h.clone())
+                }
                 (ColumnConstraint::None, _) => ColKind::Value,
             };
             if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND") {
@@ -445,7 +448,8 @@ impl Engine {
                     self.command_seq,
                 )));
             }
-            return Err(EngineError::statement(format!("Source {name} does not exist.")));
+            let what = if kind == SourceKind::Table { "Table" } else { "Stream" };
+            return Err(EngineError::statement(format!("{what} {name} does not exist.")));
         };
         if src.kind != kind {
             return Err(EngineError::statement(format!(
@@ -608,4 +612,21 @@ fn parse_duration(s: &str) -> Result<u64, String> {
         ));
     };
     Ok(n * ms as u64)
+}
+
+/// A HEADERS column holds every header, `ARRAY<STRUCT<KEY STRING, VALUE BYTES>>`; a
+/// HEADER('key') column one header's bytes.
+fn check_header_type(key: Option<&str>, ty: &SqlType) -> EResult<()> {
+    let all = SqlType::Array(Box::new(SqlType::Struct(vec![
+        ("KEY".to_string(), SqlType::String),
+        ("VALUE".to_string(), SqlType::Bytes),
+    ])));
+    let (expected, what) = match key {
+        None => (all, "HEADERS".to_string()),
+        Some(k) => (SqlType::Bytes, format!("HEADER('{k}')")),
+    };
+    if *ty != expected {
+        return Err(EngineError::statement(format!("Invalid type for {what} column: expected {expected}, got {ty}")));
+    }
+    Ok(())
 }

@@ -17,27 +17,29 @@ impl Engine {
         let delim = props.get_str("VALUE_DELIMITER");
         let kdelim = props.get_str("KEY_DELIMITER");
         if let Some(f) = props.get_str("FORMAT") {
-            if props.get("KEY_FORMAT").is_some() || props.get("VALUE_FORMAT").is_some() {
-                return Err(EngineError::statement(
-                    "Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value \
-                     formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.",
-                ));
+            for both in ["KEY_FORMAT", "VALUE_FORMAT"] {
+                if props.get(both).is_some() {
+                    return Err(EngineError::statement(format!(
+                        "Cannot supply both '{both}' and 'FORMAT' properties, as 'FORMAT' sets both key and value \
+                         formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'."
+                    )));
+                }
             }
             let k = Format::parse(&f, kdelim.as_deref()).map_err(EngineError::statement)?;
             let v = Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?;
             return Ok((k, v));
         }
-        let value = match props.get_str("VALUE_FORMAT") {
-            Some(f) => Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?,
-            None => match default_value {
-                Some(f) => f.clone(),
-                None => {
-                    return Err(EngineError::statement(
-                        "Missing required property \"VALUE_FORMAT\" which has no default value.",
-                    ))
-                }
-            },
-        };
+        let value =
+            match props.get_str("VALUE_FORMAT") {
+                Some(f) => Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?,
+                None => match default_value {
+                    Some(f) => f.clone(),
+                    None => return Err(EngineError::statement(
+                        "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or \
+                         set a default via the 'ksql.persistence.default.format.value' config.",
+                    )),
+                },
+            };
         let key = match props.get_str("KEY_FORMAT") {
             Some(f) => Format::parse(&f, kdelim.as_deref()).map_err(EngineError::statement)?,
             None => default_key.cloned().unwrap_or(Format::Kafka),

@@ -38,6 +38,9 @@ impl Engine {
                 "INSERT INTO can only be used to insert into a stream. {target} is a table."
             )));
         }
+        if sink.columns.iter().any(|c| matches!(c.kind, ColKind::Header(_))) {
+            return Err(EngineError::statement(format!("Cannot insert into {target} because it has header columns")));
+        }
         let plan = plan_query(
             query,
             &self.catalog,
@@ -107,12 +110,23 @@ impl Engine {
     /// INSERT INTO ... VALUES.
     pub fn insert_values(&mut self, target: &str, columns: Option<&[String]>, values: &[Expr]) -> EResult<()> {
         let src = self.insertable(target)?;
+        let headers: Vec<&str> =
+            src.columns.iter().filter(|c| matches!(c.kind, ColKind::Header(_))).map(|c| c.name.as_str()).collect();
         let names: Vec<String> = match columns {
             Some(c) => c.to_vec(),
             None => {
                 src.columns.iter().filter(|c| !matches!(c.kind, ColKind::Header(_))).map(|c| c.name.clone()).collect()
             }
         };
+        // Headers come from the record, never from values (all columns: the values cover them).
+        let named: Vec<&str> = match columns {
+            Some(c) => headers.iter().copied().filter(|h| c.iter().any(|n| n == h)).collect(),
+            None if values.len() == src.columns.len() && !headers.is_empty() => headers.clone(),
+            None => vec![],
+        };
+        if !named.is_empty() {
+            return Err(EngineError::statement(format!("Cannot insert into HEADER columns: {}", named.join(", "))));
+        }
         if names.len() != values.len() {
             return Err(EngineError::statement(format!(
                 "Failed to prepare statement: Expected number columns and values to match: {}, {}",

@@ -41,7 +41,7 @@ use self::exec::Executor;
 use self::plan::OutCol;
 use self::push::{Feed, Signal};
 use super::catalog::{Catalog, QueryInfo};
-use super::sql::ast::Statement;
+use super::sql::ast::{PropValue, Props, Statement};
 use super::sql::parser::parse_statement;
 use super::topics::{Format, Record, Topics};
 use super::types::{self, SqlType, Value};
@@ -269,6 +269,7 @@ impl Engine {
                 statement_text: None,
             }),
             Statement::CreateSource { kind, or_replace, if_not_exists, source, name, columns, props } => {
+                let props = with_default_formats(props, session);
                 self.create_source(text, kind, or_replace, if_not_exists, source, &name, &columns, &props)
             }
             Statement::CreateAsSelect { kind, or_replace, if_not_exists, name, props, query } => {
@@ -361,6 +362,25 @@ impl Engine {
     pub fn persistent_query_ids(&self) -> Vec<String> {
         self.queries.keys().cloned().collect()
     }
+}
+
+/// A CREATE's formats, defaulted from `ksql.persistence.default.format.key|value` when its
+/// WITH clause names none (as ksqlDB's config does).
+fn with_default_formats(mut props: Props, session: &Session) -> Props {
+    if props.get("FORMAT").is_some() {
+        return props;
+    }
+    for (prop, setting) in [
+        ("KEY_FORMAT", "ksql.persistence.default.format.key"),
+        ("VALUE_FORMAT", "ksql.persistence.default.format.value"),
+    ] {
+        if props.get(prop).is_none() {
+            if let Some(f) = session.property(setting) {
+                props.0.push((prop.to_string(), PropValue::Str(f.to_string())));
+            }
+        }
+    }
+    props
 }
 
 #[cfg(test)]
