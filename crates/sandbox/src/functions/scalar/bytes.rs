@@ -31,16 +31,14 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             let (Some(x), Some(from), Some(to)) = (s(&a[0]), s(&a[1]), s(&a[2])) else { return Value::Null };
             let bytes: Option<Vec<u8>> = match from.to_ascii_lowercase().as_str() {
                 "hex" => {
-                    let h = x.strip_prefix("0x").or_else(|| x.strip_prefix("0X")).map(str::to_string).or_else(|| {
-                        let t = x.strip_prefix("X'").or_else(|| x.strip_prefix("x'"))?;
-                        t.strip_suffix('\'').map(str::to_string)
-                    });
-                    let h = h.as_deref().unwrap_or(x);
-                    // An odd number of digits reads as if a leading 0 were there.
-                    if h.len() % 2 == 1 {
-                        hex::decode(format!("0{h}")).ok()
-                    } else {
-                        hex::decode(h).ok()
+                    // 0x... may have an odd number of digits (read as if a leading 0 were there);
+                    // X'...' and bare hex may not.
+                    let prefixed = x.strip_prefix("0x").or_else(|| x.strip_prefix("0X"));
+                    let quoted = || x.strip_prefix("X'").or_else(|| x.strip_prefix("x'"))?.strip_suffix('\'');
+                    match (prefixed, quoted()) {
+                        (Some(h), _) if h.len() % 2 == 1 => hex::decode(format!("0{h}")).ok(),
+                        (Some(h), _) | (None, Some(h)) => hex::decode(h).ok(),
+                        (None, None) => hex::decode(x).ok(),
                     }
                 }
                 "utf8" => Some(x.as_bytes().to_vec()),

@@ -203,8 +203,10 @@ fn rescale_half_toward_positive(d: Decimal, scale: u32) -> Option<Decimal> {
     Some(Decimal { unscaled: if r * 2 >= div { q + 1 } else { q }, scale })
 }
 
+/// The first JSON value of `s`, as Jackson reads it for ksqlDB's JSON functions (what
+/// follows it is ignored).
 fn json_parse(s: &str) -> Option<serde_json::Value> {
-    serde_json::from_str(s).ok()
+    serde_json::Deserializer::from_str(s).into_iter::<serde_json::Value>().next()?.ok()
 }
 
 fn json_path(j: &serde_json::Value, path: &str) -> Option<serde_json::Value> {
@@ -405,6 +407,12 @@ fn pad(a: &[Value], left: bool) -> Value {
         return Value::Null;
     }
     let len = len as usize;
+    // ksqlDB: an empty padding gives NULL, even when no padding is needed.
+    let empty_padding =
+        matches!(&a[2], Value::String(p) if p.is_empty()) || matches!(&a[2], Value::Bytes(p) if p.is_empty());
+    if empty_padding {
+        return Value::Null;
+    }
     match (&a[0], &a[2]) {
         (Value::String(x), Value::String(p)) => {
             let xc: Vec<char> = x.chars().collect();

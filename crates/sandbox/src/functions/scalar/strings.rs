@@ -259,14 +259,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             },
             |a, _| match &a[0] {
                 Value::Int(i) => char::from_u32(*i as u32).map(|c| string(c.to_string())).unwrap_or(Value::Null),
-                Value::String(h) => {
-                    let h = h.trim_start_matches("\\u").trim_start_matches("U+");
-                    u32::from_str_radix(h, 16)
-                        .ok()
-                        .and_then(char::from_u32)
-                        .map(|c| string(c.to_string()))
-                        .unwrap_or(Value::Null)
-                }
+                Value::String(h) => chr_of_escapes(h).map(string).unwrap_or(Value::Null),
                 _ => Value::Null,
             }
         ),
@@ -318,4 +311,18 @@ fn split_bytes(x: &[u8], d: &[u8]) -> Vec<Vec<u8>> {
     }
     out.push(x[start..].to_vec());
     out
+}
+
+/// CHR of text: `\\uXXXX` escapes (a surrogate pair gives one character), as Java reads them.
+fn chr_of_escapes(text: &str) -> Option<String> {
+    let units: Vec<u16> = text
+        .split("\\u")
+        .skip(1)
+        .map(|h| if h.len() == 4 { u16::from_str_radix(h, 16).ok() } else { None })
+        .collect::<Option<_>>()?;
+    if units.is_empty() || !text.starts_with("\\u") {
+        return None;
+    }
+    let decoded: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    (decoded.chars().count() == 1).then_some(decoded)
 }
