@@ -172,7 +172,7 @@ impl ElementSplitter {
                         }
                     }
                     b'{' | b'[' => {
-                        if let Some(len) = whole_value_at(&chunk[i..]) {
+                        if let Some(len) = row_line_at(&chunk[i..]).or_else(|| whole_value_at(&chunk[i..])) {
                             // The common case: the whole element is in this chunk and valid.
                             if !f(Piece::Checked(&chunk[i..i + len])) {
                                 self.stopped = true;
@@ -268,6 +268,19 @@ fn whole_value_at(bytes: &[u8]) -> Option<usize> {
         Some(Ok(_)) => Some(values.byte_offset()),
         _ => None,
     }
+}
+
+/// The length of the row element at the start of `bytes` when it is a line as ksqlDB writes
+/// it, `{"row":{"columns":[…]}},` (see [`fast_row`]): then only its columns array needs
+/// checking, and its end is the line's. `None` for anything else, left to [`whole_value_at`].
+fn row_line_at(bytes: &[u8]) -> Option<usize> {
+    if !bytes.starts_with(ROW_PREFIX) {
+        return None;
+    }
+    let line = bytes[..memchr::memchr(b'\n', bytes)?].trim_ascii_end();
+    let element = line.strip_suffix(b",").unwrap_or(line);
+    let (array, _) = fast_row(element)?;
+    (whole_value_at(array)? == array.len()).then_some(element.len())
 }
 
 /// Keeps the first bytes of a body, to show them when it turns out to be unusable.
@@ -408,11 +421,13 @@ struct RowWire {
     tombstone: Option<bool>,
 }
 
+const ROW_PREFIX: &[u8] = br#"{"row":{"columns":"#;
+
 /// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
 /// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
 /// fields, other spacing) returns `None` and takes the general path.
 fn fast_row(bytes: &[u8]) -> Option<(&[u8], bool)> {
-    let inner = bytes.strip_prefix(br#"{"row":{"columns":"#)?.strip_suffix(b"}}")?;
+    let inner = bytes.strip_prefix(ROW_PREFIX)?.strip_suffix(b"}}")?;
     let (array, tombstone) = match inner.strip_suffix(br#","tombstone":true"#) {
         Some(array) => (array, true),
         None => (inner, false),

@@ -9,7 +9,6 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::QueryEvent;
@@ -143,8 +142,63 @@ const KEY_SEPARATOR: u8 = 0x1f;
 /// Writes the JSON text of the columns at `indexes` (in column order) to `out`, without
 /// building values: a key to find a row's slot by. ksqlDB writes equal values as equal text.
 pub fn row_key_text(bytes: &[u8], indexes: &[usize], out: &mut Vec<u8>) {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let _ = KeyText { indexes, out }.deserialize(&mut de);
+    let last = indexes.iter().copied().max().unwrap_or(0);
+    scan_elements(bytes, last, |i, text| {
+        if indexes.contains(&i) {
+            out.extend_from_slice(text);
+            out.push(KEY_SEPARATOR);
+        }
+    });
+}
+
+/// Calls `f(index, text)` for the top-level elements of a row's array text, up to index `last`.
+/// The parser checked the row, so finding the elements' ends is enough: strings are skipped
+/// to their closing quote, nested values by bracket depth. On text that is not a checked row
+/// it stops early (and never reads out of bounds).
+fn scan_elements(bytes: &[u8], last: usize, mut f: impl FnMut(usize, &[u8])) {
+    let Some(open) = memchr::memchr(b'[', bytes) else { return };
+    let mut i = open + 1;
+    for index in 0..=last {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let start = i;
+        let mut depth = 0u32;
+        let end = loop {
+            match bytes.get(i) {
+                None => return,
+                Some(b'"') => i = string_end(bytes, i + 1),
+                Some(b'[' | b'{') => {
+                    depth += 1;
+                    i += 1;
+                }
+                Some(b',' | b']') if depth == 0 => break i,
+                Some(b']' | b'}') => {
+                    depth = depth.saturating_sub(1);
+                    i += 1;
+                }
+                Some(_) => i += 1,
+            }
+        };
+        if end > start {
+            f(index, bytes[start..end].trim_ascii_end());
+        }
+        if bytes[end] == b']' {
+            return;
+        }
+        i = end + 1;
+    }
+}
+
+/// The index after the closing quote of the string whose text starts at `i`.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        if bytes[i + found] == b'"' {
+            return i + found + 1;
+        }
+        i += found + 2; // an escape: the next byte is never the end
+    }
+    bytes.len()
 }
 
 /// [`row_key_text`] of values already parsed.
@@ -155,39 +209,6 @@ pub fn values_key_text(values: &[Value], indexes: &[usize], out: &mut Vec<u8>) {
             let _ = serde_json::to_writer(&mut *out, value);
             out.push(KEY_SEPARATOR);
         }
-    }
-}
-
-struct KeyText<'a> {
-    indexes: &'a [usize],
-    out: &'a mut Vec<u8>,
-}
-
-impl<'de> DeserializeSeed<'de> for KeyText<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyText<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a row array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let last = self.indexes.iter().copied().max().unwrap_or(0);
-        for i in 0..=last {
-            if self.indexes.contains(&i) {
-                let Some(raw) = seq.next_element::<&'de RawValue>()? else { return Ok(()) };
-                self.out.extend_from_slice(raw.get().as_bytes());
-                self.out.push(KEY_SEPARATOR);
-            } else if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(());
-            }
-        }
-        // The rest is not read: the parser checked the whole row already.
-        Ok(())
     }
 }
 
@@ -271,8 +292,13 @@ mod tests {
 
     #[test]
     fn key_texts_of_raw_and_parsed_rows_agree() {
-        let rows: [&[u8]; 3] =
-            [br#"[1, "a\"b", 12.50, {"x": [1]}]"#, r#"[99999999999999999999,"","é",null]"#.as_bytes(), b"[7]"];
+        let rows: [&[u8]; 5] = [
+            br#"[1, "a\"b", 12.50, {"x": [1]}]"#,
+            r#"[99999999999999999999,"","é",null]"#.as_bytes(),
+            b"[7]",
+            br#"[ "a]\\" , [1, [2, "]"]], "x,y" , {"}": "{"} ]"#,
+            br#"[[], {}, "\\\"", -1.5e3]"#,
+        ];
         for row in rows {
             let values: Vec<Value> = serde_json::from_slice(row).unwrap();
             for indexes in [&[0usize][..], &[2, 0], &[1, 3], &[5]] {
