@@ -105,6 +105,9 @@ enum Piece<'a> {
     Element(&'a [u8]),
     /// An element already known to be valid JSON.
     Checked(&'a [u8]),
+    /// A checked StreamedRow row element in its usual shape (see [`row_at`]): the element, its
+    /// columns array and whether it is a tombstone.
+    Row(&'a [u8], &'a [u8], bool),
     /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
     Stray(&'a [u8]),
     /// The element in progress outgrew the row limit: its size so far and its first bytes.
@@ -172,7 +175,15 @@ impl ElementSplitter {
                         }
                     }
                     b'{' | b'[' => {
-                        if let Some(len) = row_line_at(&chunk[i..]).or_else(|| whole_value_at(&chunk[i..])) {
+                        if let Some((len, array, tombstone)) = row_at(&chunk[i..]) {
+                            if !f(Piece::Row(&chunk[i..i + len], array, tombstone)) {
+                                self.stopped = true;
+                                return;
+                            }
+                            i += len;
+                            continue;
+                        }
+                        if let Some(len) = whole_value_at(&chunk[i..]) {
                             // The common case: the whole element is in this chunk and valid.
                             if !f(Piece::Checked(&chunk[i..i + len])) {
                                 self.stopped = true;
@@ -270,17 +281,23 @@ fn whole_value_at(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// The length of the row element at the start of `bytes` when it is a line as ksqlDB writes
-/// it, `{"row":{"columns":[…]}},` (see [`fast_row`]): then only its columns array needs
-/// checking, and its end is the line's. `None` for anything else, left to [`whole_value_at`].
-fn row_line_at(bytes: &[u8]) -> Option<usize> {
-    if !bytes.starts_with(ROW_PREFIX) {
+/// The row element at the start of `bytes` when it has the shape ksqlDB writes (see
+/// [`fast_row`]) and is complete: its length, its columns array and whether it is a
+/// tombstone. Only the array needs checking: the rest is fixed text. `None` for anything else.
+fn row_at(bytes: &[u8]) -> Option<(usize, &[u8], bool)> {
+    let rest = bytes.strip_prefix(ROW_PREFIX)?;
+    if rest.first() != Some(&b'[') {
         return None;
     }
-    let line = bytes[..memchr::memchr(b'\n', bytes)?].trim_ascii_end();
-    let element = line.strip_suffix(b",").unwrap_or(line);
-    let (array, _) = fast_row(element)?;
-    (whole_value_at(array)? == array.len()).then_some(element.len())
+    let (array, after) = rest.split_at(whole_value_at(rest)?);
+    let (suffix, tombstone) = if after.starts_with(b"}}") {
+        (2, false)
+    } else if after.starts_with(TOMBSTONE_SUFFIX) {
+        (TOMBSTONE_SUFFIX.len(), true)
+    } else {
+        return None;
+    };
+    Some((ROW_PREFIX.len() + array.len() + suffix, array, tombstone))
 }
 
 /// Keeps the first bytes of a body, to show them when it turns out to be unusable.
@@ -331,6 +348,11 @@ trait ArrayParser {
     fn frame(&mut self) -> &mut ArrayFrame;
     /// Handles one element (`checked`: known to be valid JSON); returns false when the stream is over.
     fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool;
+    /// Handles a checked row element `bytes` of columns `array` (see [`Piece::Row`]).
+    fn row(&mut self, bytes: &[u8], array: &[u8], tombstone: bool, out: &mut Vec<QueryEvent>) -> bool {
+        let _ = (array, tombstone);
+        self.element(bytes, true, out)
+    }
 }
 
 fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryEvent>) {
@@ -344,6 +366,7 @@ fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryE
             Piece::Open => true,
             Piece::Element(bytes) => parser.element(bytes, false, out),
             Piece::Checked(bytes) => parser.element(bytes, true, out),
+            Piece::Row(bytes, array, tombstone) => parser.row(bytes, array, tombstone, out),
             Piece::TooLarge(size, bytes) => {
                 out.push(QueryEvent::Error(row_too_large(parser.frame().max_row, size, bytes)));
                 false
@@ -422,6 +445,7 @@ struct RowWire {
 }
 
 const ROW_PREFIX: &[u8] = br#"{"row":{"columns":"#;
+const TOMBSTONE_SUFFIX: &[u8] = br#","tombstone":true}}"#;
 
 /// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
 /// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
@@ -488,6 +512,13 @@ impl ArrayParser for JsonArrayRowParser {
     const ARRAY_REQUIRED: bool = false;
     fn frame(&mut self) -> &mut ArrayFrame {
         &mut self.frame
+    }
+    fn row(&mut self, bytes: &[u8], array: &[u8], tombstone: bool, out: &mut Vec<QueryEvent>) -> bool {
+        if self.frame.raw && self.frame.header_seen {
+            push_raw(out, array, tombstone);
+            return true;
+        }
+        self.element(bytes, true, out)
     }
     fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool {
         if self.frame.header_seen {

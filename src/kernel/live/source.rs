@@ -7,11 +7,68 @@ use ksql_wire::schema::{Column, ColumnKind, SqlType};
 use ksqldb_client::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
 use ksqldb_render::results::parse_print_line;
 use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Events parsed but not yet applied to the view: each is at most one chunk's rows.
+const EVENTS_AHEAD: usize = 8;
+
+type Event = Option<Result<QueryEvent, KsqlError>>;
+
+/// A push query's events, parsed by a task of their own while the view applies the previous
+/// ones (two cores at work instead of one taking turns).
+pub struct ParsedAhead {
+    events: mpsc::Receiver<Event>,
+    stop: CancellationToken,
+    /// Gives the stream back, to close it.
+    task: JoinHandle<QueryStream>,
+}
+
+impl ParsedAhead {
+    pub fn new(mut stream: QueryStream) -> ParsedAhead {
+        let (tx, events) = mpsc::channel(EVENTS_AHEAD);
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                // `QueryStream::next` loses nothing when dropped: it waits on the body only.
+                let event = tokio::select! {
+                    biased;
+                    _ = stopped.cancelled() => break,
+                    event = stream.next() => event,
+                };
+                let last = !matches!(event, Some(Ok(_)));
+                let sent = tokio::select! {
+                    biased;
+                    _ = stopped.cancelled() => false,
+                    sent = tx.send(event) => sent.is_ok(),
+                };
+                if last || !sent {
+                    break;
+                }
+            }
+            stream
+        });
+        ParsedAhead { events, stop, task }
+    }
+
+    async fn next(&mut self) -> Event {
+        self.events.recv().await.flatten()
+    }
+
+    async fn close(self) {
+        self.stop.cancel();
+        if let Ok(stream) = self.task.await {
+            let _ = stream.close().await;
+        }
+    }
+}
 
 pub enum LiveSource {
-    Query(QueryStream),
+    Query(ParsedAhead),
     Print {
-        stream: PrintStream,
+        stream: Box<PrintStream>,
         /// Format lines ([`is_format_line`]) not yet shown.
         new_notes: Vec<String>,
     },
@@ -21,7 +78,7 @@ impl LiveSource {
     /// The next row or final message; `None` at the end.
     pub async fn next(&mut self) -> Option<Result<QueryEvent, KsqlError>> {
         match self {
-            LiveSource::Query(stream) => stream.next().await,
+            LiveSource::Query(events) => events.next().await,
             LiveSource::Print { stream, new_notes } => loop {
                 match stream.next_line().await? {
                     Ok(line) if is_format_line(&line) => {
@@ -45,9 +102,7 @@ impl LiveSource {
     /// Stops reading: closes the query on the server, or the PRINT's connection.
     pub async fn close(self) {
         match self {
-            LiveSource::Query(stream) => {
-                let _ = stream.close().await;
-            }
+            LiveSource::Query(events) => events.close().await,
             LiveSource::Print { stream, .. } => stream.close().await,
         }
     }

@@ -440,10 +440,10 @@ fn fast_row_path_agrees_with_the_general_parser() {
     );
 }
 
-/// Whole lines take the line fast path, 1-byte chunks never do: both must read the same rows,
-/// also from lines that look like one row but are not (two on a line, brackets in strings).
+/// Whole elements take the row fast path, 1-byte chunks never do: both must read the same
+/// rows, also from text that looks like the end of a row (two on a line, brackets in strings).
 #[test]
-fn row_lines_read_like_elements() {
+fn row_fast_path_reads_like_elements() {
     let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`S` STRING\"}},\n\
                  {\"row\":{\"columns\":[\"}},{\\\"row\\\":{\\\"columns\\\":[2]\"]}},\r\n\
                  {\"row\":{\"columns\":[1]}},{\"row\":{\"columns\":[2]}},\n\
