@@ -136,26 +136,53 @@ pub fn parse_row_values(bytes: &[u8]) -> Vec<Value> {
     serde_json::from_slice(bytes).unwrap_or_else(|_| vec![Value::String(String::from_utf8_lossy(bytes).into_owned())])
 }
 
-/// Ends each value in a key text: a control byte never appears raw in JSON text.
+/// Separates the values in a key text: a control byte never appears raw in JSON text.
 const KEY_SEPARATOR: u8 = 0x1f;
 
-/// Writes the JSON text of the columns at `indexes` (in column order) to `out`, without
-/// building values: a key to find a row's slot by. ksqlDB writes equal values as equal text.
-pub fn row_key_text(bytes: &[u8], indexes: &[usize], out: &mut Vec<u8>) {
+/// The JSON text of the columns at `indexes` (in column order), without building values: a key
+/// to find a row's slot by (ksqlDB writes equal values as equal text). One key column's text
+/// is borrowed from the row; several are joined in `scratch`.
+pub fn row_key_text<'a>(bytes: &'a [u8], indexes: &[usize], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if let [index] = indexes {
+        let mut found: &[u8] = b"";
+        scan_elements(bytes, *index, |i, text| {
+            if i == *index {
+                found = text;
+            }
+        });
+        return found;
+    }
+    scratch.clear();
     let last = indexes.iter().copied().max().unwrap_or(0);
     scan_elements(bytes, last, |i, text| {
         if indexes.contains(&i) {
-            out.extend_from_slice(text);
-            out.push(KEY_SEPARATOR);
+            if !scratch.is_empty() {
+                scratch.push(KEY_SEPARATOR);
+            }
+            scratch.extend_from_slice(text);
         }
     });
+    scratch
+}
+
+/// [`row_key_text`] of values already parsed, written to `out`.
+pub fn values_key_text(values: &[Value], indexes: &[usize], out: &mut Vec<u8>) {
+    let last = indexes.iter().copied().max().unwrap_or(0);
+    for (i, value) in values.iter().enumerate().take(last + 1) {
+        if indexes.contains(&i) {
+            if !out.is_empty() {
+                out.push(KEY_SEPARATOR);
+            }
+            let _ = serde_json::to_writer(&mut *out, value);
+        }
+    }
 }
 
 /// Calls `f(index, text)` for the top-level elements of a row's array text, up to index `last`.
 /// The parser checked the row, so finding the elements' ends is enough: strings are skipped
 /// to their closing quote, nested values by bracket depth. On text that is not a checked row
 /// it stops early (and never reads out of bounds).
-fn scan_elements(bytes: &[u8], last: usize, mut f: impl FnMut(usize, &[u8])) {
+fn scan_elements<'a>(bytes: &'a [u8], last: usize, mut f: impl FnMut(usize, &'a [u8])) {
     let Some(open) = memchr::memchr(b'[', bytes) else { return };
     let mut i = open + 1;
     for index in 0..=last {
@@ -199,17 +226,6 @@ fn string_end(bytes: &[u8], mut i: usize) -> usize {
         i += found + 2; // an escape: the next byte is never the end
     }
     bytes.len()
-}
-
-/// [`row_key_text`] of values already parsed.
-pub fn values_key_text(values: &[Value], indexes: &[usize], out: &mut Vec<u8>) {
-    let last = indexes.iter().copied().max().unwrap_or(0);
-    for (i, value) in values.iter().enumerate().take(last + 1) {
-        if indexes.contains(&i) {
-            let _ = serde_json::to_writer(&mut *out, value);
-            out.push(KEY_SEPARATOR);
-        }
-    }
 }
 
 /// Deserializes an array keeping only the elements at `indexes`.
@@ -302,8 +318,8 @@ mod tests {
         for row in rows {
             let values: Vec<Value> = serde_json::from_slice(row).unwrap();
             for indexes in [&[0usize][..], &[2, 0], &[1, 3], &[5]] {
-                let (mut raw, mut parsed) = (Vec::new(), Vec::new());
-                row_key_text(row, indexes, &mut raw);
+                let (mut scratch, mut parsed) = (Vec::new(), Vec::new());
+                let raw = row_key_text(row, indexes, &mut scratch).to_vec();
                 values_key_text(&values, indexes, &mut parsed);
                 let raw_values: Vec<Value> = raw
                     .split(|&b| b == KEY_SEPARATOR)
@@ -318,13 +334,12 @@ mod tests {
                 assert_eq!(raw_values, parsed_values, "{indexes:?} of {}", String::from_utf8_lossy(row));
             }
         }
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        row_key_text(b"[1,2]", &[0], &mut a);
-        row_key_text(b"[1,3]", &[0], &mut b);
-        assert_eq!(a, b);
-        b.clear();
-        row_key_text(b"[2,2]", &[0], &mut b);
-        assert_ne!(a, b);
+        let mut scratch = Vec::new();
+        let key = |row: &[u8], indexes: &[usize]| row_key_text(row, indexes, &mut Vec::new()).to_vec();
+        assert_eq!(key(b"[1,2]", &[0]), key(b"[1,3]", &[0]));
+        assert_ne!(key(b"[1,2]", &[0]), key(b"[2,2]", &[0]));
+        assert_eq!(row_key_text(b"[1, \"a\" ,3]", &[1], &mut scratch), br#""a""#);
+        assert_eq!(row_key_text(b"[1,\"a\",3]", &[2, 0], &mut scratch), b"1\x1f3");
     }
 
     #[test]
