@@ -11,7 +11,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 /// Chunks read but not yet parsed: the memory bound is this many of hyper's reads.
-const CHUNKS_AHEAD: usize = 16;
+const CHUNKS_AHEAD: usize = 4;
 
 type Body<E> = Pin<Box<dyn Stream<Item = Result<Bytes, E>> + Send>>;
 

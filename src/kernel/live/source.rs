@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Events parsed but not yet applied to the view: each is at most one chunk's rows.
-const EVENTS_AHEAD: usize = 8;
+const EVENTS_AHEAD: usize = 4;
 
 type Event = Option<Result<QueryEvent, KsqlError>>;
 
