@@ -14,6 +14,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use flat::flat_array_len;
 use raw::{is_json_array, push_raw};
 pub use raw::{parse_row_values, row_key_text, row_values_at, values_key_text, RawRow, RowBatch};
 
@@ -183,7 +184,7 @@ impl ElementSplitter {
                             i += len;
                             continue;
                         }
-                        if let Some(len) = whole_value_at(&chunk[i..]) {
+                        if let Some(len) = flat_array_len(&chunk[i..]).or_else(|| whole_value_at(&chunk[i..])) {
                             // The common case: the whole element is in this chunk and valid.
                             if !f(Piece::Checked(&chunk[i..i + len])) {
                                 self.stopped = true;
@@ -289,7 +290,7 @@ fn row_at(bytes: &[u8]) -> Option<(usize, &[u8], bool)> {
     if rest.first() != Some(&b'[') {
         return None;
     }
-    let (array, after) = rest.split_at(whole_value_at(rest)?);
+    let (array, after) = rest.split_at(flat_array_len(rest).or_else(|| whole_value_at(rest))?);
     let (suffix, tombstone) = if after.starts_with(b"}}") {
         (2, false)
     } else if after.starts_with(TOMBSTONE_SUFFIX) {
@@ -995,6 +996,7 @@ fn push_print_line(line: &[u8], out: &mut Vec<String>) {
     }
 }
 
+mod flat;
 pub mod raw;
 pub mod sniff;
 

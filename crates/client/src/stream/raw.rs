@@ -92,6 +92,9 @@ pub(super) fn push_raw(out: &mut Vec<QueryEvent>, row: &[u8], tombstone: bool) {
 
 /// Whether `bytes` is exactly one JSON array (whitespace around allowed), without building it.
 pub(super) fn is_json_array(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    if super::flat::is_flat_array(bytes) {
+        return Ok(());
+    }
     let valid = serde_json::from_slice::<IgnoredAny>(bytes).is_ok();
     if valid && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Ok(());
