@@ -256,6 +256,8 @@ impl LiveRunner {
 
     // `&mut self`: a `&self` held across an await would need the stream to be Sync.
     async fn show_first_frame(&mut self) {
+        // The next frames are due one interval after this one was drawn.
+        self.last_shown = Instant::now();
         let bundle = self.frame(&running(), true, false);
         self.ctx.display(bundle.data, bundle.metadata, Some(&self.display_id)).await;
     }
@@ -284,10 +286,10 @@ impl LiveRunner {
         let foreground = foreground.unwrap_or_default();
         let stop = self.registration.stop.clone();
         let deadline = self.options.timeout.map(|t| tokio::time::Instant::now() + t);
-        let mut ticker = tokio::time::interval(self.options.interval);
+        let interval = self.options.interval;
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::from_std(self.last_shown) + interval, interval);
         // Ticks keep their schedule: a frame drawn late does not push the next ones later.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        ticker.tick().await; // the first tick is immediate
         let mut last_row = Instant::now();
         // Created once: a new timer per row would cost more than the row itself.
         let timeout = sleep_until(deadline);
