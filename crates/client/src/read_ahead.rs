@@ -4,21 +4,26 @@
 //! connection task and the parser take turns, each waking the other per chunk. A task that
 //! moves chunks into a bounded channel keeps the socket read while the last chunk is parsed.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 
-/// Chunks read but not yet parsed: the memory bound is this many of hyper's reads.
-const CHUNKS_AHEAD: usize = 4;
+/// Messages in the channel, each of at most [`CHUNKS_PER_MESSAGE`] chunks: the memory bound is
+/// this many of hyper's chunks.
+const MESSAGES_AHEAD: usize = 4;
+/// hyper often has several chunks decoded at once: they go over in one message, so that the
+/// tasks wake each other once per read rather than once per chunk.
+const CHUNKS_PER_MESSAGE: usize = 8;
 
 type Body<E> = Pin<Box<dyn Stream<Item = Result<Bytes, E>> + Send>>;
 
 /// The same chunks, read by a task of their own. Dropping the result stops that task and
 /// drops `body` (which closes the connection) without waiting for another chunk.
 pub(crate) fn read_ahead<E: Send + 'static>(mut body: Body<E>) -> Body<E> {
-    let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
+    let (tx, rx) = mpsc::channel::<Vec<Result<Bytes, E>>>(MESSAGES_AHEAD);
     tokio::spawn(async move {
         loop {
             let chunk = tokio::select! {
@@ -26,12 +31,31 @@ pub(crate) fn read_ahead<E: Send + 'static>(mut body: Body<E>) -> Body<E> {
                 chunk = body.next() => chunk,
             };
             let Some(chunk) = chunk else { return };
-            if tx.send(chunk).await.is_err() {
+            let mut chunks = vec![chunk];
+            let mut ended = false;
+            while chunks.len() < CHUNKS_PER_MESSAGE && chunks.last().is_some_and(Result::is_ok) {
+                match body.next().now_or_never() {
+                    Some(Some(chunk)) => chunks.push(chunk),
+                    Some(None) => {
+                        ended = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if tx.send(chunks).await.is_err() || ended {
                 return;
             }
         }
     });
-    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) }))
+    let chunks = futures_util::stream::unfold((rx, VecDeque::new()), |(mut rx, mut ready)| async move {
+        if ready.is_empty() {
+            ready.extend(rx.recv().await?);
+        }
+        let chunk = ready.pop_front()?;
+        Some((chunk, (rx, ready)))
+    });
+    Box::pin(chunks)
 }
 
 #[cfg(test)]

@@ -3,23 +3,29 @@
 //! gets the same live table, stop button, endings and final snapshot as a push query.
 //! (ksqlDB's PRINT lines carry no offset, so there is no OFFSET column.)
 
+use futures_util::FutureExt;
 use ksql_wire::schema::{Column, ColumnKind, SqlType};
 use ksqldb_client::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
 use ksqldb_render::results::parse_print_line;
 use serde_json::Value;
+use std::collections::VecDeque;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// Events parsed but not yet applied to the view: each is at most one chunk's rows.
-const EVENTS_AHEAD: usize = 4;
+/// Messages parsed but not yet applied to the view, each of at most [`EVENTS_PER_MESSAGE`]
+/// events (an event holds at most one chunk's rows).
+const MESSAGES_AHEAD: usize = 4;
+/// Events already parsed go over together: one hand-over between the tasks for all of them.
+const EVENTS_PER_MESSAGE: usize = 8;
 
 type Event = Option<Result<QueryEvent, KsqlError>>;
 
 /// A push query's events, parsed by a task of their own while the view applies the previous
 /// ones (two cores at work instead of one taking turns).
 pub struct ParsedAhead {
-    events: mpsc::Receiver<Event>,
+    messages: mpsc::Receiver<Vec<Event>>,
+    ready: VecDeque<Event>,
     stop: CancellationToken,
     /// Gives the stream back, to close it.
     task: JoinHandle<QueryStream>,
@@ -27,7 +33,7 @@ pub struct ParsedAhead {
 
 impl ParsedAhead {
     pub fn new(mut stream: QueryStream) -> ParsedAhead {
-        let (tx, events) = mpsc::channel(EVENTS_AHEAD);
+        let (tx, messages) = mpsc::channel(MESSAGES_AHEAD);
         let stop = CancellationToken::new();
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
@@ -38,11 +44,18 @@ impl ParsedAhead {
                     _ = stopped.cancelled() => break,
                     event = stream.next() => event,
                 };
-                let last = !matches!(event, Some(Ok(_)));
+                let mut events = vec![event];
+                while events.len() < EVENTS_PER_MESSAGE && matches!(events.last(), Some(Some(Ok(_)))) {
+                    match stream.next().now_or_never() {
+                        Some(event) => events.push(event),
+                        None => break,
+                    }
+                }
+                let last = !matches!(events.last(), Some(Some(Ok(_))));
                 let sent = tokio::select! {
                     biased;
                     _ = stopped.cancelled() => false,
-                    sent = tx.send(event) => sent.is_ok(),
+                    sent = tx.send(events) => sent.is_ok(),
                 };
                 if last || !sent {
                     break;
@@ -50,11 +63,14 @@ impl ParsedAhead {
             }
             stream
         });
-        ParsedAhead { events, stop, task }
+        ParsedAhead { messages, ready: VecDeque::new(), stop, task }
     }
 
     async fn next(&mut self) -> Event {
-        self.events.recv().await.flatten()
+        if self.ready.is_empty() {
+            self.ready.extend(self.messages.recv().await?);
+        }
+        self.ready.pop_front().flatten()
     }
 
     async fn close(self) {
