@@ -581,6 +581,21 @@ mod tests {
         }
     }
 
+    /// Rows read before raw mode come parsed, later ones raw: both find the same slot, with one
+    /// key column or several.
+    #[test]
+    fn parsed_and_raw_rows_of_a_key_share_its_slot() {
+        for keys in [vec![0], vec![1, 0]] {
+            let mut view = LiveView::new(ViewMode::Table, columns(), keys.clone(), 10, false, true);
+            view.apply(row(1, Some(5), false));
+            view.apply_event(QueryEvent::Rows(batch(&[(1, Some(5), false), (2, Some(5), false)])));
+            assert_eq!(view.len(), 2, "{keys:?}");
+            view.apply(row(2, Some(5), true));
+            view.apply_event(QueryEvent::Rows(batch(&[(1, Some(5), true)])));
+            assert!(view.is_empty(), "{keys:?}");
+        }
+    }
+
     #[test]
     fn table_evicts_the_least_recently_updated_keys_in_bulk() {
         let mut view = LiveView::new(ViewMode::Table, columns(), vec![0], 5, false, true).with_max_keys(1000);
