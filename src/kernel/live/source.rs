@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// Messages parsed but not yet applied to the view, each of at most [`EVENTS_PER_MESSAGE`]
 /// events (an event holds at most one chunk's rows).
@@ -26,7 +26,8 @@ type Event = Option<Result<QueryEvent, KsqlError>>;
 pub struct ParsedAhead {
     messages: mpsc::Receiver<Vec<Event>>,
     ready: VecDeque<Event>,
-    stop: CancellationToken,
+    /// Stops the task when this is dropped (or closed): an idle stream would keep it waiting.
+    stop: DropGuard,
     /// Gives the stream back, to close it.
     task: JoinHandle<QueryStream>,
 }
@@ -63,7 +64,7 @@ impl ParsedAhead {
             }
             stream
         });
-        ParsedAhead { messages, ready: VecDeque::new(), stop, task }
+        ParsedAhead { messages, ready: VecDeque::new(), stop: stop.drop_guard(), task }
     }
 
     async fn next(&mut self) -> Event {
@@ -74,7 +75,7 @@ impl ParsedAhead {
     }
 
     async fn close(self) {
-        self.stop.cancel();
+        drop(self.stop);
         if let Ok(stream) = self.task.await {
             let _ = stream.close().await;
         }
