@@ -18,6 +18,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{json, Map, Value};
 
 use crate::error::KsqlError;
+use crate::read_ahead::read_ahead;
 use crate::stream::sniff::{RowFormat, SniffingRowParser};
 use crate::stream::{PrintLineParser, QueryEvent, QueryHeader, RowParser, DEFAULT_MAX_ROW_BYTES};
 use crate::version::{QueryEndpointPolicy, ServerCapabilities, ServerInfo};
@@ -451,7 +452,7 @@ impl KsqlClient {
             }
             let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             stream.parser = Box::new(SniffingRowParser::new(content_type, format, inner.max_row_bytes));
-            stream.body = Some(Box::pin(response.bytes_stream()));
+            stream.body = Some(read_ahead(Box::pin(response.bytes_stream())));
             stream.read_header().await
         };
         match tokio::time::timeout(inner.request_timeout, start).await {

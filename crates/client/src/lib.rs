@@ -4,11 +4,13 @@
 //!
 //! - [`client`]: [`KsqlClient`] over reqwest (HTTP/1.1 and HTTP/2), fallbacks between endpoints.
 //! - [`stream`]: byte-fed parsers of query responses, one per wire format.
+//! - `read_ahead`: a query body read by its own task while the parser works.
 //! - [`error`]: [`KsqlError`] with hints for the user.
 //! - [`version`]: `/info`, version mapping, [`ServerCapabilities`].
 
 pub mod client;
 pub mod error;
+mod read_ahead;
 pub mod stream;
 pub mod version;
 

@@ -14,6 +14,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use flat::flat_array_len;
 use raw::{is_json_array, push_raw};
 pub use raw::{parse_row_values, row_key_text, row_values_at, values_key_text, RawRow, RowBatch};
 
@@ -105,6 +106,9 @@ enum Piece<'a> {
     Element(&'a [u8]),
     /// An element already known to be valid JSON.
     Checked(&'a [u8]),
+    /// A checked StreamedRow row element in its usual shape (see [`row_at`]): the element, its
+    /// columns array and whether it is a tombstone.
+    Row(&'a [u8], &'a [u8], bool),
     /// Bytes that cannot start an element (HTML, plain text, a scalar): the rest of the chunk.
     Stray(&'a [u8]),
     /// The element in progress outgrew the row limit: its size so far and its first bytes.
@@ -172,7 +176,15 @@ impl ElementSplitter {
                         }
                     }
                     b'{' | b'[' => {
-                        if let Some(len) = whole_value_at(&chunk[i..]) {
+                        if let Some((len, array, tombstone)) = row_at(&chunk[i..]) {
+                            if !f(Piece::Row(&chunk[i..i + len], array, tombstone)) {
+                                self.stopped = true;
+                                return;
+                            }
+                            i += len;
+                            continue;
+                        }
+                        if let Some(len) = flat_array_len(&chunk[i..]).or_else(|| whole_value_at(&chunk[i..])) {
                             // The common case: the whole element is in this chunk and valid.
                             if !f(Piece::Checked(&chunk[i..i + len])) {
                                 self.stopped = true;
@@ -270,6 +282,25 @@ fn whole_value_at(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// The row element at the start of `bytes` when it has the shape ksqlDB writes (see
+/// [`fast_row`]) and is complete: its length, its columns array and whether it is a
+/// tombstone. Only the array needs checking: the rest is fixed text. `None` for anything else.
+fn row_at(bytes: &[u8]) -> Option<(usize, &[u8], bool)> {
+    let rest = bytes.strip_prefix(ROW_PREFIX)?;
+    if rest.first() != Some(&b'[') {
+        return None;
+    }
+    let (array, after) = rest.split_at(flat_array_len(rest).or_else(|| whole_value_at(rest))?);
+    let (suffix, tombstone) = if after.starts_with(b"}}") {
+        (2, false)
+    } else if after.starts_with(TOMBSTONE_SUFFIX) {
+        (TOMBSTONE_SUFFIX.len(), true)
+    } else {
+        return None;
+    };
+    Some((ROW_PREFIX.len() + array.len() + suffix, array, tombstone))
+}
+
 /// Keeps the first bytes of a body, to show them when it turns out to be unusable.
 #[derive(Default)]
 struct Prefix(Vec<u8>);
@@ -318,6 +349,11 @@ trait ArrayParser {
     fn frame(&mut self) -> &mut ArrayFrame;
     /// Handles one element (`checked`: known to be valid JSON); returns false when the stream is over.
     fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool;
+    /// Handles a checked row element `bytes` of columns `array` (see [`Piece::Row`]).
+    fn row(&mut self, bytes: &[u8], array: &[u8], tombstone: bool, out: &mut Vec<QueryEvent>) -> bool {
+        let _ = (array, tombstone);
+        self.element(bytes, true, out)
+    }
 }
 
 fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryEvent>) {
@@ -331,6 +367,7 @@ fn feed_array<P: ArrayParser>(parser: &mut P, chunk: &[u8], out: &mut Vec<QueryE
             Piece::Open => true,
             Piece::Element(bytes) => parser.element(bytes, false, out),
             Piece::Checked(bytes) => parser.element(bytes, true, out),
+            Piece::Row(bytes, array, tombstone) => parser.row(bytes, array, tombstone, out),
             Piece::TooLarge(size, bytes) => {
                 out.push(QueryEvent::Error(row_too_large(parser.frame().max_row, size, bytes)));
                 false
@@ -408,11 +445,14 @@ struct RowWire {
     tombstone: Option<bool>,
 }
 
+const ROW_PREFIX: &[u8] = br#"{"row":{"columns":"#;
+const TOMBSTONE_SUFFIX: &[u8] = br#","tombstone":true}}"#;
+
 /// The common row shapes, `{"row":{"columns":[…]}}` and `{"row":{"columns":[…],"tombstone":true}}`,
 /// exactly as ksqlDB writes them: only the columns array is parsed. Anything else (other
 /// fields, other spacing) returns `None` and takes the general path.
 fn fast_row(bytes: &[u8]) -> Option<(&[u8], bool)> {
-    let inner = bytes.strip_prefix(br#"{"row":{"columns":"#)?.strip_suffix(b"}}")?;
+    let inner = bytes.strip_prefix(ROW_PREFIX)?.strip_suffix(b"}}")?;
     let (array, tombstone) = match inner.strip_suffix(br#","tombstone":true"#) {
         Some(array) => (array, true),
         None => (inner, false),
@@ -473,6 +513,13 @@ impl ArrayParser for JsonArrayRowParser {
     const ARRAY_REQUIRED: bool = false;
     fn frame(&mut self) -> &mut ArrayFrame {
         &mut self.frame
+    }
+    fn row(&mut self, bytes: &[u8], array: &[u8], tombstone: bool, out: &mut Vec<QueryEvent>) -> bool {
+        if self.frame.raw && self.frame.header_seen {
+            push_raw(out, array, tombstone);
+            return true;
+        }
+        self.element(bytes, true, out)
     }
     fn element(&mut self, bytes: &[u8], checked: bool, out: &mut Vec<QueryEvent>) -> bool {
         if self.frame.header_seen {
@@ -949,6 +996,7 @@ fn push_print_line(line: &[u8], out: &mut Vec<String>) {
     }
 }
 
+mod flat;
 pub mod raw;
 pub mod sniff;
 

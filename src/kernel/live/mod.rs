@@ -26,7 +26,7 @@ use offset_hint::QuietQueryCheck;
 use options::PushOptions;
 use query_shape::{from_source, group_by_key_names, unbounded_rows_of_source};
 use registry::{LiveQueries, Registration};
-use source::LiveSource;
+use source::{LiveSource, ParsedAhead};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -36,6 +36,8 @@ use view::{LiveView, ViewMode};
 const STATUS_TICK: Duration = Duration::from_secs(1);
 /// Rows applied in one go before stop requests and display ticks are looked at again.
 const DRAIN_BUDGET: u64 = 65_536;
+/// Nor for longer than this: a display tick waits at most about this long.
+const DRAIN_TIME: Duration = Duration::from_millis(2);
 
 /// Why a live query ended.
 #[derive(Debug)]
@@ -111,8 +113,17 @@ pub async fn run_push(
     let query_id = stream.header().closeable_id().map(str::to_string);
     let mut notes: Vec<String> = stream.notes().to_vec();
     notes.extend(mode_note);
-    let mut runner =
-        LiveRunner::new(live, LiveSource::Query(stream), view, options, notes, ctx, cell_id, sql, "Push query");
+    let mut runner = LiveRunner::new(
+        live,
+        LiveSource::Query(ParsedAhead::new(stream)),
+        view,
+        options,
+        notes,
+        ctx,
+        cell_id,
+        sql,
+        "Push query",
+    );
     runner.quiet_check = QuietQueryCheck::for_push_query(scope, sql);
     if let Ok(mut id) = runner.registration.stats.query_id.lock() {
         *id = query_id;
@@ -138,7 +149,7 @@ pub async fn run_print(
     };
     options.chart = None;
     let view = LiveView::new(mode, source::print_columns(), vec![], options.rows, options.newest_first, false);
-    let source = LiveSource::Print { stream, new_notes: Vec::new() };
+    let source = LiveSource::Print { stream: Box::new(stream), new_notes: Vec::new() };
     let runner = LiveRunner::new(live, source, view, options, Vec::new(), ctx, cell_id, sql, "PRINT");
     run_live(runner, sql).await
 }
@@ -245,6 +256,8 @@ impl LiveRunner {
 
     // `&mut self`: a `&self` held across an await would need the stream to be Sync.
     async fn show_first_frame(&mut self) {
+        // The next frames are due one interval after this one was drawn.
+        self.last_shown = Instant::now();
         let bundle = self.frame(&running(), true, false);
         self.ctx.display(bundle.data, bundle.metadata, Some(&self.display_id)).await;
     }
@@ -273,9 +286,10 @@ impl LiveRunner {
         let foreground = foreground.unwrap_or_default();
         let stop = self.registration.stop.clone();
         let deadline = self.options.timeout.map(|t| tokio::time::Instant::now() + t);
-        let mut ticker = tokio::time::interval(self.options.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticker.tick().await; // the first tick is immediate
+        let interval = self.options.interval;
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::from_std(self.last_shown) + interval, interval);
+        // Ticks keep their schedule: a frame drawn late does not push the next ones later.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut last_row = Instant::now();
         // Created once: a new timer per row would cost more than the row itself.
         let timeout = sleep_until(deadline);
@@ -326,9 +340,10 @@ impl LiveRunner {
                 Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_)))) => {
                     self.view.apply_event(event);
                     // Rows already received are applied without a select! per row, which
-                    // would cost more than the row; the budget keeps stop and ticks prompt.
+                    // would cost more than the row; the budgets keep stop and ticks prompt.
                     let budget_end = self.view.rows_received + DRAIN_BUDGET;
-                    while self.view.rows_received < budget_end {
+                    let drain_started = Instant::now();
+                    while self.view.rows_received < budget_end && drain_started.elapsed() < DRAIN_TIME {
                         match next_event(&mut self.stream).now_or_never() {
                             Some(Some(Ok(event @ (QueryEvent::Row(_) | QueryEvent::Rows(_))))) => {
                                 self.view.apply_event(event)

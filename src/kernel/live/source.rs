@@ -3,15 +3,89 @@
 //! gets the same live table, stop button, endings and final snapshot as a push query.
 //! (ksqlDB's PRINT lines carry no offset, so there is no OFFSET column.)
 
+use futures_util::FutureExt;
 use ksql_wire::schema::{Column, ColumnKind, SqlType};
 use ksqldb_client::{KsqlError, PrintStream, QueryEvent, QueryStream, Row};
 use ksqldb_render::results::parse_print_line;
 use serde_json::Value;
+use std::collections::VecDeque;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+/// Messages parsed but not yet applied to the view, each of at most [`EVENTS_PER_MESSAGE`]
+/// events (an event holds at most one chunk's rows).
+const MESSAGES_AHEAD: usize = 4;
+/// Events already parsed go over together: one hand-over between the tasks for all of them.
+const EVENTS_PER_MESSAGE: usize = 8;
+
+type Event = Option<Result<QueryEvent, KsqlError>>;
+
+/// A push query's events, parsed by a task of their own while the view applies the previous
+/// ones (two cores at work instead of one taking turns).
+pub struct ParsedAhead {
+    messages: mpsc::Receiver<Vec<Event>>,
+    ready: VecDeque<Event>,
+    /// Stops the task when this is dropped (or closed): an idle stream would keep it waiting.
+    stop: DropGuard,
+    /// Gives the stream back, to close it.
+    task: JoinHandle<QueryStream>,
+}
+
+impl ParsedAhead {
+    pub fn new(mut stream: QueryStream) -> ParsedAhead {
+        let (tx, messages) = mpsc::channel(MESSAGES_AHEAD);
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                // `QueryStream::next` loses nothing when dropped: it waits on the body only.
+                let event = tokio::select! {
+                    biased;
+                    _ = stopped.cancelled() => break,
+                    event = stream.next() => event,
+                };
+                let mut events = vec![event];
+                while events.len() < EVENTS_PER_MESSAGE && matches!(events.last(), Some(Some(Ok(_)))) {
+                    match stream.next().now_or_never() {
+                        Some(event) => events.push(event),
+                        None => break,
+                    }
+                }
+                let last = !matches!(events.last(), Some(Some(Ok(_))));
+                let sent = tokio::select! {
+                    biased;
+                    _ = stopped.cancelled() => false,
+                    sent = tx.send(events) => sent.is_ok(),
+                };
+                if last || !sent {
+                    break;
+                }
+            }
+            stream
+        });
+        ParsedAhead { messages, ready: VecDeque::new(), stop: stop.drop_guard(), task }
+    }
+
+    async fn next(&mut self) -> Event {
+        if self.ready.is_empty() {
+            self.ready.extend(self.messages.recv().await?);
+        }
+        self.ready.pop_front().flatten()
+    }
+
+    async fn close(self) {
+        drop(self.stop);
+        if let Ok(stream) = self.task.await {
+            let _ = stream.close().await;
+        }
+    }
+}
 
 pub enum LiveSource {
-    Query(QueryStream),
+    Query(ParsedAhead),
     Print {
-        stream: PrintStream,
+        stream: Box<PrintStream>,
         /// Format lines ([`is_format_line`]) not yet shown.
         new_notes: Vec<String>,
     },
@@ -21,7 +95,7 @@ impl LiveSource {
     /// The next row or final message; `None` at the end.
     pub async fn next(&mut self) -> Option<Result<QueryEvent, KsqlError>> {
         match self {
-            LiveSource::Query(stream) => stream.next().await,
+            LiveSource::Query(events) => events.next().await,
             LiveSource::Print { stream, new_notes } => loop {
                 match stream.next_line().await? {
                     Ok(line) if is_format_line(&line) => {
@@ -45,9 +119,7 @@ impl LiveSource {
     /// Stops reading: closes the query on the server, or the PRINT's connection.
     pub async fn close(self) {
         match self {
-            LiveSource::Query(stream) => {
-                let _ = stream.close().await;
-            }
+            LiveSource::Query(events) => events.close().await,
             LiveSource::Print { stream, .. } => stream.close().await,
         }
     }

@@ -126,24 +126,30 @@ impl Slot {
     }
 }
 
-/// The current row of one key, as its JSON array text.
+/// The current row of one key, as its JSON array text. What every row updates is kept in the
+/// map's own memory; what only frames use is boxed, so that a row touches few cache lines.
 struct KeyedRow {
-    /// The key's values, for the display order.
-    key: SortKey,
     latest: Vec<u8>,
-    /// The row when the last frame was drawn; `None` for a key new since then.
-    previous: Option<Vec<u8>>,
     /// Updated since the last frame (its changed cells are highlighted).
     updated: bool,
     seq: u64,
-    shown: OnceLock<LiveRow>,
+    shown: OnceLock<Box<LiveRow>>,
+    drawn: Box<Drawn>,
+}
+
+/// What a frame needs of a key besides its latest row.
+struct Drawn {
+    /// The key's values, for the display order.
+    key: SortKey,
+    /// The row when the last frame was drawn; `None` for a key new since then.
+    previous: Option<Vec<u8>>,
 }
 
 impl KeyedRow {
     fn row(&self) -> &LiveRow {
         self.shown.get_or_init(|| {
             let values = parse_row_values(&self.latest);
-            let changed = match (&self.previous, self.updated) {
+            let changed = match (&self.drawn.previous, self.updated) {
                 (_, false) => Vec::new(),
                 (None, true) => vec![true; values.len()],
                 (Some(previous), true) => {
@@ -151,7 +157,7 @@ impl KeyedRow {
                     (0..values.len()).map(|i| before.get(i) != values.get(i)).collect()
                 }
             };
-            LiveRow { values, changed, op: None, arrived: None, tombstone: false }
+            Box::new(LiveRow { values, changed, op: None, arrived: None, tombstone: false })
         })
     }
 }
@@ -276,14 +282,14 @@ impl LiveView {
             }
             ViewMode::Table => {
                 // Known keys are found by their text: no values are built for them.
-                let mut key_text = std::mem::take(&mut self.key_text);
-                let indexes = self.key_indexes.clone();
+                let mut scratch = std::mem::take(&mut self.key_text);
+                let indexes = std::mem::take(&mut self.key_indexes);
                 for (bytes, tombstone) in batch.iter() {
-                    key_text.clear();
-                    row_key_text(bytes, &indexes, &mut key_text);
-                    self.upsert(&key_text, &|| SortKey::new(row_values_at(bytes, &indexes)), bytes, tombstone);
+                    let key = row_key_text(bytes, &indexes, &mut scratch);
+                    self.upsert(key, &|| SortKey::new(row_values_at(bytes, &indexes)), bytes, tombstone);
                 }
-                self.key_text = key_text;
+                self.key_text = scratch;
+                self.key_indexes = indexes;
             }
         }
     }
@@ -338,12 +344,11 @@ impl LiveView {
         }
         self.touch(key);
         let row = KeyedRow {
-            key: sort_key(),
             latest: bytes.to_vec(),
-            previous: None,
             updated: true,
             seq: self.seq,
             shown: OnceLock::new(),
+            drawn: Box::new(Drawn { key: sort_key(), previous: None }),
         };
         self.table.insert(key.into(), row);
         if self.table.len() > self.max_keys {
@@ -388,7 +393,7 @@ impl LiveView {
         let reset = |entry: &mut KeyedRow| {
             if entry.updated {
                 entry.updated = false;
-                let previous = entry.previous.get_or_insert_with(Vec::new);
+                let previous = entry.drawn.previous.get_or_insert_with(Vec::new);
                 previous.clone_from(&entry.latest);
                 entry.shown = OnceLock::new();
             }
@@ -411,10 +416,10 @@ impl LiveView {
             ViewMode::Table => {
                 let mut first: Vec<&KeyedRow> = self.table.values().collect();
                 if first.len() > self.capacity {
-                    first.select_nth_unstable_by(self.capacity, |a, b| a.key.cmp(&b.key));
+                    first.select_nth_unstable_by(self.capacity, |a, b| a.drawn.key.cmp(&b.drawn.key));
                     first.truncate(self.capacity);
                 }
-                first.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+                first.sort_unstable_by(|a, b| a.drawn.key.cmp(&b.drawn.key));
                 first.into_iter().map(KeyedRow::row).collect()
             }
             _ if self.newest_first => self.ring.iter().rev().map(Slot::row).collect(),
@@ -573,6 +578,21 @@ mod tests {
             }
             assert_eq!((raw.rows_received, raw.tombstones), (50, 10));
             assert_eq!(raw.footer(), parsed.footer());
+        }
+    }
+
+    /// Rows read before raw mode come parsed, later ones raw: both find the same slot, with one
+    /// key column or several.
+    #[test]
+    fn parsed_and_raw_rows_of_a_key_share_its_slot() {
+        for keys in [vec![0], vec![1, 0]] {
+            let mut view = LiveView::new(ViewMode::Table, columns(), keys.clone(), 10, false, true);
+            view.apply(row(1, Some(5), false));
+            view.apply_event(QueryEvent::Rows(batch(&[(1, Some(5), false), (2, Some(5), false)])));
+            assert_eq!(view.len(), 2, "{keys:?}");
+            view.apply(row(2, Some(5), true));
+            view.apply_event(QueryEvent::Rows(batch(&[(1, Some(5), true)])));
+            assert!(view.is_empty(), "{keys:?}");
         }
     }
 

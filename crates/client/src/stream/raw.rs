@@ -9,7 +9,6 @@ use std::fmt;
 
 use bytes::Bytes;
 use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::QueryEvent;
@@ -93,6 +92,9 @@ pub(super) fn push_raw(out: &mut Vec<QueryEvent>, row: &[u8], tombstone: bool) {
 
 /// Whether `bytes` is exactly one JSON array (whitespace around allowed), without building it.
 pub(super) fn is_json_array(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    if super::flat::is_flat_array(bytes) {
+        return Ok(());
+    }
     let valid = serde_json::from_slice::<IgnoredAny>(bytes).is_ok();
     if valid && bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Ok(());
@@ -137,58 +139,96 @@ pub fn parse_row_values(bytes: &[u8]) -> Vec<Value> {
     serde_json::from_slice(bytes).unwrap_or_else(|_| vec![Value::String(String::from_utf8_lossy(bytes).into_owned())])
 }
 
-/// Ends each value in a key text: a control byte never appears raw in JSON text.
+/// Separates the values in a key text: a control byte never appears raw in JSON text.
 const KEY_SEPARATOR: u8 = 0x1f;
 
-/// Writes the JSON text of the columns at `indexes` (in column order) to `out`, without
-/// building values: a key to find a row's slot by. ksqlDB writes equal values as equal text.
-pub fn row_key_text(bytes: &[u8], indexes: &[usize], out: &mut Vec<u8>) {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let _ = KeyText { indexes, out }.deserialize(&mut de);
+/// The JSON text of the columns at `indexes` (in column order), without building values: a key
+/// to find a row's slot by (ksqlDB writes equal values as equal text). One key column's text
+/// is borrowed from the row; several are joined in `scratch`.
+pub fn row_key_text<'a>(bytes: &'a [u8], indexes: &[usize], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if let [index] = indexes {
+        let mut found: &[u8] = b"";
+        scan_elements(bytes, *index, |i, text| {
+            if i == *index {
+                found = text;
+            }
+        });
+        return found;
+    }
+    scratch.clear();
+    let last = indexes.iter().copied().max().unwrap_or(0);
+    scan_elements(bytes, last, |i, text| {
+        if indexes.contains(&i) {
+            if !scratch.is_empty() {
+                scratch.push(KEY_SEPARATOR);
+            }
+            scratch.extend_from_slice(text);
+        }
+    });
+    scratch
 }
 
-/// [`row_key_text`] of values already parsed.
+/// [`row_key_text`] of values already parsed, written to `out`.
 pub fn values_key_text(values: &[Value], indexes: &[usize], out: &mut Vec<u8>) {
     let last = indexes.iter().copied().max().unwrap_or(0);
     for (i, value) in values.iter().enumerate().take(last + 1) {
         if indexes.contains(&i) {
-            let _ = serde_json::to_writer(&mut *out, value);
-            out.push(KEY_SEPARATOR);
-        }
-    }
-}
-
-struct KeyText<'a> {
-    indexes: &'a [usize],
-    out: &'a mut Vec<u8>,
-}
-
-impl<'de> DeserializeSeed<'de> for KeyText<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyText<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a row array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let last = self.indexes.iter().copied().max().unwrap_or(0);
-        for i in 0..=last {
-            if self.indexes.contains(&i) {
-                let Some(raw) = seq.next_element::<&'de RawValue>()? else { return Ok(()) };
-                self.out.extend_from_slice(raw.get().as_bytes());
-                self.out.push(KEY_SEPARATOR);
-            } else if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(());
+            if !out.is_empty() {
+                out.push(KEY_SEPARATOR);
             }
+            let _ = serde_json::to_writer(&mut *out, value);
         }
-        // The rest is not read: the parser checked the whole row already.
-        Ok(())
     }
+}
+
+/// Calls `f(index, text)` for the top-level elements of a row's array text, up to index `last`.
+/// The parser checked the row, so finding the elements' ends is enough: strings are skipped
+/// to their closing quote, nested values by bracket depth. On text that is not a checked row
+/// it stops early (and never reads out of bounds).
+fn scan_elements<'a>(bytes: &'a [u8], last: usize, mut f: impl FnMut(usize, &'a [u8])) {
+    let Some(open) = memchr::memchr(b'[', bytes) else { return };
+    let mut i = open + 1;
+    for index in 0..=last {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let start = i;
+        let mut depth = 0u32;
+        let end = loop {
+            match bytes.get(i) {
+                None => return,
+                Some(b'"') => i = string_end(bytes, i + 1),
+                Some(b'[' | b'{') => {
+                    depth += 1;
+                    i += 1;
+                }
+                Some(b',' | b']') if depth == 0 => break i,
+                Some(b']' | b'}') => {
+                    depth = depth.saturating_sub(1);
+                    i += 1;
+                }
+                Some(_) => i += 1,
+            }
+        };
+        if end > start {
+            f(index, bytes[start..end].trim_ascii_end());
+        }
+        if bytes[end] == b']' {
+            return;
+        }
+        i = end + 1;
+    }
+}
+
+/// The index after the closing quote of the string whose text starts at `i`.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        if bytes[i + found] == b'"' {
+            return i + found + 1;
+        }
+        i += found + 2; // an escape: the next byte is never the end
+    }
+    bytes.len()
 }
 
 /// Deserializes an array keeping only the elements at `indexes`.
@@ -271,13 +311,18 @@ mod tests {
 
     #[test]
     fn key_texts_of_raw_and_parsed_rows_agree() {
-        let rows: [&[u8]; 3] =
-            [br#"[1, "a\"b", 12.50, {"x": [1]}]"#, r#"[99999999999999999999,"","é",null]"#.as_bytes(), b"[7]"];
+        let rows: [&[u8]; 5] = [
+            br#"[1, "a\"b", 12.50, {"x": [1]}]"#,
+            r#"[99999999999999999999,"","é",null]"#.as_bytes(),
+            b"[7]",
+            br#"[ "a]\\" , [1, [2, "]"]], "x,y" , {"}": "{"} ]"#,
+            br#"[[], {}, "\\\"", -1.5e3]"#,
+        ];
         for row in rows {
             let values: Vec<Value> = serde_json::from_slice(row).unwrap();
             for indexes in [&[0usize][..], &[2, 0], &[1, 3], &[5]] {
-                let (mut raw, mut parsed) = (Vec::new(), Vec::new());
-                row_key_text(row, indexes, &mut raw);
+                let (mut scratch, mut parsed) = (Vec::new(), Vec::new());
+                let raw = row_key_text(row, indexes, &mut scratch).to_vec();
                 values_key_text(&values, indexes, &mut parsed);
                 let raw_values: Vec<Value> = raw
                     .split(|&b| b == KEY_SEPARATOR)
@@ -292,13 +337,12 @@ mod tests {
                 assert_eq!(raw_values, parsed_values, "{indexes:?} of {}", String::from_utf8_lossy(row));
             }
         }
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        row_key_text(b"[1,2]", &[0], &mut a);
-        row_key_text(b"[1,3]", &[0], &mut b);
-        assert_eq!(a, b);
-        b.clear();
-        row_key_text(b"[2,2]", &[0], &mut b);
-        assert_ne!(a, b);
+        let mut scratch = Vec::new();
+        let key = |row: &[u8], indexes: &[usize]| row_key_text(row, indexes, &mut Vec::new()).to_vec();
+        assert_eq!(key(b"[1,2]", &[0]), key(b"[1,3]", &[0]));
+        assert_ne!(key(b"[1,2]", &[0]), key(b"[2,2]", &[0]));
+        assert_eq!(row_key_text(b"[1, \"a\" ,3]", &[1], &mut scratch), br#""a""#);
+        assert_eq!(row_key_text(b"[1,\"a\",3]", &[2, 0], &mut scratch), b"1\x1f3");
     }
 
     #[test]

@@ -440,6 +440,32 @@ fn fast_row_path_agrees_with_the_general_parser() {
     );
 }
 
+/// Whole elements take the row fast path, 1-byte chunks never do: both must read the same
+/// rows, also from text that looks like the end of a row (two on a line, brackets in strings).
+#[test]
+fn row_fast_path_reads_like_elements() {
+    let body = b"[{\"header\":{\"queryId\":\"q\",\"schema\":\"`S` STRING\"}},\n\
+                 {\"row\":{\"columns\":[\"}},{\\\"row\\\":{\\\"columns\\\":[2]\"]}},\r\n\
+                 {\"row\":{\"columns\":[1]}},{\"row\":{\"columns\":[2]}},\n\
+                 {\"row\":{\"columns\":[3],\"tombstone\":true}}\n\
+                 {\"row\":{\"columns\":[4 5]}},\n]";
+    let events = parse_all_ways(json_array, body);
+    let rows: Vec<(Vec<Value>, bool)> =
+        events[1..5].iter().map(|e| (row(e).values.clone(), row(e).tombstone)).collect();
+    let s = |v: &str| Value::String(v.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            (vec![s(r#"}},{"row":{"columns":[2]"#)], false),
+            (vec![Value::from(1)], false),
+            (vec![Value::from(2)], false),
+            (vec![Value::from(3)], true)
+        ]
+    );
+    assert!(error(&events[5]).to_string().contains("malformed JSON"), "{events:?}");
+    assert_eq!(events.len(), 6, "{events:?}");
+}
+
 fn sniffing() -> Box<dyn RowParser> {
     Box::new(sniff::SniffingRowParser::new("", sniff::RowFormat::StreamedRows, DEFAULT_MAX_ROW_BYTES))
 }
