@@ -57,7 +57,7 @@ fn non_string_map_key(t: &SqlType) -> bool {
     }
 }
 
-fn contains_map(t: &SqlType) -> bool {
+pub(crate) fn contains_map(t: &SqlType) -> bool {
     match t {
         SqlType::Map(..) => true,
         SqlType::Array(e) => contains_map(e),

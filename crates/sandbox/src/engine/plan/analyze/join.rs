@@ -80,6 +80,9 @@ fn join_side_sources(e: &Expr, cols: &[(String, Vec<String>)]) -> Result<Vec<Str
     let mut out: Vec<String> = Vec::new();
     for (qual, name) in names {
         if let Some(q) = &qual {
+            if !cols.iter().any(|(a, _)| a == q) {
+                return Err(format!("Failed to prepare statement: '{q}' is not a valid stream/table name or alias."));
+            }
             let pseudo = ["ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND"];
             if cols.iter().any(|(a, cs)| a == q && !cs.contains(&name)) && !pseudo.contains(&name.as_str()) {
                 return Err(format!("JOIN ON column '{q}.{name}' cannot be resolved."));
@@ -136,7 +139,11 @@ pub(super) fn plan_join_chain(q: &Query, catalog: &Catalog, rel: &mut Relation) 
     for (ji, j) in q.joins.iter().enumerate() {
         let right = lookup(catalog, &j.source.name)?.clone();
         let right_alias = j.source.alias.clone().unwrap_or_else(|| right.name.clone());
-        if aliases.contains(&right_alias) {
+        // A source joined to itself, under any alias.
+        let mut earlier =
+            std::iter::once(q.from.name.as_str()).chain(q.joins[..ji].iter().map(|j| j.source.name.as_str()));
+        let joined_before = earlier.any(|n| lookup(catalog, n).is_ok_and(|src| src.name == right.name));
+        if aliases.contains(&right_alias) || joined_before {
             return err(format!(
                 "Can not join '{}' to '{}': self joins are not yet supported.",
                 rel.from().name,
@@ -181,6 +188,7 @@ fn plan_join(q: &Query, rel: &mut Relation, step: &JoinStep, viable: &mut Vec<(E
     check_join_sources(rel.from(), step)?;
     let on = plan_join_on(step, &right_scan.schema)?;
     let foreign_key = check_join_on_keys(rel, step, &on)?;
+    check_join_key_type(step, &on)?;
     let windowed = check_windowed_join(rel, step, &on, foreign_key)?;
     let (j, lt, rt) = (step.join, step.left_is_table, step.right_is_table);
     let within = j.within.map(|(b, a, g)| (b as i64, a as i64, g.map(|g| g as i64).unwrap_or(24 * 3_600_000)));
@@ -259,6 +267,19 @@ fn check_join_sources(from: &Source, step: &JoinStep) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A join key may not be (or contain) a MAP: its serialized form is not stable.
+fn check_join_key_type(step: &JoinStep, on: &JoinOn) -> Result<(), String> {
+    let Ok(key) = compile(&on.left_expr, &step.left_scope) else { return Ok(()) };
+    let Some(ty) = key.ty.filter(crate::engine::formats::contains_map) else { return Ok(()) };
+    // The join's key column is named after its source: L_L0.
+    let name = qualified(&on.left_expr, &step.left_scope).replace('.', "_");
+    err(format!(
+        "Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior \
+         due to inconsistent serialization. Key column name: `{name}`. Column type: {ty}. See \
+         https://github.com/confluentinc/ksql/issues/6621 for more."
+    ))
 }
 
 /// Windowed sources join only windowed sources with the same windows, on their keys (the

@@ -237,7 +237,12 @@ fn check_output_names(q: &Query, p: &Projection, opts: &PlanOptions) -> Result<(
         if matches!(c.name.as_str(), "ROWTIME" | "ROWPARTITION" | "ROWOFFSET" | "WINDOWSTART" | "WINDOWEND")
             && opts.persistent
         {
-            let aliased = q.select.iter().any(|i| matches!(i, SelectItem::Expr { alias: Some(a), .. } if *a == c.name));
+            // Another expression aliased with the name (a pseudocolumn aliased as itself is
+            // the pseudocolumn).
+            let aliased = q.select.iter().any(|i| {
+                matches!(i, SelectItem::Expr { alias: Some(a), expr } if *a == c.name
+                    && !matches!(expr, Expr::Column { name, .. } if *name == c.name))
+            });
             return err(if aliased {
                 format!("`{}` is a reserved column name. You cannot use it as an alias for a column.", c.name)
             } else {
