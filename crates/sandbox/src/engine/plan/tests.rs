@@ -257,14 +257,19 @@ fn a_join_plans_both_sides_and_keys_the_result_by_the_join_expression() {
 
 #[test]
 fn errors_come_from_the_logical_phase_with_ksqldbs_messages() {
-    let e = catalog(&[CLICKS, USERS]);
+    let views = "CREATE STREAM views (id VARCHAR KEY, page VARCHAR) WITH (kafka_topic='views', value_format='JSON', \
+                 partitions=1);";
+    let e = catalog(&[CLICKS, USERS, views]);
     let err = |sql: &str| logical(&e, sql, false).err().unwrap_or_else(|| panic!("{sql} planned"));
+    // A source joined to itself, under any alias.
+    let self_join = err("SELECT * FROM clicks a JOIN clicks b WITHIN 1 SECOND ON a.id = b.id EMIT CHANGES;");
+    assert_eq!(self_join, "Can not join 'CLICKS' to 'CLICKS': self joins are not yet supported.");
     assert_eq!(
         err("SELECT page FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) EMIT CHANGES;"),
         "WINDOW clause requires a GROUP BY clause."
     );
     assert_eq!(err("SELECT page FROM clicks HAVING n > 1 EMIT CHANGES;"), "HAVING requires GROUP BY clause.");
-    let stream_stream = err("SELECT * FROM clicks a JOIN clicks b ON a.id = b.id EMIT CHANGES;");
+    let stream_stream = err("SELECT * FROM clicks a JOIN views b ON a.id = b.id EMIT CHANGES;");
     assert!(stream_stream.starts_with("Stream-Stream joins must have a WITHIN clause"), "{stream_stream}");
     assert!(err("SELECT * FROM users u JOIN clicks c ON u.id = c.id EMIT CHANGES;").starts_with("Invalid join order"));
     assert_eq!(
