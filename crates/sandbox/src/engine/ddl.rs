@@ -8,7 +8,7 @@ use super::lifecycle::sink_spec;
 use super::plan::{plan_query, PlanOptions};
 use super::replace::upgrade_error;
 use super::status::{status_entity, warning};
-use super::{EResult, Engine, EngineError, Session};
+use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
 use crate::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
@@ -304,7 +304,7 @@ impl Engine {
             ));
         }
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
-        let plan = plan_query(
+        let mut plan = plan_query(
             query,
             &self.catalog,
             &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp: sink_ts.clone() },
@@ -394,9 +394,14 @@ impl Engine {
         }
         let sink = sink_spec(&src, &plan);
         if kind == SourceKind::Table {
-            // Queryable from the start: its state follows the query's output as it comes,
-            // so no pull query has to replay the topic.
-            self.materialize(&src);
+            // Queryable from the start: an aggregation's own groups answer pull queries (its
+            // state kept once) when it alone fills the topic; otherwise the table's state
+            // follows the query's output as it comes, so no pull query has to replay the topic.
+            let empty = self.topics.get(&topic).is_none_or(|t| t.log_end() == 0);
+            match &mut plan.executor.body {
+                exec::Body::Aggregate(a) if empty && !a.emit_final => a.serves_table = true,
+                _ => self.materialize(&src),
+            }
         }
         self.catalog.sources.insert(name.to_string(), src);
         self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);

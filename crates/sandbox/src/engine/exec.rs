@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod table_state;
+
 /// Maps of the per-key state: foldhash, seeded per process, is several times faster than
 /// the default SipHash on the short keys every event looks up.
 pub type StateMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -346,6 +348,10 @@ pub struct Aggregator {
     /// last swept ([`Aggregator::evict_closed`]).
     earliest_close: i64,
     last_sweep: i64,
+    /// Pull queries on the table this aggregation writes read its groups (see
+    /// [`table_state`]): closed windows then keep their final row.
+    pub serves_table: bool,
+    table: table_state::TableState,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -371,6 +377,8 @@ impl Aggregator {
             pending_final: Vec::new(),
             earliest_close: i64::MAX,
             last_sweep: i64::MIN,
+            serves_table: false,
+            table: Default::default(),
         }
     }
 
@@ -382,9 +390,10 @@ impl Aggregator {
         self.aggs.iter().map(|a| a.args.iter().map(|f| f(row)).collect()).collect()
     }
 
-    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
-        let g = self.groups.get(gk)?;
-        let mut post: Row = g.key.clone();
+    /// The post-aggregation row of a group: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
+    fn post_row(&self, g: &Group, ts: i64) -> Row {
+        let mut post: Row = Vec::with_capacity(g.key.len() + g.accs.len() + 3);
+        post.extend_from_slice(&g.key);
         for a in &g.accs {
             post.push(a.result());
         }
@@ -392,6 +401,12 @@ impl Aggregator {
         post.push(Value::Bigint(ws));
         post.push(Value::Bigint(we));
         post.push(Value::Bigint(ts));
+        post
+    }
+
+    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
+        let g = self.groups.get(gk)?;
+        let post = self.post_row(g, ts);
         let keep = match &self.having {
             Some(h) => h(&post) == Value::Boolean(true),
             None => true,
@@ -403,6 +418,9 @@ impl Aggregator {
             g.visible.set(keep);
         }
         let key = self.post.key(&post);
+        if self.serves_table {
+            self.table.check_key(&key, &gk.0);
+        }
         Some(Output {
             key,
             row: if keep { Some(self.post.project(&post)) } else { None },
@@ -438,6 +456,7 @@ impl Aggregator {
                         for (a, v) in g.accs.iter_mut().zip(&args) {
                             a.undo(v);
                         }
+                        g.last_ts = ts;
                         touched.push(kp);
                     }
                 }
@@ -459,6 +478,7 @@ impl Aggregator {
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
+                    g.last_ts = ts;
                     if !touched.contains(&kp) {
                         touched.push(kp);
                     }
@@ -507,11 +527,15 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
-                    let aggs = &self.aggs;
-                    let g = self
-                        .groups
-                        .entry(gk.clone())
-                        .or_insert_with(|| Group::new(key.clone(), Some((s, end)), aggs, ts));
+                    let g = match self.groups.entry(gk.clone()) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            if self.serves_table {
+                                self.table.add_window(&kparts, s);
+                            }
+                            v.insert(Group::new(key.clone(), Some((s, end)), &self.aggs, ts))
+                        }
+                    };
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -564,6 +588,9 @@ impl Aggregator {
         }
         for gk in &removed {
             let g = self.groups.remove(gk).unwrap();
+            if self.serves_table {
+                self.table.remove_window(&gk.0, gk.1);
+            }
             if g.window != Some((start, end)) {
                 // The merged-away session's tombstone carries that session's own time.
                 let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
@@ -585,6 +612,9 @@ impl Aggregator {
         }
         let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
         self.earliest_close = self.earliest_close.min(close);
+        if self.serves_table {
+            self.table.add_window(&kparts, start);
+        }
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
@@ -627,17 +657,27 @@ impl Aggregator {
         };
         let mut earliest = i64::MAX;
         let mut closed = Vec::new();
+        let mut evicted = Vec::new();
+        let serves_table = self.serves_table;
         self.groups.retain(|gk, g| {
             let c = g.window.map_or(i64::MAX, close);
             if c <= stream_time {
                 if session {
                     closed.push(gk.clone());
                 }
+                if serves_table {
+                    evicted.push((gk.clone(), std::mem::replace(g, Group::new(vec![], None, &[], 0))));
+                }
                 return false;
             }
             earliest = earliest.min(c);
             true
         });
+        // The table keeps the evicted windows' final rows.
+        for (gk, g) in evicted {
+            let row = self.table_output(&g);
+            self.table.close(gk, row);
+        }
         for (kparts, start) in closed {
             if let Some(list) = self.sessions.get_mut(&kparts) {
                 list.retain(|s| *s != start);

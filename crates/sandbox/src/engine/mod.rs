@@ -180,6 +180,9 @@ pub struct Engine {
     /// Maintained state of tables for pull queries (source name -> latest row per key),
     /// built on a table's first pull query and kept up to date as records arrive.
     materialized: HashMap<String, Materialized>,
+    /// Pull queries on a table an aggregation writes read the aggregation's groups (false:
+    /// the table's state is built from its topic, as tests compare).
+    pulls_read_aggregations: bool,
     /// Schemas registered for topics' keys (`true`) and values (`false`), as Schema Registry
     /// would hold them; CREATE without columns in a schema format infers its columns from them.
     pub schemas: HashMap<(String, bool), RegisteredSchema>,
@@ -239,6 +242,7 @@ impl Engine {
             command_seq: 0,
             auto_create_topics: false,
             materialized: HashMap::new(),
+            pulls_read_aggregations: true,
             schemas: HashMap::new(),
             connectors: connectors::Connectors::default(),
         }

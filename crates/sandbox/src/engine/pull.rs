@@ -4,11 +4,13 @@
 use std::collections::BTreeSet;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
-use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
+use super::{
+    exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session, SinkSpec,
+};
 use crate::catalog::Source;
 use crate::expr::format_expr;
 use crate::sql::ast::{BinOp, Expr, Literal, Query, SelectItem, SourceKind};
-use crate::topics::Record;
+use crate::topics::{serialize, Record};
 use crate::types::{cast, key_part, KeyPart, Value};
 
 impl Engine {
@@ -113,11 +115,6 @@ impl Engine {
         if is_table {
             // The table's maintained state (no replay of its topic): a key lookup when the
             // WHERE clause fixes every key column, otherwise a scan in key order.
-            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
-            if fresh {
-                self.materialize(&src);
-            }
-            let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
             let exec::Body::Project(p) = &plan.executor.body else {
                 return Err(EngineError::statement(
@@ -128,6 +125,29 @@ impl Engine {
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
             let table_scan_off =
                 session.property("ksql.query.pull.table.scan.enabled").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            if lookup.is_none() && table_scan_off {
+                return Err(EngineError::statement(match &q.where_ {
+                    Some(w) if !mentions_key(w, &src) => {
+                        format!("WHERE clause missing key column for disjunct: {}", format_expr(w))
+                    }
+                    _ => "Query requires table scan to be enabled. Table scans can be enabled by setting \
+                          ksql.query.pull.table.scan.enabled=true"
+                        .into(),
+                }));
+            }
+            if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
+                rows.extend(state.iter().filter(|r| keep(r)).map(|r| p.project(r)));
+                if let Some(l) = q.limit {
+                    rows.truncate(l as usize);
+                }
+                let n = rows.len();
+                return Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: None });
+            }
+            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
+            if fresh {
+                self.materialize(&src);
+            }
+            let m = &self.materialized[&src.name];
             match lookup {
                 Some(keys) => {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
@@ -137,16 +157,6 @@ impl Engine {
                             }
                         }
                     }
-                }
-                None if table_scan_off => {
-                    return Err(EngineError::statement(match &q.where_ {
-                        Some(w) if !mentions_key(w, &src) => {
-                            format!("WHERE clause missing key column for disjunct: {}", format_expr(w))
-                        }
-                        _ => "Query requires table scan to be enabled. Table scans can be enabled by setting \
-                              ksql.query.pull.table.scan.enabled=true"
-                            .into(),
-                    }));
                 }
                 None => {
                     let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
@@ -182,6 +192,37 @@ impl Engine {
         let n = rows.len();
         Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: Some(completion) })
     }
+}
+
+impl Engine {
+    /// The rows of a table an aggregation writes, read from the aggregation's own state in
+    /// the layout of the table's decoded records (None: the table has no such aggregation;
+    /// its materialized state answers).
+    fn aggregation_rows(&self, src: &Source, keys: Option<&[Vec<KeyPart>]>) -> Option<Vec<Vec<Value>>> {
+        if !self.pulls_read_aggregations {
+            return None;
+        }
+        let q = self.queries.get(src.writer_query.as_deref()?)?;
+        let exec::Body::Aggregate(a) = &q.executor.body else { return None };
+        let sink = q.sink.as_deref().filter(|_| a.serves_table)?;
+        let decoder = exec::Decoder::new(src);
+        Some(a.table_rows(keys).into_iter().filter_map(|o| table_row(sink, &decoder, o)).collect())
+    }
+}
+
+/// An aggregation's output as the table's record would decode: built from its values when
+/// they read back unchanged, else encoded and decoded as its sink record is.
+fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Option<Vec<Value>> {
+    let mut row = o.row?;
+    let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
+    let mut rec =
+        Record { key: None, value: None, timestamp: o.ts, headers: vec![], partition: 0, offset: 0, window: o.window };
+    if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
+        return Some(row);
+    }
+    rec.key = serialize(&sink.key_format, &sink.key_cols, &o.key, false).ok()?;
+    rec.value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
+    decoder.decode(&rec).ok().flatten()
 }
 
 impl Materialized {
