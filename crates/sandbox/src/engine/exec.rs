@@ -232,6 +232,9 @@ pub struct Input {
     pub decoder: Decoder,
     pub is_table: bool,
     pub state: StateMap<Vec<KeyPart>, Row>,
+    /// A table input whose old rows only give their keys (a plain projection: an update
+    /// replaces its row, a delete's tombstone needs only the key): the state holds no rows.
+    pub keys_only: bool,
 }
 
 impl Input {
@@ -263,9 +266,21 @@ impl Input {
             }));
         }
         let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
-        let old = match &new {
-            Some(r) => self.state.insert(k, r.clone()),
-            None => self.state.remove(&k),
+        let old = if self.keys_only {
+            let had = match &new {
+                Some(_) => self.state.insert(k, Row::new()).is_some(),
+                None => self.state.remove(&k).is_some(),
+            };
+            if had {
+                Some(self.decoder.key_only_row(rec)?)
+            } else {
+                None
+            }
+        } else {
+            match &new {
+                Some(r) => self.state.insert(k, r.clone()),
+                None => self.state.remove(&k),
+            }
         };
         if old.is_none() && new.is_none() {
             return Ok(None);
@@ -937,6 +952,17 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// A persistent plain projection of a table keeps only its input's keys: its outputs
+    /// need no old rows (updates replace, deletes need the key), and its sink table holds them.
+    pub fn keep_table_keys_only(&mut self) {
+        let plain = self.joins.is_empty() && self.filter.is_none() && self.flatmap.is_none();
+        if let (true, Body::Project(p)) = (plain && self.output_is_table, &self.body) {
+            if !p.partitioned {
+                self.inputs.iter_mut().filter(|i| i.is_table).for_each(|i| i.keys_only = true);
+            }
+        }
+    }
+
     /// Indexes of inputs reading this topic.
     pub fn inputs_for(&self, topic: &str) -> Vec<usize> {
         self.inputs.iter().enumerate().filter(|(_, i)| i.topic == topic).map(|(n, _)| n).collect()

@@ -39,6 +39,7 @@ impl Engine {
             decoder: exec::Decoder::new(src),
             is_table: true,
             state: Default::default(),
+            keys_only: false,
         };
         let windows = src.is_windowed().then(Default::default);
         let mut m = Materialized {

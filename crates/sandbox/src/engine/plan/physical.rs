@@ -48,6 +48,7 @@ fn input(scan: &Scan) -> Input {
         decoder: Decoder::new(&scan.source),
         is_table: scan.source.kind == SourceKind::Table,
         state: Default::default(),
+        keys_only: false,
     }
 }
 
