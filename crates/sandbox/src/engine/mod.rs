@@ -203,6 +203,9 @@ struct Materialized {
     /// Positions of the topic's records applied that way, not yet reached by [`Engine::run`]
     /// (which would apply them again).
     applied: VecDeque<u64>,
+    /// The latest record of each key, shared with the topic's log (decoded when read: the
+    /// rows are not kept a second time).
+    rows: exec::StateMap<Vec<types::KeyPart>, Arc<Record>>,
 }
 
 /// A windowed table's key -> its windows (start, end).

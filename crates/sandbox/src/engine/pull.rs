@@ -2,6 +2,7 @@
 //! stream's records read once, with ksqlDB's restrictions and messages.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
 use super::{
@@ -48,6 +49,7 @@ impl Engine {
             windows,
             writer: src.writer_query.clone(),
             applied: Default::default(),
+            rows: Default::default(),
         };
         if let Some(t) = self.topics.get(&src.topic) {
             for r in &t.log {
@@ -152,18 +154,18 @@ impl Engine {
             match lookup {
                 Some(keys) => {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
-                        if let Some(row) = m.input.state.get(&k) {
-                            if keep(row) {
-                                rows.push(p.project(row));
+                        if let Some(row) = m.rows.get(&k).and_then(|r| m.row(r)) {
+                            if keep(&row) {
+                                rows.push(p.project(&row));
                             }
                         }
                     }
                 }
                 None => {
-                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
-                        m.input.state.iter().filter(|(_, r)| keep(r)).collect();
+                    let mut live: Vec<(&Vec<KeyPart>, Vec<Value>)> =
+                        m.rows.iter().filter_map(|(k, r)| m.row(r).filter(keep).map(|row| (k, row))).collect();
                     live.sort_by(|a, b| a.0.cmp(b.0));
-                    rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
+                    rows.extend(live.into_iter().map(|(_, r)| p.project(&r)));
                 }
             }
             if let Some(l) = q.limit {
@@ -227,8 +229,13 @@ fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Optio
 }
 
 impl Materialized {
+    /// A stored record's row (its decoding was checked when it was applied).
+    fn row(&self, rec: &Record) -> Option<Vec<Value>> {
+        self.input.decoder.decode(rec).ok().flatten()
+    }
+
     /// Applies a record of the table's topic to the state (and the window index).
-    pub(super) fn apply(&mut self, rec: &Record) {
+    pub(super) fn apply(&mut self, rec: &Arc<Record>) {
         if let Ok(new) = self.input.decoder.decode(rec) {
             self.put(rec, new);
         }
@@ -236,7 +243,13 @@ impl Materialized {
 
     /// Applies an output of the table's query, appended at `position` of its topic as `rec`,
     /// from the values it was encoded from: the aggregation's rows are not decoded again.
-    pub(super) fn apply_output(&mut self, position: u64, rec: &Record, key: Vec<Value>, values: Option<Vec<Value>>) {
+    pub(super) fn apply_output(
+        &mut self,
+        position: u64,
+        rec: &Arc<Record>,
+        key: Vec<Value>,
+        values: Option<Vec<Value>>,
+    ) {
         self.applied.push_back(position);
         match values.and_then(|v| self.input.decoder.row_of(rec, key, v)) {
             Some(row) => self.put(rec, Some(row)),
@@ -257,17 +270,18 @@ impl Materialized {
         hit
     }
 
-    /// Sets a record's key to its decoded row (None: deletes it).
-    fn put(&mut self, rec: &Record, new: Option<Vec<Value>>) {
+    /// Sets a record's key to the record, shared with the topic's log, of its decoded row
+    /// `new` (None: deletes it).
+    fn put(&mut self, rec: &Arc<Record>, new: Option<Vec<Value>>) {
         // As `Input::change` does, without the change's copies of the rows.
         let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
         match new {
-            Some(row) => {
+            Some(_) => {
                 self.index_window(&key, true);
-                self.input.state.insert(key, row);
+                self.rows.insert(key, rec.clone());
             }
             None => {
-                if self.input.state.remove(&key).is_some() {
+                if self.rows.remove(&key).is_some() {
                     self.index_window(&key, false);
                 }
             }

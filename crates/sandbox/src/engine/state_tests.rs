@@ -127,7 +127,7 @@ fn a_query_table_is_queryable_from_its_creation() {
     run(&mut e, &mut s, "CREATE TABLE P AS SELECT * FROM T;");
     assert!(e.materialized.contains_key("P"));
     produce(&mut e, 21, 5, 200);
-    assert_eq!(e.materialized["P"].input.state.len(), 100);
+    assert_eq!(e.materialized["P"].rows.len(), 100);
     assert_eq!(pull(&mut e, "SELECT V FROM P WHERE ID = 21;"), vec![vec![Value::Int(5)]]);
     run(&mut e, &mut s, "DROP TABLE P;");
     assert!(!e.materialized.contains_key("P"), "a dropped table's state goes with it");
