@@ -20,6 +20,17 @@ use std::time::Instant;
 use ksqldb_sandbox::engine::{Engine, QueryResult, Session};
 use ksqldb_sandbox::topics::{Record, Retention};
 
+/// The kernel's allocator, with its options (see the kernel's main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn return_freed_memory_at_once() {
+    // `mi_option_purge_delay` in mimalloc.h's option enum (libmimalloc-sys names no constant).
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets an option's value; mimalloc reads options at each purge.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
     Record {
         key: Some(key.to_be_bytes().to_vec()),
@@ -61,6 +72,7 @@ fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
 }
 
 fn main() {
+    return_freed_memory_at_once();
     let full = std::env::args().any(|a| a == "--bench");
     let default_events = if full { 1_000_000 } else { 2_000 };
     let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_events);
@@ -76,13 +88,33 @@ fn main() {
         join(n);
     }
     if part("pull") {
-        pull(full);
+        if std::env::var_os(CHILD).is_some() {
+            pull(full);
+        } else {
+            in_child("pull");
+        }
     }
     if part("inserts") {
         let (rate, acks) = http_inserts(n);
         assert_eq!(acks, n, "every inserted row is acknowledged");
         println!("HTTP /inserts-stream:       {rate:>10.0} rows/s ({n} rows, {acks} acks)");
     }
+}
+
+/// Set in a child process that runs one part: its RSS grows from a fresh start, so memory
+/// figures are not hidden by pages an earlier part freed.
+const CHILD: &str = "SANDBOX_BENCH_CHILD";
+
+/// Runs a part of this bench in a child process (same arguments), its output inline.
+fn in_child(part: &str) {
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let status = std::process::Command::new(exe)
+        .args(std::env::args().skip(1))
+        .env("SANDBOX_BENCH_ONLY", part)
+        .env(CHILD, "1")
+        .status()
+        .expect("the bench runs in a child process");
+    assert!(status.success(), "the {part} part failed in its child process: {status}");
 }
 
 const STREAM: &str = "CREATE STREAM S (ID INT KEY, NAME STRING, V DOUBLE) WITH (kafka_topic='s', \
@@ -169,7 +201,8 @@ fn pull(full: bool) {
     let keys = if full { 1_000_000 } else { 2_000 };
     let (before, mut json_bytes) = (rss(), 0);
     for k in 0..keys {
-        let value = format!("{{\"NAME\":\"n{k}\",\"V\":{k}}}").into_bytes();
+        // About 60 bytes of JSON, the issue's measure of a row.
+        let value = format!("{{\"NAME\":\"customer-name-{k:08}-of-the-bench\",\"V\":{k}}}").into_bytes();
         json_bytes += value.len();
         e.produce("p", rec(k, value, k as i64), None);
     }
@@ -179,14 +212,17 @@ fn pull(full: bool) {
     let start = Instant::now();
     run(&mut e, &mut s, "CREATE TABLE PQ AS SELECT * FROM P;");
     let create = start.elapsed();
+    // A fresh process (see `in_child`): the growth of its RSS is what the rows cost.
     if let (Some(before), Some(stored), Some(table)) = (before, stored, rss()) {
+        let per_row = stored.saturating_sub(before) / keys as u64;
         println!(
-            "memory: {} bytes per stored row ({} bytes of JSON); the queryable table of {keys} keys (topic and \
-             state): {} MB",
-            stored.saturating_sub(before) / keys as u64,
+            "memory: {per_row} bytes per stored row ({} bytes of JSON); the queryable table of {keys} keys: {} MB \
+             (its topic and state; with the source topic {} MB)",
             json_bytes / keys as usize,
-            table.saturating_sub(stored) >> 20
+            table.saturating_sub(stored) >> 20,
+            table.saturating_sub(before) >> 20
         );
+        assert!(per_row > 0, "storing {keys} rows grew the RSS by nothing: the figure would be wrong");
     }
     // The first pull reads the state the query kept, as every later one does.
     let mut q = Session::default();

@@ -184,8 +184,12 @@ impl Topics {
     }
 
     pub fn create(&mut self, name: &str, partitions: u32) -> &mut Topic {
-        let retention = self.default_retention;
-        self.map.entry(name.to_string()).or_insert_with(|| Topic::new(name, partitions, retention))
+        // Looked up first: every append calls this, and only a new topic needs its name owned.
+        if !self.map.contains_key(name) {
+            let retention = self.default_retention;
+            self.map.insert(name.to_string(), Topic::new(name, partitions, retention));
+        }
+        self.map.get_mut(name).expect("inserted above")
     }
 
     pub fn delete(&mut self, name: &str) {

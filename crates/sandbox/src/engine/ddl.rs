@@ -9,7 +9,7 @@ use super::plan::{plan_query, PlanOptions, SinkTimestamp};
 use super::replace::upgrade_error;
 use super::schemas::Registration;
 use super::status::{status_entity, warning};
-use super::{EResult, Engine, EngineError, Session};
+use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
 use crate::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
@@ -315,7 +315,7 @@ impl Engine {
         let sink_ts = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         let sink_timestamp =
             sink_ts.clone().map(|column| SinkTimestamp { column, format: props.get_str("TIMESTAMP_FORMAT") });
-        let plan = plan_query(
+        let mut plan = plan_query(
             query,
             &self.catalog,
             &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp },
@@ -413,9 +413,14 @@ impl Engine {
         self.register_source_schemas(&src, props, Registration::Sink)?;
         let sink = sink_spec(&src, &plan);
         if kind == SourceKind::Table {
-            // Queryable from the start: its state follows the query's output as it comes,
-            // so no pull query has to replay the topic.
-            self.materialize(&src);
+            // Queryable from the start: an aggregation's own groups answer pull queries (its
+            // state kept once) when it alone fills the topic; otherwise the table's state
+            // follows the query's output as it comes, so no pull query has to replay the topic.
+            let empty = self.topics.get(&topic).is_none_or(|t| t.log_end() == 0);
+            match &mut plan.executor.body {
+                exec::Body::Aggregate(a) if empty && !a.emit_final => a.serves_table = true,
+                _ => self.materialize(&src),
+            }
         }
         self.catalog.sources.insert(name.to_string(), src);
         self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);

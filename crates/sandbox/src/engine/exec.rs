@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+mod table_state;
+
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
 pub use super::rows::{combine_join_rows, Change, Row, StateMap};
 use super::window_join::WindowJoin;
@@ -220,6 +222,9 @@ pub struct Input {
     pub decoder: Decoder,
     pub is_table: bool,
     pub state: StateMap<Vec<KeyPart>, Row>,
+    /// A table input whose old rows only give their keys (a plain projection: an update
+    /// replaces its row, a delete's tombstone needs only the key): the state holds no rows.
+    pub keys_only: bool,
 }
 
 impl Input {
@@ -251,9 +256,21 @@ impl Input {
             }));
         }
         let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
-        let old = match &new {
-            Some(r) => self.state.insert(k, r.clone()),
-            None => self.state.remove(&k),
+        let old = if self.keys_only {
+            let had = match &new {
+                Some(_) => self.state.insert(k, Row::new()).is_some(),
+                None => self.state.remove(&k).is_some(),
+            };
+            if had {
+                Some(self.decoder.key_only_row(rec)?)
+            } else {
+                None
+            }
+        } else {
+            match &new {
+                Some(r) => self.state.insert(k, r.clone()),
+                None => self.state.remove(&k),
+            }
         };
         if old.is_none() && new.is_none() {
             return Ok(None);
@@ -337,6 +354,10 @@ pub struct Aggregator {
     /// last swept ([`Aggregator::evict_closed`]).
     earliest_close: i64,
     last_sweep: i64,
+    /// Pull queries on the table this aggregation writes read its groups (see
+    /// [`table_state`]): closed windows then keep their final row.
+    pub serves_table: bool,
+    table: table_state::TableState,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -362,6 +383,8 @@ impl Aggregator {
             pending_final: Vec::new(),
             earliest_close: i64::MAX,
             last_sweep: i64::MIN,
+            serves_table: false,
+            table: Default::default(),
         }
     }
 
@@ -373,9 +396,10 @@ impl Aggregator {
         self.aggs.iter().map(|a| a.args.iter().map(|f| f(row)).collect()).collect()
     }
 
-    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
-        let g = self.groups.get(gk)?;
-        let mut post: Row = g.key.clone();
+    /// The post-aggregation row of a group: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
+    fn post_row(&self, g: &Group, ts: i64) -> Row {
+        let mut post: Row = Vec::with_capacity(g.key.len() + g.accs.len() + 3);
+        post.extend_from_slice(&g.key);
         for a in &g.accs {
             post.push(a.result());
         }
@@ -383,6 +407,12 @@ impl Aggregator {
         post.push(Value::Bigint(ws));
         post.push(Value::Bigint(we));
         post.push(Value::Bigint(ts));
+        post
+    }
+
+    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
+        let g = self.groups.get(gk)?;
+        let post = self.post_row(g, ts);
         let keep = match &self.having {
             Some(h) => h(&post) == Value::Boolean(true),
             None => true,
@@ -394,6 +424,9 @@ impl Aggregator {
             g.visible.set(keep);
         }
         let key = self.post.key(&post);
+        if self.serves_table {
+            self.table.check_key(&key, &gk.0);
+        }
         Some(Output {
             key,
             row: if keep { Some(self.post.project(&post)) } else { None },
@@ -429,6 +462,7 @@ impl Aggregator {
                         for (a, v) in g.accs.iter_mut().zip(&args) {
                             a.undo(v);
                         }
+                        g.last_ts = ts;
                         touched.push(kp);
                     }
                 }
@@ -450,6 +484,7 @@ impl Aggregator {
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
+                    g.last_ts = ts;
                     if !touched.contains(&kp) {
                         touched.push(kp);
                     }
@@ -498,11 +533,15 @@ impl Aggregator {
                     }
                     let gk = (kparts.clone(), s);
                     self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
-                    let aggs = &self.aggs;
-                    let g = self
-                        .groups
-                        .entry(gk.clone())
-                        .or_insert_with(|| Group::new(key.clone(), Some((s, end)), aggs, ts));
+                    let g = match self.groups.entry(gk.clone()) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            if self.serves_table {
+                                self.table.add_window(&kparts, s);
+                            }
+                            v.insert(Group::new(key.clone(), Some((s, end)), &self.aggs, ts))
+                        }
+                    };
                     for (a, v) in g.accs.iter_mut().zip(&args) {
                         a.add(v);
                     }
@@ -558,6 +597,9 @@ impl Aggregator {
         }
         for gk in &removed {
             let g = self.groups.remove(gk).unwrap();
+            if self.serves_table {
+                self.table.remove_window(&gk.0, gk.1);
+            }
             if g.window != Some((start, end)) {
                 // The merged-away session's tombstone carries that session's own time.
                 let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
@@ -579,6 +621,9 @@ impl Aggregator {
         }
         let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
         self.earliest_close = self.earliest_close.min(close);
+        if self.serves_table {
+            self.table.add_window(&kparts, start);
+        }
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
@@ -621,17 +666,27 @@ impl Aggregator {
         };
         let mut earliest = i64::MAX;
         let mut closed = Vec::new();
+        let mut evicted = Vec::new();
+        let serves_table = self.serves_table;
         self.groups.retain(|gk, g| {
             let c = g.window.map_or(i64::MAX, close);
             if c <= stream_time {
                 if session {
                     closed.push(gk.clone());
                 }
+                if serves_table {
+                    evicted.push((gk.clone(), std::mem::replace(g, Group::new(vec![], None, &[], 0))));
+                }
                 return false;
             }
             earliest = earliest.min(c);
             true
         });
+        // The table keeps the evicted windows' final rows.
+        for (gk, g) in evicted {
+            let row = self.table_output(&g);
+            self.table.close(gk, row);
+        }
         for (kparts, start) in closed {
             if let Some(list) = self.sessions.get_mut(&kparts) {
                 list.retain(|s| *s != start);
@@ -870,6 +925,17 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// A persistent plain projection of a table keeps only its input's keys: its outputs
+    /// need no old rows (updates replace, deletes need the key), and its sink table holds them.
+    pub fn keep_table_keys_only(&mut self) {
+        let plain = self.joins.is_empty() && self.filter.is_none() && self.flatmap.is_none();
+        if let (true, Body::Project(p)) = (plain && self.output_is_table, &self.body) {
+            if !p.key_reads_values.iter().any(|&reads| reads) {
+                self.inputs.iter_mut().filter(|i| i.is_table).for_each(|i| i.keys_only = true);
+            }
+        }
+    }
+
     /// Indexes of inputs reading this topic.
     pub fn inputs_for(&self, topic: &str) -> Vec<usize> {
         self.inputs.iter().enumerate().filter(|(_, i)| i.topic == topic).map(|(n, _)| n).collect()

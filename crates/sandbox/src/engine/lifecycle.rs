@@ -48,7 +48,8 @@ impl Engine {
             state: "RUNNING".into(),
             errors: vec![],
         };
-        let executor = plan.executor;
+        let mut executor = plan.executor;
+        executor.keep_table_keys_only();
         let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
         self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(Arc::new(sink.clone())) });
         let mut work = VecDeque::new();

@@ -190,6 +190,9 @@ pub struct Engine {
     /// The Schema Registry: CREATE without columns in a schema format infers its columns from
     /// the topic's subjects (`<topic>-key`, `<topic>-value`).
     pub schema_registry: SchemaRegistry,
+    /// Pull queries on a table an aggregation writes read the aggregation's groups (false:
+    /// the table's state is built from its topic, as tests compare).
+    pulls_read_aggregations: bool,
     /// Connectors (the sandbox runs Datagen ones).
     connectors: connectors::Connectors,
 }
@@ -207,6 +210,9 @@ struct Materialized {
     /// Positions of the topic's records applied that way, not yet reached by [`Engine::run`]
     /// (which would apply them again).
     applied: VecDeque<u64>,
+    /// The latest record of each key, shared with the topic's log (decoded when read: the
+    /// rows are not kept a second time).
+    rows: exec::StateMap<Vec<types::KeyPart>, Arc<Record>>,
 }
 
 /// A windowed table's key -> its windows (start, end).
@@ -247,6 +253,7 @@ impl Engine {
             auto_create_topics: false,
             materialized: HashMap::new(),
             schema_registry: SchemaRegistry::default(),
+            pulls_read_aggregations: true,
             connectors: connectors::Connectors::default(),
         }
     }

@@ -2,14 +2,17 @@
 //! stream's records read once, with ksqlDB's restrictions and messages.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
 use super::pull_where::{check_key_in_lists, check_without_table_scan};
-use super::{exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session};
+use super::{
+    exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session, SinkSpec,
+};
 use crate::catalog::Source;
 use crate::expr::format_expr;
 use crate::sql::ast::{BinOp, Expr, Literal, Query, SelectItem, SourceKind};
-use crate::topics::Record;
+use crate::topics::{serialize, Record};
 use crate::types::{cast, key_part, KeyPart, Value};
 
 impl Engine {
@@ -38,6 +41,7 @@ impl Engine {
             decoder: exec::Decoder::new(src),
             is_table: true,
             state: Default::default(),
+            keys_only: false,
         };
         let windows = src.is_windowed().then(Default::default);
         let mut m = Materialized {
@@ -46,6 +50,7 @@ impl Engine {
             windows,
             writer: src.writer_query.clone(),
             applied: Default::default(),
+            rows: Default::default(),
         };
         if let Some(t) = self.topics.get(&src.topic) {
             for r in &t.log {
@@ -132,11 +137,6 @@ impl Engine {
         if is_table {
             // The table's maintained state (no replay of its topic): a key lookup when the
             // WHERE clause fixes every key column, otherwise a scan in key order.
-            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
-            if fresh {
-                self.materialize(&src);
-            }
-            let m = &self.materialized[&src.name];
             let filter = plan.executor.filter.clone();
             let exec::Body::Project(p) = &plan.executor.body else {
                 return Err(EngineError::statement(
@@ -152,27 +152,41 @@ impl Engine {
                 let range_scans = !off("ksql.query.pull.range.scan.enabled");
                 check_without_table_scan(w, &src, range_scans).map_err(EngineError::statement)?;
             }
+            if lookup.is_none() && table_scan_off && q.where_.is_none() {
+                return Err(EngineError::statement(
+                    "Query requires table scan to be enabled. Table scans can be enabled by setting \
+                     ksql.query.pull.table.scan.enabled=true",
+                ));
+            }
+            if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
+                rows.extend(state.iter().filter(|r| keep(r)).map(|r| p.project(r)));
+                if let Some(l) = q.limit {
+                    rows.truncate(l as usize);
+                }
+                let n = rows.len();
+                return Ok(QueryResult::Pull { header, rows, tombstones: vec![false; n], completion: None });
+            }
+            let fresh = self.materialized.get(&src.name).is_none_or(|m| m.statement != src.statement);
+            if fresh {
+                self.materialize(&src);
+            }
+            let m = &self.materialized[&src.name];
             match lookup {
                 Some(keys) => {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
-                        if let Some(row) = m.input.state.get(&k) {
-                            if keep(row) {
-                                rows.push(p.project(row));
+                        if let Some(row) = m.rows.get(&k).and_then(|r| m.row(r)) {
+                            if keep(&row) {
+                                rows.push(p.project(&row));
                             }
                         }
                     }
                 }
-                None if table_scan_off && q.where_.is_none() => {
-                    return Err(EngineError::statement(
-                        "Query requires table scan to be enabled. Table scans can be enabled by setting \
-                         ksql.query.pull.table.scan.enabled=true",
-                    ));
-                }
                 None => {
-                    let mut live: Vec<(&Vec<KeyPart>, &Vec<Value>)> =
-                        m.input.state.iter().filter(|(_, r)| keep(r)).collect();
-                    live.sort_by(|a, b| a.0.cmp(b.0));
-                    rows.extend(live.into_iter().map(|(_, r)| p.project(r)));
+                    // Sorted by key first: the rows are decoded once each, and not moved.
+                    let mut records: Vec<(&Vec<KeyPart>, &Arc<Record>)> = m.rows.iter().collect();
+                    records.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                    let live = records.into_iter().filter_map(|(_, r)| m.row(r)).filter(keep);
+                    rows.extend(live.map(|r| p.project(&r)));
                 }
             }
             if let Some(l) = q.limit {
@@ -204,9 +218,45 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// The rows of a table an aggregation writes, read from the aggregation's own state in
+    /// the layout of the table's decoded records (None: the table has no such aggregation;
+    /// its materialized state answers).
+    fn aggregation_rows(&self, src: &Source, keys: Option<&[Vec<KeyPart>]>) -> Option<Vec<Vec<Value>>> {
+        if !self.pulls_read_aggregations {
+            return None;
+        }
+        let q = self.queries.get(src.writer_query.as_deref()?)?;
+        let exec::Body::Aggregate(a) = &q.executor.body else { return None };
+        let sink = q.sink.as_deref().filter(|_| a.serves_table)?;
+        let decoder = exec::Decoder::new(src);
+        Some(a.table_rows(keys).into_iter().filter_map(|o| table_row(sink, &decoder, o)).collect())
+    }
+}
+
+/// An aggregation's output as the table's record would decode: built from its values when
+/// they read back unchanged, else encoded and decoded as its sink record is.
+fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Option<Vec<Value>> {
+    let mut row = o.row?;
+    let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
+    let mut rec =
+        Record { key: None, value: None, timestamp: o.ts, headers: vec![], partition: 0, offset: 0, window: o.window };
+    if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
+        return Some(row);
+    }
+    rec.key = serialize(&sink.key_format, &sink.key_cols, &o.key, false).ok()?;
+    rec.value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
+    decoder.decode(&rec).ok().flatten()
+}
+
 impl Materialized {
+    /// A stored record's row (its decoding was checked when it was applied).
+    fn row(&self, rec: &Record) -> Option<Vec<Value>> {
+        self.input.decoder.decode(rec).ok().flatten()
+    }
+
     /// Applies a record of the table's topic to the state (and the window index).
-    pub(super) fn apply(&mut self, rec: &Record) {
+    pub(super) fn apply(&mut self, rec: &Arc<Record>) {
         if let Ok(new) = self.input.decoder.decode(rec) {
             self.put(rec, new);
         }
@@ -214,7 +264,13 @@ impl Materialized {
 
     /// Applies an output of the table's query, appended at `position` of its topic as `rec`,
     /// from the values it was encoded from: the aggregation's rows are not decoded again.
-    pub(super) fn apply_output(&mut self, position: u64, rec: &Record, key: Vec<Value>, values: Option<Vec<Value>>) {
+    pub(super) fn apply_output(
+        &mut self,
+        position: u64,
+        rec: &Arc<Record>,
+        key: Vec<Value>,
+        values: Option<Vec<Value>>,
+    ) {
         self.applied.push_back(position);
         match values.and_then(|v| self.input.decoder.row_of(rec, key, v)) {
             Some(row) => self.put(rec, Some(row)),
@@ -235,17 +291,18 @@ impl Materialized {
         hit
     }
 
-    /// Sets a record's key to its decoded row (None: deletes it).
-    fn put(&mut self, rec: &Record, new: Option<Vec<Value>>) {
+    /// Sets a record's key to the record, shared with the topic's log, of its decoded row
+    /// `new` (None: deletes it).
+    fn put(&mut self, rec: &Arc<Record>, new: Option<Vec<Value>>) {
         // As `Input::change` does, without the change's copies of the rows.
         let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
         match new {
-            Some(row) => {
+            Some(_) => {
                 self.index_window(&key, true);
-                self.input.state.insert(key, row);
+                self.rows.insert(key, rec.clone());
             }
             None => {
-                if self.input.state.remove(&key).is_some() {
+                if self.rows.remove(&key).is_some() {
                     self.index_window(&key, false);
                 }
             }

@@ -62,6 +62,7 @@ fn input(scan: &Scan) -> Input {
         decoder: Decoder::new(&scan.source),
         is_table: scan.source.kind == SourceKind::Table,
         state: Default::default(),
+        keys_only: false,
     }
 }
 
