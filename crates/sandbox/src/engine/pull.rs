@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
-use super::pull_where::{check_key_in_lists, check_without_table_scan};
+use super::pull_where::{check_key_in_lists, check_scan_allowed};
 use super::{
     exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session, SinkSpec,
 };
@@ -145,18 +145,8 @@ impl Engine {
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
-            let off = |p: &str| session.property(p).is_some_and(|v| v.eq_ignore_ascii_case("false"));
-            let table_scan_off = off("ksql.query.pull.table.scan.enabled");
-            // Without table scans, a WHERE that is no key lookup may still be a range scan.
-            if let (None, true, Some(w)) = (&lookup, table_scan_off, &q.where_) {
-                let range_scans = !off("ksql.query.pull.range.scan.enabled");
-                check_without_table_scan(w, &src, range_scans).map_err(EngineError::statement)?;
-            }
-            if lookup.is_none() && table_scan_off && q.where_.is_none() {
-                return Err(EngineError::statement(
-                    "Query requires table scan to be enabled. Table scans can be enabled by setting \
-                     ksql.query.pull.table.scan.enabled=true",
-                ));
+            if lookup.is_none() {
+                check_scan_allowed(q.where_.as_ref(), &src, session).map_err(EngineError::statement)?;
             }
             if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
                 rows.extend(state.iter().filter(|r| keep(r)).map(|r| p.project(r)));

@@ -5,6 +5,7 @@
 //! enabled (the default).
 //! Window bounds and value columns may be compared too: they filter what the keys give.
 
+use super::Session;
 use crate::catalog::Source;
 use crate::expr::format_expr;
 use crate::sql::ast::{BinOp, Expr, Literal};
@@ -17,8 +18,23 @@ enum Bound {
     Range,
 }
 
+/// A pull query that is no key lookup scans the table: Ok unless table scans are disabled
+/// and its WHERE is no range scan either.
+pub(super) fn check_scan_allowed(w: Option<&Expr>, src: &Source, session: &Session) -> Result<(), String> {
+    let off = |p: &str| session.property(p).is_some_and(|v| v.eq_ignore_ascii_case("false"));
+    if !off("ksql.query.pull.table.scan.enabled") {
+        return Ok(());
+    }
+    match w {
+        Some(w) => check_without_table_scan(w, src, !off("ksql.query.pull.range.scan.enabled")),
+        None => Err("Query requires table scan to be enabled. Table scans can be enabled by setting \
+                     ksql.query.pull.table.scan.enabled=true"
+            .into()),
+    }
+}
+
 /// Ok when the pull query can run without a table scan (a key lookup or a range scan).
-pub(super) fn check_without_table_scan(w: &Expr, src: &Source, range_scans: bool) -> Result<(), String> {
+fn check_without_table_scan(w: &Expr, src: &Source, range_scans: bool) -> Result<(), String> {
     let keys: Vec<String> = src.key_columns().into_iter().map(|(n, _)| n).collect();
     let multi = keys.len() > 1;
     let needs_table_scan = || {
