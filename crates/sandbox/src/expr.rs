@@ -199,6 +199,9 @@ impl<'a> Compiler<'a> {
             Expr::Binary(op, l, r) => {
                 let lc = self.compile_beside(l, r)?;
                 let rc = self.compile_beside(r, l)?;
+                if op.is_comparison() && matches!((&**l, &**r), (Expr::Lit(Literal::Null), Expr::Lit(Literal::Null))) {
+                    return Err(format!("Comparison with NULL not supported: NULL {} NULL", op.symbol()));
+                }
                 if op.is_comparison() && check_comparable(&lc.ty, &rc.ty, *op).is_err() {
                     return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
                 }
@@ -490,6 +493,10 @@ impl<'a> Compiler<'a> {
             results.push(self.compile(v)?);
         }
         let els = else_.as_ref().map(|x| self.compile(x)).transpose()?;
+        let is_null = |x: &Expr| matches!(x, Expr::Lit(Literal::Null));
+        if whens.iter().all(|(_, v)| is_null(v)) && else_.as_deref().is_none_or(is_null) {
+            return Err("Invalid Case expression. All case branches have NULL type".into());
+        }
         let mut ty: Option<SqlType> = None;
         for r in results.iter().chain(els.iter()) {
             ty = match (&ty, &r.ty) {

@@ -91,7 +91,18 @@ impl Engine {
     /// The source INSERT ... VALUES and /inserts-stream may write to.
     pub fn insertable(&self, target: &str) -> EResult<&Source> {
         let src = self.catalog.get(target).ok_or_else(|| {
-            EngineError::statement(format!("Cannot insert values into an unknown stream/table: {target}"))
+            // A source of the same name in another case: ksqlDB's hint about quoting.
+            let other = self.catalog.sources.keys().find(|n| n.eq_ignore_ascii_case(target) && *n != target);
+            let hint = match other {
+                Some(n) if *n == n.to_ascii_uppercase() => {
+                    format!("\nDid you mean {n}? Hint: try removing double quotes from the source name.")
+                }
+                Some(n) => {
+                    format!("\nDid you mean \"{n}\"? Hint: wrap the source name in double quotes to make it case-sensitive.")
+                }
+                None => String::new(),
+            };
+            EngineError::statement(format!("Cannot insert values into an unknown stream/table: `{target}`{hint}"))
         })?;
         if src.read_only {
             return Err(EngineError::statement(format!(

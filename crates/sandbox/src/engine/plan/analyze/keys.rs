@@ -98,6 +98,11 @@ pub(super) fn analyze_key_columns(
         let all: Vec<String> = g.key_exprs.iter().map(|e| super::join::qualified(e, &rel.scope)).collect();
         return err(missing_keys_error(q, g, opts, &all));
     }
+    if !missing_keys.is_empty() && !g.aggregating && !rel.has_join() {
+        // ksqlDB names every key column of the source when any is missing.
+        let all: Vec<String> = g.key_exprs.iter().map(format_expr).collect();
+        return err(missing_keys_error(q, g, opts, &all));
+    }
     if !missing_keys.is_empty() {
         return err(missing_keys_error(q, g, opts, &missing_keys));
     }
