@@ -97,9 +97,10 @@ impl Engine {
                 Some(n) if *n == n.to_ascii_uppercase() => {
                     format!("\nDid you mean {n}? Hint: try removing double quotes from the source name.")
                 }
-                Some(n) => {
-                    format!("\nDid you mean \"{n}\"? Hint: wrap the source name in double quotes to make it case-sensitive.")
-                }
+                Some(n) => format!(
+                    "\nDid you mean \"{n}\"? Hint: wrap the source name in double quotes to make it \
+                     case-sensitive."
+                ),
                 None => String::new(),
             };
             EngineError::statement(format!("Cannot insert values into an unknown stream/table: `{target}`{hint}"))
