@@ -548,18 +548,34 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// `ARRAY[…]`: the items' common type.
+    /// `ARRAY[…]`: the items' common type (STRUCTs of other fields merge into one); string
+    /// literals among other types are read as that type, as ksqlDB coerces them.
     fn compile_array(&mut self, items: &[Expr], e: &Expr) -> Result<Compiled, String> {
-        let cs: Vec<Compiled> = items.iter().map(|x| self.compile(x)).collect::<Result<_, _>>()?;
+        let mut cs: Vec<Compiled> = items.iter().map(|x| self.compile(x)).collect::<Result<_, _>>()?;
+        let text_of = |x: &Expr| match x {
+            Expr::Lit(Literal::Str(t)) => Some(t.clone()),
+            _ => None,
+        };
         let mut ty: Option<SqlType> = None;
-        for c in &cs {
-            if let Some(t) = &c.ty {
-                ty = Some(match &ty {
-                    None => t.clone(),
-                    Some(a) => common_type(a, t)
-                        .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
-                });
+        for (x, c) in items.iter().zip(&cs) {
+            let Some(t) = c.ty.as_ref().filter(|_| text_of(x).is_none()) else { continue };
+            ty = Some(match &ty {
+                None => t.clone(),
+                Some(a) => merged_type(a, t)
+                    .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
+            });
+        }
+        match &ty {
+            None if items.iter().any(|x| text_of(x).is_some()) => ty = Some(SqlType::String),
+            Some(t) if *t != SqlType::String => {
+                for (x, c) in items.iter().zip(cs.iter_mut()) {
+                    let Some(text) = text_of(x) else { continue };
+                    let v =
+                        literal_as(&text, t).ok_or_else(|| format!("invalid input syntax for type {t}: \"{text}\""))?;
+                    *c = Compiled { ty: Some(t.clone()), eval: Arc::new(move |_| v.clone()) };
+                }
             }
+            _ => {}
         }
         let Some(et) = ty else {
             if cs.is_empty() {
@@ -1162,6 +1178,31 @@ fn is_constant(e: &Expr) -> bool {
 
 /// A string literal in an IN list tested against a numeric or boolean value: Some(Ok) when
 /// it converts, Some(Err) when it cannot, None when no conversion applies.
+/// The common type of two items of an ARRAY constructor: STRUCTs merge their fields.
+fn merged_type(a: &SqlType, b: &SqlType) -> Option<SqlType> {
+    let (SqlType::Struct(fa), SqlType::Struct(fb)) = (a, b) else { return common_type(a, b) };
+    let mut fields = fa.clone();
+    for (n, t) in fb {
+        match fields.iter_mut().find(|(m, _)| m == n) {
+            Some((_, existing)) => *existing = merged_type(existing, t)?,
+            None => fields.push((n.clone(), t.clone())),
+        }
+    }
+    Some(SqlType::Struct(fields))
+}
+
+/// A string literal read as a value of type `t` (numbers in any notation, `2e1` too).
+fn literal_as(text: &str, t: &SqlType) -> Option<Value> {
+    let parsed = match t {
+        SqlType::Integer | SqlType::Bigint | SqlType::Double => Value::Double(text.trim().parse::<f64>().ok()?),
+        _ => match coerce_in_literal(text, t)? {
+            Ok(v) => v,
+            Err(()) => return None,
+        },
+    };
+    cast(&parsed, t).ok()
+}
+
 fn coerce_in_literal(lit: &str, t: &SqlType) -> Option<Result<Value, ()>> {
     let s = lit.trim();
     Some(match t {
