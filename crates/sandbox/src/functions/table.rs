@@ -43,8 +43,29 @@ pub fn result_type(name: &str, arg: &SqlType) -> Result<SqlType, String> {
     match (name, arg) {
         ("EXPLODE", SqlType::Array(e)) => Ok((**e).clone()),
         ("CUBE_EXPLODE", SqlType::Array(_)) => Ok(arg.clone()),
-        _ => Err(format!("Function '{}' does not accept parameters ({arg}).", super::declared_name(name))),
+        _ => Err(format!(
+            "Function '{}' does not accept parameters ({arg}).\nValid alternatives are:\n{}",
+            super::declared_name(name),
+            alternatives(name).join("\n")
+        )),
     }
+}
+
+/// A table function's signatures as ksqlDB lists them when none fits: `explode(ARRAY<T> list)`,
+/// in name order.
+fn alternatives(name: &str) -> Vec<String> {
+    let Some(f) = ksql_syntax::functions::find_kind(FunctionKind::Table, name) else { return vec![] };
+    let lower = name.to_ascii_lowercase();
+    let mut out: Vec<String> = f
+        .signatures
+        .iter()
+        .map(|s| {
+            let args: Vec<String> = s.args.iter().map(|a| format!("{} {}", a.ty, a.name)).collect();
+            format!("{lower}({})", args.join(", "))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The values a table function produces for one input value.

@@ -175,7 +175,18 @@ pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, &f) {
         return zone.instant_ms(d.and_hms_opt(0, 0, 0)?);
     }
-    None
+    // Fields the pattern leaves out default as Java's formatter defaults them (`MMM-yyyy`
+    // is the first of the month).
+    let mut parsed = chrono::format::Parsed::new();
+    chrono::format::parse(&mut parsed, text, chrono::format::StrftimeItems::new(&f)).ok()?;
+    if parsed.day().is_none() && parsed.ordinal().is_none() {
+        parsed.set_day(1).ok()?;
+    }
+    if parsed.month().is_none() && parsed.ordinal().is_none() {
+        parsed.set_month(1).ok()?;
+    }
+    let date = parsed.to_naive_date().ok()?;
+    zone.instant_ms(date.and_time(parsed.to_naive_time().unwrap_or_default()))
 }
 
 /// ROUND of a DOUBLE to `places` (negative: tens, hundreds, ...).

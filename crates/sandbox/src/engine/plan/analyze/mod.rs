@@ -210,6 +210,15 @@ fn analyze_table_functions(q: &Query, rel: &mut Relation) -> Result<Option<FlatM
                 if rel.is_table {
                     return err("Table functions are not supported on tables");
                 }
+                let mut aggs = Vec::new();
+                q.select.iter().for_each(|i| {
+                    if let SelectItem::Expr { expr, .. } = i {
+                        collect_aggs(expr, &mut aggs)
+                    }
+                });
+                if !q.group_by.is_empty() || !aggs.is_empty() {
+                    return err("Table functions cannot be used with aggregations.");
+                }
                 if args.len() != 1 {
                     return err(format!("Function '{name}' takes one argument"));
                 }
