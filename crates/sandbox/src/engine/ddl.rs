@@ -321,6 +321,7 @@ impl Engine {
             &PlanOptions { persistent: true, sink_name: Some(name.to_string()), sink_timestamp },
         )
         .map_err(EngineError::statement)?;
+        plan.executor.set_collect_limits(|p| session.property(p).and_then(|v| v.trim().parse().ok()));
         if plan.has_join && plan.sources.len() > 2 {
             // The sources of an n-way join must be co-partitioned.
             let parts = |n: &str| {

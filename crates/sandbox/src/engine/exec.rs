@@ -925,6 +925,21 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// COLLECT_LIST / COLLECT_SET limits from the session (`ksql.functions.collect_list.limit`).
+    pub fn set_collect_limits(&mut self, property: impl Fn(&str) -> Option<i64>) {
+        let Body::Aggregate(a) = &mut self.body else { return };
+        for call in a.aggs.iter_mut() {
+            let setting = match call.func.name {
+                "COLLECT_LIST" => "ksql.functions.collect_list.limit",
+                "COLLECT_SET" => "ksql.functions.collect_set.limit",
+                _ => continue,
+            };
+            if let Some(limit) = property(setting) {
+                call.literals = vec![Value::Bigint(limit)];
+            }
+        }
+    }
+
     /// A persistent plain projection of a table keeps only its input's keys: its outputs
     /// need no old rows (updates replace, deletes need the key), and its sink table holds them.
     pub fn keep_table_keys_only(&mut self) {

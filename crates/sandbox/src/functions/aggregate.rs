@@ -312,6 +312,12 @@ impl Acc for ByOffset {
     }
 }
 
+/// COLLECT_LIST/COLLECT_SET keep at most 1 000 values, or the limit the engine passes as a
+/// literal from `ksql.functions.collect_list.limit` / `collect_set.limit`.
+fn collect_limit(lits: &[Value]) -> usize {
+    lits.first().and_then(Value::as_i64).map_or(1000, |n| n.clamp(0, 1_000_000) as usize)
+}
+
 #[derive(Clone)]
 struct Collect {
     set: bool,
@@ -607,14 +613,14 @@ fn implementations() -> Vec<AggImpl> {
             col_args: 1,
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-            make: |_, _, _| Box::new(Collect { set: false, limit: 1000, vals: vec![] }),
+            make: |_, lits, _| Box::new(Collect { set: false, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COLLECT_SET",
             col_args: 1,
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-            make: |_, _, _| Box::new(Collect { set: true, limit: 1000, vals: vec![] }),
+            make: |_, lits, _| Box::new(Collect { set: true, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COUNT_DISTINCT",
