@@ -29,17 +29,23 @@ impl Engine {
             let v = Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?;
             return Ok((k, v));
         }
-        let value =
-            match props.get_str("VALUE_FORMAT") {
-                Some(f) => Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?,
-                None => match default_value {
-                    Some(f) => f.clone(),
-                    None => return Err(EngineError::statement(
-                        "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or \
-                         set a default via the 'ksql.persistence.default.format.value' config.",
-                    )),
-                },
-            };
+        let missing = "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or \
+                       set a default via the 'ksql.persistence.default.format.value' config.";
+        let value = match (props.get_str("VALUE_FORMAT"), default_value) {
+            (Some(f), _) => Format::parse(&f, delim.as_deref()).map_err(EngineError::statement)?,
+            // A CREATE ... AS SELECT may change only the inherited format's delimiter.
+            (None, Some(Format::Delimited(_))) if delim.is_some() => {
+                Format::parse("DELIMITED", delim.as_deref()).map_err(EngineError::statement)?
+            }
+            (None, Some(f)) => f.clone(),
+            (None, None) => return Err(EngineError::statement(missing)),
+        };
+        if delim.is_some() && !matches!(value, Format::Delimited(_)) {
+            return Err(EngineError::statement(format!(
+                "{} does not support the following configs: [delimiter]",
+                value.name()
+            )));
+        }
         let key = match props.get_str("KEY_FORMAT") {
             Some(f) => Format::parse(&f, kdelim.as_deref()).map_err(EngineError::statement)?,
             None => default_key.cloned().unwrap_or(Format::Kafka),

@@ -326,7 +326,7 @@ struct Collect {
 }
 impl Acc for Collect {
     fn add(&mut self, a: &[Value]) {
-        if self.set && self.vals.contains(&a[0]) {
+        if self.set && self.vals.iter().any(|v| sql_equals(v, &a[0])) {
             return;
         }
         if self.vals.len() < self.limit {
