@@ -609,21 +609,12 @@ impl<'a> Compiler<'a> {
             ks.push(self.compile(k)?);
             vs.push(self.compile(v)?);
         }
-        let unify = |cs: &[Compiled]| -> Result<Option<SqlType>, String> {
-            let mut ty: Option<SqlType> = None;
-            for c in cs {
-                if let Some(t) = &c.ty {
-                    ty = Some(match &ty {
-                        None => t.clone(),
-                        Some(a) => common_type(a, t)
-                            .ok_or_else(|| format!("Cannot construct a map with mismatched value types ({a}, {t})"))?,
-                    });
-                }
-            }
-            Ok(ty)
-        };
-        let kt = unify(&ks)?.unwrap_or(SqlType::String);
-        let Some(vt) = unify(&vs)? else {
+        let (kx, vx): (Vec<&Expr>, Vec<&Expr>) = items.iter().map(|(k, v)| (k, v)).unzip();
+        if kx.iter().all(|k| matches!(k, Expr::Lit(Literal::Null))) {
+            return Err("Cannot construct a map with all NULL keys".into());
+        }
+        let kt = unify_literals(&kx, &mut ks, "key")?.unwrap_or(SqlType::String);
+        let Some(vt) = unify_literals(&vx, &mut vs, "value")? else {
             return Err("Cannot construct a map with all NULL values (see \
                         https://github.com/confluentinc/ksql/issues/4239). As a workaround, \
                         you may cast a NULL value to the desired type."
@@ -1178,6 +1169,51 @@ fn is_constant(e: &Expr) -> bool {
 
 /// A string literal in an IN list tested against a numeric or boolean value: Some(Ok) when
 /// it converts, Some(Err) when it cannot, None when no conversion applies.
+/// The common type of a MAP constructor's keys or values, as ksqlDB coerces them: literals
+/// take the type of the other items (a string literal read as it, a number written as text
+/// among strings); the compiled literals are replaced by their coerced constants.
+fn unify_literals(items: &[&Expr], cs: &mut [Compiled], what: &str) -> Result<Option<SqlType>, String> {
+    let literal = |x: &Expr| matches!(x, Expr::Lit(Literal::Str(_) | Literal::Int(_) | Literal::Bigint(_)));
+    let mut ty: Option<SqlType> = None;
+    for (x, c) in items.iter().zip(cs.iter()) {
+        let Some(t) = c.ty.as_ref().filter(|_| !literal(x)) else { continue };
+        ty = Some(match &ty {
+            None => t.clone(),
+            Some(a) => common_type(a, t)
+                .ok_or_else(|| format!("Cannot construct a map with mismatched {what} types ({a}, {t})"))?,
+        });
+    }
+    let Some(t) = ty else {
+        // Literals only: their own common type.
+        let mut ty: Option<SqlType> = None;
+        for c in cs.iter() {
+            if let Some(t) = &c.ty {
+                ty = Some(match &ty {
+                    None => t.clone(),
+                    Some(a) => common_type(a, t)
+                        .ok_or_else(|| format!("Cannot construct a map with mismatched {what} types ({a}, {t})"))?,
+                });
+            }
+        }
+        return Ok(ty);
+    };
+    for (x, c) in items.iter().zip(cs.iter_mut()) {
+        if !literal(x) || c.ty.as_ref().is_some_and(|ct| common_type(ct, &t).as_ref() == Some(&t)) {
+            continue;
+        }
+        let text = match x {
+            Expr::Lit(Literal::Str(s)) => s.clone(),
+            other => format_expr(other),
+        };
+        let v = match t {
+            SqlType::String => Value::String(text.clone()),
+            _ => literal_as(&text, &t).ok_or_else(|| format!("invalid input syntax for type {t}: \"{text}\"."))?,
+        };
+        *c = Compiled { ty: Some(t.clone()), eval: Arc::new(move |_| v.clone()) };
+    }
+    Ok(Some(t))
+}
+
 /// The common type of two items of an ARRAY constructor: STRUCTs merge their fields.
 fn merged_type(a: &SqlType, b: &SqlType) -> Option<SqlType> {
     let (SqlType::Struct(fa), SqlType::Struct(fb)) = (a, b) else { return common_type(a, b) };
