@@ -864,7 +864,17 @@ impl<'a> Parser<'a> {
     }
 
     fn expr_list_maybe_paren(&mut self) -> PResult<Vec<Expr>> {
-        // `GROUP BY (a, b)` parses as one parenthesised expression list.
+        // `GROUP BY (a, b)`: a parenthesised list of several expressions (a grouping set) is
+        // that list; anything else in parentheses is one expression.
+        let start = self.i;
+        if self.eat_sym("(") {
+            if let Ok(list) = self.comma_list(Self::expr) {
+                if list.len() > 1 && self.eat_sym(")") {
+                    return Ok(list);
+                }
+            }
+            self.i = start;
+        }
         self.comma_list(Self::expr)
     }
 

@@ -46,7 +46,7 @@ pub(super) fn analyze_key_columns(
             },
             synthetic,
         };
-        let positions = key_item_positions(rel, g, &p.item_exprs, &k);
+        let positions = key_item_positions(rel, &p.item_exprs, &k);
         if positions.len() > 1 {
             return err(key_projected_twice(rel, g, p, &k, &positions));
         }
@@ -111,7 +111,7 @@ pub(super) fn analyze_key_columns(
 
 /// Key columns: the positions of the projected columns that are key `k` (the left join
 /// expression wins over the right one when both are projected; more than one is an error).
-fn key_item_positions(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>], k: &KeyExpr) -> Vec<usize> {
+fn key_item_positions(rel: &Relation, item_exprs: &[Option<Expr>], k: &KeyExpr) -> Vec<usize> {
     let has_join = rel.has_join();
     let other_join_keys: Vec<String> = if rel.keyed_by_join() && k.index == 0 && !k.synthetic {
         rel.join_key_exprs[1..].iter().map(format_expr).collect()
@@ -128,7 +128,7 @@ fn key_item_positions(rel: &Relation, g: &Grouping, item_exprs: &[Option<Expr>],
             || matches!(
                 (ie, &k.name),
                 (Expr::Column { name, qualifier }, Some(kn))
-                    if name == kn && (qualifier.is_none() || !has_join && !g.aggregating)
+                    if name == kn && (qualifier.is_none() || !has_join)
             )
     };
     let positions = |other: bool| {
