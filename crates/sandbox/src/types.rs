@@ -546,8 +546,15 @@ fn split_zone(s: &str) -> (&str, i64) {
     (s, 0)
 }
 
+/// A date as ksqlDB reads text: `yyyy-MM-dd`, or a prefix of it (`1970-01` is its first day).
 pub fn parse_date(s: &str) -> Option<i32> {
-    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let s = s.trim();
+    let full = match s.len() {
+        4 => format!("{s}-01-01"),
+        7 => format!("{s}-01"),
+        _ => s.to_string(),
+    };
+    let d = chrono::NaiveDate::parse_from_str(&full, "%Y-%m-%d").ok()?;
     Some((d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32)
 }
 

@@ -1,10 +1,13 @@
 //! INSERT: INSERT INTO ... SELECT (a persistent query into an existing stream) and
 //! INSERT INTO ... VALUES (one record, encoded in the target's formats).
 
+use std::sync::Arc;
+
 use serde_json::Value as J;
 
+use super::exec;
 use super::lifecycle::sink_spec;
-use super::plan::{plan_query, PlanOptions};
+use super::plan::{plan_query, Plan, PlanOptions};
 use super::status::status_entity;
 use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Source};
@@ -41,7 +44,7 @@ impl Engine {
         if sink.columns.iter().any(|c| matches!(c.kind, ColKind::Header(_))) {
             return Err(EngineError::statement(format!("Cannot insert into {target} because it has header columns")));
         }
-        let plan = plan_query(
+        let mut plan = plan_query(
             query,
             &self.catalog,
             &PlanOptions { persistent: true, sink_name: Some(target.to_string()), sink_timestamp: None },
@@ -62,7 +65,13 @@ impl Engine {
         }
         let sink_cols: Vec<(String, SqlType, bool)> =
             sink.columns.iter().map(|c| (c.name.clone(), c.ty.clone(), c.kind == ColKind::Key)).collect();
-        if result_cols != sink_cols {
+        // Same names and keys; each type the sink's or one that casts to it implicitly.
+        let fits = result_cols.len() == sink_cols.len()
+            && result_cols
+                .iter()
+                .zip(&sink_cols)
+                .all(|((rn, rt, rk), (sn, st, sk))| rn == sn && rk == sk && implicitly_castable(rt, st));
+        if !fits {
             let fmt = |cols: &[(String, SqlType, bool)]| {
                 cols.iter()
                     .map(|(n, t, k)| format!("`{n}` {t}{}", if *k { " KEY" } else { "" }))
@@ -75,6 +84,7 @@ impl Engine {
                 fmt(&sink_cols)
             )));
         }
+        cast_to_sink(&mut plan, &sink);
         let id = self.next_id("INSERTQUERY", "");
         let spec = sink_spec(&sink, &plan);
         self.start_persistent(id.clone(), text, Some(target.to_string()), plan, spec, session);
@@ -226,4 +236,16 @@ fn insert_coerce(v: &Value, to: &SqlType, from: Option<&SqlType>) -> Result<Valu
         return Err(format!("Expected type {to} for field, but got {} ({})", to_sql_string(v), from));
     }
     cast(v, to)
+}
+
+/// Values of a type the sink's column casts from implicitly are cast as they are written.
+fn cast_to_sink(plan: &mut Plan, sink: &Source) {
+    let exec::Body::Project(p) = &mut plan.executor.body else { return };
+    for (i, c) in plan.columns.iter().enumerate() {
+        let Some(target) = sink.columns.iter().find(|s| s.name == c.name).map(|s| s.ty.clone()) else { continue };
+        if c.ty != target {
+            let value = p.items[i].clone();
+            p.items[i] = Arc::new(move |row: &[Value]| cast(&value(row), &target).unwrap_or(Value::Null));
+        }
+    }
 }
