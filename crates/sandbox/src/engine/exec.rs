@@ -240,7 +240,9 @@ impl Input {
         };
         let k = self.decoder.state_key(key_row);
         let nkeys = self.decoder.key_len();
-        if nkeys > 0 && k[..nkeys].contains(&KeyPart::Null) {
+        // A table drops records without a key: one key column null, or every column of a
+        // multi-column key null (a partly null multi-column key is a key, as in ksqlDB).
+        if nkeys > 0 && k[..nkeys].iter().all(|p| *p == KeyPart::Null) {
             return Ok(None);
         }
         Ok(Some((k, key_row[key_row.len() - 3].as_i64().unwrap_or(rec.timestamp))))

@@ -939,6 +939,12 @@ impl<'a> Parser<'a> {
     }
 
     fn window(&mut self) -> PResult<WindowSpec> {
+        // ksqlDB's grammar lets a name come before the window kind (`WINDOW w SESSION (...)`).
+        let kinds = ["TUMBLING", "HOPPING", "SESSION"];
+        let named = matches!(self.peek().tok, Tok::Word(_)) && !kinds.iter().any(|k| self.is_kw(k));
+        if named && kinds.iter().any(|k| self.is_kw_at(1, k)) {
+            self.advance();
+        }
         let kind = if self.eat_kw("TUMBLING") {
             WindowKind::Tumbling
         } else if self.eat_kw("HOPPING") {
