@@ -393,6 +393,8 @@ pub fn serialize(
             let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
             serialize(&Format::Json, cols, &defaulted, wrap)
         }
+        // No columns (a keyless sink's key) is no data: a null key, not `{}`.
+        Format::Json | Format::Schema(_) if cols.is_empty() => Ok(None),
         Format::Json | Format::Schema(_) => {
             if !wrap && cols.len() == 1 {
                 if values[0].is_null() {
