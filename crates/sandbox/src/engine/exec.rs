@@ -1096,7 +1096,14 @@ impl Executor {
                     _ => {}
                 }
             }
-            Body::Aggregate(a) => a.process(ch, self.stream_time, out),
+            Body::Aggregate(a) => {
+                // Kafka Streams forwards the triggering record's headers with what it causes.
+                let first = out.len();
+                a.process(ch, self.stream_time, out);
+                if !rec.headers.is_empty() {
+                    out[first..].iter_mut().for_each(|o| o.headers = rec.headers.clone());
+                }
+            }
         }
     }
 }

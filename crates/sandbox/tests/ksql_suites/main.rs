@@ -338,6 +338,24 @@ fn compare_qtt_outputs(engine: &Engine, test: &J) -> Result<(), Outcome> {
             if !typed_eq(&ev, &av, vt.as_ref()) {
                 return Err(Outcome::Fail(format!("topic {topic} record {i}: value {av} != expected {ev}")));
             }
+            if let Some(J::Array(want)) = e.get("headers") {
+                // Headers as the test writes them: KEY and base64 VALUE (null for no value).
+                let got: Vec<J> = a
+                    .headers
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = v.as_ref().map_or(J::Null, |b| J::String(base64_encode(b)));
+                        serde_json::json!({"KEY": k, "VALUE": value})
+                    })
+                    .collect();
+                if got != *want {
+                    return Err(Outcome::Fail(format!(
+                        "topic {topic} record {i}: headers {} != expected {}",
+                        J::Array(got),
+                        J::Array(want.clone())
+                    )));
+                }
+            }
             if let Some(ts) = e.get("timestamp").and_then(|t| t.as_i64()) {
                 if ts != a.timestamp {
                     return Err(Outcome::Fail(format!(
