@@ -12,16 +12,59 @@ use std::sync::{Arc, OnceLock};
 use super::types::*;
 use super::{json_fields, record_json};
 
+/// A record as a topic keeps it. Key and value bytes share one allocation: a topic holds up
+/// to a million records, and each allocation costs memory and, when retention frees it, time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+    /// The key's bytes followed by the value's.
+    bytes: Box<[u8]>,
+    key_len: usize,
+    has_key: bool,
+    has_value: bool,
     pub timestamp: i64,
     pub headers: Vec<(String, Option<Vec<u8>>)>,
     pub partition: u32,
     pub offset: u64,
     /// Window bounds (start, end) when the key is windowed.
     pub window: Option<(i64, i64)>,
+}
+
+impl Record {
+    /// A record without headers or window, its partition and offset set when appended.
+    pub fn new(key: Option<Vec<u8>>, value: Option<Vec<u8>>, timestamp: i64) -> Record {
+        let mut r = Record {
+            bytes: Box::default(),
+            key_len: 0,
+            has_key: false,
+            has_value: false,
+            timestamp,
+            headers: Vec::new(),
+            partition: 0,
+            offset: 0,
+            window: None,
+        };
+        r.set_key_value(key.as_deref(), value.as_deref());
+        r
+    }
+
+    pub fn key(&self) -> Option<&[u8]> {
+        self.has_key.then(|| &self.bytes[..self.key_len])
+    }
+
+    pub fn value(&self) -> Option<&[u8]> {
+        self.has_value.then(|| &self.bytes[self.key_len..])
+    }
+
+    pub fn set_key_value(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) {
+        let (k, v) = (key.unwrap_or_default(), value.unwrap_or_default());
+        let mut bytes = Vec::with_capacity(k.len() + v.len());
+        bytes.extend_from_slice(k);
+        bytes.extend_from_slice(v);
+        self.bytes = bytes.into_boxed_slice();
+        self.key_len = k.len();
+        self.has_key = key.is_some();
+        self.has_value = value.is_some();
+    }
 }
 
 /// How much of a topic is kept. The sandbox holds every topic in memory, so unlike Kafka's
@@ -53,9 +96,8 @@ impl Default for Retention {
 /// a fixed overhead for the record, its `Arc` and its slot in the log.
 pub fn record_size(r: &Record) -> u64 {
     const OVERHEAD: usize = 192;
-    let part = |b: &Option<Vec<u8>>| b.as_ref().map_or(0, |b| b.len());
-    let headers: usize = r.headers.iter().map(|(k, v)| k.len() + part(v)).sum();
-    (OVERHEAD + part(&r.key) + part(&r.value) + headers) as u64
+    let headers: usize = r.headers.iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len())).sum();
+    (OVERHEAD + r.bytes.len() + headers) as u64
 }
 
 /// What retention reads of a retained record.
@@ -275,7 +317,7 @@ impl Topics {
         let n = t.partitions.len() as u32;
         let p = match partition {
             Some(p) => p % n,
-            None => match &rec.key {
+            None => match rec.key() {
                 Some(k) if n > 1 => (murmur2(k) & 0x7fff_ffff) % n,
                 _ => 0,
             },
@@ -751,15 +793,7 @@ mod tests {
     }
 
     fn rec(key: &str, value_len: usize, ts: i64) -> Record {
-        Record {
-            key: Some(key.as_bytes().to_vec()),
-            value: Some(vec![b'x'; value_len]),
-            timestamp: ts,
-            headers: vec![],
-            partition: 0,
-            offset: 0,
-            window: None,
-        }
+        Record::new(Some(key.as_bytes().to_vec()), Some(vec![b'x'; value_len]), ts)
     }
 
     #[test]
@@ -824,6 +858,16 @@ mod tests {
         topics.append("t", rec("k", 1, now), None);
         let t = topics.get("t").unwrap();
         assert_eq!(t.log.iter().map(|r| r.offset).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn record_keeps_null_and_empty_parts_apart() {
+        let mut r = Record::new(None, Some(b"{}".to_vec()), 1);
+        assert_eq!((r.key(), r.value()), (None, Some(&b"{}"[..])));
+        r.set_key_value(Some(b""), None);
+        assert_eq!((r.key(), r.value()), (Some(&b""[..]), None));
+        r.set_key_value(Some(b"k"), Some(b""));
+        assert_eq!((r.key(), r.value()), (Some(&b"k"[..]), Some(&b""[..])));
     }
 
     #[test]

@@ -41,8 +41,8 @@ fn values(e: &Engine, topic: &str) -> Vec<(String, serde_json::Map<String, J>)> 
     e.topic_records(topic)
         .iter()
         .map(|r| {
-            let key = String::from_utf8(r.key.clone().unwrap()).unwrap();
-            let J::Object(v) = serde_json::from_slice(r.value.as_deref().unwrap()).unwrap() else { panic!() };
+            let key = String::from_utf8(r.key().unwrap().to_vec()).unwrap();
+            let J::Object(v) = serde_json::from_slice(r.value().unwrap()).unwrap() else { panic!() };
             (key, v)
         })
         .collect()

@@ -90,7 +90,7 @@ impl Decoder {
 
     pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
         let s = &self.source;
-        let keys = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        let keys = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         let mut row = Vec::with_capacity(self.width);
         row.extend(keys);
         if s.is_windowed() {
@@ -98,10 +98,10 @@ impl Decoder {
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }
-        if rec.value.is_none() {
+        if rec.value().is_none() {
             return Ok(None);
         }
-        let mut values = deserialize(&s.value_format, &self.value_cols, rec.value.as_deref(), s.value_wrapped())?;
+        let mut values = deserialize(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped())?;
         for slot in &self.layout {
             match slot {
                 Slot::Value(i) => row.push(std::mem::take(&mut values[*i])),
@@ -189,7 +189,7 @@ impl Decoder {
     /// A row holding only the key (and window) of a deleted table row.
     pub fn key_only_row(&self, rec: &Record) -> Result<Row, String> {
         let s = &self.source;
-        let mut row = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        let mut row = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         if s.is_windowed() {
             let (ws, we) = rec.window.unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
@@ -944,7 +944,7 @@ impl Executor {
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
     pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
-        if rec.value.is_none()
+        if rec.value().is_none()
             && self.pass_null_values
             && !self.inputs[idx].is_table
             && self.joins.is_empty()
