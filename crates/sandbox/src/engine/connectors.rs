@@ -354,7 +354,7 @@ impl Connector {
             vec![header("task.generation", 0), header("task.id", 0), header("current.iteration", self.produced)];
         self.produced += 1;
         let mut record = Record::new(key.map(String::into_bytes), Some(value.to_string().into_bytes()), timestamp_ms);
-        record.headers = headers;
+        record.set_headers(headers);
         record
     }
 

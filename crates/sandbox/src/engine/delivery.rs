@@ -116,7 +116,7 @@ impl Engine {
             None => (None, None),
         };
         let mut record = Record::new(key, value, o.ts);
-        record.headers = o.headers;
+        record.set_headers(o.headers);
         record.window = o.window;
         Some(Encoded { record, key: o.key, values: vals })
     }
@@ -308,9 +308,9 @@ pub fn print_line(r: &Record) -> String {
     };
     let mut line =
         format!("rowtime: {ts}, key: {key}, value: {}, partition: {}", topics::print_bytes(r.value()), r.partition);
-    if !r.headers.is_empty() {
+    if !r.headers().is_empty() {
         let hs: Vec<String> = r
-            .headers
+            .headers()
             .iter()
             .map(|(k, v)| format!("{k}={}", v.as_deref().map(|b| topics::print_bytes(Some(b))).unwrap_or_default()))
             .collect();

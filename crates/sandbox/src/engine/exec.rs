@@ -106,7 +106,7 @@ impl Decoder {
             match slot {
                 Slot::Value(i) => row.push(std::mem::take(&mut values[*i])),
                 Slot::Header(None) => row.push(Value::Array(
-                    rec.headers
+                    rec.headers()
                         .iter()
                         .map(|(k, v)| {
                             Value::Struct(vec![
@@ -117,7 +117,7 @@ impl Decoder {
                         .collect(),
                 )),
                 Slot::Header(Some(k)) => row.push(
-                    rec.headers
+                    rec.headers()
                         .iter()
                         .rev()
                         .find(|(hk, _)| hk == k)
@@ -964,7 +964,7 @@ impl Executor {
                             row: None,
                             ts: rec.timestamp,
                             window: window_of(&self.inputs, &row),
-                            headers: rec.headers.clone(),
+                            headers: rec.headers().to_vec(),
                         });
                     }
                     Err(e) => {
@@ -1050,7 +1050,7 @@ impl Executor {
                             row: Some(p.project(new)),
                             ts,
                             window: window_of(&self.inputs, new),
-                            headers: rec.headers.clone(),
+                            headers: rec.headers().to_vec(),
                         };
                         if let Some(f) = &self.out_ts {
                             // Kafka takes no record without a time or before 1970: ksqlDB

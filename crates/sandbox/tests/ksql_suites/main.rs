@@ -676,7 +676,7 @@ pub(crate) fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Re
     let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
     let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
     let mut record = Record::new(key, value, ts);
-    record.headers = headers;
+    record.set_headers(headers);
     record.window = window;
     Ok(record)
 }
