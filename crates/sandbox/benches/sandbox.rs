@@ -32,15 +32,7 @@ fn return_freed_memory_at_once() {
 }
 
 fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
-    Record {
-        key: Some(key.to_be_bytes().to_vec()),
-        value: Some(value),
-        timestamp: ts,
-        headers: vec![],
-        partition: 0,
-        offset: 0,
-        window: None,
-    }
+    Record::new(Some(key.to_be_bytes().to_vec()), Some(value), ts)
 }
 
 /// The process's resident memory in bytes (Linux; None elsewhere).

@@ -21,19 +21,7 @@ fn filter_projection_throughput() {
         (0..n).map(|i| format!("{{\"NAME\":\"name{i}\",\"V\":{}}}", i % 100).into_bytes()).collect();
     let start = std::time::Instant::now();
     for (i, v) in values.into_iter().enumerate() {
-        e.produce(
-            "s",
-            Record {
-                key: Some((i as i32).to_be_bytes().to_vec()),
-                value: Some(v),
-                timestamp: i as i64,
-                headers: vec![],
-                partition: 0,
-                offset: 0,
-                window: None,
-            },
-            None,
-        );
+        e.produce("s", Record::new(Some((i as i32).to_be_bytes().to_vec()), Some(v), i as i64), None);
     }
     let secs = start.elapsed().as_secs_f64();
     println!("filter/projection: {:.0} events/s ({} outputs)", n as f64 / secs, e.topic_records("F").len());

@@ -353,15 +353,9 @@ impl Connector {
         let headers =
             vec![header("task.generation", 0), header("task.id", 0), header("current.iteration", self.produced)];
         self.produced += 1;
-        Record {
-            key: key.map(String::into_bytes),
-            value: Some(value.to_string().into_bytes()),
-            timestamp: timestamp_ms,
-            headers,
-            partition: 0,
-            offset: 0,
-            window: None,
-        }
+        let mut record = Record::new(key.map(String::into_bytes), Some(value.to_string().into_bytes()), timestamp_ms);
+        record.set_headers(headers);
+        record
     }
 
     /// Kafka Connect's status object.

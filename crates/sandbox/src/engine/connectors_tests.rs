@@ -41,8 +41,8 @@ fn values(e: &Engine, topic: &str) -> Vec<(String, serde_json::Map<String, J>)> 
     e.topic_records(topic)
         .iter()
         .map(|r| {
-            let key = String::from_utf8(r.key.clone().unwrap()).unwrap();
-            let J::Object(v) = serde_json::from_slice(r.value.as_deref().unwrap()).unwrap() else { panic!() };
+            let key = String::from_utf8(r.key().unwrap().to_vec()).unwrap();
+            let J::Object(v) = serde_json::from_slice(r.value().unwrap()).unwrap() else { panic!() };
             (key, v)
         })
         .collect()
@@ -121,7 +121,7 @@ fn records_arrive_at_most_max_interval_apart_and_carry_datagen_headers() {
     // Uniform gaps in [0, 100) ms average ~50 ms: about 200 records in 10 s.
     assert!((120..=300).contains(&produced), "{produced} records in 10 s at max.interval 100");
     let r = e.topic_records("users").last().unwrap().clone();
-    let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
+    let names: Vec<&str> = r.headers().iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(names, ["task.generation", "task.id", "current.iteration"]);
     // Without `iterations` it never ends (Datagen's default -1): 100 s on, it still produces.
     for _ in 0..100 {

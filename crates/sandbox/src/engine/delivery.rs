@@ -115,8 +115,9 @@ impl Engine {
             }
             None => (None, None),
         };
-        let record =
-            Record { key, value, timestamp: o.ts, headers: o.headers, partition: 0, offset: 0, window: o.window };
+        let mut record = Record::new(key, value, o.ts);
+        record.set_headers(o.headers);
+        record.window = o.window;
         Some(Encoded { record, key: o.key, values: vals })
     }
 
@@ -302,17 +303,14 @@ pub fn print_line(r: &Record) -> String {
         .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
         .unwrap_or_default();
     let key = match r.window {
-        Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key.as_deref()), s, e),
-        None => topics::print_bytes(r.key.as_deref()),
+        Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key()), s, e),
+        None => topics::print_bytes(r.key()),
     };
-    let mut line = format!(
-        "rowtime: {ts}, key: {key}, value: {}, partition: {}",
-        topics::print_bytes(r.value.as_deref()),
-        r.partition
-    );
-    if !r.headers.is_empty() {
+    let mut line =
+        format!("rowtime: {ts}, key: {key}, value: {}, partition: {}", topics::print_bytes(r.value()), r.partition);
+    if !r.headers().is_empty() {
         let hs: Vec<String> = r
-            .headers
+            .headers()
             .iter()
             .map(|(k, v)| format!("{k}={}", v.as_deref().map(|b| topics::print_bytes(Some(b))).unwrap_or_default()))
             .collect();

@@ -90,7 +90,7 @@ impl Decoder {
 
     pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
         let s = &self.source;
-        let keys = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        let keys = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         let mut row = Vec::with_capacity(self.width);
         row.extend(keys);
         if s.is_windowed() {
@@ -98,15 +98,15 @@ impl Decoder {
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }
-        if rec.value.is_none() {
+        if rec.value().is_none() {
             return Ok(None);
         }
-        let mut values = deserialize(&s.value_format, &self.value_cols, rec.value.as_deref(), s.value_wrapped())?;
+        let mut values = deserialize(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped())?;
         for slot in &self.layout {
             match slot {
                 Slot::Value(i) => row.push(std::mem::take(&mut values[*i])),
                 Slot::Header(None) => row.push(Value::Array(
-                    rec.headers
+                    rec.headers()
                         .iter()
                         .map(|(k, v)| {
                             Value::Struct(vec![
@@ -117,7 +117,7 @@ impl Decoder {
                         .collect(),
                 )),
                 Slot::Header(Some(k)) => row.push(
-                    rec.headers
+                    rec.headers()
                         .iter()
                         .rev()
                         .find(|(hk, _)| hk == k)
@@ -189,7 +189,7 @@ impl Decoder {
     /// A row holding only the key (and window) of a deleted table row.
     pub fn key_only_row(&self, rec: &Record) -> Result<Row, String> {
         let s = &self.source;
-        let mut row = deserialize(&s.key_format, &self.key_cols, rec.key.as_deref(), false)?;
+        let mut row = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         if s.is_windowed() {
             let (ws, we) = rec.window.unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
@@ -961,7 +961,7 @@ impl Executor {
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
     pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
-        if rec.value.is_none()
+        if rec.value().is_none()
             && self.pass_null_values
             && !self.inputs[idx].is_table
             && self.joins.is_empty()
@@ -981,7 +981,7 @@ impl Executor {
                             row: None,
                             ts: rec.timestamp,
                             window: window_of(&self.inputs, &row),
-                            headers: rec.headers.clone(),
+                            headers: rec.headers().to_vec(),
                         });
                     }
                     Err(e) => {
@@ -1067,7 +1067,7 @@ impl Executor {
                             row: Some(p.project(new)),
                             ts,
                             window: window_of(&self.inputs, new),
-                            headers: rec.headers.clone(),
+                            headers: rec.headers().to_vec(),
                         };
                         if let Some(f) = &self.out_ts {
                             // Kafka takes no record without a time or before 1970: ksqlDB

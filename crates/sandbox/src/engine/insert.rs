@@ -213,11 +213,7 @@ impl Engine {
             .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
         let topic = src.topic.clone();
-        self.produce(
-            &topic,
-            Record { key, value, timestamp: ts, headers: vec![], partition: 0, offset: 0, window: None },
-            None,
-        );
+        self.produce(&topic, Record::new(key, value, ts), None);
         Ok(())
     }
 }

@@ -229,13 +229,14 @@ impl Engine {
 fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Option<Vec<Value>> {
     let mut row = o.row?;
     let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
-    let mut rec =
-        Record { key: None, value: None, timestamp: o.ts, headers: vec![], partition: 0, offset: 0, window: o.window };
+    let mut rec = Record::new(None, None, o.ts);
+    rec.window = o.window;
     if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
         return Some(row);
     }
-    rec.key = serialize(&sink.key_format, &sink.key_cols, &o.key, false).ok()?;
-    rec.value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
+    let key = serialize(&sink.key_format, &sink.key_cols, &o.key, false).ok()?;
+    let value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
+    rec.set_key_value(key.as_deref(), value.as_deref());
     decoder.decode(&rec).ok().flatten()
 }
 

@@ -235,15 +235,7 @@ mod tests {
     use crate::topics::Retention;
 
     fn rec(ts: i64) -> Record {
-        Record {
-            key: None,
-            value: Some(b"{}".to_vec()),
-            timestamp: ts,
-            headers: vec![],
-            partition: 0,
-            offset: 0,
-            window: None,
-        }
+        Record::new(None, Some(b"{}".to_vec()), ts)
     }
 
     fn drain(f: &mut Feed, all: &Topics) -> Vec<(usize, i64)> {

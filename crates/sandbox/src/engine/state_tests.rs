@@ -10,15 +10,7 @@ fn run(e: &mut Engine, s: &mut Session, sql: &str) {
 
 fn produce(e: &mut Engine, key: i32, v: i32, ts: i64) {
     let value = format!("{{\"V\":{v}}}").into_bytes();
-    let rec = Record {
-        key: Some(key.to_be_bytes().to_vec()),
-        value: Some(value),
-        timestamp: ts,
-        headers: vec![],
-        partition: 0,
-        offset: 0,
-        window: None,
-    };
+    let rec = Record::new(Some(key.to_be_bytes().to_vec()), Some(value), ts);
     e.produce("s", rec, None);
 }
 

@@ -71,7 +71,7 @@ fn limit_1_from_earliest_reads_one_record_of_a_big_topic() {
 fn produce_values(e: &mut Engine, n: i64) {
     for i in 0..n {
         let value = Some(format!("{{\"V\":{i}}}").into_bytes());
-        let record = Record { key: None, value, timestamp: i, headers: vec![], partition: 0, offset: 0, window: None };
+        let record = Record::new(None, value, i);
         e.produce("s", record, None);
     }
 }

@@ -270,15 +270,7 @@ async fn a_backlog_reaches_a_slow_http2_reader() {
         let engine = handle.engine();
         let mut e = engine.lock().unwrap();
         for i in 0..20_000 {
-            let record = crate::topics::Record {
-                key: None,
-                value: Some(format!("{{\"V\":{i}}}").into_bytes()),
-                timestamp: i,
-                headers: vec![],
-                partition: 0,
-                offset: 0,
-                window: None,
-            };
+            let record = crate::topics::Record::new(None, Some(format!("{{\"V\":{i}}}").into_bytes()), i);
             e.produce("b", record, None);
         }
     }

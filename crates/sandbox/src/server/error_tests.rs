@@ -110,15 +110,7 @@ fn a_failing_persistent_query_does_not_stop_the_others() {
         .unwrap();
     e.execute("CREATE STREAM JOUT AS SELECT ID, A + B AS S FROM J;", &mut s).unwrap();
     e.execute("CREATE STREAM DOUT AS SELECT ID, A * B AS P FROM D;", &mut s).unwrap();
-    let rec = |v: &str| Record {
-        key: Some(1i32.to_be_bytes().to_vec()),
-        value: Some(v.as_bytes().to_vec()),
-        timestamp: 1,
-        headers: vec![],
-        partition: 0,
-        offset: 0,
-        window: None,
-    };
+    let rec = |v: &str| Record::new(Some(1i32.to_be_bytes().to_vec()), Some(v.as_bytes().to_vec()), 1);
     e.produce("t", rec("{\"A\":1,\"B\":2}"), None);
     e.produce("t", rec("{\"A\":3,\"B\":4}"), None);
     let errors = e.query_errors();

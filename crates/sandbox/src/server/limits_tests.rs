@@ -139,15 +139,7 @@ async fn bodies_and_headers_are_bounded() {
 
 fn kilobyte_row(i: usize) -> Record {
     let value = format!(r#"{{"V":"{i:06}{}"}}"#, "x".repeat(1000)).into_bytes();
-    Record {
-        key: None,
-        value: Some(value),
-        timestamp: i as i64,
-        headers: vec![],
-        partition: 0,
-        offset: 0,
-        window: None,
-    }
+    Record::new(None, Some(value), i as i64)
 }
 
 /// 20 clients that stop reading and 200,000 rows of 1 KB: what waits for them stays bounded,

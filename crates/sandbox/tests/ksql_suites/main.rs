@@ -572,12 +572,10 @@ fn decode_part(format: &Format, cols: &[(String, SqlType)], b: Option<&[u8]>) ->
 fn decode_output(src: Option<&Source>, r: &Record) -> (J, J) {
     match src {
         Some(s) => (
-            decode_part(&s.key_format, &s.key_columns(), r.key.as_deref()),
-            decode_part(&s.value_format, &s.value_columns(), r.value.as_deref()),
+            decode_part(&s.key_format, &s.key_columns(), r.key()),
+            decode_part(&s.value_format, &s.value_columns(), r.value()),
         ),
-        None => {
-            (decode_part(&Format::Json, &[], r.key.as_deref()), decode_part(&Format::Json, &[], r.value.as_deref()))
-        }
+        None => (decode_part(&Format::Json, &[], r.key()), decode_part(&Format::Json, &[], r.value())),
     }
 }
 
@@ -695,7 +693,10 @@ pub(crate) fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Re
         .unwrap_or_default();
     let window = input.get("window").map(|w| (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0)));
     let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
-    Ok(Record { key, value, timestamp: ts, headers, partition: 0, offset: 0, window })
+    let mut record = Record::new(key, value, ts);
+    record.set_headers(headers);
+    record.window = window;
+    Ok(record)
 }
 
 /// A test's file, name and outcome.

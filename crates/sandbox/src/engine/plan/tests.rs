@@ -33,15 +33,7 @@ fn plan(e: &Engine, sql: &str, persistent: bool) -> Result<Plan, String> {
 
 /// A JSON record with a string key, at time `ts`.
 fn record(key: &str, value: serde_json::Value, ts: i64) -> Arc<Record> {
-    Arc::new(Record {
-        key: Some(key.as_bytes().to_vec()),
-        value: Some(value.to_string().into_bytes()),
-        timestamp: ts,
-        headers: Vec::new(),
-        partition: 0,
-        offset: 0,
-        window: None,
-    })
+    Arc::new(Record::new(Some(key.as_bytes().to_vec()), Some(value.to_string().into_bytes()), ts))
 }
 
 /// Feeds `records` (input index, record) and returns the rows that came out, as JSON text.
