@@ -1100,8 +1100,8 @@ impl Executor {
                 // Kafka Streams forwards the triggering record's headers with what it causes.
                 let first = out.len();
                 a.process(ch, self.stream_time, out);
-                if !rec.headers.is_empty() {
-                    out[first..].iter_mut().for_each(|o| o.headers = rec.headers.clone());
+                if !rec.headers().is_empty() {
+                    out[first..].iter_mut().for_each(|o| o.headers = rec.headers().to_vec());
                 }
             }
         }

@@ -341,7 +341,7 @@ fn compare_qtt_outputs(engine: &Engine, test: &J) -> Result<(), Outcome> {
             if let Some(J::Array(want)) = e.get("headers") {
                 // Headers as the test writes them: KEY and base64 VALUE (null for no value).
                 let got: Vec<J> = a
-                    .headers
+                    .headers()
                     .iter()
                     .map(|(k, v)| {
                         let value = v.as_ref().map_or(J::Null, |b| J::String(base64_encode(b)));
