@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
-use super::pull_where::{check_key_in_lists, check_scan_allowed};
+use super::pull_where::{and_terms, check_key_in_lists, check_scan_allowed};
 use super::{
     exec, plan_error, EResult, Engine, EngineError, Materialized, QueryHeader, QueryResult, Session, SinkSpec,
 };
@@ -342,17 +342,8 @@ impl Materialized {
 fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
     let keys = src.key_columns();
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
-    fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-        match e {
-            Expr::Chain { first, rest } if e.is_and_chain() => {
-                conjuncts(first, out);
-                rest.iter().for_each(|(_, x)| conjuncts(x, out));
-            }
-            other => out.push(other),
-        }
-    }
     let mut cs = Vec::new();
-    conjuncts(w, &mut cs);
+    and_terms(w, &mut cs);
     // A literal or any expression without columns (`11 - 1`), evaluated once.
     let lit = |e: &Expr| match e {
         Expr::Lit(Literal::Null) => None,

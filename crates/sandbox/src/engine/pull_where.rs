@@ -133,7 +133,8 @@ pub(super) fn check_key_in_lists(w: &Expr, src: &Source) -> Result<(), String> {
     Ok(())
 }
 
-fn and_terms<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+/// The terms of `a AND b AND ...` (one term for anything else).
+pub(super) fn and_terms<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     match e {
         Expr::Chain { first, rest } if e.is_and_chain() => {
             and_terms(first, out);
