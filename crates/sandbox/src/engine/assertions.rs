@@ -7,7 +7,7 @@
 use serde_json::Value as J;
 
 use super::{EResult, Engine, EngineError};
-use crate::sql::ast::{PropValue, Props, Statement};
+use crate::sql::ast::{PropValue, Props};
 use ksql_wire::entity::{AssertTopicEntity, Envelope};
 
 /// ksqlDB's `ksql.assert.topic.default.timeout.ms`.
@@ -16,14 +16,21 @@ pub const DEFAULT_ASSERT_TIMEOUT_MS: u64 = 1000;
 pub const ASSERTION_FAILED: u32 = 41700;
 
 impl Engine {
-    pub(super) fn assert_topic(&self, text: &str, exists: bool, topic: &str, props: &Props) -> EResult<Option<J>> {
+    /// `wait_ms`: the statement's TIMEOUT, which a failure carries for the server.
+    pub(super) fn assert_topic(
+        &self,
+        text: &str,
+        exists: bool,
+        topic: &str,
+        props: &Props,
+        wait_ms: u64,
+    ) -> EResult<Option<J>> {
         let found = self.topics.get(topic);
         let failed = |message: String| EngineError {
             status: 417,
             code: ASSERTION_FAILED,
-            message,
-            statement: false,
-            statement_text: None,
+            retry_for_ms: Some(wait_ms),
+            ..EngineError::generic(message)
         };
         match (found, exists) {
             (Some(_), false) => return Err(failed(format!("Topic {topic} exists"))),
@@ -57,14 +64,6 @@ impl Engine {
     }
 }
 
-/// How long the server may keep repeating a failed assertion (None: not an assertion).
-pub fn assertion_wait_ms(statement: &Statement) -> Option<u64> {
-    match statement {
-        Statement::AssertTopic { timeout_ms, .. } => Some(timeout_ms.unwrap_or(DEFAULT_ASSERT_TIMEOUT_MS)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::Session;
@@ -94,7 +93,10 @@ mod tests {
         ] {
             let err = e.execute(sql, &mut s).unwrap_err();
             assert_eq!((err.status, err.code, err.message.as_str()), (417, ASSERTION_FAILED, message), "{sql}");
+            assert_eq!(err.retry_for_ms, Some(DEFAULT_ASSERT_TIMEOUT_MS), "{sql}");
         }
+        let err = e.execute("ASSERT TOPIC nothing TIMEOUT 3 SECONDS;", &mut s).unwrap_err();
+        assert_eq!(err.retry_for_ms, Some(3000));
         let err = e.execute("ASSERT VALUES foo (id INT) VALUES (123);", &mut s).unwrap_err();
         assert!(err.message.contains("Syntax Error"), "{}", err.message);
     }

@@ -37,6 +37,7 @@ mod window_join;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
+use self::assertions::DEFAULT_ASSERT_TIMEOUT_MS;
 use self::exec::Executor;
 use self::plan::OutCol;
 use self::push::{Feed, Signal};
@@ -61,14 +62,31 @@ pub struct EngineError {
     pub statement: bool,
     /// The statement as the error answer shows it, when not as sent (credentials masked).
     pub statement_text: Option<String>,
+    /// How long the server may run the statement again while it fails this way, with the
+    /// engine free in between (a failed ASSERT, up to its TIMEOUT); None: answer at once.
+    pub retry_for_ms: Option<u64>,
 }
 
 impl EngineError {
     pub fn statement(message: impl Into<String>) -> Self {
-        EngineError { status: 400, code: 40001, message: message.into(), statement: true, statement_text: None }
+        EngineError { status: 400, code: 40001, message: message.into(), statement: true, ..Self::blank() }
     }
     pub fn generic(message: impl Into<String>) -> Self {
-        EngineError { status: 400, code: 40000, message: message.into(), statement: false, statement_text: None }
+        EngineError { status: 400, code: 40000, message: message.into(), statement: false, ..Self::blank() }
+    }
+    /// A generic 500 answer: a bug in the sandbox, never the user's statement.
+    pub fn internal(message: impl Into<String>) -> Self {
+        EngineError { status: 500, code: 50000, message: message.into(), statement: false, ..Self::blank() }
+    }
+    fn blank() -> Self {
+        EngineError {
+            status: 0,
+            code: 0,
+            message: String::new(),
+            statement: false,
+            statement_text: None,
+            retry_for_ms: None,
+        }
     }
 }
 
@@ -273,7 +291,7 @@ impl Engine {
                           \t* PRINT\n\t* SELECT"
                     .into(),
                 statement: true,
-                statement_text: None,
+                ..EngineError::statement("")
             }),
             Statement::CreateSource { kind, or_replace, if_not_exists, source, name, columns, props } => {
                 let props = with_default_formats(props, session);
@@ -290,8 +308,8 @@ impl Engine {
             Statement::Drop { kind, if_exists, name, delete_topic } => {
                 self.drop_source(text, kind, if_exists, &name, delete_topic)
             }
-            Statement::AssertTopic { exists, topic, props, timeout_ms: _ } => {
-                self.assert_topic(text, exists, &topic, &props)
+            Statement::AssertTopic { exists, topic, props, timeout_ms } => {
+                self.assert_topic(text, exists, &topic, &props, timeout_ms.unwrap_or(DEFAULT_ASSERT_TIMEOUT_MS))
             }
             Statement::Alter { kind, name, columns } => self.alter_source(text, kind, &name, &columns),
             Statement::CreateType { if_not_exists, name, ty } => self.create_type(text, if_not_exists, name, ty),

@@ -126,3 +126,26 @@ fn a_failing_persistent_query_does_not_stop_the_others() {
     // SHOW QUERIES lists both.
     assert_eq!(e.persistent_query_ids().len(), 2);
 }
+
+/// After a request panicked inside the engine (its lock poisoned), every request gets the same
+/// generic 500 answer on /ksql and /query, not a statement error, and the server stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poisoned_engine_answers_a_generic_error() {
+    let handle = crate::start_in_process().await.unwrap();
+    let url = handle.url().to_string();
+    let engine = handle.engine();
+    let _ = std::thread::spawn(move || {
+        let _held = engine.lock().unwrap();
+        panic!("poisoning the engine's lock on purpose");
+    })
+    .join();
+    let (status, body) = ksql(&url, "SHOW STREAMS;").await;
+    let (q_status, q_body) = post(&url, "/query", json!({"ksql": "SELECT * FROM s;", "streamsProperties": {}})).await;
+    for (status, body) in [(status, body), (q_status, q_body)] {
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(body["@type"], "generic_error", "{body}");
+        assert_eq!(body["error_code"], 50000, "{body}");
+        let msg = body["message"].as_str().unwrap_or("");
+        assert!(msg.contains("engine is unavailable"), "{msg}");
+    }
+}

@@ -30,10 +30,9 @@ use tokio::sync::watch;
 use self::framing::{Framing, Writer};
 use self::guard::Guard;
 use self::stream::Output;
-use super::engine::assertions::{assertion_wait_ms, ASSERTION_FAILED};
 use super::engine::{Engine, EngineError, QueryResult, Session};
 use super::sql::lexer::split_statements;
-use super::sql::parser::{parse_statement, substitute_variables};
+use super::sql::parser::substitute_variables;
 use super::topics::Retention;
 use ksql_wire::error::ErrorBody;
 
@@ -440,14 +439,13 @@ async fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
             Ok(s) => s,
             Err(m) => return engine_error(&EngineError::statement(m), &stmt, entities),
         };
-        let mut result = run_statement(&engine, &stmt, &mut session);
+        let mut result = with_engine(&engine, "statement", |eng| eng.execute(&stmt, &mut session));
         // A failed ASSERT is checked again until its timeout, the engine free in between.
-        if matches!(&result, Err(e) if e.code == ASSERTION_FAILED) {
-            let wait = parse_statement(&stmt).ok().as_ref().and_then(assertion_wait_ms).unwrap_or(0);
+        if let Some(wait) = result.as_ref().err().and_then(|e| e.retry_for_ms) {
             let deadline = tokio::time::Instant::now() + Duration::from_millis(wait);
-            while matches!(&result, Err(e) if e.code == ASSERTION_FAILED) && tokio::time::Instant::now() < deadline {
+            while result.as_ref().is_err_and(|e| e.retry_for_ms.is_some()) && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                result = run_statement(&engine, &stmt, &mut session);
+                result = with_engine(&engine, "statement", |eng| eng.execute(&stmt, &mut session));
             }
         }
         match result {
@@ -459,20 +457,22 @@ async fn handle_ksql(engine: SharedEngine, body: J) -> Response<Body> {
     json_response(StatusCode::OK, &J::Array(entities))
 }
 
-/// One statement on the engine; a bug in the engine is an error answer, never a server down.
-fn run_statement(engine: &SharedEngine, stmt: &str, session: &mut Session) -> Result<Option<J>, EngineError> {
-    let internal = |message: &str| EngineError {
-        status: 500,
-        code: 50000,
-        message: message.into(),
-        statement: true,
-        statement_text: None,
-    };
+/// `run` on the engine (`what` names it in the answer): a bug in the engine is an error answer
+/// for this request, never a server down; a poisoned lock a generic error for every request after.
+fn with_engine<T>(
+    engine: &SharedEngine,
+    what: &str,
+    run: impl FnOnce(&mut Engine) -> Result<T, EngineError>,
+) -> Result<T, EngineError> {
     let Ok(mut eng) = engine.lock() else {
-        return Err(internal("The sandbox engine is unavailable (a previous request panicked)"));
+        return Err(EngineError::internal("The sandbox engine is unavailable (a previous request panicked)"));
     };
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eng.execute(stmt, session)))
-        .unwrap_or_else(|_| Err(internal("Internal error in the ksqlDB sandbox while running this statement")))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut eng))).unwrap_or_else(|_| {
+        Err(EngineError {
+            statement: true,
+            ..EngineError::internal(format!("Internal error in the ksqlDB sandbox while running this {what}"))
+        })
+    })
 }
 
 fn handle_query(state: &State, sql: String, mut session: Session, framing: Framing) -> Response<Body> {
@@ -489,21 +489,7 @@ fn handle_query(state: &State, sql: String, mut session: Session, framing: Frami
         Ok(s) => s,
         Err(m) => return engine_error(&EngineError::statement(m), &stmts[0], vec![]),
     };
-    let result = {
-        let Ok(mut eng) = engine.lock() else {
-            return generic_error(500, 50000, "The sandbox engine is unavailable (a previous request panicked)");
-        };
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| eng.query(&stmt, &mut session))) {
-            Ok(r) => r,
-            Err(_) => Err(EngineError {
-                status: 500,
-                code: 50000,
-                message: "Internal error in the ksqlDB sandbox while running this query".into(),
-                statement: true,
-                statement_text: None,
-            }),
-        }
-    };
+    let result = with_engine(&engine, "query", |eng| eng.query(&stmt, &mut session));
     let result = match result {
         Ok(r) => r,
         Err(e) => return engine_error(&e, &stmt, vec![]),

@@ -435,6 +435,58 @@ impl Clone for Expr {
     }
 }
 
+/// The one list of an expression's direct sub-expressions, for both borrow kinds (`iter` for
+/// [`Expr::for_each_child`], `iter_mut` for [`Expr::for_each_child_mut`]): match ergonomics give
+/// `&` or `&mut` bindings from the same arms.
+macro_rules! each_child {
+    ($expr:expr, $f:ident, $iter:ident) => {
+        match $expr {
+            Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
+            Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => $f(b),
+            Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
+                $f(a);
+                $f(b);
+            }
+            Expr::Chain { first, rest } => {
+                $f(first);
+                rest.$iter().for_each(|(_, x)| $f(x));
+            }
+            Expr::Like { expr, pattern, .. } => {
+                $f(expr);
+                $f(pattern);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                $f(expr);
+                $f(low);
+                $f(high);
+            }
+            Expr::InList { expr, list, .. } => {
+                $f(expr);
+                list.$iter().for_each(&mut *$f);
+            }
+            Expr::Case { operand, whens, else_ } => {
+                if let Some(o) = operand {
+                    $f(o);
+                }
+                for (c, v) in whens {
+                    $f(c);
+                    $f(v);
+                }
+                if let Some(x) = else_ {
+                    $f(x);
+                }
+            }
+            Expr::Call { args, .. } | Expr::Array(args) => args.$iter().for_each(&mut *$f),
+            Expr::Map(items) => items.$iter().for_each(|(k, v)| {
+                $f(k);
+                $f(v);
+            }),
+            Expr::Struct(items) => items.$iter().for_each(|(_, v)| $f(v)),
+            Expr::Lambda { body, .. } => $f(body),
+        }
+    };
+}
+
 impl Expr {
     pub fn col(name: &str) -> Expr {
         Expr::Column { qualifier: None, name: name.to_string() }
@@ -447,97 +499,11 @@ impl Expr {
 
     /// Calls `f` on each direct sub-expression, in evaluation (left-to-right) order.
     pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        match self {
-            Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
-            Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => f(b),
-            Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
-                f(a);
-                f(b);
-            }
-            Expr::Chain { first, rest } => {
-                f(first);
-                rest.iter().for_each(|(_, x)| f(x));
-            }
-            Expr::Like { expr, pattern, .. } => {
-                f(expr);
-                f(pattern);
-            }
-            Expr::Between { expr, low, high, .. } => {
-                f(expr);
-                f(low);
-                f(high);
-            }
-            Expr::InList { expr, list, .. } => {
-                f(expr);
-                list.iter().for_each(&mut *f);
-            }
-            Expr::Case { operand, whens, else_ } => {
-                if let Some(o) = operand {
-                    f(o);
-                }
-                for (c, v) in whens {
-                    f(c);
-                    f(v);
-                }
-                if let Some(x) = else_ {
-                    f(x);
-                }
-            }
-            Expr::Call { args, .. } | Expr::Array(args) => args.iter().for_each(&mut *f),
-            Expr::Map(items) => items.iter().for_each(|(k, v)| {
-                f(k);
-                f(v);
-            }),
-            Expr::Struct(items) => items.iter().for_each(|(_, v)| f(v)),
-            Expr::Lambda { body, .. } => f(body),
-        }
+        each_child!(self, f, iter)
     }
 
     /// [`Expr::for_each_child`], with each sub-expression mutable (rewrites in place).
     pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
-        match self {
-            Expr::Lit(_) | Expr::TypedLit(..) | Expr::Column { .. } => {}
-            Expr::Deref(b, _) | Expr::Neg(b) | Expr::Not(b) | Expr::Cast(b, _) | Expr::IsNull { expr: b, .. } => f(b),
-            Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::IsDistinct { left: a, right: b, .. } => {
-                f(a);
-                f(b);
-            }
-            Expr::Chain { first, rest } => {
-                f(first);
-                rest.iter_mut().for_each(|(_, x)| f(x));
-            }
-            Expr::Like { expr, pattern, .. } => {
-                f(expr);
-                f(pattern);
-            }
-            Expr::Between { expr, low, high, .. } => {
-                f(expr);
-                f(low);
-                f(high);
-            }
-            Expr::InList { expr, list, .. } => {
-                f(expr);
-                list.iter_mut().for_each(&mut *f);
-            }
-            Expr::Case { operand, whens, else_ } => {
-                if let Some(o) = operand {
-                    f(o);
-                }
-                for (c, v) in whens {
-                    f(c);
-                    f(v);
-                }
-                if let Some(x) = else_ {
-                    f(x);
-                }
-            }
-            Expr::Call { args, .. } | Expr::Array(args) => args.iter_mut().for_each(&mut *f),
-            Expr::Map(items) => items.iter_mut().for_each(|(k, v)| {
-                f(k);
-                f(v);
-            }),
-            Expr::Struct(items) => items.iter_mut().for_each(|(_, v)| f(v)),
-            Expr::Lambda { body, .. } => f(body),
-        }
+        each_child!(self, f, iter_mut)
     }
 }
