@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value as J};
 
 use super::{
-    compare_qtt_outputs, first_line, input_record, json_eq, like_ksqldb_test_registry, register_topic, variants,
-    Outcome,
+    compare_qtt_outputs, each_variant, first_line, input_record, json_eq, like_ksqldb_test_registry, register_topic,
+    Outcome, VariantOutcomes,
 };
 use ksqldb_sandbox::server::{serve, Options, SandboxHandle};
 
@@ -34,28 +34,15 @@ fn client() -> &'static reqwest::Client {
 }
 
 /// Runs one REST test case; each format variant must pass.
-pub fn run_rest_case(test: &J) -> Outcome {
-    if test.get("enabled") == Some(&J::Bool(false)) {
-        return Outcome::Unsupported("disabled in the suite".into());
-    }
+pub fn run_rest_case(test: &J) -> VariantOutcomes {
     let responses = test.get("responses").and_then(|r| r.as_array());
-    if responses.into_iter().flatten().any(|r| r.get("queryProto").is_some()) {
-        return Outcome::Unsupported("protobuf query responses".into());
-    }
-    let mut any = false;
-    let mut last = String::new();
-    for (_, stmts) in variants(test) {
-        match runtime().block_on(run_variant(test, &stmts)) {
-            Outcome::Pass => any = true,
-            Outcome::Unsupported(u) => last = u,
-            failed => return failed,
+    let proto = responses.into_iter().flatten().any(|r| r.get("queryProto").is_some());
+    each_variant(test, |stmts| {
+        if proto {
+            return Outcome::Unsupported("protobuf query responses".into());
         }
-    }
-    if any {
-        Outcome::Pass
-    } else {
-        Outcome::Unsupported(last)
-    }
+        runtime().block_on(run_variant(test, stmts))
+    })
 }
 
 async fn run_variant(test: &J, stmts: &[String]) -> Outcome {
