@@ -3,7 +3,7 @@
 
 use serde_json::Value as J;
 
-use super::formats::check_formats;
+use super::formats::{check_formats, default_value_wrapping};
 use super::lifecycle::sink_spec;
 use super::plan::{plan_query, PlanOptions, SinkTimestamp};
 use super::replace::upgrade_error;
@@ -12,7 +12,7 @@ use super::status::{status_entity, warning};
 use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
-use crate::sql::ast::{ColumnConstraint, ColumnDef, PropValue, Props, Query, SourceKind};
+use crate::sql::ast::{ColumnConstraint, ColumnDef, Expr, Literal, PropValue, Props, Query, SourceKind};
 use crate::topics::Format;
 use crate::types::{time_unit_ms, SqlType};
 
@@ -190,6 +190,7 @@ impl Engine {
         name: &str,
         cols: &[ColumnDef],
         props: &Props,
+        session: &Session,
     ) -> EResult<Option<J>> {
         if or_replace && (read_only || self.catalog.get(name).is_some_and(|e| e.read_only)) {
             let what = if kind == SourceKind::Stream { ("stream", "streams") } else { ("table", "tables") };
@@ -238,6 +239,7 @@ impl Engine {
             .get("WRAP_SINGLE_VALUE")
             .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
         let wrap = if anonymous_value { Some(false) } else { wrap };
+        let wrap = wrap.or_else(|| default_value_wrapping(session, &value_format, &columns));
         check_formats(&key_format, &value_format, &columns, wrap)?;
         let timestamp_column = props.get_str("TIMESTAMP").map(|t| t.to_ascii_uppercase());
         if let Some(tc) = &timestamp_column {
@@ -355,13 +357,18 @@ impl Engine {
         }
         let from = plan.from.clone();
         let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
-        // A sink with key columns does not inherit the NONE key format: it gets the default.
-        if key_format == Format::None
-            && !plan.key_cols.is_empty()
-            && props.get("KEY_FORMAT").is_none()
-            && props.get("FORMAT").is_none()
-        {
-            key_format = Format::Kafka;
+        let explicit_key_format = props.get("KEY_FORMAT").is_some() || props.get("FORMAT").is_some();
+        let by_null = matches!(query.partition_by.as_slice(), [Expr::Lit(Literal::Null)]);
+        if by_null && !explicit_key_format {
+            // PARTITION BY NULL leaves no key: ksqlDB writes it with the NONE key format.
+            key_format = Format::None;
+        } else if key_format == Format::None && !plan.key_cols.is_empty() && !explicit_key_format {
+            // A sink with key columns does not inherit the NONE key format: it gets the
+            // session's default key format (ksql.persistence.default.format.key, KAFKA unset).
+            key_format = match session.property("ksql.persistence.default.format.key") {
+                Some(f) => Format::parse(f, None).map_err(EngineError::statement)?,
+                None => Format::Kafka,
+            };
         }
         if plan.key_cols.is_empty()
             && kind == SourceKind::Stream
@@ -390,6 +397,7 @@ impl Engine {
         let wrap = props
             .get("WRAP_SINGLE_VALUE")
             .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
+        let wrap = wrap.or_else(|| default_value_wrapping(session, &value_format, &columns));
         check_formats(&key_format, &value_format, &columns, wrap)?;
         let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
         let src = Source {

@@ -1,7 +1,7 @@
 //! Whether a source's key and value formats can hold its columns (ksqlDB's rules and
 //! messages), and the formats a WITH clause names.
 
-use super::{EResult, Engine, EngineError};
+use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
@@ -185,4 +185,19 @@ fn type_kind(t: &SqlType) -> &'static str {
         SqlType::Struct(_) => "STRUCT",
         _ => "OTHER",
     }
+}
+
+/// WRAP_SINGLE_VALUE when a statement leaves it out, as ksqlDB's default value wrapping: the
+/// session's `ksql.persistence.wrap.single.values`, for a single value column in a format that
+/// supports that wrapping; None (the format's own default) otherwise.
+pub(super) fn default_value_wrapping(session: &Session, format: &Format, columns: &[Column]) -> Option<bool> {
+    let wrap = session.property("ksql.persistence.wrap.single.values")?.trim().to_ascii_lowercase().parse().ok()?;
+    let single = columns.iter().filter(|c| c.kind == ColKind::Value).count() == 1;
+    let supported = match format {
+        Format::Json | Format::Schema(SchemaFormat::Avro | SchemaFormat::JsonSr) => true,
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) => wrap,
+        Format::Kafka | Format::Delimited(_) => !wrap,
+        Format::None => false,
+    };
+    (single && supported).then_some(wrap)
 }

@@ -295,7 +295,7 @@ impl Engine {
             }),
             Statement::CreateSource { kind, or_replace, if_not_exists, source, name, columns, props } => {
                 let props = with_default_formats(props, session);
-                self.create_source(text, kind, or_replace, if_not_exists, source, &name, &columns, &props)
+                self.create_source(text, kind, or_replace, if_not_exists, source, &name, &columns, &props, session)
             }
             Statement::CreateAsSelect { kind, or_replace, if_not_exists, name, props, query } => {
                 self.create_as_select(text, kind, or_replace, if_not_exists, &name, &props, &query, session)

@@ -142,3 +142,58 @@ fn a_push_query_behind_retention_is_closed_with_an_error() {
     let t = e.topics.get("s").unwrap();
     assert_eq!((t.log.len(), t.log_start, t.partitions[0].start, t.partitions[0].end), (100, 50, 50, 150));
 }
+
+/// Key and value formats a sink gets when its statement names none, as ksqlDB's analyzer and
+/// serde-feature rules set them: PARTITION BY NULL writes no key (NONE, and an explicit other
+/// key format is refused); a new key over a NONE-keyed source takes the session's default key
+/// format; `ksql.persistence.wrap.single.values` unwraps a single value column.
+#[test]
+fn sink_formats_follow_ksqldb_defaults() {
+    let mut e = Engine::new();
+    let props = |p: &[(&str, &str)]| Session {
+        properties: p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Session::default()
+    };
+    let mut s = props(&[("ksql.persistence.default.format.key", "JSON")]);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM I (A INT, B INT) WITH (kafka_topic='i', partitions=1, key_format='NONE', value_format='JSON');",
+    );
+    run(&mut e, &mut s, "CREATE STREAM BY_B AS SELECT * FROM I PARTITION BY B;");
+    assert_eq!(e.catalog.get("BY_B").unwrap().key_format, Format::Json);
+    let mut plain = Session::default();
+    run(&mut e, &mut plain, "CREATE STREAM BY_A AS SELECT * FROM I PARTITION BY A;");
+    assert_eq!(e.catalog.get("BY_A").unwrap().key_format, Format::Kafka);
+    run(
+        &mut e,
+        &mut plain,
+        "CREATE STREAM K (ID INT KEY, V STRING) WITH (kafka_topic='k', partitions=1, value_format='JSON');",
+    );
+    run(&mut e, &mut plain, "CREATE STREAM NO_KEY AS SELECT ID, V FROM K PARTITION BY NULL;");
+    assert_eq!(e.catalog.get("NO_KEY").unwrap().key_format, Format::None);
+    let err = e
+        .execute(
+            "CREATE STREAM NO_KEY2 WITH (key_format='DELIMITED') AS SELECT ID, V FROM K PARTITION BY NULL;",
+            &mut plain,
+        )
+        .unwrap_err();
+    assert_eq!(err.message, "Key format specified for stream without key columns.");
+
+    let mut unwrap = props(&[("ksql.persistence.wrap.single.values", "false")]);
+    run(
+        &mut e,
+        &mut unwrap,
+        "CREATE STREAM ONE (K STRING KEY, V STRING) WITH (kafka_topic='one', partitions=1, value_format='JSON');",
+    );
+    run(
+        &mut e,
+        &mut unwrap,
+        "CREATE STREAM TWO (K STRING KEY, V STRING, W INT) WITH (kafka_topic='two', partitions=1, format='JSON');",
+    );
+    assert_eq!(e.catalog.get("ONE").unwrap().wrap_single_value, Some(false));
+    assert_eq!(e.catalog.get("TWO").unwrap().wrap_single_value, None, "more than one value column: no default");
+    run(&mut e, &mut unwrap, "INSERT INTO ONE (K, V) VALUES ('k', 'unwrapped');");
+    let topic = e.topics.get("one").unwrap();
+    assert_eq!(topic.log.back().unwrap().value(), Some(&b"\"unwrapped\""[..]));
+}
