@@ -294,16 +294,14 @@ fn whole_number_type(a: Types) -> Result<Option<SqlType>, String> {
     if a.len() != 1 || !is_num(a, 0) {
         return no();
     }
+    // A DECIMAL keeps its type, as ksqlDB's Ceil/Floor schema providers return it.
     Ok(match t(a, 0) {
-        Some(SqlType::Decimal { precision, scale }) => {
-            Some(decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0))
-        }
         Some(x) => Some(x.clone()),
         None => Some(SqlType::Integer),
     })
 }
 
-/// CEIL (`up`) or FLOOR of a number.
+/// CEIL (`up`) or FLOOR of a number; a DECIMAL keeps its scale (FLOOR(1.5) is 1.0).
 fn to_whole_number(v: &Value, up: bool) -> Value {
     match v {
         Value::Double(d) => Value::Double(if up { d.ceil() } else { d.floor() }),
@@ -317,7 +315,7 @@ fn to_whole_number(v: &Value, up: bool) -> Value {
                     _ => r.unscaled,
                 })
                 .unwrap_or(0);
-            Value::Decimal(Decimal::new(whole, 0))
+            Value::Decimal(Decimal::new(whole, 0).rescale(d.scale).unwrap_or(*d))
         }
         v => v.clone(),
     }

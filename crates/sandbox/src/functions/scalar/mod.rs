@@ -524,6 +524,8 @@ fn extreme(a: &[Value], ret: &Option<SqlType>, greatest: bool) -> Value {
         };
     }
     match (best, ret) {
+        // ksqlDB's BigDecimal GREATEST/LEAST return the winning argument as it is (its own scale).
+        (Some(v @ Value::Decimal(_)), Some(SqlType::Decimal { .. })) => v,
         (Some(v), Some(t)) => coerce(v, t),
         (Some(v), None) => v,
         _ => Value::Null,
