@@ -12,9 +12,11 @@ use super::status::{status_entity, warning};
 use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
-use crate::sql::ast::{ColumnConstraint, ColumnDef, Expr, Literal, PropValue, Props, Query, SourceKind};
+use crate::sql::ast::{
+    source_window_props, ColumnConstraint, ColumnDef, Expr, Literal, PropValue, Props, Query, SourceKind,
+};
 use crate::topics::Format;
-use crate::types::{time_unit_ms, SqlType};
+use crate::types::SqlType;
 
 impl Engine {
     fn check_name_free(
@@ -572,32 +574,18 @@ fn retention_ms(props: &Props) -> EResult<Option<u64>> {
 
 /// WINDOW_TYPE and WINDOW_SIZE of a source over a windowed topic.
 fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowType, Option<u64>)>> {
-    let window = match props.get_str("WINDOW_TYPE") {
-        Some(_) if !columns.iter().any(|c| c.kind == ColKind::Key) => {
-            return Err(EngineError::statement("Windowed sources require a key column."))
-        }
-        Some(w) => {
-            let wt = match w.to_ascii_uppercase().as_str() {
-                "TUMBLING" => WindowType::Tumbling,
-                "HOPPING" => WindowType::Hopping,
-                "SESSION" => WindowType::Session,
-                other => return Err(EngineError::statement(format!("Unknown WINDOW_TYPE: {other}"))),
-            };
-            let size = match props.get_str("WINDOW_SIZE") {
-                Some(s) => Some(parse_duration(&s).map_err(EngineError::statement)?),
-                None => None,
-            };
-            if wt == WindowType::Session && size.is_some() {
-                return Err(EngineError::statement("'WINDOW_SIZE' should not be set for SESSION windows."));
-            }
-            if wt != WindowType::Session && size.is_none() {
-                return Err(EngineError::statement(format!("'WINDOW_SIZE' must be set for {} windows.", wt.name())));
-            }
-            Some((wt, size))
-        }
-        None => None,
+    let Some((kind, size)) = source_window_props(props).map_err(EngineError::statement)? else {
+        return Ok(None);
     };
-    Ok(window)
+    if !columns.iter().any(|c| c.kind == ColKind::Key) {
+        return Err(EngineError::statement("Windowed sources require a key column."));
+    }
+    let kind = match kind.as_str() {
+        "TUMBLING" => WindowType::Tumbling,
+        "HOPPING" => WindowType::Hopping,
+        _ => WindowType::Session,
+    };
+    Ok(Some((kind, size)))
 }
 
 /// ksqlDB's refusal of KEY on a table column or PRIMARY KEY on a stream column.
@@ -611,21 +599,6 @@ fn wrong_key_kind(column: &str, kind: SourceKind) -> EngineError {
          Tables have PRIMARY KEYs, which are unique and NON NULL.\n\
          Streams have KEYs, which have no uniqueness or NON NULL constraints."
     ))
-}
-
-fn parse_duration(s: &str) -> Result<u64, String> {
-    let mut parts = s.split_whitespace();
-    let n: u64 = parts
-        .next()
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Not a number"))?;
-    let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
-    let Some(ms) = time_unit_ms(&unit) else {
-        return Err(format!(
-            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{s}'. Unknown time unit: '{unit}'"
-        ));
-    };
-    Ok(n * ms as u64)
 }
 
 /// A HEADERS column holds every header, `ARRAY<STRUCT<KEY STRING, VALUE BYTES>>`; a

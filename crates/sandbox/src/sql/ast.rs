@@ -1,7 +1,7 @@
 //! The syntax tree of ksqlDB statements. Identifiers are already normalised: unquoted ones
 //! upper-cased, quoted ones kept as written.
 
-use crate::types::SqlType;
+use crate::types::{time_unit_ms, SqlType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
@@ -59,6 +59,43 @@ impl PropValue {
 
 #[derive(Debug, Clone, Default)]
 pub struct Props(pub Vec<(String, PropValue)>);
+
+/// A source's WINDOW_TYPE (upper case) and WINDOW_SIZE in milliseconds, checked as ksqlDB
+/// checks them while parsing; None when the source is not windowed.
+pub fn source_window_props(props: &Props) -> Result<Option<(String, Option<u64>)>, String> {
+    let Some(kind) = props.get_str("WINDOW_TYPE").map(|w| w.to_ascii_uppercase()) else {
+        return match props.get_str("WINDOW_SIZE") {
+            Some(size) => window_size_ms(&size).map(|_| None),
+            None => Ok(None),
+        };
+    };
+    if !matches!(kind.as_str(), "TUMBLING" | "HOPPING" | "SESSION") {
+        return Err(format!("Unknown WINDOW_TYPE: {kind}"));
+    }
+    let size = props.get_str("WINDOW_SIZE").map(|s| window_size_ms(&s)).transpose()?;
+    match (kind.as_str(), size) {
+        ("SESSION", Some(_)) => Err("'WINDOW_SIZE' should not be set for SESSION windows.".into()),
+        ("TUMBLING" | "HOPPING", None) => Err(format!("'WINDOW_SIZE' must be set for {kind} windows.")),
+        _ => Ok(Some((kind, size))),
+    }
+}
+
+/// A WITH clause's WINDOW_SIZE ('30 SECONDS'; a bare number is milliseconds) in milliseconds,
+/// or ksqlDB's message for it.
+pub fn window_size_ms(text: &str) -> Result<u64, String> {
+    let mut parts = text.split_whitespace();
+    let n: u64 = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("Configuration WINDOW_SIZE is invalid: Invalid duration: '{text}'. Not a number"))?;
+    let unit = parts.next().unwrap_or("MILLISECONDS").to_ascii_uppercase();
+    let Some(ms) = time_unit_ms(&unit) else {
+        return Err(format!(
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '{text}'. Unknown time unit: '{unit}'"
+        ));
+    };
+    Ok(n * ms as u64)
+}
 
 impl Props {
     /// Property by upper-case name.

@@ -425,7 +425,10 @@ impl<'a> Parser<'a> {
         let if_not_exists = self.if_not_exists()?;
         let name = self.ident()?;
         let columns = self.optional_paren_list(Self::column_def)?.unwrap_or_default();
+        let with_at = self.err_here("");
         let props = if self.is_kw("WITH") { self.with_props()? } else { Props::default() };
+        // ksqlDB reads a source's window properties while parsing: bad ones are a parse error.
+        source_window_props(&props).map_err(|message| ParseError { message, ..with_at })?;
         if self.eat_kw("AS") {
             let query = self.query()?;
             return Ok(Statement::CreateAsSelect {
@@ -1030,7 +1033,8 @@ impl<'a> Parser<'a> {
 
     pub fn sql_type(&mut self) -> PResult<SqlType> {
         let name = match self.peek().tok.clone() {
-            Tok::Word(w) => w.to_ascii_uppercase(),
+            // A reserved word (NULL, say) names no type: a syntax error, as in ksqlDB's grammar.
+            Tok::Word(w) if !RESERVED.iter().any(|r| w.eq_ignore_ascii_case(r)) => w.to_ascii_uppercase(),
             Tok::Quoted(q) => {
                 self.advance();
                 return Ok(SqlType::Other(q));
@@ -1496,5 +1500,36 @@ mod tests {
     fn variables() {
         let v = vec![("topic".to_string(), "t1".to_string())];
         assert_eq!(substitute_variables("PRINT '${topic}';", &v).unwrap(), "PRINT 't1';");
+    }
+
+    /// What ksqlDB refuses while parsing (ParseFailedException) is a parse error here too: a
+    /// reserved word as a type, and bad window properties of a source.
+    #[test]
+    fn parse_stage_errors_as_in_ksqldb() {
+        for (sql, message) in [
+            ("CREATE STREAM S (K INT KEY, C NULL) WITH (kafka_topic='t', value_format='JSON');", "Syntax Error"),
+            ("CREATE STREAM S (K INT KEY, C ARRAY<NULL>) WITH (kafka_topic='t', value_format='JSON');", "Syntax Error"),
+            (
+                "CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON', \
+                 WINDOW_TYPE='Hopping', WINDOW_SIZE='30 bobs');",
+                "Configuration WINDOW_SIZE is invalid: Invalid duration: '30 bobs'. Unknown time unit: 'BOBS'",
+            ),
+            (
+                "CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON', \
+                 WINDOW_TYPE='Session', WINDOW_SIZE='30 seconds');",
+                "'WINDOW_SIZE' should not be set for SESSION windows.",
+            ),
+            (
+                "CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON', \
+                 WINDOW_TYPE='Tumbling');",
+                "'WINDOW_SIZE' must be set for TUMBLING windows.",
+            ),
+        ] {
+            let err = parse_statement(sql).expect_err(sql);
+            assert!(err.message.contains(message), "{sql}: {}", err.message);
+        }
+        let ok = "CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON', \
+                  WINDOW_TYPE='Hopping', WINDOW_SIZE='30 SECONDS');";
+        assert!(parse_statement(ok).is_ok());
     }
 }

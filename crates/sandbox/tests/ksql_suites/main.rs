@@ -21,6 +21,7 @@ use ksqldb_sandbox::engine::{Engine, Session};
 use ksqldb_sandbox::schema_registry::{Compatibility, SchemaRegistry, SchemaType};
 use ksqldb_sandbox::sql::ast::SourceKind;
 use ksqldb_sandbox::sql::lexer::split_statements;
+use ksqldb_sandbox::sql::parser::parse_statement;
 use ksqldb_sandbox::topics::{serialize, Format, Record, SchemaFormat};
 use ksqldb_sandbox::types::*;
 
@@ -224,7 +225,10 @@ fn run_qtt_inner(test: &J, stmts: &[String]) -> Outcome {
         let errs = engine.query_errors();
         let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
         if errs.iter().any(|(_, es)| es.iter().any(|e| e.contains(want))) {
-            return Outcome::Pass;
+            return match exception_type_error(ex, ErrorSource::Runtime) {
+                Some(m) => Outcome::Fail(m),
+                None => Outcome::Pass,
+            };
         }
         return Outcome::Fail(format!("expected exception {:?}, but everything succeeded", ex.get("message")));
     }
@@ -252,7 +256,12 @@ fn run_qtt_statements(
                     if let Some(ex) = expected_ex {
                         let want = ex.get("message").and_then(|m| m.as_str()).unwrap_or("");
                         if e.message.contains(want) {
-                            return Err(Outcome::Pass);
+                            let source = if parse_statement(&stmt).is_err() {
+                                ErrorSource::Parser
+                            } else {
+                                ErrorSource::Statement
+                            };
+                            return Err(exception_type_error(ex, source).map_or(Outcome::Pass, Outcome::Fail));
                         }
                         if e.message.contains("not supported in the ksqlDB sandbox") {
                             return Err(Outcome::Unsupported(first_line(&e.message)));
@@ -277,6 +286,31 @@ fn run_qtt_statements(
         }
     }
     Ok(())
+}
+
+/// Where a sandbox error arose, which tells the exception class ksqlDB throws for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ErrorSource {
+    /// The statement does not parse: ParseFailedException.
+    Parser,
+    /// The statement parses but cannot run: KsqlStatementException.
+    Statement,
+    /// A persistent query failed on a record: Kafka Streams' StreamsException.
+    Runtime,
+}
+
+/// Why an error with the expected message is still not the expected exception, as ksqlDB's
+/// executor matches its class (`instanceOf`: ParseFailedException is a KsqlStatementException,
+/// which is a KsqlException; StreamsException is none of them); None when it is.
+fn exception_type_error(expected: &J, source: ErrorSource) -> Option<String> {
+    let class = expected.get("type").and_then(|t| t.as_str())?;
+    let matches = match class.rsplit('.').next().unwrap_or(class) {
+        "ParseFailedException" => source == ErrorSource::Parser,
+        "KsqlStatementException" | "KsqlException" => source != ErrorSource::Runtime,
+        "StreamsException" => source == ErrorSource::Runtime,
+        _ => false,
+    };
+    (!matches).then(|| format!("expected a {class}, but the sandbox's error arose in the {source:?} stage"))
 }
 
 /// Produces the case's input records into their topics.
