@@ -358,25 +358,10 @@ impl Engine {
             ));
         }
         let from = plan.from.clone();
-        let (mut key_format, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
-        let explicit_key_format = props.get("KEY_FORMAT").is_some() || props.get("FORMAT").is_some();
-        let by_null = matches!(query.partition_by.as_slice(), [Expr::Lit(Literal::Null)]);
-        if by_null && !explicit_key_format {
-            // PARTITION BY NULL leaves no key: ksqlDB writes it with the NONE key format.
-            key_format = Format::None;
-        } else if key_format == Format::None && !plan.key_cols.is_empty() && !explicit_key_format {
-            // A sink with key columns does not inherit the NONE key format: it gets the
-            // session's default key format (ksql.persistence.default.format.key, KAFKA unset).
-            key_format = match session.property("ksql.persistence.default.format.key") {
-                Some(f) => Format::parse(f, None).map_err(EngineError::statement)?,
-                None => Format::Kafka,
-            };
-        }
-        if plan.key_cols.is_empty()
-            && kind == SourceKind::Stream
-            && props.get("KEY_FORMAT").is_some()
-            && key_format != Format::None
-        {
+        let (inherited_key, value_format) = self.formats(props, Some(&from.key_format), Some(&from.value_format))?;
+        let keyless = plan.key_cols.is_empty();
+        let key_format = sink_key_format(inherited_key, props, query, keyless, session)?;
+        if keyless && kind == SourceKind::Stream && props.get("KEY_FORMAT").is_some() && key_format != Format::None {
             return Err(EngineError::statement("Key format specified for stream without key columns."));
         }
         let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
@@ -586,6 +571,32 @@ fn source_window(props: &Props, columns: &[Column]) -> EResult<Option<(WindowTyp
         _ => WindowType::Session,
     };
     Ok(Some((kind, size)))
+}
+
+/// A CREATE ... AS SELECT's key format where its WITH clause names none, as ksqlDB's analyzer
+/// sets it: PARTITION BY NULL leaves no key (NONE); a sink with key columns does not inherit
+/// the NONE key format but takes the session's default (ksql.persistence.default.format.key,
+/// KAFKA when unset); otherwise the source's.
+fn sink_key_format(
+    inherited: Format,
+    props: &Props,
+    query: &Query,
+    keyless: bool,
+    session: &Session,
+) -> EResult<Format> {
+    if props.get("KEY_FORMAT").is_some() || props.get("FORMAT").is_some() {
+        return Ok(inherited);
+    }
+    if matches!(query.partition_by.as_slice(), [Expr::Lit(Literal::Null)]) {
+        return Ok(Format::None);
+    }
+    if inherited == Format::None && !keyless {
+        return match session.property("ksql.persistence.default.format.key") {
+            Some(f) => Format::parse(f, None).map_err(EngineError::statement),
+            None => Ok(Format::Kafka),
+        };
+    }
+    Ok(inherited)
 }
 
 /// ksqlDB's refusal of KEY on a table column or PRIMARY KEY on a stream column.
