@@ -16,6 +16,7 @@ use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
+use crate::functions::table::TableFn;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, Format, Record};
 use crate::types::*;
@@ -738,7 +739,8 @@ pub enum Body {
 /// A table function stage: the input row is repeated once per produced value, with the
 /// value appended at the end of the row (the planner's scope matches).
 pub struct FlatMap {
-    pub funcs: Vec<(String, EvalFn)>,
+    /// Each function with its arguments' evaluators.
+    pub funcs: Vec<(&'static TableFn, Vec<EvalFn>)>,
 }
 
 pub struct JoinStage {
@@ -1041,8 +1043,10 @@ impl Executor {
         }
         if let Some(fm) = &self.flatmap {
             let Some(row) = ch.new.take() else { return };
-            let lists: Vec<Vec<Value>> =
-                fm.funcs.iter().map(|(name, f)| crate::functions::table::apply(name, &f(&row))).collect();
+            // A function that throws drops the row, as ksqlDB does (its processing log records why).
+            let lists: Result<Vec<Vec<Value>>, String> =
+                fm.funcs.iter().map(|(f, args)| (f.apply)(&args.iter().map(|a| a(&row)).collect::<Vec<_>>())).collect();
+            let Ok(lists) = lists else { return };
             let n = lists.iter().map(|l| l.len()).max().unwrap_or(0);
             for i in 0..n {
                 let mut r = row.clone();

@@ -203,7 +203,8 @@ fn a_table_function_plans_a_flat_map_whose_column_the_projection_reads() {
     let e = catalog(&[CLICKS]);
     let p = logical(&e, "SELECT id, EXPLODE(tags) AS tag FROM clicks EMIT CHANGES;", false).unwrap();
     let f = p.flat_map.as_ref().unwrap();
-    let calls: Vec<_> = f.functions.iter().map(|c| (c.name.as_str(), format_expr(&c.arg), c.ty.to_string())).collect();
+    let calls: Vec<_> =
+        f.functions.iter().map(|c| (c.name.as_str(), format_expr(&c.args[0]), c.ty.to_string())).collect();
     assert_eq!(calls, [("EXPLODE", "TAGS".to_string(), "STRING".to_string())]);
     assert!(p.relation().cols.iter().any(|c| c.name == "KSQL_SYNTH_0"));
     assert_eq!(names_and_types(&p.project.columns), ["ID STRING KEY", "TAG STRING"]);

@@ -289,9 +289,7 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
     }
     // COUNT() is COUNT(*).
     let star = &(*star || (name == "COUNT" && args.is_empty()));
-    // TOPK takes any number of columns before its literal k.
-    let col_args = if f.name == "TOPK" { args.len().saturating_sub(1).max(1) } else { f.col_args };
-    let ncols = if *star { 0 } else { col_args.min(args.len()) };
+    let ncols = if *star { 0 } else { f.col_args.count(args.len()) };
     let mut types = Vec::new();
     for x in &args[..ncols] {
         let c = compile(x, &rel.scope).map_err(|m| {
@@ -311,10 +309,13 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
     }
     let ret = (f.typer)(&types, &lits).map_err(|m| {
         if m.is_empty() {
+            // Every argument's type, the literals' too, as ksqlDB lists them.
+            let literal_types = lits.iter().map(|v| type_of(v).map_or("null".into(), |t| t.to_string()));
+            let all: Vec<String> = types.iter().map(|t| t.to_string()).chain(literal_types).collect();
             format!(
                 "Function '{}' does not accept parameters ({}).",
                 crate::functions::declared_name(name),
-                types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                all.join(", ")
             )
         } else {
             m

@@ -219,13 +219,12 @@ fn analyze_table_functions(q: &Query, rel: &mut Relation) -> Result<Option<FlatM
                 if !q.group_by.is_empty() || !aggs.is_empty() {
                     return err("Table functions cannot be used with aggregations.");
                 }
-                if args.len() != 1 {
-                    return err(format!("Function '{name}' takes one argument"));
-                }
-                let c = compile(&args[0], &rel.scope)?;
-                let ty = table::result_type(name, &c.ty_or_string())?;
+                let f = table::lookup(name).ok_or_else(|| format!("unknown table function {name}"))?;
+                let compiled = args.iter().map(|a| compile(a, &rel.scope)).collect::<Result<Vec<_>, _>>()?;
+                let types: Vec<SqlType> = compiled.iter().map(|c| c.ty_or_string()).collect();
+                let ty = table::result_type(f, &types)?;
                 TableFunctionCall::add_column(&mut rel.scope, functions.len(), e, ty.clone());
-                functions.push(TableFunctionCall { name: name.clone(), call: e.clone(), arg: args[0].clone(), ty });
+                functions.push(TableFunctionCall { name: name.clone(), call: e.clone(), args: args.clone(), ty });
             }
         }
     }
