@@ -272,6 +272,22 @@ fn errors_come_from_the_logical_phase_with_ksqldbs_messages() {
 }
 
 #[test]
+fn an_aggregates_literal_arguments_are_typed_before_they_are_required_to_be_literals() {
+    let e = catalog(&[CLICKS]);
+    let err = |sql: &str| logical(&e, sql, false).err().unwrap_or_else(|| panic!("{sql} planned"));
+    // A column where a literal belongs: refused as such once the call type-checks ...
+    assert_eq!(
+        err("SELECT id, EARLIEST_BY_OFFSET(page, n) FROM clicks GROUP BY id EMIT CHANGES;"),
+        "Parameter 2 passed to function EARLIEST_BY_OFFSET must be a literal constant, but was expression: 'N'"
+    );
+    // ... and a type error, listing every argument's type, when it does not.
+    assert_eq!(
+        err("SELECT id, EARLIEST_BY_OFFSET(page, page) FROM clicks GROUP BY id EMIT CHANGES;"),
+        "Function 'EARLIEST_BY_OFFSET' does not accept parameters (STRING, STRING)."
+    );
+}
+
+#[test]
 fn explain_prints_the_logical_operator_tree() {
     let e = catalog(&[CLICKS, USERS]);
     let p = logical(&e, "SELECT page, n FROM clicks WHERE n > 1 EMIT CHANGES;", false).unwrap();
