@@ -121,6 +121,34 @@ fn tumbling_windows_count_per_window() {
 }
 
 #[test]
+fn emit_final_emits_a_window_once_it_closes_while_the_store_keeps_it() {
+    let e = catalog(&[CLICKS]);
+    let sql =
+        |window: &str| format!("SELECT page, COUNT(*) AS c FROM clicks WINDOW {window} GROUP BY page EMIT FINAL;");
+    let home = |ts| (0, record("a", json!({"PAGE": "home"}), ts));
+    let final_windows = |out: &[Output]| -> Vec<(i64, i64)> { out.iter().filter_map(|o| o.window).collect() };
+
+    // No GRACE PERIOD under EMIT FINAL means none: [0, 10) closes when stream time reaches 10.
+    let mut p = plan(&e, &sql("TUMBLING (SIZE 10 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(9)]).is_empty());
+    let out = run(&mut p, &[home(10)]);
+    assert_eq!(final_windows(&out), [(0, 10)]);
+    assert!(rows(&out)[0].contains("Bigint(2)"), "{:?}", rows(&out));
+
+    // Grace 1: [0, 10) closes at 11. A jump of stream time to 25 finds [0, 10) and [10, 20)
+    // closed, but the store keeps windows only size + grace (11 ms) behind the latest start
+    // (20): [0, 10) is gone unemitted, [10, 20) is emitted.
+    let mut p = plan(&e, &sql("TUMBLING (SIZE 10 MILLISECONDS, GRACE PERIOD 1 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(10)]).is_empty());
+    assert_eq!(final_windows(&run(&mut p, &[home(25)])), [(10, 20)]);
+
+    // Sessions: emitted once end + gap + grace has passed, without the merges' updates.
+    let mut p = plan(&e, &sql("SESSION (5 MILLISECONDS, GRACE PERIOD 1 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(4), home(8), home(12)]).is_empty());
+    assert_eq!(final_windows(&run(&mut p, &[home(30)])), [(0, 12)]);
+}
+
+#[test]
 fn a_stream_table_join_enriches_with_the_tables_current_row() {
     let e = catalog(&[
         CLICKS,
