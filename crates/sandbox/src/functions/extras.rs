@@ -18,10 +18,14 @@ impl<T: Sync> Extras<T> {
     }
 
     pub fn find(&self, matches: impl Fn(&T) -> bool) -> Option<&'static T> {
-        self.all().into_iter().find(|f| matches(f))
+        self.read().iter().copied().find(|f| matches(f))
     }
 
     pub fn all(&self) -> Vec<&'static T> {
-        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.read().clone()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<&'static T>> {
+        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
