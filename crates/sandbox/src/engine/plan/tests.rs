@@ -77,6 +77,16 @@ fn table_functions_emit_one_row_per_element() {
 }
 
 #[test]
+fn a_table_function_inside_a_select_expression_is_flattened_too() {
+    let e = catalog(&[CLICKS]);
+    let mut p = plan(&e, "SELECT id, UCASE(EXPLODE(tags)) AS tag FROM clicks EMIT CHANGES;", false).unwrap();
+    let out = run(&mut p, &[(0, record("a", json!({"TAGS": ["x", "y"]}), 1))]);
+    let shown = rows(&out);
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown[0].contains("\"X\"") && shown[1].contains("\"Y\""), "{shown:?}");
+}
+
+#[test]
 fn aggregation_updates_one_row_per_group_and_having_filters_groups() {
     let e = catalog(&[CLICKS]);
     let mut p =
