@@ -955,7 +955,8 @@ impl<'a> Compiler<'a> {
                                     acc = coerce(bf(&row), &st2);
                                 }
                             }
-                            _ => return Value::Null,
+                            // A NULL collection reduces to the initial state, as in ksqlDB.
+                            _ => {}
                         }
                         acc
                     }),
@@ -1690,6 +1691,8 @@ mod tests {
         assert_eq!(eval("a BETWEEN 1 AND 10"), Value::Boolean(true));
         assert_eq!(eval("TRANSFORM(arr, x => x * 10)"), Value::Array(vec![Value::Int(10), Value::Int(20)]));
         assert_eq!(eval("REDUCE(arr, 0, (acc, x) => acc + x)"), Value::Int(3));
+        // A NULL collection reduces to the initial state.
+        assert_eq!(eval("REDUCE(CAST(NULL AS ARRAY<INT>), 4, (acc, x) => acc + x)"), Value::Int(4));
         assert_eq!(eval("NULL IS NULL"), Value::Boolean(true));
         assert_eq!(eval("UCASE(s)"), Value::String("HELLO".into()));
     }

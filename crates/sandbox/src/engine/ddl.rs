@@ -459,6 +459,10 @@ impl Engine {
                 kind.name()
             )));
         }
+        if delete_topic && src.read_only {
+            // A SOURCE stream or table reads a topic it does not own.
+            return Err(EngineError::statement(format!("Cannot delete topic for read-only source: {name}")));
+        }
         let readers: Vec<String> = self
             .queries
             .values()

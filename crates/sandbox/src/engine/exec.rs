@@ -16,6 +16,7 @@ use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
+use crate::functions::table::TableFn;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, Format, Record};
 use crate::types::*;
@@ -350,8 +351,11 @@ pub struct Aggregator {
     pub emit_final: bool,
     groups: StateMap<(Vec<KeyPart>, i64), Group>,
     sessions: StateMap<Vec<KeyPart>, Vec<i64>>,
-    /// Windows waiting for their close (EMIT FINAL), by end + grace.
+    /// Windows waiting for their close (EMIT FINAL), by the stream time they close at.
     pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
+    /// The latest window start aggregated into: ksqlDB's window store keeps windows for their
+    /// size plus grace behind it, and EMIT FINAL can only emit a window still kept.
+    max_window_start: i64,
     /// The earliest stream time at which a held window closes, and when closed windows were
     /// last swept ([`Aggregator::evict_closed`]).
     earliest_close: i64,
@@ -383,6 +387,7 @@ impl Aggregator {
             groups: StateMap::default(),
             sessions: StateMap::default(),
             pending_final: Vec::new(),
+            max_window_start: i64::MIN,
             earliest_close: i64::MAX,
             last_sweep: i64::MIN,
             serves_table: false,
@@ -390,8 +395,11 @@ impl Aggregator {
         }
     }
 
+    /// The window's grace period; without a GRACE PERIOD clause, ksqlDB's 24 hours, or none
+    /// under EMIT FINAL (ksqlDB rewrites an EMIT FINAL window to a zero grace).
     fn grace(&self) -> i64 {
-        self.window.as_ref().and_then(|w| w.grace).map(|g| g as i64).unwrap_or(DEFAULT_GRACE_MS)
+        let default = if self.emit_final { 0 } else { DEFAULT_GRACE_MS };
+        self.window.as_ref().and_then(|w| w.grace).map_or(default, |g| g as i64)
     }
 
     fn args(&self, row: &[Value]) -> Vec<Vec<Value>> {
@@ -534,6 +542,7 @@ impl Aggregator {
                         continue; // window closed: late record dropped
                     }
                     let gk = (kparts.clone(), s);
+                    self.max_window_start = self.max_window_start.max(s);
                     self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
                     let g = match self.groups.entry(gk.clone()) {
                         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
@@ -602,7 +611,9 @@ impl Aggregator {
             if self.serves_table {
                 self.table.remove_window(&gk.0, gk.1);
             }
-            if g.window != Some((start, end)) {
+            if self.emit_final {
+                self.pending_final.retain(|(pending, _)| pending != gk);
+            } else if g.window != Some((start, end)) {
                 // The merged-away session's tombstone carries that session's own time.
                 let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
                 out.push(self.tombstone(g.key.clone(), g.window, old_ts));
@@ -640,7 +651,9 @@ impl Aggregator {
                 visible: Default::default(),
             },
         );
-        if let Some(o) = self.output(&gk, latest) {
+        if self.emit_final {
+            self.pending_final.push((gk, close));
+        } else if let Some(o) = self.output(&gk, latest) {
             out.push(o);
         }
     }
@@ -706,11 +719,16 @@ impl Aggregator {
         self.groups.len()
     }
 
-    /// EMIT FINAL: emits windows whose end + grace has passed.
+    /// EMIT FINAL: emits the windows that have closed (end + grace reached; sessions: end +
+    /// gap + grace passed). A time window is emitted only if ksqlDB's window store still
+    /// keeps it, `size + grace` behind the latest window start: as in ksqlDB 0.29, a jump of
+    /// stream time past that drops windows unemitted.
     pub fn flush_final(&mut self, stream_time: i64, out: &mut Vec<Output>) {
-        if !self.emit_final {
-            return;
-        }
+        let Some(w) = self.window.as_ref().filter(|_| self.emit_final) else { return };
+        let kept_from = match w.kind {
+            WindowKind::Session => i64::MIN,
+            _ => self.max_window_start.saturating_sub(w.size as i64).saturating_sub(self.grace()),
+        };
         let mut due: Vec<(Vec<KeyPart>, i64)> = Vec::new();
         self.pending_final.retain(|(gk, close)| {
             if *close <= stream_time {
@@ -720,6 +738,7 @@ impl Aggregator {
                 true
             }
         });
+        due.retain(|(_, start)| *start >= kept_from);
         due.sort_by_key(|(_, s)| *s);
         for gk in due {
             let ts = self.groups.get(&gk).map(|g| g.last_ts).unwrap_or(stream_time);
@@ -738,7 +757,8 @@ pub enum Body {
 /// A table function stage: the input row is repeated once per produced value, with the
 /// value appended at the end of the row (the planner's scope matches).
 pub struct FlatMap {
-    pub funcs: Vec<(String, EvalFn)>,
+    /// Each function with its arguments' evaluators.
+    pub funcs: Vec<(&'static TableFn, Vec<EvalFn>)>,
 }
 
 pub struct JoinStage {
@@ -1041,8 +1061,10 @@ impl Executor {
         }
         if let Some(fm) = &self.flatmap {
             let Some(row) = ch.new.take() else { return };
-            let lists: Vec<Vec<Value>> =
-                fm.funcs.iter().map(|(name, f)| crate::functions::table::apply(name, &f(&row))).collect();
+            // A function that throws drops the row, as ksqlDB does (its processing log records why).
+            let lists: Result<Vec<Vec<Value>>, String> =
+                fm.funcs.iter().map(|(f, args)| (f.apply)(&args.iter().map(|a| a(&row)).collect::<Vec<_>>())).collect();
+            let Ok(lists) = lists else { return };
             let n = lists.iter().map(|l| l.len()).max().unwrap_or(0);
             for i in 0..n {
                 let mut r = row.clone();

@@ -29,16 +29,17 @@ impl Engine {
             .get(target)
             .cloned()
             .ok_or_else(|| EngineError::statement(format!("{target} does not exist.")))?;
+        // A table refuses INSERT INTO ... SELECT before any read-only check, as in ksqlDB.
+        if sink.kind == SourceKind::Table {
+            return Err(EngineError::statement(format!(
+                "INSERT INTO can only be used to insert into a stream. {target} is a table."
+            )));
+        }
         if sink.read_only {
             return Err(EngineError::statement(format!(
                 "Cannot insert into read-only {}: {}",
                 sink.kind.lower(),
                 target
-            )));
-        }
-        if sink.kind == SourceKind::Table {
-            return Err(EngineError::statement(format!(
-                "INSERT INTO can only be used to insert into a stream. {target} is a table."
             )));
         }
         if sink.columns.iter().any(|c| matches!(c.kind, ColKind::Header(_))) {

@@ -361,7 +361,7 @@ pub(super) fn describe_function(text: &str, name: &str) -> EResult<J> {
         (f.name, f.description, infos(f.signatures, f.description), "SCALAR")
     } else if let Some(f) = functions::aggregate::lookup(&upper) {
         (f.name, f.description, infos(f.signatures, f.description), "AGGREGATE")
-    } else if let Some(f) = functions::table::registry().iter().find(|f| f.name == upper) {
+    } else if let Some(f) = functions::table::lookup(&upper) {
         (f.name, f.description, infos(f.signatures, f.description), "TABLE")
     } else {
         return Err(EngineError::statement(format!("Can't find any functions with the name '{upper}'")));

@@ -197,3 +197,23 @@ fn sink_formats_follow_ksqldb_defaults() {
     let topic = e.topics.get("one").unwrap();
     assert_eq!(topic.log.back().unwrap().value(), Some(&b"\"unwrapped\""[..]));
 }
+
+#[test]
+fn read_only_sources_keep_their_topic_and_a_table_refuses_insert_into_first() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    for sql in [
+        "CREATE STREAM S (K INT KEY, A STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+        "CREATE SOURCE STREAM R (A STRING) WITH (kafka_topic='s', value_format='json');",
+        "CREATE SOURCE TABLE T (K INT PRIMARY KEY, A STRING) WITH (kafka_topic='s', value_format='json');",
+    ] {
+        run(&mut e, &mut s, sql);
+    }
+    let err = |e: &mut Engine, s: &mut Session, sql: &str| e.execute(sql, s).expect_err(sql).message;
+    assert_eq!(err(&mut e, &mut s, "DROP STREAM R DELETE TOPIC;"), "Cannot delete topic for read-only source: R");
+    assert!(e.catalog.get("R").is_some(), "the refused DROP left R in place");
+    assert_eq!(
+        err(&mut e, &mut s, "INSERT INTO T SELECT K, A FROM S;"),
+        "INSERT INTO can only be used to insert into a stream. T is a table."
+    );
+    assert_eq!(err(&mut e, &mut s, "INSERT INTO R SELECT A FROM S;"), "Cannot insert into read-only stream: R");
+}

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::described::described;
+use super::extras::Extras;
 use crate::types::*;
 use ksql_syntax::functions::FunctionKind;
 
@@ -35,8 +36,8 @@ pub struct AggFn {
     pub description: &'static str,
     /// ksqlDB's DESCRIBE FUNCTION form, `NAME(arg TYPE, ...) => RETURNS`.
     pub signatures: &'static [&'static str],
-    /// How many leading arguments are per-row columns; the rest must be literals.
-    pub col_args: usize,
+    /// Which leading arguments are per-row columns; the rest must be literals.
+    pub col_args: ColArgs,
     pub undo: bool,
     /// (column argument types, literal arguments) -> result type.
     pub typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
@@ -46,18 +47,42 @@ pub struct AggFn {
 /// The sandbox's implementation of one aggregate function, keyed by its catalog name.
 struct AggImpl {
     name: &'static str,
-    col_args: usize,
+    col_args: ColArgs,
     undo: bool,
     typer: fn(&[SqlType], &[Value]) -> Result<SqlType, String>,
     make: MakeAcc,
+}
+
+/// How a call's arguments divide into per-row columns and trailing literals (ksqlDB's
+/// "initial arguments", which configure the accumulator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColArgs {
+    /// The first n arguments are columns.
+    Fixed(usize),
+    /// All arguments but the last n are columns (a variadic column argument), and at least
+    /// the first.
+    AllBut(usize),
+}
+
+impl ColArgs {
+    /// How many of `args` arguments are columns.
+    pub fn count(self, args: usize) -> usize {
+        match self {
+            ColArgs::Fixed(n) => n.min(args),
+            ColArgs::AllBut(n) => args.saturating_sub(n).max(1).min(args),
+        }
+    }
 }
 
 /// (column argument types, literal arguments, result type) -> a fresh accumulator.
 pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>;
 
 pub fn lookup(name: &str) -> Option<&'static AggFn> {
-    registry().iter().find(|f| f.name == name)
+    registry().iter().find(|f| f.name == name).or_else(|| REGISTERED.find(|f| f.name == name))
 }
+
+/// The aggregate functions an embedder registered ([`super::registered`]).
+pub(super) static REGISTERED: Extras<AggFn> = Extras::new();
 
 fn num(t: &SqlType) -> Result<(), String> {
     if t.is_numeric() {
@@ -501,21 +526,21 @@ fn implementations() -> Vec<AggImpl> {
     vec![
         AggImpl {
             name: "COUNT",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |_, _| Ok(SqlType::Bigint),
             make: |t, _, _| Box::new(Count(0, t.is_empty())),
         },
         AggImpl {
             name: "ATTR",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(t[0].clone()),
             make: |_, _, _| Box::new(Attr(Vec::new())),
         },
         AggImpl {
             name: "CORRELATION",
-            col_args: 2,
+            col_args: ColArgs::Fixed(2),
             undo: true,
             typer: |t, _| {
                 if t.len() != 2 || !t.iter().all(|x| matches!(x, SqlType::Integer | SqlType::Bigint | SqlType::Double))
@@ -528,7 +553,7 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "SUM",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| {
                 num(&t[0])?;
@@ -546,7 +571,7 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "STDDEV_SAMPLE",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| {
                 if matches!(t[0], SqlType::Integer | SqlType::Bigint | SqlType::Double) {
@@ -559,7 +584,7 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "AVG",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| {
                 num(&t[0])?;
@@ -582,56 +607,56 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "MIN",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: min_max_type,
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
         },
         AggImpl {
             name: "MAX",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: min_max_type,
             make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
         },
         AggImpl {
             name: "LATEST_BY_OFFSET",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: by_offset_type,
             make: |_, lits, _| by_offset(true, lits),
         },
         AggImpl {
             name: "EARLIEST_BY_OFFSET",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: by_offset_type,
             make: |_, lits, _| by_offset(false, lits),
         },
         AggImpl {
             name: "COLLECT_LIST",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
             make: |_, lits, _| Box::new(Collect { set: false, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COLLECT_SET",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
             make: |_, lits, _| Box::new(Collect { set: true, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COUNT_DISTINCT",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: |_, _| Ok(SqlType::Bigint),
             make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
         },
         AggImpl {
             name: "TOPK",
-            col_args: 1,
+            col_args: ColArgs::AllBut(1),
             undo: false,
             typer: |t, l| {
                 if int_lit(l.first()).is_none() {
@@ -648,7 +673,7 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "TOPKDISTINCT",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: false,
             typer: |t, l| {
                 if int_lit(l.first()).is_some() {
@@ -661,7 +686,7 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "HISTOGRAM",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| {
                 if t[0] == SqlType::String {
@@ -674,14 +699,14 @@ fn implementations() -> Vec<AggImpl> {
         },
         AggImpl {
             name: "STDDEV_SAMP",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
             make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: true }),
         },
         AggImpl {
             name: "SUM_LIST",
-            col_args: 1,
+            col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| match &t[0] {
                 SqlType::Array(item) if matches!(**item, SqlType::Integer | SqlType::Bigint | SqlType::Double) => {

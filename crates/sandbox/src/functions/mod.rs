@@ -1,10 +1,13 @@
 //! Built-in functions: [`scalar`] (one value per row), [`aggregate`] (GROUP BY), [`table`]
 //! (EXPLODE: several rows per row). These modules hold the implementations (type checking
 //! and evaluation) keyed by name; names, categories, descriptions and signatures come from
-//! the shared catalog, `ksql_syntax::functions`, through [`described`].
+//! the shared catalog, `ksql_syntax::functions`, through [`described`]. An embedder adds
+//! its own functions (ksqlDB's UDFs) through [`registered`]; they resolve after the built-ins.
 
 pub mod aggregate;
 pub mod described;
+mod extras;
+pub mod registered;
 pub mod scalar;
 pub mod table;
 
@@ -51,14 +54,16 @@ const DECLARED_UPPER: [&str; 31] = [
 /// (`Function 'greatest' does not accept parameters (...)`).
 pub fn declared_name(name: &str) -> String {
     let upper = name.to_ascii_uppercase();
-    if DECLARED_UPPER.contains(&upper.as_str()) {
+    if let Some(declared) = registered::declared_name(&upper) {
+        declared.to_string()
+    } else if DECLARED_UPPER.contains(&upper.as_str()) {
         upper
     } else {
         name.to_ascii_lowercase()
     }
 }
 
-/// One row of SHOW FUNCTIONS: name, type, category.
+/// One row of SHOW FUNCTIONS: name, type, category; the built-ins, then any registered.
 pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
     let mut v: Vec<(String, &'static str, &'static str)> = Vec::new();
     for f in scalar::registry() {
@@ -74,6 +79,7 @@ pub fn list_all() -> Vec<(String, &'static str, &'static str)> {
         let category = described::described(ksql_syntax::functions::FunctionKind::Scalar, name).category;
         v.push((name.to_string(), "SCALAR", category));
     }
+    v.extend(registered::listed());
     v.sort();
     v
 }

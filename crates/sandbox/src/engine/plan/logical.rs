@@ -78,7 +78,7 @@ pub struct TableFunctionCall {
     pub name: String,
     /// The call as written: the select expressions read its column in its place.
     pub call: Expr,
-    pub arg: Expr,
+    pub args: Vec<Expr>,
     pub ty: SqlType,
 }
 

@@ -8,7 +8,7 @@ use super::logical::*;
 use crate::catalog::WindowType;
 use crate::engine::exec::*;
 use crate::expr::{compile, EvalFn, Scope};
-use crate::functions::aggregate;
+use crate::functions::{aggregate, table};
 use crate::sql::ast::SourceKind;
 use crate::types::Value;
 
@@ -106,7 +106,9 @@ fn flat_map(f: &FlatMapNode, joined: &Scope) -> Result<FlatMap, String> {
     let mut scope = joined.clone();
     let mut funcs = Vec::new();
     for (i, call) in f.functions.iter().enumerate() {
-        funcs.push((call.name.clone(), compile(&call.arg, &scope)?.eval));
+        let f = table::lookup(&call.name).ok_or_else(|| format!("unknown table function {}", call.name))?;
+        let args = call.args.iter().map(|a| compile(a, &scope).map(|c| c.eval)).collect::<Result<_, _>>()?;
+        funcs.push((f, args));
         TableFunctionCall::add_column(&mut scope, i, &call.call, call.ty.clone());
     }
     Ok(FlatMap { funcs })

@@ -77,6 +77,16 @@ fn table_functions_emit_one_row_per_element() {
 }
 
 #[test]
+fn a_table_function_inside_a_select_expression_is_flattened_too() {
+    let e = catalog(&[CLICKS]);
+    let mut p = plan(&e, "SELECT id, UCASE(EXPLODE(tags)) AS tag FROM clicks EMIT CHANGES;", false).unwrap();
+    let out = run(&mut p, &[(0, record("a", json!({"TAGS": ["x", "y"]}), 1))]);
+    let shown = rows(&out);
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown[0].contains("\"X\"") && shown[1].contains("\"Y\""), "{shown:?}");
+}
+
+#[test]
 fn aggregation_updates_one_row_per_group_and_having_filters_groups() {
     let e = catalog(&[CLICKS]);
     let mut p =
@@ -118,6 +128,34 @@ fn tumbling_windows_count_per_window() {
     let windows: Vec<Option<(i64, i64)>> = out.iter().filter(|o| o.row.is_some()).map(|o| o.window).collect();
     assert_eq!(windows, [Some((0, 1000)), Some((0, 1000)), Some((1000, 2000))]);
     assert!(rows(&out)[1].contains('2') && rows(&out)[2].contains('1'));
+}
+
+#[test]
+fn emit_final_emits_a_window_once_it_closes_while_the_store_keeps_it() {
+    let e = catalog(&[CLICKS]);
+    let sql =
+        |window: &str| format!("SELECT page, COUNT(*) AS c FROM clicks WINDOW {window} GROUP BY page EMIT FINAL;");
+    let home = |ts| (0, record("a", json!({"PAGE": "home"}), ts));
+    let final_windows = |out: &[Output]| -> Vec<(i64, i64)> { out.iter().filter_map(|o| o.window).collect() };
+
+    // No GRACE PERIOD under EMIT FINAL means none: [0, 10) closes when stream time reaches 10.
+    let mut p = plan(&e, &sql("TUMBLING (SIZE 10 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(9)]).is_empty());
+    let out = run(&mut p, &[home(10)]);
+    assert_eq!(final_windows(&out), [(0, 10)]);
+    assert!(rows(&out)[0].contains("Bigint(2)"), "{:?}", rows(&out));
+
+    // Grace 1: [0, 10) closes at 11. A jump of stream time to 25 finds [0, 10) and [10, 20)
+    // closed, but the store keeps windows only size + grace (11 ms) behind the latest start
+    // (20): [0, 10) is gone unemitted, [10, 20) is emitted.
+    let mut p = plan(&e, &sql("TUMBLING (SIZE 10 MILLISECONDS, GRACE PERIOD 1 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(10)]).is_empty());
+    assert_eq!(final_windows(&run(&mut p, &[home(25)])), [(10, 20)]);
+
+    // Sessions: emitted once end + gap + grace has passed, without the merges' updates.
+    let mut p = plan(&e, &sql("SESSION (5 MILLISECONDS, GRACE PERIOD 1 MILLISECONDS)"), false).unwrap();
+    assert!(run(&mut p, &[home(0), home(4), home(8), home(12)]).is_empty());
+    assert_eq!(final_windows(&run(&mut p, &[home(30)])), [(0, 12)]);
 }
 
 #[test]
@@ -203,7 +241,8 @@ fn a_table_function_plans_a_flat_map_whose_column_the_projection_reads() {
     let e = catalog(&[CLICKS]);
     let p = logical(&e, "SELECT id, EXPLODE(tags) AS tag FROM clicks EMIT CHANGES;", false).unwrap();
     let f = p.flat_map.as_ref().unwrap();
-    let calls: Vec<_> = f.functions.iter().map(|c| (c.name.as_str(), format_expr(&c.arg), c.ty.to_string())).collect();
+    let calls: Vec<_> =
+        f.functions.iter().map(|c| (c.name.as_str(), format_expr(&c.args[0]), c.ty.to_string())).collect();
     assert_eq!(calls, [("EXPLODE", "TAGS".to_string(), "STRING".to_string())]);
     assert!(p.relation().cols.iter().any(|c| c.name == "KSQL_SYNTH_0"));
     assert_eq!(names_and_types(&p.project.columns), ["ID STRING KEY", "TAG STRING"]);
@@ -267,6 +306,22 @@ fn errors_come_from_the_logical_phase_with_ksqldbs_messages() {
     assert_eq!(
         err("SELECT * FROM clicks WHERE page EMIT CHANGES;"),
         "Type error in WHERE expression: Should evaluate to boolean but is PAGE (STRING) instead."
+    );
+}
+
+#[test]
+fn an_aggregates_literal_arguments_are_typed_before_they_are_required_to_be_literals() {
+    let e = catalog(&[CLICKS]);
+    let err = |sql: &str| logical(&e, sql, false).err().unwrap_or_else(|| panic!("{sql} planned"));
+    // A column where a literal belongs: refused as such once the call type-checks ...
+    assert_eq!(
+        err("SELECT id, EARLIEST_BY_OFFSET(page, n) FROM clicks GROUP BY id EMIT CHANGES;"),
+        "Parameter 2 passed to function EARLIEST_BY_OFFSET must be a literal constant, but was expression: 'N'"
+    );
+    // ... and a type error, listing every argument's type, when it does not.
+    assert_eq!(
+        err("SELECT id, EARLIEST_BY_OFFSET(page, page) FROM clicks GROUP BY id EMIT CHANGES;"),
+        "Function 'EARLIEST_BY_OFFSET' does not accept parameters (STRING, STRING)."
     );
 }
 

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use super::described::described;
+use super::extras::Extras;
 use crate::types::*;
 use ksql_syntax::functions::FunctionKind;
 
@@ -31,7 +32,16 @@ pub struct ScalarImpl {
     pub eval: Eval,
 }
 
+/// A built-in (under its name or an alias) or registered scalar function.
 pub fn lookup(name: &str) -> Option<&'static ScalarFn> {
+    builtin(name).or_else(|| REGISTERED.find(|f| f.name == name))
+}
+
+/// The scalar functions an embedder registered ([`super::registered`]).
+pub(super) static REGISTERED: Extras<ScalarFn> = Extras::new();
+
+/// A built-in scalar function, under its name or an alias.
+pub fn builtin(name: &str) -> Option<&'static ScalarFn> {
     registry().iter().find(|f| f.name == name).or_else(|| {
         let alias = match name {
             "UPPER" => "UCASE",

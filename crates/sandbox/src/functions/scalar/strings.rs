@@ -187,7 +187,11 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     return Value::Array(split_bytes(x, d).into_iter().map(Value::Bytes).collect());
                 }
                 let (Some(x), Some(d)) = (s(&a[0]), s(&a[1])) else { return Value::Null };
+                // An empty delimiter splits into characters; an empty string is one empty part.
                 if d.is_empty() {
+                    if x.is_empty() {
+                        return Value::Array(vec![string("")]);
+                    }
                     return Value::Array(x.chars().map(|c| string(c.to_string())).collect());
                 }
                 Value::Array(x.split(d).map(string).collect())
@@ -203,7 +207,9 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 }
                 let mut m: Vec<(Value, Value)> = Vec::new();
                 for e in x.split(ed) {
-                    if let Some((k, v)) = e.split_once(kd) {
+                    // As ksqlDB: the entry's first two parts, the rest ignored (`a:b:c` is a -> b).
+                    let mut parts = e.split(kd);
+                    if let (Some(k), Some(v)) = (parts.next(), parts.next()) {
                         m.retain(|(kk, _)| kk.as_str() != Some(k));
                         m.push((string(k), string(v)));
                     }
@@ -300,6 +306,10 @@ fn regexp_extract_args(a: &[Value]) -> Option<(regex::Regex, &str, usize)> {
 /// SPLIT of BYTES: the pieces between delimiters (found with memchr's substring search); an
 /// empty delimiter splits every byte.
 fn split_bytes(x: &[u8], d: &[u8]) -> Vec<Vec<u8>> {
+    // An empty delimiter splits into bytes; empty input is one empty part.
+    if x.is_empty() {
+        return vec![vec![]];
+    }
     if d.is_empty() {
         return x.iter().map(|b| vec![*b]).collect();
     }

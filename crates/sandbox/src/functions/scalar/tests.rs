@@ -117,3 +117,21 @@ fn parsing_reads_offsets_and_short_fractions_as_java_does() {
     assert_eq!(parse("2019-08-27T15:31:09.250+0200", "yyyy-MM-dd'T'HH:mm:ss.SSSX"), Some(1_566_912_669_250));
     assert_eq!(parse("2019-08-27 13:31:09.25", "yyyy-MM-dd HH:mm:ss.SS"), Some(1_566_912_669_250));
 }
+
+#[test]
+fn split_on_an_empty_delimiter_gives_characters_and_one_empty_part_for_empty_input() {
+    let parts = |v: &[&str]| Value::Array(v.iter().map(|p| text(p)).collect());
+    assert_eq!(call("SPLIT", &[text("a.b"), text("")]), parts(&["a", ".", "b"]));
+    assert_eq!(call("SPLIT", &[text(""), text("")]), parts(&[""]));
+    assert_eq!(call("SPLIT", &[Value::Bytes(vec![]), Value::Bytes(vec![])]), Value::Array(vec![Value::Bytes(vec![])]));
+    let bytes = call("SPLIT", &[Value::Bytes(b"ab".to_vec()), Value::Bytes(vec![])]);
+    assert_eq!(bytes, Value::Array(vec![Value::Bytes(b"a".to_vec()), Value::Bytes(b"b".to_vec())]));
+}
+
+#[test]
+fn split_to_map_keeps_an_entrys_first_two_parts() {
+    let map = |entries: &[(&str, &str)]| Value::Map(entries.iter().map(|(k, v)| (text(k), text(v))).collect());
+    let args = [text("a:b:c/d:e"), text("/"), text(":")];
+    assert_eq!(call("SPLIT_TO_MAP", &args), map(&[("a", "b"), ("d", "e")]));
+    assert_eq!(call("SPLIT_TO_MAP", &[text("a=b"), text("/"), text(":")]), map(&[]));
+}

@@ -289,9 +289,7 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
     }
     // COUNT() is COUNT(*).
     let star = &(*star || (name == "COUNT" && args.is_empty()));
-    // TOPK takes any number of columns before its literal k.
-    let col_args = if f.name == "TOPK" { args.len().saturating_sub(1).max(1) } else { f.col_args };
-    let ncols = if *star { 0 } else { col_args.min(args.len()) };
+    let ncols = if *star { 0 } else { f.col_args.count(args.len()) };
     let mut types = Vec::new();
     for x in &args[..ncols] {
         let c = compile(x, &rel.scope).map_err(|m| {
@@ -305,21 +303,31 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
         })?;
         types.push(c.ty.clone().unwrap_or(SqlType::String));
     }
-    let lits: Vec<Value> = args[ncols..].iter().map(const_value).collect::<Result<_, _>>()?;
+    let (lits, not_literal) = literal_args(&args[ncols..], ncols, rel)?;
     if !*star && args.is_empty() {
         return err(format!("Function '{name}' requires an argument"));
     }
     let ret = (f.typer)(&types, &lits).map_err(|m| {
         if m.is_empty() {
+            // Every argument's type, the literals' too, as ksqlDB lists them.
+            let literal_types = lits.iter().map(|v| type_of(v).map_or("null".into(), |t| t.to_string()));
+            let all: Vec<String> = types.iter().map(|t| t.to_string()).chain(literal_types).collect();
             format!(
                 "Function '{}' does not accept parameters ({}).",
                 crate::functions::declared_name(name),
-                types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                all.join(", ")
             )
         } else {
             m
         }
     })?;
+    if let Some((position, expr)) = not_literal {
+        return err(format!(
+            "Parameter {position} passed to function {} must be a literal constant, but was expression: '{}'",
+            crate::functions::declared_name(name),
+            format_expr(expr)
+        ));
+    }
     Ok(AggregateCall {
         function: f.name,
         call: a.clone(),
@@ -328,6 +336,45 @@ fn plan_aggregate_call(q: &Query, rel: &Relation, opts: &PlanOptions, a: &Expr) 
         literals: lits,
         ret,
     })
+}
+
+/// An argument given where a literal belongs: its 1-based position and the expression.
+type NotLiteral<'a> = (usize, &'a Expr);
+
+/// The values of an aggregate call's literal arguments (`first` is the position of the first).
+/// ksqlDB picks the function by every argument's type before it asks for literals, so an
+/// expression where a literal belongs stands in as a value of its type, and is returned to be
+/// refused once the call is known to type-check.
+fn literal_args<'a>(
+    args: &'a [Expr],
+    first: usize,
+    rel: &Relation,
+) -> Result<(Vec<Value>, Option<NotLiteral<'a>>), String> {
+    let mut not_literal = None;
+    let mut values = Vec::with_capacity(args.len());
+    for (i, x) in args.iter().enumerate() {
+        match const_value(x) {
+            Ok(v) => values.push(v),
+            Err(m) => {
+                let ty = compile(x, &rel.scope).map_err(|_| m)?.ty_or_string();
+                values.push(stand_in(&ty));
+                not_literal.get_or_insert((first + i + 1, x));
+            }
+        }
+    }
+    Ok((values, not_literal))
+}
+
+/// A value of type `ty`, for typing a call; NULL for the types no typer reads literals of.
+fn stand_in(ty: &SqlType) -> Value {
+    match ty {
+        SqlType::Boolean => Value::Boolean(true),
+        SqlType::Integer => Value::Int(1),
+        SqlType::Bigint => Value::Bigint(1),
+        SqlType::Double => Value::Double(1.0),
+        SqlType::String => Value::String(String::new()),
+        _ => Value::Null,
+    }
 }
 
 /// Aggregation (none): the output key is PARTITION BY's expressions, else the join key (a

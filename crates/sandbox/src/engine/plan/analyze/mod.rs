@@ -201,35 +201,57 @@ fn analyze_where(q: &Query, scope: &Scope) -> Result<Option<Filter>, String> {
     Ok(Some(Filter { predicate: w.clone() }))
 }
 
-/// Table functions in the select list: computed into extra columns of the relation.
-fn analyze_table_functions(q: &Query, rel: &mut Relation) -> Result<Option<FlatMapNode>, String> {
-    let mut functions = Vec::new();
-    for item in &q.select {
-        if let SelectItem::Expr { expr: e @ Expr::Call { name, args, .. }, .. } = item {
-            if table::is_table_function(name) {
-                if rel.is_table {
-                    return err("Table functions are not supported on tables");
-                }
-                let mut aggs = Vec::new();
-                q.select.iter().for_each(|i| {
-                    if let SelectItem::Expr { expr, .. } = i {
-                        collect_aggs(expr, &mut aggs)
-                    }
-                });
-                if !q.group_by.is_empty() || !aggs.is_empty() {
-                    return err("Table functions cannot be used with aggregations.");
-                }
-                if args.len() != 1 {
-                    return err(format!("Function '{name}' takes one argument"));
-                }
-                let c = compile(&args[0], &rel.scope)?;
-                let ty = table::result_type(name, &c.ty_or_string())?;
-                TableFunctionCall::add_column(&mut rel.scope, functions.len(), e, ty.clone());
-                functions.push(TableFunctionCall { name: name.clone(), call: e.clone(), arg: args[0].clone(), ty });
+/// Table function calls in `e`, in order, each text once (their arguments are not searched:
+/// a table function's argument cannot be one).
+fn collect_table_calls(e: &Expr, out: &mut Vec<Expr>) {
+    if let Expr::Call { name, .. } = e {
+        if table::is_table_function(name) {
+            let f = format_expr(e);
+            if !out.iter().any(|x| format_expr(x) == f) {
+                out.push(e.clone());
             }
+            return;
         }
     }
-    Ok(if functions.is_empty() { None } else { Some(FlatMapNode { functions, output: rel.scope.clone() }) })
+    crate::with_stack(|| e.for_each_child(&mut |c| collect_table_calls(c, out)));
+}
+
+/// Table functions in the select list, at the top of an item or inside one
+/// (`EXPLODE(arr)->F1`): computed into extra columns of the relation, which the select
+/// expressions read in the calls' place.
+fn analyze_table_functions(q: &Query, rel: &mut Relation) -> Result<Option<FlatMapNode>, String> {
+    let mut calls = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_table_calls(expr, &mut calls);
+        }
+    }
+    if calls.is_empty() {
+        return Ok(None);
+    }
+    if rel.is_table {
+        return err("Table source is not supported with table functions");
+    }
+    let mut aggs = Vec::new();
+    for item in &q.select {
+        if let SelectItem::Expr { expr, .. } = item {
+            collect_aggs(expr, &mut aggs)
+        }
+    }
+    if !q.group_by.is_empty() || !aggs.is_empty() {
+        return err("Table functions cannot be used with aggregations.");
+    }
+    let mut functions = Vec::new();
+    for e in calls {
+        let Expr::Call { name, args, .. } = &e else { continue };
+        let f = table::lookup(name).ok_or_else(|| format!("unknown table function {name}"))?;
+        let compiled = args.iter().map(|a| compile(a, &rel.scope)).collect::<Result<Vec<_>, _>>()?;
+        let types: Vec<SqlType> = compiled.iter().map(|c| c.ty_or_string()).collect();
+        let ty = table::result_type(f, &types)?;
+        TableFunctionCall::add_column(&mut rel.scope, functions.len(), &e, ty.clone());
+        functions.push(TableFunctionCall { name: name.clone(), call: e.clone(), args: args.clone(), ty });
+    }
+    Ok(Some(FlatMapNode { functions, output: rel.scope.clone() }))
 }
 
 /// Projection: output column names must be unique, and a persistent query cannot name one
