@@ -326,6 +326,19 @@ fn an_aggregates_literal_arguments_are_typed_before_they_are_required_to_be_lite
 }
 
 #[test]
+fn a_persistent_query_cannot_read_a_windowed_table() {
+    let windowed = "CREATE TABLE w (k VARCHAR PRIMARY KEY, x INT) WITH (kafka_topic='w', value_format='JSON', \
+                    partitions=1, window_type='Session');";
+    let e = catalog(&[windowed]);
+    let sql = "SELECT * FROM w EMIT CHANGES;";
+    assert_eq!(
+        logical(&e, sql, true).err().as_deref(),
+        Some("KSQL does not support persistent queries on windowed tables.")
+    );
+    assert!(logical(&e, sql, false).is_ok(), "a transient query may read it");
+}
+
+#[test]
 fn explain_prints_the_logical_operator_tree() {
     let e = catalog(&[CLICKS, USERS]);
     let p = logical(&e, "SELECT page, n FROM clicks WHERE n > 1 EMIT CHANGES;", false).unwrap();

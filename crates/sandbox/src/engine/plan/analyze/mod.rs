@@ -141,6 +141,10 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
     let mut rel = Relation::from_source(q, catalog)?;
     join::check_join_criteria(q, catalog, &rel)?;
     join::plan_join_chain(q, catalog, &mut rel)?;
+    let windowed_table = |scan: &Scan| scan.source.kind == SourceKind::Table && scan.source.is_windowed();
+    if opts.persistent && rel.scans.iter().any(windowed_table) {
+        return err("KSQL does not support persistent queries on windowed tables.");
+    }
     let joined = rel.scope.clone();
     let filter = analyze_where(q, &rel.scope)?;
     let flat_map = analyze_table_functions(q, &mut rel)?;
