@@ -16,6 +16,12 @@ pub type EvalFn = Arc<dyn Fn(&[Value]) -> Value + Send + Sync>;
 /// A binary operator on two evaluated operands (left, right).
 type CombineFn = Arc<dyn Fn(Value, Value) -> Value + Send + Sync>;
 
+thread_local! {
+    /// Set when a lambda body "throws" (see `Compiler::in_lambda_body`): evaluators return
+    /// values, not results, so the call that runs the lambda reads this flag instead.
+    static LAMBDA_THREW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// How one operator of a chain folds its right operand into the value so far.
 enum Step {
     /// AND / OR: three-valued, and the right operand is not evaluated when the left decides.
@@ -206,6 +212,7 @@ impl<'a> Compiler<'a> {
                     return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
                 }
                 let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
+                let step = self.in_lambda_body(*op, &ty, step);
                 Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
             }
             Expr::Chain { first, rest } => self.chain(first, rest),
@@ -688,8 +695,8 @@ impl<'a> Compiler<'a> {
         for (k, (op, x)) in rest.iter().enumerate().skip(done) {
             let c = self.compile(x)?;
             let (t, step) = binary(*op, &ty, &c.ty, || chain_text(first, &rest[..=k]))?;
+            steps.push((self.in_lambda_body(*op, &t, step), c.eval));
             ty = t;
-            steps.push((step, c.eval));
         }
         Ok(Compiled { ty, eval: fold(head.eval, steps) })
     }
@@ -827,7 +834,49 @@ impl<'a> Compiler<'a> {
         Ok((c?, base + params.len()))
     }
 
+    /// Numeric arithmetic inside a lambda body as ksqlDB's generated Java runs it: a NULL
+    /// operand is unboxed and throws, which makes the whole TRANSFORM/FILTER/REDUCE call NULL
+    /// (see [`LAMBDA_THREW`]); outside lambdas arithmetic on NULL is NULL.
+    fn in_lambda_body(&self, op: BinOp, ty: &Option<SqlType>, step: Step) -> Step {
+        let arithmetic = matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod);
+        match step {
+            Step::Combine(f)
+                if !self.lambda.is_empty() && arithmetic && ty.as_ref().is_some_and(|t| t.is_numeric()) =>
+            {
+                Step::Combine(Arc::new(move |a, b| {
+                    if a.is_null() || b.is_null() {
+                        LAMBDA_THREW.set(true);
+                        return Value::Null;
+                    }
+                    f(a, b)
+                }))
+            }
+            other => other,
+        }
+    }
+
+    /// A TRANSFORM, FILTER or REDUCE call: NULL when its lambda threw (an exception goes on
+    /// through the lambdas around it, as in Java).
     fn lambda_call(&mut self, name: &str, args: &[Expr]) -> Result<Compiled, String> {
+        let call = self.lambda_call_of(name, args)?;
+        let f = call.eval;
+        Ok(Compiled {
+            ty: call.ty,
+            eval: Arc::new(move |r| {
+                let outer = LAMBDA_THREW.replace(false);
+                let v = f(r);
+                let threw = LAMBDA_THREW.get();
+                LAMBDA_THREW.set(outer || threw);
+                if threw {
+                    Value::Null
+                } else {
+                    v
+                }
+            }),
+        })
+    }
+
+    fn lambda_call_of(&mut self, name: &str, args: &[Expr]) -> Result<Compiled, String> {
         let base = self.scope.cols.len()
             + self.lambda.iter().map(|(_, i, _)| i + 1).max().unwrap_or(0).saturating_sub(self.scope.cols.len());
         let coll = self.compile(args.first().ok_or("missing argument")?)?;
@@ -1695,6 +1744,23 @@ mod tests {
         assert_eq!(eval("REDUCE(CAST(NULL AS ARRAY<INT>), 4, (acc, x) => acc + x)"), Value::Int(4));
         assert_eq!(eval("NULL IS NULL"), Value::Boolean(true));
         assert_eq!(eval("UCASE(s)"), Value::String("HELLO".into()));
+    }
+
+    /// Arithmetic on a NULL inside a lambda throws in ksqlDB's generated Java, so the whole
+    /// call is NULL; outside lambdas, and in a lambda that does no arithmetic on it, NULL flows.
+    #[test]
+    fn null_arithmetic_in_a_lambda_nulls_the_call() {
+        assert_eq!(eval("TRANSFORM(ARRAY[1, NULL], x => x + 5)"), Value::Null);
+        assert_eq!(eval("FILTER(ARRAY[1, NULL], x => x % 2 = 1)"), Value::Null);
+        assert_eq!(eval("REDUCE(ARRAY[1, NULL], 0, (s, x) => s + x)"), Value::Null);
+        assert_eq!(
+            eval("TRANSFORM(ARRAY[1, NULL], x => x IS NULL)"),
+            Value::Array(vec![Value::Boolean(false), Value::Boolean(true)])
+        );
+        assert_eq!(eval("CAST(NULL AS INT) + a"), Value::Null);
+        // An inner call that throws nulls the calls around it too, and nothing after them.
+        assert_eq!(eval("TRANSFORM(arr, x => REDUCE(ARRAY[x, NULL], 0, (s, y) => s + y))"), Value::Null);
+        assert_eq!(eval("TRANSFORM(arr, x => x * 10)"), Value::Array(vec![Value::Int(10), Value::Int(20)]));
     }
 
     #[test]
