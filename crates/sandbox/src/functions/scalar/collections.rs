@@ -81,7 +81,8 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     x.iter()
                         .map(|v| if v.is_null() { "null".to_string() } else { to_sql_string(v) })
                         .collect::<Vec<_>>()
-                        .join(a.get(1).and_then(|d| d.as_str()).unwrap_or(","))
+                        // No delimiter: ","; a NULL one: none, as ksqlDB's StringJoiner.
+                        .join(a.get(1).map_or(",", |d| d.as_str().unwrap_or(""))),
                 ),
                 _ => Value::Null,
             }

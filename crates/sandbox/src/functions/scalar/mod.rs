@@ -172,11 +172,18 @@ pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
     // as Java parses it): chrono's `%.f`.
     let f = (1..=9).fold(java_to_chrono(pattern), |f, digits| f.replace(&format!(".%{digits}f"), "%.f"));
     if f.contains("%z") {
-        // An offset in the text (`X`, `Z`, `x`) wins over the zone; Java's `X` reads `Z` as +00:00.
-        let text = text.strip_suffix('Z').map_or_else(|| text.to_string(), |t| format!("{t}+0000"));
+        // An offset in the text (`X`, `Z`, `x`) wins over the zone; Java's `X` reads `Z` as +00:00
+        // (case-insensitively, as ksqlDB's parser reads).
+        let text = text.strip_suffix(['Z', 'z']).map_or_else(|| text.to_string(), |t| format!("{t}+0000"));
         if let Ok(dt) = chrono::DateTime::parse_from_str(&text, &f) {
             return Some(dt.timestamp_millis());
         }
+    }
+    // A zone name after a space at the end (Java's `z`): the wall-clock time is in that zone.
+    let before_zone = pattern.trim_end_matches('z');
+    if before_zone.len() < pattern.len() && before_zone.ends_with(' ') {
+        let (rest, name) = text.trim_end().rsplit_once(' ')?;
+        return parse_ts(rest, before_zone.trim_end(), Some(zone_by_name(name)?));
     }
     let zone = Zone::parse(tz.unwrap_or("UTC"))?;
     if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(text, &f) {
@@ -197,6 +204,29 @@ pub fn parse_ts(text: &str, pattern: &str, tz: Option<&str>) -> Option<i64> {
     }
     let date = parsed.to_naive_date().ok()?;
     zone.instant_ms(date.and_time(parsed.to_naive_time().unwrap_or_default()))
+}
+
+/// PARSE_DATE's reading, as Java's SimpleDateFormat.parse does it: a date at the start of the
+/// text, whatever follows it (`2003-12-24-01-01` with `yyyy-MM-dd` is 2003-12-24).
+pub fn parse_date_prefix_ms(text: &str, pattern: &str) -> Option<i64> {
+    parse_ts(text, pattern, None).or_else(|| {
+        let (date, _) = chrono::NaiveDate::parse_and_remainder(text, &java_to_chrono(pattern)).ok()?;
+        Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+    })
+}
+
+/// The zone a Java `z` name stands for when parsing: a region id as written, or the region
+/// Java picks for the common North American and UTC abbreviations.
+fn zone_by_name(name: &str) -> Option<&str> {
+    let region = match name.to_ascii_uppercase().as_str() {
+        "PST" | "PDT" | "PT" => "America/Los_Angeles",
+        "MST" | "MDT" | "MT" => "America/Denver",
+        "CST" | "CDT" | "CT" => "America/Chicago",
+        "EST" | "EDT" | "ET" => "America/New_York",
+        "GMT" | "UTC" | "UT" | "Z" => "UTC",
+        _ => return Zone::parse(name).map(|_| name),
+    };
+    Some(region)
 }
 
 /// ROUND of a DOUBLE to `places` (negative: tens, hundreds, ...).

@@ -135,3 +135,24 @@ fn split_to_map_keeps_an_entrys_first_two_parts() {
     assert_eq!(call("SPLIT_TO_MAP", &args), map(&[("a", "b"), ("d", "e")]));
     assert_eq!(call("SPLIT_TO_MAP", &[text("a=b"), text("/"), text(":")]), map(&[]));
 }
+
+/// Parsing as ksqlDB's parsers read text: a zone name at the end (`z`) places the wall-clock
+/// time in that zone, with its summer time; `X` takes `z` as `Z`; PARSE_DATE (SimpleDateFormat)
+/// ignores what follows the date. ARRAY_JOIN with a NULL delimiter joins with none.
+#[test]
+fn parsing_as_java_reads_text() {
+    let pst = [text("2018-05-11T21:58:33 PST"), text("yyyy-MM-dd'T'HH:mm:ss zzz")];
+    assert_eq!(call("PARSE_TIMESTAMP", &pst), Value::Timestamp(1_526_101_113_000), "PST in May is UTC-7");
+    let berlin = [text("2018-01-11 10:00 Europe/Berlin"), text("yyyy-MM-dd HH:mm z")];
+    assert_eq!(call("PARSE_TIMESTAMP", &berlin), Value::Timestamp(1_515_661_200_000));
+    let unknown = [text("2018-01-11 10:00 Nowhere"), text("yyyy-MM-dd HH:mm z")];
+    assert_eq!(call("PARSE_TIMESTAMP", &unknown), Value::Null);
+    let lower_z = [text("2020-05-11T21:58:33z"), text("yyyy-MM-dd'T'HH:mm:ssX")];
+    assert_eq!(call("STRINGTOTIMESTAMP", &lower_z), Value::Bigint(1_589_234_313_000));
+    let trailing = [text("2003-12-24-01-01"), text("yyyy-MM-dd")];
+    assert_eq!(call("PARSE_DATE", &trailing), Value::Date(12_410));
+    assert_eq!(call("PARSE_DATE", &[text("2004"), text("yyyy-MM-dd")]), Value::Null);
+    let ints = Value::Array(vec![Value::Int(1), Value::Int(-2)]);
+    assert_eq!(call("ARRAY_JOIN", &[ints.clone(), Value::Null]), text("1-2"));
+    assert_eq!(call("ARRAY_JOIN", std::slice::from_ref(&ints)), text("1,-2"));
+}

@@ -94,9 +94,12 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             },
             format_epoch_days
         ),
-        f!("PARSE_DATE", |a| strs(a, 2..=2, SqlType::Date), |a, _| parsed_ms(a)
-            .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
-            .unwrap_or(Value::Null)),
+        f!("PARSE_DATE", |a| strs(a, 2..=2, SqlType::Date), |a, _| match (s(&a[0]), s(&a[1])) {
+            (Some(text), Some(pattern)) => parse_date_prefix_ms(text, pattern)
+                .map(|ms| Value::Date(ms.div_euclid(MS_PER_DAY) as i32))
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        }),
         f!(
             "FORMAT_TIME",
             |a| if a.len() == 2 && matches!(a[0], None | Some(SqlType::Time)) && is_str(a, 1) {
