@@ -364,7 +364,9 @@ impl Engine {
         if keyless && kind == SourceKind::Stream && props.get("KEY_FORMAT").is_some() && key_format != Format::None {
             return Err(EngineError::statement("Key format specified for stream without key columns."));
         }
-        let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| name.to_string());
+        // The default sink topic is the name, after ksql.output.topic.name.prefix when set.
+        let prefix = session.property("ksql.output.topic.name.prefix").unwrap_or_default();
+        let topic = props.get_str("KAFKA_TOPIC").unwrap_or_else(|| format!("{prefix}{name}"));
         let partitions = match props.get_str("PARTITIONS") {
             Some(p) => p.parse::<u32>().map_err(|_| EngineError::statement(format!("Invalid PARTITIONS: {p}")))?,
             None => self.topics.get(&from.topic).map(|t| t.partitions.len() as u32).unwrap_or(1),

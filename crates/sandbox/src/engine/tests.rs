@@ -217,3 +217,24 @@ fn read_only_sources_keep_their_topic_and_a_table_refuses_insert_into_first() {
     );
     assert_eq!(err(&mut e, &mut s, "INSERT INTO R SELECT A FROM S;"), "Cannot insert into read-only stream: R");
 }
+
+/// A CREATE ... AS SELECT without KAFKA_TOPIC writes to a topic named after the sink, after
+/// `ksql.output.topic.name.prefix` when the session sets it.
+#[test]
+fn sink_topic_takes_the_session_prefix() {
+    let mut e = Engine::new();
+    let mut s =
+        Session { properties: vec![("ksql.output.topic.name.prefix".into(), "team-a.".into())], ..Session::default() };
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM S (K INT KEY, V INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);",
+    );
+    run(&mut e, &mut s, "CREATE STREAM OUT AS SELECT * FROM S;");
+    run(&mut e, &mut s, "CREATE STREAM NAMED WITH (kafka_topic='mine') AS SELECT * FROM S;");
+    assert_eq!(e.catalog.get("OUT").unwrap().topic, "team-a.OUT");
+    assert_eq!(e.catalog.get("NAMED").unwrap().topic, "mine");
+    let mut plain = Session::default();
+    run(&mut e, &mut plain, "CREATE STREAM OUT2 AS SELECT * FROM S;");
+    assert_eq!(e.catalog.get("OUT2").unwrap().topic, "OUT2");
+}
