@@ -1410,7 +1410,9 @@ fn binary(
                 tn(r)
             ))
         }
-        _ => arithmetic(op, l, r).map(|(ty, f)| (Some(ty), Step::Combine(f))),
+        _ => arithmetic(op, l, r)
+            .map(|(ty, f)| (Some(ty), Step::Combine(f)))
+            .map_err(|m| format!("Error processing expression: {}. {m}", whole())),
     }
 }
 
@@ -1439,7 +1441,9 @@ macro_rules! integer_arithmetic {
     }};
 }
 fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(SqlType, CombineFn), String> {
-    let err = || Err(format!("Unsupported arithmetic types. {} {} {}", type_name(l), op.symbol(), type_name(r)));
+    // ksqlDB's Operator names the operands' base types (DECIMAL, not DECIMAL(2, 1)).
+    let base = |t: &Option<SqlType>| type_name(t).split('(').next().unwrap_or_default().to_string();
+    let err = || Err(format!("Unsupported arithmetic types. {} {}", base(l), base(r)));
     let (lt, rt) = match (l, r) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
         (Some(a), None) | (None, Some(a)) if a.is_numeric() || *a == SqlType::String => (a.clone(), a.clone()),
