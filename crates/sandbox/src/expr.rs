@@ -407,6 +407,9 @@ impl<'a> Compiler<'a> {
         // ksqlDB coerces string literals in the list to the tested type and rejects
         // other mismatches with "operator does not exist".
         let mut items: Vec<Compiled> = Vec::new();
+        // The numeric type the list widens to so far (DECIMAL(4, 2) and 10: DECIMAL(12, 2)),
+        // which ksqlDB's messages name.
+        let mut widened = c.ty.clone();
         for x in list {
             if let (Some(SqlType::String), Expr::Lit(lit)) = (&c.ty, x) {
                 // Against a STRING, other literals are compared as the text they are written as.
@@ -418,8 +421,10 @@ impl<'a> Compiler<'a> {
             if let (Expr::Lit(Literal::Str(lit)), Some(t)) = (x, &c.ty) {
                 if let Some(coerced) = coerce_in_literal(lit, t) {
                     items.push(konst(
-                        coerced
-                            .map_err(|_| format!("Invalid Predicate: invalid input syntax for type {t}: \"{lit}\"."))?,
+                        coerced.map_err(|_| {
+                            let base = type_name(&Some(t.clone())).split('(').next().unwrap_or_default().to_string();
+                            format!("Invalid Predicate: invalid input syntax for type {base}: \"{lit}\".")
+                        })?,
                         Some(t.clone()),
                     ));
                     continue;
@@ -446,11 +451,16 @@ impl<'a> Compiler<'a> {
                 format!(
                     "Invalid Predicate: operator does not exist: {} = {} ({})\n\
                      Hint: You might need to add explicit type casts.",
-                    type_name(&c.ty),
+                    type_name(&widened),
                     type_name(&it.ty),
                     format_expr(x)
                 )
             })?;
+            let wider = match (&widened, &it.ty) {
+                (Some(w), Some(t)) if w.is_numeric() && t.is_numeric() => common_type(w, t),
+                _ => None,
+            };
+            widened = wider.or(widened);
             items.push(it);
         }
         let cf = c.eval;
