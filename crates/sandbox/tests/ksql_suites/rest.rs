@@ -240,10 +240,22 @@ fn error_check(test: &J, body: &str, status: u16) -> Outcome {
             return Outcome::Fail(format!("status {status} != {s}"));
         }
     }
+    // As ksqlDB's ExpectedErrorNode: the error is an instance of the expected class (a
+    // statement error is also a KsqlErrorMessage), and a statement error quotes the case's last
+    // statement.
     if let Some(kind) = expected.get("type").and_then(|t| t.as_str()) {
         let statement = error.get("@type").and_then(|t| t.as_str()) == Some("statement_error");
-        if kind.ends_with("KsqlStatementErrorMessage") != statement {
-            return Outcome::Fail(format!("error type: expected {kind}, got {}", error["@type"]));
+        if kind.ends_with("KsqlStatementErrorMessage") {
+            if !statement {
+                return Outcome::Fail(format!("error type: expected {kind}, got {}", error["@type"]));
+            }
+            let last = test["statements"].as_array().and_then(|s| s.last()).and_then(|s| s.as_str()).unwrap_or("");
+            let quoted = error.get("statementText").and_then(|t| t.as_str()).unwrap_or("");
+            if !quoted.contains(last.trim()) {
+                return Outcome::Fail(format!("statement error quotes {quoted:?}, not the last statement {last:?}"));
+            }
+        } else if !kind.ends_with("KsqlErrorMessage") {
+            return Outcome::Fail(format!("error type: expected {kind}, which no sandbox error is"));
         }
     }
     Outcome::Pass

@@ -422,19 +422,9 @@ fn partition_by_error(q: &Query, message: String) -> String {
     text
 }
 
-/// HAVING: checked over the aggregation's output scope (window bounds are not allowed in it).
+/// HAVING: checked over the aggregation's output scope (window bounds were refused before).
 pub(super) fn analyze_having(q: &Query, aggregate: &AggregateNode) -> Result<Option<Expr>, String> {
     let Some(h) = &q.having else { return Ok(None) };
-    if q.window.is_some() {
-        let text = format_expr(h);
-        if let Some(b) =
-            ["WINDOWSTART", "WINDOWEND"].iter().filter_map(|b| text.find(b).map(|p| (p, *b))).min().map(|(_, b)| b)
-        {
-            return err(format!(
-                "Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"
-            ));
-        }
-    }
     compile(h, &aggregate.having_scope()).map_err(|m| {
         if m.starts_with("Cannot compare") {
             format!("Error in HAVING expression: {m}")

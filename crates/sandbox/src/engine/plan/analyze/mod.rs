@@ -146,6 +146,18 @@ pub fn analyze(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Logic
         return err("KSQL does not support persistent queries on windowed tables.");
     }
     let joined = rel.scope.clone();
+    // Window bounds are the output's columns: WHERE and HAVING cannot read them (checked
+    // first, as ksqlDB resolves columns before it looks at aggregates).
+    if q.window.is_some() {
+        if let Some(b) = q.where_.as_ref().and_then(first_window_bound) {
+            return err(format!("Error in WHERE expression: Unknown column {b}."));
+        }
+        if let Some(b) = q.having.as_ref().and_then(first_window_bound) {
+            return err(format!(
+                "Window bounds column {b} can only be used in the SELECT clause of windowed aggregations"
+            ));
+        }
+    }
     let filter = analyze_where(q, &rel.scope)?;
     let flat_map = analyze_table_functions(q, &mut rel)?;
     let grouping = grouping::analyze_grouping(q, &rel, opts)?;
@@ -361,6 +373,12 @@ fn finish_output(
         return err("EMIT FINAL is only supported for windowed aggregations.");
     }
     Ok((Some(aggregate), window))
+}
+
+/// The window bound (WINDOWSTART or WINDOWEND) `e` names first, as written.
+fn first_window_bound(e: &Expr) -> Option<&'static str> {
+    let text = format_expr(e);
+    ["WINDOWSTART", "WINDOWEND"].into_iter().filter_map(|b| text.find(b).map(|p| (p, b))).min().map(|(_, b)| b)
 }
 
 /// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate
