@@ -205,8 +205,13 @@ impl<'a> Compiler<'a> {
             Expr::Binary(op, l, r) => {
                 let lc = self.compile_beside(l, r)?;
                 let rc = self.compile_beside(r, l)?;
-                if op.is_comparison() && matches!((&**l, &**r), (Expr::Lit(Literal::Null), Expr::Lit(Literal::Null))) {
-                    return Err(format!("Comparison with NULL not supported: NULL {} NULL", op.symbol()));
+                if op.is_comparison() && (lc.ty.is_none() || rc.ty.is_none()) {
+                    return Err(format!(
+                        "Comparison with NULL not supported: {} {} {}\nUse 'IS NULL' or 'IS NOT NULL' instead.",
+                        base_type_name(&lc.ty),
+                        op.symbol(),
+                        base_type_name(&rc.ty)
+                    ));
                 }
                 if op.is_comparison() && check_comparable(&lc.ty, &rc.ty, *op).is_err() {
                     return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
@@ -422,7 +427,7 @@ impl<'a> Compiler<'a> {
                 if let Some(coerced) = coerce_in_literal(lit, t) {
                     items.push(konst(
                         coerced.map_err(|_| {
-                            let base = type_name(&Some(t.clone())).split('(').next().unwrap_or_default().to_string();
+                            let base = base_type_name(&Some(t.clone()));
                             format!("Invalid Predicate: invalid input syntax for type {base}: \"{lit}\".")
                         })?,
                         Some(t.clone()),
@@ -1041,6 +1046,12 @@ pub fn type_name(t: &Option<SqlType>) -> String {
     t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())
 }
 
+/// A type's base name as ksqlDB's messages give it: DECIMAL for DECIMAL(4, 2), ARRAY for
+/// ARRAY<INT>, NULL for a bare NULL.
+pub fn base_type_name(t: &Option<SqlType>) -> String {
+    type_name(t).split(['(', '<']).next().unwrap_or_default().to_string()
+}
+
 fn expect_bool(ty: &Option<SqlType>, what: &str) -> Result<(), String> {
     match ty {
         Some(SqlType::Boolean) | None => Ok(()),
@@ -1452,8 +1463,7 @@ macro_rules! integer_arithmetic {
 }
 fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(SqlType, CombineFn), String> {
     // ksqlDB's Operator names the operands' base types (DECIMAL, not DECIMAL(2, 1)).
-    let base = |t: &Option<SqlType>| type_name(t).split('(').next().unwrap_or_default().to_string();
-    let err = || Err(format!("Unsupported arithmetic types. {} {}", base(l), base(r)));
+    let err = || Err(format!("Unsupported arithmetic types. {} {}", base_type_name(l), base_type_name(r)));
     let (lt, rt) = match (l, r) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
         (Some(a), None) | (None, Some(a)) if a.is_numeric() || *a == SqlType::String => (a.clone(), a.clone()),
@@ -1758,6 +1768,23 @@ mod tests {
         assert_eq!(eval("REDUCE(CAST(NULL AS ARRAY<INT>), 4, (acc, x) => acc + x)"), Value::Int(4));
         assert_eq!(eval("NULL IS NULL"), Value::Boolean(true));
         assert_eq!(eval("UCASE(s)"), Value::String("HELLO".into()));
+    }
+
+    /// A comparison with a bare NULL is refused as ksqlDB refuses it, with the base types.
+    #[test]
+    fn comparison_with_null_refused() {
+        let mut scope = Scope::default();
+        scope.push(None, "A", SqlType::Decimal { precision: Some(4), scale: Some(2) });
+        for (text, message) in [
+            ("a = NULL", "Comparison with NULL not supported: DECIMAL = NULL"),
+            ("NULL < a", "Comparison with NULL not supported: NULL < DECIMAL"),
+            ("NULL = NULL", "Comparison with NULL not supported: NULL = NULL"),
+        ] {
+            let e = parse_expression(text).unwrap();
+            let err = compile(&e, &scope).err().unwrap_or_else(|| panic!("{text} compiled"));
+            assert_eq!(err, format!("{message}\nUse 'IS NULL' or 'IS NOT NULL' instead."), "{text}");
+        }
+        assert!(compile(&parse_expression("a IS NULL").unwrap(), &scope).is_ok());
     }
 
     /// Arithmetic on a NULL inside a lambda throws in ksqlDB's generated Java, so the whole

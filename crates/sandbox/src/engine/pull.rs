@@ -94,7 +94,11 @@ impl Engine {
             plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
                 .map_err(|m| match &q.where_ {
                     // ksqlDB names the WHERE clause of a pull query it cannot type.
-                    Some(w) if m.starts_with("Error in WHERE expression: Cannot compare") => {
+                    Some(w)
+                        if ["Cannot compare", "Comparison with NULL"]
+                            .iter()
+                            .any(|p| m.starts_with(&format!("Error in WHERE expression: {p}"))) =>
+                    {
                         plan_error(format!("{m}\nStatement: {}", format_expr(w)))
                     }
                     _ => plan_error(m),
