@@ -583,9 +583,6 @@ impl Aggregator {
         stream_time: i64,
         out: &mut Vec<Output>,
     ) {
-        if ts + grace < stream_time {
-            return;
-        }
         let mut starts = self.sessions.entry(kparts.clone()).or_default().clone();
         starts.sort_unstable();
         // Sessions overlapping [ts - gap, ts + gap] merge with the new record. As in Kafka
@@ -605,6 +602,12 @@ impl Aggregator {
                 merged_rows.extend(g.rows.iter().cloned());
                 removed.push(gk);
             }
+        }
+        // As Kafka Streams: a record is late, and dropped, when the session it would make has
+        // closed (its end plus gap plus grace before stream time); merging into a later open
+        // session keeps it.
+        if end.saturating_add(gap).saturating_add(grace) < stream_time {
+            return;
         }
         for gk in &removed {
             let g = self.groups.remove(gk).unwrap();
