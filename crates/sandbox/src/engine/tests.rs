@@ -273,3 +273,19 @@ fn late_records_join_open_sessions() {
     assert!(!counts.iter().any(|c| c == r#"{"N":3}"#), "{counts:?}");
     assert_eq!(counts.iter().filter(|c| c.as_str() == r#"{"N":1}"#).count(), 1, "{counts:?}");
 }
+
+/// Unaliased struct fields are named as ksqlDB names them: the field, or `_1`, `_2`, ... when
+/// a source column or an earlier field already has that name.
+#[test]
+fn struct_fields_named_apart_from_source_columns() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM I (K STRING KEY, B INT, A STRUCT<B INT, C INT>, D STRUCT<B INT>) \
+         WITH (kafka_topic='i', value_format='JSON', partitions=1);",
+    );
+    run(&mut e, &mut s, "CREATE STREAM O AS SELECT K, B, A->B, D->B, A->C FROM I;");
+    let names: Vec<String> = e.catalog.get("O").unwrap().columns.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["K", "B", "B_1", "B_2", "C"]);
+}
