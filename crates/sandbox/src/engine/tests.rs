@@ -289,3 +289,23 @@ fn struct_fields_named_apart_from_source_columns() {
     let names: Vec<String> = e.catalog.get("O").unwrap().columns.iter().map(|c| c.name.clone()).collect();
     assert_eq!(names, ["K", "B", "B_1", "B_2", "C"]);
 }
+
+/// A FULL OUTER join's synthetic key is ROWKEY numbered apart from the sources' columns.
+#[test]
+fn synthetic_join_key_numbered_apart_from_source_columns() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    for sql in [
+        "CREATE TABLE L (ROWKEY INT PRIMARY KEY, ROWKEY_1 INT) \
+         WITH (kafka_topic='l', value_format='JSON', partitions=1);",
+        "CREATE TABLE R (ROWKEY_2 INT PRIMARY KEY, V INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);",
+        "CREATE TABLE O AS SELECT ROWKEY_3, L.ROWKEY_1, V FROM L FULL OUTER JOIN R ON L.ROWKEY = R.ROWKEY_2;",
+    ] {
+        run(&mut e, &mut s, sql);
+    }
+    let key: Vec<String> = e.catalog.get("O").unwrap().key_columns().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(key, ["ROWKEY_3"]);
+    let err = e
+        .execute("CREATE TABLE O2 AS SELECT L.ROWKEY_1, V FROM L FULL OUTER JOIN R ON L.ROWKEY = R.ROWKEY_2;", &mut s)
+        .unwrap_err();
+    assert!(err.message.contains("must include the join expression ROWKEY_3 in its projection"), "{}", err.message);
+}

@@ -1,6 +1,7 @@
 //! Analyzer, joins: checks the join criteria, then plans the join chain (each join's
 //! sources, ON keys and WITHIN) and the key the join result has.
 
+use super::aliases::ColumnAliases;
 use super::{add_source, err, lookup, scan, Relation};
 use crate::catalog::{Catalog, Source, WindowType};
 use crate::engine::plan::logical::JoinNode;
@@ -169,10 +170,13 @@ pub(super) fn plan_join_chain(q: &Query, catalog: &Catalog, rel: &mut Relation) 
         aliases.push(step.right_alias);
     }
     // FULL OUTER joins and joins whose both sides are expressions get a synthetic key column
-    // ROWKEY (the join key: the left side's, else the right side's).
-    rel.synthetic_key = rel.keyed_by_join()
+    // ROWKEY, numbered apart from the sources' columns (the join key: the left side's, else
+    // the right side's).
+    let synthetic = rel.keyed_by_join()
         && (q.joins.last().is_some_and(|j| j.kind == JoinKind::Full)
             || !rel.join_key_exprs.iter().any(|e| matches!(e, Expr::Column { .. })));
+    rel.synthetic_key =
+        synthetic.then(|| ColumnAliases::new(rel.scope.cols.iter().map(|c| c.name.as_str())).next("ROWKEY"));
     Ok(())
 }
 

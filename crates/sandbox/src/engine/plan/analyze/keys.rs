@@ -34,13 +34,15 @@ pub(super) fn analyze_key_columns(
     let mut keys = Vec::new();
     let mut missing_keys: Vec<String> = Vec::new();
     for (ki, ke) in g.key_exprs.iter().enumerate() {
-        let synthetic = rel.synthetic_key && ki == 0 && !g.aggregating && q.partition_by.is_empty();
+        let synthetic_name =
+            rel.synthetic_key.as_ref().filter(|_| ki == 0 && !g.aggregating && q.partition_by.is_empty());
+        let synthetic = synthetic_name.is_some();
         let k = KeyExpr {
             index: ki,
             expr: ke,
-            text: if synthetic { "ROWKEY".to_string() } else { format_expr(ke) },
+            text: synthetic_name.cloned().unwrap_or_else(|| format_expr(ke)),
             name: match ke {
-                _ if synthetic => Some("ROWKEY".to_string()),
+                _ if synthetic => synthetic_name.cloned(),
                 Expr::Column { name, .. } => Some(name.clone()),
                 _ => None,
             },
@@ -199,12 +201,12 @@ fn check_join_key_projected(
     opts: &PlanOptions,
 ) -> Result<(), String> {
     let sink = opts.sink_name.clone().unwrap_or_default();
-    if synthetic {
+    if let Some(key) = rel.synthetic_key.as_ref().filter(|_| synthetic) {
         return err(format!(
             "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n\
-             The query used to build `{sink}` must include the join expression ROWKEY in its \
-             projection (eg, SELECT ROWKEY...).\n\
-             ROWKEY was added as a synthetic key column because the join criteria did not match any \
+             The query used to build `{sink}` must include the join expression {key} in its \
+             projection (eg, SELECT {key}...).\n\
+             {key} was added as a synthetic key column because the join criteria did not match any \
              source column. This expression must be included in the projection and may be aliased."
         ));
     }

@@ -5,6 +5,7 @@
 //! One file per part of the query: [`join`] (the join chain), [`grouping`] (GROUP BY,
 //! aggregates, HAVING), [`projection`] (the SELECT list), [`keys`] (the output key).
 
+mod aliases;
 mod grouping;
 mod join;
 mod keys;
@@ -82,7 +83,9 @@ struct Relation {
     join_key_exprs: Vec<Expr>,
     is_table: bool,
     /// The join result is keyed by a synthetic ROWKEY column.
-    synthetic_key: bool,
+    /// The synthetic join key column's name (ROWKEY, numbered apart from the sources' columns),
+    /// when the join is keyed by one.
+    synthetic_key: Option<String>,
     /// A foreign-key table-table join: the result is keyed by the left table's primary key.
     foreign_key: bool,
 }
@@ -101,7 +104,7 @@ impl Relation {
             star,
             joins: Vec::new(),
             join_key_exprs: Vec::new(),
-            synthetic_key: false,
+            synthetic_key: None,
             foreign_key: false,
         })
     }
@@ -131,7 +134,7 @@ impl Relation {
 
     /// Whether `e` names the synthetic join key column ROWKEY.
     fn is_rowkey_ref(&self, e: &Expr) -> bool {
-        self.synthetic_key && matches!(e, Expr::Column { qualifier: None, name } if name == "ROWKEY")
+        matches!((e, &self.synthetic_key), (Expr::Column { qualifier: None, name }, Some(key)) if name == key)
     }
 }
 

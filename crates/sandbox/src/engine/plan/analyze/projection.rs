@@ -1,5 +1,6 @@
 //! Analyzer, projection: the SELECT list's columns (names, types, values), `*` expanded.
 
+use super::aliases::ColumnAliases;
 use super::grouping::Grouping;
 use super::{err, Relation, NON_AGG};
 use crate::engine::plan::logical::{ColumnValue, ProjectedColumn};
@@ -24,7 +25,7 @@ pub(super) fn analyze_projection(
 ) -> Result<Projection, String> {
     let mut p = Projection { columns: Vec::new(), item_exprs: Vec::new() };
     let mut gen = 0usize;
-    let mut field_aliases = FieldAliases::new(rel.scope.cols.iter().map(|c| c.name.as_str()));
+    let mut field_aliases = ColumnAliases::new(rel.scope.cols.iter().map(|c| c.name.as_str()));
     let mut non_aggregate: Vec<String> = Vec::new();
     let explicit_names: Vec<String> = q
         .select
@@ -213,47 +214,5 @@ fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
                 break n;
             }
         },
-    }
-}
-
-/// ksqlDB's names for unaliased struct fields (`a->b`): the field's name, or with `_1`, `_2`,
-/// ... when a source column (`B`, `B_1`) or an earlier field already has it. Numbers count per
-/// name without its `_n` suffix, as ksqlDB's ColumnNames generator counts them.
-struct FieldAliases {
-    /// Per base name, the numbers in use (0: the bare name) and the next one to try.
-    names: std::collections::HashMap<String, (Vec<usize>, usize)>,
-}
-
-impl FieldAliases {
-    fn new<'a>(source_columns: impl Iterator<Item = &'a str>) -> Self {
-        let mut names: std::collections::HashMap<String, (Vec<usize>, usize)> = Default::default();
-        for c in source_columns {
-            let (base, n) = split_number(c);
-            names.entry(base.to_string()).or_default().0.push(n);
-        }
-        FieldAliases { names }
-    }
-
-    fn next(&mut self, field: &str) -> String {
-        let (base, _) = split_number(field);
-        let (used, next) = self.names.entry(base.to_string()).or_default();
-        while used.contains(next) {
-            *next += 1;
-        }
-        let n = *next;
-        *next += 1;
-        if n == 0 {
-            base.to_string()
-        } else {
-            format!("{base}_{n}")
-        }
-    }
-}
-
-/// `B_12` as (`B`, 12); a name without a numeric suffix as (name, 0).
-fn split_number(name: &str) -> (&str, usize) {
-    match name.rsplit_once('_') {
-        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (base, n.parse().unwrap_or(0)),
-        _ => (name, 0),
     }
 }
