@@ -930,15 +930,22 @@ impl<'a> Compiler<'a> {
                     eval: Arc::new(move |r| match cf(r) {
                         Value::Map(m) => {
                             let mut row = extend_row(r, base, 2);
-                            Value::Map(
-                                m.into_iter()
-                                    .map(|(k, v)| {
-                                        row[base] = k;
-                                        row[base + 1] = v;
-                                        (kf(&row), vf(&row))
-                                    })
-                                    .collect(),
-                            )
+                            let out: Vec<(Value, Value)> = m
+                                .into_iter()
+                                .map(|(k, v)| {
+                                    row[base] = k;
+                                    row[base + 1] = v;
+                                    (kf(&row), vf(&row))
+                                })
+                                .collect();
+                            // Two entries mapped to one key throw in ksqlDB (Collectors.toMap):
+                            // the call is NULL.
+                            let mut keys: Vec<&Value> = out.iter().map(|(k, _)| k).collect();
+                            keys.sort_by(|a, b| compare(a, b));
+                            if keys.windows(2).any(|w| compare(w[0], w[1]).is_eq()) {
+                                return Value::Null;
+                            }
+                            Value::Map(out)
                         }
                         _ => Value::Null,
                     }),
@@ -1802,6 +1809,10 @@ mod tests {
         // An inner call that throws nulls the calls around it too, and nothing after them.
         assert_eq!(eval("TRANSFORM(arr, x => REDUCE(ARRAY[x, NULL], 0, (s, y) => s + y))"), Value::Null);
         assert_eq!(eval("TRANSFORM(arr, x => x * 10)"), Value::Array(vec![Value::Int(10), Value::Int(20)]));
+        // Two entries mapped to one key: NULL, as Java's toMap throws.
+        assert_eq!(eval("TRANSFORM(MAP('a' := 1, 'b' := 2), (k, v) => 'same', (k, v) => v)"), Value::Null);
+        let one = eval("TRANSFORM(MAP('a' := 1), (k, v) => UCASE(k), (k, v) => v + 1)");
+        assert_eq!(one, Value::Map(vec![(Value::String("A".into()), Value::Int(2))]));
     }
 
     #[test]

@@ -274,10 +274,10 @@ fn late_records_join_open_sessions() {
     assert_eq!(counts.iter().filter(|c| c.as_str() == r#"{"N":1}"#).count(), 1, "{counts:?}");
 }
 
-/// Unaliased struct fields are named as ksqlDB names them: the field, or `_1`, `_2`, ... when
-/// a source column or an earlier field already has that name.
+/// Unaliased columns are named as ksqlDB names them: a struct field by its name, or `_1`, `_2`,
+/// ... when a source column or an earlier field already has that name; others KSQL_COL_n.
 #[test]
-fn struct_fields_named_apart_from_source_columns() {
+fn generated_names_apart_from_source_columns() {
     let (mut e, mut s) = (Engine::new(), Session::default());
     run(
         &mut e,
@@ -288,6 +288,16 @@ fn struct_fields_named_apart_from_source_columns() {
     run(&mut e, &mut s, "CREATE STREAM O AS SELECT K, B, A->B, D->B, A->C FROM I;");
     let names: Vec<String> = e.catalog.get("O").unwrap().columns.iter().map(|c| c.name.clone()).collect();
     assert_eq!(names, ["K", "B", "B_1", "B_2", "C"]);
+    // KSQL_COL_n skip the numbers the source's columns already use.
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM G (KSQL_COL_3 INT KEY, KSQL_COL_2 INT, KSQL_COL_4 INT) \
+         WITH (kafka_topic='g', value_format='JSON', partitions=1);",
+    );
+    run(&mut e, &mut s, "CREATE STREAM GO AS SELECT KSQL_COL_3, ABS(KSQL_COL_2), ABS(KSQL_COL_4), -KSQL_COL_2 FROM G;");
+    let names: Vec<String> = e.catalog.get("GO").unwrap().columns.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["KSQL_COL_3", "KSQL_COL_0", "KSQL_COL_1", "KSQL_COL_5"]);
 }
 
 /// A FULL OUTER join's synthetic key is ROWKEY numbered apart from the sources' columns.

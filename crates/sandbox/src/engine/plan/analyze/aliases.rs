@@ -19,6 +19,22 @@ impl ColumnAliases {
         ColumnAliases { names }
     }
 
+    /// The next `KSQL_COL_n` for an unaliased expression (numbered from 0, the bare name never
+    /// used), skipping the source columns' numbers and the names in `taken`.
+    pub(super) fn next_generated(&mut self, taken: &[String]) -> String {
+        loop {
+            let (used, next) = self.names.entry("KSQL_COL".to_string()).or_default();
+            while used.contains(next) {
+                *next += 1;
+            }
+            let name = format!("KSQL_COL_{next}");
+            *next += 1;
+            if !taken.contains(&name) {
+                return name;
+            }
+        }
+    }
+
     pub(super) fn next(&mut self, field: &str) -> String {
         let (base, _) = split_number(field);
         let (used, next) = self.names.entry(base.to_string()).or_default();

@@ -24,8 +24,7 @@ pub(super) fn analyze_projection(
     persistent: bool,
 ) -> Result<Projection, String> {
     let mut p = Projection { columns: Vec::new(), item_exprs: Vec::new() };
-    let mut gen = 0usize;
-    let mut field_aliases = ColumnAliases::new(rel.scope.cols.iter().map(|c| c.name.as_str()));
+    let mut aliases = ColumnAliases::new(rel.scope.cols.iter().map(|c| c.name.as_str()));
     let mut non_aggregate: Vec<String> = Vec::new();
     let explicit_names: Vec<String> = q
         .select
@@ -68,8 +67,8 @@ pub(super) fn analyze_projection(
                     p.columns.iter().map(|c| c.name.clone()).chain(explicit_names.iter().cloned()).collect();
                 let name = match (alias, expr) {
                     (Some(a), _) => a.clone(),
-                    (None, Expr::Deref(_, field)) => field_aliases.next(field),
-                    (None, _) => select_expr_name(rel, expr, &mut gen, &taken),
+                    (None, Expr::Deref(_, field)) => aliases.next(field),
+                    (None, _) => select_expr_name(rel, expr, &mut aliases, &taken),
                 };
                 let Some(ty) = ty else {
                     return err(format!(
@@ -185,7 +184,7 @@ fn check_select_expr(
 }
 
 /// Projection: the name of an unaliased select expression.
-fn select_expr_name(rel: &Relation, expr: &Expr, gen: &mut usize, taken: &[String]) -> String {
+fn select_expr_name(rel: &Relation, expr: &Expr, aliases: &mut ColumnAliases, taken: &[String]) -> String {
     match expr {
         // In a join, a qualified column whose name more than one source has is
         // named after its source: T_ID.
@@ -199,20 +198,7 @@ fn select_expr_name(rel: &Relation, expr: &Expr, gen: &mut usize, taken: &[Strin
         {
             format!("{q}_{name}")
         }
-        _ => default_name(expr, gen, taken),
-    }
-}
-
-/// The default name of an unaliased select expression.
-fn default_name(e: &Expr, gen: &mut usize, taken: &[String]) -> String {
-    match e {
         Expr::Column { name, .. } => name.clone(),
-        _ => loop {
-            let n = format!("KSQL_COL_{}", *gen);
-            *gen += 1;
-            if !taken.contains(&n) {
-                break n;
-            }
-        },
+        _ => aliases.next_generated(taken),
     }
 }
