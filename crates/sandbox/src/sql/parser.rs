@@ -866,19 +866,27 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// GROUP BY's and PARTITION BY's list: value expressions, as ksqlDB's grammar has them (a
+    /// comparison or AND there is a syntax error).
     fn expr_list_maybe_paren(&mut self) -> PResult<Vec<Expr>> {
         // `GROUP BY (a, b)`: a parenthesised list of several expressions (a grouping set) is
         // that list; anything else in parentheses is one expression.
         let start = self.i;
         if self.eat_sym("(") {
-            if let Ok(list) = self.comma_list(Self::expr) {
+            if let Ok(list) = self.comma_list(Self::value_expr) {
                 if list.len() > 1 && self.eat_sym(")") {
                     return Ok(list);
                 }
             }
             self.i = start;
         }
-        self.comma_list(Self::expr)
+        self.comma_list(Self::value_expr)
+    }
+
+    /// A value expression: arithmetic, concatenation and what they combine, without the
+    /// predicates and boolean operators of a full expression.
+    fn value_expr(&mut self) -> PResult<Expr> {
+        self.nested(Self::concat_expr)
     }
 
     fn source_ref(&mut self) -> PResult<FromSource> {
@@ -1503,7 +1511,8 @@ mod tests {
     }
 
     /// What ksqlDB refuses while parsing (ParseFailedException) is a parse error here too: a
-    /// reserved word as a type, and bad window properties of a source.
+    /// reserved word as a type, bad window properties of a source, and a predicate in GROUP BY
+    /// or PARTITION BY (value expressions only).
     #[test]
     fn parse_stage_errors_as_in_ksqldb() {
         for (sql, message) in [
@@ -1528,6 +1537,14 @@ mod tests {
             let err = parse_statement(sql).expect_err(sql);
             assert!(err.message.contains(message), "{sql}: {}", err.message);
         }
+        for sql in [
+            "CREATE TABLE O AS SELECT COUNT(*) FROM S GROUP BY DATA AND ID;",
+            "CREATE STREAM O AS SELECT * FROM S PARTITION BY NAME = 'x';",
+        ] {
+            let err = parse_statement(sql).expect_err(sql);
+            assert!(err.message.contains("Syntax Error"), "{sql}: {}", err.message);
+        }
+        assert!(parse_statement("CREATE TABLE O AS SELECT COUNT(*) FROM S GROUP BY (A + 1) || B, (C = 2);").is_ok());
         let ok = "CREATE TABLE T (K STRING PRIMARY KEY, V INT) WITH (kafka_topic='t', value_format='JSON', \
                   WINDOW_TYPE='Hopping', WINDOW_SIZE='30 SECONDS');";
         assert!(parse_statement(ok).is_ok());
