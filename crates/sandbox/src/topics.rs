@@ -641,6 +641,24 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
 }
 
 /// Deserializes a key or value into the given columns.
+/// [`deserialize`], the values appended to `out` (a decoded row): the usual records (a JSON
+/// object, a KAFKA value) allocate no list of values on the way.
+pub fn deserialize_into(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    bytes: Option<&[u8]>,
+    wrap: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), String> {
+    match (format, bytes) {
+        (Format::Kafka, Some(b)) if !cols.is_empty() => out.push(kafka_deserialize(&cols[0].1, b)?),
+        (Format::Json | Format::Schema(_), Some(b))
+            if (wrap || cols.len() != 1) && !cols.is_empty() && json_fields::read_into(b, cols, out) => {}
+        _ => out.extend(deserialize(format, cols, bytes, wrap)?),
+    }
+    Ok(())
+}
+
 pub fn deserialize(
     format: &Format,
     cols: &[(String, SqlType)],

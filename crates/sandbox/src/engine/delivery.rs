@@ -57,9 +57,7 @@ impl Engine {
                 let mut outputs = Vec::new();
                 let sink = {
                     let q = self.queries.get_mut(&id).unwrap();
-                    for i in q.executor.inputs_for(&topic) {
-                        q.executor.process(i, &rec, &mut outputs);
-                    }
+                    q.executor.process_topic(&topic, &rec, &mut outputs);
                     if !q.executor.errors.is_empty() {
                         let errs = std::mem::take(&mut q.executor.errors);
                         for e in errs {
@@ -213,9 +211,7 @@ impl Engine {
                         if let Some(left) = t.closing.as_mut() {
                             *left -= 1;
                         }
-                        for idx in t.executor.inputs_for(&t.feed.topics[i]) {
-                            t.executor.process(idx, &rec, &mut outputs);
-                        }
+                        t.executor.process_topic(&t.feed.topics[i], &rec, &mut outputs);
                         msgs.extend(outputs.drain(..).map(|o| match o.row {
                             Some(r) => PushMsg::Row(r),
                             None => {

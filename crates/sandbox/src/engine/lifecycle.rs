@@ -74,9 +74,7 @@ impl Engine {
             let mut outputs = Vec::new();
             for (idx, r) in replay {
                 let Some(q) = self.queries.get_mut(&id) else { break };
-                for i in q.executor.inputs_for(&topics[idx]) {
-                    q.executor.process(i, &r, &mut outputs);
-                }
+                q.executor.process_topic(&topics[idx], &r, &mut outputs);
                 for o in outputs.drain(..) {
                     self.write_output(&sink, o, &id, &mut work, false);
                 }
