@@ -113,9 +113,8 @@ impl Engine {
             }
             None => (None, None),
         };
-        let mut record = Record::new(key, value, o.ts);
+        let mut record = Record::windowed(key.as_deref(), value.as_deref(), o.ts, o.window);
         record.set_headers(o.headers);
-        record.window = o.window;
         Some(Encoded { record, key: o.key, values: vals })
     }
 
@@ -298,7 +297,7 @@ pub fn print_line(r: &Record) -> String {
     let ts = chrono::DateTime::from_timestamp_millis(r.timestamp)
         .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
         .unwrap_or_default();
-    let key = match r.window {
+    let key = match r.window() {
         Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key()), s, e),
         None => topics::print_bytes(r.key()),
     };

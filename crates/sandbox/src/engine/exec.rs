@@ -93,7 +93,7 @@ impl Decoder {
         let mut row = Vec::with_capacity(self.width);
         deserialize_into(&s.key_format, &self.key_cols, rec.key(), false, &mut row)?;
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }
@@ -182,7 +182,7 @@ impl Decoder {
         let mut row = Vec::with_capacity(self.width);
         row.extend(key);
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.extend([Value::Bigint(ws), Value::Bigint(we)]);
         }
         row.extend(values);
@@ -201,7 +201,7 @@ impl Decoder {
         let s = &self.source;
         let mut row = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }

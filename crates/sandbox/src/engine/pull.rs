@@ -230,7 +230,7 @@ fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Optio
     let mut row = o.row?;
     let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
     let mut rec = Record::new(None, None, o.ts);
-    rec.window = o.window;
+    rec.set_window(o.window);
     if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
         return Some(row);
     }
