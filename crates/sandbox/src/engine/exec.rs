@@ -11,7 +11,7 @@ use std::sync::Arc;
 mod table_state;
 
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
-pub use super::rows::{combine_join_rows, Change, Row, StateMap};
+pub use super::rows::{combine_join_rows, Change, Row, StateKey, StateMap, StateSet};
 use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
@@ -233,8 +233,10 @@ pub struct Input {
     pub is_table: bool,
     pub state: StateMap<Vec<KeyPart>, Row>,
     /// A table input whose old rows only give their keys (a plain projection: an update
-    /// replaces its row, a delete's tombstone needs only the key): the state holds no rows.
+    /// replaces its row, a delete's tombstone needs only the key): `keys` holds its keys,
+    /// `state` nothing (a table of a million keys then costs half the memory).
     pub keys_only: bool,
+    pub keys: StateSet<StateKey>,
 }
 
 impl Input {
@@ -270,8 +272,8 @@ impl Input {
         let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
         let old = if self.keys_only {
             let had = match &new {
-                Some(_) => self.state.insert(k, Row::new()).is_some(),
-                None => self.state.remove(&k).is_some(),
+                Some(_) => !self.keys.insert(k.into_boxed_slice()),
+                None => self.keys.remove(k.as_slice()),
             };
             if had {
                 Some(self.decoder.key_only_row(rec)?)

@@ -212,7 +212,7 @@ struct Materialized {
     applied: VecDeque<u64>,
     /// The latest record of each key, shared with the topic's log (decoded when read: the
     /// rows are not kept a second time).
-    rows: exec::StateMap<Vec<types::KeyPart>, Arc<Record>>,
+    rows: exec::StateMap<exec::StateKey, Arc<Record>>,
 }
 
 /// A windowed table's key -> its windows (start, end).
