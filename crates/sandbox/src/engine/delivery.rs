@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
-use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
+use super::{Engine, Persistent, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
 pub(super) type Work = VecDeque<(String, u64, Arc<Record>)>;
@@ -47,16 +47,13 @@ impl Engine {
                     m.apply(&rec);
                 }
             }
-            let ids: Vec<String> = self
-                .queries
-                .iter()
-                .filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in ids {
+            let mut readers = std::mem::take(&mut self.readers);
+            let reads = |q: &&Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
+            readers.extend(self.queries.values().filter(reads).map(|q| q.id.clone()));
+            for id in readers.drain(..) {
                 let mut outputs = Vec::new();
                 let sink = {
-                    let q = self.queries.get_mut(&id).unwrap();
+                    let Some(q) = self.queries.get_mut(&*id) else { continue };
                     q.executor.process_topic(&topic, &rec, &mut outputs);
                     if !q.executor.errors.is_empty() {
                         let errs = std::mem::take(&mut q.executor.errors);
@@ -73,6 +70,7 @@ impl Engine {
                     self.write_output(&sink, o, &id, &mut work, true);
                 }
             }
+            self.readers = readers;
         }
         self.close_lost_subscribers();
     }
