@@ -15,54 +15,83 @@ use crate::types::{from_json, SqlType, Value};
 
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
 pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
+    let mut values = Vec::with_capacity(cols.len());
+    read_into(bytes, cols, &mut values).then_some(values)
+}
+
+/// [`read`], the values appended to `out` (a decoded row), so that no list of them is
+/// allocated on the way. False (and `out` as it was): see above.
+pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
+    let start = out.len();
+    out.resize(start + cols.len(), Value::Null);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let values = Fields { cols }.deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(values.into_iter().map(|v| v.unwrap_or(Value::Null)).collect())
+    let read = Fields { cols, values: &mut out[start..] }.deserialize(&mut de).is_ok() && de.end().is_ok();
+    if !read {
+        out.truncate(start);
+    }
+    read
 }
 
 struct Fields<'a> {
     cols: &'a [(String, SqlType)],
+    /// One per column, NULL until a field fills it.
+    values: &'a mut [Value],
 }
 
 impl<'de> DeserializeSeed<'de> for Fields<'_> {
-    type Value = Vec<Option<Value>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
+/// Per column how a field filled it: not yet, by its name in another case, by its exact name.
+#[derive(Clone, Copy, PartialEq)]
+enum Filled {
+    No,
+    OtherCase,
+    Exact,
+}
+
+/// Records of up to this many columns keep their [`Filled`] marks on the stack.
+const MARKS_INLINE: usize = 32;
+
 impl<'de> Visitor<'de> for Fields<'_> {
-    type Value = Vec<Option<Value>>;
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         use serde::de::Error;
-        let mut values: Vec<Option<Value>> = vec![None; self.cols.len()];
-        // Whether a column's value came from an exact name match (which wins over a match
-        // in another case, as the general path has it).
-        let mut exact = vec![false; self.cols.len()];
+        let n = self.cols.len();
+        let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
+        let filled: &mut [Filled] = if n <= MARKS_INLINE {
+            &mut inline[..n]
+        } else {
+            wide.resize(n, Filled::No);
+            &mut wide
+        };
         while let Some(key) = map.next_key_seed(Key { cols: self.cols })? {
             let Some((i, is_exact)) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            match (values[i].is_some(), is_exact, exact[i]) {
-                // The first match, or an exact one after one in another case.
-                (false, _, _) | (true, true, false) => {}
+            match (filled[i], is_exact) {
+                // The first match, or an exact one after one in another case (the exact name
+                // wins, as the general path has it).
+                (Filled::No, _) | (Filled::OtherCase, true) => {}
                 // Another case after the exact name: the exact one stands.
-                (true, false, true) => {
+                (Filled::Exact, false) => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
                 // A name twice: left to the general path.
                 _ => return Err(A::Error::custom("a column matched twice")),
             }
-            values[i] = Some(map.next_value_seed(Typed(&self.cols[i].1))?);
-            exact[i] = is_exact;
+            self.values[i] = map.next_value_seed(Typed(&self.cols[i].1))?;
+            filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
         }
-        Ok(values)
+        Ok(())
     }
 }
 
@@ -125,11 +154,25 @@ impl<'de> Visitor<'de> for Typed<'_> {
     fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Value, E> {
         self.convert(J::Bool(b))
     }
+    // Integers into numeric columns directly, as [`from_json`] converts their text (which
+    // here would be written out and parsed back for each field).
     fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Value, E> {
-        self.convert(J::from(n))
+        match self.0 {
+            SqlType::Integer => Ok(Value::Int(n as i32)),
+            SqlType::Bigint => Ok(Value::Bigint(n)),
+            SqlType::Double => Ok(Value::Double(n as f64)),
+            _ => self.convert(J::from(n)),
+        }
     }
     fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Value, E> {
-        self.convert(J::from(n))
+        match (self.0, i64::try_from(n)) {
+            (SqlType::Integer | SqlType::Bigint | SqlType::Double, Ok(signed)) => self.visit_i64(signed),
+            // Past i64, from_json reads the text as a double.
+            (SqlType::Integer, Err(_)) => Ok(Value::Int(n as f64 as i32)),
+            (SqlType::Bigint, Err(_)) => Ok(Value::Bigint(n as f64 as i64)),
+            (SqlType::Double, Err(_)) => Ok(Value::Double(n as f64)),
+            _ => self.convert(J::from(n)),
+        }
     }
     fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Value, E> {
         self.convert(J::from(n))
@@ -160,6 +203,7 @@ mod tests {
             ("D", SqlType::Decimal { precision: Some(6), scale: Some(2) }),
             ("A", SqlType::Array(Box::new(SqlType::Integer))),
             ("Name2", SqlType::String),
+            ("I", SqlType::Integer),
         ]
         .into_iter()
         .map(|(n, t)| (n.to_string(), t))
@@ -175,6 +219,11 @@ mod tests {
             r#"{"V":1e3,"N":2.0,"NAME":12,"A":null}"#,
             r#"{}"#,
             r#"{"name":"ci","NAME":"exact"}"#,
+            // Integers into each numeric type, at and past the ends of i32, i64 and u64.
+            r#"{"I":2147483648,"N":9223372036854775807,"V":-9223372036854775808}"#,
+            r#"{"I":-2147483649,"N":9223372036854775808,"V":18446744073709551615}"#,
+            r#"{"I":18446744073709551615,"N":-1,"V":0,"D":12}"#,
+            r#"{"I":100000000000000000000,"N":1e2,"V":-7}"#,
             r#"{"NAME":"exact","name":"ci"}"#,
         ];
         for text in ok {

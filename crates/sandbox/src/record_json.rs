@@ -21,6 +21,12 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
             let _ = write!(out, "{d}");
         }
         Value::Double(d) if !d.is_finite() => write_str(out, &java_double(*d)),
+        // A whole number below 2^53 (where every integer is exact): `{:?}` writes its digits
+        // and ".0", which writing the integer gives without the float formatter's search
+        // for the shortest digits (most of the cost). Negative zero is left to it.
+        Value::Double(d) if d.fract() == 0.0 && d.abs() < (1u64 << 53) as f64 && *d != 0.0 => {
+            let _ = write!(out, "{}.0", *d as i64);
+        }
         Value::Double(d) => {
             let start = out.len();
             let _ = write!(out, "{d:?}");
@@ -77,6 +83,17 @@ mod tests {
             Value::Double(1e300),
             Value::Double(1.5e-12),
             Value::Double(-0.0),
+            Value::Double(1e-4),
+            Value::Double(0.99999e-4),
+            Value::Double(9_999_999_999_999_998.0),
+            Value::Double(9_007_199_254_740_991.0),
+            Value::Double(-9_007_199_254_740_992.0),
+            Value::Double(-42.0),
+            Value::Double(0.0),
+            Value::Double(1e16),
+            Value::Double(-123_456.789),
+            Value::Double(f64::MIN_POSITIVE),
+            Value::Double(f64::MAX),
             Value::Double(f64::NAN),
             Value::Double(f64::NEG_INFINITY),
             Value::Decimal(Decimal { unscaled: 12345, scale: 2 }),
@@ -99,5 +116,25 @@ mod tests {
             names.iter().zip(&row).map(|(n, v)| (n.to_string(), to_record_json(v))).collect();
         let bytes = object(names.iter().copied(), &row);
         assert_eq!(String::from_utf8(bytes).unwrap(), serde_json::Value::Object(obj).to_string());
+    }
+
+    proptest::proptest! {
+        /// Any double (any bit pattern: every magnitude, subnormals, NaN) as serde_json writes it.
+        #[test]
+        fn doubles_as_serde_json_writes_them(bits in proptest::prelude::any::<u64>()) {
+            let v = Value::Double(f64::from_bits(bits));
+            let mut out = Vec::new();
+            write_value(&mut out, &v);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), to_record_json(&v).to_string());
+        }
+
+        /// Doubles of everyday sizes, whole and not (random bits are mostly huge or tiny).
+        #[test]
+        fn everyday_doubles_as_serde_json_writes_them(d in -1e16f64..1e16, whole in proptest::prelude::any::<bool>()) {
+            let v = Value::Double(if whole { d.trunc() } else { d });
+            let mut out = Vec::new();
+            write_value(&mut out, &v);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), to_record_json(&v).to_string());
+        }
     }
 }

@@ -15,50 +15,85 @@ use super::{json_fields, record_json};
 /// A record header: name and value bytes (None: a null value).
 pub type Header = (String, Option<Vec<u8>>);
 
-/// A record as a topic keeps it. Key and value bytes share one allocation: a topic holds up
-/// to a million records, and each allocation costs memory and, when retention frees it, time.
+/// A record as a topic keeps it: 48 bytes (64 with its `Arc`) plus one allocation of bytes.
+/// A topic holds up to a million records, and each byte and allocation costs memory and,
+/// when retention frees them, time; so what most records lack (a window, headers) costs
+/// them little: the window's bounds go with the bytes, the headers out of line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    /// The key's bytes followed by the value's.
+    /// [`Layout`] flags, the window's start and end when windowed, the key's bytes, the
+    /// value's. Empty: no key, no value, no window.
     bytes: Box<[u8]>,
-    key_len: usize,
-    has_key: bool,
-    has_value: bool,
     pub timestamp: i64,
+    pub offset: u64,
     /// Rarely present, so kept out of line: an empty `Vec` would cost 24 bytes a record,
     /// a boxed slice 16; the box's thin pointer costs 8.
     #[allow(clippy::box_collection)]
     headers: Option<Box<Vec<Header>>>,
+    /// Length of the key's bytes: a key cannot reach 4 GiB (requests are at most 16 MiB).
+    key_len: u32,
     pub partition: u32,
-    pub offset: u64,
-    /// Window bounds (start, end) when the key is windowed.
-    pub window: Option<(i64, i64)>,
+}
+
+/// The flags byte at the start of a record's bytes.
+struct Layout;
+
+impl Layout {
+    const HAS_KEY: u8 = 1;
+    const HAS_VALUE: u8 = 2;
+    const WINDOWED: u8 = 4;
+    /// A window's start and end, big-endian i64s after the flags.
+    const WINDOW_BYTES: usize = 16;
 }
 
 impl Record {
     /// A record without headers or window, its partition and offset set when appended.
     pub fn new(key: Option<Vec<u8>>, value: Option<Vec<u8>>, timestamp: i64) -> Record {
-        let mut r = Record {
-            bytes: Box::default(),
-            key_len: 0,
-            has_key: false,
-            has_value: false,
-            timestamp,
-            headers: None,
-            partition: 0,
-            offset: 0,
-            window: None,
-        };
-        r.set_key_value(key.as_deref(), value.as_deref());
+        Record::windowed(key.as_deref(), value.as_deref(), timestamp, None)
+    }
+
+    /// [`Record::new`] with the bounds of a windowed key.
+    pub fn windowed(key: Option<&[u8]>, value: Option<&[u8]>, timestamp: i64, window: Option<(i64, i64)>) -> Record {
+        let mut r = Record { bytes: Box::default(), timestamp, offset: 0, headers: None, key_len: 0, partition: 0 };
+        r.pack(key, value, window);
         r
     }
 
+    fn flags(&self) -> u8 {
+        self.bytes.first().copied().unwrap_or(0)
+    }
+
+    /// Where the key's bytes start.
+    fn key_start(&self) -> usize {
+        match self.flags() {
+            0 => 0,
+            f if f & Layout::WINDOWED != 0 => 1 + Layout::WINDOW_BYTES,
+            _ => 1,
+        }
+    }
+
     pub fn key(&self) -> Option<&[u8]> {
-        self.has_key.then(|| &self.bytes[..self.key_len])
+        let start = self.key_start();
+        (self.flags() & Layout::HAS_KEY != 0).then(|| &self.bytes[start..start + self.key_len as usize])
     }
 
     pub fn value(&self) -> Option<&[u8]> {
-        self.has_value.then(|| &self.bytes[self.key_len..])
+        let start = self.key_start() + self.key_len as usize;
+        (self.flags() & Layout::HAS_VALUE != 0).then(|| &self.bytes[start..])
+    }
+
+    /// Window bounds (start, end) when the key is windowed.
+    pub fn window(&self) -> Option<(i64, i64)> {
+        if self.flags() & Layout::WINDOWED == 0 {
+            return None;
+        }
+        let bound = |at: usize| i64::from_be_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"));
+        Some((bound(1), bound(9)))
+    }
+
+    pub fn set_window(&mut self, window: Option<(i64, i64)>) {
+        let (key, value) = (self.key().map(<[u8]>::to_vec), self.value().map(<[u8]>::to_vec));
+        self.pack(key.as_deref(), value.as_deref(), window);
     }
 
     pub fn headers(&self) -> &[Header] {
@@ -70,14 +105,35 @@ impl Record {
     }
 
     pub fn set_key_value(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) {
+        let window = self.window();
+        self.pack(key, value, window);
+    }
+
+    /// Lengths of the key's and value's bytes (what retention counts of them).
+    fn data_len(&self) -> usize {
+        self.bytes.len() - self.key_start()
+    }
+
+    fn pack(&mut self, key: Option<&[u8]>, value: Option<&[u8]>, window: Option<(i64, i64)>) {
         let (k, v) = (key.unwrap_or_default(), value.unwrap_or_default());
-        let mut bytes = Vec::with_capacity(k.len() + v.len());
+        let flags = if key.is_some() { Layout::HAS_KEY } else { 0 }
+            | if value.is_some() { Layout::HAS_VALUE } else { 0 }
+            | if window.is_some() { Layout::WINDOWED } else { 0 };
+        self.key_len = u32::try_from(k.len()).unwrap_or(u32::MAX);
+        if flags == 0 {
+            self.bytes = Box::default();
+            return;
+        }
+        let window_len = if window.is_some() { Layout::WINDOW_BYTES } else { 0 };
+        let mut bytes = Vec::with_capacity(1 + window_len + k.len() + v.len());
+        bytes.push(flags);
+        if let Some((start, end)) = window {
+            bytes.extend_from_slice(&start.to_be_bytes());
+            bytes.extend_from_slice(&end.to_be_bytes());
+        }
         bytes.extend_from_slice(k);
         bytes.extend_from_slice(v);
         self.bytes = bytes.into_boxed_slice();
-        self.key_len = k.len();
-        self.has_key = key.is_some();
-        self.has_value = value.is_some();
     }
 }
 
@@ -111,7 +167,7 @@ impl Default for Retention {
 pub fn record_size(r: &Record) -> u64 {
     const OVERHEAD: usize = 192;
     let headers: usize = r.headers().iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len())).sum();
-    (OVERHEAD + r.bytes.len() + headers) as u64
+    (OVERHEAD + r.data_len() + headers) as u64
 }
 
 /// What retention reads of a retained record.
@@ -641,6 +697,24 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
 }
 
 /// Deserializes a key or value into the given columns.
+/// [`deserialize`], the values appended to `out` (a decoded row): the usual records (a JSON
+/// object, a KAFKA value) allocate no list of values on the way.
+pub fn deserialize_into(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    bytes: Option<&[u8]>,
+    wrap: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), String> {
+    match (format, bytes) {
+        (Format::Kafka, Some(b)) if !cols.is_empty() => out.push(kafka_deserialize(&cols[0].1, b)?),
+        (Format::Json | Format::Schema(_), Some(b))
+            if (wrap || cols.len() != 1) && !cols.is_empty() && json_fields::read_into(b, cols, out) => {}
+        _ => out.extend(deserialize(format, cols, bytes, wrap)?),
+    }
+    Ok(())
+}
+
 pub fn deserialize(
     format: &Format,
     cols: &[(String, SqlType)],
@@ -806,6 +880,29 @@ mod tests {
         let k = serialize(&Format::Kafka, &cols[..1], &vals[..1], false).unwrap().unwrap();
         assert_eq!(k, vec![0, 0, 0, 1]);
         assert_eq!(split_delimited("a,,\"b,c\"", ','), vec![Some("a".into()), None, Some("b,c".into())]);
+    }
+
+    /// Every combination of key, value (empty or not) and window reads back as it was
+    /// given, through the updates a record gets; the struct stays at 48 bytes (64 with
+    /// its `Arc`, a stored row's largest fixed cost).
+    #[test]
+    fn records_keep_key_value_and_window() {
+        assert_eq!(std::mem::size_of::<Record>(), 48);
+        let parts: [Option<&[u8]>; 3] = [None, Some(b"".as_slice()), Some(b"\x00k\x01".as_slice())];
+        let windows = [None, Some((0, 0)), Some((-5, i64::MAX)), Some((i64::MIN, 7))];
+        let cases = parts.iter().flat_map(|k| parts.iter().map(move |v| (*k, *v)));
+        for ((key, value), window) in cases.flat_map(|kv| windows.map(|w| (kv, w))) {
+            let mut r = Record::windowed(key, value, 9, window);
+            assert_eq!((r.key(), r.value(), r.window(), r.timestamp), (key, value, window, 9));
+            r.set_key_value(value, key);
+            assert_eq!((r.key(), r.value(), r.window()), (value, key, window));
+            r.set_window(Some((1, 2)));
+            assert_eq!((r.key(), r.value(), r.window()), (value, key, Some((1, 2))));
+            r.set_window(None);
+            assert_eq!((r.key(), r.value(), r.window()), (value, key, None));
+            let len = key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+            assert_eq!(record_size(&r), 192 + len as u64, "retention counts the key and value only");
+        }
     }
 
     fn rec(key: &str, value_len: usize, ts: i64) -> Record {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
-use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
+use super::{Engine, Persistent, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
 pub(super) type Work = VecDeque<(String, u64, Arc<Record>)>;
@@ -47,19 +47,14 @@ impl Engine {
                     m.apply(&rec);
                 }
             }
-            let ids: Vec<String> = self
-                .queries
-                .iter()
-                .filter(|(_, q)| q.executor.inputs.iter().any(|i| i.topic == topic))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in ids {
+            let mut readers = std::mem::take(&mut self.readers);
+            let reads = |q: &&Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
+            readers.extend(self.queries.values().filter(reads).map(|q| q.id.clone()));
+            for id in readers.drain(..) {
                 let mut outputs = Vec::new();
                 let sink = {
-                    let q = self.queries.get_mut(&id).unwrap();
-                    for i in q.executor.inputs_for(&topic) {
-                        q.executor.process(i, &rec, &mut outputs);
-                    }
+                    let Some(q) = self.queries.get_mut(&*id) else { continue };
+                    q.executor.process_topic(&topic, &rec, &mut outputs);
                     if !q.executor.errors.is_empty() {
                         let errs = std::mem::take(&mut q.executor.errors);
                         for e in errs {
@@ -75,6 +70,7 @@ impl Engine {
                     self.write_output(&sink, o, &id, &mut work, true);
                 }
             }
+            self.readers = readers;
         }
         self.close_lost_subscribers();
     }
@@ -115,9 +111,8 @@ impl Engine {
             }
             None => (None, None),
         };
-        let mut record = Record::new(key, value, o.ts);
+        let mut record = Record::windowed(key.as_deref(), value.as_deref(), o.ts, o.window);
         record.set_headers(o.headers);
-        record.window = o.window;
         Some(Encoded { record, key: o.key, values: vals })
     }
 
@@ -213,9 +208,7 @@ impl Engine {
                         if let Some(left) = t.closing.as_mut() {
                             *left -= 1;
                         }
-                        for idx in t.executor.inputs_for(&t.feed.topics[i]) {
-                            t.executor.process(idx, &rec, &mut outputs);
-                        }
+                        t.executor.process_topic(&t.feed.topics[i], &rec, &mut outputs);
                         msgs.extend(outputs.drain(..).map(|o| match o.row {
                             Some(r) => PushMsg::Row(r),
                             None => {
@@ -302,7 +295,7 @@ pub fn print_line(r: &Record) -> String {
     let ts = chrono::DateTime::from_timestamp_millis(r.timestamp)
         .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
         .unwrap_or_default();
-    let key = match r.window {
+    let key = match r.window() {
         Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key()), s, e),
         None => topics::print_bytes(r.key()),
     };

@@ -11,14 +11,14 @@ use std::sync::Arc;
 mod table_state;
 
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
-pub use super::rows::{combine_join_rows, Change, Row, StateMap};
+pub use super::rows::{combine_join_rows, Change, Row, StateKey, StateMap, StateSet};
 use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Acc, AggFn};
 use crate::functions::table::TableFn;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
-use crate::topics::{deserialize, Format, Record};
+use crate::topics::{deserialize, deserialize_into, Format, Record};
 use crate::types::*;
 
 /// One result of a query: the key, the projected row (None: a tombstone), the timestamp
@@ -91,16 +91,20 @@ impl Decoder {
 
     pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
         let s = &self.source;
-        let keys = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         let mut row = Vec::with_capacity(self.width);
-        row.extend(keys);
+        deserialize_into(&s.key_format, &self.key_cols, rec.key(), false, &mut row)?;
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }
         if rec.value().is_none() {
             return Ok(None);
+        }
+        if self.layout.len() == self.value_cols.len() {
+            // Value columns only (no headers), in order: read straight into the row.
+            deserialize_into(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped(), &mut row)?;
+            return self.finish(rec, row).map(Some);
         }
         let mut values = deserialize(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped())?;
         for slot in &self.layout {
@@ -128,6 +132,12 @@ impl Decoder {
                 ),
             }
         }
+        self.finish(rec, row).map(Some)
+    }
+
+    /// Appends the pseudocolumns to a decoded row, its time read from its timestamp column.
+    fn finish(&self, rec: &Record, mut row: Row) -> Result<Row, String> {
+        let s = &self.source;
         let ts = match self.ts_col {
             Some(i) => match &row[i] {
                 Value::Timestamp(t) | Value::Bigint(t) => *t,
@@ -147,7 +157,7 @@ impl Decoder {
         row.push(Value::Bigint(ts));
         row.push(Value::Int(rec.partition as i32));
         row.push(Value::Bigint(rec.offset as i64));
-        Ok(Some(row))
+        Ok(row)
     }
 
     /// The row [`Decoder::decode`] reads from `rec`, built from the key and value columns it
@@ -173,7 +183,7 @@ impl Decoder {
         let mut row = Vec::with_capacity(self.width);
         row.extend(key);
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.extend([Value::Bigint(ws), Value::Bigint(we)]);
         }
         row.extend(values);
@@ -192,7 +202,7 @@ impl Decoder {
         let s = &self.source;
         let mut row = deserialize(&s.key_format, &self.key_cols, rec.key(), false)?;
         if s.is_windowed() {
-            let (ws, we) = rec.window.unwrap_or((0, 0));
+            let (ws, we) = rec.window().unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
             row.push(Value::Bigint(we));
         }
@@ -224,8 +234,10 @@ pub struct Input {
     pub is_table: bool,
     pub state: StateMap<Vec<KeyPart>, Row>,
     /// A table input whose old rows only give their keys (a plain projection: an update
-    /// replaces its row, a delete's tombstone needs only the key): the state holds no rows.
+    /// replaces its row, a delete's tombstone needs only the key): `keys` holds its keys,
+    /// `state` nothing (a table of a million keys then costs half the memory).
     pub keys_only: bool,
+    pub keys: StateSet<StateKey>,
 }
 
 impl Input {
@@ -261,8 +273,8 @@ impl Input {
         let Some((k, ts)) = self.table_key(rec, new.as_ref())? else { return Ok(None) };
         let old = if self.keys_only {
             let had = match &new {
-                Some(_) => self.state.insert(k, Row::new()).is_some(),
-                None => self.state.remove(&k).is_some(),
+                Some(_) => !self.keys.insert(k.into_boxed_slice()),
+                None => self.keys.remove(k.as_slice()),
             };
             if had {
                 Some(self.decoder.key_only_row(rec)?)
@@ -873,13 +885,10 @@ impl JoinStage {
                 }
                 let Some(l) = ch.new else { return };
                 let k = new_key.unwrap_or(Value::Null);
-                let m = if k.is_null() {
-                    None
-                } else {
-                    self.right_state.get(&key_part(&k)).and_then(|v| v.first()).cloned()
-                };
+                // The table's row is borrowed: the joined row is its only copy.
+                let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()) };
                 match (m, self.kind) {
-                    (Some(r), _) => out.push(Change { old: None, new: Some(self.combine(Some(&l), Some(&r))), ts }),
+                    (Some(r), _) => out.push(Change { old: None, new: Some(self.combine(Some(&l), Some(r))), ts }),
                     (None, JoinKind::Left) | (None, JoinKind::Full) => {
                         out.push(Change { old: None, new: Some(self.combine(Some(&l), None)), ts })
                     }
@@ -976,9 +985,14 @@ impl Executor {
         }
     }
 
-    /// Indexes of inputs reading this topic.
-    pub fn inputs_for(&self, topic: &str) -> Vec<usize> {
-        self.inputs.iter().enumerate().filter(|(_, i)| i.topic == topic).map(|(n, _)| n).collect()
+    /// Processes a record of `topic` once for each input reading it (a self-join reads a
+    /// topic twice), without collecting the inputs' indexes first: this runs for every record.
+    pub fn process_topic(&mut self, topic: &str, rec: &Arc<Record>, out: &mut Vec<Output>) {
+        for idx in 0..self.inputs.len() {
+            if self.inputs[idx].topic == topic {
+                self.process(idx, rec, out);
+            }
+        }
     }
 
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
@@ -1027,10 +1041,11 @@ impl Executor {
             }
         };
         self.stream_time = self.stream_time.max(ch.ts);
-        let mut changes = Vec::with_capacity(1);
         if self.joins.is_empty() {
-            changes.push(ch);
+            // Most queries: the change goes on as it is, with no list of changes allocated.
+            self.after_join(ch, rec, out);
         } else {
+            let mut changes = Vec::with_capacity(1);
             let (first, side) = if idx == 0 { (0, 0) } else { (idx - 1, 1) };
             self.joins[first].process(side, ch, &mut changes);
             for j in self.joins.iter_mut().skip(first + 1) {
@@ -1040,9 +1055,9 @@ impl Executor {
                 }
                 changes = next;
             }
-        }
-        for ch in changes {
-            self.after_join(ch, rec, out);
+            for ch in changes {
+                self.after_join(ch, rec, out);
+            }
         }
         if let Body::Aggregate(a) = &mut self.body {
             a.flush_final(self.stream_time, out);

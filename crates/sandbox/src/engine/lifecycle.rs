@@ -51,7 +51,10 @@ impl Engine {
         let mut executor = plan.executor;
         executor.keep_table_keys_only();
         let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
-        self.queries.insert(id.clone(), Persistent { info, executor, sink: Some(Arc::new(sink.clone())) });
+        self.queries.insert(
+            id.clone(),
+            Persistent { id: Arc::from(id.as_str()), info, executor, sink: Some(Arc::new(sink.clone())) },
+        );
         let mut work = VecDeque::new();
         if session.earliest() {
             // Replay what the inputs already hold, in append order across topics.
@@ -74,9 +77,7 @@ impl Engine {
             let mut outputs = Vec::new();
             for (idx, r) in replay {
                 let Some(q) = self.queries.get_mut(&id) else { break };
-                for i in q.executor.inputs_for(&topics[idx]) {
-                    q.executor.process(i, &r, &mut outputs);
-                }
+                q.executor.process_topic(&topics[idx], &r, &mut outputs);
                 for o in outputs.drain(..) {
                     self.write_output(&sink, o, &id, &mut work, false);
                 }

@@ -147,6 +147,8 @@ pub enum QueryResult {
 }
 
 struct Persistent {
+    /// The query's id, shared: each record a query reads takes a handle to it.
+    id: Arc<str>,
     info: QueryInfo,
     executor: Executor,
     /// Shared: every record the query processes takes a handle to it.
@@ -213,6 +215,9 @@ pub struct Engine {
     pulls_read_aggregations: bool,
     /// Connectors (the sandbox runs Datagen ones).
     connectors: connectors::Connectors,
+    /// The ids of the queries reading a record, kept between records so that listing them
+    /// allocates nothing (see [`Engine::run`]).
+    readers: Vec<Arc<str>>,
 }
 
 /// One table's maintained state: the statement it was built for (a dropped and re-created
@@ -230,7 +235,7 @@ struct Materialized {
     applied: VecDeque<u64>,
     /// The latest record of each key, shared with the topic's log (decoded when read: the
     /// rows are not kept a second time).
-    rows: exec::StateMap<Vec<types::KeyPart>, Arc<Record>>,
+    rows: exec::StateMap<exec::StateKey, Arc<Record>>,
 }
 
 /// A windowed table's key -> its windows (start, end).
@@ -273,6 +278,7 @@ impl Engine {
             schema_registry: SchemaRegistry::default(),
             pulls_read_aggregations: true,
             connectors: connectors::Connectors::default(),
+            readers: Vec::new(),
         }
     }
 

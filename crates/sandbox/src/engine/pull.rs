@@ -42,6 +42,7 @@ impl Engine {
             is_table: true,
             state: Default::default(),
             keys_only: false,
+            keys: Default::default(),
         };
         let windows = src.is_windowed().then(Default::default);
         let mut m = Materialized {
@@ -168,7 +169,7 @@ impl Engine {
             match lookup {
                 Some(keys) => {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
-                        if let Some(row) = m.rows.get(&k).and_then(|r| m.row(r)) {
+                        if let Some(row) = m.rows.get(k.as_slice()).and_then(|r| m.row(r)) {
                             if keep(&row) {
                                 rows.push(p.project(&row));
                             }
@@ -177,7 +178,7 @@ impl Engine {
                 }
                 None => {
                     // Sorted by key first: the rows are decoded once each, and not moved.
-                    let mut records: Vec<(&Vec<KeyPart>, &Arc<Record>)> = m.rows.iter().collect();
+                    let mut records: Vec<(&exec::StateKey, &Arc<Record>)> = m.rows.iter().collect();
                     records.sort_unstable_by(|a, b| a.0.cmp(b.0));
                     let live = records.into_iter().filter_map(|(_, r)| m.row(r)).filter(keep);
                     rows.extend(live.map(|r| p.project(&r)));
@@ -234,7 +235,7 @@ fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Optio
     let mut row = o.row?;
     let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
     let mut rec = Record::new(None, None, o.ts);
-    rec.window = o.window;
+    rec.set_window(o.window);
     if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
         return Some(row);
     }
@@ -294,10 +295,10 @@ impl Materialized {
         match new {
             Some(_) => {
                 self.index_window(&key, true);
-                self.rows.insert(key, rec.clone());
+                self.rows.insert(key.into_boxed_slice(), rec.clone());
             }
             None => {
-                if self.rows.remove(&key).is_some() {
+                if self.rows.remove(key.as_slice()).is_some() {
                     self.index_window(&key, false);
                 }
             }

@@ -1,13 +1,18 @@
 //! The data every query stage passes on: rows in the layout of the stage's scope, changes to a
 //! relation, and the maps per-key state lives in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::types::Value;
 
 /// Maps of the per-key state: foldhash, seeded per process, is several times faster than
 /// the default SipHash on the short keys every event looks up.
 pub type StateMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub type StateSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
+/// A state key as the maps of a million keys hold it: a boxed slice is 8 bytes smaller than a
+/// `Vec` in every slot of the table (which has up to twice as many slots as keys).
+pub type StateKey = Box<[crate::types::KeyPart]>;
 
 pub type Row = Vec<Value>;
 

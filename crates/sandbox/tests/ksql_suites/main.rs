@@ -372,7 +372,7 @@ fn compare_qtt_outputs(engine: &Engine, test: &J) -> Result<(), Outcome> {
             }
             if let Some(w) = e.get("window") {
                 let want = (w["start"].as_i64().unwrap_or(0), w["end"].as_i64().unwrap_or(0));
-                match a.window {
+                match a.window() {
                     Some((s, en)) if s == want.0 && en == want.1 => {}
                     other => {
                         return Err(Outcome::Fail(format!(
@@ -774,7 +774,7 @@ pub(crate) fn input_record(engine: &Engine, topic: &str, input: &J) -> Result<Re
     let ts = input.get("timestamp").and_then(|t| t.as_i64()).unwrap_or(0);
     let mut record = Record::new(key, value, ts);
     record.set_headers(headers);
-    record.window = window;
+    record.set_window(window);
     Ok(record)
 }
 

@@ -63,6 +63,7 @@ fn input(scan: &Scan) -> Input {
         is_table: scan.source.kind == SourceKind::Table,
         state: Default::default(),
         keys_only: false,
+        keys: Default::default(),
     }
 }
 
