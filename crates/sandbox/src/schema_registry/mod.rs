@@ -333,3 +333,5 @@ impl SchemaRegistry {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;
