@@ -5,6 +5,8 @@
 //! an array of Connect's `MapEntry` records stands for a map, as Connect's AvroData writes
 //! maps whose keys are not strings.
 
+use std::cell::OnceCell;
+
 use apache_avro::schema::{NamesRef, ResolvedSchema};
 use apache_avro::types::Value as A;
 use apache_avro::Schema;
@@ -15,34 +17,36 @@ use crate::types::{base64_decode, base64_encode, double_json, to_record_json, De
 /// Connect's name for the records of a map written as an array.
 const MAP_ENTRY: &str = "MapEntry";
 
-/// Named types, to follow a schema's references to types it defined earlier.
-struct Names<'s>(NamesRef<'s>);
+/// Named types, to follow a schema's references to types it defined earlier; collected
+/// only when a reference is met (most schemas have none, and collecting costs per record).
+struct Names<'s> {
+    root: &'s Schema,
+    named: OnceCell<Result<NamesRef<'s>, String>>,
+}
 
 impl<'s> Names<'s> {
-    fn of(root: &'s Schema) -> Result<Self, String> {
-        let resolved = ResolvedSchema::try_from(root).map_err(|e| e.to_string())?;
-        Ok(Names(resolved.get_names().clone()))
+    fn of(root: &'s Schema) -> Self {
+        Names { root, named: OnceCell::new() }
     }
 
     /// The schema itself, or the named type a reference stands for.
     fn deref<'a>(&'a self, s: &'a Schema) -> Result<&'a Schema, String> {
-        match s {
-            Schema::Ref { name } => self.0.get(name).copied().ok_or_else(|| format!("unknown type {name}")),
-            other => Ok(other),
-        }
+        let Schema::Ref { name } = s else { return Ok(s) };
+        let named = self.named.get_or_init(|| {
+            ResolvedSchema::try_from(self.root).map(|r| r.get_names().clone()).map_err(|e| e.to_string())
+        });
+        named.as_ref().map_err(Clone::clone)?.get(name).copied().ok_or_else(|| format!("unknown type {name}"))
     }
 }
 
 /// The Avro value of `j` under `schema`.
 pub fn json_to_avro(j: &J, schema: &Schema) -> Result<A, String> {
-    let names = Names::of(schema)?;
-    to_avro(j, schema, &names)
+    to_avro(j, schema, &Names::of(schema))
 }
 
 /// The JSON form of an Avro value written with `schema`.
 pub fn avro_to_json(v: &A, schema: &Schema) -> Result<J, String> {
-    let names = Names::of(schema)?;
-    to_json(v, schema, &names)
+    to_json(v, schema, &Names::of(schema))
 }
 
 fn to_avro(j: &J, schema: &Schema, names: &Names) -> Result<A, String> {

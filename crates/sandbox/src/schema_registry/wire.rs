@@ -112,7 +112,10 @@ impl WireBinding {
             WireSchema::Avro(schema) => {
                 let value = json_to_avro(payload, schema)
                     .map_err(|e| format!("Failed to serialize AVRO record (schema id {}): {e}", self.0.id))?;
+                // The value was built from the schema, branch by branch: validating it again
+                // would double the cost of every record.
                 let writer = apache_avro::writer::datum::GenericDatumWriter::builder(schema)
+                    .validate(false)
                     .build()
                     .and_then(|w| w.write_value_to_vec(value))
                     .map_err(|e| format!("Failed to serialize AVRO record (schema id {}): {e}", self.0.id))?;

@@ -207,3 +207,20 @@ fn bad_headers_and_bodies_are_clear_errors() {
     huge.extend_from_slice(&[0, 2, 0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
     assert!(read(&huge).starts_with("Failed to deserialize"));
 }
+
+#[test]
+fn a_named_type_used_twice_is_followed_by_reference() {
+    let text = r#"{"type": "record", "name": "R", "fields": [
+        {"name": "A", "type": {"type": "record", "name": "P", "fields": [{"name": "X", "type": "int"}]}},
+        {"name": "B", "type": ["null", "P"]}]}"#;
+    let mut r = SchemaRegistry::default();
+    let id = r.register("t-value", SchemaType::Avro, text, vec![], None).unwrap();
+    let format = Format::Schema(SchemaFormat::Avro, r.wire_schemas().bind(id));
+    let point = SqlType::Struct(vec![col("X", SqlType::Integer)]);
+    let cols = vec![col("A", point.clone()), col("B", point)];
+    let row = vec![Value::Struct(vec![("X".into(), Value::Int(1))]), Value::Struct(vec![("X".into(), Value::Int(2))])];
+    let bytes = serialize(&format, &cols, &row, true).unwrap().unwrap();
+    // A's X, B's union branch 1, B's X (zigzag varints).
+    assert_eq!(&bytes[5..], &[2, 2, 4]);
+    assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row);
+}
