@@ -1,5 +1,7 @@
 //! In-memory Kafka: topics are partitioned append-only logs of records, and the record
-//! formats (JSON, KAFKA, DELIMITED, NONE) that turn rows into bytes and back.
+//! formats (JSON, KAFKA, DELIMITED, NONE, and the Schema Registry formats, AVRO and JSON_SR
+//! in Confluent's wire format through `schema_registry::wire`) that turn rows into bytes and
+//! back.
 //!
 //! Records hold bytes, as in Kafka, so two sources over one topic may read it with
 //! different schemas, and PRINT shows what a real topic would hold. Window bounds of

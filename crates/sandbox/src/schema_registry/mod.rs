@@ -2,6 +2,7 @@
 //! (subjects, their versions, schemas by global id, compatibility levels), in memory. The
 //! engine reads it to infer the columns of AVRO, PROTOBUF and JSON_SR sources and registers
 //! the schemas of the sources it creates; `server::schema_registry` serves its REST API.
+//! Records of AVRO and JSON_SR sources are written and read by these schemas (`wire`).
 //!
 //! Subjects follow the TopicNameStrategy ksqlDB uses: `<topic>-key` and `<topic>-value`.
 
