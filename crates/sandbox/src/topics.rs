@@ -1,5 +1,7 @@
 //! In-memory Kafka: topics are partitioned append-only logs of records, and the record
-//! formats (JSON, KAFKA, DELIMITED, NONE) that turn rows into bytes and back.
+//! formats (JSON, KAFKA, DELIMITED, NONE, and the Schema Registry formats, AVRO and JSON_SR
+//! in Confluent's wire format through `schema_registry::wire`) that turn rows into bytes and
+//! back.
 //!
 //! Records hold bytes, as in Kafka, so two sources over one topic may read it with
 //! different schemas, and PRINT shows what a real topic would hold. Window bounds of
@@ -9,6 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, OnceLock};
 
+use super::schema_registry::{wire, WireBinding, WireSchemas};
 use super::types::*;
 use super::{json_fields, record_json};
 
@@ -469,9 +472,10 @@ pub enum Format {
     Kafka,
     Delimited(char),
     None,
-    /// AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR with the schema declared in the statement:
-    /// records are kept in the sandbox's JSON form (no Schema Registry, no wire format).
-    Schema(SchemaFormat),
+    /// AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR. Bound to its Schema Registry schema (AVRO
+    /// and JSON_SR sources with columns), records are in Confluent's wire format; unbound
+    /// (PROTOBUF, whose wire format is not built yet), they are kept in the JSON form.
+    Schema(SchemaFormat, Option<WireBinding>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -511,10 +515,10 @@ impl Format {
                 };
                 Ok(Format::Delimited(d))
             }
-            "AVRO" => Ok(Format::Schema(SchemaFormat::Avro)),
-            "PROTOBUF" => Ok(Format::Schema(SchemaFormat::Protobuf)),
-            "PROTOBUF_NOSR" => Ok(Format::Schema(SchemaFormat::ProtobufNoSr)),
-            "JSON_SR" => Ok(Format::Schema(SchemaFormat::JsonSr)),
+            "AVRO" => Ok(Format::Schema(SchemaFormat::Avro, None)),
+            "PROTOBUF" => Ok(Format::Schema(SchemaFormat::Protobuf, None)),
+            "PROTOBUF_NOSR" => Ok(Format::Schema(SchemaFormat::ProtobufNoSr, None)),
+            "JSON_SR" => Ok(Format::Schema(SchemaFormat::JsonSr, None)),
             other => Err(format!("Unknown format: {other}")),
         }
     }
@@ -525,21 +529,21 @@ impl Format {
             Format::Kafka => "KAFKA",
             Format::Delimited(_) => "DELIMITED",
             Format::None => "NONE",
-            Format::Schema(SchemaFormat::Avro) => "AVRO",
-            Format::Schema(SchemaFormat::Protobuf) => "PROTOBUF",
-            Format::Schema(SchemaFormat::ProtobufNoSr) => "PROTOBUF_NOSR",
-            Format::Schema(SchemaFormat::JsonSr) => "JSON_SR",
+            Format::Schema(SchemaFormat::Avro, _) => "AVRO",
+            Format::Schema(SchemaFormat::Protobuf, _) => "PROTOBUF",
+            Format::Schema(SchemaFormat::ProtobufNoSr, _) => "PROTOBUF_NOSR",
+            Format::Schema(SchemaFormat::JsonSr, _) => "JSON_SR",
         }
     }
 
     /// JSON, or a schema format the sandbox stores as JSON.
     pub fn json_like(&self) -> bool {
-        matches!(self, Format::Json | Format::Schema(_))
+        matches!(self, Format::Json | Format::Schema(..))
     }
 
     /// Formats whose schema normally lives in Schema Registry (schema inference).
     pub fn supports_inference(&self) -> bool {
-        matches!(self, Format::Schema(_))
+        matches!(self, Format::Schema(..))
     }
 }
 
@@ -553,14 +557,15 @@ pub fn serialize(
 ) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
-        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) if values.iter().any(has_null) => {
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, _) if values.iter().any(has_null) => {
             // Protobuf (proto3) has no nulls for primitives: they read back as defaults.
             let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
             serialize(&Format::Json, cols, &defaulted, wrap)
         }
         // No columns (a keyless sink's key) is no data: a null key, not `{}`.
-        Format::Json | Format::Schema(_) if cols.is_empty() => Ok(None),
-        Format::Json | Format::Schema(_) => {
+        Format::Json | Format::Schema(..) if cols.is_empty() => Ok(None),
+        Format::Schema(_, Some(wire)) => wire_serialize(wire, cols, values, wrap),
+        Format::Json | Format::Schema(..) => {
             if !wrap && cols.len() == 1 {
                 if values[0].is_null() {
                     return Ok(None);
@@ -708,7 +713,9 @@ pub fn deserialize_into(
 ) -> Result<(), String> {
     match (format, bytes) {
         (Format::Kafka, Some(b)) if !cols.is_empty() => out.push(kafka_deserialize(&cols[0].1, b)?),
-        (Format::Json | Format::Schema(_), Some(b))
+        // JSON text (JSON, or PROTOBUF still held as JSON): objects read straight into the row.
+        // Records in the Schema Registry wire format go through `deserialize`.
+        (Format::Json | Format::Schema(_, None), Some(b))
             if (wrap || cols.len() != 1) && !cols.is_empty() && json_fields::read_into(b, cols, out) => {}
         _ => out.extend(deserialize(format, cols, bytes, wrap)?),
     }
@@ -732,7 +739,11 @@ pub fn deserialize(
             }
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
-        Format::Json | Format::Schema(_) => {
+        Format::Schema(_, Some(wire)) => {
+            let j = wire.decode(b).map_err(|e| format!("Failed to deserialize value from topic: {e}"))?;
+            columns_from_json(&j, cols, wrap)
+        }
+        Format::Json | Format::Schema(..) => {
             // Objects read into their columns in one pass; the rest below.
             if (wrap || cols.len() != 1) && !cols.is_empty() {
                 if let Some(values) = json_fields::read(b, cols) {
@@ -741,32 +752,7 @@ pub fn deserialize(
             }
             let j: serde_json::Value = serde_json::from_slice(b)
                 .map_err(|e| format!("Failed to deserialize value from topic: Invalid JSON: {e}"))?;
-            if cols.is_empty() {
-                return Ok(vec![]);
-            }
-            if !wrap && cols.len() == 1 {
-                return Ok(vec![from_json(&j, &cols[0].1)?]);
-            }
-            match &j {
-                serde_json::Value::Object(o) => cols
-                    .iter()
-                    .map(|(n, t)| {
-                        let v = o.get(n).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v));
-                        match v {
-                            Some(v) => {
-                                from_json(v, t).map_err(|e| format!("Failed to deserialize value from topic: {e}"))
-                            }
-                            None => Ok(Value::Null),
-                        }
-                    })
-                    .collect(),
-                serde_json::Value::Null => Ok(vec![Value::Null; cols.len()]),
-                // A single-column schema accepts an unwrapped value too.
-                other if cols.len() == 1 => Ok(vec![from_json(other, &cols[0].1)?]),
-                _ => Err("Failed to deserialize value from topic: Can't convert type. sourceType: non-object, \
-                          requiredType: STRUCT"
-                    .into()),
-            }
+            columns_from_json(&j, cols, wrap)
         }
         Format::Delimited(d) => {
             let s = std::str::from_utf8(b).map_err(|_| "Failed to deserialize delimited: not UTF-8".to_string())?;
@@ -788,6 +774,54 @@ pub fn deserialize(
                 .collect()
         }
     }
+}
+
+/// The columns of a JSON record: a wrapped record's fields by name (exactly, else ignoring
+/// case), or the one column of an unwrapped value.
+fn columns_from_json(j: &serde_json::Value, cols: &[(String, SqlType)], wrap: bool) -> Result<Vec<Value>, String> {
+    if cols.is_empty() {
+        return Ok(vec![]);
+    }
+    if !wrap && cols.len() == 1 {
+        return Ok(vec![from_json(j, &cols[0].1)?]);
+    }
+    match j {
+        serde_json::Value::Object(o) => cols
+            .iter()
+            .map(|(n, t)| {
+                let v = o.get(n).or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v));
+                match v {
+                    Some(v) => from_json(v, t).map_err(|e| format!("Failed to deserialize value from topic: {e}")),
+                    None => Ok(Value::Null),
+                }
+            })
+            .collect(),
+        serde_json::Value::Null => Ok(vec![Value::Null; cols.len()]),
+        // A single-column schema accepts an unwrapped value too.
+        other if cols.len() == 1 => Ok(vec![from_json(other, &cols[0].1)?]),
+        _ => Err("Failed to deserialize value from topic: Can't convert type. sourceType: non-object, \
+                  requiredType: STRUCT"
+            .into()),
+    }
+}
+
+/// A key or value in Confluent's wire format: a record of the columns when wrapped, else the
+/// single column's value (a null one is a null record).
+fn wire_serialize(
+    wire: &WireBinding,
+    cols: &[(String, SqlType)],
+    values: &[Value],
+    wrap: bool,
+) -> Result<Option<Vec<u8>>, String> {
+    let payload = if wrap || cols.len() != 1 {
+        let fields = cols.iter().zip(values).map(|((n, _), v)| (n.clone(), to_record_json(v)));
+        serde_json::Value::Object(fields.collect())
+    } else if values[0].is_null() {
+        return Ok(None);
+    } else {
+        to_record_json(&values[0])
+    };
+    wire.encode(&payload).map(Some)
 }
 
 fn delimited_value(f: &str, t: &SqlType) -> Result<Value, String> {
@@ -850,17 +884,19 @@ fn split_delimited(s: &str, d: char) -> Vec<Option<String>> {
     out
 }
 
-/// PRINT's rendering of record bytes: JSON as is, KAFKA ints decoded, else UTF-8 text.
-pub fn print_bytes(b: Option<&[u8]>) -> String {
-    match b {
-        None => "<null>".into(),
-        Some(b) => match std::str::from_utf8(b) {
-            Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => s.to_string(),
-            _ => match b.len() {
-                4 => i32::from_be_bytes(b.try_into().unwrap()).to_string(),
-                8 => i64::from_be_bytes(b.try_into().unwrap()).to_string(),
-                _ => format!("0x{}", hex::encode(b)),
-            },
+/// PRINT's rendering of record bytes: wire-format records decoded by their schema, JSON as
+/// is, KAFKA ints decoded, else UTF-8 text.
+pub fn print_bytes(b: Option<&[u8]>, schemas: &WireSchemas) -> String {
+    let Some(b) = b else { return "<null>".into() };
+    if let Some(decoded) = wire::print_text(schemas, b) {
+        return decoded;
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => s.to_string(),
+        _ => match b.len() {
+            4 => i32::from_be_bytes(b.try_into().unwrap()).to_string(),
+            8 => i64::from_be_bytes(b.try_into().unwrap()).to_string(),
+            _ => format!("0x{}", hex::encode(b)),
         },
     }
 }

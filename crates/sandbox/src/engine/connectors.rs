@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use super::status::warning;
 use super::{EResult, Engine, EngineError};
 use crate::datagen::{self, DecimalFormat, Generator};
-use crate::schema_registry::{SchemaRegistry, SchemaType};
+use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::topics::Record;
 use ksql_wire::entity::{
     ConnectorDescription, ConnectorInfo, ConnectorList, ConnectorState, ConnectorStatus, CreateConnectorEntity,
@@ -52,6 +52,8 @@ struct Connector {
     /// How the key is written: raw UTF-8 (StringConverter) or a JSON string (JsonConverter).
     json_key: bool,
     value_format: ValueFormat,
+    /// AVRO values: the registered schema they are written with (AvroConverter's wire format).
+    value_wire: Option<WireBinding>,
     max_interval_ms: u64,
     /// Records to produce; None: unbounded.
     iterations: Option<u64>,
@@ -93,7 +95,13 @@ impl Engine {
                     ));
                     break;
                 }
-                records.push(c.next_record(c.next_due_ms));
+                match c.next_record(c.next_due_ms) {
+                    Ok(r) => records.push(r),
+                    Err(e) => {
+                        c.failure = Some(format!("org.apache.kafka.connect.errors.DataException: {e}"));
+                        break;
+                    }
+                }
                 let gap = c.generator.below(c.max_interval_ms) as i64;
                 c.next_due_ms = c.next_due_ms.saturating_add(gap);
             }
@@ -143,13 +151,15 @@ impl Engine {
             )));
         }
         let text = &mask_secrets(text, config);
-        let c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
+        let mut c = Connector::new(name, class, config, now_ms).map_err(EngineError::statement)?;
         if c.value_format == ValueFormat::Avro {
             let schema = datagen::avro_schema(c.generator.quickstart);
             let subject = SchemaRegistry::subject_for(&c.topic, false);
-            self.schema_registry.register(&subject, SchemaType::Avro, &schema.to_string(), vec![], None).map_err(
-                |e| EngineError::statement(format!("Could not register the connector's schema: {}", e.message)),
-            )?;
+            let id =
+                self.schema_registry.register(&subject, SchemaType::Avro, &schema.to_string(), vec![], None).map_err(
+                    |e| EngineError::statement(format!("Could not register the connector's schema: {}", e.message)),
+                )?;
+            c.value_wire = self.schema_registry.wire_schemas().bind(id);
         }
         self.topics.create(&c.topic, 1);
         let info = ConnectorInfo {
@@ -330,6 +340,7 @@ impl Connector {
             generator,
             json_key,
             value_format,
+            value_wire: None,
             max_interval_ms,
             iterations,
             seed,
@@ -339,7 +350,7 @@ impl Connector {
         })
     }
 
-    fn next_record(&mut self, timestamp_ms: i64) -> Record {
+    fn next_record(&mut self, timestamp_ms: i64) -> Result<Record, String> {
         let (key, value) = self.generator.next_record();
         // StringConverter writes a string as it is and other values as text; JsonConverter
         // writes JSON (`5`, `"User_1"`); a null key stays null.
@@ -353,9 +364,13 @@ impl Connector {
         let headers =
             vec![header("task.generation", 0), header("task.id", 0), header("current.iteration", self.produced)];
         self.produced += 1;
-        let mut record = Record::new(key.map(String::into_bytes), Some(value.to_string().into_bytes()), timestamp_ms);
+        let value = match &self.value_wire {
+            Some(wire) => wire.encode(&value)?,
+            None => value.to_string().into_bytes(),
+        };
+        let mut record = Record::new(key.map(String::into_bytes), Some(value), timestamp_ms);
         record.set_headers(headers);
-        record
+        Ok(record)
     }
 
     /// Kafka Connect's status object.

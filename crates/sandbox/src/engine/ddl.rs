@@ -80,7 +80,7 @@ impl Engine {
                     "Table elements and {upper} cannot both exist for create statement."
                 )));
             }
-            let Format::Schema(sf) = format else { continue };
+            let Format::Schema(sf, _) = format else { continue };
             if declared
                 || (is_key && kind == SourceKind::Stream && self.schema_registry.topic_schema(topic, true).is_none())
             {
@@ -258,7 +258,7 @@ impl Engine {
             }
         }
         let window = source_window(props, &columns)?;
-        let src = Source {
+        let mut src = Source {
             name: name.to_string(),
             kind,
             columns,
@@ -277,7 +277,7 @@ impl Engine {
             return Err(EngineError::statement(reason));
         }
         self.ensure_topic(text, kind, &src.topic, props)?;
-        self.register_source_schemas(&src, props, Registration::IfAbsent)?;
+        self.register_source_schemas(&mut src, props, Registration::IfAbsent)?;
         self.catalog.sources.insert(name.to_string(), src);
         self.command_seq += 1;
         Ok(Some(status_entity(
@@ -389,7 +389,7 @@ impl Engine {
         let wrap = wrap.or_else(|| default_value_wrapping(session, &value_format, &columns));
         check_formats(&key_format, &value_format, &columns, wrap)?;
         let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
-        let src = Source {
+        let mut src = Source {
             name: name.to_string(),
             kind,
             columns,
@@ -408,7 +408,7 @@ impl Engine {
         if self.topics.get(&topic).is_none() {
             self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
-        self.register_source_schemas(&src, props, Registration::Sink)?;
+        self.register_source_schemas(&mut src, props, Registration::Sink)?;
         let sink = sink_spec(&src, &plan);
         if kind == SourceKind::Table {
             // Queryable from the start: an aggregation's own groups answer pull queries (its

@@ -19,6 +19,7 @@ struct Encoded {
     key: Vec<Value>,
     values: Option<Vec<Value>>,
 }
+use crate::schema_registry::WireSchemas;
 use crate::topics::{self, serialize, Record};
 use crate::types::Value;
 
@@ -248,7 +249,9 @@ impl Engine {
                     break;
                 }
                 match p.feed.next(&self.topics) {
-                    Next::Record(_, rec) => msgs.push(PushMsg::Line(print_line(&rec))),
+                    Next::Record(_, rec) => {
+                        msgs.push(PushMsg::Line(print_line(&rec, self.schema_registry.wire_schemas())))
+                    }
                     Next::Empty => break,
                     Next::Lost(why) => {
                         p.signal.end(End::Error(too_slow(id, &why)));
@@ -290,22 +293,30 @@ fn tombstone_row(key: &[Value], key_positions: &[usize], width: usize) -> Vec<Va
     row
 }
 
-/// One PRINT line, as ksqlDB's RecordFormatter writes it.
-pub fn print_line(r: &Record) -> String {
+/// One PRINT line, as ksqlDB's RecordFormatter writes it; `schemas` decode records in the
+/// Schema Registry wire format.
+pub fn print_line(r: &Record, schemas: &WireSchemas) -> String {
     let ts = chrono::DateTime::from_timestamp_millis(r.timestamp)
         .map(|d| d.format("%Y/%m/%d %H:%M:%S%.3f Z").to_string())
         .unwrap_or_default();
     let key = match r.window() {
-        Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key()), s, e),
-        None => topics::print_bytes(r.key()),
+        Some((s, e)) => format!("[{}@{}/{}]", topics::print_bytes(r.key(), schemas), s, e),
+        None => topics::print_bytes(r.key(), schemas),
     };
-    let mut line =
-        format!("rowtime: {ts}, key: {key}, value: {}, partition: {}", topics::print_bytes(r.value()), r.partition);
+    let mut line = format!(
+        "rowtime: {ts}, key: {key}, value: {}, partition: {}",
+        topics::print_bytes(r.value(), schemas),
+        r.partition
+    );
     if !r.headers().is_empty() {
+        // Header values are shown as text, never decoded by a schema.
+        let no_schemas = WireSchemas::default();
         let hs: Vec<String> = r
             .headers()
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_deref().map(|b| topics::print_bytes(Some(b))).unwrap_or_default()))
+            .map(|(k, v)| {
+                format!("{k}={}", v.as_deref().map(|b| topics::print_bytes(Some(b), &no_schemas)).unwrap_or_default())
+            })
             .collect();
         line.push_str(&format!(", headers: [{}]", hs.join(", ")));
     }

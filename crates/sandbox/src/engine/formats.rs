@@ -93,9 +93,9 @@ pub(super) fn check_formats(
     }
     for (is_key, format) in [(true, key_format), (false, value_format)] {
         let msg = match format {
-            Format::Json | Format::Schema(SchemaFormat::JsonSr) => "JSON only supports MAP types with STRING keys",
-            Format::Schema(SchemaFormat::Avro) => "Avro only supports MAPs with STRING keys",
-            Format::Schema(_) => "PROTOBUF format only supports MAP types with STRING keys",
+            Format::Json | Format::Schema(SchemaFormat::JsonSr, _) => "JSON only supports MAP types with STRING keys",
+            Format::Schema(SchemaFormat::Avro, _) => "Avro only supports MAPs with STRING keys",
+            Format::Schema(..) => "PROTOBUF format only supports MAP types with STRING keys",
             _ => continue,
         };
         if columns
@@ -117,7 +117,7 @@ pub(super) fn check_formats(
                     value_format.name()
                 )))
             }
-            Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) if !w => {
+            Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, _) if !w => {
                 return Err(EngineError::statement(format!(
                     "Format '{}' does not support 'WRAP_SINGLE_VALUE' set to 'false'.",
                     value_format.name()
@@ -194,8 +194,8 @@ pub(super) fn default_value_wrapping(session: &Session, format: &Format, columns
     let wrap = session.property("ksql.persistence.wrap.single.values")?.trim().to_ascii_lowercase().parse().ok()?;
     let single = columns.iter().filter(|c| c.kind == ColKind::Value).count() == 1;
     let supported = match format {
-        Format::Json | Format::Schema(SchemaFormat::Avro | SchemaFormat::JsonSr) => true,
-        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr) => wrap,
+        Format::Json | Format::Schema(SchemaFormat::Avro | SchemaFormat::JsonSr, _) => true,
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, _) => wrap,
         Format::Kafka | Format::Delimited(_) => !wrap,
         Format::None => false,
     };

@@ -13,7 +13,7 @@ use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Source};
 use crate::expr::{compile, Scope};
 use crate::sql::ast::{Expr, Query, SourceKind};
-use crate::topics::{serialize, Record};
+use crate::topics::{serialize, Format, Record};
 use crate::types::{cast, implicitly_castable, to_sql_string, SqlType, Value};
 
 impl Engine {
@@ -212,7 +212,9 @@ impl Engine {
             .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
         let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped())
             .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
-        let value = value.or_else(|| if value_cols.is_empty() { None } else { Some(b"null".to_vec()) });
+        // A null unwrapped value: JSON writes `null`; a Schema Registry serializer writes no bytes.
+        let wire = matches!(src.value_format, Format::Schema(_, Some(_)));
+        let value = value.or_else(|| if value_cols.is_empty() || wire { None } else { Some(b"null".to_vec()) });
         let topic = src.topic.clone();
         self.produce(&topic, Record::new(key, value, ts), None);
         Ok(())

@@ -426,3 +426,5 @@ mod state_tests;
 mod tests;
 #[cfg(test)]
 mod window_join_tests;
+#[cfg(test)]
+mod wire_tests;

@@ -7,7 +7,7 @@
 use super::{EResult, Engine, EngineError};
 use crate::catalog::Source;
 use crate::schema_registry::generate::schema_for;
-use crate::schema_registry::SchemaRegistry;
+use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
 use crate::types::SqlType;
@@ -22,34 +22,73 @@ pub(super) enum Registration {
 }
 
 impl Engine {
-    pub(super) fn register_source_schemas(&mut self, src: &Source, props: &Props, how: Registration) -> EResult<()> {
+    /// Registers the source's key and value schemas (per `how`) and binds its AVRO and JSON_SR
+    /// formats to the schema its records use, so they are written in the wire format.
+    pub(super) fn register_source_schemas(
+        &mut self,
+        src: &mut Source,
+        props: &Props,
+        how: Registration,
+    ) -> EResult<()> {
         for is_key in [true, false] {
             let (format, id_prop) =
                 if is_key { (&src.key_format, "KEY_SCHEMA_ID") } else { (&src.value_format, "VALUE_SCHEMA_ID") };
-            let Format::Schema(sf) = format else { continue };
-            if props.get(id_prop).is_some() {
-                continue;
-            }
+            let Format::Schema(sf, _) = format else { continue };
+            let sf = *sf;
             let columns = if is_key { src.key_columns() } else { src.value_columns() };
-            if columns.is_empty() {
-                continue;
-            }
-            // An unwrapped single value is registered as its column's type.
-            let single = is_key || !src.value_wrapped();
-            if *sf == SchemaFormat::Avro {
-                check_avro_names(&columns)?;
-            }
-            let Some((schema_type, text)) = schema_for(*sf, &columns, single) else { continue };
-            let subject = SchemaRegistry::subject_for(&src.topic, is_key);
-            if how == Registration::IfAbsent && self.schema_registry.topic_schema(&src.topic, is_key).is_some() {
-                continue;
-            }
-            self.schema_registry
-                .register(&subject, schema_type, &text, vec![], None)
-                .map_err(|e| EngineError::statement(format!("Could not register schema for topic: {}", e.message)))?;
+            let given_id = props.get(id_prop).and_then(|v| v.as_string().trim().parse::<u32>().ok());
+            let id = match given_id {
+                Some(id) => Some(id),
+                None if columns.is_empty() => None,
+                None => self.register_columns(src, sf, &columns, is_key, how)?,
+            };
+            let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf));
+            let format = if is_key { &mut src.key_format } else { &mut src.value_format };
+            *format = Format::Schema(sf, binding);
         }
         Ok(())
     }
+
+    /// Registers a key's or value's columns as their subject's schema (per `how`); the id of
+    /// the schema the source then uses (its subject's latest when one was there already).
+    fn register_columns(
+        &mut self,
+        src: &Source,
+        sf: SchemaFormat,
+        columns: &[(String, SqlType)],
+        is_key: bool,
+        how: Registration,
+    ) -> EResult<Option<u32>> {
+        // An unwrapped single value is registered as its column's type.
+        let single = is_key || !src.value_wrapped();
+        if sf == SchemaFormat::Avro {
+            check_avro_names(columns)?;
+        }
+        let Some((schema_type, text)) = schema_for(sf, columns, single) else { return Ok(None) };
+        if how == Registration::IfAbsent {
+            if let Some(existing) = self.schema_registry.topic_schema(&src.topic, is_key) {
+                return Ok(Some(existing.id));
+            }
+        }
+        let subject = SchemaRegistry::subject_for(&src.topic, is_key);
+        self.schema_registry
+            .register(&subject, schema_type, &text, vec![], None)
+            .map(Some)
+            .map_err(|e| EngineError::statement(format!("Could not register schema for topic: {}", e.message)))
+    }
+
+    /// A binding to schema `id` when it is in the format's schema language.
+    fn bind(&self, id: u32, sf: SchemaFormat) -> Option<WireBinding> {
+        let stored = self.schema_registry.by_id(id).ok()?;
+        let language = if sf == SchemaFormat::Avro { SchemaType::Avro } else { SchemaType::Json };
+        (stored.schema_type == language).then(|| self.schema_registry.wire_schemas().bind(id)).flatten()
+    }
+}
+
+/// The formats whose records are in Confluent's wire format here. PROTOBUF stays in the
+/// JSON form: its framing (message indexes) and encoding are not built yet.
+fn wire_format(sf: SchemaFormat) -> bool {
+    matches!(sf, SchemaFormat::Avro | SchemaFormat::JsonSr)
 }
 
 /// AVRO names start with a letter or `_` and go on with letters, digits and `_` (Avro's

@@ -2,17 +2,21 @@
 //! (subjects, their versions, schemas by global id, compatibility levels), in memory. The
 //! engine reads it to infer the columns of AVRO, PROTOBUF and JSON_SR sources and registers
 //! the schemas of the sources it creates; `server::schema_registry` serves its REST API.
+//! Records of AVRO and JSON_SR sources are written and read by these schemas (`wire`).
 //!
 //! Subjects follow the TopicNameStrategy ksqlDB uses: `<topic>-key` and `<topic>-value`.
 
+mod avro_json;
 mod compat;
 pub mod generate;
+pub mod wire;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
 pub use compat::Compatibility;
+pub use wire::{WireBinding, WireSchemas};
 
 /// The schema languages Schema Registry knows (`schemaType`; AVRO when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,8 @@ pub struct SchemaRegistry {
     schemas: BTreeMap<u32, StoredSchema>,
     subjects: BTreeMap<String, Subject>,
     compatibility: Compatibility,
+    /// The schemas parsed for records in the wire format, shared with the sources using them.
+    wire: WireSchemas,
 }
 
 impl SchemaRegistry {
@@ -163,6 +169,11 @@ impl SchemaRegistry {
     /// The latest schema of a topic's key or value subject, if one is registered.
     pub fn topic_schema(&self, topic: &str, is_key: bool) -> Option<&StoredSchema> {
         self.version(&Self::subject_for(topic, is_key), None).ok().map(|(_, s)| s)
+    }
+
+    /// The schemas by id as records in the wire format read them.
+    pub fn wire_schemas(&self) -> &WireSchemas {
+        &self.wire
     }
 
     pub fn by_id(&self, id: u32) -> Result<&StoredSchema, RegistryError> {
@@ -248,6 +259,7 @@ impl SchemaRegistry {
             if self.schemas.len() >= MAX_SCHEMAS {
                 return Err(RegistryError::new(50001, format!("The sandbox holds at most {MAX_SCHEMAS} schemas")));
             }
+            self.wire.insert(id, t, text);
             let stored = StoredSchema { id, schema_type: t, text: text.to_string(), canonical, references };
             self.schemas.insert(id, stored);
         }
@@ -322,3 +334,5 @@ impl SchemaRegistry {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wire_tests;
