@@ -189,7 +189,7 @@ impl Engine {
             sources: plan.sources.clone(),
             topology: Some(NO_TOPOLOGY.into()),
             execution_plan: Some(explain(&plan.logical)),
-            query_type: Some(if query.emit_changes { "PUSH" } else { "PULL" }.into()),
+            query_type: Some(if query.emit_changes || query.emit_final { "PUSH" } else { "PULL" }.into()),
             ..QueryDescription::default()
         };
         Ok(Some(Envelope::new(text, QueryDescriptionEntity { query_description: description }).to_json()))

@@ -368,7 +368,7 @@ impl Engine {
     pub fn query(&mut self, text: &str, session: &mut Session) -> EResult<QueryResult> {
         let stmt = parse_statement(text).map_err(|e| EngineError::statement(e.to_string()))?;
         match stmt {
-            Statement::Query(q) if q.emit_changes => self.push_query(&q, session),
+            Statement::Query(q) if q.emit_changes || q.emit_final => self.push_query(&q, session),
             Statement::Query(q) => self.pull_query(&q, session),
             Statement::Print { topic, from_beginning, interval: _, limit } => {
                 self.start_print(&topic, from_beginning, limit)

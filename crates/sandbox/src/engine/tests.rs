@@ -319,3 +319,33 @@ fn synthetic_join_key_numbered_apart_from_source_columns() {
         .unwrap_err();
     assert!(err.message.contains("must include the join expression ROWKEY_3 in its projection"), "{}", err.message);
 }
+
+/// A transient `SELECT ... EMIT FINAL` shows each window once, when it closes, as ksqlDB 0.29
+/// does: no row while the window is open.
+#[test]
+fn transient_emit_final_shows_closed_windows_once() {
+    let mut e = Engine::new();
+    let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM T (K STRING KEY, V INT) WITH (kafka_topic='t', value_format='JSON', partitions=1);",
+    );
+    let push = e
+        .query("SELECT K, COUNT(*) AS N FROM T WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY K EMIT FINAL;", &mut s)
+        .unwrap();
+    let QueryResult::Push { header, .. } = push else { panic!("not a push query") };
+    for (ts, k) in [(1_000, "a"), (2_000, "a"), (3_000, "b")] {
+        run(&mut e, &mut s, &format!("INSERT INTO T (ROWTIME, K, V) VALUES ({ts}, '{k}', 1);"));
+    }
+    let open: Vec<PushMsg> = e.drain(&header.query_id).into_iter().filter(|m| matches!(m, PushMsg::Row(_))).collect();
+    assert!(open.is_empty(), "rows while the window is open: {open:?}");
+    run(&mut e, &mut s, "INSERT INTO T (ROWTIME, K, V) VALUES (12000, 'c', 1);");
+    let rows: Vec<String> = e
+        .drain(&header.query_id)
+        .into_iter()
+        .filter_map(|m| if let PushMsg::Row(r) = m { Some(format!("{r:?}")) } else { None })
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("\"a\"") && r.contains("Bigint(2)")), "{rows:?}");
+}
