@@ -6,7 +6,7 @@
 
 use super::{EResult, Engine, EngineError};
 use crate::catalog::Source;
-use crate::schema_registry::generate::schema_for;
+use crate::schema_registry::generate::{avro_record_name, schema_for};
 use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
@@ -64,7 +64,8 @@ impl Engine {
         if sf == SchemaFormat::Avro {
             check_avro_names(columns)?;
         }
-        let Some((schema_type, text)) = schema_for(sf, columns, single) else { return Ok(None) };
+        let record = avro_record_name(&src.name, is_key);
+        let Some((schema_type, text)) = schema_for(sf, columns, single, &record) else { return Ok(None) };
         if how == Registration::IfAbsent {
             if let Some(existing) = self.schema_registry.topic_schema(&src.topic, is_key) {
                 return Ok(Some(existing.id));

@@ -13,25 +13,52 @@ use super::SchemaType;
 use crate::topics::SchemaFormat;
 use crate::types::SqlType;
 
+/// The namespace of the AVRO records ksqlDB registers.
+const AVRO_NAMESPACE: &str = "io.confluent.ksql.avro_schemas";
+
+/// The AVRO record name ksqlDB gives a source's key (`ORDERS_BY_ID`: `OrdersByIdKey`, its
+/// UPPER_UNDERSCORE name in UpperCamel) or value (`KsqlDataSourceSchema`), without namespace.
+pub fn avro_record_name(source: &str, is_key: bool) -> String {
+    if !is_key {
+        return "KsqlDataSourceSchema".into();
+    }
+    let camel: String = source
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut c = lower.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        })
+        .collect();
+    format!("{camel}Key")
+}
+
 /// The schema for `columns` in `format`, as (type, text); None when it has none here.
 /// `unwrapped`: a single column is registered as its own type (keys, unwrapped values).
+/// `record`: the name of the top AVRO record ([`avro_record_name`]).
 pub fn schema_for(
     format: SchemaFormat,
     columns: &[(String, SqlType)],
     unwrapped: bool,
+    record: &str,
 ) -> Option<(SchemaType, String)> {
     let single = unwrapped && columns.len() == 1;
     match format {
         SchemaFormat::Avro => {
-            let schema = if single {
-                avro_type(&columns[0].1, "KsqlDataSourceSchema")
-            } else {
-                avro_record("KsqlDataSourceSchema", columns, Some("io.confluent.ksql.avro_schemas"))
-            };
+            let mut schema = if single { avro_type(&columns[0].1, record) } else { avro_record(record, columns) };
+            if schema.get("type") == Some(&json!("record")) {
+                schema["namespace"] = json!(AVRO_NAMESPACE);
+            }
             Some((SchemaType::Avro, schema.to_string()))
         }
         SchemaFormat::JsonSr => {
-            let schema = if single { json_type(&columns[0].1) } else { json_object(columns) };
+            // A single STRUCT is nullable at the top, as ksqlDB's JSON Schema translator writes it.
+            let schema = match (single, columns.first().map(|c| &c.1)) {
+                (true, Some(t @ SqlType::Struct(_))) => json!({"oneOf": [{"type": "null"}, json_type(t)]}),
+                (true, Some(t)) => json_type(t),
+                _ => json_object(columns),
+            };
             Some((SchemaType::Json, schema.to_string()))
         }
         SchemaFormat::Protobuf => {
@@ -47,16 +74,14 @@ pub fn schema_for(
     }
 }
 
-fn avro_record(name: &str, columns: &[(String, SqlType)], namespace: Option<&str>) -> J {
+/// A record of optional fields; nested records are named `{name}_{field}`. Each carries the
+/// `connect.name` (its full name) that ksqlDB's Connect translation writes.
+fn avro_record(name: &str, columns: &[(String, SqlType)]) -> J {
     let fields: Vec<J> = columns
         .iter()
         .map(|(n, t)| json!({"name": n, "type": ["null", avro_type(t, &format!("{name}_{n}"))], "default": null}))
         .collect();
-    let mut record = json!({"type": "record", "name": name, "fields": fields});
-    if let Some(ns) = namespace {
-        record["namespace"] = json!(ns);
-    }
-    record
+    json!({"type": "record", "name": name, "fields": fields, "connect.name": format!("{AVRO_NAMESPACE}.{name}")})
 }
 
 /// A column type in AVRO; `name` names a nested record.
@@ -78,7 +103,7 @@ fn avro_type(t: &SqlType, name: &str) -> J {
         SqlType::Array(e) => json!({"type": "array", "items": ["null", avro_type(e, name)]}),
         // AVRO maps have string keys.
         SqlType::Map(_, v) => json!({"type": "map", "values": ["null", avro_type(v, &format!("{name}_MapValue"))]}),
-        SqlType::Struct(fields) => avro_record(name, fields, None),
+        SqlType::Struct(fields) => avro_record(name, fields),
     }
 }
 

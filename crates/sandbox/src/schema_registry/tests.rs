@@ -70,3 +70,27 @@ fn bad_input_gets_registry_errors() {
     assert_eq!(r.delete("x-value", None).unwrap(), vec![1]);
     assert!(r.subjects().is_empty());
 }
+
+/// The schemas registered for a source's key and value are named as ksqlDB names them: the
+/// key's record after the source (`OrdersByIdKey`), the value's `KsqlDataSourceSchema`, each
+/// record with its `connect.name`; a single STRUCT key in JSON Schema is nullable at the top.
+#[test]
+fn generated_schemas_named_as_ksqldb_names_them() {
+    use super::generate::{avro_record_name, schema_for};
+    use crate::topics::SchemaFormat;
+    use crate::types::SqlType;
+    assert_eq!(avro_record_name("ORDERS_BY_ID", true), "OrdersByIdKey");
+    assert_eq!(avro_record_name("OUTPUT", true), "OutputKey");
+    assert_eq!(avro_record_name("OUTPUT", false), "KsqlDataSourceSchema");
+    let key = vec![("F1".to_string(), SqlType::Struct(vec![("A".to_string(), SqlType::Integer)]))];
+    let (_, text) = schema_for(SchemaFormat::Avro, &key, true, "OutputKey").unwrap();
+    let avro: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(avro["name"], "OutputKey");
+    assert_eq!(avro["namespace"], "io.confluent.ksql.avro_schemas");
+    assert_eq!(avro["connect.name"], "io.confluent.ksql.avro_schemas.OutputKey");
+    assert_eq!(avro["fields"][0]["name"], "A");
+    let (_, text) = schema_for(SchemaFormat::JsonSr, &key, true, "OutputKey").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["oneOf"][0], serde_json::json!({"type": "null"}));
+    assert_eq!(json["oneOf"][1]["type"], "object");
+}

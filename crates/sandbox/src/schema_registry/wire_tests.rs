@@ -55,7 +55,7 @@ fn full_row() -> Vec<Value> {
 
 /// A format bound to the schema ksqlDB would register for `cols`, as a source on topic `t`.
 fn bound(r: &mut SchemaRegistry, sf: SchemaFormat, cols: &[(String, SqlType)], unwrapped: bool) -> (Format, u32) {
-    let (t, text) = schema_for(sf, cols, unwrapped).unwrap();
+    let (t, text) = schema_for(sf, cols, unwrapped, "KsqlDataSourceSchema").unwrap();
     let id = r.register("t-value", t, &text, vec![], None).unwrap();
     (Format::Schema(sf, r.wire_schemas().bind(id)), id)
 }

@@ -396,10 +396,63 @@ fn check_qtt_post_conditions(engine: &Engine, test: &J) -> Result<(), Outcome> {
         };
         check_post_source(src, &s).map_err(|m| Outcome::Fail(format!("post: {name}: {m}")))?;
     }
+    for t in post.get("topics").and_then(|t| t["topics"].as_array()).cloned().unwrap_or_default() {
+        check_post_topic(engine, &t).map_err(|m| Outcome::Fail(format!("post: topic {}: {m}", t["name"])))?;
+    }
     if let Some(pattern) = post.get("topics").and_then(|t| t["blacklist"].as_str()) {
         let re = regex::Regex::new(pattern).map_err(|e| Outcome::Fail(format!("post: blacklist {pattern}: {e}")))?;
         if let Some(t) = engine.topics.map.keys().find(|t| re.is_match(t)) {
             return Err(Outcome::Fail(format!("post: blacklisted topic {t} found (blacklist {pattern})")));
+        }
+    }
+    Ok(())
+}
+
+/// A topic the case expects afterwards, as ksqlDB's PostTopicNode matches it: there, with the
+/// key and value formats (format and serde features) and registered schemas given.
+/// ksqlDB's internal topics (repartition, changelog) the sandbox does not create: such a case
+/// fails here.
+fn check_post_topic(engine: &Engine, t: &J) -> Result<(), String> {
+    let name = t["name"].as_str().unwrap_or("");
+    if engine.topics.get(name).is_none() {
+        return Err(if name.starts_with("_confluent-ksql-") {
+            "the sandbox creates no internal topics".into()
+        } else {
+            "does not exist".into()
+        });
+    }
+    // Partitions are not compared: the expected counts are those of ksqlDB's test harness,
+    // whose stub Kafka creates every statement's and sink's topic with its default of 4,
+    // while ksqlDB against Kafka (and the sandbox) gives a sink its source's count.
+    let src = engine.catalog.sources.values().find(|s| s.topic == name);
+    for (is_key, field) in [(true, "keyFormat"), (false, "valueFormat")] {
+        let Some(want) = t.get(field) else { continue };
+        let Some(src) = src else { return Err(format!("no source has it, so it has no {field}")) };
+        let (format, features) =
+            if is_key { (&src.key_format, key_features(src)) } else { (&src.value_format, value_features(src)) };
+        if want["format"].as_str().is_some_and(|f| f != format.name()) {
+            return Err(format!("{field} {}, expected {want}", format.name()));
+        }
+        let mut wanted: Vec<&str> =
+            want["features"].as_array().map(|a| a.iter().filter_map(|f| f.as_str()).collect()).unwrap_or_default();
+        wanted.sort();
+        if wanted != features {
+            return Err(format!("{field} features {features:?}, expected {wanted:?}"));
+        }
+    }
+    for (is_key, field) in [(true, "keySchema"), (false, "valueSchema")] {
+        let want = &t[field];
+        if want.is_null() {
+            continue;
+        }
+        let got = engine.schema_registry.topic_schema(name, is_key).map(|s| s.text.as_str());
+        let same = match (got, want) {
+            (Some(g), J::String(w)) => g.trim() == w.trim(),
+            (Some(g), w) => serde_json::from_str::<J>(g).is_ok_and(|g| &g == w),
+            (None, _) => false,
+        };
+        if !same {
+            return Err(format!("{field} registered {got:?}, expected {want}"));
         }
     }
     Ok(())
@@ -911,9 +964,9 @@ mod suites {
         let filter = std::env::var("SANDBOX_QTT_FILTER").ok();
         let result = run_suite(&dir, run_qtt_case, filter.as_deref());
         if filter.is_none() {
-            // The count this suite reached (2 242 of 2 325 format variants): fewer is a regression.
+            // The count this suite reached (2 214 of 2 325 format variants): fewer is a regression.
             let passed = result.map(|(tally, _)| tally.passed).unwrap_or(0);
-            assert!(passed >= 2_242, "QTT regression: {passed} variants pass (floor 2 242)");
+            assert!(passed >= 2_214, "QTT regression: {passed} variants pass (floor 2 214)");
         }
     }
 
