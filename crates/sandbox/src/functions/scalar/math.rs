@@ -269,7 +269,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
 }
 
 /// ROUND's and TRUNC's result type: a DOUBLE to whole places is a BIGINT, to decimal places
-/// a DOUBLE; a DECIMAL keeps enough digits for the carry; integers stay as they are.
+/// a DOUBLE; a DECIMAL as ksqlDB 0.29 types it; integers stay as they are.
 fn rounding_type(a: Types) -> Result<Option<SqlType>, String> {
     if !(a.len() == 1 || (a.len() == 2 && is_int(a, 1))) || !is_num(a, 0) {
         return no();
@@ -277,12 +277,11 @@ fn rounding_type(a: Types) -> Result<Option<SqlType>, String> {
     Ok(Some(match (t(a, 0), a.len()) {
         (Some(SqlType::Double), 1) => SqlType::Bigint,
         (Some(SqlType::Double), _) => SqlType::Double,
+        // As ksqlDB 0.29's schema providers: ROUND(d) has d's whole digits, ROUND(d, n) d's type.
         (Some(SqlType::Decimal { precision, scale }), 1) => {
-            decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0) + 1, 0)
+            decimal_type(precision.unwrap_or(38) - scale.unwrap_or(0), 0)
         }
-        (Some(SqlType::Decimal { precision, scale }), _) => {
-            decimal_type(precision.unwrap_or(38) + 1, scale.unwrap_or(0))
-        }
+        (Some(d @ SqlType::Decimal { .. }), _) => d.clone(),
         (Some(x), _) => x.clone(),
         (None, _) => SqlType::Bigint,
     }))
