@@ -587,6 +587,18 @@ impl<'a> Compiler<'a> {
                     .ok_or_else(|| format!("invalid input syntax for type {a}: \"{}\"", format_expr(e)))?,
             });
         }
+        // A numeric string literal beside numbers widens them as its value's own type does
+        // ('2e1' is a DECIMAL, so INT and BIGINT items become DECIMAL(19, 0)), as ksqlDB's
+        // CoercionUtil resolves it.
+        if let Some(t) = ty.as_ref().filter(|t| t.is_numeric() && **t != SqlType::Double) {
+            let mut widened = t.clone();
+            for text in items.iter().filter_map(text_of) {
+                if let Some(d) = string_literal_decimal(&text) {
+                    widened = common_type(&widened, &d).unwrap_or(widened);
+                }
+            }
+            ty = Some(widened);
+        }
         match &ty {
             None if items.iter().any(|x| text_of(x).is_some()) => ty = Some(SqlType::String),
             Some(t) if *t != SqlType::String => {
@@ -1051,6 +1063,17 @@ fn extend_row(r: &[Value], base: usize, extra: usize) -> Vec<Value> {
 
 pub fn type_name(t: &Option<SqlType>) -> String {
     t.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "NULL".into())
+}
+
+/// The DECIMAL type a numeric string literal has in ksqlDB's coercion when it is written with
+/// a point or an exponent, or is too big for a BIGINT; None otherwise (or when not a number).
+fn string_literal_decimal(text: &str) -> Option<SqlType> {
+    let d = Decimal::parse(text)?;
+    let written_as_decimal = text.contains(['.', 'e', 'E']);
+    if !written_as_decimal && text.trim().parse::<i64>().is_ok() {
+        return None;
+    }
+    Some(decimal_type(d.precision().max(d.scale).max(1), d.scale))
 }
 
 /// A type's base name as ksqlDB's messages give it: DECIMAL for DECIMAL(4, 2), ARRAY for
@@ -1775,6 +1798,23 @@ mod tests {
         assert_eq!(eval("REDUCE(CAST(NULL AS ARRAY<INT>), 4, (acc, x) => acc + x)"), Value::Int(4));
         assert_eq!(eval("NULL IS NULL"), Value::Boolean(true));
         assert_eq!(eval("UCASE(s)"), Value::String("HELLO".into()));
+    }
+
+    /// Array constructors type a numeric string literal as ksqlDB's coercion does.
+    #[test]
+    fn array_literals_widen_as_ksqldb() {
+        // A string literal written as a decimal widens integer items to DECIMAL.
+        let widened = eval("ARRAY[NULL, 10, '2e1', a]");
+        assert_eq!(
+            widened,
+            Value::Array(vec![
+                Value::Null,
+                Value::Decimal(Decimal::new(10, 0)),
+                Value::Decimal(Decimal::new(20, 0)),
+                Value::Decimal(Decimal::new(7, 0))
+            ])
+        );
+        assert_eq!(eval("ARRAY[1, '2', a]"), Value::Array(vec![Value::Int(1), Value::Int(2), Value::Int(7)]));
     }
 
     /// A comparison with a bare NULL is refused as ksqlDB refuses it, with the base types.
