@@ -1138,8 +1138,15 @@ fn timestamp_text_ms(text: &str) -> Option<i64> {
     if local.len() > TEMPLATE.len() || !local.is_ascii() {
         return None;
     }
-    let full = format!("{local}{}", &TEMPLATE[local.len()..]);
+    let mut full = format!("{local}{}", &TEMPLATE[local.len()..]);
+    // Hour 24 with nothing after it is the end of the day (the next midnight), as Java's
+    // SMART resolver reads it.
+    let end_of_day = full.get(11..) == Some("24:00:00.000");
+    if end_of_day {
+        full.replace_range(11..13, "00");
+    }
     let naive = chrono::NaiveDateTime::parse_from_str(&full, "%Y-%m-%dT%H:%M:%S%.3f").ok()?;
+    let naive = if end_of_day { naive.checked_add_signed(chrono::TimeDelta::days(1))? } else { naive };
     let offset_ms = match zone {
         "" | "Z" => 0,
         _ => crate::functions::scalar::Zone::parse(zone)?.offset_ms_at(0)?,
@@ -1867,6 +1874,8 @@ mod tests {
     fn timestamps_written_as_text_for_rowtime() {
         assert_eq!(timestamp_text_ms("2018"), Some(1_514_764_800_000));
         assert_eq!(timestamp_text_ms("2018-01-01T00:00:00.001"), Some(1_514_764_800_001));
+        assert_eq!(timestamp_text_ms("2017-12-31T24"), Some(1_514_764_800_000));
+        assert_eq!(timestamp_text_ms("2017-12-31T24:00:01"), None);
         assert_eq!(timestamp_text_ms("2019-01-01T00:00:00+0445"), Some(1_546_300_800_000 - 17_100_000));
         assert_eq!(timestamp_text_ms("2019-01-01T04:45:00+04:45"), Some(1_546_300_800_000));
         assert_eq!(timestamp_text_ms("2019-01-01T00:00:00Z"), Some(1_546_300_800_000));

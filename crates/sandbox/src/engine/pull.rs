@@ -82,14 +82,6 @@ impl Engine {
                  Add EMIT CHANGES if you intended to issue a push query."
             ))
         })?;
-        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
-            return Err(EngineError::statement(format!(
-                "The `{0}` table isn't queryable. To derive a queryable table, \
-                 you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
-                 more info.",
-                src.name
-            )));
-        }
         pull_clause_checks(q)?;
         let mut plan =
             plan_query(q, &self.catalog, &PlanOptions { persistent: false, sink_name: None, sink_timestamp: None })
@@ -104,6 +96,15 @@ impl Engine {
                     }
                     _ => plan_error(m),
                 })?;
+        // Whether the table can answer comes after the query checks, as in ksqlDB.
+        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
+            return Err(EngineError::statement(format!(
+                "The `{0}` table isn't queryable. To derive a queryable table, \
+                 you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
+                 more info.",
+                src.name
+            )));
+        }
         if let (Some(w), SourceKind::Table) = (&q.where_, src.kind) {
             check_key_in_lists(w, &src).map_err(EngineError::statement)?;
         }
@@ -149,10 +150,10 @@ impl Engine {
                 ));
             };
             let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
+            // With table scans disabled the WHERE must bind each key once, even when it also
+            // gives a lookup (`ID = 10 AND ID IN (...)` is refused then, as in ksqlDB).
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
-            if lookup.is_none() {
-                check_scan_allowed(q.where_.as_ref(), &src, session).map_err(EngineError::statement)?;
-            }
+            check_scan_allowed(q.where_.as_ref(), &src, session).map_err(EngineError::statement)?;
             if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
                 rows.extend(state.iter().filter(|r| keep(r)).map(|r| p.project(r)));
                 if let Some(l) = q.limit {

@@ -53,6 +53,28 @@ fn check_without_table_scan(w: &Expr, src: &Source, range_scans: bool) -> Result
     }
     let mut conjuncts = Vec::new();
     and_terms(w, &mut conjuncts);
+    // A key column compared with `=` and tested with IN in the same AND (a table scan would
+    // take it): refused as ksqlDB does.
+    let key_of = |e: &Expr| match e {
+        Expr::Column { name, .. } if keys.contains(name) => Some(name.clone()),
+        _ => None,
+    };
+    let equal_keys: Vec<String> = conjuncts
+        .iter()
+        .filter_map(|c| match c {
+            Expr::Binary(BinOp::Eq, l, r) => key_of(l).or_else(|| key_of(r)),
+            _ => None,
+        })
+        .collect();
+    let in_keys = conjuncts.iter().filter_map(|c| match c {
+        Expr::InList { expr, negated: false, .. } => key_of(expr),
+        _ => None,
+    });
+    if in_keys.into_iter().any(|k| equal_keys.contains(&k)) {
+        return Err("A comparison condition on the key column cannot be combined with other comparisons such as \
+                    an IN predicate"
+            .into());
+    }
     let is_key = |e: &Expr| matches!(e, Expr::Column { name, .. } if keys.contains(name));
     let mut bounds: Vec<(String, Bound)> = Vec::new();
     for c in conjuncts {
