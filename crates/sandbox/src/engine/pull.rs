@@ -97,14 +97,7 @@ impl Engine {
                     _ => plan_error(m),
                 })?;
         // Whether the table can answer comes after the query checks, as in ksqlDB.
-        if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
-            return Err(EngineError::statement(format!(
-                "The `{0}` table isn't queryable. To derive a queryable table, \
-                 you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
-                 more info.",
-                src.name
-            )));
-        }
+        check_queryable(&src)?;
         if let (Some(w), SourceKind::Table) = (&q.where_, src.kind) {
             check_key_in_lists(w, &src).map_err(EngineError::statement)?;
         }
@@ -432,6 +425,19 @@ fn pull_clause_checks(q: &Query) -> EResult<()> {
     }
     if q.having.is_some() {
         return Err(EngineError::statement("Pull queries don't support HAVING clauses."));
+    }
+    Ok(())
+}
+
+/// A table answers pull queries when a query writes it or it is a read-only source table.
+fn check_queryable(src: &Source) -> EResult<()> {
+    if src.kind == SourceKind::Table && src.writer_query.is_none() && !src.read_only {
+        return Err(EngineError::statement(format!(
+            "The `{0}` table isn't queryable. To derive a queryable table, \
+             you can do 'CREATE TABLE QUERYABLE_{0} AS SELECT * FROM {0}'. See https://cnfl.io/queries for \
+             more info.",
+            src.name
+        )));
     }
     Ok(())
 }
