@@ -339,6 +339,20 @@ struct Group {
 }
 
 impl Group {
+    /// The post-aggregation row: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
+    fn post_row(&self, ts: i64) -> Row {
+        let mut post: Row = Vec::with_capacity(self.key.len() + self.accs.len() + 3);
+        post.extend_from_slice(&self.key);
+        for a in &self.accs {
+            post.push(a.result());
+        }
+        let (ws, we) = self.window.unwrap_or((0, 0));
+        post.push(Value::Bigint(ws));
+        post.push(Value::Bigint(we));
+        post.push(Value::Bigint(ts));
+        post
+    }
+
     /// A group seen for the first time: fresh accumulators, not yet in the sink.
     fn new(key: Vec<Value>, window: Option<(i64, i64)>, aggs: &[AggCall], ts: i64) -> Group {
         Group {
@@ -376,6 +390,39 @@ pub struct Aggregator {
     /// [`table_state`]): closed windows then keep their final row.
     pub serves_table: bool,
     table: table_state::TableState,
+    /// The aggregate calls' arguments of the record being added, kept between records.
+    arg_buf: Vec<Value>,
+}
+
+/// A group's output after a change: its projected row under the query's HAVING (None when
+/// HAVING keeps a group out that the sink never saw); `table`, when the aggregation serves
+/// its table's pull queries, notes whether output keys are group keys.
+fn group_output(
+    post: &Projector,
+    having: Option<&EvalFn>,
+    table: Option<&table_state::TableState>,
+    (gk, g): (&(Vec<KeyPart>, i64), &Group),
+    ts: i64,
+) -> Option<Output> {
+    let row = g.post_row(ts);
+    let keep = having.is_none_or(|h| h(&row) == Value::Boolean(true));
+    if having.is_some() {
+        if !keep && !g.visible.get() {
+            return None;
+        }
+        g.visible.set(keep);
+    }
+    let key = post.key(&row);
+    if let Some(table) = table {
+        table.check_key(&key, &gk.0);
+    }
+    Some(Output { key, row: if keep { Some(post.project(&row)) } else { None }, ts, window: g.window, headers: vec![] })
+}
+
+/// The group a record falls in, before its window is known.
+struct WindowedGroup {
+    key: Vec<Value>,
+    kparts: Vec<KeyPart>,
 }
 
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
@@ -404,6 +451,7 @@ impl Aggregator {
             last_sweep: i64::MIN,
             serves_table: false,
             table: Default::default(),
+            arg_buf: Vec::new(),
         }
     }
 
@@ -420,42 +468,12 @@ impl Aggregator {
 
     /// The post-aggregation row of a group: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
     fn post_row(&self, g: &Group, ts: i64) -> Row {
-        let mut post: Row = Vec::with_capacity(g.key.len() + g.accs.len() + 3);
-        post.extend_from_slice(&g.key);
-        for a in &g.accs {
-            post.push(a.result());
-        }
-        let (ws, we) = g.window.unwrap_or((0, 0));
-        post.push(Value::Bigint(ws));
-        post.push(Value::Bigint(we));
-        post.push(Value::Bigint(ts));
-        post
+        g.post_row(ts)
     }
 
     fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
-        let g = self.groups.get(gk)?;
-        let post = self.post_row(g, ts);
-        let keep = match &self.having {
-            Some(h) => h(&post) == Value::Boolean(true),
-            None => true,
-        };
-        if self.having.is_some() {
-            if !keep && !g.visible.get() {
-                return None;
-            }
-            g.visible.set(keep);
-        }
-        let key = self.post.key(&post);
-        if self.serves_table {
-            self.table.check_key(&key, &gk.0);
-        }
-        Some(Output {
-            key,
-            row: if keep { Some(self.post.project(&post)) } else { None },
-            ts,
-            window: g.window,
-            headers: vec![],
-        })
+        let table = self.serves_table.then_some(&self.table);
+        group_output(&self.post, self.having.as_ref(), table, (gk, self.groups.get(gk)?), ts)
     }
 
     fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
@@ -524,10 +542,10 @@ impl Aggregator {
                     return;
                 }
                 let kparts: Vec<KeyPart> = key.iter().map(key_part).collect();
-                let args = self.args(new);
                 let grace = self.grace();
                 let (size, kind) = (w.size as i64, w.kind);
                 if kind == WindowKind::Session {
+                    let args = self.args(new);
                     self.session(kparts, key, args, ts, size, grace, stream_time, out);
                     return;
                 }
@@ -535,52 +553,89 @@ impl Aggregator {
                     WindowKind::Hopping => w.advance.unwrap_or(w.size) as i64,
                     _ => size,
                 };
-                if size <= 0 || advance <= 0 {
-                    return;
-                }
-                // All windows [s, s+size) containing ts, s a multiple of advance.
-                let mut starts = Vec::new();
-                let mut s = ts - ts.rem_euclid(advance);
-                while s > ts - size {
-                    if s >= 0 {
-                        starts.push(s);
-                    }
-                    s -= advance;
-                }
-                starts.sort();
-                for s in starts {
-                    let end = s + size;
-                    if end + grace <= stream_time {
-                        continue; // window closed: late record dropped
-                    }
-                    let gk = (kparts.clone(), s);
-                    self.max_window_start = self.max_window_start.max(s);
-                    self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
-                    let g = match self.groups.entry(gk.clone()) {
-                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(v) => {
-                            if self.serves_table {
-                                self.table.add_window(&kparts, s);
-                            }
-                            v.insert(Group::new(key.clone(), Some((s, end)), &self.aggs, ts))
-                        }
-                    };
-                    for (a, v) in g.accs.iter_mut().zip(&args) {
-                        a.add(v);
-                    }
-                    g.last_ts = g.last_ts.max(ts);
-                    // A window's row carries the latest timestamp of its records.
-                    let latest = g.last_ts;
-                    if self.emit_final {
-                        if !self.pending_final.iter().any(|(k, _)| *k == gk) {
-                            self.pending_final.push((gk, end + grace));
-                        }
-                    } else if let Some(o) = self.output(&gk, latest) {
-                        out.push(o);
-                    }
-                }
+                let group = WindowedGroup { key, kparts };
+                self.time_windows(new, group, ts, (size, advance, grace), stream_time, out);
             }
         }
+    }
+
+    /// Adds a record to each tumbling or hopping window holding `ts`, earliest first. A
+    /// stream event commonly opens a window (one record per key and window), so the group's key
+    /// is moved into the last window's group rather than cloned, and the arguments are
+    /// evaluated into a buffer the aggregator keeps.
+    fn time_windows(
+        &mut self,
+        row: &[Value],
+        group: WindowedGroup,
+        ts: i64,
+        (size, advance, grace): (i64, i64, i64),
+        stream_time: i64,
+        out: &mut Vec<Output>,
+    ) {
+        let WindowedGroup { mut key, mut kparts } = group;
+        if size <= 0 || advance <= 0 {
+            return;
+        }
+        // Windows [s, s+size) holding ts: s a non-negative multiple of advance above ts - size.
+        let latest = ts - ts.rem_euclid(advance);
+        if latest < 0 || latest <= ts - size {
+            return;
+        }
+        let mut earliest = latest;
+        while earliest - advance > ts - size && earliest - advance >= 0 {
+            earliest -= advance;
+        }
+        let mut args = std::mem::take(&mut self.arg_buf);
+        args.clear();
+        for a in &self.aggs {
+            args.extend(a.args.iter().map(|f| f(row)));
+        }
+        let windows = (latest - earliest) / advance + 1;
+        for i in 0..windows {
+            let start = earliest + i * advance;
+            let end = start + size;
+            if end + grace <= stream_time {
+                continue; // window closed: late record dropped
+            }
+            let last = i + 1 == windows;
+            let gk = (if last { std::mem::take(&mut kparts) } else { kparts.clone() }, start);
+            self.max_window_start = self.max_window_start.max(start);
+            self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
+            let mut entry = match self.groups.entry(gk) {
+                std::collections::hash_map::Entry::Occupied(o) => o,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    if self.serves_table {
+                        self.table.add_window(&v.key().0, start);
+                    }
+                    let k = if last { std::mem::take(&mut key) } else { key.clone() };
+                    v.insert_entry(Group::new(k, Some((start, end)), &self.aggs, ts))
+                }
+            };
+            let g = entry.get_mut();
+            let mut at = 0;
+            for (acc, call) in g.accs.iter_mut().zip(&self.aggs) {
+                acc.add(&args[at..at + call.args.len()]);
+                at += call.args.len();
+            }
+            g.last_ts = g.last_ts.max(ts);
+            // A window's row carries the latest timestamp of its records.
+            let latest_ts = g.last_ts;
+            if self.emit_final {
+                let gk = entry.key();
+                if !self.pending_final.iter().any(|(k, _)| k == gk) {
+                    self.pending_final.push((gk.clone(), end + grace));
+                }
+            } else if let Some(o) = group_output(
+                &self.post,
+                self.having.as_ref(),
+                self.serves_table.then_some(&self.table),
+                (entry.key(), entry.get()),
+                latest_ts,
+            ) {
+                out.push(o);
+            }
+        }
+        self.arg_buf = args;
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -139,17 +139,17 @@ async fn insert_lines(
         let (ack, last) = match lines.next().await {
             Ok(None) => break,
             Err(LineError::TooLong) => {
-                (error(seq, &format!("A line of the inserts stream is larger than {MAX_LINE_BYTES} bytes")), true)
+                let message = format!("A line of the inserts stream is larger than {MAX_LINE_BYTES} bytes");
+                (Some(error(seq, &message)), true)
             }
             Err(LineError::Read) => break,
             Ok(Some(line)) => match serde_json::from_str::<J>(&line) {
-                Err(_) => (error(seq, "Invalid JSON in inserts stream"), true),
+                Err(_) => (Some(error(seq, "Invalid JSON in inserts stream")), true),
                 Ok(row) => {
                     let Ok(mut eng) = engine.lock() else { break };
                     match insert_json_row(&mut eng, &target, &row) {
-                        // Written directly: one per row, the same bytes as json! gives.
-                        Ok(()) => (format!("{{\"status\":\"ok\",\"seq\":{seq}}}"), false),
-                        Err(m) => (error(seq, &m), true),
+                        Ok(()) => (None, false),
+                        Err(m) => (Some(error(seq, &m)), true),
                     }
                 }
             },
@@ -159,7 +159,16 @@ async fn insert_lines(
             (true, _) => ",",
             (false, _) => "",
         });
-        batch.push_str(&ack);
+        match ack {
+            Some(error) => batch.push_str(&error),
+            // An insert's ack, written straight into the batch (a row's own formatting cost
+            // showed in profiles): the same bytes as json! gives.
+            None => {
+                batch.push_str("{\"status\":\"ok\",\"seq\":");
+                batch.push_str(itoa::Buffer::new().format(seq));
+                batch.push('}');
+            }
+        }
         if !json_array {
             batch.push('\n');
         }
