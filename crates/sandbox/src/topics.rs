@@ -557,8 +557,9 @@ pub fn serialize(
 ) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
-        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, _) if values.iter().any(has_null) => {
-            // Protobuf (proto3) has no nulls for primitives: they read back as defaults.
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, None) if values.iter().any(has_null) => {
+            // Protobuf (proto3) has no nulls for primitives: they read back as defaults (the
+            // wire format's encoder writes them so itself).
             let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
             serialize(&Format::Json, cols, &defaulted, wrap)
         }
@@ -739,9 +740,15 @@ pub fn deserialize(
             }
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
-        Format::Schema(_, Some(wire)) => {
+        Format::Schema(sf, Some(wire)) => {
             let j = wire.decode(b).map_err(|e| format!("Failed to deserialize value from topic: {e}"))?;
-            columns_from_json(&j, cols, wrap)
+            match j {
+                // An unwrapped PROTOBUF value is the single field of its message.
+                serde_json::Value::Object(o) if *sf == SchemaFormat::Protobuf && !wrap && cols.len() == 1 => {
+                    columns_from_json(o.values().next().unwrap_or(&serde_json::Value::Null), cols, wrap)
+                }
+                j => columns_from_json(&j, cols, wrap),
+            }
         }
         Format::Json | Format::Schema(..) => {
             // Objects read into their columns in one pass; the rest below.

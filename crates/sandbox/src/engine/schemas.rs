@@ -22,8 +22,8 @@ pub(super) enum Registration {
 }
 
 impl Engine {
-    /// Registers the source's key and value schemas (per `how`) and binds its AVRO and JSON_SR
-    /// formats to the schema its records use, so they are written in the wire format.
+    /// Registers the source's key and value schemas (per `how`) and binds its AVRO, JSON_SR and
+    /// PROTOBUF formats to the schema its records use, so they are written in the wire format.
     pub(super) fn register_source_schemas(
         &mut self,
         src: &mut Source,
@@ -80,15 +80,19 @@ impl Engine {
     /// A binding to schema `id` when it is in the format's schema language.
     fn bind(&self, id: u32, sf: SchemaFormat) -> Option<WireBinding> {
         let stored = self.schema_registry.by_id(id).ok()?;
-        let language = if sf == SchemaFormat::Avro { SchemaType::Avro } else { SchemaType::Json };
+        let language = match sf {
+            SchemaFormat::Avro => SchemaType::Avro,
+            SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr => SchemaType::Protobuf,
+            SchemaFormat::JsonSr => SchemaType::Json,
+        };
         (stored.schema_type == language).then(|| self.schema_registry.wire_schemas().bind(id)).flatten()
     }
 }
 
-/// The formats whose records are in Confluent's wire format here. PROTOBUF stays in the
-/// JSON form: its framing (message indexes) and encoding are not built yet.
+/// The formats whose records are in Confluent's wire format here. PROTOBUF_NOSR records have
+/// no header and their schema is not registered: they stay in the JSON form for now.
 fn wire_format(sf: SchemaFormat) -> bool {
-    matches!(sf, SchemaFormat::Avro | SchemaFormat::JsonSr)
+    matches!(sf, SchemaFormat::Avro | SchemaFormat::JsonSr | SchemaFormat::Protobuf)
 }
 
 /// AVRO names start with a letter or `_` and go on with letters, digits and `_` (Avro's

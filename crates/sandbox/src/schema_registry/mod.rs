@@ -2,13 +2,15 @@
 //! (subjects, their versions, schemas by global id, compatibility levels), in memory. The
 //! engine reads it to infer the columns of AVRO, PROTOBUF and JSON_SR sources and registers
 //! the schemas of the sources it creates; `server::schema_registry` serves its REST API.
-//! Records of AVRO and JSON_SR sources are written and read by these schemas (`wire`).
+//! Records of AVRO, JSON_SR and PROTOBUF sources are written and read by these schemas (`wire`).
 //!
 //! Subjects follow the TopicNameStrategy ksqlDB uses: `<topic>-key` and `<topic>-value`.
 
 mod avro_json;
 mod compat;
 pub mod generate;
+mod proto_json;
+pub mod proto_schema;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -332,6 +334,8 @@ impl SchemaRegistry {
     }
 }
 
+#[cfg(test)]
+mod proto_wire_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

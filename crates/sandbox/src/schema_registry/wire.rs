@@ -1,11 +1,10 @@
-//! Confluent's wire format, as Confluent's serializers write AVRO and JSON_SR records: byte 0
-//! (the magic byte), the schema's global id as 4 big-endian bytes, then the Avro binary
-//! encoding of the record against that schema, or its JSON text.
+//! Confluent's wire format, as Confluent's serializers write AVRO, JSON_SR and PROTOBUF
+//! records: byte 0 (the magic byte), the schema's global id as 4 big-endian bytes, then the
+//! Avro binary encoding of the record against that schema, its JSON text, or the message
+//! indexes and the protobuf binary encoding of the message (`proto_schema`).
 //!
 //! A source bound to a schema ([`WireBinding`]) writes with that schema and reads each record
 //! by the id the record carries (the writer's schema), looked up in the registry's schemas.
-//! PROTOBUF records stay in the sandbox's JSON form: Confluent's Protobuf framing (message
-//! indexes) and encoding are not built yet, so PROTOBUF sources are never bound.
 //!
 //! Records go through JSON as the JSON format holds values (TIMESTAMP as epoch millis, BYTES
 //! as base64, DECIMAL as an exact number), so the JSON format's lenient reading of columns
@@ -17,6 +16,8 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value as J;
 
 use super::avro_json::{avro_to_json, json_to_avro};
+use super::proto_json::{json_to_message, message_to_json};
+use super::proto_schema::{read_indexes, write_indexes, ProtoSchema};
 use super::SchemaType;
 
 /// Byte 0 of every record in the wire format.
@@ -30,7 +31,8 @@ pub enum WireSchema {
     Avro(apache_avro::Schema),
     /// JSON Schema: records are JSON text; the schema's `properties` name the fields.
     Json(J),
-    /// PROTOBUF, or an AVRO schema apache-avro cannot parse (e.g. one with references).
+    Protobuf(ProtoSchema),
+    /// A schema that cannot be read here (e.g. one with references to other subjects).
     Unusable(String),
 }
 
@@ -42,7 +44,10 @@ impl WireSchema {
                 Err(e) => WireSchema::Unusable(format!("its AVRO schema cannot be read here: {e}")),
             },
             SchemaType::Json => WireSchema::Json(serde_json::from_str(text).unwrap_or(J::Null)),
-            SchemaType::Protobuf => WireSchema::Unusable("PROTOBUF records are not in the wire format here".into()),
+            SchemaType::Protobuf => match ProtoSchema::compile(text) {
+                Ok(s) => WireSchema::Protobuf(s),
+                Err(e) => WireSchema::Unusable(format!("its PROTOBUF schema cannot be read here: {e}")),
+            },
         }
     }
 }
@@ -125,6 +130,12 @@ impl WireBinding {
                 let filled = with_absent_properties(payload, schema);
                 serde_json::to_writer(&mut out, filled.as_ref().unwrap_or(payload)).map_err(|e| e.to_string())?;
             }
+            WireSchema::Protobuf(schema) => {
+                let body = encode_protobuf(schema, payload)
+                    .map_err(|e| format!("Failed to serialize PROTOBUF record (schema id {}): {e}", self.0.id))?;
+                write_indexes(&[0], &mut out);
+                out.extend_from_slice(&body);
+            }
             WireSchema::Unusable(why) => {
                 return Err(format!("Failed to serialize record: schema id {} unusable: {why}", self.0.id))
             }
@@ -168,8 +179,41 @@ pub fn decode(schemas: &WireSchemas, bytes: &[u8]) -> Result<J, String> {
         }
         WireSchema::Json(_) => serde_json::from_slice(body)
             .map_err(|e| format!("Failed to deserialize JSON_SR record (schema id {id}): Invalid JSON: {e}")),
+        WireSchema::Protobuf(s) => {
+            decode_protobuf(s, body).map_err(|e| format!("Failed to deserialize PROTOBUF record (schema id {id}): {e}"))
+        }
         WireSchema::Unusable(why) => Err(format!("Failed to deserialize record: schema id {id} unusable: {why}")),
     }
+}
+
+/// The protobuf binary encoding of `payload` as the schema's first message; a bare value
+/// is the single field of a one-field message (an unwrapped key or value).
+pub fn encode_protobuf(schema: &ProtoSchema, payload: &J) -> Result<Vec<u8>, String> {
+    let message = schema.first_message().ok_or("the schema defines no message")?;
+    let wrapped;
+    let payload = match (payload, message.fields().next()) {
+        (J::Object(_), _) | (J::Null, _) => payload,
+        (bare, Some(only)) if message.fields().len() == 1 => {
+            wrapped = J::Object([(only.name().to_string(), bare.clone())].into_iter().collect());
+            &wrapped
+        }
+        _ => return Err(format!("a bare value does not fit message {}", message.full_name())),
+    };
+    Ok(prost::Message::encode_to_vec(&json_to_message(payload, &message)?))
+}
+
+/// A record's body after the header: its message indexes, then the message.
+fn decode_protobuf(schema: &ProtoSchema, body: &[u8]) -> Result<J, String> {
+    let (indexes, message_bytes) = read_indexes(body)?;
+    let message =
+        schema.message_at(&indexes).ok_or_else(|| format!("no message at indexes {indexes:?} in the schema"))?;
+    decode_protobuf_message(&message, message_bytes)
+}
+
+/// A message's protobuf binary encoding as JSON (PROTOBUF_NOSR records are this alone).
+pub fn decode_protobuf_message(message: &prost_reflect::MessageDescriptor, bytes: &[u8]) -> Result<J, String> {
+    let decoded = prost_reflect::DynamicMessage::decode(message.clone(), bytes).map_err(|e| e.to_string())?;
+    message_to_json(&decoded)
 }
 
 /// PRINT's text of a wire-format record: the decoded record as the format's deserializer
