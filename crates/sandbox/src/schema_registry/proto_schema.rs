@@ -16,7 +16,7 @@ const MAX_INDEXES: usize = 64;
 const IMPORTS: [(&str, &str); 4] = [
     (
         "confluent/type/decimal.proto",
-        "syntax = \"proto3\"; package confluent.type;\n\
+        "syntax = \"proto3\"; package confluent.type; import public \"confluent/meta.proto\";\n\
          message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }",
     ),
     (
@@ -40,13 +40,20 @@ const IMPORTS: [(&str, &str); 4] = [
     ),
 ];
 
-/// The schema's text and the imports above, in memory.
-struct Sources(String);
+/// The schema's text, the schemas it references (by import name) and the imports above.
+struct Sources {
+    root: String,
+    references: Vec<(String, String)>,
+}
 
 impl FileResolver for Sources {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        let text =
-            if name == ROOT { Some(self.0.as_str()) } else { IMPORTS.iter().find(|(n, _)| *n == name).map(|x| x.1) };
+        let referenced = || self.references.iter().find(|(n, _)| n == name).map(|x| x.1.as_str());
+        let text = if name == ROOT {
+            Some(self.root.as_str())
+        } else {
+            referenced().or_else(|| IMPORTS.iter().find(|(n, _)| *n == name).map(|x| x.1))
+        };
         File::from_source(name, text.ok_or_else(|| protox::Error::file_not_found(name))?)
     }
 }
@@ -56,9 +63,10 @@ impl FileResolver for Sources {
 pub struct ProtoSchema(FileDescriptor);
 
 impl ProtoSchema {
-    pub fn compile(text: &str) -> Result<ProtoSchema, String> {
+    /// Compiles `text`; `references` are the (import name, text) of the schemas it imports.
+    pub fn compile(text: &str, references: &[(String, String)]) -> Result<ProtoSchema, String> {
         let mut resolver = ChainFileResolver::new();
-        resolver.add(Sources(text.to_string()));
+        resolver.add(Sources { root: text.to_string(), references: references.to_vec() });
         resolver.add(GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.open_file(ROOT).map_err(|e| e.to_string())?;
@@ -72,6 +80,13 @@ impl ProtoSchema {
     /// The message records are written with: the file's first, as Confluent's serializer picks.
     pub fn first_message(&self) -> Option<MessageDescriptor> {
         self.0.messages().next()
+    }
+
+    /// The message of this name: fully qualified, else a top-level one by its simple name.
+    pub fn find_message(&self, name: &str) -> Option<MessageDescriptor> {
+        let pool = self.0.parent_pool();
+        pool.get_message_by_name(name.trim_start_matches('.'))
+            .or_else(|| self.0.messages().find(|m| m.name() == name.rsplit('.').next().unwrap_or(name)))
     }
 
     /// The message at a path of message indexes.
@@ -173,12 +188,12 @@ mod tests {
                     import \"google/protobuf/timestamp.proto\";\nimport \"google/type/date.proto\";\n\
                     message A { message B { int32 x = 1; } confluent.type.Decimal d = 1; \
                     google.protobuf.Timestamp t = 2; google.type.Date day = 3; B b = 4; }\nmessage C { }";
-        let s = ProtoSchema::compile(text).unwrap();
+        let s = ProtoSchema::compile(text, &[]).unwrap();
         assert_eq!(s.first_message().unwrap().name(), "A");
         assert_eq!(s.message_at(&[0, 0]).unwrap().full_name(), "A.B");
         assert_eq!(s.message_at(&[1]).unwrap().name(), "C");
         assert!(s.message_at(&[2]).is_none());
-        assert!(ProtoSchema::compile("syntax = \"proto3\"; message A { int32 x = 1 }").is_err());
-        assert!(ProtoSchema::compile("syntax = \"proto3\";").is_err());
+        assert!(ProtoSchema::compile("syntax = \"proto3\"; message A { int32 x = 1 }", &[]).is_err());
+        assert!(ProtoSchema::compile("syntax = \"proto3\";", &[]).is_err());
     }
 }

@@ -157,7 +157,7 @@ fn records_of_a_foreign_schema_read_by_their_message_indexes() {
                 int64 id = 1; repeated Line lines = 2; State state = 3; map<int32, string> tags = 4; }";
     let mut r = SchemaRegistry::default();
     let (format, id) = bound_to(&mut r, text);
-    let schema = ProtoSchema::compile(text).unwrap();
+    let schema = ProtoSchema::compile(text, &[]).unwrap();
     let order = schema.message_at(&[1]).unwrap();
     let line_desc = schema.message_at(&[1, 0]).unwrap();
     let mut line = DynamicMessage::new(line_desc);
@@ -209,4 +209,19 @@ fn bad_headers_indexes_and_bodies_are_refused() {
     }));
     let too_big = vec![Value::Bigint(1 << 40)];
     assert!(serialize(&format, &[col("X", SqlType::Bigint)], &too_big, true).is_err());
+}
+
+#[test]
+fn schemas_importing_other_subjects_compile_with_their_references() {
+    let mut r = SchemaRegistry::default();
+    let event = "syntax = \"proto3\";\nmessage Event { int64 timestamp = 1; }";
+    r.register("event", SchemaType::Protobuf, event, vec![], None).unwrap();
+    let text = "syntax = \"proto3\";\nimport \"event.proto\";\nmessage Logistics { Event event = 1; }";
+    let reference = SchemaReference { name: "event.proto".into(), subject: "event".into(), version: 1 };
+    let id = r.register("t-value", SchemaType::Protobuf, text, vec![reference], None).unwrap();
+    let format = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind(id));
+    let cols = vec![col("EVENT", SqlType::Struct(vec![col("TIMESTAMP", SqlType::Bigint)]))];
+    let row = vec![Value::Struct(vec![("TIMESTAMP".into(), Value::Bigint(5))])];
+    let bytes = serialize(&format, &cols, &row, true).unwrap().unwrap();
+    assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row);
 }

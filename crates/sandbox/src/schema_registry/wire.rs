@@ -37,14 +37,14 @@ pub enum WireSchema {
 }
 
 impl WireSchema {
-    fn parse(t: SchemaType, text: &str) -> WireSchema {
+    fn parse(t: SchemaType, text: &str, references: &[(String, String)]) -> WireSchema {
         match t {
             SchemaType::Avro => match apache_avro::Schema::parse_str(text) {
                 Ok(s) => WireSchema::Avro(s),
                 Err(e) => WireSchema::Unusable(format!("its AVRO schema cannot be read here: {e}")),
             },
             SchemaType::Json => WireSchema::Json(serde_json::from_str(text).unwrap_or(J::Null)),
-            SchemaType::Protobuf => match ProtoSchema::compile(text) {
+            SchemaType::Protobuf => match ProtoSchema::compile(text, references) {
                 Ok(s) => WireSchema::Protobuf(s),
                 Err(e) => WireSchema::Unusable(format!("its PROTOBUF schema cannot be read here: {e}")),
             },
@@ -58,8 +58,9 @@ impl WireSchema {
 pub struct WireSchemas(Arc<RwLock<BTreeMap<u32, Arc<WireSchema>>>>);
 
 impl WireSchemas {
-    pub(super) fn insert(&self, id: u32, t: SchemaType, text: &str) {
-        let parsed = Arc::new(WireSchema::parse(t, text));
+    /// `references`: the (import name, text) of the schemas this one imports.
+    pub(super) fn insert(&self, id: u32, t: SchemaType, text: &str, references: &[(String, String)]) {
+        let parsed = Arc::new(WireSchema::parse(t, text, references));
         self.0.write().unwrap_or_else(|e| e.into_inner()).insert(id, parsed);
     }
 
