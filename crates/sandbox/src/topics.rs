@@ -743,8 +743,11 @@ pub fn deserialize(
         Format::Schema(sf, Some(wire)) => {
             let j = wire.decode(b).map_err(|e| format!("Failed to deserialize value from topic: {e}"))?;
             match j {
-                // An unwrapped PROTOBUF value is the single field of its message.
-                serde_json::Value::Object(o) if *sf == SchemaFormat::Protobuf && !wrap && cols.len() == 1 => {
+                // An unwrapped PROTOBUF value is the single field of its message, unless the
+                // column is the whole message (a STRUCT key inferred from its schema).
+                serde_json::Value::Object(o)
+                    if *sf == SchemaFormat::Protobuf && !wrap && cols.len() == 1 && !is_whole(&o, &cols[0].1) =>
+                {
                     columns_from_json(o.values().next().unwrap_or(&serde_json::Value::Null), cols, wrap)
                 }
                 j => columns_from_json(&j, cols, wrap),
@@ -810,6 +813,12 @@ fn columns_from_json(j: &serde_json::Value, cols: &[(String, SqlType)], wrap: bo
                   requiredType: STRUCT"
             .into()),
     }
+}
+
+/// Whether a decoded message is a STRUCT column itself: its fields are the column's fields.
+fn is_whole(message: &serde_json::Map<String, serde_json::Value>, t: &SqlType) -> bool {
+    let SqlType::Struct(fields) = t else { return false };
+    fields.len() == message.len() && fields.iter().all(|(n, _)| message.keys().any(|k| k.eq_ignore_ascii_case(n)))
 }
 
 /// A key or value in Confluent's wire format: a record of the columns when wrapped, else the

@@ -35,8 +35,13 @@ pub fn schema_for(
             Some((SchemaType::Json, schema.to_string()))
         }
         SchemaFormat::Protobuf => {
-            let fields: Vec<(String, SqlType)> =
-                if single { vec![(columns[0].0.clone(), columns[0].1.clone())] } else { columns.to_vec() };
+            // Protobuf records are messages: a single STRUCT column is its own message, any
+            // other single column the one field of a message.
+            let fields: Vec<(String, SqlType)> = match &columns[0].1 {
+                SqlType::Struct(fields) if single => fields.clone(),
+                _ if single => vec![(columns[0].0.clone(), columns[0].1.clone())],
+                _ => columns.to_vec(),
+            };
             let body = proto_message("ConnectDefault1", &fields)?;
             let mut text = String::from("syntax = \"proto3\";\n\n");
             text.push_str(&body);

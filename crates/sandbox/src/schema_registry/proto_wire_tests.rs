@@ -225,3 +225,17 @@ fn schemas_importing_other_subjects_compile_with_their_references() {
     let bytes = serialize(&format, &cols, &row, true).unwrap().unwrap();
     assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row);
 }
+
+#[test]
+fn a_single_struct_key_is_its_own_message() {
+    let cols = vec![col("ROWKEY", SqlType::Struct(vec![col("F1", SqlType::Boolean), col("F2", SqlType::Integer)]))];
+    let (t, text) = schema_for(SchemaFormat::Protobuf, &cols, true).unwrap();
+    assert!(text.contains("bool F1 = 1;") && !text.contains("ROWKEY"), "{text}");
+    let mut r = SchemaRegistry::default();
+    let id = r.register("t-key", t, &text, vec![], None).unwrap();
+    let format = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind(id));
+    let row = vec![Value::Struct(vec![("F1".into(), Value::Boolean(true)), ("F2".into(), Value::Int(3))])];
+    let bytes = serialize(&format, &cols, &row, false).unwrap().unwrap();
+    assert_eq!(&bytes[5..], [0, 0x08, 1, 0x10, 3], "index 0, then F1 and F2 as varints");
+    assert_eq!(deserialize(&format, &cols, Some(&bytes), false).unwrap(), row);
+}
