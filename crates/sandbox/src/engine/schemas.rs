@@ -6,7 +6,7 @@
 
 use super::{EResult, Engine, EngineError};
 use crate::catalog::Source;
-use crate::schema_registry::generate::schema_for;
+use crate::schema_registry::generate::named_schema_for;
 use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
@@ -36,13 +36,14 @@ impl Engine {
             let Format::Schema(sf, _) = format else { continue };
             let sf = *sf;
             let columns = if is_key { src.key_columns() } else { src.value_columns() };
+            let full_name = props.get_str(if is_key { "KEY_SCHEMA_FULL_NAME" } else { "VALUE_SCHEMA_FULL_NAME" });
             let given_id = props.get(id_prop).and_then(|v| v.as_string().trim().parse::<u32>().ok());
             let id = match given_id {
                 Some(id) => Some(id),
                 None if columns.is_empty() => None,
-                None => self.register_columns(src, sf, &columns, is_key, how)?,
+                None => self.register_columns(src, (sf, full_name.as_deref()), &columns, is_key, how)?,
             };
-            let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf));
+            let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf, full_name.as_deref()));
             let format = if is_key { &mut src.key_format } else { &mut src.value_format };
             *format = Format::Schema(sf, binding);
         }
@@ -54,7 +55,7 @@ impl Engine {
     fn register_columns(
         &mut self,
         src: &Source,
-        sf: SchemaFormat,
+        (sf, full_name): (SchemaFormat, Option<&str>),
         columns: &[(String, SqlType)],
         is_key: bool,
         how: Registration,
@@ -64,7 +65,7 @@ impl Engine {
         if sf == SchemaFormat::Avro {
             check_avro_names(columns)?;
         }
-        let Some((schema_type, text)) = schema_for(sf, columns, single) else { return Ok(None) };
+        let Some((schema_type, text)) = named_schema_for(sf, columns, single, full_name) else { return Ok(None) };
         if how == Registration::IfAbsent {
             if let Some(existing) = self.schema_registry.topic_schema(&src.topic, is_key) {
                 return Ok(Some(existing.id));
@@ -78,14 +79,17 @@ impl Engine {
     }
 
     /// A binding to schema `id` when it is in the format's schema language.
-    fn bind(&self, id: u32, sf: SchemaFormat) -> Option<WireBinding> {
+    /// `full_name`: the PROTOBUF message its records are (None: the schema's first).
+    fn bind(&self, id: u32, sf: SchemaFormat, full_name: Option<&str>) -> Option<WireBinding> {
         let stored = self.schema_registry.by_id(id).ok()?;
         let language = match sf {
             SchemaFormat::Avro => SchemaType::Avro,
             SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr => SchemaType::Protobuf,
             SchemaFormat::JsonSr => SchemaType::Json,
         };
-        (stored.schema_type == language).then(|| self.schema_registry.wire_schemas().bind(id)).flatten()
+        (stored.schema_type == language)
+            .then(|| self.schema_registry.wire_schemas().bind_message(id, full_name))
+            .flatten()
     }
 }
 

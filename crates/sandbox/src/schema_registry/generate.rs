@@ -20,6 +20,17 @@ pub fn schema_for(
     columns: &[(String, SqlType)],
     unwrapped: bool,
 ) -> Option<(SchemaType, String)> {
+    named_schema_for(format, columns, unwrapped, None)
+}
+
+/// [`schema_for`] with the PROTOBUF message named `full_name` (a `package` for its dotted
+/// prefix), as ksqlDB names it after KEY_/VALUE_SCHEMA_FULL_NAME; None: `ConnectDefault1`.
+pub fn named_schema_for(
+    format: SchemaFormat,
+    columns: &[(String, SqlType)],
+    unwrapped: bool,
+    full_name: Option<&str>,
+) -> Option<(SchemaType, String)> {
     let single = unwrapped && columns.len() == 1;
     match format {
         SchemaFormat::Avro => {
@@ -42,8 +53,16 @@ pub fn schema_for(
                 _ if single => vec![(columns[0].0.clone(), columns[0].1.clone())],
                 _ => columns.to_vec(),
             };
-            let body = proto_message("ConnectDefault1", &fields)?;
-            let mut text = String::from("syntax = \"proto3\";\n\n");
+            let (package, name) = match full_name.map(|n| n.rsplit_once('.').unwrap_or(("", n))) {
+                Some((package, name)) => (package, name),
+                None => ("", "ConnectDefault1"),
+            };
+            let body = proto_message(name, &fields)?;
+            let mut text = String::from("syntax = \"proto3\";\n");
+            if !package.is_empty() {
+                text.push_str(&format!("package {package};\n"));
+            }
+            text.push('\n');
             text.push_str(&body);
             Some((SchemaType::Protobuf, text))
         }

@@ -89,6 +89,19 @@ impl ProtoSchema {
             .or_else(|| self.0.messages().find(|m| m.name() == name.rsplit('.').next().unwrap_or(name)))
     }
 
+    /// The path of message indexes that names `message` in this file.
+    pub fn indexes_of(&self, message: &MessageDescriptor) -> Option<Vec<usize>> {
+        let mut path = Vec::new();
+        let mut current = message.clone();
+        while let Some(parent) = current.parent_message() {
+            path.push(parent.child_messages().position(|m| m == current)?);
+            current = parent;
+        }
+        path.push(self.0.messages().position(|m| m == current)?);
+        path.reverse();
+        Some(path)
+    }
+
     /// The message at a path of message indexes.
     pub fn message_at(&self, indexes: &[usize]) -> Option<MessageDescriptor> {
         let (first, rest) = indexes.split_first()?;
@@ -192,6 +205,8 @@ mod tests {
         assert_eq!(s.first_message().unwrap().name(), "A");
         assert_eq!(s.message_at(&[0, 0]).unwrap().full_name(), "A.B");
         assert_eq!(s.message_at(&[1]).unwrap().name(), "C");
+        assert_eq!(s.indexes_of(&s.find_message("A.B").unwrap()), Some(vec![0, 0]));
+        assert_eq!(s.indexes_of(&s.find_message("C").unwrap()), Some(vec![1]));
         assert!(s.message_at(&[2]).is_none());
         assert!(ProtoSchema::compile("syntax = \"proto3\"; message A { int32 x = 1 }", &[]).is_err());
         assert!(ProtoSchema::compile("syntax = \"proto3\";", &[]).is_err());

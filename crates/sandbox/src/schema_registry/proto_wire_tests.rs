@@ -239,3 +239,17 @@ fn a_single_struct_key_is_its_own_message() {
     assert_eq!(&bytes[5..], [0, 0x08, 1, 0x10, 3], "index 0, then F1 and F2 as varints");
     assert_eq!(deserialize(&format, &cols, Some(&bytes), false).unwrap(), row);
 }
+
+#[test]
+fn a_binding_to_a_named_message_writes_its_indexes() {
+    let text = "syntax = \"proto3\";\nmessage Other { string x = 1; }\nmessage Outer { message In { int32 X = 1; } }";
+    let mut r = SchemaRegistry::default();
+    let id = r.register("t-value", SchemaType::Protobuf, text, vec![], None).unwrap();
+    let format = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind_message(id, Some("Outer.In")));
+    let cols = vec![col("X", SqlType::Integer)];
+    let bytes = serialize(&format, &cols, &[Value::Int(9)], true).unwrap().unwrap();
+    assert_eq!(&bytes[5..], [4, 2, 0, 0x08, 9], "two indexes (1, 0), then X");
+    assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), [Value::Int(9)]);
+    let missing = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind_message(id, Some("Nope")));
+    assert!(serialize(&missing, &cols, &[Value::Int(9)], true).unwrap_err().contains("no message Nope"));
+}

@@ -70,8 +70,14 @@ impl WireSchemas {
 
     /// A binding to schema `id`, if registered.
     pub fn bind(&self, id: u32) -> Option<WireBinding> {
+        self.bind_message(id, None)
+    }
+
+    /// A binding to schema `id` that writes its message `full_name` (PROTOBUF; None: the first).
+    pub fn bind_message(&self, id: u32, full_name: Option<&str>) -> Option<WireBinding> {
         let schema = self.get(id)?;
-        Some(WireBinding(Arc::new(Binding { id, schema, schemas: self.clone() })))
+        let message = full_name.map(str::to_string);
+        Some(WireBinding(Arc::new(Binding { id, schema, message, schemas: self.clone() })))
     }
 }
 
@@ -83,6 +89,8 @@ pub struct WireBinding(Arc<Binding>);
 struct Binding {
     id: u32,
     schema: Arc<WireSchema>,
+    /// The PROTOBUF message records are written as, by full name (None: the file's first).
+    message: Option<String>,
     schemas: WireSchemas,
 }
 
@@ -132,10 +140,8 @@ impl WireBinding {
                 serde_json::to_writer(&mut out, filled.as_ref().unwrap_or(payload)).map_err(|e| e.to_string())?;
             }
             WireSchema::Protobuf(schema) => {
-                let body = encode_protobuf(schema, payload)
+                encode_protobuf(schema, self.0.message.as_deref(), payload, &mut out)
                     .map_err(|e| format!("Failed to serialize PROTOBUF record (schema id {}): {e}", self.0.id))?;
-                write_indexes(&[0], &mut out);
-                out.extend_from_slice(&body);
             }
             WireSchema::Unusable(why) => {
                 return Err(format!("Failed to serialize record: schema id {} unusable: {why}", self.0.id))
@@ -187,10 +193,20 @@ pub fn decode(schemas: &WireSchemas, bytes: &[u8]) -> Result<J, String> {
     }
 }
 
-/// The protobuf binary encoding of `payload` as the schema's first message; a bare value
-/// is the single field of a one-field message (an unwrapped key or value).
-pub fn encode_protobuf(schema: &ProtoSchema, payload: &J) -> Result<Vec<u8>, String> {
-    let message = schema.first_message().ok_or("the schema defines no message")?;
+/// The message indexes and protobuf binary encoding of `payload` as the schema's message
+/// `full_name` (None: its first); a bare value is the single field of a one-field message
+/// (an unwrapped key or value).
+fn encode_protobuf(
+    schema: &ProtoSchema,
+    full_name: Option<&str>,
+    payload: &J,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let message = match full_name {
+        Some(n) => schema.find_message(n).ok_or_else(|| format!("no message {n} in the schema"))?,
+        None => schema.first_message().ok_or("the schema defines no message")?,
+    };
+    write_indexes(&schema.indexes_of(&message).ok_or("message outside the schema")?, out);
     let wrapped;
     let payload = match (payload, message.fields().next()) {
         (J::Object(_), _) | (J::Null, _) => payload,
@@ -200,7 +216,7 @@ pub fn encode_protobuf(schema: &ProtoSchema, payload: &J) -> Result<Vec<u8>, Str
         }
         _ => return Err(format!("a bare value does not fit message {}", message.full_name())),
     };
-    Ok(prost::Message::encode_to_vec(&json_to_message(payload, &message)?))
+    prost::Message::encode(&json_to_message(payload, &message)?, out).map_err(|e| e.to_string())
 }
 
 /// A record's body after the header: its message indexes, then the message.
