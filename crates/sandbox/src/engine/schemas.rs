@@ -6,7 +6,7 @@
 
 use super::{EResult, Engine, EngineError};
 use crate::catalog::Source;
-use crate::schema_registry::generate::named_schema_for;
+use crate::schema_registry::generate::{named_schema_for, ProtoNullable};
 use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
@@ -41,7 +41,12 @@ impl Engine {
             let id = match given_id {
                 Some(id) => Some(id),
                 None if columns.is_empty() => None,
-                None => self.register_columns(src, (sf, full_name.as_deref()), &columns, is_key, how)?,
+                None => {
+                    let part = if is_key { "KEY" } else { "VALUE" };
+                    let nullable = props.get_str(&format!("{part}_PROTOBUF_NULLABLE_REPRESENTATION"));
+                    let naming = (sf, full_name.as_deref(), ProtoNullable::parse(nullable.as_deref()));
+                    self.register_columns(src, naming, &columns, is_key, how)?
+                }
             };
             let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf, full_name.as_deref()));
             let format = if is_key { &mut src.key_format } else { &mut src.value_format };
@@ -55,7 +60,7 @@ impl Engine {
     fn register_columns(
         &mut self,
         src: &Source,
-        (sf, full_name): (SchemaFormat, Option<&str>),
+        (sf, full_name, nullable): (SchemaFormat, Option<&str>, ProtoNullable),
         columns: &[(String, SqlType)],
         is_key: bool,
         how: Registration,
@@ -65,7 +70,9 @@ impl Engine {
         if sf == SchemaFormat::Avro {
             check_avro_names(columns)?;
         }
-        let Some((schema_type, text)) = named_schema_for(sf, columns, single, full_name) else { return Ok(None) };
+        let Some((schema_type, text)) = named_schema_for(sf, columns, single, full_name, nullable) else {
+            return Ok(None);
+        };
         if how == Registration::IfAbsent {
             if let Some(existing) = self.schema_registry.topic_schema(&src.topic, is_key) {
                 return Ok(Some(existing.id));

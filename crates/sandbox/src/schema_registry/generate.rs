@@ -20,7 +20,7 @@ pub fn schema_for(
     columns: &[(String, SqlType)],
     unwrapped: bool,
 ) -> Option<(SchemaType, String)> {
-    named_schema_for(format, columns, unwrapped, None)
+    named_schema_for(format, columns, unwrapped, None, ProtoNullable::No)
 }
 
 /// [`schema_for`] with the PROTOBUF message named `full_name` (a `package` for its dotted
@@ -30,6 +30,7 @@ pub fn named_schema_for(
     columns: &[(String, SqlType)],
     unwrapped: bool,
     full_name: Option<&str>,
+    nullable: ProtoNullable,
 ) -> Option<(SchemaType, String)> {
     let single = unwrapped && columns.len() == 1;
     match format {
@@ -57,8 +58,11 @@ pub fn named_schema_for(
                 Some((package, name)) => (package, name),
                 None => ("", "ConnectDefault1"),
             };
-            let body = proto_message(name, &fields)?;
+            let body = proto_message(name, &fields, nullable)?;
             let mut text = String::from("syntax = \"proto3\";\n");
+            if body.contains("google.protobuf.") {
+                text.push_str("\nimport \"google/protobuf/wrappers.proto\";\n");
+            }
             if !package.is_empty() {
                 text.push_str(&format!("package {package};\n"));
             }
@@ -147,12 +151,51 @@ fn json_type(t: &SqlType) -> J {
     }
 }
 
+/// How a proto3 schema ksqlDB generates lets a primitive field be null: not at all (the
+/// default: it reads back as its default), as an `optional` field, or as a wrapper message
+/// (PROTOBUF_NULLABLE_REPRESENTATION 'OPTIONAL' or 'WRAPPER').
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtoNullable {
+    No,
+    Optional,
+    Wrapper,
+}
+
+impl ProtoNullable {
+    /// The representation a PROTOBUF_NULLABLE_REPRESENTATION value names.
+    pub fn parse(value: Option<&str>) -> ProtoNullable {
+        match value.map(str::to_ascii_uppercase).as_deref() {
+            Some("OPTIONAL") => ProtoNullable::Optional,
+            Some("WRAPPER") => ProtoNullable::Wrapper,
+            _ => ProtoNullable::No,
+        }
+    }
+
+    /// A primitive field's type written so it may hold null.
+    fn field_type(self, ty: String) -> String {
+        let wrapper = match ty.as_str() {
+            "bool" => "BoolValue",
+            "int32" => "Int32Value",
+            "int64" => "Int64Value",
+            "double" => "DoubleValue",
+            "string" => "StringValue",
+            "bytes" => "BytesValue",
+            _ => return ty,
+        };
+        match self {
+            ProtoNullable::No => ty,
+            ProtoNullable::Optional => format!("optional {ty}"),
+            ProtoNullable::Wrapper => format!("google.protobuf.{wrapper}"),
+        }
+    }
+}
+
 /// A proto3 message of `fields`, with its nested messages (structs) inside it.
-fn proto_message(name: &str, fields: &[(String, SqlType)]) -> Option<String> {
+fn proto_message(name: &str, fields: &[(String, SqlType)], nullable: ProtoNullable) -> Option<String> {
     let mut inner = Vec::new();
     let mut lines = Vec::new();
     for (i, (n, t)) in fields.iter().enumerate() {
-        let ty = proto_field_type(n, t, &mut inner)?;
+        let ty = nullable.field_type(proto_field_type(n, t, &mut inner, nullable)?);
         lines.push(format!("  {ty} {n} = {};", i + 1));
     }
     let mut text = format!("message {name} {{\n");
@@ -169,7 +212,7 @@ fn proto_message(name: &str, fields: &[(String, SqlType)]) -> Option<String> {
     Some(text)
 }
 
-fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<String> {
+fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>, nullable: ProtoNullable) -> Option<String> {
     Some(match t {
         SqlType::Boolean => "bool".into(),
         SqlType::Integer => "int32".into(),
@@ -178,10 +221,11 @@ fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<
         SqlType::String => "string".into(),
         SqlType::Bytes => "bytes".into(),
         SqlType::Array(e) if !matches!(**e, SqlType::Array(_) | SqlType::Map(..)) => {
-            format!("repeated {}", proto_field_type(name, e, inner)?)
+            format!("repeated {}", proto_field_type(name, e, inner, nullable)?)
         }
         SqlType::Map(k, v) if matches!(**k, SqlType::String | SqlType::Integer | SqlType::Bigint) => {
-            let (k, v) = (proto_field_type(name, k, inner)?, proto_field_type(&format!("{name}Value"), v, inner)?);
+            let k = proto_field_type(name, k, inner, nullable)?;
+            let v = proto_field_type(&format!("{name}Value"), v, inner, nullable)?;
             if v.starts_with("repeated") {
                 return None;
             }
@@ -189,7 +233,7 @@ fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<
         }
         SqlType::Struct(fields) => {
             let message = format!("ConnectDefault{}", inner.len() + 2);
-            inner.push(proto_message(&message, fields)?);
+            inner.push(proto_message(&message, fields, nullable)?);
             message
         }
         _ => return None,

@@ -253,3 +253,31 @@ fn a_binding_to_a_named_message_writes_its_indexes() {
     let missing = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind_message(id, Some("Nope")));
     assert!(serialize(&missing, &cols, &[Value::Int(9)], true).unwrap_err().contains("no message Nope"));
 }
+
+#[test]
+fn nullable_representations_keep_nulls_of_primitive_fields() {
+    use super::generate::{named_schema_for, ProtoNullable};
+    let cols = vec![col("I", SqlType::Integer), col("S", SqlType::String)];
+    let expected = [
+        (
+            ProtoNullable::Optional,
+            "syntax = \"proto3\";\n\nmessage ConnectDefault1 {\n  optional int32 I = 1;\n  optional string S = 2;\n}\n",
+        ),
+        (
+            ProtoNullable::Wrapper,
+            "syntax = \"proto3\";\n\nimport \"google/protobuf/wrappers.proto\";\n\nmessage ConnectDefault1 {\n  \
+             google.protobuf.Int32Value I = 1;\n  google.protobuf.StringValue S = 2;\n}\n",
+        ),
+    ];
+    for (nullable, text) in expected {
+        let (t, generated) = named_schema_for(SchemaFormat::Protobuf, &cols, false, None, nullable).unwrap();
+        assert_eq!(generated, text);
+        let mut r = SchemaRegistry::default();
+        let id = r.register("t-value", t, &generated, vec![], None).unwrap();
+        let format = Format::Schema(SchemaFormat::Protobuf, r.wire_schemas().bind(id));
+        for row in [vec![Value::Null, Value::String(String::new())], vec![Value::Int(0), Value::Null]] {
+            let bytes = serialize(&format, &cols, &row, true).unwrap().unwrap();
+            assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row, "{nullable:?}");
+        }
+    }
+}
