@@ -3,9 +3,11 @@
 //! optional union with a null default), a JSON Schema object (`oneOf` null or the type), or
 //! a proto3 message (`ConnectDefault1`). A single key column is registered unwrapped.
 //!
-//! Types these do not cover in the sandbox (PROTOBUF's DECIMAL and temporal types, which
-//! need Confluent's imported messages) give no schema: nothing is registered, rather than a
-//! schema that would differ from ksqlDB's.
+//! PROTOBUF's DECIMAL and temporal types import Confluent's and Google's messages
+//! (`confluent.type.Decimal` with its precision and scale as `confluent.field_meta` params,
+//! `google.protobuf.Timestamp`, `google.type.Date`, `google.type.TimeOfDay`). Types proto3
+//! cannot hold (nested lists, maps of lists, other map keys) give no schema: nothing is
+//! registered rather than a schema that would differ from ksqlDB's.
 
 use serde_json::{json, Value as J};
 
@@ -60,8 +62,12 @@ pub fn named_schema_for(
             };
             let body = proto_message(name, &fields, nullable)?;
             let mut text = String::from("syntax = \"proto3\";\n");
-            if body.contains("google.protobuf.") {
-                text.push_str("\nimport \"google/protobuf/wrappers.proto\";\n");
+            let imports = proto_imports(&body);
+            if !imports.is_empty() {
+                text.push('\n');
+                for import in imports {
+                    text.push_str(&format!("import \"{import}\";\n"));
+                }
             }
             if !package.is_empty() {
                 text.push_str(&format!("package {package};\n"));
@@ -151,6 +157,22 @@ fn json_type(t: &SqlType) -> J {
     }
 }
 
+/// The files a generated message's types come from, in name order.
+fn proto_imports(body: &str) -> Vec<&'static str> {
+    let wrapper = ["Bool", "Int32", "Int64", "Double", "String", "Bytes"]
+        .iter()
+        .any(|w| body.contains(&format!("google.protobuf.{w}Value")));
+    let uses = [
+        ("confluent/meta.proto", body.contains("confluent.field_meta")),
+        ("confluent/type/decimal.proto", body.contains("confluent.type.Decimal")),
+        ("google/protobuf/timestamp.proto", body.contains("google.protobuf.Timestamp")),
+        ("google/protobuf/wrappers.proto", wrapper),
+        ("google/type/date.proto", body.contains("google.type.Date")),
+        ("google/type/timeofday.proto", body.contains("google.type.TimeOfDay")),
+    ];
+    uses.into_iter().filter(|(_, used)| *used).map(|(file, _)| file).collect()
+}
+
 /// How a proto3 schema ksqlDB generates lets a primitive field be null: not at all (the
 /// default: it reads back as its default), as an `optional` field, or as a wrapper message
 /// (PROTOBUF_NULLABLE_REPRESENTATION 'OPTIONAL' or 'WRAPPER').
@@ -196,7 +218,16 @@ fn proto_message(name: &str, fields: &[(String, SqlType)], nullable: ProtoNullab
     let mut lines = Vec::new();
     for (i, (n, t)) in fields.iter().enumerate() {
         let ty = nullable.field_type(proto_field_type(n, t, &mut inner, nullable)?);
-        lines.push(format!("  {ty} {n} = {};", i + 1));
+        let options = match t {
+            SqlType::Decimal { precision, scale } => format!(
+                " [(confluent.field_meta) = {{ params: [{{ key: \"precision\", value: \"{}\" }}, \
+                 {{ key: \"scale\", value: \"{}\" }}] }}]",
+                precision.unwrap_or(10),
+                scale.unwrap_or(0)
+            ),
+            _ => String::new(),
+        };
+        lines.push(format!("  {ty} {n} = {}{options};", i + 1));
     }
     let mut text = format!("message {name} {{\n");
     for m in inner {
@@ -220,6 +251,10 @@ fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>, nullable: 
         SqlType::Double => "double".into(),
         SqlType::String => "string".into(),
         SqlType::Bytes => "bytes".into(),
+        SqlType::Decimal { .. } => "confluent.type.Decimal".into(),
+        SqlType::Timestamp => "google.protobuf.Timestamp".into(),
+        SqlType::Date => "google.type.Date".into(),
+        SqlType::Time => "google.type.TimeOfDay".into(),
         SqlType::Array(e) if !matches!(**e, SqlType::Array(_) | SqlType::Map(..)) => {
             format!("repeated {}", proto_field_type(name, e, inner, nullable)?)
         }

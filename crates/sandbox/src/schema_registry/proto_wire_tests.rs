@@ -6,6 +6,7 @@ use prost_reflect::{DynamicMessage, Value as P};
 
 use super::generate::schema_for;
 use super::proto_schema::ProtoSchema;
+use super::wire::WireSchema;
 use super::*;
 use crate::topics::{deserialize, print_bytes, serialize, Format, SchemaFormat};
 use crate::types::{Decimal, SqlType, Value};
@@ -280,4 +281,29 @@ fn nullable_representations_keep_nulls_of_primitive_fields() {
             assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row, "{nullable:?}");
         }
     }
+}
+
+#[test]
+fn generated_schemas_hold_every_type() {
+    let mut cols = all_types();
+    cols.pop();
+    let (t, text) = schema_for(SchemaFormat::Protobuf, &cols, false).unwrap();
+    assert!(text.contains("import \"confluent/type/decimal.proto\";\nimport \"google/protobuf/timestamp.proto\";"));
+    assert!(text.contains("confluent.type.Decimal DEC = 5 [(confluent.field_meta) = { params: [{ key: \"precision\""));
+    let mut r = SchemaRegistry::default();
+    let (format, _) = bound_to(&mut r, &text);
+    assert_eq!(t, SchemaType::Protobuf);
+    let mut row = full_row();
+    row.pop();
+    let bytes = serialize(&format, &cols, &row, true).unwrap().unwrap();
+    assert_eq!(deserialize(&format, &cols, Some(&bytes), true).unwrap(), row);
+    let inferred = r.wire_schemas().get(1).map(|s| match &*s {
+        WireSchema::Protobuf(p) => p.sql_type(None).unwrap(),
+        _ => panic!("not compiled as PROTOBUF"),
+    });
+    assert_eq!(inferred, Some(SqlType::Struct(cols)), "the schema reads back as the columns it was made of");
+    // Types inside a map's values are imported too.
+    let map = vec![col("M", SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Time)))];
+    let (_, text) = schema_for(SchemaFormat::Protobuf, &map, false).unwrap();
+    assert!(ProtoSchema::compile(&text, &[]).is_ok(), "{text}");
 }
