@@ -23,15 +23,17 @@ pub fn columns_from_schema(
     full_name: Option<&str>,
     keep_names: bool,
 ) -> Result<(Vec<(String, SqlType)>, bool), String> {
-    let mut ty = schema_type(format, schema, full_name)?;
-    if !keep_names {
-        ty = upper_names(ty);
-    }
-    Ok(match ty {
+    Ok(columns_from_type(schema_type(format, schema, full_name)?, is_key, keep_names))
+}
+
+/// [`columns_from_schema`] for a schema's type already known.
+pub fn columns_from_type(ty: SqlType, is_key: bool, keep_names: bool) -> (Vec<(String, SqlType)>, bool) {
+    let ty = if keep_names { ty } else { upper_names(ty) };
+    match ty {
         other if is_key => (vec![("ROWKEY".to_string(), other)], false),
         SqlType::Struct(fields) => (fields, true),
         other => (vec![("ROWVAL".to_string(), other)], false),
-    })
+    }
 }
 
 /// The SQL type of a whole schema.

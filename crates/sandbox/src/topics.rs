@@ -557,8 +557,9 @@ pub fn serialize(
 ) -> Result<Option<Vec<u8>>, String> {
     match format {
         Format::None => Ok(None),
-        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, _) if values.iter().any(has_null) => {
-            // Protobuf (proto3) has no nulls for primitives: they read back as defaults.
+        Format::Schema(SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr, None) if values.iter().any(has_null) => {
+            // Protobuf (proto3) has no nulls for primitives: they read back as defaults (the
+            // wire format's encoder writes them so itself).
             let defaulted: Vec<Value> = cols.iter().zip(values).map(|((_, t), v)| proto_default(v, t)).collect();
             serialize(&Format::Json, cols, &defaulted, wrap)
         }
@@ -739,9 +740,18 @@ pub fn deserialize(
             }
             Ok(vec![kafka_deserialize(&cols[0].1, b)?])
         }
-        Format::Schema(_, Some(wire)) => {
+        Format::Schema(sf, Some(wire)) => {
             let j = wire.decode(b).map_err(|e| format!("Failed to deserialize value from topic: {e}"))?;
-            columns_from_json(&j, cols, wrap)
+            match j {
+                // An unwrapped PROTOBUF value is the single field of its message, unless the
+                // column is the whole message (a STRUCT key inferred from its schema).
+                serde_json::Value::Object(o)
+                    if *sf == SchemaFormat::Protobuf && !wrap && cols.len() == 1 && !is_whole(&o, &cols[0].1) =>
+                {
+                    columns_from_json(o.values().next().unwrap_or(&serde_json::Value::Null), cols, wrap)
+                }
+                j => columns_from_json(&j, cols, wrap),
+            }
         }
         Format::Json | Format::Schema(..) => {
             // Objects read into their columns in one pass; the rest below.
@@ -803,6 +813,12 @@ fn columns_from_json(j: &serde_json::Value, cols: &[(String, SqlType)], wrap: bo
                   requiredType: STRUCT"
             .into()),
     }
+}
+
+/// Whether a decoded message is a STRUCT column itself: its fields are the column's fields.
+fn is_whole(message: &serde_json::Map<String, serde_json::Value>, t: &SqlType) -> bool {
+    let SqlType::Struct(fields) = t else { return false };
+    fields.len() == message.len() && fields.iter().all(|(n, _)| message.keys().any(|k| k.eq_ignore_ascii_case(n)))
 }
 
 /// A key or value in Confluent's wire format: a record of the columns when wrapped, else the

@@ -12,6 +12,7 @@ use super::status::{status_entity, warning};
 use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
+use crate::schema_registry::wire::WireSchema;
 use crate::sql::ast::{
     source_window_props, ColumnConstraint, ColumnDef, Expr, Literal, PropValue, Props, Query, SourceKind,
 };
@@ -86,7 +87,8 @@ impl Engine {
             {
                 continue;
             }
-            let Some(reg) = self.schema_registry.topic_schema(topic, is_key).map(|s| s.document()) else {
+            let stored = self.schema_registry.topic_schema(topic, is_key);
+            let Some(reg) = stored.map(|s| s.document()) else {
                 if is_key {
                     continue;
                 }
@@ -97,14 +99,21 @@ impl Engine {
                 )));
             };
             let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
-            let (cols, wrapped) = registry::columns_from_schema(*sf, &reg, is_key, full_name.as_deref(), schema_id)
-                .map_err(|e| {
-                    if e.contains("not supported in the ksqlDB sandbox") {
-                        EngineError::statement(e)
-                    } else {
-                        EngineError::statement(format!("Schema inference failed: {e}"))
-                    }
-                })?;
+            // A PROTOBUF schema compiled for records (with the schemas it imports) gives its types.
+            let compiled = stored.and_then(|s| self.schema_registry.wire_schemas().get(s.id));
+            let from_schema = match compiled.as_deref() {
+                Some(WireSchema::Protobuf(p)) => {
+                    p.sql_type(full_name.as_deref()).map(|t| registry::columns_from_type(t, is_key, schema_id))
+                }
+                _ => registry::columns_from_schema(*sf, &reg, is_key, full_name.as_deref(), schema_id),
+            };
+            let (cols, wrapped) = from_schema.map_err(|e| {
+                if e.contains("not supported in the ksqlDB sandbox") {
+                    EngineError::statement(e)
+                } else {
+                    EngineError::statement(format!("Schema inference failed: {e}"))
+                }
+            })?;
             anonymous_value |= !is_key && !wrapped;
             for (n, t) in cols {
                 let constraint = if !is_key {

@@ -6,7 +6,7 @@
 
 use super::{EResult, Engine, EngineError};
 use crate::catalog::Source;
-use crate::schema_registry::generate::{avro_record_name, schema_for};
+use crate::schema_registry::generate::{avro_record_name, named_schema_for, ProtoNullable};
 use crate::schema_registry::{SchemaRegistry, SchemaType, WireBinding};
 use crate::sql::ast::Props;
 use crate::topics::{Format, SchemaFormat};
@@ -22,8 +22,8 @@ pub(super) enum Registration {
 }
 
 impl Engine {
-    /// Registers the source's key and value schemas (per `how`) and binds its AVRO and JSON_SR
-    /// formats to the schema its records use, so they are written in the wire format.
+    /// Registers the source's key and value schemas (per `how`) and binds its AVRO, JSON_SR and
+    /// PROTOBUF formats to the schema its records use, so they are written in the wire format.
     pub(super) fn register_source_schemas(
         &mut self,
         src: &mut Source,
@@ -36,13 +36,19 @@ impl Engine {
             let Format::Schema(sf, _) = format else { continue };
             let sf = *sf;
             let columns = if is_key { src.key_columns() } else { src.value_columns() };
+            let full_name = props.get_str(if is_key { "KEY_SCHEMA_FULL_NAME" } else { "VALUE_SCHEMA_FULL_NAME" });
             let given_id = props.get(id_prop).and_then(|v| v.as_string().trim().parse::<u32>().ok());
             let id = match given_id {
                 Some(id) => Some(id),
                 None if columns.is_empty() => None,
-                None => self.register_columns(src, sf, &columns, is_key, how)?,
+                None => {
+                    let part = if is_key { "KEY" } else { "VALUE" };
+                    let nullable = props.get_str(&format!("{part}_PROTOBUF_NULLABLE_REPRESENTATION"));
+                    let naming = (sf, full_name.as_deref(), ProtoNullable::parse(nullable.as_deref()));
+                    self.register_columns(src, naming, &columns, is_key, how)?
+                }
             };
-            let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf));
+            let binding = id.filter(|_| wire_format(sf)).and_then(|id| self.bind(id, sf, full_name.as_deref()));
             let format = if is_key { &mut src.key_format } else { &mut src.value_format };
             *format = Format::Schema(sf, binding);
         }
@@ -54,7 +60,7 @@ impl Engine {
     fn register_columns(
         &mut self,
         src: &Source,
-        sf: SchemaFormat,
+        (sf, full_name, nullable): (SchemaFormat, Option<&str>, ProtoNullable),
         columns: &[(String, SqlType)],
         is_key: bool,
         how: Registration,
@@ -65,7 +71,9 @@ impl Engine {
             check_avro_names(columns)?;
         }
         let record = avro_record_name(&src.name, is_key);
-        let Some((schema_type, text)) = schema_for(sf, columns, single, &record) else { return Ok(None) };
+        let Some((schema_type, text)) = named_schema_for(sf, columns, single, &record, full_name, nullable) else {
+            return Ok(None);
+        };
         if how == Registration::IfAbsent {
             if let Some(existing) = self.schema_registry.topic_schema(&src.topic, is_key) {
                 return Ok(Some(existing.id));
@@ -79,17 +87,24 @@ impl Engine {
     }
 
     /// A binding to schema `id` when it is in the format's schema language.
-    fn bind(&self, id: u32, sf: SchemaFormat) -> Option<WireBinding> {
+    /// `full_name`: the PROTOBUF message its records are (None: the schema's first).
+    fn bind(&self, id: u32, sf: SchemaFormat, full_name: Option<&str>) -> Option<WireBinding> {
         let stored = self.schema_registry.by_id(id).ok()?;
-        let language = if sf == SchemaFormat::Avro { SchemaType::Avro } else { SchemaType::Json };
-        (stored.schema_type == language).then(|| self.schema_registry.wire_schemas().bind(id)).flatten()
+        let language = match sf {
+            SchemaFormat::Avro => SchemaType::Avro,
+            SchemaFormat::Protobuf | SchemaFormat::ProtobufNoSr => SchemaType::Protobuf,
+            SchemaFormat::JsonSr => SchemaType::Json,
+        };
+        (stored.schema_type == language)
+            .then(|| self.schema_registry.wire_schemas().bind_message(id, full_name))
+            .flatten()
     }
 }
 
-/// The formats whose records are in Confluent's wire format here. PROTOBUF stays in the
-/// JSON form: its framing (message indexes) and encoding are not built yet.
+/// The formats whose records are in Confluent's wire format here. PROTOBUF_NOSR records have
+/// no header and their schema is not registered: they stay in the JSON form for now.
 fn wire_format(sf: SchemaFormat) -> bool {
-    matches!(sf, SchemaFormat::Avro | SchemaFormat::JsonSr)
+    matches!(sf, SchemaFormat::Avro | SchemaFormat::JsonSr | SchemaFormat::Protobuf)
 }
 
 /// AVRO names start with a letter or `_` and go on with letters, digits and `_` (Avro's

@@ -246,7 +246,7 @@ fn long(j: &J) -> Result<i64, String> {
 }
 
 /// A number, or the names Java gives the non-finite doubles (as the JSON form holds them).
-fn double(j: &J) -> Option<f64> {
+pub(super) fn double(j: &J) -> Option<f64> {
     match j {
         J::Number(n) => n.as_f64(),
         J::String(s) => match s.as_str() {
@@ -260,7 +260,7 @@ fn double(j: &J) -> Option<f64> {
 }
 
 /// The shortest big-endian two's complement bytes of `n` (Avro's decimal bytes).
-fn signed_bytes(n: i128) -> Vec<u8> {
+pub(super) fn signed_bytes(n: i128) -> Vec<u8> {
     let all = n.to_be_bytes();
     let fill = if n < 0 { 0xFF } else { 0x00 };
     let mut start = 0;
@@ -271,7 +271,7 @@ fn signed_bytes(n: i128) -> Vec<u8> {
     all[start..].to_vec()
 }
 
-fn from_signed_bytes(b: &[u8]) -> Option<i128> {
+pub(super) fn from_signed_bytes(b: &[u8]) -> Option<i128> {
     if b.is_empty() {
         return Some(0);
     }

@@ -3,9 +3,11 @@
 //! optional union with a null default), a JSON Schema object (`oneOf` null or the type), or
 //! a proto3 message (`ConnectDefault1`). A single key column is registered unwrapped.
 //!
-//! Types these do not cover in the sandbox (PROTOBUF's DECIMAL and temporal types, which
-//! need Confluent's imported messages) give no schema: nothing is registered, rather than a
-//! schema that would differ from ksqlDB's.
+//! PROTOBUF's DECIMAL and temporal types import Confluent's and Google's messages
+//! (`confluent.type.Decimal` with its precision and scale as `confluent.field_meta` params,
+//! `google.protobuf.Timestamp`, `google.type.Date`, `google.type.TimeOfDay`). Types proto3
+//! cannot hold (nested lists, maps of lists, other map keys) give no schema: nothing is
+//! registered rather than a schema that would differ from ksqlDB's.
 
 use serde_json::{json, Value as J};
 
@@ -43,6 +45,19 @@ pub fn schema_for(
     unwrapped: bool,
     record: &str,
 ) -> Option<(SchemaType, String)> {
+    named_schema_for(format, columns, unwrapped, record, None, ProtoNullable::No)
+}
+
+/// [`schema_for`] with the PROTOBUF message named `full_name` (a `package` for its dotted
+/// prefix), as ksqlDB names it after KEY_/VALUE_SCHEMA_FULL_NAME; None: `ConnectDefault1`.
+pub fn named_schema_for(
+    format: SchemaFormat,
+    columns: &[(String, SqlType)],
+    unwrapped: bool,
+    record: &str,
+    full_name: Option<&str>,
+    nullable: ProtoNullable,
+) -> Option<(SchemaType, String)> {
     let single = unwrapped && columns.len() == 1;
     match format {
         SchemaFormat::Avro => {
@@ -62,10 +77,30 @@ pub fn schema_for(
             Some((SchemaType::Json, schema.to_string()))
         }
         SchemaFormat::Protobuf => {
-            let fields: Vec<(String, SqlType)> =
-                if single { vec![(columns[0].0.clone(), columns[0].1.clone())] } else { columns.to_vec() };
-            let body = proto_message("ConnectDefault1", &fields)?;
-            let mut text = String::from("syntax = \"proto3\";\n\n");
+            // Protobuf records are messages: a single STRUCT column is its own message, any
+            // other single column the one field of a message.
+            let fields: Vec<(String, SqlType)> = match &columns[0].1 {
+                SqlType::Struct(fields) if single => fields.clone(),
+                _ if single => vec![(columns[0].0.clone(), columns[0].1.clone())],
+                _ => columns.to_vec(),
+            };
+            let (package, name) = match full_name.map(|n| n.rsplit_once('.').unwrap_or(("", n))) {
+                Some((package, name)) => (package, name),
+                None => ("", "ConnectDefault1"),
+            };
+            let body = proto_message(name, &fields, nullable)?;
+            let mut text = String::from("syntax = \"proto3\";\n");
+            let imports = proto_imports(&body);
+            if !imports.is_empty() {
+                text.push('\n');
+                for import in imports {
+                    text.push_str(&format!("import \"{import}\";\n"));
+                }
+            }
+            if !package.is_empty() {
+                text.push_str(&format!("package {package};\n"));
+            }
+            text.push('\n');
             text.push_str(&body);
             Some((SchemaType::Protobuf, text))
         }
@@ -148,13 +183,77 @@ fn json_type(t: &SqlType) -> J {
     }
 }
 
+/// The files a generated message's types come from, in name order.
+fn proto_imports(body: &str) -> Vec<&'static str> {
+    let wrapper = ["Bool", "Int32", "Int64", "Double", "String", "Bytes"]
+        .iter()
+        .any(|w| body.contains(&format!("google.protobuf.{w}Value")));
+    let uses = [
+        ("confluent/meta.proto", body.contains("confluent.field_meta")),
+        ("confluent/type/decimal.proto", body.contains("confluent.type.Decimal")),
+        ("google/protobuf/timestamp.proto", body.contains("google.protobuf.Timestamp")),
+        ("google/protobuf/wrappers.proto", wrapper),
+        ("google/type/date.proto", body.contains("google.type.Date")),
+        ("google/type/timeofday.proto", body.contains("google.type.TimeOfDay")),
+    ];
+    uses.into_iter().filter(|(_, used)| *used).map(|(file, _)| file).collect()
+}
+
+/// How a proto3 schema ksqlDB generates lets a primitive field be null: not at all (the
+/// default: it reads back as its default), as an `optional` field, or as a wrapper message
+/// (PROTOBUF_NULLABLE_REPRESENTATION 'OPTIONAL' or 'WRAPPER').
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtoNullable {
+    No,
+    Optional,
+    Wrapper,
+}
+
+impl ProtoNullable {
+    /// The representation a PROTOBUF_NULLABLE_REPRESENTATION value names.
+    pub fn parse(value: Option<&str>) -> ProtoNullable {
+        match value.map(str::to_ascii_uppercase).as_deref() {
+            Some("OPTIONAL") => ProtoNullable::Optional,
+            Some("WRAPPER") => ProtoNullable::Wrapper,
+            _ => ProtoNullable::No,
+        }
+    }
+
+    /// A primitive field's type written so it may hold null.
+    fn field_type(self, ty: String) -> String {
+        let wrapper = match ty.as_str() {
+            "bool" => "BoolValue",
+            "int32" => "Int32Value",
+            "int64" => "Int64Value",
+            "double" => "DoubleValue",
+            "string" => "StringValue",
+            "bytes" => "BytesValue",
+            _ => return ty,
+        };
+        match self {
+            ProtoNullable::No => ty,
+            ProtoNullable::Optional => format!("optional {ty}"),
+            ProtoNullable::Wrapper => format!("google.protobuf.{wrapper}"),
+        }
+    }
+}
+
 /// A proto3 message of `fields`, with its nested messages (structs) inside it.
-fn proto_message(name: &str, fields: &[(String, SqlType)]) -> Option<String> {
+fn proto_message(name: &str, fields: &[(String, SqlType)], nullable: ProtoNullable) -> Option<String> {
     let mut inner = Vec::new();
     let mut lines = Vec::new();
     for (i, (n, t)) in fields.iter().enumerate() {
-        let ty = proto_field_type(n, t, &mut inner)?;
-        lines.push(format!("  {ty} {n} = {};", i + 1));
+        let ty = nullable.field_type(proto_field_type(n, t, &mut inner, nullable)?);
+        let options = match t {
+            SqlType::Decimal { precision, scale } => format!(
+                " [(confluent.field_meta) = {{ params: [{{ key: \"precision\", value: \"{}\" }}, \
+                 {{ key: \"scale\", value: \"{}\" }}] }}]",
+                precision.unwrap_or(10),
+                scale.unwrap_or(0)
+            ),
+            _ => String::new(),
+        };
+        lines.push(format!("  {ty} {n} = {}{options};", i + 1));
     }
     let mut text = format!("message {name} {{\n");
     for m in inner {
@@ -170,7 +269,7 @@ fn proto_message(name: &str, fields: &[(String, SqlType)]) -> Option<String> {
     Some(text)
 }
 
-fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<String> {
+fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>, nullable: ProtoNullable) -> Option<String> {
     Some(match t {
         SqlType::Boolean => "bool".into(),
         SqlType::Integer => "int32".into(),
@@ -178,11 +277,16 @@ fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<
         SqlType::Double => "double".into(),
         SqlType::String => "string".into(),
         SqlType::Bytes => "bytes".into(),
+        SqlType::Decimal { .. } => "confluent.type.Decimal".into(),
+        SqlType::Timestamp => "google.protobuf.Timestamp".into(),
+        SqlType::Date => "google.type.Date".into(),
+        SqlType::Time => "google.type.TimeOfDay".into(),
         SqlType::Array(e) if !matches!(**e, SqlType::Array(_) | SqlType::Map(..)) => {
-            format!("repeated {}", proto_field_type(name, e, inner)?)
+            format!("repeated {}", proto_field_type(name, e, inner, nullable)?)
         }
         SqlType::Map(k, v) if matches!(**k, SqlType::String | SqlType::Integer | SqlType::Bigint) => {
-            let (k, v) = (proto_field_type(name, k, inner)?, proto_field_type(&format!("{name}Value"), v, inner)?);
+            let k = proto_field_type(name, k, inner, nullable)?;
+            let v = proto_field_type(&format!("{name}Value"), v, inner, nullable)?;
             if v.starts_with("repeated") {
                 return None;
             }
@@ -190,7 +294,7 @@ fn proto_field_type(name: &str, t: &SqlType, inner: &mut Vec<String>) -> Option<
         }
         SqlType::Struct(fields) => {
             let message = format!("ConnectDefault{}", inner.len() + 2);
-            inner.push(proto_message(&message, fields)?);
+            inner.push(proto_message(&message, fields, nullable)?);
             message
         }
         _ => return None,

@@ -2,13 +2,16 @@
 //! (subjects, their versions, schemas by global id, compatibility levels), in memory. The
 //! engine reads it to infer the columns of AVRO, PROTOBUF and JSON_SR sources and registers
 //! the schemas of the sources it creates; `server::schema_registry` serves its REST API.
-//! Records of AVRO and JSON_SR sources are written and read by these schemas (`wire`).
+//! Records of AVRO, JSON_SR and PROTOBUF sources are written and read by these schemas (`wire`).
 //!
 //! Subjects follow the TopicNameStrategy ksqlDB uses: `<topic>-key` and `<topic>-value`.
 
 mod avro_json;
 mod compat;
 pub mod generate;
+mod proto_json;
+pub mod proto_schema;
+mod proto_types;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -189,6 +192,11 @@ impl SchemaRegistry {
         out
     }
 
+    /// The id the next new schema gets when none is asked for.
+    pub fn next_id(&self) -> u32 {
+        self.schemas.keys().next_back().map_or(1, |n| n + 1)
+    }
+
     /// Checks and canonicalizes a schema text of type `t`.
     fn canonical(t: SchemaType, text: &str) -> Result<String, RegistryError> {
         if text.len() > MAX_SCHEMA_BYTES {
@@ -224,6 +232,12 @@ impl SchemaRegistry {
             .ok_or_else(|| RegistryError::new(40403, "Schema not found"))
     }
 
+    /// The (import name, text) of the schemas `references` name.
+    fn reference_texts(&self, references: &[SchemaReference]) -> Vec<(String, String)> {
+        let text = |r: &SchemaReference| self.version(&r.subject, Some(r.version)).ok().map(|(_, s)| s.text.clone());
+        references.iter().filter_map(|r| Some((r.name.clone(), text(r)?))).collect()
+    }
+
     /// Registers a schema under a subject: the id of an equal schema already there, else a
     /// new version after the compatibility check. `id` asks for a given global id (what a
     /// schema carries when it is imported, as ksqlDB's tests do).
@@ -252,14 +266,14 @@ impl SchemaRegistry {
             Some(id) => id,
             None => match self.schemas.values().find(|s| s.canonical == canonical && s.schema_type == t) {
                 Some(s) => s.id,
-                None => self.schemas.keys().next_back().map_or(1, |n| n + 1),
+                None => self.next_id(),
             },
         };
         if !self.schemas.contains_key(&id) {
             if self.schemas.len() >= MAX_SCHEMAS {
                 return Err(RegistryError::new(50001, format!("The sandbox holds at most {MAX_SCHEMAS} schemas")));
             }
-            self.wire.insert(id, t, text);
+            self.wire.insert(id, t, text, &self.reference_texts(&references));
             let stored = StoredSchema { id, schema_type: t, text: text.to_string(), canonical, references };
             self.schemas.insert(id, stored);
         }
@@ -332,6 +346,8 @@ impl SchemaRegistry {
     }
 }
 
+#[cfg(test)]
+mod proto_wire_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

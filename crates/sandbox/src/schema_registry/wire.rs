@@ -1,11 +1,10 @@
-//! Confluent's wire format, as Confluent's serializers write AVRO and JSON_SR records: byte 0
-//! (the magic byte), the schema's global id as 4 big-endian bytes, then the Avro binary
-//! encoding of the record against that schema, or its JSON text.
+//! Confluent's wire format, as Confluent's serializers write AVRO, JSON_SR and PROTOBUF
+//! records: byte 0 (the magic byte), the schema's global id as 4 big-endian bytes, then the
+//! Avro binary encoding of the record against that schema, its JSON text, or the message
+//! indexes and the protobuf binary encoding of the message (`proto_schema`).
 //!
 //! A source bound to a schema ([`WireBinding`]) writes with that schema and reads each record
 //! by the id the record carries (the writer's schema), looked up in the registry's schemas.
-//! PROTOBUF records stay in the sandbox's JSON form: Confluent's Protobuf framing (message
-//! indexes) and encoding are not built yet, so PROTOBUF sources are never bound.
 //!
 //! Records go through JSON as the JSON format holds values (TIMESTAMP as epoch millis, BYTES
 //! as base64, DECIMAL as an exact number), so the JSON format's lenient reading of columns
@@ -17,6 +16,8 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value as J;
 
 use super::avro_json::{avro_to_json, json_to_avro};
+use super::proto_json::{json_to_message, message_to_json};
+use super::proto_schema::{read_indexes, write_indexes, ProtoSchema};
 use super::SchemaType;
 
 /// Byte 0 of every record in the wire format.
@@ -30,19 +31,23 @@ pub enum WireSchema {
     Avro(apache_avro::Schema),
     /// JSON Schema: records are JSON text; the schema's `properties` name the fields.
     Json(J),
-    /// PROTOBUF, or an AVRO schema apache-avro cannot parse (e.g. one with references).
+    Protobuf(ProtoSchema),
+    /// A schema that cannot be read here (e.g. one with references to other subjects).
     Unusable(String),
 }
 
 impl WireSchema {
-    fn parse(t: SchemaType, text: &str) -> WireSchema {
+    fn parse(t: SchemaType, text: &str, references: &[(String, String)]) -> WireSchema {
         match t {
             SchemaType::Avro => match apache_avro::Schema::parse_str(text) {
                 Ok(s) => WireSchema::Avro(s),
                 Err(e) => WireSchema::Unusable(format!("its AVRO schema cannot be read here: {e}")),
             },
             SchemaType::Json => WireSchema::Json(serde_json::from_str(text).unwrap_or(J::Null)),
-            SchemaType::Protobuf => WireSchema::Unusable("PROTOBUF records are not in the wire format here".into()),
+            SchemaType::Protobuf => match ProtoSchema::compile(text, references) {
+                Ok(s) => WireSchema::Protobuf(s),
+                Err(e) => WireSchema::Unusable(format!("its PROTOBUF schema cannot be read here: {e}")),
+            },
         }
     }
 }
@@ -53,8 +58,9 @@ impl WireSchema {
 pub struct WireSchemas(Arc<RwLock<BTreeMap<u32, Arc<WireSchema>>>>);
 
 impl WireSchemas {
-    pub(super) fn insert(&self, id: u32, t: SchemaType, text: &str) {
-        let parsed = Arc::new(WireSchema::parse(t, text));
+    /// `references`: the (import name, text) of the schemas this one imports.
+    pub(super) fn insert(&self, id: u32, t: SchemaType, text: &str, references: &[(String, String)]) {
+        let parsed = Arc::new(WireSchema::parse(t, text, references));
         self.0.write().unwrap_or_else(|e| e.into_inner()).insert(id, parsed);
     }
 
@@ -64,8 +70,14 @@ impl WireSchemas {
 
     /// A binding to schema `id`, if registered.
     pub fn bind(&self, id: u32) -> Option<WireBinding> {
+        self.bind_message(id, None)
+    }
+
+    /// A binding to schema `id` that writes its message `full_name` (PROTOBUF; None: the first).
+    pub fn bind_message(&self, id: u32, full_name: Option<&str>) -> Option<WireBinding> {
         let schema = self.get(id)?;
-        Some(WireBinding(Arc::new(Binding { id, schema, schemas: self.clone() })))
+        let message = full_name.map(str::to_string);
+        Some(WireBinding(Arc::new(Binding { id, schema, message, schemas: self.clone() })))
     }
 }
 
@@ -77,6 +89,8 @@ pub struct WireBinding(Arc<Binding>);
 struct Binding {
     id: u32,
     schema: Arc<WireSchema>,
+    /// The PROTOBUF message records are written as, by full name (None: the file's first).
+    message: Option<String>,
     schemas: WireSchemas,
 }
 
@@ -125,6 +139,10 @@ impl WireBinding {
                 let filled = with_absent_properties(payload, schema);
                 serde_json::to_writer(&mut out, filled.as_ref().unwrap_or(payload)).map_err(|e| e.to_string())?;
             }
+            WireSchema::Protobuf(schema) => {
+                encode_protobuf(schema, self.0.message.as_deref(), payload, &mut out)
+                    .map_err(|e| format!("Failed to serialize PROTOBUF record (schema id {}): {e}", self.0.id))?;
+            }
             WireSchema::Unusable(why) => {
                 return Err(format!("Failed to serialize record: schema id {} unusable: {why}", self.0.id))
             }
@@ -168,8 +186,51 @@ pub fn decode(schemas: &WireSchemas, bytes: &[u8]) -> Result<J, String> {
         }
         WireSchema::Json(_) => serde_json::from_slice(body)
             .map_err(|e| format!("Failed to deserialize JSON_SR record (schema id {id}): Invalid JSON: {e}")),
+        WireSchema::Protobuf(s) => {
+            decode_protobuf(s, body).map_err(|e| format!("Failed to deserialize PROTOBUF record (schema id {id}): {e}"))
+        }
         WireSchema::Unusable(why) => Err(format!("Failed to deserialize record: schema id {id} unusable: {why}")),
     }
+}
+
+/// The message indexes and protobuf binary encoding of `payload` as the schema's message
+/// `full_name` (None: its first); a bare value is the single field of a one-field message
+/// (an unwrapped key or value).
+fn encode_protobuf(
+    schema: &ProtoSchema,
+    full_name: Option<&str>,
+    payload: &J,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let message = match full_name {
+        Some(n) => schema.find_message(n).ok_or_else(|| format!("no message {n} in the schema"))?,
+        None => schema.first_message().ok_or("the schema defines no message")?,
+    };
+    write_indexes(&schema.indexes_of(&message).ok_or("message outside the schema")?, out);
+    let wrapped;
+    let payload = match (payload, message.fields().next()) {
+        (J::Object(_), _) | (J::Null, _) => payload,
+        (bare, Some(only)) if message.fields().len() == 1 => {
+            wrapped = J::Object([(only.name().to_string(), bare.clone())].into_iter().collect());
+            &wrapped
+        }
+        _ => return Err(format!("a bare value does not fit message {}", message.full_name())),
+    };
+    prost::Message::encode(&json_to_message(payload, &message)?, out).map_err(|e| e.to_string())
+}
+
+/// A record's body after the header: its message indexes, then the message.
+fn decode_protobuf(schema: &ProtoSchema, body: &[u8]) -> Result<J, String> {
+    let (indexes, message_bytes) = read_indexes(body)?;
+    let message =
+        schema.message_at(&indexes).ok_or_else(|| format!("no message at indexes {indexes:?} in the schema"))?;
+    decode_protobuf_message(&message, message_bytes)
+}
+
+/// A message's protobuf binary encoding as JSON (PROTOBUF_NOSR records are this alone).
+pub fn decode_protobuf_message(message: &prost_reflect::MessageDescriptor, bytes: &[u8]) -> Result<J, String> {
+    let decoded = prost_reflect::DynamicMessage::decode(message.clone(), bytes).map_err(|e| e.to_string())?;
+    message_to_json(&decoded)
 }
 
 /// PRINT's text of a wire-format record: the decoded record as the format's deserializer
