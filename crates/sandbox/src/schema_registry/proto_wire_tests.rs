@@ -7,13 +7,10 @@ use prost_reflect::{DynamicMessage, Value as P};
 use super::generate::schema_for;
 use super::proto_schema::ProtoSchema;
 use super::wire::WireSchema;
+use super::wire_tests::col;
 use super::*;
 use crate::topics::{deserialize, print_bytes, serialize, Format, SchemaFormat};
 use crate::types::{Decimal, SqlType, Value};
-
-fn col(name: &str, t: SqlType) -> (String, SqlType) {
-    (name.to_string(), t)
-}
 
 /// Every SQL type as ksqlDB maps it to proto3 (imported messages for DECIMAL and temporal types).
 const ALL_TYPES: &str = r#"syntax = "proto3";
@@ -43,23 +40,9 @@ message ConnectDefault1 {
 "#;
 
 fn all_types() -> Vec<(String, SqlType)> {
-    let inner = SqlType::Struct(vec![col("C", SqlType::String)]);
-    vec![
-        col("BOOL", SqlType::Boolean),
-        col("I", SqlType::Integer),
-        col("BIG", SqlType::Bigint),
-        col("D", SqlType::Double),
-        col("DEC", SqlType::Decimal { precision: Some(10), scale: Some(2) }),
-        col("S", SqlType::String),
-        col("B", SqlType::Bytes),
-        col("TS", SqlType::Timestamp),
-        col("DT", SqlType::Date),
-        col("T", SqlType::Time),
-        col("ARR", SqlType::Array(Box::new(SqlType::Integer))),
-        col("M", SqlType::Map(Box::new(SqlType::String), Box::new(SqlType::Double))),
-        col("ST", SqlType::Struct(vec![col("A", SqlType::Integer), col("NESTED", inner)])),
-        col("OPT", SqlType::Integer),
-    ]
+    let mut cols = super::wire_tests::all_types();
+    cols.push(col("OPT", SqlType::Integer));
+    cols
 }
 
 fn full_row() -> Vec<Value> {

@@ -8,12 +8,12 @@ use super::*;
 use crate::topics::{deserialize, print_bytes, serialize, Format, SchemaFormat};
 use crate::types::{Decimal, SqlType, Value};
 
-fn col(name: &str, t: SqlType) -> (String, SqlType) {
+pub(super) fn col(name: &str, t: SqlType) -> (String, SqlType) {
     (name.to_string(), t)
 }
 
-/// Every SQL type, nested ones included.
-fn all_types() -> Vec<(String, SqlType)> {
+/// Every SQL type, nested ones included (the PROTOBUF tests add a field of their own).
+pub(super) fn all_types() -> Vec<(String, SqlType)> {
     let inner = SqlType::Struct(vec![col("C", SqlType::String)]);
     vec![
         col("BOOL", SqlType::Boolean),
