@@ -349,3 +349,27 @@ fn transient_emit_final_shows_closed_windows_once() {
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("\"a\"") && r.contains("Bigint(2)")), "{rows:?}");
 }
+
+/// Window bounds are refused in a windowed aggregation's WHERE and HAVING, the first named
+/// reported; a column whose name only contains the word is an ordinary column.
+#[test]
+fn window_bounds_in_where_and_having() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM T (K INT KEY, PREV_WINDOWSTART BIGINT) \
+         WITH (kafka_topic='t', value_format='JSON', partitions=1);",
+    );
+    let agg = |clause: &str| {
+        format!("CREATE TABLE A AS SELECT K, COUNT(*) AS N FROM T WINDOW TUMBLING (SIZE 1 SECOND) {clause};")
+    };
+    let err = e.execute(&agg("WHERE MIN(WINDOWEND) < 5 GROUP BY K"), &mut s).unwrap_err();
+    assert_eq!(err.message, "Error in WHERE expression: Unknown column WINDOWEND.");
+    let err = e.execute(&agg("GROUP BY K HAVING WINDOWSTART > 1 AND MIN(WINDOWEND) < 5"), &mut s).unwrap_err();
+    assert_eq!(
+        err.message,
+        "Window bounds column WINDOWSTART can only be used in the SELECT clause of windowed aggregations"
+    );
+    run(&mut e, &mut s, &agg("WHERE PREV_WINDOWSTART > 0 GROUP BY K"));
+}

@@ -379,9 +379,18 @@ fn finish_output(
 }
 
 /// The window bound (WINDOWSTART or WINDOWEND) `e` names first, as written.
+/// Columns only: a column that merely contains the word (`PREV_WINDOWSTART`) is no bound.
 fn first_window_bound(e: &Expr) -> Option<&'static str> {
-    let text = format_expr(e);
-    ["WINDOWSTART", "WINDOWEND"].into_iter().filter_map(|b| text.find(b).map(|p| (p, b))).min().map(|(_, b)| b)
+    if let Expr::Column { name, .. } = e {
+        return ["WINDOWSTART", "WINDOWEND"].into_iter().find(|b| name == b);
+    }
+    let mut found = None;
+    e.for_each_child(&mut |child| {
+        if found.is_none() {
+            found = first_window_bound(child);
+        }
+    });
+    found
 }
 
 /// A window bound used outside the SELECT of a windowed aggregation (GROUP BY, aggregate
