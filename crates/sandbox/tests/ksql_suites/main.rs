@@ -20,7 +20,6 @@ use ksqldb_sandbox::catalog::{ColKind, Source};
 use ksqldb_sandbox::engine::{Engine, Session};
 use ksqldb_sandbox::registry::columns_from_schema;
 use ksqldb_sandbox::schema_registry::{Compatibility, SchemaReference, SchemaRegistry, SchemaType};
-use ksqldb_sandbox::sql::ast::SourceKind;
 use ksqldb_sandbox::sql::lexer::split_statements;
 use ksqldb_sandbox::sql::parser::parse_statement;
 use ksqldb_sandbox::topics::{serialize, Format, Record, SchemaFormat};
@@ -123,20 +122,6 @@ fn strip_comments(text: &str) -> String {
     out
 }
 
-const SR_FORMATS: [&str; 4] = ["AVRO", "PROTOBUF", "JSON_SR", "PROTOBUF_NOSR"];
-
-fn needs_schema_registry(statements: &str) -> Option<String> {
-    let up = statements.to_ascii_uppercase();
-    for f in SR_FORMATS {
-        for pat in [format!("'{f}'"), format!("\"{f}\"")] {
-            if up.contains(&pat) {
-                return Some(format!("format {f} needs Schema Registry"));
-            }
-        }
-    }
-    None
-}
-
 /// Expands `{FORMAT}` in a test's statements, one variant per listed format.
 fn variants(test: &J) -> Vec<(Option<String>, Vec<String>)> {
     let stmts: Vec<String> = test["statements"]
@@ -159,7 +144,6 @@ pub fn run_qtt_case(test: &J) -> VariantOutcomes {
 }
 
 fn run_qtt_variant(test: &J, stmts: &[String]) -> Outcome {
-    let _ = needs_schema_registry;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_qtt_inner(test, stmts)));
     match result {
         Ok(o) => o,
@@ -956,7 +940,6 @@ pub fn run_suite(
     for (r, n) in reasons {
         println!("  {n:>4}  {r}");
     }
-    let _ = SourceKind::Stream;
     Some((total, details))
 }
 
