@@ -13,6 +13,7 @@ use super::{exec, EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Column, Source, WindowType};
 use crate::registry;
 use crate::schema_registry::wire::WireSchema;
+use crate::schema_registry::SchemaRegistry;
 use crate::sql::ast::{
     source_window_props, ColumnConstraint, ColumnDef, Expr, Literal, PropValue, Props, Query, SourceKind,
 };
@@ -89,14 +90,11 @@ impl Engine {
             }
             let stored = self.schema_registry.topic_schema(topic, is_key);
             let Some(reg) = stored.map(|s| s.document()) else {
-                if is_key {
+                // A stream may have no key; a table's key comes first, as in ksqlDB's injector.
+                if is_key && kind == SourceKind::Stream {
                     continue;
                 }
-                return Err(EngineError::statement(format!(
-                    "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the \
-                     columns in the statement ({} format)",
-                    format.name()
-                )));
+                return Err(schema_not_found(topic, is_key));
             };
             let full_name = props.get_str(&format!("{part}_SCHEMA_FULL_NAME"));
             // A PROTOBUF schema compiled for records (with the schemas it imports) gives its types.
@@ -230,11 +228,7 @@ impl Engine {
         let has_keys =
             cols.iter().any(|c| matches!(c.constraint, ColumnConstraint::Key | ColumnConstraint::PrimaryKey));
         if !has_keys && key_format.supports_inference() && kind == SourceKind::Table {
-            return Err(EngineError::statement(format!(
-                "Schema inference from Schema Registry is not supported in the ksqlDB sandbox: declare the columns \
-                 in the statement ({} format)",
-                key_format.name()
-            )));
+            return Err(schema_not_found(&topic, true));
         }
         let mut columns = self.source_columns(cols, kind)?;
         if kind == SourceKind::Table && !columns.iter().any(|c| c.kind == ColKind::Key) {
@@ -313,12 +307,7 @@ impl Engine {
         if let Some(w) = self.check_name_free(name, kind, or_replace, if_not_exists, text)? {
             return Ok(Some(w));
         }
-        if or_replace && self.catalog.get(name).is_some() {
-            return Err(EngineError::statement(
-                "CREATE OR REPLACE of a query's sink is not supported in the ksqlDB sandbox; DROP it (and \
-                 TERMINATE its query) first",
-            ));
-        }
+        let upgrading = if or_replace { self.query_to_upgrade(name, kind)? } else { None };
         if query.limit.is_some() {
             let what = if kind == SourceKind::Table { "TABLE" } else { "STREAM" };
             return Err(EngineError::statement(format!(
@@ -397,7 +386,10 @@ impl Engine {
             .map(|v| matches!(v, PropValue::Bool(true)) || v.as_string().eq_ignore_ascii_case("true"));
         let wrap = wrap.or_else(|| default_value_wrapping(session, &value_format, &columns));
         check_formats(&key_format, &value_format, &columns, wrap)?;
-        let id = self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name);
+        let id = match &upgrading {
+            Some(id) => id.clone(),
+            None => self.next_id(if kind == SourceKind::Stream { "CSAS" } else { "CTAS" }, name),
+        };
         let mut src = Source {
             name: name.to_string(),
             kind,
@@ -414,23 +406,34 @@ impl Engine {
             writer_query: Some(id.clone()),
         };
         let retention_ms = retention_ms(props)?;
+        self.check_replacement(&src, &plan, upgrading.as_deref())?;
         if self.topics.get(&topic).is_none() {
             self.topics.create(&topic, partitions).retention.ms = retention_ms;
         }
         self.register_source_schemas(&mut src, props, Registration::Sink)?;
         let sink = sink_spec(&src, &plan);
-        if kind == SourceKind::Table {
-            // Queryable from the start: an aggregation's own groups answer pull queries (its
-            // state kept once) when it alone fills the topic; otherwise the table's state
-            // follows the query's output as it comes, so no pull query has to replay the topic.
-            let empty = self.topics.get(&topic).is_none_or(|t| t.log_end() == 0);
-            match &mut plan.executor.body {
-                exec::Body::Aggregate(a) if empty && !a.emit_final => a.serves_table = true,
-                _ => self.materialize(&src),
+        if let Some(id) = &upgrading {
+            let materialized = self.materialized.contains_key(name);
+            self.catalog.sources.insert(name.to_string(), src.clone());
+            if materialized {
+                self.materialize(&src);
             }
+            self.upgrade_persistent(id, text, name, plan, sink);
+        } else {
+            if kind == SourceKind::Table {
+                // Queryable from the start: an aggregation's own groups answer pull queries
+                // (its state kept once) when it alone fills the topic; otherwise the table's
+                // state follows the query's output as it comes, so no pull query has to replay
+                // the topic.
+                let empty = self.topics.get(&topic).is_none_or(|t| t.log_end() == 0);
+                match &mut plan.executor.body {
+                    exec::Body::Aggregate(a) if empty && !a.emit_final => a.serves_table = true,
+                    _ => self.materialize(&src),
+                }
+            }
+            self.catalog.sources.insert(name.to_string(), src);
+            self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);
         }
-        self.catalog.sources.insert(name.to_string(), src);
-        self.start_persistent(id.clone(), text, Some(name.to_string()), plan, sink, session);
         self.command_seq += 1;
         Ok(Some(status_entity(
             text,
@@ -642,4 +645,23 @@ fn check_header_type(key: Option<&str>, ty: &SqlType) -> EResult<()> {
         return Err(EngineError::statement(format!("Invalid type for {what} column: expected {expected}, got {ty}")));
     }
     Ok(())
+}
+
+/// ksqlDB's answer when a source's columns are to come from a subject nobody registered
+/// (SchemaRegistryTopicSchemaSupplier's notFound, with the sandbox's own registry named).
+fn schema_not_found(topic: &str, is_key: bool) -> EngineError {
+    let subject = SchemaRegistry::subject_for(topic, is_key);
+    EngineError::statement(format!(
+        "Schema for message {} on topic '{topic}' does not exist in the Schema Registry.\n\
+         Subject: {subject}\n\
+         Possible causes include:\n\
+         - The topic itself does not exist\n\
+         \t-> Use SHOW TOPICS; to check\n\
+         - Messages on the topic are not serialized using a format Schema Registry supports\n\
+         \t-> Use PRINT '{topic}' FROM BEGINNING; to verify\n\
+         - The schema is registered on a different instance of the Schema Registry\n\
+         \t-> The sandbox serves its own Schema Registry: register the schema there \
+         (POST /subjects/{subject}/versions) or declare the columns in the statement",
+        if is_key { "keys" } else { "values" }
+    ))
 }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+mod carry_over;
 mod table_state;
 
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};

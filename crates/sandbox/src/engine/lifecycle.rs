@@ -10,6 +10,7 @@ use super::delivery::too_slow;
 use super::plan::{plan_query, OutCol, Plan, PlanOptions};
 use super::push::{End, Feed, Signal};
 use super::status::status_entity;
+use super::upgrade::UpgradeShape;
 use super::{
     plan_error, EResult, Engine, EngineError, Persistent, PrintSub, QueryHeader, QueryResult, Session, SinkSpec,
     Transient, CLOSE_DRAIN_RECORDS,
@@ -48,13 +49,13 @@ impl Engine {
             state: "RUNNING".into(),
             errors: vec![],
         };
+        let shape = UpgradeShape::of(&plan.logical);
         let mut executor = plan.executor;
         executor.keep_table_keys_only();
         let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
-        self.queries.insert(
-            id.clone(),
-            Persistent { id: Arc::from(id.as_str()), info, executor, sink: Some(Arc::new(sink.clone())) },
-        );
+        let sink_spec = Some(Arc::new(sink.clone()));
+        self.queries
+            .insert(id.clone(), Persistent { id: Arc::from(id.as_str()), info, executor, sink: sink_spec, shape });
         let mut work = VecDeque::new();
         if session.earliest() {
             // Replay what the inputs already hold, in append order across topics.

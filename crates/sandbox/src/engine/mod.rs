@@ -32,6 +32,7 @@ mod replace;
 mod rows;
 mod schemas;
 mod status;
+mod upgrade;
 mod window_join;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -153,6 +154,8 @@ struct Persistent {
     executor: Executor,
     /// Shared: every record the query processes takes a handle to it.
     sink: Option<Arc<SinkSpec>>,
+    /// What CREATE OR REPLACE may change of it in place.
+    shape: upgrade::UpgradeShape,
 }
 
 /// How a query's outputs become records of its sink topic.
@@ -317,6 +320,12 @@ impl Engine {
             Statement::AssertTopic { exists, topic, props, timeout_ms } => {
                 self.assert_topic(text, exists, &topic, &props, timeout_ms.unwrap_or(DEFAULT_ASSERT_TIMEOUT_MS))
             }
+            Statement::AssertSchema { exists, subject, id, timeout_ms } => self.assert_schema(
+                text,
+                exists,
+                (subject.as_deref(), id),
+                timeout_ms.unwrap_or(DEFAULT_ASSERT_TIMEOUT_MS),
+            ),
             Statement::Alter { kind, name, columns } => self.alter_source(text, kind, &name, &columns),
             Statement::CreateType { if_not_exists, name, ty } => self.create_type(text, if_not_exists, name, ty),
             Statement::DropType { if_exists, name } => self.drop_type(text, if_exists, name),
@@ -424,6 +433,8 @@ mod fk_join_tests;
 mod state_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod upgrade_tests;
 #[cfg(test)]
 mod window_join_tests;
 #[cfg(test)]

@@ -373,3 +373,20 @@ fn window_bounds_in_where_and_having() {
     );
     run(&mut e, &mut s, &agg("WHERE PREV_WINDOWSTART > 0 GROUP BY K"));
 }
+
+#[test]
+fn columns_from_an_unregistered_subject_are_refused_as_ksqldb_refuses_them() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    for (sql, part, subject) in [
+        ("CREATE STREAM X WITH (kafka_topic='x', value_format='AVRO', partitions=1);", "values", "x-value"),
+        ("CREATE TABLE Y WITH (kafka_topic='y', format='PROTOBUF', partitions=1);", "keys", "y-key"),
+    ] {
+        let err = e.execute(sql, &mut s).unwrap_err();
+        let topic = &subject[..1];
+        let want = format!(
+            "Schema for message {part} on topic '{topic}' does not exist in the Schema Registry.\nSubject: {subject}\n"
+        );
+        assert!(err.message.starts_with(&want), "{sql}\n{}", err.message);
+        assert!(err.message.contains(&format!("POST /subjects/{subject}/versions")), "{}", err.message);
+    }
+}

@@ -149,6 +149,14 @@ pub enum Statement {
         props: Props,
         timeout_ms: Option<u64>,
     },
+    /// `ASSERT [NOT EXISTS] SCHEMA [SUBJECT name] [ID n] [TIMEOUT n unit]` (at least one of
+    /// SUBJECT and ID).
+    AssertSchema {
+        exists: bool,
+        subject: Option<String>,
+        id: Option<i32>,
+        timeout_ms: Option<u64>,
+    },
     /// `ALTER STREAM|TABLE name ADD [COLUMN] col type, ...`: value columns appended.
     Alter {
         kind: SourceKind,

@@ -584,8 +584,8 @@ impl<'a> Parser<'a> {
         Ok(Statement::Drop { kind, if_exists, name, delete_topic })
     }
 
-    /// `ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit]`; ASSERT SCHEMA needs a
-    /// Schema Registry, which the sandbox has not.
+    /// `ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit]` and
+    /// `ASSERT [NOT EXISTS] SCHEMA [SUBJECT name] [ID n] [TIMEOUT n unit]`.
     fn assert(&mut self) -> PResult<Statement> {
         self.expect_kw("ASSERT")?;
         let exists = if self.eat_kw("NOT") {
@@ -594,9 +594,8 @@ impl<'a> Parser<'a> {
         } else {
             true
         };
-        if self.is_kw("SCHEMA") {
-            self.i = self.toks.len() - 1;
-            return Ok(Statement::Unsupported("ASSERT SCHEMA (the sandbox has no Schema Registry)".into()));
+        if self.eat_kw("SCHEMA") {
+            return self.assert_schema(exists);
         }
         if !self.eat_kw("TOPIC") {
             return Err(self.mismatch("{'TOPIC', 'SCHEMA', 'NOT'}"));
@@ -605,6 +604,27 @@ impl<'a> Parser<'a> {
         let props = if self.is_kw("WITH") { self.with_props()? } else { Props(Vec::new()) };
         let timeout_ms = if self.eat_kw("TIMEOUT") { Some(self.duration()?) } else { None };
         Ok(Statement::AssertTopic { exists, topic, props, timeout_ms })
+    }
+
+    /// The rest of ASSERT SCHEMA, with ksqlDB's AstBuilder messages (its "much" included).
+    fn assert_schema(&mut self, exists: bool) -> PResult<Statement> {
+        let start = self.err_here("ASSERT SCHEMA statements much include a subject name or an id");
+        let subject = if self.eat_kw("SUBJECT") { Some(self.topic_name()?) } else { None };
+        let id = if self.eat_kw("ID") {
+            let not_integer = self.err_here("ID must be an integer");
+            let negative = self.eat_sym("-");
+            let Tok::Number(n) = self.peek().tok.clone() else { return Err(not_integer) };
+            self.advance();
+            let text = if negative { format!("-{n}") } else { n };
+            Some(text.parse::<i32>().map_err(|_| not_integer)?)
+        } else {
+            None
+        };
+        if subject.is_none() && id.is_none() {
+            return Err(start);
+        }
+        let timeout_ms = if self.eat_kw("TIMEOUT") { Some(self.duration()?) } else { None };
+        Ok(Statement::AssertSchema { exists, subject, id, timeout_ms })
     }
 
     fn alter(&mut self) -> PResult<Statement> {
