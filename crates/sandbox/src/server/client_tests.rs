@@ -255,6 +255,38 @@ async fn assert_topic_waits_for_the_topic() {
     );
 }
 
+/// ASSERT SCHEMA waits the same way for a schema another client registers meanwhile with
+/// Schema Registry's REST API on the sandbox's port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assert_schema_waits_for_the_schema() {
+    let (handle, _client) = client().await;
+    let http = reqwest::Client::new();
+    let ksql =
+        |sql: &str| http.post(format!("{}/ksql", handle.url())).body(serde_json::json!({ "ksql": sql }).to_string());
+    let waiting = tokio::spawn(ksql("ASSERT SCHEMA SUBJECT 'later-value' TIMEOUT 5 SECONDS;").send());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let schema = serde_json::json!({ "schema": "{\"type\":\"string\"}" }).to_string();
+    let registered = http
+        .post(format!("{}/subjects/later-value/versions", handle.url()))
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .body(schema)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status().as_u16(), 200);
+    let r = waiting.await.unwrap().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (body[0]["@type"].as_str(), body[0]["subject"].as_str(), body[0]["exists"].as_bool()),
+        (Some("assert_schema"), Some("later-value"), Some(true))
+    );
+    let r = ksql("ASSERT NOT EXISTS SCHEMA SUBJECT 'later-value' TIMEOUT 200 MILLISECONDS;").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 417);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["message"].as_str(), Some("Schema with subject name later-value exists"));
+}
+
 /// A backlog of small rows read slowly over HTTP/2 arrives whole: rows go out a frame each only
 /// up to a rate, not as thousands of tiny DATA frames, which h2 clients refuse (GOAWAY,
 /// too_many_data_frames).
