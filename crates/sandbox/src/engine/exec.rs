@@ -166,30 +166,46 @@ impl Decoder {
     /// could change a value (other formats or types, a timestamp or header column): the
     /// caller decodes then.
     pub fn row_of(&self, rec: &Record, key: Vec<Value>, values: Vec<Value>) -> Option<Row> {
-        let s = &self.source;
-        let plain_format = |f: &Format| matches!(f, Format::Json | Format::Kafka | Format::None);
-        if self.ts_col.is_some()
-            || self.layout.len() != self.value_cols.len()
-            || !plain_format(&s.key_format)
-            || !plain_format(&s.value_format)
-            || key.len() != self.key_cols.len()
-            || values.len() != self.value_cols.len()
-        {
+        if !self.reads_back(&key, &values) {
             return None;
         }
-        let cols = self.key_cols.iter().zip(&key).chain(self.value_cols.iter().zip(&values));
-        if !cols.into_iter().all(|((_, t), v)| round_trips(v, t)) {
-            return None;
-        }
+        Some(self.row_from_parts(key, values, rec.window(), rec.timestamp, (rec.partition, rec.offset)))
+    }
+
+    /// The row of a record made of these parts, when [`Decoder::reads_back`] holds for its key
+    /// and values (no record needs to be built: pull queries read thousands of such rows).
+    pub fn row_from_parts(
+        &self,
+        key: Vec<Value>,
+        values: Vec<Value>,
+        window: Option<(i64, i64)>,
+        timestamp: i64,
+        (partition, offset): (u32, u64),
+    ) -> Row {
         let mut row = Vec::with_capacity(self.width);
         row.extend(key);
-        if s.is_windowed() {
-            let (ws, we) = rec.window().unwrap_or((0, 0));
+        if self.source.is_windowed() {
+            let (ws, we) = window.unwrap_or((0, 0));
             row.extend([Value::Bigint(ws), Value::Bigint(we)]);
         }
         row.extend(values);
-        row.extend([Value::Bigint(rec.timestamp), Value::Int(rec.partition as i32), Value::Bigint(rec.offset as i64)]);
-        Some(row)
+        row.extend([Value::Bigint(timestamp), Value::Int(partition as i32), Value::Bigint(offset as i64)]);
+        row
+    }
+
+    /// Whether a record written from these key and value values decodes to them unchanged
+    /// (what [`Decoder::row_of`] needs to build the row without the record's bytes).
+    pub fn reads_back(&self, key: &[Value], values: &[Value]) -> bool {
+        let s = &self.source;
+        let plain_format = |f: &Format| matches!(f, Format::Json | Format::Kafka | Format::None);
+        let plain = self.ts_col.is_none()
+            && self.layout.len() == self.value_cols.len()
+            && plain_format(&s.key_format)
+            && plain_format(&s.value_format)
+            && key.len() == self.key_cols.len()
+            && values.len() == self.value_cols.len();
+        let cols = self.key_cols.iter().zip(key).chain(self.value_cols.iter().zip(values));
+        plain && cols.into_iter().all(|((_, t), v)| round_trips(v, t))
     }
 
     /// The key part of a row (plus the window for windowed sources) as a hashable key.

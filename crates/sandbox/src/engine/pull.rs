@@ -1,6 +1,7 @@
 //! Pull queries: a table's maintained state (a key lookup or a scan in key order), or a
 //! stream's records read once, with ksqlDB's restrictions and messages.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -224,19 +225,18 @@ impl Engine {
 }
 
 /// An aggregation's output as the table's record would decode: built from its values when
-/// they read back unchanged, else encoded and decoded as its sink record is.
-fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: exec::Output) -> Option<Vec<Value>> {
-    let mut row = o.row?;
+/// they read back unchanged, else encoded and decoded as its sink record is. An output the
+/// aggregation lends (a closed window's) is copied; one made for the pull is taken apart.
+fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: Cow<'_, exec::Output>) -> Option<Vec<Value>> {
+    let exec::Output { key, row, ts, window, .. } = o.into_owned();
+    let mut row = row?;
     let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
-    let mut rec = Record::new(None, None, o.ts);
-    rec.set_window(o.window);
-    if let Some(row) = decoder.row_of(&rec, o.key.clone(), values.clone()) {
-        return Some(row);
+    if decoder.reads_back(&key, &values) {
+        return Some(decoder.row_from_parts(key, values, window, ts, (0, 0)));
     }
-    let key = serialize(&sink.key_format, &sink.key_cols, &o.key, false).ok()?;
+    let key = serialize(&sink.key_format, &sink.key_cols, &key, false).ok()?;
     let value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
-    rec.set_key_value(key.as_deref(), value.as_deref());
-    decoder.decode(&rec).ok().flatten()
+    decoder.decode(&Record::windowed(key.as_deref(), value.as_deref(), ts, window)).ok().flatten()
 }
 
 impl Materialized {

@@ -6,8 +6,9 @@
 //! leaves its final row behind (the table still holds it, as its topic does); each key's
 //! windows are indexed so a pull by key reads only that key's rows, in window order.
 
+use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::{Aggregator, Group, Output, StateMap};
 use crate::types::{key_part, KeyPart, Value};
@@ -17,10 +18,10 @@ pub(super) type GroupKey = (Vec<KeyPart>, i64);
 
 #[derive(Default)]
 pub(super) struct TableState {
-    /// Final rows of the windows evicted from the groups.
-    closed: StateMap<GroupKey, Output>,
-    /// Windowed aggregations: each key's window starts (open and closed).
-    windows: StateMap<Vec<KeyPart>, BTreeSet<i64>>,
+    /// Windowed aggregations: each key's windows by start, with the final row of those
+    /// evicted from the groups (None: the window is open, its group answers). Kept per key so
+    /// that a pull of one key walks its windows in order without hashing each of them.
+    windows: StateMap<Vec<KeyPart>, BTreeMap<i64, Option<Output>>>,
     /// Set when an output key differs from its group key (a computed key): pull lookups by
     /// key then scan instead of addressing groups.
     keys_differ: Cell<bool>,
@@ -29,19 +30,19 @@ pub(super) struct TableState {
 impl TableState {
     pub(super) fn add_window(&mut self, key: &[KeyPart], start: i64) {
         match self.windows.get_mut(key) {
-            Some(set) => {
-                set.insert(start);
+            Some(windows) => {
+                windows.entry(start).or_insert(None);
             }
             None => {
-                self.windows.insert(key.to_vec(), BTreeSet::from([start]));
+                self.windows.insert(key.to_vec(), BTreeMap::from([(start, None)]));
             }
         }
     }
 
     pub(super) fn remove_window(&mut self, key: &[KeyPart], start: i64) {
-        if let Some(set) = self.windows.get_mut(key) {
-            set.remove(&start);
-            if set.is_empty() {
+        if let Some(windows) = self.windows.get_mut(key) {
+            windows.remove(&start);
+            if windows.is_empty() {
                 self.windows.remove(key);
             }
         }
@@ -50,10 +51,10 @@ impl TableState {
     pub(super) fn close(&mut self, gk: GroupKey, row: Option<Output>) {
         match row {
             Some(o) => {
-                self.closed.insert(gk, o);
+                self.windows.entry(gk.0).or_default().insert(gk.1, Some(o));
             }
             // Not in the table (HAVING): nothing to keep.
-            None => self.remove_window(&gk.0.clone(), gk.1),
+            None => self.remove_window(&gk.0, gk.1),
         }
     }
 
@@ -92,31 +93,34 @@ impl Aggregator {
     }
 
     /// The table's rows: those of `keys` (each key's windows in order), or all of them in key
-    /// and window order.
-    pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Output> {
-        let row_at = |gk: &GroupKey| match self.groups.get(gk) {
-            Some(g) => self.table_output(g),
-            None => self.table.closed.get(gk).cloned(),
-        };
+    /// and window order. Closed windows' rows are lent, not copied: a pull of one key of a
+    /// long-running windowed table reads thousands of them.
+    pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Cow<'_, Output>> {
         match keys {
             Some(keys) if !self.table.keys_differ.get() => {
                 let mut rows = Vec::new();
                 for k in keys {
+                    // One group key per key, its window start set for each open window.
+                    let mut gk = (k.clone(), 0);
                     if self.window.is_none() {
-                        rows.extend(row_at(&(k.clone(), 0)));
+                        rows.extend(self.groups.get(&gk).and_then(|g| self.table_output(g)).map(Cow::Owned));
                         continue;
                     }
-                    for &start in self.table.windows.get(k).into_iter().flatten() {
-                        rows.extend(row_at(&(k.clone(), start)));
+                    for (&start, closed) in self.table.windows.get(k).into_iter().flatten() {
+                        gk.1 = start;
+                        rows.extend(match closed {
+                            Some(o) => Some(Cow::Borrowed(o)),
+                            None => self.groups.get(&gk).and_then(|g| self.table_output(g)).map(Cow::Owned),
+                        });
                     }
                 }
                 rows
             }
             _ => {
-                let open = self.groups.values().filter_map(|g| self.table_output(g));
-                let all = open.chain(self.table.closed.values().cloned());
-                let mut rows: Vec<(Vec<KeyPart>, Output)> =
-                    all.map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
+                let open = self.groups.values().filter_map(|g| self.table_output(g)).map(Cow::Owned);
+                let closed = self.table.windows.values().flat_map(|w| w.values().flatten()).map(Cow::Borrowed);
+                let mut rows: Vec<(Vec<KeyPart>, Cow<'_, Output>)> =
+                    open.chain(closed).map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
                 if let Some(keys) = keys {
                     rows.retain(|(k, _)| keys.contains(k));
                 }
