@@ -122,7 +122,7 @@ impl<'de> Visitor<'de> for Key<'_> {
 
 /// A field's value as its column's type: strings directly, everything else through
 /// [`from_json`] (ksqlDB's lenient conversions).
-struct Typed<'a>(&'a SqlType);
+pub(crate) struct Typed<'a>(pub(crate) &'a SqlType);
 
 impl Typed<'_> {
     fn convert<E: serde::de::Error>(&self, j: J) -> Result<Value, E> {

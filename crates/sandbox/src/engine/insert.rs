@@ -13,7 +13,7 @@ use super::{EResult, Engine, EngineError, Session};
 use crate::catalog::{ColKind, Source};
 use crate::expr::{compile, Scope};
 use crate::sql::ast::{Expr, Query, SourceKind};
-use crate::topics::{serialize, Format, Record};
+
 use crate::types::{cast, implicitly_castable, to_sql_string, SqlType, Value};
 
 impl Engine {
@@ -185,39 +185,14 @@ impl Engine {
     }
 
     /// Writes one row of typed values, by column name, into `target` (after
-    /// [`Engine::insertable`]'s checks): INSERT ... VALUES and /inserts-stream, which has no
-    /// SQL to compile.
+    /// [`Engine::insertable`]'s checks).
     pub fn insert_row(&mut self, target: &str, by_name: &[(String, Value)], row_ts: Option<i64>) -> EResult<()> {
-        let src = self.insertable(target)?;
-        let get = |name: &str| by_name.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
-        let key_cols = src.key_columns();
-        let keys: Vec<Value> = key_cols.iter().map(|(n, _)| get(n)).collect();
-        if src.kind == SourceKind::Table && keys.iter().any(|k| k.is_null()) {
-            return Err(EngineError::statement(format!(
-                "Failed to insert values into '{target}'. Value for primary key column(s) {} is required for tables",
-                key_cols.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            )));
+        let w = self.row_writer(target, None)?;
+        let mut row = w.empty_row();
+        for (name, v) in by_name {
+            w.set(&mut row, name, v.clone()).map_err(EngineError::statement)?;
         }
-        let value_cols = src.value_columns();
-        let vals: Vec<Value> = value_cols.iter().map(|(n, _)| get(n)).collect();
-        let mut ts = row_ts.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-        if row_ts.is_none() {
-            if let Some(tc) = &src.timestamp_column {
-                if let Some(t) = get(tc).as_i64() {
-                    ts = t;
-                }
-            }
-        }
-        let key = serialize(&src.key_format, &key_cols, &keys, false)
-            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
-        let value = serialize(&src.value_format, &value_cols, &vals, src.value_wrapped())
-            .map_err(|m| EngineError::statement(format!("Failed to insert values into '{target}'. {m}")))?;
-        // A null unwrapped value: JSON writes `null`; a Schema Registry serializer writes no bytes.
-        let wire = matches!(src.value_format, Format::Schema(_, Some(_)));
-        let value = value.or_else(|| if value_cols.is_empty() || wire { None } else { Some(b"null".to_vec()) });
-        let topic = src.topic.clone();
-        self.produce(&topic, Record::new(key, value, ts), None);
-        Ok(())
+        self.write_row(&w, row, row_ts)
     }
 }
 

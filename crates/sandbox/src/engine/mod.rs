@@ -29,6 +29,7 @@ mod pull;
 mod pull_where;
 pub mod push;
 mod replace;
+mod row_writer;
 mod rows;
 mod schemas;
 mod status;
@@ -52,6 +53,7 @@ use serde_json::Value as J;
 
 pub use self::delivery::print_line;
 pub use self::listing::SERVER_PROPERTIES;
+pub use self::row_writer::{RowWriter, TypedRow};
 
 /// An error with ksqlDB's REST shape: HTTP status, error code, and whether it is a
 /// `statement_error` (with the statement text) or a `generic_error`.

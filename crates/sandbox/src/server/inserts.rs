@@ -16,7 +16,7 @@ use serde_json::{json, Value as J};
 
 use super::stream::{self, Queue};
 use super::{generic_error, too_large, Body, SharedEngine};
-use crate::engine::Engine;
+use crate::engine::{Engine, RowWriter};
 
 /// Acknowledgements sent in one piece at most (about 600 rows').
 const ACK_BATCH_BYTES: usize = 16 << 10;
@@ -135,6 +135,8 @@ async fn insert_lines(
     };
     let mut seq = 0u64;
     let mut batch = String::new();
+    // The target's columns laid out once, kept while the target is unchanged.
+    let mut writer: Option<RowWriter> = None;
     loop {
         let (ack, last) = match lines.next().await {
             Ok(None) => break,
@@ -143,16 +145,13 @@ async fn insert_lines(
                 (Some(error(seq, &message)), true)
             }
             Err(LineError::Read) => break,
-            Ok(Some(line)) => match serde_json::from_str::<J>(&line) {
-                Err(_) => (Some(error(seq, "Invalid JSON in inserts stream")), true),
-                Ok(row) => {
-                    let Ok(mut eng) = engine.lock() else { break };
-                    match insert_json_row(&mut eng, &target, &row) {
-                        Ok(()) => (None, false),
-                        Err(m) => (Some(error(seq, &m)), true),
-                    }
+            Ok(Some(line)) => {
+                let Ok(mut eng) = engine.lock() else { break };
+                match insert_json_line(&mut eng, &target, &line, &mut writer) {
+                    Ok(()) => (None, false),
+                    Err(m) => (Some(error(seq, &m)), true),
                 }
-            },
+            }
         };
         batch.push_str(match (json_array, seq) {
             (true, 0) => "[",
@@ -191,20 +190,10 @@ async fn insert_lines(
     }
 }
 
-fn insert_json_row(eng: &mut Engine, target: &str, row: &J) -> Result<(), String> {
-    let J::Object(o) = row else { return Err("Invalid JSON in inserts stream".into()) };
-    let src = eng.insertable(target).map_err(|e| e.message)?;
-    // Typed straight from the JSON (no SQL text to print and parse back).
-    let mut by_name = Vec::with_capacity(o.len());
-    for c in &src.columns {
-        let v =
-            o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.name) || k.trim_matches('`') == c.name).map(|(_, v)| v);
-        if let Some(v) = v {
-            if matches!(c.kind, crate::catalog::ColKind::Header(_)) {
-                return Err(format!("Cannot insert into HEADER columns: {}", c.name));
-            }
-            by_name.push((c.name.clone(), crate::types::from_json(v, &c.ty)?));
-        }
-    }
-    eng.insert_row(target, &by_name, None).map_err(|e| e.message)
+/// Parses one JSON row straight into the target's typed columns and writes it.
+fn insert_json_line(eng: &mut Engine, target: &str, line: &str, writer: &mut Option<RowWriter>) -> Result<(), String> {
+    let w = eng.row_writer(target, writer.take()).map_err(|e| e.message)?;
+    let written = w.parse_json(line).and_then(|row| eng.write_row(&w, row, None).map_err(|e| e.message));
+    *writer = Some(w);
+    written
 }
