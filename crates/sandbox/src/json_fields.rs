@@ -11,7 +11,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde::Deserialize;
 use serde_json::Value as J;
 
-use crate::types::{from_json, SqlType, Value};
+use crate::types::{from_json, json_number_as, SqlType, Value};
 
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
 pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
@@ -177,15 +177,60 @@ impl<'de> Visitor<'de> for Typed<'_> {
     fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Value, E> {
         self.convert(J::from(n))
     }
-    // Numbers (serde_json's arbitrary precision hands them over as a one-field map) and
-    // objects: as serde_json reads them.
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        let j = J::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        self.convert(j)
+    // Numbers: serde_json's arbitrary precision hands them over as a one-field map holding
+    // their text, which numeric columns read directly. Objects: as serde_json reads them.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error;
+        let mut object = serde_json::Map::new();
+        match map.next_key_seed(FirstKeySeed)? {
+            None => {}
+            Some(FirstKey::Number) => {
+                let text: String = map.next_value()?;
+                if let Some(v) = json_number_as(&text, self.0) {
+                    return Ok(v);
+                }
+                return self.convert(serde_json::from_str::<J>(&text).map_err(A::Error::custom)?);
+            }
+            Some(FirstKey::Field(name)) => {
+                object.insert(name, map.next_value()?);
+                while let Some((k, v)) = map.next_entry::<String, J>()? {
+                    object.insert(k, v);
+                }
+            }
+        }
+        self.convert(J::Object(object))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
         let j = J::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
         self.convert(j)
+    }
+}
+
+/// The first key of a map: serde_json's token for a number (arbitrary precision), or a field.
+enum FirstKey {
+    Number,
+    Field(String),
+}
+
+/// serde_json's name for the one field of a number handed over as a map.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+struct FirstKeySeed;
+
+impl<'de> DeserializeSeed<'de> for FirstKeySeed {
+    type Value = FirstKey;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<FirstKey, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FirstKeySeed {
+    type Value = FirstKey;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<FirstKey, E> {
+        Ok(if k == NUMBER_TOKEN { FirstKey::Number } else { FirstKey::Field(k.to_owned()) })
     }
 }
 
@@ -225,6 +270,9 @@ mod tests {
             r#"{"I":18446744073709551615,"N":-1,"V":0,"D":12}"#,
             r#"{"I":100000000000000000000,"N":1e2,"V":-7}"#,
             r#"{"NAME":"exact","name":"ci"}"#,
+            // Fractions into integer columns (truncated), exponents, and numbers as text.
+            r#"{"I":-2.7,"N":3.9e1,"V":-0.5,"D":-1.25,"NAME":1.5e300}"#,
+            r#"{"I":"12","N":-0.0,"V":"1e-3","OK":true,"A":[1.9,-2]}"#,
         ];
         for text in ok {
             let general = deserialize(&Format::Json, &cols(), Some(text.as_bytes()), true).unwrap();

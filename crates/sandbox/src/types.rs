@@ -835,6 +835,23 @@ pub fn double_json(d: f64) -> serde_json::Value {
 
 /// Reads a JSON value as the given SQL type, with the lenient coercions of ksqlDB's JSON
 /// deserializer (numbers from strings, strings from anything, case-insensitive struct fields).
+/// A JSON number, by its text, as an INTEGER, BIGINT or DOUBLE column reads it (ksqlDB
+/// truncates a fraction into an integer column). None: another type, or no number.
+pub fn json_number_as(text: &str, t: &SqlType) -> Option<Value> {
+    match t {
+        SqlType::Integer => match text.parse::<i64>() {
+            Ok(i) => Some(Value::Int(i as i32)),
+            Err(_) => text.parse::<f64>().ok().map(|f| Value::Int(f as i32)),
+        },
+        SqlType::Bigint => match text.parse::<i64>() {
+            Ok(i) => Some(Value::Bigint(i)),
+            Err(_) => text.parse::<f64>().ok().map(|f| Value::Bigint(f as i64)),
+        },
+        SqlType::Double => text.parse::<f64>().ok().map(Value::Double),
+        _ => None,
+    }
+}
+
 pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
     use serde_json::Value as J;
     if j.is_null() {
@@ -849,39 +866,30 @@ pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
             _ => return mismatch(),
         },
         SqlType::Integer => match j {
-            J::Number(n) => {
-                let s = n.to_string();
-                match s.parse::<i64>() {
-                    Ok(i) => Value::Int(i as i32),
-                    Err(_) => match s.parse::<f64>() {
-                        Ok(f) => Value::Int(f as i32),
-                        Err(_) => return mismatch(),
-                    },
-                }
-            }
+            J::Number(n) => match json_number_as(&n.to_string(), t) {
+                Some(v) => v,
+                None => return mismatch(),
+            },
             J::String(s) => Value::Int(
                 s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: INTEGER".to_string())?,
             ),
             _ => return mismatch(),
         },
         SqlType::Bigint => match j {
-            J::Number(n) => {
-                let s = n.to_string();
-                match s.parse::<i64>() {
-                    Ok(i) => Value::Bigint(i),
-                    Err(_) => match s.parse::<f64>() {
-                        Ok(f) => Value::Bigint(f as i64),
-                        Err(_) => return mismatch(),
-                    },
-                }
-            }
+            J::Number(n) => match json_number_as(&n.to_string(), t) {
+                Some(v) => v,
+                None => return mismatch(),
+            },
             J::String(s) => Value::Bigint(
                 s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: BIGINT".to_string())?,
             ),
             _ => return mismatch(),
         },
         SqlType::Double => match j {
-            J::Number(n) => Value::Double(n.to_string().parse().map_err(|_| "bad number".to_string())?),
+            J::Number(n) => match json_number_as(&n.to_string(), t) {
+                Some(v) => v,
+                None => return mismatch(),
+            },
             J::String(s) => Value::Double(
                 s.trim().parse().map_err(|_| "Can't coerce string to type. targetType: DOUBLE".to_string())?,
             ),
