@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use jiter::{Jiter, Peek};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as J;
 
@@ -24,25 +25,11 @@ pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
 pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
     let start = out.len();
     out.resize(start + cols.len(), Value::Null);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let read = Fields { cols, values: &mut out[start..] }.deserialize(&mut de).is_ok() && de.end().is_ok();
+    let read = read_fields(&mut Jiter::new(bytes), cols, &mut out[start..]).is_some();
     if !read {
         out.truncate(start);
     }
     read
-}
-
-struct Fields<'a> {
-    cols: &'a [(String, SqlType)],
-    /// One per column, NULL until a field fills it.
-    values: &'a mut [Value],
-}
-
-impl<'de> DeserializeSeed<'de> for Fields<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
 }
 
 /// Per column how a field filled it: not yet, by its name in another case, by its exact name.
@@ -56,67 +43,75 @@ enum Filled {
 /// Records of up to this many columns keep their [`Filled`] marks on the stack.
 const MARKS_INLINE: usize = 32;
 
-impl<'de> Visitor<'de> for Fields<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        use serde::de::Error;
-        let n = self.cols.len();
-        let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
-        let filled: &mut [Filled] = if n <= MARKS_INLINE {
-            &mut inline[..n]
-        } else {
-            wide.resize(n, Filled::No);
-            &mut wide
+/// The object's fields into `values` (one per column, NULL until a field fills it), read
+/// with jiter: field names and strings borrowed from the bytes, numbers as their text, so a
+/// flat record costs one pass and no allocation but its string values. Nested values are
+/// read by serde_json from their own bytes. None: see the module's note.
+fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], values: &mut [Value]) -> Option<()> {
+    let n = cols.len();
+    let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
+    let filled: &mut [Filled] = if n <= MARKS_INLINE {
+        &mut inline[..n]
+    } else {
+        wide.resize(n, Filled::No);
+        &mut wide
+    };
+    let mut key = json.next_object().ok()?;
+    while let Some(name) = key {
+        let Some((i, is_exact)) = column_of(cols, name) else {
+            json.next_skip().ok()?;
+            key = json.next_key().ok()?;
+            continue;
         };
-        while let Some(key) = map.next_key_seed(Key { cols: self.cols })? {
-            let Some((i, is_exact)) = key else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            match (filled[i], is_exact) {
-                // The first match, or an exact one after one in another case (the exact name
-                // wins, as the general path has it).
-                (Filled::No, _) | (Filled::OtherCase, true) => {}
-                // Another case after the exact name: the exact one stands.
-                (Filled::Exact, false) => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                // A name twice: left to the general path.
-                _ => return Err(A::Error::custom("a column matched twice")),
+        match (filled[i], is_exact) {
+            // The first match, or an exact one after one in another case (the exact name
+            // wins, as the general path has it).
+            (Filled::No, _) | (Filled::OtherCase, true) => {
+                values[i] = field_value(json, &cols[i].1)?;
+                filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
             }
-            self.values[i] = map.next_value_seed(Typed(&self.cols[i].1))?;
-            filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
+            // Another case after the exact name: the exact one stands.
+            (Filled::Exact, false) => json.next_skip().ok()?,
+            // A name twice: left to the general path.
+            _ => return None,
         }
-        Ok(())
+        key = json.next_key().ok()?;
     }
+    json.finish().ok()
 }
 
-/// A field name: the column it fills (and whether by its exact name), or None.
-struct Key<'a> {
-    cols: &'a [(String, SqlType)],
+/// The column a field fills (and whether by its exact name), or None.
+fn column_of(cols: &[(String, SqlType)], name: &str) -> Option<(usize, bool)> {
+    if let Some(i) = cols.iter().position(|(n, _)| n == name) {
+        return Some((i, true));
+    }
+    cols.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).map(|i| (i, false))
 }
 
-impl<'de> DeserializeSeed<'de> for Key<'_> {
-    type Value = Option<(usize, bool)>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key<'_> {
-    type Value = Option<(usize, bool)>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<Self::Value, E> {
-        if let Some(i) = self.cols.iter().position(|(n, _)| n == k) {
-            return Ok(Some((i, true)));
+/// The next value as column type `t`: strings and numbers directly, the rest through
+/// [`from_json`] (ksqlDB's lenient conversions), as the general path converts them.
+fn field_value(json: &mut Jiter, t: &SqlType) -> Option<Value> {
+    let convert = |j: J| from_json(&j, t).ok();
+    let peek = json.peek().ok()?;
+    match peek {
+        Peek::Null => json.known_null().ok().map(|_| Value::Null),
+        Peek::String => {
+            let s = json.known_str().ok()?;
+            match t {
+                SqlType::String => Some(Value::String(s.to_owned())),
+                _ => convert(J::String(s.to_owned())),
+            }
         }
-        Ok(self.cols.iter().position(|(n, _)| n.eq_ignore_ascii_case(k)).map(|i| (i, false)))
+        Peek::True | Peek::False => convert(J::Bool(json.known_bool(peek).ok()?)),
+        Peek::Array | Peek::Object => {
+            let start = json.current_index();
+            json.known_skip(peek).ok()?;
+            convert(serde_json::from_slice(json.slice_to_current(start)).ok()?)
+        }
+        _ => {
+            let text = std::str::from_utf8(json.known_number_bytes(peek).ok()?).ok()?;
+            json_number_as(text, t).or_else(|| convert(serde_json::from_str(text).ok()?))
+        }
     }
 }
 
@@ -273,6 +268,9 @@ mod tests {
             // Fractions into integer columns (truncated), exponents, and numbers as text.
             r#"{"I":-2.7,"N":3.9e1,"V":-0.5,"D":-1.25,"NAME":1.5e300}"#,
             r#"{"I":"12","N":-0.0,"V":"1e-3","OK":true,"A":[1.9,-2]}"#,
+            // Escapes, text in other scripts, whitespace, nested values a column does not read.
+            " { \"NAME\" : \"tab\\t \\u00e9 \\ud83d\\ude00 日本\" , \"x\" : [ {\"y\": [1, \"]\"]} ] } ",
+            r#"{"A":[ 3 , 4 ],"D":"0.5","OK":false,"V":-1.5E-2,"NAME":null}"#,
         ];
         for text in ok {
             let general = deserialize(&Format::Json, &cols(), Some(text.as_bytes()), true).unwrap();
@@ -287,8 +285,14 @@ mod tests {
             "12",
             r#"{"V":1"#,
             "{} x",
+            // A lone surrogate, bad bytes, a number serde_json refuses, a cut-off nested value.
+            r#"{"NAME":"\ud800"}"#,
+            r#"{"V":01}"#,
+            r#"{"A":[1,2}"#,
+            r#"{"V":NaN}"#,
         ] {
             assert_eq!(read(text.as_bytes(), &cols()), None, "{text}");
         }
+        assert_eq!(read(b"{\"NAME\":\"\xff\"}", &cols()), None, "not UTF-8");
     }
 }

@@ -49,17 +49,22 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// A JSON object of the named fields, in order.
 pub fn object<'a>(names: impl Iterator<Item = &'a str>, values: &[Value]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 * values.len() + 2);
+    write_object(&mut out, names, values);
+    out
+}
+
+/// [`object`], appended to `out`.
+pub fn write_object<'a>(out: &mut Vec<u8>, names: impl Iterator<Item = &'a str>, values: &[Value]) {
     out.push(b'{');
     for (i, (n, v)) in names.zip(values).enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(&mut out, n);
+        write_str(out, n);
         out.push(b':');
-        write_value(&mut out, v);
+        write_value(out, v);
     }
     out.push(b'}');
-    out
 }
 
 #[cfg(test)]

@@ -62,6 +62,38 @@ impl Record {
         r
     }
 
+    /// A record whose key and value bytes `write_key` and `write_value` append to a buffer
+    /// (each answers whether there is one: false is no key, no value). `scratch` is the
+    /// caller's, reused from record to record, so the record's bytes are allocated once.
+    pub fn assemble(
+        scratch: &mut Vec<u8>,
+        timestamp: i64,
+        window: Option<(i64, i64)>,
+        write_key: impl FnOnce(&mut Vec<u8>) -> Result<bool, String>,
+        write_value: impl FnOnce(&mut Vec<u8>) -> Result<bool, String>,
+    ) -> Result<Record, String> {
+        scratch.clear();
+        scratch.push(0);
+        if let Some((start, end)) = window {
+            scratch.extend_from_slice(&start.to_be_bytes());
+            scratch.extend_from_slice(&end.to_be_bytes());
+        }
+        let key_start = scratch.len();
+        let has_key = write_key(scratch)?;
+        scratch.truncate(if has_key { scratch.len() } else { key_start });
+        let key_len = scratch.len() - key_start;
+        let value_start = scratch.len();
+        let has_value = write_value(scratch)?;
+        scratch.truncate(if has_value { scratch.len() } else { value_start });
+        let flags = if has_key { Layout::HAS_KEY } else { 0 }
+            | if has_value { Layout::HAS_VALUE } else { 0 }
+            | if window.is_some() { Layout::WINDOWED } else { 0 };
+        scratch[0] = flags;
+        let bytes = if flags == 0 { Box::default() } else { Box::from(&scratch[..]) };
+        let key_len = u32::try_from(key_len).unwrap_or(u32::MAX);
+        Ok(Record { bytes, timestamp, offset: 0, headers: None, key_len, partition: 0 })
+    }
+
     fn flags(&self) -> u8 {
         self.bytes.first().copied().unwrap_or(0)
     }
@@ -549,6 +581,34 @@ impl Format {
 
 /// Serializes the columns of a key or value. `wrap` is false for an unwrapped single value
 /// (KAFKA always, JSON keys, WRAP_SINGLE_VALUE=false). None means a null record part.
+/// [`serialize`], the bytes appended to `out`: false when there are none (no data). JSON
+/// objects and single values are written in place; other formats are copied over.
+pub fn serialize_into(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    values: &[Value],
+    wrap: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, String> {
+    match format {
+        Format::Json if !cols.is_empty() && (wrap || cols.len() != 1) => {
+            record_json::write_object(out, cols.iter().map(|(n, _)| n.as_str()), values);
+            Ok(true)
+        }
+        Format::Json if cols.len() == 1 && !values[0].is_null() => {
+            record_json::write_value(out, &values[0]);
+            Ok(true)
+        }
+        _ => Ok(match serialize(format, cols, values, wrap)? {
+            Some(bytes) => {
+                out.extend_from_slice(&bytes);
+                true
+            }
+            None => false,
+        }),
+    }
+}
+
 pub fn serialize(
     format: &Format,
     cols: &[(String, SqlType)],
@@ -932,6 +992,51 @@ mod tests {
         let k = serialize(&Format::Kafka, &cols[..1], &vals[..1], false).unwrap().unwrap();
         assert_eq!(k, vec![0, 0, 0, 1]);
         assert_eq!(split_delimited("a,,\"b,c\"", ','), vec![Some("a".into()), None, Some("b,c".into())]);
+    }
+
+    /// A record assembled in a reused buffer is the record packed from its parts, and
+    /// `serialize_into` writes what `serialize` returns, for every format and shape.
+    #[test]
+    fn assembled_records_and_serialized_bytes_match_their_parts() {
+        let cols = vec![("A".to_string(), SqlType::Integer), ("B".to_string(), SqlType::String)];
+        let one = &cols[1..];
+        let cases: Vec<(Format, &[(String, SqlType)], Vec<Value>, bool)> = vec![
+            (Format::Json, &cols, vec![Value::Int(1), Value::String("x\"é".into())], true),
+            (Format::Json, one, vec![Value::String("v".into())], false),
+            (Format::Json, one, vec![Value::Null], false),
+            (Format::Json, one, vec![Value::Null], true),
+            (Format::Json, &[], vec![], true),
+            (Format::Kafka, one, vec![Value::String(String::new())], false),
+            (Format::Kafka, one, vec![Value::Null], false),
+            (Format::Delimited(','), &cols, vec![Value::Int(2), Value::Null], true),
+            (Format::None, &cols, vec![Value::Int(2), Value::Null], true),
+        ];
+        let mut scratch = vec![9; 40];
+        for (format, cols, values, wrap) in &cases {
+            let expected = serialize(format, cols, values, *wrap).unwrap();
+            let mut out = b"prefix".to_vec();
+            let present = serialize_into(format, cols, values, *wrap, &mut out).unwrap();
+            assert_eq!(present.then(|| out[6..].to_vec()), expected, "{format:?} {values:?}");
+            for window in [None, Some((5, 10))] {
+                let (k, v) = (b"key".to_vec(), expected.clone());
+                let built = Record::assemble(
+                    &mut scratch,
+                    7,
+                    window,
+                    |out| serialize_into(&Format::Kafka, one, &[Value::String("key".into())], false, out),
+                    |out| serialize_into(format, cols, values, *wrap, out),
+                )
+                .unwrap();
+                let packed = Record::windowed(Some(&k), v.as_deref(), 7, window);
+                assert_eq!(
+                    (built.key(), built.value(), built.window()),
+                    (packed.key(), packed.value(), packed.window())
+                );
+                assert_eq!((built.bytes.clone(), built.key_len), (packed.bytes.clone(), packed.key_len));
+            }
+        }
+        let err = Record::assemble(&mut scratch, 0, None, |_| Err("bad key".into()), |_| Ok(false));
+        assert_eq!(err.err().as_deref(), Some("bad key"));
     }
 
     /// Every combination of key, value (empty or not) and window reads back as it was

@@ -10,7 +10,7 @@ use super::push::{self, End, Next, Signal};
 use super::{Engine, Persistent, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
-pub(super) type Work = VecDeque<(String, u64, Arc<Record>)>;
+pub(super) type Work = VecDeque<(Arc<str>, u64, Arc<Record>)>;
 
 /// An output's record, and the key and value columns it was encoded from (no values: a
 /// tombstone).
@@ -20,29 +20,34 @@ struct Encoded {
     values: Option<Vec<Value>>,
 }
 use crate::schema_registry::WireSchemas;
-use crate::topics::{self, serialize, Record};
+use crate::topics::{self, Record};
 use crate::types::Value;
 
 impl Engine {
     /// Appends a record to a topic and runs everything downstream of it.
     pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
         let (position, r) = self.topics.append_at(topic, rec, partition);
-        let mut work = VecDeque::new();
-        work.push_back((topic.to_string(), position, r.clone()));
-        self.run(work);
+        // The queue is the engine's, kept between records: producing one allocates no queue.
+        let mut work = std::mem::take(&mut self.work);
+        work.push_back((Arc::from(topic), position, r.clone()));
+        self.run(&mut work);
+        self.work = work;
         r
     }
 
     /// Runs everything downstream of the appended records in `work` (topic, log position,
     /// record), breadth-first through sink topics.
-    pub(super) fn run(&mut self, mut work: Work) {
+    pub(super) fn run(&mut self, work: &mut Work) {
         let mut guard = 0usize;
+        let mut outputs = Vec::new();
         while let Some((topic, position, rec)) = work.pop_front() {
             guard += 1;
             if guard > 10_000_000 {
+                work.clear();
                 break; // a query feeding itself (INSERT INTO its own source)
             }
-            self.deliver_to_subscribers(&topic, position);
+            let topic: &str = &topic;
+            self.deliver_to_subscribers(topic, position);
             for m in self.materialized.values_mut() {
                 if m.input.topic == topic && !m.applied_before(position) {
                     m.apply(&rec);
@@ -52,10 +57,9 @@ impl Engine {
             let reads = |q: &&Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
             readers.extend(self.queries.values().filter(reads).map(|q| q.id.clone()));
             for id in readers.drain(..) {
-                let mut outputs = Vec::new();
                 let sink = {
                     let Some(q) = self.queries.get_mut(&*id) else { continue };
-                    q.executor.process_topic(&topic, &rec, &mut outputs);
+                    q.executor.process_topic(topic, &rec, &mut outputs);
                     if !q.executor.errors.is_empty() {
                         let errs = std::mem::take(&mut q.executor.errors);
                         for e in errs {
@@ -66,9 +70,12 @@ impl Engine {
                     }
                     q.sink.clone()
                 };
-                let Some(sink) = sink else { continue };
-                for o in outputs {
-                    self.write_output(&sink, o, &id, &mut work, true);
+                let Some(sink) = sink else {
+                    outputs.clear();
+                    continue;
+                };
+                for o in outputs.drain(..) {
+                    self.write_output(&sink, o, &id, work, true);
                 }
             }
             self.readers = readers;
@@ -91,30 +98,36 @@ impl Engine {
     }
 
     fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
-        let key = match serialize(&sink.key_format, &sink.key_cols, &o.key, false) {
-            Ok(k) => k,
+        // The value columns are the row without its key columns (see `sink_spec`): they are
+        // moved out in place, not copied into a list of their own.
+        let values = o.row.map(|mut row| {
+            let (mut next, mut i) = (sink.value_positions.iter().peekable(), 0);
+            row.retain(|_| {
+                let keep = next.next_if_eq(&&i).is_some();
+                i += 1;
+                keep
+            });
+            row
+        });
+        let record = Record::assemble(
+            &mut self.record_bytes,
+            o.ts,
+            o.window,
+            |out| topics::serialize_into(&sink.key_format, &sink.key_cols, &o.key, false, out),
+            |out| match &values {
+                Some(vals) => topics::serialize_into(&sink.value_format, &sink.value_cols, vals, sink.wrap, out),
+                None => Ok(false),
+            },
+        );
+        let mut record = match record {
+            Ok(r) => r,
             Err(e) => {
                 self.query_error(qid, e);
                 return None;
             }
         };
-        let (value, vals) = match o.row {
-            Some(mut row) => {
-                // Each position once: the values move out of the row.
-                let vals: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
-                match serialize(&sink.value_format, &sink.value_cols, &vals, sink.wrap) {
-                    Ok(v) => (v, Some(vals)),
-                    Err(e) => {
-                        self.query_error(qid, e);
-                        return None;
-                    }
-                }
-            }
-            None => (None, None),
-        };
-        let mut record = Record::windowed(key.as_deref(), value.as_deref(), o.ts, o.window);
         record.set_headers(o.headers);
-        Some(Encoded { record, key: o.key, values: vals })
+        Some(Encoded { record, key: o.key, values })
     }
 
     fn query_error(&mut self, qid: &str, e: String) {

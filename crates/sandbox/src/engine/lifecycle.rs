@@ -44,7 +44,7 @@ impl Engine {
             id: id.clone(),
             sql: text.to_string(),
             sink: sink_name,
-            sink_topic: Some(sink.topic.clone()),
+            sink_topic: Some(sink.topic.to_string()),
             sources: plan.sources.clone(),
             state: "RUNNING".into(),
             errors: vec![],
@@ -84,7 +84,7 @@ impl Engine {
                 }
             }
         }
-        self.run(work);
+        self.run(&mut work);
     }
 
     pub(super) fn terminate(&mut self, text: &str, id: Option<String>) -> EResult<Option<J>> {
@@ -258,7 +258,7 @@ impl Engine {
 pub(super) fn sink_spec(src: &Source, plan: &Plan) -> SinkSpec {
     let value_positions: Vec<usize> = (0..plan.columns.len()).filter(|i| !plan.key_positions.contains(i)).collect();
     SinkSpec {
-        topic: src.topic.clone(),
+        topic: Arc::from(src.topic.as_str()),
         key_format: src.key_format.clone(),
         value_format: src.value_format.clone(),
         wrap: src.value_wrapped(),

@@ -163,7 +163,8 @@ struct Persistent {
 /// How a query's outputs become records of its sink topic.
 #[derive(Clone)]
 struct SinkSpec {
-    topic: String,
+    /// Shared with each record the sink takes on its way to the topic's readers.
+    topic: Arc<str>,
     key_format: Format,
     value_format: Format,
     wrap: bool,
@@ -223,6 +224,10 @@ pub struct Engine {
     /// The ids of the queries reading a record, kept between records so that listing them
     /// allocates nothing (see [`Engine::run`]).
     readers: Vec<Arc<str>>,
+    /// Appended records still to run (see [`Engine::run`]), kept between records.
+    work: delivery::Work,
+    /// The buffer output records are assembled in, kept between records.
+    record_bytes: Vec<u8>,
 }
 
 /// One table's maintained state: the statement it was built for (a dropped and re-created
@@ -284,6 +289,8 @@ impl Engine {
             pulls_read_aggregations: true,
             connectors: connectors::Connectors::default(),
             readers: Vec::new(),
+            work: Default::default(),
+            record_bytes: Vec::new(),
         }
     }
 

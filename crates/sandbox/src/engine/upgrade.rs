@@ -76,7 +76,7 @@ impl Engine {
             id: id.to_string(),
             sql: text.to_string(),
             sink: Some(sink_name.to_string()),
-            sink_topic: Some(sink.topic.clone()),
+            sink_topic: Some(sink.topic.to_string()),
             sources: plan.sources,
             state: "RUNNING".into(),
             errors: vec![],
