@@ -1000,7 +1000,8 @@ mod tests {
     fn assembled_records_and_serialized_bytes_match_their_parts() {
         let cols = vec![("A".to_string(), SqlType::Integer), ("B".to_string(), SqlType::String)];
         let one = &cols[1..];
-        let cases: Vec<(Format, &[(String, SqlType)], Vec<Value>, bool)> = vec![
+        type Case<'a> = (Format, &'a [(String, SqlType)], Vec<Value>, bool);
+        let cases: Vec<Case> = vec![
             (Format::Json, &cols, vec![Value::Int(1), Value::String("x\"é".into())], true),
             (Format::Json, one, vec![Value::String("v".into())], false),
             (Format::Json, one, vec![Value::Null], false),
