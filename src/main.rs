@@ -12,19 +12,9 @@ use ksqldb_kernel::kernelspec::{self, Destination};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc: the embedded sandbox allocates per event, and glibc's malloc cost it a quarter
-/// to a third of its time.
+/// mimalloc (see ksqldb_sandbox::allocator): the embedded sandbox allocates per event.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// Freed memory goes back to the system at once: with mimalloc's default delay (10 ms) an
-/// idle kernel kept the pages of its last large outputs.
-fn return_freed_memory_at_once() {
-    // `mi_option_purge_delay` in mimalloc.h's option enum (libmimalloc-sys names no constant).
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets an option's value; mimalloc reads options at each purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-}
+static ALLOCATOR: ksqldb_sandbox::allocator::Allocator = ksqldb_sandbox::allocator::Allocator;
 
 #[derive(Parser)]
 #[command(name = "ksqldb-kernel", version, about = "A Jupyter kernel for ksqlDB")]
@@ -116,7 +106,7 @@ struct SandboxArgs {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_at_once();
+    ksqldb_sandbox::allocator::return_freed_memory_at_once();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { connection_file } => run(connection_file),

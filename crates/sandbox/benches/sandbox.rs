@@ -22,14 +22,7 @@ use ksqldb_sandbox::topics::{Record, Retention};
 
 /// The kernel's allocator, with its options (see the kernel's main.rs).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn return_freed_memory_at_once() {
-    // `mi_option_purge_delay` in mimalloc.h's option enum (libmimalloc-sys names no constant).
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets an option's value; mimalloc reads options at each purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-}
+static ALLOCATOR: ksqldb_sandbox::allocator::Allocator = ksqldb_sandbox::allocator::Allocator;
 
 fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
     Record::new(Some(key.to_be_bytes().to_vec()), Some(value), ts)
@@ -64,7 +57,7 @@ fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
 }
 
 fn main() {
-    return_freed_memory_at_once();
+    ksqldb_sandbox::allocator::return_freed_memory_at_once();
     let full = std::env::args().any(|a| a == "--bench");
     let default_events = if full { 1_000_000 } else { 2_000 };
     let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_events);

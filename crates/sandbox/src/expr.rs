@@ -182,7 +182,7 @@ impl<'a> Compiler<'a> {
                             Value::Int(i) => Value::Int(i.wrapping_neg()),
                             Value::Bigint(i) => Value::Bigint(i.wrapping_neg()),
                             Value::Double(d) => Value::Double(-d),
-                            Value::Decimal(d) => Value::Decimal(Decimal::new(-d.unscaled, d.scale)),
+                            Value::Decimal(d) => Value::Decimal(Decimal::new(-d.unscaled(), d.scale)),
                             _ => Value::Null,
                         }),
                     }),
@@ -1569,34 +1569,34 @@ pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<D
             let sc = a.scale.max(b.scale);
             let (x, y) = (a.rescale(sc)?, b.rescale(sc)?);
             let u = if op == BinOp::Add {
-                x.unscaled.checked_add(y.unscaled)?
+                x.unscaled().checked_add(y.unscaled())?
             } else {
-                x.unscaled.checked_sub(y.unscaled)?
+                x.unscaled().checked_sub(y.unscaled())?
             };
             Decimal::new(u, sc)
         }
-        BinOp::Mul => Decimal::new(a.unscaled.checked_mul(b.unscaled)?, a.scale + b.scale),
+        BinOp::Mul => Decimal::new(a.unscaled().checked_mul(b.unscaled())?, a.scale + b.scale),
         BinOp::Div => {
-            if b.unscaled == 0 {
+            if b.unscaled() == 0 {
                 return None;
             }
             // a / b at scale s (+1 digit for HALF_UP rounding).
             let shift = (s + 1 + b.scale) as i64 - a.scale as i64;
             let num = if shift >= 0 {
-                a.unscaled.checked_mul(pow10(shift as u32))?
+                a.unscaled().checked_mul(pow10(shift as u32))?
             } else {
-                a.unscaled / pow10((-shift) as u32)
+                a.unscaled() / pow10((-shift) as u32)
             };
-            let q = num / b.unscaled;
+            let q = num / b.unscaled();
             Decimal::new(q, s + 1).rescale(s)?
         }
         _ => {
-            if b.unscaled == 0 {
+            if b.unscaled() == 0 {
                 return None;
             }
             let sc = a.scale.max(b.scale);
             let (x, y) = (a.rescale(sc)?, b.rescale(sc)?);
-            Decimal::new(x.unscaled % y.unscaled, sc)
+            Decimal::new(x.unscaled() % y.unscaled(), sc)
         }
     };
     res.fit(p, s)

@@ -14,7 +14,9 @@
 //! - [`datagen`]: records like Confluent's Datagen connector makes (its quickstarts).
 //! - [`engine`]: statements, persistent queries (incremental dataflow), push and pull queries.
 //! - [`server`]: the REST API on hyper (HTTP/1.1 and h2c).
+//! - [`allocator`]: the process allocator the kernel (and the bench) runs the sandbox with.
 
+pub mod allocator;
 pub mod catalog;
 pub mod datagen;
 #[cfg(test)]

@@ -98,7 +98,7 @@ mod tests {
             Value::Double(f64::MAX),
             Value::Double(f64::NAN),
             Value::Double(f64::NEG_INFINITY),
-            Value::Decimal(Decimal { unscaled: 12345, scale: 2 }),
+            Value::Decimal(Decimal::new(12345, 2)),
             Value::String("a \"quoted\"\n\u{1} é line".into()),
             Value::Bytes(vec![0, 1, 255]),
             Value::Timestamp(1_700_000_000_000),

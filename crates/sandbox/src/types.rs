@@ -10,10 +10,20 @@ use std::fmt;
 pub use ksql_wire::schema::SqlType;
 
 /// An exact decimal: `unscaled * 10^-scale`. ksqlDB DECIMAL has at most 38 digits, which fits i128.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// The unscaled value is kept as two 64-bit halves so that a Decimal, and with it every
+/// [`Value`], is 8-aligned: a 16-aligned Value made each row's allocation an aligned one,
+/// which mimalloc serves by over-allocating once it is past 1 KiB (see `allocator`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Decimal {
-    pub unscaled: i128,
+    unscaled_halves: [u64; 2],
     pub scale: u32,
+}
+
+impl fmt::Debug for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decimal").field("unscaled", &self.unscaled()).field("scale", &self.scale).finish()
+    }
 }
 
 const POW10: [i128; 39] = {
@@ -32,7 +42,14 @@ pub fn pow10(n: u32) -> i128 {
 
 impl Decimal {
     pub fn new(unscaled: i128, scale: u32) -> Self {
-        Decimal { unscaled, scale }
+        let bits = unscaled as u128;
+        Decimal { unscaled_halves: [bits as u64, (bits >> 64) as u64], scale }
+    }
+
+    /// The value times 10^scale.
+    pub fn unscaled(&self) -> i128 {
+        let [low, high] = self.unscaled_halves;
+        ((u128::from(high) << 64) | u128::from(low)) as i128
     }
 
     pub fn parse(s: &str) -> Option<Decimal> {
@@ -66,12 +83,12 @@ impl Decimal {
             unscaled = unscaled.checked_mul(pow10((-scale) as u32))?;
             scale = 0;
         }
-        Some(Decimal { unscaled: if neg { -unscaled } else { unscaled }, scale: scale as u32 })
+        Some(Decimal::new(if neg { -unscaled } else { unscaled }, scale as u32))
     }
 
     /// Digits of the unscaled value (at least 1).
     pub fn digits(&self) -> u32 {
-        let mut n = self.unscaled.unsigned_abs();
+        let mut n = self.unscaled().unsigned_abs();
         let mut d = 1;
         while n >= 10 {
             n /= 10;
@@ -91,20 +108,20 @@ impl Decimal {
             return Some(*self);
         }
         if scale > self.scale {
-            let u = self.unscaled.checked_mul(pow10(scale - self.scale))?;
-            return Some(Decimal { unscaled: u, scale });
+            let u = self.unscaled().checked_mul(pow10(scale - self.scale))?;
+            return Some(Decimal::new(u, scale));
         }
         let div = pow10(self.scale - scale);
-        let q = self.unscaled / div;
-        let r = self.unscaled % div;
-        let q = if r.abs() * 2 >= div { q + self.unscaled.signum() } else { q };
-        Some(Decimal { unscaled: q, scale })
+        let q = self.unscaled() / div;
+        let r = self.unscaled() % div;
+        let q = if r.abs() * 2 >= div { q + self.unscaled().signum() } else { q };
+        Some(Decimal::new(q, scale))
     }
 
     /// Fits the value in DECIMAL(p, s), or None when it overflows.
     pub fn fit(&self, precision: u32, scale: u32) -> Option<Decimal> {
         let d = self.rescale(scale)?;
-        if d.unscaled.unsigned_abs() >= pow10(precision) as u128 {
+        if d.unscaled().unsigned_abs() >= pow10(precision) as u128 {
             return None;
         }
         Some(d)
@@ -123,13 +140,13 @@ impl Decimal {
     }
 
     pub fn from_i64(i: i64) -> Decimal {
-        Decimal { unscaled: i as i128, scale: 0 }
+        Decimal::new(i as i128, 0)
     }
 
     pub fn cmp_value(&self, other: &Decimal) -> Ordering {
         let s = self.scale.max(other.scale);
         match (self.rescale(s), other.rescale(s)) {
-            (Some(a), Some(b)) => a.unscaled.cmp(&b.unscaled),
+            (Some(a), Some(b)) => a.unscaled().cmp(&b.unscaled()),
             _ => self.to_f64().partial_cmp(&other.to_f64()).unwrap_or(Ordering::Equal),
         }
     }
@@ -137,8 +154,8 @@ impl Decimal {
 
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let neg = self.unscaled < 0;
-        let digits = self.unscaled.unsigned_abs().to_string();
+        let neg = self.unscaled() < 0;
+        let digits = self.unscaled().unsigned_abs().to_string();
         let scale = self.scale as usize;
         if neg {
             f.write_str("-")?;
@@ -199,7 +216,7 @@ impl Value {
             Value::Time(i) => Some(*i),
             Value::Date(d) => Some(*d as i64),
             Value::Double(d) => Some(*d as i64),
-            Value::Decimal(d) => d.rescale(0).map(|d| d.unscaled as i64),
+            Value::Decimal(d) => d.rescale(0).map(|d| d.unscaled() as i64),
             _ => None,
         }
     }
@@ -328,7 +345,9 @@ pub enum KeyPart {
     Int(i64),
     /// Doubles by bits (normalised -0.0 to 0.0).
     Double(u64),
-    Decimal(i128, u32),
+    /// The normalised unscaled value as its high (signed) and low halves, which order as the
+    /// i128 does, and the scale; halves keep KeyPart 8-aligned (see [`Decimal`]).
+    Decimal(i64, u64, u32),
     Str(String),
     Bytes(Vec<u8>),
     List(Vec<KeyPart>),
@@ -345,10 +364,11 @@ pub fn key_part(v: &Value) -> KeyPart {
         Value::Decimal(d) => {
             // Normalise trailing zeros so 1.0 and 1.00 group together.
             let mut d = *d;
-            while d.scale > 0 && d.unscaled % 10 == 0 {
-                d = Decimal { unscaled: d.unscaled / 10, scale: d.scale - 1 };
+            while d.scale > 0 && d.unscaled() % 10 == 0 {
+                d = Decimal::new(d.unscaled() / 10, d.scale - 1);
             }
-            KeyPart::Decimal(d.unscaled, d.scale)
+            let unscaled = d.unscaled();
+            KeyPart::Decimal((unscaled >> 64) as i64, unscaled as u64, d.scale)
         }
         Value::String(s) => KeyPart::Str(s.clone()),
         Value::Bytes(b) => KeyPart::Bytes(b.clone()),
@@ -598,7 +618,7 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             V::Int(i) => V::Int(*i),
             V::Bigint(i) => V::Int(*i as i32),
             V::Double(d) => V::Int(*d as i32),
-            V::Decimal(d) => V::Int(d.rescale(0).map(|x| x.unscaled as i32).unwrap_or(0)),
+            V::Decimal(d) => V::Int(d.rescale(0).map(|x| x.unscaled() as i32).unwrap_or(0)),
             V::String(s) => V::Int(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to INTEGER"))?),
             _ => return fail(),
         },
@@ -606,7 +626,7 @@ pub fn cast(v: &Value, to: &SqlType) -> Result<Value, String> {
             V::Int(i) => V::Bigint(*i as i64),
             V::Bigint(i) => V::Bigint(*i),
             V::Double(d) => V::Bigint(*d as i64),
-            V::Decimal(d) => V::Bigint(d.rescale(0).map(|x| x.unscaled as i64).unwrap_or(0)),
+            V::Decimal(d) => V::Bigint(d.rescale(0).map(|x| x.unscaled() as i64).unwrap_or(0)),
             V::String(s) => V::Bigint(s.trim().parse().map_err(|_| format!("Cannot cast '{s}' to BIGINT"))?),
             V::Timestamp(t) => V::Bigint(*t),
             _ => return fail(),
@@ -994,6 +1014,29 @@ mod tests {
         assert_eq!(Decimal::parse("1.25").unwrap().rescale(1).unwrap().to_string(), "1.3");
         assert!(Decimal::parse("123.4").unwrap().fit(3, 1).is_none());
         assert_eq!(to_rest_json(&Value::Decimal(d)).to_string(), "4.50");
+    }
+
+    /// The unscaled value survives its split into halves at the edges of i128 and of 38
+    /// digits, and decimal keys order as their values do (after normalisation).
+    #[test]
+    fn decimal_halves_keep_value_and_order() {
+        let edges = [0i128, 1, -1, i64::MAX as i128 + 1, i64::MIN as i128 - 1, pow10(38) - 1, -(pow10(38) - 1)];
+        for u in edges.into_iter().chain([i128::MAX, i128::MIN]) {
+            assert_eq!(Decimal::new(u, 3).unscaled(), u);
+        }
+        let mut keys: Vec<(i128, KeyPart)> =
+            edges.iter().map(|&u| (u, key_part(&Value::Decimal(Decimal::new(u, 0))))).collect();
+        keys.sort_by(|a, b| a.1.cmp(&b.1));
+        assert!(keys.windows(2).all(|w| w[0].0 < w[1].0), "{keys:?}");
+        assert_eq!(format!("{:?}", Decimal::new(-5, 1)), "Decimal { unscaled: -5, scale: 1 }");
+    }
+
+    /// A row's values are 8-aligned so that rows are plain (not aligned) allocations.
+    #[test]
+    fn values_and_key_parts_are_eight_aligned() {
+        assert_eq!(std::mem::align_of::<Value>(), 8);
+        assert_eq!(std::mem::align_of::<KeyPart>(), 8);
+        assert!(std::mem::size_of::<Value>() <= 32, "{}", std::mem::size_of::<Value>());
     }
 
     #[test]

@@ -130,11 +130,11 @@ impl Sum {
             (Value::Double(a), b) => Value::Double(a + b.as_f64().unwrap_or(0.0) * sign as f64),
             (Value::Decimal(a), b) => {
                 let b = b.as_decimal().unwrap_or(Decimal::new(0, 0));
-                let b = Decimal::new(b.unscaled * sign as i128, b.scale);
+                let b = Decimal::new(b.unscaled() * sign as i128, b.scale);
                 let s = a.scale.max(b.scale);
                 match (a.rescale(s), b.rescale(s)) {
                     (Some(x), Some(y)) => {
-                        let r = Decimal::new(x.unscaled + y.unscaled, s);
+                        let r = Decimal::new(x.unscaled() + y.unscaled(), s);
                         let (p, sc) = decimal_params(&self.ty).unwrap_or((38, s));
                         Value::Decimal(r.fit(p, sc).unwrap_or(r))
                     }
@@ -251,7 +251,7 @@ impl Acc for Avg {
                 None => d,
                 Some(x) => {
                     let s = x.scale.max(d.scale);
-                    Decimal::new(x.rescale(s).unwrap().unscaled + d.rescale(s).unwrap().unscaled, s)
+                    Decimal::new(x.rescale(s).unwrap().unscaled() + d.rescale(s).unwrap().unscaled(), s)
                 }
             });
         }
@@ -264,7 +264,7 @@ impl Acc for Avg {
         self.sum -= a[0].as_f64().unwrap_or(0.0);
         if let (Some(x), Some(d)) = (self.dsum, a[0].as_decimal()) {
             let s = x.scale.max(d.scale);
-            self.dsum = Some(Decimal::new(x.rescale(s).unwrap().unscaled - d.rescale(s).unwrap().unscaled, s));
+            self.dsum = Some(Decimal::new(x.rescale(s).unwrap().unscaled() - d.rescale(s).unwrap().unscaled(), s));
         }
     }
     fn result(&self) -> Value {

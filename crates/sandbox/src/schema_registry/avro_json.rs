@@ -100,7 +100,7 @@ fn to_avro(j: &J, schema: &Schema, names: &Names) -> Result<A, String> {
             let parsed = Decimal::parse(&text).ok_or_else(|| format!("{text} is not a decimal"))?;
             let scaled =
                 parsed.rescale(d.scale as u32).ok_or_else(|| format!("{text} does not fit scale {}", d.scale))?;
-            A::Decimal(apache_avro::Decimal::from(signed_bytes(scaled.unscaled)))
+            A::Decimal(apache_avro::Decimal::from(signed_bytes(scaled.unscaled())))
         }
         (Schema::Array(a), J::Array(items)) => {
             A::Array(items.iter().map(|x| to_avro(x, &a.items, names)).collect::<Result<_, _>>()?)

@@ -163,7 +163,7 @@ fn to_special(j: &J, desc: &MessageDescriptor) -> Result<Option<DynamicMessage>,
         DECIMAL => {
             let text = j.as_str().map(str::to_string).unwrap_or_else(|| j.to_string());
             let d = Decimal::parse(&text).ok_or_else(|| format!("{text} is not a decimal"))?;
-            set("value", P::Bytes(Bytes::from(signed_bytes(d.unscaled))))?;
+            set("value", P::Bytes(Bytes::from(signed_bytes(d.unscaled()))))?;
             set("precision", P::U32(text.chars().filter(char::is_ascii_digit).count().max(1) as u32))?;
             set("scale", P::I32(d.scale as i32))?;
         }

@@ -21,7 +21,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 Value::Int(i) => Value::Int(i.wrapping_abs()),
                 Value::Bigint(i) => Value::Bigint(i.wrapping_abs()),
                 Value::Double(d) => Value::Double(d.abs()),
-                Value::Decimal(d) => Value::Decimal(Decimal::new(d.unscaled.abs(), d.scale)),
+                Value::Decimal(d) => Value::Decimal(Decimal::new(d.unscaled().abs(), d.scale)),
                 _ => Value::Null,
             }
         ),
@@ -40,9 +40,9 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                         d.rescale((places as u32).min(d.scale)).and_then(|x| x.rescale(scale.unwrap_or(0)))
                     } else {
                         let p = (-places) as u32;
-                        Decimal::new(d.unscaled, d.scale + p)
+                        Decimal::new(d.unscaled(), d.scale + p)
                             .rescale(0)
-                            .map(|q| Decimal::new(q.unscaled * pow10(p), 0))
+                            .map(|q| Decimal::new(q.unscaled() * pow10(p), 0))
                             .and_then(|x| x.rescale(scale.unwrap_or(0)))
                     };
                     r.map(Value::Decimal).unwrap_or(Value::Null)
@@ -50,14 +50,17 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                 (Value::Int(i), _) if places < 0 => {
                     let p = pow10((-places) as u32) as i64;
                     Value::Int(
-                        (Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled as i64).unwrap_or(0)
+                        (Decimal::new(*i as i128, (-places) as u32)
+                            .rescale(0)
+                            .map(|q| q.unscaled() as i64)
+                            .unwrap_or(0)
                             * p) as i32,
                     )
                 }
                 (Value::Bigint(i), _) if places < 0 => {
                     let p = pow10((-places) as u32) as i64;
                     Value::Bigint(
-                        Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled as i64).unwrap_or(0)
+                        Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled() as i64).unwrap_or(0)
                             * p,
                     )
                 }
@@ -80,10 +83,10 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     let truncated = if cut <= 0 {
                         Some(*d)
                     } else if places >= 0 {
-                        Some(Decimal::new(d.unscaled / pow10(cut as u32), places as u32))
+                        Some(Decimal::new(d.unscaled() / pow10(cut as u32), places as u32))
                     } else {
                         let p = (-places) as u32;
-                        Some(Decimal::new(d.unscaled / pow10(cut as u32) * pow10(p), 0))
+                        Some(Decimal::new(d.unscaled() / pow10(cut as u32) * pow10(p), 0))
                     };
                     truncated.and_then(|x| x.rescale(scale.unwrap_or(0))).map(Value::Decimal).unwrap_or(Value::Null)
                 }
@@ -308,10 +311,10 @@ fn to_whole_number(v: &Value, up: bool) -> Value {
             // rescale(0) rounds to the nearest; step back when that went past the wanted side.
             let whole = d
                 .rescale(0)
-                .map(|r| match Decimal::new(r.unscaled, 0).cmp_value(d) {
-                    std::cmp::Ordering::Less if up => r.unscaled + 1,
-                    std::cmp::Ordering::Greater if !up => r.unscaled - 1,
-                    _ => r.unscaled,
+                .map(|r| match Decimal::new(r.unscaled(), 0).cmp_value(d) {
+                    std::cmp::Ordering::Less if up => r.unscaled() + 1,
+                    std::cmp::Ordering::Greater if !up => r.unscaled() - 1,
+                    _ => r.unscaled(),
                 })
                 .unwrap_or(0);
             Value::Decimal(Decimal::new(whole, 0).rescale(d.scale).unwrap_or(*d))

@@ -239,8 +239,8 @@ fn round_double(x: f64, places: i32) -> f64 {
         return rescale_half_toward_positive(d, places as u32).map(|d| d.to_f64()).unwrap_or(x);
     }
     let p = pow10((-places) as u32);
-    let shifted = Decimal::new(d.unscaled, d.scale + (-places) as u32);
-    rescale_half_toward_positive(shifted, 0).map(|q| (q.unscaled * p) as f64).unwrap_or(0.0)
+    let shifted = Decimal::new(d.unscaled(), d.scale + (-places) as u32);
+    rescale_half_toward_positive(shifted, 0).map(|q| (q.unscaled() * p) as f64).unwrap_or(0.0)
 }
 
 /// Rounds to `scale` places with halves going up toward positive infinity, as Java's
@@ -250,8 +250,8 @@ fn rescale_half_toward_positive(d: Decimal, scale: u32) -> Option<Decimal> {
         return d.rescale(scale);
     }
     let div = pow10(d.scale - scale);
-    let (q, r) = (d.unscaled.div_euclid(div), d.unscaled.rem_euclid(div));
-    Some(Decimal { unscaled: if r * 2 >= div { q + 1 } else { q }, scale })
+    let (q, r) = (d.unscaled().div_euclid(div), d.unscaled().rem_euclid(div));
+    Some(Decimal::new(if r * 2 >= div { q + 1 } else { q }, scale))
 }
 
 /// The first JSON value of `s`, as Jackson reads it for ksqlDB's JSON functions (what
