@@ -13,7 +13,7 @@ use super::{EResult, Engine, EngineError};
 use crate::catalog::ColKind;
 use crate::json_fields::Typed;
 use crate::sql::ast::SourceKind;
-use crate::topics::{serialize, Format, Record};
+use crate::topics::{serialize_into, Format, Record};
 use crate::types::{SqlType, Value};
 
 /// Where a column's value goes in a written record.
@@ -248,12 +248,24 @@ impl Engine {
             _ => None,
         };
         let ts = row_ts.or(column_ts).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-        let key = serialize(&w.key_format, &w.key_cols, &row.keys, false).map_err(failed)?;
-        let value = serialize(&w.value_format, &w.value_cols, &row.values, w.wrap).map_err(failed)?;
         // A null unwrapped value: JSON writes `null`; a Schema Registry serializer writes no bytes.
         let wire = matches!(w.value_format, Format::Schema(_, Some(_)));
-        let value = value.or_else(|| if w.value_cols.is_empty() || wire { None } else { Some(b"null".to_vec()) });
-        self.produce(&w.topic, Record::new(key, value, ts), None);
+        let null_is_written = !(w.value_cols.is_empty() || wire);
+        // Key and value are serialized into the engine's reused buffer, then copied once.
+        let record = Record::assemble(
+            &mut self.record_bytes,
+            ts,
+            None,
+            |out| serialize_into(&w.key_format, &w.key_cols, &row.keys, false, out),
+            |out| {
+                let written = serialize_into(&w.value_format, &w.value_cols, &row.values, w.wrap, out)?;
+                if !written && null_is_written {
+                    out.extend_from_slice(b"null");
+                }
+                Ok(written || null_is_written)
+            },
+        );
+        self.produce(&w.topic, record.map_err(failed)?, None);
         Ok(())
     }
 }

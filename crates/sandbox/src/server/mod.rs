@@ -568,4 +568,6 @@ mod client_tests;
 #[cfg(test)]
 mod error_tests;
 #[cfg(test)]
+mod inserts_tests;
+#[cfg(test)]
 mod limits_tests;
