@@ -98,17 +98,7 @@ impl Engine {
     }
 
     fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
-        // The value columns are the row without its key columns (see `sink_spec`): they are
-        // moved out in place, not copied into a list of their own.
-        let values = o.row.map(|mut row| {
-            let (mut next, mut i) = (sink.value_positions.iter().peekable(), 0);
-            row.retain(|_| {
-                let keep = next.next_if_eq(&&i).is_some();
-                i += 1;
-                keep
-            });
-            row
-        });
+        let values = o.row.map(|row| sink.values_of(row));
         let record = Record::assemble(
             &mut self.record_bytes,
             o.ts,

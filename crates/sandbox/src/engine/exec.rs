@@ -318,11 +318,30 @@ pub struct Projector {
     /// The key columns that come from PARTITION BY expressions reading value columns (null
     /// in a null-value record's key).
     pub key_reads_values: Vec<bool>,
+    /// When every item is a column of the input row as it is: their positions.
+    pub fields: Option<Vec<usize>>,
 }
 
 impl Projector {
     pub fn project(&self, row: &[Value]) -> Row {
         self.items.iter().map(|f| f(row)).collect()
+    }
+
+    /// [`Projector::project`] of a row the caller gives up: plain columns are moved, not
+    /// cloned, and a select list that is the row's first columns (a pull's `SELECT *`) is
+    /// the row cut short.
+    pub fn project_owned(&self, mut row: Row) -> Row {
+        let Some(fields) = &self.fields else { return self.project(&row) };
+        if fields.iter().enumerate().all(|(i, &f)| i == f) && fields.len() <= row.len() {
+            row.truncate(fields.len());
+            return row;
+        }
+        let mut out = Vec::with_capacity(fields.len());
+        for (i, &f) in fields.iter().enumerate() {
+            let used_again = fields[i + 1..].contains(&f);
+            out.push(if used_again { row[f].clone() } else { std::mem::take(&mut row[f]) });
+        }
+        out
     }
     pub fn key(&self, row: &[Value]) -> Vec<Value> {
         self.key.iter().map(|f| f(row)).collect()
@@ -357,8 +376,9 @@ struct Group {
 
 impl Group {
     /// The post-aggregation row: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
-    fn post_row(&self, ts: i64) -> Row {
-        let mut post: Row = Vec::with_capacity(self.key.len() + self.accs.len() + 3);
+    /// Fills `post` (the caller's, reused) with the group's post-aggregation row.
+    fn post_row_into(&self, ts: i64, post: &mut Row) {
+        post.clear();
         post.extend_from_slice(&self.key);
         for a in &self.accs {
             post.push(a.result());
@@ -367,7 +387,6 @@ impl Group {
         post.push(Value::Bigint(ws));
         post.push(Value::Bigint(we));
         post.push(Value::Bigint(ts));
-        post
     }
 
     /// A group seen for the first time: fresh accumulators, not yet in the sink.
@@ -409,6 +428,9 @@ pub struct Aggregator {
     table: table_state::TableState,
     /// The aggregate calls' arguments of the record being added, kept between records.
     arg_buf: Vec<Value>,
+    /// A group's post-aggregation row (`[group keys.., aggregates.., WINDOWSTART, WINDOWEND,
+    /// ROWTIME]`), filled for each output and kept between them.
+    post_buf: Row,
 }
 
 /// A group's output after a change: its projected row under the query's HAVING (None when
@@ -419,21 +441,22 @@ fn group_output(
     having: Option<&EvalFn>,
     table: Option<&table_state::TableState>,
     (gk, g): (&(Vec<KeyPart>, i64), &Group),
-    ts: i64,
+    (ts, row): (i64, &mut Row),
 ) -> Option<Output> {
-    let row = g.post_row(ts);
-    let keep = having.is_none_or(|h| h(&row) == Value::Boolean(true));
+    g.post_row_into(ts, row);
+    let row = &*row;
+    let keep = having.is_none_or(|h| h(row) == Value::Boolean(true));
     if having.is_some() {
         if !keep && !g.visible.get() {
             return None;
         }
         g.visible.set(keep);
     }
-    let key = post.key(&row);
+    let key = post.key(row);
     if let Some(table) = table {
         table.check_key(&key, &gk.0);
     }
-    Some(Output { key, row: if keep { Some(post.project(&row)) } else { None }, ts, window: g.window, headers: vec![] })
+    Some(Output { key, row: if keep { Some(post.project(row)) } else { None }, ts, window: g.window, headers: vec![] })
 }
 
 /// The group a record falls in, before its window is known.
@@ -469,6 +492,7 @@ impl Aggregator {
             serves_table: false,
             table: Default::default(),
             arg_buf: Vec::new(),
+            post_buf: Vec::new(),
         }
     }
 
@@ -483,14 +507,9 @@ impl Aggregator {
         self.aggs.iter().map(|a| a.args.iter().map(|f| f(row)).collect()).collect()
     }
 
-    /// The post-aggregation row of a group: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
-    fn post_row(&self, g: &Group, ts: i64) -> Row {
-        g.post_row(ts)
-    }
-
-    fn output(&self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
+    fn output(&mut self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
         let table = self.serves_table.then_some(&self.table);
-        group_output(&self.post, self.having.as_ref(), table, (gk, self.groups.get(gk)?), ts)
+        group_output(&self.post, self.having.as_ref(), table, (gk, self.groups.get(gk)?), (ts, &mut self.post_buf))
     }
 
     fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
@@ -647,7 +666,7 @@ impl Aggregator {
                 self.having.as_ref(),
                 self.serves_table.then_some(&self.table),
                 (entry.key(), entry.get()),
-                latest_ts,
+                (latest_ts, &mut self.post_buf),
             ) {
                 out.push(o);
             }
@@ -785,8 +804,9 @@ impl Aggregator {
             true
         });
         // The table keeps the evicted windows' final rows.
+        let mut post = Vec::new();
         for (gk, g) in evicted {
-            let row = self.table_output(&g);
+            let row = self.table_output(&g, &mut post);
             self.table.close(gk, row);
         }
         for (kparts, start) in closed {
@@ -1228,4 +1248,37 @@ fn window_of(inputs: &[Input], row: &[Value]) -> Option<(i64, i64)> {
         return Some((row.get(k)?.as_i64()?, row.get(k + 1)?.as_i64()?));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn projector(fields: &[usize], computed: bool) -> Projector {
+        let mut items: Vec<EvalFn> = fields
+            .iter()
+            .map(|&i| {
+                let f: EvalFn = Arc::new(move |r: &[Value]| r[i].clone());
+                f
+            })
+            .collect();
+        if computed {
+            items.push(Arc::new(|r: &[Value]| Value::Int(r.len() as i32)));
+        }
+        let fields = (!computed).then(|| fields.to_vec());
+        Projector { key: vec![], items, key_reads_values: vec![], fields }
+    }
+
+    /// Moving the columns out gives what cloning them gives: the row's first columns, a
+    /// reordering, a column selected twice, and a select list with a computed item.
+    #[test]
+    fn owned_projection_equals_the_cloning_one() {
+        let row: Row = vec![Value::Int(1), Value::String("two".into()), Value::Bigint(3), Value::String("four".into())];
+        for (fields, computed) in
+            [(&[0, 1, 2][..], false), (&[3, 1, 0], false), (&[1, 3, 1], false), (&[0, 1, 2, 3], false), (&[2, 0], true)]
+        {
+            let p = projector(fields, computed);
+            assert_eq!(p.project_owned(row.clone()), p.project(&row), "{fields:?} {computed}");
+        }
+    }
 }

@@ -170,8 +170,22 @@ struct SinkSpec {
     wrap: bool,
     key_cols: Vec<(String, SqlType)>,
     value_cols: Vec<(String, SqlType)>,
-    /// Positions of the value columns in the projected row.
+    /// Positions of the value columns in the projected row (ascending: the row without its
+    /// key columns).
     value_positions: Vec<usize>,
+}
+
+impl SinkSpec {
+    /// The value columns of a projected row: moved out in place, not copied into a list.
+    fn values_of(&self, mut row: Vec<Value>) -> Vec<Value> {
+        let (mut next, mut i) = (self.value_positions.iter().peekable(), 0);
+        row.retain(|_| {
+            let keep = next.next_if_eq(&&i).is_some();
+            i += 1;
+            keep
+        });
+        row
+    }
 }
 
 struct Transient {

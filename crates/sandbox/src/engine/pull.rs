@@ -149,7 +149,7 @@ impl Engine {
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
             check_scan_allowed(q.where_.as_ref(), &src, session).map_err(EngineError::statement)?;
             if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
-                rows.extend(state.iter().filter(|r| keep(r)).map(|r| p.project(r)));
+                rows.extend(state.into_iter().filter(|r| keep(r)).map(|r| p.project_owned(r)));
                 if let Some(l) = q.limit {
                     rows.truncate(l as usize);
                 }
@@ -166,7 +166,7 @@ impl Engine {
                     for k in keys.iter().flat_map(|k| m.state_keys(k)) {
                         if let Some(row) = m.rows.get(k.as_slice()).and_then(|r| m.row(r)) {
                             if keep(&row) {
-                                rows.push(p.project(&row));
+                                rows.push(p.project_owned(row));
                             }
                         }
                     }
@@ -176,7 +176,7 @@ impl Engine {
                     let mut records: Vec<(&exec::StateKey, &Arc<Record>)> = m.rows.iter().collect();
                     records.sort_unstable_by(|a, b| a.0.cmp(b.0));
                     let live = records.into_iter().filter_map(|(_, r)| m.row(r)).filter(keep);
-                    rows.extend(live.map(|r| p.project(&r)));
+                    rows.extend(live.map(|r| p.project_owned(r)));
                 }
             }
             if let Some(l) = q.limit {
@@ -229,8 +229,7 @@ impl Engine {
 /// aggregation lends (a closed window's) is copied; one made for the pull is taken apart.
 fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: Cow<'_, exec::Output>) -> Option<Vec<Value>> {
     let exec::Output { key, row, ts, window, .. } = o.into_owned();
-    let mut row = row?;
-    let values: Vec<Value> = sink.value_positions.iter().map(|&i| std::mem::take(&mut row[i])).collect();
+    let values = sink.values_of(row?);
     if decoder.reads_back(&key, &values) {
         return Some(decoder.row_from_parts(key, values, window, ts, (0, 0)));
     }

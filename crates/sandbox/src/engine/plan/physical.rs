@@ -135,7 +135,16 @@ fn projector(plan: &LogicalPlan) -> Result<Projector, String> {
     let input = &plan.project.input;
     let items = plan.project.columns.iter().map(|c| column_value(&c.value, input)).collect::<Result<_, _>>()?;
     let key = plan.sink.key.iter().map(|k| column_value(&k.value, input)).collect::<Result<_, _>>()?;
-    Ok(Projector { key, items, key_reads_values: plan.sink.partition_reads_values.clone() })
+    let fields = plan
+        .project
+        .columns
+        .iter()
+        .map(|c| match c.value {
+            ColumnValue::Field(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    Ok(Projector { key, items, key_reads_values: plan.sink.partition_reads_values.clone(), fields })
 }
 
 /// Aggregation: grouping keys and call arguments over the relation's row, HAVING over the
