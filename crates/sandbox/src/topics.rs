@@ -247,7 +247,8 @@ pub struct PartitionOffsets {
 
 #[derive(Debug)]
 pub struct Topic {
-    pub name: String,
+    /// Shared with each record queued for the topic's readers (see `Engine::produce`).
+    pub name: Arc<str>,
     pub partitions: Vec<PartitionOffsets>,
     /// Retained records in append order across partitions (what consumers replay).
     /// A record's position is its index here plus `log_start`; positions never change.
@@ -270,7 +271,7 @@ pub struct Topic {
 impl Topic {
     pub fn new(name: &str, partitions: u32, retention: Retention) -> Topic {
         Topic {
-            name: name.to_string(),
+            name: Arc::from(name),
             partitions: vec![PartitionOffsets::default(); partitions.max(1) as usize],
             log: VecDeque::new(),
             slots: VecDeque::new(),
@@ -417,8 +418,21 @@ impl Topics {
     }
 
     /// [`Topics::append`], also returning the record's log position.
-    pub fn append_at(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> (u64, Arc<Record>) {
+    pub fn append_at(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> (u64, Arc<Record>) {
+        let (_, position, rec) = self.append_named(topic, rec, partition);
+        (position, rec)
+    }
+
+    /// [`Topics::append_at`], also returning the topic's shared name (what the engine queues
+    /// the record under for the topic's readers, without allocating a copy of the name).
+    pub fn append_named(
+        &mut self,
+        topic: &str,
+        mut rec: Record,
+        partition: Option<u32>,
+    ) -> (Arc<str>, u64, Arc<Record>) {
         let t = self.create(topic, 1);
+        let name = t.name.clone();
         let n = t.partitions.len() as u32;
         let p = match partition {
             Some(p) => p % n,
@@ -443,7 +457,7 @@ impl Topics {
         self.evictions += t.log_start - first;
         self.total_bytes = self.total_bytes + size - freed;
         self.enforce_total_limit();
-        (position, rec)
+        (name, position, rec)
     }
 
     /// Keeps all topics together under `total_bytes_limit` by dropping the oldest records

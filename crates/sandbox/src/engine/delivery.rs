@@ -26,10 +26,10 @@ use crate::types::Value;
 impl Engine {
     /// Appends a record to a topic and runs everything downstream of it.
     pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
-        let (position, r) = self.topics.append_at(topic, rec, partition);
+        let (topic, position, r) = self.topics.append_named(topic, rec, partition);
         // The queue is the engine's, kept between records: producing one allocates no queue.
         let mut work = std::mem::take(&mut self.work);
-        work.push_back((Arc::from(topic), position, r.clone()));
+        work.push_back((topic, position, r.clone()));
         self.run(&mut work);
         self.work = work;
         r

@@ -190,7 +190,7 @@ impl Engine {
                  topic. Topic names are case-sensitive.{hint}"
             ))
         })?;
-        let feed = Feed::new(vec![t.name.clone()], from_beginning, &self.topics);
+        let feed = Feed::new(vec![t.name.to_string()], from_beginning, &self.topics);
         let (kf, vf) = self.formats_of_topic(topic);
         let formats = vec![format!("Key format: {kf}\n"), format!("Value format: {vf}\n")];
         let id = format!("print_{topic}_{}", uuid::Uuid::new_v4().as_u64_pair().0 >> 1);

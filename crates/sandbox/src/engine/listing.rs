@@ -98,13 +98,13 @@ impl Engine {
             .values()
             .map(|t| {
                 let mut info = KafkaTopicInfo {
-                    name: t.name.clone(),
+                    name: t.name.to_string(),
                     replica_info: vec![1; t.partitions.len()],
                     ..KafkaTopicInfo::default()
                 };
                 if extended {
                     let consumers =
-                        self.queries.values().filter(|q| q.executor.inputs.iter().any(|i| i.topic == t.name)).count()
+                        self.queries.values().filter(|q| q.executor.inputs.iter().any(|i| *i.topic == *t.name)).count()
                             as i64;
                     info.consumer_count = Some(consumers);
                     info.consumer_group_count = Some(consumers);
