@@ -11,6 +11,8 @@ use std::sync::Arc;
 mod carry_over;
 mod table_state;
 
+pub use table_state::TableEntry;
+
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
 pub use super::rows::{combine_join_rows, Change, Row, StateKey, StateMap, StateSet};
 use super::window_join::WindowJoin;
@@ -191,6 +193,34 @@ impl Decoder {
         row.extend(values);
         row.extend([Value::Bigint(timestamp), Value::Int(partition as i32), Value::Bigint(offset as i64)]);
         row
+    }
+
+    /// [`Decoder::row_from_parts`] with the key and value columns evaluated straight into
+    /// the row (one allocation), at partition 0 and offset 0; Err with the columns when they
+    /// would not read back unchanged from a record (see [`Decoder::reads_back`]).
+    pub fn row_from_columns(
+        &self,
+        key: impl Iterator<Item = Value>,
+        values: impl Iterator<Item = Value>,
+        window: Option<(i64, i64)>,
+        timestamp: i64,
+    ) -> Result<Row, (Vec<Value>, Vec<Value>)> {
+        let mut row = Vec::with_capacity(self.width);
+        row.extend(key);
+        let key_end = row.len();
+        if self.source.is_windowed() {
+            let (ws, we) = window.unwrap_or((0, 0));
+            row.extend([Value::Bigint(ws), Value::Bigint(we)]);
+        }
+        let values_start = row.len();
+        row.extend(values);
+        if self.reads_back(&row[..key_end], &row[values_start..]) {
+            row.extend([Value::Bigint(timestamp), Value::Int(0), Value::Bigint(0)]);
+            return Ok(row);
+        }
+        let values = row.split_off(values_start);
+        row.truncate(key_end);
+        Err((row, values))
     }
 
     /// Whether a record written from these key and value values decodes to them unchanged

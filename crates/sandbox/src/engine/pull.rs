@@ -220,6 +220,24 @@ impl Engine {
         let exec::Body::Aggregate(a) = &q.executor.body else { return None };
         let sink = q.sink.as_deref().filter(|_| a.serves_table)?;
         let decoder = exec::Decoder::new(src);
+        if let Some(keys) = keys {
+            // By key: an open group's row is evaluated straight into the table's row layout.
+            let mut rows = Vec::new();
+            let by_key = a.table_rows_by_key(keys, |entry| match entry {
+                exec::TableEntry::Open { post, window, ts } => {
+                    let key = a.post.key.iter().map(|f| f(post));
+                    let values = sink.value_positions.iter().map(|&i| a.post.items[i](post));
+                    rows.extend(match decoder.row_from_columns(key, values, window, ts) {
+                        Ok(row) => Some(row),
+                        Err((key, values)) => decoded_row(sink, &decoder, key, values, window, ts),
+                    });
+                }
+                exec::TableEntry::Closed(o) => rows.extend(table_row(sink, &decoder, Cow::Borrowed(o))),
+            });
+            if by_key {
+                return Some(rows);
+            }
+        }
         Some(a.table_rows(keys).into_iter().filter_map(|o| table_row(sink, &decoder, o)).collect())
     }
 }
@@ -233,6 +251,18 @@ fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: Cow<'_, exec::Output>)
     if decoder.reads_back(&key, &values) {
         return Some(decoder.row_from_parts(key, values, window, ts, (0, 0)));
     }
+    decoded_row(sink, decoder, key, values, window, ts)
+}
+
+/// The row a record written from these key and value columns decodes to.
+fn decoded_row(
+    sink: &SinkSpec,
+    decoder: &exec::Decoder,
+    key: Vec<Value>,
+    values: Vec<Value>,
+    window: Option<(i64, i64)>,
+    ts: i64,
+) -> Option<Vec<Value>> {
     let key = serialize(&sink.key_format, &sink.key_cols, &key, false).ok()?;
     let value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
     decoder.decode(&Record::windowed(key.as_deref(), value.as_deref(), ts, window)).ok().flatten()

@@ -16,6 +16,15 @@ use crate::types::{key_part, KeyPart, Value};
 /// A group's key and window start (0 when not windowed).
 pub(super) type GroupKey = (Vec<KeyPart>, i64);
 
+/// A row of the table an aggregation writes, as a pull by key reads it.
+pub enum TableEntry<'a> {
+    /// An open window's (or an unwindowed) group: its post-aggregation row
+    /// (`[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`), window and time.
+    Open { post: &'a [Value], window: Option<(i64, i64)>, ts: i64 },
+    /// A closed window's final row.
+    Closed(&'a Output),
+}
+
 #[derive(Default)]
 pub(super) struct TableState {
     /// Windowed aggregations: each key's windows by start, with the final row of those
@@ -134,44 +143,61 @@ impl Aggregator {
         })
     }
 
-    /// The table's rows: those of `keys` (each key's windows in order), or all of them in key
-    /// and window order. Closed windows' rows are lent, not copied: a pull of one key of a
-    /// long-running windowed table reads thousands of them.
-    pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Cow<'_, Output>> {
-        match keys {
-            Some(keys) if !self.table.keys_differ.get() => {
-                let (mut rows, mut post) = (Vec::new(), Vec::new());
-                for k in keys {
-                    // One group key per key, its window start set for each open window.
-                    let mut gk = (k.clone(), 0);
-                    if self.window.is_none() {
-                        rows.extend(self.groups.get(&gk).and_then(|g| self.table_output(g, &mut post)).map(Cow::Owned));
-                        continue;
-                    }
-                    for (start, closed) in self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter) {
-                        gk.1 = start;
-                        rows.extend(match closed {
-                            Some(o) => Some(Cow::Borrowed(o)),
-                            None => self.groups.get(&gk).and_then(|g| self.table_output(g, &mut post)).map(Cow::Owned),
-                        });
-                    }
-                }
-                rows
+    /// The rows of `keys` (each key's windows in order), each handed to `visit` as it is
+    /// held: an open group's post-aggregation row (in a buffer reused from row to row, so
+    /// a pull builds each row once), or a closed window's final row, lent. False, and
+    /// nothing visited, when output keys are not group keys: [`Aggregator::table_rows`]
+    /// then scans.
+    pub fn table_rows_by_key(&self, keys: &[Vec<KeyPart>], mut visit: impl FnMut(TableEntry<'_>)) -> bool {
+        if self.table.keys_differ.get() {
+            return false;
+        }
+        let mut post = Vec::new();
+        let mut open = |g: &Group, visit: &mut dyn FnMut(TableEntry<'_>)| {
+            // HAVING keeps the group out of the table.
+            if self.having.is_none() || g.visible.get() {
+                g.post_row_into(g.last_ts, &mut post);
+                visit(TableEntry::Open { post: &post, window: g.window, ts: g.last_ts });
             }
-            _ => {
-                let mut post = Vec::new();
-                let open = self.groups.values().filter_map(|g| self.table_output(g, &mut post)).map(Cow::Owned);
-                let closed =
-                    self.table.windows.values().flat_map(|w| w.iter().filter_map(|(_, row)| row)).map(Cow::Borrowed);
-                let mut rows: Vec<(Vec<KeyPart>, Cow<'_, Output>)> =
-                    open.chain(closed).map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
-                if let Some(keys) = keys {
-                    rows.retain(|(k, _)| keys.contains(k));
+        };
+        for k in keys {
+            // One group key per key, its window start set for each open window.
+            let mut gk = (k.clone(), 0);
+            if self.window.is_none() {
+                if let Some(g) = self.groups.get(&gk) {
+                    open(g, &mut visit);
                 }
-                rows.sort_by(|a, b| (&a.0, a.1.window).cmp(&(&b.0, b.1.window)));
-                rows.into_iter().map(|(_, o)| o).collect()
+                continue;
+            }
+            for (start, closed) in self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter) {
+                gk.1 = start;
+                match closed {
+                    Some(o) => visit(TableEntry::Closed(o)),
+                    None => {
+                        if let Some(g) = self.groups.get(&gk) {
+                            open(g, &mut visit);
+                        }
+                    }
+                }
             }
         }
+        true
+    }
+
+    /// The table's rows, in key and window order (those of `keys` only, when given: the way
+    /// to read keys when output keys are not group keys, see [`Aggregator::table_rows_by_key`]).
+    /// Closed windows' rows are lent, not copied.
+    pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Cow<'_, Output>> {
+        let mut post = Vec::new();
+        let open = self.groups.values().filter_map(|g| self.table_output(g, &mut post)).map(Cow::Owned);
+        let closed = self.table.windows.values().flat_map(|w| w.iter().filter_map(|(_, row)| row)).map(Cow::Borrowed);
+        let mut rows: Vec<(Vec<KeyPart>, Cow<'_, Output>)> =
+            open.chain(closed).map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
+        if let Some(keys) = keys {
+            rows.retain(|(k, _)| keys.contains(k));
+        }
+        rows.sort_by(|a, b| (&a.0, a.1.window).cmp(&(&b.0, b.1.window)));
+        rows.into_iter().map(|(_, o)| o).collect()
     }
 }
 
