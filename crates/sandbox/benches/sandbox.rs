@@ -20,7 +20,7 @@ use std::time::Instant;
 use ksqldb_sandbox::engine::{Engine, QueryResult, Session};
 use ksqldb_sandbox::topics::{Record, Retention};
 
-/// The kernel's allocator, with its options (see the kernel's main.rs).
+/// The kernel's allocator (see ksqldb_sandbox::allocator), with its options set in main.
 #[global_allocator]
 static ALLOCATOR: ksqldb_sandbox::allocator::Allocator = ksqldb_sandbox::allocator::Allocator;
 

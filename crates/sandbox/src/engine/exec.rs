@@ -6,6 +6,7 @@
 //! latest row per key so that updates become (old, new) changes, which aggregations undo
 //! and re-apply.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 mod carry_over;
@@ -178,49 +179,57 @@ impl Decoder {
     /// and values (no record needs to be built: pull queries read thousands of such rows).
     pub fn row_from_parts(
         &self,
-        key: Vec<Value>,
-        values: Vec<Value>,
+        key: impl IntoIterator<Item = Value>,
+        values: impl IntoIterator<Item = Value>,
         window: Option<(i64, i64)>,
         timestamp: i64,
         (partition, offset): (u32, u64),
     ) -> Row {
-        let mut row = Vec::with_capacity(self.width);
-        row.extend(key);
-        if self.source.is_windowed() {
-            let (ws, we) = window.unwrap_or((0, 0));
-            row.extend([Value::Bigint(ws), Value::Bigint(we)]);
-        }
-        row.extend(values);
-        row.extend([Value::Bigint(timestamp), Value::Int(partition as i32), Value::Bigint(offset as i64)]);
-        row
+        self.lay_out(key, values, window, timestamp, (partition, offset)).0
     }
 
-    /// [`Decoder::row_from_parts`] with the key and value columns evaluated straight into
-    /// the row (one allocation), at partition 0 and offset 0; Err with the columns when they
-    /// would not read back unchanged from a record (see [`Decoder::reads_back`]).
+    /// [`Decoder::row_from_parts`] at partition 0 and offset 0, the columns taken straight
+    /// into the row (one allocation); Err with the key and value columns when they would not
+    /// read back unchanged from a record (see [`Decoder::reads_back`]).
     pub fn row_from_columns(
         &self,
-        key: impl Iterator<Item = Value>,
-        values: impl Iterator<Item = Value>,
+        key: impl IntoIterator<Item = Value>,
+        values: impl IntoIterator<Item = Value>,
         window: Option<(i64, i64)>,
         timestamp: i64,
     ) -> Result<Row, (Vec<Value>, Vec<Value>)> {
+        let (mut row, keys, vals) = self.lay_out(key, values, window, timestamp, (0, 0));
+        if self.reads_back(&row[keys.clone()], &row[vals.clone()]) {
+            return Ok(row);
+        }
+        row.truncate(vals.end);
+        let values = row.split_off(vals.start);
+        row.truncate(keys.end);
+        Err((row, values))
+    }
+
+    /// A record's row laid out from its parts: the key columns, a windowed source's bounds,
+    /// the value columns, the pseudocolumns; with where the key and value columns sit.
+    fn lay_out(
+        &self,
+        key: impl IntoIterator<Item = Value>,
+        values: impl IntoIterator<Item = Value>,
+        window: Option<(i64, i64)>,
+        timestamp: i64,
+        (partition, offset): (u32, u64),
+    ) -> (Row, Range<usize>, Range<usize>) {
         let mut row = Vec::with_capacity(self.width);
         row.extend(key);
-        let key_end = row.len();
+        let keys = 0..row.len();
         if self.source.is_windowed() {
             let (ws, we) = window.unwrap_or((0, 0));
             row.extend([Value::Bigint(ws), Value::Bigint(we)]);
         }
         let values_start = row.len();
         row.extend(values);
-        if self.reads_back(&row[..key_end], &row[values_start..]) {
-            row.extend([Value::Bigint(timestamp), Value::Int(0), Value::Bigint(0)]);
-            return Ok(row);
-        }
-        let values = row.split_off(values_start);
-        row.truncate(key_end);
-        Err((row, values))
+        let vals = values_start..row.len();
+        row.extend([Value::Bigint(timestamp), Value::Int(partition as i32), Value::Bigint(offset as i64)]);
+        (row, keys, vals)
     }
 
     /// Whether a record written from these key and value values decodes to them unchanged

@@ -227,10 +227,7 @@ impl Engine {
                 exec::TableEntry::Open { post, window, ts } => {
                     let key = a.post.key.iter().map(|f| f(post));
                     let values = sink.value_positions.iter().map(|&i| a.post.items[i](post));
-                    rows.extend(match decoder.row_from_columns(key, values, window, ts) {
-                        Ok(row) => Some(row),
-                        Err((key, values)) => decoded_row(sink, &decoder, key, values, window, ts),
-                    });
+                    rows.extend(row_of_columns(sink, &decoder, key, values, window, ts));
                 }
                 exec::TableEntry::Closed(o) => rows.extend(table_row(sink, &decoder, Cow::Borrowed(o))),
             });
@@ -247,22 +244,23 @@ impl Engine {
 /// aggregation lends (a closed window's) is copied; one made for the pull is taken apart.
 fn table_row(sink: &SinkSpec, decoder: &exec::Decoder, o: Cow<'_, exec::Output>) -> Option<Vec<Value>> {
     let exec::Output { key, row, ts, window, .. } = o.into_owned();
-    let values = sink.values_of(row?);
-    if decoder.reads_back(&key, &values) {
-        return Some(decoder.row_from_parts(key, values, window, ts, (0, 0)));
-    }
-    decoded_row(sink, decoder, key, values, window, ts)
+    row_of_columns(sink, decoder, key, sink.values_of(row?), window, ts)
 }
 
-/// The row a record written from these key and value columns decodes to.
-fn decoded_row(
+/// The table's row of these key and value columns: built from them when they read back
+/// unchanged, else the row a record written from them decodes to.
+fn row_of_columns(
     sink: &SinkSpec,
     decoder: &exec::Decoder,
-    key: Vec<Value>,
-    values: Vec<Value>,
+    key: impl IntoIterator<Item = Value>,
+    values: impl IntoIterator<Item = Value>,
     window: Option<(i64, i64)>,
     ts: i64,
 ) -> Option<Vec<Value>> {
+    let (key, values) = match decoder.row_from_columns(key, values, window, ts) {
+        Ok(row) => return Some(row),
+        Err(columns) => columns,
+    };
     let key = serialize(&sink.key_format, &sink.key_cols, &key, false).ok()?;
     let value = serialize(&sink.value_format, &sink.value_cols, &values, sink.wrap).ok()?;
     decoder.decode(&Record::windowed(key.as_deref(), value.as_deref(), ts, window)).ok().flatten()

@@ -189,6 +189,8 @@ async fn insert_lines(
                 }
             }
         };
+        // The acks of rows that arrived together go out together: a frame per row would cost
+        // more than the row, and HTTP/2 clients take a flood of tiny frames for an attack.
         if !acks.batch.is_empty() && queue.send(std::mem::take(&mut acks.batch), stall).await.is_err() {
             return;
         }

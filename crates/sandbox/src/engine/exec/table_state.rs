@@ -130,7 +130,7 @@ impl Aggregator {
     /// A group's row in the table (None: HAVING keeps it out), as its last output wrote it.
     /// `post` is the caller's buffer for the group's post-aggregation row.
     pub(super) fn table_output(&self, g: &Group, post: &mut Vec<Value>) -> Option<Output> {
-        if self.having.is_some() && !g.visible.get() {
+        if !self.in_table(g) {
             return None;
         }
         g.post_row_into(g.last_ts, post);
@@ -141,6 +141,11 @@ impl Aggregator {
             window: g.window,
             headers: vec![],
         })
+    }
+
+    /// Whether a group is a row of the table: HAVING keeps out those its last output failed.
+    fn in_table(&self, g: &Group) -> bool {
+        self.having.is_none() || g.visible.get()
     }
 
     /// The rows of `keys` (each key's windows in order), each handed to `visit` as it is
@@ -154,8 +159,7 @@ impl Aggregator {
         }
         let mut post = Vec::new();
         let mut open = |g: &Group, visit: &mut dyn FnMut(TableEntry<'_>)| {
-            // HAVING keeps the group out of the table.
-            if self.having.is_none() || g.visible.get() {
+            if self.in_table(g) {
                 g.post_row_into(g.last_ts, &mut post);
                 visit(TableEntry::Open { post: &post, window: g.window, ts: g.last_ts });
             }
