@@ -1383,7 +1383,8 @@ fn compare_mixed(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
-fn values_equal_mixed(a: &Value, b: &Value) -> bool {
+/// `a = b` as SQL compares them (a string against a temporal value parses the string).
+pub(crate) fn values_equal_mixed(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(_), Value::String(_)) => a == b,
         (Value::Timestamp(_) | Value::Date(_) | Value::Time(_), Value::String(_))

@@ -431,7 +431,11 @@ impl Topics {
         mut rec: Record,
         partition: Option<u32>,
     ) -> (Arc<str>, u64, Arc<Record>) {
-        let t = self.create(topic, 1);
+        // One lookup for a topic that exists (every append but a topic's first).
+        let t = match self.map.get_mut(topic) {
+            Some(t) => t,
+            None => self.create(topic, 1),
+        };
         let name = t.name.clone();
         let n = t.partitions.len() as u32;
         let p = match partition {

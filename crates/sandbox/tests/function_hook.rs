@@ -5,7 +5,7 @@
 use std::sync::Once;
 
 use ksqldb_sandbox::engine::{Engine, PushMsg, QueryResult, Session};
-use ksqldb_sandbox::functions::aggregate::{Acc, AggFn, ColArgs};
+use ksqldb_sandbox::functions::aggregate::{Acc, Accumulator, AggFn, ColArgs};
 use ksqldb_sandbox::functions::registered::{register_aggregate, register_scalar, register_table};
 use ksqldb_sandbox::functions::scalar::{ScalarFn, Types};
 use ksqldb_sandbox::functions::table::TableFn;
@@ -67,7 +67,7 @@ fn register_once() {
                     Err(String::new())
                 }
             },
-            make: |_, _, _| Box::new(SumAll(0)),
+            make: |_, _, _| Accumulator::boxed(SumAll(0)),
         })
         .unwrap();
         register_table(TableFn {

@@ -19,7 +19,7 @@ pub use super::rows::{combine_join_rows, Change, Row, StateKey, StateMap, StateS
 use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
-use crate::functions::aggregate::{Acc, AggFn};
+use crate::functions::aggregate::{Accumulator, AggFn};
 use crate::functions::table::TableFn;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, deserialize_into, Format, Record};
@@ -396,7 +396,7 @@ pub struct AggCall {
 }
 
 impl AggCall {
-    fn make(&self) -> Box<dyn Acc> {
+    fn make(&self) -> Accumulator {
         (self.func.make)(&self.arg_types, &self.literals, &self.ret)
     }
 }
@@ -404,7 +404,7 @@ impl AggCall {
 struct Group {
     key: Vec<Value>,
     window: Option<(i64, i64)>,
-    accs: Vec<Box<dyn Acc>>,
+    accs: Vec<Accumulator>,
     /// Input rows of a session window (to rebuild accumulators when sessions merge).
     rows: Vec<(Vec<Value>, i64)>,
     last_ts: i64,
@@ -768,7 +768,7 @@ impl Aggregator {
         list.retain(|s| !removed.iter().any(|(_, r)| r == s));
         list.push(start);
         merged_rows.push((args.into_iter().flatten().collect(), ts));
-        let mut accs: Vec<Box<dyn Acc>> = self.aggs.iter().map(|a| a.make()).collect();
+        let mut accs: Vec<Accumulator> = self.aggs.iter().map(|a| a.make()).collect();
         let arity: Vec<usize> = self.aggs.iter().map(|a| a.args.len()).collect();
         for (flat, _) in &merged_rows {
             let mut i = 0;

@@ -143,11 +143,14 @@ impl Engine {
                     "Pull queries don't support aggregate functions in the SELECT clause.",
                 ));
             };
-            let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
             // With table scans disabled the WHERE must bind each key once, even when it also
             // gives a lookup (`ID = 10 AND ID IN (...)` is refused then, as in ksqlDB).
             let lookup = q.where_.as_ref().and_then(|w| key_lookup(w, &src));
             check_scan_allowed(q.where_.as_ref(), &src, session).map_err(EngineError::statement)?;
+            // Rows a lookup found by the whole WHERE are not filtered again.
+            let filter = filter.filter(|_| !lookup.as_ref().is_some_and(|l| l.whole_where));
+            let keep = |row: &Vec<Value>| filter.as_ref().is_none_or(|f| f(row) == Value::Boolean(true));
+            let lookup = lookup.map(|l| l.keys);
             if let Some(state) = self.aggregation_rows(&src, lookup.as_deref()) {
                 rows.extend(state.into_iter().filter(|r| keep(r)).map(|r| p.project_owned(r)));
                 if let Some(l) = q.limit {
@@ -363,9 +366,17 @@ impl Materialized {
     }
 }
 
-/// The state keys a WHERE clause pins down: a conjunction fixing every key column with `=`
-/// or `IN` literals (None: not a key lookup; windowed tables add each key's windows).
-fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
+/// The state keys a WHERE clause pins down (a conjunction fixing every key column with `=`
+/// or `IN` literals; windowed tables add each key's windows), and whether that is all the
+/// clause says, so the rows looked up need no filtering.
+pub(super) struct KeyLookup {
+    pub(super) keys: Vec<Vec<KeyPart>>,
+    /// Every term fixes a key column, once, with literals its type holds as they are.
+    pub(super) whole_where: bool,
+}
+
+/// A WHERE clause's [`KeyLookup`] (None: not a key lookup).
+pub(super) fn key_lookup(w: &Expr, src: &Source) -> Option<KeyLookup> {
     let keys = src.key_columns();
     let mut per_col: Vec<Option<Vec<Value>>> = vec![None; keys.len()];
     let mut cs = Vec::new();
@@ -375,22 +386,28 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
         Expr::Lit(Literal::Null) => None,
         _ => crate::expr::compile(e, &crate::expr::Scope::default()).ok().map(|c| (c.eval)(&[])),
     };
+    let mut whole_where = true;
     for c in cs {
         let (col, vals) = match c {
             Expr::Binary(BinOp::Eq, a, b) => match (a.as_ref(), b.as_ref()) {
-                (Expr::Column { name, .. }, v) | (v, Expr::Column { name, .. }) => (name, vec![lit(v)?]),
-                _ => continue,
+                (Expr::Column { name, .. }, v) | (v, Expr::Column { name, .. }) => (Some(name), vec![lit(v)?]),
+                _ => (None, vec![]),
             },
             Expr::InList { expr, list, negated: false } => match expr.as_ref() {
-                Expr::Column { name, .. } => (name, list.iter().map(lit).collect::<Option<Vec<_>>>()?),
-                _ => continue,
+                Expr::Column { name, .. } => (Some(name), list.iter().map(lit).collect::<Option<Vec<_>>>()?),
+                _ => (None, vec![]),
             },
-            _ => continue,
+            _ => (None, vec![]),
         };
-        if let Some(i) = keys.iter().position(|(n, _)| n == col) {
-            let typed: Vec<Value> = vals.iter().map(|v| cast(v, &keys[i].1).ok()).collect::<Option<_>>()?;
-            per_col[i] = Some(typed);
-        }
+        let Some(i) = keys.iter().position(|(n, _)| Some(n) == col) else {
+            whole_where = false;
+            continue;
+        };
+        let typed: Vec<Value> = vals.iter().map(|v| cast(v, &keys[i].1).ok()).collect::<Option<_>>()?;
+        // A literal the cast changed (`ID = 1.5` on an INT key) leaves the WHERE to decide.
+        whole_where &=
+            per_col[i].is_none() && typed.iter().zip(&vals).all(|(t, v)| crate::expr::values_equal_mixed(t, v));
+        per_col[i] = Some(typed);
     }
     let mut out: Vec<Vec<KeyPart>> = vec![vec![]];
     for vals in per_col {
@@ -406,7 +423,7 @@ fn key_lookup(w: &Expr, src: &Source) -> Option<Vec<Vec<KeyPart>>> {
             })
             .collect();
     }
-    Some(out)
+    Some(KeyLookup { keys: out, whole_where })
 }
 
 /// A SELECT item's expression and alias, as words to look for.

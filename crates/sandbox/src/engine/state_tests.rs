@@ -163,3 +163,36 @@ fn a_query_table_kept_from_its_outputs_matches_one_read_from_its_topic() {
     assert_eq!(pull(&mut e, "SELECT * FROM T WHERE ID = 6;"), six);
     assert_eq!(pull(&mut e, "SELECT * FROM W WHERE ID = 3;"), windows);
 }
+
+#[test]
+fn a_key_lookup_filters_its_rows_unless_it_is_the_whole_where() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(&mut e, &mut s, "CREATE TABLE T AS SELECT ID, LATEST_BY_OFFSET(V) AS V FROM S GROUP BY ID;");
+    run(&mut e, &mut s, "CREATE TABLE P AS SELECT * FROM T;");
+    for k in 0..10 {
+        produce(&mut e, k, k * 2, k as i64);
+    }
+    for t in ["T", "P"] {
+        let rows = |e: &mut Engine, w: &str| pull(e, &format!("SELECT V FROM {t} WHERE {w};"));
+        // The whole WHERE is the lookup: its rows, unfiltered.
+        assert_eq!(rows(&mut e, "ID = 3"), vec![vec![Value::Int(6)]], "{t}");
+        assert_eq!(rows(&mut e, "ID IN (3, 4)").len(), 2, "{t}");
+        // More than the lookup: the WHERE still decides.
+        assert!(rows(&mut e, "ID = 3 AND V > 100").is_empty(), "{t}");
+        assert_eq!(rows(&mut e, "ID IN (3, 4) AND V > 7"), vec![vec![Value::Int(8)]], "{t}");
+        // A literal the key's type changes, a key fixed twice: the lookup alone would say yes.
+        assert!(rows(&mut e, "ID = 3.5").is_empty(), "{t}");
+        assert!(rows(&mut e, "ID = 3 AND ID = 4").is_empty(), "{t}");
+    }
+    let lookup = |w: &str| {
+        let Statement::Query(q) = parse_statement(&format!("SELECT * FROM T WHERE {w};")).unwrap() else {
+            panic!("not a query")
+        };
+        super::pull::key_lookup(q.where_.as_ref().unwrap(), e.catalog.get("T").unwrap()).map(|l| l.whole_where)
+    };
+    assert_eq!(lookup("ID = 3"), Some(true));
+    assert_eq!(lookup("3 = ID AND ID IN (3)"), Some(false));
+    assert_eq!(lookup("ID = 3.5"), Some(false));
+    assert_eq!(lookup("V = 3"), None);
+}

@@ -28,6 +28,61 @@ impl<T: Acc + Clone + 'static> AccClone for T {
     }
 }
 
+/// A group's running state for one aggregate call. COUNT, SUM, MIN and MAX, the aggregates
+/// most queries use, are held inline: a new group's accumulators are then one allocation, not
+/// one box each, and reading a group's row (a windowed pull reads thousands) follows no
+/// pointer per aggregate. Every other aggregate, an embedder's too, is boxed.
+#[derive(Clone)]
+pub struct Accumulator(Inline);
+
+#[derive(Clone)]
+enum Inline {
+    Count(Count),
+    Sum(Sum),
+    MinMax(MinMax),
+    Boxed(Box<dyn Acc>),
+}
+
+impl Clone for Box<dyn Acc> {
+    fn clone(&self) -> Self {
+        self.boxed_clone()
+    }
+}
+
+impl Accumulator {
+    /// Any accumulator, kept behind a box.
+    pub fn boxed(acc: impl Acc + 'static) -> Accumulator {
+        Accumulator(Inline::Boxed(Box::new(acc)))
+    }
+
+    pub fn add(&mut self, args: &[Value]) {
+        match &mut self.0 {
+            Inline::Count(a) => a.add(args),
+            Inline::Sum(a) => a.add(args),
+            Inline::MinMax(a) => a.add(args),
+            Inline::Boxed(a) => a.add(args),
+        }
+    }
+
+    pub fn undo(&mut self, args: &[Value]) {
+        match &mut self.0 {
+            Inline::Count(a) => a.undo(args),
+            Inline::Sum(a) => a.undo(args),
+            Inline::MinMax(a) => a.undo(args),
+            Inline::Boxed(a) => a.undo(args),
+        }
+    }
+
+    pub fn result(&self) -> Value {
+        match &self.0 {
+            Inline::Count(a) => a.result(),
+            Inline::Sum(a) => a.result(),
+            Inline::MinMax(a) => a.result(),
+            Inline::Boxed(a) => a.result(),
+        }
+    }
+}
+
 /// An aggregate function as the engine sees it: the catalog's description joined with the
 /// sandbox's implementation.
 pub struct AggFn {
@@ -75,7 +130,7 @@ impl ColArgs {
 }
 
 /// (column argument types, literal arguments, result type) -> a fresh accumulator.
-pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Box<dyn Acc>;
+pub type MakeAcc = fn(&[SqlType], &[Value], &SqlType) -> Accumulator;
 
 pub fn lookup(name: &str) -> Option<&'static AggFn> {
     registry().iter().find(|f| f.name == name).or_else(|| REGISTERED.find(|f| f.name == name))
@@ -116,7 +171,8 @@ impl Acc for Count {
 
 #[derive(Clone)]
 struct Sum {
-    ty: SqlType,
+    /// The result's precision and scale when it is a DECIMAL.
+    decimal: Option<(u32, u32)>,
     acc: Value,
 }
 impl Sum {
@@ -135,7 +191,7 @@ impl Sum {
                 match (a.rescale(s), b.rescale(s)) {
                     (Some(x), Some(y)) => {
                         let r = Decimal::new(x.unscaled() + y.unscaled(), s);
-                        let (p, sc) = decimal_params(&self.ty).unwrap_or((38, s));
+                        let (p, sc) = self.decimal.unwrap_or((38, s));
                         Value::Decimal(r.fit(p, sc).unwrap_or(r))
                     }
                     _ => self.acc.clone(),
@@ -529,14 +585,14 @@ fn implementations() -> Vec<AggImpl> {
             col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |_, _| Ok(SqlType::Bigint),
-            make: |t, _, _| Box::new(Count(0, t.is_empty())),
+            make: |t, _, _| Accumulator(Inline::Count(Count(0, t.is_empty()))),
         },
         AggImpl {
             name: "ATTR",
             col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(t[0].clone()),
-            make: |_, _, _| Box::new(Attr(Vec::new())),
+            make: |_, _, _| Accumulator::boxed(Attr(Vec::new())),
         },
         AggImpl {
             name: "CORRELATION",
@@ -549,7 +605,7 @@ fn implementations() -> Vec<AggImpl> {
                 }
                 Ok(SqlType::Double)
             },
-            make: |_, _, _| Box::new(Correlation([0.0; 6])),
+            make: |_, _, _| Accumulator::boxed(Correlation([0.0; 6])),
         },
         AggImpl {
             name: "SUM",
@@ -566,7 +622,7 @@ fn implementations() -> Vec<AggImpl> {
                     SqlType::Double => Value::Double(0.0),
                     _ => Value::Decimal(Decimal::new(0, decimal_params(ret).map(|p| p.1).unwrap_or(0))),
                 };
-                Box::new(Sum { ty: ret.clone(), acc: zero })
+                Accumulator(Inline::Sum(Sum { decimal: decimal_params(ret), acc: zero }))
             },
         },
         AggImpl {
@@ -580,7 +636,7 @@ fn implementations() -> Vec<AggImpl> {
                     Err(String::new())
                 }
             },
-            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: false }),
+            make: |_, _, _| Accumulator::boxed(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: false }),
         },
         AggImpl {
             name: "AVG",
@@ -594,7 +650,7 @@ fn implementations() -> Vec<AggImpl> {
                 })
             },
             make: |t, _, _| {
-                Box::new(Avg {
+                Accumulator::boxed(Avg {
                     sum: 0.0,
                     dsum: None,
                     count: 0,
@@ -610,14 +666,14 @@ fn implementations() -> Vec<AggImpl> {
             col_args: ColArgs::Fixed(1),
             undo: false,
             typer: min_max_type,
-            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: false }),
+            make: |_, _, _| Accumulator(Inline::MinMax(MinMax { best: Value::Null, max: false })),
         },
         AggImpl {
             name: "MAX",
             col_args: ColArgs::Fixed(1),
             undo: false,
             typer: min_max_type,
-            make: |_, _, _| Box::new(MinMax { best: Value::Null, max: true }),
+            make: |_, _, _| Accumulator(Inline::MinMax(MinMax { best: Value::Null, max: true })),
         },
         AggImpl {
             name: "LATEST_BY_OFFSET",
@@ -638,21 +694,21 @@ fn implementations() -> Vec<AggImpl> {
             col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-            make: |_, lits, _| Box::new(Collect { set: false, limit: collect_limit(lits), vals: vec![] }),
+            make: |_, lits, _| Accumulator::boxed(Collect { set: false, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COLLECT_SET",
             col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| Ok(SqlType::Array(Box::new(t[0].clone()))),
-            make: |_, lits, _| Box::new(Collect { set: true, limit: collect_limit(lits), vals: vec![] }),
+            make: |_, lits, _| Accumulator::boxed(Collect { set: true, limit: collect_limit(lits), vals: vec![] }),
         },
         AggImpl {
             name: "COUNT_DISTINCT",
             col_args: ColArgs::Fixed(1),
             undo: false,
             typer: |_, _| Ok(SqlType::Bigint),
-            make: |_, _, _| Box::new(CountDistinct(BTreeMap::new())),
+            make: |_, _, _| Accumulator::boxed(CountDistinct(BTreeMap::new())),
         },
         AggImpl {
             name: "TOPK",
@@ -695,14 +751,14 @@ fn implementations() -> Vec<AggImpl> {
                     Err(String::new())
                 }
             },
-            make: |_, _, _| Box::new(Histogram(vec![])),
+            make: |_, _, _| Accumulator::boxed(Histogram(vec![])),
         },
         AggImpl {
             name: "STDDEV_SAMP",
             col_args: ColArgs::Fixed(1),
             undo: true,
             typer: |t, _| num(&t[0]).map(|_| SqlType::Double),
-            make: |_, _, _| Box::new(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: true }),
+            make: |_, _, _| Accumulator::boxed(StdDev { count: 0, sum: 0.0, m2: 0.0, variance: true }),
         },
         AggImpl {
             name: "SUM_LIST",
@@ -720,7 +776,7 @@ fn implementations() -> Vec<AggImpl> {
                     SqlType::Bigint => Value::Bigint(0),
                     _ => Value::Double(0.0),
                 };
-                Box::new(SumList(Sum { ty: ret.clone(), acc: zero }))
+                Accumulator::boxed(SumList(Sum { decimal: decimal_params(ret), acc: zero }))
             },
         },
     ]
@@ -736,8 +792,8 @@ fn min_max_type(t: &[SqlType], _: &[Value]) -> Result<SqlType, String> {
 }
 
 /// TOPK / TOPKDISTINCT: the first literal is k.
-fn top_k(l: &[Value], distinct: bool) -> Box<dyn Acc> {
-    Box::new(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct, vals: vec![] })
+fn top_k(l: &[Value], distinct: bool) -> Accumulator {
+    Accumulator::boxed(TopK { k: int_lit(l.first()).unwrap_or(1).max(0) as usize, distinct, vals: vec![] })
 }
 
 fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
@@ -748,7 +804,7 @@ fn by_offset_type(t: &[SqlType], l: &[Value]) -> Result<SqlType, String> {
     }
 }
 
-fn by_offset(latest: bool, l: &[Value]) -> Box<dyn Acc> {
+fn by_offset(latest: bool, l: &[Value]) -> Accumulator {
     let (n, ignore) = match (l.first(), l.get(1)) {
         (Some(Value::Boolean(b)), _) => (None, *b),
         (Some(n @ (Value::Int(_) | Value::Bigint(_))), b) => {
@@ -756,5 +812,5 @@ fn by_offset(latest: bool, l: &[Value]) -> Box<dyn Acc> {
         }
         _ => (None, true),
     };
-    Box::new(ByOffset { latest, n, ignore_nulls: ignore, vals: vec![] })
+    Accumulator::boxed(ByOffset { latest, n, ignore_nulls: ignore, vals: vec![] })
 }

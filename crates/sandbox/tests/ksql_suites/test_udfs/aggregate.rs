@@ -3,7 +3,7 @@
 //! OBJ_COL_ARG), which exercise how a call's arguments split into columns and literal
 //! initial arguments.
 
-use ksqldb_sandbox::functions::aggregate::{Acc, AggFn, ColArgs, MakeAcc};
+use ksqldb_sandbox::functions::aggregate::{Acc, Accumulator, AggFn, ColArgs, MakeAcc};
 use ksqldb_sandbox::functions::registered::register_aggregate;
 use ksqldb_sandbox::types::{SqlType, Value};
 
@@ -38,11 +38,13 @@ pub fn register() -> Result<(), String> {
             ],
             ColArgs::Fixed(1),
             test_udaf_type,
-            |_, lits, ret| Box::new(TestUdaf::new(lits, ret)),
+            |_, lits, ret| Accumulator::boxed(TestUdaf::new(lits, ret)),
         )
     })?;
-    let start: MakeAcc = |_, lits, _| Box::new(ArgSum { total: lits.iter().map(sum_value).sum(), at_result: 0 });
-    let end: MakeAcc = |_, lits, _| Box::new(ArgSum { total: 0, at_result: lits.iter().map(sum_value).sum() });
+    let start: MakeAcc =
+        |_, lits, _| Accumulator::boxed(ArgSum { total: lits.iter().map(sum_value).sum(), at_result: 0 });
+    let end: MakeAcc =
+        |_, lits, _| Accumulator::boxed(ArgSum { total: 0, at_result: lits.iter().map(sum_value).sum() });
     let variadic: [(&str, &str, ColArgs, Typer, MakeAcc); 5] = [
         ("VAR_ARG", "VAR_ARG(first BIGINT, rest VARCHAR...) => BIGINT", ColArgs::AllBut(0), var_arg_type, start),
         (
@@ -78,7 +80,8 @@ pub fn register() -> Result<(), String> {
         let signatures: &'static [&'static str] = Box::leak(Box::new([signature]));
         register_aggregate(aggregate(name, SUMS, signatures, col_args, typer, make))?;
     }
-    let non_null = |_: &[SqlType], _: &[Value], _: &SqlType| -> Box<dyn Acc> { Box::new(NonNullRows(Vec::new())) };
+    let non_null =
+        |_: &[SqlType], _: &[Value], _: &SqlType| -> Accumulator { Accumulator::boxed(NonNullRows(Vec::new())) };
     register_aggregate(aggregate(
         "GENERIC_VAR_ARG",
         NON_NULL_ROWS,
