@@ -178,6 +178,12 @@ struct SinkSpec {
 impl SinkSpec {
     /// The value columns of a projected row: moved out in place, not copied into a list.
     fn values_of(&self, mut row: Vec<Value>) -> Vec<Value> {
+        // Commonly the key columns lead and the values are the rest: cut the row's head.
+        let p = &self.value_positions;
+        if p.first().is_some_and(|&first| first + p.len() == row.len() && p.last() == Some(&(row.len() - 1))) {
+            row.drain(..p[0]);
+            return row;
+        }
         let (mut next, mut i) = (self.value_positions.iter().peekable(), 0);
         row.retain(|_| {
             let keep = next.next_if_eq(&&i).is_some();

@@ -390,3 +390,23 @@ fn columns_from_an_unregistered_subject_are_refused_as_ksqldb_refuses_them() {
         assert!(err.message.contains(&format!("POST /subjects/{subject}/versions")), "{}", err.message);
     }
 }
+
+#[test]
+fn a_sinks_value_columns_are_the_rows_columns_at_its_value_positions() {
+    // Every ascending choice of positions in a row of five, the key-first shape among them.
+    for mask in 0u32..32 {
+        let value_positions: Vec<usize> = (0..5).filter(|i| mask & (1 << i) != 0).collect();
+        let sink = SinkSpec {
+            topic: Arc::from("t"),
+            key_format: Format::Json,
+            value_format: Format::Json,
+            wrap: false,
+            key_cols: vec![],
+            value_cols: vec![],
+            value_positions: value_positions.clone(),
+        };
+        let row: Vec<Value> = (0..5).map(|i| Value::String(format!("c{i}"))).collect();
+        let expected: Vec<Value> = value_positions.iter().map(|&i| row[i].clone()).collect();
+        assert_eq!(sink.values_of(row), expected, "{value_positions:?}");
+    }
+}
