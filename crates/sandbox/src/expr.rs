@@ -217,6 +217,12 @@ impl<'a> Compiler<'a> {
                     return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
                 }
                 let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
+                if op.is_comparison() {
+                    if let (Some(a), Some(b)) = (self.operand(l, &lc), self.operand(r, &rc)) {
+                        let op = *op;
+                        return Ok(Compiled { ty, eval: Arc::new(move |r| compare_op(op, a.of(r), b.of(r))) });
+                    }
+                }
                 let step = self.in_lambda_body(*op, &ty, step);
                 Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
             }
@@ -697,6 +703,24 @@ impl<'a> Compiler<'a> {
 
     /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),
     /// with the types and semantics of the nested binary operations `((first op1 x1) op2 x2)`.
+    /// `e` (compiled as `c`) as an [`Operand`] when it is a plain column read or a literal:
+    /// a comparison or a one-argument function then reads it in place, not through a copy
+    /// (a string column's copy is an allocation). None inside lambdas and under GROUP BY
+    /// substitution, where a name may read something else.
+    fn operand(&self, e: &Expr, c: &Compiled) -> Option<Operand> {
+        if !self.lambda.is_empty() || !self.scope.subst.is_empty() || self.scope.only_subst.is_some() {
+            return None;
+        }
+        match e {
+            Expr::Column { qualifier, name } => {
+                self.scope.resolve(qualifier.as_deref(), name).ok().map(Operand::Column)
+            }
+            // A literal's evaluation reads no row.
+            Expr::Lit(_) => Some(Operand::Constant((c.eval)(&[]))),
+            _ => None,
+        }
+    }
+
     /// An operand of a comparison with `other`: a string literal compared with ROWTIME,
     /// WINDOWSTART or WINDOWEND is the instant it writes, as ksqlDB reads it
     /// (`ROWTIME > '2019-01-01T00:00:00+0445'`, `ROWTIME >= '2018'`).
@@ -817,10 +841,16 @@ impl<'a> Compiler<'a> {
                 m
             }
         })?;
-        let evals: Vec<EvalFn> = cs.into_iter().map(|c| c.eval).collect();
         let func: &'static ScalarFn = f;
         // Constant folding is not needed: evaluation is cheap and deterministic per row.
         let ret_ty = ret.clone();
+        if let ([arg], [c], None) = (args, cs.as_slice(), &unit_arg) {
+            if let Some(Operand::Column(i)) = self.operand(arg, c) {
+                let eval: EvalFn = Arc::new(move |r| (func.eval)(std::slice::from_ref(&r[i]), &ret_ty));
+                return Ok(Compiled { ty: ret, eval });
+            }
+        }
+        let evals: Vec<EvalFn> = cs.into_iter().map(|c| c.eval).collect();
         Ok(Compiled {
             ty: ret,
             eval: match evals.len() {
@@ -1393,6 +1423,44 @@ pub(crate) fn values_equal_mixed(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// `a op b` for a comparison `op`.
+fn compare_op(op: BinOp, a: &Value, b: &Value) -> Value {
+    // ksqlDB: a comparison with a null operand is false, not null.
+    if a.is_null() || b.is_null() {
+        return Value::Boolean(false);
+    }
+    let res = match op {
+        BinOp::Eq => values_equal_mixed(a, b),
+        BinOp::Ne => !values_equal_mixed(a, b),
+        _ => {
+            let c = compare_mixed(a, b);
+            match op {
+                BinOp::Lt => c.is_lt(),
+                BinOp::Le => c.is_le(),
+                BinOp::Gt => c.is_gt(),
+                _ => c.is_ge(),
+            }
+        }
+    };
+    Value::Boolean(res)
+}
+
+/// An operand read without being evaluated into a value of its own: a row's column in
+/// place, or a literal's value made once.
+enum Operand {
+    Column(usize),
+    Constant(Value),
+}
+
+impl Operand {
+    fn of<'r>(&'r self, row: &'r [Value]) -> &'r Value {
+        match self {
+            Operand::Column(i) => &row[*i],
+            Operand::Constant(v) => v,
+        }
+    }
+}
+
 /// Evaluates `first`, then folds in each step's operand, left to right, in one loop.
 fn fold(first: EvalFn, steps: Vec<(Step, EvalFn)>) -> EvalFn {
     Arc::new(move |row| {
@@ -1429,26 +1497,7 @@ fn binary(
         }
         op if op.is_comparison() => {
             check_comparable(l, r, op)?;
-            let f: CombineFn = Arc::new(move |a, b| {
-                // ksqlDB: a comparison with a null operand is false, not null.
-                if a.is_null() || b.is_null() {
-                    return Value::Boolean(false);
-                }
-                let res = match op {
-                    BinOp::Eq => values_equal_mixed(&a, &b),
-                    BinOp::Ne => !values_equal_mixed(&a, &b),
-                    _ => {
-                        let c = compare_mixed(&a, &b);
-                        match op {
-                            BinOp::Lt => c.is_lt(),
-                            BinOp::Le => c.is_le(),
-                            BinOp::Gt => c.is_gt(),
-                            _ => c.is_ge(),
-                        }
-                    }
-                };
-                Value::Boolean(res)
-            });
+            let f: CombineFn = Arc::new(move |a, b| compare_op(op, &a, &b));
             Ok((Some(SqlType::Boolean), Step::Combine(f)))
         }
         BinOp::Concat => {
@@ -1806,6 +1855,40 @@ mod tests {
         assert_eq!(eval("REDUCE(CAST(NULL AS ARRAY<INT>), 4, (acc, x) => acc + x)"), Value::Int(4));
         assert_eq!(eval("NULL IS NULL"), Value::Boolean(true));
         assert_eq!(eval("UCASE(s)"), Value::String("HELLO".into()));
+    }
+
+    /// A comparison of columns and literals, and a one-argument function of a column, read
+    /// the row in place: the same values as through the general path (an operand that is
+    /// an expression), NULLs and both operand orders included.
+    #[test]
+    fn operands_read_in_place_evaluate_as_expressions_do() {
+        let mut scope = Scope::default();
+        scope.push(None, "A", SqlType::Integer);
+        scope.push(None, "S", SqlType::String);
+        scope.push(None, "B", SqlType::Integer);
+        let run = |text: &str, row: &[Value]| {
+            let c = compile(&parse_expression(text).unwrap(), &scope).unwrap_or_else(|m| panic!("{text}: {m}"));
+            (c.eval)(row)
+        };
+        let rows = [
+            [Value::Int(7), Value::String("hello".into()), Value::Int(7)],
+            [Value::Int(-3), Value::String("héllo wörld".into()), Value::Int(9)],
+            [Value::Null, Value::Null, Value::Int(1)],
+        ];
+        let pairs = [("A", "5", "(A + 0)", "5"), ("5", "A", "5", "(A + 0)"), ("A", "B", "(A + 0)", "(B + 0)")];
+        let strings = [("S", "'hello'", "SUBSTRING(S, 1)", "'hello'"), ("'m'", "S", "'m'", "SUBSTRING(S, 1)")];
+        for row in &rows {
+            for (l, r, general_l, general_r) in pairs.iter().chain(&strings) {
+                for op in ["=", "<>", "<", "<=", ">", ">="] {
+                    let (fast, general) = (format!("{l} {op} {r}"), format!("{general_l} {op} {general_r}"));
+                    assert_eq!(run(&fast, row), run(&general, row), "{fast} on {row:?}");
+                }
+            }
+            assert_eq!(run("UCASE(S)", row), run("UCASE(SUBSTRING(S, 1))", row), "{row:?}");
+            assert_eq!(run("ABS(A)", row), run("ABS(A + 0)", row), "{row:?}");
+        }
+        assert_eq!(run("S = 'hello'", &rows[0]), Value::Boolean(true));
+        assert_eq!(run("A > 5", &rows[2]), Value::Boolean(false), "a NULL operand compares false");
     }
 
     /// Array constructors type a numeric string literal as ksqlDB's coercion does.
