@@ -1,6 +1,6 @@
 """The sandbox engine against its peers on the same events and queries, in one run: the cargo
 bench (crates/sandbox/benches/sandbox.rs: filter/projection, tumbling-window aggregation,
-stream-table join, and rows/s into POST /inserts-stream), DuckDB on one thread (SET
+running GROUP BY, stream-table join, and rows/s into POST /inserts-stream), DuckDB on one thread (SET
 threads=1; batch over a table, so an upper bound for a streaming engine) and bytewax (a
 streaming dataflow in Python, one worker). Prints each figure with the ratio sandbox/peer.
 
@@ -8,7 +8,7 @@ streaming dataflow in Python, one worker). Prints each figure with the ratio san
     .venv/bin/python benches/sandbox_peers.py --quick    # smoke mode: 2 000 events, debug build
 
 The events, as the cargo bench makes them: event i has key ID = i (the join: i % 20 000, the
-aggregation: i % 1 000), NAME = 'name' || i % 977, V = i % 100, timestamp i ms. The join's
+aggregation and the GROUP BY: i % 1 000), NAME = 'name' || i % 977, V = i % 100, timestamp i ms. The join's
 table has 10 000 keys, LABEL = 'label' || ID.
 """
 import argparse
@@ -26,13 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_LINES = {
     "filter": re.compile(r"^filter/projection:\s+(\d+) events/s \((\d+) events, (\d+) outputs\)"),
     "aggregate": re.compile(r"^tumbling-window aggregation:\s*(\d+) events/s \((\d+) events, (\d+) outputs\)"),
+    "groupby": re.compile(r"^running GROUP BY:\s+(\d+) events/s \((\d+) events, (\d+) outputs\)"),
     "join": re.compile(r"^stream-table join:\s+(\d+) events/s \((\d+) events, (\d+) outputs\)"),
     "inserts": re.compile(r"^HTTP /inserts-stream:\s+(\d+) rows/s \((\d+) rows, (\d+) acks\)"),
 }
 
 
 def key_of(query, i):
-    return {"filter": i, "aggregate": i % 1000, "join": i % 20_000}[query]
+    return {"filter": i, "aggregate": i % 1000, "groupby": i % 1000, "join": i % 20_000}[query]
 
 
 def run_sandbox(n, quick):
@@ -84,6 +85,7 @@ def run_duckdb(n):
     load("i % 1000")
     timed("aggregate", "SELECT ID, TS // 1000 * 1000 AS WINDOWSTART, count(*) AS C, sum(V) AS SV FROM s "
                        "GROUP BY ID, WINDOWSTART")
+    timed("groupby", "SELECT ID, count(*) AS C, sum(V) AS SV FROM s GROUP BY ID")
     load("i % 20000")
     con.execute("CREATE TABLE t AS SELECT i::INT AS ID, 'label' || i AS LABEL FROM range(10000) r(i)")
     timed("join", "SELECT s.ID, s.V, t.LABEL FROM s JOIN t ON s.ID = t.ID")
@@ -125,6 +127,16 @@ def run_bytewax(n):
                                  lambda acc, e: (acc[0] + 1, acc[1] + e[2]), lambda a, b: (a[0] + b[0], a[1] + b[1]))
         return folded.down
 
+    def groupby_flow(up):
+        # A running aggregate per key, a change out for every event (as the sandbox's table).
+        keyed = op.key_on("key", up, lambda e: str(e[0]))
+
+        def step(acc, e):
+            acc = (acc[0] + 1, acc[1] + e[2]) if acc else (1, e[2])
+            return acc, acc
+
+        return op.stateful_map("running", keyed, step)
+
     labels = {k: f"label{k}" for k in range(10_000)}
 
     def join_flow(up):
@@ -134,6 +146,7 @@ def run_bytewax(n):
 
     timed("filter", filter_flow)
     timed("aggregate", aggregate_flow)
+    timed("groupby", groupby_flow)
     timed("join", join_flow)
     return results
 
@@ -144,6 +157,8 @@ def expected(n):
         "filter": sum(1 for i in range(n) if i % 100 > 10),
         # Every (key, second) pair: one window each (the sandbox emits one change per event).
         "aggregate": len({(i % 1000, i // 1000) for i in range(n)}),
+        # DuckDB's final groups; the sandbox and bytewax emit a change per event (checked below).
+        "groupby": len({i % 1000 for i in range(n)}),
         "join": sum(1 for i in range(n) if i % 20_000 < 10_000),
     }
 
@@ -166,13 +181,15 @@ def main():
     want = expected(n)
     problems = []
     for query, size in want.items():
-        if query != "aggregate" and sandbox[query][1] != size:
+        if query not in ("aggregate", "groupby") and sandbox[query][1] != size:
             problems.append(f"sandbox {query}: {sandbox[query][1]} outputs, expected {size}")
         for peer, res in peers.items():
-            if res[query][1] != size:
-                problems.append(f"{peer} {query}: {res[query][1]} results, expected {size}")
-    if sandbox["aggregate"][1] != n:
-        problems.append(f"sandbox aggregate: {sandbox['aggregate'][1]} changes, expected {n} (one per event)")
+            want_peer = n if (peer, query) == ("bytewax", "groupby") else size
+            if res[query][1] != want_peer:
+                problems.append(f"{peer} {query}: {res[query][1]} results, expected {want_peer}")
+    for query in ("aggregate", "groupby"):
+        if sandbox[query][1] != n:
+            problems.append(f"sandbox {query}: {sandbox[query][1]} changes, expected {n} (one per event)")
 
     print(f"\n{n} events per query; ratio = sandbox / peer")
     print(f"{'query':<12} {'sandbox':>12}  " + "  ".join(f"{p:>18} {'ratio':>6}" for p in peers))

@@ -19,9 +19,9 @@ def test_sandbox_peers_smoke():
     pytest.importorskip("duckdb", reason="duckdb is not installed (pip install -r tests/requirements.txt)")
     pytest.importorskip("bytewax", reason="bytewax is not installed (pip install -r tests/requirements.txt)")
     proc = subprocess.run([sys.executable, str(BENCH), "--quick"], capture_output=True, text=True, timeout=900)
-    FIGURES.extend(proc.stdout.splitlines()[-5:])
+    FIGURES.extend(proc.stdout.splitlines()[-6:])
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for query in ("filter", "aggregate", "join"):
+    for query in ("filter", "aggregate", "groupby", "join"):
         # The sandbox's rate, then each peer's rate and the ratio.
         row = re.search(rf"^{query}\s+([\d,]+)\s+([\d,]+)\s+([\d.]+)\s+([\d,]+)\s+([\d.]+)$", proc.stdout, re.M)
         assert row, f"no {query} row with both peers:\n{proc.stdout}"

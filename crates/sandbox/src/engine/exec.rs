@@ -467,6 +467,11 @@ pub struct Aggregator {
     table: table_state::TableState,
     /// The aggregate calls' arguments of the record being added, kept between records.
     arg_buf: Vec<Value>,
+    /// An unwindowed change's group key values, and its old and new rows' key parts (see
+    /// [`Aggregator::change_group`]), kept between records.
+    key_buf: Vec<Value>,
+    old_key: Vec<KeyPart>,
+    new_key: Vec<KeyPart>,
     /// A group's post-aggregation row (`[group keys.., aggregates.., WINDOWSTART, WINDOWEND,
     /// ROWTIME]`), filled for each output and kept between them.
     post_buf: Row,
@@ -531,6 +536,9 @@ impl Aggregator {
             serves_table: false,
             table: Default::default(),
             arg_buf: Vec::new(),
+            key_buf: Vec::new(),
+            old_key: Vec::new(),
+            new_key: Vec::new(),
             post_buf: Vec::new(),
         }
     }
@@ -567,49 +575,7 @@ impl Aggregator {
     pub fn process(&mut self, ch: Change, stream_time: i64, out: &mut Vec<Output>) {
         let ts = ch.ts;
         match &self.window {
-            None => {
-                let mut touched: Vec<(Vec<KeyPart>, i64)> = Vec::new();
-                if let Some(old) = &ch.old {
-                    let key: Vec<Value> = self.group_by.iter().map(|f| f(old)).collect();
-                    let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
-                    let args = self.args(old);
-                    if let Some(g) = self.groups.get_mut(&kp) {
-                        for (a, v) in g.accs.iter_mut().zip(&args) {
-                            a.undo(v);
-                        }
-                        g.last_ts = ts;
-                        touched.push(kp);
-                    }
-                }
-                if let Some(new) = &ch.new {
-                    let key: Vec<Value> = self.group_by.iter().map(|f| f(new)).collect();
-                    // ksqlDB drops rows whose GROUP BY key is NULL.
-                    if key.iter().any(|k| k.is_null()) {
-                        for kp in touched {
-                            if let Some(o) = self.output(&kp, ts) {
-                                out.push(o);
-                            }
-                        }
-                        return;
-                    }
-                    let kp = (key.iter().map(key_part).collect::<Vec<_>>(), 0);
-                    let args = self.args(new);
-                    let aggs = &self.aggs;
-                    let g = self.groups.entry(kp.clone()).or_insert_with(|| Group::new(key, None, aggs, ts));
-                    for (a, v) in g.accs.iter_mut().zip(&args) {
-                        a.add(v);
-                    }
-                    g.last_ts = ts;
-                    if !touched.contains(&kp) {
-                        touched.push(kp);
-                    }
-                }
-                for kp in touched {
-                    if let Some(o) = self.output(&kp, ts) {
-                        out.push(o);
-                    }
-                }
-            }
+            None => self.change_group(&ch, ts, out),
             Some(w) => {
                 let Some(new) = &ch.new else { return };
                 let key: Vec<Value> = self.group_by.iter().map(|f| f(new)).collect();
@@ -632,6 +598,103 @@ impl Aggregator {
                 self.time_windows(new, group, ts, (size, advance, grace), stream_time, out);
             }
         }
+    }
+
+    /// A change to an unwindowed aggregation: the old row retracted from its group, the new
+    /// row added to its group, then each group touched output once (the old row's first when
+    /// the two differ). Most changes find their groups: the keys are built in buffers the
+    /// aggregator keeps, so finding a group allocates nothing.
+    fn change_group(&mut self, ch: &Change, ts: i64, out: &mut Vec<Output>) {
+        let (old_parts, new_parts) = (std::mem::take(&mut self.old_key), std::mem::take(&mut self.new_key));
+        let old = match &ch.old {
+            Some(row) => match self.group_key(row, old_parts) {
+                Ok(gk) => {
+                    self.apply_to_group(row, &gk, ts, false);
+                    Some(gk)
+                }
+                Err(parts) => {
+                    self.old_key = parts;
+                    None
+                }
+            },
+            None => {
+                self.old_key = old_parts;
+                None
+            }
+        };
+        let new = match &ch.new {
+            // ksqlDB drops rows whose GROUP BY key is NULL.
+            Some(row) => match self.group_key(row, new_parts) {
+                Ok(gk) => {
+                    self.apply_to_group(row, &gk, ts, true);
+                    Some(gk)
+                }
+                Err(parts) => {
+                    self.new_key = parts;
+                    None
+                }
+            },
+            None => {
+                self.new_key = new_parts;
+                None
+            }
+        };
+        if let Some(gk) = old {
+            if new.as_ref() != Some(&gk) {
+                out.extend(self.output(&gk, ts));
+            }
+            self.old_key = gk.0;
+        }
+        if let Some(gk) = new {
+            out.extend(self.output(&gk, ts));
+            self.new_key = gk.0;
+        }
+    }
+
+    /// The group key of `row` (unwindowed), built in `parts`, a buffer of the caller's (Err:
+    /// a key column is NULL, and the buffer back); its values are left in `key_buf`.
+    fn group_key(&mut self, row: &[Value], mut parts: Vec<KeyPart>) -> Result<(Vec<KeyPart>, i64), Vec<KeyPart>> {
+        self.key_buf.clear();
+        self.key_buf.extend(self.group_by.iter().map(|f| f(row)));
+        if self.key_buf.iter().any(|k| k.is_null()) {
+            return Err(parts);
+        }
+        parts.clear();
+        parts.extend(self.key_buf.iter().map(key_part));
+        Ok((parts, 0))
+    }
+
+    /// Adds (or, `add` false, retracts) `row`'s arguments to group `gk`; a group first seen
+    /// is created for an addition (its key from `key_buf`), a retraction from no group does
+    /// nothing.
+    fn apply_to_group(&mut self, row: &[Value], gk: &(Vec<KeyPart>, i64), ts: i64, add: bool) {
+        let mut args = std::mem::take(&mut self.arg_buf);
+        args.clear();
+        for a in &self.aggs {
+            args.extend(a.args.iter().map(|f| f(row)));
+        }
+        let group = match self.groups.get_mut(gk) {
+            Some(g) => Some(g),
+            None if add => {
+                let g = Group::new(self.key_buf.clone(), None, &self.aggs, ts);
+                Some(self.groups.entry(gk.clone()).or_insert(g))
+            }
+            None => None,
+        };
+        if let Some(g) = group {
+            let mut at = 0;
+            for (acc, call) in g.accs.iter_mut().zip(&self.aggs) {
+                let a = &args[at..at + call.args.len()];
+                if add {
+                    acc.add(a)
+                } else {
+                    acc.undo(a)
+                }
+                at += call.args.len();
+            }
+            g.last_ts = ts;
+        }
+        self.arg_buf = args;
     }
 
     /// Adds a record to each tumbling or hopping window holding `ts`, earliest first. A

@@ -196,3 +196,44 @@ fn a_key_lookup_filters_its_rows_unless_it_is_the_whole_where() {
     assert_eq!(lookup("ID = 3.5"), Some(false));
     assert_eq!(lookup("V = 3"), None);
 }
+
+#[test]
+fn a_table_aggregation_retracts_a_rows_old_group_and_outputs_each_group_touched_once() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    let t = "CREATE TABLE T (ID INT PRIMARY KEY, G STRING, V INT) WITH (kafka_topic='t', value_format='json', \
+             partitions=1);";
+    run(&mut e, &mut s, t);
+    run(&mut e, &mut s, "CREATE TABLE A AS SELECT G, COUNT(*) AS C, SUM(V) AS S FROM T GROUP BY G;");
+    let rows: [(i32, Option<&str>); 7] = [
+        (1, Some(r#"{"G":"a","V":1}"#)),
+        (2, Some(r#"{"G":"a","V":2}"#)),
+        (1, Some(r#"{"G":"b","V":5}"#)),  // moves from a to b: a's row, then b's
+        (2, Some(r#"{"G":"a","V":4}"#)),  // stays in a: one row
+        (2, Some(r#"{"G":null,"V":4}"#)), // a NULL group: only a's retraction
+        (1, None),                        // deleted: b's retraction
+        (3, Some(r#"{"G":"b","V":7}"#)),
+    ];
+    for (i, (id, value)) in rows.iter().enumerate() {
+        let rec = Record::new(Some(id.to_be_bytes().to_vec()), value.map(|v| v.as_bytes().to_vec()), i as i64);
+        e.produce("t", rec, None);
+    }
+    let out: Vec<String> = e
+        .topic_records("A")
+        .iter()
+        .map(|r| {
+            let key = String::from_utf8_lossy(r.key().unwrap_or_default()).into_owned();
+            format!("{key}={}", String::from_utf8_lossy(r.value().unwrap_or_default()))
+        })
+        .collect();
+    let expected = [
+        r#"a={"C":1,"S":1}"#,
+        r#"a={"C":2,"S":3}"#,
+        r#"a={"C":1,"S":2}"#,
+        r#"b={"C":1,"S":5}"#,
+        r#"a={"C":1,"S":4}"#,
+        r#"a={"C":0,"S":0}"#,
+        r#"b={"C":0,"S":0}"#,
+        r#"b={"C":1,"S":7}"#,
+    ];
+    assert_eq!(out, expected);
+}
