@@ -195,7 +195,8 @@ def main():
     print(f"{'query':<12} {'sandbox':>12}  " + "  ".join(f"{p:>18} {'ratio':>6}" for p in peers))
     for query in want:
         line = f"{query:<12} {sandbox[query][0]:>12,.0f}  "
-        line += "  ".join(f"{res[query][0]:>18,.0f} {sandbox[query][0] / res[query][0]:>6.2f}" for res in peers.values())
+        rate = sandbox[query][0]
+        line += "  ".join(f"{res[query][0]:>18,.0f} {rate / res[query][0]:>6.2f}" for res in peers.values())
         print(line)
     print(f"{'inserts':<12} {sandbox['inserts'][0]:>12,.0f}  rows/s over HTTP/2 POST /inserts-stream (no peer)")
     if problems:
