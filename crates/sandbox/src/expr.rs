@@ -701,8 +701,6 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),
-    /// with the types and semantics of the nested binary operations `((first op1 x1) op2 x2)`.
     /// `e` (compiled as `c`) as an [`Operand`] when it is a plain column read or a literal:
     /// a comparison or a one-argument function then reads it in place, not through a copy
     /// (a string column's copy is an allocation). None inside lambdas and under GROUP BY
@@ -736,6 +734,8 @@ impl<'a> Compiler<'a> {
         Ok(Compiled { ty: Some(SqlType::Bigint), eval: Arc::new(move |_| Value::Bigint(ms)) })
     }
 
+    /// `first op1 x1 op2 x2 ...` as one loop over the operands (at compile and at run time),
+    /// with the types and semantics of the nested binary operations `((first op1 x1) op2 x2)`.
     fn chain(&mut self, first: &Expr, rest: &[(BinOp, Expr)]) -> Result<Compiled, String> {
         let (head, done) = match self.subst_prefix(first, rest) {
             Some((idx, k)) => (self.subst_col(idx), k),
