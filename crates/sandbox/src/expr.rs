@@ -202,30 +202,7 @@ impl<'a> Compiler<'a> {
                     }),
                 })
             }
-            Expr::Binary(op, l, r) => {
-                let lc = self.compile_beside(l, r)?;
-                let rc = self.compile_beside(r, l)?;
-                if op.is_comparison() && (lc.ty.is_none() || rc.ty.is_none()) {
-                    return Err(format!(
-                        "Comparison with NULL not supported: {} {} {}\nUse 'IS NULL' or 'IS NOT NULL' instead.",
-                        base_type_name(&lc.ty),
-                        op.symbol(),
-                        base_type_name(&rc.ty)
-                    ));
-                }
-                if op.is_comparison() && check_comparable(&lc.ty, &rc.ty, *op).is_err() {
-                    return Err(comparison_error(l, &lc.ty, r, &rc.ty, *op));
-                }
-                let (ty, step) = binary(*op, &lc.ty, &rc.ty, || format_expr(e))?;
-                if op.is_comparison() {
-                    if let (Some(a), Some(b)) = (self.operand(l, &lc), self.operand(r, &rc)) {
-                        let op = *op;
-                        return Ok(Compiled { ty, eval: Arc::new(move |r| compare_op(op, a.of(r), b.of(r))) });
-                    }
-                }
-                let step = self.in_lambda_body(*op, &ty, step);
-                Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
-            }
+            Expr::Binary(op, l, r) => self.compile_binary(*op, l, r, e),
             Expr::Chain { first, rest } => self.chain(first, rest),
             Expr::IsNull { expr, negated } => {
                 let c = self.compile(expr)?;
@@ -699,6 +676,32 @@ impl<'a> Compiler<'a> {
             ty: Some(SqlType::Struct(fields)),
             eval: Arc::new(move |r| Value::Struct(fs.iter().map(|(n, f)| (n.clone(), f(r))).collect())),
         })
+    }
+
+    /// `l op r` (the whole of `e`, for messages); a comparison of columns and literals reads
+    /// them in place (see [`Compiler::operand`]).
+    fn compile_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, e: &Expr) -> Result<Compiled, String> {
+        let lc = self.compile_beside(l, r)?;
+        let rc = self.compile_beside(r, l)?;
+        if op.is_comparison() && (lc.ty.is_none() || rc.ty.is_none()) {
+            return Err(format!(
+                "Comparison with NULL not supported: {} {} {}\nUse 'IS NULL' or 'IS NOT NULL' instead.",
+                base_type_name(&lc.ty),
+                op.symbol(),
+                base_type_name(&rc.ty)
+            ));
+        }
+        if op.is_comparison() && check_comparable(&lc.ty, &rc.ty, op).is_err() {
+            return Err(comparison_error(l, &lc.ty, r, &rc.ty, op));
+        }
+        let (ty, step) = binary(op, &lc.ty, &rc.ty, || format_expr(e))?;
+        if op.is_comparison() {
+            if let (Some(a), Some(b)) = (self.operand(l, &lc), self.operand(r, &rc)) {
+                return Ok(Compiled { ty, eval: Arc::new(move |r| compare_op(op, a.of(r), b.of(r))) });
+            }
+        }
+        let step = self.in_lambda_body(op, &ty, step);
+        Ok(Compiled { ty, eval: fold(lc.eval, vec![(step, rc.eval)]) })
     }
 
     /// `e` (compiled as `c`) as an [`Operand`] when it is a plain column read or a literal:

@@ -606,39 +606,9 @@ impl Aggregator {
     /// aggregator keeps, so finding a group allocates nothing.
     fn change_group(&mut self, ch: &Change, ts: i64, out: &mut Vec<Output>) {
         let (old_parts, new_parts) = (std::mem::take(&mut self.old_key), std::mem::take(&mut self.new_key));
-        let old = match &ch.old {
-            Some(row) => match self.group_key(row, old_parts) {
-                Ok(gk) => {
-                    self.apply_to_group(row, &gk, ts, false);
-                    Some(gk)
-                }
-                Err(parts) => {
-                    self.old_key = parts;
-                    None
-                }
-            },
-            None => {
-                self.old_key = old_parts;
-                None
-            }
-        };
-        let new = match &ch.new {
-            // ksqlDB drops rows whose GROUP BY key is NULL.
-            Some(row) => match self.group_key(row, new_parts) {
-                Ok(gk) => {
-                    self.apply_to_group(row, &gk, ts, true);
-                    Some(gk)
-                }
-                Err(parts) => {
-                    self.new_key = parts;
-                    None
-                }
-            },
-            None => {
-                self.new_key = new_parts;
-                None
-            }
-        };
+        let old = self.change_one(ch.old.as_deref(), old_parts, ts, false).map_err(|p| self.old_key = p).ok();
+        // ksqlDB drops rows whose GROUP BY key is NULL.
+        let new = self.change_one(ch.new.as_deref(), new_parts, ts, true).map_err(|p| self.new_key = p).ok();
         if let Some(gk) = old {
             if new.as_ref() != Some(&gk) {
                 out.extend(self.output(&gk, ts));
@@ -649,6 +619,21 @@ impl Aggregator {
             out.extend(self.output(&gk, ts));
             self.new_key = gk.0;
         }
+    }
+
+    /// `row`, when there is one, added to (or retracted from) its group: the group's key, or
+    /// Err with the key buffer `parts` back (no row, or a NULL key).
+    fn change_one(
+        &mut self,
+        row: Option<&[Value]>,
+        parts: Vec<KeyPart>,
+        ts: i64,
+        add: bool,
+    ) -> Result<(Vec<KeyPart>, i64), Vec<KeyPart>> {
+        let Some(row) = row else { return Err(parts) };
+        let gk = self.group_key(row, parts)?;
+        self.apply_to_group(row, &gk, ts, add);
+        Ok(gk)
     }
 
     /// The group key of `row` (unwindowed), built in `parts`, a buffer of the caller's (Err:
