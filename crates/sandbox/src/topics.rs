@@ -387,7 +387,7 @@ impl Topics {
     }
 
     pub fn create(&mut self, name: &str, partitions: u32) -> &mut Topic {
-        // Looked up first: every append calls this, and only a new topic needs its name owned.
+        // Looked up first: only a new topic needs its name owned.
         if !self.map.contains_key(name) {
             let retention = self.default_retention;
             self.map.insert(name.to_string(), Topic::new(name, partitions, retention));

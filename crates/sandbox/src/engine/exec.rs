@@ -503,6 +503,30 @@ fn group_output(
     Some(Output { key, row: if keep { Some(post.project(row)) } else { None }, ts, window: g.window, headers: vec![] })
 }
 
+/// Each aggregate call's arguments of `row`, one call's after another's, into `out` (cleared
+/// first): the layout [`feed`] reads.
+fn eval_args(aggs: &[AggCall], row: &[Value], out: &mut Vec<Value>) {
+    out.clear();
+    for a in aggs {
+        out.extend(a.args.iter().map(|f| f(row)));
+    }
+}
+
+/// One row's arguments, laid out by [`eval_args`], added to the accumulators of `aggs` (or,
+/// `add` false, retracted from them).
+fn feed(accs: &mut [Accumulator], aggs: &[AggCall], args: &[Value], add: bool) {
+    let mut at = 0;
+    for (acc, call) in accs.iter_mut().zip(aggs) {
+        let a = &args[at..at + call.args.len()];
+        if add {
+            acc.add(a)
+        } else {
+            acc.undo(a)
+        }
+        at += call.args.len();
+    }
+}
+
 /// The group a record falls in, before its window is known.
 struct WindowedGroup {
     key: Vec<Value>,
@@ -550,10 +574,6 @@ impl Aggregator {
         self.window.as_ref().and_then(|w| w.grace).map_or(default, |g| g as i64)
     }
 
-    fn args(&self, row: &[Value]) -> Vec<Vec<Value>> {
-        self.aggs.iter().map(|a| a.args.iter().map(|f| f(row)).collect()).collect()
-    }
-
     fn output(&mut self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
         let table = self.serves_table.then_some(&self.table);
         group_output(&self.post, self.having.as_ref(), table, (gk, self.groups.get(gk)?), (ts, &mut self.post_buf))
@@ -586,7 +606,8 @@ impl Aggregator {
                 let grace = self.grace();
                 let (size, kind) = (w.size as i64, w.kind);
                 if kind == WindowKind::Session {
-                    let args = self.args(new);
+                    let mut args = Vec::new();
+                    eval_args(&self.aggs, new, &mut args);
                     self.session(kparts, key, args, ts, size, grace, stream_time, out);
                     return;
                 }
@@ -654,10 +675,7 @@ impl Aggregator {
     /// nothing.
     fn apply_to_group(&mut self, row: &[Value], gk: &(Vec<KeyPart>, i64), ts: i64, add: bool) {
         let mut args = std::mem::take(&mut self.arg_buf);
-        args.clear();
-        for a in &self.aggs {
-            args.extend(a.args.iter().map(|f| f(row)));
-        }
+        eval_args(&self.aggs, row, &mut args);
         let group = match self.groups.get_mut(gk) {
             Some(g) => Some(g),
             None if add => {
@@ -667,16 +685,7 @@ impl Aggregator {
             None => None,
         };
         if let Some(g) = group {
-            let mut at = 0;
-            for (acc, call) in g.accs.iter_mut().zip(&self.aggs) {
-                let a = &args[at..at + call.args.len()];
-                if add {
-                    acc.add(a)
-                } else {
-                    acc.undo(a)
-                }
-                at += call.args.len();
-            }
+            feed(&mut g.accs, &self.aggs, &args, add);
             g.last_ts = ts;
         }
         self.arg_buf = args;
@@ -709,10 +718,7 @@ impl Aggregator {
             earliest -= advance;
         }
         let mut args = std::mem::take(&mut self.arg_buf);
-        args.clear();
-        for a in &self.aggs {
-            args.extend(a.args.iter().map(|f| f(row)));
-        }
+        eval_args(&self.aggs, row, &mut args);
         let windows = (latest - earliest) / advance + 1;
         for i in 0..windows {
             let start = earliest + i * advance;
@@ -735,11 +741,7 @@ impl Aggregator {
                 }
             };
             let g = entry.get_mut();
-            let mut at = 0;
-            for (acc, call) in g.accs.iter_mut().zip(&self.aggs) {
-                acc.add(&args[at..at + call.args.len()]);
-                at += call.args.len();
-            }
+            feed(&mut g.accs, &self.aggs, &args, true);
             g.last_ts = g.last_ts.max(ts);
             // A window's row carries the latest timestamp of its records.
             let latest_ts = g.last_ts;
@@ -766,7 +768,7 @@ impl Aggregator {
         &mut self,
         kparts: Vec<KeyPart>,
         key: Vec<Value>,
-        args: Vec<Vec<Value>>,
+        args: Vec<Value>,
         ts: i64,
         gap: i64,
         grace: i64,
@@ -815,15 +817,10 @@ impl Aggregator {
         let list = self.sessions.get_mut(&kparts).unwrap();
         list.retain(|s| !removed.iter().any(|(_, r)| r == s));
         list.push(start);
-        merged_rows.push((args.into_iter().flatten().collect(), ts));
+        merged_rows.push((args, ts));
         let mut accs: Vec<Accumulator> = self.aggs.iter().map(|a| a.make()).collect();
-        let arity: Vec<usize> = self.aggs.iter().map(|a| a.args.len()).collect();
         for (flat, _) in &merged_rows {
-            let mut i = 0;
-            for (acc, n) in accs.iter_mut().zip(&arity) {
-                acc.add(&flat[i..i + n]);
-                i += n;
-            }
+            feed(&mut accs, &self.aggs, flat, true);
         }
         let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
         self.earliest_close = self.earliest_close.min(close);
