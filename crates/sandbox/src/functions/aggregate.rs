@@ -32,21 +32,13 @@ impl<T: Acc + Clone + 'static> AccClone for T {
 /// most queries use, are held inline: a new group's accumulators are then one allocation, not
 /// one box each, and reading a group's row (a windowed pull reads thousands) follows no
 /// pointer per aggregate. Every other aggregate, an embedder's too, is boxed.
-#[derive(Clone)]
 pub struct Accumulator(Inline);
 
-#[derive(Clone)]
 enum Inline {
     Count(Count),
     Sum(Sum),
     MinMax(MinMax),
     Boxed(Box<dyn Acc>),
-}
-
-impl Clone for Box<dyn Acc> {
-    fn clone(&self) -> Self {
-        self.boxed_clone()
-    }
 }
 
 impl Accumulator {
