@@ -41,9 +41,17 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-/// Appends a JSON string (serde_json's escaping).
+/// Appends a JSON string (serde_json's escaping). Most strings need none: they are copied
+/// between quotes (serde_json escapes only quotes, backslashes and control characters).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    let _ = serde_json::to_writer(&mut *out, s);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// A JSON object of the named fields, in order.
@@ -128,6 +136,15 @@ mod tests {
             let mut out = Vec::new();
             write_value(&mut out, &v);
             proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), to_record_json(&v).to_string());
+        }
+
+        /// Any string (control characters, quotes, backslashes, any script) as serde_json
+        /// writes it.
+        #[test]
+        fn strings_as_serde_json_writes_them(s in "(\\PC|[\\x00-\\x1f\"\\\\\\x7f])*") {
+            let mut out = Vec::new();
+            write_str(&mut out, &s);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
         }
 
         /// Any integer (INT, BIGINT, TIMESTAMP, DATE) as serde_json writes it.

@@ -600,7 +600,8 @@ impl Format {
 /// Serializes the columns of a key or value. `wrap` is false for an unwrapped single value
 /// (KAFKA always, JSON keys, WRAP_SINGLE_VALUE=false). None means a null record part.
 /// [`serialize`], the bytes appended to `out`: false when there are none (no data). JSON
-/// objects and single values are written in place; other formats are copied over.
+/// objects and single values, and KAFKA values, are written in place; other formats are
+/// copied over.
 pub fn serialize_into(
     format: &Format,
     cols: &[(String, SqlType)],
@@ -617,6 +618,7 @@ pub fn serialize_into(
             record_json::write_value(out, &values[0]);
             Ok(true)
         }
+        Format::Kafka if cols.len() == 1 => kafka_write(&cols[0].1, &values[0], out),
         _ => Ok(match serialize(format, cols, values, wrap)? {
             Some(bytes) => {
                 out.extend_from_slice(&bytes);
@@ -744,17 +746,24 @@ fn delimited_field(v: &Value, d: char, first: bool) -> Result<String, String> {
 }
 
 fn kafka_serialize(t: &SqlType, v: &Value) -> Result<Option<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    Ok(kafka_write(t, v, &mut out)?.then_some(out))
+}
+
+/// [`kafka_serialize`], the bytes appended to `out`: false for none (a null).
+fn kafka_write(t: &SqlType, v: &Value, out: &mut Vec<u8>) -> Result<bool, String> {
     if v.is_null() {
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(Some(match (t, v) {
-        (SqlType::Integer, v) => (v.as_i64().unwrap_or(0) as i32).to_be_bytes().to_vec(),
-        (SqlType::Bigint, v) => v.as_i64().unwrap_or(0).to_be_bytes().to_vec(),
-        (SqlType::Double, v) => v.as_f64().unwrap_or(0.0).to_be_bytes().to_vec(),
-        (SqlType::String, Value::String(s)) => s.as_bytes().to_vec(),
-        (SqlType::Bytes, Value::Bytes(b)) => b.clone(),
+    match (t, v) {
+        (SqlType::Integer, v) => out.extend_from_slice(&(v.as_i64().unwrap_or(0) as i32).to_be_bytes()),
+        (SqlType::Bigint, v) => out.extend_from_slice(&v.as_i64().unwrap_or(0).to_be_bytes()),
+        (SqlType::Double, v) => out.extend_from_slice(&v.as_f64().unwrap_or(0.0).to_be_bytes()),
+        (SqlType::String, Value::String(s)) => out.extend_from_slice(s.as_bytes()),
+        (SqlType::Bytes, Value::Bytes(b)) => out.extend_from_slice(b),
         (t, _) => return Err(format!("The 'KAFKA' format does not support type '{t}'")),
-    }))
+    }
+    Ok(true)
 }
 
 fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {

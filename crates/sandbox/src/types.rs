@@ -867,9 +867,21 @@ pub fn json_number_as(text: &str, t: &SqlType) -> Option<Value> {
             Ok(i) => Some(Value::Bigint(i)),
             Err(_) => text.parse::<f64>().ok().map(|f| Value::Bigint(f as i64)),
         },
-        SqlType::Double => text.parse::<f64>().ok().map(Value::Double),
+        SqlType::Double => Some(Value::Double(small_integer(text).or_else(|| text.parse().ok())?)),
         _ => None,
     }
+}
+
+/// A number's text of at most 15 digits and no fraction or exponent, as the double it
+/// reads as: exactly its integer (under 2^53). The integer parse is a fifth of the float's.
+fn small_integer(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = digits.parse::<i64>().ok()? as f64;
+    // "-0" is the double -0.0.
+    Some(if digits.len() < text.len() { -n } else { n })
 }
 
 pub fn from_json(j: &serde_json::Value, t: &SqlType) -> Result<Value, String> {
@@ -1003,6 +1015,33 @@ fn json_kind(j: &serde_json::Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Integer texts read into DOUBLE by their integer parse give the float parse's double,
+    /// -0 and the 15/16-digit edge included.
+    #[test]
+    fn small_integers_read_as_their_doubles() {
+        let texts = ["0", "-0", "7", "-7", "007", "999999999999999", "-999999999999999", "1000000000000000"];
+        let more = ["9007199254740993", "12345678901234567890", "1.5", "1e3", "-", "", "+5", " 5"];
+        for text in texts.iter().chain(&more) {
+            let float = text.parse::<f64>().ok().map(|f| f.to_bits());
+            let read = json_number_as(text, &SqlType::Double).map(|v| match v {
+                Value::Double(d) => d.to_bits(),
+                other => panic!("{other:?}"),
+            });
+            assert_eq!(read, float, "{text}");
+        }
+        assert_eq!(small_integer("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(small_integer("1000000000000000"), None, "16 digits take the float parse");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integers_read_as_doubles_exactly(n in -999_999_999_999_999i64..=999_999_999_999_999) {
+            let text = n.to_string();
+            let read = json_number_as(&text, &SqlType::Double);
+            proptest::prop_assert_eq!(read, Some(Value::Double(text.parse::<f64>().unwrap())));
+        }
+    }
 
     #[test]
     fn decimals() {
