@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
-use super::{Engine, Persistent, PushMsg, SinkSpec, PUMP_RECORDS};
+use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
 pub(super) type Work = VecDeque<(Arc<str>, u64, Arc<Record>)>;
@@ -53,12 +53,10 @@ impl Engine {
                     m.apply(&rec);
                 }
             }
-            let mut readers = std::mem::take(&mut self.readers);
-            let reads = |q: &&Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
-            readers.extend(self.queries.values().filter(reads).map(|q| q.id.clone()));
-            for id in readers.drain(..) {
+            let readers = self.queries.readers_of(topic);
+            for id in readers.iter() {
                 let sink = {
-                    let Some(q) = self.queries.get_mut(&*id) else { continue };
+                    let Some(q) = self.queries.get_mut(id) else { continue };
                     q.executor.process_topic(topic, &rec, &mut outputs);
                     if !q.executor.errors.is_empty() {
                         let errs = std::mem::take(&mut q.executor.errors);
@@ -75,10 +73,9 @@ impl Engine {
                     continue;
                 };
                 for o in outputs.drain(..) {
-                    self.write_output(&sink, o, &id, work, true);
+                    self.write_output(&sink, o, id, work, true);
                 }
             }
-            self.readers = readers;
         }
         self.close_lost_subscribers();
     }
@@ -131,6 +128,9 @@ impl Engine {
     /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
     /// those whose server task has gone.
     fn deliver_to_subscribers(&mut self, topic: &str, position: u64) {
+        if self.transients.is_empty() && self.prints.is_empty() {
+            return;
+        }
         let feeds = self
             .transients
             .iter_mut()

@@ -28,6 +28,7 @@ pub mod plan;
 mod pull;
 mod pull_where;
 pub mod push;
+mod queries;
 mod replace;
 mod row_writer;
 mod rows;
@@ -36,7 +37,7 @@ mod status;
 mod upgrade;
 mod window_join;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use self::assertions::DEFAULT_ASSERT_TIMEOUT_MS;
@@ -220,7 +221,7 @@ struct PrintSub {
 pub struct Engine {
     pub topics: Topics,
     pub catalog: Catalog,
-    queries: BTreeMap<String, Persistent>,
+    queries: queries::Queries,
     transients: Vec<Transient>,
     prints: Vec<PrintSub>,
     /// The topics' eviction count when subscribers were last checked for lost records.
@@ -241,9 +242,6 @@ pub struct Engine {
     pulls_read_aggregations: bool,
     /// Connectors (the sandbox runs Datagen ones).
     connectors: connectors::Connectors,
-    /// The ids of the queries reading a record, kept between records so that listing them
-    /// allocates nothing (see [`Engine::run`]).
-    readers: Vec<Arc<str>>,
     /// Appended records still to run (see [`Engine::run`]), kept between records.
     work: delivery::Work,
     /// The buffer output records are assembled in, kept between records.
@@ -297,7 +295,7 @@ impl Engine {
         Engine {
             topics: Topics::default(),
             catalog: Catalog::default(),
-            queries: BTreeMap::new(),
+            queries: queries::Queries::default(),
             transients: Vec::new(),
             prints: Vec::new(),
             evictions_seen: 0,
@@ -308,7 +306,6 @@ impl Engine {
             schema_registry: SchemaRegistry::default(),
             pulls_read_aggregations: true,
             connectors: connectors::Connectors::default(),
-            readers: Vec::new(),
             work: Default::default(),
             record_bytes: Vec::new(),
         }

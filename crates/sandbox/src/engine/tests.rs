@@ -410,3 +410,26 @@ fn a_sinks_value_columns_are_the_rows_columns_at_its_value_positions() {
         assert_eq!(sink.values_of(row), expected, "{value_positions:?}");
     }
 }
+
+/// A topic's readers are looked up from a list kept per topic: queries started, dropped and
+/// replaced after records went through read exactly the records that follow.
+#[test]
+fn queries_that_come_and_go_read_the_records_after_them() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    run(&mut e, &mut s, "CREATE STREAM S (V INT) WITH (kafka_topic='s', value_format='json', partitions=1);");
+    run(&mut e, &mut s, "CREATE STREAM A AS SELECT V FROM S;");
+    produce_values(&mut e, 2);
+    run(&mut e, &mut s, "CREATE STREAM B AS SELECT V FROM S;");
+    produce_values(&mut e, 3);
+    assert_eq!((e.topic_records("A").len(), e.topic_records("B").len()), (5, 3));
+    let id_of_a = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == "A")).unwrap().id.clone();
+    run(&mut e, &mut s, &format!("TERMINATE {id_of_a};"));
+    produce_values(&mut e, 1);
+    assert_eq!((e.topic_records("A").len(), e.topic_records("B").len()), (5, 4));
+    run(&mut e, &mut s, "CREATE OR REPLACE STREAM B AS SELECT V, V * 2 AS W FROM S;");
+    produce_values(&mut e, 1);
+    let last = e.topic_records("B").pop().unwrap();
+    assert_eq!(last.value(), Some(&br#"{"V":0,"W":0}"#[..]), "the replacement reads the next record");
+    assert_eq!(e.topic_records("B").len(), 5);
+}
