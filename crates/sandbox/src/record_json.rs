@@ -75,6 +75,38 @@ pub fn write_object<'a>(out: &mut Vec<u8>, names: impl Iterator<Item = &'a str>,
     out.push(b'}');
 }
 
+/// A JSON object's field names escaped once, each with the punctuation before its value
+/// (`{"A":`, `,"B":`): a query writes many records with the same columns.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectNames {
+    prefixes: Vec<Box<[u8]>>,
+}
+
+impl ObjectNames {
+    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> ObjectNames {
+        let prefix = |(i, name)| {
+            let mut p = vec![if i == 0 { b'{' } else { b',' }];
+            write_str(&mut p, name);
+            p.push(b':');
+            p.into_boxed_slice()
+        };
+        ObjectNames { prefixes: names.enumerate().map(prefix).collect() }
+    }
+
+    /// [`write_object`] of these names.
+    pub fn write(&self, out: &mut Vec<u8>, values: &[Value]) {
+        if self.prefixes.is_empty() || values.is_empty() {
+            out.extend_from_slice(b"{}");
+            return;
+        }
+        for (prefix, v) in self.prefixes.iter().zip(values) {
+            out.extend_from_slice(prefix);
+            write_value(out, v);
+        }
+        out.push(b'}');
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +158,12 @@ mod tests {
             names.iter().zip(&row).map(|(n, v)| (n.to_string(), to_record_json(v))).collect();
         let bytes = object(names.iter().copied(), &row);
         assert_eq!(String::from_utf8(bytes).unwrap(), serde_json::Value::Object(obj).to_string());
+        for n in 0..=3 {
+            let (mut by_names, mut once) = (Vec::new(), Vec::new());
+            ObjectNames::new(names[..n].iter().copied()).write(&mut by_names, &row[..n]);
+            write_object(&mut once, names[..n].iter().copied(), &row[..n]);
+            assert_eq!(String::from_utf8(by_names).unwrap(), String::from_utf8(once).unwrap(), "{n} names");
+        }
     }
 
     proptest::proptest! {

@@ -629,6 +629,25 @@ pub fn serialize_into(
     }
 }
 
+/// [`serialize_into`] for the many records of the same columns a query writes: a JSON
+/// object's names come escaped from `names` (made of `cols`' names).
+pub fn serialize_columns_into(
+    format: &Format,
+    cols: &[(String, SqlType)],
+    names: &record_json::ObjectNames,
+    values: &[Value],
+    wrap: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, String> {
+    match format {
+        Format::Json if !cols.is_empty() && (wrap || cols.len() != 1) => {
+            names.write(out, values);
+            Ok(true)
+        }
+        _ => serialize_into(format, cols, values, wrap, out),
+    }
+}
+
 pub fn serialize(
     format: &Format,
     cols: &[(String, SqlType)],

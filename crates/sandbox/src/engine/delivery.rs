@@ -102,7 +102,10 @@ impl Engine {
             o.window,
             |out| topics::serialize_into(&sink.key_format, &sink.key_cols, &o.key, false, out),
             |out| match &values {
-                Some(vals) => topics::serialize_into(&sink.value_format, &sink.value_cols, vals, sink.wrap, out),
+                Some(vals) => {
+                    let (format, cols, names) = (&sink.value_format, &sink.value_cols, &sink.value_names);
+                    topics::serialize_columns_into(format, cols, names, vals, sink.wrap, out)
+                }
                 None => Ok(false),
             },
         );

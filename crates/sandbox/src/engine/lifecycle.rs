@@ -16,6 +16,7 @@ use super::{
     Transient, CLOSE_DRAIN_RECORDS,
 };
 use crate::catalog::{QueryInfo, Source};
+use crate::record_json::ObjectNames;
 use crate::sql::ast::Query;
 use crate::topics::{Format, Record};
 use ksql_wire::entity::{Envelope, TerminateQueryEntity};
@@ -263,6 +264,7 @@ pub(super) fn sink_spec(src: &Source, plan: &Plan) -> SinkSpec {
         value_format: src.value_format.clone(),
         wrap: src.value_wrapped(),
         key_cols: src.key_columns(),
+        value_names: ObjectNames::new(src.value_columns().iter().map(|(name, _)| name.as_str())),
         value_cols: src.value_columns(),
         value_positions,
     }

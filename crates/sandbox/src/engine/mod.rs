@@ -45,6 +45,7 @@ use self::exec::Executor;
 use self::plan::OutCol;
 use self::push::{Feed, Signal};
 use super::catalog::{Catalog, QueryInfo};
+use super::record_json::ObjectNames;
 use super::sql::ast::{PropValue, Props, Statement};
 use super::sql::parser::parse_statement;
 use super::topics::{Format, Record, Topics};
@@ -171,6 +172,8 @@ struct SinkSpec {
     wrap: bool,
     key_cols: Vec<(String, SqlType)>,
     value_cols: Vec<(String, SqlType)>,
+    /// The value columns' names as a JSON object writes them.
+    value_names: ObjectNames,
     /// Positions of the value columns in the projected row (ascending: the row without its
     /// key columns).
     value_positions: Vec<usize>,

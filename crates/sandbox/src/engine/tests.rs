@@ -403,6 +403,7 @@ fn a_sinks_value_columns_are_the_rows_columns_at_its_value_positions() {
             wrap: false,
             key_cols: vec![],
             value_cols: vec![],
+            value_names: ObjectNames::default(),
             value_positions: value_positions.clone(),
         };
         let row: Vec<Value> = (0..5).map(|i| Value::String(format!("c{i}"))).collect();
