@@ -2,7 +2,7 @@
 //! `to_record_json(v).to_string()` gives, without building a `serde_json::Value` (and its
 //! map and strings) for every field of every record a query writes.
 
-use crate::types::{java_double, to_record_json, Value};
+use crate::types::{java_double, to_record_json, SqlType, Value};
 
 /// Appends a value as a JSON record holds it (TIMESTAMP as epoch millis, DATE as days, TIME
 /// as millis of day, BYTES as base64, DOUBLE as Java prints it).
@@ -91,6 +91,11 @@ impl ObjectNames {
             p.into_boxed_slice()
         };
         ObjectNames { prefixes: names.enumerate().map(prefix).collect() }
+    }
+
+    /// The names of these columns.
+    pub fn of_columns(cols: &[(String, SqlType)]) -> ObjectNames {
+        ObjectNames::new(cols.iter().map(|(name, _)| name.as_str()))
     }
 
     /// [`write_object`] of these names.

@@ -601,17 +601,22 @@ impl Format {
 /// (KAFKA always, JSON keys, WRAP_SINGLE_VALUE=false). None means a null record part.
 /// [`serialize`], the bytes appended to `out`: false when there are none (no data). JSON
 /// objects and single values, and KAFKA values, are written in place; other formats are
-/// copied over.
+/// copied over. A JSON object's names come escaped from `names` when given (made of `cols`'
+/// names once for the many records a query or an insert stream writes).
 pub fn serialize_into(
     format: &Format,
     cols: &[(String, SqlType)],
+    names: Option<&record_json::ObjectNames>,
     values: &[Value],
     wrap: bool,
     out: &mut Vec<u8>,
 ) -> Result<bool, String> {
     match format {
         Format::Json if !cols.is_empty() && (wrap || cols.len() != 1) => {
-            record_json::write_object(out, cols.iter().map(|(n, _)| n.as_str()), values);
+            match names {
+                Some(names) => names.write(out, values),
+                None => record_json::write_object(out, cols.iter().map(|(n, _)| n.as_str()), values),
+            }
             Ok(true)
         }
         Format::Json if cols.len() == 1 && !values[0].is_null() => {
@@ -626,25 +631,6 @@ pub fn serialize_into(
             }
             None => false,
         }),
-    }
-}
-
-/// [`serialize_into`] for the many records of the same columns a query writes: a JSON
-/// object's names come escaped from `names` (made of `cols`' names).
-pub fn serialize_columns_into(
-    format: &Format,
-    cols: &[(String, SqlType)],
-    names: &record_json::ObjectNames,
-    values: &[Value],
-    wrap: bool,
-    out: &mut Vec<u8>,
-) -> Result<bool, String> {
-    match format {
-        Format::Json if !cols.is_empty() && (wrap || cols.len() != 1) => {
-            names.write(out, values);
-            Ok(true)
-        }
-        _ => serialize_into(format, cols, values, wrap, out),
     }
 }
 
@@ -1062,7 +1048,7 @@ mod tests {
         for (format, cols, values, wrap) in &cases {
             let expected = serialize(format, cols, values, *wrap).unwrap();
             let mut out = b"prefix".to_vec();
-            let present = serialize_into(format, cols, values, *wrap, &mut out).unwrap();
+            let present = serialize_into(format, cols, None, values, *wrap, &mut out).unwrap();
             assert_eq!(present.then(|| out[6..].to_vec()), expected, "{format:?} {values:?}");
             for window in [None, Some((5, 10))] {
                 let (k, v) = (b"key".to_vec(), expected.clone());
@@ -1070,8 +1056,8 @@ mod tests {
                     &mut scratch,
                     7,
                     window,
-                    |out| serialize_into(&Format::Kafka, one, &[Value::String("key".into())], false, out),
-                    |out| serialize_into(format, cols, values, *wrap, out),
+                    |out| serialize_into(&Format::Kafka, one, None, &[Value::String("key".into())], false, out),
+                    |out| serialize_into(format, cols, None, values, *wrap, out),
                 )
                 .unwrap();
                 let packed = Record::windowed(Some(&k), v.as_deref(), 7, window);

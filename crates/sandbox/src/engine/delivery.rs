@@ -100,11 +100,11 @@ impl Engine {
             &mut self.record_bytes,
             o.ts,
             o.window,
-            |out| topics::serialize_into(&sink.key_format, &sink.key_cols, &o.key, false, out),
+            |out| topics::serialize_into(&sink.key_format, &sink.key_cols, None, &o.key, false, out),
             |out| match &values {
                 Some(vals) => {
-                    let (format, cols, names) = (&sink.value_format, &sink.value_cols, &sink.value_names);
-                    topics::serialize_columns_into(format, cols, names, vals, sink.wrap, out)
+                    let (format, cols, names) = (&sink.value_format, &sink.value_cols, Some(&sink.value_names));
+                    topics::serialize_into(format, cols, names, vals, sink.wrap, out)
                 }
                 None => Ok(false),
             },

@@ -264,7 +264,7 @@ pub(super) fn sink_spec(src: &Source, plan: &Plan) -> SinkSpec {
         value_format: src.value_format.clone(),
         wrap: src.value_wrapped(),
         key_cols: src.key_columns(),
-        value_names: ObjectNames::new(src.value_columns().iter().map(|(name, _)| name.as_str())),
+        value_names: ObjectNames::of_columns(&src.value_columns()),
         value_cols: src.value_columns(),
         value_positions,
     }

@@ -12,6 +12,7 @@ use serde_json::error::Category;
 use super::{EResult, Engine, EngineError};
 use crate::catalog::ColKind;
 use crate::json_fields::Typed;
+use crate::record_json::ObjectNames;
 use crate::sql::ast::SourceKind;
 use crate::topics::{serialize_into, Format, Record};
 use crate::types::{SqlType, Value};
@@ -40,6 +41,8 @@ pub struct RowWriter {
     columns: Vec<Column>,
     key_cols: Vec<(String, SqlType)>,
     value_cols: Vec<(String, SqlType)>,
+    /// The value columns' names as a JSON object writes them.
+    value_names: ObjectNames,
     timestamp: Option<Slot>,
     is_table: bool,
     topic: String,
@@ -222,6 +225,7 @@ impl Engine {
             statement: src.statement.clone(),
             columns,
             key_cols: src.key_columns(),
+            value_names: ObjectNames::of_columns(&src.value_columns()),
             value_cols: src.value_columns(),
             timestamp,
             is_table: src.kind == SourceKind::Table,
@@ -256,9 +260,10 @@ impl Engine {
             &mut self.record_bytes,
             ts,
             None,
-            |out| serialize_into(&w.key_format, &w.key_cols, &row.keys, false, out),
+            |out| serialize_into(&w.key_format, &w.key_cols, None, &row.keys, false, out),
             |out| {
-                let written = serialize_into(&w.value_format, &w.value_cols, &row.values, w.wrap, out)?;
+                let written =
+                    serialize_into(&w.value_format, &w.value_cols, Some(&w.value_names), &row.values, w.wrap, out)?;
                 if !written && null_is_written {
                     out.extend_from_slice(b"null");
                 }
