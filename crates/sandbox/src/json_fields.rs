@@ -24,8 +24,9 @@ pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
 /// [`read`], the values appended to `out` (a decoded row), so that no list of them is
 /// allocated on the way. False (and `out` as it was): see above.
 ///
-/// A flat object of escape-free scalars (most records) is read by [`FlatObject`]; the rest,
-/// and anything the scanner gives up on, by jiter from the start.
+/// An object is read by [`FlatObject`] (jiter for its nested values and escaped strings);
+/// anything the scanner gives up on (not JSON, an escaped name, a field that does not
+/// convert, a name twice) by jiter from the start, which answers as the general path would.
 pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
     let start = out.len();
     out.resize(start + cols.len(), Value::Null);
@@ -89,9 +90,9 @@ impl Marks {
     }
 }
 
-/// The object's fields into `values` (one per column, NULL until a field fills it) when it
-/// is a flat object [`FlatObject`] reads and every field converts; false otherwise, with
-/// `values` partly filled.
+/// The object's fields into `values` (one per column, NULL until a field fills it) when
+/// [`FlatObject`] reads it and every field converts; false otherwise, with `values` partly
+/// filled.
 fn read_flat(bytes: &[u8], cols: &[(String, SqlType)], values: &mut [Value]) -> bool {
     let Ok(mut object) = FlatObject::open(bytes) else { return false };
     let mut marks = Marks::new(cols.len());
@@ -144,8 +145,7 @@ fn column_of(cols: &[(String, SqlType)], name: &str) -> Option<(usize, bool)> {
     cols.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).map(|i| (i, false))
 }
 
-/// The next value as column type `t` (see [`scalar_value`]); arrays and objects through
-/// [`from_json`] from their own bytes.
+/// The next value as column type `t` (see [`scalar_value`]).
 fn field_value(json: &mut Jiter, t: &SqlType) -> Option<Value> {
     let peek = json.peek().ok()?;
     match peek {
@@ -155,7 +155,7 @@ fn field_value(json: &mut Jiter, t: &SqlType) -> Option<Value> {
         Peek::Array | Peek::Object => {
             let start = json.current_index();
             json.known_skip(peek).ok()?;
-            from_json(&serde_json::from_slice(json.slice_to_current(start)).ok()?, t).ok()
+            scalar_value(Scalar::Nested(std::str::from_utf8(json.slice_to_current(start)).ok()?), t)
         }
         _ => {
             let text = std::str::from_utf8(json.known_number_bytes(peek).ok()?).ok()?;
@@ -164,8 +164,9 @@ fn field_value(json: &mut Jiter, t: &SqlType) -> Option<Value> {
     }
 }
 
-/// A scalar as column type `t`: strings and numbers directly, the rest through
-/// [`from_json`] (ksqlDB's lenient conversions), as the general path converts them.
+/// A field's value as column type `t`: strings and numbers directly, the rest through
+/// [`from_json`] (ksqlDB's lenient conversions; arrays and objects from their own text),
+/// as the general path converts them.
 fn scalar_value(scalar: Scalar, t: &SqlType) -> Option<Value> {
     let convert = |j: J| from_json(&j, t).ok();
     match scalar {
@@ -174,8 +175,13 @@ fn scalar_value(scalar: Scalar, t: &SqlType) -> Option<Value> {
             SqlType::String => Some(Value::String(s.to_owned())),
             _ => convert(J::String(s.to_owned())),
         },
+        Scalar::Escaped(s) => match t {
+            SqlType::String => Some(Value::String(s.into_string())),
+            _ => convert(J::String(s.into_string())),
+        },
         Scalar::Bool(b) => convert(J::Bool(b)),
         Scalar::Number(text) => json_number_as(text, t).or_else(|| convert(serde_json::from_str(text).ok()?)),
+        Scalar::Nested(text) => convert(serde_json::from_str(text).ok()?),
     }
 }
 
@@ -443,12 +449,14 @@ mod tests {
         }
     }
 
-    /// The flat scanner does read the records streams carry (or the test above tests nothing).
+    /// The flat scanner does read the records streams carry, nested values and escapes
+    /// included (or the test above tests nothing).
     #[test]
     fn flat_records_take_the_flat_path() {
         for text in [r#"{"NAME":"x","V":1.5,"N":-0,"OK":true,"I":null,"other":"é"}"#, "{}", r#" {"name" : "a"} "#]
             .into_iter()
             .chain([r#"{"NAME":"exact","name":"ci"}"#, r#"{"name":"ci","NAME":"exact"}"#])
+            .chain([r#"{"A":[1,2],"NAME":"a\"b é","x":{"y":[{}]},"D":"1.5","OK":"true"}"#])
         {
             let mut values = vec![Value::Null; cols().len()];
             assert!(read_flat(text.as_bytes(), &cols(), &mut values), "{text}");

@@ -1,20 +1,27 @@
-//! A scanner for the JSON records streams carry most: one flat object of scalar fields whose
-//! names and strings hold no escapes. It borrows each name and value from the bytes and
-//! answers [`NotFlat`] at the first thing it does not handle (an escape, a nested value, a
-//! control character, anything that is not JSON), and the caller then reads the record
-//! with the general parser (jiter), from the start.
+//! A scanner for the JSON records streams carry most: one object of fields, read in one
+//! pass with each name and value borrowed from the bytes. Its rarer values, a nested array
+//! or object and a string with escapes, are read by jiter one value at a time (so such a
+//! record is still read once). It answers [`NotFlat`] at anything that is not JSON, at a
+//! control character in a string and at a name with escapes, and the caller then reads the
+//! record with jiter from the start (which gives the error).
 //!
 //! Written by hand because a general parser spends most of a small record's cost on what
-//! this case never needs (peeking at value classes, decoding escapes, number kinds): jiter
+//! most fields never need (peeking at value classes, decoding escapes, number kinds): jiter
 //! took ~750 instructions for a 2-field record, this scanner about a fifth of that.
 
-/// A field's value, borrowed from the record's bytes (a number as its text).
+use jiter::Jiter;
+
+/// A field's value, borrowed from the record's bytes (a number as its text, a nested value
+/// as its JSON text), but a string with escapes, decoded.
 #[derive(Debug, PartialEq)]
 pub enum Scalar<'a> {
     Null,
     Bool(bool),
     Str(&'a str),
+    /// Boxed: the enum stays as small as the common cases need.
+    Escaped(Box<str>),
     Number(&'a str),
+    Nested(&'a str),
 }
 
 /// The record is not a flat object this scanner reads (see the module's note).
@@ -73,17 +80,35 @@ impl<'a> FlatObject<'a> {
         match self.byte()? {
             b'"' => {
                 self.at += 1;
-                self.string().map(Scalar::Str)
+                match self.string() {
+                    Ok(text) => Ok(Scalar::Str(text)),
+                    Err(NotFlat) => self.escaped().map(Scalar::Escaped),
+                }
             }
             b'n' => self.literal(b"null", Scalar::Null),
             b't' => self.literal(b"true", Scalar::Bool(true)),
             b'f' => self.literal(b"false", Scalar::Bool(false)),
             b'-' | b'0'..=b'9' => self.number().map(Scalar::Number),
+            b'[' | b'{' => self.nested().map(Scalar::Nested),
             _ => Err(NotFlat),
         }
     }
 
-    /// A string's text up to its closing quote (the opening one is read).
+    /// A nested array or object's text: jiter steps over it (checking it is JSON); the
+    /// caller parses it if a column reads it.
+    #[cold]
+    #[inline(never)]
+    fn nested(&mut self) -> Result<&'a str, NotFlat> {
+        let mut value = Jiter::new(&self.bytes[self.at..]);
+        value.next_skip().map_err(|_| NotFlat)?;
+        let end = self.at + value.current_index();
+        let text = self.text.get(self.at..end).ok_or(NotFlat)?;
+        self.at = end;
+        Ok(text)
+    }
+
+    /// A string's text up to its closing quote (the opening one is read); NotFlat at an
+    /// escape or a control character, with nothing read.
     fn string(&mut self) -> Result<&'a str, NotFlat> {
         let start = self.at;
         let rest = &self.bytes[start..];
@@ -94,6 +119,17 @@ impl<'a> FlatObject<'a> {
         self.at = start + len + 1;
         // Between two quotes, so on character boundaries.
         self.text.get(start..start + len).ok_or(NotFlat)
+    }
+
+    /// A string [`FlatObject::string`] left (the opening quote is read), decoded by jiter.
+    #[cold]
+    #[inline(never)]
+    fn escaped(&mut self) -> Result<Box<str>, NotFlat> {
+        let quote = self.at - 1;
+        let mut string = Jiter::new(&self.bytes[quote..]);
+        let decoded = Box::from(string.next_str().map_err(|_| NotFlat)?);
+        self.at = quote + string.current_index();
+        Ok(decoded)
     }
 
     /// A number's text, as JSON's grammar has it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -192,9 +228,19 @@ mod tests {
         for number in ["0", "-0", "7", "10", "0.5", "1E9", "2e-3", "-9223372036854775809", "1.0e400"] {
             assert_eq!(fields(&format!(r#"{{"n":{number}}}"#)), Ok(vec![("n", Number(number))]), "{number}");
         }
+        // Escapes and nested values, read by jiter in the same pass.
+        assert_eq!(
+            fields(r#"{"a":"x\ty \u00e9","n":[1,{"m":"]"}] ,"o":{"p":[]},"q":1}"#),
+            Ok(vec![
+                ("a", Escaped("x\ty é".into())),
+                ("n", Nested(r#"[1,{"m":"]"}]"#)),
+                ("o", Nested(r#"{"p":[]}"#)),
+                ("q", Number("1")),
+            ])
+        );
     }
 
-    /// Everything that is not a flat object of escape-free scalars, including all bad JSON.
+    /// Everything that is not a JSON object, control characters in strings, escaped names.
     #[test]
     fn leaves_everything_else_to_the_general_parser() {
         let not_flat = [
@@ -210,11 +256,13 @@ mod tests {
             r#"{a:1}"#,
             r#"{"a":1} x"#,
             r#"{"a":1}}"#,
-            r#"{"a":"b\"c"}"#,
-            r#"{"a\n":1}"#,
+            r#"{"a":"b\q"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a\"b":1}"#,
             "{\"a\":\"tab\there\"}",
-            r#"{"a":[1]}"#,
-            r#"{"a":{"b":1}}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{"a":[1}"#,
             r#"{"a":nul}"#,
             r#"{"a":True}"#,
             r#"{"a":NaN}"#,
