@@ -12,7 +12,6 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as J;
 
-use crate::json_flat::{FlatObject, NotFlat, Scalar};
 use crate::types::{from_json, json_number_as, SqlType, Value};
 
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
@@ -23,18 +22,10 @@ pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
 
 /// [`read`], the values appended to `out` (a decoded row), so that no list of them is
 /// allocated on the way. False (and `out` as it was): see above.
-///
-/// An object is read by [`FlatObject`] (jiter for its nested values and escaped strings);
-/// anything the scanner gives up on (not JSON, an escaped name, a field that does not
-/// convert, a name twice) by jiter from the start, which answers as the general path would.
 pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
     let start = out.len();
     out.resize(start + cols.len(), Value::Null);
-    let values = &mut out[start..];
-    let read = read_flat(bytes, cols, values) || {
-        values.fill(Value::Null);
-        read_fields(&mut Jiter::new(bytes), cols, values).is_some()
-    };
+    let read = read_fields(&mut Jiter::new(bytes), cols, &mut out[start..]).is_some();
     if !read {
         out.truncate(start);
     }
@@ -49,77 +40,22 @@ enum Filled {
     Exact,
 }
 
-impl Filled {
-    /// Whether a field named exactly (`is_exact`) or in another case fills a column marked
-    /// `self`: Some(true) it does (the first match, or an exact one after one in another
-    /// case: the exact name wins, as the general path has it), Some(false) the exact name
-    /// already did, None a name twice (left to the general path).
-    fn claim(&mut self, is_exact: bool) -> Option<bool> {
-        match (*self, is_exact) {
-            (Filled::No, _) | (Filled::OtherCase, true) => {
-                *self = if is_exact { Filled::Exact } else { Filled::OtherCase };
-                Some(true)
-            }
-            (Filled::Exact, false) => Some(false),
-            _ => None,
-        }
-    }
-}
-
 /// Records of up to this many columns keep their [`Filled`] marks on the stack.
 const MARKS_INLINE: usize = 32;
-
-/// The [`Filled`] marks of a record's columns.
-struct Marks {
-    inline: [Filled; MARKS_INLINE],
-    wide: Vec<Filled>,
-}
-
-impl Marks {
-    fn new(columns: usize) -> Marks {
-        let wide = if columns > MARKS_INLINE { vec![Filled::No; columns] } else { Vec::new() };
-        Marks { inline: [Filled::No; MARKS_INLINE], wide }
-    }
-
-    fn of(&mut self, column: usize) -> &mut Filled {
-        if self.wide.is_empty() {
-            &mut self.inline[column]
-        } else {
-            &mut self.wide[column]
-        }
-    }
-}
-
-/// The object's fields into `values` (one per column, NULL until a field fills it) when
-/// [`FlatObject`] reads it and every field converts; false otherwise, with `values` partly
-/// filled.
-fn read_flat(bytes: &[u8], cols: &[(String, SqlType)], values: &mut [Value]) -> bool {
-    let Ok(mut object) = FlatObject::open(bytes) else { return false };
-    let mut marks = Marks::new(cols.len());
-    loop {
-        let (name, scalar) = match object.next_field() {
-            Ok(Some(field)) => field,
-            Ok(None) => return true,
-            Err(NotFlat) => return false,
-        };
-        let Some((i, is_exact)) = column_of(cols, name) else { continue };
-        match marks.of(i).claim(is_exact) {
-            Some(true) => match scalar_value(scalar, &cols[i].1) {
-                Some(v) => values[i] = v,
-                None => return false,
-            },
-            Some(false) => {}
-            None => return false,
-        }
-    }
-}
 
 /// The object's fields into `values` (one per column, NULL until a field fills it), read
 /// with jiter: field names and strings borrowed from the bytes, numbers as their text, so a
 /// flat record costs one pass and no allocation but its string values. Nested values are
 /// read by serde_json from their own bytes. None: see the module's note.
 fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], values: &mut [Value]) -> Option<()> {
-    let mut marks = Marks::new(cols.len());
+    let n = cols.len();
+    let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
+    let filled: &mut [Filled] = if n <= MARKS_INLINE {
+        &mut inline[..n]
+    } else {
+        wide.resize(n, Filled::No);
+        &mut wide
+    };
     let mut key = json.next_object().ok()?;
     while let Some(name) = key {
         let Some((i, is_exact)) = column_of(cols, name) else {
@@ -127,10 +63,17 @@ fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], values: &mut [Value
             key = json.next_key().ok()?;
             continue;
         };
-        if marks.of(i).claim(is_exact)? {
-            values[i] = field_value(json, &cols[i].1)?;
-        } else {
-            json.next_skip().ok()?;
+        match (filled[i], is_exact) {
+            // The first match, or an exact one after one in another case (the exact name
+            // wins, as the general path has it).
+            (Filled::No, _) | (Filled::OtherCase, true) => {
+                values[i] = field_value(json, &cols[i].1)?;
+                filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
+            }
+            // Another case after the exact name: the exact one stands.
+            (Filled::Exact, false) => json.next_skip().ok()?,
+            // A name twice: left to the general path.
+            _ => return None,
         }
         key = json.next_key().ok()?;
     }
@@ -145,43 +88,30 @@ fn column_of(cols: &[(String, SqlType)], name: &str) -> Option<(usize, bool)> {
     cols.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).map(|i| (i, false))
 }
 
-/// The next value as column type `t` (see [`scalar_value`]).
+/// The next value as column type `t`: strings and numbers directly, the rest through
+/// [`from_json`] (ksqlDB's lenient conversions), as the general path converts them.
 fn field_value(json: &mut Jiter, t: &SqlType) -> Option<Value> {
+    let convert = |j: J| from_json(&j, t).ok();
     let peek = json.peek().ok()?;
     match peek {
         Peek::Null => json.known_null().ok().map(|_| Value::Null),
-        Peek::String => scalar_value(Scalar::Str(json.known_str().ok()?), t),
-        Peek::True | Peek::False => scalar_value(Scalar::Bool(json.known_bool(peek).ok()?), t),
+        Peek::String => {
+            let s = json.known_str().ok()?;
+            match t {
+                SqlType::String => Some(Value::String(s.to_owned())),
+                _ => convert(J::String(s.to_owned())),
+            }
+        }
+        Peek::True | Peek::False => convert(J::Bool(json.known_bool(peek).ok()?)),
         Peek::Array | Peek::Object => {
             let start = json.current_index();
             json.known_skip(peek).ok()?;
-            scalar_value(Scalar::Nested(std::str::from_utf8(json.slice_to_current(start)).ok()?), t)
+            convert(serde_json::from_slice(json.slice_to_current(start)).ok()?)
         }
         _ => {
             let text = std::str::from_utf8(json.known_number_bytes(peek).ok()?).ok()?;
-            scalar_value(Scalar::Number(text), t)
+            json_number_as(text, t).or_else(|| convert(serde_json::from_str(text).ok()?))
         }
-    }
-}
-
-/// A field's value as column type `t`: strings and numbers directly, the rest through
-/// [`from_json`] (ksqlDB's lenient conversions; arrays and objects from their own text),
-/// as the general path converts them.
-fn scalar_value(scalar: Scalar, t: &SqlType) -> Option<Value> {
-    let convert = |j: J| from_json(&j, t).ok();
-    match scalar {
-        Scalar::Null => Some(Value::Null),
-        Scalar::Str(s) => match t {
-            SqlType::String => Some(Value::String(s.to_owned())),
-            _ => convert(J::String(s.to_owned())),
-        },
-        Scalar::Escaped(s) => match t {
-            SqlType::String => Some(Value::String(s.into_string())),
-            _ => convert(J::String(s.into_string())),
-        },
-        Scalar::Bool(b) => convert(J::Bool(b)),
-        Scalar::Number(text) => json_number_as(text, t).or_else(|| convert(serde_json::from_str(text).ok()?)),
-        Scalar::Nested(text) => convert(serde_json::from_str(text).ok()?),
     }
 }
 
@@ -364,103 +294,5 @@ mod tests {
             assert_eq!(read(text.as_bytes(), &cols()), None, "{text}");
         }
         assert_eq!(read(b"{\"NAME\":\"\xff\"}", &cols()), None, "not UTF-8");
-    }
-
-    /// The columns' values as jiter alone reads them (no flat scanner).
-    fn read_by_jiter(text: &str) -> Option<Vec<Value>> {
-        let mut values = vec![Value::Null; cols().len()];
-        read_fields(&mut Jiter::new(text.as_bytes()), &cols(), &mut values)?;
-        Some(values)
-    }
-
-    /// Pieces of records: names of columns (in their case and another), of no column,
-    /// values of every kind, and the object's punctuation, whitespace and some bad JSON.
-    const PIECES: [&str; 34] = [
-        "{",
-        "}",
-        ",",
-        ":",
-        " ",
-        "\n",
-        r#""NAME""#,
-        r#""name""#,
-        r#""V""#,
-        r#""N""#,
-        r#""OK""#,
-        r#""D""#,
-        r#""A""#,
-        r#""I""#,
-        r#""Name2""#,
-        r#""x""#,
-        r#""a\"b""#,
-        r#""é 日本""#,
-        r#""12""#,
-        r#""true""#,
-        "12",
-        "-0",
-        "1.5e3",
-        "-2.75",
-        "18446744073709551616",
-        "01",
-        "null",
-        "true",
-        "false",
-        "[1,2]",
-        r#"{"y":1}"#,
-        "nul",
-        "1.",
-        "\"\t\"",
-    ];
-
-    /// A flat object: fields drawn from [`PIECES`]' names and values.
-    fn flat_object(fields: &[(usize, usize)]) -> String {
-        let names = &PIECES[6..20];
-        let values = &PIECES[16..34];
-        let body: Vec<String> =
-            fields.iter().map(|&(n, v)| format!("{}:{}", names[n % names.len()], values[v % values.len()])).collect();
-        format!("{{{}}}", body.join(","))
-    }
-
-    proptest::proptest! {
-        /// Whatever the flat scanner reads, jiter reads the same; whatever it leaves, jiter
-        /// still reads: records of pieces at random, and flat objects with one piece
-        /// inserted or removed at random.
-        #[test]
-        fn the_flat_scanner_reads_as_jiter_does(
-            pieces in proptest::collection::vec(0..PIECES.len(), 0..12),
-            fields in proptest::collection::vec((0..14usize, 0..18usize), 0..6),
-            edit in (0..200usize, 0..PIECES.len(), proptest::bool::ANY),
-        ) {
-            let random: String = pieces.iter().map(|&i| PIECES[i]).collect();
-            let mut object = flat_object(&fields);
-            let at = (0..=edit.0 % (object.len() + 1)).rev().find(|&i| object.is_char_boundary(i)).unwrap_or(0);
-            if edit.2 {
-                object.insert_str(at, PIECES[edit.1]);
-            } else if at < object.len() {
-                object.remove(at);
-            }
-            for text in [random, flat_object(&fields), object] {
-                let mut values = vec![Value::Null; cols().len()];
-                if read_flat(text.as_bytes(), &cols(), &mut values) {
-                    proptest::prop_assert_eq!(Some(values), read_by_jiter(&text), "{}", text);
-                }
-                proptest::prop_assert_eq!(read(text.as_bytes(), &cols()), read_by_jiter(&text), "{}", text);
-            }
-        }
-    }
-
-    /// The flat scanner does read the records streams carry, nested values and escapes
-    /// included (or the test above tests nothing).
-    #[test]
-    fn flat_records_take_the_flat_path() {
-        for text in [r#"{"NAME":"x","V":1.5,"N":-0,"OK":true,"I":null,"other":"é"}"#, "{}", r#" {"name" : "a"} "#]
-            .into_iter()
-            .chain([r#"{"NAME":"exact","name":"ci"}"#, r#"{"name":"ci","NAME":"exact"}"#])
-            .chain([r#"{"A":[1,2],"NAME":"a\"b é","x":{"y":[{}]},"D":"1.5","OK":"true"}"#])
-        {
-            let mut values = vec![Value::Null; cols().len()];
-            assert!(read_flat(text.as_bytes(), &cols(), &mut values), "{text}");
-            assert_eq!(Some(values), read_by_jiter(text), "{text}");
-        }
     }
 }
