@@ -258,14 +258,15 @@ impl Engine {
 
 pub(super) fn sink_spec(src: &Source, plan: &Plan) -> SinkSpec {
     let value_positions: Vec<usize> = (0..plan.columns.len()).filter(|i| !plan.key_positions.contains(i)).collect();
+    let value_cols = src.value_columns();
     SinkSpec {
         topic: Arc::from(src.topic.as_str()),
         key_format: src.key_format.clone(),
         value_format: src.value_format.clone(),
         wrap: src.value_wrapped(),
         key_cols: src.key_columns(),
-        value_names: ObjectNames::of_columns(&src.value_columns()),
-        value_cols: src.value_columns(),
+        value_names: ObjectNames::of_columns(&value_cols),
+        value_cols,
         value_positions,
     }
 }

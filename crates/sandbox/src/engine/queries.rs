@@ -66,6 +66,7 @@ impl Queries {
     }
 }
 
+#[cfg(test)]
 impl std::ops::Index<&str> for Queries {
     type Output = Persistent;
     fn index(&self, id: &str) -> &Persistent {

@@ -220,13 +220,14 @@ impl Engine {
         }
         let timestamp =
             src.timestamp_column.as_ref().and_then(|t| columns.iter().find(|c| &c.name == t)).map(|c| c.slot);
+        let value_cols = src.value_columns();
         Ok(RowWriter {
             target: target.to_string(),
             statement: src.statement.clone(),
             columns,
             key_cols: src.key_columns(),
-            value_names: ObjectNames::of_columns(&src.value_columns()),
-            value_cols: src.value_columns(),
+            value_names: ObjectNames::of_columns(&value_cols),
+            value_cols,
             timestamp,
             is_table: src.kind == SourceKind::Table,
             topic: src.topic.clone(),
