@@ -167,10 +167,24 @@ async fn insert_lines(
     loop {
         let next = {
             let Ok(mut eng) = engine.lock() else { break };
+            // The target cannot change while the lock is held: its writer is made, or checked
+            // against the source, once per lock (per row it showed in profiles).
+            let mut checked = false;
             loop {
                 match lines.buffered() {
                     Buffered::Line(line) => {
-                        let inserted = insert_json_line(&mut eng, &target, &lines.text(line), &mut writer);
+                        if !checked {
+                            match eng.row_writer(&target, writer.take()) {
+                                Ok(w) => writer = Some(w),
+                                Err(e) => {
+                                    acks.error(&e.message);
+                                    break Next::Stop;
+                                }
+                            }
+                            checked = true;
+                        }
+                        let Some(w) = &writer else { break Next::Stop };
+                        let inserted = insert_json_line(&mut eng, w, &lines.text(line));
                         if let Err(message) = inserted {
                             acks.error(&message);
                             break Next::Stop;
@@ -262,9 +276,6 @@ impl Acks {
 }
 
 /// Parses one JSON row straight into the target's typed columns and writes it.
-fn insert_json_line(eng: &mut Engine, target: &str, line: &str, writer: &mut Option<RowWriter>) -> Result<(), String> {
-    let w = eng.row_writer(target, writer.take()).map_err(|e| e.message)?;
-    let written = w.parse_json(line).and_then(|row| eng.write_row(&w, row, None).map_err(|e| e.message));
-    *writer = Some(w);
-    written
+fn insert_json_line(eng: &mut Engine, writer: &RowWriter, line: &str) -> Result<(), String> {
+    writer.parse_json(line).and_then(|row| eng.write_row(writer, row, None).map_err(|e| e.message))
 }
