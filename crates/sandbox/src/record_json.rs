@@ -139,6 +139,11 @@ mod tests {
             Value::Double(0.0),
             Value::Double(1e16),
             Value::Double(-123_456.789),
+            Value::Double(12.5),
+            Value::Double(-1e-4),
+            Value::Double(1.000_000_000_000_000_2e-4),
+            Value::Double(9.999_999_999_999_998e15),
+            Value::Double(1e15 + 0.5),
             Value::Double(f64::MIN_POSITIVE),
             Value::Double(f64::MAX),
             Value::Double(f64::NAN),
@@ -179,6 +184,16 @@ mod tests {
             let mut out = Vec::new();
             write_value(&mut out, &v);
             proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), to_record_json(&v).to_string());
+        }
+
+        /// Any double of the plain range ryu writes (every digit count and magnitude in
+        /// it), of either sign, as serde_json writes it.
+        #[test]
+        fn plain_doubles_as_serde_json_writes_them(magnitude in 1e-4f64..1e16, scale in -4i32..16, negative: bool) {
+            let d = (magnitude / 10f64.powi(scale + 4)).max(1e-4) * if negative { -1.0 } else { 1.0 };
+            let mut out = Vec::new();
+            write_value(&mut out, &Value::Double(d));
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), to_record_json(&Value::Double(d)).to_string());
         }
 
         /// Any string (control characters, quotes, backslashes, any script) as serde_json

@@ -18,7 +18,7 @@ use serde_json::{json, Value as J};
 
 use super::stream::{self, Queue};
 use super::{generic_error, too_large, Body, SharedEngine};
-use crate::engine::{Engine, RowWriter};
+use crate::engine::{Engine, RowWriter, TypedRow};
 
 /// Acknowledgements sent in one piece at most (about 600 rows').
 const ACK_BATCH_BYTES: usize = 16 << 10;
@@ -164,6 +164,8 @@ async fn insert_lines(
     let mut acks = Acks { batch: String::new(), seq: 0, json_array };
     // The target's columns laid out once, kept while the target is unchanged.
     let mut writer: Option<RowWriter> = None;
+    // Each line's values, in lists kept from row to row.
+    let mut row = TypedRow { keys: Vec::new(), values: Vec::new() };
     loop {
         let next = {
             let Ok(mut eng) = engine.lock() else { break };
@@ -184,7 +186,7 @@ async fn insert_lines(
                             checked = true;
                         }
                         let Some(w) = &writer else { break Next::Stop };
-                        let inserted = insert_json_line(&mut eng, w, &lines.text(line));
+                        let inserted = insert_json_line(&mut eng, w, &lines.text(line), &mut row);
                         if let Err(message) = inserted {
                             acks.error(&message);
                             break Next::Stop;
@@ -276,6 +278,7 @@ impl Acks {
 }
 
 /// Parses one JSON row straight into the target's typed columns and writes it.
-fn insert_json_line(eng: &mut Engine, writer: &RowWriter, line: &str) -> Result<(), String> {
-    writer.parse_json(line).and_then(|row| eng.write_row(writer, row, None).map_err(|e| e.message))
+fn insert_json_line(eng: &mut Engine, writer: &RowWriter, line: &str, row: &mut TypedRow) -> Result<(), String> {
+    writer.parse_json_into(line, row)?;
+    eng.write_row(writer, row, None).map_err(|e| e.message)
 }
