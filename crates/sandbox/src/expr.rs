@@ -744,11 +744,19 @@ impl<'a> Compiler<'a> {
             Some((idx, k)) => (self.subst_col(idx), k),
             None => (self.compile(first)?, 0),
         };
-        let mut ty = head.ty;
+        let mut ty = head.ty.clone();
         let mut steps = Vec::with_capacity(rest.len() - done);
         for (k, (op, x)) in rest.iter().enumerate().skip(done) {
             let c = self.compile(x)?;
             let (t, step) = binary(*op, &ty, &c.ty, || chain_text(first, &rest[..=k]))?;
+            // `a op b` of columns and literals (`V * 2`): its operands read in place, in one
+            // call instead of a fold over their evaluations.
+            if let ([(_, last)], 0, Step::Combine(f)) = (rest, done, &step) {
+                if let (Some(a), Some(b)) = (self.operand(first, &head), self.operand(last, &c)) {
+                    let f = f.clone();
+                    return Ok(Compiled { ty: t, eval: Arc::new(move |r| f(a.of(r).clone(), b.of(r).clone())) });
+                }
+            }
             steps.push((self.in_lambda_body(*op, &t, step), c.eval));
             ty = t;
         }

@@ -192,7 +192,7 @@ impl Engine {
         for (name, v) in by_name {
             w.set(&mut row, name, v.clone()).map_err(EngineError::statement)?;
         }
-        self.write_row(&w, &row, row_ts)
+        self.write_row(&w, &row, row_ts, crate::topics::now_ms())
     }
 }
 

@@ -15,7 +15,7 @@ use crate::catalog::ColKind;
 use crate::json_fields::{field_value, Typed};
 use crate::record_json::ObjectNames;
 use crate::sql::ast::SourceKind;
-use crate::topics::{now_ms, serialize_into, Format, Record};
+use crate::topics::{serialize_into, Format, Record};
 use crate::types::{SqlType, Value};
 
 /// Where a column's value goes in a written record.
@@ -99,8 +99,15 @@ impl RowWriter {
     /// [`RowWriter::parse_json`] into `row`, a row of this writer's kept from line to line
     /// (an insert stream's rows then allocate no lists of values).
     pub fn parse_json_into(&self, line: &str, row: &mut TypedRow) -> Result<(), String> {
+        self.parse_json_bytes_into(line.as_bytes(), row)
+    }
+
+    /// [`RowWriter::parse_json_into`] from a line's bytes: jiter checks the UTF-8 of what it
+    /// reads, so the usual line is not checked twice; a line that is not UTF-8 is read as
+    /// Java's decoder reads it (a bad byte becomes U+FFFD).
+    pub fn parse_json_bytes_into(&self, line: &[u8], row: &mut TypedRow) -> Result<(), String> {
         if self.read_plain_json(line, row).is_none() {
-            *row = self.parse_json_with_errors(line)?;
+            *row = self.parse_json_with_errors(&String::from_utf8_lossy(line))?;
         }
         Ok(())
     }
@@ -110,12 +117,13 @@ impl RowWriter {
     /// backquoted name, a header column, a value that does not convert, text that is not
     /// one JSON object), which [`RowWriter::parse_json_with_errors`] reads and answers with
     /// ksqlDB's error.
-    fn read_plain_json(&self, line: &str, row: &mut TypedRow) -> Option<()> {
+    fn read_plain_json(&self, line: &[u8], row: &mut TypedRow) -> Option<()> {
         for (values, n) in [(&mut row.keys, self.key_cols.len()), (&mut row.values, self.value_cols.len())] {
-            values.clear();
+            values.truncate(n);
+            values.iter_mut().for_each(|v| *v = Value::Null);
             values.resize(n, Value::Null);
         }
-        let mut json = Jiter::new(line.as_bytes());
+        let mut json = Jiter::new(line);
         let mut field = json.next_object().ok()?;
         while let Some(name) = field {
             if name.starts_with('`') {
@@ -287,10 +295,10 @@ impl Engine {
         })
     }
 
-    /// Writes a row into the writer's source (`row_ts`: its ROWTIME, else the source's
-    /// timestamp column, else now). The writer comes from [`Engine::row_writer`] under the
-    /// same engine lock, so its source is current.
-    pub fn write_row(&mut self, w: &RowWriter, row: &TypedRow, row_ts: Option<i64>) -> EResult<()> {
+    /// Writes a row into the writer's source (its time: `row_ts`, its ROWTIME, else the
+    /// source's timestamp column, else `arrived_ms`, when it arrived). The writer comes from
+    /// [`Engine::row_writer`] under the same engine lock, so its source is current.
+    pub fn write_row(&mut self, w: &RowWriter, row: &TypedRow, row_ts: Option<i64>, arrived_ms: i64) -> EResult<()> {
         let target = &w.target;
         let failed = |m: String| EngineError::statement(format!("Failed to insert values into '{target}'. {m}"));
         if w.is_table && row.keys.iter().any(Value::is_null) {
@@ -302,7 +310,7 @@ impl Engine {
             Some(Slot::Value(i)) => row.values[i].as_i64(),
             _ => None,
         };
-        let ts = row_ts.or(column_ts).unwrap_or_else(now_ms);
+        let ts = row_ts.or(column_ts).unwrap_or(arrived_ms);
         // A null unwrapped value: JSON writes `null`; a Schema Registry serializer writes no bytes.
         let wire = matches!(w.value_format, Format::Schema(_, Some(_)));
         let null_is_written = !(w.value_cols.is_empty() || wire);
@@ -360,6 +368,10 @@ mod tests {
             let err = w.parse_json(line).err().unwrap_or_else(|| panic!("{line}: parsed"));
             assert!(err.starts_with(want) && !err.contains(" at line "), "{line}: {err}");
         }
+        // Bytes that are not UTF-8 read as Java's decoder reads them, in a column or not.
+        let mut row = w.empty_row();
+        w.parse_json_bytes_into(b"{\"ID\": 3, \"NAME\": \"a\xffb\", \"x\xfe\": \"\xff\"}", &mut row).unwrap();
+        assert_eq!((&row.keys[0], &row.values[0]), (&Value::Int(3), &Value::String("a\u{fffd}b".into())));
         // The writer is kept while its source is unchanged, and made again after a change.
         let w = e.row_writer("S", Some(w)).unwrap();
         e.execute(
@@ -418,7 +430,7 @@ mod tests {
             let shown = |r: Result<TypedRow, String>| r.map(|r| format!("{:?} {:?}", r.keys, r.values));
             let general = shown(w.parse_json_with_errors(&line));
             let mut row = w.empty_row();
-            if w.read_plain_json(&line, &mut row).is_some() {
+            if w.read_plain_json(line.as_bytes(), &mut row).is_some() {
                 proptest::prop_assert_eq!(shown(Ok(row)), general.clone(), "{}", line);
             }
             proptest::prop_assert_eq!(shown(w.parse_json(&line)), general.clone(), "{}", line);

@@ -172,6 +172,9 @@ async fn insert_lines(
             // The target cannot change while the lock is held: its writer is made, or checked
             // against the source, once per lock (per row it showed in profiles).
             let mut checked = false;
+            // The rows read together arrived together: one clock read for them (a read per
+            // row showed in profiles).
+            let arrived_ms = crate::topics::now_ms();
             loop {
                 match lines.buffered() {
                     Buffered::Line(line) => {
@@ -186,7 +189,7 @@ async fn insert_lines(
                             checked = true;
                         }
                         let Some(w) = &writer else { break Next::Stop };
-                        let inserted = insert_json_line(&mut eng, w, &lines.text(line), &mut row);
+                        let inserted = insert_json_line(&mut eng, w, &lines.buf[line], &mut row, arrived_ms);
                         if let Err(message) = inserted {
                             acks.error(&message);
                             break Next::Stop;
@@ -278,7 +281,13 @@ impl Acks {
 }
 
 /// Parses one JSON row straight into the target's typed columns and writes it.
-fn insert_json_line(eng: &mut Engine, writer: &RowWriter, line: &str, row: &mut TypedRow) -> Result<(), String> {
-    writer.parse_json_into(line, row)?;
-    eng.write_row(writer, row, None).map_err(|e| e.message)
+fn insert_json_line(
+    eng: &mut Engine,
+    writer: &RowWriter,
+    line: &[u8],
+    row: &mut TypedRow,
+    arrived_ms: i64,
+) -> Result<(), String> {
+    writer.parse_json_bytes_into(line, row)?;
+    eng.write_row(writer, row, None, arrived_ms).map_err(|e| e.message)
 }
