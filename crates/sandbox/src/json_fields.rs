@@ -23,9 +23,17 @@ pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
 /// [`read`], the values appended to `out` (a decoded row), so that no list of them is
 /// allocated on the way. False (and `out` as it was): see above.
 pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
+    read_into_skipping(bytes, cols, &[], out)
+}
+
+/// [`read_into`], leaving NULL each STRING column marked in `unread` (by position; a
+/// shorter list marks none): its text is checked as the column's reading would check it,
+/// but no `String` is made. A string converts to STRING without fail, so the record reads
+/// (or fails) exactly as it would with the column read.
+pub fn read_into_skipping(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool], out: &mut Vec<Value>) -> bool {
     let start = out.len();
     out.resize(start + cols.len(), Value::Null);
-    let read = read_fields(&mut Jiter::new(bytes), cols, &mut out[start..]).is_some();
+    let read = read_fields(&mut Jiter::new(bytes), cols, unread, &mut out[start..]).is_some();
     if !read {
         out.truncate(start);
     }
@@ -47,7 +55,7 @@ const MARKS_INLINE: usize = 32;
 /// with jiter: field names and strings borrowed from the bytes, numbers as their text, so a
 /// flat record costs one pass and no allocation but its string values. Nested values are
 /// read by serde_json from their own bytes. None: see the module's note.
-fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], values: &mut [Value]) -> Option<()> {
+fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], unread: &[bool], values: &mut [Value]) -> Option<()> {
     let n = cols.len();
     let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
     let filled: &mut [Filled] = if n <= MARKS_INLINE {
@@ -67,7 +75,13 @@ fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], values: &mut [Value
             // The first match, or an exact one after one in another case (the exact name
             // wins, as the general path has it).
             (Filled::No, _) | (Filled::OtherCase, true) => {
-                values[i] = field_value(json, &cols[i].1)?;
+                let skip = unread.get(i) == Some(&true) && cols[i].1 == SqlType::String;
+                values[i] = if skip && json.peek().ok()? == Peek::String {
+                    json.known_str().ok()?;
+                    Value::Null
+                } else {
+                    field_value(json, &cols[i].1)?
+                };
                 filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
             }
             // Another case after the exact name: the exact one stands.

@@ -21,6 +21,7 @@ use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Accumulator, AggFn};
 use crate::functions::table::TableFn;
+use crate::json_fields::read_into_skipping;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, deserialize_into, Format, Record};
 use crate::types::*;
@@ -46,6 +47,9 @@ pub struct Decoder {
     layout: Vec<Slot>,
     ts_col: Option<usize>,
     pub width: usize,
+    /// Per value column: a STRING column no expression of the query reads, left NULL in the
+    /// rows of a JSON record (see [`Decoder::leave_unread`]). Empty: every column is read.
+    unread: Vec<bool>,
 }
 
 enum Slot {
@@ -86,11 +90,31 @@ impl Decoder {
                 },
             );
         let width = key_cols.len() + win + layout.len() + 3;
-        Decoder { source: source.clone(), key_cols, value_cols, layout, ts_col, width }
+        Decoder { source: source.clone(), key_cols, value_cols, layout, ts_col, width, unread: Vec::new() }
     }
 
     pub fn key_len(&self) -> usize {
         self.key_cols.len()
+    }
+
+    /// The value columns [`Decoder::leave_unread`] left unread.
+    #[cfg(test)]
+    pub fn unread_columns(&self) -> Vec<&str> {
+        self.value_cols.iter().zip(&self.unread).filter(|(_, u)| **u).map(|((n, _), _)| n.as_str()).collect()
+    }
+
+    /// Leaves NULL in decoded rows the STRING value columns whose names are not in `read`
+    /// (the names a query's expressions mention, see `plan::columns_read`), but for the
+    /// source's timestamp column. Such a column is read only to be dropped: a wide record
+    /// then costs no `String` per text field the query ignores. Only STRING columns, since
+    /// a string reads as STRING without fail: whether a record reads does not change.
+    pub fn leave_unread(&mut self, read: &[String]) {
+        let ts = self.source.timestamp_column.as_deref();
+        let is_read = |name: &str| Some(name) == ts || read.iter().any(|r| r.eq_ignore_ascii_case(name));
+        self.unread = self.value_cols.iter().map(|(name, ty)| *ty == SqlType::String && !is_read(name)).collect();
+        if !self.unread.contains(&true) {
+            self.unread.clear();
+        }
     }
 
     pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
@@ -107,7 +131,9 @@ impl Decoder {
         }
         if self.layout.len() == self.value_cols.len() {
             // Value columns only (no headers), in order: read straight into the row.
-            deserialize_into(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped(), &mut row)?;
+            if self.unread.is_empty() || !self.read_skipping_unread(rec, &mut row) {
+                deserialize_into(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped(), &mut row)?;
+            }
             return self.finish(rec, row).map(Some);
         }
         let mut values = deserialize(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped())?;
@@ -137,6 +163,18 @@ impl Decoder {
             }
         }
         self.finish(rec, row).map(Some)
+    }
+
+    /// The value columns of a JSON object into `row`, the unread ones left NULL (see
+    /// [`Decoder::leave_unread`]); false (`row` as it was) when the record is not one, for
+    /// the general path. Not inlined: [`Decoder::decode`] stays as small as without it.
+    #[inline(never)]
+    fn read_skipping_unread(&self, rec: &Record, row: &mut Row) -> bool {
+        let s = &self.source;
+        // The unwrapped value of a single column is not an object.
+        matches!(s.value_format, Format::Json)
+            && (s.value_wrapped() || self.value_cols.len() != 1)
+            && rec.value().is_some_and(|b| read_into_skipping(b, &self.value_cols, &self.unread, row))
     }
 
     /// Appends the pseudocolumns to a decoded row, its time read from its timestamp column.

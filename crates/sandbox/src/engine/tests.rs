@@ -434,3 +434,57 @@ fn queries_that_come_and_go_read_the_records_after_them() {
     assert_eq!(last.value(), Some(&br#"{"V":0,"W":0}"#[..]), "the replacement reads the next record");
     assert_eq!(e.topic_records("B").len(), 5);
 }
+
+#[test]
+fn text_columns_a_query_does_not_read_are_left_unread_and_change_nothing() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    let create = "CREATE STREAM S (ID INT KEY, A STRING, B STRING, N INT, TS STRING) \
+                  WITH (kafka_topic='s', value_format='json', partitions=1, timestamp='TS', \
+                  timestamp_format='yyyy-MM-dd');";
+    run(&mut e, &mut s, create);
+    run(&mut e, &mut s, "CREATE STREAM O AS SELECT ID, A, N FROM S WHERE N > 0;");
+    run(&mut e, &mut s, "CREATE STREAM EVERY AS SELECT * FROM S;");
+    run(&mut e, &mut s, "CREATE STREAM L AS SELECT ID, TRANSFORM(ARRAY[N], b => b + 1) AS X FROM S;");
+    let unread = |e: &Engine, sink: &str| {
+        let q = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == sink)).unwrap();
+        q.executor.inputs[0].decoder.unread_columns().iter().map(|c| c.to_string()).collect::<Vec<_>>()
+    };
+    // The timestamp column is read whatever the query mentions; a lambda's parameter named
+    // like a column counts as reading it.
+    assert_eq!((unread(&e, "O"), unread(&e, "EVERY"), unread(&e, "L")), (vec!["B".into()], vec![], vec!["A".into()]));
+    for (i, value) in [
+        r#"{"A":"a","B":"b\u00e9\"q","N":1,"TS":"2026-01-02"}"#,
+        // An unread column's text is still checked: a bad escape fails the record in every query.
+        r#"{"A":"x","B":"bad \q escape","N":2,"TS":"2026-01-02"}"#,
+        r#"{"A":"y","B":7,"N":3,"TS":"2026-01-02"}"#,
+        r#"{"A":"z","B":"ok","N":0,"TS":"2026-01-02"}"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        e.produce("s", Record::new(Some((i as i32).to_be_bytes().to_vec()), Some(value.as_bytes().to_vec()), 0), None);
+    }
+    let values = |e: &Engine, topic: &str| {
+        e.topic_records(topic)
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.value().unwrap()).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(&e, "O"), vec![r#"{"A":"a","N":1}"#, r#"{"A":"y","N":3}"#]);
+    assert_eq!(
+        values(&e, "EVERY"),
+        vec![
+            r#"{"A":"a","B":"bé\"q","N":1,"TS":"2026-01-02"}"#,
+            r#"{"A":"y","B":"7","N":3,"TS":"2026-01-02"}"#,
+            r#"{"A":"z","B":"ok","N":0,"TS":"2026-01-02"}"#
+        ]
+    );
+    assert_eq!(e.topic_records("L").len(), 3);
+    // Nor is an unread text that is not UTF-8 let through.
+    let not_utf8 = b"{\"A\":\"w\",\"B\":\"\xff\",\"N\":4,\"TS\":\"2026-01-02\"}".to_vec();
+    e.produce("s", Record::new(Some(9i32.to_be_bytes().to_vec()), Some(not_utf8), 0), None);
+    assert_eq!((e.topic_records("O").len(), e.topic_records("EVERY").len()), (2, 3));
+    // Each output carries the time its record's TS column gives.
+    assert!(e.topic_records("O").iter().all(|r| r.timestamp == 1_767_312_000_000), "{:?}", e.topic_records("O"));
+}

@@ -547,6 +547,15 @@ impl Expr {
         each_child!(self, f, iter)
     }
 
+    /// Calls `f` with the name of each column the expression reads, at any depth, in order
+    /// (a lambda's parameters too, which read like columns).
+    pub fn for_each_column<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        match self {
+            Expr::Column { name, .. } => f(name),
+            _ => crate::with_stack(|| self.for_each_child(&mut |c| c.for_each_column(f))),
+        }
+    }
+
     /// [`Expr::for_each_child`], with each sub-expression mutable (rewrites in place).
     pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         each_child!(self, f, iter_mut)

@@ -7,6 +7,7 @@
 //! [`explain`] prints the logical plan as EXPLAIN's operator tree.
 
 mod analyze;
+mod columns_read;
 pub mod explain;
 pub mod logical;
 mod physical;
@@ -60,7 +61,10 @@ pub struct SinkTimestamp {
 /// Plans a [`Query`]: its logical plan, then the executor that runs it.
 pub fn plan_query(q: &Query, catalog: &Catalog, opts: &PlanOptions) -> Result<Plan, String> {
     let logical = analyze::analyze(q, catalog, opts)?;
-    let executor = physical::build_executor(&logical)?;
+    let mut executor = physical::build_executor(&logical)?;
+    if let Some(read) = columns_read::columns_read(q) {
+        executor.inputs.iter_mut().for_each(|input| input.decoder.leave_unread(&read));
+    }
     let sink = &logical.sink;
     Ok(Plan {
         executor,
