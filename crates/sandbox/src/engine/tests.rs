@@ -488,3 +488,41 @@ fn text_columns_a_query_does_not_read_are_left_unread_and_change_nothing() {
     // Each output carries the time its record's TS column gives.
     assert!(e.topic_records("O").iter().all(|r| r.timestamp == 1_767_312_000_000), "{:?}", e.topic_records("O"));
 }
+
+#[test]
+fn joins_and_tables_leave_unread_only_what_no_clause_names() {
+    let mut e = Engine::new();
+    let mut s = Session { properties: vec![("auto.offset.reset".into(), "earliest".into())], ..Session::default() };
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM S (ID INT KEY, A STRING, B STRING) WITH (kafka_topic='s', value_format='json', partitions=1);",
+    );
+    let table = "CREATE TABLE T (ID INT PRIMARY KEY, L STRING, M STRING) \
+                 WITH (kafka_topic='t', value_format='json', partitions=1);";
+    run(&mut e, &mut s, table);
+    run(&mut e, &mut s, "CREATE STREAM J AS SELECT S.ID AS ID, S.A, T.L FROM S JOIN T ON S.ID = T.ID;");
+    run(&mut e, &mut s, "CREATE TABLE TT AS SELECT ID, L FROM T;");
+    let unread = |e: &Engine, sink: &str| {
+        let q = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == sink)).unwrap();
+        let inputs = q.executor.inputs.iter();
+        inputs.map(|i| i.decoder.unread_columns().join(",")).collect::<Vec<_>>()
+    };
+    assert_eq!((unread(&e, "J"), unread(&e, "TT")), (vec!["B".to_string(), "M".into()], vec!["M".to_string()]));
+    let key = |k: i32| Some(k.to_be_bytes().to_vec());
+    let value = |v: &str| Some(v.as_bytes().to_vec());
+    e.produce("t", Record::new(key(1), value(r#"{"L":"one","M":"m1"}"#), 1), None);
+    e.produce("s", Record::new(key(1), value(r#"{"A":"a","B":"b"}"#), 2), None);
+    // A change to the unread column alone is still a change of the table's row.
+    e.produce("t", Record::new(key(1), value(r#"{"L":"one","M":"m2"}"#), 3), None);
+    e.produce("t", Record::new(key(1), value(r#"{"L":"uno","M":"m2"}"#), 4), None);
+    e.produce("s", Record::new(key(1), value(r#"{"A":"c","B":"d"}"#), 5), None);
+    let values = |e: &Engine, topic: &str| {
+        e.topic_records(topic)
+            .iter()
+            .map(|r| String::from_utf8_lossy(r.value().unwrap()).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(&e, "J"), vec![r#"{"A":"a","L":"one"}"#, r#"{"A":"c","L":"uno"}"#]);
+    assert_eq!(values(&e, "TT"), vec![r#"{"L":"one"}"#, r#"{"L":"one"}"#, r#"{"L":"uno"}"#]);
+}
