@@ -17,20 +17,17 @@ use crate::types::{from_json, json_number_as, SqlType, Value};
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
 pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
     let mut values = Vec::with_capacity(cols.len());
-    read_into(bytes, cols, &mut values).then_some(values)
+    read_into(bytes, cols, &[], &mut values).then_some(values)
 }
 
 /// [`read`], the values appended to `out` (a decoded row), so that no list of them is
 /// allocated on the way. False (and `out` as it was): see above.
-pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], out: &mut Vec<Value>) -> bool {
-    read_into_skipping(bytes, cols, &[], out)
-}
-
-/// [`read_into`], leaving NULL each STRING column marked in `unread` (by position; a
-/// shorter list marks none): its text is checked as the column's reading would check it,
-/// but no `String` is made. A string converts to STRING without fail, so the record reads
-/// (or fails) exactly as it would with the column read.
-pub fn read_into_skipping(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool], out: &mut Vec<Value>) -> bool {
+///
+/// Each STRING column marked in `unread` (by position; a shorter list marks none) is left
+/// NULL: its text is checked as the column's reading would check it, but no `String` is
+/// made. A string converts to STRING without fail, so the record reads (or fails) exactly
+/// as it would with the column read.
+pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool], out: &mut Vec<Value>) -> bool {
     let start = out.len();
     out.resize(start + cols.len(), Value::Null);
     let read = read_fields(&mut Jiter::new(bytes), cols, unread, &mut out[start..]).is_some();

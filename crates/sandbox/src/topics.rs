@@ -797,11 +797,14 @@ fn kafka_deserialize(t: &SqlType, b: &[u8]) -> Result<Value, String> {
 /// Deserializes a key or value into the given columns.
 /// [`deserialize`], the values appended to `out` (a decoded row): the usual records (a JSON
 /// object, a KAFKA value) allocate no list of values on the way.
+/// `unread` marks STRING columns a JSON object's reading may leave NULL (see
+/// [`json_fields::read_into`]; empty: none).
 pub fn deserialize_into(
     format: &Format,
     cols: &[(String, SqlType)],
     bytes: Option<&[u8]>,
     wrap: bool,
+    unread: &[bool],
     out: &mut Vec<Value>,
 ) -> Result<(), String> {
     match (format, bytes) {
@@ -809,7 +812,7 @@ pub fn deserialize_into(
         // JSON text (JSON, or PROTOBUF still held as JSON): objects read straight into the row.
         // Records in the Schema Registry wire format go through `deserialize`.
         (Format::Json | Format::Schema(_, None), Some(b))
-            if (wrap || cols.len() != 1) && !cols.is_empty() && json_fields::read_into(b, cols, out) => {}
+            if (wrap || cols.len() != 1) && !cols.is_empty() && json_fields::read_into(b, cols, unread, out) => {}
         _ => out.extend(deserialize(format, cols, bytes, wrap)?),
     }
     Ok(())

@@ -21,7 +21,6 @@ use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
 use crate::functions::aggregate::{Accumulator, AggFn};
 use crate::functions::table::TableFn;
-use crate::json_fields::read_into_skipping;
 use crate::sql::ast::{JoinKind, WindowKind, WindowSpec};
 use crate::topics::{deserialize, deserialize_into, Format, Record};
 use crate::types::*;
@@ -48,7 +47,7 @@ pub struct Decoder {
     ts_col: Option<usize>,
     pub width: usize,
     /// Per value column: a STRING column no expression of the query reads, left NULL in the
-    /// rows of a JSON record (see [`Decoder::leave_unread`]). Empty: every column is read.
+    /// rows of a JSON object (see [`Decoder::leave_unread`]). Empty: every column is read.
     unread: Vec<bool>,
 }
 
@@ -120,7 +119,7 @@ impl Decoder {
     pub fn decode(&self, rec: &Record) -> Result<Option<Row>, String> {
         let s = &self.source;
         let mut row = Vec::with_capacity(self.width);
-        deserialize_into(&s.key_format, &self.key_cols, rec.key(), false, &mut row)?;
+        deserialize_into(&s.key_format, &self.key_cols, rec.key(), false, &[], &mut row)?;
         if s.is_windowed() {
             let (ws, we) = rec.window().unwrap_or((0, 0));
             row.push(Value::Bigint(ws));
@@ -131,9 +130,8 @@ impl Decoder {
         }
         if self.layout.len() == self.value_cols.len() {
             // Value columns only (no headers), in order: read straight into the row.
-            if self.unread.is_empty() || !self.read_skipping_unread(rec, &mut row) {
-                deserialize_into(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped(), &mut row)?;
-            }
+            let (cols, wrap) = (&self.value_cols, s.value_wrapped());
+            deserialize_into(&s.value_format, cols, rec.value(), wrap, &self.unread, &mut row)?;
             return self.finish(rec, row).map(Some);
         }
         let mut values = deserialize(&s.value_format, &self.value_cols, rec.value(), s.value_wrapped())?;
@@ -163,18 +161,6 @@ impl Decoder {
             }
         }
         self.finish(rec, row).map(Some)
-    }
-
-    /// The value columns of a JSON object into `row`, the unread ones left NULL (see
-    /// [`Decoder::leave_unread`]); false (`row` as it was) when the record is not one, for
-    /// the general path. Not inlined: [`Decoder::decode`] stays as small as without it.
-    #[inline(never)]
-    fn read_skipping_unread(&self, rec: &Record, row: &mut Row) -> bool {
-        let s = &self.source;
-        // The unwrapped value of a single column is not an object.
-        matches!(s.value_format, Format::Json)
-            && (s.value_wrapped() || self.value_cols.len() != 1)
-            && rec.value().is_some_and(|b| read_into_skipping(b, &self.value_cols, &self.unread, row))
     }
 
     /// Appends the pseudocolumns to a decoded row, its time read from its timestamp column.

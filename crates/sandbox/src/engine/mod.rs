@@ -388,7 +388,7 @@ impl Engine {
                 Ok(None)
             }
             Statement::CreateConnector { source, if_not_exists, name, config } => {
-                let now_ms = chrono::Utc::now().timestamp_millis();
+                let now_ms = crate::topics::now_ms();
                 self.create_connector(text, source, if_not_exists, &name, &config, now_ms).map_err(|mut e| {
                     e.statement_text = Some(connectors::mask_secrets(text, &config));
                     e

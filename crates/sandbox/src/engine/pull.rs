@@ -132,7 +132,7 @@ impl Engine {
         } else {
             plan.columns.iter().map(|c| OutCol { key: is_table && key_names.contains(&c.name), ..c.clone() }).collect()
         };
-        let header = QueryHeader { query_id: format!("query_{}", chrono::Utc::now().timestamp_millis()), columns };
+        let header = QueryHeader { query_id: format!("query_{}", crate::topics::now_ms()), columns };
         let mut rows = Vec::new();
         if is_table {
             // The table's maintained state (no replay of its topic): a key lookup when the

@@ -92,19 +92,14 @@ impl RowWriter {
     /// backquotes exactly), converted to the columns' types; other fields are ignored.
     pub fn parse_json(&self, line: &str) -> Result<TypedRow, String> {
         let mut row = self.empty_row();
-        self.parse_json_into(line, &mut row)?;
+        self.parse_json_bytes_into(line.as_bytes(), &mut row)?;
         Ok(row)
     }
 
-    /// [`RowWriter::parse_json`] into `row`, a row of this writer's kept from line to line
-    /// (an insert stream's rows then allocate no lists of values).
-    pub fn parse_json_into(&self, line: &str, row: &mut TypedRow) -> Result<(), String> {
-        self.parse_json_bytes_into(line.as_bytes(), row)
-    }
-
-    /// [`RowWriter::parse_json_into`] from a line's bytes: jiter checks the UTF-8 of what it
-    /// reads, so the usual line is not checked twice; a line that is not UTF-8 is read as
-    /// Java's decoder reads it (a bad byte becomes U+FFFD).
+    /// [`RowWriter::parse_json`] from a line's bytes into `row`, a row of this writer's kept
+    /// from line to line (an insert stream's rows then allocate no lists of values). jiter
+    /// checks the UTF-8 of what it reads, so the usual line is not checked twice; a line
+    /// that is not UTF-8 is read as Java's decoder reads it (a bad byte becomes U+FFFD).
     pub fn parse_json_bytes_into(&self, line: &[u8], row: &mut TypedRow) -> Result<(), String> {
         if self.read_plain_json(line, row).is_none() {
             *row = self.parse_json_with_errors(&String::from_utf8_lossy(line))?;
@@ -436,7 +431,7 @@ mod tests {
             proptest::prop_assert_eq!(shown(w.parse_json(&line)), general.clone(), "{}", line);
             // A row kept from an earlier line holds nothing of it after the next.
             let mut kept = w.parse_json(r#"{"ID": 1, "NAME": "earlier", "MIXED": 2.5, "AMOUNT": 3}"#).unwrap();
-            let reused = w.parse_json_into(&line, &mut kept).map(|()| kept);
+            let reused = w.parse_json_bytes_into(line.as_bytes(), &mut kept).map(|()| kept);
             proptest::prop_assert_eq!(shown(reused), general, "{}", line);
         }
     }

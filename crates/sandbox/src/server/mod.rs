@@ -194,7 +194,7 @@ pub async fn serve(options: Options) -> anyhow::Result<SandboxHandle> {
 async fn drive_connectors(engine: SharedEngine, mut shutdown: watch::Receiver<bool>) {
     let wake = engine.lock().unwrap_or_else(|e| e.into_inner()).connector_wake();
     loop {
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = crate::topics::now_ms();
         // Producing runs every persistent query over the new records: off the async workers.
         let producer = engine.clone();
         let next_due = tokio::task::spawn_blocking(move || {
