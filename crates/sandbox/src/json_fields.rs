@@ -12,6 +12,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value as J;
 
+use crate::json_flat::{Flat, FlatObject, Unsupported};
 use crate::types::{from_json, json_number_as, SqlType, Value};
 
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
@@ -29,12 +30,63 @@ pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
 /// as it would with the column read.
 pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool], out: &mut Vec<Value>) -> bool {
     let start = out.len();
-    out.resize(start + cols.len(), Value::Null);
-    let read = read_fields(&mut Jiter::new(bytes), cols, unread, &mut out[start..]).is_some();
+    // Not `resize`, which clones its NULL into each place.
+    out.extend(std::iter::repeat_with(|| Value::Null).take(cols.len()));
+    let values = &mut out[start..];
+    // Most records are flat objects of plain values: read in one tight loop, or, when the
+    // record goes beyond that reader, read again from the start with jiter.
+    let read = read_flat(bytes, cols, unread, values).is_ok() || {
+        values.fill(Value::Null);
+        read_fields(&mut Jiter::new(bytes), cols, unread, values).is_some()
+    };
     if !read {
         out.truncate(start);
     }
     read
+}
+
+/// [`read_fields`] for a flat object of plain values (see [`json_flat`]), reading exactly
+/// what jiter would read; Unsupported (and `values` partly filled) when the record needs
+/// more: a nested or escaped value, a name twice, a value its column converts.
+fn read_flat(
+    bytes: &[u8],
+    cols: &[(String, SqlType)],
+    unread: &[bool],
+    values: &mut [Value],
+) -> Result<(), Unsupported> {
+    with_marks(cols.len(), |filled| {
+        let mut object = FlatObject::open(bytes)?;
+        while let Some((name, value)) = object.next_field()? {
+            let Some((i, is_exact)) = column_of(cols, name) else { continue };
+            match claim(filled, i, is_exact).ok_or(Unsupported)? {
+                Claim::Take => values[i] = flat_value(value, &cols[i].1, unread.get(i) == Some(&true))?,
+                Claim::Skip => {}
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A plain value as column type `t` (`unread`: a STRING column no query reads, left NULL),
+/// as [`field_value`] converts it; Unsupported where that takes a conversion.
+pub(crate) fn flat_value(value: Flat, t: &SqlType, unread: bool) -> Result<Value, Unsupported> {
+    Ok(match (value, t) {
+        (Flat::Null, _) => Value::Null,
+        (Flat::Str(_), SqlType::String) if unread => Value::Null,
+        (Flat::Str(s), SqlType::String) => Value::String(s.to_owned()),
+        (Flat::Bool(b), SqlType::Boolean) => Value::Boolean(b),
+        (Flat::Int(i, _), SqlType::Integer) => Value::Int(i as i32),
+        (Flat::Int(i, _), SqlType::Bigint) => Value::Bigint(i),
+        // "-0" is the integer 0; as a double it is -0.0.
+        (Flat::Int(0, true), SqlType::Double) => Value::Double(-0.0),
+        (Flat::Int(i, _), SqlType::Double) => Value::Double(i as f64),
+        // Rust's parse rounds correctly, as jiter's does; past f64's range is jiter's to judge.
+        (Flat::Fraction(text), SqlType::Double) => match text.parse::<f64>() {
+            Ok(d) if d.is_finite() => Value::Double(d),
+            _ => return Err(Unsupported),
+        },
+        _ => return Err(Unsupported),
+    })
 }
 
 /// Per column how a field filled it: not yet, by its name in another case, by its exact name.
@@ -53,42 +105,60 @@ const MARKS_INLINE: usize = 32;
 /// flat record costs one pass and no allocation but its string values. Nested values are
 /// read by serde_json from their own bytes. None: see the module's note.
 fn read_fields(json: &mut Jiter, cols: &[(String, SqlType)], unread: &[bool], values: &mut [Value]) -> Option<()> {
-    let n = cols.len();
-    let (mut inline, mut wide) = ([Filled::No; MARKS_INLINE], Vec::new());
-    let filled: &mut [Filled] = if n <= MARKS_INLINE {
-        &mut inline[..n]
-    } else {
-        wide.resize(n, Filled::No);
-        &mut wide
-    };
-    let mut key = json.next_object().ok()?;
-    while let Some(name) = key {
-        let Some((i, is_exact)) = column_of(cols, name) else {
-            json.next_skip().ok()?;
-            key = json.next_key().ok()?;
-            continue;
-        };
-        match (filled[i], is_exact) {
-            // The first match, or an exact one after one in another case (the exact name
-            // wins, as the general path has it).
-            (Filled::No, _) | (Filled::OtherCase, true) => {
-                let skip = unread.get(i) == Some(&true) && cols[i].1 == SqlType::String;
-                values[i] = if skip && json.peek().ok()? == Peek::String {
-                    json.known_str().ok()?;
-                    Value::Null
-                } else {
-                    field_value(json, &cols[i].1)?
-                };
-                filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
+    with_marks(cols.len(), |filled| {
+        let mut key = json.next_object().ok()?;
+        while let Some(name) = key {
+            let Some((i, is_exact)) = column_of(cols, name) else {
+                json.next_skip().ok()?;
+                key = json.next_key().ok()?;
+                continue;
+            };
+            match claim(filled, i, is_exact)? {
+                Claim::Take => {
+                    let skip = unread.get(i) == Some(&true) && cols[i].1 == SqlType::String;
+                    values[i] = if skip && json.peek().ok()? == Peek::String {
+                        json.known_str().ok()?;
+                        Value::Null
+                    } else {
+                        field_value(json, &cols[i].1)?
+                    };
+                }
+                Claim::Skip => json.next_skip().ok()?,
             }
-            // Another case after the exact name: the exact one stands.
-            (Filled::Exact, false) => json.next_skip().ok()?,
-            // A name twice: left to the general path.
-            _ => return None,
+            key = json.next_key().ok()?;
         }
-        key = json.next_key().ok()?;
+        json.finish().ok()
+    })
+}
+
+/// Runs `f` with a [`Filled`] mark per column, all `No` (on the stack for most records).
+fn with_marks<R>(n: usize, f: impl FnOnce(&mut [Filled]) -> R) -> R {
+    if n <= MARKS_INLINE {
+        f(&mut [Filled::No; MARKS_INLINE][..n])
+    } else {
+        f(&mut vec![Filled::No; n])
     }
-    json.finish().ok()
+}
+
+/// What a field found by its name does with its column.
+enum Claim {
+    Take,
+    Skip,
+}
+
+/// A field naming column `i` (by its exact name or in another case): the first match, or
+/// an exact one after one in another case, takes the column (the exact name wins, as the
+/// general path has it); another case after the exact name is skipped; None: the name is
+/// there twice, which the general path judges.
+fn claim(filled: &mut [Filled], i: usize, is_exact: bool) -> Option<Claim> {
+    match (filled[i], is_exact) {
+        (Filled::No, _) | (Filled::OtherCase, true) => {
+            filled[i] = if is_exact { Filled::Exact } else { Filled::OtherCase };
+            Some(Claim::Take)
+        }
+        (Filled::Exact, false) => Some(Claim::Skip),
+        _ => None,
+    }
 }
 
 /// The column a field fills (and whether by its exact name), or None.
@@ -260,6 +330,7 @@ impl<'de> Visitor<'de> for FirstKeySeed {
 mod tests {
     use super::*;
     use crate::topics::json_text_columns;
+    use proptest::strategy::Strategy;
 
     fn cols() -> Vec<(String, SqlType)> {
         [
@@ -321,6 +392,69 @@ mod tests {
             assert_eq!(read(text.as_bytes(), &cols()), None, "{text}");
         }
         assert_eq!(read(b"{\"NAME\":\"\xff\"}", &cols()), None, "not UTF-8");
+    }
+
+    /// The flat reader alone (None: it leaves the record to jiter).
+    fn flat_only(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool]) -> Option<Vec<Value>> {
+        let mut values = vec![Value::Null; cols.len()];
+        read_flat(bytes, cols, unread, &mut values).ok().map(|()| values)
+    }
+
+    /// The jiter reader alone (None: it leaves the record to the general path).
+    fn jiter_only(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool]) -> Option<Vec<Value>> {
+        let mut values = vec![Value::Null; cols.len()];
+        read_fields(&mut Jiter::new(bytes), cols, unread, &mut values).map(|()| values)
+    }
+
+    /// Records of plain values are read by the flat reader, not handed on.
+    #[test]
+    fn plain_records_are_read_by_the_flat_reader() {
+        let unread = [false, false, false, false, false, false, true];
+        for text in [
+            r#"{"NAME":"name12","V":45}"#,
+            r#"{"NAME":"é","V":-1.5e3,"N":-7,"OK":false,"I":2147483648,"x":null,"name2":"skipped"}"#,
+            " {\"v\" : 0.1 ,\n \"name\":null}\r\n",
+        ] {
+            let flat = flat_only(text.as_bytes(), &cols(), &unread);
+            assert!(flat.is_some(), "{text}");
+            assert_eq!(flat, jiter_only(text.as_bytes(), &cols(), &unread), "{text}");
+        }
+    }
+
+    /// A field's name in a generated record: columns' names in either case, and others.
+    fn field_name() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec!["NAME", "name", "V", "v", "N", "I", "i", "OK", "D", "A", "Name2", "x", "é"])
+            .prop_map(|s| s.to_string())
+    }
+
+    /// A field's value: plain ones of every kind the flat reader takes, and ones it leaves.
+    fn field_value_text() -> impl Strategy<Value = String> {
+        proptest::prop_oneof![
+            "\"[a-z é日\x7f]{0,6}\"",
+            "\"[a-z]{0,2}(\\\\[\"nt/]|\\\\u00e9|\t)?\"",
+            "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?",
+            "(true|false|null|nul|tru|01|-|1\\.|\\.5)",
+            "(\\[1, \"a\"\\]|\\{\"y\":1\\}|\"12\"|\"true\")",
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the flat reader reads, jiter reads the same, value for value (names in
+        /// any case, twice, unknown; values of every kind; whitespace; junk around).
+        #[test]
+        fn the_flat_reader_reads_what_jiter_reads(
+            fields in proptest::collection::vec((field_name(), field_value_text(), "[ \t\n\r]{0,2}"), 0..6),
+            tail in "(|}| |x|,)",
+            unread in proptest::collection::vec(proptest::bool::ANY, 8),
+        ) {
+            let body: Vec<String> = fields.iter().map(|(n, v, ws)| format!("{ws}\"{n}\"{ws}:{ws}{v}{ws}")).collect();
+            let text = format!("{{{}}}{tail}", body.join(","));
+            if let Some(flat) = flat_only(text.as_bytes(), &cols(), &unread) {
+                let jiter = jiter_only(text.as_bytes(), &cols(), &unread);
+                // Debug shows a double's sign and every digit (-0.0 and 0.0 differ).
+                proptest::prop_assert_eq!(Some(format!("{flat:?}")), jiter.map(|j| format!("{j:?}")), "{}", text);
+            }
+        }
     }
 
     proptest::proptest! {

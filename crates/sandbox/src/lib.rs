@@ -27,6 +27,7 @@ mod engine_props;
 pub mod expr;
 pub mod functions;
 mod json_fields;
+mod json_flat;
 #[cfg(test)]
 mod quickstart_fixture;
 mod record_json;

@@ -247,6 +247,9 @@ pub struct Engine {
     connectors: connectors::Connectors,
     /// Appended records still to run (see [`Engine::run`]), kept between records.
     work: delivery::Work,
+    /// A query's outputs for the record it just processed, kept between records (see
+    /// [`Engine::run`]).
+    outputs: Vec<exec::Output>,
     /// The buffer output records are assembled in, kept between records.
     record_bytes: Vec<u8>,
 }
@@ -310,6 +313,7 @@ impl Engine {
             pulls_read_aggregations: true,
             connectors: connectors::Connectors::default(),
             work: Default::default(),
+            outputs: Vec::new(),
             record_bytes: Vec::new(),
         }
     }
