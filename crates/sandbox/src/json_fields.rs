@@ -69,6 +69,7 @@ fn read_flat(
 
 /// A plain value as column type `t` (`unread`: a STRING column no query reads, left NULL),
 /// as [`field_value`] converts it; Unsupported where that takes a conversion.
+#[inline(always)]
 pub(crate) fn flat_value(value: Flat, t: &SqlType, unread: bool) -> Result<Value, Unsupported> {
     Ok(match (value, t) {
         (Flat::Null, _) => Value::Null,

@@ -51,6 +51,9 @@ impl<'a> FlatObject<'a> {
 
     /// The next field's name and value; None after the object's closing brace when only
     /// whitespace follows it.
+    // Inlined into each reader's loop: called per field, and a call costs ~150
+    // instructions a record here (callgrind).
+    #[inline(always)]
     pub fn next_field(&mut self) -> Result<Option<(&'a str, Flat<'a>)>, Unsupported> {
         self.skip_whitespace();
         match self.peek() {

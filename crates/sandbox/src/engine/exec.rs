@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 mod carry_over;
+mod groups;
 mod table_state;
 
 pub use table_state::TableEntry;
@@ -474,7 +475,7 @@ pub struct Aggregator {
     pub post: Projector,
     pub having: Option<EvalFn>,
     pub emit_final: bool,
-    groups: StateMap<(Vec<KeyPart>, i64), Group>,
+    groups: groups::Groups,
     sessions: StateMap<Vec<KeyPart>, Vec<i64>>,
     /// Windows waiting for their close (EMIT FINAL), by the stream time they close at.
     pending_final: Vec<((Vec<KeyPart>, i64), i64)>,
@@ -496,6 +497,8 @@ pub struct Aggregator {
     key_buf: Vec<Value>,
     old_key: Vec<KeyPart>,
     new_key: Vec<KeyPart>,
+    /// A windowed record's group key parts, kept between records.
+    window_key: Vec<KeyPart>,
     /// A group's post-aggregation row (`[group keys.., aggregates.., WINDOWSTART, WINDOWEND,
     /// ROWTIME]`), filled for each output and kept between them.
     post_buf: Row,
@@ -508,7 +511,7 @@ fn group_output(
     post: &Projector,
     having: Option<&EvalFn>,
     table: Option<&table_state::TableState>,
-    (gk, g): (&(Vec<KeyPart>, i64), &Group),
+    (group_key, g): (&[KeyPart], &Group),
     (ts, row): (i64, &mut Row),
 ) -> Option<Output> {
     g.post_row_into(ts, row);
@@ -522,7 +525,7 @@ fn group_output(
     }
     let key = post.key(row);
     if let Some(table) = table {
-        table.check_key(&key, &gk.0);
+        table.check_key(&key, group_key);
     }
     Some(Output { key, row: if keep { Some(post.project(row)) } else { None }, ts, window: g.window, headers: vec![] })
 }
@@ -551,12 +554,6 @@ fn feed(accs: &mut [Accumulator], aggs: &[AggCall], args: &[Value], add: bool) {
     }
 }
 
-/// The group a record falls in, before its window is known.
-struct WindowedGroup {
-    key: Vec<Value>,
-    kparts: Vec<KeyPart>,
-}
-
 const DEFAULT_GRACE_MS: i64 = 24 * 3_600_000;
 
 impl Aggregator {
@@ -575,7 +572,7 @@ impl Aggregator {
             post,
             having,
             emit_final,
-            groups: StateMap::default(),
+            groups: Default::default(),
             sessions: StateMap::default(),
             pending_final: Vec::new(),
             max_window_start: i64::MIN,
@@ -587,6 +584,7 @@ impl Aggregator {
             key_buf: Vec::new(),
             old_key: Vec::new(),
             new_key: Vec::new(),
+            window_key: Vec::new(),
             post_buf: Vec::new(),
         }
     }
@@ -600,7 +598,8 @@ impl Aggregator {
 
     fn output(&mut self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
         let table = self.serves_table.then_some(&self.table);
-        group_output(&self.post, self.having.as_ref(), table, (gk, self.groups.get(gk)?), (ts, &mut self.post_buf))
+        let group = self.groups.get(&gk.0, gk.1)?;
+        group_output(&self.post, self.having.as_ref(), table, (&gk.0, group), (ts, &mut self.post_buf))
     }
 
     fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
@@ -626,10 +625,10 @@ impl Aggregator {
                 if key.iter().any(|k| k.is_null()) {
                     return;
                 }
-                let kparts: Vec<KeyPart> = key.iter().map(key_part).collect();
                 let grace = self.grace();
                 let (size, kind) = (w.size as i64, w.kind);
                 if kind == WindowKind::Session {
+                    let kparts: Vec<KeyPart> = key.iter().map(key_part).collect();
                     let mut args = Vec::new();
                     eval_args(&self.aggs, new, &mut args);
                     self.session(kparts, key, args, ts, size, grace, stream_time, out);
@@ -639,8 +638,13 @@ impl Aggregator {
                     WindowKind::Hopping => w.advance.unwrap_or(w.size) as i64,
                     _ => size,
                 };
-                let group = WindowedGroup { key, kparts };
-                self.time_windows(new, group, ts, (size, advance, grace), stream_time, out);
+                // The key parts in a buffer kept between records: most windows exist, or
+                // belong to a key that does, and copy no key.
+                let mut kparts = std::mem::take(&mut self.window_key);
+                kparts.clear();
+                kparts.extend(key.iter().map(key_part));
+                self.time_windows(new, (key, &kparts), ts, (size, advance, grace), stream_time, out);
+                self.window_key = kparts;
             }
         }
     }
@@ -700,13 +704,11 @@ impl Aggregator {
     fn apply_to_group(&mut self, row: &[Value], gk: &(Vec<KeyPart>, i64), ts: i64, add: bool) {
         let mut args = std::mem::take(&mut self.arg_buf);
         eval_args(&self.aggs, row, &mut args);
-        let group = match self.groups.get_mut(gk) {
-            Some(g) => Some(g),
-            None if add => {
-                let g = Group::new(self.key_buf.clone(), None, &self.aggs, ts);
-                Some(self.groups.entry(gk.clone()).or_insert(g))
-            }
-            None => None,
+        let group = if add {
+            let (key, aggs) = (&self.key_buf, &self.aggs);
+            Some(self.groups.get_or_insert_with(&gk.0, gk.1, || Group::new(key.clone(), None, aggs, ts)).0)
+        } else {
+            self.groups.get_mut(&gk.0, gk.1)
         };
         if let Some(g) = group {
             feed(&mut g.accs, &self.aggs, &args, add);
@@ -722,13 +724,12 @@ impl Aggregator {
     fn time_windows(
         &mut self,
         row: &[Value],
-        group: WindowedGroup,
+        (mut key, kparts): (Vec<Value>, &[KeyPart]),
         ts: i64,
         (size, advance, grace): (i64, i64, i64),
         stream_time: i64,
         out: &mut Vec<Output>,
     ) {
-        let WindowedGroup { mut key, mut kparts } = group;
         if size <= 0 || advance <= 0 {
             return;
         }
@@ -751,34 +752,29 @@ impl Aggregator {
                 continue; // window closed: late record dropped
             }
             let last = i + 1 == windows;
-            let gk = (if last { std::mem::take(&mut kparts) } else { kparts.clone() }, start);
             self.max_window_start = self.max_window_start.max(start);
             self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
-            let mut entry = match self.groups.entry(gk) {
-                std::collections::hash_map::Entry::Occupied(o) => o,
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    if self.serves_table {
-                        self.table.add_window(&v.key().0, start);
-                    }
-                    let k = if last { std::mem::take(&mut key) } else { key.clone() };
-                    v.insert_entry(Group::new(k, Some((start, end)), &self.aggs, ts))
-                }
-            };
-            let g = entry.get_mut();
-            feed(&mut g.accs, &self.aggs, &args, true);
+            let aggs = &self.aggs;
+            let (g, new) = self.groups.get_or_insert_with(kparts, start, || {
+                let k = if last { std::mem::take(&mut key) } else { key.clone() };
+                Group::new(k, Some((start, end)), aggs, ts)
+            });
+            if new && self.serves_table {
+                self.table.add_window(kparts, start);
+            }
+            feed(&mut g.accs, aggs, &args, true);
             g.last_ts = g.last_ts.max(ts);
             // A window's row carries the latest timestamp of its records.
             let latest_ts = g.last_ts;
             if self.emit_final {
-                let gk = entry.key();
-                if !self.pending_final.iter().any(|(k, _)| k == gk) {
-                    self.pending_final.push((gk.clone(), end + grace));
+                if !self.pending_final.iter().any(|((k, s), _)| *s == start && k == kparts) {
+                    self.pending_final.push(((kparts.to_vec(), start), end + grace));
                 }
             } else if let Some(o) = group_output(
                 &self.post,
                 self.having.as_ref(),
                 self.serves_table.then_some(&self.table),
-                (entry.key(), entry.get()),
+                (kparts, g),
                 (latest_ts, &mut self.post_buf),
             ) {
                 out.push(o);
@@ -809,14 +805,13 @@ impl Aggregator {
         let mut end = ts;
         let mut removed = Vec::new();
         for s in starts {
-            let gk = (kparts.clone(), s);
-            let Some(g) = self.groups.get(&gk) else { continue };
+            let Some(g) = self.groups.get(&kparts, s) else { continue };
             let (gs, ge) = g.window.unwrap();
             if gs - gap <= ts && ts <= ge + gap {
                 start = start.min(gs);
                 end = end.max(ge);
                 merged_rows.extend(g.rows.iter().cloned());
-                removed.push(gk);
+                removed.push((kparts.clone(), s));
             }
         }
         // As Kafka Streams: a record is late, and dropped, when the session it would make has
@@ -826,7 +821,7 @@ impl Aggregator {
             return;
         }
         for gk in &removed {
-            let g = self.groups.remove(gk).unwrap();
+            let g = self.groups.remove(&gk.0, gk.1).unwrap();
             if self.serves_table {
                 self.table.remove_window(&gk.0, gk.1);
             }
@@ -855,7 +850,8 @@ impl Aggregator {
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
         self.groups.insert(
-            gk.clone(),
+            &gk.0,
+            gk.1,
             Group {
                 key,
                 window: Some((start, end)),
@@ -897,14 +893,14 @@ impl Aggregator {
         let mut closed = Vec::new();
         let mut evicted = Vec::new();
         let serves_table = self.serves_table;
-        self.groups.retain(|gk, g| {
+        self.groups.retain(|key, start, g| {
             let c = g.window.map_or(i64::MAX, close);
             if c <= stream_time {
                 if session {
-                    closed.push(gk.clone());
+                    closed.push((key.to_vec(), start));
                 }
                 if serves_table {
-                    evicted.push((gk.clone(), std::mem::replace(g, Group::new(vec![], None, &[], 0))));
+                    evicted.push(((key.to_vec(), start), std::mem::replace(g, Group::new(vec![], None, &[], 0))));
                 }
                 return false;
             }
@@ -956,7 +952,7 @@ impl Aggregator {
         due.retain(|(_, start)| *start >= kept_from);
         due.sort_by_key(|(_, s)| *s);
         for gk in due {
-            let ts = self.groups.get(&gk).map(|g| g.last_ts).unwrap_or(stream_time);
+            let ts = self.groups.get(&gk.0, gk.1).map(|g| g.last_ts).unwrap_or(stream_time);
             if let Some(o) = self.output(&gk, ts) {
                 out.push(o);
             }

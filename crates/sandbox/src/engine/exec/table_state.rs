@@ -10,11 +10,9 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::VecDeque;
 
+use super::groups::GroupKey;
 use super::{Aggregator, Group, Output, StateMap};
 use crate::types::{key_part, KeyPart, Value};
-
-/// A group's key and window start (0 when not windowed).
-pub(super) type GroupKey = (Vec<KeyPart>, i64);
 
 /// A row of the table an aggregation writes, as a pull by key reads it.
 pub enum TableEntry<'a> {
@@ -165,20 +163,17 @@ impl Aggregator {
             }
         };
         for k in keys {
-            // One group key per key, its window start set for each open window.
-            let mut gk = (k.clone(), 0);
             if self.window.is_none() {
-                if let Some(g) = self.groups.get(&gk) {
+                if let Some(g) = self.groups.get(k, 0) {
                     open(g, &mut visit);
                 }
                 continue;
             }
             for (start, closed) in self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter) {
-                gk.1 = start;
                 match closed {
                     Some(o) => visit(TableEntry::Closed(o)),
                     None => {
-                        if let Some(g) = self.groups.get(&gk) {
+                        if let Some(g) = self.groups.get(k, start) {
                             open(g, &mut visit);
                         }
                     }
