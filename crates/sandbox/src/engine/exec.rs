@@ -426,12 +426,19 @@ impl AggCall {
     }
 }
 
+/// A session's input rows: each one's aggregate arguments and time.
+type SessionRows = Vec<(Vec<Value>, i64)>;
+
 struct Group {
-    key: Vec<Value>,
+    key: Box<[Value]>,
     window: Option<(i64, i64)>,
-    accs: Vec<Accumulator>,
-    /// Input rows of a session window (to rebuild accumulators when sessions merge).
-    rows: Vec<(Vec<Value>, i64)>,
+    /// Boxed slices, not Vecs: a windowed aggregation holds a group per window, and each
+    /// byte of one counts a million times.
+    accs: Box<[Accumulator]>,
+    /// Input rows of a session window (to rebuild accumulators when sessions merge); None
+    /// for other groups.
+    #[allow(clippy::box_collection)]
+    rows: Option<Box<SessionRows>>,
     last_ts: i64,
     /// Whether the sink holds a row for this group (HAVING: a failing group is deleted with
     /// a tombstone only when it was visible).
@@ -456,10 +463,10 @@ impl Group {
     /// A group seen for the first time: fresh accumulators, not yet in the sink.
     fn new(key: Vec<Value>, window: Option<(i64, i64)>, aggs: &[AggCall], ts: i64) -> Group {
         Group {
-            key,
+            key: key.into_boxed_slice(),
             window,
             accs: aggs.iter().map(|a| a.make()).collect(),
-            rows: vec![],
+            rows: None,
             last_ts: ts,
             visible: Default::default(),
         }
@@ -810,7 +817,7 @@ impl Aggregator {
             if gs - gap <= ts && ts <= ge + gap {
                 start = start.min(gs);
                 end = end.max(ge);
-                merged_rows.extend(g.rows.iter().cloned());
+                merged_rows.extend(g.rows.iter().flat_map(|rows| rows.iter()).cloned());
                 removed.push((kparts.clone(), s));
             }
         }
@@ -830,14 +837,14 @@ impl Aggregator {
             } else if g.window != Some((start, end)) {
                 // The merged-away session's tombstone carries that session's own time.
                 let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
-                out.push(self.tombstone(g.key.clone(), g.window, old_ts));
+                out.push(self.tombstone(g.key.to_vec(), g.window, old_ts));
             }
         }
         let list = self.sessions.get_mut(&kparts).unwrap();
         list.retain(|s| !removed.iter().any(|(_, r)| r == s));
         list.push(start);
         merged_rows.push((args, ts));
-        let mut accs: Vec<Accumulator> = self.aggs.iter().map(|a| a.make()).collect();
+        let mut accs: Box<[Accumulator]> = self.aggs.iter().map(|a| a.make()).collect();
         for (flat, _) in &merged_rows {
             feed(&mut accs, &self.aggs, flat, true);
         }
@@ -853,10 +860,10 @@ impl Aggregator {
             &gk.0,
             gk.1,
             Group {
-                key,
+                key: key.into_boxed_slice(),
                 window: Some((start, end)),
                 accs,
-                rows: merged_rows,
+                rows: Some(Box::new(merged_rows)),
                 last_ts: latest,
                 visible: Default::default(),
             },

@@ -123,6 +123,13 @@ mod tests {
         vec![KeyPart::Int(k)]
     }
 
+    /// A group is held once per window: its size is what a window costs beyond its
+    /// accumulators (key, window bounds, accumulators and session rows boxed).
+    #[test]
+    fn a_group_takes_80_bytes() {
+        assert_eq!(std::mem::size_of::<Group>(), 80);
+    }
+
     /// Windows opened in any order are found by key and start, counted, replaced, removed
     /// and retained as one map by (key, start) would hold them.
     #[test]
