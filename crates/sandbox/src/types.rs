@@ -111,10 +111,16 @@ impl Decimal {
             let u = self.unscaled().checked_mul(pow10(scale - self.scale))?;
             return Some(Decimal::new(u, scale));
         }
-        let div = pow10(self.scale - scale);
+        let dropped = self.scale - scale;
+        // Past 38 digits dropped, every i128 rounds to zero (and 10^39 is no i128).
+        if dropped > 38 {
+            return Some(Decimal::new(0, scale));
+        }
+        let div = pow10(dropped);
         let q = self.unscaled() / div;
         let r = self.unscaled() % div;
-        let q = if r.abs() * 2 >= div { q + self.unscaled().signum() } else { q };
+        // Twice the remainder in u128: as an i128 it overflows past 0.85 * 10^38.
+        let q = if r.unsigned_abs() * 2 >= div as u128 { q + self.unscaled().signum() } else { q };
         Some(Decimal::new(q, scale))
     }
 
@@ -1053,6 +1059,12 @@ mod tests {
         assert_eq!(Decimal::parse("1.25").unwrap().rescale(1).unwrap().to_string(), "1.3");
         assert!(Decimal::parse("123.4").unwrap().fit(3, 1).is_none());
         assert_eq!(to_rest_json(&Value::Decimal(d)).to_string(), "4.50");
+        // Rounding away 38 digits or more: twice the remainder passes i128, and 10^39 is none.
+        let big = Decimal::new(pow10(38) - 1, 38);
+        assert_eq!(big.rescale(0).unwrap().to_string(), "1");
+        assert_eq!(Decimal::new(-(pow10(38) - 1), 38).rescale(0).unwrap().to_string(), "-1");
+        assert_eq!(Decimal::new(pow10(38) - 1, 45).rescale(3).unwrap().to_string(), "0.000");
+        assert_eq!(Decimal::new(5 * pow10(37), 41).rescale(3).unwrap().to_string(), "0.001");
     }
 
     /// The unscaled value survives its split into halves at the edges of i128 and of 38

@@ -23,6 +23,9 @@ use crate::schema_registry::WireSchemas;
 use crate::topics::{self, Record};
 use crate::types::Value;
 
+/// Outputs and queued records whose room [`Engine::run`] keeps between records.
+const KEPT_OUTPUTS: usize = 1024;
+
 impl Engine {
     /// Appends a record to a topic and runs everything downstream of it.
     pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
@@ -78,6 +81,10 @@ impl Engine {
                 }
             }
         }
+        // A burst (EMIT FINAL closing many windows, a table function's rows) does not keep
+        // its room for the engine's lifetime.
+        outputs.shrink_to(KEPT_OUTPUTS);
+        work.shrink_to(KEPT_OUTPUTS);
         self.outputs = outputs;
         self.close_lost_subscribers();
     }

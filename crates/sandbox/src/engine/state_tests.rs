@@ -237,3 +237,36 @@ fn a_table_aggregation_retracts_a_rows_old_group_and_outputs_each_group_touched_
     ];
     assert_eq!(out, expected);
 }
+
+/// Late records open earlier windows of a key whose later windows exist (hopping windows,
+/// out of order, within the grace period; one past it dropped); a pull by key reads them in
+/// window order, and again once they are evicted and the table keeps their final rows.
+#[test]
+fn late_records_open_earlier_windows_in_order_and_survive_eviction() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE H AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S \
+         WINDOW HOPPING (SIZE 2 SECONDS, ADVANCE BY 1 SECOND, GRACE PERIOD 5 SECONDS) GROUP BY ID;",
+    );
+    let query = e.catalog.get("H").unwrap().writer_query.clone().unwrap();
+    // Stream time 10.5 s: window [3, 5) has closed (5 + 5 <= 10.5), [4, 6) has not.
+    for (key, v, ts) in [(1, 1, 10_500), (2, 100, 10_500), (1, 2, 4_500), (1, 4, 7_200), (1, 8, 9_100), (1, 16, 4_700)]
+    {
+        produce(&mut e, key, v, ts);
+    }
+    let expected: Vec<(i64, i64, i64)> =
+        vec![(4_000, 2, 18), (6_000, 1, 4), (7_000, 1, 4), (8_000, 1, 8), (9_000, 2, 9), (10_000, 1, 1)];
+    let rows = |e: &mut Engine| -> Vec<(i64, i64, i64)> {
+        let shown = |v: &Value| v.as_i64().unwrap_or_else(|| panic!("{v:?}"));
+        pull(e, "SELECT * FROM H WHERE ID = 1;").iter().map(|r| (shown(&r[1]), shown(&r[3]), shown(&r[4]))).collect()
+    };
+    assert_eq!(rows(&mut e), expected);
+    assert_eq!(windows_held(&e, &query), 8, "six windows of key 1, two of key 2");
+    // Stream time 30 s closes them all but key 2's newest; the table keeps their rows.
+    produce(&mut e, 2, 1, 30_000);
+    assert_eq!(windows_held(&e, &query), 2);
+    assert_eq!(rows(&mut e), expected);
+}

@@ -59,7 +59,9 @@ impl Groups {
         start: i64,
         make: impl FnOnce() -> Group,
     ) -> (&mut Group, bool) {
-        let groups = self.by_key.entry_ref(key).or_insert_with(|| KeyGroups(VecDeque::new()));
+        // Room for one group: an unwindowed aggregation holds one a key (a first push would
+        // make room for four).
+        let groups = self.by_key.entry_ref(key).or_insert_with(|| KeyGroups(VecDeque::with_capacity(1)));
         match groups.find(start) {
             Ok(at) => (&mut groups.0[at].1, false),
             Err(at) => {
