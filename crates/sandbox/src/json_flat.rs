@@ -216,8 +216,8 @@ impl<'a> FlatObject<'a> {
 mod tests {
     use super::*;
 
-    fn fields(text: &str) -> Result<Vec<(&str, Flat<'_>)>, Unsupported> {
-        let mut object = FlatObject::open(text.as_bytes())?;
+    fn fields(text: &(impl AsRef<[u8]> + ?Sized)) -> Result<Vec<(&str, Flat<'_>)>, Unsupported> {
+        let mut object = FlatObject::open(text.as_ref())?;
         let mut out = Vec::new();
         while let Some(field) = object.next_field()? {
             out.push(field);
@@ -268,7 +268,7 @@ mod tests {
         ] {
             assert_eq!(fields(text), Err(Unsupported), "{text}");
         }
-        assert_eq!(fields_of_bytes(b"{\"A\":\"\xff\"}"), Err(Unsupported), "not UTF-8");
+        assert_eq!(fields(b"{\"A\":\"\xff\"}"), Err(Unsupported), "not UTF-8");
         // Numbers at the extremes, where float parsers differ, are left to the general reader.
         assert_eq!(
             fields(r#"{"A":-1.2345678901234567E-300}"#),
@@ -279,15 +279,6 @@ mod tests {
         for text in [long_fraction, long_integer, r#"{"A":1.000000000000000000000000000000001}"#.to_string()] {
             assert_eq!(fields(&text), Err(Unsupported), "{}", &text[..40]);
         }
-        assert_eq!(fields_of_bytes(b"{\"\xc3\":1}"), Err(Unsupported), "a name cut inside a character");
-    }
-
-    fn fields_of_bytes(bytes: &[u8]) -> Result<usize, Unsupported> {
-        let mut object = FlatObject::open(bytes)?;
-        let mut n = 0;
-        while object.next_field()?.is_some() {
-            n += 1;
-        }
-        Ok(n)
+        assert_eq!(fields(b"{\"\xc3\":1}"), Err(Unsupported), "a name cut inside a character");
     }
 }

@@ -122,20 +122,9 @@ impl RowWriter {
         let mut json = Jiter::new(line);
         let mut field = json.next_object().ok()?;
         while let Some(name) = field {
-            if name.starts_with('`') {
-                return None;
-            }
-            // A name twice: the last value stands, as in serde_json's reading.
-            match self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
+            match self.plain_slot(row, name).ok()? {
                 None => json.next_skip().ok()?,
-                Some(c) => {
-                    let slot = match c.slot {
-                        Slot::Key(k) => &mut row.keys[k],
-                        Slot::Value(v) => &mut row.values[v],
-                        Slot::Header => return None,
-                    };
-                    *slot = field_value(&mut json, &c.ty)?;
-                }
+                Some((slot, ty)) => *slot = field_value(&mut json, ty)?,
             }
             field = json.next_key().ok()?;
         }
@@ -148,20 +137,32 @@ impl RowWriter {
         self.reset(row);
         let mut object = FlatObject::open(line)?;
         while let Some((name, value)) = object.next_field()? {
-            if name.starts_with('`') {
-                return Err(Unsupported);
-            }
-            // A name twice: the last value stands, as in serde_json's reading.
-            if let Some(c) = self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
-                let slot = match c.slot {
-                    Slot::Key(k) => &mut row.keys[k],
-                    Slot::Value(v) => &mut row.values[v],
-                    Slot::Header => return Err(Unsupported),
-                };
-                *slot = flat_value(value, &c.ty, false)?;
+            if let Some((slot, ty)) = self.plain_slot(row, name)? {
+                *slot = flat_value(value, ty, false)?;
             }
         }
         Ok(())
+    }
+
+    /// Where the one-pass readers put field `name` of a row, and its column's type (None: no
+    /// column has the name, the field is skipped). A name twice: the last value stands, as
+    /// in serde_json's reading. Unsupported: a backquoted name or a header column, which
+    /// [`RowWriter::parse_json_with_errors`] reads.
+    fn plain_slot<'r>(
+        &self,
+        row: &'r mut TypedRow,
+        name: &str,
+    ) -> Result<Option<(&'r mut Value, &SqlType)>, Unsupported> {
+        if name.starts_with('`') {
+            return Err(Unsupported);
+        }
+        let Some(c) = self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)) else { return Ok(None) };
+        let slot = match c.slot {
+            Slot::Key(k) => &mut row.keys[k],
+            Slot::Value(v) => &mut row.values[v],
+            Slot::Header => return Err(Unsupported),
+        };
+        Ok(Some((slot, &c.ty)))
     }
 
     /// Every key and value column of `row` NULL (its lists kept: a row is reused line to line).

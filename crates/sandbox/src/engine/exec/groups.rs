@@ -78,10 +78,9 @@ impl Groups {
 
     /// Sets the group of `key` and window `start`, replacing any there.
     pub fn insert(&mut self, key: &[KeyPart], start: i64, group: Group) {
-        let mut group = Some(group);
-        let (held, new) = self.get_or_insert_with(key, start, || group.take().expect("made once"));
-        if !new {
-            *held = group.take().expect("not used to make a group");
+        match self.get_mut(key, start) {
+            Some(held) => *held = group,
+            None => _ = self.get_or_insert_with(key, start, || group),
         }
     }
 
