@@ -1644,9 +1644,9 @@ pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<D
             // a / b at scale s (+1 digit for HALF_UP rounding).
             let shift = (s + 1 + b.scale) as i64 - a.scale as i64;
             let num = if shift >= 0 {
-                a.unscaled().checked_mul(pow10(shift as u32))?
+                times_pow10(a.unscaled(), shift as u32)?
             } else {
-                a.unscaled() / pow10((-shift) as u32)
+                div_pow10(a.unscaled(), (-shift) as u32)
             };
             let q = num / b.unscaled();
             Decimal::new(q, s + 1).rescale(s)?

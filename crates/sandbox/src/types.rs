@@ -36,8 +36,22 @@ const POW10: [i128; 39] = {
     t
 };
 
-pub fn pow10(n: u32) -> i128 {
-    POW10[n.min(38) as usize]
+/// 10^n, or None past 10^38 (the largest power of ten an i128 holds).
+pub fn pow10(n: u32) -> Option<i128> {
+    POW10.get(n as usize).copied()
+}
+
+/// u × 10^n, or None when that overflows an i128 (zero times any power is zero).
+pub fn times_pow10(u: i128, n: u32) -> Option<i128> {
+    if u == 0 {
+        return Some(0);
+    }
+    u.checked_mul(pow10(n)?)
+}
+
+/// u / 10^n truncated toward zero: zero past 10^38, which no i128 reaches.
+pub fn div_pow10(u: i128, n: u32) -> i128 {
+    pow10(n).map_or(0, |p| u / p)
 }
 
 impl Decimal {
@@ -73,17 +87,25 @@ impl Decimal {
             return None;
         }
         let digits = format!("{int_part}{frac_part}");
-        let digits = if digits.is_empty() { "0".to_string() } else { digits };
-        if digits.len() > 38 {
+        // In i64: an exponent near i32's limits would overflow an i32 scale.
+        let mut scale = frac_part.len() as i64 - exp as i64;
+        // Leading zeros are no digits of the value; past 38 digits, zeros at the end go too
+        // (each lowering the scale), so 0.000…01 and 1.000…0 fit however they are written.
+        let mut significant = digits.trim_start_matches('0');
+        while significant.len() > 38 && significant.ends_with('0') {
+            significant = &significant[..significant.len() - 1];
+            scale -= 1;
+        }
+        if significant.len() > 38 {
             return None;
         }
-        let mut unscaled: i128 = digits.parse().ok()?;
-        let mut scale = frac_part.len() as i32 - exp;
+        let mut unscaled: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
         if scale < 0 {
-            unscaled = unscaled.checked_mul(pow10((-scale) as u32))?;
+            unscaled = times_pow10(unscaled, u32::try_from(-scale).ok()?)?;
             scale = 0;
         }
-        Some(Decimal::new(if neg { -unscaled } else { unscaled }, scale as u32))
+        let scale = u32::try_from(scale).ok()?;
+        Some(Decimal::new(if neg { -unscaled } else { unscaled }, scale))
     }
 
     /// Digits of the unscaled value (at least 1).
@@ -108,15 +130,11 @@ impl Decimal {
             return Some(*self);
         }
         if scale > self.scale {
-            let u = self.unscaled().checked_mul(pow10(scale - self.scale))?;
+            let u = times_pow10(self.unscaled(), scale - self.scale)?;
             return Some(Decimal::new(u, scale));
         }
-        let dropped = self.scale - scale;
         // Past 38 digits dropped, every i128 rounds to zero (and 10^39 is no i128).
-        if dropped > 38 {
-            return Some(Decimal::new(0, scale));
-        }
-        let div = pow10(dropped);
+        let Some(div) = pow10(self.scale - scale) else { return Some(Decimal::new(0, scale)) };
         let q = self.unscaled() / div;
         let r = self.unscaled() % div;
         // Twice the remainder in u128: as an i128 it overflows past 0.85 * 10^38.
@@ -127,7 +145,8 @@ impl Decimal {
     /// Fits the value in DECIMAL(p, s), or None when it overflows.
     pub fn fit(&self, precision: u32, scale: u32) -> Option<Decimal> {
         let d = self.rescale(scale)?;
-        if d.unscaled().unsigned_abs() >= pow10(precision) as u128 {
+        // Every i128 fits a precision past 38.
+        if pow10(precision).is_some_and(|p| d.unscaled().unsigned_abs() >= p as u128) {
             return None;
         }
         Some(d)
@@ -1060,18 +1079,59 @@ mod tests {
         assert!(Decimal::parse("123.4").unwrap().fit(3, 1).is_none());
         assert_eq!(to_rest_json(&Value::Decimal(d)).to_string(), "4.50");
         // Rounding away 38 digits or more: twice the remainder passes i128, and 10^39 is none.
-        let big = Decimal::new(pow10(38) - 1, 38);
+        let big = Decimal::new(pow10(38).unwrap() - 1, 38);
         assert_eq!(big.rescale(0).unwrap().to_string(), "1");
-        assert_eq!(Decimal::new(-(pow10(38) - 1), 38).rescale(0).unwrap().to_string(), "-1");
-        assert_eq!(Decimal::new(pow10(38) - 1, 45).rescale(3).unwrap().to_string(), "0.000");
-        assert_eq!(Decimal::new(5 * pow10(37), 41).rescale(3).unwrap().to_string(), "0.001");
+        assert_eq!(Decimal::new(-(pow10(38).unwrap() - 1), 38).rescale(0).unwrap().to_string(), "-1");
+        assert_eq!(Decimal::new(pow10(38).unwrap() - 1, 45).rescale(3).unwrap().to_string(), "0.000");
+        assert_eq!(Decimal::new(5 * pow10(37).unwrap(), 41).rescale(3).unwrap().to_string(), "0.001");
+    }
+
+    /// Powers of ten past 10^38 are none: a value or a scale change that needs one is
+    /// refused, not clamped to 10^38; only zeros a value does not need are dropped.
+    #[test]
+    fn decimals_past_38_digits() {
+        assert_eq!(pow10(38), Some(POW10[38]));
+        assert_eq!(pow10(39), None);
+        assert_eq!(Decimal::parse("1e38").unwrap().unscaled(), POW10[38]);
+        assert_eq!(Decimal::parse("1e45"), None, "10^45 is no i128 (it read as 10^38)");
+        assert_eq!(Decimal::parse("-2e39"), None);
+        assert_eq!(Decimal::parse("1e2147483647"), None);
+        assert_eq!(Decimal::parse("0e999999").map(|d| d.unscaled()), Some(0));
+        // An exponent at i32's lowest: its scale needs more than an i32.
+        let tiny = Decimal::parse("1e-2147483648").unwrap();
+        assert_eq!((tiny.unscaled(), tiny.scale), (1, 2_147_483_648));
+        assert_eq!(tiny.rescale(2).unwrap().to_string(), "0.00");
+        // Leading zeros, and past 38 digits trailing ones, are no digits of the value.
+        let small = format!("0.{}1", "0".repeat(44));
+        assert_eq!(Decimal::parse(&small).map(|d| (d.unscaled(), d.scale)), Some((1, 45)));
+        let one = format!("1.{}", "0".repeat(40));
+        assert_eq!(Decimal::parse(&one).map(|d| (d.unscaled(), d.scale)), Some((POW10[37], 37)));
+        assert_eq!(Decimal::parse(&format!("1.{}1", "0".repeat(40))), None, "42 significant digits");
+        // Scaling up by more than 38 places: no value but zero survives it.
+        assert_eq!(Decimal::new(1, 0).rescale(39), None, "was 10^38 at scale 39 (0.1)");
+        assert_eq!(Decimal::new(7, 2).rescale(45), None);
+        assert_eq!(Decimal::new(0, 0).rescale(60).map(|d| d.to_string()), Some(format!("0.{}", "0".repeat(60))));
+        assert!(Decimal::new(i128::MAX, 0).fit(39, 0).is_some(), "every i128 fits 39 digits");
+        assert!(Decimal::new(POW10[38], 0).fit(38, 0).is_none());
+        assert_eq!(times_pow10(0, 1000), Some(0));
+        assert_eq!(times_pow10(-3, 2), Some(-300));
+        assert_eq!(div_pow10(-12_345, 2), -123);
+        assert_eq!(div_pow10(i128::MAX, 39), 0);
     }
 
     /// The unscaled value survives its split into halves at the edges of i128 and of 38
     /// digits, and decimal keys order as their values do (after normalisation).
     #[test]
     fn decimal_halves_keep_value_and_order() {
-        let edges = [0i128, 1, -1, i64::MAX as i128 + 1, i64::MIN as i128 - 1, pow10(38) - 1, -(pow10(38) - 1)];
+        let edges = [
+            0i128,
+            1,
+            -1,
+            i64::MAX as i128 + 1,
+            i64::MIN as i128 - 1,
+            pow10(38).unwrap() - 1,
+            -(pow10(38).unwrap() - 1),
+        ];
         for u in edges.into_iter().chain([i128::MAX, i128::MIN]) {
             assert_eq!(Decimal::new(u, 3).unscaled(), u);
         }

@@ -39,31 +39,18 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     let r = if places >= 0 {
                         d.rescale((places as u32).min(d.scale)).and_then(|x| x.rescale(scale.unwrap_or(0)))
                     } else {
-                        let p = (-places) as u32;
-                        Decimal::new(d.unscaled(), d.scale + p)
+                        let p = places.unsigned_abs();
+                        Decimal::new(d.unscaled(), d.scale.saturating_add(p))
                             .rescale(0)
-                            .map(|q| Decimal::new(q.unscaled() * pow10(p), 0))
+                            .and_then(|q| times_pow10(q.unscaled(), p))
+                            .map(|u| Decimal::new(u, 0))
                             .and_then(|x| x.rescale(scale.unwrap_or(0)))
                     };
                     r.map(Value::Decimal).unwrap_or(Value::Null)
                 }
-                (Value::Int(i), _) if places < 0 => {
-                    let p = pow10((-places) as u32) as i64;
-                    Value::Int(
-                        (Decimal::new(*i as i128, (-places) as u32)
-                            .rescale(0)
-                            .map(|q| q.unscaled() as i64)
-                            .unwrap_or(0)
-                            * p) as i32,
-                    )
-                }
-                (Value::Bigint(i), _) if places < 0 => {
-                    let p = pow10((-places) as u32) as i64;
-                    Value::Bigint(
-                        Decimal::new(*i as i128, (-places) as u32).rescale(0).map(|q| q.unscaled() as i64).unwrap_or(0)
-                            * p,
-                    )
-                }
+                // Past the type's range the low bits are kept, as Java's intValue and longValue do.
+                (Value::Int(i), _) if places < 0 => Value::Int(round_integer(*i as i128, places) as i32),
+                (Value::Bigint(i), _) if places < 0 => Value::Bigint(round_integer(*i as i128, places) as i64),
                 (v, _) => v.clone(),
             }
         }),
@@ -83,10 +70,10 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
                     let truncated = if cut <= 0 {
                         Some(*d)
                     } else if places >= 0 {
-                        Some(Decimal::new(d.unscaled() / pow10(cut as u32), places as u32))
+                        Some(Decimal::new(div_pow10(d.unscaled(), cut as u32), places as u32))
                     } else {
-                        let p = (-places) as u32;
-                        Some(Decimal::new(d.unscaled() / pow10(cut as u32) * pow10(p), 0))
+                        let p = places.unsigned_abs();
+                        times_pow10(div_pow10(d.unscaled(), cut as u32), p).map(|u| Decimal::new(u, 0))
                     };
                     truncated.and_then(|x| x.rescale(scale.unwrap_or(0))).map(Value::Decimal).unwrap_or(Value::Null)
                 }
@@ -327,4 +314,13 @@ fn to_whole_number(v: &Value, up: bool) -> Value {
 /// malformed UTF-8 replaced.
 fn percent_decoded(component: &str) -> String {
     percent_encoding::percent_decode_str(component).decode_utf8_lossy().into_owned()
+}
+
+/// An integer rounded HALF_UP to `places` < 0 (tens, hundreds, ...), as ksqlDB's ROUND does
+/// through BigDecimal. Past 38 places every integer rounds to zero.
+fn round_integer(i: i128, places: i32) -> i128 {
+    let shift = places.unsigned_abs();
+    let q = Decimal::new(i, shift).rescale(0).map_or(0, |q| q.unscaled());
+    // A 64-bit integer rounded up takes at most 20 digits: no overflow here.
+    times_pow10(q, shift).unwrap_or(0)
 }

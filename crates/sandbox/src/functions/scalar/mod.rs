@@ -238,9 +238,12 @@ fn round_double(x: f64, places: i32) -> f64 {
     if places >= 0 {
         return rescale_half_toward_positive(d, places as u32).map(|d| d.to_f64()).unwrap_or(x);
     }
-    let p = pow10((-places) as u32);
-    let shifted = Decimal::new(d.unscaled(), d.scale + (-places) as u32);
-    rescale_half_toward_positive(shifted, 0).map(|q| (q.unscaled() * p) as f64).unwrap_or(0.0)
+    let shift = places.unsigned_abs();
+    let shifted = Decimal::new(d.unscaled(), d.scale.saturating_add(shift));
+    let rounded = rescale_half_toward_positive(shifted, 0).and_then(|q| times_pow10(q.unscaled(), shift));
+    // Overflowing an i128 takes a magnitude past 10^38, where a double's step is far above
+    // 10^shift: rounding leaves it as it is.
+    rounded.map_or(x, |u| u as f64)
 }
 
 /// Rounds to `scale` places with halves going up toward positive infinity, as Java's
@@ -249,9 +252,11 @@ fn rescale_half_toward_positive(d: Decimal, scale: u32) -> Option<Decimal> {
     if scale >= d.scale {
         return d.rescale(scale);
     }
-    let div = pow10(d.scale - scale);
+    // Past 38 digits dropped every i128 rounds to zero: below half of 10^39 either way.
+    let Some(div) = pow10(d.scale - scale) else { return Some(Decimal::new(0, scale)) };
     let (q, r) = (d.unscaled().div_euclid(div), d.unscaled().rem_euclid(div));
-    Some(Decimal::new(if r * 2 >= div { q + 1 } else { q }, scale))
+    // Twice the remainder in u128: as an i128 it overflows past 0.85 * 10^38.
+    Some(Decimal::new(if r as u128 * 2 >= div as u128 { q + 1 } else { q }, scale))
 }
 
 /// The first JSON value of `s`, as Jackson reads it for ksqlDB's JSON functions (what

@@ -156,3 +156,34 @@ fn parsing_as_java_reads_text() {
     assert_eq!(call("ARRAY_JOIN", &[ints.clone(), Value::Null]), text("1-2"));
     assert_eq!(call("ARRAY_JOIN", std::slice::from_ref(&ints)), text("1,-2"));
 }
+
+/// ROUND and TRUNC to places past what an i128 or a 64-bit integer holds: zero where the
+/// value rounds away, Java's low bits where it overflows a BIGINT, never a clamped power.
+#[test]
+fn rounding_to_places_past_38_digits() {
+    let dec = |u: i128, scale: u32| Value::Decimal(Decimal::new(u, scale));
+    let typed = |name: &str, args: &[Value], ret: SqlType| (lookup(name).unwrap().eval)(args, &Some(ret));
+    let ret = SqlType::Decimal { precision: Some(10), scale: Some(3) };
+    let d = dec(12_345_678, 3); // 12345.678
+    assert_eq!(typed("ROUND", &[d.clone(), Value::Int(-2)], ret.clone()), dec(12_300_000, 3));
+    assert_eq!(typed("ROUND", &[d.clone(), Value::Int(-50)], ret.clone()), dec(0, 3));
+    assert_eq!(typed("ROUND", &[d.clone(), Value::Int(i32::MIN)], ret.clone()), dec(0, 3));
+    assert_eq!(typed("TRUNC", &[d.clone(), Value::Int(-3)], ret.clone()), dec(12_000_000, 3));
+    assert_eq!(typed("TRUNC", &[d.clone(), Value::Int(-50)], ret.clone()), dec(0, 3));
+    assert_eq!(typed("TRUNC", &[d, Value::Int(i32::MIN)], ret), dec(0, 3));
+    // 38 nines rounded to tens: 10^38 (an i128 holds it; writing it to the column refuses it).
+    let wide = SqlType::Decimal { precision: Some(38), scale: Some(0) };
+    let nines = dec(10i128.pow(38) - 1, 0);
+    assert_eq!(typed("ROUND", &[nines.clone(), Value::Int(-1)], wide.clone()), dec(10i128.pow(38), 0));
+    assert_eq!(typed("ROUND", &[nines, Value::Int(-39)], wide), dec(0, 0));
+
+    assert_eq!(call("ROUND", &[Value::Bigint(15), Value::Int(-1)]), Value::Bigint(20));
+    assert_eq!(call("ROUND", &[Value::Bigint(1_234), Value::Int(-40)]), Value::Bigint(0));
+    assert_eq!(call("ROUND", &[Value::Int(1_234), Value::Int(-40)]), Value::Int(0));
+    assert_eq!(call("ROUND", &[Value::Int(1_234), Value::Int(i32::MIN)]), Value::Int(0));
+    // 9.2 * 10^18 to 10^19 places: 10^19, past a BIGINT, keeps its low 64 bits (longValue).
+    let to_19 = call("ROUND", &[Value::Bigint(9_200_000_000_000_000_000), Value::Int(-19)]);
+    assert_eq!(to_19, Value::Bigint((10_000_000_000_000_000_000u128 as u64) as i64));
+    assert_eq!(call("ROUND", &[Value::Double(1234.5), Value::Int(-50)]), Value::Double(0.0));
+    assert_eq!(call("ROUND", &[Value::Double(1.65e38), Value::Int(-1)]), Value::Double(1.65e38));
+}
