@@ -5,16 +5,17 @@
 //!     cargo bench --bench sandbox
 //!
 //! Prints events/s through a filter/projection persistent query, a tumbling-window
-//! aggregation, a running (unwindowed) GROUP BY and a stream-table join, and pull-query
-//! latency (median, p99) on a table of 1 M keys. The floors the project set itself: 3 M
+//! aggregation, a running (unwindowed) GROUP BY over 1 000 keys and over as many keys as
+//! events (with the RSS a group costs), a stream-table join, and pull-query latency (median,
+//! p99) on a table of 1 M keys. The floors the project set itself: 3 M
 //! events/s for the filter/projection and the join, 1.5 M for the tumbling aggregation.
 //! `cargo test` runs it as a smoke test (small sizes, results checked, so it cannot rot);
 //! `cargo bench` passes `--bench` and gets the full sizes.
 //! Last, rows/s through `POST /inserts-stream` of a sandbox server in this process.
 //! `benches/sandbox_peers.py` runs this and DuckDB and bytewax on the same events.
 //! `SANDBOX_BENCH_EVENTS=n` changes the stream size (default 1 000 000);
-//! `SANDBOX_BENCH_ONLY=filter,aggregate,groupby,join,pull,inserts` runs only those parts (to
-//! profile one).
+//! `SANDBOX_BENCH_ONLY=filter,aggregate,groupby,groupkeys,join,pull,inserts` runs only those
+//! parts (to profile one).
 
 use std::time::Instant;
 
@@ -73,6 +74,13 @@ fn main() {
     if part("groupby") {
         grouped(n);
     }
+    if part("groupkeys") {
+        if std::env::var_os(CHILD).is_some() {
+            many_groups(n);
+        } else {
+            in_child("groupkeys");
+        }
+    }
     if part("join") {
         join(n);
     }
@@ -127,6 +135,32 @@ fn grouped(n: usize) {
     let rate = pump(&mut e, n, 1000);
     println!("running GROUP BY:           {rate:>10.0} events/s ({} events, {} outputs)", n, written(&e, "G"));
     assert_eq!(written(&e, "G"), n as u64, "one change per event");
+}
+
+/// A running GROUP BY over as many keys as events: one group each, opened by its event, all
+/// held to the end. Its topics keep their newest 10 000 records, so the RSS the run adds is
+/// what the groups cost (the aggregation's state and its table's, as pull queries read it).
+/// In a child process: the RSS grows from a fresh start.
+fn many_groups(n: usize) {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    e.topics.default_retention = Retention { records: 10_000, bytes: u64::MAX, ms: None };
+    run(&mut e, &mut s, STREAM);
+    run(&mut e, &mut s, "CREATE TABLE GK AS SELECT ID, COUNT(*) AS C, SUM(V) AS SV FROM S GROUP BY ID;");
+    let before = rss();
+    let rate = pump(&mut e, n, i32::MAX);
+    let mut q = Session::default();
+    let last = n - 1;
+    match e.query(&format!("SELECT * FROM GK WHERE ID = {last};"), &mut q) {
+        Ok(QueryResult::Pull { rows, .. }) => assert_eq!(rows.len(), 1, "the last key's group is read back"),
+        Ok(_) => panic!("not a pull query"),
+        Err(err) => panic!("{}", err.message),
+    }
+    let per_group = match (before, rss()) {
+        (Some(before), Some(after)) => format!("{} bytes per group", after.saturating_sub(before) / n as u64),
+        _ => "no RSS figure".into(),
+    };
+    println!("GROUP BY, {n} keys:      {rate:>10.0} events/s, {per_group} (RSS; topics keep 10 000 records)");
+    assert_eq!(written(&e, "GK"), n as u64, "one change per event");
 }
 
 /// Tumbling-window aggregation, 1 000 keys.
