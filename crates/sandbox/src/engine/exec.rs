@@ -429,8 +429,8 @@ impl AggCall {
 /// A session's input rows: each one's aggregate arguments and time.
 type SessionRows = Vec<(Vec<Value>, i64)>;
 
+/// A group's key values are its key's, held once for all its windows (see [`groups`]).
 struct Group {
-    key: Box<[Value]>,
     window: Option<(i64, i64)>,
     /// Boxed slices, not Vecs: a windowed aggregation holds a group per window, and each
     /// byte of one counts a million times.
@@ -447,10 +447,10 @@ struct Group {
 
 impl Group {
     /// The post-aggregation row: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
-    /// Fills `post` (the caller's, reused) with the group's post-aggregation row.
-    fn post_row_into(&self, ts: i64, post: &mut Row) {
+    /// Fills `post` (the caller's, reused) with the row of the group of key values `key`.
+    fn post_row_into(&self, key: &[Value], ts: i64, post: &mut Row) {
         post.clear();
-        post.extend_from_slice(&self.key);
+        post.extend_from_slice(key);
         for a in &self.accs {
             post.push(a.result());
         }
@@ -461,9 +461,8 @@ impl Group {
     }
 
     /// A group seen for the first time: fresh accumulators, not yet in the sink.
-    fn new(key: Vec<Value>, window: Option<(i64, i64)>, aggs: &[AggCall], ts: i64) -> Group {
+    fn new(window: Option<(i64, i64)>, aggs: &[AggCall], ts: i64) -> Group {
         Group {
-            key: key.into_boxed_slice(),
             window,
             accs: aggs.iter().map(|a| a.make()).collect(),
             rows: None,
@@ -518,10 +517,10 @@ fn group_output(
     post: &Projector,
     having: Option<&EvalFn>,
     table: Option<&table_state::TableState>,
-    (group_key, g): (&[KeyPart], &Group),
+    (group_key, key, g): (&[KeyPart], &[Value], &Group),
     (ts, row): (i64, &mut Row),
 ) -> Option<Output> {
-    g.post_row_into(ts, row);
+    g.post_row_into(key, ts, row);
     let row = &*row;
     let keep = having.is_none_or(|h| h(row) == Value::Boolean(true));
     if having.is_some() {
@@ -605,8 +604,8 @@ impl Aggregator {
 
     fn output(&mut self, gk: &(Vec<KeyPart>, i64), ts: i64) -> Option<Output> {
         let table = self.serves_table.then_some(&self.table);
-        let group = self.groups.get(&gk.0, gk.1)?;
-        group_output(&self.post, self.having.as_ref(), table, (&gk.0, group), (ts, &mut self.post_buf))
+        let (key, group) = self.groups.get(&gk.0, gk.1)?;
+        group_output(&self.post, self.having.as_ref(), table, (&gk.0, key, group), (ts, &mut self.post_buf))
     }
 
     fn tombstone(&self, key: Vec<Value>, window: Option<(i64, i64)>, ts: i64) -> Output {
@@ -628,8 +627,13 @@ impl Aggregator {
             None => self.change_group(&ch, ts, out),
             Some(w) => {
                 let Some(new) = &ch.new else { return };
-                let key: Vec<Value> = self.group_by.iter().map(|f| f(new)).collect();
+                // The key values in a buffer kept between records: a group holds its key's
+                // values only when the key is new.
+                let mut key = std::mem::take(&mut self.key_buf);
+                key.clear();
+                key.extend(self.group_by.iter().map(|f| f(new)));
                 if key.iter().any(|k| k.is_null()) {
+                    self.key_buf = key;
                     return;
                 }
                 let grace = self.grace();
@@ -638,7 +642,8 @@ impl Aggregator {
                     let kparts: Vec<KeyPart> = key.iter().map(key_part).collect();
                     let mut args = Vec::new();
                     eval_args(&self.aggs, new, &mut args);
-                    self.session(kparts, key, args, ts, size, grace, stream_time, out);
+                    self.session(kparts, &key, args, ts, size, grace, stream_time, out);
+                    self.key_buf = key;
                     return;
                 }
                 let advance = match kind {
@@ -650,8 +655,9 @@ impl Aggregator {
                 let mut kparts = std::mem::take(&mut self.window_key);
                 kparts.clear();
                 kparts.extend(key.iter().map(key_part));
-                self.time_windows(new, (key, &kparts), ts, (size, advance, grace), stream_time, out);
+                self.time_windows(new, (&key, &kparts), ts, (size, advance, grace), stream_time, out);
                 self.window_key = kparts;
+                self.key_buf = key;
             }
         }
     }
@@ -713,7 +719,7 @@ impl Aggregator {
         eval_args(&self.aggs, row, &mut args);
         let group = if add {
             let (key, aggs) = (&self.key_buf, &self.aggs);
-            Some(self.groups.get_or_insert_with(&gk.0, gk.1, || Group::new(key.clone(), None, aggs, ts)).0)
+            Some(self.groups.get_or_insert_with(&gk.0, key, gk.1, || Group::new(None, aggs, ts)).1)
         } else {
             self.groups.get_mut(&gk.0, gk.1)
         };
@@ -725,13 +731,13 @@ impl Aggregator {
     }
 
     /// Adds a record to each tumbling or hopping window holding `ts`, earliest first. A
-    /// stream event commonly opens a window (one record per key and window), so the group's key
-    /// is moved into the last window's group rather than cloned, and the arguments are
-    /// evaluated into a buffer the aggregator keeps.
+    /// stream event commonly opens a window (one record per key and window): its key values
+    /// are held once per key, and the arguments are evaluated into a buffer the aggregator
+    /// keeps.
     fn time_windows(
         &mut self,
         row: &[Value],
-        (mut key, kparts): (Vec<Value>, &[KeyPart]),
+        (key, kparts): (&[Value], &[KeyPart]),
         ts: i64,
         (size, advance, grace): (i64, i64, i64),
         stream_time: i64,
@@ -758,14 +764,11 @@ impl Aggregator {
             if end + grace <= stream_time {
                 continue; // window closed: late record dropped
             }
-            let last = i + 1 == windows;
             self.max_window_start = self.max_window_start.max(start);
             self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
             let aggs = &self.aggs;
-            let (g, new) = self.groups.get_or_insert_with(kparts, start, || {
-                let k = if last { std::mem::take(&mut key) } else { key.clone() };
-                Group::new(k, Some((start, end)), aggs, ts)
-            });
+            let (key, g, new) =
+                self.groups.get_or_insert_with(kparts, key, start, || Group::new(Some((start, end)), aggs, ts));
             if new && self.serves_table {
                 self.table.add_window(kparts, start);
             }
@@ -781,7 +784,7 @@ impl Aggregator {
                 &self.post,
                 self.having.as_ref(),
                 self.serves_table.then_some(&self.table),
-                (kparts, g),
+                (kparts, key, g),
                 (latest_ts, &mut self.post_buf),
             ) {
                 out.push(o);
@@ -794,7 +797,7 @@ impl Aggregator {
     fn session(
         &mut self,
         kparts: Vec<KeyPart>,
-        key: Vec<Value>,
+        key: &[Value],
         args: Vec<Value>,
         ts: i64,
         gap: i64,
@@ -812,7 +815,7 @@ impl Aggregator {
         let mut end = ts;
         let mut removed = Vec::new();
         for s in starts {
-            let Some(g) = self.groups.get(&kparts, s) else { continue };
+            let Some((_, g)) = self.groups.get(&kparts, s) else { continue };
             let (gs, ge) = g.window.unwrap();
             if gs - gap <= ts && ts <= ge + gap {
                 start = start.min(gs);
@@ -837,7 +840,7 @@ impl Aggregator {
             } else if g.window != Some((start, end)) {
                 // The merged-away session's tombstone carries that session's own time.
                 let old_ts = g.window.map(|w| w.1).unwrap_or(ts);
-                out.push(self.tombstone(g.key.to_vec(), g.window, old_ts));
+                out.push(self.tombstone(key.to_vec(), g.window, old_ts));
             }
         }
         let list = self.sessions.get_mut(&kparts).unwrap();
@@ -858,9 +861,9 @@ impl Aggregator {
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);
         self.groups.insert(
             &gk.0,
+            key,
             gk.1,
             Group {
-                key: key.into_boxed_slice(),
                 window: Some((start, end)),
                 accs,
                 rows: Some(Box::new(merged_rows)),
@@ -900,14 +903,15 @@ impl Aggregator {
         let mut closed = Vec::new();
         let mut evicted = Vec::new();
         let serves_table = self.serves_table;
-        self.groups.retain(|key, start, g| {
+        self.groups.retain(|key, values, start, g| {
             let c = g.window.map_or(i64::MAX, close);
             if c <= stream_time {
                 if session {
                     closed.push((key.to_vec(), start));
                 }
                 if serves_table {
-                    evicted.push(((key.to_vec(), start), std::mem::replace(g, Group::new(vec![], None, &[], 0))));
+                    let g = std::mem::replace(g, Group::new(None, &[], 0));
+                    evicted.push(((key.to_vec(), start), values.to_vec(), g));
                 }
                 return false;
             }
@@ -916,8 +920,8 @@ impl Aggregator {
         });
         // The table keeps the evicted windows' final rows.
         let mut post = Vec::new();
-        for (gk, g) in evicted {
-            let row = self.table_output(&g, &mut post);
+        for (gk, values, g) in evicted {
+            let row = self.table_output(&values, &g, &mut post);
             self.table.close(gk, row);
         }
         for (kparts, start) in closed {
@@ -959,7 +963,7 @@ impl Aggregator {
         due.retain(|(_, start)| *start >= kept_from);
         due.sort_by_key(|(_, s)| *s);
         for gk in due {
-            let ts = self.groups.get(&gk.0, gk.1).map(|g| g.last_ts).unwrap_or(stream_time);
+            let ts = self.groups.get(&gk.0, gk.1).map_or(stream_time, |(_, g)| g.last_ts);
             if let Some(o) = self.output(&gk, ts) {
                 out.push(o);
             }

@@ -10,7 +10,8 @@
 //!
 //! The keys and their groups sit in one dense list; the hash table holds only their places
 //! in it (4 bytes a slot), and a key with one group (every key of an unwindowed aggregation)
-//! holds it inline. A map from key to a list of groups cost an unwindowed GROUP BY over
+//! holds it inline. A key's values (what its groups' rows start with) are held once for
+//! all its windows: a copy per window cost 48 bytes and an allocation. A map from key to a list of groups cost an unwindowed GROUP BY over
 //! 1 M keys 404 bytes a group: 56-byte slots in a table kept at most 7/8 full (2 M slots
 //! for 1 M keys) and an allocation per key for its one-group list.
 
@@ -18,7 +19,7 @@ use std::collections::VecDeque;
 use std::hash::BuildHasher;
 
 use super::Group;
-use crate::types::KeyPart;
+use crate::types::{KeyPart, Value};
 
 /// A group's key and window start (0 when not windowed).
 pub(super) type GroupKey = (Vec<KeyPart>, i64);
@@ -34,6 +35,9 @@ pub(super) struct Groups {
 
 struct KeyEntry {
     key: Box<[KeyPart]>,
+    /// The key's values as the record that made the key had them (-0.0 and 0.0 are one
+    /// key part, and one key).
+    values: Box<[Value]>,
     groups: KeyGroups,
 }
 
@@ -127,9 +131,10 @@ impl Groups {
         self.index.find(self.hash(key), |&i| *keys[i as usize].key == *key).map(|&i| i as usize)
     }
 
-    pub fn get(&self, key: &[KeyPart], start: i64) -> Option<&Group> {
-        let groups = &self.keys[self.place(key)?].groups;
-        groups.find(start).ok().map(|at| groups.at(at))
+    /// The group of `key` and window `start`, with the key's values.
+    pub fn get(&self, key: &[KeyPart], start: i64) -> Option<(&[Value], &Group)> {
+        let KeyEntry { values, groups, .. } = &self.keys[self.place(key)?];
+        groups.find(start).ok().map(|at| (&**values, groups.at(at)))
     }
 
     pub fn get_mut(&mut self, key: &[KeyPart], start: i64) -> Option<&mut Group> {
@@ -138,39 +143,42 @@ impl Groups {
         groups.find(start).ok().map(|at| groups.at_mut(at))
     }
 
-    /// The group of `key` and window `start`, made by `make` when there is none (true: it is
-    /// new). The key is copied only when it is new to the aggregation.
+    /// The group of `key` (of values `values`) and window `start`, made by `make` when there
+    /// is none (true: it is new), with the key's values. The key and its values are copied
+    /// only when the key is new to the aggregation.
     pub fn get_or_insert_with(
         &mut self,
         key: &[KeyPart],
+        values: &[Value],
         start: i64,
         make: impl FnOnce() -> Group,
-    ) -> (&mut Group, bool) {
+    ) -> (&[Value], &mut Group, bool) {
         let hash = self.hash(key);
         let Groups { index, keys, hasher, len } = self;
         let found = index.find(hash, |&i| *keys[i as usize].key == *key).map(|&i| i as usize);
         let Some(place) = found else {
             let place = u32::try_from(keys.len()).expect("fewer than 4 G keys");
             index.insert_unique(hash, place, |&i| hasher.hash_one(&*keys[i as usize].key));
-            keys.push(KeyEntry { key: key.into(), groups: KeyGroups::One(start, make()) });
+            keys.push(KeyEntry { key: key.into(), values: values.into(), groups: KeyGroups::One(start, make()) });
             *len += 1;
-            return (keys.last_mut().expect("pushed").groups.at_mut(0), true);
+            let KeyEntry { values, groups, .. } = keys.last_mut().expect("pushed");
+            return (values, groups.at_mut(0), true);
         };
-        let groups = &mut keys[place].groups;
+        let KeyEntry { values, groups, .. } = &mut keys[place];
         match groups.find(start) {
-            Ok(at) => (groups.at_mut(at), false),
+            Ok(at) => (values, groups.at_mut(at), false),
             Err(at) => {
                 *len += 1;
-                (groups.insert(at, start, make()), true)
+                (values, groups.insert(at, start, make()), true)
             }
         }
     }
 
-    /// Sets the group of `key` and window `start`, replacing any there.
-    pub fn insert(&mut self, key: &[KeyPart], start: i64, group: Group) {
+    /// Sets the group of `key` (of values `values`) and window `start`, replacing any there.
+    pub fn insert(&mut self, key: &[KeyPart], values: &[Value], start: i64, group: Group) {
         match self.get_mut(key, start) {
             Some(held) => *held = group,
-            None => _ = self.get_or_insert_with(key, start, || group),
+            None => _ = self.get_or_insert_with(key, values, start, || group),
         }
     }
 
@@ -203,16 +211,17 @@ impl Groups {
         self.keys.swap_remove(place)
     }
 
-    /// Keeps the groups for which `keep` (given each one's key and window start) is true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&[KeyPart], i64, &mut Group) -> bool) {
+    /// Keeps the groups for which `keep` (given each one's key, key values and window start)
+    /// is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&[KeyPart], &[Value], i64, &mut Group) -> bool) {
         // From the end: a key removed takes the last one's place, which was already seen.
         for place in (0..self.keys.len()).rev() {
-            let KeyEntry { key, groups } = &mut self.keys[place];
+            let KeyEntry { key, values, groups } = &mut self.keys[place];
             let before = groups.len();
             let emptied = match groups {
-                KeyGroups::One(start, g) => !keep(key, *start, g),
+                KeyGroups::One(start, g) => !keep(key, values, *start, g),
                 KeyGroups::Many(list) => {
-                    list.retain_mut(|(start, g)| keep(key, *start, g));
+                    list.retain_mut(|(start, g)| keep(key, values, *start, g));
                     list.is_empty()
                 }
             };
@@ -225,8 +234,9 @@ impl Groups {
         }
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &Group> {
-        self.keys.iter().flat_map(|k| k.groups.iter().map(|(_, g)| g))
+    /// Every group, with its key's values.
+    pub fn values(&self) -> impl Iterator<Item = (&[Value], &Group)> {
+        self.keys.iter().flat_map(|k| k.groups.iter().map(|(_, g)| (&*k.values, g)))
     }
 }
 
@@ -235,19 +245,25 @@ mod tests {
     use super::*;
 
     fn group(ts: i64) -> Group {
-        Group::new(vec![], None, &[], ts)
+        Group::new(None, &[], ts)
     }
 
     fn key(k: i64) -> Vec<KeyPart> {
         vec![KeyPart::Int(k)]
     }
 
+    /// The values of key `k`.
+    fn values(k: i64) -> [Value; 1] {
+        [Value::Bigint(k)]
+    }
+
     /// A group is held once per window: its size is what a window costs beyond its
-    /// accumulators (key, window bounds, accumulators and session rows boxed); a key holds
-    /// its one group inline (16 bytes for the key, 8 for the start: no tag).
+    /// accumulators (window bounds, accumulators and session rows boxed; the key's values
+    /// are its key's). A key holds its one group inline (16 bytes each for the key and its
+    /// values, 8 for the start: no tag).
     #[test]
-    fn a_group_takes_80_bytes() {
-        assert_eq!(std::mem::size_of::<Group>(), 80);
+    fn a_group_takes_64_bytes() {
+        assert_eq!(std::mem::size_of::<Group>(), 64);
         assert_eq!(std::mem::size_of::<KeyEntry>(), 104);
     }
 
@@ -259,7 +275,7 @@ mod tests {
         let mut model = std::collections::BTreeMap::new();
         // Starts in order, out of order, repeated; keys interleaved.
         for (k, start) in [(1, 0), (1, 10), (2, 10), (1, 5), (1, 10), (2, 0), (1, 20), (3, 7), (1, -5)] {
-            let (g, new) = groups.get_or_insert_with(&key(k), start, || group(start * 100 + k));
+            let (_, g, new) = groups.get_or_insert_with(&key(k), &values(k), start, || group(start * 100 + k));
             assert_eq!(new, !model.contains_key(&(k, start)), "({k}, {start})");
             g.last_ts += 1;
             *model.entry((k, start)).or_insert(start * 100 + k) += 1;
@@ -267,19 +283,24 @@ mod tests {
         let check = |groups: &Groups, model: &std::collections::BTreeMap<(i64, i64), i64>| {
             assert_eq!(groups.len(), model.len());
             for (&(k, start), &ts) in model {
-                assert_eq!(groups.get(&key(k), start).map(|g| g.last_ts), Some(ts), "({k}, {start})");
+                let (held_values, g) = groups.get(&key(k), start).unwrap_or_else(|| panic!("({k}, {start})"));
+                assert_eq!((held_values, g.last_ts), (&values(k)[..], ts), "({k}, {start})");
             }
-            let mut held: Vec<i64> = groups.values().map(|g| g.last_ts).collect();
-            let mut expected: Vec<i64> = model.values().copied().collect();
+            let bigint = |v: &[Value]| match v {
+                [Value::Bigint(k)] => *k,
+                other => panic!("{other:?}"),
+            };
+            let mut held: Vec<(i64, i64)> = groups.values().map(|(v, g)| (bigint(v), g.last_ts)).collect();
+            let mut expected: Vec<(i64, i64)> = model.iter().map(|(&(k, _), &ts)| (k, ts)).collect();
             held.sort_unstable();
             expected.sort_unstable();
             assert_eq!(held, expected);
         };
         check(&groups, &model);
         assert!(groups.get(&key(1), 7).is_none() && groups.get(&key(9), 0).is_none());
-        groups.insert(&key(2), 10, group(-1));
+        groups.insert(&key(2), &values(2), 10, group(-1));
         model.insert((2, 10), -1);
-        groups.insert(&key(4), 1, group(41));
+        groups.insert(&key(4), &values(4), 1, group(41));
         model.insert((4, 1), 41);
         check(&groups, &model);
         assert_eq!(groups.remove(&key(3), 7).map(|g| g.last_ts), Some(model.remove(&(3, 7)).unwrap()));
@@ -287,14 +308,14 @@ mod tests {
         groups.get_mut(&key(1), 5).unwrap().last_ts = 55;
         model.insert((1, 5), 55);
         check(&groups, &model);
-        groups.retain(|k, start, _| k != key(1).as_slice() || start >= 10);
+        groups.retain(|k, _, start, _| k != key(1).as_slice() || start >= 10);
         model.retain(|&(k, start), _| k != 1 || start >= 10);
         check(&groups, &model);
         // A key whose windows are all gone is gone too: it opens afresh.
-        groups.retain(|k, _, _| k != key(2).as_slice());
+        groups.retain(|k, _, _, _| k != key(2).as_slice());
         model.retain(|&(k, _), _| k != 2);
         check(&groups, &model);
-        assert!(groups.get_or_insert_with(&key(2), 10, || group(0)).1);
+        assert!(groups.get_or_insert_with(&key(2), &values(2), 10, || group(0)).2);
         // A key's windows removed one by one: the key goes with its last.
         for start in [10, 20, 5] {
             assert_eq!(groups.remove(&key(1), start).map(|g| g.last_ts), model.remove(&(1, start)), "(1, {start})");
@@ -302,7 +323,7 @@ mod tests {
         assert!(model.keys().all(|&(k, _)| k != 1));
         model.insert((2, 10), 0);
         check(&groups, &model);
-        assert!(groups.get_or_insert_with(&key(1), 10, || group(0)).1);
+        assert!(groups.get_or_insert_with(&key(1), &values(1), 10, || group(0)).2);
     }
 
     proptest::proptest! {
@@ -316,13 +337,13 @@ mod tests {
                 let ts = i as i64;
                 match op {
                     0 => {
-                        let (g, new) = groups.get_or_insert_with(&key(k), start, || group(ts));
+                        let (_, g, new) = groups.get_or_insert_with(&key(k), &values(k), start, || group(ts));
                         proptest::prop_assert_eq!(new, !model.contains_key(&(k, start)));
                         g.last_ts += 1000;
                         *model.entry((k, start)).or_insert(ts) += 1000;
                     }
                     1 => {
-                        groups.insert(&key(k), start, group(ts));
+                        groups.insert(&key(k), &values(k), start, group(ts));
                         model.insert((k, start), ts);
                     }
                     2 => {
@@ -332,13 +353,13 @@ mod tests {
                     _ => {
                         // Drops the windows of key k before `start`, and every group of an odd time.
                         let keep = |kk: i64, s: i64, t: i64| (kk != k || s >= start) && t % 2 == 0;
-                        groups.retain(|kp, s, g| keep(match kp { [KeyPart::Int(x)] => *x, _ => -1 }, s, g.last_ts));
+                        groups.retain(|kp, _, s, g| keep(match kp { [KeyPart::Int(x)] => *x, _ => -1 }, s, g.last_ts));
                         model.retain(|&(kk, s), t| keep(kk, s, *t));
                     }
                 }
                 proptest::prop_assert_eq!(groups.len(), model.len());
                 for (&(k, start), &ts) in &model {
-                    proptest::prop_assert_eq!(groups.get(&key(k), start).map(|g| g.last_ts), Some(ts));
+                    proptest::prop_assert_eq!(groups.get(&key(k), start).map(|(_, g)| g.last_ts), Some(ts));
                 }
                 proptest::prop_assert_eq!(groups.values().count(), model.len());
                 let keys: std::collections::BTreeSet<i64> = model.keys().map(|&(k, _)| k).collect();

@@ -127,11 +127,11 @@ impl TableState {
 impl Aggregator {
     /// A group's row in the table (None: HAVING keeps it out), as its last output wrote it.
     /// `post` is the caller's buffer for the group's post-aggregation row.
-    pub(super) fn table_output(&self, g: &Group, post: &mut Vec<Value>) -> Option<Output> {
+    pub(super) fn table_output(&self, key: &[Value], g: &Group, post: &mut Vec<Value>) -> Option<Output> {
         if !self.in_table(g) {
             return None;
         }
-        g.post_row_into(g.last_ts, post);
+        g.post_row_into(key, g.last_ts, post);
         Some(Output {
             key: self.post.key(post),
             row: Some(self.post.project(post)),
@@ -156,16 +156,16 @@ impl Aggregator {
             return false;
         }
         let mut post = Vec::new();
-        let mut open = |g: &Group, visit: &mut dyn FnMut(TableEntry<'_>)| {
+        let mut open = |(key, g): (&[Value], &Group), visit: &mut dyn FnMut(TableEntry<'_>)| {
             if self.in_table(g) {
-                g.post_row_into(g.last_ts, &mut post);
+                g.post_row_into(key, g.last_ts, &mut post);
                 visit(TableEntry::Open { post: &post, window: g.window, ts: g.last_ts });
             }
         };
         for k in keys {
             if self.window.is_none() {
-                if let Some(g) = self.groups.get(k, 0) {
-                    open(g, &mut visit);
+                if let Some(group) = self.groups.get(k, 0) {
+                    open(group, &mut visit);
                 }
                 continue;
             }
@@ -173,8 +173,8 @@ impl Aggregator {
                 match closed {
                     Some(o) => visit(TableEntry::Closed(o)),
                     None => {
-                        if let Some(g) = self.groups.get(k, start) {
-                            open(g, &mut visit);
+                        if let Some(group) = self.groups.get(k, start) {
+                            open(group, &mut visit);
                         }
                     }
                 }
@@ -188,7 +188,7 @@ impl Aggregator {
     /// Closed windows' rows are lent, not copied.
     pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Cow<'_, Output>> {
         let mut post = Vec::new();
-        let open = self.groups.values().filter_map(|g| self.table_output(g, &mut post)).map(Cow::Owned);
+        let open = self.groups.values().filter_map(|(key, g)| self.table_output(key, g, &mut post)).map(Cow::Owned);
         let closed = self.table.windows.values().flat_map(|w| w.iter().filter_map(|(_, row)| row)).map(Cow::Borrowed);
         let mut rows: Vec<(Vec<KeyPart>, Cow<'_, Output>)> =
             open.chain(closed).map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
