@@ -1624,6 +1624,38 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
     }
 }
 
+/// a × 10^shift / b (b not zero), truncated toward zero; None when the quotient passes an
+/// i128. When a × 10^shift itself does (a divisor of many decimal places: 1 / 0.5 at scale 21
+/// shifts by 42), the quotient is worked out a digit at a time, as long division does.
+fn div_scaled(a: i128, b: i128, shift: u32) -> Option<i128> {
+    match times_pow10(a, shift) {
+        Some(num) => Some(num / b),
+        None => long_division(a, b, shift),
+    }
+}
+
+/// [`div_scaled`] a digit at a time.
+fn long_division(a: i128, b: i128, shift: u32) -> Option<i128> {
+    let (n, d) = (a.unsigned_abs(), b.unsigned_abs());
+    let (mut q, mut r) = (n / d, n % d);
+    for _ in 0..shift {
+        // The next digit is 10r / d, with r < d <= 2^127: added up ten times, less d each
+        // time it passes d, r never overflows a u128.
+        let (mut digit, mut next) = (0u128, 0u128);
+        for _ in 0..10 {
+            next += r;
+            if next >= d {
+                next -= d;
+                digit += 1;
+            }
+        }
+        q = q.checked_mul(10)?.checked_add(digit)?;
+        r = next;
+    }
+    let q = i128::try_from(q).ok()?;
+    Some(if (a < 0) != (b < 0) { -q } else { q })
+}
+
 pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<Decimal> {
     let res = match op {
         BinOp::Add | BinOp::Sub => {
@@ -1643,12 +1675,11 @@ pub fn decimal_op(op: BinOp, a: Decimal, b: Decimal, p: u32, s: u32) -> Option<D
             }
             // a / b at scale s (+1 digit for HALF_UP rounding).
             let shift = (s + 1 + b.scale) as i64 - a.scale as i64;
-            let num = if shift >= 0 {
-                times_pow10(a.unscaled(), shift as u32)?
+            let q = if shift >= 0 {
+                div_scaled(a.unscaled(), b.unscaled(), shift as u32)?
             } else {
-                div_pow10(a.unscaled(), (-shift) as u32)
+                div_pow10(a.unscaled(), (-shift) as u32) / b.unscaled()
             };
-            let q = num / b.unscaled();
             Decimal::new(q, s + 1).rescale(s)?
         }
         _ => {
@@ -1976,6 +2007,33 @@ mod tests {
         assert_eq!(timestamp_text_ms("2019-01-01T00:00:00Z"), Some(1_546_300_800_000));
         for bad in ["yesterday", "2019-13", "2019-01-01T00:00:00.0000", "2019-01-01T00:00:00+99"] {
             assert_eq!(timestamp_text_ms(bad), None, "{bad}");
+        }
+    }
+
+    /// Dividing by a decimal of many places shifts the dividend past 10^38: the quotient
+    /// still comes out when it fits (1 / 0.5 as DECIMAL(20, 20) at scale 21 is 2).
+    #[test]
+    fn decimal_division_past_38_digits_of_shift() {
+        let half = Decimal::new(5 * 10i128.pow(19), 20);
+        let two = decimal_op(BinOp::Div, Decimal::new(1, 0), half, 38, 21);
+        assert_eq!(two, Some(Decimal::new(2 * 10i128.pow(21), 21)));
+        let minus = decimal_op(BinOp::Div, Decimal::new(-3, 0), half, 38, 21);
+        assert_eq!(minus, Some(Decimal::new(-6 * 10i128.pow(21), 21)));
+        // 10^38 / 3 at 21 places: 39 digits, no DECIMAL.
+        assert_eq!(decimal_op(BinOp::Div, Decimal::new(10i128.pow(37), 0), half, 38, 21), None);
+    }
+
+    proptest::proptest! {
+        /// Long division gives what dividing a × 10^shift does, wherever that fits.
+        #[test]
+        fn long_division_divides(
+            a in -10i128.pow(20)..10i128.pow(20),
+            b in -10i128.pow(19)..10i128.pow(19),
+            shift in 0u32..18,
+        ) {
+            proptest::prop_assume!(b != 0);
+            let direct = times_pow10(a, shift).map(|n| n / b);
+            proptest::prop_assert_eq!(long_division(a, b, shift), direct);
         }
     }
 }

@@ -87,25 +87,20 @@ impl Decimal {
             return None;
         }
         let digits = format!("{int_part}{frac_part}");
-        // In i64: an exponent near i32's limits would overflow an i32 scale.
-        let mut scale = frac_part.len() as i64 - exp as i64;
-        // Leading zeros are no digits of the value; past 38 digits, zeros at the end go too
-        // (each lowering the scale), so 0.000…01 and 1.000…0 fit however they are written.
-        let mut significant = digits.trim_start_matches('0');
-        while significant.len() > 38 && significant.ends_with('0') {
-            significant = &significant[..significant.len() - 1];
-            scale -= 1;
-        }
-        if significant.len() > 38 {
+        let digits = if digits.is_empty() { "0".to_string() } else { digits };
+        // As written, up to 38 digits: a literal past that is no DECIMAL of ksqlDB's.
+        if digits.len() > 38 {
             return None;
         }
-        let mut unscaled: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+        let mut unscaled: i128 = digits.parse().ok()?;
+        // Worked out in i64 (an exponent near i32's limits overflows an i32), then held to an
+        // i32 as BigDecimal's scale is (Java refuses 1e-2147483648).
+        let mut scale = i32::try_from(frac_part.len() as i64 - exp as i64).ok()?;
         if scale < 0 {
-            unscaled = times_pow10(unscaled, u32::try_from(-scale).ok()?)?;
+            unscaled = times_pow10(unscaled, scale.unsigned_abs())?;
             scale = 0;
         }
-        let scale = u32::try_from(scale).ok()?;
-        Some(Decimal::new(if neg { -unscaled } else { unscaled }, scale))
+        Some(Decimal::new(if neg { -unscaled } else { unscaled }, scale as u32))
     }
 
     /// Digits of the unscaled value (at least 1).
@@ -1097,16 +1092,15 @@ mod tests {
         assert_eq!(Decimal::parse("-2e39"), None);
         assert_eq!(Decimal::parse("1e2147483647"), None);
         assert_eq!(Decimal::parse("0e999999").map(|d| d.unscaled()), Some(0));
-        // An exponent at i32's lowest: its scale needs more than an i32.
-        let tiny = Decimal::parse("1e-2147483648").unwrap();
-        assert_eq!((tiny.unscaled(), tiny.scale), (1, 2_147_483_648));
+        // An exponent at i32's lowest: a scale past an i32, which BigDecimal refuses too
+        // (it overflowed an i32 here); the largest it takes is i32's highest.
+        assert_eq!(Decimal::parse("1e-2147483648"), None);
+        let tiny = Decimal::parse("1e-2147483647").unwrap();
+        assert_eq!((tiny.unscaled(), tiny.scale), (1, 2_147_483_647));
         assert_eq!(tiny.rescale(2).unwrap().to_string(), "0.00");
-        // Leading zeros, and past 38 digits trailing ones, are no digits of the value.
-        let small = format!("0.{}1", "0".repeat(44));
-        assert_eq!(Decimal::parse(&small).map(|d| (d.unscaled(), d.scale)), Some((1, 45)));
-        let one = format!("1.{}", "0".repeat(40));
-        assert_eq!(Decimal::parse(&one).map(|d| (d.unscaled(), d.scale)), Some((POW10[37], 37)));
-        assert_eq!(Decimal::parse(&format!("1.{}1", "0".repeat(40))), None, "42 significant digits");
+        // Digits as written, up to 38 (ksqlDB's most for a DECIMAL), leading zeros counted.
+        assert_eq!(Decimal::parse(&format!("0.{}1", "0".repeat(36))).map(|d| d.scale), Some(37));
+        assert_eq!(Decimal::parse(&format!("0.{}1", "0".repeat(37))), None);
         // Scaling up by more than 38 places: no value but zero survives it.
         assert_eq!(Decimal::new(1, 0).rescale(39), None, "was 10^38 at scale 39 (0.1)");
         assert_eq!(Decimal::new(7, 2).rescale(45), None);

@@ -814,8 +814,12 @@ impl Aggregator {
         let mut start = ts;
         let mut end = ts;
         let mut removed = Vec::new();
+        // The key's values as its groups hold them (the first spelling of the key: -0.0 and
+        // 0.0 are one key), for the merged sessions' tombstones and the new one's row alike.
+        let mut held_key: Option<Vec<Value>> = None;
         for s in starts {
-            let Some((_, g)) = self.groups.get(&kparts, s) else { continue };
+            let Some((values, g)) = self.groups.get(&kparts, s) else { continue };
+            held_key.get_or_insert_with(|| values.to_vec());
             let (gs, ge) = g.window.unwrap();
             if gs - gap <= ts && ts <= ge + gap {
                 start = start.min(gs);
@@ -830,6 +834,7 @@ impl Aggregator {
         if end.saturating_add(gap).saturating_add(grace) < stream_time {
             return;
         }
+        let key = held_key.as_deref().unwrap_or(key);
         for gk in &removed {
             let g = self.groups.remove(&gk.0, gk.1).unwrap();
             if self.serves_table {

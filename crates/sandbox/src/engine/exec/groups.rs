@@ -42,7 +42,9 @@ struct KeyEntry {
     groups: KeyGroups,
 }
 
-/// One key's groups in window start order (unwindowed: one, at start 0). Never empty.
+/// One key's groups in window start order (unwindowed: one, at start 0). Never empty. A key
+/// whose second window opened keeps its list when it is down to one again (a windowed key
+/// soon opens another).
 enum KeyGroups {
     One(i64, Group),
     Many(VecDeque<(i64, Group)>),

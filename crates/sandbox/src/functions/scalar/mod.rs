@@ -229,34 +229,59 @@ fn zone_by_name(name: &str) -> Option<&str> {
     Some(region)
 }
 
-/// ROUND of a DOUBLE to `places` (negative: tens, hundreds, ...).
+/// ROUND of a DOUBLE to `places` (negative: tens, hundreds, ...), as ksqlDB rounds it: on
+/// the double's shortest decimal digits (`BigDecimal.valueOf`), halves going up toward
+/// positive infinity (HALF_UP above zero, HALF_DOWN below: -1.5 is -1), the decimal result
+/// read back as the nearest double. Worked on the digits' text, so no magnitude or number of
+/// places overflows (1.5e38 to 10^38 places is 2e38).
 fn round_double(x: f64, places: i32) -> f64 {
     if !x.is_finite() {
         return x;
     }
-    let Some(d) = Decimal::from_f64(x) else { return x };
-    if places >= 0 {
-        return rescale_half_toward_positive(d, places as u32).map(|d| d.to_f64()).unwrap_or(x);
+    // x = ±digits × 10^last: the shortest digits, and the power of ten of the last one.
+    let text = format!("{:e}", x.abs());
+    let Some((mantissa, exp)) = text.split_once('e') else { return x };
+    let Ok(exp) = exp.parse::<i64>() else { return x };
+    let fraction = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i64;
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let last = exp - fraction;
+    // The digits kept are those of 10^lowest and above.
+    let lowest = -(places as i64);
+    if last >= lowest {
+        return x + 0.0; // nothing to round; BigDecimal has no negative zero
     }
-    let shift = places.unsigned_abs();
-    let shifted = Decimal::new(d.unscaled(), d.scale.saturating_add(shift));
-    let rounded = rescale_half_toward_positive(shifted, 0).and_then(|q| times_pow10(q.unscaled(), shift));
-    // Overflowing an i128 takes a magnitude past 10^38, where a double's step is far above
-    // 10^shift: rounding leaves it as it is.
-    rounded.map_or(x, |u| u as f64)
-}
-
-/// Rounds to `scale` places with halves going up toward positive infinity, as Java's
-/// Math.round and ksqlDB's ROUND of a DOUBLE (HALF_UP above zero, HALF_DOWN below): -1.5 is -1.
-fn rescale_half_toward_positive(d: Decimal, scale: u32) -> Option<Decimal> {
-    if scale >= d.scale {
-        return d.rescale(scale);
+    let dropped = usize::try_from(lowest - last).unwrap_or(usize::MAX);
+    let kept_len = digits.len().saturating_sub(dropped);
+    let (kept, gone) = digits.split_at(kept_len);
+    // The dropped part against half of 10^dropped: all of it when no digit is kept (then
+    // below half unless it starts right at the first dropped place).
+    let gone_first = if dropped > digits.len() { b'0' } else { gone[0] };
+    let rest_nonzero = gone.iter().skip(usize::from(dropped <= digits.len())).any(|&d| d != b'0');
+    let up = gone_first > b'5' || (gone_first == b'5' && (rest_nonzero || x > 0.0));
+    let mut kept = kept.to_vec();
+    if up {
+        // Adds one to the kept digits, carrying (9.9 to tens is 10).
+        let mut at = kept.len();
+        loop {
+            if at == 0 {
+                kept.insert(0, b'1');
+                break;
+            }
+            at -= 1;
+            if kept[at] == b'9' {
+                kept[at] = b'0';
+            } else {
+                kept[at] += 1;
+                break;
+            }
+        }
     }
-    // Past 38 digits dropped every i128 rounds to zero: below half of 10^39 either way.
-    let Some(div) = pow10(d.scale - scale) else { return Some(Decimal::new(0, scale)) };
-    let (q, r) = (d.unscaled().div_euclid(div), d.unscaled().rem_euclid(div));
-    // Twice the remainder in u128: as an i128 it overflows past 0.85 * 10^38.
-    Some(Decimal::new(if r as u128 * 2 >= div as u128 { q + 1 } else { q }, scale))
+    if kept.iter().all(|&d| d == b'0') {
+        return 0.0; // BigDecimal has no negative zero
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let kept = String::from_utf8(kept).unwrap_or_default();
+    format!("{sign}{kept}e{lowest}").parse().unwrap_or(x)
 }
 
 /// The first JSON value of `s`, as Jackson reads it for ksqlDB's JSON functions (what

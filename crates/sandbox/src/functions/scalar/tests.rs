@@ -187,3 +187,39 @@ fn rounding_to_places_past_38_digits() {
     assert_eq!(call("ROUND", &[Value::Double(1234.5), Value::Int(-50)]), Value::Double(0.0));
     assert_eq!(call("ROUND", &[Value::Double(1.65e38), Value::Int(-1)]), Value::Double(1.65e38));
 }
+
+/// ROUND of a DOUBLE works on its shortest digits as BigDecimal.valueOf does, halves toward
+/// positive infinity, at any magnitude and any number of places.
+#[test]
+fn rounding_doubles_at_any_magnitude() {
+    let round = |x: f64, places: i32| match call("ROUND", &[Value::Double(x), Value::Int(places)]) {
+        Value::Double(d) => d,
+        other => panic!("{other:?}"),
+    };
+    let cases = [
+        (1.25, 1, 1.3),
+        (-1.25, 1, -1.2),
+        (-1.26, 1, -1.3),
+        (2.675, 2, 2.68), // its shortest digits are 2.675 (the double is just below)
+        (9.96, 1, 10.0),
+        (123.456, -1, 120.0),
+        (-5.0, -1, 0.0),
+        (5.0, -1, 10.0),
+        (0.4, -1, 0.0),
+        (1.5e38, -38, 2e38),
+        (1.5e39, -39, 2e39),
+        (4e40, -41, 0.0),
+        (1.2345e308, -306, 1.23e308),
+        (5e-324, 400, 5e-324),
+        (1.2, i32::MAX, 1.2),
+        (1.2, i32::MIN, 0.0),
+    ];
+    for (x, places, expected) in cases {
+        assert_eq!(round(x, places), expected, "ROUND({x:e}, {places})");
+    }
+    // No negative zero: BigDecimal has none.
+    for (x, places) in [(-0.0, 0), (-0.0, -1), (-0.4, 0), (-0.04, -1)] {
+        assert!(round(x, places).is_sign_positive(), "ROUND({x}, {places})");
+    }
+    assert_eq!(round(1.7976931348623157e308, -308), f64::INFINITY, "2E+308 is past a double");
+}
