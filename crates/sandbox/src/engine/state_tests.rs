@@ -270,3 +270,38 @@ fn late_records_open_earlier_windows_in_order_and_survive_eviction() {
     assert_eq!(windows_held(&e, &query), 2);
     assert_eq!(rows(&mut e), expected);
 }
+
+/// -0.0 and 0.0 are one group key: a key's groups all show the spelling that made the key,
+/// so a merged session's tombstone and the merged session's row name the same key.
+#[test]
+fn a_sessions_tombstone_and_its_merged_row_name_the_same_key() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM D (ID INT KEY, X DOUBLE) WITH (kafka_topic='d', value_format='json', partitions=1);",
+    );
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE SX AS SELECT X, COUNT(*) AS C FROM D \
+         WINDOW SESSION (1 SECOND, GRACE PERIOD 10 SECONDS) GROUP BY X;",
+    );
+    // Session A of -0.0 at 0; session B of 0.0 at 5 s; a record at 5.5 s merges into B.
+    for (x, ts) in [("-0.0", 0), ("0.0", 5_000), ("0.0", 5_500)] {
+        let rec = Record::new(Some(1i32.to_be_bytes().to_vec()), Some(format!("{{\"X\":{x}}}").into_bytes()), ts);
+        e.produce("d", rec, None);
+    }
+    // Each output's key bytes, window, and whether it has a value (false: a tombstone).
+    type Shown = (Option<Vec<u8>>, Option<(i64, i64)>, bool);
+    let out: Vec<Shown> =
+        e.topic_records("SX").iter().map(|r| (r.key().map(<[u8]>::to_vec), r.window(), r.value().is_some())).collect();
+    let minus_zero = Some((-0.0f64).to_be_bytes().to_vec());
+    let expected = vec![
+        (minus_zero.clone(), Some((0, 0)), true),
+        (minus_zero.clone(), Some((5_000, 5_000)), true),
+        (minus_zero.clone(), Some((5_000, 5_000)), false),
+        (minus_zero, Some((5_000, 5_500)), true),
+    ];
+    assert_eq!(out, expected);
+}
