@@ -37,7 +37,9 @@ pub fn read_into(bytes: &[u8], cols: &[(String, SqlType)], unread: &[bool], out:
     // record goes beyond that reader, read again from the start with jiter.
     let read = read_flat(bytes, cols, unread, values).is_ok() || {
         values.fill(Value::Null);
-        read_fields(&mut Jiter::new(bytes), cols, unread, values).is_some()
+        // jiter checks the UTF-8 of what it reads, not of what it skips: a record that is
+        // not UTF-8 anywhere goes to the general path, which refuses it as ksqlDB's does.
+        std::str::from_utf8(bytes).is_ok() && read_fields(&mut Jiter::new(bytes), cols, unread, values).is_some()
     };
     if !read {
         out.truncate(start);
@@ -393,6 +395,12 @@ mod tests {
             assert_eq!(read(text.as_bytes(), &cols()), None, "{text}");
         }
         assert_eq!(read(b"{\"NAME\":\"\xff\"}", &cols()), None, "not UTF-8");
+        // Bad bytes where no column reads them, past what the flat reader takes (a nested
+        // value): the general path refuses the record too.
+        let skipped = b"{\"V\":1,\"x\":[\"\xff\"]}";
+        assert_eq!(read(skipped, &cols()), None, "not UTF-8 in a skipped field");
+        assert!(json_text_columns(skipped, &cols(), true).is_err());
+        assert!(read(b"{\"V\":1,\"x\":[\"\xc3\xa9\"]}", &cols()).is_some(), "UTF-8 in a skipped field");
     }
 
     /// The flat reader alone (None: it leaves the record to jiter).
