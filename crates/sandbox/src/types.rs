@@ -216,9 +216,38 @@ pub enum Value {
     Struct(Vec<(String, Value)>),
 }
 
+/// Empties a row as `Vec::clear` does, faster: `clear` sends every value through `Value`'s
+/// drop glue, an out-of-line call of ~22 instructions even for a number (6-8 % of an
+/// aggregation's instructions went there); here only values that own memory take it.
+#[inline]
+pub fn clear_row(row: &mut Vec<Value>) {
+    // `pop`, not `drain`: a drain's own drop costs more than the glue it saves.
+    while let Some(v) = row.pop() {
+        if v.owns_memory() {
+            drop(v);
+        } else {
+            // Owns nothing: forgetting it leaks nothing.
+            std::mem::forget(v);
+        }
+    }
+}
+
+/// Drops a row as [`clear_row`] empties one.
+#[inline]
+pub fn drop_row(mut row: Vec<Value>) {
+    clear_row(&mut row);
+}
+
 impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+
+    /// Whether dropping the value frees memory (text, bytes, collections); numbers, times
+    /// and NULL own none.
+    #[inline(always)]
+    pub fn owns_memory(&self) -> bool {
+        matches!(self, Value::String(_) | Value::Bytes(_) | Value::Array(_) | Value::Map(_) | Value::Struct(_))
     }
 
     pub fn as_bool(&self) -> Option<bool> {
@@ -1134,6 +1163,47 @@ mod tests {
         keys.sort_by(|a, b| a.1.cmp(&b.1));
         assert!(keys.windows(2).all(|w| w[0].0 < w[1].0), "{keys:?}");
         assert_eq!(format!("{:?}", Decimal::new(-5, 1)), "Decimal { unscaled: -5, scale: 1 }");
+    }
+
+    /// `clear_row` forgets the values that own no memory: every variant that does must say
+    /// so (the match below has no catch-all, so a new variant has to be placed).
+    #[test]
+    fn only_values_without_memory_are_forgotten() {
+        let plain = |v: &Value| match v {
+            Value::Null
+            | Value::Boolean(_)
+            | Value::Int(_)
+            | Value::Bigint(_)
+            | Value::Double(_)
+            | Value::Decimal(_)
+            | Value::Timestamp(_)
+            | Value::Date(_)
+            | Value::Time(_) => true,
+            Value::String(_) | Value::Bytes(_) | Value::Array(_) | Value::Map(_) | Value::Struct(_) => false,
+        };
+        let mut row = vec![
+            Value::Null,
+            Value::Boolean(true),
+            Value::Int(1),
+            Value::Bigint(2),
+            Value::Double(3.0),
+            Value::Decimal(Decimal::new(4, 1)),
+            Value::Timestamp(5),
+            Value::Date(6),
+            Value::Time(7),
+            Value::String("x".into()),
+            Value::Bytes(vec![1]),
+            Value::Array(vec![Value::String("y".into())]),
+            Value::Map(vec![(Value::String("k".into()), Value::Int(1))]),
+            Value::Struct(vec![("F".into(), Value::Null)]),
+        ];
+        for v in &row {
+            assert_eq!(v.owns_memory(), !plain(v), "{v:?}");
+        }
+        let capacity = row.capacity();
+        clear_row(&mut row);
+        assert!(row.is_empty());
+        assert_eq!(row.capacity(), capacity, "the row's room is kept for the next");
     }
 
     /// A row's values are 8-aligned so that rows are plain (not aligned) allocations.

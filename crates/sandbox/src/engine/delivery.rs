@@ -21,7 +21,7 @@ struct Encoded {
 }
 use crate::schema_registry::WireSchemas;
 use crate::topics::{self, Record};
-use crate::types::Value;
+use crate::types::{drop_row, Value};
 
 /// Outputs and queued records whose room [`Engine::run`] keeps between records.
 const KEPT_OUTPUTS: usize = 1024;
@@ -97,8 +97,14 @@ impl Engine {
         let Some(Encoded { record, key, values }) = self.encode(sink, o, qid) else { return };
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
         let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
-        if let Some(m) = table.flatten() {
-            m.apply_output(position, &r, key, values);
+        match table.flatten() {
+            Some(m) => m.apply_output(position, &r, key, values),
+            None => {
+                drop_row(key);
+                if let Some(values) = values {
+                    drop_row(values);
+                }
+            }
         }
         work.push_back((sink.topic.clone(), position, r));
     }

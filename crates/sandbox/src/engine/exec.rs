@@ -449,7 +449,7 @@ impl Group {
     /// The post-aggregation row: `[group keys.., aggregates.., WINDOWSTART, WINDOWEND, ROWTIME]`.
     /// Fills `post` (the caller's, reused) with the row of the group of key values `key`.
     fn post_row_into(&self, key: &[Value], ts: i64, post: &mut Row) {
-        post.clear();
+        clear_row(post);
         post.extend_from_slice(key);
         for a in &self.accs {
             post.push(a.result());
@@ -539,7 +539,7 @@ fn group_output(
 /// Each aggregate call's arguments of `row`, one call's after another's, into `out` (cleared
 /// first): the layout [`feed`] reads.
 fn eval_args(aggs: &[AggCall], row: &[Value], out: &mut Vec<Value>) {
-    out.clear();
+    clear_row(out);
     for a in aggs {
         out.extend(a.args.iter().map(|f| f(row)));
     }
@@ -630,7 +630,7 @@ impl Aggregator {
                 // The key values in a buffer kept between records: a group holds its key's
                 // values only when the key is new.
                 let mut key = std::mem::take(&mut self.key_buf);
-                key.clear();
+                clear_row(&mut key);
                 key.extend(self.group_by.iter().map(|f| f(new)));
                 if key.iter().any(|k| k.is_null()) {
                     self.key_buf = key;
@@ -701,7 +701,7 @@ impl Aggregator {
     /// The group key of `row` (unwindowed), built in `parts`, a buffer of the caller's (Err:
     /// a key column is NULL, and the buffer back); its values are left in `key_buf`.
     fn group_key(&mut self, row: &[Value], mut parts: Vec<KeyPart>) -> Result<(Vec<KeyPart>, i64), Vec<KeyPart>> {
-        self.key_buf.clear();
+        clear_row(&mut self.key_buf);
         self.key_buf.extend(self.group_by.iter().map(|f| f(row)));
         if self.key_buf.iter().any(|k| k.is_null()) {
             return Err(parts);
@@ -1058,7 +1058,7 @@ impl JoinStage {
     }
 
     /// Processes a change from one side (0 = left, 1 = right).
-    pub fn process(&mut self, side: usize, ch: Change, out: &mut Vec<Change>) {
+    pub fn process(&mut self, side: usize, mut ch: Change, out: &mut Vec<Change>) {
         if let Some(fk) = &mut self.foreign_key {
             let shape = ForeignKeyShape {
                 kind: self.kind,
@@ -1070,7 +1070,7 @@ impl JoinStage {
             return if side == 0 { fk.process_left(&shape, ch, out) } else { fk.process_right(&shape, ch, out) };
         }
         if let Some(window) = &mut self.window {
-            let Some(row) = ch.new else { return };
+            let Some(row) = ch.new.take() else { return };
             let key_fn = if side == 0 { &self.left_key } else { &self.right_key };
             let key = Some(key_fn(&row)).filter(|k| !k.is_null()).map(|k| key_part(&k));
             window.process(side, key, row, ch.ts, out);
@@ -1088,14 +1088,14 @@ impl JoinStage {
                     if let Some(k) = old_key.filter(|k| !k.is_null()) {
                         self.right_state.remove(&key_part(&k));
                     }
-                    if let (Some(k), Some(r)) = (new_key, ch.new) {
+                    if let (Some(k), Some(r)) = (new_key, ch.new.take()) {
                         if !k.is_null() {
                             self.right_state.insert(key_part(&k), vec![r]);
                         }
                     }
                     return;
                 }
-                let Some(l) = ch.new else { return };
+                let Some(l) = ch.new.take() else { return };
                 let k = new_key.unwrap_or(Value::Null);
                 // The table's row is borrowed: the joined row is its only copy.
                 let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()) };
@@ -1116,7 +1116,7 @@ impl JoinStage {
                 let kp = key_part(&k);
                 let before = self.table_join_row(&kp);
                 let state = if side == 0 { &mut self.left_state } else { &mut self.right_state };
-                match ch.new {
+                match ch.new.take() {
                     Some(r) => {
                         state.insert(kp.clone(), vec![r]);
                     }
@@ -1280,8 +1280,8 @@ impl Executor {
     fn after_join(&mut self, mut ch: Change, rec: &Record, out: &mut Vec<Output>) {
         if let Some(f) = &self.filter {
             let pass = |r: Option<Row>| r.filter(|r| f(r) == Value::Boolean(true));
-            ch.new = pass(ch.new);
-            ch.old = pass(ch.old);
+            ch.new = pass(ch.new.take());
+            ch.old = pass(ch.old.take());
             if ch.new.is_none() && ch.old.is_none() {
                 return;
             }

@@ -70,7 +70,7 @@ impl ForeignKeyJoin {
     /// A left change: the row's result before and after. As in Kafka Streams, an update or
     /// delete of a left row that had a result, or that an inner join now drops, sends a
     /// tombstone; a new left row with no match in an inner join sends nothing.
-    pub fn process_left(&mut self, shape: &ForeignKeyShape, ch: Change, out: &mut Vec<Change>) {
+    pub fn process_left(&mut self, shape: &ForeignKeyShape, mut ch: Change, out: &mut Vec<Change>) {
         let Some(any) = ch.new.as_ref().or(ch.old.as_ref()) else { return };
         let pk = self.primary_key(any);
         let previous = self.left.remove(&pk);
@@ -83,7 +83,7 @@ impl ForeignKeyJoin {
             }
         }
         let before = previous.as_ref().and_then(|(row, fk)| shape.join(row, self.right_row(fk)));
-        let after = ch.new.and_then(|row| {
+        let after = ch.new.take().and_then(|row| {
             let fk = key_part(&(shape.foreign_key)(&row));
             let result = shape.join(&row, self.right_row(&fk));
             if fk != KeyPart::Null {
@@ -107,13 +107,13 @@ impl ForeignKeyJoin {
     }
 
     /// A right change: every left row that refers to its key is joined again.
-    pub fn process_right(&mut self, shape: &ForeignKeyShape, ch: Change, out: &mut Vec<Change>) {
+    pub fn process_right(&mut self, shape: &ForeignKeyShape, mut ch: Change, out: &mut Vec<Change>) {
         let Some(any) = ch.new.as_ref().or(ch.old.as_ref()) else { return };
         let key = key_part(&(shape.right_key)(any));
         if key == KeyPart::Null {
             return;
         }
-        let previous = match ch.new {
+        let previous = match ch.new.take() {
             Some(row) => self.right.insert(key.clone(), row),
             None => self.right.remove(&key),
         };

@@ -25,6 +25,16 @@ pub struct Change {
     pub ts: i64,
 }
 
+impl Drop for Change {
+    /// Every record's rows end here: emptied by [`crate::types::clear_row`], which lets the
+    /// numbers go without `Value`'s drop glue.
+    fn drop(&mut self) {
+        for row in [&mut self.old, &mut self.new].into_iter().flatten() {
+            crate::types::clear_row(row);
+        }
+    }
+}
+
 /// A joined row: the left row (nulls without one), the right row (nulls without one), then
 /// the join's own pseudocolumns.
 pub fn combine_join_rows(left_width: usize, right_width: usize, l: Option<&Row>, r: Option<&Row>) -> Row {
