@@ -1109,7 +1109,7 @@ pub fn type_name(t: &Option<SqlType>) -> String {
 /// The DECIMAL type a numeric string literal has in ksqlDB's coercion when it is written with
 /// a point or an exponent, or is too big for a BIGINT; None otherwise (or when not a number).
 fn string_literal_decimal(text: &str) -> Option<SqlType> {
-    let d = Decimal::parse(text)?;
+    let d = Decimal::parse_literal(text)?;
     let written_as_decimal = text.contains(['.', 'e', 'E']);
     if !written_as_decimal && text.trim().parse::<i64>().is_ok() {
         return None;
@@ -1139,7 +1139,7 @@ fn literal(l: &Literal) -> Result<Compiled, String> {
         Literal::Double(d) => konst(Value::Double(*d), Some(SqlType::Double)),
         Literal::Str(s) => konst(Value::String(s.clone()), Some(SqlType::String)),
         Literal::Decimal(s) => {
-            let d = Decimal::parse(s).ok_or_else(|| format!("Invalid decimal literal {s}"))?;
+            let d = Decimal::parse_literal(s).ok_or_else(|| format!("Invalid decimal literal {s}"))?;
             konst(Value::Decimal(d), Some(decimal_type(d.precision(), d.scale)))
         }
     })

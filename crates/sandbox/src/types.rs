@@ -66,7 +66,21 @@ impl Decimal {
         ((u128::from(high) << 64) | u128::from(low)) as i128
     }
 
+    /// A decimal's text as `new BigDecimal(text)` reads it (CAST from a string, JSON and Avro
+    /// values): leading zeros are no digits, and past 38 digits (all an i128 holds) zeros at
+    /// the end go, the scale lowered with the value kept. None: not a number, more than 38
+    /// digits that count, or a scale past an i32 (as BigDecimal's).
     pub fn parse(s: &str) -> Option<Decimal> {
+        Decimal::parse_digits(s, true)
+    }
+
+    /// A DECIMAL literal's text: its digits as written, trailing zeros counted (`1.50` is
+    /// DECIMAL(3, 2)); None past DECIMAL's 38 digits or 38 places.
+    pub fn parse_literal(s: &str) -> Option<Decimal> {
+        Decimal::parse_digits(s, false).filter(|d| d.precision() <= 38)
+    }
+
+    fn parse_digits(s: &str, drop_trailing_zeros: bool) -> Option<Decimal> {
         let s = s.trim();
         let (neg, body) = match s.strip_prefix('-') {
             Some(r) => (true, r),
@@ -87,15 +101,18 @@ impl Decimal {
             return None;
         }
         let digits = format!("{int_part}{frac_part}");
-        let digits = if digits.is_empty() { "0".to_string() } else { digits };
-        // As written, up to 38 digits: a literal past that is no DECIMAL of ksqlDB's.
-        if digits.len() > 38 {
+        // In i64: an exponent near i32's limits overflows an i32.
+        let mut scale = frac_part.len() as i64 - exp as i64;
+        let mut significant = digits.trim_start_matches('0');
+        while drop_trailing_zeros && significant.len() > 38 && significant.ends_with('0') {
+            significant = &significant[..significant.len() - 1];
+            scale -= 1;
+        }
+        if significant.len() > 38 {
             return None;
         }
-        let mut unscaled: i128 = digits.parse().ok()?;
-        // Worked out in i64 (an exponent near i32's limits overflows an i32), then held to an
-        // i32 as BigDecimal's scale is (Java refuses 1e-2147483648).
-        let mut scale = i32::try_from(frac_part.len() as i64 - exp as i64).ok()?;
+        let mut unscaled: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+        let mut scale = i32::try_from(scale).ok()?;
         if scale < 0 {
             unscaled = times_pow10(unscaled, scale.unsigned_abs())?;
             scale = 0;
@@ -1127,9 +1144,20 @@ mod tests {
         let tiny = Decimal::parse("1e-2147483647").unwrap();
         assert_eq!((tiny.unscaled(), tiny.scale), (1, 2_147_483_647));
         assert_eq!(tiny.rescale(2).unwrap().to_string(), "0.00");
-        // Digits as written, up to 38 (ksqlDB's most for a DECIMAL), leading zeros counted.
-        assert_eq!(Decimal::parse(&format!("0.{}1", "0".repeat(36))).map(|d| d.scale), Some(37));
-        assert_eq!(Decimal::parse(&format!("0.{}1", "0".repeat(37))), None);
+        // Values read as BigDecimal reads them: leading zeros are no digits, and past 38
+        // digits trailing zeros go (the value kept); 39 digits that count are too many.
+        let tiny = format!("0.{}1", "0".repeat(44));
+        assert_eq!(Decimal::parse(&tiny).map(|d| (d.unscaled(), d.scale)), Some((1, 45)));
+        let one = format!("1.{}", "0".repeat(40));
+        assert_eq!(Decimal::parse(&one).map(|d| (d.unscaled(), d.scale)), Some((POW10[37], 37)));
+        assert_eq!(Decimal::parse(&format!("1.{}1", "0".repeat(40))), None, "42 digits that count");
+        assert_eq!(Decimal::parse(&format!("1{}", "0".repeat(39))), None, "10^39 is no i128");
+        // Literals as written: 38 places or 38 digits at most, trailing zeros counted.
+        let places_38 = format!("0.{}1", "0".repeat(37));
+        assert_eq!(Decimal::parse_literal(&places_38).map(|d| (d.precision(), d.scale)), Some((38, 38)));
+        assert_eq!(Decimal::parse_literal(&tiny), None, "45 places");
+        assert_eq!(Decimal::parse_literal(&one), None, "41 digits as written");
+        assert_eq!(Decimal::parse_literal("1.50").map(|d| (d.precision(), d.scale)), Some((3, 2)));
         // Scaling up by more than 38 places: no value but zero survives it.
         assert_eq!(Decimal::new(1, 0).rescale(39), None, "was 10^38 at scale 39 (0.1)");
         assert_eq!(Decimal::new(7, 2).rescale(45), None);

@@ -33,7 +33,7 @@ pub(super) fn functions() -> Vec<ScalarImpl> {
             }
             let places = a.get(1).and_then(|v| v.as_i64()).unwrap_or(0) as i32;
             match (&a[0], ret) {
-                (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint((d + 0.5).floor() as i64),
+                (Value::Double(d), Some(SqlType::Bigint)) => Value::Bigint(java_math_round(*d)),
                 (Value::Double(d), _) => Value::Double(round_double(*d, places)),
                 (Value::Decimal(d), Some(SqlType::Decimal { scale, .. })) => {
                     let r = if places >= 0 {
@@ -323,4 +323,14 @@ fn round_integer(i: i128, places: i32) -> i128 {
     let q = Decimal::new(i, shift).rescale(0).map_or(0, |q| q.unscaled());
     // A 64-bit integer rounded up takes at most 20 digits: no overflow here.
     times_pow10(q, shift).unwrap_or(0)
+}
+
+/// Java's Math.round: the nearest integer, halves up toward positive infinity, NaN 0, past
+/// the range its ends. `(x + 0.5).floor()` is wrong twice: 0.49999999999999994 + 0.5 rounds
+/// to 1.0, and above 2^52 an odd x + 0.5 rounds to the next even.
+fn java_math_round(x: f64) -> i64 {
+    let floor = x.floor();
+    // Exact for every double: x - floor(x) is representable.
+    let rounded = if x - floor >= 0.5 { floor + 1.0 } else { floor };
+    rounded as i64
 }

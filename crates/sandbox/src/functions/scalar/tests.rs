@@ -222,4 +222,19 @@ fn rounding_doubles_at_any_magnitude() {
         assert!(round(x, places).is_sign_positive(), "ROUND({x}, {places})");
     }
     assert_eq!(round(1.7976931348623157e308, -308), f64::INFINITY, "2E+308 is past a double");
+    // ROUND(x) is Java's Math.round.
+    let typed_round = |x: f64| (lookup("ROUND").unwrap().eval)(&[Value::Double(x)], &Some(SqlType::Bigint));
+    for (x, expected) in [
+        (0.49999999999999994, 0),
+        (0.5, 1),
+        (-0.5, 0),
+        (-1.5, -1),
+        (-1.6, -2),
+        (4_503_599_627_370_497.0, 4_503_599_627_370_497), // 2^52 + 1
+        (f64::NAN, 0),
+        (f64::INFINITY, i64::MAX),
+        (-1e300, i64::MIN),
+    ] {
+        assert_eq!(typed_round(x), Value::Bigint(expected), "ROUND({x})");
+    }
 }
