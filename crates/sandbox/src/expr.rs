@@ -68,6 +68,16 @@ impl Scope {
         self.cols.len() - 1
     }
 
+    /// The column that already holds expression `e` (see [`Scope::subst`]): what it
+    /// compiles to.
+    pub fn substituted(&self, e: &Expr) -> Option<usize> {
+        if self.subst.is_empty() {
+            return None;
+        }
+        let key = format_expr(e);
+        self.subst.iter().find(|(k, _)| *k == key).map(|(_, idx)| *idx)
+    }
+
     pub fn resolve(&self, qualifier: Option<&str>, name: &str) -> Result<usize, String> {
         if qualifier.is_none() {
             // An unqualified column of the scope itself (e.g. a join's ROWTIME) wins.
@@ -157,11 +167,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn compile_node(&mut self, e: &Expr) -> Result<Compiled, String> {
-        if !self.scope.subst.is_empty() {
-            let key = format_expr(e);
-            if let Some((_, idx)) = self.scope.subst.iter().find(|(k, _)| *k == key) {
-                return Ok(self.subst_col(*idx));
-            }
+        if let Some(idx) = self.scope.substituted(e) {
+            return Ok(self.subst_col(idx));
         }
         match e {
             Expr::Lit(l) => Ok(literal(l)?),

@@ -238,8 +238,15 @@ pub enum Value {
 /// aggregation's instructions went there); here only values that own memory take it.
 #[inline]
 pub fn clear_row(row: &mut Vec<Value>) {
+    truncate_row(row, 0);
+}
+
+/// Shortens a row to `len` values as [`clear_row`] empties one.
+#[inline]
+pub fn truncate_row(row: &mut Vec<Value>, len: usize) {
     // `pop`, not `drain`: a drain's own drop costs more than the glue it saves.
-    while let Some(v) = row.pop() {
+    while row.len() > len {
+        let Some(v) = row.pop() else { break };
         if v.owns_memory() {
             drop(v);
         } else {

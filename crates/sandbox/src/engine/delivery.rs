@@ -17,7 +17,14 @@ pub(super) type Work = VecDeque<(Arc<str>, u64, Arc<Record>)>;
 struct Encoded {
     record: Record,
     key: Vec<Value>,
-    values: Option<Vec<Value>>,
+    values: Option<Values>,
+}
+
+/// An output's value columns: the projected row they are the tail of (most sinks: the key
+/// columns lead), or, when they were spread out in it, just them.
+enum Values {
+    TailOf(Vec<Value>),
+    Cut(Vec<Value>),
 }
 use crate::schema_registry::WireSchemas;
 use crate::topics::{self, Record};
@@ -98,11 +105,17 @@ impl Engine {
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
         let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
         match table.flatten() {
-            Some(m) => m.apply_output(position, &r, key, values),
+            Some(m) => {
+                let values = values.map(|v| match v {
+                    Values::TailOf(row) => sink.values_of(row),
+                    Values::Cut(values) => values,
+                });
+                m.apply_output(position, &r, key, values)
+            }
             None => {
                 drop_row(key);
-                if let Some(values) = values {
-                    drop_row(values);
+                if let Some(Values::TailOf(row) | Values::Cut(row)) = values {
+                    drop_row(row);
                 }
             }
         }
@@ -110,14 +123,22 @@ impl Engine {
     }
 
     fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
-        let values = o.row.map(|row| sink.values_of(row));
+        // The value columns read in place when they are the row's tail; cut out otherwise.
+        let values = o.row.map(|row| match sink.value_tail(&row) {
+            Some(_) => Values::TailOf(row),
+            None => Values::Cut(sink.values_of(row)),
+        });
         let record = Record::assemble(
             &mut self.record_bytes,
             o.ts,
             o.window,
             |out| topics::serialize_into(&sink.key_format, &sink.key_cols, None, &o.key, false, out),
             |out| match &values {
-                Some(vals) => {
+                Some(v) => {
+                    let vals = match v {
+                        Values::TailOf(row) => sink.value_tail(row).unwrap_or(row),
+                        Values::Cut(values) => values,
+                    };
                     let (format, cols, names) = (&sink.value_format, &sink.value_cols, Some(&sink.value_names));
                     topics::serialize_into(format, cols, names, vals, sink.wrap, out)
                 }

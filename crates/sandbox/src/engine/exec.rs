@@ -397,7 +397,7 @@ impl Projector {
     pub fn project_owned(&self, mut row: Row) -> Row {
         let Some(fields) = &self.fields else { return self.project(&row) };
         if fields.iter().enumerate().all(|(i, &f)| i == f) && fields.len() <= row.len() {
-            row.truncate(fields.len());
+            truncate_row(&mut row, fields.len());
             return row;
         }
         let mut out = Vec::with_capacity(fields.len());
@@ -521,7 +521,6 @@ fn group_output(
     (ts, row): (i64, &mut Row),
 ) -> Option<Output> {
     g.post_row_into(key, ts, row);
-    let row = &*row;
     let keep = having.is_none_or(|h| h(row) == Value::Boolean(true));
     if having.is_some() {
         if !keep && !g.visible.get() {
@@ -533,7 +532,16 @@ fn group_output(
     if let Some(table) = table {
         table.check_key(&key, group_key);
     }
-    Some(Output { key, row: if keep { Some(post.project(row)) } else { None }, ts, window: g.window, headers: vec![] })
+    let row = keep.then(|| match post.fields {
+        // Plain columns of the post-aggregation row (`SELECT ID, COUNT(*) ..`): the row is
+        // handed over and its columns moved, not cloned; the next output fills a new one.
+        Some(_) => {
+            let width = row.len();
+            post.project_owned(std::mem::replace(row, Vec::with_capacity(width)))
+        }
+        None => post.project(row),
+    });
+    Some(Output { key, row, ts, window: g.window, headers: vec![] })
 }
 
 /// Each aggregate call's arguments of `row`, one call's after another's, into `out` (cleared

@@ -180,12 +180,20 @@ struct SinkSpec {
 }
 
 impl SinkSpec {
+    /// The value columns of a projected row when they are its tail (commonly: the key
+    /// columns lead), read in place; None when they are spread out.
+    fn value_tail<'r>(&self, row: &'r [Value]) -> Option<&'r [Value]> {
+        let p = &self.value_positions;
+        let first = *p.first()?;
+        (first + p.len() == row.len() && p.last() == Some(&(row.len() - 1))).then(|| &row[first..])
+    }
+
     /// The value columns of a projected row: moved out in place, not copied into a list.
     fn values_of(&self, mut row: Vec<Value>) -> Vec<Value> {
-        // Commonly the key columns lead and the values are the rest: cut the row's head.
-        let p = &self.value_positions;
-        if p.first().is_some_and(|&first| first + p.len() == row.len() && p.last() == Some(&(row.len() - 1))) {
-            row.drain(..p[0]);
+        // When they are its tail: the row with its head cut.
+        if let Some(tail) = self.value_tail(&row) {
+            let first = row.len() - tail.len();
+            row.drain(..first);
             return row;
         }
         let (mut next, mut i) = (self.value_positions.iter().peekable(), 0);

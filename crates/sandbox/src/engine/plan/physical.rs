@@ -139,9 +139,11 @@ fn projector(plan: &LogicalPlan) -> Result<Projector, String> {
         .project
         .columns
         .iter()
-        .map(|c| match c.value {
-            ColumnValue::Field(i) => Some(i),
-            _ => None,
+        .map(|c| match &c.value {
+            ColumnValue::Field(i) => Some(*i),
+            // A GROUP BY key or an aggregate over the post-aggregation row: one of its columns.
+            ColumnValue::Expr(e) => input.substituted(e),
+            ColumnValue::FirstNonNull(_) => None,
         })
         .collect();
     Ok(Projector { key, items, key_reads_values: plan.sink.partition_reads_values.clone(), fields })
