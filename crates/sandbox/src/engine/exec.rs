@@ -16,7 +16,7 @@ mod table_state;
 pub use table_state::TableEntry;
 
 use super::fk_join::{ForeignKeyJoin, ForeignKeyShape};
-pub use super::rows::{combine_join_rows, Change, Row, StateKey, StateMap, StateSet};
+pub use super::rows::{combine_join_rows, combine_join_rows_owned, Change, Row, StateKey, StateMap, StateSet};
 use super::window_join::WindowJoin;
 use crate::catalog::{ColKind, Source};
 use crate::expr::EvalFn;
@@ -395,7 +395,11 @@ impl Projector {
     /// cloned, and a select list that is the row's first columns (a pull's `SELECT *`) is
     /// the row cut short.
     pub fn project_owned(&self, mut row: Row) -> Row {
-        let Some(fields) = &self.fields else { return self.project(&row) };
+        let Some(fields) = &self.fields else {
+            let out = self.project(&row);
+            drop_row(row);
+            return out;
+        };
         if fields.iter().enumerate().all(|(i, &f)| i == f) && fields.len() <= row.len() {
             truncate_row(&mut row, fields.len());
             return row;
@@ -405,6 +409,7 @@ impl Projector {
             let used_again = fields[i + 1..].contains(&f);
             out.push(if used_again { row[f].clone() } else { std::mem::take(&mut row[f]) });
         }
+        drop_row(row);
         out
     }
     pub fn key(&self, row: &[Value]) -> Vec<Value> {
@@ -1107,12 +1112,17 @@ impl JoinStage {
                 let k = new_key.unwrap_or(Value::Null);
                 // The table's row is borrowed: the joined row is its only copy.
                 let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()) };
+                let widths = (self.left_width, self.right_width);
                 match (m, self.kind) {
-                    (Some(r), _) => out.push(Change { old: None, new: Some(self.combine(Some(&l), Some(r))), ts }),
-                    (None, JoinKind::Left) | (None, JoinKind::Full) => {
-                        out.push(Change { old: None, new: Some(self.combine(Some(&l), None)), ts })
+                    (Some(r), _) => {
+                        let row = combine_join_rows_owned(widths.0, widths.1, l, Some(r));
+                        out.push(Change { old: None, new: Some(row), ts })
                     }
-                    _ => {}
+                    (None, JoinKind::Left) | (None, JoinKind::Full) => {
+                        let row = combine_join_rows_owned(widths.0, widths.1, l, None);
+                        out.push(Change { old: None, new: Some(row), ts })
+                    }
+                    _ => drop_row(l),
                 }
             }
             // Table-table: both sides keep state; every change re-joins its key.
@@ -1316,32 +1326,35 @@ impl Executor {
         self.body_step(ch, rec, out);
     }
 
-    fn body_step(&mut self, ch: Change, rec: &Record, out: &mut Vec<Output>) {
+    fn body_step(&mut self, mut ch: Change, rec: &Record, out: &mut Vec<Output>) {
         match &mut self.body {
             Body::Project(p) => {
                 let ts = ch.ts;
-                match (&ch.new, &ch.old) {
+                match (ch.new.take(), &ch.old) {
                     (Some(new), _) => {
                         let mut o = Output {
-                            key: p.key(new),
-                            row: Some(p.project(new)),
+                            key: p.key(&new),
+                            row: None,
                             ts,
-                            window: window_of(&self.inputs, new),
+                            window: window_of(&self.inputs, &new),
                             headers: rec.headers().to_vec(),
                         };
                         if let Some(f) = &self.out_ts {
                             // Kafka takes no record without a time or before 1970: ksqlDB
                             // logs and skips it.
-                            match f(new).as_i64() {
+                            match f(&new).as_i64() {
                                 Some(t) if t >= 0 => o.ts = t,
                                 bad => {
                                     if self.errors.len() < 100 {
                                         self.errors.push(format!("Invalid timestamp of the output record: {bad:?}"));
                                     }
+                                    drop_row(new);
                                     return;
                                 }
                             }
                         }
+                        // Last: the row's plain columns move into the projection.
+                        o.row = Some(p.project_owned(new));
                         out.push(o);
                     }
                     (None, Some(old)) if self.output_is_table => {

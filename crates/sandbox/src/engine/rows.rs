@@ -43,12 +43,27 @@ pub fn combine_join_rows(left_width: usize, right_width: usize, l: Option<&Row>,
         Some(l) => row.extend_from_slice(l),
         None => row.resize(left_width, Value::Null),
     }
+    let lt = l.map(|x| x[left_width - 3].as_i64().unwrap_or(0));
+    add_right_side(row, (left_width, right_width), lt, r)
+}
+
+/// [`combine_join_rows`] of a left row the caller gives up (a stream record's): its values
+/// are moved, not cloned.
+pub fn combine_join_rows_owned(left_width: usize, right_width: usize, mut l: Row, r: Option<&Row>) -> Row {
+    let mut row = Vec::with_capacity(left_width + right_width + 3);
+    let lt = l[left_width - 3].as_i64().unwrap_or(0);
+    row.append(&mut l);
+    add_right_side(row, (left_width, right_width), Some(lt), r)
+}
+
+/// The right row (nulls without one) and the pseudocolumns after a joined row's left side;
+/// `lt`: the left row's time.
+fn add_right_side(mut row: Row, (left_width, right_width): (usize, usize), lt: Option<i64>, r: Option<&Row>) -> Row {
     match r {
         Some(r) => row.extend_from_slice(r),
         None => row.resize(left_width + right_width, Value::Null),
     }
     // The joined row's own ROWTIME: the later of both sides.
-    let lt = l.map(|x| x[left_width - 3].as_i64().unwrap_or(0));
     let rt = r.map(|x| x[right_width - 3].as_i64().unwrap_or(0));
     row.push(Value::Bigint(lt.max(rt).unwrap_or(0)));
     row.push(Value::Int(0));
