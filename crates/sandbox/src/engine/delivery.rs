@@ -65,26 +65,26 @@ impl Engine {
                 }
             }
             let readers = self.queries.readers_of(topic);
-            for id in readers.iter() {
-                let sink = {
-                    let Some(q) = self.queries.get_mut(id) else { continue };
-                    q.executor.process_topic(topic, &rec, &mut outputs);
-                    if !q.executor.errors.is_empty() {
-                        let errs = std::mem::take(&mut q.executor.errors);
-                        for e in errs {
-                            if q.info.errors.len() < 100 {
-                                q.info.errors.push(e);
-                            }
+            for &slot in readers.iter() {
+                let Some(q) = self.queries.at_mut(slot) else { continue };
+                q.executor.process_topic(topic, &rec, &mut outputs);
+                if !q.executor.errors.is_empty() {
+                    let errs = std::mem::take(&mut q.executor.errors);
+                    for e in errs {
+                        if q.info.errors.len() < 100 {
+                            q.info.errors.push(e);
                         }
                     }
-                    q.sink.clone()
-                };
-                let Some(sink) = sink else {
+                }
+                if outputs.is_empty() {
+                    continue;
+                }
+                let (Some(sink), id) = (q.sink.clone(), q.id.clone()) else {
                     outputs.clear();
                     continue;
                 };
                 for o in outputs.drain(..) {
-                    self.write_output(&sink, o, id, work, true);
+                    self.write_output(&sink, o, &id, work, true);
                 }
             }
         }

@@ -1,6 +1,9 @@
 //! The persistent queries by id, and for each topic the queries that read it: every
 //! appended record looks its readers up, which a scan of all queries (comparing each
 //! input's topic name) made cost a few hundred instructions per record.
+//!
+//! Each query sits in a slot of its own while it runs, so a record reaches its readers by
+//! their slots, not by a search of the ids for each one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -9,47 +12,75 @@ use super::Persistent;
 
 #[derive(Default)]
 pub(super) struct Queries {
-    by_id: BTreeMap<String, Persistent>,
-    /// Per topic, the ids of the queries reading it in id order; filled as topics are looked
-    /// up, emptied when a query comes or goes. A query's inputs never change while it runs
-    /// (CREATE OR REPLACE removes it and inserts its replacement).
-    readers: HashMap<Box<str>, Arc<[Arc<str>]>, foldhash::fast::RandomState>,
+    /// The queries in their slots; a removed query's slot is free for the next one.
+    slots: Vec<Option<Persistent>>,
+    /// Each query's slot by its id (in id order).
+    by_id: BTreeMap<String, usize>,
+    /// Per topic, the slots of the queries reading it in id order; filled as topics are
+    /// looked up, emptied when a query comes or goes. A query's inputs never change while it
+    /// runs (CREATE OR REPLACE removes it and inserts its replacement).
+    readers: HashMap<Box<str>, Arc<[usize]>, foldhash::fast::RandomState>,
 }
 
 impl Queries {
-    /// The ids of the queries that read `topic`, in id order.
-    pub(super) fn readers_of(&mut self, topic: &str) -> Arc<[Arc<str>]> {
-        if let Some(ids) = self.readers.get(topic) {
-            return ids.clone();
+    /// The slots of the queries that read `topic`, in id order (see [`Queries::at_mut`]).
+    pub(super) fn readers_of(&mut self, topic: &str) -> Arc<[usize]> {
+        if let Some(slots) = self.readers.get(topic) {
+            return slots.clone();
         }
-        let reads = |q: &&Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
-        let ids: Arc<[Arc<str>]> = self.by_id.values().filter(reads).map(|q| q.id.clone()).collect();
-        self.readers.insert(topic.into(), ids.clone());
-        ids
+        let reads = |q: &Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
+        let slots: Arc<[usize]> =
+            self.by_id.values().copied().filter(|&s| self.slots[s].as_ref().is_some_and(reads)).collect();
+        self.readers.insert(topic.into(), slots.clone());
+        slots
     }
 
+    /// The query in `slot` (from [`Queries::readers_of`]).
+    pub(super) fn at_mut(&mut self, slot: usize) -> Option<&mut Persistent> {
+        self.slots.get_mut(slot)?.as_mut()
+    }
+
+    /// Adds a query (replacing one of the same id), in the first free slot.
     pub(super) fn insert(&mut self, id: String, query: Persistent) {
         self.readers.clear();
-        self.by_id.insert(id, query);
+        let slot = match self.by_id.get(&id) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.slots.iter().position(Option::is_none).unwrap_or(self.slots.len());
+                if slot == self.slots.len() {
+                    self.slots.push(None);
+                }
+                self.by_id.insert(id, slot);
+                slot
+            }
+        };
+        self.slots[slot] = Some(query);
     }
 
     pub(super) fn remove(&mut self, id: &str) -> Option<Persistent> {
         self.readers.clear();
-        self.by_id.remove(id)
+        let slot = self.by_id.remove(id)?;
+        let query = self.slots[slot].take();
+        // Free slots at the end go: the list is as long as the most queries run at once.
+        while self.slots.last().is_some_and(Option::is_none) {
+            self.slots.pop();
+        }
+        query
     }
 
     pub(super) fn clear(&mut self) {
         self.readers.clear();
         self.by_id.clear();
+        self.slots.clear();
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&Persistent> {
-        self.by_id.get(id)
+        self.slots.get(*self.by_id.get(id)?)?.as_ref()
     }
 
     /// A query to run or update (its inputs stay as they are: see `readers`).
     pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut Persistent> {
-        self.by_id.get_mut(id)
+        self.at_mut(*self.by_id.get(id)?)
     }
 
     #[cfg(test)]
@@ -57,12 +88,14 @@ impl Queries {
         self.by_id.contains_key(id)
     }
 
+    /// The ids, in order.
     pub(super) fn keys(&self) -> impl Iterator<Item = &String> {
         self.by_id.keys()
     }
 
+    /// The queries, in id order.
     pub(super) fn values(&self) -> impl Iterator<Item = &Persistent> {
-        self.by_id.values()
+        self.by_id.values().filter_map(|&slot| self.slots[slot].as_ref())
     }
 }
 
@@ -70,6 +103,6 @@ impl Queries {
 impl std::ops::Index<&str> for Queries {
     type Output = Persistent;
     fn index(&self, id: &str) -> &Persistent {
-        &self.by_id[id]
+        self.get(id).expect("a query of this id")
     }
 }
