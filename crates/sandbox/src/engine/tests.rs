@@ -408,6 +408,10 @@ fn a_sinks_value_columns_are_the_rows_columns_at_its_value_positions() {
         };
         let row: Vec<Value> = (0..5).map(|i| Value::String(format!("c{i}"))).collect();
         let expected: Vec<Value> = value_positions.iter().map(|&i| row[i].clone()).collect();
+        // Read in place exactly when they are the row's last columns.
+        let is_tail = value_positions.iter().rev().zip((0..5).rev()).all(|(p, i)| *p == i);
+        let tail = sink.value_tail(&row).map(<[Value]>::to_vec);
+        assert_eq!(tail, (is_tail && !expected.is_empty()).then(|| expected.clone()), "{value_positions:?}");
         assert_eq!(sink.values_of(row), expected, "{value_positions:?}");
     }
 }
@@ -428,11 +432,20 @@ fn queries_that_come_and_go_read_the_records_after_them() {
     run(&mut e, &mut s, &format!("TERMINATE {id_of_a};"));
     produce_values(&mut e, 1);
     assert_eq!((e.topic_records("A").len(), e.topic_records("B").len()), (5, 4));
+    // A new query takes the slot A left; A's sink takes nothing more.
+    run(&mut e, &mut s, "CREATE STREAM C AS SELECT V FROM S;");
+    produce_values(&mut e, 1);
+    let counts = |e: &Engine| ["A", "B", "C"].map(|t| e.topic_records(t).len());
+    assert_eq!(counts(&e), [5, 5, 1]);
+    let id_of_c = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == "C")).unwrap().id.clone();
+    run(&mut e, &mut s, &format!("TERMINATE {id_of_c};"));
+    produce_values(&mut e, 1);
+    assert_eq!(counts(&e), [5, 6, 1]);
     run(&mut e, &mut s, "CREATE OR REPLACE STREAM B AS SELECT V, V * 2 AS W FROM S;");
     produce_values(&mut e, 1);
     let last = e.topic_records("B").pop().unwrap();
     assert_eq!(last.value(), Some(&br#"{"V":0,"W":0}"#[..]), "the replacement reads the next record");
-    assert_eq!(e.topic_records("B").len(), 5);
+    assert_eq!(e.topic_records("B").len(), 7);
 }
 
 #[test]
