@@ -58,8 +58,13 @@ fn read_flat(
 ) -> Result<(), Unsupported> {
     with_marks(cols.len(), |filled| {
         let mut object = FlatObject::open(bytes)?;
+        // Records mostly list their fields in column order (the sandbox's own writer does):
+        // the column after the last one found is tried first.
+        let mut next = 0;
         while let Some((name, value)) = object.next_field()? {
-            let Some((i, is_exact)) = column_of(cols, name) else { continue };
+            let expected = cols.get(next).filter(|(n, _)| n == name).map(|_| (next, true));
+            let Some((i, is_exact)) = expected.or_else(|| column_of(cols, name)) else { continue };
+            next = i + 1;
             match claim(filled, i, is_exact).ok_or(Unsupported)? {
                 Claim::Take => values[i] = flat_value(value, &cols[i].1, unread.get(i) == Some(&true))?,
                 Claim::Skip => {}
