@@ -57,6 +57,7 @@ impl Engine {
                 work.clear();
                 break; // a query feeding itself (INSERT INTO its own source)
             }
+            let readers = self.queries.readers_of(&topic);
             let topic: &str = &topic;
             self.deliver_to_subscribers(topic, position);
             for m in self.materialized.values_mut() {
@@ -64,7 +65,6 @@ impl Engine {
                     m.apply(&rec);
                 }
             }
-            let readers = self.queries.readers_of(topic);
             for &slot in readers.iter() {
                 let Some(q) = self.queries.at_mut(slot) else { continue };
                 q.executor.process_topic(topic, &rec, &mut outputs);

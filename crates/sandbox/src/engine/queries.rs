@@ -20,11 +20,30 @@ pub(super) struct Queries {
     /// looked up, emptied when a query comes or goes. A query's inputs never change while it
     /// runs (CREATE OR REPLACE removes it and inserts its replacement).
     readers: HashMap<Box<str>, Arc<[usize]>, foldhash::fast::RandomState>,
+    /// The last topics looked up, by their shared name (the topic's own `Arc`, which this
+    /// list keeps alive, so the pointer names that topic alone): most records go to a topic
+    /// just looked up, found here without hashing its name.
+    recent: Vec<(Arc<str>, Arc<[usize]>)>,
 }
+
+/// Topics [`Queries::recent`] remembers.
+const RECENT_TOPICS: usize = 4;
 
 impl Queries {
     /// The slots of the queries that read `topic`, in id order (see [`Queries::at_mut`]).
-    pub(super) fn readers_of(&mut self, topic: &str) -> Arc<[usize]> {
+    pub(super) fn readers_of(&mut self, topic: &Arc<str>) -> Arc<[usize]> {
+        if let Some((_, slots)) = self.recent.iter().find(|(t, _)| Arc::ptr_eq(t, topic)) {
+            return slots.clone();
+        }
+        let slots = self.readers_by_name(topic);
+        if self.recent.len() == RECENT_TOPICS {
+            self.recent.remove(0);
+        }
+        self.recent.push((topic.clone(), slots.clone()));
+        slots
+    }
+
+    fn readers_by_name(&mut self, topic: &str) -> Arc<[usize]> {
         if let Some(slots) = self.readers.get(topic) {
             return slots.clone();
         }
@@ -35,6 +54,12 @@ impl Queries {
         slots
     }
 
+    /// Forgets every topic's readers (a query came or went).
+    fn forget_readers(&mut self) {
+        self.readers.clear();
+        self.recent.clear();
+    }
+
     /// The query in `slot` (from [`Queries::readers_of`]).
     pub(super) fn at_mut(&mut self, slot: usize) -> Option<&mut Persistent> {
         self.slots.get_mut(slot)?.as_mut()
@@ -42,7 +67,7 @@ impl Queries {
 
     /// Adds a query (replacing one of the same id), in the first free slot.
     pub(super) fn insert(&mut self, id: String, query: Persistent) {
-        self.readers.clear();
+        self.forget_readers();
         let slot = match self.by_id.get(&id) {
             Some(&slot) => slot,
             None => {
@@ -58,7 +83,7 @@ impl Queries {
     }
 
     pub(super) fn remove(&mut self, id: &str) -> Option<Persistent> {
-        self.readers.clear();
+        self.forget_readers();
         let slot = self.by_id.remove(id)?;
         let query = self.slots[slot].take();
         // Free slots at the end go: the list is as long as the most queries run at once.
@@ -69,7 +94,7 @@ impl Queries {
     }
 
     pub(super) fn clear(&mut self) {
-        self.readers.clear();
+        self.forget_readers();
         self.by_id.clear();
         self.slots.clear();
     }
