@@ -1583,8 +1583,12 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
     match rank {
         1 | 2 => {
             let big = rank == 2;
-            let f: CombineFn = Arc::new(move |a, b| {
-                let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) else { return Value::Null };
+            let f: CombineFn = Arc::new(move |x, y| {
+                let (a, b) = (x.as_i64(), y.as_i64());
+                // Numbers or NULL: dropped without the drop glue.
+                discard(x);
+                discard(y);
+                let (Some(a), Some(b)) = (a, b) else { return Value::Null };
                 if big {
                     integer_arithmetic!(op, a, b).map_or(Value::Null, Value::Bigint)
                 } else {
@@ -1594,8 +1598,11 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
             Ok((if big { SqlType::Bigint } else { SqlType::Integer }, f))
         }
         4 => {
-            let f: CombineFn = Arc::new(move |a, b| {
-                let (Some(a), Some(b)) = (a.as_f64(), b.as_f64()) else { return Value::Null };
+            let f: CombineFn = Arc::new(move |x, y| {
+                let (a, b) = (x.as_f64(), y.as_f64());
+                discard(x);
+                discard(y);
+                let (Some(a), Some(b)) = (a, b) else { return Value::Null };
                 Value::Double(match op {
                     BinOp::Add => a + b,
                     BinOp::Sub => a - b,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value as J;
 
 use crate::json_flat::{Flat, FlatObject, Unsupported};
-use crate::types::{from_json, json_number_as, SqlType, Value};
+use crate::types::{discard, from_json, json_number_as, SqlType, Value};
 
 /// The columns' values from a JSON object (missing fields are NULL), or None (see above).
 pub fn read(bytes: &[u8], cols: &[(String, SqlType)]) -> Option<Vec<Value>> {
@@ -66,7 +66,10 @@ fn read_flat(
             let Some((i, is_exact)) = expected.or_else(|| column_of(cols, name)) else { continue };
             next = i + 1;
             match claim(filled, i, is_exact).ok_or(Unsupported)? {
-                Claim::Take => values[i] = flat_value(value, &cols[i].1, unread.get(i) == Some(&true))?,
+                Claim::Take => {
+                    let v = flat_value(value, &cols[i].1, unread.get(i) == Some(&true))?;
+                    discard(std::mem::replace(&mut values[i], v));
+                }
                 Claim::Skip => {}
             }
         }

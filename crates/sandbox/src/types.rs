@@ -247,12 +247,18 @@ pub fn truncate_row(row: &mut Vec<Value>, len: usize) {
     // `pop`, not `drain`: a drain's own drop costs more than the glue it saves.
     while row.len() > len {
         let Some(v) = row.pop() else { break };
-        if v.owns_memory() {
-            drop(v);
-        } else {
-            // Owns nothing: forgetting it leaks nothing.
-            std::mem::forget(v);
-        }
+        discard(v);
+    }
+}
+
+/// Drops a value as [`clear_row`] drops a row's: without the drop glue when it owns nothing.
+#[inline(always)]
+pub fn discard(v: Value) {
+    if v.owns_memory() {
+        drop(v);
+    } else {
+        // Owns nothing: forgetting it leaks nothing.
+        std::mem::forget(v);
     }
 }
 

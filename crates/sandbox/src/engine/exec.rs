@@ -1297,7 +1297,14 @@ impl Executor {
 
     fn after_join(&mut self, mut ch: Change, rec: &Record, out: &mut Vec<Output>) {
         if let Some(f) = &self.filter {
-            let pass = |r: Option<Row>| r.filter(|r| f(r) == Value::Boolean(true));
+            let pass = |r: Option<Row>| {
+                r.filter(|r| {
+                    let v = f(r);
+                    let true_ = matches!(v, Value::Boolean(true));
+                    discard(v);
+                    true_
+                })
+            };
             ch.new = pass(ch.new.take());
             ch.old = pass(ch.old.take());
             if ch.new.is_none() && ch.old.is_none() {
