@@ -1112,6 +1112,7 @@ impl JoinStage {
                 let k = new_key.unwrap_or(Value::Null);
                 // The table's row is borrowed: the joined row is its only copy.
                 let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()) };
+                discard(k);
                 let widths = (self.left_width, self.right_width);
                 match (m, self.kind) {
                     (Some(r), _) => {
