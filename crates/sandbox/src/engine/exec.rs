@@ -780,11 +780,8 @@ impl Aggregator {
             self.max_window_start = self.max_window_start.max(start);
             self.earliest_close = self.earliest_close.min(end.saturating_add(grace));
             let aggs = &self.aggs;
-            let (key, g, new) =
+            let (key, g, _) =
                 self.groups.get_or_insert_with(kparts, key, start, || Group::new(Some((start, end)), aggs, ts));
-            if new && self.serves_table {
-                self.table.add_window(kparts, start);
-            }
             feed(&mut g.accs, aggs, &args, true);
             g.last_ts = g.last_ts.max(ts);
             // A window's row carries the latest timestamp of its records.
@@ -850,9 +847,6 @@ impl Aggregator {
         let key = held_key.as_deref().unwrap_or(key);
         for gk in &removed {
             let g = self.groups.remove(&gk.0, gk.1).unwrap();
-            if self.serves_table {
-                self.table.remove_window(&gk.0, gk.1);
-            }
             if self.emit_final {
                 self.pending_final.retain(|(pending, _)| pending != gk);
             } else if g.window != Some((start, end)) {
@@ -871,9 +865,6 @@ impl Aggregator {
         }
         let close = end.saturating_add(gap).saturating_add(1).saturating_add(grace);
         self.earliest_close = self.earliest_close.min(close);
-        if self.serves_table {
-            self.table.add_window(&kparts, start);
-        }
         let gk = (kparts, start);
         // A session's row carries the latest timestamp of its records.
         let latest = merged_rows.iter().map(|(_, t)| *t).max().unwrap_or(ts).max(ts);

@@ -101,6 +101,37 @@ fn windowed_pull_by_key_reads_that_keys_windows_in_order() {
     assert!(pull(&mut e, "SELECT * FROM T WHERE ID = 99;").is_empty());
 }
 
+/// A key with windows both closed (evicted from the groups, kept by the table) and open
+/// (its groups) reads them all, in window order, as a scan does.
+#[test]
+fn a_pull_by_key_merges_closed_and_open_windows_in_order() {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    run(
+        &mut e,
+        &mut s,
+        "CREATE TABLE T AS SELECT ID, COUNT(*) AS C FROM S \
+         WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY ID;",
+    );
+    let query = e.catalog.get("T").unwrap().writer_query.clone().unwrap();
+    // Two records a second for 20 seconds, key 1 and key 2 taking turns by the second.
+    for t in 0..40i64 {
+        produce(&mut e, 1 + (t / 2 % 2) as i32, 1, t * 500);
+    }
+    let held = windows_held(&e, &query);
+    assert!((1..20).contains(&held), "some windows closed, some open: {held}");
+    for key in [1, 2] {
+        let rows = pull(&mut e, &format!("SELECT * FROM T WHERE ID = {key};"));
+        let starts: Vec<i64> = rows.iter().map(|r| r[1].as_i64().unwrap()).collect();
+        let first = if key == 1 { 0 } else { 1_000 };
+        assert_eq!(starts, (0..10).map(|i| first + i * 2_000).collect::<Vec<_>>(), "key {key}");
+        assert!(rows.iter().all(|r| r[3] == Value::Bigint(2)), "{rows:?}");
+        let scanned: Vec<Vec<Value>> =
+            pull(&mut e, "SELECT * FROM T;").into_iter().filter(|r| r[0] == Value::Int(key)).collect();
+        assert_eq!(rows, scanned);
+    }
+}
+
 #[test]
 fn a_query_table_is_queryable_from_its_creation() {
     let (mut e, mut s) = (Engine::new(), Session::default());

@@ -25,84 +25,45 @@ pub enum TableEntry<'a> {
 
 #[derive(Default)]
 pub(super) struct TableState {
-    /// Windowed aggregations: each key's windows by start, with the final row of those
-    /// evicted from the groups (None: the window is open, its group answers). Kept per key so
-    /// that a pull of one key walks its windows in order without hashing each of them.
+    /// Windowed aggregations: each key's windows evicted from the groups, by start, with
+    /// their final rows (open windows are the groups'). Kept per key so that a pull of one
+    /// key walks its windows in order without hashing each of them.
     windows: StateMap<Vec<KeyPart>, KeyWindows>,
     /// Set when an output key differs from its group key (a computed key): pull lookups by
     /// key then scan instead of addressing groups.
     keys_differ: Cell<bool>,
 }
 
-/// One key's windows in start order, with the final row of those closed. Windows open in
-/// time order, so opening one is a push at the back and evicting one a removal at the front:
-/// a BTreeMap holding rows inline cost ~560 instructions an event and ~190 bytes a window.
+/// One key's closed windows in start order, with their final rows. Windows close in time
+/// order, so closing one is a push at the back: a BTreeMap holding rows inline cost ~560
+/// instructions an event and ~190 bytes a window.
 #[derive(Default)]
-pub(super) struct KeyWindows(VecDeque<(i64, Option<Box<Output>>)>);
+pub(super) struct KeyWindows(VecDeque<(i64, Box<Output>)>);
 
 impl KeyWindows {
-    fn find(&self, start: i64) -> Result<usize, usize> {
-        self.0.binary_search_by_key(&start, |(s, _)| *s)
-    }
-
-    /// Notes window `start` (open) unless it is already there.
-    fn open(&mut self, start: i64) {
-        match self.0.back() {
-            Some(&(last, _)) if last >= start => {
-                if let Err(at) = self.find(start) {
-                    self.0.insert(at, (start, None));
-                }
-            }
-            _ => self.0.push_back((start, None)),
-        }
-    }
-
-    /// Window `start` closed with its final row.
+    /// Window `start` closed with its final row (replacing one of the same start).
     fn close(&mut self, start: i64, row: Output) {
-        match self.find(start) {
-            Ok(at) => self.0[at].1 = Some(Box::new(row)),
-            Err(at) => self.0.insert(at, (start, Some(Box::new(row)))),
+        match self.0.back() {
+            Some(&(last, _)) if last >= start => match self.0.binary_search_by_key(&start, |(s, _)| *s) {
+                Ok(at) => self.0[at].1 = Box::new(row),
+                Err(at) => self.0.insert(at, (start, Box::new(row))),
+            },
+            _ => self.0.push_back((start, Box::new(row))),
         }
     }
 
-    fn remove(&mut self, start: i64) {
-        if let Ok(at) = self.find(start) {
-            self.0.remove(at);
-        }
-    }
-
-    /// Each window's start and, once closed, its final row; in start order.
-    fn iter(&self) -> impl Iterator<Item = (i64, Option<&Output>)> {
-        self.0.iter().map(|(start, row)| (*start, row.as_deref()))
+    /// Each window's start and final row, in start order.
+    fn iter(&self) -> impl Iterator<Item = (i64, &Output)> {
+        self.0.iter().map(|(start, row)| (*start, &**row))
     }
 }
 
 impl TableState {
-    pub(super) fn add_window(&mut self, key: &[KeyPart], start: i64) {
-        match self.windows.get_mut(key) {
-            Some(windows) => windows.open(start),
-            None => {
-                let mut windows = KeyWindows::default();
-                windows.open(start);
-                self.windows.insert(key.to_vec(), windows);
-            }
-        }
-    }
-
-    pub(super) fn remove_window(&mut self, key: &[KeyPart], start: i64) {
-        if let Some(windows) = self.windows.get_mut(key) {
-            windows.remove(start);
-            if windows.0.is_empty() {
-                self.windows.remove(key);
-            }
-        }
-    }
-
+    /// A window evicted from the groups, with its final row (None: HAVING keeps it out of
+    /// the table, so nothing is kept).
     pub(super) fn close(&mut self, gk: GroupKey, row: Option<Output>) {
-        match row {
-            Some(o) => self.windows.entry(gk.0).or_default().close(gk.1, o),
-            // Not in the table (HAVING): nothing to keep.
-            None => self.remove_window(&gk.0, gk.1),
+        if let Some(o) = row {
+            self.windows.entry(gk.0).or_default().close(gk.1, o);
         }
     }
 
@@ -169,16 +130,17 @@ impl Aggregator {
                 }
                 continue;
             }
-            for (start, closed) in self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter) {
-                match closed {
-                    Some(o) => visit(TableEntry::Closed(o)),
-                    None => {
-                        if let Some(group) = self.groups.get(k, start) {
-                            open(group, &mut visit);
-                        }
+            // The key's closed windows and its open ones (its groups), merged by start.
+            let mut closed = self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter).peekable();
+            if let Some((values, groups)) = self.groups.of_key(k) {
+                for (start, g) in groups {
+                    while let Some((_, o)) = closed.next_if(|(s, _)| *s < start) {
+                        visit(TableEntry::Closed(o));
                     }
+                    open((values, g), &mut visit);
                 }
             }
+            closed.for_each(|(_, o)| visit(TableEntry::Closed(o)));
         }
         true
     }
@@ -189,7 +151,7 @@ impl Aggregator {
     pub fn table_rows(&self, keys: Option<&[Vec<KeyPart>]>) -> Vec<Cow<'_, Output>> {
         let mut post = Vec::new();
         let open = self.groups.values().filter_map(|(key, g)| self.table_output(key, g, &mut post)).map(Cow::Owned);
-        let closed = self.table.windows.values().flat_map(|w| w.iter().filter_map(|(_, row)| row)).map(Cow::Borrowed);
+        let closed = self.table.windows.values().flat_map(|w| w.iter().map(|(_, row)| row)).map(Cow::Borrowed);
         let mut rows: Vec<(Vec<KeyPart>, Cow<'_, Output>)> =
             open.chain(closed).map(|o| (o.key.iter().map(key_part).collect(), o)).collect();
         if let Some(keys) = keys {
@@ -216,33 +178,23 @@ mod tests {
         }
     }
 
-    /// Opens (in and out of order, repeated), closes (of open and unknown windows) and
-    /// removals keep each key's windows as a sorted map would: same starts, same rows.
+    /// Closes (mostly in time order, some late or repeated) keep each key's closed windows
+    /// as a sorted map would: same starts, same rows.
     #[test]
     fn key_windows_behave_as_a_sorted_map() {
-        let (mut windows, mut model) = (KeyWindows::default(), BTreeMap::<i64, Option<i64>>::new());
+        let (mut windows, mut model) = (KeyWindows::default(), BTreeMap::<i64, i64>::new());
         let mut x: u64 = 7;
         for step in 0..5_000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             // Mostly the next window in time, sometimes a late or repeated one.
             let start = if x.is_multiple_of(5) { ((x >> 33) % 400) as i64 } else { step / 10 };
-            match (x >> 20) % 6 {
-                0 => {
-                    windows.close(start, row(start));
-                    model.insert(start, Some(start));
-                }
-                1 => {
-                    windows.remove(start);
-                    model.remove(&start);
-                }
-                _ => {
-                    windows.open(start);
-                    model.entry(start).or_insert(None);
-                }
-            }
+            let mut r = row(start);
+            r.ts = step;
+            windows.close(start, r);
+            model.insert(start, step);
         }
-        let got: Vec<(i64, Option<i64>)> = windows.iter().map(|(s, r)| (s, r.map(|o| o.ts))).collect();
-        let want: Vec<(i64, Option<i64>)> = model.into_iter().collect();
+        let got: Vec<(i64, i64)> = windows.iter().map(|(s, r)| (s, r.ts)).collect();
+        let want: Vec<(i64, i64)> = model.into_iter().collect();
         assert!(got.len() > 100, "{}", got.len());
         assert_eq!(got, want);
     }
