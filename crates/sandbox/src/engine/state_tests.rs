@@ -8,6 +8,16 @@ fn run(e: &mut Engine, s: &mut Session, sql: &str) {
     e.execute(sql, s).unwrap_or_else(|err| panic!("{sql}: {err}"));
 }
 
+/// An engine with stream S and the tables these statements make.
+fn engine_with_tables(tables: &[&str]) -> Engine {
+    let (mut e, mut s) = (Engine::new(), Session::default());
+    run(&mut e, &mut s, STREAM);
+    for sql in tables {
+        run(&mut e, &mut s, sql);
+    }
+    e
+}
+
 fn produce(e: &mut Engine, key: i32, v: i32, ts: i64) {
     let value = format!("{{\"V\":{v}}}").into_bytes();
     let rec = Record::new(Some(key.to_be_bytes().to_vec()), Some(value), ts);
@@ -33,20 +43,12 @@ const STREAM: &str = "CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='s',
 
 #[test]
 fn closed_windows_are_evicted_after_their_grace_period() {
-    let (mut e, mut s) = (Engine::new(), Session::default());
-    run(&mut e, &mut s, STREAM);
-    run(
-        &mut e,
-        &mut s,
+    let mut e = engine_with_tables(&[
         "CREATE TABLE T AS SELECT ID, COUNT(*) AS C FROM S \
          WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 2 SECONDS) GROUP BY ID;",
-    );
-    run(
-        &mut e,
-        &mut s,
         "CREATE TABLE W AS SELECT ID, COUNT(*) AS C FROM S \
          WINDOW SESSION (1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY ID;",
-    );
+    ]);
     let (tumbling, session) = (e.catalog.get("T").unwrap().writer_query.clone().unwrap(), "CTAS_W_1".to_string());
     assert!(e.queries.contains_key(&session), "{:?}", e.persistent_query_ids());
     // 100 seconds, 10 keys, a record per key every 500 ms: sessions never close while
@@ -105,14 +107,8 @@ fn windowed_pull_by_key_reads_that_keys_windows_in_order() {
 /// (its groups) reads them all, in window order, as a scan does.
 #[test]
 fn a_pull_by_key_merges_closed_and_open_windows_in_order() {
-    let (mut e, mut s) = (Engine::new(), Session::default());
-    run(&mut e, &mut s, STREAM);
-    run(
-        &mut e,
-        &mut s,
-        "CREATE TABLE T AS SELECT ID, COUNT(*) AS C FROM S \
-         WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY ID;",
-    );
+    let mut e = engine_with_tables(&["CREATE TABLE T AS SELECT ID, COUNT(*) AS C FROM S \
+         WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 0 SECONDS) GROUP BY ID;"]);
     let query = e.catalog.get("T").unwrap().writer_query.clone().unwrap();
     // Two records a second for 20 seconds, key 1 and key 2 taking turns by the second.
     for t in 0..40i64 {

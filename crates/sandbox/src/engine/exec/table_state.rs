@@ -45,7 +45,7 @@ impl KeyWindows {
     fn close(&mut self, start: i64, row: Output) {
         match self.0.back() {
             Some(&(last, _)) if last >= start => match self.0.binary_search_by_key(&start, |(s, _)| *s) {
-                Ok(at) => self.0[at].1 = Box::new(row),
+                Ok(at) => *self.0[at].1 = row,
                 Err(at) => self.0.insert(at, (start, Box::new(row))),
             },
             _ => self.0.push_back((start, Box::new(row))),
