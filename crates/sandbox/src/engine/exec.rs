@@ -395,21 +395,30 @@ impl Projector {
     /// cloned, and a select list that is the row's first columns (a pull's `SELECT *`) is
     /// the row cut short.
     pub fn project_owned(&self, mut row: Row) -> Row {
-        let Some(fields) = &self.fields else {
-            let out = self.project(&row);
-            drop_row(row);
-            return out;
-        };
-        if fields.iter().enumerate().all(|(i, &f)| i == f) && fields.len() <= row.len() {
-            truncate_row(&mut row, fields.len());
+        if self.is_head_of(&row) {
+            let width = self.items.len();
+            truncate_row(&mut row, width);
             return row;
         }
+        let out = self.project_moving(&mut row);
+        drop_row(row);
+        out
+    }
+
+    /// Whether the select list is `row`'s first columns as they are.
+    fn is_head_of(&self, row: &[Value]) -> bool {
+        self.fields.as_ref().is_some_and(|f| f.len() <= row.len() && f.iter().enumerate().all(|(i, &c)| i == c))
+    }
+
+    /// [`Projector::project`] of a row whose plain columns may be moved out (NULL left in
+    /// their place) rather than cloned.
+    fn project_moving(&self, row: &mut [Value]) -> Row {
+        let Some(fields) = &self.fields else { return self.project(row) };
         let mut out = Vec::with_capacity(fields.len());
         for (i, &f) in fields.iter().enumerate() {
             let used_again = fields[i + 1..].contains(&f);
             out.push(if used_again { row[f].clone() } else { std::mem::take(&mut row[f]) });
         }
-        drop_row(row);
         out
     }
     pub fn key(&self, row: &[Value]) -> Vec<Value> {
@@ -537,14 +546,16 @@ fn group_output(
     if let Some(table) = table {
         table.check_key(&key, group_key);
     }
-    let row = keep.then(|| match post.fields {
-        // Plain columns of the post-aggregation row (`SELECT ID, COUNT(*) ..`): the row is
-        // handed over and its columns moved, not cloned; the next output fills a new one.
-        Some(_) => {
+    // Plain columns of the post-aggregation row are moved, not cloned. When they are its
+    // head (`SELECT ID, COUNT(*) ..`) the row itself is handed over, and the next output
+    // fills a new one; otherwise they are moved out and the buffer kept.
+    let row = keep.then(|| {
+        if post.is_head_of(row) {
             let width = row.len();
             post.project_owned(std::mem::replace(row, Vec::with_capacity(width)))
+        } else {
+            post.project_moving(row)
         }
-        None => post.project(row),
     });
     Some(Output { key, row, ts, window: g.window, headers: vec![] })
 }

@@ -237,13 +237,13 @@ impl Groups {
         }
     }
 
-    /// Every group, with its key's values.
     /// Key `key`'s values and its groups with their window starts, in start order.
     pub fn of_key(&self, key: &[KeyPart]) -> Option<(&[Value], impl Iterator<Item = (i64, &Group)>)> {
         let KeyEntry { values, groups, .. } = &self.keys[self.place(key)?];
         Some((&**values, groups.iter()))
     }
 
+    /// Every group, with its key's values.
     pub fn values(&self) -> impl Iterator<Item = (&[Value], &Group)> {
         self.keys.iter().flat_map(|k| k.groups.iter().map(|(_, g)| (&*k.values, g)))
     }
