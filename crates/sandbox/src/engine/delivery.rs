@@ -17,14 +17,33 @@ pub(super) type Work = VecDeque<(Arc<str>, u64, Arc<Record>)>;
 struct Encoded {
     record: Record,
     key: Vec<Value>,
-    values: Option<Values>,
+    values: Option<ValueColumns>,
 }
 
-/// An output's value columns: the projected row they are the tail of (most sinks: the key
-/// columns lead), or, when they were spread out in it, just them.
-enum Values {
-    TailOf(Vec<Value>),
-    Cut(Vec<Value>),
+/// An output's value columns, `row[from..]`: the projected row when they are its tail (most
+/// sinks: the key columns lead), read in place; otherwise just them, cut out of it.
+struct ValueColumns {
+    row: Vec<Value>,
+    from: usize,
+}
+
+impl ValueColumns {
+    fn of(sink: &SinkSpec, row: Vec<Value>) -> ValueColumns {
+        match sink.value_tail(&row) {
+            Some(tail) => ValueColumns { from: row.len() - tail.len(), row },
+            None => ValueColumns { row: sink.values_of(row), from: 0 },
+        }
+    }
+
+    fn values(&self) -> &[Value] {
+        &self.row[self.from..]
+    }
+
+    /// The value columns alone (the row's head cut).
+    fn into_values(mut self) -> Vec<Value> {
+        self.row.drain(..self.from);
+        self.row
+    }
 }
 use crate::schema_registry::WireSchemas;
 use crate::topics::{self, Record};
@@ -105,17 +124,11 @@ impl Engine {
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
         let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
         match table.flatten() {
-            Some(m) => {
-                let values = values.map(|v| match v {
-                    Values::TailOf(row) => sink.values_of(row),
-                    Values::Cut(values) => values,
-                });
-                m.apply_output(position, &r, key, values)
-            }
+            Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values)),
             None => {
                 drop_row(key);
-                if let Some(Values::TailOf(row) | Values::Cut(row)) = values {
-                    drop_row(row);
+                if let Some(v) = values {
+                    drop_row(v.row);
                 }
             }
         }
@@ -123,11 +136,7 @@ impl Engine {
     }
 
     fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
-        // The value columns read in place when they are the row's tail; cut out otherwise.
-        let values = o.row.map(|row| match sink.value_tail(&row) {
-            Some(_) => Values::TailOf(row),
-            None => Values::Cut(sink.values_of(row)),
-        });
+        let values = o.row.map(|row| ValueColumns::of(sink, row));
         let record = Record::assemble(
             &mut self.record_bytes,
             o.ts,
@@ -135,12 +144,8 @@ impl Engine {
             |out| topics::serialize_into(&sink.key_format, &sink.key_cols, None, &o.key, false, out),
             |out| match &values {
                 Some(v) => {
-                    let vals = match v {
-                        Values::TailOf(row) => sink.value_tail(row).unwrap_or(row),
-                        Values::Cut(values) => values,
-                    };
                     let (format, cols, names) = (&sink.value_format, &sink.value_cols, Some(&sink.value_names));
-                    topics::serialize_into(format, cols, names, vals, sink.wrap, out)
+                    topics::serialize_into(format, cols, names, v.values(), sink.wrap, out)
                 }
                 None => Ok(false),
             },

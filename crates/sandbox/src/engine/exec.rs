@@ -1057,6 +1057,11 @@ impl JoinStage {
         combine_join_rows(self.left_width, self.right_width, l, r)
     }
 
+    /// [`JoinStage::combine`] of a left row given up: its values are moved.
+    fn combine_owned(&self, l: Row, r: Option<&Row>) -> Row {
+        combine_join_rows_owned(self.left_width, self.right_width, l, r)
+    }
+
     /// A stream-stream join with an explicit GRACE PERIOD holds unmatched records until their
     /// window closes.
     pub fn with_grace_period(mut self) -> Self {
@@ -1115,15 +1120,10 @@ impl JoinStage {
                 // The table's row is borrowed: the joined row is its only copy.
                 let m = if k.is_null() { None } else { self.right_state.get(&key_part(&k)).and_then(|v| v.first()) };
                 discard(k);
-                let widths = (self.left_width, self.right_width);
                 match (m, self.kind) {
-                    (Some(r), _) => {
-                        let row = combine_join_rows_owned(widths.0, widths.1, l, Some(r));
-                        out.push(Change { old: None, new: Some(row), ts })
-                    }
+                    (Some(r), _) => out.push(Change { old: None, new: Some(self.combine_owned(l, Some(r))), ts }),
                     (None, JoinKind::Left) | (None, JoinKind::Full) => {
-                        let row = combine_join_rows_owned(widths.0, widths.1, l, None);
-                        out.push(Change { old: None, new: Some(row), ts })
+                        out.push(Change { old: None, new: Some(self.combine_owned(l, None)), ts })
                     }
                     _ => drop_row(l),
                 }

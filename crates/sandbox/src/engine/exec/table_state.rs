@@ -124,13 +124,8 @@ impl Aggregator {
             }
         };
         for k in keys {
-            if self.window.is_none() {
-                if let Some(group) = self.groups.get(k, 0) {
-                    open(group, &mut visit);
-                }
-                continue;
-            }
-            // The key's closed windows and its open ones (its groups), merged by start.
+            // The key's closed windows and its open ones (its groups), merged by start; an
+            // unwindowed key has one group and none closed.
             let mut closed = self.table.windows.get(k).into_iter().flat_map(KeyWindows::iter).peekable();
             if let Some((values, groups)) = self.groups.of_key(k) {
                 for (start, g) in groups {
