@@ -15,162 +15,9 @@ use super::schema_registry::{wire, WireBinding, WireSchemas};
 use super::types::*;
 use super::{json_fields, record_json};
 
-/// A record header: name and value bytes (None: a null value).
-pub type Header = (String, Option<Vec<u8>>);
+mod record;
 
-/// A record as a topic keeps it: 48 bytes (64 with its `Arc`) plus one allocation of bytes.
-/// A topic holds up to a million records, and each byte and allocation costs memory and,
-/// when retention frees them, time; so what most records lack (a window, headers) costs
-/// them little: the window's bounds go with the bytes, the headers out of line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    /// [`Layout`] flags, the window's start and end when windowed, the key's bytes, the
-    /// value's. Empty: no key, no value, no window.
-    bytes: Box<[u8]>,
-    pub timestamp: i64,
-    pub offset: u64,
-    /// Rarely present, so kept out of line: an empty `Vec` would cost 24 bytes a record,
-    /// a boxed slice 16; the box's thin pointer costs 8.
-    #[allow(clippy::box_collection)]
-    headers: Option<Box<Vec<Header>>>,
-    /// Length of the key's bytes: a key cannot reach 4 GiB (requests are at most 16 MiB).
-    key_len: u32,
-    pub partition: u32,
-}
-
-/// The flags byte at the start of a record's bytes.
-struct Layout;
-
-impl Layout {
-    const HAS_KEY: u8 = 1;
-    const HAS_VALUE: u8 = 2;
-    const WINDOWED: u8 = 4;
-    /// A window's start and end, big-endian i64s after the flags.
-    const WINDOW_BYTES: usize = 16;
-}
-
-impl Record {
-    /// A record without headers or window, its partition and offset set when appended.
-    pub fn new(key: Option<Vec<u8>>, value: Option<Vec<u8>>, timestamp: i64) -> Record {
-        Record::windowed(key.as_deref(), value.as_deref(), timestamp, None)
-    }
-
-    /// [`Record::new`] with the bounds of a windowed key.
-    pub fn windowed(key: Option<&[u8]>, value: Option<&[u8]>, timestamp: i64, window: Option<(i64, i64)>) -> Record {
-        let mut r = Record { bytes: Box::default(), timestamp, offset: 0, headers: None, key_len: 0, partition: 0 };
-        r.pack(key, value, window);
-        r
-    }
-
-    /// A record whose key and value bytes `write_key` and `write_value` append to a buffer
-    /// (each answers whether there is one: false is no key, no value). `scratch` is the
-    /// caller's, reused from record to record, so the record's bytes are allocated once.
-    pub fn assemble(
-        scratch: &mut Vec<u8>,
-        timestamp: i64,
-        window: Option<(i64, i64)>,
-        write_key: impl FnOnce(&mut Vec<u8>) -> Result<bool, String>,
-        write_value: impl FnOnce(&mut Vec<u8>) -> Result<bool, String>,
-    ) -> Result<Record, String> {
-        scratch.clear();
-        scratch.push(0);
-        if let Some((start, end)) = window {
-            scratch.extend_from_slice(&start.to_be_bytes());
-            scratch.extend_from_slice(&end.to_be_bytes());
-        }
-        let key_start = scratch.len();
-        let has_key = write_key(scratch)?;
-        scratch.truncate(if has_key { scratch.len() } else { key_start });
-        let key_len = scratch.len() - key_start;
-        let value_start = scratch.len();
-        let has_value = write_value(scratch)?;
-        scratch.truncate(if has_value { scratch.len() } else { value_start });
-        let flags = if has_key { Layout::HAS_KEY } else { 0 }
-            | if has_value { Layout::HAS_VALUE } else { 0 }
-            | if window.is_some() { Layout::WINDOWED } else { 0 };
-        scratch[0] = flags;
-        let bytes = if flags == 0 { Box::default() } else { Box::from(&scratch[..]) };
-        let key_len = u32::try_from(key_len).unwrap_or(u32::MAX);
-        Ok(Record { bytes, timestamp, offset: 0, headers: None, key_len, partition: 0 })
-    }
-
-    fn flags(&self) -> u8 {
-        self.bytes.first().copied().unwrap_or(0)
-    }
-
-    /// Where the key's bytes start.
-    fn key_start(&self) -> usize {
-        match self.flags() {
-            0 => 0,
-            f if f & Layout::WINDOWED != 0 => 1 + Layout::WINDOW_BYTES,
-            _ => 1,
-        }
-    }
-
-    pub fn key(&self) -> Option<&[u8]> {
-        let start = self.key_start();
-        (self.flags() & Layout::HAS_KEY != 0).then(|| &self.bytes[start..start + self.key_len as usize])
-    }
-
-    pub fn value(&self) -> Option<&[u8]> {
-        let start = self.key_start() + self.key_len as usize;
-        (self.flags() & Layout::HAS_VALUE != 0).then(|| &self.bytes[start..])
-    }
-
-    /// Window bounds (start, end) when the key is windowed.
-    pub fn window(&self) -> Option<(i64, i64)> {
-        if self.flags() & Layout::WINDOWED == 0 {
-            return None;
-        }
-        let bound = |at: usize| i64::from_be_bytes(self.bytes[at..at + 8].try_into().expect("8 bytes"));
-        Some((bound(1), bound(9)))
-    }
-
-    pub fn set_window(&mut self, window: Option<(i64, i64)>) {
-        let (key, value) = (self.key().map(<[u8]>::to_vec), self.value().map(<[u8]>::to_vec));
-        self.pack(key.as_deref(), value.as_deref(), window);
-    }
-
-    pub fn headers(&self) -> &[Header] {
-        self.headers.as_deref().map_or(&[], |h| h.as_slice())
-    }
-
-    pub fn set_headers(&mut self, headers: Vec<Header>) {
-        self.headers = (!headers.is_empty()).then(|| Box::new(headers));
-    }
-
-    pub fn set_key_value(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) {
-        let window = self.window();
-        self.pack(key, value, window);
-    }
-
-    /// Lengths of the key's and value's bytes (what retention counts of them).
-    fn data_len(&self) -> usize {
-        self.bytes.len() - self.key_start()
-    }
-
-    fn pack(&mut self, key: Option<&[u8]>, value: Option<&[u8]>, window: Option<(i64, i64)>) {
-        let (k, v) = (key.unwrap_or_default(), value.unwrap_or_default());
-        let flags = if key.is_some() { Layout::HAS_KEY } else { 0 }
-            | if value.is_some() { Layout::HAS_VALUE } else { 0 }
-            | if window.is_some() { Layout::WINDOWED } else { 0 };
-        self.key_len = u32::try_from(k.len()).unwrap_or(u32::MAX);
-        if flags == 0 {
-            self.bytes = Box::default();
-            return;
-        }
-        let window_len = if window.is_some() { Layout::WINDOW_BYTES } else { 0 };
-        let mut bytes = Vec::with_capacity(1 + window_len + k.len() + v.len());
-        bytes.push(flags);
-        if let Some((start, end)) = window {
-            bytes.extend_from_slice(&start.to_be_bytes());
-            bytes.extend_from_slice(&end.to_be_bytes());
-        }
-        bytes.extend_from_slice(k);
-        bytes.extend_from_slice(v);
-        self.bytes = bytes.into_boxed_slice();
-    }
-}
+pub use record::{Header, Record, RecordMeta};
 
 /// How much of a topic is kept. The sandbox holds every topic in memory, so unlike Kafka's
 /// default (7 days, unbounded size) it bounds each topic by records and bytes; the oldest
@@ -198,7 +45,7 @@ impl Default for Retention {
 }
 
 /// The memory a retained record costs, as retention counts it: key, value and headers plus
-/// a fixed overhead for the record, its `Arc` and its slot in the log.
+/// a fixed overhead for the record's allocation and its slot in the log.
 pub fn record_size(r: &Record) -> u64 {
     const OVERHEAD: usize = 192;
     let headers: usize = r.headers().iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len())).sum();
@@ -219,10 +66,10 @@ const FREE_BATCH: usize = 4096;
 /// Frees dropped records on a background thread: by the time retention drops a record its
 /// memory is cold, and freeing it where it was appended cost a third of a filter query's
 /// time. When the thread lags (a few batches queued) or cannot start, they are freed here.
-fn free_elsewhere(batch: Vec<Arc<Record>>) {
-    static FREER: OnceLock<Option<SyncSender<Vec<Arc<Record>>>>> = OnceLock::new();
+fn free_elsewhere(batch: Vec<Record>) {
+    static FREER: OnceLock<Option<SyncSender<Vec<Record>>>> = OnceLock::new();
     let freer = FREER.get_or_init(|| {
-        let (tx, rx) = sync_channel::<Vec<Arc<Record>>>(4);
+        let (tx, rx) = sync_channel::<Vec<Record>>(4);
         let spawned = std::thread::Builder::new().name("topic-retention".into()).spawn(move || {
             for batch in rx {
                 drop(batch);
@@ -252,12 +99,12 @@ pub struct Topic {
     pub partitions: Vec<PartitionOffsets>,
     /// Retained records in append order across partitions (what consumers replay).
     /// A record's position is its index here plus `log_start`; positions never change.
-    pub log: VecDeque<Arc<Record>>,
+    pub log: VecDeque<Record>,
     /// Per record of `log`, what retention needs to drop it without reading the record, which
     /// is cold in memory by then.
     slots: VecDeque<Slot>,
     /// Dropped records waiting to be freed in a batch, off the appending thread.
-    dropped: Vec<Arc<Record>>,
+    dropped: Vec<Record>,
     /// Position of `log[0]`: how many records retention has dropped.
     pub log_start: u64,
     /// [`record_size`] of the retained records.
@@ -289,12 +136,12 @@ impl Topic {
     }
 
     /// The record at a position, if still retained.
-    pub fn at(&self, position: u64) -> Option<&Arc<Record>> {
+    pub fn at(&self, position: u64) -> Option<&Record> {
         position.checked_sub(self.log_start).and_then(|i| self.log.get(i as usize))
     }
 
     /// Appends a record whose partition and offset are set; returns its position.
-    fn push(&mut self, rec: Arc<Record>, size: u64) -> u64 {
+    fn push(&mut self, rec: Record, size: u64) -> u64 {
         let position = self.log_end();
         self.slots.push_back(Slot { size: size.min(u32::MAX as u64) as u32, partition: rec.partition });
         self.log.push_back(rec);
@@ -413,24 +260,19 @@ impl Topics {
 
     /// Appends a record (partition chosen from the key like Kafka's default partitioner,
     /// unless given) and returns it with its partition and offset filled in.
-    pub fn append(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
+    pub fn append(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Record {
         self.append_at(topic, rec, partition).1
     }
 
     /// [`Topics::append`], also returning the record's log position.
-    pub fn append_at(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> (u64, Arc<Record>) {
+    pub fn append_at(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> (u64, Record) {
         let (_, position, rec) = self.append_named(topic, rec, partition);
         (position, rec)
     }
 
     /// [`Topics::append_at`], also returning the topic's shared name (what the engine queues
     /// the record under for the topic's readers, without allocating a copy of the name).
-    pub fn append_named(
-        &mut self,
-        topic: &str,
-        mut rec: Record,
-        partition: Option<u32>,
-    ) -> (Arc<str>, u64, Arc<Record>) {
+    pub fn append_named(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> (Arc<str>, u64, Record) {
         // One lookup for a topic that exists (every append but a topic's first).
         let t = match self.map.get_mut(topic) {
             Some(t) => t,
@@ -446,14 +288,12 @@ impl Topics {
             },
         };
         let offsets = &mut t.partitions[p as usize];
-        rec.partition = p;
-        rec.offset = offsets.end;
+        rec.place(p, offsets.end);
         offsets.end += 1;
         let size = record_size(&rec);
         if t.log.back().is_some_and(|last| last.timestamp > rec.timestamp) {
             t.timestamps_ordered = false;
         }
-        let rec = Arc::new(rec);
         let position = t.push(rec.clone(), size);
         let now_ms = if t.retention.ms.is_some() { now_ms() } else { 0 };
         let first = t.log_start;
@@ -1092,7 +932,7 @@ mod tests {
                     (built.key(), built.value(), built.window()),
                     (packed.key(), packed.value(), packed.window())
                 );
-                assert_eq!((built.bytes.clone(), built.key_len), (packed.bytes.clone(), packed.key_len));
+                assert_eq!(built, packed, "the same metadata and bytes");
             }
         }
         let err = Record::assemble(&mut scratch, 0, None, |_| Err("bad key".into()), |_| Ok(false));
@@ -1100,11 +940,13 @@ mod tests {
     }
 
     /// Every combination of key, value (empty or not) and window reads back as it was
-    /// given, through the updates a record gets; the struct stays at 48 bytes (64 with
-    /// its `Arc`, a stored row's largest fixed cost).
+    /// given, through the updates a record gets; a record stays a thin pointer to one
+    /// allocation of 48 bytes and its bytes (count, metadata, length: a stored row's largest
+    /// fixed cost).
     #[test]
     fn records_keep_key_value_and_window() {
-        assert_eq!(std::mem::size_of::<Record>(), 48);
+        assert_eq!(std::mem::size_of::<Record>(), 8);
+        assert_eq!(std::mem::size_of::<RecordMeta>(), 32);
         let parts: [Option<&[u8]>; 3] = [None, Some(b"".as_slice()), Some(b"\x00k\x01".as_slice())];
         let windows = [None, Some((0, 0)), Some((-5, i64::MAX)), Some((i64::MIN, 7))];
         let cases = parts.iter().flat_map(|k| parts.iter().map(move |v| (*k, *v)));

@@ -10,7 +10,7 @@ use super::push::{self, End, Next, Signal};
 use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
-pub(super) type Work = VecDeque<(Arc<str>, u64, Arc<Record>)>;
+pub(super) type Work = VecDeque<(Arc<str>, u64, Record)>;
 
 /// An output's record, and the key and value columns it was encoded from (no values: a
 /// tombstone).
@@ -54,7 +54,7 @@ const KEPT_OUTPUTS: usize = 1024;
 
 impl Engine {
     /// Appends a record to a topic and runs everything downstream of it.
-    pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Arc<Record> {
+    pub fn produce(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> Record {
         let (topic, position, r) = self.topics.append_named(topic, rec, partition);
         // The queue is the engine's, kept between records: producing one allocates no queue.
         let mut work = std::mem::take(&mut self.work);

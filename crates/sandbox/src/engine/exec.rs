@@ -7,7 +7,6 @@
 //! and re-apply.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 mod carry_over;
 mod groups;
@@ -1220,7 +1219,7 @@ impl Executor {
 
     /// Processes a record of `topic` once for each input reading it (a self-join reads a
     /// topic twice), without collecting the inputs' indexes first: this runs for every record.
-    pub fn process_topic(&mut self, topic: &str, rec: &Arc<Record>, out: &mut Vec<Output>) {
+    pub fn process_topic(&mut self, topic: &str, rec: &Record, out: &mut Vec<Output>) {
         for idx in 0..self.inputs.len() {
             if self.inputs[idx].topic == topic {
                 self.process(idx, rec, out);
@@ -1230,7 +1229,7 @@ impl Executor {
 
     /// Processes one record from input `idx`. Deserialization and evaluation problems are
     /// recorded (like ksqlDB's processing log) and the record is skipped.
-    pub fn process(&mut self, idx: usize, rec: &Arc<Record>, out: &mut Vec<Output>) {
+    pub fn process(&mut self, idx: usize, rec: &Record, out: &mut Vec<Output>) {
         if rec.value().is_none()
             && self.pass_null_values
             && !self.inputs[idx].is_table
@@ -1404,6 +1403,7 @@ fn window_of(inputs: &[Input], row: &[Value]) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn projector(fields: &[usize], computed: bool) -> Projector {
         let mut items: Vec<EvalFn> = fields

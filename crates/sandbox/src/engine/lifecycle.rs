@@ -60,7 +60,7 @@ impl Engine {
         let mut work = VecDeque::new();
         if session.earliest() {
             // Replay what the inputs already hold, in append order across topics.
-            let mut replay: Vec<(usize, Arc<Record>)> = Vec::new();
+            let mut replay: Vec<(usize, Record)> = Vec::new();
             for (idx, t) in topics.iter().enumerate() {
                 if topics[..idx].contains(t) {
                     continue;

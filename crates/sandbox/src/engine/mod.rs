@@ -277,7 +277,7 @@ struct Materialized {
     applied: VecDeque<u64>,
     /// The latest record of each key, shared with the topic's log (decoded when read: the
     /// rows are not kept a second time).
-    rows: exec::StateMap<exec::StateKey, Arc<Record>>,
+    rows: exec::StateMap<exec::StateKey, Record>,
 }
 
 /// A windowed table's key -> its windows (start, end).
@@ -428,7 +428,7 @@ impl Engine {
     }
 
     /// Records of a topic (for the QTT runner and tests).
-    pub fn topic_records(&self, topic: &str) -> Vec<Arc<Record>> {
+    pub fn topic_records(&self, topic: &str) -> Vec<Record> {
         self.topics.get(topic).map(|t| t.log.iter().cloned().collect()).unwrap_or_default()
     }
 

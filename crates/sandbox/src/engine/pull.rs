@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use super::plan::{plan_query, OutCol, PlanOptions};
 use super::pull_where::{and_terms, check_key_in_lists, check_scan_allowed};
@@ -176,7 +175,7 @@ impl Engine {
                 }
                 None => {
                     // Sorted by key first: the rows are decoded once each, and not moved.
-                    let mut records: Vec<(&exec::StateKey, &Arc<Record>)> = m.rows.iter().collect();
+                    let mut records: Vec<(&exec::StateKey, &Record)> = m.rows.iter().collect();
                     records.sort_unstable_by(|a, b| a.0.cmp(b.0));
                     let live = records.into_iter().filter_map(|(_, r)| m.row(r)).filter(keep);
                     rows.extend(live.map(|r| p.project_owned(r)));
@@ -276,7 +275,7 @@ impl Materialized {
     }
 
     /// Applies a record of the table's topic to the state (and the window index).
-    pub(super) fn apply(&mut self, rec: &Arc<Record>) {
+    pub(super) fn apply(&mut self, rec: &Record) {
         if let Ok(new) = self.input.decoder.decode(rec) {
             self.put(rec, new);
         }
@@ -284,13 +283,7 @@ impl Materialized {
 
     /// Applies an output of the table's query, appended at `position` of its topic as `rec`,
     /// from the values it was encoded from: the aggregation's rows are not decoded again.
-    pub(super) fn apply_output(
-        &mut self,
-        position: u64,
-        rec: &Arc<Record>,
-        key: Vec<Value>,
-        values: Option<Vec<Value>>,
-    ) {
+    pub(super) fn apply_output(&mut self, position: u64, rec: &Record, key: Vec<Value>, values: Option<Vec<Value>>) {
         self.applied.push_back(position);
         match values.and_then(|v| self.input.decoder.row_of(rec, key, v)) {
             Some(row) => self.put(rec, Some(row)),
@@ -313,7 +306,7 @@ impl Materialized {
 
     /// Sets a record's key to the record, shared with the topic's log, of its decoded row
     /// `new` (None: deletes it).
-    fn put(&mut self, rec: &Arc<Record>, new: Option<Vec<Value>>) {
+    fn put(&mut self, rec: &Record, new: Option<Vec<Value>>) {
         // As `Input::change` does, without the change's copies of the rows.
         let Ok(Some((key, _))) = self.input.table_key(rec, new.as_ref()) else { return };
         match new {

@@ -12,7 +12,7 @@
 //! [`Engine::pump`]: super::Engine::pump
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
@@ -78,7 +78,7 @@ enum Replay {
 
 /// What comes next for a subscriber.
 pub enum Next {
-    Record(usize, Arc<Record>),
+    Record(usize, Record),
     /// Nothing to read yet.
     Empty,
     /// Unread records were dropped by retention: the subscriber fell too far behind.

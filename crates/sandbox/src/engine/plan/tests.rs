@@ -2,8 +2,6 @@
 //! planned against a catalog, records go into the executor, and its outputs are checked
 //! (no REST layer, no topics written).
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::logical::*;
@@ -32,12 +30,12 @@ fn plan(e: &Engine, sql: &str, persistent: bool) -> Result<Plan, String> {
 }
 
 /// A JSON record with a string key, at time `ts`.
-fn record(key: &str, value: serde_json::Value, ts: i64) -> Arc<Record> {
-    Arc::new(Record::new(Some(key.as_bytes().to_vec()), Some(value.to_string().into_bytes()), ts))
+fn record(key: &str, value: serde_json::Value, ts: i64) -> Record {
+    Record::new(Some(key.as_bytes().to_vec()), Some(value.to_string().into_bytes()), ts)
 }
 
 /// Feeds `records` (input index, record) and returns the rows that came out, as JSON text.
-fn run(plan: &mut Plan, records: &[(usize, Arc<Record>)]) -> Vec<Output> {
+fn run(plan: &mut Plan, records: &[(usize, Record)]) -> Vec<Output> {
     let mut out = Vec::new();
     for (input, r) in records {
         plan.executor.process(*input, r, &mut out);
