@@ -2,12 +2,12 @@
 //! (breadth-first through sink topics), and push queries and PRINT read their topics as their
 //! clients take rows.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
-use super::{Engine, PushMsg, SinkSpec, PUMP_RECORDS};
+use super::{Engine, Materialized, PushMsg, SinkSpec, PUMP_RECORDS};
 
 /// Appended records still to run: topic, log position, record.
 pub(super) type Work = VecDeque<(Arc<str>, u64, Record)>;
@@ -46,7 +46,7 @@ impl ValueColumns {
     }
 }
 use crate::schema_registry::WireSchemas;
-use crate::topics::{self, Record};
+use crate::topics::{self, Record, Topics};
 use crate::types::{drop_row, Value};
 
 /// Outputs and queued records whose room [`Engine::run`] keeps between records.
@@ -85,25 +85,27 @@ impl Engine {
                 }
             }
             for &slot in readers.iter() {
-                let Some(q) = self.queries.at_mut(slot) else { continue };
+                // The query beside what writing its outputs touches: its sink and id are
+                // borrowed, not shared, per record.
+                let Engine { queries, topics, materialized, record_bytes, .. } = self;
+                let Some(q) = queries.at_mut(slot) else { continue };
                 q.executor.process_topic(topic, &rec, &mut outputs);
                 if !q.executor.errors.is_empty() {
                     let errs = std::mem::take(&mut q.executor.errors);
                     for e in errs {
-                        if q.info.errors.len() < 100 {
-                            q.info.errors.push(e);
-                        }
+                        note_error(&mut q.info.errors, e);
                     }
                 }
                 if outputs.is_empty() {
                     continue;
                 }
-                let (Some(sink), id) = (q.sink.clone(), q.id.clone()) else {
+                let Some(sink) = q.sink.as_deref() else {
                     outputs.clear();
                     continue;
                 };
+                let mut writer = SinkWriter { topics, materialized, record_bytes, errors: &mut q.info.errors };
                 for o in outputs.drain(..) {
-                    self.write_output(&sink, o, &id, work, true);
+                    writer.write(sink, o, &q.id, work, true);
                 }
             }
         }
@@ -116,57 +118,12 @@ impl Engine {
     }
 
     /// Appends an output of query `qid` to its sink topic and queues the record for what reads
-    /// that topic. With `to_table`, the table the query writes takes the output's values as
-    /// they are (a replay leaves them to [`Engine::run`]: its table's state is then built in one
-    /// pass, not interleaved with the query's own, which keeps it compact in memory).
+    /// that topic (see [`SinkWriter::write`]).
     pub(super) fn write_output(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
-        let Some(Encoded { record, key, values }) = self.encode(sink, o, qid) else { return };
-        let (position, r) = self.topics.append_at(&sink.topic, record, None);
-        let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
-        match table.flatten() {
-            Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values)),
-            None => {
-                drop_row(key);
-                if let Some(v) = values {
-                    drop_row(v.row);
-                }
-            }
-        }
-        work.push_back((sink.topic.clone(), position, r));
-    }
-
-    fn encode(&mut self, sink: &SinkSpec, o: Output, qid: &str) -> Option<Encoded> {
-        let values = o.row.map(|row| ValueColumns::of(sink, row));
-        let record = Record::assemble(
-            &mut self.record_bytes,
-            o.ts,
-            o.window,
-            |out| topics::serialize_into(&sink.key_format, &sink.key_cols, None, &o.key, false, out),
-            |out| match &values {
-                Some(v) => {
-                    let (format, cols, names) = (&sink.value_format, &sink.value_cols, Some(&sink.value_names));
-                    topics::serialize_into(format, cols, names, v.values(), sink.wrap, out)
-                }
-                None => Ok(false),
-            },
-        );
-        let mut record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                self.query_error(qid, e);
-                return None;
-            }
-        };
-        record.set_headers(o.headers);
-        Some(Encoded { record, key: o.key, values })
-    }
-
-    fn query_error(&mut self, qid: &str, e: String) {
-        if let Some(q) = self.queries.get_mut(qid) {
-            if q.info.errors.len() < 100 {
-                q.info.errors.push(e);
-            }
-        }
+        let Engine { queries, topics, materialized, record_bytes, .. } = self;
+        let mut no_query = Vec::new();
+        let errors = queries.get_mut(qid).map_or(&mut no_query, |q| &mut q.info.errors);
+        SinkWriter { topics, materialized, record_bytes, errors }.write(sink, o, qid, work, to_table);
     }
 
     /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
@@ -369,4 +326,70 @@ pub fn print_line(r: &Record, schemas: &WireSchemas) -> String {
     }
     line.push('\n');
     line
+}
+
+/// Keeps a query's error (like ksqlDB's processing log), up to a hundred.
+fn note_error(errors: &mut Vec<String>, e: String) {
+    if errors.len() < 100 {
+        errors.push(e);
+    }
+}
+
+/// What writing a query's outputs touches, borrowed from the engine beside the query.
+struct SinkWriter<'a> {
+    topics: &'a mut Topics,
+    materialized: &'a mut HashMap<String, Materialized>,
+    /// Where records are assembled, reused from output to output.
+    record_bytes: &'a mut Vec<u8>,
+    /// The query's errors.
+    errors: &'a mut Vec<String>,
+}
+
+impl SinkWriter<'_> {
+    /// Appends an output of query `qid` to its sink topic and queues the record for what
+    /// reads that topic. With `to_table`, the table the query writes takes the output's
+    /// values as they are (a replay leaves them to [`Engine::run`]: its table's state is then
+    /// built in one pass, not interleaved with the query's own, which keeps it compact in
+    /// memory).
+    fn write(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
+        let Some(Encoded { record, key, values }) = self.encode(sink, o) else { return };
+        let (position, r) = self.topics.append_at(&sink.topic, record, None);
+        let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
+        match table.flatten() {
+            Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values)),
+            None => {
+                drop_row(key);
+                if let Some(v) = values {
+                    drop_row(v.row);
+                }
+            }
+        }
+        work.push_back((sink.topic.clone(), position, r));
+    }
+
+    fn encode(&mut self, sink: &SinkSpec, o: Output) -> Option<Encoded> {
+        let values = o.row.map(|row| ValueColumns::of(sink, row));
+        let record = Record::assemble(
+            self.record_bytes,
+            o.ts,
+            o.window,
+            |out| topics::serialize_into(&sink.key_format, &sink.key_cols, None, &o.key, false, out),
+            |out| match &values {
+                Some(v) => {
+                    let (format, cols, names) = (&sink.value_format, &sink.value_cols, Some(&sink.value_names));
+                    topics::serialize_into(format, cols, names, v.values(), sink.wrap, out)
+                }
+                None => Ok(false),
+            },
+        );
+        let mut record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                note_error(self.errors, e);
+                return None;
+            }
+        };
+        record.set_headers(o.headers);
+        Some(Encoded { record, key: o.key, values })
+    }
 }
