@@ -266,19 +266,32 @@ impl Topics {
 
     /// [`Topics::append`], also returning the record's log position.
     pub fn append_at(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> (u64, Record) {
-        let (_, position, rec) = self.append_named(topic, rec, partition);
+        let (_, position, rec) = self.append_to(topic, rec, partition, false);
         (position, rec)
     }
 
     /// [`Topics::append_at`], also returning the topic's shared name (what the engine queues
     /// the record under for the topic's readers, without allocating a copy of the name).
-    pub fn append_named(&mut self, topic: &str, mut rec: Record, partition: Option<u32>) -> (Arc<str>, u64, Record) {
+    pub fn append_named(&mut self, topic: &str, rec: Record, partition: Option<u32>) -> (Arc<str>, u64, Record) {
+        let (name, position, rec) = self.append_to(topic, rec, partition, true);
+        (name.expect("asked for"), position, rec)
+    }
+
+    /// The appends' one body; the topic's name only when `named` (a handle to it changes its
+    /// reference count, which an append whose caller drops it should not pay).
+    fn append_to(
+        &mut self,
+        topic: &str,
+        mut rec: Record,
+        partition: Option<u32>,
+        named: bool,
+    ) -> (Option<Arc<str>>, u64, Record) {
         // One lookup for a topic that exists (every append but a topic's first).
         let t = match self.map.get_mut(topic) {
             Some(t) => t,
             None => self.create(topic, 1),
         };
-        let name = t.name.clone();
+        let name = named.then(|| t.name.clone());
         let n = t.partitions.len() as u32;
         let p = match partition {
             Some(p) => p % n,

@@ -76,20 +76,18 @@ impl Engine {
                 work.clear();
                 break; // a query feeding itself (INSERT INTO its own source)
             }
-            let readers = self.queries.readers_of(&topic);
-            let topic: &str = &topic;
-            self.deliver_to_subscribers(topic, position);
+            let topic_name: &str = &topic;
+            self.deliver_to_subscribers(topic_name, position);
             for m in self.materialized.values_mut() {
-                if m.input.topic == topic && !m.applied_before(position) {
+                if m.input.topic == topic_name && !m.applied_before(position) {
                     m.apply(&rec);
                 }
             }
-            for &slot in readers.iter() {
-                // The query beside what writing its outputs touches: its sink and id are
-                // borrowed, not shared, per record.
-                let Engine { queries, topics, materialized, record_bytes, .. } = self;
-                let Some(q) = queries.at_mut(slot) else { continue };
-                q.executor.process_topic(topic, &rec, &mut outputs);
+            // Each query beside what writing its outputs touches: its sink and id are
+            // borrowed, not shared, per record.
+            let Engine { queries, topics, materialized, record_bytes, .. } = self;
+            queries.each_reader(&topic, |q| {
+                q.executor.process_topic(topic_name, &rec, &mut outputs);
                 if !q.executor.errors.is_empty() {
                     let errs = std::mem::take(&mut q.executor.errors);
                     for e in errs {
@@ -97,17 +95,22 @@ impl Engine {
                     }
                 }
                 if outputs.is_empty() {
-                    continue;
+                    return;
                 }
                 let Some(sink) = q.sink.as_deref() else {
                     outputs.clear();
-                    continue;
+                    return;
                 };
-                let mut writer = SinkWriter { topics, materialized, record_bytes, errors: &mut q.info.errors };
+                let mut writer = SinkWriter {
+                    topics: &mut *topics,
+                    materialized: &mut *materialized,
+                    record_bytes: &mut *record_bytes,
+                    errors: &mut q.info.errors,
+                };
                 for o in outputs.drain(..) {
                     writer.write(sink, o, &q.id, work, true);
                 }
-            }
+            });
         }
         // A burst (EMIT FINAL closing many windows, a table function's rows) does not keep
         // its room for the engine's lifetime.

@@ -30,17 +30,26 @@ pub(super) struct Queries {
 const RECENT_TOPICS: usize = 4;
 
 impl Queries {
-    /// The slots of the queries that read `topic`, in id order (see [`Queries::at_mut`]).
-    pub(super) fn readers_of(&mut self, topic: &Arc<str>) -> Arc<[usize]> {
-        if let Some((_, slots)) = self.recent.iter().find(|(t, _)| Arc::ptr_eq(t, topic)) {
-            return slots.clone();
+    /// Runs `each` on the queries that read `topic`, in id order. The list of their slots is
+    /// borrowed beside the slots themselves, not shared: no reference count changes per record.
+    pub(super) fn each_reader(&mut self, topic: &Arc<str>, mut each: impl FnMut(&mut Persistent)) {
+        let at = match self.recent.iter().position(|(t, _)| Arc::ptr_eq(t, topic)) {
+            Some(at) => at,
+            None => {
+                let slots = self.readers_by_name(topic);
+                if self.recent.len() == RECENT_TOPICS {
+                    self.recent.remove(0);
+                }
+                self.recent.push((topic.clone(), slots));
+                self.recent.len() - 1
+            }
+        };
+        let (recent, slots) = (&self.recent, &mut self.slots);
+        for &slot in recent[at].1.iter() {
+            if let Some(Some(query)) = slots.get_mut(slot) {
+                each(query);
+            }
         }
-        let slots = self.readers_by_name(topic);
-        if self.recent.len() == RECENT_TOPICS {
-            self.recent.remove(0);
-        }
-        self.recent.push((topic.clone(), slots.clone()));
-        slots
     }
 
     fn readers_by_name(&mut self, topic: &str) -> Arc<[usize]> {
@@ -60,7 +69,7 @@ impl Queries {
         self.recent.clear();
     }
 
-    /// The query in `slot` (from [`Queries::readers_of`]).
+    /// The query in `slot`.
     pub(super) fn at_mut(&mut self, slot: usize) -> Option<&mut Persistent> {
         self.slots.get_mut(slot)?.as_mut()
     }
