@@ -106,7 +106,7 @@ struct SandboxArgs {
 }
 
 fn main() -> ExitCode {
-    ksqldb_sandbox::allocator::return_freed_memory_at_once();
+    ksqldb_sandbox::allocator::return_freed_memory_soon();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { connection_file } => run(connection_file),

@@ -59,7 +59,7 @@ fn pump(e: &mut Engine, n: usize, keys: i32) -> f64 {
 }
 
 fn main() {
-    ksqldb_sandbox::allocator::return_freed_memory_at_once();
+    ksqldb_sandbox::allocator::return_freed_memory_soon();
     let full = std::env::args().any(|a| a == "--bench");
     let default_events = if full { 1_000_000 } else { 2_000 };
     let n: usize = std::env::var("SANDBOX_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default_events);
