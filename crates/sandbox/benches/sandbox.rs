@@ -30,8 +30,11 @@ fn rec(key: i32, value: Vec<u8>, ts: i64) -> Record {
     Record::new(Some(key.to_be_bytes().to_vec()), Some(value), ts)
 }
 
-/// The process's resident memory in bytes (Linux; None elsewhere).
+/// The process's resident memory in bytes (Linux; None elsewhere), once the memory freed in
+/// the last 100 ms went back to the system, as the kernel and the sandbox server give it back
+/// after each cell and statement (see ksqldb_sandbox::allocator).
 fn rss() -> Option<u64> {
+    ksqldb_sandbox::allocator::return_freed_memory_now();
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     statm.split_whitespace().nth(1)?.parse::<u64>().ok().map(|pages| pages * 4096)
 }

@@ -120,15 +120,6 @@ impl Engine {
         self.close_lost_subscribers();
     }
 
-    /// Appends an output of query `qid` to its sink topic and queues the record for what reads
-    /// that topic (see [`SinkWriter::write`]).
-    pub(super) fn write_output(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
-        let Engine { queries, topics, materialized, record_bytes, .. } = self;
-        let mut no_query = Vec::new();
-        let errors = queries.get_mut(qid).map_or(&mut no_query, |q| &mut q.info.errors);
-        SinkWriter { topics, materialized, record_bytes, errors }.write(sink, o, qid, work, to_table);
-    }
-
     /// Tells the push queries and PRINTs reading `topic` that `position` arrived; drops
     /// those whose server task has gone.
     fn deliver_to_subscribers(&mut self, topic: &str, position: u64) {
@@ -339,13 +330,13 @@ fn note_error(errors: &mut Vec<String>, e: String) {
 }
 
 /// What writing a query's outputs touches, borrowed from the engine beside the query.
-struct SinkWriter<'a> {
-    topics: &'a mut Topics,
-    materialized: &'a mut HashMap<String, Materialized>,
+pub(super) struct SinkWriter<'a> {
+    pub(super) topics: &'a mut Topics,
+    pub(super) materialized: &'a mut HashMap<String, Materialized>,
     /// Where records are assembled, reused from output to output.
-    record_bytes: &'a mut Vec<u8>,
+    pub(super) record_bytes: &'a mut Vec<u8>,
     /// The query's errors.
-    errors: &'a mut Vec<String>,
+    pub(super) errors: &'a mut Vec<String>,
 }
 
 impl SinkWriter<'_> {
@@ -354,7 +345,7 @@ impl SinkWriter<'_> {
     /// values as they are (a replay leaves them to [`Engine::run`]: its table's state is then
     /// built in one pass, not interleaved with the query's own, which keeps it compact in
     /// memory).
-    fn write(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
+    pub(super) fn write(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
         let Some(Encoded { record, key, values }) = self.encode(sink, o) else { return };
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
         let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));

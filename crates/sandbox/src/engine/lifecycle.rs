@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value as J;
 
-use super::delivery::too_slow;
+use super::delivery::{too_slow, SinkWriter};
 use super::plan::{plan_query, OutCol, Plan, PlanOptions};
 use super::push::{End, Feed, Signal};
 use super::status::status_entity;
@@ -78,10 +78,13 @@ impl Engine {
             // records does not hold all their result rows at once.
             let mut outputs = Vec::new();
             for (idx, r) in replay {
-                let Some(q) = self.queries.get_mut(&id) else { break };
+                let Engine { queries, topics: topic_store, materialized, record_bytes, .. } = self;
+                let Some(q) = queries.get_mut(&id) else { break };
                 q.executor.process_topic(&topics[idx], &r, &mut outputs);
+                let mut writer =
+                    SinkWriter { topics: topic_store, materialized, record_bytes, errors: &mut q.info.errors };
                 for o in outputs.drain(..) {
-                    self.write_output(&sink, o, &id, &mut work, false);
+                    writer.write(&sink, o, &id, &mut work, false);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! A topic holds up to a million records, and each byte and allocation costs memory and,
 //! when retention frees them, time; so what most records lack (a window, headers) costs
 //! them little: the window's bounds go with the bytes, the headers out of line. Before,
-//! a record was an `Record` holding a boxed slice: two allocations and a pointer to
+//! a record was an `Arc<Record>` holding a boxed slice: two allocations and a pointer to
 //! follow to reach the bytes.
 
 use std::cell::RefCell;
@@ -46,7 +46,7 @@ impl Layout {
     const WINDOW_BYTES: usize = 16;
 }
 
-/// Records up to this size are packed in the thread's buffer, which keeps its room.
+/// The room the thread's packing buffer keeps between records.
 const KEPT_SCRATCH: usize = 64 << 10;
 
 thread_local! {
@@ -77,6 +77,8 @@ impl Record {
         }
         SCRATCH.with_borrow_mut(|scratch| {
             let record = Record::assemble(scratch, timestamp, window, copy(key), copy(value));
+            // A large record's bytes are not kept: `shrink_to` keeps what the buffer holds.
+            scratch.clear();
             scratch.shrink_to(KEPT_SCRATCH);
             record.expect("copying bytes cannot fail")
         })
@@ -176,19 +178,28 @@ impl Record {
     }
 
     pub fn set_window(&mut self, window: Option<(i64, i64)>) {
-        let (key, value) = (self.key().map(<[u8]>::to_vec), self.value().map(<[u8]>::to_vec));
-        self.repack(key.as_deref(), value.as_deref(), window);
+        if window != self.window() {
+            let packed = Record::windowed(self.key(), self.value(), self.timestamp, window);
+            self.repack_as(packed);
+        }
     }
 
     pub fn set_key_value(&mut self, key: Option<&[u8]>, value: Option<&[u8]>) {
-        self.repack(key, value, self.window());
+        let packed = Record::windowed(key, value, self.timestamp, self.window());
+        self.repack_as(packed);
     }
 
-    /// New bytes under the same metadata.
-    fn repack(&mut self, key: Option<&[u8]>, value: Option<&[u8]>, window: Option<(i64, i64)>) {
-        let mut packed = Record::windowed(key, value, self.timestamp, window);
-        let meta = RecordMeta { key_len: packed.key_len, ..(**self).clone() };
-        packed.update(|m| *m = meta);
+    /// Takes `packed`'s bytes under this record's metadata (its headers moved over when
+    /// nothing else holds it).
+    fn repack_as(&mut self, mut packed: Record) {
+        let mut headers = None;
+        self.update(|meta| headers = meta.headers.take());
+        let (offset, partition) = (self.offset, self.partition);
+        packed.update(|meta| {
+            meta.offset = offset;
+            meta.partition = partition;
+            meta.headers = headers;
+        });
         *self = packed;
     }
 
@@ -243,5 +254,13 @@ mod tests {
         let headers = r.headers().to_vec();
         r.set_key_value(Some(b"k2"), None);
         assert_eq!((r.key(), r.value(), r.headers(), r.offset), (Some(&b"k2"[..]), None, &headers[..], 8));
+        let same = r.0.ptr();
+        r.set_window(r.window());
+        assert_eq!(r.0.ptr(), same, "the same window: nothing packed again");
+        r.set_window(None);
+        assert_eq!(
+            (r.key(), r.window(), r.headers(), r.offset, r.partition),
+            (Some(&b"k2"[..]), None, &headers[..], 8, 4)
+        );
     }
 }
