@@ -54,8 +54,8 @@ unsafe impl GlobalAlloc for Allocator {
 
 /// How long freed memory waits before it goes back to the system while the allocator is
 /// busy: returned at once (a delay of 0), pages a busy engine frees and takes again a moment
-/// later were given back and faulted in anew, a third of a tumbling aggregation's time in the
-/// kernel (141 000 page faults a million events against 76 000 with 100 ms).
+/// later were given back and faulted in anew: a third of a tumbling aggregation's time went to
+/// the operating system (141 000 page faults a million events, against 76 000 with 100 ms).
 const PURGE_DELAY_MS: std::os::raw::c_long = 100;
 
 /// Freed memory goes back to the system [`PURGE_DELAY_MS`] after it is freed, at the

@@ -97,10 +97,6 @@ impl Engine {
                 if outputs.is_empty() {
                     return;
                 }
-                let Some(sink) = q.sink.as_deref() else {
-                    outputs.clear();
-                    return;
-                };
                 let mut writer = SinkWriter {
                     topics: &mut *topics,
                     materialized: &mut *materialized,
@@ -108,7 +104,7 @@ impl Engine {
                     errors: &mut q.info.errors,
                 };
                 for o in outputs.drain(..) {
-                    writer.write(sink, o, &q.id, work, true);
+                    writer.write(&q.sink, o, &q.info.id, work, true);
                 }
             });
         }

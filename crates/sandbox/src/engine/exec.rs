@@ -395,13 +395,17 @@ impl Projector {
     /// the row cut short.
     pub fn project_owned(&self, mut row: Row) -> Row {
         if self.is_head_of(&row) {
-            let width = self.items.len();
-            truncate_row(&mut row, width);
-            return row;
+            return self.head(row);
         }
         let out = self.project_moving(&mut row);
         drop_row(row);
         out
+    }
+
+    /// A row whose first columns are the select list ([`Projector::is_head_of`]), cut to them.
+    fn head(&self, mut row: Row) -> Row {
+        truncate_row(&mut row, self.items.len());
+        row
     }
 
     /// Whether the select list is `row`'s first columns as they are.
@@ -551,7 +555,7 @@ fn group_output(
     let row = keep.then(|| {
         if post.is_head_of(row) {
             let width = row.len();
-            post.project_owned(std::mem::replace(row, Vec::with_capacity(width)))
+            post.head(std::mem::replace(row, Vec::with_capacity(width)))
         } else {
             post.project_moving(row)
         }

@@ -54,9 +54,7 @@ impl Engine {
         let mut executor = plan.executor;
         executor.keep_table_keys_only();
         let topics: Vec<String> = executor.inputs.iter().map(|i| i.topic.clone()).collect();
-        let sink_spec = Some(Arc::new(sink.clone()));
-        self.queries
-            .insert(id.clone(), Persistent { id: Arc::from(id.as_str()), info, executor, sink: sink_spec, shape });
+        self.queries.insert(id.clone(), Persistent { info, executor, sink, shape });
         let mut work = VecDeque::new();
         if session.earliest() {
             // Replay what the inputs already hold, in append order across topics.
@@ -84,7 +82,7 @@ impl Engine {
                 let mut writer =
                     SinkWriter { topics: topic_store, materialized, record_bytes, errors: &mut q.info.errors };
                 for o in outputs.drain(..) {
-                    writer.write(&sink, o, &id, &mut work, false);
+                    writer.write(&q.sink, o, &q.info.id, &mut work, false);
                 }
             }
         }

@@ -152,12 +152,10 @@ pub enum QueryResult {
 }
 
 struct Persistent {
-    /// The query's id, shared: each record a query reads takes a handle to it.
-    id: Arc<str>,
+    /// Its id (`info.id`), SQL, sink and errors, as listings show them.
     info: QueryInfo,
     executor: Executor,
-    /// Shared: every record the query processes takes a handle to it.
-    sink: Option<Arc<SinkSpec>>,
+    sink: SinkSpec,
     /// What CREATE OR REPLACE may change of it in place.
     shape: upgrade::UpgradeShape,
 }

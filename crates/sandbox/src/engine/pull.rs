@@ -220,7 +220,10 @@ impl Engine {
         }
         let q = self.queries.get(src.writer_query.as_deref()?)?;
         let exec::Body::Aggregate(a) = &q.executor.body else { return None };
-        let sink = q.sink.as_deref().filter(|_| a.serves_table)?;
+        if !a.serves_table {
+            return None;
+        }
+        let sink = &q.sink;
         let decoder = exec::Decoder::new(src);
         if let Some(keys) = keys {
             // By key: an open group's row is evaluated straight into the table's row layout.

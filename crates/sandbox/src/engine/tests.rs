@@ -428,7 +428,7 @@ fn queries_that_come_and_go_read_the_records_after_them() {
     run(&mut e, &mut s, "CREATE STREAM B AS SELECT V FROM S;");
     produce_values(&mut e, 3);
     assert_eq!((e.topic_records("A").len(), e.topic_records("B").len()), (5, 3));
-    let id_of_a = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == "A")).unwrap().id.clone();
+    let id_of_a = e.queries.values().find(|q| &*q.sink.topic == "A").unwrap().info.id.clone();
     run(&mut e, &mut s, &format!("TERMINATE {id_of_a};"));
     produce_values(&mut e, 1);
     assert_eq!((e.topic_records("A").len(), e.topic_records("B").len()), (5, 4));
@@ -437,7 +437,7 @@ fn queries_that_come_and_go_read_the_records_after_them() {
     produce_values(&mut e, 1);
     let counts = |e: &Engine| ["A", "B", "C"].map(|t| e.topic_records(t).len());
     assert_eq!(counts(&e), [5, 5, 1]);
-    let id_of_c = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == "C")).unwrap().id.clone();
+    let id_of_c = e.queries.values().find(|q| &*q.sink.topic == "C").unwrap().info.id.clone();
     run(&mut e, &mut s, &format!("TERMINATE {id_of_c};"));
     produce_values(&mut e, 1);
     assert_eq!(counts(&e), [5, 6, 1]);
@@ -460,7 +460,7 @@ fn text_columns_a_query_does_not_read_are_left_unread_and_change_nothing() {
     run(&mut e, &mut s, "CREATE STREAM EVERY AS SELECT * FROM S;");
     run(&mut e, &mut s, "CREATE STREAM L AS SELECT ID, TRANSFORM(ARRAY[N], b => b + 1) AS X FROM S;");
     let unread = |e: &Engine, sink: &str| {
-        let q = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == sink)).unwrap();
+        let q = e.queries.values().find(|q| &*q.sink.topic == sink).unwrap();
         q.executor.inputs[0].decoder.unread_columns().iter().map(|c| c.to_string()).collect::<Vec<_>>()
     };
     // The timestamp column is read whatever the query mentions; a lambda's parameter named
@@ -517,7 +517,7 @@ fn joins_and_tables_leave_unread_only_what_no_clause_names() {
     run(&mut e, &mut s, "CREATE STREAM J AS SELECT S.ID AS ID, S.A, T.L FROM S JOIN T ON S.ID = T.ID;");
     run(&mut e, &mut s, "CREATE TABLE TT AS SELECT ID, L FROM T;");
     let unread = |e: &Engine, sink: &str| {
-        let q = e.queries.values().find(|q| q.sink.as_ref().is_some_and(|k| &*k.topic == sink)).unwrap();
+        let q = e.queries.values().find(|q| &*q.sink.topic == sink).unwrap();
         let inputs = q.executor.inputs.iter();
         inputs.map(|i| i.decoder.unread_columns().join(",")).collect::<Vec<_>>()
     };

@@ -5,8 +5,6 @@
 //! windowed and table aggregations cannot be upgraded at all ("Upgrades not yet supported").
 //! The sink's own schema rule (`canUpgradeTo`) is in `replace.rs`.
 
-use std::sync::Arc;
-
 use super::plan::logical::LogicalPlan;
 use super::plan::Plan;
 use super::replace::upgrade_error;
@@ -27,8 +25,12 @@ impl Engine {
                 "Cannot add {one} '{name}': CREATE OR REPLACE is not supported on source {many}."
             )));
         }
-        let mut writers: Vec<&str> =
-            self.queries.values().filter(|q| q.info.sink.as_deref() == Some(name)).map(|q| &*q.id).collect();
+        let mut writers: Vec<&str> = self
+            .queries
+            .values()
+            .filter(|q| q.info.sink.as_deref() == Some(name))
+            .map(|q| q.info.id.as_str())
+            .collect();
         writers.sort_unstable();
         match writers[..] {
             [] => Ok(None),
@@ -81,8 +83,7 @@ impl Engine {
             state: "RUNNING".into(),
             errors: vec![],
         };
-        let sink = Some(Arc::new(sink));
-        self.queries.insert(id.to_string(), Persistent { id: old.id, info, executor, sink, shape });
+        self.queries.insert(id.to_string(), Persistent { info, executor, sink, shape });
     }
 }
 

@@ -189,17 +189,11 @@ impl Record {
         self.repack_as(packed);
     }
 
-    /// Takes `packed`'s bytes under this record's metadata (its headers moved over when
-    /// nothing else holds it).
+    /// Takes `packed`'s bytes under this record's metadata (headers are rare: copied, where
+    /// moving them out of a shared record would copy its bytes first).
     fn repack_as(&mut self, mut packed: Record) {
-        let mut headers = None;
-        self.update(|meta| headers = meta.headers.take());
-        let (offset, partition) = (self.offset, self.partition);
-        packed.update(|meta| {
-            meta.offset = offset;
-            meta.partition = partition;
-            meta.headers = headers;
-        });
+        let meta = RecordMeta { key_len: packed.key_len, ..(**self).clone() };
+        packed.update(|m| *m = meta);
         *self = packed;
     }
 
