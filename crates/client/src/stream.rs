@@ -76,6 +76,32 @@ reading (KSQLDB_MAX_ROW_BYTES raises the limit)",
     )
 }
 
+/// Past this size a row's buffer grows straight to the row limit instead of doubling.
+const LARGE_ROW_BYTES: usize = 1024 * 1024;
+
+/// Appends `bytes` to the buffer of a row in progress. A doubling buffer leaves each smaller copy
+/// freed behind it, and the allocator returns freed memory to the system only after a delay (see
+/// the sandbox's allocator), so an endless row would hold twice the limit. Past
+/// [`LARGE_ROW_BYTES`] the buffer is sized for the whole limit once: its pages are only touched
+/// as bytes arrive.
+fn extend_row(buf: &mut Vec<u8>, bytes: &[u8], limit: usize) {
+    let needed = buf.len() + bytes.len();
+    if needed > buf.capacity() && needed > LARGE_ROW_BYTES {
+        buf.reserve_exact(limit.max(needed) - buf.len());
+    }
+    buf.extend_from_slice(bytes);
+}
+
+/// The buffer of a finished row, emptied for the next one; one sized for a large row is dropped
+/// so that a single large row does not keep its memory for the rest of the query.
+fn reuse_row_buffer(mut buf: Vec<u8>) -> Vec<u8> {
+    if buf.capacity() > LARGE_ROW_BYTES {
+        return Vec::new();
+    }
+    buf.clear();
+    buf
+}
+
 /// A byte-fed parser of one query response body.
 pub trait RowParser: Send {
     /// Feeds the next chunk of the body; events are appended to `out`.
@@ -244,11 +270,10 @@ impl ElementSplitter {
                         let keep_going = if self.partial.is_empty() {
                             f(Piece::Element(element))
                         } else {
-                            self.partial.extend_from_slice(element);
+                            extend_row(&mut self.partial, element, self.max_element);
                             let buf = std::mem::take(&mut self.partial);
                             let keep_going = f(Piece::Element(&buf));
-                            self.partial = buf;
-                            self.partial.clear();
+                            self.partial = reuse_row_buffer(buf);
                             keep_going
                         };
                         if !keep_going {
@@ -262,7 +287,7 @@ impl ElementSplitter {
             i += 1;
         }
         if self.depth > 0 {
-            self.partial.extend_from_slice(&chunk[start..]);
+            extend_row(&mut self.partial, &chunk[start..], self.max_element);
             if self.partial.len() > self.max_element {
                 self.stopped = true;
                 let partial = std::mem::take(&mut self.partial);
@@ -657,11 +682,10 @@ impl LineSplitter {
             let keep_going = if self.partial.is_empty() {
                 f(line)
             } else {
-                self.partial.extend_from_slice(line);
+                extend_row(&mut self.partial, line, self.max_line);
                 let buf = std::mem::take(&mut self.partial);
                 let keep_going = f(&buf);
-                self.partial = buf;
-                self.partial.clear();
+                self.partial = reuse_row_buffer(buf);
                 keep_going
             };
             if !keep_going {
@@ -669,7 +693,7 @@ impl LineSplitter {
                 return;
             }
         }
-        self.partial.extend_from_slice(rest);
+        extend_row(&mut self.partial, rest, self.max_line);
         if self.partial.len() > self.max_line {
             self.stopped = true;
             self.overflow = Some(self.partial.len());

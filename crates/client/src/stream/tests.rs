@@ -598,3 +598,39 @@ fn raw_mode_gives_the_same_rows_errors_and_endings_at_every_split() {
         }
     }
 }
+
+/// A large row's buffer is sized for the limit once instead of doubling (each smaller copy
+/// would stay resident until the allocator returns it), and it is dropped after the row.
+#[test]
+fn a_large_row_is_buffered_without_doubling_and_not_kept() {
+    let limit = 16 * LARGE_ROW_BYTES;
+    let piece = vec![b'x'; 64 * 1024];
+    let mut elements = ElementSplitter::new(limit);
+    let mut lines = LineSplitter::new(limit);
+    let mut element_sizes = std::collections::BTreeSet::new();
+    let mut line_sizes = std::collections::BTreeSet::new();
+    elements.feed(b"[[\"", &mut |_| true);
+    for _ in 0..(8 * LARGE_ROW_BYTES / piece.len()) {
+        elements.feed(&piece, &mut |_| true);
+        lines.feed(&piece, &mut |_| true);
+        for (buf, sizes) in [(&elements.partial, &mut element_sizes), (&lines.partial, &mut line_sizes)] {
+            if buf.capacity() > 2 * LARGE_ROW_BYTES {
+                sizes.insert(buf.capacity());
+            }
+        }
+    }
+    assert_eq!(element_sizes.into_iter().collect::<Vec<_>>(), [limit]);
+    assert_eq!(line_sizes.into_iter().collect::<Vec<_>>(), [limit]);
+    let mut rows = 0;
+    elements.feed(b"\"]]", &mut |_| {
+        rows += 1;
+        true
+    });
+    lines.feed(b"\n", &mut |_| {
+        rows += 1;
+        true
+    });
+    assert_eq!(rows, 3, "the row, the array's end and the line");
+    assert!(elements.partial.capacity() <= LARGE_ROW_BYTES, "{}", elements.partial.capacity());
+    assert!(lines.partial.capacity() <= LARGE_ROW_BYTES, "{}", lines.partial.capacity());
+}
