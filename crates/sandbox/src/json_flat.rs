@@ -31,6 +31,28 @@ pub enum Flat<'a> {
 #[derive(Debug, PartialEq)]
 pub struct Unsupported;
 
+/// What a byte inside a string is to [`FlatObject::string`].
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+/// A backslash or a control character: beyond this reader.
+const REFUSED: u8 = 2;
+const NON_ASCII: u8 = 3;
+
+const STRING_BYTE: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            b'"' => QUOTE,
+            b'\\' | 0..0x20 => REFUSED,
+            0x80.. => NON_ASCII,
+            _ => PLAIN,
+        };
+        c += 1;
+    }
+    table
+};
+
 /// The fields of a JSON object, in order.
 pub struct FlatObject<'a> {
     bytes: &'a [u8],
@@ -119,13 +141,30 @@ impl<'a> FlatObject<'a> {
     /// control characters, valid UTF-8.
     fn string(&mut self) -> Result<&'a str, Unsupported> {
         let rest = &self.bytes[self.at..];
-        let len = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).ok_or(Unsupported)?;
-        if rest[len] != b'"' {
-            return Err(Unsupported);
+        // One table look-up a byte finds the end and whether the text is all ASCII, where
+        // comparing each byte three times and then checking it for ASCII took about twice
+        // the instructions (callgrind).
+        let mut len = 0;
+        while let Some(&c) = rest.get(len) {
+            if STRING_BYTE[c as usize] != PLAIN {
+                break;
+            }
+            len += 1;
         }
-        let text = &rest[..len];
-        self.at += len + 1;
-        if text.is_ascii() {
+        let mut end = len;
+        let mut ascii = true;
+        loop {
+            match STRING_BYTE[*rest.get(end).ok_or(Unsupported)? as usize] {
+                PLAIN => {}
+                NON_ASCII => ascii = false,
+                QUOTE => break,
+                _ => return Err(Unsupported),
+            }
+            end += 1;
+        }
+        let text = &rest[..end];
+        self.at += end + 1;
+        if ascii {
             // SAFETY: every byte is ASCII, so the slice is UTF-8.
             Ok(unsafe { std::str::from_utf8_unchecked(text) })
         } else {
