@@ -85,8 +85,9 @@ impl Engine {
             }
             // Each query beside what writing its outputs touches: its sink and id are
             // borrowed, not shared, per record.
-            let Engine { queries, topics, materialized, record_bytes, .. } = self;
-            queries.each_reader(&topic, |q| {
+            let Engine { queries, topics, materialized, record_bytes, transients, prints, .. } = self;
+            let subscribed = !transients.is_empty() || !prints.is_empty();
+            queries.each_reader(&topic, |q, sink_read| {
                 q.executor.process_topic(topic_name, &rec, &mut outputs);
                 if !q.executor.errors.is_empty() {
                     let errs = std::mem::take(&mut q.executor.errors);
@@ -102,6 +103,7 @@ impl Engine {
                     materialized: &mut *materialized,
                     record_bytes: &mut *record_bytes,
                     errors: &mut q.info.errors,
+                    sink_read: sink_read || subscribed,
                 };
                 for o in outputs.drain(..) {
                     writer.write(&q.sink, o, &q.info.id, work, true);
@@ -333,6 +335,8 @@ pub(super) struct SinkWriter<'a> {
     pub(super) record_bytes: &'a mut Vec<u8>,
     /// The query's errors.
     pub(super) errors: &'a mut Vec<String>,
+    /// Whether a query, push query or PRINT may read the sink topic.
+    pub(super) sink_read: bool,
 }
 
 impl SinkWriter<'_> {
@@ -341,12 +345,25 @@ impl SinkWriter<'_> {
     /// values as they are (a replay leaves them to [`Engine::run`]: its table's state is then
     /// built in one pass, not interleaved with the query's own, which keeps it compact in
     /// memory).
+    ///
+    /// A record nothing else reads is not queued: the queue's trip (shared handles to the
+    /// record and its topic's name, the look-ups of its readers) was ~100 instructions of
+    /// each output (callgrind), for nothing at the end of a pipeline.
     pub(super) fn write(&mut self, sink: &SinkSpec, o: Output, qid: &str, work: &mut Work, to_table: bool) {
         let Some(Encoded { record, key, values }) = self.encode(sink, o) else { return };
         let (position, r) = self.topics.append_at(&sink.topic, record, None);
-        let table = to_table.then(|| self.materialized.values_mut().find(|m| m.writer.as_deref() == Some(qid)));
-        match table.flatten() {
-            Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values)),
+        let mut own_table = None;
+        let mut other_tables = false;
+        for m in self.materialized.values_mut() {
+            if to_table && m.writer.as_deref() == Some(qid) {
+                own_table = Some(m);
+            } else if m.input.topic == *sink.topic {
+                other_tables = true;
+            }
+        }
+        let queued = self.sink_read || other_tables || !to_table;
+        match own_table {
+            Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values), queued),
             None => {
                 drop_row(key);
                 if let Some(v) = values {
@@ -354,7 +371,9 @@ impl SinkWriter<'_> {
                 }
             }
         }
-        work.push_back((sink.topic.clone(), position, r));
+        if queued {
+            work.push_back((sink.topic.clone(), position, r));
+        }
     }
 
     fn encode(&mut self, sink: &SinkSpec, o: Output) -> Option<Encoded> {

@@ -79,8 +79,13 @@ impl Engine {
                 let Engine { queries, topics: topic_store, materialized, record_bytes, .. } = self;
                 let Some(q) = queries.get_mut(&id) else { break };
                 q.executor.process_topic(&topics[idx], &r, &mut outputs);
-                let mut writer =
-                    SinkWriter { topics: topic_store, materialized, record_bytes, errors: &mut q.info.errors };
+                let mut writer = SinkWriter {
+                    topics: topic_store,
+                    materialized,
+                    record_bytes,
+                    errors: &mut q.info.errors,
+                    sink_read: true,
+                };
                 for o in outputs.drain(..) {
                     writer.write(&q.sink, o, &q.info.id, &mut work, false);
                 }

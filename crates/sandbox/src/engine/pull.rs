@@ -286,8 +286,18 @@ impl Materialized {
 
     /// Applies an output of the table's query, appended at `position` of its topic as `rec`,
     /// from the values it was encoded from: the aggregation's rows are not decoded again.
-    pub(super) fn apply_output(&mut self, position: u64, rec: &Record, key: Vec<Value>, values: Option<Vec<Value>>) {
-        self.applied.push_back(position);
+    /// `queued`: the record also goes through [`Engine::run`], which must not apply it again.
+    pub(super) fn apply_output(
+        &mut self,
+        position: u64,
+        rec: &Record,
+        key: Vec<Value>,
+        values: Option<Vec<Value>>,
+        queued: bool,
+    ) {
+        if queued {
+            self.applied.push_back(position);
+        }
         match values.and_then(|v| self.input.decoder.row_of(rec, key, v)) {
             Some(row) => self.put(rec, Some(row)),
             None => self.apply(rec),

@@ -24,6 +24,10 @@ pub(super) struct Queries {
     /// list keeps alive, so the pointer names that topic alone): most records go to a topic
     /// just looked up, found here without hashing its name.
     recent: Vec<(Arc<str>, Arc<[usize]>)>,
+    /// Per slot, whether a query (itself included) reads that query's sink topic, found
+    /// again as queries come and go: the records of a sink no query reads need no trip
+    /// through the engine's work queue (see `SinkWriter`).
+    sink_read: Vec<bool>,
 }
 
 /// Topics [`Queries::recent`] remembers.
@@ -32,7 +36,8 @@ const RECENT_TOPICS: usize = 4;
 impl Queries {
     /// Runs `each` on the queries that read `topic`, in id order. The list of their slots is
     /// borrowed beside the slots themselves, not shared: no reference count changes per record.
-    pub(super) fn each_reader(&mut self, topic: &Arc<str>, mut each: impl FnMut(&mut Persistent)) {
+    /// `each` also learns whether a query reads that query's own sink topic.
+    pub(super) fn each_reader(&mut self, topic: &Arc<str>, mut each: impl FnMut(&mut Persistent, bool)) {
         let at = match self.recent.iter().position(|(t, _)| Arc::ptr_eq(t, topic)) {
             Some(at) => at,
             None => {
@@ -44,10 +49,10 @@ impl Queries {
                 self.recent.len() - 1
             }
         };
-        let (recent, slots) = (&self.recent, &mut self.slots);
+        let (recent, slots, sink_read) = (&self.recent, &mut self.slots, &self.sink_read);
         for &slot in recent[at].1.iter() {
             if let Some(Some(query)) = slots.get_mut(slot) {
-                each(query);
+                each(query, sink_read.get(slot).copied().unwrap_or(true));
             }
         }
     }
@@ -67,6 +72,13 @@ impl Queries {
     fn forget_readers(&mut self) {
         self.readers.clear();
         self.recent.clear();
+    }
+
+    /// Finds again which queries' sinks a query reads (a query came or went).
+    fn find_sink_readers(&mut self) {
+        let slots = &self.slots;
+        let reads = |topic: &str| slots.iter().flatten().any(|r| r.executor.inputs.iter().any(|i| i.topic == topic));
+        self.sink_read = slots.iter().map(|q| q.as_ref().is_some_and(|q| reads(&q.sink.topic))).collect();
     }
 
     /// The query in `slot`.
@@ -89,6 +101,7 @@ impl Queries {
             }
         };
         self.slots[slot] = Some(query);
+        self.find_sink_readers();
     }
 
     pub(super) fn remove(&mut self, id: &str) -> Option<Persistent> {
@@ -99,6 +112,7 @@ impl Queries {
         while self.slots.last().is_some_and(Option::is_none) {
             self.slots.pop();
         }
+        self.find_sink_readers();
         query
     }
 
@@ -106,6 +120,7 @@ impl Queries {
         self.forget_readers();
         self.by_id.clear();
         self.slots.clear();
+        self.sink_read.clear();
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&Persistent> {

@@ -539,3 +539,63 @@ fn joins_and_tables_leave_unread_only_what_no_clause_names() {
     assert_eq!(values(&e, "J"), vec![r#"{"A":"a","L":"one"}"#, r#"{"A":"c","L":"uno"}"#]);
     assert_eq!(values(&e, "TT"), vec![r#"{"L":"one"}"#, r#"{"L":"one"}"#, r#"{"L":"uno"}"#]);
 }
+
+/// A sink no query reads skips the work queue; a query, push query or table that starts
+/// reading it later gets its records as before, and a table kept from its writer's outputs
+/// remembers no positions for the queue to pass.
+#[test]
+fn a_sinks_records_reach_readers_that_come_later() {
+    let mut e = Engine::new();
+    let mut s = Session::default();
+    run(
+        &mut e,
+        &mut s,
+        "CREATE STREAM S (ID INT KEY, V INT) WITH (kafka_topic='s', value_format='json', partitions=1);",
+    );
+    run(&mut e, &mut s, "CREATE STREAM F AS SELECT ID, V * 2 AS V2 FROM S;");
+    run(&mut e, &mut s, "CREATE TABLE T AS SELECT ID, LATEST_BY_OFFSET(V) AS V FROM S GROUP BY ID;");
+    run(&mut e, &mut s, "CREATE TABLE P AS SELECT * FROM T;");
+    let insert = |e: &mut Engine, s: &mut Session, id: i32| {
+        run(e, s, &format!("INSERT INTO S (ID, V) VALUES ({id}, {id});"));
+    };
+    for id in 0..5 {
+        insert(&mut e, &mut s, id);
+    }
+    assert_eq!(e.topic_records("F").len(), 5);
+    assert_eq!(e.materialized["P"].rows.len(), 5, "P is kept from its query's outputs");
+    assert!(e.materialized["P"].applied.is_empty(), "no position waits for a record never queued");
+
+    // A query reading F, started after F's records skipped the queue, gets the next one;
+    // so does one started after the last reader went.
+    for reader in ["G", "H"] {
+        run(&mut e, &mut s, &format!("CREATE STREAM {reader} AS SELECT * FROM F;"));
+        insert(&mut e, &mut s, 5);
+        assert_eq!(e.topic_records(reader).len(), 1, "{reader} reads F's record");
+        run(&mut e, &mut s, &format!("DROP STREAM {reader} DELETE TOPIC;"));
+    }
+
+    // Nothing reads F again but a push query: it is told of F's next record.
+    // (Its server task holds the signal: a push query nobody serves is dropped.)
+    let QueryResult::Push { header, signal, .. } = e.query("SELECT V2 FROM F EMIT CHANGES;", &mut s).unwrap() else {
+        panic!("not a push query")
+    };
+    insert(&mut e, &mut s, 6);
+    let rows = e.pump(&header.query_id, 10);
+    drop(signal);
+    assert!(matches!(&rows[..], [PushMsg::Row(r)] if r[0] == Value::Int(12)), "{rows:?}");
+
+    // A table over P's topic (another table reading a sink) takes its records too.
+    run(
+        &mut e,
+        &mut s,
+        "CREATE SOURCE TABLE Q (ID INT PRIMARY KEY, V INT) WITH (kafka_topic='P', value_format='json');",
+    );
+    let mut pull_v = |e: &mut Engine, id: i32| match e.query(&format!("SELECT V FROM Q WHERE ID = {id};"), &mut s) {
+        Ok(QueryResult::Pull { rows, .. }) => rows,
+        _ => panic!("not a pull query"),
+    };
+    assert_eq!(pull_v(&mut e, 6), vec![vec![Value::Int(6)]]);
+    assert!(e.materialized.contains_key("Q"), "Q is kept as records come");
+    run(&mut e, &mut Session::default(), "INSERT INTO S (ID, V) VALUES (7, 7);");
+    assert_eq!(pull_v(&mut e, 7), vec![vec![Value::Int(7)]]);
+}
