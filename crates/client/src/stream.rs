@@ -79,15 +79,21 @@ reading (KSQLDB_MAX_ROW_BYTES raises the limit)",
 /// Past this size a row's buffer grows straight to the row limit instead of doubling.
 const LARGE_ROW_BYTES: usize = 1024 * 1024;
 
+/// The most a row's buffer takes at once: a limit raised past it (`KSQLDB_MAX_ROW_BYTES`
+/// can be any size) is approached by doubling again, not reserved whole up front.
+const MAX_UPFRONT_ROW_BYTES: usize = 64 * 1024 * 1024;
+
 /// Appends `bytes` to the buffer of a row in progress. A doubling buffer leaves each smaller copy
 /// freed behind it, and the allocator returns freed memory to the system only after a delay (see
 /// the sandbox's allocator), so an endless row would hold twice the limit. Past
-/// [`LARGE_ROW_BYTES`] the buffer is sized for the whole limit once: its pages are only touched
-/// as bytes arrive.
+/// [`LARGE_ROW_BYTES`] the buffer is sized for the whole limit once (up to
+/// [`MAX_UPFRONT_ROW_BYTES`]): its pages are only touched as bytes arrive. Callers check the
+/// limit before appending, so a row that outgrows it is never copied again.
 fn extend_row(buf: &mut Vec<u8>, bytes: &[u8], limit: usize) {
     let needed = buf.len() + bytes.len();
-    if needed > buf.capacity() && needed > LARGE_ROW_BYTES {
-        buf.reserve_exact(limit.max(needed) - buf.len());
+    let upfront = limit.min(MAX_UPFRONT_ROW_BYTES);
+    if needed > buf.capacity() && needed > LARGE_ROW_BYTES && needed <= upfront {
+        buf.reserve_exact(upfront - buf.len());
     }
     buf.extend_from_slice(bytes);
 }
@@ -287,12 +293,16 @@ impl ElementSplitter {
             i += 1;
         }
         if self.depth > 0 {
-            extend_row(&mut self.partial, &chunk[start..], self.max_element);
-            if self.partial.len() > self.max_element {
+            let rest = &chunk[start..];
+            let arrived = self.partial.len() + rest.len();
+            if arrived > self.max_element {
+                // Refused before it is copied: its first bytes are the row's start.
                 self.stopped = true;
                 let partial = std::mem::take(&mut self.partial);
-                f(Piece::TooLarge(partial.len(), &partial));
+                f(Piece::TooLarge(arrived, if partial.is_empty() { rest } else { &partial }));
+                return;
             }
+            extend_row(&mut self.partial, rest, self.max_element);
         }
     }
 }
@@ -693,12 +703,18 @@ impl LineSplitter {
                 return;
             }
         }
-        extend_row(&mut self.partial, rest, self.max_line);
-        if self.partial.len() > self.max_line {
+        let arrived = self.partial.len() + rest.len();
+        if arrived > self.max_line {
+            // Refused before it is copied: only the line's first bytes are kept, for the error.
             self.stopped = true;
-            self.overflow = Some(self.partial.len());
+            self.overflow = Some(arrived);
+            if self.partial.is_empty() {
+                self.partial.extend_from_slice(&rest[..rest.len().min(crate::error::SNIPPET_LIMIT)]);
+            }
             self.partial.truncate(crate::error::SNIPPET_LIMIT);
+            return;
         }
+        extend_row(&mut self.partial, rest, self.max_line);
     }
 
     /// The unterminated last line, if any.

@@ -634,3 +634,38 @@ fn a_large_row_is_buffered_without_doubling_and_not_kept() {
     assert!(elements.partial.capacity() <= LARGE_ROW_BYTES, "{}", elements.partial.capacity());
     assert!(lines.partial.capacity() <= LARGE_ROW_BYTES, "{}", lines.partial.capacity());
 }
+
+/// A row limit raised past what is reserved up front (`KSQLDB_MAX_ROW_BYTES` may be any size)
+/// is approached by doubling, not reserved whole; a row over its limit is refused before the
+/// bytes that take it over are copied, and the error counts them.
+#[test]
+fn a_huge_row_limit_is_not_reserved_and_an_overlong_row_is_not_copied() {
+    let piece = vec![b'x'; 64 * 1024];
+    let mut unlimited = ElementSplitter::new(usize::MAX);
+    unlimited.feed(b"[[\"", &mut |_| true);
+    for _ in 0..(3 * LARGE_ROW_BYTES / piece.len()) {
+        unlimited.feed(&piece, &mut |_| true);
+    }
+    assert!(unlimited.partial.capacity() <= MAX_UPFRONT_ROW_BYTES, "{}", unlimited.partial.capacity());
+    let limit = 2 * LARGE_ROW_BYTES;
+    let mut elements = ElementSplitter::new(limit);
+    let mut lines = LineSplitter::new(limit);
+    let mut refused = None;
+    elements.feed(b"[[\"", &mut |_| true);
+    for _ in 0..(3 * LARGE_ROW_BYTES / piece.len()) {
+        elements.feed(&piece, &mut |p| {
+            if let Piece::TooLarge(size, bytes) = p {
+                refused = Some((size, bytes.len()));
+            }
+            true
+        });
+        lines.feed(&piece, &mut |_| true);
+    }
+    let (size, kept) = refused.expect("the row is refused");
+    // `["` and 32 pieces: 2 bytes over.
+    assert_eq!(size, 2 + limit, "the bytes that arrived");
+    assert!(kept <= limit, "{kept} bytes kept for a {limit}-byte limit");
+    let (size, first) = lines.take_overflow().expect("the line is refused");
+    assert_eq!(size, limit + piece.len());
+    assert!(first.len() <= crate::error::SNIPPET_LIMIT);
+}

@@ -86,7 +86,11 @@ impl Engine {
             // Each query beside what writing its outputs touches: its sink and id are
             // borrowed, not shared, per record.
             let Engine { queries, topics, materialized, record_bytes, transients, prints, .. } = self;
-            let subscribed = !transients.is_empty() || !prints.is_empty();
+            // A push query or PRINT of a sink is told of its records through the queue.
+            let subscribed = |topic: &str| {
+                transients.iter().any(|t| t.feed.topic_index(topic).is_some())
+                    || prints.iter().any(|p| p.feed.topic_index(topic).is_some())
+            };
             queries.each_reader(&topic, |q, sink_read| {
                 q.executor.process_topic(topic_name, &rec, &mut outputs);
                 if !q.executor.errors.is_empty() {
@@ -103,7 +107,7 @@ impl Engine {
                     materialized: &mut *materialized,
                     record_bytes: &mut *record_bytes,
                     errors: &mut q.info.errors,
-                    sink_read: sink_read || subscribed,
+                    sink_read: sink_read || subscribed(&q.sink.topic),
                 };
                 for o in outputs.drain(..) {
                     writer.write(&q.sink, o, &q.info.id, work, true);
@@ -335,7 +339,8 @@ pub(super) struct SinkWriter<'a> {
     pub(super) record_bytes: &'a mut Vec<u8>,
     /// The query's errors.
     pub(super) errors: &'a mut Vec<String>,
-    /// Whether a query, push query or PRINT may read the sink topic.
+    /// Whether a query, push query or PRINT reads the sink topic (tables reading it are
+    /// found by [`SinkWriter::write`] itself).
     pub(super) sink_read: bool,
 }
 
@@ -355,12 +360,13 @@ impl SinkWriter<'_> {
         let mut own_table = None;
         let mut other_tables = false;
         for m in self.materialized.values_mut() {
-            if to_table && m.writer.as_deref() == Some(qid) {
+            if to_table && own_table.is_none() && m.writer.as_deref() == Some(qid) {
                 own_table = Some(m);
             } else if m.input.topic == *sink.topic {
                 other_tables = true;
             }
         }
+        // A replay (not `to_table`) leaves the query's own table to the queue.
         let queued = self.sink_read || other_tables || !to_table;
         match own_table {
             Some(m) => m.apply_output(position, &r, key, values.map(ValueColumns::into_values), queued),

@@ -79,6 +79,7 @@ impl Engine {
                 let Engine { queries, topics: topic_store, materialized, record_bytes, .. } = self;
                 let Some(q) = queries.get_mut(&id) else { break };
                 q.executor.process_topic(&topics[idx], &r, &mut outputs);
+                // A replay queues every output (see `SinkWriter::write`): its readers are not asked.
                 let mut writer = SinkWriter {
                     topics: topic_store,
                     materialized,

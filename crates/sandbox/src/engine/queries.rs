@@ -24,9 +24,10 @@ pub(super) struct Queries {
     /// list keeps alive, so the pointer names that topic alone): most records go to a topic
     /// just looked up, found here without hashing its name.
     recent: Vec<(Arc<str>, Arc<[usize]>)>,
-    /// Per slot, whether a query (itself included) reads that query's sink topic, found
-    /// again as queries come and go: the records of a sink no query reads need no trip
-    /// through the engine's work queue (see `SinkWriter`).
+    /// Per slot, whether any query (that one included) reads that query's sink topic, found
+    /// again as queries come and go (a running query's sink, like its inputs, never changes):
+    /// the records of a sink no query reads need no trip through the engine's work queue
+    /// (see `SinkWriter`).
     sink_read: Vec<bool>,
 }
 
@@ -36,7 +37,7 @@ const RECENT_TOPICS: usize = 4;
 impl Queries {
     /// Runs `each` on the queries that read `topic`, in id order. The list of their slots is
     /// borrowed beside the slots themselves, not shared: no reference count changes per record.
-    /// `each` also learns whether a query reads that query's own sink topic.
+    /// `each` also learns whether any query (that one included) reads that query's sink topic.
     pub(super) fn each_reader(&mut self, topic: &Arc<str>, mut each: impl FnMut(&mut Persistent, bool)) {
         let at = match self.recent.iter().position(|(t, _)| Arc::ptr_eq(t, topic)) {
             Some(at) => at,
