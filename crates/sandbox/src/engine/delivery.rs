@@ -8,6 +8,9 @@ use std::sync::Arc;
 use super::exec::Output;
 use super::push::{self, End, Next, Signal};
 use super::{Engine, Materialized, PushMsg, SinkSpec, PUMP_RECORDS};
+use crate::schema_registry::WireSchemas;
+use crate::topics::{self, Record, Topics};
+use crate::types::{drop_row, Value};
 
 /// Appended records still to run: topic, log position, record.
 pub(super) type Work = VecDeque<(Arc<str>, u64, Record)>;
@@ -45,9 +48,6 @@ impl ValueColumns {
         self.row
     }
 }
-use crate::schema_registry::WireSchemas;
-use crate::topics::{self, Record, Topics};
-use crate::types::{drop_row, Value};
 
 /// Outputs and queued records whose room [`Engine::run`] keeps between records.
 const KEPT_OUTPUTS: usize = 1024;

@@ -103,9 +103,7 @@ impl Engine {
                     ..KafkaTopicInfo::default()
                 };
                 if extended {
-                    let consumers =
-                        self.queries.values().filter(|q| q.executor.inputs.iter().any(|i| *i.topic == *t.name)).count()
-                            as i64;
+                    let consumers = self.queries.values().filter(|q| q.reads(&t.name)).count() as i64;
                     info.consumer_count = Some(consumers);
                     info.consumer_group_count = Some(consumers);
                     info.retention = Some(SandboxRetention {

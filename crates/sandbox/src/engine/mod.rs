@@ -160,6 +160,13 @@ struct Persistent {
     shape: upgrade::UpgradeShape,
 }
 
+impl Persistent {
+    /// Whether one of its inputs is `topic`.
+    fn reads(&self, topic: &str) -> bool {
+        self.executor.inputs.iter().any(|i| i.topic == topic)
+    }
+}
+
 /// How a query's outputs become records of its sink topic.
 #[derive(Clone)]
 struct SinkSpec {

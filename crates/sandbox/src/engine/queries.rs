@@ -62,9 +62,8 @@ impl Queries {
         if let Some(slots) = self.readers.get(topic) {
             return slots.clone();
         }
-        let reads = |q: &Persistent| q.executor.inputs.iter().any(|i| i.topic == topic);
         let slots: Arc<[usize]> =
-            self.by_id.values().copied().filter(|&s| self.slots[s].as_ref().is_some_and(reads)).collect();
+            self.by_id.values().copied().filter(|&s| self.slots[s].as_ref().is_some_and(|q| q.reads(topic))).collect();
         self.readers.insert(topic.into(), slots.clone());
         slots
     }
@@ -78,8 +77,8 @@ impl Queries {
     /// Finds again which queries' sinks a query reads (a query came or went).
     fn find_sink_readers(&mut self) {
         let slots = &self.slots;
-        let reads = |topic: &str| slots.iter().flatten().any(|r| r.executor.inputs.iter().any(|i| i.topic == topic));
-        self.sink_read = slots.iter().map(|q| q.as_ref().is_some_and(|q| reads(&q.sink.topic))).collect();
+        let read = |topic: &str| slots.iter().flatten().any(|r| r.reads(topic));
+        self.sink_read = slots.iter().map(|q| q.as_ref().is_some_and(|q| read(&q.sink.topic))).collect();
     }
 
     /// The query in `slot`.

@@ -590,12 +590,14 @@ fn a_sinks_records_reach_readers_that_come_later() {
         &mut s,
         "CREATE SOURCE TABLE Q (ID INT PRIMARY KEY, V INT) WITH (kafka_topic='P', value_format='json');",
     );
-    let mut pull_v = |e: &mut Engine, id: i32| match e.query(&format!("SELECT V FROM Q WHERE ID = {id};"), &mut s) {
+    let pull_v = |e: &mut Engine, id: i32| match e
+        .query(&format!("SELECT V FROM Q WHERE ID = {id};"), &mut Session::default())
+    {
         Ok(QueryResult::Pull { rows, .. }) => rows,
         _ => panic!("not a pull query"),
     };
     assert_eq!(pull_v(&mut e, 6), vec![vec![Value::Int(6)]]);
     assert!(e.materialized.contains_key("Q"), "Q is kept as records come");
-    run(&mut e, &mut Session::default(), "INSERT INTO S (ID, V) VALUES (7, 7);");
+    insert(&mut e, &mut s, 7);
     assert_eq!(pull_v(&mut e, 7), vec![vec![Value::Int(7)]]);
 }
