@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+mod numeric;
+
 use super::functions::{self, scalar::ScalarFn};
 use super::sql::ast::{BinOp, Expr, Literal};
 use super::types::*;
@@ -704,7 +706,7 @@ impl<'a> Compiler<'a> {
         let (ty, step) = binary(op, &lc.ty, &rc.ty, || format_expr(e))?;
         if op.is_comparison() {
             if let (Some(a), Some(b)) = (self.operand(l, &lc), self.operand(r, &rc)) {
-                return Ok(Compiled { ty, eval: Arc::new(move |r| compare_op(op, a.of(r), b.of(r))) });
+                return Ok(Compiled { ty, eval: numeric::comparison(op, (a, &lc.ty), (b, &rc.ty)) });
             }
         }
         let step = self.in_lambda_body(op, &ty, step);
@@ -760,8 +762,8 @@ impl<'a> Compiler<'a> {
             // call instead of a fold over their evaluations.
             if let ([(_, last)], 0, Step::Combine(f)) = (rest, done, &step) {
                 if let (Some(a), Some(b)) = (self.operand(first, &head), self.operand(last, &c)) {
-                    let f = f.clone();
-                    return Ok(Compiled { ty: t, eval: Arc::new(move |r| f(a.of(r).clone(), b.of(r).clone())) });
+                    let eval = numeric::arithmetic(*op, (a, &head.ty), (b, &c.ty), &t, f.clone());
+                    return Ok(Compiled { ty: t, eval });
                 }
             }
             steps.push((self.in_lambda_body(*op, &t, step), c.eval));
@@ -1552,20 +1554,6 @@ fn concat(a: Value, b: Value) -> Value {
     }
 }
 
-/// Java's integer arithmetic on INT (i32) or BIGINT (i64): +, -, * wrap around; / and % by
-/// zero give NULL (`None`). A macro because std has no trait for the wrapping/checked ops.
-macro_rules! integer_arithmetic {
-    ($op:expr, $a:expr, $b:expr) => {{
-        let (a, b) = ($a, $b);
-        match $op {
-            BinOp::Add => Some(a.wrapping_add(b)),
-            BinOp::Sub => Some(a.wrapping_sub(b)),
-            BinOp::Mul => Some(a.wrapping_mul(b)),
-            BinOp::Div => a.checked_div(b),
-            _ => a.checked_rem(b),
-        }
-    }};
-}
 fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(SqlType, CombineFn), String> {
     // ksqlDB's Operator names the operands' base types (DECIMAL, not DECIMAL(2, 1)).
     let err = || Err(format!("Unsupported arithmetic types. {} {}", base_type_name(l), base_type_name(r)));
@@ -1590,9 +1578,9 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
                 discard(y);
                 let (Some(a), Some(b)) = (a, b) else { return Value::Null };
                 if big {
-                    integer_arithmetic!(op, a, b).map_or(Value::Null, Value::Bigint)
+                    numeric::integer_op(op, a, b).map_or(Value::Null, Value::Bigint)
                 } else {
-                    integer_arithmetic!(op, a as i32, b as i32).map_or(Value::Null, Value::Int)
+                    numeric::integer_op(op, a as i32, b as i32).map_or(Value::Null, Value::Int)
                 }
             });
             Ok((if big { SqlType::Bigint } else { SqlType::Integer }, f))
