@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+mod integer_arithmetic;
 mod numeric;
 
 use super::functions::{self, scalar::ScalarFn};
@@ -1467,6 +1468,7 @@ fn compare_op(op: BinOp, a: &Value, b: &Value) -> Value {
 
 /// An operand read without being evaluated into a value of its own: a row's column in
 /// place, or a literal's value made once.
+#[derive(Clone)]
 enum Operand {
     Column(usize),
     Constant(Value),
@@ -1578,9 +1580,9 @@ fn arithmetic(op: BinOp, l: &Option<SqlType>, r: &Option<SqlType>) -> Result<(Sq
                 discard(y);
                 let (Some(a), Some(b)) = (a, b) else { return Value::Null };
                 if big {
-                    numeric::integer_op(op, a, b).map_or(Value::Null, Value::Bigint)
+                    integer_arithmetic::integer_arithmetic(op, a, b).map_or(Value::Null, Value::Bigint)
                 } else {
-                    numeric::integer_op(op, a as i32, b as i32).map_or(Value::Null, Value::Int)
+                    integer_arithmetic::integer_arithmetic(op, a as i32, b as i32).map_or(Value::Null, Value::Int)
                 }
             });
             Ok((if big { SqlType::Bigint } else { SqlType::Integer }, f))
@@ -1910,16 +1912,35 @@ mod tests {
         scope.push(None, "A", SqlType::Integer);
         scope.push(None, "S", SqlType::String);
         scope.push(None, "B", SqlType::Integer);
+        scope.push(None, "D", SqlType::Double);
+        scope.push(None, "L", SqlType::Bigint);
         let run = |text: &str, row: &[Value]| {
             let c = compile(&parse_expression(text).unwrap(), &scope).unwrap_or_else(|m| panic!("{text}: {m}"));
             (c.eval)(row)
         };
         let rows = [
-            [Value::Int(7), Value::String("hello".into()), Value::Int(7)],
-            [Value::Int(-3), Value::String("héllo wörld".into()), Value::Int(9)],
-            [Value::Null, Value::Null, Value::Int(1)],
+            [Value::Int(7), Value::String("hello".into()), Value::Int(7), Value::Double(10.0), Value::Bigint(10)],
+            [
+                Value::Int(-3),
+                Value::String("héllo wörld".into()),
+                Value::Int(9),
+                Value::Double(f64::NAN),
+                Value::Bigint(i64::MAX),
+            ],
+            [Value::Null, Value::Null, Value::Int(1), Value::Null, Value::Null],
+            [Value::Int(i32::MIN), Value::String("x".into()), Value::Int(-1), Value::Double(-0.0), Value::Bigint(-1)],
         ];
-        let pairs = [("A", "5", "(A + 0)", "5"), ("5", "A", "5", "(A + 0)"), ("A", "B", "(A + 0)", "(B + 0)")];
+        // `(A + 0)` and `(D * 1)` are the same values through the general evaluators.
+        let pairs = [
+            ("A", "5", "(A + 0)", "5"),
+            ("5", "A", "5", "(A + 0)"),
+            ("A", "B", "(A + 0)", "(B + 0)"),
+            ("D", "10", "(D * 1)", "10"),
+            ("10", "D", "10", "(D * 1)"),
+            ("D", "A", "(D * 1)", "(A + 0)"),
+            ("L", "D", "(L + 0)", "(D * 1)"),
+            ("L", "10", "(L + 0)", "10"),
+        ];
         let strings = [("S", "'hello'", "SUBSTRING(S, 1)", "'hello'"), ("'m'", "S", "'m'", "SUBSTRING(S, 1)")];
         for row in &rows {
             for (l, r, general_l, general_r) in pairs.iter().chain(&strings) {
@@ -1928,11 +1949,22 @@ mod tests {
                     assert_eq!(run(&fast, row), run(&general, row), "{fast} on {row:?}");
                 }
             }
+            for (l, r, general_l, general_r) in &pairs {
+                for op in ["+", "-", "*", "/", "%"] {
+                    let (fast, general) = (format!("{l} {op} {r}"), format!("{general_l} {op} {general_r}"));
+                    // Debug text tells -0.0 from 0.0 and shows NaN, which `==` cannot.
+                    let (got, want) = (format!("{:?}", run(&fast, row)), format!("{:?}", run(&general, row)));
+                    assert_eq!(got, want, "{fast} on {row:?}");
+                }
+            }
             assert_eq!(run("UCASE(S)", row), run("UCASE(SUBSTRING(S, 1))", row), "{row:?}");
             assert_eq!(run("ABS(A)", row), run("ABS(A + 0)", row), "{row:?}");
         }
         assert_eq!(run("S = 'hello'", &rows[0]), Value::Boolean(true));
         assert_eq!(run("A > 5", &rows[2]), Value::Boolean(false), "a NULL operand compares false");
+        assert_eq!(run("D = D", &rows[1]), Value::Boolean(false), "NaN = NaN is false");
+        assert_eq!(run("D >= D", &rows[1]), Value::Boolean(true), "NaN >= NaN is true");
+        assert_eq!(run("A / B", &rows[3]), Value::Int(i32::MIN), "Java's Integer.MIN_VALUE / -1");
     }
 
     /// Array constructors type a numeric string literal as ksqlDB's coercion does.
