@@ -370,6 +370,12 @@ impl Value {
     }
 }
 
+/// The order of two doubles in SQL comparisons and sorts: NaN after every number and equal
+/// to itself.
+pub fn double_order(x: f64, y: f64) -> Ordering {
+    x.partial_cmp(&y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+}
+
 /// Total order used by GROUP BY keys, MIN/MAX, ORDER-like functions and range scans.
 /// Nulls sort first; values of different kinds compare numerically when both are numbers.
 pub fn compare(a: &Value, b: &Value) -> Ordering {
@@ -387,8 +393,7 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         (Decimal(x), Int(_) | Bigint(_)) => x.cmp_value(&b.as_decimal().unwrap()),
         (Int(_) | Bigint(_), Decimal(y)) => a.as_decimal().unwrap().cmp_value(y),
         (Double(_) | Int(_) | Bigint(_) | Decimal(_), Double(_) | Int(_) | Bigint(_) | Decimal(_)) => {
-            let (x, y) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            x.partial_cmp(&y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
+            double_order(a.as_f64().unwrap(), b.as_f64().unwrap())
         }
         (String(x), String(y)) => x.cmp(y),
         (Bytes(x), Bytes(y)) => x.cmp(y),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::integer_arithmetic::integer_arithmetic;
 use super::{compare_op, CombineFn, EvalFn, Operand};
 use crate::sql::ast::BinOp;
-use crate::types::{SqlType, Value};
+use crate::types::{double_order, SqlType, Value};
 
 /// INT, BIGINT and DOUBLE: the types whose values these evaluators read directly.
 fn is_plain_number(t: &Option<SqlType>) -> bool {
@@ -28,12 +28,6 @@ fn as_double(operand: &Operand) -> Operand {
         Operand::Constant(Value::Bigint(i)) => Operand::Constant(Value::Double(*i as f64)),
         other => other.clone(),
     }
-}
-
-/// The order of two doubles as [`crate::types::compare`] has it: NaN after every number
-/// and equal to itself.
-fn double_order(x: f64, y: f64) -> Ordering {
-    x.partial_cmp(&y).unwrap_or_else(|| x.is_nan().cmp(&y.is_nan()))
 }
 
 /// Whether comparison `op` holds for operands in `order`; `equal` is SQL's `=` of them,
@@ -68,16 +62,19 @@ pub(super) fn comparison(
     if !(is_plain_number(ta) && is_plain_number(tb)) {
         return Arc::new(move |r| compare_op(op, a.of(r), b.of(r)));
     }
-    let doubles = ta == &Some(SqlType::Double) || tb == &Some(SqlType::Double);
-    let (da, db) = if doubles { (as_double(&a), as_double(&b)) } else { (a.clone(), b.clone()) };
-    Arc::new(move |r| match (da.of(r), db.of(r)) {
-        (Value::Double(x), Value::Double(y)) => Value::Boolean(holds(op, double_order(*x, *y), x == y)),
-        _ => {
-            let (x, y) = (a.of(r), b.of(r));
-            match (integer(x), integer(y)) {
-                (Some(i), Some(j)) => Value::Boolean(holds(op, i.cmp(&j), i == j)),
-                _ => compare_op(op, x, y),
-            }
+    if ta == &Some(SqlType::Double) || tb == &Some(SqlType::Double) {
+        let (da, db) = (as_double(&a), as_double(&b));
+        return Arc::new(move |r| match (da.of(r), db.of(r)) {
+            (Value::Double(x), Value::Double(y)) => Value::Boolean(holds(op, double_order(*x, *y), x == y)),
+            _ => compare_op(op, a.of(r), b.of(r)),
+        });
+    }
+    // Two integer types.
+    Arc::new(move |r| {
+        let (x, y) = (a.of(r), b.of(r));
+        match (integer(x), integer(y)) {
+            (Some(i), Some(j)) => Value::Boolean(holds(op, i.cmp(&j), i == j)),
+            _ => compare_op(op, x, y),
         }
     })
 }
